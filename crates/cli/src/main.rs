@@ -1,0 +1,47 @@
+//! `mibg`: the command line of mibg.
+//!
+//! Every subcommand lives in `cmd/<name>.rs` as a `clap::Args` struct and a
+//! `run` function. This file only dispatches. Conventions shared by all
+//! commands (see ARCHITECTURE.md):
+//!
+//! * input errors name the file, row and field and the rule broken, and exit
+//!   with status 1 (usage errors from clap exit with 2);
+//! * nothing is printed to stdout and no file is written until the whole
+//!   computation has succeeded ([`output::write_atomically`]);
+//! * `--json` prints exactly one JSON document on stdout.
+
+mod cmd;
+mod output;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Dosimetry-guided 131I-mIBG therapy for neuroblastoma: prescription,
+/// whole-body dosimetry, response, toxicity and outcome statistics.
+#[derive(Parser, Debug)]
+#[command(name = "mibg", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Convert an activity between MBq, GBq and mCi (1 mCi = 37 MBq).
+    Convert(cmd::convert::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut stdout = std::io::stdout().lock();
+    let result = match &cli.command {
+        Command::Convert(args) => cmd::convert::run(args, &mut stdout),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
