@@ -1,0 +1,149 @@
+//! `mibg study validate DIR`, `mibg study report DIR` and `mibg demo`: the
+//! study pipeline on a folder of CSV files. This module reads the folder and
+//! writes the outputs; `mibg-study` does every check and computation.
+
+use crate::output::print_json;
+use anyhow::{Context, Result, bail};
+use mibg_study::{Problem, StudyInput, validate};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Arguments of `mibg study`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    command: StudyCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum StudyCommand {
+    /// Check every file and cross-reference of a study folder; list every
+    /// problem with file and row.
+    Validate(ValidateArgs),
+}
+
+/// Arguments of `mibg study validate`.
+#[derive(clap::Args, Debug)]
+struct ValidateArgs {
+    /// The study folder (study.toml, patients.csv, …).
+    dir: PathBuf,
+    /// Print one JSON document {valid, errors, warnings} (also when invalid;
+    /// the exit status is then 1).
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the command.
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
+    match &args.command {
+        StudyCommand::Validate(a) => run_validate(a, out),
+    }
+}
+
+/// Reads every file of a study folder that the format knows about: the
+/// top-level files and `assessments/*.toml|json`. Hidden files are skipped.
+pub fn read_study_dir(dir: &Path) -> Result<StudyInput> {
+    if !dir.is_dir() {
+        bail!(
+            "{}: not a study folder (a directory is expected)",
+            dir.display()
+        );
+    }
+    let mut input = StudyInput::default();
+    let mut add = |path: &Path, rel: String| -> Result<()> {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = String::from_utf8(bytes)
+            .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", path.display()))?;
+        input.insert(rel, text);
+        Ok(())
+    };
+    for entry in sorted_entries(dir)? {
+        let name = entry.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            continue;
+        }
+        let path = entry.path();
+        if path.is_file() {
+            add(&path, name)?;
+        } else if path.is_dir() && name == mibg_study::load::files::ASSESSMENTS_DIR {
+            for sub in sorted_entries(&path)? {
+                let sname = sub.file_name().to_string_lossy().to_string();
+                if !sname.starts_with('.') && sub.path().is_file() {
+                    add(&sub.path(), format!("{name}/{sname}"))?;
+                }
+            }
+        }
+    }
+    Ok(input)
+}
+
+fn sorted_entries(dir: &Path) -> Result<Vec<std::fs::DirEntry>> {
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .collect::<std::io::Result<_>>()
+        .with_context(|| format!("cannot list {}", dir.display()))?;
+    v.sort_by_key(|e| e.file_name());
+    Ok(v)
+}
+
+#[derive(Serialize)]
+struct ValidateJson<'a> {
+    valid: bool,
+    patients: usize,
+    errors: &'a [Problem],
+    warnings: &'a [Problem],
+}
+
+fn run_validate(args: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
+    let input = read_study_dir(&args.dir)?;
+    let v = validate(&input);
+    let p = &v.problems;
+    if args.json {
+        print_json(
+            out,
+            &ValidateJson {
+                valid: p.is_ok(),
+                patients: v.data.patients.len(),
+                errors: &p.errors,
+                warnings: &p.warnings,
+            },
+        )?;
+        if !p.is_ok() {
+            out.flush()?;
+            std::process::exit(1);
+        }
+        return Ok(());
+    }
+    if !p.is_ok() {
+        let mut msg = format!(
+            "{}: the study is not valid ({} error(s), {} warning(s)):",
+            args.dir.display(),
+            p.errors.len(),
+            p.warnings.len()
+        );
+        for e in &p.errors {
+            msg.push_str(&format!("\n  {e}"));
+        }
+        for w in &p.warnings {
+            msg.push_str(&format!("\n  warning: {w}"));
+        }
+        bail!(msg);
+    }
+    writeln!(
+        out,
+        "{}: valid — {} patients, {} infusions, {} readings, {} follow-up events, {} assessment files",
+        args.dir.display(),
+        v.data.patients.len(),
+        v.data.infusions.len(),
+        v.data.readings.len(),
+        v.data.followup.len(),
+        v.data.assessments.len()
+    )?;
+    writeln!(out, "{} warning(s)", p.warnings.len())?;
+    for w in &p.warnings {
+        writeln!(out, "  warning: {w}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,25 @@
+//! The study pipeline: a folder of CSV files (plus `study.toml` and one
+//! response-assessment file per patient) → validated, typed cohort data →
+//! per-patient and cohort results.
+//!
+//! This crate does no I/O: the caller hands it the text of each file with
+//! its path relative to the study folder ([`StudyInput`]); every problem it
+//! finds names the file, the row (line number, header = row 1), the field and
+//! the rule broken ([`Problem`]). Validation never stops at the first
+//! problem.
+//!
+//! The data dictionary of the folder format is in the repository README
+//! (section "mibg study").
+
+pub mod config;
+pub mod load;
+pub mod model;
+pub mod problem;
+mod table;
+pub mod validate;
+
+pub use config::StudyConfig;
+pub use load::{StudyData, StudyInput};
+pub use problem::{Problem, ProblemKind, Problems};
+pub use table::{days_between, parse_date};
+pub use validate::{Validated, validate};

@@ -1,0 +1,481 @@
+//! Reading every file of a study folder into typed records, recording every
+//! problem instead of stopping at the first.
+
+use crate::config::{EventType, StudyConfig};
+use crate::model::*;
+use crate::problem::{Problem, ProblemKind, Problems};
+use crate::table::Table;
+use mibg_units::{Activity, Hours, Length, Mass};
+use std::collections::BTreeMap;
+
+/// File names of a study folder (see the README's data dictionary).
+pub mod files {
+    /// Study identity, protocol and analysis options (required).
+    pub const STUDY: &str = "study.toml";
+    /// Patients (required).
+    pub const PATIENTS: &str = "patients.csv";
+    /// 131I-mIBG infusions (required).
+    pub const INFUSIONS: &str = "infusions.csv";
+    /// Whole-body dose-rate readings (optional).
+    pub const READINGS: &str = "readings.csv";
+    /// Stem-cell infusions (optional).
+    pub const STEM_CELLS: &str = "stem_cells.csv";
+    /// Subsequent therapies (optional).
+    pub const THERAPIES: &str = "therapies.csv";
+    /// Follow-up events (required).
+    pub const FOLLOWUP: &str = "followup.csv";
+    /// Laboratory values (optional; the toxicity format).
+    pub const LABS: &str = "labs.csv";
+    /// Clinical adverse events (optional; the toxicity format).
+    pub const EVENTS: &str = "events.csv";
+    /// Transfusions (optional; the toxicity format).
+    pub const TRANSFUSIONS: &str = "transfusions.csv";
+    /// Folder of per-patient response assessment files.
+    pub const ASSESSMENTS_DIR: &str = "assessments";
+}
+
+/// The text of a study folder's files, keyed by path relative to the folder
+/// (`patients.csv`, `assessments/P01.toml`). The CLI reads the folder; this
+/// crate never touches the filesystem.
+#[derive(Clone, Debug, Default)]
+pub struct StudyInput {
+    /// Relative path → file contents.
+    pub files: BTreeMap<String, String>,
+}
+
+impl StudyInput {
+    /// Adds one file.
+    pub fn insert(&mut self, path: impl Into<String>, text: impl Into<String>) {
+        self.files.insert(path.into(), text.into());
+    }
+
+    fn get(&self, path: &str) -> Option<&str> {
+        self.files.get(path).map(String::as_str)
+    }
+}
+
+/// Every record of a study, parsed but not yet cross-checked.
+#[derive(Clone, Debug, Default)]
+pub struct StudyData {
+    /// `study.toml`.
+    pub config: StudyConfig,
+    /// `patients.csv`, in file order.
+    pub patients: Vec<Patient>,
+    /// `infusions.csv`.
+    pub infusions: Vec<Infusion>,
+    /// `readings.csv`.
+    pub readings: Vec<Reading>,
+    /// `stem_cells.csv`.
+    pub stem_cells: Vec<StemCellInfusion>,
+    /// `therapies.csv`.
+    pub therapies: Vec<Therapy>,
+    /// `followup.csv`.
+    pub followup: Vec<FollowUpEvent>,
+    /// Dated rows of `labs.csv`, `events.csv`, `transfusions.csv`.
+    pub dated: Vec<DatedRecord>,
+    /// Raw text of the toxicity tables (file name → text), for the
+    /// toxicity parser.
+    pub toxicity_tables: BTreeMap<String, String>,
+    /// Response assessment files: (relative path, patient id from the file
+    /// stem, text).
+    pub assessments: Vec<(String, String, String)>,
+}
+
+/// Plausible ranges (inclusive) used to reject impossible values; they are
+/// wide on purpose: plausibility warnings belong to the domain crates.
+mod limits {
+    /// Body weight, kg (a neonate to a large adult).
+    pub const WEIGHT_KG: (f64, f64) = (0.5, 250.0);
+    /// Height, cm.
+    pub const HEIGHT_CM: (f64, f64) = (30.0, 230.0);
+    /// Age, years.
+    pub const AGE_YEARS: (f64, f64) = (0.0, 100.0);
+    /// Administered activity per infusion, MBq (> 0; 100 GBq is far above
+    /// any published paediatric activity, `dosimetry.md` §6.3).
+    pub const ACTIVITY_MBQ: (f64, f64) = (f64::MIN_POSITIVE, 100_000.0);
+    /// Reading time after infusion, hours (up to 60 days).
+    pub const HOURS: (f64, f64) = (0.0, 1440.0);
+    /// CD34+ ×10⁶/kg.
+    pub const CD34: (f64, f64) = (0.0, 1000.0);
+}
+
+/// Parses every file of `input`. Problems in one file never hide problems
+/// in another: all files are read and all rows checked.
+pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
+    let mut d = StudyData::default();
+    match input.get(files::STUDY) {
+        None => p.error(Problem::file(
+            files::STUDY,
+            ProblemKind::MissingFile,
+            "required file is missing (it names the protocol and the analysis options)",
+        )),
+        Some(text) => match toml::from_str::<StudyConfig>(text) {
+            Ok(c) => d.config = c,
+            Err(e) => p.error(config_problem(text, &e)),
+        },
+    }
+    let required = |name: &str, p: &mut Problems| -> Option<String> {
+        match input.get(name) {
+            Some(t) => Some(t.to_string()),
+            None => {
+                p.error(Problem::file(
+                    name,
+                    ProblemKind::MissingFile,
+                    "required file is missing",
+                ));
+                None
+            }
+        }
+    };
+    if let Some(t) = required(files::PATIENTS, p) {
+        d.patients = patients(&t, p);
+    }
+    if let Some(t) = required(files::INFUSIONS, p) {
+        d.infusions = infusions(&t, p);
+    }
+    if let Some(t) = required(files::FOLLOWUP, p) {
+        d.followup = followup(&t, p);
+    }
+    if let Some(t) = input.get(files::READINGS) {
+        d.readings = readings(t, p);
+    }
+    if let Some(t) = input.get(files::STEM_CELLS) {
+        d.stem_cells = stem_cells(t, p);
+    }
+    if let Some(t) = input.get(files::THERAPIES) {
+        d.therapies = therapies(t, p);
+    }
+    for name in [files::LABS, files::EVENTS, files::TRANSFUSIONS] {
+        if let Some(t) = input.get(name) {
+            d.dated.extend(dated_rows(name, t, p));
+            d.toxicity_tables.insert(name.to_string(), t.to_string());
+        }
+    }
+    let prefix = format!("{}/", files::ASSESSMENTS_DIR);
+    for (path, text) in &input.files {
+        if let Some(name) = path.strip_prefix(&prefix) {
+            let stem = name
+                .strip_suffix(".toml")
+                .or_else(|| name.strip_suffix(".json"));
+            match stem {
+                Some(s) if !s.is_empty() && !s.contains('/') => {
+                    d.assessments
+                        .push((path.clone(), s.to_string(), text.clone()));
+                }
+                _ => p.warn(Problem::file(
+                    path,
+                    ProblemKind::UnknownColumn,
+                    "not an assessment file (expected assessments/<patient>.toml or .json); ignored",
+                )),
+            }
+        }
+    }
+    let known = [
+        files::STUDY,
+        files::PATIENTS,
+        files::INFUSIONS,
+        files::READINGS,
+        files::STEM_CELLS,
+        files::THERAPIES,
+        files::FOLLOWUP,
+        files::LABS,
+        files::EVENTS,
+        files::TRANSFUSIONS,
+    ];
+    for path in input.files.keys() {
+        let is_doc = path.ends_with(".md") || path.ends_with(".txt");
+        if !known.contains(&path.as_str()) && !path.starts_with(&prefix) && !is_doc {
+            let protocol_file = d.config.protocol.file.as_deref() == Some(path.as_str());
+            if !protocol_file {
+                p.warn(Problem::file(
+                    path,
+                    ProblemKind::UnknownColumn,
+                    "file is not part of the study format and is ignored",
+                ));
+            }
+        }
+    }
+    d
+}
+
+fn config_problem(text: &str, e: &toml::de::Error) -> Problem {
+    let row = e
+        .span()
+        .map(|s| 1 + text[..s.start.min(text.len())].matches('\n').count() as u64);
+    let kind = if e.message().contains("unknown field") || e.message().contains("unknown variant") {
+        ProblemKind::NotAllowed
+    } else {
+        ProblemKind::Syntax
+    };
+    Problem {
+        file: files::STUDY.to_string(),
+        row,
+        field: None,
+        kind,
+        message: e.message().trim().to_string(),
+    }
+}
+
+fn patients(text: &str, p: &mut Problems) -> Vec<Patient> {
+    let f = files::PATIENTS;
+    let Some(t) = Table::parse(
+        f,
+        text,
+        &["patient", "sex", "weight_kg", "height_cm"],
+        &["birth_date", "age_years", "centre", "enrolment_date"],
+        p,
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in t.rows() {
+        let id = r.req_id("patient", p);
+        let sex = r.req_choice("sex", &[("F", Sex::F), ("M", Sex::M)], p);
+        let birth = r.opt_date("birth_date", p);
+        let age = r.opt_f64_in("age_years", limits::AGE_YEARS.0, limits::AGE_YEARS.1, p);
+        if r.get("birth_date").is_none() && r.get("age_years").is_none() {
+            p.error(Problem::at(
+                f,
+                r.line,
+                Some("birth_date"),
+                ProblemKind::MissingValue,
+                "either birth_date or age_years is required",
+            ));
+        }
+        if r.get("birth_date").is_some() && r.get("age_years").is_some() {
+            p.error(Problem::at(
+                f,
+                r.line,
+                Some("age_years"),
+                ProblemKind::Inconsistent,
+                "give birth_date or age_years, not both",
+            ));
+        }
+        let w = r.req_f64_in("weight_kg", limits::WEIGHT_KG.0, limits::WEIGHT_KG.1, p);
+        let h = r.req_f64_in("height_cm", limits::HEIGHT_CM.0, limits::HEIGHT_CM.1, p);
+        let enrol = r.opt_date("enrolment_date", p);
+        if let (Some(id), Some(sex), Some(w), Some(h)) = (id, sex, w, h) {
+            out.push(Patient {
+                id,
+                sex,
+                birth_date: birth,
+                age_years: age,
+                weight: Mass::from_kg(w),
+                height: Length::from_cm(h),
+                centre: r.get("centre").unwrap_or("").to_string(),
+                enrolment_date: enrol,
+                row: r.line,
+            });
+        }
+    }
+    out
+}
+
+fn infusions(text: &str, p: &mut Problems) -> Vec<Infusion> {
+    let Some(t) = Table::parse(
+        files::INFUSIONS,
+        text,
+        &["patient", "infusion", "date", "activity_mbq", "weight_kg"],
+        &[],
+        p,
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in t.rows() {
+        let id = r.req_id("patient", p);
+        let n = r.req_u32_in("infusion", 1, 9, p);
+        let date = r.req_date("date", p);
+        let a = r.req_f64_in(
+            "activity_mbq",
+            limits::ACTIVITY_MBQ.0,
+            limits::ACTIVITY_MBQ.1,
+            p,
+        );
+        let w = r.req_f64_in("weight_kg", limits::WEIGHT_KG.0, limits::WEIGHT_KG.1, p);
+        if let (Some(patient), Some(number), Some(date), Some(a), Some(w)) = (id, n, date, a, w) {
+            out.push(Infusion {
+                patient,
+                number,
+                date,
+                activity: Activity::from_mbq(a),
+                weight: Mass::from_kg(w),
+                row: r.line,
+            });
+        }
+    }
+    out
+}
+
+fn readings(text: &str, p: &mut Problems) -> Vec<Reading> {
+    let Some(t) = Table::parse(
+        files::READINGS,
+        text,
+        &["patient", "infusion", "hours", "reading"],
+        &["background"],
+        p,
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in t.rows() {
+        let id = r.req_id("patient", p);
+        let n = r.req_u32_in("infusion", 1, 9, p);
+        let h = r.req_f64_in("hours", limits::HOURS.0, limits::HOURS.1, p);
+        let v = r.req_f64_in("reading", 0.0, f64::MAX, p);
+        let b = r.opt_f64_in("background", 0.0, f64::MAX, p);
+        if let (Some(patient), Some(infusion), Some(h), Some(v)) = (id, n, h, v) {
+            out.push(Reading {
+                patient,
+                infusion,
+                hours: Hours::new(h),
+                reading: v,
+                background: b,
+                row: r.line,
+            });
+        }
+    }
+    out
+}
+
+fn stem_cells(text: &str, p: &mut Problems) -> Vec<StemCellInfusion> {
+    let Some(t) = Table::parse(
+        files::STEM_CELLS,
+        text,
+        &["patient", "date"],
+        &["cd34_e6_per_kg"],
+        p,
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in t.rows() {
+        let id = r.req_id("patient", p);
+        let date = r.req_date("date", p);
+        let cd34 = r.opt_f64_in("cd34_e6_per_kg", limits::CD34.0, limits::CD34.1, p);
+        if let (Some(patient), Some(date)) = (id, date) {
+            out.push(StemCellInfusion {
+                patient,
+                date,
+                cd34_e6_per_kg: cd34,
+                row: r.line,
+            });
+        }
+    }
+    out
+}
+
+fn therapies(text: &str, p: &mut Problems) -> Vec<Therapy> {
+    let Some(t) = Table::parse(
+        files::THERAPIES,
+        text,
+        &["patient", "therapy", "start_date"],
+        &["notes"],
+        p,
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in t.rows() {
+        let id = r.req_id("patient", p);
+        let therapy = r.req_str("therapy", p).and_then(|s| {
+            if !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                Some(s)
+            } else {
+                p.error(Problem::at(
+                    files::THERAPIES,
+                    r.line,
+                    Some("therapy"),
+                    ProblemKind::BadValue,
+                    format!("'{s}' is not a therapy code (lower-case letters, digits, '_')"),
+                ));
+                None
+            }
+        });
+        let date = r.req_date("start_date", p);
+        if let (Some(patient), Some(therapy), Some(start_date)) = (id, therapy, date) {
+            out.push(Therapy {
+                patient,
+                therapy,
+                start_date,
+                row: r.line,
+            });
+        }
+    }
+    out
+}
+
+fn followup(text: &str, p: &mut Problems) -> Vec<FollowUpEvent> {
+    let f = files::FOLLOWUP;
+    let Some(t) = Table::parse(
+        f,
+        text,
+        &["patient", "event", "date"],
+        &["cause", "notes"],
+        p,
+    ) else {
+        return Vec::new();
+    };
+    let causes = [
+        ("disease", DeathCause::Disease),
+        ("toxicity", DeathCause::Toxicity),
+        ("other", DeathCause::Other),
+        ("unknown", DeathCause::Unknown),
+    ];
+    let mut out = Vec::new();
+    for r in t.rows() {
+        let id = r.req_id("patient", p);
+        let event = r.req_choice("event", &EventType::ALL, p);
+        let date = r.req_date("date", p);
+        let cause = r.opt_choice("cause", &causes, p);
+        if cause.is_some() && event.is_some_and(|e| e != EventType::Death) {
+            p.error(Problem::at(
+                f,
+                r.line,
+                Some("cause"),
+                ProblemKind::Inconsistent,
+                "a cause is recorded only for a death",
+            ));
+        }
+        if let (Some(patient), Some(event), Some(date)) = (id, event, date) {
+            out.push(FollowUpEvent {
+                patient,
+                event,
+                date,
+                cause,
+                row: r.line,
+            });
+        }
+    }
+    out
+}
+
+/// The patient and date of every row of a toxicity table. The full format
+/// (tests, units, grades) is the toxicity crate's; here only the columns
+/// the study cross-checks are read.
+fn dated_rows(file: &str, text: &str, p: &mut Problems) -> Vec<DatedRecord> {
+    let mut local = Problems::default();
+    let Some(t) = Table::parse(file, text, &["patient", "date"], &[], &mut local) else {
+        p.errors.extend(local.errors);
+        return Vec::new();
+    };
+    // Other columns belong to the toxicity format: no unknown-column warnings.
+    p.errors.extend(local.errors);
+    let mut out = Vec::new();
+    for r in t.rows() {
+        let id = r.req_id("patient", p);
+        let date = r.req_date("date", p);
+        if let (Some(patient), Some(date)) = (id, date) {
+            out.push(DatedRecord {
+                file: file.to_string(),
+                patient,
+                date,
+                row: r.line,
+            });
+        }
+    }
+    out
+}

@@ -1,0 +1,144 @@
+//! The typed records of a study folder (one struct per CSV row).
+
+use crate::config::EventType;
+use jiff::civil::Date;
+use mibg_units::{Activity, Hours, Length, Mass};
+use serde::Serialize;
+
+/// Sex as recorded in `patients.csv`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Sex {
+    /// Female (`F`).
+    F,
+    /// Male (`M`).
+    M,
+}
+
+/// One row of `patients.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Patient {
+    /// Unique patient identifier (pseudonymous).
+    pub id: String,
+    /// Sex.
+    pub sex: Sex,
+    /// Date of birth, if given (age is then computed at the first infusion).
+    pub birth_date: Option<Date>,
+    /// Age in years at the first infusion, if given instead of a birth date.
+    pub age_years: Option<f64>,
+    /// Weight at enrolment.
+    pub weight: Mass,
+    /// Height at enrolment.
+    pub height: Length,
+    /// Treating centre.
+    pub centre: String,
+    /// Enrolment date (needed only for the `enrolment` survival origin).
+    pub enrolment_date: Option<Date>,
+    /// Row in `patients.csv`.
+    pub row: u64,
+}
+
+/// One row of `infusions.csv`: an administered 131I-mIBG infusion.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Infusion {
+    /// Patient identifier.
+    pub patient: String,
+    /// Infusion number (1 = first, 2 = second).
+    pub number: u32,
+    /// Date of the infusion.
+    pub date: Date,
+    /// Administered activity.
+    pub activity: Activity,
+    /// Weight on the day of the infusion.
+    pub weight: Mass,
+    /// Row in `infusions.csv`.
+    pub row: u64,
+}
+
+/// One row of `readings.csv`: a whole-body dose-rate reading after an
+/// infusion. `reading` and `background` are in any unit proportional to the
+/// whole-body activity (e.g. µSv/h at 1 m); only their ratios are used.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reading {
+    /// Patient identifier.
+    pub patient: String,
+    /// Infusion number the reading follows.
+    pub infusion: u32,
+    /// Time after the end of the infusion.
+    pub hours: Hours,
+    /// Reading (arbitrary proportional unit).
+    pub reading: f64,
+    /// Background in the same unit, if recorded.
+    pub background: Option<f64>,
+    /// Row in `readings.csv`.
+    pub row: u64,
+}
+
+/// One row of `stem_cells.csv`: an autologous stem-cell infusion (day 0).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StemCellInfusion {
+    /// Patient identifier.
+    pub patient: String,
+    /// Date of the stem-cell infusion.
+    pub date: Date,
+    /// CD34+ cells infused, ×10⁶ per kg, if recorded.
+    pub cd34_e6_per_kg: Option<f64>,
+    /// Row in `stem_cells.csv`.
+    pub row: u64,
+}
+
+/// One row of `therapies.csv`: a therapy given after the mIBG treatment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Therapy {
+    /// Patient identifier.
+    pub patient: String,
+    /// Therapy code, lower-case (`gd2_car_t`, `busulfan_melphalan`, …).
+    pub therapy: String,
+    /// Start date.
+    pub start_date: Date,
+    /// Row in `therapies.csv`.
+    pub row: u64,
+}
+
+/// Cause of death (`followup.csv` column `cause`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeathCause {
+    /// Neuroblastoma.
+    Disease,
+    /// Treatment toxicity ("toxic death").
+    Toxicity,
+    /// Any other cause.
+    Other,
+    /// Not known.
+    Unknown,
+}
+
+/// One row of `followup.csv`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FollowUpEvent {
+    /// Patient identifier.
+    pub patient: String,
+    /// What happened.
+    pub event: EventType,
+    /// When.
+    pub date: Date,
+    /// Cause, for deaths.
+    pub cause: Option<DeathCause>,
+    /// Row in `followup.csv`.
+    pub row: u64,
+}
+
+/// A dated record from a table this crate does not interpret itself
+/// (laboratory values, adverse events, transfusions): enough to check the
+/// patient and the chronology.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DatedRecord {
+    /// File the record comes from.
+    pub file: String,
+    /// Patient identifier.
+    pub patient: String,
+    /// Date of the record.
+    pub date: Date,
+    /// Row in the file.
+    pub row: u64,
+}

@@ -1,0 +1,566 @@
+//! Cross-file checks: references between files and the chronology of each
+//! patient's records. Every problem is reported, with file and row.
+
+use crate::config::{EventType, Origin};
+use crate::load::{StudyData, StudyInput, files, load};
+use crate::model::Patient;
+use crate::problem::{Problem, ProblemKind, Problems};
+use crate::table::{days_between, parse_date};
+use jiff::civil::Date;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The outcome of `validate`: the parsed data (usable when there is no
+/// error) and every problem found.
+#[derive(Debug)]
+pub struct Validated {
+    /// Parsed records.
+    pub data: StudyData,
+    /// Errors and warnings, sorted by file and row.
+    pub problems: Problems,
+}
+
+/// Reads and checks a whole study: every file, every row, every
+/// cross-reference. Never stops at the first problem.
+pub fn validate(input: &StudyInput) -> Validated {
+    let mut p = Problems::default();
+    let data = load(input, &mut p);
+    check(&data, &mut p);
+    p.sort();
+    Validated { data, problems: p }
+}
+
+fn err(p: &mut Problems, file: &str, row: u64, field: &str, kind: ProblemKind, msg: String) {
+    p.error(Problem::at(file, row, Some(field), kind, msg));
+}
+
+/// Per-patient dates used by the chronology rules.
+struct Timeline {
+    first_infusion: Option<Date>,
+    last_infusion: Option<Date>,
+    death: Option<(Date, u64)>,
+    last_contact: Option<(Date, u64)>,
+}
+
+fn check(d: &StudyData, p: &mut Problems) {
+    let cfg = &d.config;
+    let cutoff = cfg.study.data_cutoff.as_deref().and_then(|s| {
+        let parsed = parse_date(s);
+        if parsed.is_none() {
+            p.error(Problem::file(
+                files::STUDY,
+                ProblemKind::BadValue,
+                format!("[study] data_cutoff '{s}' is not a date (YYYY-MM-DD)"),
+            ));
+        }
+        parsed
+    });
+    if !(cfg.analysis.conf_level > 0.0 && cfg.analysis.conf_level < 1.0) {
+        p.error(Problem::file(
+            files::STUDY,
+            ProblemKind::NotAllowed,
+            format!(
+                "[analysis] conf_level {} must lie strictly between 0 and 1",
+                cfg.analysis.conf_level
+            ),
+        ));
+    }
+    for &y in &cfg.analysis.landmark_years {
+        if !(y.is_finite() && y > 0.0) {
+            p.error(Problem::file(
+                files::STUDY,
+                ProblemKind::NotAllowed,
+                format!("[analysis] landmark_years: {y} must be a positive number of years"),
+            ));
+        }
+    }
+    for (name, def) in [("efs", &cfg.analysis.efs), ("os", &cfg.analysis.os)] {
+        if def.events.is_empty() || def.events.contains(&EventType::LastContact) {
+            p.error(Problem::file(
+                files::STUDY,
+                ProblemKind::NotAllowed,
+                format!(
+                    "[analysis.{name}] events must name at least one of progression, relapse, second_malignancy, death (last_contact censors)"
+                ),
+            ));
+        }
+    }
+    if !["inrc2017", "inrc1993"].contains(&cfg.analysis.response.criteria.as_str()) {
+        p.error(Problem::file(
+            files::STUDY,
+            ProblemKind::NotAllowed,
+            format!(
+                "[analysis.response] criteria '{}' is not one of inrc2017, inrc1993",
+                cfg.analysis.response.criteria
+            ),
+        ));
+    }
+
+    // Patients: unique ids.
+    let mut patients: BTreeMap<&str, &Patient> = BTreeMap::new();
+    for pt in &d.patients {
+        if let Some(first) = patients.get(pt.id.as_str()) {
+            err(
+                p,
+                files::PATIENTS,
+                pt.row,
+                "patient",
+                ProblemKind::Duplicate,
+                format!(
+                    "patient '{}' is already defined in row {}",
+                    pt.id, first.row
+                ),
+            );
+        } else {
+            patients.insert(&pt.id, pt);
+        }
+    }
+    if d.patients.is_empty() && p.errors.iter().all(|e| e.file != files::PATIENTS) {
+        p.error(Problem::file(
+            files::PATIENTS,
+            ProblemKind::Inconsistent,
+            "the study has no patient",
+        ));
+    }
+    let known = |id: &str| patients.contains_key(id);
+    let unknown = |p: &mut Problems, file: &str, row: u64, id: &str| {
+        err(
+            p,
+            file,
+            row,
+            "patient",
+            ProblemKind::UnknownPatient,
+            format!("patient '{id}' is not in patients.csv"),
+        );
+    };
+
+    // Infusions.
+    let mut infusions: BTreeMap<(&str, u32), (Date, u64)> = BTreeMap::new();
+    for inf in &d.infusions {
+        if !known(&inf.patient) {
+            unknown(p, files::INFUSIONS, inf.row, &inf.patient);
+            continue;
+        }
+        let key = (inf.patient.as_str(), inf.number);
+        if let Some((_, row)) = infusions.get(&key) {
+            err(
+                p,
+                files::INFUSIONS,
+                inf.row,
+                "infusion",
+                ProblemKind::Duplicate,
+                format!(
+                    "infusion {} of patient '{}' is already recorded in row {row}",
+                    inf.number, inf.patient
+                ),
+            );
+        } else {
+            infusions.insert(key, (inf.date, inf.row));
+        }
+    }
+    let mut timelines: BTreeMap<&str, Timeline> = BTreeMap::new();
+    for pt in &d.patients {
+        let mine: Vec<(u32, Date, u64)> = infusions
+            .range((pt.id.as_str(), 0)..=(pt.id.as_str(), u32::MAX))
+            .map(|((_, n), (dt, row))| (*n, *dt, *row))
+            .collect();
+        if mine.is_empty() {
+            err(
+                p,
+                files::PATIENTS,
+                pt.row,
+                "patient",
+                ProblemKind::Inconsistent,
+                format!("patient '{}' has no row in infusions.csv", pt.id),
+            );
+        } else if mine[0].0 != 1 {
+            err(
+                p,
+                files::INFUSIONS,
+                mine[0].2,
+                "infusion",
+                ProblemKind::Inconsistent,
+                format!("patient '{}' has no infusion 1", pt.id),
+            );
+        }
+        for w in mine.windows(2) {
+            if w[1].0 != w[0].0 + 1 {
+                err(
+                    p,
+                    files::INFUSIONS,
+                    w[1].2,
+                    "infusion",
+                    ProblemKind::Inconsistent,
+                    format!(
+                        "patient '{}': infusion {} follows infusion {} (numbers must be consecutive)",
+                        pt.id, w[1].0, w[0].0
+                    ),
+                );
+            }
+            if w[1].1 <= w[0].1 {
+                err(
+                    p,
+                    files::INFUSIONS,
+                    w[1].2,
+                    "date",
+                    ProblemKind::Chronology,
+                    format!(
+                        "infusion {} ({}) is not after infusion {} ({})",
+                        w[1].0, w[1].1, w[0].0, w[0].1
+                    ),
+                );
+            }
+        }
+        let first = mine.first().map(|m| m.1);
+        if let (Some(b), Some(f)) = (pt.birth_date, first)
+            && b >= f
+        {
+            err(
+                p,
+                files::PATIENTS,
+                pt.row,
+                "birth_date",
+                ProblemKind::Chronology,
+                format!("birth date {b} is not before the first infusion ({f})"),
+            );
+        }
+        if let (Some(e), Some(f)) = (pt.enrolment_date, first)
+            && e > f
+        {
+            err(
+                p,
+                files::PATIENTS,
+                pt.row,
+                "enrolment_date",
+                ProblemKind::Chronology,
+                format!("enrolment {e} is after the first infusion ({f})"),
+            );
+        }
+        if pt.enrolment_date.is_none()
+            && (cfg.analysis.efs.origin == Origin::Enrolment
+                || cfg.analysis.os.origin == Origin::Enrolment)
+        {
+            err(
+                p,
+                files::PATIENTS,
+                pt.row,
+                "enrolment_date",
+                ProblemKind::MissingValue,
+                "study.toml uses the enrolment origin, so enrolment_date is required".into(),
+            );
+        }
+        timelines.insert(
+            &pt.id,
+            Timeline {
+                first_infusion: first,
+                last_infusion: mine.last().map(|m| m.1),
+                death: None,
+                last_contact: None,
+            },
+        );
+    }
+
+    // Readings: known infusion, increasing times.
+    let mut last_hours: BTreeMap<(&str, u32), (f64, u64)> = BTreeMap::new();
+    for r in &d.readings {
+        if !known(&r.patient) {
+            unknown(p, files::READINGS, r.row, &r.patient);
+            continue;
+        }
+        if !infusions.contains_key(&(r.patient.as_str(), r.infusion)) {
+            err(
+                p,
+                files::READINGS,
+                r.row,
+                "infusion",
+                ProblemKind::UnknownReference,
+                format!(
+                    "patient '{}' has no infusion {} in infusions.csv",
+                    r.patient, r.infusion
+                ),
+            );
+            continue;
+        }
+        let key = (r.patient.as_str(), r.infusion);
+        if let Some((h, row)) = last_hours.get(&key)
+            && r.hours.hours() <= *h
+        {
+            err(
+                p,
+                files::READINGS,
+                r.row,
+                "hours",
+                ProblemKind::Chronology,
+                format!(
+                    "{} h is not after the previous reading of this infusion ({h} h, row {row}); times must increase",
+                    r.hours.hours()
+                ),
+            );
+        }
+        last_hours.insert(key, (r.hours.hours(), r.row));
+    }
+
+    // Follow-up: one death, one last contact, chronology.
+    let mut events_by_patient: BTreeMap<&str, Vec<&crate::model::FollowUpEvent>> = BTreeMap::new();
+    for e in &d.followup {
+        if !known(&e.patient) {
+            unknown(p, files::FOLLOWUP, e.row, &e.patient);
+            continue;
+        }
+        events_by_patient.entry(&e.patient).or_default().push(e);
+    }
+    for (id, evs) in &events_by_patient {
+        let tl = timelines.get_mut(id).expect("known patient has a timeline");
+        for kind in [EventType::Death, EventType::LastContact] {
+            let same: Vec<_> = evs.iter().filter(|e| e.event == kind).collect();
+            for dup in same.iter().skip(1) {
+                err(
+                    p,
+                    files::FOLLOWUP,
+                    dup.row,
+                    "event",
+                    ProblemKind::Duplicate,
+                    format!(
+                        "patient '{id}' already has a {} in row {}",
+                        kind.as_str(),
+                        same[0].row
+                    ),
+                );
+            }
+            if let Some(first) = same.first() {
+                match kind {
+                    EventType::Death => tl.death = Some((first.date, first.row)),
+                    _ => tl.last_contact = Some((first.date, first.row)),
+                }
+            }
+        }
+        if let (Some((death, _)), Some((lc, row))) = (tl.death, tl.last_contact)
+            && lc > death
+        {
+            err(
+                p,
+                files::FOLLOWUP,
+                row,
+                "date",
+                ProblemKind::Chronology,
+                format!("last contact {lc} is after the death ({death})"),
+            );
+        }
+    }
+    for pt in &d.patients {
+        if let Some(tl) = timelines.get(pt.id.as_str())
+            && tl.death.is_none()
+            && tl.last_contact.is_none()
+        {
+            err(
+                p,
+                files::PATIENTS,
+                pt.row,
+                "patient",
+                ProblemKind::Inconsistent,
+                format!(
+                    "patient '{}' has neither a death nor a last_contact row in followup.csv (survival cannot be censored)",
+                    pt.id
+                ),
+            );
+        }
+    }
+
+    // Every dated record of a patient against the timeline.
+    let mut dated: Vec<(&str, u64, &str, Date, &str, &str)> = Vec::new(); // file,row,patient,date,field,what
+    for inf in &d.infusions {
+        if known(&inf.patient) {
+            dated.push((
+                files::INFUSIONS,
+                inf.row,
+                &inf.patient,
+                inf.date,
+                "date",
+                "infusion",
+            ));
+        }
+    }
+    for s in &d.stem_cells {
+        if known(&s.patient) {
+            dated.push((
+                files::STEM_CELLS,
+                s.row,
+                &s.patient,
+                s.date,
+                "date",
+                "stem-cell infusion",
+            ));
+        } else {
+            unknown(p, files::STEM_CELLS, s.row, &s.patient);
+        }
+    }
+    for t in &d.therapies {
+        if known(&t.patient) {
+            dated.push((
+                files::THERAPIES,
+                t.row,
+                &t.patient,
+                t.start_date,
+                "start_date",
+                "therapy",
+            ));
+        } else {
+            unknown(p, files::THERAPIES, t.row, &t.patient);
+        }
+    }
+    for r in &d.dated {
+        if known(&r.patient) {
+            dated.push((&r.file, r.row, &r.patient, r.date, "date", "record"));
+        } else {
+            unknown(p, &r.file, r.row, &r.patient);
+        }
+    }
+    for e in &d.followup {
+        if known(&e.patient) && !matches!(e.event, EventType::Death | EventType::LastContact) {
+            dated.push((
+                files::FOLLOWUP,
+                e.row,
+                &e.patient,
+                e.date,
+                "date",
+                e.event.as_str(),
+            ));
+        }
+    }
+    for (file, row, id, date, field, what) in dated {
+        let Some(tl) = timelines.get(id) else {
+            continue;
+        };
+        if let Some((death, drow)) = tl.death
+            && date > death
+        {
+            let m = if what == "infusion" {
+                format!("death ({death}, followup.csv row {drow}) before this infusion ({date})")
+            } else {
+                format!("{what} dated {date} is after the death ({death}, followup.csv row {drow})")
+            };
+            err(p, file, row, field, ProblemKind::Chronology, m);
+        } else if let Some((lc, lrow)) = tl.last_contact
+            && date > lc
+            && tl.death.is_none()
+        {
+            err(
+                p,
+                file,
+                row,
+                field,
+                ProblemKind::Chronology,
+                format!(
+                    "{what} dated {date} is after the last contact ({lc}, followup.csv row {lrow}); the last contact must be the latest date"
+                ),
+            );
+        }
+        if let Some(c) = cutoff
+            && date > c
+        {
+            err(
+                p,
+                file,
+                row,
+                field,
+                ProblemKind::Chronology,
+                format!("{what} dated {date} is after the data cut-off ({c})"),
+            );
+        }
+        let must_follow_treatment = matches!(file, f if f == files::STEM_CELLS || f == files::THERAPIES || f == files::FOLLOWUP);
+        if must_follow_treatment
+            && let Some(first) = tl.first_infusion
+            && date < first
+        {
+            err(
+                p,
+                file,
+                row,
+                field,
+                ProblemKind::Chronology,
+                format!("{what} dated {date} is before the first infusion ({first})"),
+            );
+        }
+    }
+    for (id, tl) in &timelines {
+        let Some(first) = tl.first_infusion else {
+            continue;
+        };
+        for (date, row, what) in [
+            tl.death.map(|(d, r)| (d, r, "death")),
+            tl.last_contact.map(|(d, r)| (d, r, "last contact")),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if date < first {
+                err(
+                    p,
+                    files::FOLLOWUP,
+                    row,
+                    "date",
+                    ProblemKind::Chronology,
+                    format!(
+                        "{what} {date} of patient '{id}' is before the first infusion ({first})"
+                    ),
+                );
+            } else if let Some(last) = tl.last_infusion
+                && what == "death"
+                && date < last
+            {
+                err(
+                    p,
+                    files::FOLLOWUP,
+                    row,
+                    "date",
+                    ProblemKind::Chronology,
+                    format!("death {date} of patient '{id}' is before an infusion ({last})"),
+                );
+            }
+            if let Some(c) = cutoff
+                && date > c
+            {
+                err(
+                    p,
+                    files::FOLLOWUP,
+                    row,
+                    "date",
+                    ProblemKind::Chronology,
+                    format!("{what} {date} is after the data cut-off ({c})"),
+                );
+            }
+        }
+    }
+
+    // Assessments: one file per known patient.
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for (path, id, _) in &d.assessments {
+        if !known(id) {
+            p.error(Problem::file(
+                path,
+                ProblemKind::UnknownPatient,
+                format!("file name names patient '{id}', who is not in patients.csv"),
+            ));
+        } else if !seen.insert(id) {
+            p.error(Problem::file(
+                path,
+                ProblemKind::Duplicate,
+                format!("patient '{id}' has more than one assessment file"),
+            ));
+        }
+    }
+    for pt in &d.patients {
+        if !seen.contains(pt.id.as_str()) {
+            p.warn(Problem::at(
+                files::PATIENTS,
+                pt.row,
+                Some("patient"),
+                ProblemKind::Inconsistent,
+                format!(
+                    "patient '{}' has no file in assessments/ (not evaluable for response)",
+                    pt.id
+                ),
+            ));
+        }
+    }
+    let _ = days_between; // used by the analysis
+}

@@ -1,0 +1,314 @@
+//! Validation of broken studies: every error class is reported with its
+//! file and row, and all problems are listed (not just the first).
+
+use mibg_study::{ProblemKind, StudyInput, validate};
+
+/// A minimal valid one-patient study.
+fn one_patient() -> StudyInput {
+    let mut s = StudyInput::default();
+    s.insert("study.toml", "[study]\ntitle = \"one\"\n");
+    s.insert(
+        "patients.csv",
+        "# comment\npatient,sex,birth_date,weight_kg,height_cm,centre\nP1,F,2015-06-01,20,115,Rome\n",
+    );
+    s.insert(
+        "infusions.csv",
+        "patient,infusion,date,activity_mbq,weight_kg\nP1,1,2021-03-01,8880,20\nP1,2,2021-03-15,7000,19.8\n",
+    );
+    s.insert(
+        "readings.csv",
+        "patient,infusion,hours,reading,background\nP1,1,0,400,0.1\nP1,1,24,150,0.1\nP1,1,48,80,0.1\n",
+    );
+    s.insert("stem_cells.csv", "patient,date\nP1,2021-03-22\n");
+    s.insert(
+        "therapies.csv",
+        "patient,therapy,start_date\nP1,gd2_car_t,2021-06-01\n",
+    );
+    s.insert(
+        "followup.csv",
+        "patient,event,date,cause\nP1,progression,2022-01-10,\nP1,last_contact,2023-05-01,\n",
+    );
+    s.insert("assessments/P1.toml", "patient = \"P1\"\n");
+    s
+}
+
+fn kinds(s: &StudyInput) -> Vec<(ProblemKind, String)> {
+    validate(s)
+        .problems
+        .errors
+        .iter()
+        .map(|p| (p.kind, p.to_string()))
+        .collect()
+}
+
+fn has(s: &StudyInput, kind: ProblemKind, text: &str) {
+    let k = kinds(s);
+    assert!(
+        k.iter().any(|(kk, m)| *kk == kind && m.contains(text)),
+        "expected {kind:?} containing {text:?}, got {k:#?}"
+    );
+}
+
+#[test]
+fn the_minimal_study_is_valid() {
+    let v = validate(&one_patient());
+    assert!(v.problems.errors.is_empty(), "{:#?}", v.problems.errors);
+    assert!(v.problems.warnings.is_empty(), "{:#?}", v.problems.warnings);
+    assert_eq!(v.data.patients.len(), 1);
+}
+
+#[test]
+fn missing_files() {
+    let mut s = one_patient();
+    s.files.remove("study.toml");
+    s.files.remove("followup.csv");
+    let k = kinds(&s);
+    assert!(k.contains(&(
+        ProblemKind::MissingFile,
+        "followup.csv: required file is missing".into()
+    )));
+    assert!(
+        k.iter()
+            .any(|(kk, m)| *kk == ProblemKind::MissingFile && m.starts_with("study.toml"))
+    );
+}
+
+#[test]
+fn syntax_and_unknown_options_in_study_toml() {
+    let mut s = one_patient();
+    s.insert(
+        "study.toml",
+        "[study]\ntitle = \"x\"\n[analysis]\nconf_level = = 2\n",
+    );
+    has(&s, ProblemKind::Syntax, "study.toml row 4");
+    s.insert(
+        "study.toml",
+        "[analysis.ci]\nresponse_rate = \"exactish\"\n",
+    );
+    has(&s, ProblemKind::NotAllowed, "study.toml row 2");
+    s.insert("study.toml", "[analysis]\nconf_level = 1.5\n");
+    has(&s, ProblemKind::NotAllowed, "conf_level 1.5");
+}
+
+#[test]
+fn ragged_csv_rows_are_syntax_errors_with_their_line() {
+    let mut s = one_patient();
+    s.insert(
+        "readings.csv",
+        "patient,infusion,hours,reading\nP1,1,0,400\n\nP1,1,24\n",
+    );
+    has(
+        &s,
+        ProblemKind::Syntax,
+        "readings.csv row 4: 3 fields, the header has 4",
+    );
+}
+
+#[test]
+fn missing_and_unknown_columns() {
+    let mut s = one_patient();
+    s.insert(
+        "infusions.csv",
+        "patient,infusion,date,weight_kg,activity\nP1,1,2021-03-01,20,8880\n",
+    );
+    has(
+        &s,
+        ProblemKind::MissingColumn,
+        "infusions.csv row 1, field 'activity_mbq'",
+    );
+    let w = validate(&s).problems.warnings;
+    assert!(w.iter().any(
+        |p| p.kind == ProblemKind::UnknownColumn && p.to_string().contains("field 'activity'")
+    ));
+}
+
+#[test]
+fn every_bad_cell_is_listed_not_only_the_first() {
+    let mut s = one_patient();
+    s.insert(
+        "patients.csv",
+        "patient,sex,birth_date,weight_kg,height_cm\nP1,X,2015-13-01,-2,\n",
+    );
+    let k = kinds(&s);
+    let want = [
+        (
+            ProblemKind::NotAllowed,
+            "patients.csv row 2, field 'sex': 'X' is not one of F, M",
+        ),
+        (
+            ProblemKind::BadValue,
+            "patients.csv row 2, field 'birth_date': '2015-13-01' is not a date (YYYY-MM-DD)",
+        ),
+        (
+            ProblemKind::NotAllowed,
+            "patients.csv row 2, field 'weight_kg': -2 is outside the allowed range 0.5–250",
+        ),
+        (
+            ProblemKind::MissingValue,
+            "patients.csv row 2, field 'height_cm': value is required",
+        ),
+    ];
+    for (kind, msg) in want {
+        assert!(
+            k.contains(&(kind, msg.to_string())),
+            "missing {msg}: {k:#?}"
+        );
+    }
+}
+
+#[test]
+fn duplicates() {
+    let mut s = one_patient();
+    s.insert(
+        "patients.csv",
+        "patient,sex,age_years,weight_kg,height_cm\nP1,F,5.5,20,115\nP1,M,6,21,116\n",
+    );
+    has(
+        &s,
+        ProblemKind::Duplicate,
+        "patients.csv row 3, field 'patient': patient 'P1' is already defined in row 2",
+    );
+    let mut s = one_patient();
+    s.insert(
+        "followup.csv",
+        "patient,event,date\nP1,last_contact,2023-05-01\nP1,last_contact,2023-06-01\n",
+    );
+    has(&s, ProblemKind::Duplicate, "followup.csv row 3");
+}
+
+#[test]
+fn unknown_patients_and_references() {
+    let mut s = one_patient();
+    s.insert(
+        "readings.csv",
+        "patient,infusion,hours,reading\nP2,1,0,400\nP1,3,0,400\n",
+    );
+    s.insert(
+        "therapies.csv",
+        "patient,therapy,start_date\nP9,gd2_car_t,2021-06-01\n",
+    );
+    s.insert("assessments/P7.toml", "patient = \"P7\"\n");
+    has(
+        &s,
+        ProblemKind::UnknownPatient,
+        "readings.csv row 2, field 'patient': patient 'P2' is not in patients.csv",
+    );
+    has(
+        &s,
+        ProblemKind::UnknownReference,
+        "readings.csv row 3, field 'infusion': patient 'P1' has no infusion 3",
+    );
+    has(&s, ProblemKind::UnknownPatient, "therapies.csv row 2");
+    has(
+        &s,
+        ProblemKind::UnknownPatient,
+        "assessments/P7.toml: file name names patient 'P7'",
+    );
+}
+
+#[test]
+fn chronology() {
+    let mut s = one_patient();
+    // death before the second infusion, a therapy after death, readings not increasing
+    s.insert(
+        "followup.csv",
+        "patient,event,date,cause\nP1,death,2021-03-10,disease\n",
+    );
+    s.insert(
+        "readings.csv",
+        "patient,infusion,hours,reading\nP1,1,0,400\nP1,1,24,150\nP1,1,24,140\n",
+    );
+    has(
+        &s,
+        ProblemKind::Chronology,
+        "infusions.csv row 3, field 'date': death (2021-03-10, followup.csv row 2) before this infusion (2021-03-15)",
+    );
+    has(
+        &s,
+        ProblemKind::Chronology,
+        "followup.csv row 2, field 'date': death 2021-03-10 of patient 'P1' is before an infusion (2021-03-15)",
+    );
+    has(
+        &s,
+        ProblemKind::Chronology,
+        "therapies.csv row 2, field 'start_date': therapy dated 2021-06-01 is after the death",
+    );
+    has(
+        &s,
+        ProblemKind::Chronology,
+        "readings.csv row 4, field 'hours': 24 h is not after the previous reading",
+    );
+    // events after last contact and before the first infusion; data cut-off
+    let mut s = one_patient();
+    s.insert("study.toml", "[study]\ndata_cutoff = \"2023-01-01\"\n");
+    s.insert(
+        "followup.csv",
+        "patient,event,date\nP1,progression,2020-01-10\nP1,relapse,2023-06-01\nP1,last_contact,2023-05-01\n",
+    );
+    has(
+        &s,
+        ProblemKind::Chronology,
+        "followup.csv row 2, field 'date': progression dated 2020-01-10 is before the first infusion",
+    );
+    has(
+        &s,
+        ProblemKind::Chronology,
+        "followup.csv row 3, field 'date': relapse dated 2023-06-01 is after the last contact",
+    );
+    has(
+        &s,
+        ProblemKind::Chronology,
+        "last contact 2023-05-01 is after the data cut-off (2023-01-01)",
+    );
+}
+
+#[test]
+fn incomplete_patients() {
+    let mut s = one_patient();
+    s.insert(
+        "infusions.csv",
+        "patient,infusion,date,activity_mbq,weight_kg\nP1,2,2021-03-15,7000,19.8\n",
+    );
+    s.insert("followup.csv", "patient,event,date\n");
+    s.insert("readings.csv", "patient,infusion,hours,reading\n");
+    s.files.remove("assessments/P1.toml");
+    has(
+        &s,
+        ProblemKind::Inconsistent,
+        "infusions.csv row 2, field 'infusion': patient 'P1' has no infusion 1",
+    );
+    has(
+        &s,
+        ProblemKind::Inconsistent,
+        "neither a death nor a last_contact",
+    );
+    let w = validate(&s).problems.warnings;
+    assert!(
+        w.iter()
+            .any(|p| p.to_string().contains("no file in assessments/"))
+    );
+}
+
+#[test]
+fn the_bundled_seed_study_is_valid() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seed-study");
+    let mut s = StudyInput::default();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let e = entry.unwrap();
+        let name = e.file_name().to_string_lossy().to_string();
+        if e.path().is_file() {
+            s.insert(name, std::fs::read_to_string(e.path()).unwrap());
+        } else {
+            for sub in std::fs::read_dir(e.path()).unwrap() {
+                let sub = sub.unwrap();
+                s.insert(
+                    format!("{name}/{}", sub.file_name().to_string_lossy()),
+                    std::fs::read_to_string(sub.path()).unwrap(),
+                );
+            }
+        }
+    }
+    let v = validate(&s);
+    assert!(v.problems.errors.is_empty(), "{:#?}", v.problems.errors);
+    assert_eq!(v.data.patients.len(), 26);
+}
