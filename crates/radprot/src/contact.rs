@@ -417,4 +417,32 @@ mod tests {
             Err(RadProtError::InvalidRetention { .. })
         ));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(32))]
+
+            /// Dose is linear in the initial dose rate and in hours per day,
+            /// and falls with distance.
+            #[test]
+            fn linear_in_rate_and_occupancy(d0 in 1.0f64..1000.0, hpd in 0.5f64..12.0, start in 0.0f64..200.0, t6 in 2.0f64..40.0) {
+                let c = ExponentialSum::new(vec![
+                    ExpTerm { fraction: 0.4, rate: RateConstant::from_half_life(Hours::new(t6)) },
+                    ExpTerm { fraction: 0.6, rate: RateConstant::from_half_life(Hours::new(60.0)) },
+                ]).unwrap();
+                let k = DoseConstraint::caregiver();
+                let one = caregiver_dose(&c, DoseRate::from_usv_per_h(d0), &pattern(1.0, hpd, start, ContactEnd::For(Hours::new(240.0))), &k).unwrap();
+                let two = caregiver_dose(&c, DoseRate::from_usv_per_h(2.0 * d0), &pattern(1.0, 2.0 * hpd, start, ContactEnd::For(Hours::new(240.0))), &k).unwrap();
+                prop_assert!((two.dose.msv() - 4.0 * one.dose.msv()).abs() <= 1e-9 * two.dose.msv().max(1e-12));
+                let far = caregiver_dose(&c, DoseRate::from_usv_per_h(d0), &pattern(2.0, hpd, start, ContactEnd::For(Hours::new(240.0))), &k).unwrap();
+                prop_assert!((far.dose.msv() - one.dose.msv() / 4.0).abs() <= 1e-9 * one.dose.msv());
+                // Closed form of the same window.
+                let want = d0 * hpd / 24.0 * c.integral(Hours::new(start), Hours::new(start + 240.0)).hours() / 1000.0;
+                prop_assert!((one.dose.msv() - want).abs() <= 1e-7 * want);
+            }
+        }
+    }
 }

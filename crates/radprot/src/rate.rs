@@ -125,6 +125,36 @@ pub fn dose_rate_at(
     Ok(dose_rate_at_1m(curve, initial_at_1m, t)? * f)
 }
 
+/// Ḋ₁ₘ at each of `times` (e.g. days 1–14 for a table or a plot).
+///
+/// # Errors
+/// As [`dose_rate_at_1m`] for any of the times.
+pub fn dose_rate_series(
+    curve: &dyn RetentionCurve,
+    initial_at_1m: DoseRate,
+    times: &[Hours],
+) -> Result<Vec<(Hours, DoseRate)>, RadProtError> {
+    times
+        .iter()
+        .map(|&t| Ok((t, dose_rate_at_1m(curve, initial_at_1m, t)?)))
+        .collect()
+}
+
+/// Retained activity A₀ · R(t).
+///
+/// # Errors
+/// [`RadProtError::InvalidInput`] for a negative or non-finite activity or
+/// time; [`RadProtError::InvalidRetention`] for a bad curve value.
+pub fn retained_activity(
+    curve: &dyn RetentionCurve,
+    administered: Activity,
+    t: Hours,
+) -> Result<Activity, RadProtError> {
+    crate::check_non_negative("administered activity (MBq)", administered.mbq())?;
+    crate::check_non_negative("time (h)", t.hours())?;
+    Ok(administered * crate::eval(curve, t)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +236,23 @@ mod tests {
             dose_rate_at_1m(&bad, d0, Hours::new(1.0)),
             Err(RadProtError::InvalidRetention { .. })
         ));
+    }
+
+    #[test]
+    fn series_and_retained_activity() {
+        // Physical decay: 100 µSv/h halves every 192.497 h; 8880 MBq after
+        // 2 half-lives = 2220 MBq.
+        let c = PhysicalDecay::i131();
+        let s = dose_rate_series(
+            &c,
+            DoseRate::from_usv_per_h(100.0),
+            &[Hours::new(0.0), Hours::new(192.497)],
+        )
+        .unwrap();
+        assert_eq!(s.len(), 2);
+        assert!((s[1].1.usv_per_h() - 50.0).abs() < 1e-9);
+        let a =
+            retained_activity(&c, Activity::from_mbq(8880.0), Hours::new(2.0 * 192.497)).unwrap();
+        assert!((a.mbq() - 2220.0).abs() < 1e-6);
     }
 }
