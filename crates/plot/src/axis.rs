@@ -72,10 +72,10 @@ pub struct Resolved {
     pub lo: f64,
     /// Upper end of the domain (data units).
     pub hi: f64,
-    /// Tick values with their labels, inside [lo, hi].
+    /// Tick values with their labels, inside \[lo, hi\].
     pub ticks: Vec<(f64, String)>,
     /// Unlabelled minor grid values (log axes spanning at most 4 decades:
-    /// 2–9 × 10^k), inside [lo, hi].
+    /// 2–9 × 10^k), inside \[lo, hi\].
     pub minor: Vec<f64>,
 }
 

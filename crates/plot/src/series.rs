@@ -114,7 +114,7 @@ impl Series {
         self
     }
 
-    /// Band fill opacity in [0, 1].
+    /// Band fill opacity in \[0, 1\].
     pub fn opacity(mut self, o: f64) -> Self {
         self.opacity = o.clamp(0.0, 1.0);
         self

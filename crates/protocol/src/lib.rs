@@ -151,7 +151,7 @@ pub struct MelphalanRule {
 
 /// `[melphalan.small_child]`: below a weight threshold the per-m² dose is
 /// converted to a per-kg dose: mg/kg = (mg/m²) ÷ divisor (COG convention,
-/// dosimetry.md §9.2 [R]: threshold 12 kg, divisor 30; unverified, so both are
+/// dosimetry.md §9.2 \[R\]: threshold 12 kg, divisor 30; unverified, so both are
 /// parameters).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct SmallChildRule {
@@ -184,7 +184,7 @@ pub struct RadiationProtection {
     /// §8.3). Rule: > 0.
     pub patient_release_max_retained: Option<Activity>,
     /// `radiation_protection.stem_cell_return_usv_h_at_1m`: stem cells may be
-    /// returned when the dose rate at 1 m is ≤ this (§6.5 [U]). Rule: > 0.
+    /// returned when the dose rate at 1 m is ≤ this (§6.5 \[U\]). Rule: > 0.
     pub stem_cell_return_at_1m: DoseRate,
     /// `radiation_protection.stem_cell_return_max_retained_mbq` (optional):
     /// alternative stem-cell-return rule on retained activity (§6.5). Rule: > 0.
@@ -201,7 +201,7 @@ pub struct RadiationProtection {
     pub dose_rate_constant: DoseRateConstant,
     /// `radiation_protection.self_attenuation_factor`: pure number in (0, 1]
     /// multiplying the point-source dose rate for patient self-attenuation
-    /// (1 = none, conservative; children 0.6–0.8 [R], §8.1).
+    /// (1 = none, conservative; children 0.6–0.8 \[R\], §8.1).
     pub self_attenuation_factor: f64,
 }
 

@@ -7,17 +7,17 @@ use crate::{Protocol, ValueStatus};
 use mibg_units::{AbsorbedDose, Activity, ActivityPerMass, Length, Mass};
 use serde::Serialize;
 
-/// Plausible body weight for a patient of this protocol: 2–150 kg [I]
+/// Plausible body weight for a patient of this protocol: 2–150 kg \[I\]
 /// (children from infancy to adult size; outside it the input is almost
 /// certainly a typo or a wrong unit, e.g. pounds or grams).
 pub const WEIGHT_RANGE_KG: (f64, f64) = (2.0, 150.0);
-/// Plausible height: 40–220 cm [I] (catches metres or inches typed as cm).
+/// Plausible height: 40–220 cm \[I\] (catches metres or inches typed as cm).
 pub const HEIGHT_RANGE_CM: (f64, f64) = (40.0, 220.0);
 /// Body-mass index outside 10–40 kg/m² gives a warning (weight and height
-/// probably do not belong together) [I].
+/// probably do not belong together) \[I\].
 pub const BMI_WARN_RANGE: (f64, f64) = (10.0, 40.0);
 /// Below 10 kg, BSA-based dosing of cytotoxics can cause significant
-/// overdoses (Australian paediatric dosing consensus, dosimetry.md §9.1 [V]).
+/// overdoses (Australian paediatric dosing consensus, dosimetry.md §9.1 \[V\]).
 pub const BSA_DOSING_CAUTION_BELOW_KG: f64 = 10.0;
 
 /// Patient input outside the plausible range.
@@ -127,7 +127,7 @@ pub struct Plan {
     pub melphalan: MelphalanDose,
     /// Day-by-day schedule.
     pub schedule: Vec<ScheduleEntry>,
-    /// Protocol values marked [R], [I], [U] or unmarked.
+    /// Protocol values marked \[R\], \[I\], \[U\] or unmarked.
     pub unverified_parameters: Vec<ValueStatus>,
     /// Doubtful-but-usable findings.
     pub warnings: Vec<String>,

@@ -9,8 +9,8 @@
 //! ```
 //!
 //! For exponential clearance from t = 0 to ∞ this is the NRC/NCRP form
-//! D(∞) = Ḋ₀ · E · T_eff / ln 2 (= 34.6 · Ḋ₀ · T_eff[d] · E with
-//! 34.6 = 24 h/d × 1.443, §8.2 [V]). The integral is computed numerically
+//! D(∞) = Ḋ₀ · E · T_eff / ln 2 (= 34.6 · Ḋ₀ · T_eff\[d\] · E with
+//! 34.6 = 24 h/d × 1.443, §8.2 \[V\]). The integral is computed numerically
 //! (adaptive Simpson, day by day) so that any fitted curve can be used. For
 //! an open-ended contact the integral runs to [`INDEFINITE_HORIZON`] after
 //! the start and the remainder is bounded above by R(t_h)·T½,phys/ln 2
@@ -59,7 +59,7 @@ pub struct DoseConstraint {
 
 impl DoseConstraint {
     /// 5 mSv per episode for an adult carer or comforter (ICRP; NRC 10 CFR
-    /// 35.75 "any other individual"; dosimetry.md §8.3–8.4 [R]/[V]). The
+    /// 35.75 "any other individual"; dosimetry.md §8.3–8.4 \[R\]/\[V\]). The
     /// default constraint.
     pub fn caregiver() -> Self {
         DoseConstraint {
@@ -70,7 +70,7 @@ impl DoseConstraint {
     }
 
     /// 1 mSv per year for members of the public, infants, children and
-    /// pregnant women (dosimetry.md §8.4 [R]).
+    /// pregnant women (dosimetry.md §8.4 \[R\]).
     pub fn public() -> Self {
         DoseConstraint {
             kind: ConstraintKind::Public,
