@@ -254,10 +254,21 @@ impl Protocol {
             if let Some(span) = e.span() {
                 let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
                 message.push_str(&format!("line {line}"));
-                if let Some(t) = status::table_at(text, span.start) {
+                let table = status::table_at(text, span.start);
+                if let Some(t) = &table {
                     message.push_str(&format!(" (in [{t}])"));
                 }
                 message.push_str(": ");
+                // Name the key when the error points at a value.
+                let start = span.start.min(text.len());
+                let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                if let Some((key, _)) = text[line_start..start].split_once('=') {
+                    let key = key.trim();
+                    if !key.is_empty() && !key.starts_with('#') {
+                        let full = table.map_or(key.to_string(), |t| format!("{t}.{key}"));
+                        message.push_str(&format!("{full}: "));
+                    }
+                }
             }
             message.push_str(e.message().trim());
             ProtocolError::Syntax {

@@ -87,7 +87,8 @@ fn missing_key_and_wrong_type_are_errors() {
         "interval_nominal_days = 14",
         "interval_nominal_days = \"two weeks\"",
     );
-    assert!(err(&text).contains("protocol.toml: line"), "{}", err(&text));
+    let e = err(&text);
+    assert!(e.starts_with("protocol.toml: line ") && e.contains("(in [infusion2]): infusion2.interval_nominal_days: invalid type: string \"two weeks\", expected u32"), "{e}");
     let text = seed_with("bsa_formula = \"mosteller\"", "bsa_formula = \"boyd\"");
     let e = err(&text);
     assert!(e.contains("unknown variant `boyd`"), "{e}");
