@@ -31,6 +31,8 @@ enum Command {
     Convert(cmd::convert::Args),
     /// A study folder: validate it, or compute the cohort report.
     Study(cmd::study::Args),
+    /// Plan a course: infusion-1 activity, BSA and melphalan dose, schedule.
+    Plan(cmd::plan::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Convert(args) => cmd::convert::run(args, &mut stdout),
         Command::Study(args) => cmd::study::run(args, &mut stdout),
+        Command::Plan(args) => cmd::plan::run(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
