@@ -190,7 +190,7 @@ def search_times(design):
         start = sorted(dt.date(2016, 3, 1) + dt.timedelta(days=int(2650 * rng.random() ** 0.7))
                        for _ in range(n))
         rng.shuffle(start)
-        assess = [rng.randint(50, 62) for _ in range(n)]
+        assess = [rng.randint(62, 80) for _ in range(n)]
         os_t, os_e = [], []
         feasible = True
         for i, d in enumerate(design):
@@ -382,13 +382,18 @@ def main():
         d1 = a1 / 1000 * tau1 * s_value(w)
         w2 = round(w * rng.uniform(0.97, 1.01), 1)
         inf2 = day(d0, 14)
-        a2 = round((4.0 - d1) / (tau1 * s_value(w2)) * 1000 / 10) * 10
+        # A2 by the seed protocol (protocols/seed.toml): same tau, S at the
+        # new weight, 4 Gy in total, capped at 777 MBq/kg, 40 GBq in total
+        # and 4.5 Gy in total; rounded to 10 MBq as a pharmacy would.
+        d2 = tau1 * s_value(w2) / 1000  # Gy per MBq
+        a2 = min((4.0 - d1) / d2, 777 * w2, 40000 - a1, (4.5 - d1) / d2)
+        a2 = round(a2 / 10) * 10
         infusions.append((pid, 1, d0, a1, w))
         infusions.append((pid, 2, inf2, a2, w2))
         reads += [(pid, 1, t, v, b) for t, v, b in r1]
         r2, _ = readings(a2, tau_scale=rng.uniform(0.92, 1.08))
         reads += [(pid, 2, t, v, b) for t, v, b in r2]
-        sc = day(d0, 21)  # melphalan day 20, stem cells day 21
+        sc = day(d0, 28)  # seed protocol: melphalan day 27, stem cells day 28
         stem.append((pid, sc, round(rng.uniform(2.5, 8.0), 1)))
         # assessments
         base_date = day(d0, -rng.randint(7, 21))
@@ -404,7 +409,7 @@ def main():
         else:
             follow.append((pid, "last_contact", end, None))
         # subsequent therapies, after recovery and before any death
-        t_start = day(d0, rng.randint(75, 140))
+        t_start = day(d0, rng.randint(95, 150))
         assert t_start < end
         if d[12]:
             ther.append((pid, "gd2_car_t", t_start))
