@@ -59,8 +59,12 @@ impl StudyInput {
 pub struct StudyData {
     /// `study.toml`.
     pub config: StudyConfig,
-    /// `patients.csv`, in file order.
+    /// `patients.csv`, in file order (rows without errors).
     pub patients: Vec<Patient>,
+    /// Every identifier of `patients.csv` with its row, including rows with
+    /// other errors (so that one bad cell does not make the patient unknown
+    /// everywhere else).
+    pub patient_ids: Vec<(String, u64)>,
     /// `infusions.csv`.
     pub infusions: Vec<Infusion>,
     /// `readings.csv`.
@@ -128,7 +132,7 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
         }
     };
     if let Some(t) = required(files::PATIENTS, p) {
-        d.patients = patients(&t, p);
+        (d.patients, d.patient_ids) = patients(&t, p);
     }
     if let Some(t) = required(files::INFUSIONS, p) {
         d.infusions = infusions(&t, p);
@@ -216,7 +220,7 @@ fn config_problem(text: &str, e: &toml::de::Error) -> Problem {
     }
 }
 
-fn patients(text: &str, p: &mut Problems) -> Vec<Patient> {
+fn patients(text: &str, p: &mut Problems) -> (Vec<Patient>, Vec<(String, u64)>) {
     let f = files::PATIENTS;
     let Some(t) = Table::parse(
         f,
@@ -225,11 +229,15 @@ fn patients(text: &str, p: &mut Problems) -> Vec<Patient> {
         &["birth_date", "age_years", "centre", "enrolment_date"],
         p,
     ) else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let mut out = Vec::new();
+    let mut ids = Vec::new();
     for r in t.rows() {
         let id = r.req_id("patient", p);
+        if let Some(id) = &id {
+            ids.push((id.clone(), r.line));
+        }
         let sex = r.req_choice("sex", &[("F", Sex::F), ("M", Sex::M)], p);
         let birth = r.opt_date("birth_date", p);
         let age = r.opt_f64_in("age_years", limits::AGE_YEARS.0, limits::AGE_YEARS.1, p);
@@ -268,7 +276,7 @@ fn patients(text: &str, p: &mut Problems) -> Vec<Patient> {
             });
         }
     }
-    out
+    (out, ids)
 }
 
 fn infusions(text: &str, p: &mut Problems) -> Vec<Infusion> {

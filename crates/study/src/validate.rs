@@ -95,33 +95,32 @@ fn check(d: &StudyData, p: &mut Problems) {
         ));
     }
 
-    // Patients: unique ids.
-    let mut patients: BTreeMap<&str, &Patient> = BTreeMap::new();
-    for pt in &d.patients {
-        if let Some(first) = patients.get(pt.id.as_str()) {
+    // Patients: unique ids (every row with an id, even if other cells are bad).
+    let mut ids: BTreeMap<&str, u64> = BTreeMap::new();
+    for (id, row) in &d.patient_ids {
+        if let Some(first) = ids.get(id.as_str()) {
             err(
                 p,
                 files::PATIENTS,
-                pt.row,
+                *row,
                 "patient",
                 ProblemKind::Duplicate,
-                format!(
-                    "patient '{}' is already defined in row {}",
-                    pt.id, first.row
-                ),
+                format!("patient '{id}' is already defined in row {first}"),
             );
         } else {
-            patients.insert(&pt.id, pt);
+            ids.insert(id, *row);
         }
     }
-    if d.patients.is_empty() && p.errors.iter().all(|e| e.file != files::PATIENTS) {
+    let patients: BTreeMap<&str, &Patient> =
+        d.patients.iter().map(|pt| (pt.id.as_str(), pt)).collect();
+    if d.patient_ids.is_empty() && p.errors.iter().all(|e| e.file != files::PATIENTS) {
         p.error(Problem::file(
             files::PATIENTS,
             ProblemKind::Inconsistent,
             "the study has no patient",
         ));
     }
-    let known = |id: &str| patients.contains_key(id);
+    let known = |id: &str| ids.contains_key(id);
     let unknown = |p: &mut Problems, file: &str, row: u64, id: &str| {
         err(
             p,
@@ -158,19 +157,20 @@ fn check(d: &StudyData, p: &mut Problems) {
         }
     }
     let mut timelines: BTreeMap<&str, Timeline> = BTreeMap::new();
-    for pt in &d.patients {
+    for (&id, &row) in &ids {
+        let pt = patients.get(id).copied();
         let mine: Vec<(u32, Date, u64)> = infusions
-            .range((pt.id.as_str(), 0)..=(pt.id.as_str(), u32::MAX))
+            .range((id, 0)..=(id, u32::MAX))
             .map(|((_, n), (dt, row))| (*n, *dt, *row))
             .collect();
         if mine.is_empty() {
             err(
                 p,
                 files::PATIENTS,
-                pt.row,
+                row,
                 "patient",
                 ProblemKind::Inconsistent,
-                format!("patient '{}' has no row in infusions.csv", pt.id),
+                format!("patient '{}' has no row in infusions.csv", id),
             );
         } else if mine[0].0 != 1 {
             err(
@@ -179,7 +179,7 @@ fn check(d: &StudyData, p: &mut Problems) {
                 mine[0].2,
                 "infusion",
                 ProblemKind::Inconsistent,
-                format!("patient '{}' has no infusion 1", pt.id),
+                format!("patient '{}' has no infusion 1", id),
             );
         }
         for w in mine.windows(2) {
@@ -192,7 +192,7 @@ fn check(d: &StudyData, p: &mut Problems) {
                     ProblemKind::Inconsistent,
                     format!(
                         "patient '{}': infusion {} follows infusion {} (numbers must be consecutive)",
-                        pt.id, w[1].0, w[0].0
+                        id, w[1].0, w[0].0
                     ),
                 );
             }
@@ -211,45 +211,45 @@ fn check(d: &StudyData, p: &mut Problems) {
             }
         }
         let first = mine.first().map(|m| m.1);
-        if let (Some(b), Some(f)) = (pt.birth_date, first)
+        if let (Some(b), Some(f)) = (pt.and_then(|x| x.birth_date), first)
             && b >= f
         {
             err(
                 p,
                 files::PATIENTS,
-                pt.row,
+                row,
                 "birth_date",
                 ProblemKind::Chronology,
                 format!("birth date {b} is not before the first infusion ({f})"),
             );
         }
-        if let (Some(e), Some(f)) = (pt.enrolment_date, first)
+        if let (Some(e), Some(f)) = (pt.and_then(|x| x.enrolment_date), first)
             && e > f
         {
             err(
                 p,
                 files::PATIENTS,
-                pt.row,
+                row,
                 "enrolment_date",
                 ProblemKind::Chronology,
                 format!("enrolment {e} is after the first infusion ({f})"),
             );
         }
-        if pt.enrolment_date.is_none()
+        if pt.is_some_and(|x| x.enrolment_date.is_none())
             && (cfg.analysis.efs.origin == Origin::Enrolment
                 || cfg.analysis.os.origin == Origin::Enrolment)
         {
             err(
                 p,
                 files::PATIENTS,
-                pt.row,
+                row,
                 "enrolment_date",
                 ProblemKind::MissingValue,
                 "study.toml uses the enrolment origin, so enrolment_date is required".into(),
             );
         }
         timelines.insert(
-            &pt.id,
+            id,
             Timeline {
                 first_infusion: first,
                 last_infusion: mine.last().map(|m| m.1),
@@ -309,7 +309,9 @@ fn check(d: &StudyData, p: &mut Problems) {
         events_by_patient.entry(&e.patient).or_default().push(e);
     }
     for (id, evs) in &events_by_patient {
-        let tl = timelines.get_mut(id).expect("known patient has a timeline");
+        let Some(tl) = timelines.get_mut(id) else {
+            continue;
+        };
         for kind in [EventType::Death, EventType::LastContact] {
             let same: Vec<_> = evs.iter().filter(|e| e.event == kind).collect();
             for dup in same.iter().skip(1) {
@@ -346,20 +348,20 @@ fn check(d: &StudyData, p: &mut Problems) {
             );
         }
     }
-    for pt in &d.patients {
-        if let Some(tl) = timelines.get(pt.id.as_str())
+    for (&id, &row) in &ids {
+        if let Some(tl) = timelines.get(id)
             && tl.death.is_none()
             && tl.last_contact.is_none()
         {
             err(
                 p,
                 files::PATIENTS,
-                pt.row,
+                row,
                 "patient",
                 ProblemKind::Inconsistent,
                 format!(
                     "patient '{}' has neither a death nor a last_contact row in followup.csv (survival cannot be censored)",
-                    pt.id
+                    id
                 ),
             );
         }
@@ -548,16 +550,16 @@ fn check(d: &StudyData, p: &mut Problems) {
             ));
         }
     }
-    for pt in &d.patients {
-        if !seen.contains(pt.id.as_str()) {
+    for (&id, &row) in &ids {
+        if !seen.contains(id) {
             p.warn(Problem::at(
                 files::PATIENTS,
-                pt.row,
+                row,
                 Some("patient"),
                 ProblemKind::Inconsistent,
                 format!(
                     "patient '{}' has no file in assessments/ (not evaluable for response)",
-                    pt.id
+                    id
                 ),
             ));
         }
