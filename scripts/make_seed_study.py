@@ -243,11 +243,15 @@ def growth(age, sex):
     return round(w * rng.uniform(0.88, 1.12), 1), round(h * rng.uniform(0.96, 1.04), 1)
 
 
-def readings(activity_mbq, tau_scale=1.0):
-    """Readings (µSv/h at 1 m) after an infusion: bi-exponential retention."""
-    a = rng.uniform(0.35, 0.6)
-    t1 = rng.uniform(4, 10)
-    t2 = rng.uniform(30, 55) * tau_scale
+def kinetics():
+    """Bi-exponential whole-body retention: fraction a with effective
+    half-life t1 (renal phase), 1 - a with t2 (slow phase), hours."""
+    return rng.uniform(0.35, 0.6), rng.uniform(4, 9), rng.uniform(30, 46)
+
+
+def readings(activity_mbq, kin):
+    """Readings (µSv/h at 1 m) after an infusion with kinetics `kin`."""
+    a, t1, t2 = kin
     k = activity_mbq * rng.uniform(0.040, 0.050)
     bg = round(rng.uniform(0.08, 0.15), 2)
     times = [0.0, 4, 8, 24, 32, 48, 72, 96, 120]
@@ -255,7 +259,7 @@ def readings(activity_mbq, tau_scale=1.0):
     for j, t in enumerate(times):
         tt = t if j == 0 else round(t + rng.uniform(-0.75, 0.75), 2)
         r = a * math.exp(-math.log(2) * tt / t1) + (1 - a) * math.exp(-math.log(2) * tt / t2)
-        noise = 1.0 if j == 0 else rng.gauss(1.0, 0.012)
+        noise = 1.0 if j == 0 else rng.gauss(1.0, 0.01)
         out.append((tt, round(k * r * noise + bg, 2), bg))
     tau = a * t1 / math.log(2) + (1 - a) * t2 / math.log(2)
     return out, tau
@@ -378,21 +382,26 @@ def main():
         patients.append((pid, sex, birth, w, h, "Rome" if rng.random() < 0.8 else "Milan"))
         # infusion 1: 444 MBq/kg (12 mCi/kg), rounded to 10 MBq
         a1 = round(444 * w / 10) * 10
-        r1, tau1 = readings(a1)
+        kin = kinetics()
+        r1, tau1 = readings(a1, kin)
         d1 = a1 / 1000 * tau1 * s_value(w)
         w2 = round(w * rng.uniform(0.97, 1.01), 1)
         inf2 = day(d0, 14)
         # A2 by the seed protocol (protocols/seed.toml): same tau, S at the
         # new weight, 4 Gy in total, capped at 777 MBq/kg, 40 GBq in total
-        # and 4.5 Gy in total; rounded to 10 MBq as a pharmacy would.
+        # and 4.5 Gy in total; rounded to 10 MBq as a pharmacy would; none
+        # below the minimum worthwhile 1000 MBq.
         d2 = tau1 * s_value(w2) / 1000  # Gy per MBq
         a2 = min((4.0 - d1) / d2, 777 * w2, 40000 - a1, (4.5 - d1) / d2)
         a2 = round(a2 / 10) * 10
         infusions.append((pid, 1, d0, a1, w))
-        infusions.append((pid, 2, inf2, a2, w2))
         reads += [(pid, 1, t, v, b) for t, v, b in r1]
-        r2, _ = readings(a2, tau_scale=rng.uniform(0.92, 1.08))
-        reads += [(pid, 2, t, v, b) for t, v, b in r2]
+        if a2 >= 1000:
+            infusions.append((pid, 2, inf2, a2, w2))
+            # infusion 2: the same kinetics within +-5 %
+            kin2 = (kin[0], kin[1] * rng.uniform(0.95, 1.05), kin[2] * rng.uniform(0.95, 1.05))
+            r2, _ = readings(a2, kin2)
+            reads += [(pid, 2, t, v, b) for t, v, b in r2]
         sc = day(d0, 28)  # seed protocol: melphalan day 27, stem cells day 28
         stem.append((pid, sc, round(rng.uniform(2.5, 8.0), 1)))
         # assessments
