@@ -84,6 +84,24 @@ pub struct DailyValue {
     pub value: Exact,
 }
 
+/// A count on a date (×10⁹/L).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct CountPoint {
+    /// Date.
+    pub date: Date,
+    /// Value, ×10⁹/L.
+    pub value_1e9_per_l: Exact,
+}
+
+impl From<DailyValue> for CountPoint {
+    fn from(v: DailyValue) -> Self {
+        Self {
+            date: v.date,
+            value_1e9_per_l: v.value,
+        }
+    }
+}
+
 /// The outcome of a recovery search.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
@@ -128,12 +146,12 @@ pub struct Episode {
     pub stem_cells: Date,
     /// Last day of the episode (the day before the next infusion), if bounded.
     pub until: Option<Date>,
-    /// ANC nadir: date and value ×10⁹/L.
-    pub anc_nadir: Option<(Date, Exact)>,
+    /// ANC nadir of the episode.
+    pub anc_nadir: Option<CountPoint>,
     /// Neutrophil recovery (≥ anc_threshold).
     pub neutrophils: Recovery,
-    /// Platelet nadir: date and value ×10⁹/L.
-    pub platelet_nadir: Option<(Date, Exact)>,
+    /// Platelet nadir of the episode.
+    pub platelet_nadir: Option<CountPoint>,
     /// Platelet recovery (≥ platelet_threshold, transfusion-free).
     pub platelets: Recovery,
     /// Platelet recovery at the secondary threshold.
@@ -308,9 +326,9 @@ pub fn episode(
     Episode {
         stem_cells,
         until,
-        anc_nadir: nadir(&anc_series).map(|v| (v.date, v.value)),
+        anc_nadir: nadir(&anc_series).map(CountPoint::from),
         neutrophils,
-        platelet_nadir: nadir(&plt_series).map(|v| (v.date, v.value)),
+        platelet_nadir: nadir(&plt_series).map(CountPoint::from),
         platelets: platelets_rec,
         platelets_secondary,
         primary_graft_failure,

@@ -4,7 +4,7 @@
 
 use jiff::civil::{Date, date};
 use mibg_toxicity::engraftment::{
-    DailyValue, EngraftmentOptions, GraftFailure, Recovery, days_between, episode,
+    CountPoint, DailyValue, EngraftmentOptions, GraftFailure, Recovery, days_between, episode,
 };
 use mibg_toxicity::{Exact, Product, Transfusion};
 
@@ -35,6 +35,13 @@ fn plt_tx(days: &[i64]) -> Vec<Transfusion> {
         .collect()
 }
 
+fn pt(n: i64, v: Exact) -> CountPoint {
+    CountPoint {
+        date: day(n),
+        value_1e9_per_l: v,
+    }
+}
+
 fn recovered(day_n: i64) -> Recovery {
     Recovery::Recovered {
         date: day(day_n),
@@ -61,7 +68,7 @@ fn values_before_the_nadir_do_not_count() {
         (14, "1.2"),
     ]);
     let e = episode(SC, None, &anc, &[], &[], &EngraftmentOptions::default());
-    assert_eq!(e.anc_nadir, Some((day(6), Exact::ZERO)));
+    assert_eq!(e.anc_nadir, Some(pt(6, Exact::ZERO)));
     assert_eq!(e.neutrophils, recovered(12));
     assert_eq!(e.primary_graft_failure, GraftFailure::No);
 }
@@ -170,7 +177,7 @@ fn platelet_transfusion_inside_the_seven_day_window_blocks() {
         &plt_tx(&[10]),
         &EngraftmentOptions::default(),
     );
-    assert_eq!(e.platelet_nadir, Some((day(9), Exact::int(8))));
+    assert_eq!(e.platelet_nadir, Some(pt(9, Exact::int(8))));
     assert_eq!(e.platelets, recovered(18));
     // Without the transfusion: day 15.
     let e = episode(SC, None, &[], &plt, &[], &EngraftmentOptions::default());
@@ -332,8 +339,8 @@ fn two_stem_cell_infusions_are_separate_episodes() {
     );
     let e2 = episode(sc2, None, &anc, &[], &[], &EngraftmentOptions::default());
     assert_eq!(e1.neutrophils, recovered(14));
-    assert_eq!(e1.anc_nadir, Some((day(5), Exact::ZERO)));
-    assert_eq!(e2.anc_nadir, Some((day(47), Exact::ZERO)));
+    assert_eq!(e1.anc_nadir, Some(pt(5, Exact::ZERO)));
+    assert_eq!(e2.anc_nadir, Some(pt(47, Exact::ZERO)));
     // Day 55 is day +15 after the second infusion.
     assert_eq!(
         e2.neutrophils,
