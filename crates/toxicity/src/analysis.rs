@@ -755,7 +755,7 @@ fn analyse_patient(
 /// The value in the test's canonical unit (units were validated on input).
 fn canonical(r: &LabResult) -> Exact {
     let f = r.test.factor_to_canonical(r.unit).unwrap_or(Exact::ONE);
-    r.value.mul(f)
+    r.value * f
 }
 
 fn cohort_table(reports: &[PatientReport], options: &Options) -> Vec<CohortRow> {

@@ -180,9 +180,22 @@ fn read_table<'a>(
         .trim(csv::Trim::All)
         .comment(None)
         .from_reader(text.as_bytes());
+    // Physical line of a byte offset (the csv crate's own line counter skips
+    // blank lines, which would misname rows).
+    let line_of = |byte: u64| {
+        let mut end = (byte as usize).min(text.len());
+        // The reported offset is before any blank lines skipped; step over them.
+        while end < text.len() && matches!(text.as_bytes()[end], b'\n' | b'\r') {
+            end += 1;
+        }
+        1 + text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count() as u64
+    };
     let malformed = |e: csv::Error| CsvError::Malformed {
         file: file.to_string(),
-        row: e.position().map_or(1, |p| p.line()),
+        row: e.position().map_or(1, |p| line_of(p.byte())),
         message: match e.kind() {
             csv::ErrorKind::UnequalLengths {
                 expected_len, len, ..
@@ -224,7 +237,7 @@ fn read_table<'a>(
         if rec.iter().all(|f| f.is_empty()) {
             continue; // blank line
         }
-        let row = rec.position().map_or(0, |p| p.line());
+        let row = rec.position().map_or(0, |p| line_of(p.byte()));
         rows.push((row, rec));
     }
     Ok(Table { file, cols, rows })

@@ -155,12 +155,12 @@ impl Exact {
         self.num == 0
     }
 
-    /// The exact product.
+    /// The exact product (also `a * b`).
     ///
     /// # Panics
     ///
     /// On `i128` overflow, impossible within the documented range (module docs).
-    pub fn mul(self, other: Self) -> Self {
+    pub fn times(self, other: Self) -> Self {
         // Cross-reduce first to keep the numbers small.
         let g1 = gcd(self.num, other.den).max(1);
         let g2 = gcd(other.num, self.den).max(1);
@@ -176,6 +176,14 @@ impl Exact {
     /// The nearest `f64`, for display and JSON only (never for grading).
     pub fn to_f64(self) -> f64 {
         self.num as f64 / self.den as f64
+    }
+}
+
+impl std::ops::Mul for Exact {
+    type Output = Exact;
+    /// See [`Exact::times`].
+    fn mul(self, other: Exact) -> Exact {
+        self.times(other)
     }
 }
 
@@ -277,13 +285,11 @@ mod tests {
     #[test]
     fn the_floating_point_trap_of_the_domain_notes_is_avoided() {
         // toxicity.md §4: 1.8 is exactly 1.5 × 1.2, though 1.8 > 1.5*1.2 in f64.
-        assert!(
-            1.8_f64 > 1.5 * 1.2,
-            "the f64 trap this module exists to avoid"
-        );
+        let (v64, k64, u64_) = (1.8_f64, 1.5_f64, 1.2_f64);
+        assert!(v64 > k64 * u64_, "the f64 trap this module exists to avoid");
         let v = Exact::parse_decimal("1.8").unwrap();
         let uln = Exact::parse_decimal("1.2").unwrap();
-        assert_eq!(v, Exact::ratio(3, 2).mul(uln));
+        assert_eq!(v, Exact::ratio(3, 2) * uln);
     }
 
     #[test]

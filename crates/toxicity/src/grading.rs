@@ -229,8 +229,8 @@ pub fn grade_lab(
         for crit in rule.any_of {
             let bound = match crit.bound {
                 Bound::Lln => input.lln,
-                Bound::Uln(m) => input.uln.map(|u| m.mul(u)),
-                Bound::Baseline(m) => base_value.map(|b| m.mul(b)),
+                Bound::Uln(m) => input.uln.map(|u| m * u),
+                Bound::Baseline(m) => base_value.map(|b| m * b),
                 Bound::Absolute(list) => Some(
                     list.iter()
                         .find(|(u, _)| *u == input.unit)

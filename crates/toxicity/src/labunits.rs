@@ -192,7 +192,7 @@ impl LabTest {
     pub fn convert(self, value: Exact, from: LabUnit, to: LabUnit) -> Option<Exact> {
         let f = self.factor_to_canonical(from)?;
         let t = self.factor_to_canonical(to)?;
-        Some(value.mul(f).mul(Exact::ratio(t.denom(), t.numer())))
+        Some(value * f * Exact::ratio(t.denom(), t.numer()))
     }
 }
 
