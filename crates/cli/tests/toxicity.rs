@@ -401,3 +401,26 @@ fn option_errors() {
         &["cannot read no/such/labs.csv"],
     );
 }
+
+#[test]
+fn readme_example_output_is_current() {
+    // The README's `mibg toxicity` console block must be the real output.
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let start = readme
+        .find("```console\n$ mibg toxicity")
+        .expect("README block");
+    let block = &readme[start + "```console\n$ ".len()..];
+    let block = &block[..block.find("```").unwrap()];
+    let mut lines = block.lines();
+    let mut command = String::new();
+    for l in lines.by_ref() {
+        command.push_str(l.trim_end_matches('\\').trim());
+        command.push(' ');
+        if !l.ends_with('\\') {
+            break;
+        }
+    }
+    let expected: String = lines.map(|l| format!("{l}\n")).collect();
+    let args: Vec<&str> = command.split_whitespace().skip(1).collect();
+    assert_eq!(ok(&args), expected);
+}

@@ -41,10 +41,13 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct EngraftmentOptions {
     /// ANC threshold, ×10⁹/L (default 0.5; CIBMTR).
+    #[serde(rename = "anc_threshold_1e9_per_l")]
     pub anc_threshold: Exact,
     /// Platelet threshold, ×10⁹/L (default 20; CIBMTR).
+    #[serde(rename = "platelet_threshold_1e9_per_l")]
     pub platelet_threshold: Exact,
     /// Secondary platelet threshold, ×10⁹/L (default 50; CIBMTR, "reported the same way").
+    #[serde(rename = "platelet_secondary_threshold_1e9_per_l")]
     pub platelet_secondary_threshold: Exact,
     /// Number of consecutive values on different days (default 3; some centres use 2).
     pub consecutive: usize,

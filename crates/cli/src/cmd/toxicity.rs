@@ -190,7 +190,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     }
     let mut s = String::new();
     render(&report, &mut s);
-    out.write_all(s.as_bytes())?;
+    for line in s.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
     Ok(())
 }
 
