@@ -577,7 +577,12 @@ fn analyse_patient(
             }
         })?;
         if !in_window(r.date) {
-            outside += 1;
+            let is_baseline = baselines
+                .get(&r.test)
+                .is_some_and(|(_, u)| u.date == r.date && u.value == r.value && u.unit == r.unit);
+            if !is_baseline {
+                outside += 1;
+            }
             continue;
         }
         if CHEMISTRY.contains(&r.test) && base.is_none() && no_baseline_warned.insert(r.test) {
@@ -609,7 +614,7 @@ fn analyse_patient(
     }
     if outside > 0 {
         warnings.push(format!(
-            "{outside} laboratory result(s) outside the window {start} to {end} not counted"
+            "{outside} laboratory result(s) outside the window {start} to {end} not counted (baselines excepted)"
         ));
     }
     let mut events_outside = 0usize;

@@ -7,6 +7,16 @@
 //! ([`V5_0`]). Adding v4.03 or v6.0 means adding a variant and a table
 //! constant (the thresholds of toxicity.md §6), never editing the v5 one; every
 //! graded value carries its version, and nothing regrades between versions.
+//!
+//! To add a version (e.g. v4.03): add a `CtcaeVersion` variant, its
+//! `as_str`/`parse` spellings, and a `pub static V4_03: CtcaeTable` written
+//! with the same building blocks (`Bound::Uln`, `Bound::Baseline`,
+//! `Bound::Absolute` per unit, `Applies`), e.g. v4.03 creatinine grade 1 as
+//! `any_of: [>1×ULN, >1×baseline]` and no `BaselineAbnormal` rules for ALT;
+//! then point `CtcaeVersion::table` at it and copy the boundary tests. The
+//! engine (`grading::grade_lab`) needs no change unless a version introduces
+//! a new kind of criterion (v6.0's "baseline below LLN" creatinine rule would
+//! add an `Applies` variant).
 
 use crate::exact::Exact;
 use crate::labunits::{LabTest, LabUnit};

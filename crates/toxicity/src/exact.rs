@@ -16,7 +16,8 @@
 //! reference limit, unit factor), i.e. below 10^(12+7+12+7) = 10^38 < 1.7×10^38
 //! = `i128::MAX`, after reduction by the greatest common divisor. Products are
 //! nevertheless computed with checked arithmetic, and an overflow (impossible
-//! within these bounds) panics rather than compares wrongly.
+//! within these bounds) panics rather than compares wrongly. Comparisons form
+//! no products at all (continued fractions), so they cannot overflow.
 
 use serde::{Serialize, Serializer};
 use std::cmp::Ordering;
@@ -201,16 +202,33 @@ impl PartialOrd for Exact {
 }
 
 impl Ord for Exact {
+    /// Exact comparison that cannot overflow: compares integer parts, then
+    /// the reciprocals of the fractional parts (the continued-fraction
+    /// expansion of both numbers), so no product is ever formed.
     fn cmp(&self, other: &Self) -> Ordering {
-        let l = self
-            .num
-            .checked_mul(other.den)
-            .expect("exact comparison within range (see module docs)");
-        let r = other
-            .num
-            .checked_mul(self.den)
-            .expect("exact comparison within range (see module docs)");
-        l.cmp(&r)
+        cmp_fractions(self.num, self.den, other.num, other.den)
+    }
+}
+
+/// Compares `a/b` with `c/d` (`b, d > 0`) without multiplication.
+fn cmp_fractions(mut a: i128, mut b: i128, mut c: i128, mut d: i128) -> Ordering {
+    let mut flipped = false;
+    loop {
+        let (qa, ra) = (a.div_euclid(b), a.rem_euclid(b));
+        let (qc, rc) = (c.div_euclid(d), c.rem_euclid(d));
+        let ord = match (qa.cmp(&qc), ra == 0, rc == 0) {
+            (Ordering::Equal, true, true) => Ordering::Equal,
+            (Ordering::Equal, true, false) => Ordering::Less,
+            (Ordering::Equal, false, true) => Ordering::Greater,
+            (Ordering::Equal, false, false) => {
+                // ra/b vs rc/d, both in (0, 1): the order of b/ra vs d/rc, reversed.
+                (a, b, c, d) = (b, ra, d, rc);
+                flipped = !flipped;
+                continue;
+            }
+            (o, _, _) => o,
+        };
+        return if flipped { ord.reverse() } else { ord };
     }
 }
 
@@ -290,6 +308,18 @@ mod tests {
         let v = Exact::parse_decimal("1.8").unwrap();
         let uln = Exact::parse_decimal("1.2").unwrap();
         assert_eq!(v, Exact::ratio(3, 2) * uln);
+    }
+
+    #[test]
+    fn comparison_is_exact_and_cannot_overflow() {
+        let big = Exact::ratio(i128::MAX, 3);
+        let bigger = Exact::ratio(i128::MAX, 2);
+        assert!(big < bigger);
+        assert!(Exact::ratio(-1, 3) < Exact::ratio(-1, 4));
+        assert!(Exact::ratio(355, 113) < Exact::ratio(22, 7)); // 3.14159… < 3.142857…
+        assert_eq!(Exact::ratio(2, 4).cmp(&Exact::ratio(1, 2)), Ordering::Equal);
+        assert!(Exact::ratio(1_000_000_000_001, 1_000_000_000_000) > Exact::ONE);
+        assert!(Exact::ratio(i128::MAX - 1, i128::MAX) < Exact::ONE);
     }
 
     #[test]

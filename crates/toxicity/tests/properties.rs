@@ -92,3 +92,14 @@ proptest! {
         prop_assert!(g(hi) >= g(lo), "{test}: {hi} vs {lo}");
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The overflow-free comparison agrees with cross-multiplication where
+    /// that cannot overflow.
+    #[test]
+    fn exact_comparison_matches_cross_multiplication(a in -1_000_000i128..1_000_000, b in 1i128..1_000_000, c in -1_000_000i128..1_000_000, d in 1i128..1_000_000) {
+        prop_assert_eq!(Exact::ratio(a, b).cmp(&Exact::ratio(c, d)), (a * d).cmp(&(c * b)));
+    }
+}
