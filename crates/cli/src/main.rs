@@ -31,6 +31,8 @@ enum Command {
     Convert(cmd::convert::Args),
     /// CTCAE v5.0 toxicity grading, nadirs, engraftment and the cohort table.
     Toxicity(cmd::toxicity::Args),
+    /// Plan a course: infusion-1 activity, BSA and melphalan dose, schedule.
+    Plan(cmd::plan::Args),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Convert(args) => cmd::convert::run(args, &mut stdout),
         Command::Toxicity(args) => cmd::toxicity::run(args, &mut stdout),
+        Command::Plan(args) => cmd::plan::run(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

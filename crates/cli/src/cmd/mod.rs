@@ -2,3 +2,4 @@
 
 pub mod convert;
 pub mod toxicity;
+pub mod plan;
