@@ -1,5 +1,5 @@
 //! One module per subcommand: `Args` (clap) and `run`.
 
 pub mod convert;
-pub mod toxicity;
 pub mod plan;
+pub mod toxicity;
