@@ -37,7 +37,7 @@ use crate::ctcae::{CtcaeVersion, Grade, Term};
 use crate::engraftment::{self, DailyValue, EngraftmentOptions, Episode};
 use crate::exact::Exact;
 use crate::grading::{self, Baseline, BaselineState, GradingError, GradingOptions, LabInput};
-use crate::labunits::{LabTest, LabUnit};
+use crate::labunits::{CellCount, LabTest, LabUnit};
 use crate::records::{LabResult, Origin, Product, ToxicityInput};
 use jiff::civil::Date;
 use serde::Serialize;
@@ -717,7 +717,7 @@ fn analyse_patient(
             .filter(|r| r.test == test && !r.baseline)
             .map(|r| DailyValue {
                 date: r.date,
-                value: canonical(r),
+                value: CellCount::from_1e9_per_l(canonical(r)),
             })
             .collect()
     };

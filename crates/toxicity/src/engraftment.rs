@@ -33,6 +33,7 @@
 //!    is not checked.
 
 use crate::exact::Exact;
+use crate::labunits::CellCount;
 use crate::records::{Product, Transfusion};
 use jiff::civil::Date;
 use serde::Serialize;
@@ -42,13 +43,13 @@ use serde::Serialize;
 pub struct EngraftmentOptions {
     /// ANC threshold, ×10⁹/L (default 0.5; CIBMTR).
     #[serde(rename = "anc_threshold_1e9_per_l")]
-    pub anc_threshold: Exact,
+    pub anc_threshold: CellCount,
     /// Platelet threshold, ×10⁹/L (default 20; CIBMTR).
     #[serde(rename = "platelet_threshold_1e9_per_l")]
-    pub platelet_threshold: Exact,
+    pub platelet_threshold: CellCount,
     /// Secondary platelet threshold, ×10⁹/L (default 50; CIBMTR, "reported the same way").
     #[serde(rename = "platelet_secondary_threshold_1e9_per_l")]
-    pub platelet_secondary_threshold: Exact,
+    pub platelet_secondary_threshold: CellCount,
     /// Number of consecutive values on different days (default 3; some centres use 2).
     pub consecutive: usize,
     /// Days free of platelet transfusion before the first value (default 7).
@@ -66,9 +67,9 @@ pub struct EngraftmentOptions {
 impl Default for EngraftmentOptions {
     fn default() -> Self {
         Self {
-            anc_threshold: Exact::ratio(1, 2),
-            platelet_threshold: Exact::int(20),
-            platelet_secondary_threshold: Exact::int(50),
+            anc_threshold: CellCount::from_1e9_per_l(Exact::ratio(1, 2)),
+            platelet_threshold: CellCount::from_1e9_per_l(Exact::int(20)),
+            platelet_secondary_threshold: CellCount::from_1e9_per_l(Exact::int(50)),
             consecutive: 3,
             platelet_transfusion_free_days: 7,
             max_gap_days: None,
@@ -83,8 +84,8 @@ impl Default for EngraftmentOptions {
 pub struct DailyValue {
     /// Date.
     pub date: Date,
-    /// Value, ×10⁹/L.
-    pub value: Exact,
+    /// Count.
+    pub value: CellCount,
 }
 
 /// A count on a date (×10⁹/L).
@@ -92,8 +93,8 @@ pub struct DailyValue {
 pub struct CountPoint {
     /// Date.
     pub date: Date,
-    /// Value, ×10⁹/L.
-    pub value_1e9_per_l: Exact,
+    /// Count (serialised in ×10⁹/L).
+    pub value_1e9_per_l: CellCount,
 }
 
 impl From<DailyValue> for CountPoint {
@@ -190,7 +191,7 @@ pub fn nadir(series: &[DailyValue]) -> Option<DailyValue> {
 fn search(
     series: &[DailyValue],
     day0: Date,
-    threshold: Exact,
+    threshold: CellCount,
     after_nadir: bool,
     options: &EngraftmentOptions,
     transfusion_block: &dyn Fn(Date, Date) -> bool,

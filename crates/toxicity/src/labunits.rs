@@ -30,6 +30,37 @@ use crate::exact::Exact;
 use serde::Serialize;
 use std::fmt;
 
+/// A blood cell count (neutrophils, platelets, …), stored exactly in ×10⁹/L.
+///
+/// 1 × 10⁹/L = 1000/µL = 1000/mm³ (exact). Serialises as the number of
+/// ×10⁹/L, so wire fields carry the unit in their name (`…_1e9_per_l`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct CellCount(Exact);
+
+impl CellCount {
+    /// From a count in ×10⁹/L.
+    pub const fn from_1e9_per_l(value: Exact) -> Self {
+        Self(value)
+    }
+
+    /// From a count per mm³ (= per µL).
+    pub fn from_per_mm3(value: Exact) -> Self {
+        Self(value * Exact::ratio(1, 1000))
+    }
+
+    /// The count in ×10⁹/L.
+    pub const fn e9_per_l(self) -> Exact {
+        self.0
+    }
+}
+
+impl fmt::Display for CellCount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} x10^9/L", self.0)
+    }
+}
+
 /// A laboratory test that CTCAE grades.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -304,6 +335,13 @@ mod tests {
         );
         assert_eq!(LabUnit::parse("mg/L"), None);
         assert_eq!(LabUnit::parse("%"), None);
+    }
+
+    #[test]
+    fn cell_counts() {
+        let c = CellCount::from_per_mm3(d("500"));
+        assert_eq!(c, CellCount::from_1e9_per_l(d("0.5")));
+        assert_eq!(c.to_string(), "0.5 x10^9/L");
     }
 
     #[test]

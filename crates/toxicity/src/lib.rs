@@ -31,5 +31,5 @@ pub use analysis::{AnalysisError, CohortReport, Options, analyse};
 pub use ctcae::{CtcaeVersion, Grade, Term};
 pub use exact::Exact;
 pub use grading::{BaselineEdge, CreatinineBaseline, GradingOptions, grade_lab};
-pub use labunits::{LabTest, LabUnit};
+pub use labunits::{CellCount, LabTest, LabUnit};
 pub use records::{AdverseEvent, LabResult, Product, Schedule, ToxicityInput, Transfusion};

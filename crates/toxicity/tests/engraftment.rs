@@ -6,7 +6,7 @@ use jiff::civil::{Date, date};
 use mibg_toxicity::engraftment::{
     CountPoint, DailyValue, EngraftmentOptions, GraftFailure, Recovery, days_between, episode,
 };
-use mibg_toxicity::{Exact, Product, Transfusion};
+use mibg_toxicity::{CellCount, Exact, Product, Transfusion};
 
 const SC: Date = date(2025, 3, 1); // day 0
 
@@ -19,7 +19,7 @@ fn series(points: &[(i64, &str)]) -> Vec<DailyValue> {
         .iter()
         .map(|(d, v)| DailyValue {
             date: day(*d),
-            value: Exact::parse_decimal(v).unwrap(),
+            value: CellCount::from_1e9_per_l(Exact::parse_decimal(v).unwrap()),
         })
         .collect()
 }
@@ -38,7 +38,7 @@ fn plt_tx(days: &[i64]) -> Vec<Transfusion> {
 fn pt(n: i64, v: Exact) -> CountPoint {
     CountPoint {
         date: day(n),
-        value_1e9_per_l: v,
+        value_1e9_per_l: CellCount::from_1e9_per_l(v),
     }
 }
 

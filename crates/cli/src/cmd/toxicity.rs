@@ -11,8 +11,8 @@ use jiff::civil::Date;
 use mibg_toxicity::analysis::{CohortReport, GradeSource, PatientReport};
 use mibg_toxicity::engraftment::{EngraftmentOptions, GraftFailure, Recovery};
 use mibg_toxicity::{
-    BaselineEdge, CreatinineBaseline, Exact, GradingOptions, Options, Schedule, ToxicityInput,
-    analyse, csv_input,
+    BaselineEdge, CreatinineBaseline, GradingOptions, Options, Schedule, ToxicityInput, analyse,
+    csv_input,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -249,9 +249,9 @@ fn render(r: &CohortReport, s: &mut String) {
     let _ = writeln!(
         s,
         "engraftment: ANC >= {} x10^9/L, platelets >= {} (and >= {}) x10^9/L, {} values on different days after the nadir, platelets free of platelet transfusion {} days before, max gap {}, primary graft failure if no ANC recovery by day +{}",
-        e.anc_threshold,
-        e.platelet_threshold,
-        e.platelet_secondary_threshold,
+        e.anc_threshold.e9_per_l(),
+        e.platelet_threshold.e9_per_l(),
+        e.platelet_secondary_threshold.e9_per_l(),
         e.consecutive,
         e.platelet_transfusion_free_days,
         e.max_gap_days
@@ -366,7 +366,7 @@ fn patient(p: &PatientReport, s: &mut String) {
     for (i, e) in p.engraftment.iter().enumerate() {
         let nadir = |n: &Option<mibg_toxicity::engraftment::CountPoint>| {
             n.map_or("-".to_string(), |n| {
-                format!("{} x10^9/L on {}", fmt_exact(n.value_1e9_per_l), n.date)
+                format!("{} on {}", n.value_1e9_per_l, n.date)
             })
         };
         let _ = writeln!(
@@ -399,8 +399,4 @@ fn patient(p: &PatientReport, s: &mut String) {
     for w in &p.warnings {
         let _ = writeln!(s, "  warning: {w}");
     }
-}
-
-fn fmt_exact(x: Exact) -> String {
-    x.to_string()
 }
