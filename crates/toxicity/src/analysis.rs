@@ -246,13 +246,19 @@ pub struct Nadir {
     pub canonical_unit: LabUnit,
 }
 
-/// Days with a grade-4 value (measured days; unmeasured days are not imputed).
+/// Days with grade-4 neutropenia or thrombocytopenia in the window, counted
+/// two ways: measured days only, and with each day's grade carried forward to
+/// the next measurement of the test ([I]: counts are rarely drawn every day;
+/// the last measurement counts one day).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Grade4Days {
     /// Term.
     pub term: Term,
-    /// Number of distinct days with a grade-4 value in the window.
+    /// Number of distinct measured days with a grade-4 value.
     pub days: usize,
+    /// Days of grade 4 with each day's worst grade carried forward to the next
+    /// measured day.
+    pub days_carried_forward: i64,
     /// First such day.
     pub first: Option<Date>,
     /// Last such day.
@@ -617,6 +623,21 @@ fn analyse_patient(
             "{outside} laboratory result(s) outside the window {start} to {end} not counted (baselines excepted)"
         ));
     }
+    // Febrile neutropenia needs ANC < 1.0×10^9/L (CTCAE v5, toxicity.md §3):
+    // warn when every ANC measured on the event's date contradicts it.
+    for e in events.iter().filter(|e| e.term == Term::FebrileNeutropenia) {
+        let same_day: Vec<Exact> = labs
+            .iter()
+            .filter(|r| r.test == LabTest::Neutrophils && r.date == e.date && !r.baseline)
+            .map(|r| canonical(r))
+            .collect();
+        if !same_day.is_empty() && same_day.iter().all(|v| *v >= Exact::ONE) {
+            warnings.push(format!(
+                "febrile neutropenia on {} but every ANC measured that day is >= 1.0 x10^9/L (CTCAE requires ANC < 1.0)",
+                e.date
+            ));
+        }
+    }
     let mut events_outside = 0usize;
     for e in &events {
         if !in_window(e.date) {
@@ -701,10 +722,29 @@ fn analyse_patient(
             })
             .map(|g| g.date)
             .collect();
+        // Worst lab grade per measured day, then carry forward.
+        let mut per_day: BTreeMap<Date, Grade> = BTreeMap::new();
+        for g in graded
+            .iter()
+            .filter(|g| g.term == term && matches!(g.source, GradeSource::Lab { .. }))
+        {
+            let e = per_day.entry(g.date).or_insert(g.grade);
+            *e = (*e).max(g.grade);
+        }
+        let measured: Vec<(Date, Grade)> = per_day.into_iter().collect();
+        let mut carried = 0i64;
+        for (i, (d, g)) in measured.iter().enumerate() {
+            if *g == Grade::G4 {
+                carried += measured
+                    .get(i + 1)
+                    .map_or(1, |(next, _)| engraftment::days_between(*d, *next));
+            }
+        }
         if graded.iter().any(|g| g.term == term) {
             grade4_days.push(Grade4Days {
                 term,
                 days: days.len(),
+                days_carried_forward: carried,
                 first: days.first().copied(),
                 last: days.last().copied(),
             });

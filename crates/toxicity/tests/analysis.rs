@@ -342,3 +342,23 @@ fn csv_parsers_read_several_patients_and_label_rows() {
         .is_err()
     );
 }
+
+#[test]
+fn febrile_neutropenia_with_a_normal_anc_that_day_is_warned() {
+    // CTCAE v5 febrile neutropenia: ANC < 1000/mm3 with fever. ANC 1.0 on the
+    // same day (not < 1.0) → a warning; ANC 0.99 → none.
+    let mk = |v: &str| ToxicityInput {
+        labs: vec![anc("A", date(2025, 1, 5), v)],
+        events: vec![event("A", date(2025, 1, 5), Term::FebrileNeutropenia, 3)],
+        schedules: vec![schedule("A", date(2025, 1, 1), &[date(2025, 1, 3)])],
+        ..Default::default()
+    };
+    let warned = |v: &str| {
+        analyse(&mk(v), &Options::default()).unwrap().patients[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("febrile neutropenia on 2025-01-05"))
+    };
+    assert!(warned("1.0"));
+    assert!(!warned("0.99"));
+}

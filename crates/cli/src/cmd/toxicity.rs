@@ -354,13 +354,14 @@ fn patient(p: &PatientReport, s: &mut String) {
     for g in &p.grade4_days {
         let _ = writeln!(
             s,
-            "  grade-4 days, {}: {} measured day(s){}",
+            "  grade-4 days, {}: {} measured day(s){}, {} day(s) carried forward to the next count",
             g.term.name().to_lowercase(),
             g.days,
             match (g.first, g.last) {
                 (Some(a), Some(b)) => format!(" ({a} to {b})"),
                 _ => String::new(),
-            }
+            },
+            g.days_carried_forward
         );
     }
     for (i, e) in p.engraftment.iter().enumerate() {
