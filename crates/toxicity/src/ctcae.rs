@@ -405,7 +405,10 @@ macro_rules! liver_term {
 /// CTCAE v5.0 (27 Nov 2017). Thresholds: toxicity.md §3 (haematology) and §4
 /// (chemistry), verified there against the NCI spreadsheet
 /// `CTCAE_v5.0_2017-11-27.xlsx` and admiral `ncictcaev5.json`; allowed grades
-/// of clinical terms: toxicity.md §3 and §5 ("–" = grade not available).
+/// of clinical terms: toxicity.md §3 and §5 ("–" = grade not available), the
+/// blood-disorder terms cross-checked against ehrforce/ctcae-extractor-transformer
+/// `src/CTCAE/ctcae.db.ts` (Anemia 4–5 as events, Febrile neutropenia 3–5,
+/// Bone marrow hypocellular 1–5).
 pub static V5_0: CtcaeTable = CtcaeTable {
     version: CtcaeVersion::V5_0,
     lab: &[
@@ -542,7 +545,8 @@ pub static V5_0: CtcaeTable = CtcaeTable {
     ],
     clinical: &[
         // Anemia grade 4 (life-threatening; urgent intervention) is clinical (§3);
-        // grade 5 (death) [R: the notes' table stops at grade 4].
+        // grade 5 "Death" [V2: ehrforce/ctcae-extractor-transformer
+        // src/CTCAE/ctcae.db.ts, a transcription of the NCI v5.0 spreadsheet].
         ClinicalTermRules {
             term: Term::Anemia,
             allowed: &[Grade::G4, Grade::G5],
@@ -551,9 +555,10 @@ pub static V5_0: CtcaeTable = CtcaeTable {
             term: Term::FebrileNeutropenia,
             allowed: &[Grade::G3, Grade::G4, Grade::G5],
         },
+        // Grades 1–4 in toxicity.md §3; grade 5 "Death" [V2: ehrforce ctcae.db.ts].
         ClinicalTermRules {
             term: Term::BoneMarrowHypocellular,
-            allowed: &[Grade::G1, Grade::G2, Grade::G3, Grade::G4],
+            allowed: &[Grade::G1, Grade::G2, Grade::G3, Grade::G4, Grade::G5],
         },
         ClinicalTermRules {
             term: Term::MucositisOral,
