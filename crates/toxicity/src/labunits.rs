@@ -19,7 +19,8 @@
 //!   exact, so it is **never used for grading** (CTCAE prints the mmol/L
 //!   thresholds 6.2 and 4.9 itself); only for nadir ordering and display.
 //! * Enzymes (ALT, AST, GGT, ALP): 1 U/L = 1 IU/L; 1 µkat/L = 60 U/L exactly
-//!   (1 U = 1 µmol/min, 1 kat = 1 mol/s; IFCC/SI Brochure 9th ed. §2.3.4).
+//!   (1 U = 1 µmol/min by definition (IUB 1961); 1 kat = 1 mol/s, SI Brochure
+//!   9th ed. Table 4; so 1 µkat = 1 µmol/s = 60 µmol/min = 60 U).
 //! * Bilirubin: molar mass 584.66 g/mol (PubChem CID 5280352), so
 //!   1 mg/dL = 10 mg/L ÷ 584.66 mg/mmol = 10000/584.66 µmol/L ≈ 17.104 µmol/L
 //!   (toxicity.md §4: "1 mg/dL = 17.1 µmol/L").
