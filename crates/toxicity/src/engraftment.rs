@@ -24,6 +24,10 @@
 //!    dates must be free of platelet transfusion for the preceding seven
 //!    days"; toxicity.md §8.3 (a)). Transfusions from any episode count.
 //! 5. No recovery by the end of the data → **censored** at the last value.
+//!    If the ANC had already met the recovery rule *before* the nadir (it
+//!    recovered and then fell deeper), the episode carries a warning naming
+//!    the earlier date (possible secondary graft failure); the recovery stays
+//!    dated after the nadir, as CIBMTR says.
 //! 6. **Primary graft failure** (ASTCT): neutrophil recovery not reached by
 //!    day +30. Flagged when recovery came after day +30, or when the episode
 //!    was followed to day +30 or later without recovery and no run of values
@@ -162,6 +166,8 @@ pub struct Episode {
     pub platelets_secondary: Recovery,
     /// Primary graft failure.
     pub primary_graft_failure: GraftFailure,
+    /// Doubtful but usable findings (e.g. a recovery followed by a deeper dip).
+    pub warnings: Vec<String>,
 }
 
 /// Days from `a` to `b` (calendar days).
@@ -188,11 +194,23 @@ pub fn nadir(series: &[DailyValue]) -> Option<DailyValue> {
 /// Finds the first run of `options.consecutive` values ≥ `threshold` after the
 /// nadir (module docs). `transfusion_block` returns `true` when a run from
 /// `first` to `last` is spoiled by a transfusion.
+/// Where the recovery search starts.
+#[derive(Clone, Copy)]
+enum SearchFrom {
+    /// After the (first) date of the episode's lowest value (CIBMTR).
+    AfterNadir,
+    /// After the first value below the threshold (the notes' fallback, used
+    /// only to detect a recovery followed by a deeper dip).
+    AfterFirstBelow,
+    /// From the first value.
+    Start,
+}
+
 fn search(
     series: &[DailyValue],
     day0: Date,
     threshold: CellCount,
-    after_nadir: bool,
+    from: SearchFrom,
     options: &EngraftmentOptions,
     transfusion_block: &dyn Fn(Date, Date) -> bool,
     never_fell_applies: bool,
@@ -203,13 +221,16 @@ fn search(
     if low.value >= threshold && never_fell_applies {
         return Recovery::NotApplicable;
     }
-    let start = if after_nadir {
-        series
+    let start = match from {
+        SearchFrom::AfterNadir => series
             .iter()
             .position(|v| v.date > low.date)
-            .unwrap_or(series.len())
-    } else {
-        0
+            .unwrap_or(series.len()),
+        SearchFrom::AfterFirstBelow => series
+            .iter()
+            .position(|v| v.value < threshold)
+            .map_or(series.len(), |i| i + 1),
+        SearchFrom::Start => 0,
     };
     let n = options.consecutive.max(1);
     let cand = &series[start..];
@@ -269,11 +290,31 @@ pub fn episode(
         &anc_series,
         stem_cells,
         options.anc_threshold,
-        true,
+        SearchFrom::AfterNadir,
         options,
         &no_block,
         true,
     );
+    let mut warnings = Vec::new();
+    // A recovery that happened before the nadir means the count fell again,
+    // deeper, after recovering: report it rather than silently dating the
+    // recovery after the later dip.
+    if let Recovery::Recovered { date: early, .. } = search(
+        &anc_series,
+        stem_cells,
+        options.anc_threshold,
+        SearchFrom::AfterFirstBelow,
+        options,
+        &no_block,
+        true,
+    ) && nadir(&anc_series).is_some_and(|low| early < low.date)
+    {
+        warnings.push(format!(
+            "ANC was >= {} x10^9/L on {} values from {early} before falling to its nadir; recovery is dated after the nadir (CIBMTR): check for secondary graft failure",
+            options.anc_threshold.e9_per_l(),
+            options.consecutive
+        ));
+    }
     let plt_tx: Vec<Date> = transfusions
         .iter()
         .filter(|t| t.product == Product::Platelets)
@@ -291,7 +332,11 @@ pub fn episode(
         &plt_series,
         stem_cells,
         options.platelet_threshold,
-        options.platelets_after_nadir,
+        if options.platelets_after_nadir {
+            SearchFrom::AfterNadir
+        } else {
+            SearchFrom::Start
+        },
         options,
         &block,
         !transfused_in_episode,
@@ -300,7 +345,11 @@ pub fn episode(
         &plt_series,
         stem_cells,
         options.platelet_secondary_threshold,
-        options.platelets_after_nadir,
+        if options.platelets_after_nadir {
+            SearchFrom::AfterNadir
+        } else {
+            SearchFrom::Start
+        },
         options,
         &block,
         !transfused_in_episode,
@@ -336,5 +385,6 @@ pub fn episode(
         platelets: platelets_rec,
         platelets_secondary,
         primary_graft_failure,
+        warnings,
     }
 }

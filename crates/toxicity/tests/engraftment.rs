@@ -381,3 +381,31 @@ fn an_episode_cut_short_by_the_next_infusion_is_censored_there() {
     );
     assert_eq!(e1.primary_graft_failure, GraftFailure::NotAssessable);
 }
+
+#[test]
+fn a_recovery_followed_by_a_deeper_dip_is_warned() {
+    // ANC 0.2 (day 5), recovers 0.6/0.8/1.0 (days 12–14), then falls to 0.0 on
+    // day 20 (the episode's nadir) and recovers again from day 25. CIBMTR dates
+    // recovery after the nadir (day 25), and the earlier recovery is reported.
+    let anc = series(&[
+        (5, "0.2"),
+        (12, "0.6"),
+        (13, "0.8"),
+        (14, "1.0"),
+        (20, "0.0"),
+        (25, "0.7"),
+        (26, "0.9"),
+        (27, "1.1"),
+    ]);
+    let e = episode(SC, None, &anc, &[], &[], &EngraftmentOptions::default());
+    assert_eq!(e.neutrophils, recovered(25));
+    assert_eq!(e.warnings.len(), 1, "{:?}", e.warnings);
+    assert!(e.warnings[0].contains(&day(12).to_string()));
+    // The ordinary course has no such warning.
+    let anc = series(&[(5, "0.0"), (12, "0.6"), (13, "0.8"), (14, "1.0")]);
+    assert!(
+        episode(SC, None, &anc, &[], &[], &EngraftmentOptions::default())
+            .warnings
+            .is_empty()
+    );
+}

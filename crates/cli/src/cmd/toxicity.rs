@@ -396,6 +396,9 @@ fn patient(p: &PatientReport, s: &mut String) {
             recovery(&e.platelets),
             recovery(&e.platelets_secondary)
         );
+        for w in &e.warnings {
+            let _ = writeln!(s, "    warning: {w}");
+        }
     }
     for w in &p.warnings {
         let _ = writeln!(s, "  warning: {w}");
