@@ -113,6 +113,8 @@ fn example_cohort_json_carries_versions_and_hand_checked_values() {
     assert_eq!(row["denominator"], 3);
     assert_eq!(row["grade_3"], 1);
     assert_eq!(row["grade_4"], 1);
+    // 1 of 3 = 33.33…% (hand).
+    assert!((row["percent"][1].as_f64().unwrap() - 100.0 / 3.0).abs() < 1e-9);
 }
 
 #[test]

@@ -305,6 +305,9 @@ pub struct CohortRow {
     pub grade_4: usize,
     /// Patients with worst grade 5.
     pub grade_5: usize,
+    /// Percentages of the denominator, in the order 1–2, 3, 4, 5 (0 when the
+    /// denominator is 0).
+    pub percent: [f64; 4],
 }
 
 impl CohortRow {
@@ -821,7 +824,7 @@ fn cohort_table(reports: &[PatientReport], options: &Options) -> Vec<CohortRow> 
             (reports.len(), "all patients (no event recorded = grade 0)")
         };
         let count = |f: &dyn Fn(u8) -> bool| grades.iter().filter(|g| f(g.get())).count();
-        rows.push(CohortRow {
+        let mut row = CohortRow {
             term,
             denominator,
             denominator_rule: rule,
@@ -829,7 +832,15 @@ fn cohort_table(reports: &[PatientReport], options: &Options) -> Vec<CohortRow> 
             grade_3: count(&|g| g == 3),
             grade_4: count(&|g| g == 4),
             grade_5: count(&|g| g == 5),
-        });
+            percent: [0.0; 4],
+        };
+        row.percent = [
+            row.percent(row.grade_1_2),
+            row.percent(row.grade_3),
+            row.percent(row.grade_4),
+            row.percent(row.grade_5),
+        ];
+        rows.push(row);
     }
     rows
 }

@@ -61,6 +61,9 @@ impl Baseline {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineState {
+    /// The term has no baseline rule (counts, haemoglobin; creatinine under
+    /// [`CreatinineBaseline::UlnOnly`]).
+    NotApplicable,
     /// No baseline value: the ULN (normal-baseline) criteria were used.
     Unknown,
     /// Baseline ≤ its ULN.
@@ -211,10 +214,20 @@ pub fn grade_lab(
         }
         None => None,
     };
-    let state = match baseline.and_then(|b| b.is_abnormal()) {
-        None => BaselineState::Unknown,
-        Some(false) => BaselineState::Normal,
-        Some(true) => BaselineState::Abnormal,
+    let has_baseline_rule = rules.rules.iter().any(|r| {
+        r.applies != Applies::Always
+            || r.any_of
+                .iter()
+                .any(|c| matches!(c.bound, Bound::Baseline(_)))
+    });
+    let state = match (has_baseline_rule && use_baseline, baseline) {
+        (false, _) => BaselineState::NotApplicable,
+        (true, None) => BaselineState::Unknown,
+        (true, Some(b)) => match b.is_abnormal() {
+            None => BaselineState::Unknown,
+            Some(false) => BaselineState::Normal,
+            Some(true) => BaselineState::Abnormal,
+        },
     };
     for rule in rules.rules {
         let applies = match rule.applies {

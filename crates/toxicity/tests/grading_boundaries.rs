@@ -793,6 +793,17 @@ fn results_record_version_criterion_and_baseline_state() {
     assert_eq!(r.ctcae_version.as_str(), "5.0");
     assert_eq!(r.baseline, BaselineState::Abnormal);
     assert!(r.criterion.unwrap().contains("1.5–3.0×baseline"));
+    // Counts have no baseline rule.
+    let anc = LabInput {
+        test: LabTest::Neutrophils,
+        value: d("0.4"),
+        unit: LabUnit::GigaPerLitre,
+        lln: Some(d("1.5")),
+        uln: None,
+    };
+    let r = grade_lab(&V5_0, &anc, None, &GradingOptions::default()).unwrap();
+    assert_eq!(r.baseline, BaselineState::NotApplicable);
+    assert_eq!(r.criterion, Some("<0.5×10^9/L; <500/mm3"));
 }
 
 #[test]
