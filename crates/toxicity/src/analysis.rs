@@ -1,16 +1,16 @@
 //! The per-patient and cohort toxicity analysis.
 //!
-//! # Window (toxicity.md issue scope; [I], configurable)
+//! # Window (toxicity.md issue scope; \[I\], configurable)
 //!
 //! Worst grades, nadirs and grade-4 days are taken over a per-patient window:
 //!
-//! * **start** = the first 131I-mIBG infusion ([`Schedule::window_start`]); if
+//! * **start** = the first 131I-mIBG infusion ([`Schedule::window_start`](crate::records::Schedule::window_start)); if
 //!   absent, the patient's first record (with a warning);
 //! * **end** = the last stem-cell infusion + [`Options::window_days`] (default
 //!   60, "day +60"); without stem-cell dates, the patient's last record (with a
 //!   warning). Both ends are inclusive.
 //!
-//! # Baseline ([I])
+//! # Baseline (\[I\])
 //!
 //! For ALT, AST, bilirubin, GGT, ALP and creatinine the baseline is the
 //! result flagged `baseline` (at most one per patient and test; it is then a
@@ -248,7 +248,7 @@ pub struct Nadir {
 
 /// Days with grade-4 neutropenia or thrombocytopenia in the window, counted
 /// two ways: measured days only, and with each day's grade carried forward to
-/// the next measurement of the test ([I]: counts are rarely drawn every day;
+/// the next measurement of the test (\[I\]: counts are rarely drawn every day;
 /// the last measurement counts one day).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Grade4Days {

@@ -224,7 +224,7 @@ pub enum Cmp {
     /// value ≥ bound by default, value > bound under
     /// [`crate::BaselineEdge::Exclusive`]: the GGT/ALP abnormal-baseline grade-1
     /// edge "2.0–2.5×baseline", where admiral disagrees with itself
-    /// (toxicity.md §4 [I]).
+    /// (toxicity.md §4 \[I\]).
     AtLeastConfigurable,
 }
 

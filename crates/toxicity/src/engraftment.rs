@@ -7,7 +7,7 @@
 //! day before the next stem-cell infusion (or without end). Within it:
 //!
 //! 1. The daily series: one value per calendar day, the **lowest** of the
-//!    day when several were drawn [I] (a recovery must hold for every value).
+//!    day when several were drawn \[I\] (a recovery must hold for every value).
 //! 2. The **nadir** is the lowest value of the episode; its date is the
 //!    first day it occurs. Counting starts only *after* the nadir (CIBMTR:
 //!    "do not start counting until the ANC has reached its post-transplant
@@ -63,7 +63,7 @@ pub struct EngraftmentOptions {
     pub max_gap_days: Option<i64>,
     /// Day by which neutrophils must have recovered (default 30; ASTCT PBSC).
     pub graft_failure_day: i64,
-    /// Apply the after-nadir rule to platelets too (default `true` [I]: CIBMTR
+    /// Apply the after-nadir rule to platelets too (default `true` \[I\]: CIBMTR
     /// states it for the ANC; without it, pre-aplasia counts would count).
     pub platelets_after_nadir: bool,
 }

@@ -6,7 +6,7 @@ use crate::labunits::{LabTest, LabUnit};
 use serde::Serialize;
 
 /// Where the GGT/ALP abnormal-baseline grade-1 edge "2.0–2.5×baseline" lies
-/// (toxicity.md §4 [I]: admiral uses `>= 2*BASE` for ALP but `> 2*BASE` for GGT).
+/// (toxicity.md §4 \[I\]: admiral uses `>= 2*BASE` for ALP but `> 2*BASE` for GGT).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineEdge {
