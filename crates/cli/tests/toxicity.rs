@@ -129,6 +129,22 @@ fn options_are_recorded_and_change_results() {
 }
 
 #[test]
+fn engraftment_thresholds_are_options() {
+    // SYN-01 ANC after the nadir (day +6): 0.1 (+10), 0.3 (+11), 0.6 (+12),
+    // 0.9 (+13), 1.4 (+14), 2.2 (+16): with a 1.0 threshold, recovery is the
+    // run 1.4/2.2/2.8 from day +14 (hand).
+    let mut a = example_args();
+    a.extend(["--anc-threshold", "1.0", "--graft-failure-day", "13"]);
+    let v = json(&a);
+    let e = &patient(&v, "SYN-01")["engraftment"][0];
+    assert_eq!(e["neutrophils"]["day"], 14);
+    assert_eq!(e["primary_graft_failure"], "yes");
+    assert_eq!(v["options"]["engraftment"]["anc_threshold_1e9_per_l"], 1.0);
+    let err = mibg(&["toxicity", LABS, "--anc-threshold", "0"]);
+    assert_eq!(err.status.code(), Some(2), "clap usage error");
+}
+
+#[test]
 fn missing_dates_are_warned_not_guessed_silently() {
     let v = json(&["toxicity", LABS]);
     let p1 = patient(&v, "SYN-01");

@@ -11,8 +11,8 @@ use jiff::civil::Date;
 use mibg_toxicity::analysis::{CohortReport, GradeSource, PatientReport};
 use mibg_toxicity::engraftment::{EngraftmentOptions, GraftFailure, Recovery};
 use mibg_toxicity::{
-    BaselineEdge, CreatinineBaseline, GradingOptions, Options, Schedule, ToxicityInput, analyse,
-    csv_input,
+    BaselineEdge, CellCount, CreatinineBaseline, Exact, GradingOptions, Options, Schedule,
+    ToxicityInput, analyse, csv_input,
 };
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -57,9 +57,29 @@ pub struct Args {
     /// Engraftment: largest gap in days between consecutive values (default: any gap, CIBMTR).
     #[arg(long = "max-gap-days", value_name = "DAYS")]
     max_gap_days: Option<i64>,
+    /// Engraftment: ANC threshold in 10^9/L (CIBMTR 0.5).
+    #[arg(long = "anc-threshold", value_name = "X10^9/L", default_value = "0.5", value_parser = decimal)]
+    anc_threshold: Exact,
+    /// Engraftment: platelet threshold in 10^9/L (CIBMTR 20).
+    #[arg(long = "platelet-threshold", value_name = "X10^9/L", default_value = "20", value_parser = decimal)]
+    platelet_threshold: Exact,
+    /// Engraftment: days free of platelet transfusion before the first value (CIBMTR 7).
+    #[arg(long = "platelet-free-days", value_name = "DAYS", default_value_t = 7)]
+    platelet_free_days: i64,
+    /// Engraftment: primary graft failure if no ANC recovery by this day (ASTCT, PBSC: 30).
+    #[arg(long = "graft-failure-day", value_name = "DAY", default_value_t = 30)]
+    graft_failure_day: i64,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+fn decimal(text: &str) -> Result<Exact, String> {
+    let x = Exact::parse_decimal(text).map_err(|e| e.to_string())?;
+    if x.is_negative() || x.is_zero() {
+        return Err(format!("{text} must be > 0"));
+    }
+    Ok(x)
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -158,6 +178,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     if args.max_gap_days.is_some_and(|g| g < 1) {
         bail!("--max-gap-days must be at least 1");
     }
+    if args.platelet_free_days < 0 {
+        bail!("--platelet-free-days must not be negative");
+    }
+    if args.graft_failure_day < 1 {
+        bail!("--graft-failure-day must be at least 1");
+    }
     let options = Options {
         grading: GradingOptions {
             baseline_edge: match args.ggt_alp_edge {
@@ -174,6 +200,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         engraftment: EngraftmentOptions {
             consecutive: args.consecutive,
             max_gap_days: args.max_gap_days,
+            anc_threshold: CellCount::from_1e9_per_l(args.anc_threshold),
+            platelet_threshold: CellCount::from_1e9_per_l(args.platelet_threshold),
+            platelet_transfusion_free_days: args.platelet_free_days,
+            graft_failure_day: args.graft_failure_day,
             ..EngraftmentOptions::default()
         },
         ..Options::default()
