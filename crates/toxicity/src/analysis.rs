@@ -405,9 +405,20 @@ pub fn analyse(input: &ToxicityInput, options: &Options) -> Result<CohortReport,
     patients.extend(input.labs.iter().map(|r| r.patient.as_str()));
     patients.extend(input.events.iter().map(|r| r.patient.as_str()));
     patients.extend(input.transfusions.iter().map(|r| r.patient.as_str()));
-    patients.extend(input.schedules.iter().map(|r| r.patient.as_str()));
-    if input.labs.is_empty() && input.events.is_empty() && input.transfusions.is_empty() {
+    if patients.is_empty() {
         return Err(AnalysisError::Empty);
+    }
+    let mut warnings = Vec::new();
+    let orphans: BTreeSet<&str> = input
+        .schedules
+        .iter()
+        .map(|s| s.patient.as_str())
+        .filter(|p| !patients.contains(p))
+        .collect();
+    for p in orphans {
+        warnings.push(format!(
+            "patient {p} has treatment dates but no records: left out of the cohort"
+        ));
     }
 
     let mut reports = Vec::new();
@@ -415,7 +426,6 @@ pub fn analyse(input: &ToxicityInput, options: &Options) -> Result<CohortReport,
         reports.push(analyse_patient(patient, input, options)?);
     }
 
-    let warnings = Vec::new();
     let cohort = cohort_table(&reports, options);
     Ok(CohortReport {
         ctcae_version: options.ctcae_version,

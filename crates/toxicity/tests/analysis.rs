@@ -293,6 +293,15 @@ fn api_callers_get_the_same_event_validation() {
         analyse(&ToxicityInput::default(), &Options::default()),
         Err(AnalysisError::Empty)
     ));
+    // Treatment dates without records: left out, with a cohort warning.
+    let input = ToxicityInput {
+        labs: vec![anc("A", date(2025, 1, 5), "1.0")],
+        schedules: vec![schedule("Z", date(2025, 1, 1), &[])],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    assert_eq!(r.patients.len(), 1);
+    assert!(r.warnings[0].contains("patient Z"));
 }
 
 #[test]
