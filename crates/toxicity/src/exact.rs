@@ -234,7 +234,7 @@ fn cmp_fractions(mut a: i128, mut b: i128, mut c: i128, mut d: i128) -> Ordering
 
 impl fmt::Display for Exact {
     /// Shows the exact decimal when the denominator is a power of ten
-    /// dividing 10^6 (every parsed laboratory value), otherwise six decimals.
+    /// dividing 10^12 (every parsed laboratory value), otherwise six decimals.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut scale = 0u32;
         let mut d = self.den;
@@ -247,9 +247,10 @@ impl fmt::Display for Exact {
             d = if d % 2 == 0 { d / 2 } else { d / 5 };
             scale += 1;
         }
-        if d == 1 && scale <= 12 {
-            let factor = 10i128.pow(scale) / self.den;
-            let n = self.num * factor;
+        let scaled = (d == 1 && scale <= 12)
+            .then(|| self.num.checked_mul(10i128.pow(scale) / self.den))
+            .flatten();
+        if let Some(n) = scaled {
             let sign = if n < 0 { "-" } else { "" };
             let n = n.abs();
             let p = 10i128.pow(scale);
