@@ -103,3 +103,39 @@ proptest! {
         prop_assert_eq!(Exact::ratio(a, b).cmp(&Exact::ratio(c, d)), (a * d).cmp(&(c * b)));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Bad input is an error, never a panic: arbitrary rows under a valid
+    /// header, and arbitrary decimal-looking text.
+    #[test]
+    fn parsers_never_panic(row in "[ -~µ³]{0,60}", num in "[-+.0-9eE,]{0,20}") {
+        let text = format!("patient,date,test,value,unit,lln,uln,baseline\n{row}\n");
+        let _ = mibg_toxicity::csv_input::parse_labs(&text, "labs.csv");
+        let _ = mibg_toxicity::csv_input::parse_events(&format!("patient,date,term,grade\n{row}\n"), "e.csv");
+        let _ = mibg_toxicity::csv_input::parse_transfusions(&format!("patient,date,product\n{row}\n"), "t.csv");
+        let _ = Exact::parse_decimal(&num);
+    }
+
+    /// Any row that parses also grades (or fails with an error) without panicking.
+    #[test]
+    fn parsed_rows_grade_or_fail_cleanly(
+        v in "[0-9]{1,6}(\\.[0-9]{1,6})?",
+        l in "[0-9]{1,6}(\\.[0-9]{1,3})?",
+        u in "[0-9]{1,6}(\\.[0-9]{1,3})?",
+        t in 0usize..11,
+        unit in 0usize..9,
+    ) {
+        let tests = ["anc", "plt", "hb", "wbc", "alc", "alt", "ast", "bilirubin", "ggt", "alp", "creatinine"];
+        let units = ["10^9/L", "/mm3", "g/dL", "g/L", "mmol/L", "umol/L", "mg/dL", "U/L", "ukat/L"];
+        let text = format!(
+            "patient,date,test,value,unit,lln,uln\nP,2025-01-05,{},{v},{},{l},{u}\n",
+            tests[t], units[unit]
+        );
+        if let Ok(labs) = mibg_toxicity::csv_input::parse_labs(&text, "labs.csv") {
+            let input = mibg_toxicity::ToxicityInput { labs, ..Default::default() };
+            let _ = mibg_toxicity::analyse(&input, &mibg_toxicity::Options::default());
+        }
+    }
+}
