@@ -15,4 +15,5 @@ pub mod descriptive;
 pub mod km;
 pub mod logrank;
 pub mod proportion;
+pub mod survdata;
 pub mod time;
