@@ -320,8 +320,8 @@ impl CsvParser {
                             "1" => true,
                             "0" => false,
                             _ => match cell.parse::<f64>() {
-                                Ok(v) if v == 1.0 => true,
-                                Ok(v) if v == 0.0 => false,
+                                Ok(1.0) => true,
+                                Ok(0.0) => false,
                                 _ => {
                                     return Err(self.cell_error(
                                         row,

@@ -2,3 +2,5 @@
 
 pub mod convert;
 pub mod plan;
+pub mod proportion;
+pub mod survival;
