@@ -227,37 +227,51 @@ impl CsvParser {
         }
         self.data.n_rows += 1;
         let row = self.data.n_rows;
-        if line.contains('"') {
-            // Slow path: unquote field by field.
-            let mut fields: Vec<String> = Vec::with_capacity(self.roles.len());
-            let mut scratch = std::mem::take(&mut self.unquoted);
-            let res = for_each_field(line, &mut scratch, |f| fields.push(f.to_string()));
-            self.unquoted = scratch;
-            res.map_err(|message| self.row_error(row, message))?;
-            let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
-            return self.take_row(row, &refs);
-        }
-        // Fast path: split on commas, only up to the last needed column.
-        let mut fields: [&str; 16] = [""; 16];
-        if self.last_needed < 16 {
-            let mut n = 0;
-            for (i, f) in line.split(',').enumerate() {
-                if i > self.last_needed {
-                    break;
+        // Fast path: one byte scan up to the last needed column; a quote in
+        // that prefix sends the line to the unquoting path.
+        let last = self.last_needed;
+        if last < 16 {
+            let bytes = line.as_bytes();
+            let mut fields: [&str; 16] = [""; 16];
+            let (mut n, mut start, mut quoted) = (0, 0, false);
+            let mut i = 0;
+            while i < bytes.len() && n <= last {
+                match bytes[i] {
+                    b',' => {
+                        fields[n] = &line[start..i];
+                        n += 1;
+                        start = i + 1;
+                    }
+                    b'"' => {
+                        quoted = true;
+                        break;
+                    }
+                    _ => {}
                 }
-                fields[i] = f;
-                n = i + 1;
+                i += 1;
             }
-            if n <= self.last_needed {
-                return Err(self.short_row(row, n));
+            if !quoted {
+                if n <= last && i == bytes.len() {
+                    fields[n] = &line[start..];
+                    n += 1;
+                }
+                if n <= last {
+                    return Err(self.short_row(row, n));
+                }
+                return self.take_row(row, &fields[..n]);
             }
-            return self.take_row(row, &fields[..n]);
         }
-        let all: Vec<&str> = line.split(',').take(self.last_needed + 1).collect();
-        if all.len() <= self.last_needed {
-            return Err(self.short_row(row, all.len()));
+        // Slow path: unquote field by field.
+        let mut fields: Vec<String> = Vec::with_capacity(self.roles.len());
+        let mut scratch = std::mem::take(&mut self.unquoted);
+        let res = for_each_field(line, &mut scratch, |f| fields.push(f.to_string()));
+        self.unquoted = scratch;
+        res.map_err(|message| self.row_error(row, message))?;
+        if fields.len() <= last {
+            return Err(self.short_row(row, fields.len()));
         }
-        self.take_row(row, &all)
+        let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
+        self.take_row(row, &refs)
     }
 
     fn short_row(&self, row: usize, n: usize) -> DataError {
