@@ -3,3 +3,5 @@
 pub mod convert;
 pub mod plan;
 pub mod toxicity;
+pub mod proportion;
+pub mod survival;
