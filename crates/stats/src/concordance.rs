@@ -42,9 +42,8 @@
 //!
 //! # Complexity
 //!
-//! O(n log n): one sort by time, one by risk (ranks), then two Fenwick trees
-//! over the risk ranks (all subjects at risk, and events seen so far) walked
-//! from the longest time backwards.
+//! O(n log n): one sort by time, one by risk, then a sweep in ascending risk
+//! over two Fenwick trees indexed by time position (see `harrell_sorted`).
 
 use serde::Serialize;
 
@@ -149,8 +148,44 @@ pub(crate) fn sort_by_time(times: &[f64]) -> Vec<u32> {
         .enumerate()
         .map(|(i, &t)| (order_key(t), i as u32))
         .collect();
-    keyed.sort_unstable();
+    radix_sort(&mut keyed);
     keyed.into_iter().map(|(_, i)| i).collect()
+}
+
+/// Sorts `(key, index)` pairs by key, stably (ties keep their input order),
+/// with a least-significant-digit radix sort on bytes: O(n) per byte, and
+/// bytes shared by every key (common in the exponent and low mantissa bits
+/// of clinical times) are skipped.
+pub(crate) fn radix_sort(items: &mut Vec<(u64, u32)>) {
+    let n = items.len();
+    if n < 256 {
+        items.sort_unstable();
+        return;
+    }
+    let mut counts = vec![[0usize; 256]; 8];
+    for &(key, _) in items.iter() {
+        for (byte, count) in counts.iter_mut().enumerate() {
+            count[((key >> (8 * byte)) & 0xff) as usize] += 1;
+        }
+    }
+    let mut buffer = vec![(0u64, 0u32); n];
+    for (byte, count) in counts.iter().enumerate() {
+        if count.contains(&n) {
+            continue; // every key has the same value in this byte
+        }
+        let mut offsets = [0usize; 256];
+        let mut sum = 0;
+        for (o, &c) in offsets.iter_mut().zip(count.iter()) {
+            *o = sum;
+            sum += c;
+        }
+        for &item in items.iter() {
+            let d = ((item.0 >> (8 * byte)) & 0xff) as usize;
+            buffer[offsets[d]] = item;
+            offsets[d] += 1;
+        }
+        std::mem::swap(items, &mut buffer);
+    }
 }
 
 /// A `u64` whose unsigned order is the numeric order of the finite `f64`
@@ -179,179 +214,182 @@ pub(crate) fn time_blocks(sorted_times: &[f64]) -> Vec<(usize, usize)> {
     blocks
 }
 
-/// Dense 0-based ranks of finite values (equal values share a rank) and the
-/// number of distinct values.
-fn dense_ranks(values: &[f64]) -> (Vec<u32>, usize) {
-    let mut keyed: Vec<(u64, u32)> = values
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| (order_key(v), i as u32))
-        .collect();
-    keyed.sort_unstable();
-    let mut ranks = vec![0u32; values.len()];
-    let mut rank = 0u32;
-    for (k, &(key, i)) in keyed.iter().enumerate() {
-        if k > 0 && key != keyed[k - 1].0 {
-            rank += 1;
-        }
-        ranks[i as usize] = rank;
-    }
-    let distinct = if values.is_empty() {
-        0
-    } else {
-        rank as usize + 1
-    };
-    (ranks, distinct)
+/// Fenwick (binary indexed) tree of counts over small integer keys.
+struct Counter {
+    tree: Vec<u32>,
 }
 
-/// Counts of tree members with lower, equal and higher rank than a query.
-#[derive(Clone, Copy)]
-struct Split {
-    lower: u64,
-    equal: u64,
-    higher: u64,
-}
-
-/// Fenwick (binary indexed) tree of counts over ranks, plus the count at each
-/// rank, answering [`Split`] queries in O(log m).
-struct RankCounter {
-    tree: Vec<u64>,
-    at: Vec<u64>,
-    total: u64,
-}
-
-impl RankCounter {
-    fn new(m: usize) -> Self {
+impl Counter {
+    fn new(size: usize) -> Self {
         Self {
-            tree: vec![0; m + 1],
-            at: vec![0; m],
-            total: 0,
+            tree: vec![0; size + 1],
         }
     }
 
-    fn add(&mut self, rank: u32) {
-        let r = rank as usize;
-        self.at[r] += 1;
-        self.total += 1;
-        let mut i = r + 1;
+    fn add(&mut self, key: usize) {
+        let mut i = key + 1;
         while i < self.tree.len() {
             self.tree[i] += 1;
             i += i & i.wrapping_neg();
         }
     }
 
-    /// Number of members with rank < `rank`.
-    fn below(&self, rank: u32) -> u64 {
-        let mut i = rank as usize;
-        let mut s = 0;
+    /// Number of members with key < `key`.
+    fn below(&self, key: usize) -> u64 {
+        let mut i = key;
+        let mut s = 0u64;
         while i > 0 {
-            s += self.tree[i];
+            s += u64::from(self.tree[i]);
             i -= i & i.wrapping_neg();
         }
         s
-    }
-
-    fn split(&self, rank: u32) -> Split {
-        let lower = self.below(rank);
-        let equal = self.at[rank as usize];
-        Split {
-            lower,
-            equal,
-            higher: self.total - lower - equal,
-        }
     }
 }
 
 /// Harrell's C on data already sorted by ascending time, with `blocks` the
 /// runs of equal time ([`time_blocks`]).
+///
+/// Sweep in ascending risk, one group of equal risk at a time, over two
+/// Fenwick trees indexed by *time position* (few distinct times in clinical
+/// data, so the trees stay in cache):
+///
+/// * every subject has a key 2b (event in time block b) or 2b + 1 (censored
+///   in block b); an event in block b is comparable with exactly the
+///   subjects whose key is > 2b (later, or censored at the same time);
+/// * `all` holds the keys of the subjects with lower risk than the current
+///   group, `dead` the blocks of the events with lower risk.
+///
+/// Querying before and after inserting the group splits each subject's
+/// comparable pairs into lower / equal / higher risk in O(log B).
 pub(crate) fn harrell_sorted(
     blocks: &[(usize, usize)],
     events: &[bool],
     risk: &[f64],
 ) -> Concordance {
     let n = risk.len();
-    let (ranks, distinct) = dense_ranks(risk);
-    // All subjects with a longer time (plus censored at the same time).
-    let mut at_risk = RankCounter::new(distinct);
-    // Events seen so far (time ≥ current).
-    let mut deaths = RankCounter::new(distinct);
-    // Per subject, orientation "higher risk = shorter time":
-    // diff = concordant − discordant, total = comparable pairs it belongs to.
-    let mut diff = vec![0i64; n];
-    let mut total = vec![0i64; n];
-    let (mut concordant, mut discordant, mut tied_risk) = (0u64, 0u64, 0u64);
-    let (mut tied_time_all, mut tied_time_risk) = (0u64, 0u64);
-    let mut block_ranks: Vec<u32> = Vec::new();
+    let nb = blocks.len();
+    // greater[b] = number of subjects with key > 2b; deaths_before[b] =
+    // number of events in blocks < b.
+    let mut key_count = vec![0u64; 2 * nb];
+    let mut deaths_before = vec![0u64; nb + 1];
+    for (b, &(start, end)) in blocks.iter().enumerate() {
+        let mut dead = 0;
+        for &e in &events[start..end] {
+            if e {
+                dead += 1;
+            }
+        }
+        key_count[2 * b] = dead;
+        key_count[2 * b + 1] = (end - start) as u64 - dead;
+        deaths_before[b + 1] = deaths_before[b] + dead;
+    }
+    let mut greater = vec![0u64; nb];
+    let mut acc = 0u64;
+    for b in (0..nb).rev() {
+        acc += key_count[2 * b + 1];
+        greater[b] = acc;
+        acc += key_count[2 * b];
+    }
+    drop(key_count);
+    // Events strictly earlier than a subject with time key `key` (key 2b →
+    // blocks < b; key 2b + 1 → blocks ≤ b): the events it is comparable
+    // with as the longer time. As a block bound: ⌈key/2⌉.
+    let earlier_bound = |key: usize| key.div_ceil(2);
 
-    // For a subject k with a longer time than the events in `s`: the events
-    // with higher risk than k are concordant pairs, lower risk discordant.
-    let as_longer = |s: Split| {
-        (
-            s.higher as i64 - s.lower as i64,
-            (s.lower + s.equal + s.higher) as i64,
-        )
-    };
-
-    for &(start, end) in blocks.iter().rev() {
-        // Censored at this time: outlive the events at this time.
-        for k in start..end {
-            if !events[k] {
-                let (d, t) = as_longer(deaths.split(ranks[k]));
-                diff[k] -= d;
-                total[k] -= t;
-                at_risk.add(ranks[k]);
-            }
-        }
-        // Events: compare with everyone at risk with a longer time.
-        block_ranks.clear();
-        for k in start..end {
-            if events[k] {
-                let s = at_risk.split(ranks[k]);
-                // The event k has the shorter time: concordant if its risk is
-                // higher than the other's.
-                concordant += s.lower;
-                discordant += s.higher;
-                tied_risk += s.equal;
-                diff[k] += s.lower as i64 - s.higher as i64;
-                total[k] += (s.lower + s.equal + s.higher) as i64;
-                block_ranks.push(ranks[k]);
-            }
-        }
-        for k in start..end {
-            if events[k] {
-                deaths.add(ranks[k]);
-            }
-        }
-        for k in start..end {
-            if events[k] {
-                let (d, t) = as_longer(deaths.split(ranks[k]));
-                diff[k] -= d;
-                total[k] -= t;
-                at_risk.add(ranks[k]);
-            }
-        }
-        let d = block_ranks.len() as u64;
-        if d > 1 {
-            tied_time_all += d * (d - 1) / 2;
-            block_ranks.sort_unstable();
-            let mut i = 0;
-            while i < block_ranks.len() {
-                let mut j = i + 1;
-                while j < block_ranks.len() && block_ranks[j] == block_ranks[i] {
-                    j += 1;
+    // (risk, time key) sorted: the sweep below then reads memory
+    // sequentially; per-subject sums are kept by position in this order
+    // (the variance is a sum over subjects, so the order does not matter).
+    // Built in ascending time key (per block: events, then censored), then
+    // radix-sorted stably by risk: (risk, time key) order.
+    let mut by_risk: Vec<(u64, u32)> = Vec::with_capacity(n);
+    for (b, &(start, end)) in blocks.iter().enumerate() {
+        for censored in [false, true] {
+            for k in start..end {
+                if events[k] != censored {
+                    by_risk.push((order_key(risk[k]), 2 * b as u32 + u32::from(censored)));
                 }
-                let c = (j - i) as u64;
-                tied_time_risk += c * (c - 1) / 2;
-                i = j;
             }
         }
     }
-    // Events with a shorter time than k: all events minus those counted at
-    // k's own insertion.
-    for k in 0..n {
-        let (d, t) = as_longer(deaths.split(ranks[k]));
-        diff[k] += d;
-        total[k] += t;
+    radix_sort(&mut by_risk);
+
+    let mut all = Counter::new(2 * nb);
+    let mut all_total = 0u64;
+    let mut dead = Counter::new(nb);
+    let (mut concordant, mut discordant, mut tied_risk) = (0u64, 0u64, 0u64);
+    let (mut tied_time_all, mut tied_time_risk) = (0u64, 0u64);
+    for &(start, end) in blocks {
+        let d = events[start..end].iter().filter(|&&e| e).count() as u64;
+        tied_time_all += d * d.saturating_sub(1) / 2;
+    }
+    // Per subject (orientation "higher risk = shorter time"): concordant −
+    // discordant and the number of comparable pairs it belongs to.
+    let mut diff = vec![0i64; n];
+    let mut total = vec![0i64; n];
+    let mut before: Vec<(u64, u64)> = Vec::new();
+
+    let mut g = 0;
+    while g < n {
+        let mut h = g + 1;
+        while h < n && by_risk[h].0 == by_risk[g].0 {
+            h += 1;
+        }
+        let group = &by_risk[g..h];
+        before.clear();
+        for &(_, key) in group {
+            let key = key as usize;
+            let is_event = key.is_multiple_of(2);
+            let lower_at_risk = if is_event {
+                all_total - all.below(key + 1)
+            } else {
+                0
+            };
+            before.push((lower_at_risk, dead.below(earlier_bound(key))));
+        }
+        for &(_, key) in group {
+            let key = key as usize;
+            all.add(key);
+            all_total += 1;
+            if key.is_multiple_of(2) {
+                dead.add(key / 2);
+            }
+        }
+        for (pos, (&(_, key), &(lo, dlo))) in (g..h).zip(group.iter().zip(&before)) {
+            let key = key as usize;
+            if key.is_multiple_of(2) {
+                // An event: partners with a longer time and lower risk are
+                // concordant, higher discordant, equal tied.
+                let le = all_total - all.below(key + 1);
+                let (eq, hi) = (le - lo, greater[key / 2] - le);
+                concordant += lo;
+                discordant += hi;
+                tied_risk += eq;
+                diff[pos] += lo as i64 - hi as i64;
+                total[pos] += (lo + eq + hi) as i64;
+            }
+            // As the longer time: events with higher risk are concordant,
+            // lower discordant.
+            let bound = earlier_bound(key);
+            let dle = dead.below(bound);
+            let (deq, dhi) = (dle - dlo, deaths_before[bound] - dle);
+            diff[pos] += dhi as i64 - dlo as i64;
+            total[pos] += (dlo + deq + dhi) as i64;
+        }
+        // Events tied on both risk and time: runs of one even key (the
+        // group is sorted by key).
+        let mut i = 0;
+        while i < group.len() {
+            let mut j = i + 1;
+            while j < group.len() && group[j].1 == group[i].1 {
+                j += 1;
+            }
+            if group[i].1.is_multiple_of(2) {
+                let c = (j - i) as u64;
+                tied_time_risk += c * (c - 1) / 2;
+            }
+            i = j;
+        }
+        g = h;
     }
 
     let npair = concordant + discordant + tied_risk;
@@ -386,10 +424,18 @@ pub(crate) fn harrell_sorted(
 mod tests {
     use super::*;
 
-    /// O(n²) reference straight from the definition in the module docs.
-    fn brute(times: &[f64], events: &[bool], risk: &[f64]) -> (u64, u64, u64, Option<f64>) {
+    /// O(n²) reference straight from the definitions in the module docs:
+    /// counts, C and the infinitesimal-jackknife SE.
+    fn brute(
+        times: &[f64],
+        events: &[bool],
+        risk: &[f64],
+    ) -> (u64, u64, u64, Option<f64>, Option<f64>) {
         let (mut c, mut d, mut t) = (0, 0, 0);
-        for i in 0..times.len() {
+        let n = times.len();
+        let mut diff = vec![0.0; n];
+        let mut tot = vec![0.0; n];
+        for i in 0..n {
             for j in 0..times.len() {
                 if i == j || !events[i] {
                     continue;
@@ -398,18 +444,33 @@ mod tests {
                 if !comparable {
                     continue;
                 }
-                if risk[i] > risk[j] {
+                let sign = if risk[i] > risk[j] {
                     c += 1;
+                    1.0
                 } else if risk[i] < risk[j] {
                     d += 1;
+                    -1.0
                 } else {
                     t += 1;
+                    0.0
+                };
+                for k in [i, j] {
+                    diff[k] += sign;
+                    tot[k] += 1.0;
                 }
             }
         }
-        let np = c + d + t;
-        let cc = (np > 0).then(|| (c as f64 + 0.5 * t as f64) / np as f64);
-        (c, d, t, cc)
+        let np = (c + d + t) as f64;
+        if np == 0.0 {
+            return (c, d, t, None, None);
+        }
+        let cc = (c as f64 + 0.5 * t as f64) / np;
+        let somers = (c as f64 - d as f64) / np;
+        let var: f64 = (0..n)
+            .map(|k| (diff[k] / np - somers / np * tot[k]).powi(2))
+            .sum::<f64>()
+            / 4.0;
+        (c, d, t, Some(cc), Some(var.sqrt()))
     }
 
     #[test]
@@ -483,12 +544,14 @@ mod tests {
             let events: Vec<bool> = data.iter().map(|d| d.1).collect();
             let risk: Vec<f64> = data.iter().map(|d| f64::from(d.2)).collect();
             let fast = harrell(&times, &events, &risk).unwrap();
-            let (c, d, t, cc) = brute(&times, &events, &risk);
+            let (c, d, t, cc, se) = brute(&times, &events, &risk);
             prop_assert_eq!((fast.concordant, fast.discordant, fast.tied_risk), (c, d, t));
-            match (fast.concordance, cc) {
-                (Some(a), Some(b)) => prop_assert!((a - b).abs() < 1e-12),
-                (None, None) => {}
-                other => prop_assert!(false, "{:?}", other),
+            for (got, want) in [(fast.concordance, cc), (fast.std_err, se)] {
+                match (got, want) {
+                    (Some(a), Some(b)) => prop_assert!((a - b).abs() < 1e-12, "{} vs {}", a, b),
+                    (None, None) => {}
+                    other => prop_assert!(false, "{:?}", other),
+                }
             }
         }
     }

@@ -240,8 +240,8 @@ pub enum CoxError {
     /// `conf_level` outside (0, 1), `tol` not positive or `max_iter` zero.
     #[error("invalid option: {0}")]
     InvalidOption(String),
-    /// More observations than the fitter can index (2³² − 1).
-    #[error("{0} observations exceed the supported maximum of 4294967295")]
+    /// More observations than the fitter can index (2³¹ − 1).
+    #[error("{0} observations exceed the supported maximum of 2147483647")]
     TooLarge(usize),
 }
 
@@ -295,7 +295,7 @@ pub fn fit<S: AsRef<str>>(
     if p == 0 {
         return Err(CoxError::NoCovariates);
     }
-    if u32::try_from(n).is_err() {
+    if n >= 1 << 31 {
         return Err(CoxError::TooLarge(n));
     }
     if let Some((index, &value)) = times.iter().enumerate().find(|(_, t)| !t.is_finite()) {
@@ -635,23 +635,49 @@ struct Prepared {
 impl Prepared {
     fn new(times: &[f64], events: &[bool], x: &DMatrix<f64>) -> Self {
         let (n, p) = x.shape();
-        let order = concordance::sort_by_time(times);
-        let sorted_times: Vec<f64> = order.iter().map(|&i| times[i as usize]).collect();
-        let blocks = concordance::time_blocks(&sorted_times);
-        drop(sorted_times);
-        let events_sorted: Vec<bool> = order.iter().map(|&i| events[i as usize]).collect();
+        // Sort once by time; the event flag rides in the top bit of the index
+        // (n < 2³¹ is checked by `fit`) so no random access is needed for it.
+        let mut keyed: Vec<(u64, u32)> = times
+            .iter()
+            .zip(events)
+            .enumerate()
+            .map(|(i, (&t, &e))| (concordance::order_key(t), i as u32 | (u32::from(e) << 31)))
+            .collect();
+        concordance::radix_sort(&mut keyed);
+        let mut blocks = Vec::new();
+        let mut start = 0;
+        for k in 1..=n {
+            if k == n || keyed[k].0 != keyed[start].0 {
+                blocks.push((start, k));
+                start = k;
+            }
+        }
+        let events_sorted: Vec<bool> = keyed.iter().map(|&(_, i)| i >> 31 == 1).collect();
+        // Centre and scale (R coxfit6), then gather whole rows in time
+        // order from a row-major copy: one cache line per subject.
         let mut scale = vec![1.0; p];
-        let mut rows = vec![0.0; n * p];
+        let mut shift = vec![0.0; p];
+        let mut row_major = vec![0.0; n * p];
         for c in 0..p {
             let col = x.column(c);
             let mean = col.iter().sum::<f64>() / n as f64;
             let mad = col.iter().map(|v| (v - mean).abs()).sum::<f64>() / n as f64;
-            let s = if mad > 0.0 { 1.0 / mad } else { 1.0 };
-            scale[c] = s;
-            for (r, &i) in order.iter().enumerate() {
-                rows[r * p + c] = (col[i as usize] - mean) * s;
+            scale[c] = if mad > 0.0 { 1.0 / mad } else { 1.0 };
+            shift[c] = mean;
+            for (dst, v) in row_major.iter_mut().skip(c).step_by(p).zip(col.iter()) {
+                *dst = *v;
             }
         }
+        let mut rows = vec![0.0; n * p];
+        for (dst, &(_, i)) in rows.chunks_exact_mut(p).zip(&keyed) {
+            let i = (i & !(1 << 31)) as usize;
+            let src = &row_major[i * p..(i + 1) * p];
+            for c in 0..p {
+                dst[c] = (src[c] - shift[c]) * scale[c];
+            }
+        }
+        drop(row_major);
+        drop(keyed);
         let mut prepared = Self {
             p,
             x: rows,
@@ -696,6 +722,91 @@ impl Prepared {
 
     /// ℓ, U, I at `beta` in one backward pass (§4.1).
     fn evaluate(&self, beta: &[f64], ties: Ties) -> Evaluation {
+        // Fixed-size kernels for the usual model sizes (loops unrolled, sums
+        // in registers); the general kernel for larger models.
+        match self.p {
+            1 => self.evaluate_fixed::<1>(beta, ties),
+            2 => self.evaluate_fixed::<2>(beta, ties),
+            3 => self.evaluate_fixed::<3>(beta, ties),
+            4 => self.evaluate_fixed::<4>(beta, ties),
+            5 => self.evaluate_fixed::<5>(beta, ties),
+            6 => self.evaluate_fixed::<6>(beta, ties),
+            7 => self.evaluate_fixed::<7>(beta, ties),
+            8 => self.evaluate_fixed::<8>(beta, ties),
+            _ => self.evaluate_general(beta, ties),
+        }
+    }
+
+    /// [`Prepared::evaluate`] for exactly `P` covariates.
+    fn evaluate_fixed<const P: usize>(&self, beta: &[f64], ties: Ties) -> Evaluation {
+        let rows: &[[f64; P]] = self.x.as_chunks::<P>().0;
+        let mut bt = [0.0; P];
+        bt.copy_from_slice(&beta[..P]);
+        let (mut s0, mut s1, mut s2) = (0.0, [0.0; P], [[0.0; P]; P]);
+        let (mut loglik, mut score, mut info) = (0.0, [0.0; P], [[0.0; P]; P]);
+        let mut mean = [0.0; P];
+        for &(start, end) in self.blocks.iter().rev() {
+            let (mut d0, mut d1, mut d2) = (0.0, [0.0; P], [[0.0; P]; P]);
+            let mut ndead = 0usize;
+            for (row, &event) in rows[start..end].iter().zip(&self.events[start..end]) {
+                let mut lp = 0.0;
+                for a in 0..P {
+                    lp += row[a] * bt[a];
+                }
+                let w = lp.exp();
+                s0 += w;
+                for a in 0..P {
+                    let wa = w * row[a];
+                    s1[a] += wa;
+                    for b in 0..=a {
+                        s2[a][b] += wa * row[b];
+                    }
+                }
+                if event {
+                    ndead += 1;
+                    d0 += w;
+                    loglik += lp;
+                    for a in 0..P {
+                        let wa = w * row[a];
+                        d1[a] += wa;
+                        score[a] += row[a];
+                        for b in 0..=a {
+                            d2[a][b] += wa * row[b];
+                        }
+                    }
+                }
+            }
+            if ndead == 0 {
+                continue;
+            }
+            let nd = ndead as f64;
+            let efron = matches!(ties, Ties::Efron) && ndead > 1;
+            let (terms, mult) = if efron { (ndead, 1.0) } else { (1, nd) };
+            for r in 0..terms {
+                let phi = if efron { r as f64 / nd } else { 0.0 };
+                let den = s0 - phi * d0;
+                loglik -= mult * den.ln();
+                for a in 0..P {
+                    mean[a] = (s1[a] - phi * d1[a]) / den;
+                    score[a] -= mult * mean[a];
+                }
+                for a in 0..P {
+                    for b in 0..=a {
+                        info[a][b] +=
+                            mult * ((s2[a][b] - phi * d2[a][b]) / den - mean[a] * mean[b]);
+                    }
+                }
+            }
+        }
+        Evaluation {
+            loglik,
+            score: score.to_vec(),
+            info: DMatrix::from_fn(P, P, |a, b| if b <= a { info[a][b] } else { info[b][a] }),
+        }
+    }
+
+    /// [`Prepared::evaluate`] for any number of covariates.
+    fn evaluate_general(&self, beta: &[f64], ties: Ties) -> Evaluation {
         let p = self.p;
         let np = p * (p + 1) / 2;
         // Running risk-set sums (packed lower triangle for S2).
@@ -894,6 +1005,29 @@ mod tests {
         assert!(!json.contains("NaN"));
     }
 
+    /// R 3.5-3 on the same data (`coxph(Surv(t, e) ~ g + x)`): "Loglik
+    /// converged before variable 1; coefficient may be infinite", 20
+    /// iterations, x = −0.15625102192666837, loglik −7.4413487849444273.
+    /// Group g = 1 holds the first four events with no g = 0 subject at risk
+    /// having an event before them: its coefficient runs to +∞.
+    #[test]
+    fn monotone_likelihood_with_converged_loglik_matches_r() {
+        let t: Vec<f64> = (1..=10).map(f64::from).collect();
+        let e = [
+            true, true, true, true, false, true, false, true, false, false,
+        ];
+        let g = [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let xv = [0.5, -1.0, 0.3, 2.0, 0.1, -0.4, 1.2, 0.8, -0.7, 0.2];
+        let x = DMatrix::from_fn(10, 2, |i, j| if j == 0 { g[i] } else { xv[i] });
+        let f = fit(&t, &e, &x, &["g", "x"], &CoxOptions::default()).unwrap();
+        assert_eq!(f.status, CoxStatus::MonotoneLikelihood, "{:?}", f.warnings);
+        assert_eq!(f.possibly_infinite, vec!["g".to_owned()]);
+        assert_eq!(f.iterations, 20);
+        assert_relative_eq!(f.coef[1], -0.15625102192666837, max_relative = 1e-6);
+        assert_relative_eq!(f.loglik, -7.441_348_784_944_427, max_relative = 1e-9);
+        assert!(f.warnings[0].contains("may be infinite"));
+    }
+
     #[test]
     fn errors_for_bad_input() {
         let x = DMatrix::from_column_slice(2, 1, &[0.0, 1.0]);
@@ -919,5 +1053,38 @@ mod tests {
             fit(&[1.0, 2.0], &[true, true], &x, &["x"], &bad),
             Err(CoxError::InvalidOption(_))
         ));
+    }
+}
+
+#[cfg(test)]
+mod kernel_tests {
+    use super::*;
+
+    /// The fixed-size kernels and the general kernel compute the same ℓ, U,
+    /// I (the goldens exercise the fixed ones for p = 3, 4, 5, 7).
+    #[test]
+    fn fixed_and_general_kernels_agree() {
+        let n = 60;
+        let times: Vec<f64> = (0..n).map(|i| f64::from((i * 7 % 23) as u32)).collect();
+        let events: Vec<bool> = (0..n).map(|i| i % 3 != 0).collect();
+        for p in 1..=8 {
+            let x = DMatrix::from_fn(n, p, |i, j| ((i * (j + 3) + j * j) % 11) as f64 - 5.0);
+            let data = Prepared::new(&times, &events, &x);
+            let beta: Vec<f64> = (0..p).map(|j| 0.1 * j as f64 - 0.2).collect();
+            for ties in [Ties::Efron, Ties::Breslow] {
+                let a = data.evaluate(&beta, ties);
+                let b = data.evaluate_general(&beta, ties);
+                assert!(
+                    (a.loglik - b.loglik).abs() <= 1e-12 * b.loglik.abs(),
+                    "p = {p}"
+                );
+                for (u, v) in a.score.iter().zip(&b.score) {
+                    assert!((u - v).abs() <= 1e-10 * (1.0 + v.abs()), "p = {p}");
+                }
+                for (u, v) in a.info.iter().zip(b.info.iter()) {
+                    assert!((u - v).abs() <= 1e-10 * (1.0 + v.abs()), "p = {p}");
+                }
+            }
+        }
     }
 }
