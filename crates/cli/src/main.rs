@@ -29,6 +29,8 @@ struct Cli {
 enum Command {
     /// Convert an activity between MBq, GBq and mCi (1 mCi = 37 MBq).
     Convert(cmd::convert::Args),
+    /// Plan a course: infusion-1 activity, BSA and melphalan dose, schedule.
+    Plan(cmd::plan::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let result = match &cli.command {
         Command::Convert(args) => cmd::convert::run(args, &mut stdout),
+        Command::Plan(args) => cmd::plan::run(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
