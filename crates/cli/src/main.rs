@@ -31,6 +31,8 @@ enum Command {
     Convert(cmd::convert::Args),
     /// Plan a course: infusion-1 activity, BSA and melphalan dose, schedule.
     Plan(cmd::plan::Args),
+    /// Whole-body dosimetry of infusion 1 and the second activity for the target dose.
+    Dose(Box<cmd::dose::Args>),
 }
 
 fn main() -> ExitCode {
@@ -39,6 +41,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Convert(args) => cmd::convert::run(args, &mut stdout),
         Command::Plan(args) => cmd::plan::run(args, &mut stdout),
+        Command::Dose(args) => cmd::dose::run(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

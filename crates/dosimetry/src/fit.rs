@@ -207,6 +207,20 @@ impl Curve {
     }
 }
 
+/// The fitted curve drives the radiation-protection computations
+/// (dose rate at 1 m, threshold times, caregiver dose) of `mibg-radprot`.
+impl mibg_radprot::RetentionCurve for Curve {
+    fn retention(&self, t: Hours) -> f64 {
+        Curve::retention(self, t)
+    }
+}
+
+impl mibg_radprot::RetentionCurve for RetentionFit {
+    fn retention(&self, t: Hours) -> f64 {
+        self.curve.retention(t)
+    }
+}
+
 /// A retention fit with its diagnostics.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RetentionFit {

@@ -1,4 +1,5 @@
 //! One module per subcommand: `Args` (clap) and `run`.
 
 pub mod convert;
+pub mod dose;
 pub mod plan;
