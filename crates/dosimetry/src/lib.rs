@@ -303,7 +303,7 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
             } else {
                 Some((fit.model, fit.parameter_values.clone()))
             };
-            base.map(|(bm, bp)| {
+            base.and_then(|(bm, bp)| {
                 let ctx = uncertainty::PlanContext {
                     a1: req.activity1,
                     m2,
@@ -328,6 +328,11 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
             })
         }
     };
+    if req.uncertainty.is_some() && uncertainty.is_none() {
+        warnings.push(
+            "the bootstrap could not be computed (no replicate could be refitted): no 95 % interval".into(),
+        );
+    }
     if let Some(u) = &uncertainty {
         if plan.decision == Decision::SecondInfusion
             && u.p_total_exceeds_target_plus_margin > req.thresholds.max_overshoot_probability

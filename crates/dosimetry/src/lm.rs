@@ -4,8 +4,10 @@
 //! Algorithm (Marquardt 1963 with Fletcher's diagonal scaling): at each step
 //! solve `(JᵀJ + μ·diag(JᵀJ)) δ = Jᵀr`, project `p + δ` onto the box
 //! `lo ≤ p ≤ hi`, accept the step if the residual sum of squares falls
-//! (then μ ← μ/3), otherwise μ ← 2μ. Stop when the relative decrease of the
-//! RSS and the relative step are both below 1e-12, or after 200 iterations.
+//! (then μ ← μ/3), otherwise μ ← 2μ. Stop when an accepted step lowers the
+//! RSS by less than 1e-12 (relative) while moving the parameters by less than
+//! 1e-6 (relative), when a rejected step moves them by less than 1e-12, when
+//! the projected gradient Jᵀr vanishes, or after 200 iterations.
 //!
 //! The covariance is not a by-product of LM: [`covariance`] computes
 //! `s²·(JᵀJ)⁻¹` with `s² = RSS/(n − p)` from the Jacobian at the solution.
@@ -134,13 +136,17 @@ pub(crate) fn solve<const N: usize, M: Model<N>>(
                 p = trial;
                 cost = new_cost;
                 mu = (mu / 3.0).max(1e-12);
-                if (decrease < TOL && step.sqrt() <= TOL.sqrt() * (norm.sqrt() + TOL.sqrt()))
-                    || cost == 0.0
-                {
+                if (decrease < TOL && step.sqrt() <= 1e-6 * (norm.sqrt() + TOL)) || cost == 0.0 {
                     converged = true;
                     break 'outer;
                 }
                 break;
+            }
+            // A rejected step that no longer moves the parameters: the RSS is
+            // at its minimum to rounding (no need to raise μ to 1e16).
+            if step.sqrt() <= TOL * (norm.sqrt() + TOL) {
+                converged = true;
+                break 'outer;
             }
             mu *= 2.0;
             if mu > 1e16 {

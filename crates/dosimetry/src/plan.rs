@@ -154,6 +154,39 @@ pub struct SecondActivityPlan {
     pub rules: SecondActivityRules,
 }
 
+/// The numeric core of [`apply_rules`] (no text): the decision and A₂.
+/// Used by the bootstrap, where formatting would dominate the run time.
+pub fn second_activity_value(
+    d1: AbsorbedDose,
+    a1: Activity,
+    m2: Mass,
+    d2: DosePerActivity,
+    rules: &SecondActivityRules,
+) -> (Decision, Activity) {
+    if d1 >= rules.target_total {
+        return (Decision::NoSecondInfusion, Activity::ZERO);
+    }
+    let mut a2 = Activity::from_gbq((rules.target_total - d1).gy() / d2.gy_per_gbq());
+    if let Some(p) = rules.max_activity_per_kg {
+        a2 = a2.min(p * m2);
+    }
+    if let Some(a) = rules.max_activity_per_infusion {
+        a2 = a2.min(a);
+    }
+    if let Some(a) = rules.max_total_activity {
+        a2 = a2.min((a - a1).max(Activity::ZERO));
+    }
+    if let Some(d) = rules.max_total_dose {
+        a2 = a2.min(Activity::from_gbq(
+            ((d - d1).gy() / d2.gy_per_gbq()).max(0.0),
+        ));
+    }
+    if rules.min_worthwhile.is_some_and(|min| a2 < min) || a2 <= Activity::ZERO {
+        return (Decision::NoSecondInfusion, Activity::ZERO);
+    }
+    (Decision::SecondInfusion, a2)
+}
+
 /// Applies §6.1 and the caps of §6.4.
 ///
 /// Order: A₂,raw = (target − D₁)/d₂; if D₁ ≥ target → no second infusion.

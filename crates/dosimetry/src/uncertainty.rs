@@ -18,7 +18,7 @@
 //! the infusion-1 kinetics only, not a change of kinetics at infusion 2.
 
 use crate::fit::{self, FitOptions, ModelKind};
-use crate::plan::{PredictionVariant, SecondActivityRules, apply_rules};
+use crate::plan::{PredictionVariant, SecondActivityRules, second_activity_value};
 use mibg_units::{AbsorbedDose, Activity, Hours, Mass, SValue};
 use serde::Serialize;
 
@@ -143,6 +143,7 @@ fn interval(mut v: Vec<f64>) -> (f64, f64) {
 
 /// Runs the bootstrap. `base` is the exponential fit whose residuals are
 /// resampled; `model` the model refitted (trapezoid → recomputed).
+/// `None` when no replicate could be refitted.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn bootstrap(
     t: &[f64],
@@ -155,7 +156,7 @@ pub(crate) fn bootstrap(
     tau_se: Option<Hours>,
     tau_hat: Hours,
     opts: &UncertaintyOptions,
-) -> Uncertainty {
+) -> Option<Uncertainty> {
     let n = t.len();
     let np = base_params.len();
     let yhat: Vec<f64> = t
@@ -225,7 +226,7 @@ pub(crate) fn bootstrap(
         let tau = Hours::new(tau);
         let d1 = (ctx.a1 * tau) * ctx.s1;
         let d2 = ctx.variant.dose_per_activity(tau, ctx.s1, ctx.s2);
-        let (_, a2, _, _, _, _) = apply_rules(d1, ctx.a1, ctx.m2, d2, ctx.rules);
+        let (_, a2) = second_activity_value(d1, ctx.a1, ctx.m2, d2, ctx.rules);
         let total = d1 + ctx.planned_a2 * d2;
         if total > threshold {
             exceed += 1;
@@ -236,6 +237,9 @@ pub(crate) fn bootstrap(
         totals.push(total.gy());
     }
     let ok = taus.len();
+    if ok == 0 {
+        return None;
+    }
     let (tl, th) = interval(taus);
     let (dl, dh) = interval(d1s);
     let (al, ah) = interval(a2s);
@@ -252,7 +256,7 @@ pub(crate) fn bootstrap(
             ctx.rules.target_total.gy() / (kappa * tau_hat.hours().powi(2)) * se.hours(),
         )
     });
-    Uncertainty {
+    Some(Uncertainty {
         method: format!(
             "residual bootstrap, {} replicates, percentile 95 % interval (SplitMix64 seed {:#x}); delta-method SEs from s²(JᵀJ)⁻¹ alongside",
             opts.replicates, opts.seed
@@ -277,8 +281,8 @@ pub(crate) fn bootstrap(
         dose1_se_delta: dose1_se,
         second_activity_se_delta: a2_se,
         overshoot_threshold: threshold,
-        p_total_exceeds_target_plus_margin: exceed as f64 / ok.max(1) as f64,
-    }
+        p_total_exceeds_target_plus_margin: exceed as f64 / ok as f64,
+    })
 }
 
 #[cfg(test)]
