@@ -520,3 +520,53 @@ fn s_table_alternative() {
         "{e}"
     );
 }
+
+/// §10.3 further checks: after A₂ = 7451.9 MBq with the same kinetics and
+/// readings proportional to activity (µSv/h at 1 m; pre-void net 400 µSv/h
+/// after 8880 MBq), Ḋ₁ₘ(0) = 400 × 7451.9/8880 = 335.67 µSv/h. Solving
+/// 335.67·(0.5·2^(−t/6) + 0.5·2^(−t/36)) = 20 gives t = 110.48 h, = 7.5 gives
+/// 161.42 h (scipy brentq on the true kinetics). Day 7: retained 146.70 MBq,
+/// 6.608 µSv/h. Tolerances: 0.3 h and 0.5 % (fitted vs true curve).
+#[test]
+fn analytic_vector_radiation_protection() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(repo_root().join("protocols/seed.toml")).unwrap();
+    let p = dir.path().join("p.toml");
+    let changed = seed.replace(
+        "stem_cell_return_usv_h_at_1m = 20.0",
+        "stem_cell_return_usv_h_at_1m = 7.5",
+    );
+    assert_ne!(seed, changed);
+    std::fs::write(&p, changed).unwrap();
+    let f = data("dosimetry/analytic_20kg/readings.csv");
+    let v = json(&[
+        "dose",
+        f.to_str().unwrap(),
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--reading-unit",
+        "usv-h-1m",
+        "--protocol",
+        p.to_str().unwrap(),
+        "--bootstrap",
+        "0",
+    ]);
+    let rp = &v["radiation_protection"];
+    assert_eq!(rp["infusion"], 2);
+    let d0 = rp["initial_dose_rate_usv_h_at_1m"].as_f64().unwrap();
+    assert!((d0 - 335.67).abs() < 0.5, "{d0}");
+    let rel = rp["release_time_h"].as_f64().unwrap();
+    let stem = rp["stem_cell_return_time_h"].as_f64().unwrap();
+    assert!((rel - 110.48).abs() < 0.3, "{rel}");
+    assert!((stem - 161.42).abs() < 0.3, "{stem}");
+    let day7 = rp["dose_rate_at_1m"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["day"] == 7.0)
+        .unwrap();
+    assert!((day7["retained_activity_mbq"].as_f64().unwrap() / 146.70 - 1.0).abs() < 5e-3);
+    assert!((day7["dose_rate_usv_h_at_1m"].as_f64().unwrap() / 6.608 - 1.0).abs() < 5e-3);
+}
