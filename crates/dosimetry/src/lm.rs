@@ -33,29 +33,21 @@ pub(crate) struct LmSolution<const N: usize> {
 const MAX_ITER: usize = 200;
 const TOL: f64 = 1e-12;
 
-fn rss_of<const N: usize, M: Model<N>>(m: &M, p: &[f64; N], t: &[f64], y: &[f64]) -> f64 {
-    let mut grad = [0.0; N];
-    t.iter()
-        .zip(y)
-        .map(|(&ti, &yi)| {
-            let r = yi - m.eval(p, ti, &mut grad);
-            r * r
-        })
-        .sum()
-}
-
-/// JᵀJ and Jᵀr at `p`, accumulated without storing J.
-fn normal_equations<const N: usize, M: Model<N>>(
+/// RSS, JᵀJ and Jᵀr at `p` in one pass (the model returns value and gradient
+/// together, so the Jacobian costs no extra exponentials), without storing J.
+fn evaluate<const N: usize, M: Model<N>>(
     m: &M,
     p: &[f64; N],
     t: &[f64],
     y: &[f64],
-) -> (SMatrix<f64, N, N>, SVector<f64, N>) {
+) -> (f64, SMatrix<f64, N, N>, SVector<f64, N>) {
     let mut jtj = SMatrix::<f64, N, N>::zeros();
     let mut jtr = SVector::<f64, N>::zeros();
     let mut g = [0.0; N];
+    let mut rss = 0.0;
     for (&ti, &yi) in t.iter().zip(y) {
         let r = yi - m.eval(p, ti, &mut g);
+        rss += r * r;
         for j in 0..N {
             jtr[j] += g[j] * r;
             for k in 0..=j {
@@ -68,7 +60,7 @@ fn normal_equations<const N: usize, M: Model<N>>(
             jtj[(k, j)] = jtj[(j, k)];
         }
     }
-    (jtj, jtr)
+    (rss, jtj, jtr)
 }
 
 /// Minimises Σ (yᵢ − f(p, tᵢ))² from `p0` within `[lo, hi]`.
@@ -84,14 +76,14 @@ pub(crate) fn solve<const N: usize, M: Model<N>>(
     for j in 0..N {
         p[j] = p0[j].clamp(lo[j], hi[j]);
     }
-    let mut cost = rss_of(m, &p, t, y);
+    let (mut cost, mut cur_jtj, mut cur_jtr) = evaluate(m, &p, t, y);
     let mut mu = 1e-3;
     let mut converged = false;
     let mut iterations = 0;
     let mut trial = [0.0; N];
     'outer: while iterations < MAX_ITER {
         iterations += 1;
-        let (mut jtj, mut jtr) = normal_equations(m, &p, t, y);
+        let (mut jtj, mut jtr) = (cur_jtj, cur_jtr);
         // Active set: a parameter on a bound whose descent direction (Jᵀr)
         // points out of the box is frozen for this step.
         for j in 0..N {
@@ -130,11 +122,13 @@ pub(crate) fn solve<const N: usize, M: Model<N>>(
                 step += (trial[j] - p[j]).powi(2);
                 norm += p[j].powi(2);
             }
-            let new_cost = rss_of(m, &trial, t, y);
+            let (new_cost, new_jtj, new_jtr) = evaluate(m, &trial, t, y);
             if new_cost.is_finite() && new_cost <= cost {
                 let decrease = (cost - new_cost) / cost.max(1e-300);
                 p = trial;
                 cost = new_cost;
+                cur_jtj = new_jtj;
+                cur_jtr = new_jtr;
                 mu = (mu / 3.0).max(1e-12);
                 if (decrease < TOL && step.sqrt() <= 1e-6 * (norm.sqrt() + TOL)) || cost == 0.0 {
                     converged = true;
@@ -178,7 +172,7 @@ pub(crate) fn covariance<const N: usize, M: Model<N>>(
     }
     // Residuals do not enter JᵀJ; pass zeros as observations.
     let zeros = vec![0.0; n];
-    let (jtj, _) = normal_equations(m, p, t, &zeros);
+    let (_, jtj, _) = evaluate(m, p, t, &zeros);
     let s2 = rss / (n - N) as f64;
     jtj.try_inverse().map(|inv| inv * s2)
 }

@@ -183,7 +183,13 @@ pub(crate) fn bootstrap(
     };
     let mut rng = SplitMix64::new(opts.seed);
     let mut ystar = vec![0.0; n];
-    let (mut taus, mut d1s, mut a2s, mut totals) = (vec![], vec![], vec![], vec![]);
+    let cap = opts.replicates;
+    let (mut taus, mut d1s, mut a2s, mut totals) = (
+        Vec::with_capacity(cap),
+        Vec::with_capacity(cap),
+        Vec::with_capacity(cap),
+        Vec::with_capacity(cap),
+    );
     let threshold = ctx.rules.target_total + ctx.rules.overshoot_margin;
     let mut exceed = 0usize;
     for _ in 0..opts.replicates {
