@@ -3,3 +3,6 @@
 pub mod convert;
 pub mod dose;
 pub mod plan;
+pub mod toxicity;
+pub mod proportion;
+pub mod survival;
