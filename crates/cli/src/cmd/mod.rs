@@ -3,6 +3,6 @@
 pub mod convert;
 pub mod dose;
 pub mod plan;
-pub mod toxicity;
 pub mod proportion;
 pub mod survival;
+pub mod toxicity;
