@@ -171,3 +171,49 @@ fn bootstrap_interval_is_reproducible() {
     );
     assert_eq!(u.successful, 200);
 }
+
+/// Infusion 2 with the same (§10.3) kinetics and the planned A₂ = 7451.9 MBq:
+/// D₂ = A₂·τ·S(20) = 7.4519 × 30.2966 × 8.08405e-3 = 1.8251 Gy and the
+/// delivered total equals the planned 4 Gy (fit tolerance 2e-3 Gy).
+#[test]
+fn delivered_second_infusion_same_kinetics() {
+    let r = analytic_readings();
+    let first = assess(&r, &request(ModelChoice::Auto)).unwrap();
+    let a2 = first.plan.activity_mbq;
+    let second = assess_second(&first, &r, a2).unwrap();
+    assert!(
+        (second.dose2.gy() - 1.8251).abs() < 2e-3,
+        "{}",
+        second.dose2.gy()
+    );
+    assert!((second.delivered_total.gy() - 4.0).abs() < 2e-3);
+    assert!(
+        second.difference.gy().abs() < 1e-9,
+        "same curve → same prediction"
+    );
+    // Giving 10 % more than planned is flagged.
+    let more = assess_second(&first, &r, a2 * 1.1).unwrap();
+    assert!(
+        more.warnings.iter().any(|w| w.contains("+10.0 %")),
+        "{:?}",
+        more.warnings
+    );
+}
+
+/// Variant 3: d₂ = c·d₁ with c = 1.2 → A₂ = (4 − D₁)/(1.2·d₁) = 7451.9/1.2 = 6209.9 MBq.
+#[test]
+fn variant3_factor() {
+    let mut req = request(ModelChoice::Auto);
+    req.prediction = PredictionVariant::Factor { c: 1.2 };
+    let a = assess(&analytic_readings(), &req).unwrap();
+    assert!(
+        (a.plan.activity_mbq.mbq() - 6209.9).abs() < 5.0,
+        "{}",
+        a.plan.activity_mbq.mbq()
+    );
+    req.prediction = PredictionVariant::Factor { c: -1.0 };
+    assert!(matches!(
+        assess(&analytic_readings(), &req),
+        Err(DoseError::BadValue { .. })
+    ));
+}

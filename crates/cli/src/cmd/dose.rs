@@ -161,10 +161,12 @@ pub struct Args {
     /// Unit of the readings, for the dose rate at 1 m.
     #[arg(long, value_enum, default_value = "arbitrary")]
     reading_unit: ReadingUnitArg,
-    /// Caregiver distance from the patient, m.
+    /// Caregiver distance from the patient, m (default 1 m [I], the
+    /// reference distance of the dose-rate readings; inverse-square scaling).
     #[arg(long, default_value_t = 1.0)]
     contact_distance_m: f64,
-    /// Caregiver hours per day at that distance.
+    /// Caregiver hours per day at that distance, from the release time on
+    /// (default 6 h/day [I]: a design choice, not a published pattern).
     #[arg(long, default_value_t = 6.0)]
     contact_hours_per_day: f64,
     /// Print one JSON document instead of the report.
