@@ -59,8 +59,8 @@ impl PredictionVariant {
 
 /// Limits on the second activity (§6.4). `None` = no such cap.
 ///
-/// The CLI fills these from the treatment protocol; [`Default`] gives the
-/// values documented there for use without a protocol.
+/// The CLI fills these from the treatment protocol; [`Default`] mirrors the
+/// seed protocol (`protocols/seed.toml`) for use without one.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct SecondActivityRules {
     /// Cumulative whole-body target D₁ + D₂.
@@ -82,7 +82,7 @@ pub struct SecondActivityRules {
 impl Default for SecondActivityRules {
     /// Target **4 Gy** (Gaze 2005 [V]); **777 MBq/kg = 21 mCi/kg** per
     /// infusion (the NANT double-infusion cap, ASCO 2006, §6.3 [V]); no
-    /// per-infusion or course activity cap; maximum total **4.5 Gy** [I];
+    /// per-infusion cap; course total **40 GBq** [I]; maximum total **4.5 Gy** [I];
     /// minimum worthwhile **1000 MBq** [I]; overshoot margin **0.5 Gy** [I].
     /// [I] values are design choices: a clinical protocol must set its own.
     fn default() -> Self {
@@ -90,7 +90,7 @@ impl Default for SecondActivityRules {
             target_total: AbsorbedDose::from_gy(4.0),
             max_activity_per_kg: Some(ActivityPerMass::from_mbq_per_kg(777.0)),
             max_activity_per_infusion: None,
-            max_total_activity: None,
+            max_total_activity: Some(Activity::from_gbq(40.0)),
             max_total_dose: Some(AbsorbedDose::from_gy(4.5)),
             min_worthwhile: Some(Activity::from_mbq(1000.0)),
             overshoot_margin: AbsorbedDose::from_gy(0.5),

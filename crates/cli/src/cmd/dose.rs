@@ -1143,3 +1143,25 @@ fn plot_svg(
         .panel(bottom)
         .to_svg()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seed protocol maps onto the rules field by field
+    /// (protocols/seed.toml: 4 Gy, 777 MBq/kg, 40 GBq, 4.5 Gy, 1000 MBq, 0.5 Gy),
+    /// and equals the crate's documented default.
+    #[test]
+    fn seed_protocol_rules() {
+        let r = rules_from_protocol(&Protocol::seed(), None);
+        assert_eq!(r.target_total.gy(), 4.0);
+        assert_eq!(r.max_activity_per_kg.unwrap().mbq_per_kg(), 777.0);
+        assert_eq!(r.max_total_activity.unwrap().mbq(), 40000.0);
+        assert_eq!(r.max_total_dose.unwrap().gy(), 4.5);
+        assert_eq!(r.min_worthwhile.unwrap().mbq(), 1000.0);
+        assert_eq!(r.overshoot_margin.gy(), 0.5);
+        assert_eq!(r, SecondActivityRules::default());
+        let t = rules_from_protocol(&Protocol::seed(), Some(AbsorbedDose::from_gy(3.5)));
+        assert_eq!(t.target_total.gy(), 3.5);
+    }
+}
