@@ -570,3 +570,20 @@ fn analytic_vector_radiation_protection() {
     assert!((day7["retained_activity_mbq"].as_f64().unwrap() / 146.70 - 1.0).abs() < 5e-3);
     assert!((day7["dose_rate_usv_h_at_1m"].as_f64().unwrap() / 6.608 - 1.0).abs() < 5e-3);
 }
+
+#[test]
+fn no_plot_file_on_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("dose.svg");
+    fails(&[
+        "dose",
+        &bad("negative.csv"),
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--plot",
+        p.to_str().unwrap(),
+    ]);
+    assert!(!p.exists(), "no partial output");
+}
