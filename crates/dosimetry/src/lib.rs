@@ -64,6 +64,10 @@ pub struct WarningThresholds {
     pub max_relative_tau_se: f64,
     /// Warn when P(total > target + margin) exceeds this: **0.05** [I].
     pub max_overshoot_probability: f64,
+    /// Warn when the Wald–Wolfowitz runs test of the residual signs gives
+    /// z below this (too few runs: a systematic trend, §4.3): **−1.645**,
+    /// one-sided 5 % [I]. Applied to fitted models with ≥ 6 readings.
+    pub runs_test_z: f64,
 }
 
 impl Default for WarningThresholds {
@@ -75,6 +79,7 @@ impl Default for WarningThresholds {
             max_pre_void_delay: Hours::new(1.0),
             max_relative_tau_se: 0.10,
             max_overshoot_probability: 0.05,
+            runs_test_z: -1.645,
         }
     }
 }
@@ -209,6 +214,29 @@ fn check_positive(field: &str, v: f64) -> Result<(), DoseError> {
     Ok(())
 }
 
+/// Wald–Wolfowitz runs test of residual signs (≥ 0 counts as positive):
+/// z = (R − μ)/σ with μ = 2n₁n₂/n + 1, σ² = 2n₁n₂(2n₁n₂ − n)/(n²(n − 1)).
+/// `None` with fewer than 6 residuals or only one sign.
+fn runs_z(residuals: &[f64]) -> Option<f64> {
+    let n = residuals.len();
+    if n < 6 {
+        return None;
+    }
+    let pos = residuals.iter().filter(|r| **r >= 0.0).count() as f64;
+    let neg = n as f64 - pos;
+    if pos == 0.0 || neg == 0.0 {
+        return None;
+    }
+    let runs = 1 + residuals
+        .windows(2)
+        .filter(|w| (w[0] >= 0.0) != (w[1] >= 0.0))
+        .count();
+    let nf = n as f64;
+    let mu = 2.0 * pos * neg / nf + 1.0;
+    let var = 2.0 * pos * neg * (2.0 * pos * neg - nf) / (nf * nf * (nf - 1.0));
+    (var > 0.0).then(|| (runs as f64 - mu) / var.sqrt())
+}
+
 fn fit_warnings(fit: &RetentionFit, readings: &Readings, th: &WarningThresholds) -> Vec<String> {
     let mut w = readings.warnings.clone();
     w.extend(fit.warnings.iter().cloned());
@@ -218,6 +246,16 @@ fn fit_warnings(fit: &RetentionFit, readings: &Readings, th: &WarningThresholds)
         w.push(format!(
             "poor fit: R² = {r2:.4} < {} (check the readings and the model)",
             th.min_r_squared
+        ));
+    }
+    if let Some(z) = runs_z(&fit.residuals)
+        && fit.model != ModelKind::Trapezoid
+        && z < th.runs_test_z
+    {
+        w.push(format!(
+            "residuals show a systematic trend (runs test z = {z:.2} < {}): the {} model may not describe the kinetics",
+            th.runs_test_z,
+            fit.model.name()
         ));
     }
     if fit.extrapolated_fraction > th.max_extrapolated_fraction {
@@ -475,4 +513,21 @@ pub fn assess_second(
         difference: delivered - planned,
         warnings,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_test() {
+        // + + + + + − − − − : n₁ = 5, n₂ = 4, R = 2; μ = 40/9 + 1 = 5.444,
+        // σ² = 40·(40 − 9)/(81·8) = 1.9136 → z = (2 − 5.444)/1.3833 = −2.490.
+        let r = [1.0, 1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0];
+        assert!((runs_z(&r).unwrap() + 2.490).abs() < 1e-3);
+        // Alternating signs: many runs, positive z.
+        let r = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0];
+        assert!(runs_z(&r).unwrap() > 0.0);
+        assert!(runs_z(&[1.0; 5]).is_none());
+    }
 }
