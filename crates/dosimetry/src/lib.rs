@@ -366,6 +366,14 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
             })
         }
     };
+    let dof = t.len().saturating_sub(fit.parameter_values.len());
+    if fit.model != ModelKind::Trapezoid && dof < 3 {
+        warnings.push(format!(
+            "only {dof} residual degree(s) of freedom ({} readings, {} parameters): standard errors and the 95 % interval are unreliable",
+            t.len(),
+            fit.parameter_values.len()
+        ));
+    }
     if req.uncertainty.is_some() && uncertainty.is_none() {
         warnings.push(
             "the bootstrap could not be computed (no replicate could be refitted): no 95 % interval".into(),
