@@ -1,3 +1,5 @@
 //! One module per subcommand: `Args` (clap) and `run`.
 
 pub mod convert;
+pub mod response;
+pub mod score;
