@@ -268,6 +268,11 @@ pub struct Endpoints {
     pub notes: Vec<String>,
 }
 
+/// Tenths of a millimetre, rounded (as in INRC 2017, so the < 5 cm boundary is exact).
+fn tenths(l: Length) -> i64 {
+    (l.mm() * 10.0).round() as i64
+}
+
 fn siopen(a: &Assessment) -> Option<ScoreTotal> {
     match &a.bone {
         Some(Bone::Mibg { score, .. }) if score.method() == MibgMethod::Siopen => {
@@ -394,9 +399,9 @@ pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
                 notes.push("soft tissue: not measured at the time point".into());
                 CutoffStatus::NotEvaluable
             }
-            Some(l) if l < params.soft_tissue_cutoff => {
+            Some(l) if tenths(l) < tenths(params.soft_tissue_cutoff) => {
                 let was = largest(&record.baseline, with_p).unwrap_or(Length::ZERO);
-                if was < params.soft_tissue_cutoff {
+                if tenths(was) < tenths(params.soft_tissue_cutoff) {
                     CutoffStatus::Maintained
                 } else {
                     CutoffStatus::Achieved
@@ -412,7 +417,7 @@ pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
         siopen_after: after,
         siopen_reduction_pct: reduction,
         siopen_below_cutoff: siopen_status,
-        largest_soft_tissue_mm: big.map(Length::mm),
+        largest_soft_tissue_mm: big.map(|l| tenths(l) as f64 / 10.0),
         soft_tissue_below_cutoff: soft_status,
         notes,
     }
