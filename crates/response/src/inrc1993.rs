@@ -207,10 +207,7 @@ fn assess_one(rec: &PatientRecord, i: usize) -> Assessment1993 {
     match (&base.primary, &fu.primary) {
         (None, _) => missing.push("primary not assessed at baseline"),
         (Some(Primary::None), _) => {}
-        (Some(bp), None) => {
-            let _ = bp;
-            missing.push("primary not assessed at this follow-up")
-        }
+        (Some(_), None) => missing.push("primary not assessed at this follow-up"),
         (Some(bp), Some(cp)) => {
             let nadir = history()
                 .filter_map(|a| a.primary.as_ref())

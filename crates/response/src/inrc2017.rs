@@ -428,7 +428,7 @@ fn primary_sizes(p: &Primary) -> (i64, Vec<i64>) {
 fn primary(cx: &mut Ctx) -> ComponentResult {
     use ComponentResponse::*;
     let fu = &cx.rec.follow_ups[cx.i];
-    let (b_sum, b_uptake) = match &cx.rec.baseline.primary {
+    let b_sum = match &cx.rec.baseline.primary {
         None => {
             return ComponentResult::new(NE, "NE because the primary was not assessed at baseline");
         }
@@ -441,7 +441,7 @@ fn primary(cx: &mut Ctx) -> ComponentResult {
                 "NI because there was no primary tumour at baseline (resected or not identifiable)",
             );
         }
-        Some(p @ Primary::Present { uptake, .. }) => (primary_sizes(p).0, *uptake),
+        Some(p @ Primary::Present { .. }) => primary_sizes(p).0,
     };
     let Some(cur) = &fu.primary else {
         return ComponentResult::new(
@@ -502,7 +502,6 @@ fn primary(cx: &mut Ctx) -> ComponentResult {
         pct(c_sum, b_sum),
         mm(b_sum)
     );
-    let _ = b_uptake;
     if size_pr(c_sum, b_sum) {
         if c_uptake == Uptake::Worse {
             match cx.opts.primary_pr_uptake {
