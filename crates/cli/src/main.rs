@@ -33,6 +33,8 @@ enum Command {
     Response(Box<cmd::response::Args>),
     /// SIOPEN or Curie MIBG score total from segment scores, validated.
     Score(cmd::score::Args),
+    /// Plan a course: infusion-1 activity, BSA and melphalan dose, schedule.
+    Plan(cmd::plan::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +44,7 @@ fn main() -> ExitCode {
         Command::Convert(args) => cmd::convert::run(args, &mut stdout),
         Command::Response(args) => cmd::response::run(args, &mut stdout),
         Command::Score(args) => cmd::score::run(args, &mut stdout),
+        Command::Plan(args) => cmd::plan::run(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,5 +1,6 @@
 //! One module per subcommand: `Args` (clap) and `run`.
 
 pub mod convert;
+pub mod plan;
 pub mod response;
 pub mod score;
