@@ -167,6 +167,27 @@ fn errors_name_assessment_field_and_rule() {
 }
 
 #[test]
+fn readme_error_example() {
+    assert_eq!(
+        fails(&["response", "examples/response/invalid-segment.toml"]),
+        "error: examples/response/invalid-segment.toml: follow-up 2024-04-22: mibg.segments: SIOPEN segment 'pelvis' = 7, allowed 0–6\n"
+    );
+}
+
+#[test]
+fn readme_example_output_is_current() {
+    // The README pastes the full output of the example: keep them identical.
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let out = ok(&["response", EXAMPLE]);
+    assert!(
+        readme.contains(&format!("$ mibg response {EXAMPLE}\n{out}```")),
+        "README example output is stale"
+    );
+    let out = ok(&["score", "siopen", "2,1,0,0,0,0,3,3,1,0,0,0"]);
+    assert!(readme.contains(&out));
+}
+
+#[test]
 fn score_siopen_and_curie() {
     // Hand sums: 2+1+3+3+1 = 10; Curie skeletal 1+2+0+0+1+0+0+1+0 = 5, + soft tissue 1 = 6.
     let out = ok(&["score", "siopen", "2,1,0,0,0,0,3,3,1,0,0,0"]);

@@ -126,8 +126,8 @@ impl Series {
             String::new()
         } else {
             format!(
-                " ({:+.0} % vs baseline {}{unit})",
-                (self.cur - self.base) as f64 / self.base as f64 * 100.0,
+                " ({} vs baseline {}{unit})",
+                crate::inrc2017::pct(self.cur, self.base),
                 v(self.base)
             )
         };

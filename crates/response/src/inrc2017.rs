@@ -349,7 +349,7 @@ fn mm(t: i64) -> String {
 }
 
 /// Signed percentage change, for text: `−42 %`, `+20 %`.
-fn pct(cur: i64, reference: i64) -> String {
+pub(crate) fn pct(cur: i64, reference: i64) -> String {
     if reference == 0 {
         return "from 0".into();
     }
