@@ -17,7 +17,9 @@
 //! * without catecholamines, CR and VGPR cannot be established: the response
 //!   is capped at PR and a warning says so;
 //! * when `positive_bone_sites` is not recorded, the number of MIBG segments
-//!   with a score > 0 stands in for it (warning).
+//!   with a score > 0 stands in for it (warning);
+//! * VGPR allowed residual 99mTc bone-scan changes; in MIBG-era data bone is
+//!   counted by positive sites, so VGPR and CR both need 0 positive bone sites.
 
 use crate::record::{
     Assessment, Bone, Catecholamines, NonTarget, PatientRecord, Primary, RecordError, SoftTissue,
@@ -257,7 +259,12 @@ fn assess_one(rec: &PatientRecord, i: usize) -> Assessment1993 {
     }
     // Bone sites.
     let at = format!("follow-up {}", fu.date);
-    let bb = bone_sites(base, &mut warnings, &format!("baseline {}", base.date));
+    // The baseline fallback warning is given once, with the first follow-up.
+    let mut base_warnings = Vec::new();
+    let bb = bone_sites(base, &mut base_warnings, &format!("baseline {}", base.date));
+    if i == 0 {
+        warnings.append(&mut base_warnings);
+    }
     let bf = bone_sites(fu, &mut warnings, &at);
     let mut bone_ok_gone = true;
     let mut bone_pr = true;

@@ -175,7 +175,7 @@ pub enum NodeCr {
 impl NodeCr {
     fn tenths(self) -> i64 {
         match self {
-            NodeCr::Below10Mm => 100,
+            NodeCr::Below10Mm => CR_RESIDUAL_TENTHS_MM,
             NodeCr::Below15Mm => 150,
         }
     }
@@ -335,6 +335,24 @@ pub struct Assessment2017 {
     pub warnings: Vec<String>,
 }
 
+/// CR size limit, tenths of mm: residual primary and non-nodal lesions
+/// < 10 mm (response.md §2.3 CR row, §2.4 CR row; RECIST 1.1 measurability).
+pub const CR_RESIDUAL_TENTHS_MM: i64 = 100;
+/// Minimal absolute increase for size PD, tenths of mm: ≥ 5 mm (response.md
+/// §2.3 PD row, §2.4 PD 5; RECIST 1.1).
+pub const PD_MIN_INCREASE_TENTHS_MM: i64 = 50;
+/// Marrow minimal-disease ceiling and PD threshold from a negative marrow:
+/// 5 % (response.md §2.6; Park 2017 abstract [V2]: "≤ 5 % … minimal disease").
+pub const MARROW_MD_MAX_PCT: f64 = 5.0;
+/// Marrow PD threshold from a positive marrow, together with more than
+/// twofold: > 20 % (response.md §2.6 PD row [R]).
+pub const MARROW_PD_MIN_PCT: f64 = 20.0;
+/// Marrow MD clause 3: baseline > 20 % falling to 0 < f ≤ 5 % (response.md
+/// §2.6 MD row [R]; "possibly > 5 %", see [`MarrowMdFrom5To20`]).
+pub const MARROW_MD_CLAUSE3_BASELINE_PCT: f64 = 20.0;
+/// Marrow PD needs f > this factor × baseline (response.md §2.6 PD row [R]).
+pub const MARROW_PD_FACTOR: f64 = 2.0;
+
 /// Tenths of a millimetre, rounded (the resolution of CT/MRI callipers).
 fn tenths(l: Length) -> i64 {
     (l.mm() * 10.0).round() as i64
@@ -377,7 +395,7 @@ fn size_pd(cur: i64, nadir: i64, rule: PdIncrease) -> bool {
         PdIncrease::AtLeast20 => 5 * inc >= nadir,
         PdIncrease::MoreThan20 => 5 * inc > nadir,
     };
-    inc >= 50 && rel
+    inc >= PD_MIN_INCREASE_TENTHS_MM && rel
 }
 
 fn pd_rule_text(rule: PdIncrease) -> &'static str {
@@ -486,7 +504,7 @@ fn primary(cx: &mut Ctx) -> ComponentResult {
             ),
         );
     }
-    let small = c_each.iter().all(|&d| d < 100);
+    let small = c_each.iter().all(|&d| d < CR_RESIDUAL_TENTHS_MM);
     if small && c_uptake == Uptake::Absent {
         return ComponentResult::new(
             CR,
@@ -628,7 +646,7 @@ fn soft_part(cx: &mut Ctx) -> (Sub, String) {
         .iter()
         .filter(|t| match t.kind {
             LesionKind::Node => tenths(t.diameter) >= node_thr,
-            LesionKind::NonNodal => tenths(t.diameter) >= 100,
+            LesionKind::NonNodal => tenths(t.diameter) >= CR_RESIDUAL_TENTHS_MM,
         })
         .map(|t| format!("'{}' {}", t.id, mm(tenths(t.diameter))))
         .collect();
@@ -982,6 +1000,23 @@ fn marrow_adequate(m: &Marrow, o: &Inrc2017Options) -> Result<(), String> {
     }
 }
 
+/// Sample kinds whose samples do not cover both sides (Burchill 2017:
+/// bilateral aspirates and trephines).
+fn unilateral(m: &Marrow) -> Vec<&'static str> {
+    use crate::record::Side;
+    [
+        (SampleKind::Aspirate, "aspirates"),
+        (SampleKind::Trephine, "trephines"),
+    ]
+    .into_iter()
+    .filter(|(k, _)| {
+        let sides = |side| m.samples.iter().any(|s| s.kind == *k && s.side == side);
+        m.count(*k) > 0 && !(sides(Side::Left) && sides(Side::Right))
+    })
+    .map(|(_, n)| n)
+    .collect()
+}
+
 fn pct_text(p: f64) -> String {
     format!("{p} %")
 }
@@ -1013,11 +1048,20 @@ fn marrow(cx: &mut Ctx) -> ComponentResult {
     };
     let f = fm.max_percent().unwrap_or(0.0);
     cx.measures.marrow_max_pct = Some(f);
+    for (when, m) in [("baseline", bm), ("this follow-up", fm)] {
+        let one_sided = unilateral(m);
+        if !one_sided.is_empty() {
+            cx.warn(format!(
+                "marrow: {} at {when} not bilateral (Burchill 2017 asks for both sides)",
+                one_sided.join(" and ")
+            ));
+        }
+    }
     let bf = format!("tumour {} vs baseline {}", pct_text(f), pct_text(b));
-    if b == 0.0 && f > 5.0 {
+    if b == 0.0 && f > MARROW_MD_MAX_PCT {
         return ComponentResult::new(PD, format!("PD because {bf}: a negative marrow now > 5 %"));
     }
-    if b > 0.0 && f > 2.0 * b && f > 20.0 {
+    if b > 0.0 && f > MARROW_PD_FACTOR * b && f > MARROW_PD_MIN_PCT {
         return ComponentResult::new(PD, format!("PD because {bf}: more than twofold and > 20 %"));
     }
     if let Err(e) = marrow_adequate(fm, cx.opts) {
@@ -1047,7 +1091,7 @@ fn marrow(cx: &mut Ctx) -> ComponentResult {
         md: Some(kind),
         because: why,
     };
-    if f <= 5.0 {
+    if f <= MARROW_MD_MAX_PCT {
         if b == 0.0 {
             cx.warn("marrow: minimal disease in a previously negative marrow; some protocols call this relapse (study-level decision)");
             return md(
@@ -1057,13 +1101,13 @@ fn marrow(cx: &mut Ctx) -> ComponentResult {
                 ),
             );
         }
-        if b <= 5.0 {
+        if b <= MARROW_MD_MAX_PCT {
             return md(
                 MdKind::Persistent,
                 format!("MD because {bf}: 0 < tumour ≤ 5 % (persistent minimal disease)"),
             );
         }
-        if b > 20.0 {
+        if b > MARROW_MD_CLAUSE3_BASELINE_PCT {
             return md(
                 MdKind::Improved,
                 format!("MD because {bf}: baseline > 20 %, now 0 < tumour ≤ 5 %"),
@@ -1092,9 +1136,9 @@ fn marrow(cx: &mut Ctx) -> ComponentResult {
     }
     let not_pd = if b == 0.0 {
         String::new()
-    } else if f > 2.0 * b {
+    } else if f > MARROW_PD_FACTOR * b {
         " (more than twofold but not > 20 %)".into()
-    } else if f > 20.0 {
+    } else if f > MARROW_PD_MIN_PCT {
         " (> 20 % but not more than twofold)".into()
     } else {
         String::new()

@@ -52,8 +52,9 @@ impl Uptake {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Primary {
-    /// No primary tumour: resected before study entry or not identifiable.
-    /// At baseline this makes the primary component "not involved" (NI).
+    /// No primary tumour. At baseline: resected before study entry or not
+    /// identifiable, so the primary component is "not involved" (NI). At
+    /// follow-up: resected since baseline (0 mm, no uptake).
     None,
     /// A measurable primary.
     Present {
@@ -370,12 +371,27 @@ pub struct PatientRecord {
     pub follow_ups: Vec<Assessment>,
 }
 
+/// Largest plausible lesion diameter, mm: anything above is a unit or typing
+/// error (a child's trunk is far smaller), and the bound keeps the integer
+/// arithmetic of the classifiers far from overflow.
+pub const MAX_DIAMETER_MM: f64 = 1000.0;
+
 fn check_length(at: Label, field: &str, l: Length) -> Result<(), RecordError> {
     if !l.is_finite() || l.mm() < 0.0 {
         return Err(RecordError::new(
             at,
             field,
             format!("{} mm must be a finite number ≥ 0", l.mm()),
+        ));
+    }
+    if l.mm() > MAX_DIAMETER_MM {
+        return Err(RecordError::new(
+            at,
+            field,
+            format!(
+                "{} mm is implausible (more than {MAX_DIAMETER_MM} mm); check the unit",
+                l.mm()
+            ),
         ));
     }
     Ok(())
@@ -427,6 +443,17 @@ impl PatientRecord {
         for i in 0..self.follow_ups.len() {
             let at = self.label(Some(i));
             let ids = self.validate_one(Some(i))?;
+            if let (Some(b), Some(f)) =
+                (&self.baseline.soft_tissue, &self.follow_ups[i].soft_tissue)
+                && b.non_target == NonTarget::Present
+                && f.non_target == NonTarget::None
+            {
+                return Err(RecordError::new(
+                    at,
+                    "soft_tissue.non_target",
+                    "'none' but non-target lesions were present at baseline; use resolved, stable_or_smaller or increased",
+                ));
+            }
             if let Some(ids) = ids {
                 let base = base_targets.clone().unwrap_or_default();
                 if ids != base {

@@ -771,3 +771,41 @@ fn gap5_all_not_involved_is_an_error() {
     let e = inrc2017::assess(&rec, &d()).unwrap_err().to_string();
     assert!(e.contains("no component involved at baseline"), "{e}");
 }
+
+// ---------- record validation ----------
+
+#[test]
+fn implausible_diameter_and_inconsistent_non_target_are_errors() {
+    let rec = primary_only(50.0, &[(5000.0, Uptake::Stable)]);
+    let e = inrc2017::assess(&rec, &d()).unwrap_err().to_string();
+    assert!(
+        e.contains("primary.diameters_mm: 5000 mm is implausible"),
+        "{e}"
+    );
+    let mut rec = primary_only(50.0, &[(30.0, Uptake::Stable)]);
+    rec.baseline.soft_tissue = soft(&[], NonTarget::Present, Uptake::Present);
+    rec.follow_ups[0].soft_tissue = soft(&[], NonTarget::None, Uptake::Absent);
+    let e = inrc2017::assess(&rec, &d()).unwrap_err().to_string();
+    assert!(
+        e.contains("soft_tissue.non_target: 'none' but non-target lesions were present"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unilateral_marrow_sampling_is_warned() {
+    // §2.6 sampling [V]: bilateral aspirates and trephines.
+    let mut rec = marrow_only(30.0, 0.0);
+    for s in &mut rec.follow_ups[0].marrow.as_mut().unwrap().samples {
+        s.side = Side::Left;
+    }
+    let a = last(&rec, &d());
+    assert_eq!(a.marrow.response, CR);
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("aspirates and trephines at this follow-up not bilateral")),
+        "{:?}",
+        a.warnings
+    );
+}
