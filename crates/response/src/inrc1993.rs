@@ -59,14 +59,38 @@ impl fmt::Display for OverallResponse1993 {
 /// The change of one measurable lesion.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LesionChange {
-    /// `primary`, a target id, or `bone sites`.
+    /// `primary`, a target id, or `positive bone sites`.
     pub lesion: String,
-    /// Baseline value (mm, or a count of bone sites).
-    pub baseline: f64,
-    /// Smallest value before this follow-up, baseline included.
-    pub nadir: f64,
-    /// Value now.
-    pub current: f64,
+    /// Baseline, nadir (smallest before this follow-up, baseline included)
+    /// and current value.
+    pub value: LesionValue,
+}
+
+/// The values of a lesion series: diameters or counts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum LesionValue {
+    /// Diameters (sum of foci for the primary). JSON: mm.
+    Diameter {
+        /// At baseline.
+        #[serde(rename = "baseline_mm", serialize_with = "crate::wire::mm")]
+        baseline: Length,
+        /// Nadir.
+        #[serde(rename = "nadir_mm", serialize_with = "crate::wire::mm")]
+        nadir: Length,
+        /// Now.
+        #[serde(rename = "current_mm", serialize_with = "crate::wire::mm")]
+        current: Length,
+    },
+    /// Counts (positive bone sites).
+    Count {
+        /// At baseline.
+        baseline: i64,
+        /// Nadir.
+        nadir: i64,
+        /// Now.
+        current: i64,
+    },
 }
 
 /// INRC 1993 result of one follow-up.
@@ -301,12 +325,22 @@ fn assess_one(rec: &PatientRecord, i: usize) -> Assessment1993 {
     let lesions: Vec<LesionChange> = series
         .iter()
         .map(|s| {
-            let k = if s.length { 10.0 } else { 1.0 };
+            let l = |t: i64| Length::from_mm(t as f64 / 10.0);
             LesionChange {
                 lesion: s.name.trim_matches('\'').to_string(),
-                baseline: s.base as f64 / k,
-                nadir: s.nadir as f64 / k,
-                current: s.cur as f64 / k,
+                value: if s.length {
+                    LesionValue::Diameter {
+                        baseline: l(s.base),
+                        nadir: l(s.nadir),
+                        current: l(s.cur),
+                    }
+                } else {
+                    LesionValue::Count {
+                        baseline: s.base,
+                        nadir: s.nadir,
+                        current: s.cur,
+                    }
+                },
             }
         })
         .collect();

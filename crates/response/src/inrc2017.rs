@@ -285,15 +285,23 @@ impl ComponentResult {
 /// Numbers behind the classification (for reports; decisions use integers).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Measures {
-    /// Primary: sum of longest diameters, mm.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary_sum_mm: Option<f64>,
+    /// Primary: sum of longest diameters (JSON: mm).
+    #[serde(
+        rename = "primary_sum_mm",
+        serialize_with = "crate::wire::opt_mm",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub primary_sum: Option<Length>,
     /// Primary: change vs baseline, %.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub primary_change_vs_baseline_pct: Option<f64>,
-    /// Soft-tissue targets: sum of diameters, mm.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub target_sum_mm: Option<f64>,
+    /// Soft-tissue targets: sum of diameters (JSON: mm).
+    #[serde(
+        rename = "target_sum_mm",
+        serialize_with = "crate::wire::opt_mm",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub target_sum: Option<Length>,
     /// Soft-tissue targets: change vs baseline, %.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target_change_vs_baseline_pct: Option<f64>,
@@ -478,7 +486,7 @@ fn primary(cx: &mut Ctx) -> ComponentResult {
         .map(|p| primary_sizes(p).0)
         .min()
         .unwrap_or(b_sum);
-    cx.measures.primary_sum_mm = Some(c_sum as f64 / 10.0);
+    cx.measures.primary_sum = Some(Length::from_mm(c_sum as f64 / 10.0));
     cx.measures.primary_change_vs_baseline_pct = pct_value(c_sum, b_sum);
     let rule = cx.opts.pd_increase;
     if size_pd(c_sum, nadir, rule) {
@@ -618,7 +626,7 @@ fn soft_part(cx: &mut Ctx) -> (Sub, String) {
         .unwrap_or(b);
     let rule = cx.opts.pd_increase;
     if has_targets {
-        cx.measures.target_sum_mm = Some(c as f64 / 10.0);
+        cx.measures.target_sum = Some(Length::from_mm(c as f64 / 10.0));
         cx.measures.target_change_vs_baseline_pct = pct_value(c, b);
         if size_pd(c, nadir, rule) {
             return (

@@ -198,7 +198,8 @@ pub struct EndpointParams {
     /// (De Ioris 2025 abstract; rationale not given [U]).
     pub siopen_cutoff: u32,
     /// Largest soft-tissue lesion cut-off: "< cut-off". Default 5 cm
-    /// (De Ioris 2025 abstract).
+    /// (De Ioris 2025 abstract). JSON: mm.
+    #[serde(rename = "soft_tissue_cutoff_mm", serialize_with = "crate::wire::mm")]
     pub soft_tissue_cutoff: Length,
     /// Whether the primary tumour counts as a soft-tissue lesion. Default
     /// true [I] (the seed abstract counts "uptake at primary site or at
@@ -260,8 +261,12 @@ pub struct Endpoints {
     pub siopen_reduction_pct: Option<f64>,
     /// SIOPEN < cut-off achieved or maintained.
     pub siopen_below_cutoff: CutoffStatus,
-    /// Largest soft-tissue lesion at the time point, mm.
-    pub largest_soft_tissue_mm: Option<f64>,
+    /// Largest soft-tissue lesion at the time point, at 0.1 mm resolution (JSON: mm).
+    #[serde(
+        rename = "largest_soft_tissue_mm",
+        serialize_with = "crate::wire::opt_mm"
+    )]
+    pub largest_soft_tissue: Option<Length>,
     /// Largest soft-tissue lesion < cut-off.
     pub soft_tissue_below_cutoff: CutoffStatus,
     /// Why a status is what it is.
@@ -417,7 +422,7 @@ pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
         siopen_after: after,
         siopen_reduction_pct: reduction,
         siopen_below_cutoff: siopen_status,
-        largest_soft_tissue_mm: big.map(|l| tenths(l) as f64 / 10.0),
+        largest_soft_tissue: big.map(|l| Length::from_mm(tenths(l) as f64 / 10.0)),
         soft_tissue_below_cutoff: soft_status,
         notes,
     }

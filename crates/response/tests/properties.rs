@@ -228,7 +228,7 @@ fn comps(a: &Assessment2017) -> [C; 3] {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(ProptestConfig::with_cases(128))]
 
     /// Improving any one follow-up input never worsens a component or the overall category.
     #[test]

@@ -368,9 +368,9 @@ fn print_endpoints(out: &mut dyn Write, e: &Endpoints) -> Result<()> {
         e.params.siopen_cutoff,
         status(e.siopen_below_cutoff)
     )?;
-    let big = e
-        .largest_soft_tissue_mm
-        .map_or("–".to_string(), |m| format!("{m} mm"));
+    let big = e.largest_soft_tissue.map_or("–".to_string(), |m| {
+        format!("{} mm", (m.mm() * 10.0).round() / 10.0)
+    });
     writeln!(
         out,
         "  largest soft-tissue lesion {big} (primary {}); < {} mm: {}",
@@ -379,7 +379,7 @@ fn print_endpoints(out: &mut dyn Write, e: &Endpoints) -> Result<()> {
         } else {
             "excluded"
         },
-        e.params.soft_tissue_cutoff.mm(),
+        (e.params.soft_tissue_cutoff.mm() * 10.0).round() / 10.0,
         status(e.soft_tissue_below_cutoff)
     )?;
     for n in &e.notes {
