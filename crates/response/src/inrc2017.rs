@@ -502,17 +502,30 @@ fn primary(cx: &mut Ctx) -> ComponentResult {
             ),
         );
     }
+    let small = c_each.iter().all(|&d| d < CR_RESIDUAL_TENTHS_MM);
     if c_uptake == Uptake::NotAssessed {
+        // CR and PR need the uptake; SD does not (PD is already excluded).
+        if small || size_pr(c_sum, b_sum) {
+            return ComponentResult::new(
+                NE,
+                format!(
+                    "NE because uptake at the primary site was not assessed and CR/PR depend on it (longest diameter {}, {} vs baseline, not PD)",
+                    mm(c_sum),
+                    pct(c_sum, b_sum)
+                ),
+            );
+        }
         return ComponentResult::new(
-            NE,
+            SD,
             format!(
-                "NE because uptake at the primary site was not assessed (longest diameter {}, {} vs baseline, not PD)",
+                "SD because longest diameter {} ({} vs baseline {}): not a ≥ 30 % decrease, not < 10 mm, and not PD vs nadir {} (uptake not assessed, not needed for SD)",
                 mm(c_sum),
-                pct(c_sum, b_sum)
+                pct(c_sum, b_sum),
+                mm(b_sum),
+                mm(nadir)
             ),
         );
     }
-    let small = c_each.iter().all(|&d| d < CR_RESIDUAL_TENTHS_MM);
     if small && c_uptake == Uptake::Absent {
         return ComponentResult::new(
             CR,
@@ -642,11 +655,8 @@ fn soft_part(cx: &mut Ctx) -> (Sub, String) {
             );
         }
     }
-    if st.non_target == NonTarget::NotAssessed || st.uptake == Uptake::NotAssessed {
-        return (
-            Sub::Ne,
-            "non-target lesions or soft-tissue uptake not assessed".into(),
-        );
+    if st.non_target == NonTarget::NotAssessed {
+        return (Sub::Ne, "non-target lesions not assessed".into());
     }
     let node_thr = cx.opts.node_cr.tenths();
     let big: Vec<String> = st
@@ -660,6 +670,15 @@ fn soft_part(cx: &mut Ctx) -> (Sub, String) {
         .collect();
     let nt_resolved = matches!(st.non_target, NonTarget::None | NonTarget::Resolved);
     let nt_ok = st.non_target != NonTarget::Increased;
+    if st.uptake == Uptake::NotAssessed
+        && nt_resolved
+        && (big.is_empty() || st.residual_biopsy_negative)
+    {
+        return (
+            Sub::Ne,
+            "soft-tissue lesions at CR size but their uptake was not assessed".into(),
+        );
+    }
     if st.uptake == Uptake::Absent && nt_resolved {
         if big.is_empty() {
             return (

@@ -116,6 +116,30 @@ fn primary_not_involved_and_not_evaluable() {
         primary_resp(25.0, &[(30.0, Uptake::NotAssessed)], &d()).0,
         PD
     );
+    // …and SD needs no uptake: 50 → 45 mm is SD whatever the uptake.
+    assert_eq!(
+        primary_resp(50.0, &[(45.0, Uptake::NotAssessed)], &d()).0,
+        SD
+    );
+    assert_eq!(
+        primary_resp(50.0, &[(35.0, Uptake::NotAssessed)], &d()).0,
+        NE
+    );
+    // Soft tissue: uptake matters only for CR.
+    let rec = soft_only(
+        &[("a", L, 50.0)],
+        &[("a", L, 30.0)],
+        Uptake::NotAssessed,
+        (NonTarget::None, NonTarget::None),
+    );
+    assert_eq!(last(&rec, &d()).metastatic.response, PR);
+    let rec = soft_only(
+        &[("a", L, 50.0)],
+        &[("a", L, 5.0)],
+        Uptake::NotAssessed,
+        (NonTarget::None, NonTarget::None),
+    );
+    assert_eq!(last(&rec, &d()).metastatic.response, NE);
 }
 
 #[test]
