@@ -217,3 +217,49 @@ fn score_errors() {
     );
     assert!(fails(&["score", "siopen", "0,,0,0,0,0,0,0,0,0,0,0"]).contains("'thoracic_cage' = ''"));
 }
+
+#[test]
+fn every_gap_flag_reaches_the_options() {
+    let v = json(&[
+        "response",
+        EXAMPLE,
+        "--json",
+        "--all-cr-marrow-md",
+        "unclassified",
+        "--marrow-md-integration",
+        "always-response",
+        "--marrow-md-5-to-20",
+        "sd",
+        "--baseline-score-zero",
+        "progression",
+        "--primary-pr-uptake",
+        "size-only",
+        "--pd-increase",
+        "more-than-20",
+        "--node-cr",
+        "below-15mm",
+        "--relative-score-floor",
+        "literal",
+        "--tracers",
+        "mixed",
+        "--marrow-min-aspirates",
+        "1",
+        "--marrow-min-trephines",
+        "0",
+    ]);
+    let o = &v["options"];
+    assert_eq!(o["all_cr_with_marrow_md"], "unclassified");
+    assert_eq!(o["marrow_md_integration"], "always_response");
+    assert_eq!(o["marrow_md_from_5_to_20"], "sd");
+    assert_eq!(o["baseline_score_zero"], "any_score_is_progression");
+    assert_eq!(o["primary_pr_uptake"], "size_only");
+    assert_eq!(o["pd_increase"], "more_than_20");
+    assert_eq!(o["node_cr"], "below_15mm");
+    assert_eq!(o["relative_score_floor"], "literal");
+    assert_eq!(o["tracers"], "allow_mixed");
+    assert_eq!(o["marrow_min_aspirates"], 1);
+    assert_eq!(o["marrow_min_trephines"], 0);
+    // usage errors (clap) exit with 2.
+    let out = mibg(&["response", EXAMPLE, "--tracers", "sometimes"]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -155,8 +155,10 @@ pub enum PrimaryPrUptake {
 pub enum PdIncrease {
     /// Default: ≥ 20 % (RECIST 1.1).
     #[default]
+    #[serde(rename = "at_least_20")]
     AtLeast20,
     /// > 20 % (INRC wording as recalled).
+    #[serde(rename = "more_than_20")]
     MoreThan20,
 }
 
@@ -167,8 +169,10 @@ pub enum PdIncrease {
 pub enum NodeCr {
     /// Default: < 10 mm (INRC table as recalled, RECIST 1.1).
     #[default]
+    #[serde(rename = "below_10mm")]
     Below10Mm,
     /// < 15 mm (NCI PDQ paraphrase).
+    #[serde(rename = "below_15mm")]
     Below15Mm,
 }
 

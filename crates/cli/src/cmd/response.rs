@@ -108,7 +108,7 @@ pub struct Args {
 }
 
 impl Args {
-    fn options_2017(&self) -> Result<Inrc2017Options> {
+    fn options_2017(&self) -> Inrc2017Options {
         use inrc2017::*;
         fn s(v: &Option<String>) -> Option<&str> {
             v.as_deref()
@@ -175,7 +175,7 @@ impl Args {
         if let Some(n) = self.marrow_min_trephines {
             o.marrow_min_trephines = n;
         }
-        Ok(o)
+        o
     }
 
     fn any_2017_option(&self) -> bool {
@@ -243,7 +243,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let mut buf = Vec::new();
     match args.criteria {
         Criteria::Inrc2017 => {
-            let opts = args.options_2017()?;
+            let opts = args.options_2017();
             let report = series::report_2017(&record, &opts, &sopts)
                 .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             if args.json {
