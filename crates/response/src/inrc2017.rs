@@ -66,6 +66,22 @@ pub enum OverallResponse2017 {
     CR,
 }
 
+impl OverallResponse2017 {
+    /// Objective response for the ORR: CR or PR (response.md §6 default;
+    /// INRC 2017 does not count MR as objective response).
+    pub fn is_objective_response(self) -> bool {
+        matches!(self, Self::CR | Self::PR)
+    }
+    /// The alternative ORR metric of response.md §6: CR, PR or MR.
+    pub fn is_response_including_mr(self) -> bool {
+        matches!(self, Self::CR | Self::PR | Self::MR)
+    }
+    /// Evaluable for response (anything but NE).
+    pub fn is_evaluable(self) -> bool {
+        self != Self::NE
+    }
+}
+
 impl fmt::Display for OverallResponse2017 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
@@ -1382,6 +1398,26 @@ fn assess_one(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn orr_counts_cr_and_pr_only_by_default() {
+        use OverallResponse2017 as O;
+        let orr: Vec<_> = [O::CR, O::PR, O::MR, O::SD, O::PD, O::NE]
+            .iter()
+            .map(|r| (r.is_objective_response(), r.is_response_including_mr()))
+            .collect();
+        assert_eq!(
+            orr,
+            [
+                (true, true),
+                (true, true),
+                (false, true),
+                (false, false),
+                (false, false),
+                (false, false)
+            ]
+        );
+    }
 
     #[test]
     fn size_rules_are_exact_at_the_boundaries() {
