@@ -50,6 +50,9 @@ fn json_has_unit_suffixed_fields() {
     assert_eq!(v["schedule"][3]["day"], 28);
     assert!(!v["unverified_parameters"].as_array().unwrap().is_empty());
     assert!(v["warnings"].is_array());
+    // The full protocol used is recorded, in the file's key names.
+    assert_eq!(v["protocol"]["infusion1"]["activity_per_kg_mbq"], 444.0);
+    assert_eq!(v["protocol"]["caps"]["max_total_activity_gbq"], 40.0);
 }
 
 #[test]

@@ -151,7 +151,7 @@ pub struct MelphalanRule {
 
 /// `[melphalan.small_child]`: below a weight threshold the per-m² dose is
 /// converted to a per-kg dose: mg/kg = (mg/m²) ÷ divisor (COG convention,
-/// dosimetry.md §9.2 [R]: threshold 12 kg, divisor 30; unverified, so both are
+/// dosimetry.md §9.2 \[R\]: threshold 12 kg, divisor 30; unverified, so both are
 /// parameters).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct SmallChildRule {
@@ -184,7 +184,7 @@ pub struct RadiationProtection {
     /// §8.3). Rule: > 0.
     pub patient_release_max_retained: Option<Activity>,
     /// `radiation_protection.stem_cell_return_usv_h_at_1m`: stem cells may be
-    /// returned when the dose rate at 1 m is ≤ this (§6.5 [U]). Rule: > 0.
+    /// returned when the dose rate at 1 m is ≤ this (§6.5 \[U\]). Rule: > 0.
     pub stem_cell_return_at_1m: DoseRate,
     /// `radiation_protection.stem_cell_return_max_retained_mbq` (optional):
     /// alternative stem-cell-return rule on retained activity (§6.5). Rule: > 0.
@@ -201,7 +201,7 @@ pub struct RadiationProtection {
     pub dose_rate_constant: DoseRateConstant,
     /// `radiation_protection.self_attenuation_factor`: pure number in (0, 1]
     /// multiplying the point-source dose rate for patient self-attenuation
-    /// (1 = none, conservative; children 0.6–0.8 [R], §8.1).
+    /// (1 = none, conservative; children 0.6–0.8 \[R\], §8.1).
     pub self_attenuation_factor: f64,
 }
 
@@ -254,10 +254,21 @@ impl Protocol {
             if let Some(span) = e.span() {
                 let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
                 message.push_str(&format!("line {line}"));
-                if let Some(t) = status::table_at(text, span.start) {
+                let table = status::table_at(text, span.start);
+                if let Some(t) = &table {
                     message.push_str(&format!(" (in [{t}])"));
                 }
                 message.push_str(": ");
+                // Name the key when the error points at a value.
+                let start = span.start.min(text.len());
+                let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                if let Some((key, _)) = text[line_start..start].split_once('=') {
+                    let key = key.trim();
+                    if !key.is_empty() && !key.starts_with('#') {
+                        let full = table.map_or(key.to_string(), |t| format!("{t}.{key}"));
+                        message.push_str(&format!("{full}: "));
+                    }
+                }
             }
             message.push_str(e.message().trim());
             ProtocolError::Syntax {

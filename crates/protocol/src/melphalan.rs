@@ -49,7 +49,7 @@ pub struct MelphalanDose {
 ///
 /// Formula: BSA = `rule.bsa_formula`(weight, height). If
 /// `rule.small_child` is set and weight < `below_weight`, dose =
-/// (`dose_per_area` ÷ `divisor`) [mg/kg] × weight (COG convention, §9.2 [R]);
+/// (`dose_per_area` ÷ `divisor`) \[mg/kg\] × weight (COG convention, §9.2 \[R\]);
 /// otherwise dose = `dose_per_area` × BSA.
 /// Inputs are not range-checked here; see [`crate::plan::plan`].
 pub fn melphalan_dose(rule: &MelphalanRule, weight: Mass, height: Length) -> MelphalanDose {

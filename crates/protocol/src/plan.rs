@@ -7,17 +7,17 @@ use crate::{Protocol, ValueStatus};
 use mibg_units::{AbsorbedDose, Activity, ActivityPerMass, Length, Mass};
 use serde::Serialize;
 
-/// Plausible body weight for a patient of this protocol: 2–150 kg [I]
+/// Plausible body weight for a patient of this protocol: 2–150 kg \[I\]
 /// (children from infancy to adult size; outside it the input is almost
 /// certainly a typo or a wrong unit, e.g. pounds or grams).
 pub const WEIGHT_RANGE_KG: (f64, f64) = (2.0, 150.0);
-/// Plausible height: 40–220 cm [I] (catches metres or inches typed as cm).
+/// Plausible height: 40–220 cm \[I\] (catches metres or inches typed as cm).
 pub const HEIGHT_RANGE_CM: (f64, f64) = (40.0, 220.0);
 /// Body-mass index outside 10–40 kg/m² gives a warning (weight and height
-/// probably do not belong together) [I].
+/// probably do not belong together) \[I\].
 pub const BMI_WARN_RANGE: (f64, f64) = (10.0, 40.0);
 /// Below 10 kg, BSA-based dosing of cytotoxics can cause significant
-/// overdoses (Australian paediatric dosing consensus, dosimetry.md §9.1 [V]).
+/// overdoses (Australian paediatric dosing consensus, dosimetry.md §9.1 \[V\]).
 pub const BSA_DOSING_CAUTION_BELOW_KG: f64 = 10.0;
 
 /// Patient input outside the plausible range.
@@ -25,10 +25,18 @@ pub const BSA_DOSING_CAUTION_BELOW_KG: f64 = 10.0;
 #[non_exhaustive]
 pub enum PlanError {
     /// Weight not finite or outside [`WEIGHT_RANGE_KG`].
-    #[error("weight {0} kg: must be a number between 2 and 150 kg (plausible patient weight)")]
+    #[error(
+        "weight {0} kg: must be a number between {lo} and {hi} kg (plausible patient weight)",
+        lo = WEIGHT_RANGE_KG.0,
+        hi = WEIGHT_RANGE_KG.1
+    )]
     Weight(f64),
     /// Height not finite or outside [`HEIGHT_RANGE_CM`].
-    #[error("height {0} cm: must be a number between 40 and 220 cm (plausible patient height)")]
+    #[error(
+        "height {0} cm: must be a number between {lo} and {hi} cm (plausible patient height)",
+        lo = HEIGHT_RANGE_CM.0,
+        hi = HEIGHT_RANGE_CM.1
+    )]
     Height(f64),
 }
 
@@ -119,10 +127,36 @@ pub struct Plan {
     pub melphalan: MelphalanDose,
     /// Day-by-day schedule.
     pub schedule: Vec<ScheduleEntry>,
-    /// Protocol values marked [R], [I], [U] or unmarked.
+    /// Protocol values marked \[R\], \[I\], \[U\] or unmarked.
     pub unverified_parameters: Vec<ValueStatus>,
     /// Doubtful-but-usable findings.
     pub warnings: Vec<String>,
+    /// The complete protocol used, in the file format (for the record).
+    pub protocol: Protocol,
+}
+
+impl Protocol {
+    /// The largest second activity the protocol allows, and which limit sets
+    /// it: min(`infusion2.max_activity_per_kg` × `weight_at_infusion2`,
+    /// `caps.max_total_activity` − `infusion1_activity`), never below 0.
+    /// (The whole-body dose cap `caps.max_total_wb` depends on dosimetry and
+    /// is applied by the dose computation.)
+    ///
+    /// Example (seed, by hand): 20 kg after 8880 MBq → min(777 × 20 = 15540,
+    /// 40000 − 8880 = 31120) = 15540 MBq, bound by the per-kg cap.
+    pub fn max_second_activity(
+        &self,
+        weight_at_infusion2: Mass,
+        infusion1_activity: Activity,
+    ) -> (Activity, Limit) {
+        let by_kg = self.infusion2.max_activity_per_kg * weight_at_infusion2;
+        let remaining = (self.caps.max_total_activity - infusion1_activity).max(Activity::ZERO);
+        if remaining < by_kg {
+            (remaining, Limit::CourseMaxTotalActivity)
+        } else {
+            (by_kg, Limit::Infusion2MaxActivityPerKg)
+        }
+    }
 }
 
 /// Builds the plan for a patient of `weight` and `height` under `protocol`.
@@ -197,13 +231,7 @@ pub fn plan(protocol: &Protocol, weight: Mass, height: Length) -> Result<Plan, P
 
     // Infusion 2 limits.
     let i2 = protocol.infusion2;
-    let by_kg = i2.max_activity_per_kg * weight;
-    let remaining = (total_cap - activity).max(Activity::ZERO);
-    let (max_a2, limit) = if remaining < by_kg {
-        (remaining, Limit::CourseMaxTotalActivity)
-    } else {
-        (by_kg, Limit::Infusion2MaxActivityPerKg)
-    };
+    let (max_a2, limit) = protocol.max_second_activity(weight, activity);
     if max_a2 < i2.min_worthwhile_activity {
         warnings.push(format!(
             "the largest allowed infusion 2 ({:.0} MBq) is below the minimum worthwhile activity ({:.0} MBq): a second infusion is unlikely",
@@ -255,5 +283,6 @@ pub fn plan(protocol: &Protocol, weight: Mass, height: Length) -> Result<Plan, P
         schedule: protocol.schedule(),
         unverified_parameters,
         warnings,
+        protocol: protocol.clone(),
     })
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 /// The status of one protocol value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Status {
     /// `[V]` verified in the cited source.

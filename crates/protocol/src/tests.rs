@@ -87,7 +87,8 @@ fn missing_key_and_wrong_type_are_errors() {
         "interval_nominal_days = 14",
         "interval_nominal_days = \"two weeks\"",
     );
-    assert!(err(&text).contains("protocol.toml: line"), "{}", err(&text));
+    let e = err(&text);
+    assert!(e.starts_with("protocol.toml: line ") && e.contains("(in [infusion2]): infusion2.interval_nominal_days: invalid type: string \"two weeks\", expected u32"), "{e}");
     let text = seed_with("bsa_formula = \"mosteller\"", "bsa_formula = \"boyd\"");
     let e = err(&text);
     assert!(e.contains("unknown variant `boyd`"), "{e}");
@@ -270,4 +271,54 @@ fn example_protocols_parse() {
     let p = Protocol::from_toml(text, "matthay-555.toml").unwrap();
     assert_eq!(p.infusion1.activity_per_kg.mci_per_kg(), 15.0);
     assert!(p.value_status.iter().all(|v| v.status != Status::Unmarked));
+}
+
+#[test]
+fn max_second_activity_at_a_new_weight() {
+    let p = Protocol::seed();
+    // Weight fell to 19.5 kg: 777 × 19.5 = 15151.5 MBq (per-kg cap binds).
+    let (a, l) = p.max_second_activity(Mass::from_kg(19.5), mibg_units::Activity::from_mbq(8880.0));
+    assert!((a.mbq() - 15151.5).abs() < 1e-9);
+    assert_eq!(l, Limit::Infusion2MaxActivityPerKg);
+    // 60 kg after 26640 MBq: min(46620, 40000 − 26640 = 13360) → course cap.
+    let (a, l) =
+        p.max_second_activity(Mass::from_kg(60.0), mibg_units::Activity::from_mbq(26640.0));
+    assert!((a.mbq() - 13360.0).abs() < 1e-9);
+    assert_eq!(l, Limit::CourseMaxTotalActivity);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Every BSA formula increases with weight and with height.
+        #[test]
+        fn bsa_increases_with_weight_and_height(w in 2.0f64..150.0, h in 40.0f64..220.0, dw in 0.1f64..10.0, dh in 0.1f64..10.0) {
+            for f in BsaFormula::ALL {
+                let a = f.bsa(Mass::from_kg(w), Length::from_cm(h)).m2();
+                prop_assert!(f.bsa(Mass::from_kg(w + dw), Length::from_cm(h)).m2() > a);
+                prop_assert!(f.bsa(Mass::from_kg(w), Length::from_cm(h + dh)).m2() > a);
+            }
+        }
+
+        /// Uncapped infusion 1 is exactly rate × weight, and the plan never
+        /// exceeds any cap.
+        #[test]
+        fn infusion1_is_rate_times_weight_within_caps(w in 2.0f64..150.0, h in 40.0f64..220.0) {
+            let p = Protocol::seed();
+            let pl = plan(&p, Mass::from_kg(w), Length::from_cm(h)).unwrap();
+            let uncapped = 444.0 * w;
+            if uncapped <= 40_000.0 {
+                prop_assert!((pl.infusion1.activity.mbq() - uncapped).abs() < 1e-9 * uncapped);
+                prop_assert!(pl.infusion1.cap.is_none());
+            } else {
+                prop_assert_eq!(pl.infusion1.activity.mbq(), 40_000.0);
+            }
+            prop_assert!(pl.infusion1.activity.mbq() + pl.infusion2.max_activity.mbq() <= 40_000.0 + 1e-6);
+            prop_assert!(pl.melphalan.dose.mg() > 0.0);
+        }
+    }
 }

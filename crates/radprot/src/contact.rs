@@ -9,8 +9,8 @@
 //! ```
 //!
 //! For exponential clearance from t = 0 to ∞ this is the NRC/NCRP form
-//! D(∞) = Ḋ₀ · E · T_eff / ln 2 (= 34.6 · Ḋ₀ · T_eff[d] · E with
-//! 34.6 = 24 h/d × 1.443, §8.2 [V]). The integral is computed numerically
+//! D(∞) = Ḋ₀ · E · T_eff / ln 2 (= 34.6 · Ḋ₀ · T_eff\[d\] · E with
+//! 34.6 = 24 h/d × 1.443, §8.2 \[V\]). The integral is computed numerically
 //! (adaptive Simpson, day by day) so that any fitted curve can be used. For
 //! an open-ended contact the integral runs to [`INDEFINITE_HORIZON`] after
 //! the start and the remainder is bounded above by R(t_h)·T½,phys/ln 2
@@ -59,7 +59,7 @@ pub struct DoseConstraint {
 
 impl DoseConstraint {
     /// 5 mSv per episode for an adult carer or comforter (ICRP; NRC 10 CFR
-    /// 35.75 "any other individual"; dosimetry.md §8.3–8.4 [R]/[V]). The
+    /// 35.75 "any other individual"; dosimetry.md §8.3–8.4 \[R\]/\[V\]). The
     /// default constraint.
     pub fn caregiver() -> Self {
         DoseConstraint {
@@ -70,7 +70,7 @@ impl DoseConstraint {
     }
 
     /// 1 mSv per year for members of the public, infants, children and
-    /// pregnant women (dosimetry.md §8.4 [R]).
+    /// pregnant women (dosimetry.md §8.4 \[R\]).
     pub fn public() -> Self {
         DoseConstraint {
             kind: ConstraintKind::Public,
@@ -416,5 +416,33 @@ mod tests {
             ),
             Err(RadProtError::InvalidRetention { .. })
         ));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(32))]
+
+            /// Dose is linear in the initial dose rate and in hours per day,
+            /// and falls with distance.
+            #[test]
+            fn linear_in_rate_and_occupancy(d0 in 1.0f64..1000.0, hpd in 0.5f64..12.0, start in 0.0f64..200.0, t6 in 2.0f64..40.0) {
+                let c = ExponentialSum::new(vec![
+                    ExpTerm { fraction: 0.4, rate: RateConstant::from_half_life(Hours::new(t6)) },
+                    ExpTerm { fraction: 0.6, rate: RateConstant::from_half_life(Hours::new(60.0)) },
+                ]).unwrap();
+                let k = DoseConstraint::caregiver();
+                let one = caregiver_dose(&c, DoseRate::from_usv_per_h(d0), &pattern(1.0, hpd, start, ContactEnd::For(Hours::new(240.0))), &k).unwrap();
+                let two = caregiver_dose(&c, DoseRate::from_usv_per_h(2.0 * d0), &pattern(1.0, 2.0 * hpd, start, ContactEnd::For(Hours::new(240.0))), &k).unwrap();
+                prop_assert!((two.dose.msv() - 4.0 * one.dose.msv()).abs() <= 1e-9 * two.dose.msv().max(1e-12));
+                let far = caregiver_dose(&c, DoseRate::from_usv_per_h(d0), &pattern(2.0, hpd, start, ContactEnd::For(Hours::new(240.0))), &k).unwrap();
+                prop_assert!((far.dose.msv() - one.dose.msv() / 4.0).abs() <= 1e-9 * one.dose.msv());
+                // Closed form of the same window.
+                let want = d0 * hpd / 24.0 * c.integral(Hours::new(start), Hours::new(start + 240.0)).hours() / 1000.0;
+                prop_assert!((one.dose.msv() - want).abs() <= 1e-7 * want);
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// Physical half-life of I-131: 8.0207 d = 192.497 h (ICRP 107, via
 /// `icrp107-database` 0.0.3 and `radioactivedecay` 0.6.1; dosimetry.md §2
-/// [V][C]).
+/// \[V\]\[C\]).
 pub const I131_HALF_LIFE: Hours = Hours::new(192.497);
 
 /// A whole-body retention curve.
@@ -86,7 +86,7 @@ impl RetentionCurve for PhysicalDecay {
 /// One exponential term a·e^(−λt).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExpTerm {
-    /// Fraction a at t = 0 (pure number in [0, 1]).
+    /// Fraction a at t = 0 (pure number in \[0, 1\]).
     pub fraction: f64,
     /// Effective rate constant λ (includes physical decay).
     pub rate: RateConstant,
@@ -104,7 +104,7 @@ impl ExponentialSum {
     ///
     /// # Errors
     /// [`crate::RadProtError::InvalidInput`] when there are no terms, a
-    /// fraction is outside [0, 1], a rate is not finite and ≥ 0, or the
+    /// fraction is outside \[0, 1\], a rate is not finite and ≥ 0, or the
     /// fractions do not sum to 1 within 1e-6 (R(0) must be 1).
     pub fn new(terms: Vec<ExpTerm>) -> Result<Self, crate::RadProtError> {
         if terms.is_empty() {

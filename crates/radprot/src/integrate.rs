@@ -2,7 +2,7 @@
 
 use crate::RadProtError;
 
-/// ∫ f over [a, b] by adaptive Simpson with absolute tolerance `tol`, split
+/// ∫ f over \[a, b\] by adaptive Simpson with absolute tolerance `tol`, split
 /// first into pieces of at most `piece` so that kinks in piecewise curves are
 /// localised. The first error returned by `f` aborts the integration.
 pub(crate) fn integrate(

@@ -39,7 +39,10 @@ pub use curve::{
     ExpTerm, ExponentialSum, FnRetention, I131_HALF_LIFE, PhysicalDecay, RetentionCurve,
     retention_fn,
 };
-pub use rate::{DistanceLaw, dose_rate_at, dose_rate_at_1m, initial_dose_rate_from_activity};
+pub use rate::{
+    DistanceLaw, dose_rate_at, dose_rate_at_1m, dose_rate_series, initial_dose_rate_from_activity,
+    retained_activity,
+};
 pub use threshold::{time_to_dose_rate, time_to_retained_activity};
 
 use mibg_units::{DoseRate, Hours};

@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 ///
 /// Near-field caveat: the patient is an extended source. Inverse-square
 /// treats it as a point and **overestimates** the dose rate close to the
-/// patient (line-source model, dosimetry.md §8.1 [V]: at 30 cm a 100 cm line
+/// patient (line-source model, dosimetry.md §8.1 \[V\]: at 30 cm a 100 cm line
 /// gives a geometry factor of 6.87e-4 cm⁻² versus 1.11e-3 for a point, i.e.
 /// 0.62×; at 1 m a 100 cm line is 0.93× the point value). Inverse-square is
 /// therefore conservative below 1 m. The 1.5-power law of Cormack & Shearer
-/// (used by glowgreen, §8.1 [V]) is the named, less conservative alternative
+/// (used by glowgreen, §8.1 \[V\]) is the named, less conservative alternative
 /// for close contact. Neither is exact below about 0.3 m.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -28,7 +28,7 @@ pub enum DistanceLaw {
     #[default]
     InverseSquare,
     /// Cormack & Shearer: Ḋ(d) = Ḋ₁ₘ · (1 m / d)^1.5 (glowgreen
-    /// `close_contact.py`, dosimetry.md §8.1 [V]).
+    /// `close_contact.py`, dosimetry.md §8.1 \[V\]).
     CormackShearer,
 }
 
@@ -61,12 +61,12 @@ impl DistanceLaw {
 
 /// Ḋ₁ₘ(0) = Γ · A₀ · f_att: the dose rate at 1 m at the end of infusion
 /// estimated from the administered activity, a dose-rate constant Γ (for
-/// I-131 dosimetry.md §8.1: 0.07647 µSv·m²/(MBq·h) [V] for the unattenuated
-/// point source used by Dorn; 0.0521 µGy·m²/(MBq·h) air kerma [C]) and the
+/// I-131 dosimetry.md §8.1: 0.07647 µSv·m²/(MBq·h) \[V\] for the unattenuated
+/// point source used by Dorn; 0.0521 µGy·m²/(MBq·h) air kerma \[C\]) and the
 /// self-attenuation factor f_att ∈ (0, 1] (1 = none, conservative; about
-/// 0.6–0.8 for a child [R]).
+/// 0.6–0.8 for a child \[R\]).
 ///
-/// Example (§8.1 [C]): 8880 MBq × 0.0765 = 679.3 µSv/h with f_att = 1.
+/// Example (§8.1 \[C\]): 8880 MBq × 0.0765 = 679.3 µSv/h with f_att = 1.
 ///
 /// # Errors
 /// [`RadProtError::InvalidInput`] for non-positive activity or constant, or
@@ -123,6 +123,36 @@ pub fn dose_rate_at(
 ) -> Result<DoseRate, RadProtError> {
     let f = law.factor(distance)?;
     Ok(dose_rate_at_1m(curve, initial_at_1m, t)? * f)
+}
+
+/// Ḋ₁ₘ at each of `times` (e.g. days 1–14 for a table or a plot).
+///
+/// # Errors
+/// As [`dose_rate_at_1m`] for any of the times.
+pub fn dose_rate_series(
+    curve: &dyn RetentionCurve,
+    initial_at_1m: DoseRate,
+    times: &[Hours],
+) -> Result<Vec<(Hours, DoseRate)>, RadProtError> {
+    times
+        .iter()
+        .map(|&t| Ok((t, dose_rate_at_1m(curve, initial_at_1m, t)?)))
+        .collect()
+}
+
+/// Retained activity A₀ · R(t).
+///
+/// # Errors
+/// [`RadProtError::InvalidInput`] for a negative or non-finite activity or
+/// time; [`RadProtError::InvalidRetention`] for a bad curve value.
+pub fn retained_activity(
+    curve: &dyn RetentionCurve,
+    administered: Activity,
+    t: Hours,
+) -> Result<Activity, RadProtError> {
+    crate::check_non_negative("administered activity (MBq)", administered.mbq())?;
+    crate::check_non_negative("time (h)", t.hours())?;
+    Ok(administered * crate::eval(curve, t)?)
 }
 
 #[cfg(test)]
@@ -206,5 +236,23 @@ mod tests {
             dose_rate_at_1m(&bad, d0, Hours::new(1.0)),
             Err(RadProtError::InvalidRetention { .. })
         ));
+    }
+
+    #[test]
+    fn series_and_retained_activity() {
+        // Physical decay: 100 µSv/h halves every 192.497 h; 8880 MBq after
+        // 2 half-lives = 2220 MBq.
+        let c = PhysicalDecay::i131();
+        let s = dose_rate_series(
+            &c,
+            DoseRate::from_usv_per_h(100.0),
+            &[Hours::new(0.0), Hours::new(192.497)],
+        )
+        .unwrap();
+        assert_eq!(s.len(), 2);
+        assert!((s[1].1.usv_per_h() - 50.0).abs() < 1e-9);
+        let a =
+            retained_activity(&c, Activity::from_mbq(8880.0), Hours::new(2.0 * 192.497)).unwrap();
+        assert!((a.mbq() - 2220.0).abs() < 1e-6);
     }
 }

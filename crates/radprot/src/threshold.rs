@@ -249,4 +249,25 @@ mod tests {
             .is_err()
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(32))]
+
+            /// For mono-exponential clearance the time matches the closed form
+            /// T·log2(D₀/threshold), and a lower threshold is reached later.
+            #[test]
+            fn mono_closed_form_and_monotone(t_eff in 5.0f64..192.0, d0 in 50.0f64..1000.0, frac in 0.01f64..0.9) {
+                let c = ExponentialSum::mono(Hours::new(t_eff)).unwrap();
+                let thr = d0 * frac;
+                let t = time_to_dose_rate(&c, DoseRate::from_usv_per_h(d0), DoseRate::from_usv_per_h(thr), Hours::from_days(400.0)).unwrap();
+                prop_assert!((t.hours() - t_eff * (1.0 / frac).log2()).abs() < 1e-5);
+                let t2 = time_to_dose_rate(&c, DoseRate::from_usv_per_h(d0), DoseRate::from_usv_per_h(thr * 0.5), Hours::from_days(400.0)).unwrap();
+                prop_assert!(t2 > t);
+            }
+        }
+    }
 }
