@@ -1,6 +1,6 @@
 //! Original International Neuroblastoma Response Criteria (INRC 1993;
 //! Brodeur GM et al., J Clin Oncol 1993;11:1466–1477), for legacy data, as
-//! recalled in response.md §3 [R]: CR, VGPR, PR, MR, NR, PD.
+//! recalled in response.md §3 \[R\]: CR, VGPR, PR, MR, NR, PD.
 //!
 //! A lesion-wise rule set without sums: the primary (sum of the longest
 //! diameters of its foci) and each target lesion are followed separately,
@@ -8,7 +8,7 @@
 //! positive samples. Percentages use the recorded diameters (1-D); studies
 //! that measured in 3-D must convert before using this module.
 //!
-//! Interpretations [I] (documented in the README):
+//! Interpretations \[I\] (documented in the README):
 //! * "no tumour" at a soft-tissue site = every focus < 10 mm with tracer
 //!   uptake resolved and non-targets resolved (as in INRC 2017 CR);
 //! * the > 25 % increase of PD is measured against the smallest value on

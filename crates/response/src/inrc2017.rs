@@ -104,7 +104,7 @@ pub enum MdKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AllCrWithMarrowMd {
-    /// Default [I]: PR ("PR in ≥ 1 component" read as "CR or PR"; PDQ allows
+    /// Default \[I\]: PR ("PR in ≥ 1 component" read as "CR or PR"; PDQ allows
     /// marrow 0–5 % in PR).
     #[default]
     Pr,
@@ -119,7 +119,7 @@ pub enum AllCrWithMarrowMd {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MarrowMdIntegration {
-    /// Default [I]: MD after a baseline > 5 % counts as a response (like PR);
+    /// Default \[I\]: MD after a baseline > 5 % counts as a response (like PR);
     /// persistent or new MD counts as stable (like SD).
     #[default]
     ByBaseline,
@@ -132,7 +132,7 @@ pub enum MarrowMdIntegration {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MarrowMdFrom5To20 {
-    /// Default [I]: MD (improved), the evident intent; identical if the
+    /// Default \[I\]: MD (improved), the evident intent; identical if the
     /// published table reads "> 5 %".
     #[default]
     Md,
@@ -144,7 +144,7 @@ pub enum MarrowMdFrom5To20 {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineScoreZero {
-    /// Default [I]: no ratio; the bone part is not involved and only the
+    /// Default \[I\]: no ratio; the bone part is not involved and only the
     /// reader's "new MIBG-avid bone site" flag gives PD.
     #[default]
     NotApplicable,
@@ -156,7 +156,7 @@ pub enum BaselineScoreZero {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrimaryPrUptake {
-    /// Default [I]: literal PR clause ("uptake stable, improved or resolved")
+    /// Default \[I\]: literal PR clause ("uptake stable, improved or resolved")
     /// fails, so SD (unless PD), flagged for review.
     #[default]
     Literal,
@@ -164,7 +164,7 @@ pub enum PrimaryPrUptake {
     SizeOnly,
 }
 
-/// The PD size threshold (response.md §2.3 [I]): INRC wording "> 20 %" vs
+/// The PD size threshold (response.md §2.3 \[I\]): INRC wording "> 20 %" vs
 /// RECIST 1.1 "at least 20 %". Both need an absolute increase ≥ 5 mm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -202,7 +202,7 @@ impl NodeCr {
 }
 
 /// The recalled "≥ 0.1 to ≤ 0.5" parenthetical for the MIBG part of
-/// metastatic PR (response.md §2.5 [I]).
+/// metastatic PR (response.md §2.5 \[I\]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RelativeScoreFloor {
@@ -370,15 +370,15 @@ pub const CR_RESIDUAL_TENTHS_MM: i64 = 100;
 /// §2.3 PD row, §2.4 PD 5; RECIST 1.1).
 pub const PD_MIN_INCREASE_TENTHS_MM: i64 = 50;
 /// Marrow minimal-disease ceiling and PD threshold from a negative marrow:
-/// 5 % (response.md §2.6; Park 2017 abstract [V2]: "≤ 5 % … minimal disease").
+/// 5 % (response.md §2.6; Park 2017 abstract \[V2\]: "≤ 5 % … minimal disease").
 pub const MARROW_MD_MAX_PCT: f64 = 5.0;
 /// Marrow PD threshold from a positive marrow, together with more than
-/// twofold: > 20 % (response.md §2.6 PD row [R]).
+/// twofold: > 20 % (response.md §2.6 PD row \[R\]).
 pub const MARROW_PD_MIN_PCT: f64 = 20.0;
 /// Marrow MD clause 3: baseline > 20 % falling to 0 < f ≤ 5 % (response.md
-/// §2.6 MD row [R]; "possibly > 5 %", see [`MarrowMdFrom5To20`]).
+/// §2.6 MD row \[R\]; "possibly > 5 %", see [`MarrowMdFrom5To20`]).
 pub const MARROW_MD_CLAUSE3_BASELINE_PCT: f64 = 20.0;
-/// Marrow PD needs f > this factor × baseline (response.md §2.6 PD row [R]).
+/// Marrow PD needs f > this factor × baseline (response.md §2.6 PD row \[R\]).
 pub const MARROW_PD_FACTOR: f64 = 2.0;
 
 /// Tenths of a millimetre, rounded (the resolution of CT/MRI callipers).

@@ -59,7 +59,7 @@ pub enum Primary {
     /// A measurable primary.
     Present {
         /// Longest diameter of each focus (one for a unifocal primary; the
-        /// sum is used for multifocal primaries, response.md §2.2 [R]).
+        /// sum is used for multifocal primaries, response.md §2.2 \[R\]).
         /// Contiguous lymph nodes are part of the primary.
         diameters: Vec<Length>,
         /// Tracer uptake at the primary site.
@@ -117,7 +117,7 @@ pub struct SoftTissue {
     /// Tracer uptake of the non-primary soft-tissue lesions.
     pub uptake: Uptake,
     /// Clinician override: residual lesions ≥ 10 mm were biopsied and found
-    /// free of tumour, so they do not prevent CR (response.md §2.8 [I]; off
+    /// free of tumour, so they do not prevent CR (response.md §2.8 \[I\]; off
     /// unless set).
     pub residual_biopsy_negative: bool,
 }
@@ -203,7 +203,7 @@ pub struct Marrow {
 }
 
 impl Marrow {
-    /// The highest infiltration over all samples (response.md §2.6 [I]).
+    /// The highest infiltration over all samples (response.md §2.6 \[I\]).
     pub fn max_percent(&self) -> Option<f64> {
         self.samples
             .iter()

@@ -83,7 +83,7 @@ pub const SIOPEN_SEGMENTS: [&str; 12] = [
 
 /// Curie segments in order (response.md §4.2 table, Ady 1995 + the 10th
 /// soft-tissue segment of Messina 2006 / Yanik 2013). Renderings place the
-/// clavicles and scapulae differently (chest or arms, §4.2 [I]): the mapping is
+/// clavicles and scapulae differently (chest or arms, §4.2 \[I\]): the mapping is
 /// the reader's, pinned per study, and not encoded here.
 pub const CURIE_SEGMENTS: [&str; 10] = [
     "head",

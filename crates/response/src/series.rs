@@ -47,7 +47,7 @@ impl ResponseCategory for OverallResponse1993 {
 }
 
 /// Whether a response must be confirmed by a later assessment. INRC defines
-/// no confirmation requirement (response.md §2.8 [I]); the seed study's rule
+/// no confirmation requirement (response.md §2.8 \[I\]); the seed study's rule
 /// is unknown (§6), so the default is [`Confirmation::NotRequired`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
@@ -81,7 +81,7 @@ pub struct BestResponse<R> {
 /// Best overall response: the best category over the follow-ups up to and
 /// including the first PD (later assessments are ignored), ranked
 /// CR > (VGPR >) PR > MR > SD/NR > PD; NE assessments are skipped, and the
-/// result is NE only if no follow-up is evaluable (response.md §2.8, §6 [I]).
+/// result is NE only if no follow-up is evaluable (response.md §2.8, §6 \[I\]).
 ///
 /// `seq` must be in date order.
 pub fn best_response<R: ResponseCategory>(
@@ -170,7 +170,7 @@ pub fn best_response<R: ResponseCategory>(
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
 #[serde(tag = "at", content = "date", rename_all = "snake_case")]
 pub enum TimePoint {
-    /// Default [I]: the last follow-up ("after treatment").
+    /// Default \[I\]: the last follow-up ("after treatment").
     #[default]
     LastFollowUp,
     /// The first follow-up.
@@ -184,7 +184,7 @@ pub enum TimePoint {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SoftTissueDenominator {
-    /// Default [I]: patients with measurable soft-tissue disease at baseline.
+    /// Default \[I\]: patients with measurable soft-tissue disease at baseline.
     #[default]
     WithSoftTissueAtBaseline,
     /// Every patient (no measurable soft tissue counts as below the cut-off).
@@ -195,14 +195,14 @@ pub enum SoftTissueDenominator {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct EndpointParams {
     /// SIOPEN cut-off: "score < cut-off" achieved or maintained. Default 7
-    /// (De Ioris 2025 abstract; rationale not given [U]).
+    /// (De Ioris 2025 abstract; rationale not given \[U\]).
     pub siopen_cutoff: u32,
     /// Largest soft-tissue lesion cut-off: "< cut-off". Default 5 cm
     /// (De Ioris 2025 abstract). JSON: mm.
     #[serde(rename = "soft_tissue_cutoff_mm", serialize_with = "crate::wire::mm")]
     pub soft_tissue_cutoff: Length,
     /// Whether the primary tumour counts as a soft-tissue lesion. Default
-    /// true [I] (the seed abstract counts "uptake at primary site or at
+    /// true \[I\] (the seed abstract counts "uptake at primary site or at
     /// soft-tissue sites").
     pub soft_tissue_includes_primary: bool,
     /// Denominator of the soft-tissue endpoint.
