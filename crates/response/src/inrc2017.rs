@@ -123,7 +123,8 @@ pub enum MarrowMdIntegration {
     /// persistent or new MD counts as stable (like SD).
     #[default]
     ByBaseline,
-    /// Every MD counts as a response (PDQ: PR allows marrow 0–5 %).
+    /// Every MD of a marrow involved at baseline counts as a response (PDQ:
+    /// PR allows marrow 0–5 %); new MD in a negative marrow stays stable.
     AlwaysResponse,
 }
 
@@ -209,7 +210,9 @@ pub enum RelativeScoreFloor {
     /// Default: 0 < r < 0.1 also qualifies for PR (flagged).
     #[default]
     Ignore,
-    /// Literal: 0 < r < 0.1 does not qualify (MIBG part counts as SD).
+    /// Literal: 0 < r < 0.1 matches no row, so the bone part (and the
+    /// metastatic component) is NE, unclassified. (Mapping it to SD instead
+    /// would make a smaller score give a worse category.)
     Literal,
 }
 
@@ -756,7 +759,7 @@ enum Rel {
     ZeroBaselineRise,
     Resolved,
     Pr,
-    /// 0 < r < 0.1 under the literal floor.
+    /// 0 < r < 0.1 under the literal floor (unclassified).
     BelowFloor,
     Sd,
     Pd,
@@ -959,12 +962,12 @@ fn bone_part(cx: &mut Ctx) -> (Sub, String) {
                 Rel::BelowFloor => {
                     cx.gap(
                         "relative_score_floor",
-                        "literal (option): 0 < r < 0.1 does not qualify".into(),
+                        "literal (option): 0 < r < 0.1 unclassified, NE".into(),
                     );
                     (
-                        Sub::Sd,
+                        Sub::Ne,
                         format!(
-                            "{r} < 0.1 does not qualify for PR under the literal '≥ 0.1 to ≤ 0.5' (option)"
+                            "{r} < 0.1 is covered by no row of the literal '≥ 0.1 to ≤ 0.5' (option literal: unclassified)"
                         ),
                     )
                 }
@@ -1196,7 +1199,10 @@ fn marrow(cx: &mut Ctx) -> ComponentResult {
 /// Is an MD marrow a response-equivalent under the integration policy?
 fn md_is_response(md: Option<MdKind>, o: &Inrc2017Options) -> bool {
     match o.marrow_md_integration {
-        MarrowMdIntegration::AlwaysResponse => true,
+        // A newly positive marrow (baseline 0) is never a response (§2.7 gap 3),
+        // whatever the policy: counting it as one would make a marrow that
+        // turns negative again look worse (found by the monotonicity property).
+        MarrowMdIntegration::AlwaysResponse => md != Some(MdKind::New),
         MarrowMdIntegration::ByBaseline => md == Some(MdKind::Improved),
     }
 }

@@ -380,7 +380,9 @@ fn relative_score_below_0_1_floor() {
         relative_score_floor: RelativeScoreFloor::Literal,
         ..d()
     };
-    assert_eq!(last(&bone_only(20, 1), &o).metastatic.response, SD);
+    // literal: 0 < r < 0.1 matches no row → NE (unclassified), overall NE.
+    let a = last(&bone_only(20, 1), &o);
+    assert_eq!((a.metastatic.response, a.overall), (NE, O::NE));
     // r = 2/20 = 0.1 exactly is inside "≥ 0.1 to ≤ 0.5".
     assert_eq!(last(&bone_only(20, 2), &o).metastatic.response, PR);
 }
@@ -832,4 +834,20 @@ fn unilateral_marrow_sampling_is_warned() {
         "{:?}",
         a.warnings
     );
+}
+
+#[test]
+fn new_md_is_never_a_response_even_with_always_response() {
+    // §2.7 gap 3: b = 0 → f = 5 % is MD (new), stable-equivalent under every policy.
+    // Regression found by the monotonicity property: with always_response it
+    // gave MR, and the marrow turning negative (NI) then gave SD.
+    let o = Inrc2017Options {
+        marrow_md_integration: MarrowMdIntegration::AlwaysResponse,
+        ..d()
+    };
+    let mut rec = primary_only(50.0, &[(45.0, Uptake::Stable)]);
+    rec.follow_ups[0].marrow = marrow(5.0);
+    assert_eq!(last(&rec, &o).overall, O::SD);
+    rec.follow_ups[0].marrow = marrow(0.0);
+    assert_eq!(last(&rec, &o).overall, O::SD);
 }

@@ -5,8 +5,9 @@
 mod common;
 use common::*;
 use mibg_response::inrc2017::{
-    self, AllCrWithMarrowMd, Assessment2017, ComponentResponse as C, Inrc2017Options,
-    MarrowMdIntegration, OverallResponse2017 as O,
+    self, AllCrWithMarrowMd, Assessment2017, BaselineScoreZero, ComponentResponse as C,
+    Inrc2017Options, MarrowMdFrom5To20, MarrowMdIntegration, NodeCr, OverallResponse2017 as O,
+    PdIncrease, PrimaryPrUptake, RelativeScoreFloor, TracerPolicy,
 };
 use mibg_response::record::*;
 use proptest::prelude::*;
@@ -208,13 +209,54 @@ fn improvements(f: &Fu) -> Vec<Fu> {
     v
 }
 
+/// Every combination of the gap options (the properties must hold under each).
 fn options() -> impl Strategy<Value = Inrc2017Options> {
-    (0usize..2, 0usize..2).prop_map(|(a, b)| Inrc2017Options {
-        all_cr_with_marrow_md: [AllCrWithMarrowMd::Pr, AllCrWithMarrowMd::MarrowPolicy][a],
-        marrow_md_integration: [
-            MarrowMdIntegration::ByBaseline,
-            MarrowMdIntegration::AlwaysResponse,
-        ][b],
+    (0usize..3, any::<[bool; 8]>()).prop_map(|(a, f)| Inrc2017Options {
+        all_cr_with_marrow_md: [
+            AllCrWithMarrowMd::Pr,
+            AllCrWithMarrowMd::MarrowPolicy,
+            AllCrWithMarrowMd::Unclassified,
+        ][a],
+        marrow_md_integration: if f[0] {
+            MarrowMdIntegration::AlwaysResponse
+        } else {
+            MarrowMdIntegration::ByBaseline
+        },
+        marrow_md_from_5_to_20: if f[1] {
+            MarrowMdFrom5To20::Sd
+        } else {
+            MarrowMdFrom5To20::Md
+        },
+        baseline_score_zero: if f[2] {
+            BaselineScoreZero::AnyScoreIsProgression
+        } else {
+            BaselineScoreZero::NotApplicable
+        },
+        primary_pr_uptake: if f[3] {
+            PrimaryPrUptake::SizeOnly
+        } else {
+            PrimaryPrUptake::Literal
+        },
+        pd_increase: if f[4] {
+            PdIncrease::MoreThan20
+        } else {
+            PdIncrease::AtLeast20
+        },
+        node_cr: if f[5] {
+            NodeCr::Below15Mm
+        } else {
+            NodeCr::Below10Mm
+        },
+        relative_score_floor: if f[6] {
+            RelativeScoreFloor::Literal
+        } else {
+            RelativeScoreFloor::Ignore
+        },
+        tracers: if f[7] {
+            TracerPolicy::AllowMixed
+        } else {
+            TracerPolicy::SameTracerOnly
+        },
         ..Inrc2017Options::default()
     })
 }
@@ -228,6 +270,7 @@ fn comps(a: &Assessment2017) -> [C; 3] {
 }
 
 proptest! {
+    // 128 cases in CI; a 20 000-case run (release) over all option combinations passed.
     #![proptest_config(ProptestConfig::with_cases(128))]
 
     /// Improving any one follow-up input never worsens a component or the overall category.
