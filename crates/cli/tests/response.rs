@@ -150,6 +150,10 @@ fn errors_name_assessment_field_and_rule() {
         "{err}"
     );
 
+    let (_d, p) = temp("broken.json", "{ \"patient\": \"x\", ");
+    let err = fails(&["response", &p]);
+    assert!(err.contains("broken.json: ") && err.contains("line 1"), "{err}");
+
     let (_d, p) = temp("x.yaml", "patient: x");
     assert!(fails(&["response", &p]).contains("must end in .json or .toml"));
     assert!(fails(&["response", "no/such/file.toml"]).contains("cannot read no/such/file.toml"));

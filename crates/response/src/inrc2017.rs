@@ -1196,6 +1196,36 @@ fn marrow(cx: &mut Ctx) -> ComponentResult {
     ComponentResult::new(SD, format!("SD because {bf}: still > 5 %{not_pd}"))
 }
 
+/// RECIST 1.1 target selection (response.md §2.2), checked once with the
+/// first follow-up: nodes need a short axis ≥ 15 mm, other lesions a longest
+/// diameter ≥ 10 mm, at most 5 targets. Not errors (legacy data), warnings.
+fn baseline_target_warnings(cx: &mut Ctx) {
+    let Some(st) = &cx.rec.baseline.soft_tissue else {
+        return;
+    };
+    let mut w = Vec::new();
+    for t in &st.targets {
+        let (min, what) = match t.kind {
+            LesionKind::Node => (150, "node short axis ≥ 15 mm"),
+            LesionKind::NonNodal => (CR_RESIDUAL_TENTHS_MM, "longest diameter ≥ 10 mm"),
+        };
+        if tenths(t.diameter) < min {
+            w.push(format!(
+                "baseline target '{}' ({}) is not measurable by RECIST 1.1 ({what})",
+                t.id,
+                mm(tenths(t.diameter))
+            ));
+        }
+    }
+    if st.targets.len() > 5 {
+        w.push(format!(
+            "baseline has {} target lesions; RECIST 1.1 allows at most 5 (2 per organ)",
+            st.targets.len()
+        ));
+    }
+    cx.warnings.extend(w);
+}
+
 /// Is an MD marrow a response-equivalent under the integration policy?
 fn md_is_response(md: Option<MdKind>, o: &Inrc2017Options) -> bool {
     match o.marrow_md_integration {
@@ -1383,6 +1413,9 @@ fn assess_one(
         warnings: Vec::new(),
         measures: Measures::default(),
     };
+    if i == 0 {
+        baseline_target_warnings(&mut cx);
+    }
     let p = primary(&mut cx);
     let m = metastatic(&mut cx);
     let bm = marrow(&mut cx);

@@ -851,3 +851,21 @@ fn new_md_is_never_a_response_even_with_always_response() {
     rec.follow_ups[0].marrow = marrow(0.0);
     assert_eq!(last(&rec, &o).overall, O::SD);
 }
+
+#[test]
+fn non_measurable_baseline_targets_are_warned() {
+    // §2.2 (RECIST 1.1): target nodes ≥ 15 mm short axis, other lesions ≥ 10 mm.
+    let rec = soft_only(
+        &[("n", N, 14.0), ("l", L, 10.0)],
+        &[("n", N, 10.0), ("l", L, 5.0)],
+        Uptake::Stable,
+        (NonTarget::None, NonTarget::None),
+    );
+    let w = last(&rec, &d()).warnings;
+    assert!(
+        w.iter()
+            .any(|x| x.contains("'n' (14 mm) is not measurable")),
+        "{w:?}"
+    );
+    assert!(!w.iter().any(|x| x.contains("'l'")), "{w:?}");
+}
