@@ -33,8 +33,14 @@ enum Command {
     Response(Box<cmd::response::Args>),
     /// SIOPEN or Curie MIBG score total from segment scores, validated.
     Score(cmd::score::Args),
+    /// CTCAE v5.0 toxicity grading, nadirs, engraftment and the cohort table.
+    Toxicity(cmd::toxicity::Args),
     /// Plan a course: infusion-1 activity, BSA and melphalan dose, schedule.
     Plan(cmd::plan::Args),
+    /// Kaplan–Meier curves, landmarks, medians, log-rank from a CSV of times and events.
+    Survival(cmd::survival::Args),
+    /// A proportion x/n with its confidence interval(s) (Clopper–Pearson, Wilson, Wald, …).
+    Proportion(cmd::proportion::Args),
 }
 
 fn main() -> ExitCode {
@@ -44,7 +50,10 @@ fn main() -> ExitCode {
         Command::Convert(args) => cmd::convert::run(args, &mut stdout),
         Command::Response(args) => cmd::response::run(args, &mut stdout),
         Command::Score(args) => cmd::score::run(args, &mut stdout),
+        Command::Toxicity(args) => cmd::toxicity::run(args, &mut stdout),
         Command::Plan(args) => cmd::plan::run(args, &mut stdout),
+        Command::Survival(args) => cmd::survival::run(args, &mut stdout),
+        Command::Proportion(args) => cmd::proportion::run(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -152,7 +152,10 @@ fn errors_name_assessment_field_and_rule() {
 
     let (_d, p) = temp("broken.json", "{ \"patient\": \"x\", ");
     let err = fails(&["response", &p]);
-    assert!(err.contains("broken.json: ") && err.contains("line 1"), "{err}");
+    assert!(
+        err.contains("broken.json: ") && err.contains("line 1"),
+        "{err}"
+    );
 
     let (_d, p) = temp("x.yaml", "patient: x");
     assert!(fails(&["response", &p]).contains("must end in .json or .toml"));
