@@ -3,5 +3,7 @@
 pub mod convert;
 pub mod plan;
 pub mod proportion;
+pub mod response;
+pub mod score;
 pub mod survival;
 pub mod toxicity;
