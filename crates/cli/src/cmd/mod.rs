@@ -4,5 +4,7 @@ pub mod convert;
 pub mod dose;
 pub mod plan;
 pub mod proportion;
+pub mod response;
+pub mod score;
 pub mod survival;
 pub mod toxicity;
