@@ -46,6 +46,12 @@ How the figures are met.
 
 The script is deterministic: running it again rewrites identical files.
 Usage (from the repository root):  python3 scripts/make_seed_study.py [OUT_DIR]
+
+Scaling mode, for performance measurements only:
+    python3 scripts/make_seed_study.py --scale=10000 /tmp/study-10k
+writes N synthetic patients that cycle through the same clinical design with
+fresh random nuisance values and random (not searched) follow-up times; its
+cohort figures are *not* the published ones.
 Only the Python standard library is used.
 """
 
@@ -56,7 +62,9 @@ import random
 import sys
 
 SEED = 20250404  # publication date of the seed paper (ESMO Open, 4 Apr 2025)
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
+ARGS = [a for a in sys.argv[1:] if not a.startswith("--scale")]
+SCALE = next((int(a.split("=", 1)[1]) for a in sys.argv[1:] if a.startswith("--scale=")), None)
+OUT = ARGS[0] if ARGS else os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", "examples", "seed-study")
 CUTOFF = dt.date(2024, 10, 31)
 LANDMARK_DAYS = 3 * 365.25
@@ -226,6 +234,34 @@ def search_times(design):
                 return start, assess, os_t, os_e, prog, draws
 
 
+def random_times(design):
+    """Scaling mode: enrolment and follow-up times without any search."""
+    n = len(design)
+    start, assess, os_t, os_e, prog = [], [], [], [], []
+    for d in design:
+        s0 = dt.date(2016, 3, 1) + dt.timedelta(days=int(2650 * rng.random() ** 0.7))
+        pot = (CUTOFF - s0).days
+        a = rng.randint(62, 80)
+        if d[10]:
+            t = min(180 + int(rng.expovariate(1 / 650)), pot - 11)
+            e = 1
+        else:
+            t, e = pot - rng.randint(0, 90), 0
+        if d[9] == "PD":
+            p = a
+        elif e:
+            p = max(a + 14, t - rng.randint(40, 330))
+        else:
+            p = None
+        start.append(s0)
+        assess.append(a)
+        os_t.append(t)
+        os_e.append(e)
+        prog.append(p if p is None or p < t else None)
+    assert len(start) == n
+    return start, assess, os_t, os_e, prog
+
+
 # ---------------------------------------------------------------------------
 def s_value(m):
     """Analytic whole-body S (Gy per GBq·h), dosimetry.md §5.3 method B."""
@@ -359,14 +395,24 @@ def write(name, header, rows, comment=True):
 def main():
     check_design()
     os.makedirs(os.path.join(OUT, "assessments"), exist_ok=True)
-    design = list(DESIGN)
-    ages = list(AGES)
-    rng.shuffle(design)
-    rng.shuffle(ages)
-    start, assess, os_t, os_e, prog, draws = search_times(design)
-    ids = ["SYN-%02d" % (i + 1) for i in range(26)]
+    if SCALE:
+        n = SCALE
+        design = [DESIGN[i % len(DESIGN)] for i in range(n)]
+        ages = [AGES[i % len(AGES)] for i in range(n)]
+        rng.shuffle(ages)
+        start, assess, os_t, os_e, prog = random_times(design)
+        draws = 0
+        ids = ["SYN-%05d" % (i + 1) for i in range(n)]
+    else:
+        n = len(DESIGN)
+        design = list(DESIGN)
+        ages = list(AGES)
+        rng.shuffle(design)
+        rng.shuffle(ages)
+        start, assess, os_t, os_e, prog, draws = search_times(design)
+        ids = ["SYN-%02d" % (i + 1) for i in range(n)]
     # order patients by enrolment, as a registry would
-    order = sorted(range(26), key=lambda i: start[i])
+    order = sorted(range(n), key=lambda i: start[i])
 
     patients, infusions, reads, stem, ther, follow = [], [], [], [], [], []
     labs, events, transf = [], [], []
@@ -429,7 +475,7 @@ def main():
         labs += L
         transf += T
         # clinical adverse events (CTCAE v5.0)
-        if not mucositis_g4_given and d[9] in ("SD", "MR") and d[0] != "B":
+        if not mucositis_g4_given and d[9] in ("SD", "MR") and d[0] != "B" and not SCALE:
             g = 4
             mucositis_g4_given = True
         else:
@@ -444,7 +490,7 @@ def main():
         if d[11]:
             hd = day(d0, rng.randint(200, min(800, os_t[i] - 30)))
             events.append((pid, hd, "Hypothyroidism", 2, "5.0"))
-    assert mucositis_g4_given
+    assert mucositis_g4_given or SCALE
     for t in [(pid, "gd2_car_t") for pid in []]:
         pass
     follow.sort(key=lambda r: (r[0], r[2]))
@@ -461,8 +507,9 @@ def main():
     write("transfusions.csv", ["patient", "date", "product"], transf)
     with open(os.path.join(OUT, "study.toml"), "w") as f:
         f.write(STUDY_TOML)
-    with open(os.path.join(OUT, "README.md"), "w") as f:
-        f.write(README % {"seed": SEED, "draws": draws})
+    if not SCALE:
+        with open(os.path.join(OUT, "README.md"), "w") as f:
+            f.write(README % {"seed": SEED, "draws": draws})
     print("wrote %s (%d KM draws)" % (os.path.normpath(OUT), draws))
 
 

@@ -37,6 +37,9 @@ enum Command {
     Score(cmd::score::Args),
     /// CTCAE v5.0 toxicity grading, nadirs, engraftment and the cohort table.
     Toxicity(cmd::toxicity::Args),
+    /// Run the whole study workflow on the bundled synthetic seed study and
+    /// write its report.
+    Demo(cmd::study::DemoArgs),
     /// Plan a course: infusion-1 activity, BSA and melphalan dose, schedule.
     Plan(cmd::plan::Args),
     /// Whole-body dosimetry of infusion 1 and the second activity for the target dose.
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Response(args) => cmd::response::run(args, &mut stdout),
         Command::Score(args) => cmd::score::run(args, &mut stdout),
         Command::Toxicity(args) => cmd::toxicity::run(args, &mut stdout),
+        Command::Demo(args) => cmd::study::run_demo(args, &mut stdout),
         Command::Plan(args) => cmd::plan::run(args, &mut stdout),
         Command::Dose(args) => cmd::dose::run(args, &mut stdout),
         Command::Survival(args) => cmd::survival::run(args, &mut stdout),

@@ -67,37 +67,15 @@ impl Default for ProtocolRef {
     }
 }
 
-/// Confidence-interval method for a proportion (`statistics.md` §1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum ProportionCi {
-    /// Exact (Clopper–Pearson); default for new analyses.
-    ClopperPearson,
-    /// Wilson score.
-    Wilson,
-    /// Wilson with continuity correction (Newcombe method 4).
-    WilsonCc,
-    /// Wald (normal approximation), clipped to [0, 1].
-    Wald,
-    /// Agresti–Coull.
-    AgrestiCoull,
-    /// Jeffreys.
-    Jeffreys,
-}
+/// Confidence-interval method for a proportion (`statistics.md` §1): the
+/// statistics crate's method, spelled in `study.toml` as on the command line
+/// (`clopper-pearson`, `wilson`, `wilson-cc`, `wald`, `wald-cc`,
+/// `agresti-coull`, `jeffreys`).
+pub type ProportionCi = mibg_stats::proportion::Method;
 
-/// Pointwise Kaplan–Meier CI transform (`statistics.md` §2.3).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum KmCi {
-    /// log-log ("exponential Greenwood"); default, reproduces the seed paper.
-    LogLog,
-    /// log (R's default).
-    Log,
-    /// plain (linear), clipped.
-    Plain,
-}
+/// Pointwise Kaplan–Meier CI transform (`statistics.md` §2.3): `log-log`,
+/// `log` or `plain`.
+pub type KmCi = mibg_stats::km::ConfType;
 
 /// CI method chosen for each reported estimate.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -153,16 +131,15 @@ impl Default for CiMethods {
 
 /// Which assessment counts as "after treatment" for the SIOPEN and
 /// soft-tissue endpoints (`response.md` §6: "make the time point a
-/// parameter") [I].
+/// parameter") [I]; passed to the response crate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum PostAssessment {
-    /// The first follow-up assessment after the last mIBG infusion
-    /// (end-of-treatment evaluation). Default.
-    FirstAfterTreatment,
-    /// The last follow-up assessment before any subsequent therapy.
-    LastBeforeSubsequentTherapy,
+    /// The last follow-up assessment (default, as `mibg response`).
+    LastFollowUp,
+    /// The first follow-up assessment.
+    FirstFollowUp,
 }
 
 /// Denominator of the soft-tissue endpoint (`response.md` §6: ambiguous;
@@ -213,7 +190,7 @@ fn inrc2017() -> String {
     "inrc2017".into()
 }
 fn first_after() -> PostAssessment {
-    PostAssessment::FirstAfterTreatment
+    PostAssessment::LastFollowUp
 }
 fn seven() -> u32 {
     7

@@ -48,7 +48,9 @@ pub fn median_range(d: &Descriptive, dec: usize) -> String {
 }
 
 fn years(days: Option<f64>) -> String {
-    days.map_or("not reached".into(), |d| format!("{:.1}", d / DAYS_PER_YEAR))
+    days.map_or("not reached".into(), |d| {
+        format!("{:.1}", d / DAYS_PER_YEAR)
+    })
 }
 
 fn median_text(m: &MedianOut) -> String {
@@ -68,11 +70,7 @@ fn esc(s: &str) -> String {
 }
 
 fn method_label(e: &Estimate) -> String {
-    format!(
-        "{}, {:.0} % CI",
-        e.method.label(),
-        e.conf_level * 100.0
-    )
+    format!("{}, {:.0} % CI", e.method.label(), e.conf_level * 100.0)
 }
 
 /// The Kaplan–Meier figure of one endpoint: step curve, stepped CI band,
@@ -107,15 +105,10 @@ pub fn km_svg(s: &SurvivalSummary, c: &Curve) -> String {
     Figure::new(720.0)
         .title(label)
         .panel(panel)
-        .table(
-            TextTable::new("Number at risk").row(
-                s.name.clone(),
-                c.at_risk
-                    .iter()
-                    .map(|&(y, n)| (y, n.to_string()))
-                    .collect(),
-            ),
-        )
+        .table(TextTable::new("Number at risk").row(
+            s.name.clone(),
+            c.at_risk.iter().map(|&(y, n)| (y, n.to_string())).collect(),
+        ))
         .to_svg()
 }
 
@@ -155,7 +148,11 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
     let row = |h: &mut String, k: &str, v: String| {
         let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(&v));
     };
-    row(&mut h, "Patients", format!("{} ({} female, {} male)", c.n, c.female, c.male));
+    row(
+        &mut h,
+        "Patients",
+        format!("{} ({} female, {} male)", c.n, c.female, c.male),
+    );
     row(
         &mut h,
         "Age at the first infusion, years: median (range)",
@@ -174,7 +171,11 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
     row(
         &mut h,
         "SIOPEN skeletal score at baseline: median (range)",
-        format!("{} — {}", median_range(&c.siopen_before, 0), c.siopen_before.population),
+        format!(
+            "{} — {}",
+            median_range(&c.siopen_before, 0),
+            c.siopen_before.population
+        ),
     );
     row(
         &mut h,
@@ -187,12 +188,20 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
         median_range(&c.siopen_reduction_pct, 1),
     );
     for d in &c.dosimetry {
-        row(&mut h, &format!("{}: median (range)", d.name), median_range(d, 2));
+        row(
+            &mut h,
+            &format!("{}: median (range)", d.name),
+            median_range(d, 2),
+        );
     }
     row(
         &mut h,
         "Median follow-up",
-        format!("{} — {}", median_text(&c.median_followup), c.median_followup.method),
+        format!(
+            "{} — {}",
+            median_text(&c.median_followup),
+            c.median_followup.method
+        ),
     );
     h.push_str("</table>\n");
 
@@ -202,7 +211,11 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    let _ = writeln!(h, "<p>Best overall response: {}.</p>", esc(&best.join(", ")));
+    let _ = writeln!(
+        h,
+        "<p>Best overall response: {}.</p>",
+        esc(&best.join(", "))
+    );
     h.push_str(
         "<table>\n<tr><th>Estimate</th><th>% (95 % CI)</th><th>x / n</th><th>Denominator</th><th>CI method</th><th>Exact</th></tr>\n",
     );
@@ -243,7 +256,11 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
                 pct(Some(l.percent)),
                 pct(l.lower_pct),
                 pct(l.upper_pct),
-                if l.beyond_last_time { " (beyond the last observed time)" } else { "" },
+                if l.beyond_last_time {
+                    " (beyond the last observed time)"
+                } else {
+                    ""
+                },
                 l.n_risk,
                 esc(&median_text(&s.median)),
                 s.n_events,
@@ -333,7 +350,10 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
             esc(&p.patient),
             p.age_years,
             d.map_or("–".into(), |d| format!("{:.2}", d.dose1_gy.gy())),
-            d.map_or("–".into(), |d| format!("{:.0}", d.a2_prescribed_mbq.mbq())),
+            d.map_or("–".into(), |d| format!(
+                "{:.0}",
+                d.a2_prescribed_mbq.mbq()
+            )),
             d.and_then(|d| d.activity2_mbq)
                 .map_or("–".into(), |a| format!("{:.0}", a.mbq())),
             d.and_then(|d| d.delivered_total_gy)
@@ -468,14 +488,17 @@ pub fn render_text(r: &StudyReport) -> String {
             s.n
         );
     }
+    let _ = writeln!(t, "Median follow-up: {}", median_text(&c.median_followup));
+    let _ = writeln!(t);
     let _ = writeln!(
         t,
-        "Median follow-up: {}",
-        median_text(&c.median_followup)
+        "Toxicity (worst CTCAE v5.0 grade, patients): grade 3 / 4 / 5"
     );
-    let _ = writeln!(t);
-    let _ = writeln!(t, "Toxicity (worst CTCAE v5.0 grade, patients): grade 3 / 4 / 5");
-    for row in c.toxicity.iter().filter(|r| r.grade_3 + r.grade_4 + r.grade_5 > 0) {
+    for row in c
+        .toxicity
+        .iter()
+        .filter(|r| r.grade_3 + r.grade_4 + r.grade_5 > 0)
+    {
         let _ = writeln!(
             t,
             "  {:<40} {:>3} / {:>3} / {:>3}   of {}",
@@ -493,7 +516,11 @@ pub fn render_text(r: &StudyReport) -> String {
         );
     }
     if !r.warnings.is_empty() {
-        let _ = writeln!(t, "\n{} warning(s) (see the HTML/JSON report)", r.warnings.len());
+        let _ = writeln!(
+            t,
+            "\n{} warning(s) (see the HTML/JSON report)",
+            r.warnings.len()
+        );
     }
     t
 }

@@ -12,14 +12,17 @@
 //! (section "mibg study").
 
 pub mod config;
+pub mod html;
 pub mod load;
 pub mod model;
 pub mod problem;
+pub mod report;
 mod table;
 pub mod validate;
 
 pub use config::StudyConfig;
 pub use load::{StudyData, StudyInput};
 pub use problem::{Problem, ProblemKind, Problems};
+pub use report::{ReportSettings, StudyReport, protocol_of, report};
 pub use table::{days_between, parse_date};
 pub use validate::{Validated, validate};

@@ -23,8 +23,8 @@ use mibg_dosimetry::plan::{Decision, SecondActivityRules};
 use mibg_dosimetry::readings::{DEFAULT_ABOVE_PRE_VOID_TOLERANCE, Readings};
 use mibg_dosimetry::{DoseRequest, assess, assess_second};
 use mibg_protocol::Protocol;
-use mibg_response::inrc2017::{Inrc2017Options, OverallResponse2017};
 use mibg_response::input::{Format, parse as parse_assessments};
+use mibg_response::inrc2017::{Inrc2017Options, OverallResponse2017};
 use mibg_response::record::{PatientRecord, Primary};
 use mibg_response::series::{
     self, CutoffStatus, EndpointParams, SeriesOptions, SoftTissueDenominator as RespDen, TimePoint,
@@ -38,7 +38,7 @@ use mibg_toxicity::analysis::{Options as ToxOptions, analyse};
 use mibg_toxicity::csv_input::{parse_events, parse_labs, parse_transfusions};
 use mibg_toxicity::ctcae::Term;
 use mibg_toxicity::engraftment::Recovery;
-use mibg_toxicity::records::{AdverseEvent, Schedule, ToxicityInput};
+use mibg_toxicity::records::{Schedule, ToxicityInput};
 use mibg_units::{AbsorbedDose, Activity, Hours, Length};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -61,7 +61,11 @@ pub struct ReportSettings {
 /// Problems with `study.toml` or with the protocol file.
 pub fn protocol_of(input: &StudyInput) -> Result<Protocol, Problems> {
     let mut p = Problems::default();
-    let text = input.files.get(files::STUDY).map(String::as_str).unwrap_or("");
+    let text = input
+        .files
+        .get(files::STUDY)
+        .map(String::as_str)
+        .unwrap_or("");
     let cfg: crate::StudyConfig = match toml::from_str(text) {
         Ok(c) => c,
         Err(_) => {
@@ -437,7 +441,7 @@ pub struct Curve {
 // Computation
 // ---------------------------------------------------------------------------
 
-fn group<'a, T>(items: &'a [T], key: impl Fn(&T) -> &str) -> BTreeMap<String, Vec<&'a T>> {
+fn group<T>(items: &[T], key: impl Fn(&T) -> &str) -> BTreeMap<String, Vec<&T>> {
     let mut m: BTreeMap<String, Vec<&T>> = BTreeMap::new();
     for it in items {
         m.entry(key(it).to_string()).or_default().push(it);
@@ -640,14 +644,18 @@ fn dose_of(
 ) -> Option<PatientDose> {
     let inf1 = infusions.iter().find(|i| i.number == 1)?;
     let inf2 = infusions.iter().find(|i| i.number == 2);
-    let r1: Vec<&Reading> = readings.iter().copied().filter(|r| r.infusion == 1).collect();
+    let r1: Vec<&Reading> = readings
+        .iter()
+        .copied()
+        .filter(|r| r.infusion == 1)
+        .collect();
     if r1.is_empty() {
         return None;
     }
     let readings1 = readings_of(id, 1, &r1, p)?;
     let mut req = DoseRequest::new(inf1.weight, inf1.activity);
     req.mass2 = inf2.map(|i| i.weight);
-    req.rules = rules.clone();
+    req.rules = *rules;
     req.uncertainty = None;
     let a = match assess(&readings1, &req) {
         Ok(a) => a,
@@ -661,7 +669,11 @@ fn dose_of(
             return None;
         }
     };
-    warnings.extend(a.warnings.iter().map(|w| format!("{id} infusion 1 dosimetry: {w}")));
+    warnings.extend(
+        a.warnings
+            .iter()
+            .map(|w| format!("{id} infusion 1 dosimetry: {w}")),
+    );
     let mut out = PatientDose {
         activity1_mbq: inf1.activity,
         model1: a.fit.model.name().to_string(),
@@ -679,7 +691,11 @@ fn dose_of(
         delivered_total_gy: if inf2.is_none() { Some(a.dose1) } else { None },
     };
     if let Some(i2) = inf2 {
-        let r2: Vec<&Reading> = readings.iter().copied().filter(|r| r.infusion == 2).collect();
+        let r2: Vec<&Reading> = readings
+            .iter()
+            .copied()
+            .filter(|r| r.infusion == 2)
+            .collect();
         if r2.is_empty() {
             warnings.push(format!(
                 "{id}: no readings after infusion 2, delivered dose of infusion 2 unknown"
@@ -734,7 +750,10 @@ fn involvement(rec: &PatientRecord) -> Involvement {
         .and_then(|m| m.max_percent())
         .is_some_and(|x| x > 0.0);
     let primary = matches!(b.primary, Some(Primary::Present { .. }));
-    let targets = b.soft_tissue.as_ref().is_some_and(|s| !s.targets.is_empty());
+    let targets = b
+        .soft_tissue
+        .as_ref()
+        .is_some_and(|s| !s.targets.is_empty());
     Involvement {
         bone_marrow: bone || marrow,
         soft_tissue: primary || targets,
@@ -824,11 +843,7 @@ fn response_of(
     })
 }
 
-fn origin_date(
-    origin: Origin,
-    pt: &Patient,
-    infusions: &[&Infusion],
-) -> Option<Date> {
+fn origin_date(origin: Origin, pt: &Patient, infusions: &[&Infusion]) -> Option<Date> {
     match origin {
         Origin::FirstInfusion => infusions.iter().find(|i| i.number == 1).map(|i| i.date),
         Origin::SecondInfusion => infusions.iter().find(|i| i.number == 2).map(|i| i.date),
@@ -836,7 +851,11 @@ fn origin_date(
     }
 }
 
-fn survival_time(def: &EndpointDef, origin: Date, events: &[&FollowUpEvent]) -> Option<SurvivalTime> {
+fn survival_time(
+    def: &EndpointDef,
+    origin: Date,
+    events: &[&FollowUpEvent],
+) -> Option<SurvivalTime> {
     let first_event = events
         .iter()
         .filter(|e| def.events.contains(&e.event) && e.date >= origin)
@@ -1073,6 +1092,25 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
         ));
     }
 
+    let tox_by: BTreeMap<&str, &mibg_toxicity::analysis::PatientReport> = tox
+        .as_ref()
+        .map(|t| t.patients.iter().map(|r| (r.patient.as_str(), r)).collect())
+        .unwrap_or_default();
+    let mut hypo_patients: std::collections::BTreeSet<&str> = Default::default();
+    if let Some(term) = hypo_term {
+        for e in &domain.toxicity.events {
+            let first = inf_by
+                .get(&e.patient)
+                .and_then(|v| v.iter().find(|i| i.number == 1))
+                .map(|i| i.date);
+            if e.term == term
+                && e.grade.get() >= cfg.toxicity.hypothyroidism_min_grade
+                && first.is_some_and(|f| e.date >= f)
+            {
+                hypo_patients.insert(e.patient.as_str());
+            }
+        }
+    }
     let mut patients = Vec::new();
     for pt in &d.patients {
         let infs = inf_by.get(&pt.id).cloned().unwrap_or_default();
@@ -1099,9 +1137,8 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
             ),
             None => (None, Involvement::default()),
         };
-        let (worst_grades, engraftment) = tox
-            .as_ref()
-            .and_then(|t| t.patients.iter().find(|r| r.patient == pt.id))
+        let (worst_grades, engraftment) = tox_by
+            .get(pt.id.as_str())
             .map(|r| {
                 (
                     r.worst
@@ -1123,19 +1160,12 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
             .unwrap_or_default();
         let mut ther: Vec<_> = th_by.get(&pt.id).cloned().unwrap_or_default();
         ther.sort_by_key(|t| t.start_date);
-        let efs = origin_date(cfg.efs.origin, pt, &infs)
-            .and_then(|o| survival_time(&cfg.efs, o, &fus));
-        let os = origin_date(cfg.os.origin, pt, &infs)
-            .and_then(|o| survival_time(&cfg.os, o, &fus));
+        let efs =
+            origin_date(cfg.efs.origin, pt, &infs).and_then(|o| survival_time(&cfg.efs, o, &fus));
+        let os =
+            origin_date(cfg.os.origin, pt, &infs).and_then(|o| survival_time(&cfg.os, o, &fus));
         let alive = !fus.iter().any(|e| e.event == EventType::Death);
-        let hypothyroidism = hypo_term.is_some_and(|term| {
-            domain.toxicity.events.iter().any(|e: &AdverseEvent| {
-                e.patient == pt.id
-                    && e.term == term
-                    && e.grade.get() >= cfg.toxicity.hypothyroidism_min_grade
-                    && first.is_some_and(|f| e.date >= f)
-            })
-        });
+        let hypothyroidism = hypo_patients.contains(pt.id.as_str());
         patients.push(PatientResult {
             patient: pt.id.clone(),
             sex: pt.sex,
@@ -1159,7 +1189,10 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
 
     // ---- cohort ----
     let n = patients.len();
-    let resp: Vec<&PatientResponse> = patients.iter().filter_map(|r| r.response.as_ref()).collect();
+    let resp: Vec<&PatientResponse> = patients
+        .iter()
+        .filter_map(|r| r.response.as_ref())
+        .collect();
     let mut best_response: BTreeMap<String, usize> = BTreeMap::new();
     for r in &resp {
         *best_response.entry(r.best.clone()).or_default() += 1;
@@ -1206,7 +1239,10 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
             cfg.response.siopen_threshold
         ),
         "patients with a baseline SIOPEN score > 0 and a score after treatment",
-        siopen_in.iter().filter(|r| r.siopen_below.is_below()).count(),
+        siopen_in
+            .iter()
+            .filter(|r| r.siopen_below.is_below())
+            .count(),
         siopen_in.len(),
         cfg.ci.siopen_endpoint,
         level,
@@ -1241,7 +1277,10 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
             cfg.response.soft_tissue_threshold_mm
         ),
         &soft_rule,
-        soft_in.iter().filter(|r| r.soft_tissue_below.is_below()).count(),
+        soft_in
+            .iter()
+            .filter(|r| r.soft_tissue_below.is_below())
+            .count(),
         soft_in.len(),
         cfg.ci.soft_tissue_endpoint,
         level,
@@ -1254,34 +1293,55 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
     let siopen_before = describe(
         "SIOPEN skeletal score at baseline",
         "patients with a baseline score > 0",
-        &bone_pts.iter().map(|r| r.siopen_before.map(f64::from)).collect::<Vec<_>>(),
+        &bone_pts
+            .iter()
+            .map(|r| r.siopen_before.map(f64::from))
+            .collect::<Vec<_>>(),
     );
     let siopen_after = describe(
         "SIOPEN skeletal score after treatment",
         "patients with a baseline score > 0",
-        &bone_pts.iter().map(|r| r.siopen_after.map(f64::from)).collect::<Vec<_>>(),
+        &bone_pts
+            .iter()
+            .map(|r| r.siopen_after.map(f64::from))
+            .collect::<Vec<_>>(),
     );
     let siopen_reduction_pct = describe(
         "SIOPEN reduction (%)",
         "patients with a baseline score > 0",
-        &bone_pts.iter().map(|r| r.siopen_reduction_pct).collect::<Vec<_>>(),
+        &bone_pts
+            .iter()
+            .map(|r| r.siopen_reduction_pct)
+            .collect::<Vec<_>>(),
     );
-    let doses: Vec<&PatientDose> = patients.iter().filter_map(|r| r.dosimetry.as_ref()).collect();
+    let doses: Vec<&PatientDose> = patients
+        .iter()
+        .filter_map(|r| r.dosimetry.as_ref())
+        .collect();
     let dosimetry = vec![
         describe(
             "D1, whole-body dose of infusion 1 (Gy)",
             "patients with infusion-1 readings",
-            &doses.iter().map(|d| Some(d.dose1_gy.gy())).collect::<Vec<_>>(),
+            &doses
+                .iter()
+                .map(|d| Some(d.dose1_gy.gy()))
+                .collect::<Vec<_>>(),
         ),
         describe(
             "A2 prescribed (MBq)",
             "patients with infusion-1 readings",
-            &doses.iter().map(|d| Some(d.a2_prescribed_mbq.mbq())).collect::<Vec<_>>(),
+            &doses
+                .iter()
+                .map(|d| Some(d.a2_prescribed_mbq.mbq()))
+                .collect::<Vec<_>>(),
         ),
         describe(
             "Delivered total whole-body dose (Gy)",
             "patients with readings after every infusion",
-            &doses.iter().map(|d| d.delivered_total_gy.map(|x| x.gy())).collect::<Vec<_>>(),
+            &doses
+                .iter()
+                .map(|d| d.delivered_total_gy.map(|x| x.gy()))
+                .collect::<Vec<_>>(),
         ),
     ];
     let toxicity = tox
@@ -1388,8 +1448,9 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
                     days: m.estimate.ok().map(SurvTime::value),
                     lower_days: m.lower.ok().map(SurvTime::value),
                     upper_days: m.upper.ok().map(SurvTime::value),
-                    method: "reverse Kaplan–Meier (death censors, last contact is the event), OS origin"
-                        .into(),
+                    method:
+                        "reverse Kaplan–Meier (death censors, last contact is the event), OS origin"
+                            .into(),
                 }
             }
             Err(_) => MedianOut {
@@ -1413,8 +1474,14 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
         female: d.patients.iter().filter(|p| p.sex == Sex::F).count(),
         male: d.patients.iter().filter(|p| p.sex == Sex::M).count(),
         age_years: age,
-        bone_marrow_involved: patients.iter().filter(|r| r.involvement.bone_marrow).count(),
-        soft_tissue_involved: patients.iter().filter(|r| r.involvement.soft_tissue).count(),
+        bone_marrow_involved: patients
+            .iter()
+            .filter(|r| r.involvement.bone_marrow)
+            .count(),
+        soft_tissue_involved: patients
+            .iter()
+            .filter(|r| r.involvement.soft_tissue)
+            .count(),
         siopen_before,
         siopen_after,
         siopen_reduction_pct,

@@ -13,14 +13,14 @@ use jiff::civil::Date;
 pub(crate) struct Table<'a> {
     pub file: &'a str,
     headers: Vec<String>,
-    rows: Vec<(u64, Vec<String>)>,
+    rows: Vec<(u64, csv::StringRecord)>,
 }
 
 /// A view of one row that reads cells by column name and records problems.
 pub(crate) struct Row<'t, 'a> {
     table: &'t Table<'a>,
     pub line: u64,
-    cells: &'t [String],
+    cells: &'t csv::StringRecord,
 }
 
 impl<'a> Table<'a> {
@@ -121,7 +121,7 @@ impl<'a> Table<'a> {
             match rec {
                 Ok(r) => {
                     let line = line_of(r.position());
-                    rows.push((line, r.iter().map(|s| s.to_string()).collect()));
+                    rows.push((line, r));
                 }
                 Err(e) => {
                     let line = line_of(e.position());
@@ -162,10 +162,7 @@ impl Row<'_, '_> {
     /// the cell is empty.
     pub fn get(&self, col: &str) -> Option<&str> {
         let i = self.table.headers.iter().position(|h| h == col)?;
-        self.cells
-            .get(i)
-            .map(String::as_str)
-            .filter(|s| !s.is_empty())
+        self.cells.get(i).filter(|s| !s.is_empty())
     }
 
     fn problem(&self, col: &str, kind: ProblemKind, msg: String) -> Problem {

@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Validated {
     /// Parsed records.
     pub data: StudyData,
+    /// Response records and toxicity tables parsed by their crates.
+    pub domain: crate::report::DomainInputs,
     /// Errors and warnings, sorted by file and row.
     pub problems: Problems,
 }
@@ -25,8 +27,13 @@ pub fn validate(input: &StudyInput) -> Validated {
     let mut p = Problems::default();
     let data = load(input, &mut p);
     check(&data, &mut p);
+    let domain = crate::report::parse_domain(&data, &mut p);
     p.sort();
-    Validated { data, problems: p }
+    Validated {
+        data,
+        domain,
+        problems: p,
+    }
 }
 
 fn err(p: &mut Problems, file: &str, row: u64, field: &str, kind: ProblemKind, msg: String) {

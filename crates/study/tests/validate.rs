@@ -28,7 +28,10 @@ fn one_patient() -> StudyInput {
         "followup.csv",
         "patient,event,date,cause\nP1,progression,2022-01-10,\nP1,last_contact,2023-05-01,\n",
     );
-    s.insert("assessments/P1.toml", "patient = \"P1\"\n");
+    s.insert(
+        "assessments/P1.toml",
+        assessment("2021-02-20", "2021-05-10"),
+    );
     s
 }
 
@@ -311,4 +314,95 @@ fn the_bundled_seed_study_is_valid() {
     let v = validate(&s);
     assert!(v.problems.errors.is_empty(), "{:#?}", v.problems.errors);
     assert_eq!(v.data.patients.len(), 26);
+}
+
+/// A valid assessment file for P1 of `one_patient()` (first infusion 2021-03-01).
+fn assessment(baseline: &str, follow_up: &str) -> String {
+    let seg = "skull = 0\nthoracic_cage = 2\nproximal_right_upper_limb = 0\ndistal_right_upper_limb = 0\nproximal_left_upper_limb = 0\ndistal_left_upper_limb = 0\nspine = 3\npelvis = 1\nproximal_right_lower_limb = 0\ndistal_right_lower_limb = 0\nproximal_left_lower_limb = 0\ndistal_left_lower_limb = 0\n";
+    let marrow = |l: &str| {
+        ["aspirate", "trephine"]
+            .iter()
+            .flat_map(|k| {
+                ["left", "right"].map(|s| {
+                    format!("[[{l}.marrow]]\nkind = \"{k}\"\nside = \"{s}\"\ntumour_pct = 0\n")
+                })
+            })
+            .collect::<String>()
+    };
+    format!(
+        "patient = \"P1\"\n[baseline]\ndate = \"{baseline}\"\nprimary = {{ status = \"present\", diameters_mm = [60], uptake = \"present\" }}\n\
+[baseline.soft_tissue]\nnon_target = \"none\"\nuptake = \"absent\"\ntargets = []\n[baseline.mibg]\nmethod = \"siopen\"\ntracer = \"123I\"\n[baseline.mibg.segments]\n{seg}{}\
+[[follow_up]]\ndate = \"{follow_up}\"\nprimary = {{ status = \"present\", diameters_mm = [30], uptake = \"improved\" }}\n\
+[follow_up.soft_tissue]\nnon_target = \"none\"\nuptake = \"absent\"\ntargets = []\n[follow_up.mibg]\nmethod = \"siopen\"\ntracer = \"123I\"\n[follow_up.mibg.segments]\n{seg}{}",
+        marrow("baseline"),
+        marrow("follow_up")
+    )
+}
+
+#[test]
+fn assessments_are_parsed_by_the_response_crate_and_dated_against_treatment() {
+    let mut s = one_patient();
+    s.insert(
+        "assessments/P1.toml",
+        assessment("2021-02-20", "2021-05-10"),
+    );
+    let v = validate(&s);
+    assert!(v.problems.errors.is_empty(), "{:#?}", v.problems.errors);
+    assert!(v.domain.records.contains_key("P1"));
+    // follow-up before the baseline; baseline after the first infusion
+    s.insert(
+        "assessments/P1.toml",
+        assessment("2021-02-20", "2021-02-10"),
+    );
+    // (the response crate's own rule, reported with the file)
+    has(
+        &s,
+        ProblemKind::Domain,
+        "assessments/P1.toml: follow-up 2021-02-10: date: must be after the previous assessment (2021-02-20)",
+    );
+    s.insert(
+        "assessments/P1.toml",
+        assessment("2021-03-05", "2021-05-10"),
+    );
+    has(
+        &s,
+        ProblemKind::Chronology,
+        "baseline assessment 2021-03-05 is after the first infusion (2021-03-01)",
+    );
+    // the response crate's own rule: a SIOPEN segment above 6
+    s.insert(
+        "assessments/P1.toml",
+        assessment("2021-02-20", "2021-05-10").replacen("spine = 3", "spine = 7", 1),
+    );
+    has(&s, ProblemKind::Domain, "assessments/P1.toml: ");
+    // the file names a patient, the content another
+    s.insert(
+        "assessments/P1.toml",
+        assessment("2021-02-20", "2021-05-10").replacen("\"P1\"", "\"P9\"", 1),
+    );
+    has(&s, ProblemKind::Inconsistent, "says patient = 'P9'");
+}
+
+#[test]
+fn toxicity_tables_are_parsed_by_the_toxicity_crate_with_their_rows() {
+    let mut s = one_patient();
+    s.insert(
+        "labs.csv",
+        "# comment lines are allowed in study folders\npatient,date,test,value,unit,lln,uln,baseline\nP1,2021-03-05,neutrophils,0.4,10^9/L,1.5,8.0,\nP1,2021-03-06,neutrophils,abc,10^9/L,1.5,8.0,\n",
+    );
+    has(&s, ProblemKind::Domain, "labs.csv row 4");
+    s.insert(
+        "labs.csv",
+        "patient,date,test,value,unit,lln,uln,baseline\nP9,2021-03-05,neutrophils,0.4,10^9/L,1.5,8.0,\nP1,2024-01-01,neutrophils,0.4,10^9/L,1.5,8.0,\n",
+    );
+    has(
+        &s,
+        ProblemKind::UnknownPatient,
+        "labs.csv row 2, field 'patient': patient 'P9'",
+    );
+    has(
+        &s,
+        ProblemKind::Chronology,
+        "labs.csv row 3, field 'date': record dated 2024-01-01 is after the last contact (2023-05-01",
+    );
 }

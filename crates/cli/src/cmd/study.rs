@@ -2,9 +2,10 @@
 //! study pipeline on a folder of CSV files. This module reads the folder and
 //! writes the outputs; `mibg-study` does every check and computation.
 
-use crate::output::print_json;
+use crate::output::{print_json, write_atomically};
 use anyhow::{Context, Result, bail};
-use mibg_study::{Problem, StudyInput, validate};
+use mibg_study::html::{km_svg, render_html, render_text};
+use mibg_study::{Problem, Problems, ReportSettings, StudyInput, protocol_of, report, validate};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,31 @@ enum StudyCommand {
     /// Check every file and cross-reference of a study folder; list every
     /// problem with file and row.
     Validate(ValidateArgs),
+    /// Compute the whole report from the raw data: per-patient results, the
+    /// cohort table with every CI, Kaplan–Meier plots.
+    Report(ReportArgs),
+}
+
+/// Arguments of `mibg study report`.
+#[derive(clap::Args, Debug)]
+struct ReportArgs {
+    /// The study folder.
+    dir: PathBuf,
+    /// Write report.html (self-contained), report.json, km-os.svg and
+    /// km-efs.svg into this folder (created if needed).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print the report as one JSON document instead of the text summary.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `mibg demo`.
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Folder for the report files.
+    #[arg(long, default_value = "mibg-demo")]
+    out: PathBuf,
 }
 
 /// Arguments of `mibg study validate`.
@@ -38,7 +64,82 @@ struct ValidateArgs {
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     match &args.command {
         StudyCommand::Validate(a) => run_validate(a, out),
+        StudyCommand::Report(a) => run_report(&a.dir, a.out.as_deref(), a.json, out),
     }
+}
+
+/// `mibg demo`: the whole workflow on the bundled synthetic seed study.
+pub fn run_demo(args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
+    let dir = demo_dir()?;
+    run_report(&dir, Some(&args.out), false, out)?;
+    writeln!(
+        out,
+        "\nReport written to {}/report.html (with report.json, km-os.svg, km-efs.svg).",
+        args.out.display()
+    )?;
+    Ok(())
+}
+
+/// The bundled study: `examples/seed-study` under the current folder (the
+/// repository root, as in the README), else where this binary was built.
+fn demo_dir() -> Result<PathBuf> {
+    let here = PathBuf::from("examples/seed-study");
+    if here.join("study.toml").is_file() {
+        return Ok(here);
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/seed-study");
+    if built.join("study.toml").is_file() {
+        return Ok(built);
+    }
+    bail!(
+        "the bundled study examples/seed-study was not found: run mibg demo from the repository root"
+    )
+}
+
+fn problems_error(dir: &Path, p: &Problems) -> anyhow::Error {
+    let mut msg = format!(
+        "{}: the study is not valid ({} error(s), {} warning(s)):",
+        dir.display(),
+        p.errors.len(),
+        p.warnings.len()
+    );
+    for e in &p.errors {
+        msg.push_str(&format!("\n  {e}"));
+    }
+    for w in &p.warnings {
+        msg.push_str(&format!("\n  warning: {w}"));
+    }
+    anyhow::anyhow!(msg)
+}
+
+fn run_report(dir: &Path, out_dir: Option<&Path>, json: bool, out: &mut dyn Write) -> Result<()> {
+    let input = read_study_dir(dir)?;
+    let protocol = protocol_of(&input).map_err(|p| problems_error(dir, &p))?;
+    let settings = ReportSettings {
+        second_activity_rules: super::dose::rules_from_protocol(&protocol, None),
+        protocol,
+    };
+    let r = report(&input, &settings).map_err(|p| problems_error(dir, &p))?;
+    // Everything is computed before anything is written.
+    let json_text = serde_json::to_string_pretty(&r)? + "\n";
+    if let Some(o) = out_dir {
+        let files = [
+            ("report.html", render_html(&r)),
+            ("report.json", json_text.clone()),
+            ("km-os.svg", km_svg(&r.cohort.os, &r.curves.os)),
+            ("km-efs.svg", km_svg(&r.cohort.efs, &r.curves.efs)),
+        ];
+        std::fs::create_dir_all(o).with_context(|| format!("cannot create {}", o.display()))?;
+        for (name, text) in files {
+            write_atomically(&o.join(name), text.as_bytes())?;
+        }
+    }
+    if json {
+        out.write_all(json_text.as_bytes())?;
+    } else {
+        out.write_all(render_text(&r).as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Reads every file of a study folder that the format knows about: the
@@ -117,19 +218,7 @@ fn run_validate(args: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     if !p.is_ok() {
-        let mut msg = format!(
-            "{}: the study is not valid ({} error(s), {} warning(s)):",
-            args.dir.display(),
-            p.errors.len(),
-            p.warnings.len()
-        );
-        for e in &p.errors {
-            msg.push_str(&format!("\n  {e}"));
-        }
-        for w in &p.warnings {
-            msg.push_str(&format!("\n  warning: {w}"));
-        }
-        bail!(msg);
+        return Err(problems_error(&args.dir, p));
     }
     writeln!(
         out,
