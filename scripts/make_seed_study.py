@@ -469,7 +469,10 @@ def main():
         if d[12]:
             ther.append((pid, "gd2_car_t", t_start))
         if d[13]:
-            ther.append((pid, "busulfan_melphalan", day(t_start, 0 if not d[12] else 60)))
+            b_start = day(t_start, 0 if not d[12] else 60)
+            if b_start >= end:  # never after death or last contact
+                b_start = day(t_start, (end - t_start).days // 2)
+            ther.append((pid, "busulfan_melphalan", b_start))
         # laboratory values and transfusions
         L, T = blood_counts(pid, d0, sc, age)
         labs += L

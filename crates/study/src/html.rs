@@ -402,40 +402,41 @@ pub fn render_text(r: &StudyReport) -> String {
     let _ = writeln!(t, "{}", r.title);
     let _ = writeln!(t, "Protocol: {}", r.protocol);
     let _ = writeln!(t);
-    let _ = writeln!(t, "Patients                         {}", c.n);
+    let _ = writeln!(t, "Patients                                 {}", c.n);
     let _ = writeln!(
         t,
-        "Age, years: median (range)       {}",
+        "Age, years: median (range)               {}",
         median_range(&c.age_years, 1)
     );
     let _ = writeln!(
         t,
-        "Bone/bone-marrow involvement     {}",
+        "Bone/bone-marrow involvement             {}",
         c.bone_marrow_involved
     );
     let _ = writeln!(
         t,
-        "Primary/soft-tissue disease      {}",
+        "Primary/soft-tissue disease              {}",
         c.soft_tissue_involved
     );
     let _ = writeln!(
         t,
-        "SIOPEN at baseline               {}  (n = {})",
+        "SIOPEN at baseline                       {}  (n = {})",
         median_range(&c.siopen_before, 0),
         c.siopen_before.summary.n
     );
     let _ = writeln!(
         t,
-        "SIOPEN after treatment           {}",
+        "SIOPEN after treatment                   {}",
         median_range(&c.siopen_after, 0)
     );
     let _ = writeln!(
         t,
-        "SIOPEN reduction, %              {}",
+        "SIOPEN reduction, %                      {}",
         median_range(&c.siopen_reduction_pct, 1)
     );
     for d in &c.dosimetry {
-        let _ = writeln!(t, "{:<33}{}", d.name, median_range(d, 2));
+        let dec = if d.name.contains("MBq") { 0 } else { 2 };
+        let _ = writeln!(t, "{:<40} {}", d.name, median_range(d, dec));
     }
     let _ = writeln!(t);
     let best: Vec<String> = c
@@ -509,7 +510,7 @@ pub fn render_text(r: &StudyReport) -> String {
     for d in &c.engraftment {
         let _ = writeln!(
             t,
-            "{}: median {} (range), {} recovered",
+            "{}: median (range) {}, {} recovered",
             d.name,
             median_range(d, 0),
             d.summary.n
