@@ -90,6 +90,11 @@ fn ovarian_matches_r_survival() {
 }
 
 #[test]
+fn rossi_matches_r_survival() {
+    check("rossi", &["13", "26", "52", "60"]);
+}
+
+#[test]
 fn text_output_reads_like_r() {
     let out = ok(&[
         "survival",
