@@ -10,7 +10,9 @@
 //! Survival times are in the unit of the user's time column (days, weeks,
 //! months …), carried as [`time::SurvTime`]. This crate does no I/O.
 
+pub mod concordance;
 pub mod conf;
+pub mod cox;
 pub mod descriptive;
 pub mod km;
 pub mod logrank;
