@@ -218,3 +218,116 @@ fn plot_has_curves_and_numbers_at_risk() {
         "at-risk row"
     );
 }
+
+/// `--covariates` runs the Cox model of `mibg_stats::cox`; compare with R
+/// `coxph` golden files (tests/data/stats/cox_*/): coef, SE, z, HR and
+/// limits, log-likelihoods and χ² at 1e-6 relative, p-values at 1e-5
+/// (statistics.md §8).
+fn check_cox(input: &str, covariates: &str, expected: &str, ties: &str) {
+    let json: Value = serde_json::from_str(&ok(&[
+        "survival",
+        input,
+        "--time",
+        "time",
+        "--event",
+        "event",
+        "--covariates",
+        covariates,
+        "--ties",
+        ties,
+        "--json",
+    ]))
+    .unwrap();
+    let got = &json["cox"];
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(data(expected)).unwrap()).unwrap();
+    assert_eq!(got["n"], want["n"], "{expected}: n");
+    assert_eq!(got["n_events"], want["n_events"]);
+    assert_eq!(got["ties"], ties);
+    for (key, rtol) in [
+        ("coef", 1e-6),
+        ("se", 1e-6),
+        ("z", 1e-6),
+        ("hr", 1e-6),
+        ("hr_lower", 1e-6),
+        ("hr_upper", 1e-6),
+        ("p", 1e-5),
+        ("loglik_null", 1e-6),
+        ("loglik", 1e-6),
+        ("lr_chisq", 1e-6),
+        ("wald_chisq", 1e-6),
+        ("score_chisq", 1e-6),
+        ("lr_p", 1e-5),
+        ("wald_p", 1e-5),
+        ("score_p", 1e-5),
+        ("concordance", 1e-6),
+    ] {
+        let (g, w) = (&got[key], &want[key]);
+        let pairs: Vec<(f64, f64)> = match w {
+            Value::Array(ws) => ws
+                .iter()
+                .zip(g.as_array().unwrap())
+                .map(|(w, g)| (g.as_f64().unwrap(), w.as_f64().unwrap()))
+                .collect(),
+            _ => vec![(g.as_f64().unwrap(), w.as_f64().unwrap())],
+        };
+        for (g, w) in pairs {
+            assert!(
+                (g - w).abs() <= rtol * w.abs(),
+                "{expected} {key}: mibg {g:e}, R {w:e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn cox_matches_r_coxph() {
+    check_cox(
+        "tests/data/stats/cox_veteran/data.csv",
+        "trt,karno,diagtime,age,prior",
+        "stats/cox_veteran/expected_efron.json",
+        "efron",
+    );
+    check_cox(
+        "tests/data/stats/cox_veteran/data.csv",
+        "trt,karno,diagtime,age,prior",
+        "stats/cox_veteran/expected_breslow.json",
+        "breslow",
+    );
+    check_cox(
+        "tests/data/stats/cox_rossi/data.csv",
+        "fin,age,race,wexp,mar,paro,prio",
+        "stats/cox_rossi/expected_efron.json",
+        "efron",
+    );
+}
+
+/// Complete cases: lung has missing ph_ecog, ph_karno, wt_loss; R's coxph
+/// drops those rows (n = 213), as `cox_lung5` (fitted by R on the same 213).
+#[test]
+fn cox_uses_complete_cases() {
+    check_cox(
+        "tests/data/stats/lung/input.csv",
+        "group,age,ph_ecog,ph_karno,wt_loss",
+        "stats/cox_lung5/expected_efron.json",
+        "efron",
+    );
+    let out = ok(&[
+        "survival",
+        "tests/data/stats/lung/input.csv",
+        "--time",
+        "time",
+        "--event",
+        "event",
+        "--covariates",
+        "group,age,ph_ecog,ph_karno,wt_loss",
+    ]);
+    assert!(
+        out.contains("15 of 228 rows left out for a missing covariate"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Likelihood ratio test = 33.531 on 5 df"),
+        "{out}"
+    );
+}

@@ -2,6 +2,6 @@
 
 pub mod convert;
 pub mod plan;
-pub mod toxicity;
 pub mod proportion;
 pub mod survival;
+pub mod toxicity;
