@@ -215,6 +215,22 @@ impl CsvParser {
         })
     }
 
+    /// Reserves room for about `rows` more data rows (a hint from the
+    /// caller, e.g. file size ÷ line length), so that the columns do not grow
+    /// by repeated reallocation on large files.
+    pub fn reserve(&mut self, rows: usize) {
+        let d = &mut self.data;
+        d.time.reserve(rows);
+        d.event.reserve(rows);
+        if self.group_col.is_some() {
+            d.group.reserve(rows);
+        }
+        for c in &mut d.covariates {
+            c.values.reserve(rows);
+            c.missing.reserve(rows);
+        }
+    }
+
     /// Parses the next line of the file (without its line terminator; a
     /// trailing `\r` is ignored). Blank lines are skipped.
     ///

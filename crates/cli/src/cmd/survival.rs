@@ -137,6 +137,9 @@ fn read_data(path: &PathBuf, spec: &ColumnSpec) -> Result<SurvivalData> {
         bail!("{name}: empty file (a header row is required)");
     }
     let mut parser = CsvParser::new(line.trim_end_matches(['\n', '\r']), &name, spec)?;
+    let file_len = reader.get_ref().metadata().map_or(0, |m| m.len());
+    let mut consumed = line.len() as u64;
+    let mut first = true;
     loop {
         line.clear();
         let n = reader
@@ -145,6 +148,14 @@ fn read_data(path: &PathBuf, spec: &ColumnSpec) -> Result<SurvivalData> {
         if n == 0 {
             break;
         }
+        if first {
+            // Size the columns once from the file size and the first row's
+            // length (avoids repeated regrowth on 10⁶–10⁷ rows).
+            first = false;
+            let estimate = file_len.saturating_sub(consumed) / n as u64 + 1;
+            parser.reserve(estimate.min(1 << 28) as usize);
+        }
+        consumed += n as u64;
         parser.push_line(line.trim_end_matches(['\n', '\r']))?;
     }
     let data = parser.finish();
@@ -257,13 +268,21 @@ fn cox(
     }
     let mut times = Vec::with_capacity(n);
     let mut events = Vec::with_capacity(n);
-    for i in (0..n_all).filter(|&i| complete[i]) {
-        times.push(data.time[i].value());
-        events.push(data.event[i]);
-    }
     let mut x = Vec::with_capacity(n * data.covariates.len());
-    for c in &data.covariates {
-        x.extend((0..n_all).filter(|&i| complete[i]).map(|i| c.values[i]));
+    if n_missing == 0 {
+        times.extend(data.time.iter().map(|t| t.value()));
+        events.extend_from_slice(&data.event);
+        for c in &data.covariates {
+            x.extend_from_slice(&c.values);
+        }
+    } else {
+        for i in (0..n_all).filter(|&i| complete[i]) {
+            times.push(data.time[i].value());
+            events.push(data.event[i]);
+        }
+        for c in &data.covariates {
+            x.extend((0..n_all).filter(|&i| complete[i]).map(|i| c.values[i]));
+        }
     }
     drop(complete);
     let x = nalgebra::DMatrix::from_vec(n, data.covariates.len(), x);
