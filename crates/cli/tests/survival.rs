@@ -331,3 +331,50 @@ fn cox_uses_complete_cases() {
         "{out}"
     );
 }
+
+/// The README's `mibg survival` example is real output: re-run the command
+/// written there and compare (keeps the documentation true).
+#[test]
+fn readme_example_is_current() {
+    readme_block_matches("$ mibg survival ");
+}
+
+fn readme_block_matches(prefix: &str) {
+    let readme = std::fs::read_to_string(common::repo_root().join("README.md")).unwrap();
+    let start = readme.find(prefix).expect("README example");
+    let block = &readme[start..];
+    let end = block.find("\n```").unwrap();
+    let (cmd, expected) = block[..end].split_once('\n').unwrap();
+    let args: Vec<&str> = cmd
+        .trim_start_matches("$ mibg ")
+        .split_whitespace()
+        .collect();
+    assert_eq!(ok(&args).trim_end(), expected.trim_end(), "README: {cmd}");
+}
+
+/// A group with no event and no one at risk at the event times: no
+/// log-rank test (a warning instead), no NaN anywhere.
+#[test]
+fn degenerate_groups_give_warnings_not_nan() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("edge.csv");
+    std::fs::write(&f, "time,event,arm\n1,0,a\n2,0,a\n5,1,b\n6,1,b\n7,0,b\n").unwrap();
+    let f = f.to_str().unwrap();
+    let args = [
+        "survival", f, "--time", "time", "--event", "event", "--group", "arm",
+    ];
+    let text = ok(&args);
+    assert!(!text.contains("NaN"), "{text}");
+    assert!(text.contains("warning: not computed: log-rank test needs at least two groups"));
+    let mut j = args.to_vec();
+    j.push("--json");
+    let json = ok(&j);
+    assert!(!json.contains("NaN"));
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert!(v.get("logrank").is_none());
+    assert!(v["km_by_group"]["a"]["median"]["median"].is_null());
+    assert_eq!(
+        v["km_by_group"]["a"]["median"]["median_undefined"],
+        "not_reached"
+    );
+}

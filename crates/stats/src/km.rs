@@ -379,8 +379,7 @@ pub struct Landmark {
 /// A survival quantile (e.g. the median) with its confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Quantile {
-    /// Probability p: the time where S falls to 1 − p… expressed as S = `surv`
-    /// (0.5 for the median).
+    /// The survival level whose time is sought (0.5 for the median).
     pub surv: f64,
     /// The quantile time (R/SAS midpoint rule).
     pub estimate: Result<SurvTime, Undefined>,

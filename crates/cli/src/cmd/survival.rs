@@ -229,7 +229,7 @@ fn analyse(
         if k >= 2 {
             match logrank(&per) {
                 Ok(r) => lr = Some(r),
-                Err(e) => warnings.push(format!("log-rank test not computed: {e}")),
+                Err(e) => warnings.push(format!("not computed: {e}")),
             }
         } else {
             warnings.push("log-rank test not computed: only one group level".to_string());
@@ -751,15 +751,22 @@ fn print_text(a: &Analysis, args: &Args, out: &mut dyn Write) -> Result<()> {
         for (g, l) in a.data.group_levels.iter().enumerate() {
             let (o, e) = (lr.observed[g] as f64, lr.expected[g]);
             let v = lr.variance[g][g];
+            let ratio = |den: f64| {
+                if den > 0.0 {
+                    format!("{:.3}", (o - e).powi(2) / den)
+                } else {
+                    "NA".to_string()
+                }
+            };
             writeln!(
                 out,
-                "{:w$} {:>7} {:>9} {:>9.2} {:>10.3} {:>10.3}",
+                "{:w$} {:>7} {:>9} {:>9.2} {:>10} {:>10}",
                 label(l),
                 lr.n[g],
                 lr.observed[g],
                 e,
-                (o - e).powi(2) / e,
-                (o - e).powi(2) / v
+                ratio(e),
+                ratio(v)
             )?;
         }
         writeln!(
