@@ -599,4 +599,40 @@ mod tests {
             "{e}"
         );
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+            /// Arbitrary text never panics: it parses or gives an error.
+            #[test]
+            fn never_panics(body in "[0-9a-zéµ,\"\\. \\-\\r\\n]{0,200}") {
+                let text = format!("time,event,arm,x\n{body}");
+                let spec = ColumnSpec {
+                    time: "time".into(),
+                    event: "event".into(),
+                    group: Some("arm".into()),
+                    covariates: vec!["x".into()],
+                };
+                let _ = parse_csv(&text, "p.csv", &spec);
+            }
+
+            /// Valid rows round-trip: every time and event is read back.
+            #[test]
+            fn valid_rows_round_trip(rows in proptest::collection::vec((0u32..10_000, proptest::bool::ANY), 1..50)) {
+                let mut text = String::from("time,event\n");
+                for (t, e) in &rows {
+                    text.push_str(&format!("{},{}\n", *t as f64 / 10.0, u8::from(*e)));
+                }
+                let spec = ColumnSpec { time: "time".into(), event: "event".into(), ..ColumnSpec::default() };
+                let d = parse_csv(&text, "p.csv", &spec).unwrap();
+                prop_assert_eq!(d.time.len(), rows.len());
+                for (i, (t, e)) in rows.iter().enumerate() {
+                    prop_assert_eq!(d.time[i].value(), *t as f64 / 10.0);
+                    prop_assert_eq!(d.event[i], *e);
+                }
+            }
+        }
+    }
 }
