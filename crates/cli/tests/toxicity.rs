@@ -414,6 +414,18 @@ fn option_errors() {
         &fails(&["toxicity", LABS, "--window-days=-1"]),
         &["negative"],
     );
+    // Beyond the calendar: an error naming the window, not a panic (exit 101).
+    has(
+        &fails(&[
+            "toxicity",
+            LABS,
+            "--stem-cells",
+            "SYN-01=2025-01-27",
+            "--window-days",
+            "99999999",
+        ]),
+        &["window: 2025-01-27 + 99999999 days"],
+    );
     has(
         &fails(&["toxicity", "no/such/labs.csv"]),
         &["cannot read no/such/labs.csv"],

@@ -436,8 +436,13 @@ pub fn analyse(input: &ToxicityInput, options: &Options) -> Result<CohortReport,
     })
 }
 
+/// `d` + `n` days; a date outside jiff's calendar (years −9999 to 9999) is
+/// a window error. `Span::days` would panic beyond ±7 304 484 days, so the
+/// fallible `try_days` is used.
 fn add_days(d: Date, n: i64) -> Result<Date, AnalysisError> {
-    d.checked_add(jiff::Span::new().days(n))
+    jiff::Span::new()
+        .try_days(n)
+        .and_then(|span| d.checked_add(span))
         .map_err(|e| AnalysisError::Window(format!("{d} + {n} days: {e}")))
 }
 

@@ -371,3 +371,25 @@ fn febrile_neutropenia_with_a_normal_anc_that_day_is_warned() {
     assert!(warned("1.0"));
     assert!(!warned("0.99"));
 }
+
+#[test]
+fn a_window_beyond_the_calendar_is_an_error_not_a_panic() {
+    // jiff's Span::days panics beyond ±7 304 484 days; the analysis must
+    // report the window as invalid instead (review: `--window-days 99999999`
+    // crashed the CLI).
+    let input = ToxicityInput {
+        labs: vec![anc("A", date(2025, 1, 5), "0.4")],
+        schedules: vec![schedule("A", date(2025, 1, 1), &[date(2025, 1, 2)])],
+        ..Default::default()
+    };
+    for days in [99_999_999, i64::MAX] {
+        let o = Options {
+            window_days: days,
+            ..Options::default()
+        };
+        match analyse(&input, &o) {
+            Err(AnalysisError::Window(m)) => assert!(m.contains("2025-01-02"), "{m}"),
+            other => panic!("{days}: {other:?}"),
+        }
+    }
+}
