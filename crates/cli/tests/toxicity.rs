@@ -145,6 +145,21 @@ fn engraftment_thresholds_are_options() {
 }
 
 #[test]
+fn text_report_names_the_platelet_threshold_used() {
+    // Review: the per-episode line printed ">= 20:" whatever
+    // --platelet-threshold was, mislabelling the recovery actually computed.
+    let mut a = example_args();
+    a.extend(["--platelet-threshold", "25"]);
+    let out = ok(&a);
+    assert!(
+        out.contains("    platelets: nadir 9 x10^9/L on 2025-02-02; >= 25: "),
+        "{out}"
+    );
+    assert!(!out.contains(">= 20:"), "{out}");
+    assert!(out.contains("platelets >= 25 (and >= 50) x10^9/L"), "{out}");
+}
+
+#[test]
 fn missing_dates_are_warned_not_guessed_silently() {
     let v = json(&["toxicity", LABS]);
     let p1 = patient(&v, "SYN-01");
