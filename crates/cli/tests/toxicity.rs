@@ -285,6 +285,15 @@ fn header_errors() {
         &fails(&["toxicity", f.path.to_str().unwrap()]),
         &["labs.csv row 1", "missing column 'uln'"],
     );
+    // A semicolon-separated export (European spreadsheets) names the cause.
+    let f = file(
+        "labs.csv",
+        "patient;date;test;value;unit;lln;uln\nP;2025-01-01;anc;1,2;10^9/L;1,5;8\n",
+    );
+    has(
+        &fails(&["toxicity", f.path.to_str().unwrap()]),
+        &["labs.csv row 1", "separated by ';'", "use ','"],
+    );
     let f = file("labs.csv", "patient,date,test,value,unit,lln,uln,baseine\n");
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),

@@ -204,6 +204,21 @@ fn read_table<'a>(
         },
     };
     let headers = rdr.headers().map_err(malformed)?.clone();
+    // A one-column header holding ';' or a tab is another delimiter (e.g. a
+    // spreadsheet export with decimal commas): say so instead of reporting
+    // one long unknown column.
+    if headers.len() == 1
+        && let Some(sep) = [';', '\t'].into_iter().find(|c| headers[0].contains(*c))
+    {
+        return Err(CsvError::Malformed {
+            file: file.to_string(),
+            row: 1,
+            message: format!(
+                "the header is separated by {}; use ',' between columns and '.' as the decimal point",
+                if sep == ';' { "';'" } else { "tabs" }
+            ),
+        });
+    }
     let allowed: Vec<&'static str> = required.iter().chain(optional).copied().collect();
     let mut cols = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
