@@ -465,6 +465,44 @@ fn analyse_patient(
         .filter(|r| r.patient == patient)
         .cloned()
         .collect();
+    // Identical repeated rows (a double entry?) are warned, not dropped: they
+    // change no grade, but the user must see them.
+    let mut seen_labs: BTreeMap<(Date, LabTest, i128, i128, &str), &LabResult> = BTreeMap::new();
+    for r in &labs {
+        let key = (
+            r.date,
+            r.test,
+            r.value.numer(),
+            r.value.denom(),
+            r.unit.symbol(),
+        );
+        match seen_labs.get(&key) {
+            Some(first) => warnings.push(format!(
+                "{} repeats {} (same date, test, value and unit): check for a double entry",
+                at(&r.origin, patient, r.date, r.test.code()),
+                at(&first.origin, patient, first.date, first.test.code())
+            )),
+            None => {
+                seen_labs.insert(key, r);
+            }
+        }
+    }
+    let mut seen_events = BTreeMap::new();
+    for e in &events {
+        match seen_events.get(&(e.date, e.term, e.grade)) {
+            Some(first) => {
+                let first: &&crate::records::AdverseEvent = first;
+                warnings.push(format!(
+                    "{} repeats {} (same date, term and grade): check for a double entry",
+                    at(&e.origin, patient, e.date, e.term.code()),
+                    at(&first.origin, patient, first.date, first.term.code())
+                ))
+            }
+            None => {
+                seen_events.insert((e.date, e.term, e.grade), e);
+            }
+        }
+    }
     let mut stem_cells: Vec<Date> = Vec::new();
     let mut window_start = None;
     for s in input.schedules.iter().filter(|s| s.patient == patient) {

@@ -393,3 +393,51 @@ fn a_window_beyond_the_calendar_is_an_error_not_a_panic() {
         }
     }
 }
+
+#[test]
+fn repeated_identical_rows_are_warned() {
+    // Review: a lab or event row entered twice was accepted silently. The
+    // grades do not change (worst grade, nadir, distinct grade-4 days), but a
+    // double entry is a data problem the user must see. Two different values
+    // on one day (a repeat draw) are normal and not warned.
+    let labs = parse_labs(
+        "patient,date,test,value,unit,lln,uln\n\
+         A,2025-01-05,anc,0.4,10^9/L,1.5,\n\
+         A,2025-01-05,anc,0.40,10^9/L,1.5,\n\
+         A,2025-01-06,anc,0.3,10^9/L,1.5,\n\
+         A,2025-01-06,anc,0.2,10^9/L,1.5,\n",
+        "labs.csv",
+    )
+    .unwrap();
+    let events = parse_events(
+        "patient,date,term,grade\nA,2025-01-07,Mucositis oral,3\nA,2025-01-07,mucositis_oral,3\n",
+        "events.csv",
+    )
+    .unwrap();
+    let input = ToxicityInput {
+        labs,
+        events,
+        schedules: vec![schedule("A", date(2025, 1, 1), &[date(2025, 1, 3)])],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    let w = &r.patients[0].warnings;
+    assert!(
+        w.iter().any(|w| w
+            == "labs.csv row 3 repeats labs.csv row 2 (same date, test, value and unit): check for a double entry"),
+        "{w:?}"
+    );
+    assert!(
+        w.iter().any(|w| w
+            == "events.csv row 3 repeats events.csv row 2 (same date, term and grade): check for a double entry"),
+        "{w:?}"
+    );
+    assert_eq!(
+        w.iter().filter(|w| w.contains("repeats")).count(),
+        2,
+        "{w:?}"
+    );
+    // Grades are unaffected: ANC 0.2 is grade 4, counted once per day.
+    assert_eq!(worst(&r, "A", Term::NeutrophilCountDecreased), Some(4));
+    assert_eq!(r.patients[0].grade4_days[0].days, 2);
+}
