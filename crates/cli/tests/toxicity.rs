@@ -346,6 +346,18 @@ fn events_file_errors() {
             "allowed: 3, 4, 5",
         ],
     );
+    // Anaemia grades 1-3 exist in CTCAE v5.0 but come from the labs and
+    // transfusions files; the message must not claim the grade does not exist.
+    let e = events_error(&format!("{h}SYN-01,2025-02-01,Anemia,3\n"));
+    has(
+        &e,
+        &[
+            "column 'grade'",
+            "Anemia grade 3 is graded from laboratory values in CTCAE v5.0",
+            "allowed as an event: 4, 5",
+        ],
+    );
+    assert!(!e.contains("has no grade"), "{e}");
     has(
         &events_error(&format!("{h}SYN-01,2025-02-01,Nausea,4\n")),
         &["Nausea has no grade 4", "allowed: 1, 2, 3"],

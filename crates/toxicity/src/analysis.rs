@@ -95,7 +95,7 @@ pub enum AnalysisError {
         expected: CtcaeVersion,
     },
     /// An event grade that its term does not allow.
-    #[error("{at}: {term} grade {grade} does not exist in {version} (allowed: {allowed})")]
+    #[error("{at}: {}", crate::ctcae::event_grade_message(*.term, *.grade, *.version, .allowed))]
     GradeNotAllowed {
         /// Where.
         at: String,

@@ -109,7 +109,7 @@ pub enum FieldProblem {
     #[error("'{0}' is not a grade (an integer 1 to 5)")]
     BadGrade(String),
     /// A grade the term does not have in this version.
-    #[error("{term} has no grade {grade} in {version} (allowed: {allowed})")]
+    #[error("{}", crate::ctcae::event_grade_message(*.term, *.grade, *.version, .allowed))]
     GradeNotAllowed {
         /// Term.
         term: Term,
