@@ -33,6 +33,10 @@ enum Command {
     Toxicity(cmd::toxicity::Args),
     /// Plan a course: infusion-1 activity, BSA and melphalan dose, schedule.
     Plan(cmd::plan::Args),
+    /// Kaplan–Meier curves, landmarks, medians, log-rank from a CSV of times and events.
+    Survival(cmd::survival::Args),
+    /// A proportion x/n with its confidence interval(s) (Clopper–Pearson, Wilson, Wald, …).
+    Proportion(cmd::proportion::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +46,8 @@ fn main() -> ExitCode {
         Command::Convert(args) => cmd::convert::run(args, &mut stdout),
         Command::Toxicity(args) => cmd::toxicity::run(args, &mut stdout),
         Command::Plan(args) => cmd::plan::run(args, &mut stdout),
+        Command::Survival(args) => cmd::survival::run(args, &mut stdout),
+        Command::Proportion(args) => cmd::proportion::run(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

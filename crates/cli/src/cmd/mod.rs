@@ -2,4 +2,6 @@
 
 pub mod convert;
 pub mod plan;
+pub mod proportion;
+pub mod survival;
 pub mod toxicity;
