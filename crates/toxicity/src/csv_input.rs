@@ -153,6 +153,13 @@ pub enum FieldProblem {
     /// The ULN is zero (multiples of it are meaningless).
     #[error("uln is zero")]
     ZeroUln,
+    /// A value or reference limit outside its plausible range: most likely
+    /// written in another unit than the row's. The text says which value, the
+    /// plausible range in the row's unit and the quantity, e.g.
+    /// "1.5 /mm3 is implausible for a neutrophils reference limit (expected
+    /// 100 to 10000 /mm3)".
+    #[error("{0}: check the unit")]
+    Implausible(String),
 }
 
 fn term_hint(text: &str) -> &'static str {
@@ -395,6 +402,41 @@ pub fn parse_labs(text: &str, file: &str) -> Result<Vec<LabResult>, CsvError> {
                     uln: r.get("uln").to_string(),
                 },
             ));
+        }
+        // Plausibility (wrong unit): reference limits, then the value.
+        let to_row = |canonical: Exact| {
+            let f = test.factor_to_canonical(unit).unwrap_or(Exact::ONE);
+            canonical * Exact::ratio(f.denom(), f.numer())
+        };
+        let from_row = |x: Exact| x * test.factor_to_canonical(unit).unwrap_or(Exact::ONE);
+        let implausible = |column: &'static str, x: Exact, range: (Exact, Exact), what: String| {
+            let c = from_row(x);
+            (c < range.0 || c > range.1).then(|| {
+                r.err(
+                    column,
+                    FieldProblem::Implausible(format!(
+                        "{} {unit} is implausible for {what} (expected {} to {} {unit})",
+                        r.get(column),
+                        to_row(range.0),
+                        to_row(range.1)
+                    )),
+                )
+            })
+        };
+        for ((column, limit), range) in [("lln", lln), ("uln", uln)]
+            .into_iter()
+            .zip(test.plausible_limits())
+        {
+            if let (Some(x), Some(range)) = (limit, range)
+                && let Some(e) = implausible(column, x, range, format!("a {test} reference limit"))
+            {
+                return Err(e);
+            }
+        }
+        if let Some(range) = test.plausible_value()
+            && let Some(e) = implausible("value", value, range, test.to_string())
+        {
+            return Err(e);
         }
         let flag = r.get("baseline");
         let baseline = match flag.to_ascii_lowercase().as_str() {

@@ -441,3 +441,73 @@ fn repeated_identical_rows_are_warned() {
     assert_eq!(worst(&r, "A", Term::NeutrophilCountDecreased), Some(4));
     assert_eq!(r.patients[0].grade4_days[0].days, 2);
 }
+
+#[test]
+fn reference_limits_in_another_unit_are_errors() {
+    // Review: grades 2-4 of counts are absolute thresholds in the row's unit,
+    // so a wrong unit misgrades silently: ANC "1.2" and LLN "1.5" labelled
+    // /mm3 (meant ×10^9/L) graded 1.2 cells/µL as grade 4 instead of grade 2.
+    // The reference limits of a test lie in a narrow physiological range, so
+    // a limit outside it (here 1.5/mm3 = 0.0015 ×10^9/L) betrays the unit.
+    let h = "patient,date,test,value,unit,lln,uln\n";
+    let e = |row: &str| {
+        parse_labs(&format!("{h}{row}\n"), "labs.csv")
+            .unwrap_err()
+            .to_string()
+    };
+    let m = e("A,2025-01-05,anc,1.2,/mm3,1.5,8");
+    assert!(
+        m.starts_with("labs.csv row 2, column 'lln': 1.5 /mm3 is implausible for a neutrophils reference limit (expected 100 to 10000 /mm3): check the unit"),
+        "{m}"
+    );
+    // Platelet LLN 150 labelled /mm3 (meant ×10^9/L).
+    let m = e("A,2025-01-05,plt,20,/mm3,150,450");
+    assert!(
+        m.contains("column 'lln'") && m.contains("check the unit"),
+        "{m}"
+    );
+    // ALT ULN 40 labelled µkat/L (= 2400 U/L, meant U/L) is accepted up to
+    // 3000 U/L; 0.7 labelled U/L (meant µkat/L) is not.
+    let m = e("A,2025-01-05,alt,1.2,U/L,,0.7");
+    assert!(
+        m.contains("column 'uln'") && m.contains("expected 3 to 3000 U/L"),
+        "{m}"
+    );
+    // Creatinine ULN 53 labelled mg/dL (= 4685 µmol/L).
+    let m = e("A,2025-01-05,creatinine,48,mg/dL,,53");
+    assert!(
+        m.contains("column 'uln'") && m.contains("check the unit"),
+        "{m}"
+    );
+    // Haemoglobin 7.8 labelled g/L (meant g/dL): below 10 g/L no patient
+    // lives; the value itself is checked, in the row's unit.
+    let m = e("A,2025-01-05,hb,7.8,g/L,11.5,15.5");
+    assert!(m.contains("column 'lln'"), "{m}");
+    let m = e("A,2025-01-05,hb,7.8,g/L,115,155");
+    assert!(
+        m.starts_with("labs.csv row 2, column 'value': 7.8 g/L is implausible for haemoglobin (expected 10 to 300 g/L): check the unit"),
+        "{m}"
+    );
+    let m = e("A,2025-01-05,hb,95,g/dL,11.5,15.5");
+    assert!(
+        m.contains("column 'value'") && m.contains("expected 1 to 30 g/dL"),
+        "{m}"
+    );
+    // Plausible rows in every unit pass.
+    for row in [
+        "A,2025-01-05,anc,1.2,10^9/L,1.5,8",
+        "A,2025-01-05,anc,1200,/mm3,1500,8000",
+        "A,2025-01-05,plt,20000,/mm3,150000,450000",
+        "A,2025-01-05,hb,4.9,mmol/L,7.1,9.6",
+        "A,2025-01-05,hb,78,g/L,115,155",
+        "A,2025-01-05,alt,1.2,ukat/L,,0.7",
+        "A,2025-01-05,bilirubin,2,mg/dL,,1.2",
+        "A,2025-01-05,creatinine,0.9,mg/dL,,0.7",
+        "A,2025-01-05,anc,0,10^9/L,0.5,8",
+    ] {
+        assert!(
+            parse_labs(&format!("{h}{row}\n"), "labs.csv").is_ok(),
+            "{row}"
+        );
+    }
+}
