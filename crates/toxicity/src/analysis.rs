@@ -13,11 +13,14 @@
 //! # Baseline (\[I\])
 //!
 //! For ALT, AST, bilirubin, GGT, ALP and creatinine the baseline is the
-//! result flagged `baseline` (at most one per patient and test; it is then a
-//! reference, not a toxicity value), otherwise the last result dated on or
-//! before the window start. Counts and haemoglobin have no baseline rule.
-//! Without a baseline, the normal-baseline (ULN) criteria are used and a
-//! warning says so.
+//! result flagged `baseline` (at most one per patient and test), otherwise,
+//! when the first-infusion date is given, the last result dated on or before
+//! it. Without a first-infusion date only flagged rows are baselines (the
+//! first record may already be toxic and would mask itself). A baseline
+//! result is a reference, not a toxicity value: it is never graded (against
+//! itself). Counts and haemoglobin have no baseline rule. Without a
+//! baseline, the normal-baseline (ULN) criteria are used and a warning says
+//! so.
 //!
 //! # Anaemia from transfusions
 //!
@@ -533,7 +536,7 @@ fn analyse_patient(
         (Some(w), _) => (w, "first infusion (given)"),
         (None, Some(f)) => {
             warnings.push(format!(
-                "no first-infusion date: the window starts at the first record, {f}"
+                "no first-infusion date: the window starts at the first record, {f}, and only rows flagged as baseline are baselines"
             ));
             (f, "first record (no first-infusion date given)")
         }
@@ -579,15 +582,25 @@ fn analyse_patient(
         }
         flagged.insert(r.test, r);
     }
+    // Results chosen as baselines are references, not post-baseline
+    // toxicity values: never graded against themselves.
+    let mut reference_rows: Vec<&LabResult> = Vec::new();
     for test in CHEMISTRY {
         let chosen = match flagged.get(&test) {
             Some(r) => Some((*r, "flagged baseline")),
-            None => labs
+            // Only a given first-infusion date tells which results are
+            // pre-treatment; the first record (the fallback start) may already
+            // be toxic and would mask itself and later values.
+            None if window_start.is_some() => labs
                 .iter()
                 .filter(|r| r.test == test && r.date <= start)
                 .max_by_key(|r| r.date) // last on or before the start; ties: the later row
                 .map(|r| (*r, "last result on or before the window start")),
+            None => None,
         };
+        if let Some((r, _)) = chosen {
+            reference_rows.push(r);
+        }
         if let Some((r, rule)) = chosen {
             let b = Baseline {
                 value: r.value,
@@ -623,7 +636,8 @@ fn analyse_patient(
     let mut graded = Vec::new();
     let mut outside = 0usize;
     let mut no_baseline_warned: BTreeSet<LabTest> = BTreeSet::new();
-    for r in labs.iter().filter(|r| !r.baseline) {
+    let is_reference = |r: &LabResult| reference_rows.iter().any(|b| std::ptr::eq(*b, r));
+    for r in labs.iter().filter(|r| !r.baseline && !is_reference(r)) {
         let input = LabInput {
             test: r.test,
             value: r.value,
@@ -639,12 +653,7 @@ fn analyse_patient(
             }
         })?;
         if !in_window(r.date) {
-            let is_baseline = baselines
-                .get(&r.test)
-                .is_some_and(|(_, u)| u.date == r.date && u.value == r.value && u.unit == r.unit);
-            if !is_baseline {
-                outside += 1;
-            }
+            outside += 1;
             continue;
         }
         if CHEMISTRY.contains(&r.test) && base.is_none() && no_baseline_warned.insert(r.test) {

@@ -511,3 +511,69 @@ fn reference_limits_in_another_unit_are_errors() {
         );
     }
 }
+
+#[test]
+fn a_result_is_never_graded_against_itself_as_baseline() {
+    let alt = |d: Date, v: &str| {
+        lab(
+            "A",
+            d,
+            LabTest::Alt,
+            v,
+            LabUnit::UnitPerLitre,
+            None,
+            Some("40"),
+        )
+    };
+    // Review (differential check against an independent grader): without a
+    // first-infusion date the window starts at the first record, and an ALT of
+    // 1000 U/L (25×ULN) on that day became its own "abnormal baseline", so it
+    // was graded 0 (1.0×baseline) instead of 4 (>20×ULN, CTCAE v5 §4), and
+    // later values were graded against it. Without a first-infusion date no
+    // result can be known to be pre-treatment: only flagged rows are baselines.
+    let input = ToxicityInput {
+        labs: vec![
+            alt(date(2025, 1, 10), "1000"),
+            alt(date(2025, 1, 12), "500"),
+        ],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    assert_eq!(worst(&r, "A", Term::AltIncreased), Some(4));
+    assert!(r.patients[0].baselines.is_empty());
+    assert!(
+        r.patients[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("only rows flagged as baseline are baselines")),
+        "{:?}",
+        r.patients[0].warnings
+    );
+    // With a first-infusion date, the result of that day is the baseline: a
+    // reference (like a flagged row), not a post-baseline toxicity value.
+    // Creatinine 64 µmol/L (ULN 53: 1.21×ULN) on day 0 would otherwise be a
+    // grade 1 "toxicity" (>ULN–1.5×ULN) before any treatment; the later 50 is
+    // grade 0 (≤ ULN, ≤ 1.5×64).
+    let cr = |d: Date, v: &str| {
+        lab(
+            "B",
+            d,
+            LabTest::Creatinine,
+            v,
+            LabUnit::MicromolPerLitre,
+            None,
+            Some("53"),
+        )
+    };
+    let input = ToxicityInput {
+        labs: vec![cr(date(2025, 1, 1), "64"), cr(date(2025, 1, 20), "50")],
+        schedules: vec![schedule("B", date(2025, 1, 1), &[date(2025, 1, 15)])],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    let p = &r.patients[0];
+    assert_eq!(p.baselines[0].date, date(2025, 1, 1));
+    assert_eq!(worst(&r, "B", Term::CreatinineIncreased), Some(0));
+    assert_eq!(p.graded.len(), 1, "{:?}", p.graded);
+    assert!(!p.warnings.iter().any(|w| w.contains("outside the window")));
+}
