@@ -165,7 +165,7 @@ pub struct CaregiverEstimate {
 /// `constraint`. See the module documentation for the formula.
 ///
 /// # Errors
-/// [`RadProtError::InvalidInput`] for a distance not > 0, hours per day
+/// [`RadProtError::InvalidInput`] for a distance below 1 cm, hours per day
 /// outside (0, 24], a negative start, an end before the start, or an initial
 /// dose rate not ≥ 0; [`RadProtError::InvalidRetention`] for a bad curve
 /// value.
