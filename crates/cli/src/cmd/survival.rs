@@ -404,6 +404,8 @@ struct LandmarkJson {
     upper: Option<f64>,
     n_risk: u64,
     beyond_last_time: bool,
+    /// Peto's SE (reported beside Greenwood's; the CI uses Greenwood).
+    std_err_peto: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ci_undefined: Option<Undefined>,
 }
@@ -465,6 +467,7 @@ fn landmarks_json(km: &KaplanMeier, ts: &[SurvTime]) -> Vec<LandmarkJson> {
                 upper: opt(l.upper),
                 n_risk: l.n_risk,
                 beyond_last_time: l.beyond_last_time,
+                std_err_peto: opt(l.std_err_peto),
                 ci_undefined: l.lower.err(),
             }
         })
@@ -716,15 +719,15 @@ fn print_text(a: &Analysis, args: &Args, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "\nLandmark estimates:")?;
         writeln!(
             out,
-            "{:w$} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8}",
-            "", "time", "n.risk", "survival", "std.err", "lower", "upper"
+            "{:w$} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            "", "time", "n.risk", "survival", "std.err", "lower", "upper", "Peto.se"
         )?;
         for (name, km) in &rows {
             for &t in &a.landmarks {
                 let l = km.landmark(t);
                 writeln!(
                     out,
-                    "{:w$} {:>8} {:>7} {:>8.4} {:>8} {:>8} {:>8}{}",
+                    "{:w$} {:>8} {:>7} {:>8.4} {:>8} {:>8} {:>8} {:>8}{}",
                     name,
                     fmt_num(t.value()),
                     l.n_risk,
@@ -732,6 +735,7 @@ fn print_text(a: &Analysis, args: &Args, out: &mut dyn Write) -> Result<()> {
                     fmt4(l.std_err),
                     fmt4(l.lower),
                     fmt4(l.upper),
+                    fmt4(l.std_err_peto),
                     if l.beyond_last_time {
                         "  (after last time)"
                     } else {
