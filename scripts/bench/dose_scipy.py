@@ -4,7 +4,7 @@ and for the side-by-side benchmark (scripts/bench/dose.sh).
 
 Same steps as crates/dosimetry: retention from (reading - background) / pre-void;
 mono a*exp(-l t) and bi a*exp(-l1 t) + (1-a)*exp(-l2 t) by scipy.optimize.curve_fit
-(unweighted least squares, 'trf' with bounds l >= ln2/(8.0252 d)); AICc choice;
+(unweighted least squares, 'trf' with bounds l >= ln2/(192.497 h, ICRP 107)); AICc choice;
 tau; S(m) = 0.11065/m + 0.0188/m^(2/3); D1; A2 = (target - D1)/(tau S(m2)) with
 the seed protocol caps; residual bootstrap with the same number of replicates
 (numpy default_rng, so the intervals agree statistically, not bit for bit).
@@ -21,7 +21,7 @@ import numpy as np
 import scipy
 from scipy.optimize import curve_fit
 
-LAMBDA_PHYS = math.log(2) / (8.0252 * 24.0)
+LAMBDA_PHYS = math.log(2) / 192.497  # ICRP 107, 8.0207 d (dosimetry.md §2), as mibg
 
 
 def mono(t, a, l):

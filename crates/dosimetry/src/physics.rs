@@ -3,17 +3,17 @@
 
 use mibg_units::{Hours, RateConstant};
 
-/// Physical half-life of I-131 used by mibg: **8.0252 d = 192.6048 h**.
+/// Physical half-life of I-131 used everywhere in mibg: **8.0207 d = 192.497 h**
+/// (ICRP 107, domain notes §2 [V][C]).
 ///
-/// Source: ENSDF evaluation, the value also used by Dorn (SAMI,
-/// `dorn/app.py`), domain notes §2 [V]. ICRP 107 gives 8.0207 d; the
-/// difference (0.06 %) changes the physical-decay bound of the fits and the
-/// physical-decay tail by the same 0.06 %, far below the measurement
-/// uncertainty of whole-body retention.
-pub const I131_HALF_LIFE: Hours = Hours::from_days(8.0252);
+/// This is the same constant as [`mibg_radprot::I131_HALF_LIFE`], re-exported so
+/// that the fits' physical-decay bound, the physical-decay tail and the
+/// radiation-protection curves can never disagree. Other evaluations (ENSDF and
+/// Dorn's 8.0252 d, DDEP 8.0233 d) differ by < 0.06 %.
+pub const I131_HALF_LIFE: Hours = mibg_radprot::I131_HALF_LIFE;
 
 /// Physical decay constant λ_phys = ln 2 / T½ of I-131, per hour
-/// (3.5988×10⁻³ h⁻¹ with [`I131_HALF_LIFE`]).
+/// (3.6008×10⁻³ h⁻¹ with [`I131_HALF_LIFE`], §2).
 pub fn lambda_phys() -> RateConstant {
     RateConstant::from_half_life(I131_HALF_LIFE)
 }
@@ -24,8 +24,10 @@ mod tests {
 
     #[test]
     fn physical_decay_constant() {
-        // 8.0252 d × 24 = 192.6048 h; ln 2 / 192.6048 = 3.59880e-3 per hour (hand calculation).
-        assert!((I131_HALF_LIFE.hours() - 192.6048).abs() < 1e-9);
-        assert!((lambda_phys().per_h() - 3.598_80e-3).abs() < 1e-8);
+        // ICRP 107: 8.0207 d × 24 = 192.4968 h, tabulated as 192.497 h;
+        // ln 2 / 192.497 h = 3.600821e-3 per hour (Python math.log, by hand),
+        // the 3.6008e-3 of dosimetry.md §2.
+        assert!((I131_HALF_LIFE.hours() - 192.497).abs() < 1e-9);
+        assert!((lambda_phys().per_h() - 3.600_821e-3).abs() < 1e-9);
     }
 }
