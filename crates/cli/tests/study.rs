@@ -306,3 +306,25 @@ fn report_refuses_an_invalid_study_and_writes_nothing() {
     assert!(err.contains("patients.csv row 2, field 'sex'"), "{err}");
     assert!(!out.exists());
 }
+
+/// The README's `mibg demo` output is the real output (up to the line naming
+/// the output folder, which the test changes).
+#[test]
+fn readme_demo_output_is_current() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    let start = readme
+        .find("$ mibg demo\n")
+        .expect("README shows mibg demo")
+        + "$ mibg demo\n".len();
+    let block = &readme[start..];
+    let block = &block[..block
+        .find("\nReport written to")
+        .expect("end of the demo output")];
+    let dir = tempfile::tempdir().unwrap();
+    let out = ok(&["demo", "--out", dir.path().to_str().unwrap()]);
+    let out = &out[..out.find("\nReport written to").unwrap()];
+    assert_eq!(
+        block, out,
+        "README demo output is stale: paste the output of `mibg demo`"
+    );
+}
