@@ -557,6 +557,64 @@ pub struct DomainInputs {
     pub records: BTreeMap<String, (String, PatientRecord)>,
     /// Laboratory values, adverse events and transfusions.
     pub toxicity: ToxicityInput,
+    /// The toxicity crate's analysis of them (window from `study.toml`),
+    /// run during validation so that its errors are validation problems.
+    pub(crate) analysis: Option<ToxResult>,
+}
+
+/// Runs the toxicity analysis of the whole cohort (treatment dates from
+/// `infusions.csv` and `stem_cells.csv`, window from `study.toml`); its
+/// errors (a grade that a term does not allow, …) become problems of the
+/// file they name.
+pub(crate) fn toxicity_analysis(d: &StudyData, dom_in: &mut DomainInputs, p: &mut Problems) {
+    let cfg = &d.config.analysis;
+    if Term::parse(&cfg.toxicity.hypothyroidism_term).is_none() {
+        p.error(Problem::file(
+            files::STUDY,
+            ProblemKind::NotAllowed,
+            format!(
+                "[analysis.toxicity] hypothyroidism_term '{}' is not a CTCAE term known to mibg",
+                cfg.toxicity.hypothyroidism_term
+            ),
+        ));
+    }
+    let tox = &dom_in.toxicity;
+    if tox.labs.is_empty() && tox.events.is_empty() {
+        return;
+    }
+    let mut input = tox.clone();
+    let first: BTreeMap<&str, Date> = d
+        .infusions
+        .iter()
+        .filter(|i| i.number == 1)
+        .map(|i| (i.patient.as_str(), i.date))
+        .collect();
+    let sc = group(&d.stem_cells, |s| &s.patient);
+    for pt in &d.patients {
+        input.schedules.push(Schedule {
+            patient: pt.id.clone(),
+            window_start: first.get(pt.id.as_str()).copied(),
+            stem_cells: sc
+                .get(&pt.id)
+                .map(|v| v.iter().map(|s| s.date).collect())
+                .unwrap_or_default(),
+        });
+    }
+    let opts = ToxOptions {
+        window_days: cfg.toxicity.window_days_after_stem_cells,
+        ..ToxOptions::default()
+    };
+    match analyse_batched(&input, &opts) {
+        Ok(r) => dom_in.analysis = Some(r),
+        Err(e) => {
+            let msg = e.to_string();
+            let file = [files::LABS, files::EVENTS, files::TRANSFUSIONS]
+                .into_iter()
+                .find(|f| msg.starts_with(f))
+                .unwrap_or(files::EVENTS);
+            p.error(domain_problem(file, &msg));
+        }
+    }
 }
 
 /// Parses the assessment files and the toxicity tables with the domain
@@ -649,6 +707,7 @@ pub(crate) fn parse_domain(d: &StudyData, p: &mut Problems) -> DomainInputs {
     DomainInputs {
         records,
         toxicity: tox,
+        analysis: None,
     }
 }
 
@@ -1116,54 +1175,14 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
     let rd_by = group(&d.readings, |r| &r.patient);
     let fu_by = group(&d.followup, |e| &e.patient);
     let th_by = group(&d.therapies, |t| &t.patient);
-    let sc_by = group(&d.stem_cells, |s| &s.patient);
 
-    // Toxicity: one analysis of the whole cohort.
-    let mut tox_in = domain.toxicity.clone();
-    for pt in &d.patients {
-        let infs = inf_by.get(&pt.id).cloned().unwrap_or_default();
-        tox_in.schedules.push(Schedule {
-            patient: pt.id.clone(),
-            window_start: infs.iter().find(|i| i.number == 1).map(|i| i.date),
-            stem_cells: sc_by
-                .get(&pt.id)
-                .map(|v| v.iter().map(|s| s.date).collect())
-                .unwrap_or_default(),
-        });
-    }
-    let tox_opts = ToxOptions {
-        window_days: cfg.toxicity.window_days_after_stem_cells,
-        ..ToxOptions::default()
-    };
-    let has_tox = !(tox_in.labs.is_empty() && tox_in.events.is_empty());
-    let tox = if has_tox {
-        match analyse_batched(&tox_in, &tox_opts) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                dom(&mut p, files::LABS, None, format!("toxicity analysis: {e}"));
-                None
-            }
-        }
-    } else {
-        None
-    };
-    if let Some(t) = &tox {
+    let tox = domain.analysis.as_ref();
+    if let Some(t) = tox {
         warnings.extend(t.warnings.iter().map(|w| format!("toxicity: {w}")));
     }
     let hypo_term = Term::parse(&cfg.toxicity.hypothyroidism_term);
-    if hypo_term.is_none() {
-        p.error(Problem::file(
-            files::STUDY,
-            ProblemKind::NotAllowed,
-            format!(
-                "[analysis.toxicity] hypothyroidism_term '{}' is not a CTCAE term known to mibg",
-                cfg.toxicity.hypothyroidism_term
-            ),
-        ));
-    }
 
     let tox_by: BTreeMap<&str, &PatientReport> = tox
-        .as_ref()
         .map(|t| t.patients.iter().map(|r| (r.patient.as_str(), r)).collect())
         .unwrap_or_default();
     let mut hypo_patients: std::collections::BTreeSet<&str> = Default::default();
@@ -1414,7 +1433,7 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
                 .collect::<Vec<_>>(),
         ),
     ];
-    let toxicity = tox.as_ref().map(|t| t.rows.clone()).unwrap_or_default();
+    let toxicity = tox.map(|t| t.rows.clone()).unwrap_or_default();
     let toxic_deaths = d
         .followup
         .iter()
@@ -1573,7 +1592,8 @@ pub fn report(input: &StudyInput, settings: &ReportSettings) -> Result<StudyRepo
 }
 
 /// The toxicity analysis of the whole cohort.
-struct ToxResult {
+#[derive(Debug)]
+pub(crate) struct ToxResult {
     patients: Vec<PatientReport>,
     rows: Vec<ToxicityRow>,
     warnings: Vec<String>,

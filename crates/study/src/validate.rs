@@ -27,7 +27,16 @@ pub fn validate(input: &StudyInput) -> Validated {
     let mut p = Problems::default();
     let data = load(input, &mut p);
     check(&data, &mut p);
-    let domain = crate::report::parse_domain(&data, &mut p);
+    let mut domain = crate::report::parse_domain(&data, &mut p);
+    // The analysis needs the toxicity tables themselves to be readable.
+    let tox_files = [files::LABS, files::EVENTS, files::TRANSFUSIONS];
+    if !p
+        .errors
+        .iter()
+        .any(|e| tox_files.contains(&e.file.as_str()))
+    {
+        crate::report::toxicity_analysis(&data, &mut domain, &mut p);
+    }
     p.sort();
     Validated {
         data,

@@ -405,4 +405,15 @@ fn toxicity_tables_are_parsed_by_the_toxicity_crate_with_their_rows() {
         ProblemKind::Chronology,
         "labs.csv row 3, field 'date': record dated 2024-01-01 is after the last contact (2023-05-01",
     );
+    // a grade the term does not allow (the toxicity crate's rule, with its row)
+    let mut s = one_patient();
+    s.insert(
+        "events.csv",
+        "patient,date,term,grade\nP1,2021-03-10,Nausea,1\nP1,2021-03-12,Febrile neutropenia,2\n",
+    );
+    has(
+        &s,
+        ProblemKind::Domain,
+        "events.csv row 3: column 'grade': Febrile neutropenia has no grade 2",
+    );
 }
