@@ -11,7 +11,7 @@ if [ ! -f "$DIR/study.toml" ]; then
   python3 scripts/make_seed_study.py --scale="$N" "$DIR"
 fi
 echo "study: $DIR ($(ls "$DIR/assessments" | wc -l) assessment files, $(wc -l < "$DIR/labs.csv") lab rows, $(wc -l < "$DIR/readings.csv") readings)"
-t() { local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); echo "$(echo "$e - $s" | bc) s  $*"; }
+t() { local s e; s=$(date +%s.%N); "$@" > /dev/null; e=$(date +%s.%N); printf "%6.2f s  %s\n" "$(echo "$e - $s" | bc)" "$*"; }
 t ./target/release/mibg study validate "$DIR"
 t ./target/release/mibg study report "$DIR" --json
 t ./target/release/mibg study report "$DIR" --out "$DIR-report"
