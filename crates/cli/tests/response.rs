@@ -270,3 +270,48 @@ fn every_gap_flag_reaches_the_options() {
     let out = mibg(&["response", EXAMPLE, "--tracers", "sometimes"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Review: bad input of every kind the brief lists is an error naming the
+/// assessment, field and rule, exit 1, nothing on stdout (`fails` checks both).
+#[test]
+fn bad_inputs_are_errors_never_results() {
+    let ex = std::fs::read_to_string(repo_root().join(EXAMPLE)).unwrap();
+    let baseline_only = ex.split("[[follow_up]]").next().unwrap().to_string();
+    let cases: [(&str, String, &str); 6] = [
+        (
+            "empty.toml",
+            baseline_only,
+            "follow_up: no follow-up assessment; a response needs at least one assessment after baseline 2024-01-15",
+        ),
+        (
+            "neg.toml",
+            ex.replacen("diameters_mm = [40]", "diameters_mm = [-40]", 1),
+            "follow-up 2024-04-22: primary.diameters_mm: -40 mm must be a finite number ≥ 0",
+        ),
+        (
+            "nan.toml",
+            ex.replacen("diameters_mm = [40]", "diameters_mm = [nan]", 1),
+            "follow-up 2024-04-22: primary.diameters_mm: NaN mm must be a finite number ≥ 0",
+        ),
+        (
+            "dup.toml",
+            ex.replacen("date = \"2024-07-15\"", "date = \"2024-04-22\"", 1),
+            "follow-up 2024-04-22: date: must be after the previous assessment (2024-04-22)",
+        ),
+        (
+            "before.toml",
+            ex.replacen("date = \"2024-04-22\"", "date = \"2023-12-01\"", 1),
+            "follow-up 2023-12-01: date: must be after the previous assessment (2024-01-15)",
+        ),
+        (
+            "neg_seg.toml",
+            ex.replacen("pelvis = 2", "pelvis = -2", 1),
+            "follow-up 2024-04-22: mibg.segments: SIOPEN segment 'pelvis' = -2, allowed 0–6",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let (_d, p) = temp(name, &text);
+        let err = fails(&["response", &p]);
+        assert!(err.contains(want), "{name}: {err}");
+    }
+}

@@ -20,6 +20,9 @@ pub trait ResponseCategory: Copy + Ord + fmt::Display {
     fn is_not_evaluable(self) -> bool;
     /// The category an unconfirmed response falls back to (SD / NR).
     fn stable() -> Self;
+    /// Not evaluable: the best response of a series with no evaluable
+    /// follow-up (never imputed as stable, response.md §2.7 gap 4).
+    fn not_evaluable() -> Self;
 }
 
 impl ResponseCategory for OverallResponse2017 {
@@ -32,6 +35,9 @@ impl ResponseCategory for OverallResponse2017 {
     fn stable() -> Self {
         Self::SD
     }
+    fn not_evaluable() -> Self {
+        Self::NE
+    }
 }
 
 impl ResponseCategory for OverallResponse1993 {
@@ -43,6 +49,9 @@ impl ResponseCategory for OverallResponse1993 {
     }
     fn stable() -> Self {
         Self::NR
+    }
+    fn not_evaluable() -> Self {
+        Self::NE
     }
 }
 
@@ -81,7 +90,8 @@ pub struct BestResponse<R> {
 /// Best overall response: the best category over the follow-ups up to and
 /// including the first PD (later assessments are ignored), ranked
 /// CR > (VGPR >) PR > MR > SD/NR > PD; NE assessments are skipped, and the
-/// result is NE only if no follow-up is evaluable (response.md §2.8, §6 \[I\]).
+/// result is NE if no follow-up is evaluable or there is none (response.md
+/// §2.8, §6 \[I\]).
 ///
 /// `seq` must be in date order.
 pub fn best_response<R: ResponseCategory>(
@@ -146,13 +156,10 @@ pub fn best_response<R: ResponseCategory>(
             ),
         },
         None => {
-            let ne = seq
-                .iter()
-                .map(|(_, r)| *r)
-                .find(|r| r.is_not_evaluable())
-                .or_else(|| seq.first().map(|(_, r)| *r));
+            // No evaluable follow-up (or none at all): NE. A patient without a
+            // follow-up must never count as an evaluable non-responder (SD).
             BestResponse {
-                response: ne.unwrap_or_else(R::stable),
+                response: R::not_evaluable(),
                 date: None,
                 confirmation,
                 because: if seq.is_empty() {
@@ -546,6 +553,17 @@ mod tests {
         assert_eq!(best_response(&seq, Confirmation::NotRequired).response, PR);
         let seq = [(d("2024-02-01"), NE)];
         assert_eq!(best_response(&seq, Confirmation::NotRequired).response, NE);
+    }
+
+    #[test]
+    fn no_follow_up_is_not_evaluable_not_stable() {
+        // §2.7 gap 4 "do not impute" and §6 (ORR over evaluable patients): a
+        // patient with no follow-up has no response to rank, so NE; SD would
+        // put them in the ORR denominator as an evaluable non-responder.
+        let b = best_response::<OverallResponse2017>(&[], Confirmation::NotRequired);
+        assert_eq!((b.response, b.date), (NE, None));
+        let b = best_response::<OverallResponse1993>(&[], Confirmation::NotRequired);
+        assert_eq!(b.response, OverallResponse1993::NE);
     }
 
     #[test]

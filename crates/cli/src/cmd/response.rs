@@ -239,6 +239,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let text =
         std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?;
     let record = input::parse(&text, &name, format)?;
+    if record.follow_ups.is_empty() {
+        // Nothing to classify: an empty report would look like a result.
+        bail!(
+            "{name}: follow_up: no follow-up assessment; a response needs at least one assessment after baseline {}",
+            record.baseline.date
+        );
+    }
     let sopts = args.series_options()?;
     let mut buf = Vec::new();
     match args.criteria {
