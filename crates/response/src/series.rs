@@ -5,7 +5,8 @@
 use crate::inrc1993::{self, Assessment1993, OverallResponse1993};
 use crate::inrc2017::{self, Assessment2017, Inrc2017Options, OverallResponse2017};
 use crate::record::{Assessment, Bone, PatientRecord, Primary, RecordError};
-use crate::score::{MibgMethod, ScoreTotal};
+use crate::inrc2017::TracerPolicy;
+use crate::score::{MibgMethod, ScoreTotal, Tracer};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use mibg_units::Length;
@@ -285,6 +286,13 @@ fn tenths(l: Length) -> i64 {
     (l.mm() * 10.0).round() as i64
 }
 
+fn siopen_tracer(a: &Assessment) -> Option<Tracer> {
+    match &a.bone {
+        Some(Bone::Mibg { tracer, score }) if score.method() == MibgMethod::Siopen => Some(*tracer),
+        _ => None,
+    }
+}
+
 fn siopen(a: &Assessment) -> Option<ScoreTotal> {
     match &a.bone {
         Some(Bone::Mibg { score, .. }) if score.method() == MibgMethod::Siopen => {
@@ -334,6 +342,20 @@ fn has_soft_tissue(a: &Assessment, with_primary: bool) -> bool {
 /// * Largest soft-tissue lesion < cut-off: the largest target diameter
 ///   (nodes: short axis) and, if chosen, primary focus, at the time point.
 pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
+    endpoints_with_tracers(record, params, TracerPolicy::default())
+}
+
+/// [`endpoints`] with an explicit tracer policy (response.md §4.3): by
+/// default ([`TracerPolicy::SameTracerOnly`]) a SIOPEN score on a scan of a
+/// different tracer from the baseline scan (123I vs 131I) is not compared
+/// with it: no reduction, and the < cut-off status is not evaluable, with a
+/// note. [`TracerPolicy::AllowMixed`] compares them and says so in a note.
+/// [`report_2017`] passes [`Inrc2017Options::tracers`].
+pub fn endpoints_with_tracers(
+    record: &PatientRecord,
+    params: &EndpointParams,
+    tracers: TracerPolicy,
+) -> Endpoints {
     let mut notes = Vec::new();
     let fu = match params.time_point {
         TimePoint::LastFollowUp => record.follow_ups.last(),
@@ -347,7 +369,25 @@ pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
         ));
     }
     let before = siopen(&record.baseline);
-    let after = fu.and_then(siopen);
+    let after_reading = fu.and_then(siopen);
+    let mut after = after_reading;
+    if let (Some(tb), Some(tf)) = (
+        siopen_tracer(&record.baseline),
+        fu.and_then(siopen_tracer),
+    ) && tb != tf
+    {
+        match tracers {
+            TracerPolicy::SameTracerOnly => {
+                notes.push(format!(
+                    "SIOPEN: the scan at the time point is {tf}, the baseline scan {tb}; scores are compared only between same-tracer scans (tracers = same_tracer_only)"
+                ));
+                after = None;
+            }
+            TracerPolicy::AllowMixed => notes.push(format!(
+                "SIOPEN: {tf} scan at the time point compared with the {tb} baseline scan (tracers = allow_mixed)"
+            )),
+        }
+    }
     let cut = params.siopen_cutoff;
     let siopen_status = match (before, after) {
         (None, _) => {
@@ -366,7 +406,9 @@ pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
             CutoffStatus::NotEvaluable
         }
         (Some(_), None) => {
-            notes.push("SIOPEN: no SIOPEN score at the time point".into());
+            if after_reading.is_none() {
+                notes.push("SIOPEN: no SIOPEN score at the time point".into());
+            }
             CutoffStatus::NotEvaluable
         }
         (Some(b), Some(a)) => {
@@ -426,7 +468,7 @@ pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
         params: *params,
         time_point_date: fu.map(|a| a.date),
         siopen_before: before,
-        siopen_after: after,
+        siopen_after: after_reading,
         siopen_reduction_pct: reduction,
         siopen_below_cutoff: siopen_status,
         largest_soft_tissue: big.map(|l| Length::from_mm(tenths(l) as f64 / 10.0)),
@@ -497,7 +539,7 @@ pub fn report_2017(
         baseline_date: record.baseline.date,
         options: *opts,
         best: best_response(&seq, series.confirmation),
-        endpoints: endpoints(record, &series.endpoints),
+        endpoints: endpoints_with_tracers(record, &series.endpoints, opts.tracers),
         assessments,
     })
 }
