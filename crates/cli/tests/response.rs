@@ -315,3 +315,16 @@ fn bad_inputs_are_errors_never_results() {
         assert!(err.contains(want), "{name}: {err}");
     }
 }
+
+/// Review: a --time-point date with no follow-up was accepted and every
+/// endpoint came out "not evaluable" with exit 0; a typo must be an error.
+#[test]
+fn time_point_date_must_be_a_follow_up() {
+    let err = fails(&["response", EXAMPLE, "--time-point", "2024-05-01"]);
+    assert!(
+        err.contains("--time-point 2024-05-01: examples/response/patient.toml has no follow-up on that date (follow-ups: 2024-04-22, 2024-07-15)"),
+        "{err}"
+    );
+    let v = json(&["response", EXAMPLE, "--json", "--time-point", "2024-07-15"]);
+    assert_eq!(v["endpoints"]["time_point_date"], "2024-07-15");
+}
