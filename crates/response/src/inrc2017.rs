@@ -854,7 +854,12 @@ fn bone_part(cx: &mut Ctx) -> (Sub, String) {
             };
             let post = sf.skeletal();
             cx.measures.skeletal_score = Some(post);
-            if tb != tf {
+            // With a baseline score of 0 and the default not-applicable policy no
+            // score is compared (bone is not involved; only the reader's new-site
+            // flag can give PD), so the tracers need not match.
+            let compared = base.max > 0
+                || opts.baseline_score_zero == BaselineScoreZero::AnyScoreIsProgression;
+            if tb != tf && compared {
                 match opts.tracers {
                     TracerPolicy::SameTracerOnly => {
                         cx.gap("tracers", "same_tracer_only (default): bone NE".into());

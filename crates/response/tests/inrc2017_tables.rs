@@ -513,6 +513,29 @@ fn tracers_are_not_mixed_by_default() {
     assert_eq!(last(&rec, &o).metastatic.response, PR);
 }
 
+/// Review: baseline SIOPEN 0 (bone not involved, §2.5 [I] not-applicable):
+/// no score is compared, so a 131I follow-up scan must not make the bone part
+/// (and with it the metastatic component and the overall response) NE.
+/// Primary 50 → 30 mm = −40 % ≤ −30 % with uptake improved → PR (§2.3 row PR);
+/// metastatic NI (no soft tissue, bone score 0 → 0); marrow NI → overall PR.
+#[test]
+fn tracer_mismatch_is_irrelevant_when_baseline_score_is_zero() {
+    let mut rec = primary_only(50.0, &[(30.0, Uptake::Improved)]);
+    rec.follow_ups[0].bone = Some(Bone::Mibg {
+        tracer: Tracer::I131,
+        score: siopen(0),
+    });
+    let a = last(&rec, &d());
+    assert_eq!(a.metastatic.response, NI, "{}", a.metastatic.because);
+    assert_eq!(a.overall, O::PR);
+    // A comparison is made under any_score_is_progression: tracers matter again.
+    let o = Inrc2017Options {
+        baseline_score_zero: BaselineScoreZero::AnyScoreIsProgression,
+        ..d()
+    };
+    assert_eq!(last(&rec, &o).metastatic.response, NE);
+}
+
 #[test]
 fn different_methods_are_an_error() {
     // §2.5: never mix methods.
