@@ -3,9 +3,9 @@
 //! 2025; response.md §6), with every threshold a parameter.
 
 use crate::inrc1993::{self, Assessment1993, OverallResponse1993};
+use crate::inrc2017::TracerPolicy;
 use crate::inrc2017::{self, Assessment2017, Inrc2017Options, OverallResponse2017};
 use crate::record::{Assessment, Bone, PatientRecord, Primary, RecordError};
-use crate::inrc2017::TracerPolicy;
 use crate::score::{MibgMethod, ScoreTotal, Tracer};
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -371,10 +371,8 @@ pub fn endpoints_with_tracers(
     let before = siopen(&record.baseline);
     let after_reading = fu.and_then(siopen);
     let mut after = after_reading;
-    if let (Some(tb), Some(tf)) = (
-        siopen_tracer(&record.baseline),
-        fu.and_then(siopen_tracer),
-    ) && tb != tf
+    if let (Some(tb), Some(tf)) = (siopen_tracer(&record.baseline), fu.and_then(siopen_tracer))
+        && tb != tf
     {
         match tracers {
             TracerPolicy::SameTracerOnly => {

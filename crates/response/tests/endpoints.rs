@@ -133,7 +133,9 @@ fn siopen_endpoints_do_not_compare_tracers_by_default() {
     assert_eq!(e.siopen_reduction_pct, None);
     assert_eq!(e.siopen_after.and_then(|t| t.exact()), Some(2));
     assert!(
-        e.notes.iter().any(|n| n.contains("131I") && n.contains("same_tracer_only")),
+        e.notes
+            .iter()
+            .any(|n| n.contains("131I") && n.contains("same_tracer_only")),
         "{:?}",
         e.notes
     );
