@@ -251,7 +251,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         && !record.follow_ups.iter().any(|a| a.date == d)
     {
         // A mistyped date would otherwise give "not evaluable" endpoints, exit 0.
-        let dates: Vec<String> = record.follow_ups.iter().map(|a| a.date.to_string()).collect();
+        let dates: Vec<String> = record
+            .follow_ups
+            .iter()
+            .map(|a| a.date.to_string())
+            .collect();
         bail!(
             "--time-point {d}: {name} has no follow-up on that date (follow-ups: {})",
             dates.join(", ")
