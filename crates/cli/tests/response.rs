@@ -266,6 +266,14 @@ fn every_gap_flag_reaches_the_options() {
     assert_eq!(o["tracers"], "allow_mixed");
     assert_eq!(o["marrow_min_aspirates"], 1);
     assert_eq!(o["marrow_min_trephines"], 0);
+    let v = json(&[
+        "response",
+        EXAMPLE,
+        "--json",
+        "--marrow-md-integration",
+        "pr-row-allows-md",
+    ]);
+    assert_eq!(v["options"]["marrow_md_integration"], "pr_row_allows_md");
     // usage errors (clap) exit with 2.
     let out = mibg(&["response", EXAMPLE, "--tracers", "sometimes"]);
     assert_eq!(out.status.code(), Some(2));

@@ -702,6 +702,40 @@ fn overall2(p: (f64, Uptake), b: f64, f: f64, o: &Inrc2017Options) -> (O, String
     (a.overall, a.overall_because)
 }
 
+/// Review: the §2.7 PR row allows "MD (marrow)" among the other components,
+/// but the §2.7 reference procedure [I] (the default) counts persistent or new
+/// MD as stable, giving MR. Primary 50 → 30 mm: (30 − 50)/50 = −40 % ≤ −30 %,
+/// uptake improved → PR (§2.3). Marrow 4 % → 3 %: persistent MD (§2.6,
+/// b ≤ 5, 0 < f ≤ 5); 0 % → 3 %: new MD. Default: PR + stable-equivalent →
+/// MR. Option pr_row_allows_md: the PR row → PR. With the primary SD instead
+/// (50 → 45 mm = −10 %), both give SD (§2.7 gap 2, persistent MD).
+#[test]
+fn pr_row_allows_marrow_md_option() {
+    assert_eq!(overall2((30.0, Uptake::Improved), 4.0, 3.0, &d()).0, O::MR);
+    let o = Inrc2017Options {
+        marrow_md_integration: MarrowMdIntegration::PrRowAllowsMd,
+        ..d()
+    };
+    let (r, why) = overall2((30.0, Uptake::Improved), 4.0, 3.0, &o);
+    assert_eq!(r, O::PR, "{why}");
+    assert_eq!(overall2((30.0, Uptake::Improved), 0.0, 3.0, &o).0, O::PR);
+    assert_eq!(overall2((45.0, Uptake::Stable), 4.0, 3.0, &o).0, O::SD);
+    assert_eq!(overall2((45.0, Uptake::Stable), 4.0, 3.0, &d()).0, O::SD);
+    // improved MD with SD elsewhere stays MR under the option (gap 2).
+    assert_eq!(overall2((45.0, Uptake::Stable), 30.0, 3.0, &o).0, O::MR);
+    let mut rec = primary_only(50.0, &[(30.0, Uptake::Improved)]);
+    rec.baseline.marrow = marrow(4.0);
+    rec.follow_ups[0].marrow = marrow(3.0);
+    let a = last(&rec, &o);
+    assert!(
+        a.gaps
+            .iter()
+            .any(|g| g.gap == "marrow_md_integration" && g.resolution.contains("pr_row_allows_md")),
+        "{:?}",
+        a.gaps
+    );
+}
+
 #[test]
 fn overall_cr_row() {
     // §2.7 CR: all components CR; NI compatible.

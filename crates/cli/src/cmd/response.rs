@@ -40,7 +40,7 @@ pub struct Args {
     #[arg(long, value_parser = ["pr", "marrow-policy", "unclassified"], help_heading = "INRC 2017 gap options")]
     all_cr_marrow_md: Option<String>,
     /// INRC 2017 gap: how marrow MD counts overall [default: by-baseline].
-    #[arg(long, value_parser = ["by-baseline", "always-response"], help_heading = "INRC 2017 gap options")]
+    #[arg(long, value_parser = ["by-baseline", "always-response", "pr-row-allows-md"], help_heading = "INRC 2017 gap options")]
     marrow_md_integration: Option<String>,
     /// INRC 2017 gap: marrow 5–20 % falling to ≤ 5 % [default: md].
     #[arg(long, value_parser = ["md", "sd"], help_heading = "INRC 2017 gap options")]
@@ -124,6 +124,7 @@ impl Args {
         if let Some(v) = s(&self.marrow_md_integration) {
             o.marrow_md_integration = match v {
                 "by-baseline" => MarrowMdIntegration::ByBaseline,
+                "pr-row-allows-md" => MarrowMdIntegration::PrRowAllowsMd,
                 _ => MarrowMdIntegration::AlwaysResponse,
             };
         }
