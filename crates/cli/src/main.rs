@@ -37,6 +37,8 @@ enum Command {
     Toxicity(cmd::toxicity::Args),
     /// Plan a course: infusion-1 activity, BSA and melphalan dose, schedule.
     Plan(cmd::plan::Args),
+    /// Whole-body dosimetry of infusion 1 and the second activity for the target dose.
+    Dose(Box<cmd::dose::Args>),
     /// Kaplan–Meier curves, landmarks, medians, log-rank from a CSV of times and events.
     Survival(cmd::survival::Args),
     /// A proportion x/n with its confidence interval(s) (Clopper–Pearson, Wilson, Wald, …).
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Score(args) => cmd::score::run(args, &mut stdout),
         Command::Toxicity(args) => cmd::toxicity::run(args, &mut stdout),
         Command::Plan(args) => cmd::plan::run(args, &mut stdout),
+        Command::Dose(args) => cmd::dose::run(args, &mut stdout),
         Command::Survival(args) => cmd::survival::run(args, &mut stdout),
         Command::Proportion(args) => cmd::proportion::run(args, &mut stdout),
     };
