@@ -333,6 +333,14 @@ fn time_point_date_must_be_a_follow_up() {
         err.contains("--time-point 2024-05-01: examples/response/patient.toml has no follow-up on that date (follow-ups: 2024-04-22, 2024-07-15)"),
         "{err}"
     );
+    // SIOPEN scores are 0–72: "< 0" never holds, "< 73" always does.
+    for bad in ["0", "73"] {
+        let err = fails(&["response", EXAMPLE, "--siopen-cutoff", bad]);
+        assert!(
+            err.contains(&format!("--siopen-cutoff {bad}: must be 1–72")),
+            "{err}"
+        );
+    }
     let v = json(&["response", EXAMPLE, "--json", "--time-point", "2024-07-15"]);
     assert_eq!(v["endpoints"]["time_point_date"], "2024-07-15");
 }

@@ -204,6 +204,13 @@ impl Args {
                 self.soft_tissue_cutoff_mm
             );
         }
+        if !(1..=72).contains(&self.siopen_cutoff) {
+            // "< 0" can never hold and "< 73" always holds: either is a typo.
+            bail!(
+                "--siopen-cutoff {}: must be 1–72 (the endpoint is 'SIOPEN score < cut-off', scores are 0–72)",
+                self.siopen_cutoff
+            );
+        }
         let time_point = match self.time_point.as_str() {
             "last" => TimePoint::LastFollowUp,
             "first" => TimePoint::FirstFollowUp,
