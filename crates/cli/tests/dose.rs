@@ -426,6 +426,32 @@ fn implausible_weight() {
     assert!(e.contains("weight at infusion 2 0.5 kg"), "{e}");
 }
 
+/// A weight at infusion 2 that differs from infusion 1 by more than 20 %
+/// within two weeks is a typing error until proven otherwise: 60 kg instead
+/// of 20 kg would have given A2 = 10 435 MBq (hand check: d2 = τ·S(60 kg) =
+/// 38.52 h × 3.0708e-3 = 0.1183 Gy/GBq, (4 − 2.766)/0.1183 = 10.4 GBq),
+/// i.e. 3.25 Gy to the real 20 kg child instead of 1.23 Gy.
+#[test]
+fn implausible_weight_change_between_infusions() {
+    let base = ["dose", EX, "--weight-kg", "20", "--activity-mbq", "8880"];
+    let mut a = base.to_vec();
+    a.extend(["--weight2-kg", "60"]);
+    let e = err(&a);
+    assert!(e.contains("weight at infusion 2 60 kg"), "{e}");
+    assert!(e.contains("+200 %"), "{e}");
+    assert!(e.contains("--max-weight-change"), "{e}");
+    // 24 kg is +20 %: still accepted (boundary inclusive).
+    let mut a = base.to_vec();
+    a.extend(["--weight2-kg", "24"]);
+    let v = json(&a);
+    assert!(v["second_activity_mbq"].as_f64().unwrap() > 0.0);
+    // The physicist can widen the tolerance explicitly.
+    let mut a = base.to_vec();
+    a.extend(["--weight2-kg", "60", "--max-weight-change", "2.5"]);
+    let v = json(&a);
+    assert_eq!(v["options"]["max_weight_change"], 2.5);
+}
+
 #[test]
 fn clock_times_need_infusion_end() {
     let e = err(&[

@@ -42,6 +42,14 @@ use serde::Serialize;
 /// certainly a typing error (grams, pounds) rather than a patient.
 pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
 
+/// Default largest relative change of the patient mass between infusion 1
+/// and infusion 2 (about two weeks apart, §6.2): **0.20** (±20 %) [I]. A
+/// larger change is far more likely a typing error (60 for 16, lb for kg)
+/// than a child, and variant 2 (§6.1) would turn it straight into A₂: a
+/// 60 kg entry for a 20 kg child almost triples A₂. Override per request
+/// ([`DoseRequest::max_weight_change`]) when the change is real.
+pub const DEFAULT_MAX_WEIGHT_CHANGE: f64 = 0.20;
+
 /// Thresholds of the warnings carried in the result. All [I] (design
 /// choices), documented per field.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -107,6 +115,9 @@ pub struct DoseRequest {
     pub uncertainty: Option<UncertaintyOptions>,
     /// Warning thresholds.
     pub thresholds: WarningThresholds,
+    /// Largest accepted |m₂ − m₁|/m₁ (default [`DEFAULT_MAX_WEIGHT_CHANGE`]);
+    /// beyond it [`assess`] refuses with [`DoseError::ImplausibleWeightChange`].
+    pub max_weight_change: f64,
 }
 
 impl DoseRequest {
@@ -123,6 +134,7 @@ impl DoseRequest {
             rules: SecondActivityRules::default(),
             uncertainty: Some(UncertaintyOptions::default()),
             thresholds: WarningThresholds::default(),
+            max_weight_change: DEFAULT_MAX_WEIGHT_CHANGE,
         }
     }
 }
@@ -142,6 +154,21 @@ pub enum DoseError {
         field: String,
         /// Its value in kg.
         value: f64,
+    },
+    /// The mass at infusion 2 differs from infusion 1 by more than the
+    /// accepted relative change.
+    #[error(
+        "weight at infusion 2 {mass2_kg} kg differs from the weight at infusion 1 ({mass1_kg} kg) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions (a typing error? if the change is real, pass --max-weight-change)"
+    )]
+    ImplausibleWeightChange {
+        /// Mass at infusion 1, kg.
+        mass1_kg: f64,
+        /// Mass at infusion 2, kg.
+        mass2_kg: f64,
+        /// Relative change, %.
+        change_percent: f64,
+        /// Accepted relative change, %.
+        max_percent: f64,
     },
     /// Non-positive or non-finite activity or option.
     #[error("{field} {value}: {rule}")]
@@ -306,6 +333,17 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
     check_mass("weight", req.mass1)?;
     let m2 = req.mass2.unwrap_or(req.mass1);
     check_mass("weight at infusion 2", m2)?;
+    check_positive("maximum weight change", req.max_weight_change)?;
+    let change = (m2.kg() - req.mass1.kg()) / req.mass1.kg();
+    // Tolerance 1e-9 so that an exact boundary (24 kg vs 20 kg at 20 %) passes.
+    if change.abs() > req.max_weight_change + 1e-9 {
+        return Err(DoseError::ImplausibleWeightChange {
+            mass1_kg: req.mass1.kg(),
+            mass2_kg: m2.kg(),
+            change_percent: change * 100.0,
+            max_percent: req.max_weight_change * 100.0,
+        });
+    }
     check_positive("activity of infusion 1 (MBq)", req.activity1.mbq())?;
     check_positive("target dose (Gy)", req.rules.target_total.gy())?;
     if let PredictionVariant::Factor { c } = req.prediction {

@@ -110,6 +110,10 @@ pub struct Args {
     /// Weight on the day of infusion 2, kg (default: --weight-kg).
     #[arg(long)]
     weight2_kg: Option<f64>,
+    /// Largest accepted relative weight change between infusions (0.2 = ±20 %);
+    /// beyond it the weight at infusion 2 is refused as a probable typing error.
+    #[arg(long, default_value_t = mibg_dosimetry::DEFAULT_MAX_WEIGHT_CHANGE)]
+    max_weight_change: f64,
     /// Retention model.
     #[arg(long, value_enum, default_value = "auto")]
     model: ModelArg,
@@ -287,6 +291,7 @@ struct OptionsOut {
     readings: String,
     weight_kg: f64,
     weight2_kg: f64,
+    max_weight_change: f64,
     activity_mbq: f64,
     activity_mci: f64,
     model: String,
@@ -572,6 +577,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let activity1 = Activity::from_mbq(args.activity_mbq);
     let mut req = DoseRequest::new(mass1, activity1);
     req.mass2 = args.weight2_kg.map(Mass::from_kg);
+    req.max_weight_change = args.max_weight_change;
     req.model = model;
     req.fit = fit;
     req.s_model = s_model;
@@ -773,6 +779,7 @@ fn build_json(
             readings: label(&args.readings),
             weight_kg: a.request.mass1.kg(),
             weight2_kg: p.mass2_kg.kg(),
+            max_weight_change: a.request.max_weight_change,
             activity_mbq: a.request.activity1.mbq(),
             activity_mci: a.request.activity1.mci(),
             model: format!("{:?}", args.model).to_lowercase(),
