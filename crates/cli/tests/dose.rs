@@ -452,6 +452,34 @@ fn implausible_weight_change_between_infusions() {
     assert_eq!(v["options"]["max_weight_change"], 2.5);
 }
 
+/// D1/A1 does not depend on A1, so an infusion-1 activity typed in mCi
+/// (240 for 8880 MBq) gives D1 = 240 × 38.52 h × 8.0841e-3 / 1000 = 0.075 Gy
+/// and A2 = (4 − 0.075)/0.3114 = 12.6 GBq: 6.7 Gy in total. The seed
+/// protocol prescribes 444 MBq/kg × 20 kg = 8880 MBq; more than ±25 % away
+/// is refused unless --max-activity-deviation says otherwise.
+#[test]
+fn infusion1_activity_far_from_the_protocol() {
+    let e = err(&["dose", EX, "--weight-kg", "20", "--activity-mbq", "240"]);
+    assert!(e.contains("--activity-mbq 240"), "{e}");
+    assert!(e.contains("8880 MBq"), "{e}");
+    assert!(e.contains("mCi"), "{e}");
+    // 10 mCi/kg (370 MBq/kg × 20 kg = 7400 MBq, −16.7 %) is accepted.
+    let v = json(&["dose", EX, "--weight-kg", "20", "--activity-mbq", "7400"]);
+    assert!(v["absorbed_dose_gy"].as_f64().unwrap() > 0.0);
+    // A real deviation can be accepted explicitly, and is recorded.
+    let v = json(&[
+        "dose",
+        EX,
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "4440",
+        "--max-activity-deviation",
+        "0.6",
+    ]);
+    assert_eq!(v["options"]["max_activity_deviation"], 0.6);
+}
+
 #[test]
 fn clock_times_need_infusion_end() {
     let e = err(&[
@@ -535,7 +563,7 @@ fn s_table_alternative() {
         "--weight-kg",
         "40",
         "--activity-mbq",
-        "8880",
+        "17760",
         "--s-model",
         "table",
         "--s-table",

@@ -114,6 +114,10 @@ pub struct Args {
     /// beyond it the weight at infusion 2 is refused as a probable typing error.
     #[arg(long, default_value_t = mibg_dosimetry::DEFAULT_MAX_WEIGHT_CHANGE)]
     max_weight_change: f64,
+    /// Largest accepted relative deviation of --activity-mbq from the
+    /// protocol's infusion-1 prescription (rate × weight, capped) (0.25 = ±25 %).
+    #[arg(long, default_value_t = DEFAULT_MAX_ACTIVITY_DEVIATION)]
+    max_activity_deviation: f64,
     /// Retention model.
     #[arg(long, value_enum, default_value = "auto")]
     model: ModelArg,
@@ -292,6 +296,7 @@ struct OptionsOut {
     weight_kg: f64,
     weight2_kg: f64,
     max_weight_change: f64,
+    max_activity_deviation: f64,
     activity_mbq: f64,
     activity_mci: f64,
     model: String,
@@ -497,6 +502,23 @@ fn radiation_protection(
     })
 }
 
+/// Default largest relative deviation of the infusion-1 activity from the
+/// protocol prescription: **±25 %** [I]. D₁/A₁ does not depend on A₁, so an
+/// A₁ entered in the wrong unit (mCi for MBq: 37× too small) lowers D₁ and
+/// raises A₂ without any other sign. 25 % admits the usual deliberate
+/// reductions (e.g. 10 instead of 12 mCi/kg); larger ones need the option.
+const DEFAULT_MAX_ACTIVITY_DEVIATION: f64 = 0.25;
+
+/// The protocol's infusion-1 activity for `weight`: rate × weight, capped by
+/// `infusion1.max_activity` (protocol crate, plan rule).
+fn protocol_infusion1(protocol: &Protocol, weight: Mass) -> Activity {
+    let a = protocol.infusion1.activity_per_kg * weight;
+    match protocol.infusion1.max_activity {
+        Some(cap) => a.min(cap),
+        None => a,
+    }
+}
+
 /// Runs the command.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let protocol = load_protocol(args.protocol.as_deref())?;
@@ -516,6 +538,30 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             && !(v.is_finite() && v > 0.0)
         {
             bail!("{flag} {v}: must be a finite number > 0");
+        }
+    }
+    if !(args.max_activity_deviation.is_finite() && args.max_activity_deviation > 0.0) {
+        bail!(
+            "--max-activity-deviation {}: must be a finite number > 0",
+            args.max_activity_deviation
+        );
+    }
+    // An implausible weight is reported by the dosimetry itself (first).
+    let (wlo, whi) = mibg_dosimetry::PLAUSIBLE_MASS_KG;
+    if (wlo..=whi).contains(&args.weight_kg) {
+        let expected = protocol_infusion1(&protocol, Mass::from_kg(args.weight_kg));
+        let dev = args.activity_mbq / expected.mbq() - 1.0;
+        if dev.abs() > args.max_activity_deviation + 1e-9 {
+            bail!(
+                "--activity-mbq {}: {:.1} MBq/kg at {} kg is {:+.0} % from the protocol's infusion 1 ({}: {:.0} MBq), more than ±{:.0} % (an activity in mCi? 1 mCi = 37 MBq). If this activity was really given, pass --max-activity-deviation",
+                args.activity_mbq,
+                args.activity_mbq / args.weight_kg,
+                args.weight_kg,
+                dev * 100.0,
+                protocol_label,
+                expected.mbq(),
+                args.max_activity_deviation * 100.0
+            );
         }
     }
     if args.contact_hours_per_day > 24.0 {
@@ -780,6 +826,7 @@ fn build_json(
             weight_kg: a.request.mass1.kg(),
             weight2_kg: p.mass2_kg.kg(),
             max_weight_change: a.request.max_weight_change,
+            max_activity_deviation: args.max_activity_deviation,
             activity_mbq: a.request.activity1.mbq(),
             activity_mci: a.request.activity1.mci(),
             model: format!("{:?}", args.model).to_lowercase(),
