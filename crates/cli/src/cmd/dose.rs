@@ -239,7 +239,31 @@ struct RadiationProtectionOut {
     stem_cell_return_time_h: Option<f64>,
     stem_cell_return_note: Option<String>,
     caregiver: Option<CaregiverEstimate>,
+    /// Activity of infusion 1 still in the body at infusion 2 and included in
+    /// the predicted retained activity and dose rates (planning only; `None`
+    /// when the curve is measured after infusion 2, whose readings contain it).
+    residual_infusion1_mbq: Option<f64>,
     warnings: Vec<String>,
+}
+
+/// The body after infusion 2 as predicted from infusion 1, relative to A₂:
+/// `R(t) = R₁(t) + (A₁/A₂)·R₁(Δ + t)`, Δ = days between the infusions. The
+/// second term is the activity of infusion 1 still present (§6.1: it is
+/// already in D₁, but it still irradiates carers and delays release).
+struct WithResidualOfInfusion1<'a> {
+    curve: &'a dyn RetentionCurve,
+    a1_over_a2: f64,
+    gap: Hours,
+}
+
+impl RetentionCurve for WithResidualOfInfusion1<'_> {
+    fn retention(&self, t: Hours) -> f64 {
+        self.curve.retention(t)
+            + self.a1_over_a2
+                * self
+                    .curve
+                    .retention(Hours::new(self.gap.hours() + t.hours()))
+    }
 }
 
 #[derive(Serialize, Debug)]
@@ -498,6 +522,7 @@ fn radiation_protection(
         stem_cell_return_time_h: stem,
         stem_cell_return_note: stem_note,
         caregiver,
+        residual_infusion1_mbq: None,
         warnings,
     })
 }
@@ -665,18 +690,41 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             distance,
             hpd,
         )?),
-        (None, Decision::SecondInfusion) => Some(radiation_protection(
-            &protocol,
-            &a.fit,
-            2,
-            a.plan.activity_mbq,
-            false,
-            pre_void,
-            activity1,
-            args.reading_unit,
-            distance,
-            hpd,
-        )?),
+        (None, Decision::SecondInfusion) => {
+            let days = protocol.infusion2.interval_nominal_days;
+            let gap = Hours::from_days(f64::from(days));
+            let residual = activity1.mbq() * a.fit.curve.retention(gap);
+            let curve = WithResidualOfInfusion1 {
+                curve: &a.fit,
+                a1_over_a2: activity1.mbq() / a.plan.activity_mbq.mbq(),
+                gap,
+            };
+            let mut r = radiation_protection(
+                &protocol,
+                &curve,
+                2,
+                a.plan.activity_mbq,
+                false,
+                pre_void,
+                activity1,
+                args.reading_unit,
+                distance,
+                hpd,
+            )?;
+            r.curve = format!(
+                "{}, plus {residual:.1} MBq of infusion 1 left after the protocol's {days}-day interval",
+                r.curve
+            );
+            r.residual_infusion1_mbq = Some(residual);
+            // At t = 0 the patient holds A₂ plus the residual: report that rate
+            // (the day-0 row of the table), not the rate of A₂ alone.
+            r.initial_dose_rate_usv_h_at_1m *= curve.retention(Hours::ZERO);
+            r.initial_dose_rate_method = format!(
+                "{}, × (A2 + {residual:.1} MBq residual of infusion 1)/A2",
+                r.initial_dose_rate_method
+            );
+            Some(r)
+        }
         (None, _) => Some(radiation_protection(
             &protocol,
             &a.fit,
