@@ -480,6 +480,54 @@ fn infusion1_activity_far_from_the_protocol() {
     assert_eq!(v["options"]["max_activity_deviation"], 0.6);
 }
 
+/// A protocol whose minimum worthwhile A2 (20 000 MBq) exceeds every cap
+/// (777 MBq/kg × 20 kg = 15 540 MBq) can never give a second infusion; and
+/// when none is given the child stays at D1 = 2.77 Gy < 4 Gy. Both must be
+/// warnings, not only a sentence in the plan.
+#[test]
+fn no_second_infusion_below_target_and_conflicting_caps_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(repo_root().join("protocols/seed.toml")).unwrap();
+    let p = dir.path().join("p.toml");
+    let changed = seed.replace(
+        "min_worthwhile_activity_mbq = 1000.0",
+        "min_worthwhile_activity_mbq = 20000.0",
+    );
+    assert_ne!(seed, changed);
+    std::fs::write(&p, changed).unwrap();
+    let v = json(&[
+        "dose",
+        EX,
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--protocol",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(v["second_activity_mbq"], 0.0);
+    let w = v["warnings"].to_string();
+    assert!(w.contains("below the 4.00 Gy target"), "{w}");
+    assert!(w.contains("minimum worthwhile"), "{w}");
+    assert!(w.contains("max_activity_per_kg"), "{w}");
+    // Target already met: no such warning.
+    let v = json(&[
+        "dose",
+        EX,
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--target-gy",
+        "2",
+    ]);
+    assert!(
+        !v["warnings"].to_string().contains("below the"),
+        "{}",
+        v["warnings"]
+    );
+}
+
 #[test]
 fn clock_times_need_infusion_end() {
     let e = err(&[

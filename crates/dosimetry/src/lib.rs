@@ -436,6 +436,30 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
             ));
         }
     }
+    if plan.decision == Decision::NoSecondInfusion && d1 < req.rules.target_total {
+        warnings.push(format!(
+            "no second infusion: the total whole-body dose stays at D1 = {:.2} Gy, below the {:.2} Gy target",
+            d1.gy(),
+            req.rules.target_total.gy()
+        ));
+    }
+    // Caps that can never admit the minimum worthwhile activity: the protocol
+    // rules out a second infusion for this patient whatever the dosimetry.
+    if let (Some(min), Some(tightest)) = (
+        req.rules.min_worthwhile,
+        plan.caps
+            .iter()
+            .filter(|c| c.name != "max_total_dose")
+            .min_by(|a, b| a.allows_mbq.mbq().total_cmp(&b.allows_mbq.mbq())),
+    ) && tightest.allows_mbq < min
+    {
+        warnings.push(format!(
+            "protocol caps conflict: {} allows at most {}, below the minimum worthwhile {}; no second infusion is possible for this patient",
+            tightest.name,
+            tightest.allows_mbq.describe(),
+            min.describe()
+        ));
+    }
     if let Some(b) = &plan.binding_cap {
         warnings.push(format!(
             "the second activity is capped by {b}: the predicted total {:.2} Gy is below the {:.2} Gy target",
