@@ -528,6 +528,50 @@ fn no_second_infusion_below_target_and_conflicting_caps_warn() {
     );
 }
 
+/// The example with its times typed in days (0 … 4.98) instead of hours:
+/// every rate looks 24× faster, τ = 38.52/24 = 1.61 h, D1 = 0.115 Gy and A2
+/// ran up to the 777 MBq/kg cap (15 540 MBq: 15.54 × 0.3114 = 4.84 Gy more
+/// for the real kinetics, 7.6 Gy in total) with only warnings. Readings that
+/// end before 24 h cannot determine the slow phase: an error.
+#[test]
+fn readings_ending_before_24_h_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(repo_root().join(EX)).unwrap();
+    let mut out = String::new();
+    for line in src.lines() {
+        let f: Vec<&str> = line.split(',').collect();
+        match f[0].parse::<f64>() {
+            Ok(h) if f.len() == 3 => out.push_str(&format!("{:.4},{},{}\n", h / 24.0, f[1], f[2])),
+            _ => out.push_str(&format!("{line}\n")),
+        }
+    }
+    let p = dir.path().join("days.csv");
+    std::fs::write(&p, out).unwrap();
+    let e = err(&[
+        "dose",
+        p.to_str().unwrap(),
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+    ]);
+    assert!(e.contains("days.csv"), "{e}");
+    assert!(e.contains("4.98 h") && e.contains("24 h"), "{e}");
+    assert!(e.contains("days"), "{e}");
+    // The limit is an option (recorded); lowering it gives the old result with warnings.
+    let v = json(&[
+        "dose",
+        p.to_str().unwrap(),
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--min-last-reading-h",
+        "4",
+    ]);
+    assert_eq!(v["options"]["min_last_reading_h"], 4.0);
+}
+
 #[test]
 fn clock_times_need_infusion_end() {
     let e = err(&[

@@ -50,6 +50,14 @@ pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
 /// ([`DoseRequest::max_weight_change`]) when the change is real.
 pub const DEFAULT_MAX_WEIGHT_CHANGE: f64 = 0.20;
 
+/// Default earliest acceptable last reading: **24 h** after the end of the
+/// infusion [I]. Readings that all lie within the first day cannot determine
+/// the slow phase that carries most of τ (§3.2 asks for readings over 4–7
+/// days; a last reading before 72 h is already a warning). An earlier last
+/// reading is also the signature of times typed in days instead of hours,
+/// which makes every rate 24× too fast and A₂ run up to the caps.
+pub const DEFAULT_MIN_LAST_READING_H: f64 = 24.0;
+
 /// Thresholds of the warnings carried in the result. All [I] (design
 /// choices), documented per field.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -118,6 +126,9 @@ pub struct DoseRequest {
     /// Largest accepted |m₂ − m₁|/m₁ (default [`DEFAULT_MAX_WEIGHT_CHANGE`]);
     /// beyond it [`assess`] refuses with [`DoseError::ImplausibleWeightChange`].
     pub max_weight_change: f64,
+    /// Earliest accepted last reading (default [`DEFAULT_MIN_LAST_READING_H`]);
+    /// an earlier one is [`DoseError::ReadingsTooShort`].
+    pub min_last_reading: Hours,
 }
 
 impl DoseRequest {
@@ -135,6 +146,7 @@ impl DoseRequest {
             uncertainty: Some(UncertaintyOptions::default()),
             thresholds: WarningThresholds::default(),
             max_weight_change: DEFAULT_MAX_WEIGHT_CHANGE,
+            min_last_reading: Hours::new(DEFAULT_MIN_LAST_READING_H),
         }
     }
 }
@@ -169,6 +181,18 @@ pub enum DoseError {
         change_percent: f64,
         /// Accepted relative change, %.
         max_percent: f64,
+    },
+    /// The readings end too early to determine the retention curve.
+    #[error(
+        "{source_name}: the last reading is at {last_h:.2} h, before {min_h} h after the end of infusion: the slow phase that carries most of the dose cannot be determined (are the times in days instead of hours?). Take readings over several days, or lower --min-last-reading-h"
+    )]
+    ReadingsTooShort {
+        /// Readings file.
+        source_name: String,
+        /// Time of the last reading, h.
+        last_h: f64,
+        /// Required, h.
+        min_h: f64,
     },
     /// Non-positive or non-finite activity or option.
     #[error("{field} {value}: {rule}")]
@@ -225,6 +249,19 @@ fn check_mass(field: &str, m: Mass) -> Result<(), DoseError> {
         return Err(DoseError::ImplausibleMass {
             field: field.into(),
             value: kg,
+        });
+    }
+    Ok(())
+}
+
+fn check_span(readings: &Readings, min: Hours) -> Result<(), DoseError> {
+    check_positive("minimum time of the last reading (h)", min.hours())?;
+    let last = readings.times_h().last().copied().unwrap_or(0.0);
+    if last < min.hours() {
+        return Err(DoseError::ReadingsTooShort {
+            source_name: readings.source.clone(),
+            last_h: last,
+            min_h: min.hours(),
         });
     }
     Ok(())
@@ -349,6 +386,7 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
     if let PredictionVariant::Factor { c } = req.prediction {
         check_positive("prediction factor c", c)?;
     }
+    check_span(readings, req.min_last_reading)?;
     let t = readings.times_h();
     let y = readings.retention();
     let (fit, selection) = fit::select_model(&readings.source, req.model, &t, &y, &req.fit)?;
@@ -537,6 +575,7 @@ pub fn assess_second(
 ) -> Result<SecondInfusionDose, DoseError> {
     let req = &first.request;
     check_positive("activity of infusion 2 (MBq)", activity2.mbq())?;
+    check_span(readings2, req.min_last_reading)?;
     let m2 = first.plan.mass2_kg;
     let t = readings2.times_h();
     let y = readings2.retention();

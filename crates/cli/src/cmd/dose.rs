@@ -118,6 +118,10 @@ pub struct Args {
     /// protocol's infusion-1 prescription (rate × weight, capped) (0.25 = ±25 %).
     #[arg(long, default_value_t = DEFAULT_MAX_ACTIVITY_DEVIATION)]
     max_activity_deviation: f64,
+    /// Earliest accepted last reading, h after the end of infusion; readings
+    /// ending earlier are refused (the slow phase is undetermined).
+    #[arg(long, default_value_t = mibg_dosimetry::DEFAULT_MIN_LAST_READING_H)]
+    min_last_reading_h: f64,
     /// Retention model.
     #[arg(long, value_enum, default_value = "auto")]
     model: ModelArg,
@@ -321,6 +325,7 @@ struct OptionsOut {
     weight2_kg: f64,
     max_weight_change: f64,
     max_activity_deviation: f64,
+    min_last_reading_h: f64,
     activity_mbq: f64,
     activity_mci: f64,
     model: String,
@@ -649,6 +654,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let mut req = DoseRequest::new(mass1, activity1);
     req.mass2 = args.weight2_kg.map(Mass::from_kg);
     req.max_weight_change = args.max_weight_change;
+    req.min_last_reading = Hours::new(args.min_last_reading_h);
     req.model = model;
     req.fit = fit;
     req.s_model = s_model;
@@ -875,6 +881,7 @@ fn build_json(
             weight2_kg: p.mass2_kg.kg(),
             max_weight_change: a.request.max_weight_change,
             max_activity_deviation: args.max_activity_deviation,
+            min_last_reading_h: a.request.min_last_reading.hours(),
             activity_mbq: a.request.activity1.mbq(),
             activity_mci: a.request.activity1.mci(),
             model: format!("{:?}", args.model).to_lowercase(),
