@@ -188,10 +188,11 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
         median_range(&c.siopen_reduction_pct, 1),
     );
     for d in &c.dosimetry {
+        let dec = if d.name.contains("MBq") { 0 } else { 2 };
         row(
             &mut h,
             &format!("{}: median (range)", d.name),
-            median_range(d, 2),
+            median_range(d, dec),
         );
     }
     row(
