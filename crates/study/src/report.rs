@@ -555,7 +555,8 @@ fn chunked<T: HasOrigin>(
 pub struct DomainInputs {
     /// Response records by patient: (file, record).
     pub records: BTreeMap<String, (String, PatientRecord)>,
-    /// Laboratory values, adverse events and transfusions.
+    /// Laboratory values, adverse events and transfusions (with every
+    /// patient's treatment dates once validation has run the analysis).
     pub toxicity: ToxicityInput,
     /// The toxicity crate's analysis of them (window from `study.toml`),
     /// run during validation so that its errors are validation problems.
@@ -578,11 +579,12 @@ pub(crate) fn toxicity_analysis(d: &StudyData, dom_in: &mut DomainInputs, p: &mu
             ),
         ));
     }
-    let tox = &dom_in.toxicity;
-    if tox.labs.is_empty() && tox.events.is_empty() {
+    if dom_in.toxicity.labs.is_empty() && dom_in.toxicity.events.is_empty() {
         return;
     }
-    let mut input = tox.clone();
+    // The schedules are added to the stored input (no copy of the records).
+    let input = &mut dom_in.toxicity;
+    input.schedules.clear();
     let first: BTreeMap<&str, Date> = d
         .infusions
         .iter()
@@ -604,7 +606,7 @@ pub(crate) fn toxicity_analysis(d: &StudyData, dom_in: &mut DomainInputs, p: &mu
         window_days: cfg.toxicity.window_days_after_stem_cells,
         ..ToxOptions::default()
     };
-    match analyse_batched(&input, &opts) {
+    match analyse_batched(input, &opts) {
         Ok(r) => dom_in.analysis = Some(r),
         Err(e) => {
             let msg = e.to_string();
