@@ -29,6 +29,14 @@ struct Cli {
 enum Command {
     /// Convert an activity between MBq, GBq and mCi (1 mCi = 37 MBq).
     Convert(cmd::convert::Args),
+    /// CTCAE v5.0 toxicity grading, nadirs, engraftment and the cohort table.
+    Toxicity(cmd::toxicity::Args),
+    /// Plan a course: infusion-1 activity, BSA and melphalan dose, schedule.
+    Plan(cmd::plan::Args),
+    /// Kaplan–Meier curves, landmarks, medians, log-rank from a CSV of times and events.
+    Survival(cmd::survival::Args),
+    /// A proportion x/n with its confidence interval(s) (Clopper–Pearson, Wilson, Wald, …).
+    Proportion(cmd::proportion::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +44,10 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let result = match &cli.command {
         Command::Convert(args) => cmd::convert::run(args, &mut stdout),
+        Command::Toxicity(args) => cmd::toxicity::run(args, &mut stdout),
+        Command::Plan(args) => cmd::plan::run(args, &mut stdout),
+        Command::Survival(args) => cmd::survival::run(args, &mut stdout),
+        Command::Proportion(args) => cmd::proportion::run(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

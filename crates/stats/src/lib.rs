@@ -1,7 +1,21 @@
-//! Cohort outcome statistics for mibg: the exact, fast survival and proportion
-//! methods the study statistician needs to reproduce published tables,
-//! validated against R `survival` and lifelines (domain notes:
-//! `statistics.md`). Pure computation: no I/O.
+//! Cohort outcome statistics for mibg: confidence intervals for proportions,
+//! Kaplan–Meier estimation (Greenwood variance, plain/log/log-log intervals,
+//! landmarks, medians, reverse-KM follow-up), the k-group log-rank test, Cox
+//! proportional hazards, Harrell's C and descriptive summaries.
+//!
+//! Formulas and conventions follow `shared/domain/statistics.md` (cited as
+//! "statistics.md §x"); every estimator is validated against R `survival`
+//! golden outputs committed under `tests/data/stats/`.
+//!
+//! Survival times are in the unit of the user's time column (days, weeks,
+//! months …), carried as [`time::SurvTime`]. This crate does no I/O.
 
 pub mod concordance;
+pub mod conf;
 pub mod cox;
+pub mod descriptive;
+pub mod km;
+pub mod logrank;
+pub mod proportion;
+pub mod survdata;
+pub mod time;

@@ -242,6 +242,30 @@ quantity!(
 product!(DoseRate * Hours = EquivalentDoseUsv);
 
 quantity!(
+    /// Dose-rate constant of a point source: dose rate at 1 m per unit
+    /// activity. Canonical unit: µSv·m²/(MBq·h), i.e. µSv/h at 1 m per MBq.
+    ///
+    /// For I-131 see dosimetry.md §8.1 (e.g. 0.07647 µSv·m²/(MBq·h), the
+    /// specific gamma dose-rate constant used by Dorn/SAMI). Multiply by an
+    /// [`Activity`] to get the [`DoseRate`] at 1 m.
+    DoseRateConstant, "µSv·m²/(MBq·h)", from_usv_m2_per_mbq_h, usv_m2_per_mbq_h
+);
+
+impl Mul<Activity> for DoseRateConstant {
+    type Output = DoseRate;
+    /// Dose rate at 1 m from an unattenuated point source of this activity.
+    fn mul(self, rhs: Activity) -> DoseRate {
+        DoseRate(self.0 * rhs.0)
+    }
+}
+impl Mul<DoseRateConstant> for Activity {
+    type Output = DoseRate;
+    fn mul(self, rhs: DoseRateConstant) -> DoseRate {
+        DoseRate(self.0 * rhs.0)
+    }
+}
+
+quantity!(
     /// A dose-rate reading integrated over time, in µSv (an intermediate of
     /// `DoseRate × Hours`); convert with [`EquivalentDoseUsv::to_equivalent_dose`].
     EquivalentDoseUsv, "µSv", from_usv, usv
@@ -464,6 +488,7 @@ display!(
     EquivalentDose => 3,
     EquivalentDoseUsv => 1,
     DoseRate => 2,
+    DoseRateConstant => 5,
     Mass => 1,
     Length => 1,
     Hours => 1,
@@ -533,6 +558,14 @@ mod tests {
         assert!((d.mg() - 88.0).abs() < 1e-12);
         let d = DrugPerMass::from_mg_per_kg(110.0 / 30.0) * Mass::from_kg(9.0);
         assert!((d.mg() - 33.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn dose_rate_constant_times_activity() {
+        // dosimetry.md §8.1 example: 0.0765 µSv·m²/(MBq·h) × 8880 MBq ≈ 680 µSv/h
+        // (0.0765 × 8880 = 679.32 by hand).
+        let r = DoseRateConstant::from_usv_m2_per_mbq_h(0.0765) * Activity::from_mbq(8880.0);
+        assert!((r.usv_per_h() - 679.32).abs() < 1e-9);
     }
 
     #[test]

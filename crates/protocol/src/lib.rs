@@ -1,0 +1,295 @@
+//! The treatment regimen as data.
+//!
+//! A protocol file (TOML) describes one two-infusion 131I-mIBG regimen: the
+//! infusion-1 prescription, the rules that bound infusion 2, global caps,
+//! high-dose melphalan, stem-cell rescue timing and radiation-protection
+//! thresholds. The seed study's regimen ships as `protocols/seed.toml` and is
+//! embedded as the default ([`Protocol::seed`]); other regimens are other
+//! files, not code.
+//!
+//! ```
+//! use mibg_protocol::{Protocol, plan::plan};
+//! use mibg_units::{Length, Mass};
+//! let p = Protocol::seed();
+//! assert_eq!(p.infusion1.activity_per_kg.mbq_per_kg(), 444.0);
+//! let plan = plan(&p, Mass::from_kg(20.0), Length::from_cm(115.0)).unwrap();
+//! assert_eq!(plan.infusion1.activity.mbq(), 8880.0);
+//! ```
+//!
+//! Modules: [`bsa`] (body-surface area), [`melphalan`] (dose rules),
+//! [`schedule`] (day-by-day plan), [`status`] (status markers read from the
+//! file's comments), [`plan`] (a patient's plan from weight and height).
+//!
+//! This crate does no I/O: callers hand it the file's text and a label.
+
+pub mod bsa;
+pub mod melphalan;
+pub mod plan;
+pub mod schedule;
+pub mod status;
+mod wire;
+
+pub use bsa::BsaFormula;
+pub use status::{Status, ValueStatus};
+
+use mibg_units::{
+    AbsorbedDose, Activity, ActivityPerMass, DoseRate, DoseRateConstant, DrugPerArea,
+    EquivalentDose, Mass,
+};
+use serde::Serialize;
+
+/// The text of the seed protocol, `protocols/seed.toml`.
+pub const SEED_TOML: &str = include_str!("../../../protocols/seed.toml");
+
+/// The label used for the seed protocol in messages.
+pub const SEED_LABEL: &str = "protocols/seed.toml (built in)";
+
+/// A validated treatment protocol. Every quantity is typed; every value has
+/// passed the rules listed on its field. Serialises in the file format
+/// (unit-suffixed keys, as in `protocols/seed.toml`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(into = "wire::ProtocolFile")]
+pub struct Protocol {
+    /// `[protocol]`: name and source.
+    pub info: ProtocolInfo,
+    /// `[infusion1]`: the prescription of the first infusion.
+    pub infusion1: Infusion1Rule,
+    /// `[infusion2]`: the target and the rules bounding the second infusion.
+    pub infusion2: Infusion2Rule,
+    /// `[caps]`: limits over the whole course (both infusions).
+    pub caps: CourseCaps,
+    /// `[melphalan]`: high-dose melphalan.
+    pub melphalan: MelphalanRule,
+    /// `[stem_cells]`: autologous stem-cell rescue timing.
+    pub stem_cells: StemCellRule,
+    /// `[radiation_protection]`: release and stem-cell-return thresholds,
+    /// dose constraints, dose-rate constant.
+    pub radiation_protection: RadiationProtection,
+    /// The status marker of every value, read from the file's comments, in
+    /// file order (see [`status`]).
+    pub value_status: Vec<ValueStatus>,
+}
+
+/// `[protocol]`: identification of the regimen.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProtocolInfo {
+    /// `protocol.name`: short human name of the regimen (non-empty).
+    pub name: String,
+    /// `protocol.source`: the publication(s) or local document it follows (non-empty).
+    pub source: String,
+    /// `protocol.version`: free-text version or date of the file (may be empty).
+    pub version: String,
+}
+
+/// `[infusion1]`: activity of the first infusion.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Infusion1Rule {
+    /// `infusion1.activity_per_kg_mbq`: prescribed activity per kg body
+    /// weight (seed 444 MBq/kg = 12 mCi/kg). Rule: > 0 and ≤ 1500 MBq/kg.
+    pub activity_per_kg: ActivityPerMass,
+    /// `infusion1.max_activity_mbq` (optional): absolute cap on infusion 1;
+    /// when weight × rate exceeds it, the cap is given and the plan says so.
+    /// Rule: > 0.
+    pub max_activity: Option<Activity>,
+}
+
+/// `[infusion2]`: how the second activity is bounded. The second activity
+/// itself comes from dosimetry of infusion 1 (dosimetry.md §6.1).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Infusion2Rule {
+    /// `infusion2.target_total_wb_gy`: target cumulative whole-body absorbed
+    /// dose of infusions 1 + 2 (D₁ + D₂), seed 4 Gy. A₂ is sized so that
+    /// D₁ + A₂·d₂ = target. Rule: > 0 and ≤ `caps.max_total_wb_gy`.
+    pub target_total_wb: AbsorbedDose,
+    /// `infusion2.interval_nominal_days`: planned days from infusion 1
+    /// (day 0) to infusion 2 (seed 14). Rule: min ≤ nominal ≤ max.
+    pub interval_nominal_days: u32,
+    /// `infusion2.interval_min_days`: earliest allowed day of infusion 2.
+    /// Rule: ≥ 1.
+    pub interval_min_days: u32,
+    /// `infusion2.interval_max_days`: latest allowed day of infusion 2.
+    pub interval_max_days: u32,
+    /// `infusion2.max_activity_per_kg_mbq`: cap on A₂ per kg of body weight
+    /// on the day of infusion 2. Rule: > 0.
+    pub max_activity_per_kg: ActivityPerMass,
+    /// `infusion2.min_worthwhile_activity_mbq`: if the computed A₂ is below
+    /// this, recommend no second infusion (dosimetry.md §6.4). Rule: ≥ 0.
+    pub min_worthwhile_activity: Activity,
+    /// `infusion2.overshoot_margin_gy`: the dose helper reports the
+    /// probability that the predicted total exceeds `target_total_wb` by more
+    /// than this margin, i.e. P(D₁ + D₂ > target + margin). Rule: ≥ 0.
+    pub overshoot_margin: AbsorbedDose,
+}
+
+/// `[caps]`: limits over the whole course.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct CourseCaps {
+    /// `caps.max_total_activity_gbq`: maximum A₁ + A₂ (licence or pharmacy
+    /// limit); A₂ ≤ this − A₁. Rule: > 0.
+    pub max_total_activity: Activity,
+    /// `caps.max_total_wb_gy`: hard ceiling on the planned cumulative
+    /// whole-body dose D₁ + D₂. Rule: > 0 and ≥ `infusion2.target_total_wb_gy`.
+    pub max_total_wb: AbsorbedDose,
+}
+
+/// `[melphalan]`: high-dose melphalan before stem-cell rescue.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct MelphalanRule {
+    /// `melphalan.dose_mg_per_m2`: dose per body-surface area (seed
+    /// 110 mg/m²). Rule: > 0 and ≤ 300 mg/m².
+    pub dose_per_area: DrugPerArea,
+    /// `melphalan.bsa_formula`: `mosteller` (default), `haycock`, `dubois`
+    /// or `gehan_george`.
+    pub bsa_formula: BsaFormula,
+    /// `melphalan.days_after_infusion2`: day of melphalan counted from
+    /// infusion 2 (day of melphalan = day of infusion 2 + this).
+    pub days_after_infusion2: u32,
+    /// `[melphalan.small_child]` (optional): per-kg dosing for small children.
+    /// Absent: every child is dosed per m².
+    pub small_child: Option<SmallChildRule>,
+}
+
+/// `[melphalan.small_child]`: below a weight threshold the per-m² dose is
+/// converted to a per-kg dose: mg/kg = (mg/m²) ÷ divisor (COG convention,
+/// dosimetry.md §9.2 \[R\]: threshold 12 kg, divisor 30; unverified, so both are
+/// parameters).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct SmallChildRule {
+    /// `melphalan.small_child.below_weight_kg`: the rule applies when weight
+    /// < this (strictly). Rule: > 0 and ≤ 40 kg.
+    pub below_weight: Mass,
+    /// `melphalan.small_child.divisor`: the conversion divisor, a pure number
+    /// (conventionally 30, i.e. 1 m² ≙ 30 kg). Rule: > 0.
+    pub divisor: f64,
+}
+
+/// `[stem_cells]`: autologous stem-cell rescue timing.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct StemCellRule {
+    /// `stem_cells.days_after_infusion2`: planned day of stem-cell return
+    /// counted from infusion 2. Rule: > `melphalan.days_after_infusion2`
+    /// (stem cells follow melphalan). The return also needs the dose rate at
+    /// 1 m to be ≤ `radiation_protection.stem_cell_return_usv_h_at_1m`.
+    pub days_after_infusion2: u32,
+}
+
+/// `[radiation_protection]`: thresholds and constraints (dosimetry.md §8).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct RadiationProtection {
+    /// `radiation_protection.patient_release_usv_h_at_1m`: the patient may
+    /// leave the shielded room when the dose rate at 1 m is ≤ this. Rule: > 0.
+    pub patient_release_at_1m: DoseRate,
+    /// `radiation_protection.patient_release_max_retained_mbq` (optional):
+    /// alternative release rule on retained activity (e.g. NRC 1.22 GBq,
+    /// §8.3). Rule: > 0.
+    pub patient_release_max_retained: Option<Activity>,
+    /// `radiation_protection.stem_cell_return_usv_h_at_1m`: stem cells may be
+    /// returned when the dose rate at 1 m is ≤ this (§6.5 \[U\]). Rule: > 0.
+    pub stem_cell_return_at_1m: DoseRate,
+    /// `radiation_protection.stem_cell_return_max_retained_mbq` (optional):
+    /// alternative stem-cell-return rule on retained activity (§6.5). Rule: > 0.
+    pub stem_cell_return_max_retained: Option<Activity>,
+    /// `radiation_protection.caregiver_constraint_msv`: dose constraint per
+    /// treatment episode for an adult carer or comforter (§8.4, 5 mSv). Rule: > 0.
+    pub caregiver_constraint: EquivalentDose,
+    /// `radiation_protection.public_constraint_msv`: constraint for members of
+    /// the public, children and pregnant women (§8.4, 1 mSv). Rule: > 0.
+    pub public_constraint: EquivalentDose,
+    /// `radiation_protection.dose_rate_constant_usv_m2_per_mbq_h`: I-131
+    /// dose-rate constant at 1 m used when the dose rate must be estimated
+    /// from retained activity (§8.1). Rule: > 0 and ≤ 1.
+    pub dose_rate_constant: DoseRateConstant,
+    /// `radiation_protection.self_attenuation_factor`: pure number in (0, 1]
+    /// multiplying the point-source dose rate for patient self-attenuation
+    /// (1 = none, conservative; children 0.6–0.8 \[R\], §8.1).
+    pub self_attenuation_factor: f64,
+}
+
+/// A protocol file that cannot be used. The message names the file, the key
+/// and the rule broken.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// The file is not valid TOML, has an unknown key, lacks a required key,
+    /// or a value has the wrong type.
+    #[error("{file}: {message}")]
+    Syntax {
+        /// The source label (usually the file name).
+        file: String,
+        /// Location and parser message.
+        message: String,
+    },
+    /// A value breaks a rule.
+    #[error("{file}: {key} = {value}: {rule}")]
+    Invalid {
+        /// The source label (usually the file name).
+        file: String,
+        /// Dotted key, e.g. `infusion2.target_total_wb_gy`.
+        key: String,
+        /// The value as given.
+        value: String,
+        /// The rule broken, e.g. `must be > 0`.
+        rule: String,
+    },
+}
+
+impl Protocol {
+    /// The seed protocol (De Ioris 2025 regimen), `protocols/seed.toml`.
+    ///
+    /// # Panics
+    /// Never in a released build: the embedded file is parsed by a unit test.
+    pub fn seed() -> Protocol {
+        Protocol::from_toml(SEED_TOML, SEED_LABEL).expect("the embedded seed protocol is valid")
+    }
+
+    /// Parses and validates a protocol file. `file` labels error messages.
+    ///
+    /// # Errors
+    /// [`ProtocolError::Syntax`] for TOML errors, unknown or missing keys and
+    /// wrong types; [`ProtocolError::Invalid`] naming the key, its value and
+    /// the rule for every value outside its documented range.
+    pub fn from_toml(text: &str, file: &str) -> Result<Protocol, ProtocolError> {
+        let raw: wire::ProtocolFile = toml::from_str(text).map_err(|e| {
+            let mut message = String::new();
+            if let Some(span) = e.span() {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                message.push_str(&format!("line {line}"));
+                let table = status::table_at(text, span.start);
+                if let Some(t) = &table {
+                    message.push_str(&format!(" (in [{t}])"));
+                }
+                message.push_str(": ");
+                // Name the key when the error points at a value.
+                let start = span.start.min(text.len());
+                let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+                if let Some((key, _)) = text[line_start..start].split_once('=') {
+                    let key = key.trim();
+                    if !key.is_empty() && !key.starts_with('#') {
+                        let full = table.map_or(key.to_string(), |t| format!("{t}.{key}"));
+                        message.push_str(&format!("{full}: "));
+                    }
+                }
+            }
+            message.push_str(e.message().trim());
+            ProtocolError::Syntax {
+                file: file.to_string(),
+                message,
+            }
+        })?;
+        let mut p = raw.validate(file)?;
+        p.value_status = status::scan(text);
+        Ok(p)
+    }
+
+    /// The values whose status needs review (`[R]`, `[I]`, `[U]` or no
+    /// marker), in file order.
+    pub fn unverified(&self) -> Vec<&ValueStatus> {
+        self.value_status
+            .iter()
+            .filter(|v| v.status.needs_review())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

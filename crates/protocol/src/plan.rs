@@ -1,0 +1,288 @@
+//! A patient's plan from weight and height: infusion-1 activity with any cap,
+//! the limits on infusion 2, BSA and melphalan dose, the schedule, warnings.
+
+use crate::melphalan::{MelphalanBasis, MelphalanDose, melphalan_dose};
+use crate::schedule::ScheduleEntry;
+use crate::{Protocol, ValueStatus};
+use mibg_units::{AbsorbedDose, Activity, ActivityPerMass, Length, Mass};
+use serde::Serialize;
+
+/// Plausible body weight for a patient of this protocol: 2–150 kg \[I\]
+/// (children from infancy to adult size; outside it the input is almost
+/// certainly a typo or a wrong unit, e.g. pounds or grams).
+pub const WEIGHT_RANGE_KG: (f64, f64) = (2.0, 150.0);
+/// Plausible height: 40–220 cm \[I\] (catches metres or inches typed as cm).
+pub const HEIGHT_RANGE_CM: (f64, f64) = (40.0, 220.0);
+/// Body-mass index outside 10–40 kg/m² gives a warning (weight and height
+/// probably do not belong together) \[I\].
+pub const BMI_WARN_RANGE: (f64, f64) = (10.0, 40.0);
+/// Below 10 kg, BSA-based dosing of cytotoxics can cause significant
+/// overdoses (Australian paediatric dosing consensus, dosimetry.md §9.1 \[V\]).
+pub const BSA_DOSING_CAUTION_BELOW_KG: f64 = 10.0;
+
+/// Patient input outside the plausible range.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// Weight not finite or outside [`WEIGHT_RANGE_KG`].
+    #[error(
+        "weight {0} kg: must be a number between {lo} and {hi} kg (plausible patient weight)",
+        lo = WEIGHT_RANGE_KG.0,
+        hi = WEIGHT_RANGE_KG.1
+    )]
+    Weight(f64),
+    /// Height not finite or outside [`HEIGHT_RANGE_CM`].
+    #[error(
+        "height {0} cm: must be a number between {lo} and {hi} cm (plausible patient height)",
+        lo = HEIGHT_RANGE_CM.0,
+        hi = HEIGHT_RANGE_CM.1
+    )]
+    Height(f64),
+}
+
+/// Which limit bound an activity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Limit {
+    /// `infusion1.max_activity_mbq`.
+    Infusion1MaxActivity,
+    /// `caps.max_total_activity_gbq` (course total).
+    CourseMaxTotalActivity,
+    /// `infusion2.max_activity_per_kg_mbq`.
+    Infusion2MaxActivityPerKg,
+}
+
+/// A cap that reduced an activity.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CapApplied {
+    /// The limit.
+    pub limit: Limit,
+    /// The activity before the cap.
+    #[serde(rename = "uncapped_mbq")]
+    pub uncapped: Activity,
+    /// Why, in words.
+    pub reason: String,
+}
+
+/// Infusion 1 of the plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Infusion1Plan {
+    /// The activity to give.
+    #[serde(rename = "activity_mbq")]
+    pub activity: Activity,
+    /// The protocol's prescription per kg.
+    #[serde(rename = "prescribed_mbq_per_kg")]
+    pub prescribed_per_kg: ActivityPerMass,
+    /// The activity given per kg (lower than prescribed when capped).
+    #[serde(rename = "given_mbq_per_kg")]
+    pub given_per_kg: ActivityPerMass,
+    /// The cap that bound, if any.
+    pub cap: Option<CapApplied>,
+}
+
+/// The bounds infusion 2 will be held to (its activity comes from dosimetry).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Infusion2Limits {
+    /// Target cumulative whole-body dose.
+    #[serde(rename = "target_total_wb_gy")]
+    pub target_total_wb: AbsorbedDose,
+    /// Largest allowed A₂ at the current weight (the dose computation
+    /// re-evaluates at the weight on the day of infusion 2).
+    #[serde(rename = "max_activity_mbq")]
+    pub max_activity: Activity,
+    /// Which limit sets `max_activity`.
+    pub max_activity_limit: Limit,
+    /// Below this A₂, no second infusion is recommended.
+    #[serde(rename = "min_worthwhile_activity_mbq")]
+    pub min_worthwhile_activity: Activity,
+    /// Planned day and allowed window.
+    pub day: u32,
+    /// Earliest allowed day.
+    pub earliest_day: u32,
+    /// Latest allowed day.
+    pub latest_day: u32,
+}
+
+/// A complete plan for one patient.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Plan {
+    /// Protocol name.
+    pub protocol_name: String,
+    /// Protocol source.
+    pub protocol_source: String,
+    /// Protocol version.
+    pub protocol_version: String,
+    /// Weight used.
+    #[serde(rename = "weight_kg")]
+    pub weight: Mass,
+    /// Height used.
+    #[serde(rename = "height_cm")]
+    pub height: Length,
+    /// Infusion 1.
+    pub infusion1: Infusion1Plan,
+    /// Bounds on infusion 2.
+    pub infusion2: Infusion2Limits,
+    /// Melphalan with BSA.
+    pub melphalan: MelphalanDose,
+    /// Day-by-day schedule.
+    pub schedule: Vec<ScheduleEntry>,
+    /// Protocol values marked \[R\], \[I\], \[U\] or unmarked.
+    pub unverified_parameters: Vec<ValueStatus>,
+    /// Doubtful-but-usable findings.
+    pub warnings: Vec<String>,
+    /// The complete protocol used, in the file format (for the record).
+    pub protocol: Protocol,
+}
+
+impl Protocol {
+    /// The largest second activity the protocol allows, and which limit sets
+    /// it: min(`infusion2.max_activity_per_kg` × `weight_at_infusion2`,
+    /// `caps.max_total_activity` − `infusion1_activity`), never below 0.
+    /// (The whole-body dose cap `caps.max_total_wb` depends on dosimetry and
+    /// is applied by the dose computation.)
+    ///
+    /// Example (seed, by hand): 20 kg after 8880 MBq → min(777 × 20 = 15540,
+    /// 40000 − 8880 = 31120) = 15540 MBq, bound by the per-kg cap.
+    pub fn max_second_activity(
+        &self,
+        weight_at_infusion2: Mass,
+        infusion1_activity: Activity,
+    ) -> (Activity, Limit) {
+        let by_kg = self.infusion2.max_activity_per_kg * weight_at_infusion2;
+        let remaining = (self.caps.max_total_activity - infusion1_activity).max(Activity::ZERO);
+        if remaining < by_kg {
+            (remaining, Limit::CourseMaxTotalActivity)
+        } else {
+            (by_kg, Limit::Infusion2MaxActivityPerKg)
+        }
+    }
+}
+
+/// Builds the plan for a patient of `weight` and `height` under `protocol`.
+///
+/// Infusion 1 = `activity_per_kg` × weight, reduced to
+/// `infusion1.max_activity` and to `caps.max_total_activity` if either is
+/// lower (the plan names the binding cap). The largest allowed A₂ is
+/// min(`infusion2.max_activity_per_kg` × weight, course total − A₁).
+///
+/// # Errors
+/// [`PlanError`] when weight or height is outside the plausible range.
+pub fn plan(protocol: &Protocol, weight: Mass, height: Length) -> Result<Plan, PlanError> {
+    let w = weight.kg();
+    if !w.is_finite() || w < WEIGHT_RANGE_KG.0 || w > WEIGHT_RANGE_KG.1 {
+        return Err(PlanError::Weight(w));
+    }
+    let h = height.cm();
+    if !h.is_finite() || h < HEIGHT_RANGE_CM.0 || h > HEIGHT_RANGE_CM.1 {
+        return Err(PlanError::Height(h));
+    }
+    let mut warnings = Vec::new();
+    let bmi = w / (h / 100.0).powi(2);
+    if bmi < BMI_WARN_RANGE.0 || bmi > BMI_WARN_RANGE.1 {
+        warnings.push(format!(
+            "weight {w} kg and height {h} cm give a body-mass index of {bmi:.1} kg/m2, outside {}-{}: check both values",
+            BMI_WARN_RANGE.0, BMI_WARN_RANGE.1
+        ));
+    }
+
+    // Infusion 1.
+    let rule1 = protocol.infusion1;
+    let uncapped = rule1.activity_per_kg * weight;
+    let mut activity = uncapped;
+    let mut cap = None;
+    if let Some(max) = rule1.max_activity
+        && activity > max
+    {
+        activity = max;
+        cap = Some(CapApplied {
+            limit: Limit::Infusion1MaxActivity,
+            uncapped,
+            reason: format!(
+                "{:.0} MBq/kg x {w} kg = {:.0} MBq exceeds infusion1.max_activity_mbq = {:.0} MBq",
+                rule1.activity_per_kg.mbq_per_kg(),
+                uncapped.mbq(),
+                max.mbq()
+            ),
+        });
+    }
+    let total_cap = protocol.caps.max_total_activity;
+    if activity > total_cap {
+        cap = Some(CapApplied {
+            limit: Limit::CourseMaxTotalActivity,
+            uncapped,
+            reason: format!(
+                "{:.0} MBq exceeds the course total caps.max_total_activity_gbq = {} GBq",
+                activity.mbq(),
+                total_cap.gbq()
+            ),
+        });
+        activity = total_cap;
+    }
+    if let Some(c) = &cap {
+        warnings.push(format!("infusion 1 capped: {}", c.reason));
+    }
+    let infusion1 = Infusion1Plan {
+        activity,
+        prescribed_per_kg: rule1.activity_per_kg,
+        given_per_kg: ActivityPerMass::from_mbq_per_kg(activity.mbq() / w),
+        cap,
+    };
+
+    // Infusion 2 limits.
+    let i2 = protocol.infusion2;
+    let (max_a2, limit) = protocol.max_second_activity(weight, activity);
+    if max_a2 < i2.min_worthwhile_activity {
+        warnings.push(format!(
+            "the largest allowed infusion 2 ({:.0} MBq) is below the minimum worthwhile activity ({:.0} MBq): a second infusion is unlikely",
+            max_a2.mbq(),
+            i2.min_worthwhile_activity.mbq()
+        ));
+    }
+    let infusion2 = Infusion2Limits {
+        target_total_wb: i2.target_total_wb,
+        max_activity: max_a2,
+        max_activity_limit: limit,
+        min_worthwhile_activity: i2.min_worthwhile_activity,
+        day: i2.interval_nominal_days,
+        earliest_day: i2.interval_min_days,
+        latest_day: i2.interval_max_days,
+    };
+
+    // Melphalan.
+    let melphalan = melphalan_dose(&protocol.melphalan, weight, height);
+    match melphalan.basis {
+        MelphalanBasis::SmallChildPerKg { below_weight_kg, .. } => warnings.push(format!(
+            "melphalan dosed per kg: weight {w} kg is below melphalan.small_child.below_weight_kg = {} kg (check this rule against the local protocol)",
+            below_weight_kg.kg()
+        )),
+        MelphalanBasis::PerArea { .. } if w < BSA_DOSING_CAUTION_BELOW_KG => warnings.push(format!(
+            "melphalan dosed per m2 at {w} kg: BSA dosing below {BSA_DOSING_CAUTION_BELOW_KG} kg can cause significant overdoses (dosimetry.md §9.1); the protocol has no small-child rule"
+        )),
+        _ => {}
+    }
+
+    let unverified_parameters: Vec<ValueStatus> =
+        protocol.unverified().into_iter().cloned().collect();
+    if !unverified_parameters.is_empty() {
+        warnings.push(format!(
+            "{} protocol values are not verified against a primary source ([R], [I], [U] or unmarked): review them before clinical use",
+            unverified_parameters.len()
+        ));
+    }
+
+    Ok(Plan {
+        protocol_name: protocol.info.name.clone(),
+        protocol_source: protocol.info.source.clone(),
+        protocol_version: protocol.info.version.clone(),
+        weight,
+        height,
+        infusion1,
+        infusion2,
+        melphalan,
+        schedule: protocol.schedule(),
+        unverified_parameters,
+        warnings,
+        protocol: protocol.clone(),
+    })
+}

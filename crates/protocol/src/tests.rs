@@ -1,0 +1,324 @@
+//! Tests of parsing, validation, schedule and plan.
+
+use super::*;
+use crate::plan::{Limit, PlanError, plan};
+use crate::schedule::Event;
+use mibg_units::Length;
+
+fn seed_with(replace: &str, with: &str) -> String {
+    assert!(SEED_TOML.contains(replace), "seed has no {replace:?}");
+    SEED_TOML.replacen(replace, with, 1)
+}
+
+fn err(text: &str) -> String {
+    Protocol::from_toml(text, "protocol.toml")
+        .unwrap_err()
+        .to_string()
+}
+
+#[test]
+fn seed_values_match_the_domain_notes() {
+    let p = Protocol::seed();
+    // 12 mCi/kg = 444 MBq/kg (§9.3, 12 × 37 = 444).
+    assert_eq!(p.infusion1.activity_per_kg.mbq_per_kg(), 444.0);
+    assert_eq!(p.infusion1.activity_per_kg.mci_per_kg(), 12.0);
+    assert_eq!(p.infusion1.max_activity, None);
+    assert_eq!(p.infusion2.target_total_wb.gy(), 4.0);
+    assert_eq!(p.infusion2.interval_nominal_days, 14);
+    assert_eq!(p.melphalan.dose_per_area.mg_per_m2(), 110.0);
+    assert_eq!(p.melphalan.bsa_formula, BsaFormula::Mosteller);
+    let sc = p.melphalan.small_child.unwrap();
+    assert_eq!((sc.below_weight.kg(), sc.divisor), (12.0, 30.0));
+    assert_eq!(p.radiation_protection.caregiver_constraint.msv(), 5.0);
+    assert_eq!(p.radiation_protection.public_constraint.msv(), 1.0);
+    // 0.07647 µSv·m²/(MBq·h): Dorn's constant (§8.1).
+    assert_eq!(
+        p.radiation_protection.dose_rate_constant.usv_m2_per_mbq_h(),
+        0.07647
+    );
+    assert_eq!(p.caps.max_total_activity.mbq(), 40_000.0);
+}
+
+#[test]
+fn every_seed_value_has_a_status_marker() {
+    let p = Protocol::seed();
+    assert!(p.value_status.len() >= 25, "{}", p.value_status.len());
+    for v in &p.value_status {
+        assert_ne!(v.status, Status::Unmarked, "{} has no marker", v.key);
+        assert!(v.comment.len() > 10, "{} has no source", v.key);
+    }
+    let unverified: Vec<&str> = p.unverified().iter().map(|v| v.key.as_str()).collect();
+    assert!(unverified.contains(&"melphalan.small_child.divisor"));
+    assert!(unverified.contains(&"radiation_protection.stem_cell_return_usv_h_at_1m"));
+    assert!(!unverified.contains(&"infusion1.activity_per_kg_mbq"));
+    assert!(!unverified.contains(&"melphalan.dose_mg_per_m2"));
+}
+
+#[test]
+fn negative_target_names_key_value_and_rule() {
+    let text = seed_with("target_total_wb_gy = 4.0", "target_total_wb_gy = -4");
+    assert_eq!(
+        err(&text),
+        "protocol.toml: infusion2.target_total_wb_gy = -4: must be > 0"
+    );
+}
+
+#[test]
+fn unknown_key_is_an_error_with_line_and_table() {
+    let text = seed_with(
+        "overshoot_margin_gy = 0.5",
+        "overshoot_margin_gy = 0.5\ntarget_gy = 4",
+    );
+    let e = err(&text);
+    assert!(e.starts_with("protocol.toml: line "), "{e}");
+    assert!(e.contains("(in [infusion2])"), "{e}");
+    assert!(e.contains("unknown field `target_gy`"), "{e}");
+}
+
+#[test]
+fn missing_key_and_wrong_type_are_errors() {
+    let text = seed_with("dose_mg_per_m2 = 110.0", "");
+    assert!(
+        err(&text).contains("missing field `dose_mg_per_m2`"),
+        "{}",
+        err(&text)
+    );
+    let text = seed_with(
+        "interval_nominal_days = 14",
+        "interval_nominal_days = \"two weeks\"",
+    );
+    let e = err(&text);
+    assert!(e.starts_with("protocol.toml: line ") && e.contains("(in [infusion2]): infusion2.interval_nominal_days: invalid type: string \"two weeks\", expected u32"), "{e}");
+    let text = seed_with("bsa_formula = \"mosteller\"", "bsa_formula = \"boyd\"");
+    let e = err(&text);
+    assert!(e.contains("unknown variant `boyd`"), "{e}");
+}
+
+#[test]
+fn cross_field_rules() {
+    let e = err(&seed_with(
+        "interval_min_days = 12",
+        "interval_min_days = 15",
+    ));
+    assert_eq!(
+        e,
+        "protocol.toml: infusion2.interval_nominal_days = 14: must lie within infusion2.interval_min_days..=interval_max_days (15..=16)"
+    );
+    let e = err(&seed_with("max_total_wb_gy = 4.5", "max_total_wb_gy = 3.5"));
+    assert_eq!(
+        e,
+        "protocol.toml: infusion2.target_total_wb_gy = 4: must be <= caps.max_total_wb_gy (3.5)"
+    );
+    let e = err(&seed_with(
+        "[stem_cells]\ndays_after_infusion2 = 14",
+        "[stem_cells]\ndays_after_infusion2 = 13",
+    ));
+    assert!(e.starts_with("protocol.toml: stem_cells.days_after_infusion2 = 13: must be > melphalan.days_after_infusion2 (13)"), "{e}");
+    let e = err(&seed_with(
+        "self_attenuation_factor = 1.0",
+        "self_attenuation_factor = 1.2",
+    ));
+    assert_eq!(
+        e,
+        "protocol.toml: radiation_protection.self_attenuation_factor = 1.2: must be <= 1"
+    );
+    let e = err(&seed_with(
+        "activity_per_kg_mbq = 444.0",
+        "activity_per_kg_mbq = 0",
+    ));
+    assert_eq!(
+        e,
+        "protocol.toml: infusion1.activity_per_kg_mbq = 0: must be > 0"
+    );
+    let e = err(&seed_with("divisor = 30.0", "divisor = nan"));
+    assert_eq!(
+        e,
+        "protocol.toml: melphalan.small_child.divisor = NaN: must be a finite number"
+    );
+}
+
+#[test]
+fn serialises_back_to_an_equivalent_file() {
+    let p = Protocol::seed();
+    let text = toml::to_string(&p).unwrap();
+    assert!(text.contains("activity_per_kg_mbq = 444.0"), "{text}");
+    assert!(text.contains("max_total_activity_gbq = 40.0"), "{text}");
+    let back = Protocol::from_toml(&text, "round trip").unwrap();
+    assert_eq!(back.infusion1, p.infusion1);
+    assert_eq!(back.infusion2, p.infusion2);
+    assert_eq!(back.caps, p.caps);
+    assert_eq!(back.melphalan, p.melphalan);
+    assert_eq!(back.radiation_protection, p.radiation_protection);
+    // The round-tripped file has no comments, so no markers.
+    assert!(
+        back.value_status
+            .iter()
+            .all(|v| v.status == Status::Unmarked)
+    );
+}
+
+#[test]
+fn seed_schedule_days() {
+    // Day 0 infusion 1; infusion 2 day 14 (window 12–16); melphalan 14 + 13 = 27;
+    // stem cells 14 + 14 = 28.
+    let s = Protocol::seed().schedule();
+    type Row = (Event, u32, Option<(u32, u32)>);
+    let days: Vec<Row> = s.iter().map(|e| (e.event, e.day, e.window)).collect();
+    assert_eq!(
+        days,
+        vec![
+            (Event::Infusion1, 0, None),
+            (Event::Infusion2, 14, Some((12, 16))),
+            (Event::Melphalan, 27, Some((25, 29))),
+            (Event::StemCellReturn, 28, Some((26, 30))),
+        ]
+    );
+}
+
+#[test]
+fn plan_20kg_child_by_hand() {
+    let p = Protocol::seed();
+    let pl = plan(&p, Mass::from_kg(20.0), Length::from_cm(115.0)).unwrap();
+    // 444 × 20 = 8880 MBq = 240 mCi.
+    assert_eq!(pl.infusion1.activity.mbq(), 8880.0);
+    assert_eq!(pl.infusion1.activity.mci(), 240.0);
+    assert!(pl.infusion1.cap.is_none());
+    // Max A2 = min(777 × 20 = 15540, 40000 − 8880 = 31120) = 15540 MBq.
+    assert_eq!(pl.infusion2.max_activity.mbq(), 15540.0);
+    assert_eq!(
+        pl.infusion2.max_activity_limit,
+        Limit::Infusion2MaxActivityPerKg
+    );
+    // Mosteller √(115·20/3600) = √0.638889 = 0.799305 m²; × 110 = 87.9235 mg.
+    assert!((pl.melphalan.bsa.m2() - 0.799305).abs() < 1e-6);
+    assert!((pl.melphalan.dose.mg() - 87.9235).abs() < 1e-3);
+    assert!(pl.warnings.iter().any(|w| w.contains("not verified")));
+}
+
+#[test]
+fn caps_bind_and_say_why() {
+    let text = seed_with(
+        "# max_activity_mbq = 20000.0",
+        "max_activity_mbq = 20000.0 # [I] test",
+    );
+    let p = Protocol::from_toml(&text, "t").unwrap();
+    // 60 kg × 444 = 26640 MBq > 20000 MBq cap.
+    let pl = plan(&p, Mass::from_kg(60.0), Length::from_cm(165.0)).unwrap();
+    assert_eq!(pl.infusion1.activity.mbq(), 20000.0);
+    let cap = pl.infusion1.cap.as_ref().unwrap();
+    assert_eq!(cap.limit, Limit::Infusion1MaxActivity);
+    assert_eq!(cap.uncapped.mbq(), 26640.0);
+    assert!(
+        cap.reason
+            .contains("26640 MBq exceeds infusion1.max_activity_mbq"),
+        "{}",
+        cap.reason
+    );
+    // 20000 / 60 = 333.33 MBq/kg given.
+    assert!((pl.infusion1.given_per_kg.mbq_per_kg() - 333.3333).abs() < 1e-3);
+    // Max A2 = min(777 × 60 = 46620, 40000 − 20000 = 20000) → course cap.
+    assert_eq!(pl.infusion2.max_activity.mbq(), 20000.0);
+    assert_eq!(
+        pl.infusion2.max_activity_limit,
+        Limit::CourseMaxTotalActivity
+    );
+
+    // Course cap below infusion 1: 30 GBq cap, 80 kg × 444 = 35520 MBq.
+    let text = seed_with(
+        "max_total_activity_gbq = 40.0",
+        "max_total_activity_gbq = 30.0",
+    );
+    let p = Protocol::from_toml(&text, "t").unwrap();
+    let pl = plan(&p, Mass::from_kg(80.0), Length::from_cm(180.0)).unwrap();
+    assert_eq!(pl.infusion1.activity.mbq(), 30000.0);
+    assert_eq!(
+        pl.infusion1.cap.as_ref().unwrap().limit,
+        Limit::CourseMaxTotalActivity
+    );
+    assert_eq!(pl.infusion2.max_activity.mbq(), 0.0);
+    assert!(pl.warnings.iter().any(|w| w.contains("unlikely")));
+}
+
+#[test]
+fn implausible_patients_are_errors() {
+    let p = Protocol::seed();
+    assert_eq!(
+        plan(&p, Mass::from_kg(1.5), Length::from_cm(100.0)),
+        Err(PlanError::Weight(1.5))
+    );
+    assert_eq!(
+        plan(&p, Mass::from_kg(20.0), Length::from_cm(1.15)),
+        Err(PlanError::Height(1.15))
+    );
+    assert!(plan(&p, Mass::from_kg(f64::NAN), Length::from_cm(100.0)).is_err());
+    // Valid but odd: 20 kg at 180 cm, BMI 6.2 → warning.
+    let pl = plan(&p, Mass::from_kg(20.0), Length::from_cm(180.0)).unwrap();
+    assert!(pl.warnings.iter().any(|w| w.contains("body-mass index")));
+}
+
+#[test]
+fn small_child_plan_warns() {
+    // 9 kg, 75 cm: 3.6667 mg/kg × 9 = 33 mg.
+    let pl = plan(&Protocol::seed(), Mass::from_kg(9.0), Length::from_cm(75.0)).unwrap();
+    assert!((pl.melphalan.dose.mg() - 33.0).abs() < 1e-9);
+    assert!(pl.warnings.iter().any(|w| w.contains("dosed per kg")));
+}
+
+#[test]
+fn example_protocols_parse() {
+    // Other regimens are files: the examples must stay valid.
+    let text = include_str!("../../../examples/protocols/matthay-555.toml");
+    let p = Protocol::from_toml(text, "matthay-555.toml").unwrap();
+    assert_eq!(p.infusion1.activity_per_kg.mci_per_kg(), 15.0);
+    assert!(p.value_status.iter().all(|v| v.status != Status::Unmarked));
+}
+
+#[test]
+fn max_second_activity_at_a_new_weight() {
+    let p = Protocol::seed();
+    // Weight fell to 19.5 kg: 777 × 19.5 = 15151.5 MBq (per-kg cap binds).
+    let (a, l) = p.max_second_activity(Mass::from_kg(19.5), mibg_units::Activity::from_mbq(8880.0));
+    assert!((a.mbq() - 15151.5).abs() < 1e-9);
+    assert_eq!(l, Limit::Infusion2MaxActivityPerKg);
+    // 60 kg after 26640 MBq: min(46620, 40000 − 26640 = 13360) → course cap.
+    let (a, l) =
+        p.max_second_activity(Mass::from_kg(60.0), mibg_units::Activity::from_mbq(26640.0));
+    assert!((a.mbq() - 13360.0).abs() < 1e-9);
+    assert_eq!(l, Limit::CourseMaxTotalActivity);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Every BSA formula increases with weight and with height.
+        #[test]
+        fn bsa_increases_with_weight_and_height(w in 2.0f64..150.0, h in 40.0f64..220.0, dw in 0.1f64..10.0, dh in 0.1f64..10.0) {
+            for f in BsaFormula::ALL {
+                let a = f.bsa(Mass::from_kg(w), Length::from_cm(h)).m2();
+                prop_assert!(f.bsa(Mass::from_kg(w + dw), Length::from_cm(h)).m2() > a);
+                prop_assert!(f.bsa(Mass::from_kg(w), Length::from_cm(h + dh)).m2() > a);
+            }
+        }
+
+        /// Uncapped infusion 1 is exactly rate × weight, and the plan never
+        /// exceeds any cap.
+        #[test]
+        fn infusion1_is_rate_times_weight_within_caps(w in 2.0f64..150.0, h in 40.0f64..220.0) {
+            let p = Protocol::seed();
+            let pl = plan(&p, Mass::from_kg(w), Length::from_cm(h)).unwrap();
+            let uncapped = 444.0 * w;
+            if uncapped <= 40_000.0 {
+                prop_assert!((pl.infusion1.activity.mbq() - uncapped).abs() < 1e-9 * uncapped);
+                prop_assert!(pl.infusion1.cap.is_none());
+            } else {
+                prop_assert_eq!(pl.infusion1.activity.mbq(), 40_000.0);
+            }
+            prop_assert!(pl.infusion1.activity.mbq() + pl.infusion2.max_activity.mbq() <= 40_000.0 + 1e-6);
+            prop_assert!(pl.melphalan.dose.mg() > 0.0);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Dose rate at 1 m and at a distance (dosimetry.md §8.1).
+//!
+//! The dose rate at 1 m at time t is Ḋ₁ₘ(t) = Ḋ₁ₘ(0) · R(t), where Ḋ₁ₘ(0) is
+//! either **measured** at the end of infusion (the pre-void reading when
+//! readings are µSv/h at 1 m), or **estimated** from the administered activity
+//! as Ḋ₁ₘ(0) = Γ · A₀ · f_att ([`initial_dose_rate_from_activity`]).
+
+use crate::{RadProtError, RetentionCurve, check_positive};
+use mibg_units::{Activity, DoseRate, DoseRateConstant, Hours, Length};
+use serde::{Deserialize, Serialize};
+
+/// How dose rate falls with distance d from the patient, relative to 1 m.
+///
+/// Near-field caveat: the patient is an extended source. Inverse-square
+/// treats it as a point and **overestimates** the dose rate close to the
+/// patient (line-source model, dosimetry.md §8.1 \[V\]: at 30 cm a 100 cm line
+/// gives a geometry factor of 6.87e-4 cm⁻² versus 1.11e-3 for a point, i.e.
+/// 0.62×; at 1 m a 100 cm line is 0.93× the point value). Inverse-square is
+/// therefore conservative below 1 m. The 1.5-power law of Cormack & Shearer
+/// (used by glowgreen, §8.1 \[V\]) is the named, less conservative alternative
+/// for close contact. Neither is exact below about 0.3 m.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DistanceLaw {
+    /// Point source: Ḋ(d) = Ḋ₁ₘ · (1 m / d)². The default (conservative
+    /// below 1 m).
+    #[default]
+    InverseSquare,
+    /// Cormack & Shearer: Ḋ(d) = Ḋ₁ₘ · (1 m / d)^1.5 (glowgreen
+    /// `close_contact.py`, dosimetry.md §8.1 \[V\]).
+    CormackShearer,
+}
+
+impl DistanceLaw {
+    /// The exponent n of (1 m / d)^n.
+    pub fn exponent(self) -> f64 {
+        match self {
+            DistanceLaw::InverseSquare => 2.0,
+            DistanceLaw::CormackShearer => 1.5,
+        }
+    }
+
+    /// The factor (1 m / d)^n by which the 1 m dose rate is multiplied.
+    ///
+    /// # Errors
+    /// [`RadProtError::InvalidInput`] if `d` is not a finite length > 0.
+    pub fn factor(self, d: Length) -> Result<f64, RadProtError> {
+        let m = check_positive("distance (cm)", d.cm())? / 100.0;
+        Ok((1.0 / m).powf(self.exponent()))
+    }
+
+    /// Human name.
+    pub fn describe(self) -> &'static str {
+        match self {
+            DistanceLaw::InverseSquare => "inverse square (point source)",
+            DistanceLaw::CormackShearer => "Cormack & Shearer (1 m / d)^1.5",
+        }
+    }
+}
+
+/// Ḋ₁ₘ(0) = Γ · A₀ · f_att: the dose rate at 1 m at the end of infusion
+/// estimated from the administered activity, a dose-rate constant Γ (for
+/// I-131 dosimetry.md §8.1: 0.07647 µSv·m²/(MBq·h) \[V\] for the unattenuated
+/// point source used by Dorn; 0.0521 µGy·m²/(MBq·h) air kerma \[C\]) and the
+/// self-attenuation factor f_att ∈ (0, 1] (1 = none, conservative; about
+/// 0.6–0.8 for a child \[R\]).
+///
+/// Example (§8.1 \[C\]): 8880 MBq × 0.0765 = 679.3 µSv/h with f_att = 1.
+///
+/// # Errors
+/// [`RadProtError::InvalidInput`] for non-positive activity or constant, or
+/// f_att outside (0, 1].
+pub fn initial_dose_rate_from_activity(
+    administered: Activity,
+    constant: DoseRateConstant,
+    self_attenuation: f64,
+) -> Result<DoseRate, RadProtError> {
+    check_positive("administered activity (MBq)", administered.mbq())?;
+    check_positive(
+        "dose-rate constant (µSv·m²/(MBq·h))",
+        constant.usv_m2_per_mbq_h(),
+    )?;
+    if !(self_attenuation.is_finite() && self_attenuation > 0.0 && self_attenuation <= 1.0) {
+        return Err(RadProtError::InvalidInput {
+            what: "self-attenuation factor",
+            value: self_attenuation,
+            rule: "must be in (0, 1]",
+        });
+    }
+    Ok(constant * administered * self_attenuation)
+}
+
+/// Ḋ₁ₘ(t) = Ḋ₁ₘ(0) · R(t).
+///
+/// # Errors
+/// [`RadProtError::InvalidInput`] if `initial_at_1m` is not finite and ≥ 0
+/// or `t` is negative; [`RadProtError::InvalidRetention`] if R(t) is not
+/// finite and ≥ 0.
+pub fn dose_rate_at_1m(
+    curve: &dyn RetentionCurve,
+    initial_at_1m: DoseRate,
+    t: Hours,
+) -> Result<DoseRate, RadProtError> {
+    crate::check_non_negative(
+        "initial dose rate at 1 m (µSv/h)",
+        initial_at_1m.usv_per_h(),
+    )?;
+    crate::check_non_negative("time (h)", t.hours())?;
+    crate::rate_1m(curve, initial_at_1m, t)
+}
+
+/// Ḋ(d, t) = Ḋ₁ₘ(0) · R(t) · (1 m / d)^n with n from `law`.
+///
+/// # Errors
+/// As [`dose_rate_at_1m`], and for a distance that is not finite and > 0.
+pub fn dose_rate_at(
+    curve: &dyn RetentionCurve,
+    initial_at_1m: DoseRate,
+    t: Hours,
+    distance: Length,
+    law: DistanceLaw,
+) -> Result<DoseRate, RadProtError> {
+    let f = law.factor(distance)?;
+    Ok(dose_rate_at_1m(curve, initial_at_1m, t)? * f)
+}
+
+/// Ḋ₁ₘ at each of `times` (e.g. days 1–14 for a table or a plot).
+///
+/// # Errors
+/// As [`dose_rate_at_1m`] for any of the times.
+pub fn dose_rate_series(
+    curve: &dyn RetentionCurve,
+    initial_at_1m: DoseRate,
+    times: &[Hours],
+) -> Result<Vec<(Hours, DoseRate)>, RadProtError> {
+    times
+        .iter()
+        .map(|&t| Ok((t, dose_rate_at_1m(curve, initial_at_1m, t)?)))
+        .collect()
+}
+
+/// Retained activity A₀ · R(t).
+///
+/// # Errors
+/// [`RadProtError::InvalidInput`] for a negative or non-finite activity or
+/// time; [`RadProtError::InvalidRetention`] for a bad curve value.
+pub fn retained_activity(
+    curve: &dyn RetentionCurve,
+    administered: Activity,
+    t: Hours,
+) -> Result<Activity, RadProtError> {
+    crate::check_non_negative("administered activity (MBq)", administered.mbq())?;
+    crate::check_non_negative("time (h)", t.hours())?;
+    Ok(administered * crate::eval(curve, t)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::PhysicalDecay;
+
+    #[test]
+    fn distance_laws_by_hand() {
+        // 2 m: (1/2)² = 0.25; (1/2)^1.5 = 0.353553.
+        assert_eq!(
+            DistanceLaw::InverseSquare
+                .factor(Length::from_m(2.0))
+                .unwrap(),
+            0.25
+        );
+        let f = DistanceLaw::CormackShearer
+            .factor(Length::from_m(2.0))
+            .unwrap();
+        assert!((f - 0.353_553_4).abs() < 1e-7);
+        // 0.5 m: 4 and 2^1.5 = 2.828427.
+        assert_eq!(
+            DistanceLaw::InverseSquare
+                .factor(Length::from_cm(50.0))
+                .unwrap(),
+            4.0
+        );
+        assert!(
+            DistanceLaw::InverseSquare
+                .factor(Length::from_cm(0.0))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn initial_rate_from_activity_matches_section_8_1() {
+        // 8880 MBq × 0.0765 µSv·m²/(MBq·h) = 679.32 µSv/h (§8.1 example ≈ 680).
+        let r = initial_dose_rate_from_activity(
+            Activity::from_mbq(8880.0),
+            DoseRateConstant::from_usv_m2_per_mbq_h(0.0765),
+            1.0,
+        )
+        .unwrap();
+        assert!((r.usv_per_h() - 679.32).abs() < 1e-9);
+        // f_att = 0.7 → 475.524 µSv/h.
+        let r = initial_dose_rate_from_activity(
+            Activity::from_mbq(8880.0),
+            DoseRateConstant::from_usv_m2_per_mbq_h(0.0765),
+            0.7,
+        )
+        .unwrap();
+        assert!((r.usv_per_h() - 475.524).abs() < 1e-9);
+        assert!(
+            initial_dose_rate_from_activity(
+                Activity::from_mbq(8880.0),
+                DoseRateConstant::from_usv_m2_per_mbq_h(0.0765),
+                1.2
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn dose_rate_decays_and_scales() {
+        let c = PhysicalDecay::i131();
+        let d0 = DoseRate::from_usv_per_h(100.0);
+        let r = dose_rate_at_1m(&c, d0, Hours::new(192.497)).unwrap();
+        assert!((r.usv_per_h() - 50.0).abs() < 1e-9);
+        let r = dose_rate_at(
+            &c,
+            d0,
+            Hours::new(192.497),
+            Length::from_m(2.0),
+            DistanceLaw::InverseSquare,
+        )
+        .unwrap();
+        assert!((r.usv_per_h() - 12.5).abs() < 1e-9);
+        assert!(dose_rate_at_1m(&c, d0, Hours::new(-1.0)).is_err());
+        let bad = crate::retention_fn(|_| f64::NAN);
+        assert!(matches!(
+            dose_rate_at_1m(&bad, d0, Hours::new(1.0)),
+            Err(RadProtError::InvalidRetention { .. })
+        ));
+    }
+
+    #[test]
+    fn series_and_retained_activity() {
+        // Physical decay: 100 µSv/h halves every 192.497 h; 8880 MBq after
+        // 2 half-lives = 2220 MBq.
+        let c = PhysicalDecay::i131();
+        let s = dose_rate_series(
+            &c,
+            DoseRate::from_usv_per_h(100.0),
+            &[Hours::new(0.0), Hours::new(192.497)],
+        )
+        .unwrap();
+        assert_eq!(s.len(), 2);
+        assert!((s[1].1.usv_per_h() - 50.0).abs() < 1e-9);
+        let a =
+            retained_activity(&c, Activity::from_mbq(8880.0), Hours::new(2.0 * 192.497)).unwrap();
+        assert!((a.mbq() - 2220.0).abs() < 1e-6);
+    }
+}

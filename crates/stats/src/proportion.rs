@@ -1,0 +1,464 @@
+//! Confidence intervals for a proportion x/n (statistics.md §1).
+//!
+//! Six interval methods plus Wald with continuity correction, each selectable
+//! because published papers mix them (statistics.md §10: the seed study uses
+//! Clopper–Pearson for its response rate and Wald for two subgroup rates).
+//! The default is [`Method::ClopperPearson`] (statistics.md §1, [I]).
+//!
+//! Notation: p = x/n, α = 1 − level, z = Φ⁻¹(1 − α/2).
+
+use crate::conf::ConfLevel;
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{Beta, ContinuousCDF};
+use std::fmt;
+use std::str::FromStr;
+
+/// A confidence-interval method for a binomial proportion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Method {
+    /// Clopper–Pearson "exact" interval (Clopper & Pearson, Biometrika 1934):
+    /// [Beta⁻¹(α/2; x, n−x+1), Beta⁻¹(1−α/2; x+1, n−x)], lower = 0 at x = 0,
+    /// upper = 1 at x = n. Reference: R `binom.test`. Default.
+    #[default]
+    ClopperPearson,
+    /// Wilson score interval (Wilson, JASA 1927):
+    /// (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n).
+    /// Reference: R `prop.test(correct = FALSE)`.
+    Wilson,
+    /// Wilson score interval with continuity correction (Newcombe, Stat Med
+    /// 1998, method 4): the Wilson formula evaluated at p ∓ 1/(2n) for the
+    /// lower/upper limit, lower = 0 when p − 1/(2n) ≤ 0, upper = 1 when
+    /// p + 1/(2n) ≥ 1. Reference: R `prop.test()` default, except that R drops
+    /// the correction when x = n/2 exactly (its correction is
+    /// min(0.5, |x − n/2|)); this implementation always applies it, as
+    /// Newcombe does.
+    WilsonCc,
+    /// Wald (normal approximation): p ± z·√(p(1−p)/n), clipped to [0, 1].
+    /// Reference: statsmodels `proportion_confint(method="normal")`. Offered to
+    /// reproduce older reports (statistics.md §1, §10).
+    Wald,
+    /// Wald with continuity correction: p ± (z·√(p(1−p)/n) + 1/(2n)), clipped
+    /// to [0, 1] (statistics.md §1, "also used when matching publications").
+    WaldCc,
+    /// Agresti–Coull (Agresti & Coull, Am Stat 1998): ñ = n + z²,
+    /// p̃ = (x + z²/2)/ñ, p̃ ± z·√(p̃(1−p̃)/ñ), clipped to [0, 1].
+    /// Reference: statsmodels `"agresti_coull"`.
+    AgrestiCoull,
+    /// Jeffreys (Brown, Cai & DasGupta, Stat Sci 2001):
+    /// [Beta⁻¹(α/2; x+½, n−x+½), Beta⁻¹(1−α/2; x+½, n−x+½)], lower = 0 at
+    /// x = 0, upper = 1 at x = n. Reference: statsmodels `"jeffreys"`.
+    Jeffreys,
+}
+
+impl Method {
+    /// Every method, in the order they are printed.
+    pub const ALL: [Method; 7] = [
+        Method::ClopperPearson,
+        Method::Wilson,
+        Method::WilsonCc,
+        Method::Wald,
+        Method::WaldCc,
+        Method::AgrestiCoull,
+        Method::Jeffreys,
+    ];
+
+    /// The command-line / JSON name (`clopper-pearson`, `wilson-cc`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::ClopperPearson => "clopper-pearson",
+            Method::Wilson => "wilson",
+            Method::WilsonCc => "wilson-cc",
+            Method::Wald => "wald",
+            Method::WaldCc => "wald-cc",
+            Method::AgrestiCoull => "agresti-coull",
+            Method::Jeffreys => "jeffreys",
+        }
+    }
+
+    /// A human label ("Clopper–Pearson (exact)").
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::ClopperPearson => "Clopper–Pearson (exact)",
+            Method::Wilson => "Wilson (score)",
+            Method::WilsonCc => "Wilson, continuity-corrected",
+            Method::Wald => "Wald (normal approximation)",
+            Method::WaldCc => "Wald, continuity-corrected",
+            Method::AgrestiCoull => "Agresti–Coull",
+            Method::Jeffreys => "Jeffreys",
+        }
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An unknown method name.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "unknown proportion CI method '{0}': expected one of clopper-pearson, wilson, wilson-cc, wald, wald-cc, agresti-coull, jeffreys"
+)]
+pub struct UnknownMethod(pub String);
+
+impl FromStr for Method {
+    type Err = UnknownMethod;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.to_ascii_lowercase().replace('_', "-");
+        Method::ALL
+            .into_iter()
+            .find(|m| m.name() == lower)
+            .or(match lower.as_str() {
+                "exact" | "cp" | "beta" => Some(Method::ClopperPearson),
+                "normal" => Some(Method::Wald),
+                _ => None,
+            })
+            .ok_or_else(|| UnknownMethod(s.to_string()))
+    }
+}
+
+/// Invalid counts.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProportionError {
+    /// n = 0: no denominator.
+    #[error("proportion {x}/{n}: the denominator must be at least 1")]
+    EmptyDenominator {
+        /// Successes.
+        x: u64,
+        /// Trials.
+        n: u64,
+    },
+    /// x > n.
+    #[error("proportion {x}/{n}: the numerator cannot exceed the denominator")]
+    NumeratorTooLarge {
+        /// Successes.
+        x: u64,
+        /// Trials.
+        n: u64,
+    },
+}
+
+/// A proportion with its confidence interval, recording how it was computed.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ProportionCi {
+    /// Numerator (patients with the outcome).
+    pub x: u64,
+    /// Denominator (patients evaluable).
+    pub n: u64,
+    /// Point estimate x/n (a fraction in [0, 1]).
+    pub estimate: f64,
+    /// Lower confidence limit (fraction).
+    pub lower: f64,
+    /// Upper confidence limit (fraction).
+    pub upper: f64,
+    /// The interval method used.
+    pub method: Method,
+    /// The confidence level used.
+    pub conf_level: ConfLevel,
+}
+
+/// The confidence interval for `x`/`n` with `method` at `level`.
+///
+/// Formulas: see the variants of [`Method`]. Every interval is clipped to
+/// [0, 1]; the beta-quantile methods use the statrs inverse regularised
+/// incomplete beta function (AS 109), called only with 0 < x < n style
+/// shapes and probabilities strictly inside (0, 1).
+///
+/// # Errors
+/// [`ProportionError`] if n = 0 or x > n (checked before any quantile is
+/// computed: the inverse beta CDF panics outside its domain).
+///
+/// # Examples
+/// The seed study's response rate, 12 of 25 evaluable patients, 48 % (28–69)
+/// (statistics.md §10):
+/// ```
+/// use mibg_stats::{conf::ConfLevel, proportion::{confint, Method}};
+/// let ci = confint(12, 25, Method::ClopperPearson, ConfLevel::NINETY_FIVE).unwrap();
+/// assert_eq!((ci.lower * 100.0).round(), 28.0);
+/// assert_eq!((ci.upper * 100.0).round(), 69.0);
+/// ```
+pub fn confint(
+    x: u64,
+    n: u64,
+    method: Method,
+    level: ConfLevel,
+) -> Result<ProportionCi, ProportionError> {
+    if n == 0 {
+        return Err(ProportionError::EmptyDenominator { x, n });
+    }
+    if x > n {
+        return Err(ProportionError::NumeratorTooLarge { x, n });
+    }
+    let xf = x as f64;
+    let nf = n as f64;
+    let p = xf / nf;
+    let alpha = level.alpha();
+    let z = level.z();
+    let (lower, upper) = match method {
+        Method::ClopperPearson => {
+            let lower = if x == 0 {
+                0.0
+            } else {
+                beta_quantile(alpha / 2.0, xf, nf - xf + 1.0)
+            };
+            let upper = if x == n {
+                1.0
+            } else {
+                beta_quantile(1.0 - alpha / 2.0, xf + 1.0, nf - xf)
+            };
+            (lower, upper)
+        }
+        Method::Jeffreys => {
+            let lower = if x == 0 {
+                0.0
+            } else {
+                beta_quantile(alpha / 2.0, xf + 0.5, nf - xf + 0.5)
+            };
+            let upper = if x == n {
+                1.0
+            } else {
+                beta_quantile(1.0 - alpha / 2.0, xf + 0.5, nf - xf + 0.5)
+            };
+            (lower, upper)
+        }
+        Method::Wilson => {
+            // Exactly 0 at x = 0 and 1 at x = n (the formula, free of rounding).
+            let (lo, hi) = wilson(p, nf, z);
+            (if x == 0 { 0.0 } else { lo }, if x == n { 1.0 } else { hi })
+        }
+        Method::WilsonCc => {
+            let c = 0.5 / nf;
+            let lower = if p - c <= 0.0 {
+                0.0
+            } else {
+                wilson(p - c, nf, z).0
+            };
+            let upper = if p + c >= 1.0 {
+                1.0
+            } else {
+                wilson(p + c, nf, z).1
+            };
+            (lower, upper)
+        }
+        Method::Wald => {
+            let h = z * (p * (1.0 - p) / nf).sqrt();
+            (p - h, p + h)
+        }
+        Method::WaldCc => {
+            let h = z * (p * (1.0 - p) / nf).sqrt() + 0.5 / nf;
+            (p - h, p + h)
+        }
+        Method::AgrestiCoull => {
+            let n_t = nf + z * z;
+            let p_t = (xf + z * z / 2.0) / n_t;
+            let h = z * (p_t * (1.0 - p_t) / n_t).sqrt();
+            (p_t - h, p_t + h)
+        }
+    };
+    Ok(ProportionCi {
+        x,
+        n,
+        estimate: p,
+        lower: lower.clamp(0.0, 1.0),
+        upper: upper.clamp(0.0, 1.0),
+        method,
+        conf_level: level,
+    })
+}
+
+/// Wilson score limits at proportion `p` (R `prop.test` form):
+/// (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n).
+fn wilson(p: f64, n: f64, z: f64) -> (f64, f64) {
+    let z2n = z * z / n;
+    let centre = p + z2n / 2.0;
+    let half = z * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt();
+    let denom = 1.0 + z2n;
+    ((centre - half) / denom, (centre + half) / denom)
+}
+
+/// The `prob` quantile of Beta(a, b), a, b > 0, 0 < prob < 1.
+///
+/// statrs' AS 109 result is polished by Newton steps on the regularised
+/// incomplete beta function (bracketed by bisection), so that the quantile is
+/// accurate to ~1e-14 relative, matching R `qbeta`.
+fn beta_quantile(prob: f64, a: f64, b: f64) -> f64 {
+    debug_assert!(a > 0.0 && b > 0.0 && prob > 0.0 && prob < 1.0);
+    let dist = Beta::new(a, b).expect("shapes are positive and finite");
+    let mut q = dist.inverse_cdf(prob);
+    // Bracket [lo, hi] and refine with safeguarded Newton.
+    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
+    for _ in 0..60 {
+        let f = dist.cdf(q) - prob;
+        if f == 0.0 {
+            break;
+        }
+        if f > 0.0 {
+            hi = q;
+        } else {
+            lo = q;
+        }
+        let d = statrs::distribution::Continuous::pdf(&dist, q);
+        let mut next = if d > 0.0 && d.is_finite() {
+            q - f / d
+        } else {
+            f64::NAN
+        };
+        if !(next > lo && next < hi) {
+            next = 0.5 * (lo + hi);
+        }
+        if (next - q).abs() <= 1e-16 * q.abs().max(1e-300) {
+            q = next;
+            break;
+        }
+        q = next;
+    }
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ci(x: u64, n: u64, m: Method) -> ProportionCi {
+        confint(x, n, m, ConfLevel::NINETY_FIVE).unwrap()
+    }
+
+    fn pct(v: f64) -> f64 {
+        (v * 100.0 + 0.5).floor() // half-up to whole percent (statistics.md §0)
+    }
+
+    /// The seed study's published figures (De Ioris et al., ESMO Open 2025,
+    /// reconstruction in statistics.md §10).
+    #[test]
+    fn seed_study_published_figures() {
+        let orr = ci(12, 25, Method::ClopperPearson);
+        assert_eq!(
+            (pct(orr.estimate), pct(orr.lower), pct(orr.upper)),
+            (48.0, 28.0, 69.0)
+        );
+        let siopen = ci(12, 23, Method::Wald);
+        assert_eq!(
+            (pct(siopen.estimate), pct(siopen.lower), pct(siopen.upper)),
+            (52.0, 32.0, 73.0)
+        );
+        let soft = ci(10, 15, Method::Wald);
+        assert_eq!(
+            (pct(soft.estimate), pct(soft.lower), pct(soft.upper)),
+            (67.0, 43.0, 91.0)
+        );
+        // and the methods that do NOT reproduce them (statistics.md §10.1)
+        assert_ne!(pct(ci(12, 23, Method::ClopperPearson).lower), 32.0);
+        assert_ne!(pct(ci(10, 15, Method::ClopperPearson).lower), 43.0);
+    }
+
+    /// statistics.md §10.1 table (limits in %, two decimals) for 12/25.
+    #[test]
+    fn all_methods_for_12_of_25_match_table() {
+        let expect = [
+            (Method::ClopperPearson, 27.80, 68.69),
+            (Method::Wilson, 30.03, 66.50),
+            (Method::WilsonCc, 28.34, 68.25),
+            (Method::Wald, 28.42, 67.58),
+            (Method::WaldCc, 26.42, 69.58),
+            (Method::AgrestiCoull, 30.03, 66.50),
+            (Method::Jeffreys, 29.54, 66.90),
+        ];
+        for (m, lo, hi) in expect {
+            let c = ci(12, 25, m);
+            assert!((c.lower * 100.0 - lo).abs() < 0.005 + 1e-9, "{m} {c:?}");
+            assert!((c.upper * 100.0 - hi).abs() < 0.005 + 1e-9, "{m} {c:?}");
+        }
+    }
+
+    /// Clopper–Pearson test vectors of statistics.md §1 (4 decimals).
+    #[test]
+    fn clopper_pearson_vectors() {
+        for (x, n, lo, hi) in [
+            (0, 26, 0.0, 0.1323),
+            (9, 26, 0.1721, 0.5567),
+            (13, 26, 0.2993, 0.7007),
+            (26, 26, 0.8677, 1.0),
+            (6, 14, 0.1766, 0.7114),
+        ] {
+            let c = ci(x, n, Method::ClopperPearson);
+            assert!((c.lower - lo).abs() < 5e-5, "{x}/{n} {c:?}");
+            assert!((c.upper - hi).abs() < 5e-5, "{x}/{n} {c:?}");
+        }
+    }
+
+    /// Hand calculation: 0/10 Clopper–Pearson upper = 1 − (α/2)^(1/n)
+    /// = 1 − 0.025^(1/10) = 0.30849710781876083 (closed form for x = 0).
+    #[test]
+    fn clopper_pearson_zero_closed_form() {
+        let c = ci(0, 10, Method::ClopperPearson);
+        assert_eq!(c.lower, 0.0);
+        let exact = 1.0 - 0.025f64.powf(0.1);
+        assert!((c.upper - exact).abs() < 1e-14 * exact, "{}", c.upper);
+        let full = ci(10, 10, Method::ClopperPearson);
+        assert_eq!(full.upper, 1.0);
+        assert!((full.lower - 0.025f64.powf(0.1)).abs() < 1e-14);
+    }
+
+    #[test]
+    fn edge_cases_stay_in_unit_interval() {
+        for m in Method::ALL {
+            for (x, n) in [(0, 1), (1, 1), (0, 5), (5, 5), (1, 1000)] {
+                let c = ci(x, n, m);
+                assert!((0.0..=c.estimate).contains(&c.lower), "{m} {x}/{n} {c:?}");
+                assert!((c.estimate..=1.0).contains(&c.upper), "{m} {x}/{n} {c:?}");
+            }
+        }
+        assert_eq!(ci(0, 5, Method::Wald).upper, 0.0); // Wald degenerates at x = 0
+        assert_eq!(ci(0, 5, Method::Jeffreys).lower, 0.0);
+        assert_eq!(ci(5, 5, Method::Jeffreys).upper, 1.0);
+    }
+
+    #[test]
+    fn invalid_counts_are_errors_not_panics() {
+        assert!(matches!(
+            confint(1, 0, Method::ClopperPearson, ConfLevel::NINETY_FIVE),
+            Err(ProportionError::EmptyDenominator { .. })
+        ));
+        assert!(matches!(
+            confint(6, 5, Method::Jeffreys, ConfLevel::NINETY_FIVE),
+            Err(ProportionError::NumeratorTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn parses_method_names() {
+        for m in Method::ALL {
+            assert_eq!(m.name().parse::<Method>().unwrap(), m);
+        }
+        assert_eq!("exact".parse::<Method>().unwrap(), Method::ClopperPearson);
+        assert!("bayes".parse::<Method>().is_err());
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            /// CP interval contains every other exact-type interval's estimate
+            /// and is ordered; the beta CDF at the limits equals α/2.
+            #[test]
+            fn cp_limits_hit_tail_probability(n in 1u64..400, frac in 0.0f64..1.0) {
+                let x = ((n as f64) * frac).floor() as u64;
+                let c = confint(x, n, Method::ClopperPearson, ConfLevel::NINETY_FIVE).unwrap();
+                prop_assert!(c.lower <= c.estimate && c.estimate <= c.upper);
+                if x > 0 {
+                    let b = Beta::new(x as f64, (n - x) as f64 + 1.0).unwrap();
+                    prop_assert!((b.cdf(c.lower) - 0.025).abs() < 1e-12);
+                }
+                if x < n {
+                    let b = Beta::new(x as f64 + 1.0, (n - x) as f64).unwrap();
+                    prop_assert!((b.cdf(c.upper) - 0.975).abs() < 1e-12);
+                }
+            }
+        }
+    }
+}

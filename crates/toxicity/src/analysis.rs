@@ -1,0 +1,856 @@
+//! The per-patient and cohort toxicity analysis.
+//!
+//! # Window (toxicity.md issue scope; \[I\], configurable)
+//!
+//! Worst grades, nadirs and grade-4 days are taken over a per-patient window:
+//!
+//! * **start** = the first 131I-mIBG infusion ([`Schedule::window_start`](crate::records::Schedule::window_start)); if
+//!   absent, the patient's first record (with a warning);
+//! * **end** = the last stem-cell infusion + [`Options::window_days`] (default
+//!   60, "day +60"); without stem-cell dates, the patient's last record (with a
+//!   warning). Both ends are inclusive.
+//!
+//! # Baseline (\[I\])
+//!
+//! For ALT, AST, bilirubin, GGT, ALP and creatinine the baseline is the
+//! result flagged `baseline` (at most one per patient and test; it is then a
+//! reference, not a toxicity value), otherwise the last result dated on or
+//! before the window start. Counts and haemoglobin have no baseline rule.
+//! Without a baseline, the normal-baseline (ULN) criteria are used and a
+//! warning says so.
+//!
+//! # Anaemia from transfusions
+//!
+//! CTCAE v5 anaemia grade 3 includes "transfusion indicated" (toxicity.md §3).
+//! A red-cell transfusion in the window is taken as that indication and
+//! graded anaemia 3 ([`Options::anemia_from_transfusions`], default on).
+//!
+//! # Cohort table
+//!
+//! Number (%) of patients by worst grade (1–2, 3, 4, 5) per term. The
+//! denominator is recorded per row: for laboratory-graded terms the patients
+//! with at least one graded value of the term in their window (evaluable);
+//! for terms entered only as events, all patients of the cohort (events are
+//! recorded by exception: no event = grade 0).
+
+use crate::ctcae::{CtcaeVersion, Grade, Term};
+use crate::engraftment::{self, DailyValue, EngraftmentOptions, Episode};
+use crate::exact::Exact;
+use crate::grading::{self, Baseline, BaselineState, GradingError, GradingOptions, LabInput};
+use crate::labunits::{CellCount, LabTest, LabUnit};
+use crate::records::{LabResult, Origin, Product, ToxicityInput};
+use jiff::civil::Date;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Options of the analysis; all recorded in the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Options {
+    /// CTCAE version to grade in (events must carry the same version).
+    pub ctcae_version: CtcaeVersion,
+    /// Laboratory grading choices.
+    pub grading: GradingOptions,
+    /// Window end: days after the last stem-cell infusion (default 60).
+    pub window_days: i64,
+    /// Grade a red-cell transfusion as anaemia grade 3 (default `true`).
+    pub anemia_from_transfusions: bool,
+    /// Engraftment thresholds.
+    pub engraftment: EngraftmentOptions,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            ctcae_version: CtcaeVersion::V5_0,
+            grading: GradingOptions::default(),
+            window_days: 60,
+            anemia_from_transfusions: true,
+            engraftment: EngraftmentOptions::default(),
+        }
+    }
+}
+
+/// Why the analysis cannot run. Nothing partial is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalysisError {
+    /// A laboratory value cannot be graded.
+    #[error("{at}: {source}")]
+    Grading {
+        /// Where ("labs.csv row 4" or "patient P1, 2024-01-02, alt").
+        at: String,
+        /// Why.
+        source: GradingError,
+    },
+    /// An event was graded in another CTCAE version.
+    #[error(
+        "{at}: graded in CTCAE v{found}, analysis in {expected}; grades are never converted between versions"
+    )]
+    EventVersion {
+        /// Where.
+        at: String,
+        /// Version of the event.
+        found: String,
+        /// Version of the analysis.
+        expected: CtcaeVersion,
+    },
+    /// An event grade that its term does not allow.
+    #[error("{at}: {term} grade {grade} does not exist in {version} (allowed: {allowed})")]
+    GradeNotAllowed {
+        /// Where.
+        at: String,
+        /// Term.
+        term: Term,
+        /// Grade entered.
+        grade: Grade,
+        /// Version.
+        version: CtcaeVersion,
+        /// Allowed grades, e.g. "3, 4, 5".
+        allowed: String,
+    },
+    /// A term that is graded from laboratory values was entered as an event.
+    #[error(
+        "{at}: {term} is graded from laboratory values in {version}; put the value in the labs file"
+    )]
+    NotAnEventTerm {
+        /// Where.
+        at: String,
+        /// Term.
+        term: Term,
+        /// Version.
+        version: CtcaeVersion,
+    },
+    /// Two results flagged as the baseline of one test.
+    #[error("{second}: a second baseline of {test} for patient {patient} (the first is {first})")]
+    DuplicateBaseline {
+        /// Patient.
+        patient: String,
+        /// Test.
+        test: LabTest,
+        /// First.
+        first: String,
+        /// Second.
+        second: String,
+    },
+    /// The window is not valid.
+    #[error("window: {0}")]
+    Window(String),
+    /// No records at all.
+    #[error("no records: nothing to analyse")]
+    Empty,
+}
+
+/// Where a grade came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GradeSource {
+    /// A laboratory result.
+    Lab {
+        /// Test.
+        test: LabTest,
+        /// Value as reported.
+        value: Exact,
+        /// Unit as reported.
+        unit: LabUnit,
+        /// LLN as reported.
+        lln: Option<Exact>,
+        /// ULN as reported.
+        uln: Option<Exact>,
+        /// CTCAE text of the grade met.
+        criterion: Option<&'static str>,
+        /// Baseline state used.
+        baseline: BaselineState,
+    },
+    /// An adverse event entered with its grade.
+    Event,
+    /// A red-cell transfusion (anaemia grade 3, "transfusion indicated").
+    RedCellTransfusion,
+}
+
+/// One graded observation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct GradedValue {
+    /// Date.
+    pub date: Date,
+    /// Term.
+    pub term: Term,
+    /// Grade.
+    pub grade: Grade,
+    /// CTCAE version of the grade.
+    pub ctcae_version: CtcaeVersion,
+    /// Source.
+    pub source: GradeSource,
+    /// Input record (if from a file).
+    pub origin: Option<Origin>,
+}
+
+/// The window used for one patient.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Window {
+    /// First day (inclusive).
+    pub start: Date,
+    /// Last day (inclusive).
+    pub end: Date,
+    /// How the start was found.
+    pub start_rule: &'static str,
+    /// How the end was found.
+    pub end_rule: &'static str,
+}
+
+/// The baseline used for one test.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BaselineUsed {
+    /// Test.
+    pub test: LabTest,
+    /// Date.
+    pub date: Date,
+    /// Value.
+    pub value: Exact,
+    /// Unit.
+    pub unit: LabUnit,
+    /// ULN of the baseline result.
+    pub uln: Option<Exact>,
+    /// Baseline > ULN (`None` without a ULN).
+    pub abnormal: Option<bool>,
+    /// How it was chosen.
+    pub rule: &'static str,
+}
+
+/// The worst grade of one term in the window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct WorstGrade {
+    /// Term.
+    pub term: Term,
+    /// Worst grade (0 when evaluable and never abnormal).
+    pub grade: Grade,
+    /// First date the worst grade was reached.
+    pub first_date: Date,
+    /// CTCAE version.
+    pub ctcae_version: CtcaeVersion,
+}
+
+/// The lowest value of a decreasing test in the window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Nadir {
+    /// Test.
+    pub test: LabTest,
+    /// First date of the lowest value.
+    pub date: Date,
+    /// Value as reported.
+    pub value: Exact,
+    /// Unit as reported.
+    pub unit: LabUnit,
+    /// Value in the canonical unit.
+    pub canonical_value: Exact,
+    /// The canonical unit.
+    pub canonical_unit: LabUnit,
+}
+
+/// Days with grade-4 neutropenia or thrombocytopenia in the window, counted
+/// two ways: measured days only, and with each day's grade carried forward to
+/// the next measurement of the test (\[I\]: counts are rarely drawn every day;
+/// the last measurement counts one day).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Grade4Days {
+    /// Term.
+    pub term: Term,
+    /// Number of distinct measured days with a grade-4 value.
+    pub days: usize,
+    /// Days of grade 4 with each day's worst grade carried forward to the next
+    /// measured day.
+    pub days_carried_forward: i64,
+    /// First such day.
+    pub first: Option<Date>,
+    /// Last such day.
+    pub last: Option<Date>,
+}
+
+/// Everything about one patient.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PatientReport {
+    /// Patient identifier.
+    pub patient: String,
+    /// Window used.
+    pub window: Window,
+    /// Baselines used.
+    pub baselines: Vec<BaselineUsed>,
+    /// Worst grade per term (terms observed in the window).
+    pub worst: Vec<WorstGrade>,
+    /// Nadirs of the decreasing tests.
+    pub nadirs: Vec<Nadir>,
+    /// Grade-4 neutropenia and thrombocytopenia days.
+    pub grade4_days: Vec<Grade4Days>,
+    /// Engraftment per stem-cell infusion.
+    pub engraftment: Vec<Episode>,
+    /// Every graded observation in the window, by date.
+    pub graded: Vec<GradedValue>,
+    /// Doubtful but usable data.
+    pub warnings: Vec<String>,
+}
+
+/// One row of the cohort table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CohortRow {
+    /// Term.
+    pub term: Term,
+    /// Denominator.
+    pub denominator: usize,
+    /// How the denominator was counted.
+    pub denominator_rule: &'static str,
+    /// Patients with worst grade 1 or 2.
+    pub grade_1_2: usize,
+    /// Patients with worst grade 3.
+    pub grade_3: usize,
+    /// Patients with worst grade 4.
+    pub grade_4: usize,
+    /// Patients with worst grade 5.
+    pub grade_5: usize,
+    /// Percentages of the denominator, in the order 1–2, 3, 4, 5 (0 when the
+    /// denominator is 0).
+    pub percent: [f64; 4],
+}
+
+impl CohortRow {
+    /// Percentage of the denominator (0 when the denominator is 0).
+    pub fn percent(&self, n: usize) -> f64 {
+        if self.denominator == 0 {
+            0.0
+        } else {
+            100.0 * n as f64 / self.denominator as f64
+        }
+    }
+}
+
+/// The whole analysis.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CohortReport {
+    /// CTCAE version of every grade in the report.
+    pub ctcae_version: CtcaeVersion,
+    /// Options used.
+    pub options: Options,
+    /// Patients, by identifier.
+    pub patients: Vec<PatientReport>,
+    /// Cohort table, in term order.
+    pub cohort: Vec<CohortRow>,
+    /// Warnings about the whole input.
+    pub warnings: Vec<String>,
+}
+
+fn at(origin: &Option<Origin>, patient: &str, date: Date, what: &str) -> String {
+    match origin {
+        Some(o) => o.to_string(),
+        None => format!("patient {patient}, {date}, {what}"),
+    }
+}
+
+const CHEMISTRY: [LabTest; 6] = [
+    LabTest::Alt,
+    LabTest::Ast,
+    LabTest::Bilirubin,
+    LabTest::Ggt,
+    LabTest::Alp,
+    LabTest::Creatinine,
+];
+
+/// Runs the analysis (module docs give the rules).
+///
+/// # Errors
+///
+/// [`AnalysisError`]: an ungradable value (missing LLN/ULN, wrong unit), an
+/// event in another CTCAE version or with a grade its term does not allow,
+/// a laboratory-only term entered as an event, two flagged baselines, an
+/// invalid window, no records.
+pub fn analyse(input: &ToxicityInput, options: &Options) -> Result<CohortReport, AnalysisError> {
+    let table = options.ctcae_version.table();
+    if options.window_days < 0 {
+        return Err(AnalysisError::Window(format!(
+            "{} days after stem cells is negative",
+            options.window_days
+        )));
+    }
+    // Validate every event first (nothing partial).
+    for e in &input.events {
+        let where_ = at(&e.origin, &e.patient, e.date, e.term.code());
+        if e.ctcae_version != options.ctcae_version {
+            return Err(AnalysisError::EventVersion {
+                at: where_,
+                found: e.ctcae_version.as_str().to_string(),
+                expected: options.ctcae_version,
+            });
+        }
+        let allowed =
+            table
+                .allowed_event_grades(e.term)
+                .ok_or_else(|| AnalysisError::NotAnEventTerm {
+                    at: where_.clone(),
+                    term: e.term,
+                    version: table.version,
+                })?;
+        if !allowed.contains(&e.grade) {
+            return Err(AnalysisError::GradeNotAllowed {
+                at: where_,
+                term: e.term,
+                grade: e.grade,
+                version: table.version,
+                allowed: allowed
+                    .iter()
+                    .map(|g| g.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+
+    let mut patients: BTreeSet<&str> = BTreeSet::new();
+    patients.extend(input.labs.iter().map(|r| r.patient.as_str()));
+    patients.extend(input.events.iter().map(|r| r.patient.as_str()));
+    patients.extend(input.transfusions.iter().map(|r| r.patient.as_str()));
+    if patients.is_empty() {
+        return Err(AnalysisError::Empty);
+    }
+    let mut warnings = Vec::new();
+    let orphans: BTreeSet<&str> = input
+        .schedules
+        .iter()
+        .map(|s| s.patient.as_str())
+        .filter(|p| !patients.contains(p))
+        .collect();
+    for p in orphans {
+        warnings.push(format!(
+            "patient {p} has treatment dates but no records: left out of the cohort"
+        ));
+    }
+
+    let mut reports = Vec::new();
+    for patient in patients {
+        reports.push(analyse_patient(patient, input, options)?);
+    }
+
+    let cohort = cohort_table(&reports, options);
+    Ok(CohortReport {
+        ctcae_version: options.ctcae_version,
+        options: *options,
+        patients: reports,
+        cohort,
+        warnings,
+    })
+}
+
+fn add_days(d: Date, n: i64) -> Result<Date, AnalysisError> {
+    d.checked_add(jiff::Span::new().days(n))
+        .map_err(|e| AnalysisError::Window(format!("{d} + {n} days: {e}")))
+}
+
+fn analyse_patient(
+    patient: &str,
+    input: &ToxicityInput,
+    options: &Options,
+) -> Result<PatientReport, AnalysisError> {
+    let table = options.ctcae_version.table();
+    let mut warnings = Vec::new();
+    let labs: Vec<&LabResult> = input.labs.iter().filter(|r| r.patient == patient).collect();
+    let events: Vec<_> = input
+        .events
+        .iter()
+        .filter(|r| r.patient == patient)
+        .collect();
+    let transfusions: Vec<_> = input
+        .transfusions
+        .iter()
+        .filter(|r| r.patient == patient)
+        .cloned()
+        .collect();
+    let mut stem_cells: Vec<Date> = Vec::new();
+    let mut window_start = None;
+    for s in input.schedules.iter().filter(|s| s.patient == patient) {
+        stem_cells.extend(&s.stem_cells);
+        if let Some(w) = s.window_start {
+            if window_start.is_some_and(|x| x != w) {
+                return Err(AnalysisError::Window(format!(
+                    "patient {patient}: two window starts ({} and {w})",
+                    window_start.unwrap_or(w)
+                )));
+            }
+            window_start = Some(w);
+        }
+    }
+    stem_cells.sort();
+    stem_cells.dedup();
+
+    let all_dates: Vec<Date> = labs
+        .iter()
+        .map(|r| r.date)
+        .chain(events.iter().map(|e| e.date))
+        .chain(transfusions.iter().map(|t| t.date))
+        .collect();
+    let first_record = all_dates.iter().min().copied();
+    let last_record = all_dates.iter().max().copied();
+
+    let (start, start_rule) = match (window_start, first_record) {
+        (Some(w), _) => (w, "first infusion (given)"),
+        (None, Some(f)) => {
+            warnings.push(format!(
+                "no first-infusion date: the window starts at the first record, {f}"
+            ));
+            (f, "first record (no first-infusion date given)")
+        }
+        (None, None) => {
+            return Err(AnalysisError::Window(format!(
+                "patient {patient}: no records and no dates"
+            )));
+        }
+    };
+    if let Some(sc) = stem_cells.first()
+        && *sc < start
+    {
+        return Err(AnalysisError::Window(format!(
+            "patient {patient}: stem-cell infusion {sc} is before the window start {start}"
+        )));
+    }
+    let (end, end_rule) = match stem_cells.last() {
+        Some(&last) => (
+            add_days(last, options.window_days)?,
+            "last stem-cell infusion + window days",
+        ),
+        None => {
+            let end = last_record.unwrap_or(start).max(start);
+            warnings.push(format!(
+                "no stem-cell infusion date: no engraftment analysis; the window ends at the last record, {end}"
+            ));
+            (end, "last record (no stem-cell infusion date given)")
+        }
+    };
+    let in_window = |d: Date| d >= start && d <= end;
+
+    // Baselines.
+    let mut baselines: BTreeMap<LabTest, (Baseline, BaselineUsed)> = BTreeMap::new();
+    let mut flagged: BTreeMap<LabTest, &LabResult> = BTreeMap::new();
+    for r in labs.iter().filter(|r| r.baseline) {
+        if let Some(first) = flagged.get(&r.test) {
+            return Err(AnalysisError::DuplicateBaseline {
+                patient: patient.to_string(),
+                test: r.test,
+                first: at(&first.origin, patient, first.date, r.test.code()),
+                second: at(&r.origin, patient, r.date, r.test.code()),
+            });
+        }
+        flagged.insert(r.test, r);
+    }
+    for test in CHEMISTRY {
+        let chosen = match flagged.get(&test) {
+            Some(r) => Some((*r, "flagged baseline")),
+            None => labs
+                .iter()
+                .filter(|r| r.test == test && r.date <= start)
+                .max_by_key(|r| r.date) // last on or before the start; ties: the later row
+                .map(|r| (*r, "last result on or before the window start")),
+        };
+        if let Some((r, rule)) = chosen {
+            let b = Baseline {
+                value: r.value,
+                unit: r.unit,
+                uln: r.uln,
+            };
+            if r.uln.is_none() {
+                warnings.push(format!(
+                    "baseline {test} on {} has no ULN: treated as a normal baseline",
+                    r.date
+                ));
+            }
+            baselines.insert(
+                test,
+                (
+                    b,
+                    BaselineUsed {
+                        test,
+                        date: r.date,
+                        value: r.value,
+                        unit: r.unit,
+                        uln: r.uln,
+                        abnormal: b.is_abnormal(),
+                        rule,
+                    },
+                ),
+            );
+        }
+    }
+
+    // Grade every laboratory value (all of them: an ungradable value is an
+    // error even outside the window), keep those in the window.
+    let mut graded = Vec::new();
+    let mut outside = 0usize;
+    let mut no_baseline_warned: BTreeSet<LabTest> = BTreeSet::new();
+    for r in labs.iter().filter(|r| !r.baseline) {
+        let input = LabInput {
+            test: r.test,
+            value: r.value,
+            unit: r.unit,
+            lln: r.lln,
+            uln: r.uln,
+        };
+        let base = baselines.get(&r.test).map(|(b, _)| b);
+        let g = grading::grade_lab(table, &input, base, &options.grading).map_err(|source| {
+            AnalysisError::Grading {
+                at: at(&r.origin, patient, r.date, r.test.code()),
+                source,
+            }
+        })?;
+        if !in_window(r.date) {
+            let is_baseline = baselines
+                .get(&r.test)
+                .is_some_and(|(_, u)| u.date == r.date && u.value == r.value && u.unit == r.unit);
+            if !is_baseline {
+                outside += 1;
+            }
+            continue;
+        }
+        if CHEMISTRY.contains(&r.test) && base.is_none() && no_baseline_warned.insert(r.test) {
+            warnings.push(match r.test {
+                LabTest::Creatinine => {
+                    "no baseline creatinine: only the ULN criteria were applied".to_string()
+                }
+                t => {
+                    format!("no baseline {t}: graded as if the baseline were normal (ULN criteria)")
+                }
+            });
+        }
+        graded.push(GradedValue {
+            date: r.date,
+            term: g.term,
+            grade: g.grade,
+            ctcae_version: g.ctcae_version,
+            source: GradeSource::Lab {
+                test: r.test,
+                value: r.value,
+                unit: r.unit,
+                lln: r.lln,
+                uln: r.uln,
+                criterion: g.criterion,
+                baseline: g.baseline,
+            },
+            origin: r.origin.clone(),
+        });
+    }
+    if outside > 0 {
+        warnings.push(format!(
+            "{outside} laboratory result(s) outside the window {start} to {end} not counted (baselines excepted)"
+        ));
+    }
+    // Febrile neutropenia needs ANC < 1.0×10^9/L (CTCAE v5, toxicity.md §3):
+    // warn when every ANC measured on the event's date contradicts it.
+    for e in events.iter().filter(|e| e.term == Term::FebrileNeutropenia) {
+        let same_day: Vec<Exact> = labs
+            .iter()
+            .filter(|r| r.test == LabTest::Neutrophils && r.date == e.date && !r.baseline)
+            .map(|r| canonical(r))
+            .collect();
+        if !same_day.is_empty() && same_day.iter().all(|v| *v >= Exact::ONE) {
+            warnings.push(format!(
+                "febrile neutropenia on {} but every ANC measured that day is >= 1.0 x10^9/L (CTCAE requires ANC < 1.0)",
+                e.date
+            ));
+        }
+    }
+    let mut events_outside = 0usize;
+    for e in &events {
+        if !in_window(e.date) {
+            events_outside += 1;
+            continue;
+        }
+        graded.push(GradedValue {
+            date: e.date,
+            term: e.term,
+            grade: e.grade,
+            ctcae_version: e.ctcae_version,
+            source: GradeSource::Event,
+            origin: e.origin.clone(),
+        });
+    }
+    if events_outside > 0 {
+        warnings.push(format!(
+            "{events_outside} adverse event(s) outside the window {start} to {end} not counted"
+        ));
+    }
+    if options.anemia_from_transfusions {
+        for t in transfusions
+            .iter()
+            .filter(|t| t.product == Product::RedCells && in_window(t.date))
+        {
+            graded.push(GradedValue {
+                date: t.date,
+                term: Term::Anemia,
+                grade: Grade::G3,
+                ctcae_version: options.ctcae_version,
+                source: GradeSource::RedCellTransfusion,
+                origin: t.origin.clone(),
+            });
+        }
+    }
+    graded.sort_by(|a, b| a.date.cmp(&b.date).then(a.term.cmp(&b.term)));
+
+    // Worst grade per term.
+    let mut worst: BTreeMap<Term, WorstGrade> = BTreeMap::new();
+    for g in &graded {
+        let entry = worst.entry(g.term).or_insert(WorstGrade {
+            term: g.term,
+            grade: g.grade,
+            first_date: g.date,
+            ctcae_version: g.ctcae_version,
+        });
+        if g.grade > entry.grade {
+            entry.grade = g.grade;
+            entry.first_date = g.date;
+        }
+    }
+
+    // Nadirs.
+    let mut nadirs = Vec::new();
+    for test in LabTest::ALL.into_iter().filter(|t| t.is_decreasing()) {
+        let best = labs
+            .iter()
+            .filter(|r| r.test == test && !r.baseline && in_window(r.date))
+            .map(|r| (canonical(r), r))
+            .min_by(|a, b| a.0.cmp(&b.0).then(a.1.date.cmp(&b.1.date)));
+        if let Some((cv, r)) = best {
+            nadirs.push(Nadir {
+                test,
+                date: r.date,
+                value: r.value,
+                unit: r.unit,
+                canonical_value: cv,
+                canonical_unit: test.canonical_unit(),
+            });
+        }
+    }
+
+    // Grade-4 days.
+    let mut grade4_days = Vec::new();
+    for term in [Term::NeutrophilCountDecreased, Term::PlateletCountDecreased] {
+        let days: BTreeSet<Date> = graded
+            .iter()
+            .filter(|g| {
+                g.term == term
+                    && g.grade == Grade::G4
+                    && matches!(g.source, GradeSource::Lab { .. })
+            })
+            .map(|g| g.date)
+            .collect();
+        // Worst lab grade per measured day, then carry forward.
+        let mut per_day: BTreeMap<Date, Grade> = BTreeMap::new();
+        for g in graded
+            .iter()
+            .filter(|g| g.term == term && matches!(g.source, GradeSource::Lab { .. }))
+        {
+            let e = per_day.entry(g.date).or_insert(g.grade);
+            *e = (*e).max(g.grade);
+        }
+        let measured: Vec<(Date, Grade)> = per_day.into_iter().collect();
+        let mut carried = 0i64;
+        for (i, (d, g)) in measured.iter().enumerate() {
+            if *g == Grade::G4 {
+                carried += measured
+                    .get(i + 1)
+                    .map_or(1, |(next, _)| engraftment::days_between(*d, *next));
+            }
+        }
+        if graded.iter().any(|g| g.term == term) {
+            grade4_days.push(Grade4Days {
+                term,
+                days: days.len(),
+                days_carried_forward: carried,
+                first: days.first().copied(),
+                last: days.last().copied(),
+            });
+        }
+    }
+
+    // Engraftment.
+    let series = |test: LabTest| -> Vec<DailyValue> {
+        labs.iter()
+            .filter(|r| r.test == test && !r.baseline)
+            .map(|r| DailyValue {
+                date: r.date,
+                value: CellCount::from_1e9_per_l(canonical(r)),
+            })
+            .collect()
+    };
+    let anc = series(LabTest::Neutrophils);
+    let plt = series(LabTest::Platelets);
+    let mut episodes = Vec::new();
+    for (i, &sc) in stem_cells.iter().enumerate() {
+        let until = match stem_cells.get(i + 1) {
+            Some(next) => Some(add_days(*next, -1)?),
+            None => None,
+        };
+        episodes.push(engraftment::episode(
+            sc,
+            until,
+            &anc,
+            &plt,
+            &transfusions,
+            &options.engraftment,
+        ));
+    }
+
+    Ok(PatientReport {
+        patient: patient.to_string(),
+        window: Window {
+            start,
+            end,
+            start_rule,
+            end_rule,
+        },
+        baselines: baselines.into_values().map(|(_, u)| u).collect(),
+        worst: worst.into_values().collect(),
+        nadirs,
+        grade4_days,
+        engraftment: episodes,
+        graded,
+        warnings,
+    })
+}
+
+/// The value in the test's canonical unit (units were validated on input).
+fn canonical(r: &LabResult) -> Exact {
+    let f = r.test.factor_to_canonical(r.unit).unwrap_or(Exact::ONE);
+    r.value * f
+}
+
+fn cohort_table(reports: &[PatientReport], options: &Options) -> Vec<CohortRow> {
+    let table = options.ctcae_version.table();
+    let mut rows = Vec::new();
+    for &term in Term::ALL {
+        let lab_graded = table.lab.iter().any(|l| l.term == term);
+        let grades: Vec<Grade> = reports
+            .iter()
+            .filter_map(|p| p.worst.iter().find(|w| w.term == term).map(|w| w.grade))
+            .collect();
+        if grades.is_empty() {
+            continue;
+        }
+        let (denominator, rule) = if lab_graded {
+            (grades.len(), "patients with a graded value in the window")
+        } else {
+            (reports.len(), "all patients (no event recorded = grade 0)")
+        };
+        let count = |f: &dyn Fn(u8) -> bool| grades.iter().filter(|g| f(g.get())).count();
+        let mut row = CohortRow {
+            term,
+            denominator,
+            denominator_rule: rule,
+            grade_1_2: count(&|g| g == 1 || g == 2),
+            grade_3: count(&|g| g == 3),
+            grade_4: count(&|g| g == 4),
+            grade_5: count(&|g| g == 5),
+            percent: [0.0; 4],
+        };
+        row.percent = [
+            row.percent(row.grade_1_2),
+            row.percent(row.grade_3),
+            row.percent(row.grade_4),
+            row.percent(row.grade_5),
+        ];
+        rows.push(row);
+    }
+    rows
+}

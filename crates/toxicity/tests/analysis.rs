@@ -1,0 +1,373 @@
+//! The per-patient and cohort analysis through the Rust API (records built in
+//! code, as the study pipeline will), and the CSV parsers from text.
+
+use jiff::civil::{Date, date};
+use mibg_toxicity::analysis::{AnalysisError, GradeSource};
+use mibg_toxicity::csv_input::{CsvError, parse_events, parse_labs, parse_transfusions};
+use mibg_toxicity::{
+    AdverseEvent, CtcaeVersion, Exact, Grade, LabResult, LabTest, LabUnit, Options, Product,
+    Schedule, Term, ToxicityInput, Transfusion, analyse,
+};
+
+fn lab(
+    p: &str,
+    d: Date,
+    test: LabTest,
+    v: &str,
+    unit: LabUnit,
+    lln: Option<&str>,
+    uln: Option<&str>,
+) -> LabResult {
+    LabResult {
+        patient: p.into(),
+        date: d,
+        test,
+        value: Exact::parse_decimal(v).unwrap(),
+        unit,
+        lln: lln.map(|x| Exact::parse_decimal(x).unwrap()),
+        uln: uln.map(|x| Exact::parse_decimal(x).unwrap()),
+        baseline: false,
+        origin: None,
+    }
+}
+
+fn anc(p: &str, d: Date, v: &str) -> LabResult {
+    lab(
+        p,
+        d,
+        LabTest::Neutrophils,
+        v,
+        LabUnit::GigaPerLitre,
+        Some("1.5"),
+        None,
+    )
+}
+
+fn event(p: &str, d: Date, term: Term, g: u8) -> AdverseEvent {
+    AdverseEvent {
+        patient: p.into(),
+        date: d,
+        term,
+        grade: Grade::new(g).unwrap(),
+        ctcae_version: CtcaeVersion::V5_0,
+        origin: None,
+    }
+}
+
+fn schedule(p: &str, start: Date, sc: &[Date]) -> Schedule {
+    Schedule {
+        patient: p.into(),
+        window_start: Some(start),
+        stem_cells: sc.to_vec(),
+    }
+}
+
+fn worst(r: &mibg_toxicity::CohortReport, p: &str, term: Term) -> Option<u8> {
+    r.patients
+        .iter()
+        .find(|x| x.patient == p)?
+        .worst
+        .iter()
+        .find(|w| w.term == term)
+        .map(|w| w.grade.get())
+}
+
+#[test]
+fn window_edges_are_inclusive_and_default_to_day_60() {
+    // Start 2025-01-01, stem cells 2025-01-20 → end = 2025-01-20 + 60 d = 2025-03-21.
+    let input = ToxicityInput {
+        labs: vec![
+            anc("A", date(2024, 12, 31), "0.1"), // before the start: not counted
+            anc("A", date(2025, 1, 1), "1.2"),   // on the start: grade 2
+            anc("A", date(2025, 3, 21), "0.8"),  // on the end: grade 3
+            anc("A", date(2025, 3, 22), "0.2"),  // after the end: not counted
+        ],
+        schedules: vec![schedule("A", date(2025, 1, 1), &[date(2025, 1, 20)])],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    let p = &r.patients[0];
+    assert_eq!(p.window.end, date(2025, 3, 21));
+    assert_eq!(worst(&r, "A", Term::NeutrophilCountDecreased), Some(3));
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("2 laboratory result(s) outside the window"))
+    );
+    // Window of 59 days: the grade-3 value drops out.
+    let o = Options {
+        window_days: 59,
+        ..Options::default()
+    };
+    let r = analyse(&input, &o).unwrap();
+    assert_eq!(worst(&r, "A", Term::NeutrophilCountDecreased), Some(2));
+}
+
+#[test]
+fn nadir_and_grade4_days() {
+    let input = ToxicityInput {
+        labs: vec![
+            anc("A", date(2025, 1, 5), "0.4"),
+            anc("A", date(2025, 1, 6), "0.0"),
+            anc("A", date(2025, 1, 6), "0.1"), // same day: one grade-4 day
+            anc("A", date(2025, 1, 8), "0.0"), // first date of the minimum stays 01-06
+            anc("A", date(2025, 1, 12), "0.7"),
+        ],
+        schedules: vec![schedule("A", date(2025, 1, 1), &[date(2025, 1, 3)])],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    let p = &r.patients[0];
+    assert_eq!(p.nadirs[0].date, date(2025, 1, 6));
+    assert_eq!(p.nadirs[0].value, Exact::ZERO);
+    let g4 = p
+        .grade4_days
+        .iter()
+        .find(|g| g.term == Term::NeutrophilCountDecreased)
+        .unwrap();
+    assert_eq!(
+        (g4.days, g4.first, g4.last),
+        (3, Some(date(2025, 1, 5)), Some(date(2025, 1, 8)))
+    );
+}
+
+#[test]
+fn red_cell_transfusion_is_anaemia_grade_3_unless_switched_off() {
+    let input = ToxicityInput {
+        labs: vec![lab(
+            "A",
+            date(2025, 1, 5),
+            LabTest::Haemoglobin,
+            "9.5",
+            LabUnit::GramPerDecilitre,
+            Some("11"),
+            None,
+        )],
+        transfusions: vec![Transfusion {
+            patient: "A".into(),
+            date: date(2025, 1, 6),
+            product: Product::RedCells,
+            origin: None,
+        }],
+        schedules: vec![schedule("A", date(2025, 1, 1), &[date(2025, 1, 3)])],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    assert_eq!(worst(&r, "A", Term::Anemia), Some(3));
+    let g = r.patients[0]
+        .graded
+        .iter()
+        .find(|g| g.grade == Grade::G3)
+        .unwrap();
+    assert_eq!(g.source, GradeSource::RedCellTransfusion);
+    assert_eq!(g.ctcae_version, CtcaeVersion::V5_0);
+    let o = Options {
+        anemia_from_transfusions: false,
+        ..Options::default()
+    };
+    assert_eq!(
+        worst(&analyse(&input, &o).unwrap(), "A", Term::Anemia),
+        Some(2)
+    );
+}
+
+#[test]
+fn baseline_is_the_flagged_result_or_the_last_before_the_start() {
+    let alt = |d: Date, v: &str| {
+        lab(
+            "A",
+            d,
+            LabTest::Alt,
+            v,
+            LabUnit::UnitPerLitre,
+            None,
+            Some("40"),
+        )
+    };
+    let mut input = ToxicityInput {
+        labs: vec![
+            alt(date(2024, 12, 1), "30"),
+            alt(date(2024, 12, 20), "80"),
+            alt(date(2025, 1, 10), "232"),
+        ],
+        schedules: vec![schedule("A", date(2025, 1, 1), &[date(2025, 1, 3)])],
+        ..Default::default()
+    };
+    // Last before the start is 80 (2×ULN, abnormal): 232 = 2.9×baseline → grade 1 (§4).
+    let r = analyse(&input, &Options::default()).unwrap();
+    assert_eq!(worst(&r, "A", Term::AltIncreased), Some(1));
+    assert_eq!(r.patients[0].baselines[0].abnormal, Some(true));
+    // Flag the normal 30 as the baseline: 232 > 5×ULN → grade 3.
+    input.labs[0].baseline = true;
+    let r = analyse(&input, &Options::default()).unwrap();
+    assert_eq!(worst(&r, "A", Term::AltIncreased), Some(3));
+    assert_eq!(r.patients[0].baselines[0].rule, "flagged baseline");
+    // Without any baseline: ULN criteria and a warning.
+    input.labs.remove(0);
+    input.labs.remove(0);
+    let r = analyse(&input, &Options::default()).unwrap();
+    assert_eq!(worst(&r, "A", Term::AltIncreased), Some(3));
+    assert!(
+        r.patients[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("no baseline alt"))
+    );
+}
+
+#[test]
+fn cohort_table_counts_and_denominators() {
+    // Three patients; mucositis grade 3 in A, 4 in B, none in C (denominator 3).
+    // ANC measured in A and B only (denominator 2): A grade 4, B grade 2.
+    let s = |p: &str| schedule(p, date(2025, 1, 1), &[date(2025, 1, 3)]);
+    let input = ToxicityInput {
+        labs: vec![
+            anc("A", date(2025, 1, 5), "0.2"),
+            anc("B", date(2025, 1, 5), "1.2"),
+            lab(
+                "C",
+                date(2025, 1, 5),
+                LabTest::Alt,
+                "20",
+                LabUnit::UnitPerLitre,
+                None,
+                Some("40"),
+            ),
+        ],
+        events: vec![
+            event("A", date(2025, 1, 6), Term::MucositisOral, 3),
+            event("B", date(2025, 1, 6), Term::MucositisOral, 2),
+            event("B", date(2025, 1, 7), Term::MucositisOral, 4),
+        ],
+        schedules: vec![s("A"), s("B"), s("C")],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    let row = |t: Term| r.cohort.iter().find(|x| x.term == t).unwrap();
+    let m = row(Term::MucositisOral);
+    assert_eq!(
+        (m.denominator, m.grade_1_2, m.grade_3, m.grade_4, m.grade_5),
+        (3, 0, 1, 1, 0)
+    );
+    assert!((m.percent(m.grade_3) - 100.0 / 3.0).abs() < 1e-12);
+    let n = row(Term::NeutrophilCountDecreased);
+    assert_eq!((n.denominator, n.grade_1_2, n.grade_4), (2, 1, 1));
+    let a = row(Term::AltIncreased);
+    assert_eq!(
+        (a.denominator, a.grade_1_2),
+        (1, 0),
+        "grade 0 counts in the denominator only"
+    );
+}
+
+#[test]
+fn api_callers_get_the_same_event_validation() {
+    let base = ToxicityInput {
+        labs: vec![anc("A", date(2025, 1, 5), "1.0")],
+        ..Default::default()
+    };
+    let mut input = base.clone();
+    input.events = vec![event("A", date(2025, 1, 5), Term::FebrileNeutropenia, 2)];
+    let e = analyse(&input, &Options::default()).unwrap_err();
+    assert!(matches!(e, AnalysisError::GradeNotAllowed { .. }), "{e}");
+    assert!(e.to_string().contains("allowed: 3, 4, 5"));
+    input.events = vec![event(
+        "A",
+        date(2025, 1, 5),
+        Term::PlateletCountDecreased,
+        4,
+    )];
+    assert!(matches!(
+        analyse(&input, &Options::default()),
+        Err(AnalysisError::NotAnEventTerm { .. })
+    ));
+    // A value the grader cannot grade is an error naming patient, date and test.
+    let mut input = base;
+    input.labs[0].lln = None;
+    let e = analyse(&input, &Options::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "patient A, 2025-01-05, neutrophils: neutrophils needs the lower limit of normal (lln) of its reference range for grade 1"
+    );
+    assert!(matches!(
+        analyse(&ToxicityInput::default(), &Options::default()),
+        Err(AnalysisError::Empty)
+    ));
+    // Treatment dates without records: left out, with a cohort warning.
+    let input = ToxicityInput {
+        labs: vec![anc("A", date(2025, 1, 5), "1.0")],
+        schedules: vec![schedule("Z", date(2025, 1, 1), &[])],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    assert_eq!(r.patients.len(), 1);
+    assert!(r.warnings[0].contains("patient Z"));
+}
+
+#[test]
+fn csv_parsers_read_several_patients_and_label_rows() {
+    let labs = parse_labs(
+        "Patient,Date,Test,Value,Unit,LLN,ULN,Baseline\n\
+         A,2025-01-05,ANC,1500,cells/µL,1800,,\n\
+         \n\
+         B,2025-01-06,creatinine,0.61,mg/dL,,0.6,yes\n",
+        "labs.csv",
+    )
+    .unwrap();
+    assert_eq!(labs.len(), 2);
+    assert_eq!(labs[0].unit, LabUnit::PerMicrolitre);
+    assert_eq!(labs[1].patient, "B");
+    assert!(labs[1].baseline);
+    assert_eq!(
+        labs[1].origin.as_ref().unwrap().to_string(),
+        "labs.csv row 4"
+    );
+    let ev = parse_events(
+        "patient,date,term,grade\nA,2025-01-05,mucositis,4\n",
+        "ev.csv",
+    )
+    .unwrap();
+    assert_eq!(ev[0].term, Term::MucositisOral);
+    let tx = parse_transfusions("patient,date,product\nA,2025-01-05,PRBC\n", "tx.csv").unwrap();
+    assert_eq!(tx[0].product, Product::RedCells);
+    // Errors carry file, row and column as data, not only as text.
+    match parse_events(
+        "patient,date,term,grade\nA,2025-01-05,febrile neutropenia,1\n",
+        "ev.csv",
+    ) {
+        Err(CsvError::Field {
+            file, row, column, ..
+        }) => {
+            assert_eq!((file.as_str(), row, column), ("ev.csv", 2, "grade"));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Datetimes are not dates.
+    assert!(
+        parse_transfusions(
+            "patient,date,product\nA,2025-01-05T10:00,platelets\n",
+            "tx.csv"
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn febrile_neutropenia_with_a_normal_anc_that_day_is_warned() {
+    // CTCAE v5 febrile neutropenia: ANC < 1000/mm3 with fever. ANC 1.0 on the
+    // same day (not < 1.0) → a warning; ANC 0.99 → none.
+    let mk = |v: &str| ToxicityInput {
+        labs: vec![anc("A", date(2025, 1, 5), v)],
+        events: vec![event("A", date(2025, 1, 5), Term::FebrileNeutropenia, 3)],
+        schedules: vec![schedule("A", date(2025, 1, 1), &[date(2025, 1, 3)])],
+        ..Default::default()
+    };
+    let warned = |v: &str| {
+        analyse(&mk(v), &Options::default()).unwrap().patients[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("febrile neutropenia on 2025-01-05"))
+    };
+    assert!(warned("1.0"));
+    assert!(!warned("0.99"));
+}
