@@ -159,7 +159,7 @@ pub(crate) fn sort_by_time(times: &[f64]) -> Vec<u32> {
 pub(crate) fn radix_sort(items: &mut Vec<(u64, u32)>) {
     let n = items.len();
     if n < 256 {
-        items.sort_unstable();
+        items.sort_by_key(|&(key, _)| key);
         return;
     }
     let mut counts = vec![[0usize; 256]; 8];

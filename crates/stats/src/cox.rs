@@ -624,8 +624,14 @@ struct Prepared {
     x: Vec<f64>,
     /// Event flags in sorted order.
     events: Vec<bool>,
-    /// Runs of equal time in sorted order.
+    /// Runs of equal time in sorted order; within a run the events come
+    /// first.
     blocks: Vec<(usize, usize)>,
+    /// Number of events in each run.
+    dead: Vec<usize>,
+    /// Σ x over all events (scaled, centred): the constant part of U, and
+    /// βᵀ of it is the Σ x_iᵀβ part of ℓ.
+    x_dead: Vec<f64>,
     /// Multiply a scaled coefficient by this to get the original one.
     scale: Vec<f64>,
     /// ℓ(0) for Efron and Breslow.
@@ -637,12 +643,16 @@ impl Prepared {
         let (n, p) = x.shape();
         // Sort once by time; the event flag rides in the top bit of the index
         // (n < 2³¹ is checked by `fit`) so no random access is needed for it.
-        let mut keyed: Vec<(u64, u32)> = times
-            .iter()
-            .zip(events)
-            .enumerate()
-            .map(|(i, (&t, &e))| (concordance::order_key(t), i as u32 | (u32::from(e) << 31)))
-            .collect();
+        // Events are pushed first and the sort is stable, so within a run of
+        // equal times the events come first (the kernels need no branch).
+        let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(n);
+        for pass in [true, false] {
+            for (i, (&t, &e)) in times.iter().zip(events).enumerate() {
+                if e == pass {
+                    keyed.push((concordance::order_key(t), i as u32 | (u32::from(e) << 31)));
+                }
+            }
+        }
         concordance::radix_sort(&mut keyed);
         let mut blocks = Vec::new();
         let mut start = 0;
@@ -678,11 +688,25 @@ impl Prepared {
         }
         drop(row_major);
         drop(keyed);
+        let dead: Vec<usize> = blocks
+            .iter()
+            .map(|&(start, end)| events_sorted[start..end].iter().filter(|&&e| e).count())
+            .collect();
+        let mut x_dead = vec![0.0; p];
+        for (&(start, _), &d) in blocks.iter().zip(&dead) {
+            for row in rows[start * p..(start + d) * p].chunks_exact(p) {
+                for (acc, v) in x_dead.iter_mut().zip(row) {
+                    *acc += v;
+                }
+            }
+        }
         let mut prepared = Self {
             p,
             x: rows,
             events: events_sorted,
             blocks,
+            dead,
+            x_dead,
             scale,
             loglik_null: [0.0; 2],
         };
@@ -742,18 +766,29 @@ impl Prepared {
         let rows: &[[f64; P]] = self.x.as_chunks::<P>().0;
         let mut bt = [0.0; P];
         bt.copy_from_slice(&beta[..P]);
+        // Running risk-set sums S0, S1, S2 (lower triangle).
         let (mut s0, mut s1, mut s2) = (0.0, [0.0; P], [[0.0; P]; P]);
-        let (mut loglik, mut score, mut info) = (0.0, [0.0; P], [[0.0; P]; P]);
+        let mut loglik: f64 = self.x_dead.iter().zip(beta).map(|(x, b)| x * b).sum();
+        let mut score = [0.0; P];
+        score.copy_from_slice(&self.x_dead);
+        let mut info = [[0.0; P]; P];
         let mut mean = [0.0; P];
-        for &(start, end) in self.blocks.iter().rev() {
+        for (&(start, end), &ndead) in self.blocks.iter().zip(&self.dead).rev() {
+            // Sums over the tied events of this run (the first `ndead` rows).
             let (mut d0, mut d1, mut d2) = (0.0, [0.0; P], [[0.0; P]; P]);
-            let mut ndead = 0usize;
-            for (row, &event) in rows[start..end].iter().zip(&self.events[start..end]) {
-                let mut lp = 0.0;
+            for row in &rows[start..start + ndead] {
+                let w = dot_fixed(row, &bt).exp();
+                d0 += w;
                 for a in 0..P {
-                    lp += row[a] * bt[a];
+                    let wa = w * row[a];
+                    d1[a] += wa;
+                    for b in 0..=a {
+                        d2[a][b] += wa * row[b];
+                    }
                 }
-                let w = lp.exp();
+            }
+            for row in &rows[start + ndead..end] {
+                let w = dot_fixed(row, &bt).exp();
                 s0 += w;
                 for a in 0..P {
                     let wa = w * row[a];
@@ -762,18 +797,12 @@ impl Prepared {
                         s2[a][b] += wa * row[b];
                     }
                 }
-                if event {
-                    ndead += 1;
-                    d0 += w;
-                    loglik += lp;
-                    for a in 0..P {
-                        let wa = w * row[a];
-                        d1[a] += wa;
-                        score[a] += row[a];
-                        for b in 0..=a {
-                            d2[a][b] += wa * row[b];
-                        }
-                    }
+            }
+            s0 += d0;
+            for a in 0..P {
+                s1[a] += d1[a];
+                for b in 0..=a {
+                    s2[a][b] += d2[a][b];
                 }
             }
             if ndead == 0 {
@@ -805,64 +834,54 @@ impl Prepared {
         }
     }
 
-    /// [`Prepared::evaluate`] for any number of covariates.
+    /// [`Prepared::evaluate`] for any number of covariates (same algorithm
+    /// with heap vectors and a packed lower triangle).
     fn evaluate_general(&self, beta: &[f64], ties: Ties) -> Evaluation {
         let p = self.p;
         let np = p * (p + 1) / 2;
-        // Running risk-set sums (packed lower triangle for S2).
         let mut s0 = 0.0;
         let mut s1 = vec![0.0; p];
         let mut s2 = vec![0.0; np];
-        // Sums over the tied events of the current block.
         let mut d1 = vec![0.0; p];
         let mut d2 = vec![0.0; np];
-        let mut loglik = 0.0;
-        let mut score = vec![0.0; p];
+        let mut loglik: f64 = self.x_dead.iter().zip(beta).map(|(x, b)| x * b).sum();
+        let mut score = self.x_dead.clone();
         let mut info = vec![0.0; np];
         let mut mean = vec![0.0; p];
-
-        for &(start, end) in self.blocks.iter().rev() {
-            let mut d0 = 0.0;
-            let mut ndead = 0usize;
-            d1.iter_mut().for_each(|v| *v = 0.0);
-            d2.iter_mut().for_each(|v| *v = 0.0);
-            for i in start..end {
-                let row = &self.x[i * p..(i + 1) * p];
-                let lp: f64 = row.iter().zip(beta).map(|(x, b)| x * b).sum();
-                let w = lp.exp();
-                s0 += w;
-                let mut idx = 0;
-                for a in 0..p {
-                    let wa = w * row[a];
-                    s1[a] += wa;
-                    for &rb in &row[..=a] {
-                        s2[idx] += wa * rb;
-                        idx += 1;
-                    }
-                }
-                if self.events[i] {
-                    ndead += 1;
-                    d0 += w;
-                    loglik += lp;
-                    let mut idx = 0;
-                    for a in 0..p {
-                        let wa = w * row[a];
-                        d1[a] += wa;
-                        score[a] += row[a];
-                        for &rb in &row[..=a] {
-                            d2[idx] += wa * rb;
-                            idx += 1;
-                        }
-                    }
+        let accumulate = |row: &[f64], w: f64, t1: &mut [f64], t2: &mut [f64]| {
+            let mut idx = 0;
+            for a in 0..p {
+                let wa = w * row[a];
+                t1[a] += wa;
+                for &rb in &row[..=a] {
+                    t2[idx] += wa * rb;
+                    idx += 1;
                 }
             }
+        };
+        for (&(start, end), &ndead) in self.blocks.iter().zip(&self.dead).rev() {
+            let mut d0 = 0.0;
+            d1.iter_mut().for_each(|v| *v = 0.0);
+            d2.iter_mut().for_each(|v| *v = 0.0);
+            for row in self.x[start * p..(start + ndead) * p].chunks_exact(p) {
+                let w = dot(row, beta).exp();
+                d0 += w;
+                accumulate(row, w, &mut d1, &mut d2);
+            }
+            for row in self.x[(start + ndead) * p..end * p].chunks_exact(p) {
+                let w = dot(row, beta).exp();
+                s0 += w;
+                accumulate(row, w, &mut s1, &mut s2);
+            }
+            s0 += d0;
+            s1.iter_mut().zip(&d1).for_each(|(s, d)| *s += d);
+            s2.iter_mut().zip(&d2).for_each(|(s, d)| *s += d);
             if ndead == 0 {
                 continue;
             }
             let nd = ndead as f64;
             let efron = matches!(ties, Ties::Efron) && ndead > 1;
-            let terms = if efron { ndead } else { 1 };
-            let mult = if efron { 1.0 } else { nd };
+            let (terms, mult) = if efron { (ndead, 1.0) } else { (1, nd) };
             for r in 0..terms {
                 let phi = if efron { r as f64 / nd } else { 0.0 };
                 let den = s0 - phi * d0;
@@ -895,6 +914,21 @@ impl Prepared {
             info: full,
         }
     }
+}
+
+/// xᵀβ for a fixed number of covariates (unrolled).
+#[inline(always)]
+fn dot_fixed<const P: usize>(x: &[f64; P], beta: &[f64; P]) -> f64 {
+    let mut s = 0.0;
+    for a in 0..P {
+        s += x[a] * beta[a];
+    }
+    s
+}
+
+/// xᵀβ.
+fn dot(x: &[f64], beta: &[f64]) -> f64 {
+    x.iter().zip(beta).map(|(x, b)| x * b).sum()
 }
 
 #[cfg(test)]
