@@ -461,9 +461,11 @@ pub fn fit<S: AsRef<str>>(
         finite(b.dot(&(&info * &b)))
     });
 
-    // Harrell's C of the linear predictor, in the time-sorted order.
+    // Harrell's C of the linear predictor, in the time-sorted order (the
+    // covariate matrix is released first: it is no longer needed).
     let lp = data.linear_predictor(&beta);
-    let conc = concordance::harrell_sorted(&data.blocks, &data.events, &lp);
+    let Prepared { blocks, events, .. } = data;
+    let conc = concordance::harrell_sorted(&blocks, &events, &lp);
 
     Ok(CoxFit {
         ties: options.ties,
@@ -663,30 +665,20 @@ impl Prepared {
             }
         }
         let events_sorted: Vec<bool> = keyed.iter().map(|&(_, i)| i >> 31 == 1).collect();
-        // Centre and scale (R coxfit6), then gather whole rows in time
-        // order from a row-major copy: one cache line per subject.
+        // Centre and scale (R coxfit6) while gathering each column into the
+        // row-major matrix in time order (no second copy of the data).
         let mut scale = vec![1.0; p];
-        let mut shift = vec![0.0; p];
-        let mut row_major = vec![0.0; n * p];
-        for c in 0..p {
+        let mut rows = vec![0.0; n * p];
+        for (c, scale_c) in scale.iter_mut().enumerate() {
             let col = x.column(c);
             let mean = col.iter().sum::<f64>() / n as f64;
             let mad = col.iter().map(|v| (v - mean).abs()).sum::<f64>() / n as f64;
-            scale[c] = if mad > 0.0 { 1.0 / mad } else { 1.0 };
-            shift[c] = mean;
-            for (dst, v) in row_major.iter_mut().skip(c).step_by(p).zip(col.iter()) {
-                *dst = *v;
+            let s = if mad > 0.0 { 1.0 / mad } else { 1.0 };
+            *scale_c = s;
+            for (dst, &(_, i)) in rows.iter_mut().skip(c).step_by(p).zip(&keyed) {
+                *dst = (col[(i & !(1 << 31)) as usize] - mean) * s;
             }
         }
-        let mut rows = vec![0.0; n * p];
-        for (dst, &(_, i)) in rows.chunks_exact_mut(p).zip(&keyed) {
-            let i = (i & !(1 << 31)) as usize;
-            let src = &row_major[i * p..(i + 1) * p];
-            for c in 0..p {
-                dst[c] = (src[c] - shift[c]) * scale[c];
-            }
-        }
-        drop(row_major);
         drop(keyed);
         let dead: Vec<usize> = blocks
             .iter()
