@@ -302,3 +302,60 @@ fn conf_level_90_matches_r() {
         );
     }
 }
+
+/// The fit cannot depend on the row order (sorting, tied-run handling) nor,
+/// beyond the unit of the coefficient, on a covariate's unit: rossi (heavy
+/// ties) with its rows reversed and interleaved, and age in months instead
+/// of years (coef and se ÷ 12; z, p, tests, log-likelihood and C
+/// unchanged), against R at the same tolerance.
+#[test]
+fn invariant_to_row_order_and_covariate_unit() {
+    let (_, r) = fit_case("rossi", Ties::Efron);
+    let covariates: Vec<String> = serde_json::from_value(r["covariates"].clone()).unwrap();
+    let (t, e, x) = read_case("rossi", &covariates);
+    let n = t.len();
+    // A fixed permutation: odd rows backwards, then even rows forwards.
+    let order: Vec<usize> = (0..n)
+        .rev()
+        .filter(|i| i % 2 == 1)
+        .chain((0..n).filter(|i| i % 2 == 0))
+        .collect();
+    let age = covariates.iter().position(|c| c == "age").unwrap();
+    let t2: Vec<f64> = order.iter().map(|&i| t[i]).collect();
+    let e2: Vec<bool> = order.iter().map(|&i| e[i]).collect();
+    let x2 = DMatrix::from_fn(n, x.ncols(), |i, j| {
+        let v = x[(order[i], j)];
+        if j == age { v * 12.0 } else { v }
+    });
+    let f = cox::fit(&t2, &e2, &x2, &covariates, &CoxOptions::default()).unwrap();
+    let unit = |k: usize| if k == age { 12.0 } else { 1.0 };
+    let coef: Vec<Option<f64>> = (0..f.coef.len())
+        .map(|k| Some(f.coef[k] * unit(k)))
+        .collect();
+    let se: Vec<Option<f64>> = (0..f.se.len())
+        .map(|k| f.se[k].map(|s| s * unit(k)))
+        .collect();
+    check_vec("permuted coef", &coef, &r["coef"], TOL);
+    check_vec("permuted se", &se, &r["se"], TOL);
+    check_vec("permuted p", &f.p, &r["p"], TOL);
+    check_scalar("permuted loglik", f.loglik, &r["loglik"], TOL);
+    check_scalar("permuted score", f.score_chisq, &r["score_chisq"], TOL);
+    check_scalar(
+        "permuted wald",
+        f.wald_chisq.unwrap(),
+        &r["wald_chisq"],
+        TOL,
+    );
+    check_scalar(
+        "permuted C",
+        f.concordance.unwrap(),
+        &r["concordance"],
+        1e-12,
+    );
+    check_scalar(
+        "permuted C se",
+        f.concordance_se.unwrap(),
+        &r["concordance_se"],
+        TOL,
+    );
+}
