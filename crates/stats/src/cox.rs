@@ -237,6 +237,15 @@ pub enum CoxError {
         /// Names of the covariates before it, comma separated.
         previous: String,
     },
+    /// The first covariate does not vary within any risk set at an event
+    /// time (e.g. the only events happen when one subject is left at risk).
+    #[error(
+        "covariate '{name}' does not vary within the risk sets at the event times: its coefficient is not estimable"
+    )]
+    NoVariation {
+        /// Covariate name.
+        name: String,
+    },
     /// `conf_level` outside (0, 1), `tol` not positive or `max_iter` zero.
     #[error("invalid option: {0}")]
     InvalidOption(String),
@@ -551,6 +560,11 @@ fn checked_cholesky(info: &DMatrix<f64>, names: &[String]) -> Result<Cholesky<f6
         let mut d = info[(j, j)];
         for k in 0..j {
             d -= l[(j, k)] * l[(j, k)];
+        }
+        if j == 0 && !(d.is_finite() && d > 0.0) {
+            return Err(CoxError::NoVariation {
+                name: names[0].clone(),
+            });
         }
         if !d.is_finite() || d <= CHOL_TOL * info[(j, j)] {
             return Err(CoxError::Collinear {
@@ -1052,6 +1066,25 @@ mod tests {
         assert_relative_eq!(f.coef[1], -0.15625102192666837, max_relative = 1e-6);
         assert_relative_eq!(f.loglik, -7.441_348_784_944_427, max_relative = 1e-9);
         assert!(f.warnings[0].contains("may be infinite"));
+    }
+
+    /// Events only when a single subject is at risk: the risk sets carry no
+    /// information about x (I(0) = 0), R would give NA.
+    #[test]
+    fn no_information_is_an_error() {
+        let x = DMatrix::from_column_slice(3, 1, &[0.0, 1.0, 2.0]);
+        let err = fit(
+            &[1.0, 2.0, 3.0],
+            &[false, false, true],
+            &x,
+            &["x"],
+            &CoxOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "covariate 'x' does not vary within the risk sets at the event times: its coefficient is not estimable"
+        );
     }
 
     #[test]
