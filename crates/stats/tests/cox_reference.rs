@@ -359,3 +359,43 @@ fn invariant_to_row_order_and_covariate_unit() {
         TOL,
     );
 }
+
+/// The reference values printed in the domain notes (`statistics.md` §9,
+/// R 4.2.2 / survival 3.5-3, Efron; 5 significant digits as printed): first
+/// covariate coef (SE), LR / Wald / score χ² and C.
+#[test]
+fn domain_notes_table_9() {
+    let table = [
+        ("lung5", -0.63142, 0.17713, 33.531, 32.272, 32.830, 0.63976),
+        ("veteran", 0.19305, 0.18645, 43.269, 44.877, 47.389, 0.71399),
+        (
+            "ovarian", -0.91450, 0.65332, 17.043, 14.250, 20.813, 0.80734,
+        ),
+        ("rossi", -0.37942, 0.19138, 33.266, 32.113, 33.529, 0.64033),
+    ];
+    for (case, coef, se, lr, wald, score, c) in table {
+        let (f, _) = fit_case(case, Ties::Efron);
+        let close = |got: f64, want: f64| (got - want).abs() <= 0.5e-5 * want.abs().max(1.0);
+        assert!(close(f.coef[0], coef), "{case} coef {}", f.coef[0]);
+        assert!(close(f.se[0].unwrap(), se), "{case} se {:?}", f.se[0]);
+        assert!(
+            (f.lr_chisq - lr).abs() <= 0.5e-3,
+            "{case} LR {}",
+            f.lr_chisq
+        );
+        assert!(
+            (f.wald_chisq.unwrap() - wald).abs() <= 0.5e-3,
+            "{case} Wald"
+        );
+        assert!(
+            (f.score_chisq - score).abs() <= 0.5e-3,
+            "{case} score {}",
+            f.score_chisq
+        );
+        assert!(
+            close(f.concordance.unwrap(), c),
+            "{case} C {:?}",
+            f.concordance
+        );
+    }
+}
