@@ -12,11 +12,21 @@ if ! command -v Rscript >/dev/null; then
   apt-get install -y --no-install-recommends r-base-core r-cran-survival
 fi
 out=tests/data/stats
-Rscript scripts/reference/km_r.R "$out"
+# lifelines' rossi data set, if lifelines is installed (pip install lifelines)
+rossi_tmp=$(mktemp --suffix=.csv)
+trap 'rm -f "$rossi_tmp"' EXIT
+cases="lung veteran ovarian"
+if python3 -c 'from lifelines.datasets import load_rossi; load_rossi().to_csv("'"$rossi_tmp"'", index=False)' 2>/dev/null; then
+  cases="$cases rossi"
+  lifelines_version=$(python3 -c 'import lifelines; print(lifelines.__version__)')
+else
+  echo "lifelines not installed: skipping rossi" >&2
+fi
+ROSSI_CSV="$rossi_tmp" Rscript scripts/reference/km_r.R "$out"
 r_version=$(Rscript -e 'cat(R.version.string)')
 surv_version=$(Rscript -e 'cat(as.character(packageVersion("survival")))')
 deb_version=$(dpkg-query -W -f='${Version}' r-cran-survival 2>/dev/null || echo "not from Debian")
-for case in lung veteran ovarian proportion; do
+for case in $cases proportion; do
   cat > "$out/$case/PROVENANCE.md" <<MD
 # Provenance: \`$case\`
 
@@ -36,10 +46,18 @@ correction), `qbeta` (jeffreys), and the closed forms of wald, wald-cc and
 agresti-coull evaluated in R (independent of the Rust code).
 Tolerance in the tests: 1e-9 relative (statistics.md §8).
 MD
-for case in lung veteran ovarian; do
+for case in $cases; do
+  if [ "$case" = rossi ]; then
+    cat >> "$out/$case/PROVENANCE.md" <<MD
+
+Input: lifelines $lifelines_version \`lifelines.datasets.load_rossi()\` (Rossi et al. 1980
+recidivism data), recoded as in statistics.md §9: week → time, arrest →
+event, fin → group.
+MD
+  fi
   cat >> "$out/$case/PROVENANCE.md" <<'MD'
 
-Input: the R `survival` data set of the same name, recoded as in
+Input (lung, veteran, ovarian): the R `survival` data set of the same name, recoded as in
 statistics.md §9 (`event` 0/1, grouping variable renamed `group`, dots in
 names replaced by underscores), written with `write.csv(na = "")`.
 
@@ -53,4 +71,4 @@ Tolerance in the tests: 1e-9 relative for numbers, exact for counts and
 medians (statistics.md §8).
 MD
 done
-echo "wrote $out/{lung,veteran,ovarian,proportion}"
+echo "wrote $out/{$cases proportion}"

@@ -105,6 +105,16 @@ ova_d <- with(survival::ovarian, data.frame(
   ecog_ps = ecog.ps))
 one_case("ovarian", ova_d, c(365, 730, 1095, 1500))
 
+# rossi (lifelines `load_rossi`, exported by generate.sh to ROSSI_CSV): heavy
+# ties (integer weeks), administrative censoring at 52, median not reached.
+rossi_csv <- Sys.getenv("ROSSI_CSV")
+if (nzchar(rossi_csv) && file.exists(rossi_csv)) {
+  r <- read.csv(rossi_csv)
+  rossi_d <- with(r, data.frame(time = week, event = arrest, group = fin, age = age,
+                                race = race, wexp = wexp, mar = mar, paro = paro, prio = prio))
+  one_case("rossi", rossi_d, c(13, 26, 52, 60))
+}
+
 # Proportions: binom.test (Clopper–Pearson), prop.test (Wilson, Wilson-cc),
 # Jeffreys via qbeta; Wald, Wald-cc and Agresti–Coull from their formulas.
 props <- list()

@@ -29,10 +29,16 @@ struct Cli {
 enum Command {
     /// Convert an activity between MBq, GBq and mCi (1 mCi = 37 MBq).
     Convert(cmd::convert::Args),
+    /// INRC 2017 (or 1993) response of one patient's assessments, with a rule trace.
+    Response(Box<cmd::response::Args>),
+    /// SIOPEN or Curie MIBG score total from segment scores, validated.
+    Score(cmd::score::Args),
     /// CTCAE v5.0 toxicity grading, nadirs, engraftment and the cohort table.
     Toxicity(cmd::toxicity::Args),
     /// Plan a course: infusion-1 activity, BSA and melphalan dose, schedule.
     Plan(cmd::plan::Args),
+    /// Whole-body dosimetry of infusion 1 and the second activity for the target dose.
+    Dose(Box<cmd::dose::Args>),
     /// Kaplan–Meier curves, landmarks, medians, log-rank from a CSV of times and events.
     Survival(cmd::survival::Args),
     /// A proportion x/n with its confidence interval(s) (Clopper–Pearson, Wilson, Wald, …).
@@ -44,8 +50,11 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     let result = match &cli.command {
         Command::Convert(args) => cmd::convert::run(args, &mut stdout),
+        Command::Response(args) => cmd::response::run(args, &mut stdout),
+        Command::Score(args) => cmd::score::run(args, &mut stdout),
         Command::Toxicity(args) => cmd::toxicity::run(args, &mut stdout),
         Command::Plan(args) => cmd::plan::run(args, &mut stdout),
+        Command::Dose(args) => cmd::dose::run(args, &mut stdout),
         Command::Survival(args) => cmd::survival::run(args, &mut stdout),
         Command::Proportion(args) => cmd::proportion::run(args, &mut stdout),
     };

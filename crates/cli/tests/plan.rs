@@ -123,6 +123,41 @@ fn malformed_protocol_names_key_and_rule() {
 }
 
 #[test]
+fn protocol_rates_are_printed_as_written_not_rounded() {
+    // Review: "{:.0}" printed a 112.5 mg/m2 protocol as "112 mg/m2" (and
+    // 444.4 MBq/kg as 444) beside a dose computed from 112.5: the physician
+    // could not check the arithmetic. 112.5 × 0.7993 m² (20 kg, 115 cm,
+    // Mosteller √(115·20/3600) = 0.79931, hand) = 89.92 mg.
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(repo_root().join("protocols/seed.toml")).unwrap();
+    let f = dir.path().join("protocol.toml");
+    std::fs::write(
+        &f,
+        seed.replace("dose_mg_per_m2 = 110.0", "dose_mg_per_m2 = 112.5")
+            .replace("activity_per_kg_mbq = 444.0", "activity_per_kg_mbq = 444.4"),
+    )
+    .unwrap();
+    let out = ok(&[
+        "plan",
+        "--weight-kg",
+        "20",
+        "--height-cm",
+        "115",
+        "--protocol",
+        f.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains("dose          89.9 mg = 112.5 mg/m2 x 0.7993 m2 (per-m2 rule)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("melphalan 112.5 mg/m2 (13 days after"),
+        "{out}"
+    );
+    assert!(out.contains("131I-mIBG infusion 1 (444.4 MBq/kg)"), "{out}");
+}
+
+#[test]
 fn implausible_input_and_missing_file_are_errors() {
     let err = fails(&["plan", "--weight-kg", "200", "--height-cm", "115"]);
     assert!(

@@ -51,3 +51,18 @@ fn invalid_fractions_fail_cleanly() {
     assert!(fails(&["proportion", "12"]).contains("expected X/N"));
     assert!(fails(&["proportion", "a/25"]).contains("X must be a whole number"));
 }
+
+/// The README's `mibg proportion` example is real output.
+#[test]
+fn readme_example_is_current() {
+    let readme = std::fs::read_to_string(common::repo_root().join("README.md")).unwrap();
+    let start = readme.find("$ mibg proportion ").expect("README example");
+    let block = &readme[start..];
+    let end = block.find("\n```").unwrap();
+    let (cmd, expected) = block[..end].split_once('\n').unwrap();
+    let args: Vec<&str> = cmd
+        .trim_start_matches("$ mibg ")
+        .split_whitespace()
+        .collect();
+    assert_eq!(ok(&args).trim_end(), expected.trim_end(), "README: {cmd}");
+}

@@ -90,6 +90,11 @@ fn ovarian_matches_r_survival() {
 }
 
 #[test]
+fn rossi_matches_r_survival() {
+    check("rossi", &["13", "26", "52", "60"]);
+}
+
+#[test]
 fn text_output_reads_like_r() {
     let out = ok(&[
         "survival",
@@ -211,5 +216,165 @@ fn plot_has_curves_and_numbers_at_risk() {
     assert!(
         text.contains(">69<") && text.contains(">68<"),
         "at-risk row"
+    );
+}
+
+/// `--covariates` runs the Cox model of `mibg_stats::cox`; compare with R
+/// `coxph` golden files (tests/data/stats/cox_*/): coef, SE, z, HR and
+/// limits, log-likelihoods and χ² at 1e-6 relative, p-values at 1e-5
+/// (statistics.md §8).
+fn check_cox(input: &str, covariates: &str, expected: &str, ties: &str) {
+    let json: Value = serde_json::from_str(&ok(&[
+        "survival",
+        input,
+        "--time",
+        "time",
+        "--event",
+        "event",
+        "--covariates",
+        covariates,
+        "--ties",
+        ties,
+        "--json",
+    ]))
+    .unwrap();
+    let got = &json["cox"];
+    let want: Value =
+        serde_json::from_str(&std::fs::read_to_string(data(expected)).unwrap()).unwrap();
+    assert_eq!(got["n"], want["n"], "{expected}: n");
+    assert_eq!(got["n_events"], want["n_events"]);
+    assert_eq!(got["ties"], ties);
+    for (key, rtol) in [
+        ("coef", 1e-6),
+        ("se", 1e-6),
+        ("z", 1e-6),
+        ("hr", 1e-6),
+        ("hr_lower", 1e-6),
+        ("hr_upper", 1e-6),
+        ("p", 1e-5),
+        ("loglik_null", 1e-6),
+        ("loglik", 1e-6),
+        ("lr_chisq", 1e-6),
+        ("wald_chisq", 1e-6),
+        ("score_chisq", 1e-6),
+        ("lr_p", 1e-5),
+        ("wald_p", 1e-5),
+        ("score_p", 1e-5),
+        ("concordance", 1e-6),
+    ] {
+        let (g, w) = (&got[key], &want[key]);
+        let pairs: Vec<(f64, f64)> = match w {
+            Value::Array(ws) => ws
+                .iter()
+                .zip(g.as_array().unwrap())
+                .map(|(w, g)| (g.as_f64().unwrap(), w.as_f64().unwrap()))
+                .collect(),
+            _ => vec![(g.as_f64().unwrap(), w.as_f64().unwrap())],
+        };
+        for (g, w) in pairs {
+            assert!(
+                (g - w).abs() <= rtol * w.abs(),
+                "{expected} {key}: mibg {g:e}, R {w:e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn cox_matches_r_coxph() {
+    check_cox(
+        "tests/data/stats/cox_veteran/data.csv",
+        "trt,karno,diagtime,age,prior",
+        "stats/cox_veteran/expected_efron.json",
+        "efron",
+    );
+    check_cox(
+        "tests/data/stats/cox_veteran/data.csv",
+        "trt,karno,diagtime,age,prior",
+        "stats/cox_veteran/expected_breslow.json",
+        "breslow",
+    );
+    check_cox(
+        "tests/data/stats/cox_rossi/data.csv",
+        "fin,age,race,wexp,mar,paro,prio",
+        "stats/cox_rossi/expected_efron.json",
+        "efron",
+    );
+}
+
+/// Complete cases: lung has missing ph_ecog, ph_karno, wt_loss; R's coxph
+/// drops those rows (n = 213), as `cox_lung5` (fitted by R on the same 213).
+#[test]
+fn cox_uses_complete_cases() {
+    check_cox(
+        "tests/data/stats/lung/input.csv",
+        "group,age,ph_ecog,ph_karno,wt_loss",
+        "stats/cox_lung5/expected_efron.json",
+        "efron",
+    );
+    let out = ok(&[
+        "survival",
+        "tests/data/stats/lung/input.csv",
+        "--time",
+        "time",
+        "--event",
+        "event",
+        "--covariates",
+        "group,age,ph_ecog,ph_karno,wt_loss",
+    ]);
+    assert!(
+        out.contains("15 of 228 rows left out for a missing covariate"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Likelihood ratio test = 33.531 on 5 df"),
+        "{out}"
+    );
+}
+
+/// The README's `mibg survival` example is real output: re-run the command
+/// written there and compare (keeps the documentation true).
+#[test]
+fn readme_example_is_current() {
+    readme_block_matches("$ mibg survival ");
+}
+
+fn readme_block_matches(prefix: &str) {
+    let readme = std::fs::read_to_string(common::repo_root().join("README.md")).unwrap();
+    let start = readme.find(prefix).expect("README example");
+    let block = &readme[start..];
+    let end = block.find("\n```").unwrap();
+    let (cmd, expected) = block[..end].split_once('\n').unwrap();
+    let args: Vec<&str> = cmd
+        .trim_start_matches("$ mibg ")
+        .split_whitespace()
+        .collect();
+    assert_eq!(ok(&args).trim_end(), expected.trim_end(), "README: {cmd}");
+}
+
+/// A group with no event and no one at risk at the event times: no
+/// log-rank test (a warning instead), no NaN anywhere.
+#[test]
+fn degenerate_groups_give_warnings_not_nan() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("edge.csv");
+    std::fs::write(&f, "time,event,arm\n1,0,a\n2,0,a\n5,1,b\n6,1,b\n7,0,b\n").unwrap();
+    let f = f.to_str().unwrap();
+    let args = [
+        "survival", f, "--time", "time", "--event", "event", "--group", "arm",
+    ];
+    let text = ok(&args);
+    assert!(!text.contains("NaN"), "{text}");
+    assert!(text.contains("warning: not computed: log-rank test needs at least two groups"));
+    let mut j = args.to_vec();
+    j.push("--json");
+    let json = ok(&j);
+    assert!(!json.contains("NaN"));
+    let v: Value = serde_json::from_str(&json).unwrap();
+    assert!(v.get("logrank").is_none());
+    assert!(v["km_by_group"]["a"]["median"]["median"].is_null());
+    assert_eq!(
+        v["km_by_group"]["a"]["median"]["median_undefined"],
+        "not_reached"
     );
 }

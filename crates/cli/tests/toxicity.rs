@@ -145,6 +145,21 @@ fn engraftment_thresholds_are_options() {
 }
 
 #[test]
+fn text_report_names_the_platelet_threshold_used() {
+    // Review: the per-episode line printed ">= 20:" whatever
+    // --platelet-threshold was, mislabelling the recovery actually computed.
+    let mut a = example_args();
+    a.extend(["--platelet-threshold", "25"]);
+    let out = ok(&a);
+    assert!(
+        out.contains("    platelets: nadir 9 x10^9/L on 2025-02-02; >= 25: "),
+        "{out}"
+    );
+    assert!(!out.contains(">= 20:"), "{out}");
+    assert!(out.contains("platelets >= 25 (and >= 50) x10^9/L"), "{out}");
+}
+
+#[test]
 fn missing_dates_are_warned_not_guessed_silently() {
     let v = json(&["toxicity", LABS]);
     let p1 = patient(&v, "SYN-01");
@@ -270,6 +285,15 @@ fn header_errors() {
         &fails(&["toxicity", f.path.to_str().unwrap()]),
         &["labs.csv row 1", "missing column 'uln'"],
     );
+    // A semicolon-separated export (European spreadsheets) names the cause.
+    let f = file(
+        "labs.csv",
+        "patient;date;test;value;unit;lln;uln\nP;2025-01-01;anc;1,2;10^9/L;1,5;8\n",
+    );
+    has(
+        &fails(&["toxicity", f.path.to_str().unwrap()]),
+        &["labs.csv row 1", "separated by ';'", "use ','"],
+    );
     let f = file("labs.csv", "patient,date,test,value,unit,lln,uln,baseine\n");
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
@@ -322,6 +346,18 @@ fn events_file_errors() {
             "allowed: 3, 4, 5",
         ],
     );
+    // Anaemia grades 1-3 exist in CTCAE v5.0 but come from the labs and
+    // transfusions files; the message must not claim the grade does not exist.
+    let e = events_error(&format!("{h}SYN-01,2025-02-01,Anemia,3\n"));
+    has(
+        &e,
+        &[
+            "column 'grade'",
+            "Anemia grade 3 is graded from laboratory values in CTCAE v5.0",
+            "allowed as an event: 4, 5",
+        ],
+    );
+    assert!(!e.contains("has no grade"), "{e}");
     has(
         &events_error(&format!("{h}SYN-01,2025-02-01,Nausea,4\n")),
         &["Nausea has no grade 4", "allowed: 1, 2, 3"],
@@ -413,6 +449,18 @@ fn option_errors() {
     has(
         &fails(&["toxicity", LABS, "--window-days=-1"]),
         &["negative"],
+    );
+    // Beyond the calendar: an error naming the window, not a panic (exit 101).
+    has(
+        &fails(&[
+            "toxicity",
+            LABS,
+            "--stem-cells",
+            "SYN-01=2025-01-27",
+            "--window-days",
+            "99999999",
+        ]),
+        &["window: 2025-01-27 + 99999999 days"],
     );
     has(
         &fails(&["toxicity", "no/such/labs.csv"]),

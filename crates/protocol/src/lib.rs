@@ -89,7 +89,7 @@ pub struct Infusion1Rule {
     pub activity_per_kg: ActivityPerMass,
     /// `infusion1.max_activity_mbq` (optional): absolute cap on infusion 1;
     /// when weight × rate exceeds it, the cap is given and the plan says so.
-    /// Rule: > 0.
+    /// Rule: > 0 and ≤ 200 000 MBq.
     pub max_activity: Option<Activity>,
 }
 
@@ -108,12 +108,14 @@ pub struct Infusion2Rule {
     /// Rule: ≥ 1.
     pub interval_min_days: u32,
     /// `infusion2.interval_max_days`: latest allowed day of infusion 2.
+    /// Rule: ≥ min and ≤ 365.
     pub interval_max_days: u32,
     /// `infusion2.max_activity_per_kg_mbq`: cap on A₂ per kg of body weight
-    /// on the day of infusion 2. Rule: > 0.
+    /// on the day of infusion 2. Rule: > 0 and ≤ 1500 MBq/kg.
     pub max_activity_per_kg: ActivityPerMass,
     /// `infusion2.min_worthwhile_activity_mbq`: if the computed A₂ is below
-    /// this, recommend no second infusion (dosimetry.md §6.4). Rule: ≥ 0.
+    /// this, recommend no second infusion (dosimetry.md §6.4). Rule: ≥ 0 and
+    /// ≤ 200 000 MBq.
     pub min_worthwhile_activity: Activity,
     /// `infusion2.overshoot_margin_gy`: the dose helper reports the
     /// probability that the predicted total exceeds `target_total_wb` by more
@@ -125,7 +127,7 @@ pub struct Infusion2Rule {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct CourseCaps {
     /// `caps.max_total_activity_gbq`: maximum A₁ + A₂ (licence or pharmacy
-    /// limit); A₂ ≤ this − A₁. Rule: > 0.
+    /// limit); A₂ ≤ this − A₁. Rule: > 0 and ≤ 200 GBq.
     pub max_total_activity: Activity,
     /// `caps.max_total_wb_gy`: hard ceiling on the planned cumulative
     /// whole-body dose D₁ + D₂. Rule: > 0 and ≥ `infusion2.target_total_wb_gy`.
@@ -142,7 +144,7 @@ pub struct MelphalanRule {
     /// or `gehan_george`.
     pub bsa_formula: BsaFormula,
     /// `melphalan.days_after_infusion2`: day of melphalan counted from
-    /// infusion 2 (day of melphalan = day of infusion 2 + this).
+    /// infusion 2 (day of melphalan = day of infusion 2 + this). Rule: ≤ 365.
     pub days_after_infusion2: u32,
     /// `[melphalan.small_child]` (optional): per-kg dosing for small children.
     /// Absent: every child is dosed per m².
@@ -159,7 +161,8 @@ pub struct SmallChildRule {
     /// < this (strictly). Rule: > 0 and ≤ 40 kg.
     pub below_weight: Mass,
     /// `melphalan.small_child.divisor`: the conversion divisor, a pure number
-    /// (conventionally 30, i.e. 1 m² ≙ 30 kg). Rule: > 0.
+    /// (conventionally 30, i.e. 1 m² ≙ 30 kg). Rule: ≥ 10 and ≤ 60 (kg per m²
+    /// of real children is 21–29; the bound catches typos) \[I\].
     pub divisor: f64,
 }
 
@@ -168,7 +171,7 @@ pub struct SmallChildRule {
 pub struct StemCellRule {
     /// `stem_cells.days_after_infusion2`: planned day of stem-cell return
     /// counted from infusion 2. Rule: > `melphalan.days_after_infusion2`
-    /// (stem cells follow melphalan). The return also needs the dose rate at
+    /// (stem cells follow melphalan) and ≤ 365. The return also needs the dose rate at
     /// 1 m to be ≤ `radiation_protection.stem_cell_return_usv_h_at_1m`.
     pub days_after_infusion2: u32,
 }

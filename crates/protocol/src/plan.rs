@@ -199,7 +199,7 @@ pub fn plan(protocol: &Protocol, weight: Mass, height: Length) -> Result<Plan, P
             limit: Limit::Infusion1MaxActivity,
             uncapped,
             reason: format!(
-                "{:.0} MBq/kg x {w} kg = {:.0} MBq exceeds infusion1.max_activity_mbq = {:.0} MBq",
+                "{} MBq/kg x {w} kg = {:.0} MBq exceeds infusion1.max_activity_mbq = {:.0} MBq",
                 rule1.activity_per_kg.mbq_per_kg(),
                 uncapped.mbq(),
                 max.mbq()

@@ -51,7 +51,7 @@ impl Protocol {
                 window: None,
                 event: Event::Infusion1,
                 description: format!(
-                    "131I-mIBG infusion 1 ({:.0} MBq/kg); whole-body dose-rate readings from end of infusion (pre-void first)",
+                    "131I-mIBG infusion 1 ({} MBq/kg); whole-body dose-rate readings from end of infusion (pre-void first)",
                     self.infusion1.activity_per_kg.mbq_per_kg()
                 ),
             },
@@ -69,7 +69,7 @@ impl Protocol {
                 window: window(shift(self.melphalan.days_after_infusion2)),
                 event: Event::Melphalan,
                 description: format!(
-                    "melphalan {:.0} mg/m2 ({} days after infusion 2)",
+                    "melphalan {} mg/m2 ({} days after infusion 2)",
                     self.melphalan.dose_per_area.mg_per_m2(),
                     self.melphalan.days_after_infusion2
                 ),

@@ -322,3 +322,86 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn implausible_days_are_errors_not_an_overflow() {
+    // Review: interval_max_days = 4294967295 made `mibg plan` panic with an
+    // integer overflow while building the schedule. Every day count is
+    // bounded to a year.
+    let e = err(&seed_with(
+        "interval_max_days = 16",
+        "interval_max_days = 4294967295",
+    ));
+    assert_eq!(
+        e,
+        "protocol.toml: infusion2.interval_max_days = 4294967295: must be <= 365"
+    );
+    let e = err(&seed_with(
+        "[stem_cells]\ndays_after_infusion2 = 14",
+        "[stem_cells]\ndays_after_infusion2 = 4294967295",
+    ));
+    assert_eq!(
+        e,
+        "protocol.toml: stem_cells.days_after_infusion2 = 4294967295: must be <= 365"
+    );
+    let e = err(&seed_with(
+        "days_after_infusion2 = 13",
+        "days_after_infusion2 = 4294967294",
+    ));
+    assert_eq!(
+        e,
+        "protocol.toml: melphalan.days_after_infusion2 = 4294967294: must be <= 365"
+    );
+}
+
+#[test]
+fn small_child_divisor_must_be_a_plausible_kg_per_m2() {
+    // Review: divisor = 1e-300 gave a melphalan dose of 1.1e303 mg. The
+    // divisor is kg per m² (COG 30, §9.2): 9 kg / 0.433 m² = 20.8 and
+    // 32 kg / 1.1155 m² = 28.7 (hand, §9.1 test vectors), so 10–60 covers
+    // every child with a wide margin.
+    let e = err(&seed_with("divisor = 30.0", "divisor = 1e-3"));
+    assert_eq!(
+        e,
+        "protocol.toml: melphalan.small_child.divisor = 0.001: must be >= 10"
+    );
+    let e = err(&seed_with("divisor = 30.0", "divisor = 61"));
+    assert_eq!(
+        e,
+        "protocol.toml: melphalan.small_child.divisor = 61: must be <= 60"
+    );
+    assert!(Protocol::from_toml(&seed_with("divisor = 30.0", "divisor = 10"), "p").is_ok());
+}
+
+#[test]
+fn activity_caps_are_bounded_so_limits_stay_finite() {
+    // Review: max_activity_per_kg_mbq = 1e308 made the infusion-2 limit
+    // 1e308 × 20 kg = inf MBq. Per-kg rates are bounded like infusion 1
+    // (1500 MBq/kg), absolute activities to 200 GBq (the largest published
+    // course is 30.969 GBq single, 28.6 GBq total: §6.3, §10.2).
+    let e = err(&seed_with(
+        "max_activity_per_kg_mbq = 777.0",
+        "max_activity_per_kg_mbq = 1e308",
+    ));
+    assert!(
+        e.starts_with("protocol.toml: infusion2.max_activity_per_kg_mbq = ")
+            && e.ends_with(": must be <= 1500"),
+        "{e}"
+    );
+    let e = err(&seed_with(
+        "max_total_activity_gbq = 40.0",
+        "max_total_activity_gbq = 201",
+    ));
+    assert_eq!(
+        e,
+        "protocol.toml: caps.max_total_activity_gbq = 201: must be <= 200"
+    );
+    let e = err(&seed_with(
+        "# max_activity_mbq = 20000.0",
+        "max_activity_mbq = 200001",
+    ));
+    assert_eq!(
+        e,
+        "protocol.toml: infusion1.max_activity_mbq = 200001: must be <= 200000"
+    );
+}

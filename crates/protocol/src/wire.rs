@@ -98,6 +98,24 @@ struct RadProt {
     self_attenuation_factor: f64,
 }
 
+/// Largest day count in a protocol (infusion-2 window, melphalan and
+/// stem-cell days): one year \[I\]. Keeps the schedule's day arithmetic far
+/// from `u32` overflow; a course longer than a year is a typo.
+pub(crate) const MAX_DAYS: u32 = 365;
+/// Largest absolute activity in a protocol (per infusion, per course,
+/// minimum worthwhile A₂): 200 GBq \[I\], several times the largest published
+/// activities (UCSF single infusion 30.969 GBq, Norway course 28.6 GBq;
+/// dosimetry.md §6.3, §10.2). Keeps every derived limit finite.
+pub(crate) const MAX_ACTIVITY_MBQ: f64 = 200_000.0;
+/// Largest activity per kg in a protocol (both infusions): 1500 MBq/kg
+/// \[I\] (about 40 mCi/kg; the highest published level is 21 mCi/kg, §6.3).
+pub(crate) const MAX_ACTIVITY_PER_KG_MBQ: f64 = 1500.0;
+/// Plausible range of the small-child divisor (kg per m²) \[I\]: the COG
+/// value is 30 (§9.2 \[R\]); real children have 21–29 kg/m² (9 kg/0.433 m²,
+/// 32 kg/1.1155 m², §9.1 test vectors), so 10–60 leaves a wide margin
+/// while rejecting typos that would multiply the melphalan dose.
+pub(crate) const SMALL_CHILD_DIVISOR: (f64, f64) = (10.0, 60.0);
+
 /// Collects the first broken rule with its key.
 struct Check<'a> {
     file: &'a str,
@@ -137,6 +155,14 @@ impl Check<'_> {
         Ok(v)
     }
 
+    /// A day count ≤ [`MAX_DAYS`].
+    fn days(&self, key: &str, v: u32) -> Result<u32, ProtocolError> {
+        if v > MAX_DAYS {
+            return Err(self.fail(key, v, &format!("must be <= {MAX_DAYS}")));
+        }
+        Ok(v)
+    }
+
     fn positive(&self, key: &str, v: f64) -> Result<f64, ProtocolError> {
         self.range(key, v, 0.0, true, f64::MAX)
     }
@@ -163,19 +189,22 @@ impl ProtocolFile {
                 i1.activity_per_kg_mbq,
                 0.0,
                 true,
-                1500.0,
+                MAX_ACTIVITY_PER_KG_MBQ,
             )?),
             max_activity: i1
                 .max_activity_mbq
-                .map(|v| c.positive("infusion1.max_activity_mbq", v))
+                .map(|v| c.range("infusion1.max_activity_mbq", v, 0.0, true, MAX_ACTIVITY_MBQ))
                 .transpose()?
                 .map(Activity::from_mbq),
         };
 
         let caps = CourseCaps {
-            max_total_activity: Activity::from_gbq(c.positive(
+            max_total_activity: Activity::from_gbq(c.range(
                 "caps.max_total_activity_gbq",
                 self.caps.max_total_activity_gbq,
+                0.0,
+                true,
+                MAX_ACTIVITY_MBQ / 1000.0,
             )?),
             max_total_wb: AbsorbedDose::from_gy(
                 c.positive("caps.max_total_wb_gy", self.caps.max_total_wb_gy)?,
@@ -194,6 +223,7 @@ impl ProtocolFile {
                 ),
             ));
         }
+        c.days("infusion2.interval_max_days", i2.interval_max_days)?;
         if i2.interval_min_days < 1 {
             return Err(c.fail(
                 "infusion2.interval_min_days",
@@ -228,13 +258,19 @@ impl ProtocolFile {
             interval_nominal_days: i2.interval_nominal_days,
             interval_min_days: i2.interval_min_days,
             interval_max_days: i2.interval_max_days,
-            max_activity_per_kg: ActivityPerMass::from_mbq_per_kg(c.positive(
+            max_activity_per_kg: ActivityPerMass::from_mbq_per_kg(c.range(
                 "infusion2.max_activity_per_kg_mbq",
                 i2.max_activity_per_kg_mbq,
+                0.0,
+                true,
+                MAX_ACTIVITY_PER_KG_MBQ,
             )?),
-            min_worthwhile_activity: Activity::from_mbq(c.non_negative(
+            min_worthwhile_activity: Activity::from_mbq(c.range(
                 "infusion2.min_worthwhile_activity_mbq",
                 i2.min_worthwhile_activity_mbq,
+                0.0,
+                false,
+                MAX_ACTIVITY_MBQ,
             )?),
             overshoot_margin: AbsorbedDose::from_gy(
                 c.non_negative("infusion2.overshoot_margin_gy", i2.overshoot_margin_gy)?,
@@ -254,10 +290,21 @@ impl ProtocolFile {
                         true,
                         40.0,
                     )?),
-                    divisor: c.positive("melphalan.small_child.divisor", s.divisor)?,
+                    divisor: c.range(
+                        "melphalan.small_child.divisor",
+                        s.divisor,
+                        SMALL_CHILD_DIVISOR.0,
+                        false,
+                        SMALL_CHILD_DIVISOR.1,
+                    )?,
                 })
             })
             .transpose()?;
+        c.days("melphalan.days_after_infusion2", m.days_after_infusion2)?;
+        c.days(
+            "stem_cells.days_after_infusion2",
+            self.stem_cells.days_after_infusion2,
+        )?;
         let melphalan = MelphalanRule {
             dose_per_area: DrugPerArea::from_mg_per_m2(c.range(
                 "melphalan.dose_mg_per_m2",

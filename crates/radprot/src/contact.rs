@@ -12,10 +12,12 @@
 //! D(∞) = Ḋ₀ · E · T_eff / ln 2 (= 34.6 · Ḋ₀ · T_eff\[d\] · E with
 //! 34.6 = 24 h/d × 1.443, §8.2 \[V\]). The integral is computed numerically
 //! (adaptive Simpson, day by day) so that any fitted curve can be used. For
-//! an open-ended contact the integral runs to [`INDEFINITE_HORIZON`] after
-//! the start and the remainder is bounded above by R(t_h)·T½,phys/ln 2
-//! (clearance is never slower than physical decay, §4.2), so the estimate
-//! never underestimates for a valid curve.
+//! an open-ended contact, or one lasting longer than [`INDEFINITE_HORIZON`],
+//! the integral runs to the horizon t_h after the start and the remainder
+//! up to the end of contact is bounded above by
+//! R(t_h)·T½,phys/ln 2·(1 − 2^(−(t_end − t_h)/T½,phys)) (clearance is never
+//! slower than physical decay, §4.2), so the estimate never underestimates
+//! for a valid curve.
 //!
 //! The occupancy model spreads the daily hours uniformly over the day; it
 //! does not model when in the day contact happens (glowgreen's hourly
@@ -135,8 +137,8 @@ pub struct CaregiverEstimate {
     /// Estimated dose over the contact period.
     #[serde(rename = "dose_msv")]
     pub dose: EquivalentDose,
-    /// Part of `dose` from the physical-decay tail bound (open-ended contact
-    /// only; otherwise 0).
+    /// Part of `dose` from the physical-decay tail bound (contact lasting
+    /// beyond [`INDEFINITE_HORIZON`] after its start; otherwise 0).
     #[serde(rename = "tail_bound_msv")]
     pub tail_bound: EquivalentDose,
     /// The constraint compared with.
@@ -163,7 +165,7 @@ pub struct CaregiverEstimate {
 /// `constraint`. See the module documentation for the formula.
 ///
 /// # Errors
-/// [`RadProtError::InvalidInput`] for a distance not > 0, hours per day
+/// [`RadProtError::InvalidInput`] for a distance below 1 cm, hours per day
 /// outside (0, 24], a negative start, an end before the start, or an initial
 /// dose rate not ≥ 0; [`RadProtError::InvalidRetention`] for a bad curve
 /// value.
@@ -208,14 +210,22 @@ pub fn caregiver_dose(
         }
         ContactEnd::Indefinite => None,
     };
-    let upper = end.unwrap_or(start + INDEFINITE_HORIZON.hours());
+    // Integrate numerically up to the horizon at most (a longer contact would
+    // mean millions of day-long pieces); bound the rest by physical decay.
+    let horizon = start + INDEFINITE_HORIZON.hours();
+    let upper = end.map_or(horizon, |e| e.min(horizon));
     let f = |t: f64| eval(curve, Hours::new(t));
     // Tolerance: 1e-9 of the integral scale (R ≤ 1 over ≤ horizon hours).
     let area = integrate(&f, start, upper, 24.0, 1e-9)?;
-    let tail = if end.is_none() {
-        f(upper)? * I131_HALF_LIFE.hours() / std::f64::consts::LN_2
-    } else {
-        0.0
+    // ∫ R from `upper` to the end ≤ R(upper)·T½/ln 2·(1 − 2^(−(end − upper)/T½))
+    // (clearance is never slower than physical decay, §4.2; end = ∞ gives 1).
+    let tail = match end {
+        Some(e) if e <= horizon => 0.0,
+        _ => {
+            let t_half = I131_HALF_LIFE.hours();
+            let rest = end.map_or(f64::INFINITY, |e| e - upper);
+            f(upper)? * t_half / std::f64::consts::LN_2 * (1.0 - (-rest / t_half).exp2())
+        }
     };
     let scale = d0 * occupancy * factor; // µSv/h
     let dose = EquivalentDose::from_usv(scale * (area + tail));
@@ -369,6 +379,44 @@ mod tests {
         )
         .unwrap();
         assert!((all.dose.usv() - 12118.6).abs() < 0.1, "{}", all.dose.usv());
+    }
+
+    #[test]
+    fn very_long_contact_is_bounded_not_a_hang() {
+        // Review: For(1e12 h) split the integral into 4e10 day-long pieces
+        // (a hang). Beyond INDEFINITE_HORIZON the rest is bounded by physical
+        // decay, which is exact for a physical-decay curve:
+        // 100 µSv/h × 0.25 × T/ln2 × (1 − 2^(−t/T)), T = 192.497 h (hand).
+        let c = PhysicalDecay::i131();
+        let d0 = DoseRate::from_usv_per_h(100.0);
+        let t_half = 192.497;
+        for days in [200.0, 1e6, 1e12] {
+            let e = caregiver_dose(
+                &c,
+                d0,
+                &pattern(1.0, 6.0, 0.0, ContactEnd::For(Hours::from_days(days))),
+                &DoseConstraint::caregiver(),
+            )
+            .unwrap();
+            let t = days * 24.0;
+            let want =
+                100.0 * 0.25 * t_half / std::f64::consts::LN_2 * (1.0 - (-t / t_half).exp2());
+            assert!(
+                (e.dose.usv() - want).abs() < 1e-6 * want,
+                "{days} d: {} vs {want}",
+                e.dose.usv()
+            );
+            assert!(e.tail_bound.usv() > 0.0, "{days} d");
+        }
+        // Until() takes the same path.
+        let e = caregiver_dose(
+            &c,
+            d0,
+            &pattern(1.0, 6.0, 0.0, ContactEnd::Until(Hours::new(1e15))),
+            &DoseConstraint::caregiver(),
+        )
+        .unwrap();
+        assert!((e.dose.msv() - 6.9428).abs() < 1e-3);
     }
 
     #[test]

@@ -44,9 +44,19 @@ impl DistanceLaw {
     /// The factor (1 m / d)^n by which the 1 m dose rate is multiplied.
     ///
     /// # Errors
-    /// [`RadProtError::InvalidInput`] if `d` is not a finite length > 0.
+    /// [`RadProtError::InvalidInput`] if `d` is not a finite length ≥ 1 cm
+    /// (below it no distance law means anything, and a tiny distance would
+    /// give an infinite factor).
     pub fn factor(self, d: Length) -> Result<f64, RadProtError> {
-        let m = check_positive("distance (cm)", d.cm())? / 100.0;
+        let cm = check_positive("distance (cm)", d.cm())?;
+        if cm < 1.0 {
+            return Err(RadProtError::InvalidInput {
+                what: "distance (cm)",
+                value: cm,
+                rule: "must be >= 1 cm",
+            });
+        }
+        let m = cm / 100.0;
         Ok((1.0 / m).powf(self.exponent()))
     }
 
@@ -184,6 +194,22 @@ mod tests {
             DistanceLaw::InverseSquare
                 .factor(Length::from_cm(0.0))
                 .is_err()
+        );
+        // Review: 1e-300 cm passed the "> 0" check and gave an infinite
+        // factor (an "inf mSv" caregiver dose). Below 1 cm no distance law
+        // means anything (both already warn below 30 cm): an error.
+        for cm in [1e-300, 0.5] {
+            let e = DistanceLaw::InverseSquare
+                .factor(Length::from_cm(cm))
+                .unwrap_err();
+            assert!(e.to_string().contains("must be >= 1 cm"), "{e}");
+        }
+        // 1 cm is the smallest accepted: (100/1)² = 10000 (hand).
+        assert_eq!(
+            DistanceLaw::InverseSquare
+                .factor(Length::from_cm(1.0))
+                .unwrap(),
+            10000.0
         );
     }
 

@@ -6,7 +6,7 @@
 //!   **of S**, as R's `summary(survfit)$std.err` (§2.2). When the last subject
 //!   at risk has the event (nᵢ = dᵢ) the term is infinite: the SE and every
 //!   CI limit from then on are [`Undefined::InfiniteVariance`] (R: NA).
-//! * Pointwise CIs plain, log and log-log (default, §2.3 [I]), exactly as R
+//! * Pointwise CIs plain, log and log-log (default, §2.3 \[I\]), exactly as R
 //!   `survival:::survfit_confint`.
 //! * Landmarks S(t*) (§2.4), quantiles/median with the R/SAS midpoint rule
 //!   (§2.5, R `survival:::findq`), their CI by inverting the pointwise band
@@ -42,6 +42,8 @@ pub enum Undefined {
     /// The curve (or the CI band) never falls to the requested quantile
     /// within the observed times: "not reached".
     NotReached,
+    /// Nobody is at risk at the landmark (Peto SE).
+    NoneAtRisk,
 }
 
 impl Undefined {
@@ -54,6 +56,7 @@ impl Undefined {
             Undefined::LogLogAtBoundary => "undefined: log-log interval at S = 1 or S = 0",
             Undefined::LogAtZero => "undefined: log interval at S = 0",
             Undefined::NotReached => "not reached",
+            Undefined::NoneAtRisk => "undefined: nobody at risk",
         }
     }
 }
@@ -372,15 +375,21 @@ pub struct Landmark {
     /// Number at risk at t*: #{time ≥ t*}.
     pub n_risk: u64,
     /// t* lies after the last observed time: the last value is carried
-    /// forward (as R `summary(..., extend = TRUE)`), flag it [I].
+    /// forward (as R `summary(..., extend = TRUE)`), flag it \[I\].
     pub beyond_last_time: bool,
+    /// Peto's standard error S·√((1 − S)/n), n = `n_risk` at t* (Peto et
+    /// al., Br J Cancer 1977;35:1–39, citation recalled; statistics.md §2.2:
+    /// the "estimate ± SE" of COG neuroblastoma papers is recalled to use it,
+    /// marker \[R\]: check before relying on it). Reported
+    /// beside the Greenwood SE, which the confidence limits use;
+    /// Undefined ([`Undefined::NoneAtRisk`]) when nobody is at risk at t*.
+    pub std_err_peto: Value,
 }
 
 /// A survival quantile (e.g. the median) with its confidence interval.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Quantile {
-    /// Probability p: the time where S falls to 1 − p… expressed as S = `surv`
-    /// (0.5 for the median).
+    /// The survival level whose time is sought (0.5 for the median).
     pub surv: f64,
     /// The quantile time (R/SAS midpoint rule).
     pub estimate: Result<SurvTime, Undefined>,
@@ -499,6 +508,7 @@ impl KaplanMeier {
                 upper,
                 n_risk,
                 beyond_last_time,
+                std_err_peto: peto(1.0, n_risk),
             };
         }
         let r = &self.rows[upto - 1];
@@ -510,6 +520,7 @@ impl KaplanMeier {
             upper: r.upper,
             n_risk,
             beyond_last_time,
+            std_err_peto: peto(r.surv, n_risk),
         }
     }
 
@@ -579,6 +590,15 @@ pub fn fit_by_group(
         .iter()
         .map(|c| KaplanMeier::from_counts(c, options))
         .collect())
+}
+
+/// Peto's SE S·√((1 − S)/n).
+fn peto(s: f64, n_risk: u64) -> Value {
+    if n_risk == 0 {
+        Err(Undefined::NoneAtRisk)
+    } else {
+        Ok(s * ((1.0 - s) / n_risk as f64).sqrt())
+    }
 }
 
 /// The pointwise interval of S given the Greenwood sum (R
@@ -800,9 +820,12 @@ mod tests {
         let lm = km.landmark(SurvTime::new(2.0).unwrap());
         assert_eq!(lm.n_risk, 2);
         assert!((lm.surv - 2.0 / 3.0).abs() < 1e-15);
+        // Peto: S·√((1 − S)/n) = 2/3·√((1/3)/2) = 0.2721655269759087
+        assert!((lm.std_err_peto.unwrap() - 0.272_165_526_975_908_7).abs() < 1e-15);
         assert!(!lm.beyond_last_time);
         let lm = km.landmark(SurvTime::new(9.0).unwrap());
         assert_eq!((lm.n_risk, lm.beyond_last_time), (0, true));
+        assert_eq!(lm.std_err_peto, Err(Undefined::NoneAtRisk));
         let plain = fit(&[1., 2., 3.], &[1, 0, 0], ConfType::Plain);
         let lm = plain.landmark(SurvTime::new(0.5).unwrap());
         assert_eq!((lm.lower, lm.upper), (Ok(1.0), Ok(1.0)));

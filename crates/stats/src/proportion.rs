@@ -3,7 +3,7 @@
 //! Six interval methods plus Wald with continuity correction, each selectable
 //! because published papers mix them (statistics.md §10: the seed study uses
 //! Clopper–Pearson for its response rate and Wald for two subgroup rates).
-//! The default is [`Method::ClopperPearson`] (statistics.md §1, [I]).
+//! The default is [`Method::ClopperPearson`] (statistics.md §1, \[I\]).
 //!
 //! Notation: p = x/n, α = 1 − level, z = Φ⁻¹(1 − α/2).
 

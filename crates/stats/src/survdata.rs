@@ -115,27 +115,23 @@ pub enum DataError {
     },
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
-    Time,
-    Event,
-    Group,
-    Covariate(usize),
-}
-
 /// Incremental CSV parser for survival data.
 #[derive(Debug)]
 pub struct CsvParser {
     source_name: String,
     header: Vec<String>,
-    /// For each header column, what it is used for (None: ignored).
-    roles: Vec<Option<Role>>,
+    /// Field index of the time, event and group columns and of each
+    /// covariate (a column may serve as group and covariate).
+    time_col: usize,
+    event_col: usize,
+    group_col: Option<usize>,
+    cov_cols: Vec<usize>,
     last_needed: usize,
     data: SurvivalData,
     level_index: HashMap<String, u32>,
     line: usize,
-    cells: Vec<(usize, usize)>, // scratch: byte ranges of needed fields
-    unquoted: String,           // scratch for quoted fields
+    scratch_cov: Vec<Option<f64>>, // covariates of the current row
+    unquoted: String,              // scratch for quoted fields
 }
 
 impl CsvParser {
@@ -161,33 +157,38 @@ impl CsvParser {
                 source_name: source_name.to_string(),
             });
         }
-        let mut roles = vec![None; names.len()];
-        let mut assign = |col: &str, role: Role| -> Result<(), DataError> {
-            match names.iter().position(|n| n == col) {
-                Some(i) => {
-                    roles[i] = Some(role);
-                    Ok(())
-                }
-                None => Err(DataError::MissingColumn {
+        let find = |col: &str| -> Result<usize, DataError> {
+            names
+                .iter()
+                .position(|n| n == col)
+                .ok_or_else(|| DataError::MissingColumn {
                     source_name: source_name.to_string(),
                     column: col.to_string(),
                     available: names.join(", "),
-                }),
-            }
+                })
         };
-        assign(&spec.time, Role::Time)?;
-        assign(&spec.event, Role::Event)?;
-        if let Some(g) = &spec.group {
-            assign(g, Role::Group)?;
-        }
-        for (k, c) in spec.covariates.iter().enumerate() {
-            assign(c, Role::Covariate(k))?;
-        }
-        let last_needed = roles.iter().rposition(Option::is_some).unwrap_or(0);
+        let time_col = find(&spec.time)?;
+        let event_col = find(&spec.event)?;
+        let group_col = spec.group.as_deref().map(find).transpose()?;
+        let cov_cols = spec
+            .covariates
+            .iter()
+            .map(|c| find(c))
+            .collect::<Result<Vec<_>, _>>()?;
+        let last_needed = cov_cols
+            .iter()
+            .copied()
+            .chain([time_col, event_col])
+            .chain(group_col)
+            .max()
+            .unwrap_or(0);
         Ok(Self {
             source_name: source_name.to_string(),
             header: names,
-            roles,
+            time_col,
+            event_col,
+            group_col,
+            cov_cols,
             last_needed,
             data: SurvivalData {
                 time: Vec::new(),
@@ -209,9 +210,25 @@ impl CsvParser {
             },
             level_index: HashMap::new(),
             line: 1,
-            cells: Vec::new(),
+            scratch_cov: Vec::new(),
             unquoted: String::new(),
         })
+    }
+
+    /// Reserves room for about `rows` more data rows (a hint from the
+    /// caller, e.g. file size ÷ line length), so that the columns do not grow
+    /// by repeated reallocation on large files.
+    pub fn reserve(&mut self, rows: usize) {
+        let d = &mut self.data;
+        d.time.reserve(rows);
+        d.event.reserve(rows);
+        if self.group_col.is_some() {
+            d.group.reserve(rows);
+        }
+        for c in &mut d.covariates {
+            c.values.reserve(rows);
+            c.missing.reserve(rows);
+        }
     }
 
     /// Parses the next line of the file (without its line terminator; a
@@ -262,7 +279,7 @@ impl CsvParser {
             }
         }
         // Slow path: unquote field by field.
-        let mut fields: Vec<String> = Vec::with_capacity(self.roles.len());
+        let mut fields: Vec<String> = Vec::with_capacity(self.last_needed + 1);
         let mut scratch = std::mem::take(&mut self.unquoted);
         let res = for_each_field(line, &mut scratch, |f| fields.push(f.to_string()));
         self.unquoted = scratch;
@@ -305,74 +322,56 @@ impl CsvParser {
     }
 
     fn take_row(&mut self, row: usize, fields: &[&str]) -> Result<(), DataError> {
-        let mut time: Option<f64> = None;
-        let mut event: Option<bool> = None;
-        let mut group: Option<&str> = None;
-        self.cells.clear();
-        for (col, role) in self.roles.iter().enumerate().take(fields.len()) {
-            let Some(role) = *role else { continue };
+        let time = {
+            let col = self.time_col;
             let cell = fields[col].trim();
-            match role {
-                Role::Time => {
-                    if !cell.is_empty() {
-                        let v: f64 = cell.parse().map_err(|_| {
-                            self.cell_error(row, col, format!("'{cell}' is not a number"))
-                        })?;
-                        if !(v.is_finite() && v >= 0.0) {
-                            return Err(self.cell_error(
-                                row,
-                                col,
-                                format!("{cell} is not a valid time (must be finite and ≥ 0)"),
-                            ));
-                        }
-                        time = Some(v);
-                    }
+            if cell.is_empty() {
+                None
+            } else {
+                let v: f64 = cell
+                    .parse()
+                    .map_err(|_| self.cell_error(row, col, format!("'{cell}' is not a number")))?;
+                if !(v.is_finite() && v >= 0.0) {
+                    return Err(self.cell_error(
+                        row,
+                        col,
+                        format!("{cell} is not a valid time (must be finite and ≥ 0)"),
+                    ));
                 }
-                Role::Event => {
-                    if !cell.is_empty() {
-                        event = Some(match cell {
-                            "1" => true,
-                            "0" => false,
-                            _ => match cell.parse::<f64>() {
-                                Ok(1.0) => true,
-                                Ok(0.0) => false,
-                                _ => {
-                                    return Err(self.cell_error(
-                                        row,
-                                        col,
-                                        format!(
-                                            "'{cell}' is not a valid event code (1 = event, 0 = censored)"
-                                        ),
-                                    ));
-                                }
-                            },
-                        });
-                    }
-                }
-                Role::Group => {
-                    if !cell.is_empty() {
-                        group = Some(cell);
-                    }
-                }
-                Role::Covariate(_) => self.cells.push((col, 0)),
+                Some(v)
             }
-        }
+        };
+        let event = {
+            let col = self.event_col;
+            let cell = fields[col].trim();
+            match cell {
+                "" => None,
+                "1" => Some(true),
+                "0" => Some(false),
+                _ => match cell.parse::<f64>() {
+                    Ok(1.0) => Some(true),
+                    Ok(0.0) => Some(false),
+                    _ => {
+                        return Err(self.cell_error(
+                            row,
+                            col,
+                            format!("'{cell}' is not a valid event code (1 = event, 0 = censored)"),
+                        ));
+                    }
+                },
+            }
+        };
         let (Some(time), Some(event)) = (time, event) else {
             self.data.n_dropped_missing += 1;
             return Ok(());
         };
         // Validate covariates before pushing anything, so that an error
         // leaves no partial row.
-        let mut covs = [0.0f64; 16];
-        let mut miss = [false; 16];
-        let mut many: Vec<(f64, bool)> = Vec::new();
-        for &(col, _) in &self.cells {
-            let Some(Role::Covariate(k)) = self.roles[col] else {
-                continue;
-            };
+        self.scratch_cov.clear();
+        for &col in &self.cov_cols {
             let cell = fields[col].trim();
-            let (v, m) = if cell.is_empty() {
-                (0.0, true)
+            let value = if cell.is_empty() {
+                None
             } else {
                 let v: f64 = cell.parse().map_err(|_| {
                     self.cell_error(
@@ -384,29 +383,22 @@ impl CsvParser {
                 if !v.is_finite() {
                     return Err(self.cell_error(row, col, format!("{cell} is not finite")));
                 }
-                (v, false)
+                Some(v)
             };
-            if k < 16 {
-                covs[k] = v;
-                miss[k] = m;
-            } else {
-                if many.len() <= k - 16 {
-                    many.resize(k - 15, (0.0, true));
-                }
-                many[k - 16] = (v, m);
-            }
+            self.scratch_cov.push(value);
         }
         self.data
             .time
             .push(SurvTime::new(time).unwrap_or(SurvTime::ZERO));
         self.data.event.push(event);
-        if self.roles.contains(&Some(Role::Group)) {
-            let g = group.map(|name| match self.level_index.get(name) {
+        if let Some(col) = self.group_col {
+            let cell = fields[col].trim();
+            let g = (!cell.is_empty()).then(|| match self.level_index.get(cell) {
                 Some(&i) => i,
                 None => {
                     let i = self.data.group_levels.len() as u32;
-                    self.data.group_levels.push(name.to_string());
-                    self.level_index.insert(name.to_string(), i);
+                    self.data.group_levels.push(cell.to_string());
+                    self.level_index.insert(cell.to_string(), i);
                     i
                 }
             });
@@ -415,14 +407,9 @@ impl CsvParser {
             }
             self.data.group.push(g);
         }
-        for (k, c) in self.data.covariates.iter_mut().enumerate() {
-            let (v, m) = if k < 16 {
-                (covs[k], miss[k])
-            } else {
-                many[k - 16]
-            };
-            c.values.push(v);
-            c.missing.push(m);
+        for (c, v) in self.data.covariates.iter_mut().zip(&self.scratch_cov) {
+            c.values.push(v.unwrap_or(0.0));
+            c.missing.push(v.is_none());
         }
         Ok(())
     }
@@ -567,6 +554,14 @@ mod tests {
     }
 
     #[test]
+    fn a_column_can_be_group_and_covariate() {
+        let text = "time,event,arm\n1,1,1\n2,0,2\n";
+        let d = parse_csv(text, "d.csv", &spec(true, &["arm"])).unwrap();
+        assert_eq!(d.group, [Some(0), Some(1)]);
+        assert_eq!(d.covariates[0].values, [1.0, 2.0]);
+    }
+
+    #[test]
     fn numeric_levels_sort_numerically_and_quotes_work() {
         let text = "time,event,arm\n1,1,10\n2,0,9\n\"3\",1,\"2\"\r\n";
         let d = parse_csv(text, "d.csv", &spec(true, &[])).unwrap();
@@ -603,5 +598,41 @@ mod tests {
             e.to_string().contains("missing values must be empty cells"),
             "{e}"
         );
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(128))]
+            /// Arbitrary text never panics: it parses or gives an error.
+            #[test]
+            fn never_panics(body in "[0-9a-zéµ,\"\\. \\-\\r\\n]{0,200}") {
+                let text = format!("time,event,arm,x\n{body}");
+                let spec = ColumnSpec {
+                    time: "time".into(),
+                    event: "event".into(),
+                    group: Some("arm".into()),
+                    covariates: vec!["x".into()],
+                };
+                let _ = parse_csv(&text, "p.csv", &spec);
+            }
+
+            /// Valid rows round-trip: every time and event is read back.
+            #[test]
+            fn valid_rows_round_trip(rows in proptest::collection::vec((0u32..10_000, proptest::bool::ANY), 1..50)) {
+                let mut text = String::from("time,event\n");
+                for (t, e) in &rows {
+                    text.push_str(&format!("{},{}\n", *t as f64 / 10.0, u8::from(*e)));
+                }
+                let spec = ColumnSpec { time: "time".into(), event: "event".into(), ..ColumnSpec::default() };
+                let d = parse_csv(&text, "p.csv", &spec).unwrap();
+                prop_assert_eq!(d.time.len(), rows.len());
+                for (i, (t, e)) in rows.iter().enumerate() {
+                    prop_assert_eq!(d.time[i].value(), *t as f64 / 10.0);
+                    prop_assert_eq!(d.event[i], *e);
+                }
+            }
+        }
     }
 }

@@ -254,3 +254,12 @@ fn proportions_match_r() {
     }
     assert!(checked > 100, "{checked}");
 }
+
+/// lifelines' rossi data: heavy ties (integer weeks), administrative
+/// censoring at 52 weeks, median not reached.
+#[test]
+fn rossi_matches_r() {
+    check_case("rossi");
+    let want = expected("rossi", "log-log");
+    assert!(want["median"]["median"].is_null());
+}

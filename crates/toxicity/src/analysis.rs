@@ -13,11 +13,14 @@
 //! # Baseline (\[I\])
 //!
 //! For ALT, AST, bilirubin, GGT, ALP and creatinine the baseline is the
-//! result flagged `baseline` (at most one per patient and test; it is then a
-//! reference, not a toxicity value), otherwise the last result dated on or
-//! before the window start. Counts and haemoglobin have no baseline rule.
-//! Without a baseline, the normal-baseline (ULN) criteria are used and a
-//! warning says so.
+//! result flagged `baseline` (at most one per patient and test), otherwise,
+//! when the first-infusion date is given, the last result dated on or before
+//! it. Without a first-infusion date only flagged rows are baselines (the
+//! first record may already be toxic and would mask itself). A baseline
+//! result is a reference, not a toxicity value: it is never graded (against
+//! itself). Counts and haemoglobin have no baseline rule. Without a
+//! baseline, the normal-baseline (ULN) criteria are used and a warning says
+//! so.
 //!
 //! # Anaemia from transfusions
 //!
@@ -95,7 +98,7 @@ pub enum AnalysisError {
         expected: CtcaeVersion,
     },
     /// An event grade that its term does not allow.
-    #[error("{at}: {term} grade {grade} does not exist in {version} (allowed: {allowed})")]
+    #[error("{at}: {}", crate::ctcae::event_grade_message(*.term, *.grade, *.version, .allowed))]
     GradeNotAllowed {
         /// Where.
         at: String,
@@ -436,8 +439,13 @@ pub fn analyse(input: &ToxicityInput, options: &Options) -> Result<CohortReport,
     })
 }
 
+/// `d` + `n` days; a date outside jiff's calendar (years −9999 to 9999) is
+/// a window error. `Span::days` would panic beyond ±7 304 484 days, so the
+/// fallible `try_days` is used.
 fn add_days(d: Date, n: i64) -> Result<Date, AnalysisError> {
-    d.checked_add(jiff::Span::new().days(n))
+    jiff::Span::new()
+        .try_days(n)
+        .and_then(|span| d.checked_add(span))
         .map_err(|e| AnalysisError::Window(format!("{d} + {n} days: {e}")))
 }
 
@@ -460,6 +468,44 @@ fn analyse_patient(
         .filter(|r| r.patient == patient)
         .cloned()
         .collect();
+    // Identical repeated rows (a double entry?) are warned, not dropped: they
+    // change no grade, but the user must see them.
+    let mut seen_labs: BTreeMap<(Date, LabTest, i128, i128, &str), &LabResult> = BTreeMap::new();
+    for r in &labs {
+        let key = (
+            r.date,
+            r.test,
+            r.value.numer(),
+            r.value.denom(),
+            r.unit.symbol(),
+        );
+        match seen_labs.get(&key) {
+            Some(first) => warnings.push(format!(
+                "{} repeats {} (same date, test, value and unit): check for a double entry",
+                at(&r.origin, patient, r.date, r.test.code()),
+                at(&first.origin, patient, first.date, first.test.code())
+            )),
+            None => {
+                seen_labs.insert(key, r);
+            }
+        }
+    }
+    let mut seen_events = BTreeMap::new();
+    for e in &events {
+        match seen_events.get(&(e.date, e.term, e.grade)) {
+            Some(first) => {
+                let first: &&crate::records::AdverseEvent = first;
+                warnings.push(format!(
+                    "{} repeats {} (same date, term and grade): check for a double entry",
+                    at(&e.origin, patient, e.date, e.term.code()),
+                    at(&first.origin, patient, first.date, first.term.code())
+                ))
+            }
+            None => {
+                seen_events.insert((e.date, e.term, e.grade), e);
+            }
+        }
+    }
     let mut stem_cells: Vec<Date> = Vec::new();
     let mut window_start = None;
     for s in input.schedules.iter().filter(|s| s.patient == patient) {
@@ -490,7 +536,7 @@ fn analyse_patient(
         (Some(w), _) => (w, "first infusion (given)"),
         (None, Some(f)) => {
             warnings.push(format!(
-                "no first-infusion date: the window starts at the first record, {f}"
+                "no first-infusion date: the window starts at the first record, {f}, and only rows flagged as baseline are baselines"
             ));
             (f, "first record (no first-infusion date given)")
         }
@@ -536,15 +582,25 @@ fn analyse_patient(
         }
         flagged.insert(r.test, r);
     }
+    // Results chosen as baselines are references, not post-baseline
+    // toxicity values: never graded against themselves.
+    let mut reference_rows: Vec<&LabResult> = Vec::new();
     for test in CHEMISTRY {
         let chosen = match flagged.get(&test) {
             Some(r) => Some((*r, "flagged baseline")),
-            None => labs
+            // Only a given first-infusion date tells which results are
+            // pre-treatment; the first record (the fallback start) may already
+            // be toxic and would mask itself and later values.
+            None if window_start.is_some() => labs
                 .iter()
                 .filter(|r| r.test == test && r.date <= start)
                 .max_by_key(|r| r.date) // last on or before the start; ties: the later row
                 .map(|r| (*r, "last result on or before the window start")),
+            None => None,
         };
+        if let Some((r, _)) = chosen {
+            reference_rows.push(r);
+        }
         if let Some((r, rule)) = chosen {
             let b = Baseline {
                 value: r.value,
@@ -580,7 +636,8 @@ fn analyse_patient(
     let mut graded = Vec::new();
     let mut outside = 0usize;
     let mut no_baseline_warned: BTreeSet<LabTest> = BTreeSet::new();
-    for r in labs.iter().filter(|r| !r.baseline) {
+    let is_reference = |r: &LabResult| reference_rows.iter().any(|b| std::ptr::eq(*b, r));
+    for r in labs.iter().filter(|r| !r.baseline && !is_reference(r)) {
         let input = LabInput {
             test: r.test,
             value: r.value,
@@ -596,12 +653,7 @@ fn analyse_patient(
             }
         })?;
         if !in_window(r.date) {
-            let is_baseline = baselines
-                .get(&r.test)
-                .is_some_and(|(_, u)| u.date == r.date && u.value == r.value && u.unit == r.unit);
-            if !is_baseline {
-                outside += 1;
-            }
+            outside += 1;
             continue;
         }
         if CHEMISTRY.contains(&r.test) && base.is_none() && no_baseline_warned.insert(r.test) {

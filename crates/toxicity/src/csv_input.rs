@@ -109,7 +109,7 @@ pub enum FieldProblem {
     #[error("'{0}' is not a grade (an integer 1 to 5)")]
     BadGrade(String),
     /// A grade the term does not have in this version.
-    #[error("{term} has no grade {grade} in {version} (allowed: {allowed})")]
+    #[error("{}", crate::ctcae::event_grade_message(*.term, *.grade, *.version, .allowed))]
     GradeNotAllowed {
         /// Term.
         term: Term,
@@ -153,6 +153,13 @@ pub enum FieldProblem {
     /// The ULN is zero (multiples of it are meaningless).
     #[error("uln is zero")]
     ZeroUln,
+    /// A value or reference limit outside its plausible range: most likely
+    /// written in another unit than the row's. The text says which value, the
+    /// plausible range in the row's unit and the quantity, e.g.
+    /// "1.5 /mm3 is implausible for a neutrophils reference limit (expected
+    /// 100 to 10000 /mm3)".
+    #[error("{0}: check the unit")]
+    Implausible(String),
 }
 
 fn term_hint(text: &str) -> &'static str {
@@ -204,6 +211,21 @@ fn read_table<'a>(
         },
     };
     let headers = rdr.headers().map_err(malformed)?.clone();
+    // A one-column header holding ';' or a tab is another delimiter (e.g. a
+    // spreadsheet export with decimal commas): say so instead of reporting
+    // one long unknown column.
+    if headers.len() == 1
+        && let Some(sep) = [';', '\t'].into_iter().find(|c| headers[0].contains(*c))
+    {
+        return Err(CsvError::Malformed {
+            file: file.to_string(),
+            row: 1,
+            message: format!(
+                "the header is separated by {}; use ',' between columns and '.' as the decimal point",
+                if sep == ';' { "';'" } else { "tabs" }
+            ),
+        });
+    }
     let allowed: Vec<&'static str> = required.iter().chain(optional).copied().collect();
     let mut cols = HashMap::new();
     for (i, h) in headers.iter().enumerate() {
@@ -380,6 +402,41 @@ pub fn parse_labs(text: &str, file: &str) -> Result<Vec<LabResult>, CsvError> {
                     uln: r.get("uln").to_string(),
                 },
             ));
+        }
+        // Plausibility (wrong unit): reference limits, then the value.
+        let to_row = |canonical: Exact| {
+            let f = test.factor_to_canonical(unit).unwrap_or(Exact::ONE);
+            canonical * Exact::ratio(f.denom(), f.numer())
+        };
+        let from_row = |x: Exact| x * test.factor_to_canonical(unit).unwrap_or(Exact::ONE);
+        let implausible = |column: &'static str, x: Exact, range: (Exact, Exact), what: String| {
+            let c = from_row(x);
+            (c < range.0 || c > range.1).then(|| {
+                r.err(
+                    column,
+                    FieldProblem::Implausible(format!(
+                        "{} {unit} is implausible for {what} (expected {} to {} {unit})",
+                        r.get(column),
+                        to_row(range.0),
+                        to_row(range.1)
+                    )),
+                )
+            })
+        };
+        for ((column, limit), range) in [("lln", lln), ("uln", uln)]
+            .into_iter()
+            .zip(test.plausible_limits())
+        {
+            if let (Some(x), Some(range)) = (limit, range)
+                && let Some(e) = implausible(column, x, range, format!("a {test} reference limit"))
+            {
+                return Err(e);
+            }
+        }
+        if let Some(range) = test.plausible_value()
+            && let Some(e) = implausible("value", value, range, test.to_string())
+        {
+            return Err(e);
         }
         let flag = r.get("baseline");
         let baseline = match flag.to_ascii_lowercase().as_str() {

@@ -322,6 +322,25 @@ impl CtcaeTable {
     }
 }
 
+/// The message for an event grade its term does not allow: "has no grade"
+/// for a grade CTCAE does not define, or, for a term whose lower grades are
+/// graded from laboratory values (anaemia 1–3), that the grade comes from
+/// the laboratory (and transfusion) data.
+pub(crate) fn event_grade_message(
+    term: Term,
+    grade: Grade,
+    version: CtcaeVersion,
+    allowed: &str,
+) -> String {
+    if version.table().lab.iter().any(|l| l.term == term) {
+        format!(
+            "{term} grade {grade} is graded from laboratory values in {version} (anaemia grade 3 also from red-cell transfusions); allowed as an event: {allowed}"
+        )
+    } else {
+        format!("{term} has no grade {grade} in {version} (allowed: {allowed})")
+    }
+}
+
 const fn x(n: i128, d: i128) -> Exact {
     Exact::ratio(n, d)
 }

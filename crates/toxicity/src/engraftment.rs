@@ -33,8 +33,10 @@
 //!    was followed to day +30 or later without recovery and no run of values
 //!    ≥ threshold that began by day +30 is still open at the end of the data;
 //!    otherwise *not assessable* (the data, or the episode bounded by the next
-//!    infusion, end too early). Pancytopenia, part of the ASTCT definition,
-//!    is not checked.
+//!    infusion, end too early). An ANC that never fell below the threshold is
+//!    no failure only when followed to day +30 (before that it may still
+//!    fall and not recover: not assessable). Pancytopenia, part of the ASTCT
+//!    definition, is not checked.
 
 use crate::exact::Exact;
 use crate::labunits::CellCount;
@@ -139,7 +141,8 @@ pub enum Recovery {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GraftFailure {
-    /// Neutrophils recovered by the graft-failure day.
+    /// Neutrophils recovered by the graft-failure day, or never fell below the
+    /// threshold in values followed to that day.
     No,
     /// Neutrophils had not recovered by the graft-failure day.
     Yes,
@@ -358,7 +361,12 @@ pub fn episode(
     let primary_graft_failure = match &neutrophils {
         Recovery::Recovered { day, .. } if *day <= limit => GraftFailure::No,
         Recovery::Recovered { .. } => GraftFailure::Yes,
-        Recovery::NotApplicable => GraftFailure::No,
+        // Never below the threshold: no failure only if followed to the
+        // limit day; before it the count may still fall and not recover.
+        Recovery::NotApplicable => match anc_series.last() {
+            Some(v) if days_between(stem_cells, v.date) >= limit => GraftFailure::No,
+            _ => GraftFailure::NotAssessable,
+        },
         Recovery::Censored { last_day, .. } => {
             // A trailing run of values ≥ threshold that began by the limit day
             // could still become a recovery dated ≤ the limit: not assessable.

@@ -219,6 +219,41 @@ impl LabTest {
                 && (a == LabUnit::MillimolPerLitre || b == LabUnit::MillimolPerLitre))
     }
 
+    /// Plausible ranges, in [`Self::canonical_unit`], of the lower and upper
+    /// reference limits of this test (`None`: not checked) \[I\]. They span
+    /// paediatric and adult ranges with a wide margin, yet are narrow enough
+    /// to expose a limit written in another unit (1.5 labelled /mm³, a µkat/L
+    /// ULN labelled U/L, a g/dL LLN labelled g/L): counts are graded on
+    /// absolute thresholds in the row's unit, so such a row would be
+    /// misgraded silently. Neutrophils LLN 0.1–10, ULN 1–100; lymphocytes
+    /// 0.05–20, 0.5–100; WBC 0.5–50, 2–200; platelets 10–1000, 50–5000
+    /// (×10⁹/L); haemoglobin 40–250, 60–300 g/L; enzymes ULN 3–3000 U/L;
+    /// bilirubin ULN 2–200 µmol/L; creatinine ULN 10–500 µmol/L.
+    pub fn plausible_limits(self) -> [Option<(Exact, Exact)>; 2] {
+        let r = |lo: i128, lo_den: i128, hi: i128| Some((Exact::ratio(lo, lo_den), Exact::int(hi)));
+        match self {
+            LabTest::Neutrophils => [r(1, 10, 10), r(1, 1, 100)],
+            LabTest::Lymphocytes => [r(1, 20, 20), r(1, 2, 100)],
+            LabTest::Wbc => [r(1, 2, 50), r(2, 1, 200)],
+            LabTest::Platelets => [r(10, 1, 1000), r(50, 1, 5000)],
+            LabTest::Haemoglobin => [r(40, 1, 250), r(60, 1, 300)],
+            LabTest::Alt | LabTest::Ast | LabTest::Ggt | LabTest::Alp => [None, r(3, 1, 3000)],
+            LabTest::Bilirubin => [None, r(2, 1, 200)],
+            LabTest::Creatinine => [None, r(10, 1, 500)],
+        }
+    }
+
+    /// Plausible range of a value, in [`Self::canonical_unit`] (`None`: not
+    /// checked) \[I\]: haemoglobin 10–300 g/L (below 1 g/dL no patient lives,
+    /// above 30 g/dL none is measured), which exposes the g/dL ↔ g/L
+    /// confusion. Other tests can legitimately be 0 or very high.
+    pub fn plausible_value(self) -> Option<(Exact, Exact)> {
+        match self {
+            LabTest::Haemoglobin => Some((Exact::int(10), Exact::int(300))),
+            _ => None,
+        }
+    }
+
     /// Converts `value` from unit `from` to unit `to`, exactly.
     /// `None` when either unit does not belong to this test.
     pub fn convert(self, value: Exact, from: LabUnit, to: LabUnit) -> Option<Exact> {

@@ -371,3 +371,209 @@ fn febrile_neutropenia_with_a_normal_anc_that_day_is_warned() {
     assert!(warned("1.0"));
     assert!(!warned("0.99"));
 }
+
+#[test]
+fn a_window_beyond_the_calendar_is_an_error_not_a_panic() {
+    // jiff's Span::days panics beyond ±7 304 484 days; the analysis must
+    // report the window as invalid instead (review: `--window-days 99999999`
+    // crashed the CLI).
+    let input = ToxicityInput {
+        labs: vec![anc("A", date(2025, 1, 5), "0.4")],
+        schedules: vec![schedule("A", date(2025, 1, 1), &[date(2025, 1, 2)])],
+        ..Default::default()
+    };
+    for days in [99_999_999, i64::MAX] {
+        let o = Options {
+            window_days: days,
+            ..Options::default()
+        };
+        match analyse(&input, &o) {
+            Err(AnalysisError::Window(m)) => assert!(m.contains("2025-01-02"), "{m}"),
+            other => panic!("{days}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn repeated_identical_rows_are_warned() {
+    // Review: a lab or event row entered twice was accepted silently. The
+    // grades do not change (worst grade, nadir, distinct grade-4 days), but a
+    // double entry is a data problem the user must see. Two different values
+    // on one day (a repeat draw) are normal and not warned.
+    let labs = parse_labs(
+        "patient,date,test,value,unit,lln,uln\n\
+         A,2025-01-05,anc,0.4,10^9/L,1.5,\n\
+         A,2025-01-05,anc,0.40,10^9/L,1.5,\n\
+         A,2025-01-06,anc,0.3,10^9/L,1.5,\n\
+         A,2025-01-06,anc,0.2,10^9/L,1.5,\n",
+        "labs.csv",
+    )
+    .unwrap();
+    let events = parse_events(
+        "patient,date,term,grade\nA,2025-01-07,Mucositis oral,3\nA,2025-01-07,mucositis_oral,3\n",
+        "events.csv",
+    )
+    .unwrap();
+    let input = ToxicityInput {
+        labs,
+        events,
+        schedules: vec![schedule("A", date(2025, 1, 1), &[date(2025, 1, 3)])],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    let w = &r.patients[0].warnings;
+    assert!(
+        w.iter().any(|w| w
+            == "labs.csv row 3 repeats labs.csv row 2 (same date, test, value and unit): check for a double entry"),
+        "{w:?}"
+    );
+    assert!(
+        w.iter().any(|w| w
+            == "events.csv row 3 repeats events.csv row 2 (same date, term and grade): check for a double entry"),
+        "{w:?}"
+    );
+    assert_eq!(
+        w.iter().filter(|w| w.contains("repeats")).count(),
+        2,
+        "{w:?}"
+    );
+    // Grades are unaffected: ANC 0.2 is grade 4, counted once per day.
+    assert_eq!(worst(&r, "A", Term::NeutrophilCountDecreased), Some(4));
+    assert_eq!(r.patients[0].grade4_days[0].days, 2);
+}
+
+#[test]
+fn reference_limits_in_another_unit_are_errors() {
+    // Review: grades 2-4 of counts are absolute thresholds in the row's unit,
+    // so a wrong unit misgrades silently: ANC "1.2" and LLN "1.5" labelled
+    // /mm3 (meant ×10^9/L) graded 1.2 cells/µL as grade 4 instead of grade 2.
+    // The reference limits of a test lie in a narrow physiological range, so
+    // a limit outside it (here 1.5/mm3 = 0.0015 ×10^9/L) betrays the unit.
+    let h = "patient,date,test,value,unit,lln,uln\n";
+    let e = |row: &str| {
+        parse_labs(&format!("{h}{row}\n"), "labs.csv")
+            .unwrap_err()
+            .to_string()
+    };
+    let m = e("A,2025-01-05,anc,1.2,/mm3,1.5,8");
+    assert!(
+        m.starts_with("labs.csv row 2, column 'lln': 1.5 /mm3 is implausible for a neutrophils reference limit (expected 100 to 10000 /mm3): check the unit"),
+        "{m}"
+    );
+    // Platelet LLN 150 labelled /mm3 (meant ×10^9/L).
+    let m = e("A,2025-01-05,plt,20,/mm3,150,450");
+    assert!(
+        m.contains("column 'lln'") && m.contains("check the unit"),
+        "{m}"
+    );
+    // ALT ULN 40 labelled µkat/L (= 2400 U/L, meant U/L) is accepted up to
+    // 3000 U/L; 0.7 labelled U/L (meant µkat/L) is not.
+    let m = e("A,2025-01-05,alt,1.2,U/L,,0.7");
+    assert!(
+        m.contains("column 'uln'") && m.contains("expected 3 to 3000 U/L"),
+        "{m}"
+    );
+    // Creatinine ULN 53 labelled mg/dL (= 4685 µmol/L).
+    let m = e("A,2025-01-05,creatinine,48,mg/dL,,53");
+    assert!(
+        m.contains("column 'uln'") && m.contains("check the unit"),
+        "{m}"
+    );
+    // Haemoglobin 7.8 labelled g/L (meant g/dL): below 10 g/L no patient
+    // lives; the value itself is checked, in the row's unit.
+    let m = e("A,2025-01-05,hb,7.8,g/L,11.5,15.5");
+    assert!(m.contains("column 'lln'"), "{m}");
+    let m = e("A,2025-01-05,hb,7.8,g/L,115,155");
+    assert!(
+        m.starts_with("labs.csv row 2, column 'value': 7.8 g/L is implausible for haemoglobin (expected 10 to 300 g/L): check the unit"),
+        "{m}"
+    );
+    let m = e("A,2025-01-05,hb,95,g/dL,11.5,15.5");
+    assert!(
+        m.contains("column 'value'") && m.contains("expected 1 to 30 g/dL"),
+        "{m}"
+    );
+    // Plausible rows in every unit pass.
+    for row in [
+        "A,2025-01-05,anc,1.2,10^9/L,1.5,8",
+        "A,2025-01-05,anc,1200,/mm3,1500,8000",
+        "A,2025-01-05,plt,20000,/mm3,150000,450000",
+        "A,2025-01-05,hb,4.9,mmol/L,7.1,9.6",
+        "A,2025-01-05,hb,78,g/L,115,155",
+        "A,2025-01-05,alt,1.2,ukat/L,,0.7",
+        "A,2025-01-05,bilirubin,2,mg/dL,,1.2",
+        "A,2025-01-05,creatinine,0.9,mg/dL,,0.7",
+        "A,2025-01-05,anc,0,10^9/L,0.5,8",
+    ] {
+        assert!(
+            parse_labs(&format!("{h}{row}\n"), "labs.csv").is_ok(),
+            "{row}"
+        );
+    }
+}
+
+#[test]
+fn a_result_is_never_graded_against_itself_as_baseline() {
+    let alt = |d: Date, v: &str| {
+        lab(
+            "A",
+            d,
+            LabTest::Alt,
+            v,
+            LabUnit::UnitPerLitre,
+            None,
+            Some("40"),
+        )
+    };
+    // Review (differential check against an independent grader): without a
+    // first-infusion date the window starts at the first record, and an ALT of
+    // 1000 U/L (25×ULN) on that day became its own "abnormal baseline", so it
+    // was graded 0 (1.0×baseline) instead of 4 (>20×ULN, CTCAE v5 §4), and
+    // later values were graded against it. Without a first-infusion date no
+    // result can be known to be pre-treatment: only flagged rows are baselines.
+    let input = ToxicityInput {
+        labs: vec![
+            alt(date(2025, 1, 10), "1000"),
+            alt(date(2025, 1, 12), "500"),
+        ],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    assert_eq!(worst(&r, "A", Term::AltIncreased), Some(4));
+    assert!(r.patients[0].baselines.is_empty());
+    assert!(
+        r.patients[0]
+            .warnings
+            .iter()
+            .any(|w| w.contains("only rows flagged as baseline are baselines")),
+        "{:?}",
+        r.patients[0].warnings
+    );
+    // With a first-infusion date, the result of that day is the baseline: a
+    // reference (like a flagged row), not a post-baseline toxicity value.
+    // Creatinine 64 µmol/L (ULN 53: 1.21×ULN) on day 0 would otherwise be a
+    // grade 1 "toxicity" (>ULN–1.5×ULN) before any treatment; the later 50 is
+    // grade 0 (≤ ULN, ≤ 1.5×64).
+    let cr = |d: Date, v: &str| {
+        lab(
+            "B",
+            d,
+            LabTest::Creatinine,
+            v,
+            LabUnit::MicromolPerLitre,
+            None,
+            Some("53"),
+        )
+    };
+    let input = ToxicityInput {
+        labs: vec![cr(date(2025, 1, 1), "64"), cr(date(2025, 1, 20), "50")],
+        schedules: vec![schedule("B", date(2025, 1, 1), &[date(2025, 1, 15)])],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    let p = &r.patients[0];
+    assert_eq!(p.baselines[0].date, date(2025, 1, 1));
+    assert_eq!(worst(&r, "B", Term::CreatinineIncreased), Some(0));
+    assert_eq!(p.graded.len(), 1, "{:?}", p.graded);
+    assert!(!p.warnings.iter().any(|w| w.contains("outside the window")));
+}

@@ -282,7 +282,21 @@ fn counts_that_never_fell_are_not_applicable() {
     let e = episode(SC, None, &anc, &plt, &[], &EngraftmentOptions::default());
     assert_eq!(e.neutrophils, Recovery::NotApplicable);
     assert_eq!(e.platelets, Recovery::NotApplicable);
+    // Follow-up ends on day 15: the ANC could still fall and not recover by
+    // day +30, so primary graft failure cannot be excluded yet (review: this
+    // was reported as "no").
+    assert_eq!(e.primary_graft_failure, GraftFailure::NotAssessable);
+    // Followed to day +30 without ever falling below 0.5: no graft failure.
+    let mut to_30 = anc.clone();
+    to_30.extend(series(&[(30, "2.5")]));
+    let e = episode(SC, None, &to_30, &plt, &[], &EngraftmentOptions::default());
+    assert_eq!(e.neutrophils, Recovery::NotApplicable);
     assert_eq!(e.primary_graft_failure, GraftFailure::No);
+    // Only pre-aplasia values (days 0-3 after melphalan): not assessable.
+    let early = series(&[(0, "3.1"), (3, "2.4")]);
+    let e = episode(SC, None, &early, &[], &[], &EngraftmentOptions::default());
+    assert_eq!(e.neutrophils, Recovery::NotApplicable);
+    assert_eq!(e.primary_graft_failure, GraftFailure::NotAssessable);
     // A platelet transfusion in the episode makes platelet recovery applicable
     // (CIBMTR "not applicable" needs both: never < 20 and never transfused).
     let e = episode(

@@ -543,7 +543,8 @@ mod tests {
 
     #[test]
     fn half_life_round_trip() {
-        // I-131 half-life 8.0252 d = 192.6048 h (dosimetry.md §2).
+        // ENSDF I-131 half-life 8.0252 d = 192.6048 h (dosimetry.md §2), a pure
+        // days → hours round trip.
         let t = Hours::from_days(8.0252);
         assert!((t.hours() - 192.6048).abs() < 1e-9);
         let l = RateConstant::from_half_life(t);

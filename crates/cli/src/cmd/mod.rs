@@ -1,7 +1,10 @@
 //! One module per subcommand: `Args` (clap) and `run`.
 
 pub mod convert;
+pub mod dose;
 pub mod plan;
-pub mod toxicity;
 pub mod proportion;
+pub mod response;
+pub mod score;
 pub mod survival;
+pub mod toxicity;

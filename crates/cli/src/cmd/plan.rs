@@ -160,7 +160,7 @@ fn render(p: &Plan, s: &mut String) {
         MelphalanBasis::PerArea { dose_mg_per_m2 } => w(
             s,
             format!(
-                "  dose          {:.1} mg = {:.0} mg/m2 x {:.4} m2 (per-m2 rule)",
+                "  dose          {:.1} mg = {} mg/m2 x {:.4} m2 (per-m2 rule)",
                 m.dose.mg(),
                 dose_mg_per_m2.mg_per_m2(),
                 m.bsa.m2()

@@ -10,6 +10,7 @@
 use crate::output::write_atomically;
 use anyhow::{Context, Result, bail};
 use mibg_stats::conf::ConfLevel;
+use mibg_stats::cox::{CoxFit, CoxOptions, Ties};
 use mibg_stats::km::{ConfType, EventCounts, KaplanMeier, KmOptions, Quantile, Undefined};
 use mibg_stats::logrank::{LogRank, logrank};
 use mibg_stats::survdata::{ColumnSpec, CsvParser, SurvivalData};
@@ -17,6 +18,16 @@ use mibg_stats::time::SurvTime;
 use serde::{Serialize, Serializer};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
+
+/// Tie handling for the Cox model (command-line names).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TiesArg {
+    /// Efron's approximation (R `coxph` default).
+    #[default]
+    Efron,
+    /// Breslow's approximation (SAS PHREG, statsmodels default).
+    Breslow,
+}
 
 /// Arguments of `mibg survival`.
 #[derive(clap::Args, Debug)]
@@ -32,6 +43,13 @@ pub struct Args {
     /// Column defining groups: per-group curves and the log-rank test.
     #[arg(long, value_name = "COL")]
     group: Option<String>,
+    /// Numeric covariate columns for a Cox proportional hazards model
+    /// (comma-separated; complete cases are used).
+    #[arg(long, value_name = "A,B,C", value_delimiter = ',')]
+    covariates: Vec<String>,
+    /// Tie handling of the Cox model.
+    #[arg(long, value_enum, default_value_t = TiesArg::Efron)]
+    ties: TiesArg,
     /// Landmark time(s) t* for S(t*), in the unit of the time column.
     #[arg(long, value_name = "T", num_args = 1..)]
     landmark: Vec<f64>,
@@ -63,6 +81,7 @@ struct Analysis {
     landmarks: Vec<SurvTime>,
     groups: Vec<KaplanMeier>,
     logrank: Option<LogRank>,
+    cox: Option<CoxJson>,
     warnings: Vec<String>,
 }
 
@@ -82,10 +101,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         time: args.time.clone(),
         event: args.event.clone(),
         group: args.group.clone(),
-        covariates: Vec::new(),
+        covariates: args.covariates.clone(),
     };
     let data = read_data(&args.data, &spec)?;
-    let a = analyse(data, opts, landmarks, args.group.is_some())?;
+    let mut a = analyse(data, opts, landmarks, args.group.is_some())?;
+    if !args.covariates.is_empty() {
+        a.cox = Some(cox(&a.data, args, level, &mut a.warnings)?);
+    }
     let svg = args.plot.as_ref().map(|_| plot(&a, args));
     if let (Some(path), Some(svg)) = (&args.plot, &svg) {
         write_atomically(path, svg.as_bytes())?;
@@ -115,6 +137,9 @@ fn read_data(path: &PathBuf, spec: &ColumnSpec) -> Result<SurvivalData> {
         bail!("{name}: empty file (a header row is required)");
     }
     let mut parser = CsvParser::new(line.trim_end_matches(['\n', '\r']), &name, spec)?;
+    let file_len = reader.get_ref().metadata().map_or(0, |m| m.len());
+    let mut consumed = line.len() as u64;
+    let mut first = true;
     loop {
         line.clear();
         let n = reader
@@ -123,6 +148,14 @@ fn read_data(path: &PathBuf, spec: &ColumnSpec) -> Result<SurvivalData> {
         if n == 0 {
             break;
         }
+        if first {
+            // Size the columns once from the file size and the first row's
+            // length (avoids repeated regrowth on 10⁶–10⁷ rows).
+            first = false;
+            let estimate = file_len.saturating_sub(consumed) / n as u64 + 1;
+            parser.reserve(estimate.min(1 << 28) as usize);
+        }
+        consumed += n as u64;
         parser.push_line(line.trim_end_matches(['\n', '\r']))?;
     }
     let data = parser.finish();
@@ -196,7 +229,7 @@ fn analyse(
         if k >= 2 {
             match logrank(&per) {
                 Ok(r) => lr = Some(r),
-                Err(e) => warnings.push(format!("log-rank test not computed: {e}")),
+                Err(e) => warnings.push(format!("not computed: {e}")),
             }
         } else {
             warnings.push("log-rank test not computed: only one group level".to_string());
@@ -210,7 +243,63 @@ fn analyse(
         landmarks,
         groups,
         logrank: lr,
+        cox: None,
         warnings,
+    })
+}
+
+/// The Cox model on the complete cases of the covariates (statistics.md §0).
+fn cox(
+    data: &SurvivalData,
+    args: &Args,
+    level: ConfLevel,
+    warnings: &mut Vec<String>,
+) -> Result<CoxJson> {
+    let n_all = data.time.len();
+    let complete: Vec<bool> = (0..n_all)
+        .map(|i| data.covariates.iter().all(|c| !c.missing[i]))
+        .collect();
+    let n = complete.iter().filter(|&&c| c).count();
+    let n_missing = n_all - n;
+    if n_missing > 0 {
+        warnings.push(format!(
+            "Cox model: {n_missing} of {n_all} rows left out for a missing covariate (complete cases)"
+        ));
+    }
+    let mut times = Vec::with_capacity(n);
+    let mut events = Vec::with_capacity(n);
+    let mut x = Vec::with_capacity(n * data.covariates.len());
+    if n_missing == 0 {
+        times.extend(data.time.iter().map(|t| t.value()));
+        events.extend_from_slice(&data.event);
+        for c in &data.covariates {
+            x.extend_from_slice(&c.values);
+        }
+    } else {
+        for i in (0..n_all).filter(|&i| complete[i]) {
+            times.push(data.time[i].value());
+            events.push(data.event[i]);
+        }
+        for c in &data.covariates {
+            x.extend((0..n_all).filter(|&i| complete[i]).map(|i| c.values[i]));
+        }
+    }
+    drop(complete);
+    let x = nalgebra::DMatrix::from_vec(n, data.covariates.len(), x);
+    let options = CoxOptions {
+        ties: match args.ties {
+            TiesArg::Efron => Ties::Efron,
+            TiesArg::Breslow => Ties::Breslow,
+        },
+        conf_level: level.value(),
+        ..CoxOptions::default()
+    };
+    let fit = mibg_stats::cox::fit(&times, &events, &x, &args.covariates, &options)
+        .context("Cox model")?;
+    warnings.extend(fit.warnings.iter().map(|w| format!("Cox model: {w}")));
+    Ok(CoxJson {
+        fit,
+        n_missing_covariates: n_missing,
     })
 }
 
@@ -248,6 +337,8 @@ struct Report<'a> {
     km_by_group: Option<Vec<(String, GroupJson)>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     logrank: Option<LogRankJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cox: Option<&'a CoxJson>,
     notes: Vec<&'static str>,
     warnings: &'a [String],
 }
@@ -263,6 +354,15 @@ fn ordered_map<S: Serializer>(
         m.serialize_entry(k, g)?;
     }
     m.end()
+}
+
+/// The Cox fit as JSON (`cox.*`, field names of [`CoxFit`]) plus the rows
+/// left out for a missing covariate.
+#[derive(Serialize)]
+struct CoxJson {
+    #[serde(flatten)]
+    fit: CoxFit,
+    n_missing_covariates: usize,
 }
 
 #[derive(Serialize)]
@@ -304,6 +404,8 @@ struct LandmarkJson {
     upper: Option<f64>,
     n_risk: u64,
     beyond_last_time: bool,
+    /// Peto's SE (reported beside Greenwood's; the CI uses Greenwood).
+    std_err_peto: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     ci_undefined: Option<Undefined>,
 }
@@ -365,6 +467,7 @@ fn landmarks_json(km: &KaplanMeier, ts: &[SurvTime]) -> Vec<LandmarkJson> {
                 upper: opt(l.upper),
                 n_risk: l.n_risk,
                 beyond_last_time: l.beyond_last_time,
+                std_err_peto: opt(l.std_err_peto),
                 ci_undefined: l.lower.err(),
             }
         })
@@ -421,6 +524,7 @@ fn to_json<'a>(a: &'a Analysis, args: &'a Args) -> Report<'a> {
             observed: lr.observed.clone(),
             expected: lr.expected.clone(),
         }),
+        cox: a.cox.as_ref(),
         notes: vec![
             "std_err is the standard error of S (Greenwood), not of log S",
             "null std_err/lower/upper: the last subject at risk had the event (S = 0, infinite Greenwood term); null log-log limits also where S = 1",
@@ -615,15 +719,15 @@ fn print_text(a: &Analysis, args: &Args, out: &mut dyn Write) -> Result<()> {
         writeln!(out, "\nLandmark estimates:")?;
         writeln!(
             out,
-            "{:w$} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8}",
-            "", "time", "n.risk", "survival", "std.err", "lower", "upper"
+            "{:w$} {:>8} {:>7} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            "", "time", "n.risk", "survival", "std.err", "lower", "upper", "Peto.se"
         )?;
         for (name, km) in &rows {
             for &t in &a.landmarks {
                 let l = km.landmark(t);
                 writeln!(
                     out,
-                    "{:w$} {:>8} {:>7} {:>8.4} {:>8} {:>8} {:>8}{}",
+                    "{:w$} {:>8} {:>7} {:>8.4} {:>8} {:>8} {:>8} {:>8}{}",
                     name,
                     fmt_num(t.value()),
                     l.n_risk,
@@ -631,6 +735,7 @@ fn print_text(a: &Analysis, args: &Args, out: &mut dyn Write) -> Result<()> {
                     fmt4(l.std_err),
                     fmt4(l.lower),
                     fmt4(l.upper),
+                    fmt4(l.std_err_peto),
                     if l.beyond_last_time {
                         "  (after last time)"
                     } else {
@@ -650,15 +755,22 @@ fn print_text(a: &Analysis, args: &Args, out: &mut dyn Write) -> Result<()> {
         for (g, l) in a.data.group_levels.iter().enumerate() {
             let (o, e) = (lr.observed[g] as f64, lr.expected[g]);
             let v = lr.variance[g][g];
+            let ratio = |den: f64| {
+                if den > 0.0 {
+                    format!("{:.3}", (o - e).powi(2) / den)
+                } else {
+                    "NA".to_string()
+                }
+            };
             writeln!(
                 out,
-                "{:w$} {:>7} {:>9} {:>9.2} {:>10.3} {:>10.3}",
+                "{:w$} {:>7} {:>9} {:>9.2} {:>10} {:>10}",
                 label(l),
                 lr.n[g],
                 lr.observed[g],
                 e,
-                (o - e).powi(2) / e,
-                (o - e).powi(2) / v
+                ratio(e),
+                ratio(v)
             )?;
         }
         writeln!(
@@ -668,6 +780,9 @@ fn print_text(a: &Analysis, args: &Args, out: &mut dyn Write) -> Result<()> {
             lr.df,
             fmt_p(lr.p)
         )?;
+    }
+    if let Some(c) = &a.cox {
+        print_cox(&c.fit, c.n_missing_covariates, out)?;
     }
     if args.table {
         for (name, km) in &rows {
@@ -699,6 +814,103 @@ fn print_text(a: &Analysis, args: &Args, out: &mut dyn Write) -> Result<()> {
     for w in &a.warnings {
         writeln!(out, "warning: {w}")?;
     }
+    Ok(())
+}
+
+fn opt_fmt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map_or_else(|| "NA".to_string(), f)
+}
+
+/// Prints the fit like R's `summary(coxph)`.
+fn print_cox(c: &CoxFit, n_missing: usize, out: &mut dyn Write) -> Result<()> {
+    let ties = match c.ties {
+        Ties::Efron => "Efron",
+        Ties::Breslow => "Breslow",
+        #[allow(unreachable_patterns)]
+        _ => "other",
+    };
+    writeln!(
+        out,
+        "\nCox proportional hazards ({ties} ties): n = {}, events = {}{}",
+        c.n,
+        c.n_events,
+        if n_missing > 0 {
+            format!(" ({n_missing} rows with a missing covariate left out)")
+        } else {
+            String::new()
+        }
+    )?;
+    let w = c
+        .covariates
+        .iter()
+        .map(|s| s.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    writeln!(
+        out,
+        "\n{:w$} {:>10} {:>10} {:>10} {:>8} {:>10}",
+        "", "coef", "exp(coef)", "se(coef)", "z", "Pr(>|z|)"
+    )?;
+    for (k, name) in c.covariates.iter().enumerate() {
+        writeln!(
+            out,
+            "{:w$} {:>10.5} {:>10} {:>10} {:>8} {:>10}",
+            name,
+            c.coef[k],
+            opt_fmt(c.hr[k], |v| format!("{v:.5}")),
+            opt_fmt(c.se[k], |v| format!("{v:.5}")),
+            opt_fmt(c.z[k], |v| format!("{v:.3}")),
+            opt_fmt(c.p[k], fmt_p)
+        )?;
+    }
+    let lvl = fmt_num(c.conf_level);
+    writeln!(
+        out,
+        "\n{:w$} {:>10} {:>10} {:>10}",
+        "",
+        "exp(coef)",
+        format!("lower {lvl}"),
+        format!("upper {lvl}")
+    )?;
+    for (k, name) in c.covariates.iter().enumerate() {
+        writeln!(
+            out,
+            "{:w$} {:>10} {:>10} {:>10}",
+            name,
+            opt_fmt(c.hr[k], |v| format!("{v:.4}")),
+            opt_fmt(c.hr_lower[k], |v| format!("{v:.4}")),
+            opt_fmt(c.hr_upper[k], |v| format!("{v:.4}"))
+        )?;
+    }
+    writeln!(
+        out,
+        "\nConcordance = {} (se = {})",
+        opt_fmt(c.concordance, |v| format!("{v:.4}")),
+        opt_fmt(c.concordance_se, |v| format!("{v:.4}"))
+    )?;
+    writeln!(
+        out,
+        "Likelihood ratio test = {:.3} on {} df, p = {}",
+        c.lr_chisq,
+        c.lr_df,
+        fmt_p(c.lr_p)
+    )?;
+    writeln!(
+        out,
+        "Wald test             = {} on {} df, p = {}",
+        opt_fmt(c.wald_chisq, |v| format!("{v:.3}")),
+        c.lr_df,
+        opt_fmt(c.wald_p, fmt_p)
+    )?;
+    writeln!(
+        out,
+        "Score (logrank) test  = {:.3} on {} df, p = {}",
+        c.score_chisq,
+        c.lr_df,
+        fmt_p(c.score_p)
+    )?;
+    writeln!(out, "Newton–Raphson iterations: {}", c.iterations)?;
     Ok(())
 }
 

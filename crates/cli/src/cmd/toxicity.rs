@@ -289,7 +289,7 @@ fn render(r: &CohortReport, s: &mut String) {
         e.graft_failure_day,
     );
     for p in &r.patients {
-        patient(p, s);
+        patient(p, e, s);
     }
     let _ = writeln!(
         s,
@@ -323,7 +323,7 @@ fn render(r: &CohortReport, s: &mut String) {
     }
 }
 
-fn patient(p: &PatientReport, s: &mut String) {
+fn patient(p: &PatientReport, e: &EngraftmentOptions, s: &mut String) {
     use std::fmt::Write as _;
     let _ = writeln!(
         s,
@@ -394,7 +394,7 @@ fn patient(p: &PatientReport, s: &mut String) {
             g.days_carried_forward
         );
     }
-    for (i, e) in p.engraftment.iter().enumerate() {
+    for (i, ep) in p.engraftment.iter().enumerate() {
         let nadir = |n: &Option<mibg_toxicity::engraftment::CountPoint>| {
             n.map_or("-".to_string(), |n| {
                 format!("{} on {}", n.value_1e9_per_l, n.date)
@@ -404,16 +404,16 @@ fn patient(p: &PatientReport, s: &mut String) {
             s,
             "  stem cells #{} on {}{}:",
             i + 1,
-            e.stem_cells,
-            e.until
+            ep.stem_cells,
+            ep.until
                 .map_or(String::new(), |u| format!(" (episode until {u})"))
         );
         let _ = writeln!(
             s,
             "    neutrophils: nadir {}; ANC recovery {}; primary graft failure: {}",
-            nadir(&e.anc_nadir),
-            recovery(&e.neutrophils),
-            match e.primary_graft_failure {
+            nadir(&ep.anc_nadir),
+            recovery(&ep.neutrophils),
+            match ep.primary_graft_failure {
                 GraftFailure::No => "no",
                 GraftFailure::Yes => "YES",
                 GraftFailure::NotAssessable => "not assessable",
@@ -421,12 +421,14 @@ fn patient(p: &PatientReport, s: &mut String) {
         );
         let _ = writeln!(
             s,
-            "    platelets: nadir {}; >= 20: {}; >= 50: {}",
-            nadir(&e.platelet_nadir),
-            recovery(&e.platelets),
-            recovery(&e.platelets_secondary)
+            "    platelets: nadir {}; >= {}: {}; >= {}: {}",
+            nadir(&ep.platelet_nadir),
+            e.platelet_threshold.e9_per_l(),
+            recovery(&ep.platelets),
+            e.platelet_secondary_threshold.e9_per_l(),
+            recovery(&ep.platelets_secondary)
         );
-        for w in &e.warnings {
+        for w in &ep.warnings {
             let _ = writeln!(s, "    warning: {w}");
         }
     }

@@ -1,0 +1,901 @@
+//! Retention models, their fits, the time-integrated activity coefficient τ
+//! and the automatic model choice (domain notes `dosimetry.md` §4).
+//!
+//! ```text
+//! mono       R(t) = a·e^(−λt)                          τ = a/λ
+//! bi         R(t) = a·e^(−λ1 t) + (1−a)·e^(−λ2 t)       τ = a/λ1 + (1−a)/λ2
+//! trapezoid  τ = t₀·1 + Σ ½(R_i + R_(i+1))(t_(i+1) − t_i) + R_n/λ_tail
+//! ```
+//!
+//! Times are hours after the end of the infusion; exponential models are
+//! integrated from 0 to ∞, the trapezoid from 0 (with R = 1 before the
+//! pre-void reading at t₀) to ∞. Fits are unweighted least squares on the
+//! retention fraction (the same objective as SciPy `curve_fit` without
+//! `sigma`), seeded from log-linear estimates (§4.3).
+//!
+//! **Physical bound (§4.2).** Every effective decay constant is bounded
+//! below by λ_phys of I-131 ([`crate::physics::lambda_phys`]): clearance
+//! slower than physical decay would mean net uptake after the infusion (or
+//! readings that were decay-corrected by mistake). With the default policy
+//! [`PhysicalBoundPolicy::Error`], a fit that ends on that bound is an error;
+//! [`PhysicalBoundPolicy::Constrain`] keeps the bounded fit (a conservative,
+//! larger τ) with a warning.
+
+use crate::lm::{self, Model};
+use crate::physics::lambda_phys;
+use mibg_units::{Hours, RateConstant};
+use serde::{Deserialize, Serialize};
+
+/// A retention model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Mono-exponential `a·e^(−λt)`.
+    Mono,
+    /// Bi-exponential `a·e^(−λ1 t) + (1−a)·e^(−λ2 t)`.
+    Bi,
+    /// Trapezoid over the readings plus an exponential tail.
+    Trapezoid,
+}
+
+impl ModelKind {
+    /// The model's name as used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mono => "mono",
+            Self::Bi => "bi",
+            Self::Trapezoid => "trapezoid",
+        }
+    }
+}
+
+/// Which model to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelChoice {
+    /// Choose mono or bi by AICc with a minimum-points rule ([`select_model`]).
+    Auto,
+    /// Always this model.
+    Fixed(ModelKind),
+}
+
+/// How the trapezoid model extrapolates after the last reading (§4.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TailMethod {
+    /// Log-linear fit of the last [`FitOptions::tail_points`] readings (default).
+    LogLinear,
+    /// Physical decay of I-131: a conservative upper bound on τ.
+    Physical,
+}
+
+/// What to do when a fit's effective decay is not faster than physical decay.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PhysicalBoundPolicy {
+    /// Refuse the fit (default): the data contradict physics.
+    Error,
+    /// Keep the fit with the rate pinned at λ_phys (conservative), with a warning.
+    Constrain,
+}
+
+/// Fit settings. Every default is documented on [`FitOptions::default`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct FitOptions {
+    /// Tail of the trapezoid model.
+    pub tail: TailMethod,
+    /// Readings used by the log-linear tail (≥ 2).
+    pub tail_points: usize,
+    /// Physical-bound policy.
+    pub physical_bound: PhysicalBoundPolicy,
+    /// `auto` considers the bi-exponential only with at least this many readings.
+    pub bi_min_points: usize,
+}
+
+impl Default for FitOptions {
+    /// `tail = log-linear` over the last **3** readings (§4.1: "the last 2–3
+    /// or more points"); `physical_bound = error` (§4.2, issue "Bad input");
+    /// `bi_min_points = 6` [I]: AICc with k = 3 parameters + σ² needs
+    /// n − k − 1 > 0 with k = 4, i.e. n ≥ 6.
+    fn default() -> Self {
+        Self {
+            tail: TailMethod::LogLinear,
+            tail_points: 3,
+            physical_bound: PhysicalBoundPolicy::Error,
+            bi_min_points: 6,
+        }
+    }
+}
+
+/// One exponential component of a fitted curve.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Component {
+    /// Fraction of the activity in this component at t = 0.
+    pub fraction: f64,
+    /// Standard error of the fraction (`None` for a derived `1 − a`, or no covariance).
+    pub fraction_se: Option<f64>,
+    /// Effective decay constant (includes physical decay).
+    pub lambda_per_h: RateConstant,
+    /// Standard error of the decay constant.
+    pub lambda_se_per_h: Option<RateConstant>,
+    /// Effective half-life ln 2/λ.
+    pub half_life_h: Hours,
+    /// Standard error of the half-life (delta method: SE(λ)·ln2/λ²).
+    pub half_life_se_h: Option<Hours>,
+    /// `true` when λ sits on the physical-decay bound.
+    pub at_physical_bound: bool,
+}
+
+/// A fitted (or interpolated) retention curve.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Curve {
+    /// Sum of exponentials Σ aᵢ·e^(−λᵢ t).
+    Exponential {
+        /// (fraction, λ per hour) pairs.
+        terms: Vec<(f64, f64)>,
+    },
+    /// Linear interpolation of the readings, R = 1 before the first one, then
+    /// `R_n·e^(−λ_tail (t − t_n))`.
+    Trapezoid {
+        /// Reading times, h.
+        times_h: Vec<f64>,
+        /// Retention at those times.
+        retention: Vec<f64>,
+        /// Tail decay constant, per hour.
+        lambda_tail_per_h: f64,
+    },
+}
+
+impl Curve {
+    /// Retention fraction R(t) at `t` hours after the end of infusion.
+    pub fn retention(&self, t: Hours) -> f64 {
+        let t = t.hours();
+        match self {
+            Curve::Exponential { terms } => terms.iter().map(|(a, l)| a * (-l * t).exp()).sum(),
+            Curve::Trapezoid {
+                times_h,
+                retention,
+                lambda_tail_per_h,
+            } => {
+                let n = times_h.len();
+                if t <= times_h[0] {
+                    return retention[0];
+                }
+                if t >= times_h[n - 1] {
+                    return retention[n - 1] * (-lambda_tail_per_h * (t - times_h[n - 1])).exp();
+                }
+                let i = times_h.partition_point(|&x| x <= t) - 1;
+                let f = (t - times_h[i]) / (times_h[i + 1] - times_h[i]);
+                retention[i] + f * (retention[i + 1] - retention[i])
+            }
+        }
+    }
+
+    /// ∫ R(t) dt from `from` to ∞ (for `from` ≥ 0).
+    pub fn integral_from(&self, from: Hours) -> Hours {
+        let s = from.hours();
+        Hours::new(match self {
+            Curve::Exponential { terms } => terms.iter().map(|(a, l)| a / l * (-l * s).exp()).sum(),
+            Curve::Trapezoid {
+                times_h,
+                lambda_tail_per_h,
+                ..
+            } => {
+                let n = times_h.len();
+                let tail_start = times_h[n - 1].max(s);
+                let mut total = self.retention(Hours::new(tail_start)) / lambda_tail_per_h;
+                // Piecewise-linear part on [s, t_n], with R = R_0 on [0, t_0].
+                let mut knots = vec![0.0];
+                knots.extend_from_slice(times_h);
+                for w in knots.windows(2) {
+                    let (lo, hi) = (w[0].max(s), w[1]);
+                    if hi > lo {
+                        let rl = self.retention(Hours::new(lo));
+                        let rh = self.retention(Hours::new(hi));
+                        total += 0.5 * (rl + rh) * (hi - lo);
+                    }
+                }
+                total
+            }
+        })
+    }
+
+    /// τ = ∫₀^∞ R(t) dt.
+    pub fn tau(&self) -> Hours {
+        self.integral_from(Hours::ZERO)
+    }
+}
+
+/// The fitted curve drives the radiation-protection computations
+/// (dose rate at 1 m, threshold times, caregiver dose) of `mibg-radprot`.
+impl mibg_radprot::RetentionCurve for Curve {
+    fn retention(&self, t: Hours) -> f64 {
+        Curve::retention(self, t)
+    }
+}
+
+impl mibg_radprot::RetentionCurve for RetentionFit {
+    fn retention(&self, t: Hours) -> f64 {
+        self.curve.retention(t)
+    }
+}
+
+/// A retention fit with its diagnostics.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RetentionFit {
+    /// The model.
+    pub model: ModelKind,
+    /// The curve.
+    pub curve: Curve,
+    /// Exponential components (for the trapezoid: the tail only).
+    pub components: Vec<Component>,
+    /// Parameter names in the order of `covariance`.
+    pub parameter_names: Vec<String>,
+    /// Parameter values in that order.
+    pub parameter_values: Vec<f64>,
+    /// Covariance s²·(JᵀJ)⁻¹ of the parameters (row-major), if defined.
+    pub covariance: Option<Vec<Vec<f64>>>,
+    /// Residuals R_i − R̂(t_i) (zeros for the trapezoid, which interpolates).
+    pub residuals: Vec<f64>,
+    /// Residual sum of squares.
+    pub rss: f64,
+    /// Coefficient of determination 1 − RSS/TSS (`None` for the trapezoid).
+    pub r_squared: Option<f64>,
+    /// Small-sample Akaike criterion n·ln(RSS/n) + 2k + 2k(k+1)/(n−k−1), k = parameters + 1.
+    pub aicc: Option<f64>,
+    /// τ, the time-integrated activity coefficient.
+    pub tau_h: Hours,
+    /// Standard error of τ by the delta method (gradient of τ × covariance).
+    pub tau_se_h: Option<Hours>,
+    /// Fraction of τ after the last reading (extrapolated).
+    pub extrapolated_fraction: f64,
+    /// Iterations of the nonlinear solver (0 for closed forms).
+    pub iterations: usize,
+    /// Warnings about this fit.
+    pub warnings: Vec<String>,
+}
+
+/// A fit that cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FitError {
+    /// An effective decay not faster than physical decay.
+    #[error(
+        "{source_name}: the {model} fit gives an effective half-life of {half_life_h:.1} h, at or beyond the physical half-life of I-131 ({physical_h:.1} h): whole-body activity cannot clear slower than it decays (are the readings decay-corrected?). Use --physical-bound constrain to accept a fit pinned at physical decay"
+    )]
+    SlowerThanPhysical {
+        /// Readings file.
+        source_name: String,
+        /// Model name.
+        model: String,
+        /// Fitted (or bound-pinned) effective half-life.
+        half_life_h: f64,
+        /// Physical half-life.
+        physical_h: f64,
+    },
+    /// Too few readings for the requested model.
+    #[error("{source_name}: the {model} model needs at least {min} readings, the file has {count}")]
+    TooFewForModel {
+        /// Readings file.
+        source_name: String,
+        /// Model name.
+        model: String,
+        /// Minimum.
+        min: usize,
+        /// Available.
+        count: usize,
+    },
+    /// The solver failed.
+    #[error("{source_name}: the {model} fit did not converge")]
+    NotConverged {
+        /// Readings file.
+        source_name: String,
+        /// Model name.
+        model: String,
+    },
+    /// Invalid options.
+    #[error("invalid fit option: {0}")]
+    BadOption(String),
+}
+
+struct Mono;
+impl Model<2> for Mono {
+    fn eval(&self, p: &[f64; 2], t: f64, g: &mut [f64; 2]) -> f64 {
+        let e = (-p[1] * t).exp();
+        g[0] = e;
+        g[1] = -p[0] * t * e;
+        p[0] * e
+    }
+}
+
+struct Bi;
+impl Model<3> for Bi {
+    fn eval(&self, p: &[f64; 3], t: f64, g: &mut [f64; 3]) -> f64 {
+        let (a, l1, l2) = (p[0], p[1], p[2]);
+        let e1 = (-l1 * t).exp();
+        let e2 = (-l2 * t).exp();
+        g[0] = e1 - e2;
+        g[1] = -a * t * e1;
+        g[2] = -(1.0 - a) * t * e2;
+        a * e1 + (1.0 - a) * e2
+    }
+}
+
+/// Upper bound on any decay constant: 10 h⁻¹ (T½ ≈ 4 min) [I], far faster
+/// than any whole-body clearance; it only keeps the solver finite.
+const LAMBDA_MAX: f64 = 10.0;
+
+/// Ordinary least squares of ln y on t: returns (intercept, slope).
+pub(crate) fn log_linear(t: &[f64], y: &[f64]) -> Option<(f64, f64)> {
+    let pts: Vec<(f64, f64)> = t
+        .iter()
+        .zip(y)
+        .filter(|(_, v)| **v > 0.0)
+        .map(|(&a, &b)| (a, b.ln()))
+        .collect();
+    let n = pts.len() as f64;
+    if pts.len() < 2 {
+        return None;
+    }
+    let mt = pts.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = pts.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mt).powi(2)).sum();
+    if sxx <= 0.0 {
+        return None;
+    }
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mt) * (p.1 - my)).sum();
+    let slope = sxy / sxx;
+    Some((my - slope * mt, slope))
+}
+
+/// Internal result of fitting one model to (t, y).
+#[derive(Clone, Debug)]
+pub(crate) struct CoreFit {
+    pub params: Vec<f64>,
+    pub rss: f64,
+    pub iterations: usize,
+    pub converged: bool,
+}
+
+pub(crate) fn fit_mono(t: &[f64], y: &[f64], seed: Option<&[f64]>) -> CoreFit {
+    let lp = lambda_phys().per_h();
+    let p0 = match seed {
+        Some(s) => [s[0], s[1]],
+        None => match log_linear(t, y) {
+            Some((b, s)) => [b.exp(), (-s).max(lp)],
+            None => [1.0, 0.02],
+        },
+    };
+    let s = lm::solve(&Mono, t, y, &p0, &[1e-9, lp], &[10.0, LAMBDA_MAX]);
+    CoreFit {
+        params: s.params.to_vec(),
+        rss: s.rss,
+        iterations: s.iterations,
+        converged: s.converged,
+    }
+}
+
+/// Peeling seeds for the bi-exponential: slow phase from a log-linear fit of
+/// the last `k` points, fast phase from the early residuals.
+fn bi_seeds(t: &[f64], y: &[f64]) -> Vec<[f64; 3]> {
+    let lp = lambda_phys().per_h();
+    let n = t.len();
+    let mut seeds = Vec::new();
+    for k in [3usize, 4, n / 2] {
+        if k < 2 || k + 2 > n {
+            continue;
+        }
+        let Some((b0, s2)) = log_linear(&t[n - k..], &y[n - k..]) else {
+            continue;
+        };
+        let l2 = (-s2).max(lp * 1.01);
+        let b = b0.exp().clamp(0.02, 0.98);
+        let early: Vec<f64> = t[..n - k]
+            .iter()
+            .zip(&y[..n - k])
+            .map(|(&ti, &yi)| yi - b * (-l2 * ti).exp())
+            .collect();
+        let l1 = match log_linear(&t[..n - k], &early) {
+            Some((_, s1)) if -s1 > l2 * 1.5 => -s1,
+            _ => 5.0 * l2,
+        };
+        seeds.push([1.0 - b, l1.min(LAMBDA_MAX), l2]);
+    }
+    seeds.push([0.5, 0.1, 0.01_f64.max(lp * 1.01)]);
+    seeds
+}
+
+pub(crate) fn fit_bi(t: &[f64], y: &[f64], seed: Option<&[f64]>) -> CoreFit {
+    let lp = lambda_phys().per_h();
+    let lo = [0.0, lp, lp];
+    let hi = [1.0, LAMBDA_MAX, LAMBDA_MAX];
+    let seeds: Vec<[f64; 3]> = match seed {
+        Some(s) => vec![[s[0], s[1], s[2]]],
+        None => bi_seeds(t, y),
+    };
+    let mut best: Option<CoreFit> = None;
+    for s0 in seeds {
+        let s = lm::solve(&Bi, t, y, &s0, &lo, &hi);
+        if best.as_ref().is_none_or(|b| s.rss < b.rss) {
+            best = Some(CoreFit {
+                params: s.params.to_vec(),
+                rss: s.rss,
+                iterations: s.iterations,
+                converged: s.converged,
+            });
+        }
+    }
+    let mut b = best.expect("at least one seed");
+    // Order the components: fast first.
+    if b.params[1] < b.params[2] {
+        b.params = vec![1.0 - b.params[0], b.params[2], b.params[1]];
+    }
+    b
+}
+
+/// τ of an exponential model from its parameters.
+pub(crate) fn tau_of(model: ModelKind, p: &[f64]) -> f64 {
+    match model {
+        ModelKind::Mono => p[0] / p[1],
+        ModelKind::Bi => p[0] / p[1] + (1.0 - p[0]) / p[2],
+        ModelKind::Trapezoid => f64::NAN,
+    }
+}
+
+fn tau_gradient(model: ModelKind, p: &[f64]) -> Vec<f64> {
+    match model {
+        ModelKind::Mono => vec![1.0 / p[1], -p[0] / (p[1] * p[1])],
+        ModelKind::Bi => vec![
+            1.0 / p[1] - 1.0 / p[2],
+            -p[0] / (p[1] * p[1]),
+            -(1.0 - p[0]) / (p[2] * p[2]),
+        ],
+        ModelKind::Trapezoid => vec![],
+    }
+}
+
+/// Trapezoid τ for given retention values (shared with the bootstrap).
+pub(crate) fn trapezoid_curve(
+    t: &[f64],
+    y: &[f64],
+    opts: &FitOptions,
+) -> Result<(Curve, f64, bool), f64> {
+    let lp = lambda_phys().per_h();
+    let n = t.len();
+    let (lambda, at_bound) = match opts.tail {
+        TailMethod::Physical => (lp, true),
+        TailMethod::LogLinear => {
+            let k = opts.tail_points.min(n);
+            let slope = log_linear(&t[n - k..], &y[n - k..]).map_or(f64::NAN, |(_, s)| -s);
+            if slope.is_nan() || slope <= lp {
+                return Err(slope);
+            }
+            (slope, false)
+        }
+    };
+    Ok((
+        Curve::Trapezoid {
+            times_h: t.to_vec(),
+            retention: y.to_vec(),
+            lambda_tail_per_h: lambda,
+        },
+        lambda,
+        at_bound,
+    ))
+}
+
+fn is_at_bound(lambda: f64) -> bool {
+    lambda <= lambda_phys().per_h() * (1.0 + 1e-9)
+}
+
+fn r_squared(y: &[f64], rss: f64) -> f64 {
+    let mean = y.iter().sum::<f64>() / y.len() as f64;
+    let tss: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
+    1.0 - rss / tss
+}
+
+fn aicc(n: usize, n_params: usize, rss: f64) -> Option<f64> {
+    let k = (n_params + 1) as f64;
+    let n_f = n as f64;
+    if n_f - k - 1.0 <= 0.0 {
+        return None;
+    }
+    Some(n_f * (rss.max(1e-300) / n_f).ln() + 2.0 * k + 2.0 * k * (k + 1.0) / (n_f - k - 1.0))
+}
+
+fn component(fraction: f64, fse: Option<f64>, lambda: f64, lse: Option<f64>) -> Component {
+    Component {
+        fraction,
+        fraction_se: fse,
+        lambda_per_h: RateConstant::per_hour(lambda),
+        lambda_se_per_h: lse.map(RateConstant::per_hour),
+        half_life_h: RateConstant::per_hour(lambda).half_life(),
+        half_life_se_h: lse.map(|s| Hours::new(s * std::f64::consts::LN_2 / (lambda * lambda))),
+        at_physical_bound: is_at_bound(lambda),
+    }
+}
+
+fn physical_error(source: &str, model: ModelKind, lambda: f64) -> FitError {
+    FitError::SlowerThanPhysical {
+        source_name: source.into(),
+        model: model.name().into(),
+        half_life_h: std::f64::consts::LN_2 / lambda,
+        physical_h: crate::physics::I131_HALF_LIFE.hours(),
+    }
+}
+
+/// Fits one model to times `t` (h after end of infusion) and retention `y`.
+///
+/// # Errors
+/// [`FitError::TooFewForModel`] (mono ≥ 3, bi ≥ 4 readings, log-linear tail ≥
+/// `tail_points`), [`FitError::NotConverged`], and
+/// [`FitError::SlowerThanPhysical`] under [`PhysicalBoundPolicy::Error`].
+pub fn fit_model(
+    source: &str,
+    model: ModelKind,
+    t: &[f64],
+    y: &[f64],
+    opts: &FitOptions,
+) -> Result<RetentionFit, FitError> {
+    if opts.tail_points < 2 {
+        return Err(FitError::BadOption(format!(
+            "tail points {} must be ≥ 2",
+            opts.tail_points
+        )));
+    }
+    let n = t.len();
+    let min = match model {
+        ModelKind::Mono => 3,
+        ModelKind::Bi => 4,
+        ModelKind::Trapezoid => 3.max(opts.tail_points),
+    };
+    if n < min {
+        return Err(FitError::TooFewForModel {
+            source_name: source.into(),
+            model: model.name().into(),
+            min,
+            count: n,
+        });
+    }
+    let t_last = t[n - 1];
+    let mut warnings = Vec::new();
+    let constrain_warning = |m: ModelKind| {
+        format!(
+            "{} fit: an effective half-life is pinned at the physical half-life of I-131 ({:.1} h) (--physical-bound constrain); τ is a conservative upper estimate",
+            m.name(),
+            crate::physics::I131_HALF_LIFE.hours()
+        )
+    };
+    if model == ModelKind::Trapezoid {
+        let (curve, lambda, at_bound) = match trapezoid_curve(t, y, opts) {
+            Ok(c) => c,
+            Err(slope) => match opts.physical_bound {
+                PhysicalBoundPolicy::Error => {
+                    return Err(physical_error(source, model, slope.max(1e-300)));
+                }
+                PhysicalBoundPolicy::Constrain => {
+                    warnings.push(constrain_warning(model));
+                    let o = FitOptions {
+                        tail: TailMethod::Physical,
+                        ..*opts
+                    };
+                    trapezoid_curve(t, y, &o).expect("physical tail always valid")
+                }
+            },
+        };
+        if opts.tail == TailMethod::Physical {
+            warnings
+                .push("trapezoid tail uses physical decay only: τ is an upper bound (§4.1)".into());
+        }
+        let tau = curve.tau();
+        let extrap = curve.integral_from(Hours::new(t_last)) / tau;
+        let mut comp = component(y[n - 1], None, lambda, None);
+        comp.at_physical_bound = at_bound;
+        return Ok(RetentionFit {
+            model,
+            curve,
+            components: vec![comp],
+            parameter_names: vec!["lambda_tail_per_h".into()],
+            parameter_values: vec![lambda],
+            covariance: None,
+            residuals: vec![0.0; n],
+            rss: 0.0,
+            r_squared: None,
+            aicc: None,
+            tau_h: tau,
+            tau_se_h: None,
+            extrapolated_fraction: extrap,
+            iterations: 0,
+            warnings,
+        });
+    }
+    let core = match model {
+        ModelKind::Mono => fit_mono(t, y, None),
+        _ => fit_bi(t, y, None),
+    };
+    if !core.converged || core.params.iter().any(|v| !v.is_finite()) {
+        return Err(FitError::NotConverged {
+            source_name: source.into(),
+            model: model.name().into(),
+        });
+    }
+    let p = &core.params;
+    let lambdas: Vec<f64> = match model {
+        ModelKind::Mono => vec![p[1]],
+        _ => vec![p[1], p[2]],
+    };
+    if let Some(&l) = lambdas.iter().find(|&&l| is_at_bound(l)) {
+        match opts.physical_bound {
+            PhysicalBoundPolicy::Error => return Err(physical_error(source, model, l)),
+            PhysicalBoundPolicy::Constrain => warnings.push(constrain_warning(model)),
+        }
+    }
+    let cov: Option<nalgebra::DMatrix<f64>> = match model {
+        ModelKind::Mono => lm::covariance(&Mono, &[p[0], p[1]], t, core.rss)
+            .map(|c| nalgebra::DMatrix::from_fn(2, 2, |i, j| c[(i, j)])),
+        _ => lm::covariance(&Bi, &[p[0], p[1], p[2]], t, core.rss)
+            .map(|c| nalgebra::DMatrix::from_fn(3, 3, |i, j| c[(i, j)])),
+    };
+    let se = |i: usize| cov.as_ref().map(|c| c[(i, i)].max(0.0).sqrt());
+    let (components, names) = match model {
+        ModelKind::Mono => (
+            vec![component(p[0], se(0), p[1], se(1))],
+            vec!["a", "lambda_per_h"],
+        ),
+        _ => (
+            vec![
+                component(p[0], se(0), p[1], se(1)),
+                component(1.0 - p[0], se(0), p[2], se(2)),
+            ],
+            vec!["a", "lambda1_per_h", "lambda2_per_h"],
+        ),
+    };
+    if model == ModelKind::Bi && (p[0] <= 1e-9 || p[0] >= 1.0 - 1e-9) {
+        warnings.push(
+            "bi-exponential fit degenerate: one component has zero weight (a mono-exponential describes the data)".into(),
+        );
+    }
+    let tau = tau_of(model, p);
+    let tau_se = cov.as_ref().map(|c| {
+        let g = tau_gradient(model, p);
+        let mut v = 0.0;
+        for i in 0..g.len() {
+            for j in 0..g.len() {
+                v += g[i] * c[(i, j)] * g[j];
+            }
+        }
+        Hours::new(v.max(0.0).sqrt())
+    });
+    let terms: Vec<(f64, f64)> = match model {
+        ModelKind::Mono => vec![(p[0], p[1])],
+        _ => vec![(p[0], p[1]), (1.0 - p[0], p[2])],
+    };
+    let curve = Curve::Exponential { terms };
+    let residuals: Vec<f64> = t
+        .iter()
+        .zip(y)
+        .map(|(&ti, &yi)| yi - curve.retention(Hours::new(ti)))
+        .collect();
+    let extrap = curve.integral_from(Hours::new(t_last)).hours() / tau;
+    Ok(RetentionFit {
+        model,
+        components,
+        parameter_names: names.into_iter().map(String::from).collect(),
+        parameter_values: p.clone(),
+        covariance: cov.map(|c| {
+            (0..c.nrows())
+                .map(|i| (0..c.ncols()).map(|j| c[(i, j)]).collect())
+                .collect()
+        }),
+        residuals,
+        rss: core.rss,
+        r_squared: Some(r_squared(y, core.rss)),
+        aicc: aicc(n, p.len(), core.rss),
+        tau_h: Hours::new(tau),
+        tau_se_h: tau_se,
+        extrapolated_fraction: extrap,
+        iterations: core.iterations,
+        curve,
+        warnings,
+    })
+}
+
+/// Why a model was chosen.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Selection {
+    /// `auto` or `fixed`.
+    pub mode: String,
+    /// The criterion in words.
+    pub criterion: String,
+    /// AICc of the mono-exponential candidate, if computed.
+    pub aicc_mono: Option<f64>,
+    /// AICc of the bi-exponential candidate, if computed.
+    pub aicc_bi: Option<f64>,
+    /// The reason for the choice.
+    pub reason: String,
+}
+
+/// The AICc criterion in words (recorded in every automatic selection).
+pub const AUTO_CRITERION: &str = "AICc (k = parameters + 1) between mono- and bi-exponential; bi only with ≥ bi_min_points readings, a converged non-degenerate fit (0 < a < 1) and no rate on the physical bound; the lower AICc wins, ties go to mono. The trapezoid is never chosen automatically (it has no likelihood).";
+
+/// Fits the chosen model, or selects one automatically.
+///
+/// `auto`: mono is always fitted; bi is a candidate only when there are at
+/// least `opts.bi_min_points` readings. A bi fit that is degenerate (a = 0
+/// or a = 1) or has a rate on the physical bound is excluded and the reason
+/// stated. The candidate with the lower AICc is chosen ([`AUTO_CRITERION`]).
+///
+/// # Errors
+/// As [`fit_model`] for the chosen model (in `auto`, errors of the mono fit).
+pub fn select_model(
+    source: &str,
+    choice: ModelChoice,
+    t: &[f64],
+    y: &[f64],
+    opts: &FitOptions,
+) -> Result<(RetentionFit, Selection), FitError> {
+    if let ModelChoice::Fixed(m) = choice {
+        let f = fit_model(source, m, t, y, opts)?;
+        let sel = Selection {
+            mode: "fixed".into(),
+            criterion: "model given by the user".into(),
+            aicc_mono: None,
+            aicc_bi: None,
+            reason: format!("{} requested (--model {})", m.name(), m.name()),
+        };
+        return Ok((f, sel));
+    }
+    let mono = fit_model(source, ModelKind::Mono, t, y, opts)?;
+    let n = t.len();
+    let mut sel = Selection {
+        mode: "auto".into(),
+        criterion: AUTO_CRITERION.into(),
+        aicc_mono: mono.aicc,
+        aicc_bi: None,
+        reason: String::new(),
+    };
+    if n < opts.bi_min_points {
+        sel.reason = format!(
+            "mono-exponential: only {n} readings, the bi-exponential needs ≥ {} (minimum-points rule)",
+            opts.bi_min_points
+        );
+        return Ok((mono, sel));
+    }
+    let strict = FitOptions {
+        physical_bound: PhysicalBoundPolicy::Error,
+        ..*opts
+    };
+    let bi = match fit_model(source, ModelKind::Bi, t, y, &strict) {
+        Ok(b) => b,
+        Err(e) => {
+            sel.reason = format!("mono-exponential: bi-exponential excluded ({e})");
+            return Ok((mono, sel));
+        }
+    };
+    sel.aicc_bi = bi.aicc;
+    let a = bi.parameter_values[0];
+    if a <= 1e-9 || a >= 1.0 - 1e-9 {
+        sel.reason = "mono-exponential: the bi-exponential fit is degenerate (one component has zero weight)".into();
+        return Ok((mono, sel));
+    }
+    match (mono.aicc, bi.aicc) {
+        (Some(am), Some(ab)) if ab < am => {
+            sel.reason = format!(
+                "bi-exponential: AICc {ab:.2} < mono {am:.2} (ΔAICc = {:.2})",
+                am - ab
+            );
+            Ok((bi, sel))
+        }
+        (Some(am), Some(ab)) => {
+            sel.reason = format!(
+                "mono-exponential: AICc {am:.2} ≤ bi {ab:.2} (ΔAICc = {:.2})",
+                ab - am
+            );
+            Ok((mono, sel))
+        }
+        _ => {
+            sel.reason = "mono-exponential: AICc undefined for the bi-exponential".into();
+            Ok((mono, sel))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LN2: f64 = std::f64::consts::LN_2;
+
+    fn opts() -> FitOptions {
+        FitOptions::default()
+    }
+
+    #[test]
+    fn mono_closed_form_exact_data() {
+        // R(t) = e^(−ln2 t/24): τ = 24/ln 2 = 34.6247 h (hand calculation).
+        let t = [0.0, 6.0, 24.0, 48.0, 72.0];
+        let y: Vec<f64> = t.iter().map(|&x| (-LN2 * x / 24.0).exp()).collect();
+        let f = fit_model("x", ModelKind::Mono, &t, &y, &opts()).unwrap();
+        assert!(
+            (f.tau_h.hours() - 24.0 / LN2).abs() < 1e-6,
+            "{}",
+            f.tau_h.hours()
+        );
+        assert!((f.components[0].half_life_h.hours() - 24.0).abs() < 1e-6);
+        assert!((f.r_squared.unwrap() - 1.0).abs() < 1e-12);
+        // Extrapolated fraction after 72 h: e^(−ln2·3) = 0.125.
+        assert!((f.extrapolated_fraction - 0.125).abs() < 1e-9);
+    }
+
+    #[test]
+    fn bi_recovers_exact_kinetics() {
+        // §10.3 kinetics without rounding: a = 0.5, T1 = 6 h, T2 = 36 h.
+        let t = [0.0, 4.0, 8.0, 24.0, 32.0, 48.0, 72.0, 96.0, 120.0];
+        let y: Vec<f64> = t
+            .iter()
+            .map(|&x| 0.5 * (-LN2 * x / 6.0).exp() + 0.5 * (-LN2 * x / 36.0).exp())
+            .collect();
+        let f = fit_model("x", ModelKind::Bi, &t, &y, &opts()).unwrap();
+        assert!((f.parameter_values[0] - 0.5).abs() < 1e-6);
+        assert!((f.components[0].half_life_h.hours() - 6.0).abs() < 1e-5);
+        assert!((f.components[1].half_life_h.hours() - 36.0).abs() < 1e-5);
+        assert!((f.tau_h.hours() - 30.2966).abs() < 1e-3);
+    }
+
+    #[test]
+    fn decay_corrected_data_are_rejected() {
+        // T_eff = 400 h > 192.6 h physical.
+        let t = [0.0, 24.0, 48.0, 72.0];
+        let y: Vec<f64> = t.iter().map(|&x| (-LN2 * x / 400.0).exp()).collect();
+        let e = fit_model("r.csv", ModelKind::Mono, &t, &y, &opts()).unwrap_err();
+        assert!(matches!(e, FitError::SlowerThanPhysical { .. }), "{e:?}");
+        assert!(e.to_string().contains("physical half-life"), "{e}");
+        let c = FitOptions {
+            physical_bound: PhysicalBoundPolicy::Constrain,
+            ..opts()
+        };
+        let f = fit_model("r.csv", ModelKind::Mono, &t, &y, &c).unwrap();
+        assert!(f.components[0].at_physical_bound);
+        assert!(!f.warnings.is_empty());
+        let e = fit_model("r.csv", ModelKind::Trapezoid, &t, &y, &opts()).unwrap_err();
+        assert!(matches!(e, FitError::SlowerThanPhysical { .. }));
+    }
+
+    #[test]
+    fn trapezoid_hand_calculation() {
+        // Points (0,1), (10,0.5), (20,0.25): trapezoids 7.5 + 3.75 = 11.25;
+        // log-linear tail over 3 points: λ = ln2/10, tail 0.25·10/ln2 = 3.6067.
+        let t = [0.0, 10.0, 20.0];
+        let y = [1.0, 0.5, 0.25];
+        let f = fit_model("x", ModelKind::Trapezoid, &t, &y, &opts()).unwrap();
+        let expect = 11.25 + 0.25 * 10.0 / LN2;
+        assert!((f.tau_h.hours() - expect).abs() < 1e-9);
+        assert!((f.extrapolated_fraction - 0.25 * 10.0 / LN2 / expect).abs() < 1e-12);
+        // With the first reading at t0 = 2 h, R = 1 on [0, 2] adds 2 h.
+        let t2 = [2.0, 12.0, 22.0];
+        let f2 = fit_model("x", ModelKind::Trapezoid, &t2, &y, &opts()).unwrap();
+        assert!((f2.tau_h.hours() - expect - 2.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn auto_uses_minimum_points_rule_and_aicc() {
+        let t = [0.0, 24.0, 48.0, 72.0, 96.0];
+        let y: Vec<f64> = t.iter().map(|&x| (-LN2 * x / 30.0).exp()).collect();
+        let (f, s) = select_model("x", ModelChoice::Auto, &t, &y, &opts()).unwrap();
+        assert_eq!(f.model, ModelKind::Mono);
+        assert!(s.reason.contains("minimum-points"), "{}", s.reason);
+        let t = [0.0, 4.0, 8.0, 24.0, 32.0, 48.0, 72.0, 96.0, 120.0];
+        let y: Vec<f64> = t
+            .iter()
+            .map(|&x| {
+                0.5 * (-LN2 * x / 6.0).exp()
+                    + 0.5 * (-LN2 * x / 36.0).exp()
+                    + 1e-4 * (x / 7.0).sin()
+            })
+            .collect();
+        let (f, s) = select_model("x", ModelChoice::Auto, &t, &y, &opts()).unwrap();
+        assert_eq!(f.model, ModelKind::Bi, "{}", s.reason);
+        assert!(s.aicc_bi.unwrap() < s.aicc_mono.unwrap());
+    }
+}

@@ -1,0 +1,541 @@
+//! Whole-body dosimetry of 131I-mIBG therapy: from retention readings after
+//! infusion 1 to the second activity that reaches the whole-body target, with
+//! its uncertainty (domain notes `dosimetry.md` §3–§6).
+//!
+//! The chain, each step in its own module:
+//!
+//! 1. parse and validate the readings, retention R(tᵢ) (§3.3) — [`readings`];
+//! 2. mono-/bi-exponential fit (own bounded Levenberg–Marquardt) or
+//!    trapezoid + tail; `auto` by AICc; τ and its SE (§4) — [`fit`];
+//! 3. S(WB←WB; m), analytic model or phantom table (§5) — [`svalue`];
+//! 4. D₁ = A₁·τ·S(m₁), D₁/A₁ (§5.1);
+//! 5. A₂ = (target − D₁)/d₂ with caps (§6) — [`plan`];
+//! 6. residual bootstrap and delta method — [`uncertainty`].
+//!
+//! [`assess`] runs the chain; [`assess_second`] computes the delivered dose
+//! of infusion 2 from its own readings. Results are plain serialisable
+//! values with warnings inside. This crate does no I/O.
+
+pub mod fit;
+mod lm;
+pub mod physics;
+pub mod plan;
+pub mod readings;
+pub mod svalue;
+pub mod uncertainty;
+
+pub use fit::{
+    Curve, FitError, FitOptions, ModelChoice, ModelKind, PhysicalBoundPolicy, RetentionFit,
+    Selection, TailMethod,
+};
+pub use plan::{Decision, PredictionVariant, SecondActivityPlan, SecondActivityRules};
+pub use readings::{Readings, ReadingsError, ReadingsOptions, parse_readings};
+pub use svalue::{AnalyticS, SModel, STable, SValueError, parse_s_table};
+pub use uncertainty::{Uncertainty, UncertaintyOptions};
+
+use mibg_units::{
+    AbsorbedDose, Activity, DosePerActivity, Hours, Mass, SValue, TimeIntegratedActivity,
+};
+use serde::Serialize;
+
+/// Plausible patient mass: 2–150 kg [I]. Outside it the number is almost
+/// certainly a typing error (grams, pounds) rather than a patient.
+pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
+
+/// Thresholds of the warnings carried in the result. All [I] (design
+/// choices), documented per field.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct WarningThresholds {
+    /// Warn when R² is below this: **0.98** [I] (whole-body retention curves
+    /// of good quality fit with R² > 0.99).
+    pub min_r_squared: f64,
+    /// Warn when more than this fraction of the TIA lies after the last
+    /// reading: **0.20**, the pharmacokinetic convention that AUC(0–t) cover
+    /// ≥ 80 % of AUC(0–∞) (EMA bioequivalence guideline
+    /// CPMP/EWP/QWP/1401/98 Rev. 1, §4.1.8) adopted here [I].
+    pub max_extrapolated_fraction: f64,
+    /// Warn when the last reading is earlier than this: **72 h** [I]
+    /// (§3.2: readings at least daily for 4–7 days, typical schedule to 120 h).
+    pub min_last_reading: Hours,
+    /// Warn when the pre-void reading is later than this after the end of
+    /// infusion: **1 h** [I] (§3.2: "immediately after the end of infusion").
+    pub max_pre_void_delay: Hours,
+    /// Warn when SE(τ)/τ exceeds this: **0.10** [I].
+    pub max_relative_tau_se: f64,
+    /// Warn when P(total > target + margin) exceeds this: **0.05** [I].
+    pub max_overshoot_probability: f64,
+    /// Warn when the Wald–Wolfowitz runs test of the residual signs gives
+    /// z below this (too few runs: a systematic trend, §4.3): **−1.645**,
+    /// one-sided 5 % [I]. Applied to fitted models with ≥ 6 readings.
+    pub runs_test_z: f64,
+}
+
+impl Default for WarningThresholds {
+    fn default() -> Self {
+        Self {
+            min_r_squared: 0.98,
+            max_extrapolated_fraction: 0.20,
+            min_last_reading: Hours::new(72.0),
+            max_pre_void_delay: Hours::new(1.0),
+            max_relative_tau_se: 0.10,
+            max_overshoot_probability: 0.05,
+            runs_test_z: -1.645,
+        }
+    }
+}
+
+/// Everything [`assess`] needs besides the readings.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DoseRequest {
+    /// Patient mass at infusion 1.
+    pub mass1: Mass,
+    /// Administered activity of infusion 1.
+    pub activity1: Activity,
+    /// Mass at infusion 2 (default: `mass1`).
+    pub mass2: Option<Mass>,
+    /// Model choice.
+    pub model: ModelChoice,
+    /// Fit options.
+    pub fit: FitOptions,
+    /// S model.
+    pub s_model: SModel,
+    /// d₂ prediction variant.
+    pub prediction: PredictionVariant,
+    /// Caps and target.
+    pub rules: SecondActivityRules,
+    /// Bootstrap (None = no bootstrap, delta method only).
+    pub uncertainty: Option<UncertaintyOptions>,
+    /// Warning thresholds.
+    pub thresholds: WarningThresholds,
+}
+
+impl DoseRequest {
+    /// A request with every option at its documented default.
+    pub fn new(mass1: Mass, activity1: Activity) -> Self {
+        Self {
+            mass1,
+            activity1,
+            mass2: None,
+            model: ModelChoice::Auto,
+            fit: FitOptions::default(),
+            s_model: SModel::default(),
+            prediction: PredictionVariant::SameTau,
+            rules: SecondActivityRules::default(),
+            uncertainty: Some(UncertaintyOptions::default()),
+            thresholds: WarningThresholds::default(),
+        }
+    }
+}
+
+/// A request that cannot be computed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DoseError {
+    /// Implausible mass.
+    #[error(
+        "{field} {value} kg is outside the plausible range {}–{} kg (a typing error? the mass is in kg)",
+        PLAUSIBLE_MASS_KG.0,
+        PLAUSIBLE_MASS_KG.1
+    )]
+    ImplausibleMass {
+        /// Which mass.
+        field: String,
+        /// Its value in kg.
+        value: f64,
+    },
+    /// Non-positive or non-finite activity or option.
+    #[error("{field} {value}: {rule}")]
+    BadValue {
+        /// Which input.
+        field: String,
+        /// Its value.
+        value: f64,
+        /// The rule.
+        rule: String,
+    },
+    /// A fit error.
+    #[error(transparent)]
+    Fit(#[from] FitError),
+    /// An S-value error.
+    #[error(transparent)]
+    SValue(#[from] SValueError),
+}
+
+/// The whole-body dosimetry of infusion 1 and the plan for infusion 2.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DoseAssessment {
+    /// The request (options used).
+    pub request: DoseRequest,
+    /// The readings with every intermediate.
+    pub readings: Readings,
+    /// The chosen fit.
+    pub fit: RetentionFit,
+    /// Why it was chosen.
+    pub selection: Selection,
+    /// The S model in words (coefficients, source, status).
+    pub s_model_description: String,
+    /// S at the infusion-1 mass.
+    pub s_value1: SValue,
+    /// τ of infusion 1.
+    pub tau_h: Hours,
+    /// Ã₁ = A₁·τ.
+    pub tia: TimeIntegratedActivity,
+    /// D₁ = Ã₁·S(m₁).
+    pub dose1: AbsorbedDose,
+    /// D₁/A₁.
+    pub dose_per_activity1: DosePerActivity,
+    /// The second infusion.
+    pub plan: plan::SecondActivityPlan,
+    /// Uncertainty (bootstrap + delta method), if requested.
+    pub uncertainty: Option<Uncertainty>,
+    /// Every warning (readings, fit, thresholds, plan).
+    pub warnings: Vec<String>,
+}
+
+fn check_mass(field: &str, m: Mass) -> Result<(), DoseError> {
+    let kg = m.kg();
+    if !(kg.is_finite() && kg >= PLAUSIBLE_MASS_KG.0 && kg <= PLAUSIBLE_MASS_KG.1) {
+        return Err(DoseError::ImplausibleMass {
+            field: field.into(),
+            value: kg,
+        });
+    }
+    Ok(())
+}
+
+fn check_positive(field: &str, v: f64) -> Result<(), DoseError> {
+    if !(v.is_finite() && v > 0.0) {
+        return Err(DoseError::BadValue {
+            field: field.into(),
+            value: v,
+            rule: "must be a finite number > 0".into(),
+        });
+    }
+    Ok(())
+}
+
+/// Wald–Wolfowitz runs test of residual signs (≥ 0 counts as positive):
+/// z = (R − μ)/σ with μ = 2n₁n₂/n + 1, σ² = 2n₁n₂(2n₁n₂ − n)/(n²(n − 1)).
+/// `None` with fewer than 6 residuals or only one sign.
+fn runs_z(residuals: &[f64]) -> Option<f64> {
+    let n = residuals.len();
+    if n < 6 {
+        return None;
+    }
+    let pos = residuals.iter().filter(|r| **r >= 0.0).count() as f64;
+    let neg = n as f64 - pos;
+    if pos == 0.0 || neg == 0.0 {
+        return None;
+    }
+    let runs = 1 + residuals
+        .windows(2)
+        .filter(|w| (w[0] >= 0.0) != (w[1] >= 0.0))
+        .count();
+    let nf = n as f64;
+    let mu = 2.0 * pos * neg / nf + 1.0;
+    let var = 2.0 * pos * neg * (2.0 * pos * neg - nf) / (nf * nf * (nf - 1.0));
+    (var > 0.0).then(|| (runs as f64 - mu) / var.sqrt())
+}
+
+fn fit_warnings(fit: &RetentionFit, readings: &Readings, th: &WarningThresholds) -> Vec<String> {
+    let mut w = readings.warnings.clone();
+    w.extend(fit.warnings.iter().cloned());
+    if let Some(r2) = fit.r_squared
+        && r2 < th.min_r_squared
+    {
+        w.push(format!(
+            "poor fit: R² = {r2:.4} < {} (check the readings and the model)",
+            th.min_r_squared
+        ));
+    }
+    if let Some(z) = runs_z(&fit.residuals)
+        && fit.model != ModelKind::Trapezoid
+        && z < th.runs_test_z
+    {
+        w.push(format!(
+            "residuals show a systematic trend (runs test z = {z:.2} < {}): the {} model may not describe the kinetics",
+            th.runs_test_z,
+            fit.model.name()
+        ));
+    }
+    if fit.extrapolated_fraction > th.max_extrapolated_fraction {
+        w.push(format!(
+            "{:.1} % of the time-integrated activity lies after the last reading (> {:.0} %): the dose depends on extrapolation; take later readings",
+            fit.extrapolated_fraction * 100.0,
+            th.max_extrapolated_fraction * 100.0
+        ));
+    }
+    let last = readings.readings.last().expect("validated").time_h;
+    if last < th.min_last_reading {
+        w.push(format!(
+            "last reading at {:.1} h is earlier than {:.0} h: the slow phase is poorly determined",
+            last.hours(),
+            th.min_last_reading.hours()
+        ));
+    }
+    let first = readings.readings[0].time_h;
+    if first > th.max_pre_void_delay {
+        w.push(format!(
+            "the pre-void reading was taken {:.1} h after the end of infusion (> {:.1} h); retention is normalised to it and R = 1 is assumed before it",
+            first.hours(),
+            th.max_pre_void_delay.hours()
+        ));
+    }
+    if let Some(se) = fit.tau_se_h {
+        let rel = se.hours() / fit.tau_h.hours();
+        if rel > th.max_relative_tau_se {
+            w.push(format!(
+                "τ is uncertain: SE/τ = {:.1} % (> {:.0} %)",
+                rel * 100.0,
+                th.max_relative_tau_se * 100.0
+            ));
+        }
+    }
+    w
+}
+
+/// Runs the whole chain for infusion 1.
+///
+/// D₁ = A₁·τ·S(m₁) (§5.1); A₂ and caps per [`plan::plan_second_activity`];
+/// the bootstrap per [`uncertainty`].
+///
+/// # Errors
+/// [`DoseError`]: implausible masses, non-positive activity, fit errors
+/// (including effective decay slower than physical), S model out of range.
+pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, DoseError> {
+    check_mass("weight", req.mass1)?;
+    let m2 = req.mass2.unwrap_or(req.mass1);
+    check_mass("weight at infusion 2", m2)?;
+    check_positive("activity of infusion 1 (MBq)", req.activity1.mbq())?;
+    check_positive("target dose (Gy)", req.rules.target_total.gy())?;
+    if let PredictionVariant::Factor { c } = req.prediction {
+        check_positive("prediction factor c", c)?;
+    }
+    let t = readings.times_h();
+    let y = readings.retention();
+    let (fit, selection) = fit::select_model(&readings.source, req.model, &t, &y, &req.fit)?;
+    let s1 = req.s_model.s_value(req.mass1)?;
+    let s2 = req.s_model.s_value(m2)?;
+    let tau = fit.tau_h;
+    let tia = req.activity1 * tau;
+    let d1 = tia * s1;
+    let dpa1 = d1 / req.activity1;
+    let d2 = req.prediction.dose_per_activity(tau, s1, s2);
+    let plan =
+        plan::plan_second_activity(d1, req.activity1, m2, d2, s2, req.prediction, &req.rules);
+    let mut warnings = fit_warnings(&fit, readings, &req.thresholds);
+
+    let uncertainty = match req.uncertainty {
+        None => None,
+        Some(u) => {
+            // Residual model: the fit itself, or for the trapezoid the best
+            // exponential fit (AICc, physical bound as a constraint).
+            let base = if fit.model == ModelKind::Trapezoid {
+                let o = FitOptions {
+                    physical_bound: PhysicalBoundPolicy::Constrain,
+                    ..req.fit
+                };
+                fit::select_model(&readings.source, ModelChoice::Auto, &t, &y, &o)
+                    .ok()
+                    .map(|(f, _)| (f.model, f.parameter_values))
+            } else {
+                Some((fit.model, fit.parameter_values.clone()))
+            };
+            base.and_then(|(bm, bp)| {
+                let ctx = uncertainty::PlanContext {
+                    a1: req.activity1,
+                    m2,
+                    s1,
+                    s2,
+                    variant: req.prediction,
+                    rules: &req.rules,
+                    planned_a2: plan.activity_mbq,
+                };
+                uncertainty::bootstrap(
+                    &t,
+                    &y,
+                    bm,
+                    &bp,
+                    fit.model,
+                    &req.fit,
+                    &ctx,
+                    fit.tau_se_h,
+                    tau,
+                    &u,
+                )
+            })
+        }
+    };
+    let dof = t.len().saturating_sub(fit.parameter_values.len());
+    if fit.model != ModelKind::Trapezoid && dof < 3 {
+        warnings.push(format!(
+            "only {dof} residual degree(s) of freedom ({} readings, {} parameters): standard errors and the 95 % interval are unreliable",
+            t.len(),
+            fit.parameter_values.len()
+        ));
+    }
+    if req.uncertainty.is_some() && uncertainty.is_none() {
+        warnings.push(
+            "the bootstrap could not be computed (no replicate could be refitted): no 95 % interval".into(),
+        );
+    }
+    if let Some(u) = &uncertainty {
+        if plan.decision == Decision::SecondInfusion
+            && u.p_total_exceeds_target_plus_margin > req.thresholds.max_overshoot_probability
+        {
+            warnings.push(format!(
+                "P(total > {:.2} Gy) = {:.1} % (> {:.0} %): consider a lower second activity",
+                u.overshoot_threshold.gy(),
+                u.p_total_exceeds_target_plus_margin * 100.0,
+                req.thresholds.max_overshoot_probability * 100.0
+            ));
+        }
+        if u.successful < u.replicates {
+            warnings.push(format!(
+                "{} of {} bootstrap replicates failed and were dropped",
+                u.replicates - u.successful,
+                u.replicates
+            ));
+        }
+    }
+    if let Some(b) = &plan.binding_cap {
+        warnings.push(format!(
+            "the second activity is capped by {b}: the predicted total {:.2} Gy is below the {:.2} Gy target",
+            plan.predicted_total.gy(),
+            req.rules.target_total.gy()
+        ));
+    }
+    Ok(DoseAssessment {
+        request: req.clone(),
+        readings: readings.clone(),
+        s_model_description: req.s_model.describe(),
+        fit,
+        selection,
+        s_value1: s1,
+        tau_h: tau,
+        tia,
+        dose1: d1,
+        dose_per_activity1: dpa1,
+        plan,
+        uncertainty,
+        warnings,
+    })
+}
+
+/// The delivered dose of infusion 2, measured from its own readings (§6.1).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SecondInfusionDose {
+    /// The readings after infusion 2.
+    pub readings: Readings,
+    /// Activity actually given at infusion 2.
+    pub activity2: Activity,
+    /// Mass at infusion 2.
+    pub mass2: Mass,
+    /// Fit of the infusion-2 readings.
+    pub fit: RetentionFit,
+    /// Why that model.
+    pub selection: Selection,
+    /// τ₂.
+    pub tau_h: Hours,
+    /// Ã₂ = A₂·τ₂.
+    pub tia: TimeIntegratedActivity,
+    /// S(m₂).
+    pub s_value: SValue,
+    /// D₂ delivered.
+    pub dose2: AbsorbedDose,
+    /// D₂/A₂ measured.
+    pub dose_per_activity2: DosePerActivity,
+    /// D₂ predicted before infusion 2 for the activity actually given (A₂·d₂,pred).
+    pub predicted_dose2: AbsorbedDose,
+    /// D₁ + D₂ delivered.
+    pub delivered_total: AbsorbedDose,
+    /// D₁ + A₂·d₂,pred: the total planned for the activity given.
+    pub planned_total: AbsorbedDose,
+    /// The protocol target.
+    pub target_total: AbsorbedDose,
+    /// Delivered − planned.
+    pub difference: AbsorbedDose,
+    /// Warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Delivered dose of infusion 2 and delivered total vs planned.
+///
+/// D₂ = A₂·τ₂·S(m₂), fitted exactly as infusion 1. Activity of infusion 1
+/// still present at infusion 2 (≈ 0.1 % of A₁ after 14 days in the §10.3
+/// case) is already counted in D₁ (integrated to ∞) and is neglected in the
+/// infusion-2 readings; a warning says so.
+///
+/// # Errors
+/// As [`assess`].
+pub fn assess_second(
+    first: &DoseAssessment,
+    readings2: &Readings,
+    activity2: Activity,
+) -> Result<SecondInfusionDose, DoseError> {
+    let req = &first.request;
+    check_positive("activity of infusion 2 (MBq)", activity2.mbq())?;
+    let m2 = first.plan.mass2_kg;
+    let t = readings2.times_h();
+    let y = readings2.retention();
+    let (fit, selection) = fit::select_model(&readings2.source, req.model, &t, &y, &req.fit)?;
+    let s2 = req.s_model.s_value(m2)?;
+    let tau = fit.tau_h;
+    let tia = activity2 * tau;
+    let dose2 = tia * s2;
+    let predicted2 = activity2 * first.plan.dose_per_activity2;
+    let delivered = first.dose1 + dose2;
+    let planned = first.dose1 + predicted2;
+    let mut warnings = fit_warnings(&fit, readings2, &req.thresholds);
+    warnings.push(
+        "infusion-2 readings are attributed entirely to infusion 2 (residual infusion-1 activity, ≈ 0.1 % of A₁ after 14 days, is already in D₁)".into(),
+    );
+    let rel = (activity2.mbq() - first.plan.activity_mbq.mbq())
+        / first.plan.activity_mbq.mbq().max(1e-300);
+    if first.plan.activity_mbq > Activity::ZERO && rel.abs() > 0.05 {
+        warnings.push(format!(
+            "activity given {} differs from the planned {} by {:+.1} %",
+            activity2.describe(),
+            first.plan.activity_mbq.describe(),
+            rel * 100.0
+        ));
+    }
+    if first.plan.activity_mbq == Activity::ZERO {
+        warnings.push("no second infusion was planned".into());
+    }
+    Ok(SecondInfusionDose {
+        readings: readings2.clone(),
+        activity2,
+        mass2: m2,
+        fit,
+        selection,
+        tau_h: tau,
+        tia,
+        s_value: s2,
+        dose2,
+        dose_per_activity2: dose2 / activity2,
+        predicted_dose2: predicted2,
+        delivered_total: delivered,
+        planned_total: planned,
+        target_total: req.rules.target_total,
+        difference: delivered - planned,
+        warnings,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_test() {
+        // + + + + + − − − − : n₁ = 5, n₂ = 4, R = 2; μ = 40/9 + 1 = 5.444,
+        // σ² = 40·(40 − 9)/(81·8) = 1.9136 → z = (2 − 5.444)/1.3833 = −2.490.
+        let r = [1.0, 1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0];
+        assert!((runs_z(&r).unwrap() + 2.490).abs() < 1e-3);
+        // Alternating signs: many runs, positive z.
+        let r = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0];
+        assert!(runs_z(&r).unwrap() > 0.0);
+        assert!(runs_z(&[1.0; 5]).is_none());
+    }
+}

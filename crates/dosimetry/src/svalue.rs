@@ -1,0 +1,311 @@
+//! Whole-body S values S(WB←WB; m) for I-131 (domain notes `dosimetry.md` §5).
+//!
+//! Default: the analytic two-component model of §5.3 (Method B),
+//!
+//! ```text
+//! S(m) = Δ_np / m + k_γ / m^(2/3)      Gy·GBq⁻¹·h⁻¹, m in kg
+//! ```
+//!
+//! with Δ_np = 0.11065 Gy·kg·GBq⁻¹·h⁻¹ (ICRP 107 electrons, φ_np = 1, §2 [C])
+//! and k_γ = 0.0188 Gy·kg^(2/3)·GBq⁻¹·h⁻¹ (Lassmann et al. 2008, **[R]: recalled,
+//! not checked**). Both are parameters ([`AnalyticS`]) and the result records
+//! the values used. Named alternative: a user-supplied phantom table
+//! interpolated log–log in mass (§5.4, Method C, [`STable`]).
+
+use mibg_units::{Mass, SValue};
+use serde::Serialize;
+
+/// Δ_np of I-131 in dose units: 0.11065 Gy·kg·GBq⁻¹·h⁻¹ (§2, [C]:
+/// 3.0737×10⁻¹⁴ J per decay × 3.6×10¹² decays per GBq·h).
+pub const DELTA_NP_GY_KG_PER_GBQ_H: f64 = 0.11065;
+/// Photon coefficient k_γ = 0.0188 Gy·kg^(2/3)·GBq⁻¹·h⁻¹ (§5.3, Lassmann et al.
+/// 2008, EJNMMI 35:1405) — **[R] recalled, not verified against the source.**
+pub const K_GAMMA_GY_KG23_PER_GBQ_H: f64 = 0.0188;
+/// Mass range of validity of the analytic model: about 3–80 kg (§5.3: "Do not
+/// use the model outside about 3–80 kg").
+pub const ANALYTIC_VALID_KG: (f64, f64) = (3.0, 80.0);
+
+/// The analytic model's coefficients.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct AnalyticS {
+    /// Electron term Δ_np, Gy·kg·GBq⁻¹·h⁻¹.
+    pub delta_np: f64,
+    /// Photon term k_γ, Gy·kg^(2/3)·GBq⁻¹·h⁻¹.
+    pub k_gamma: f64,
+    /// Lowest mass the model is used for, kg.
+    pub min_kg: f64,
+    /// Highest mass the model is used for, kg.
+    pub max_kg: f64,
+}
+
+impl Default for AnalyticS {
+    /// [`DELTA_NP_GY_KG_PER_GBQ_H`], [`K_GAMMA_GY_KG23_PER_GBQ_H`], [`ANALYTIC_VALID_KG`].
+    fn default() -> Self {
+        Self {
+            delta_np: DELTA_NP_GY_KG_PER_GBQ_H,
+            k_gamma: K_GAMMA_GY_KG23_PER_GBQ_H,
+            min_kg: ANALYTIC_VALID_KG.0,
+            max_kg: ANALYTIC_VALID_KG.1,
+        }
+    }
+}
+
+/// A phantom table: (mass, S) rows, interpolated log–log in mass (§5.4).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct STable {
+    /// Where the table came from (file name), for messages and provenance.
+    pub source: String,
+    /// Rows sorted by strictly increasing mass.
+    pub rows: Vec<(Mass, SValue)>,
+}
+
+/// How S is obtained.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "method", rename_all = "lowercase")]
+pub enum SModel {
+    /// §5.3 analytic two-component model (default).
+    Analytic(AnalyticS),
+    /// §5.4 phantom table, log–log interpolation, no extrapolation.
+    Table(STable),
+}
+
+impl Default for SModel {
+    fn default() -> Self {
+        Self::Analytic(AnalyticS::default())
+    }
+}
+
+/// An S value that cannot be computed, or a bad table.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SValueError {
+    /// Mass outside the model's range.
+    #[error(
+        "mass {mass_kg} kg is outside the range of the {model} S model ({min_kg}–{max_kg} kg); {hint}"
+    )]
+    OutOfRange {
+        /// Mass.
+        mass_kg: f64,
+        /// Model name.
+        model: String,
+        /// Lowest mass.
+        min_kg: f64,
+        /// Highest mass.
+        max_kg: f64,
+        /// What to do.
+        hint: String,
+    },
+    /// A malformed S table.
+    #[error("{source_name} {location}: {rule}")]
+    BadTable {
+        /// File name.
+        source_name: String,
+        /// Row/line or header.
+        location: String,
+        /// The rule broken.
+        rule: String,
+    },
+}
+
+impl SModel {
+    /// Name for reports: `analytic` or `table`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Analytic(_) => "analytic",
+            Self::Table(_) => "table",
+        }
+    }
+
+    /// A one-line description with coefficients/source and status.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Analytic(a) => format!(
+                "analytic two-component model S(m) = {}/m + {}/m^(2/3) Gy/(GBq·h) (dosimetry notes §5.3; Δ_np ICRP 107 [C], k_γ Lassmann 2008 [R: not verified])",
+                a.delta_np, a.k_gamma
+            ),
+            Self::Table(t) => format!(
+                "phantom table {} ({} rows, log–log interpolation in mass, §5.4)",
+                t.source,
+                t.rows.len()
+            ),
+        }
+    }
+
+    /// S(WB←WB) for a patient of mass `m`.
+    ///
+    /// Analytic: `Δ_np/m + k_γ/m^(2/3)`. Table: with masses m_i ≤ m ≤ m_(i+1),
+    /// `ln S = ln S_i + (ln m − ln m_i)/(ln m_(i+1) − ln m_i)·(ln S_(i+1) − ln S_i)`.
+    ///
+    /// # Errors
+    /// [`SValueError::OutOfRange`] outside the model's mass range (no extrapolation).
+    pub fn s_value(&self, m: Mass) -> Result<SValue, SValueError> {
+        let kg = m.kg();
+        match self {
+            Self::Analytic(a) => {
+                if !(kg >= a.min_kg && kg <= a.max_kg) {
+                    return Err(SValueError::OutOfRange {
+                        mass_kg: kg,
+                        model: "analytic".into(),
+                        min_kg: a.min_kg,
+                        max_kg: a.max_kg,
+                        hint: "use a phantom table (--s-model table --s-table FILE)".into(),
+                    });
+                }
+                Ok(SValue::from_gy_per_gbq_h(
+                    a.delta_np / kg + a.k_gamma / kg.powf(2.0 / 3.0),
+                ))
+            }
+            Self::Table(t) => {
+                let (lo, hi) = (t.rows[0].0.kg(), t.rows[t.rows.len() - 1].0.kg());
+                if !(kg >= lo && kg <= hi) {
+                    return Err(SValueError::OutOfRange {
+                        mass_kg: kg,
+                        model: format!("table {}", t.source),
+                        min_kg: lo,
+                        max_kg: hi,
+                        hint: "the table is not extrapolated; add rows covering this mass".into(),
+                    });
+                }
+                let i = t
+                    .rows
+                    .partition_point(|r| r.0.kg() <= kg)
+                    .clamp(1, t.rows.len() - 1);
+                let (m0, s0) = (
+                    t.rows[i - 1].0.kg().ln(),
+                    t.rows[i - 1].1.gy_per_gbq_h().ln(),
+                );
+                let (m1, s1) = (t.rows[i].0.kg().ln(), t.rows[i].1.gy_per_gbq_h().ln());
+                let f = (kg.ln() - m0) / (m1 - m0);
+                Ok(SValue::from_gy_per_gbq_h((s0 + f * (s1 - s0)).exp()))
+            }
+        }
+    }
+}
+
+/// Parses a phantom S table: CSV with header `mass_kg,s_gy_per_gbq_h`
+/// (other columns such as `phantom` or `source` are ignored; `#` lines are
+/// comments). At least 2 rows, masses strictly increasing, all values > 0.
+///
+/// # Errors
+/// [`SValueError::BadTable`] naming the row and rule.
+pub fn parse_s_table(source: &str, text: &str) -> Result<STable, SValueError> {
+    let bad = |location: String, rule: String| SValueError::BadTable {
+        source_name: source.into(),
+        location,
+        rule,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(|e| bad("header".into(), e.to_string()))?
+        .iter()
+        .map(|h| h.to_ascii_lowercase())
+        .collect();
+    let col = |n: &str| header.iter().position(|h| h == n);
+    let (Some(mc), Some(sc)) = (col("mass_kg"), col("s_gy_per_gbq_h")) else {
+        return Err(bad(
+            "header".into(),
+            format!(
+                "needs columns 'mass_kg' and 's_gy_per_gbq_h' (found: {})",
+                header.join(", ")
+            ),
+        ));
+    };
+    let mut rows: Vec<(Mass, SValue)> = Vec::new();
+    for (i, rec) in rdr.records().enumerate() {
+        let row = i + 1;
+        let rec = rec.map_err(|e| bad(format!("row {row}"), e.to_string()))?;
+        let num = |c: usize, field: &str| -> Result<f64, SValueError> {
+            let v = rec.get(c).unwrap_or("");
+            match v.parse::<f64>() {
+                Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+                _ => Err(bad(
+                    format!("row {row}, field '{field}'"),
+                    format!("'{v}' is not a positive number"),
+                )),
+            }
+        };
+        let m = num(mc, "mass_kg")?;
+        let s = num(sc, "s_gy_per_gbq_h")?;
+        if let Some(last) = rows.last()
+            && m <= last.0.kg()
+        {
+            return Err(bad(
+                format!("row {row}, field 'mass_kg'"),
+                format!("{m} kg is not above the previous row; masses must increase strictly"),
+            ));
+        }
+        rows.push((Mass::from_kg(m), SValue::from_gy_per_gbq_h(s)));
+    }
+    if rows.len() < 2 {
+        return Err(bad(
+            "table".into(),
+            format!(
+                "{} row(s); at least 2 are needed to interpolate",
+                rows.len()
+            ),
+        ));
+    }
+    Ok(STable {
+        source: source.into(),
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn analytic_matches_domain_table() {
+        // §5.4 model table ([C]) and §10.3: S(20 kg) = 8.0841e-3.
+        let m = SModel::default();
+        for (kg, s) in [
+            (20.0, 8.0841e-3),
+            (3.5, 3.977e-2),
+            (9.72, 1.551e-2),
+            (19.0, 8.464e-3),
+            (33.2, 5.153e-3),
+            (56.8, 3.220e-3),
+            (70.0, 2.688e-3),
+            (73.7, 2.571e-3),
+        ] {
+            let v = m.s_value(Mass::from_kg(kg)).unwrap().gy_per_gbq_h();
+            assert!((v / s - 1.0).abs() < 5e-4, "{kg} kg: {v} vs {s}");
+        }
+        assert!(m.s_value(Mass::from_kg(2.0)).is_err());
+        assert!(m.s_value(Mass::from_kg(90.0)).is_err());
+    }
+
+    #[test]
+    fn table_interpolates_log_log() {
+        // Two rows following S = 0.1·m^(−1): log–log interpolation is exact
+        // for a power law, so S(20) = 0.005.
+        let t = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\n10,0.01\n40,0.0025\n").unwrap();
+        let m = SModel::Table(t);
+        let v = m.s_value(Mass::from_kg(20.0)).unwrap().gy_per_gbq_h();
+        assert!((v - 0.005).abs() < 1e-15);
+        assert!((m.s_value(Mass::from_kg(10.0)).unwrap().gy_per_gbq_h() - 0.01).abs() < 1e-15);
+        assert!((m.s_value(Mass::from_kg(40.0)).unwrap().gy_per_gbq_h() - 0.0025).abs() < 1e-15);
+        assert!(m.s_value(Mass::from_kg(41.0)).is_err());
+    }
+
+    #[test]
+    fn bad_tables() {
+        let e = parse_s_table("s.csv", "mass,s\n1,2\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("needs columns"), "{e}");
+        let e = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\n10,0.01\n5,0.02\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 2") && e.contains("increase"), "{e}");
+        let e = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\n10,-1\n20,0.02\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 1, field 's_gy_per_gbq_h'"), "{e}");
+    }
+}

@@ -1,0 +1,362 @@
+//! Reading a patient's assessments from JSON or TOML text.
+//!
+//! Two steps: serde into wire structs that reject unknown fields (a typo is
+//! an error, never silently ignored), then conversion to the domain types of
+//! [`crate::record`] with semantic validation ([`PatientRecord::validate`]).
+//! The format is documented in the README (`mibg response`) and exemplified
+//! in `examples/response/`.
+
+use crate::record::{
+    Assessment, Bone, Catecholamines, Infiltration, Label, LesionKind, Marrow, MarrowSample,
+    NewLesions, NonTarget, PatientRecord, Primary, RecordError, SampleKind, Side, SoftTissue,
+    TargetLesion, Uptake,
+};
+use crate::score::{MibgMethod, MibgScore, SegmentInput, Tracer};
+use jiff::civil::Date;
+use mibg_units::Length;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Text format of a record file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// JSON.
+    Json,
+    /// TOML.
+    Toml,
+}
+
+impl Format {
+    /// The format named by a file name's extension (`.json`, `.toml`,
+    /// case-insensitive).
+    pub fn from_name(name: &str) -> Option<Self> {
+        let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+        match ext.as_str() {
+            "json" => Some(Format::Json),
+            "toml" => Some(Format::Toml),
+            _ => None,
+        }
+    }
+}
+
+/// Errors reading a record.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// The text is not valid JSON/TOML for the record schema (syntax, types,
+    /// unknown or missing fields).
+    #[error("{source_label}: {message}")]
+    Syntax {
+        /// Source label (file name).
+        source_label: String,
+        /// Parser message (with line/column).
+        message: String,
+    },
+    /// A semantic rule is broken.
+    #[error("{source_label}: {error}")]
+    Record {
+        /// Source label (file name).
+        source_label: String,
+        /// The error.
+        error: RecordError,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileWire {
+    patient: String,
+    baseline: AssessmentWire,
+    #[serde(default)]
+    follow_up: Vec<AssessmentWire>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AssessmentWire {
+    date: Date,
+    primary: Option<PrimaryWire>,
+    soft_tissue: Option<SoftTissueWire>,
+    mibg: Option<MibgWire>,
+    fdg_avid_bone_lesions: Option<u32>,
+    marrow: Option<Vec<SampleWire>>,
+    #[serde(default)]
+    new_lesions: NewLesionsWire,
+    catecholamines: Option<Catecholamines>,
+    positive_bone_sites: Option<u32>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum PrimaryStatus {
+    Present,
+    None,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrimaryWire {
+    status: PrimaryStatus,
+    diameters_mm: Option<Vec<f64>>,
+    uptake: Option<Uptake>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SoftTissueWire {
+    #[serde(default)]
+    targets: Vec<TargetWire>,
+    non_target: NonTarget,
+    uptake: Uptake,
+    #[serde(default)]
+    residual_biopsy_negative: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetWire {
+    id: String,
+    kind: LesionKind,
+    diameter_mm: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MibgWire {
+    method: MibgMethod,
+    tracer: Tracer,
+    segments: BTreeMap<String, SegmentInput>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SampleWire {
+    kind: SampleKind,
+    side: Side,
+    tumour_pct: f64,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct NewLesionsWire {
+    #[serde(default)]
+    soft_tissue_avid: bool,
+    #[serde(default)]
+    soft_tissue_biopsy_proven: bool,
+    #[serde(default)]
+    mibg_avid_bone: bool,
+    #[serde(default)]
+    fdg_avid_bone_corroborated: bool,
+    #[serde(default)]
+    fdg_avid_bone_uncorroborated: bool,
+}
+
+fn convert(w: AssessmentWire, baseline: bool) -> Result<Assessment, RecordError> {
+    let at = Label {
+        baseline,
+        date: w.date,
+    };
+    let primary = match w.primary {
+        None => None,
+        Some(p) => Some(match p.status {
+            PrimaryStatus::None => {
+                if p.diameters_mm.is_some() || p.uptake.is_some() {
+                    return Err(RecordError::new(
+                        at,
+                        "primary",
+                        "status \"none\" takes no diameters_mm or uptake",
+                    ));
+                }
+                Primary::None
+            }
+            PrimaryStatus::Present => {
+                let d = p.diameters_mm.ok_or_else(|| {
+                    RecordError::new(
+                        at,
+                        "primary.diameters_mm",
+                        "required when status is \"present\"",
+                    )
+                })?;
+                let uptake = p.uptake.ok_or_else(|| {
+                    RecordError::new(at, "primary.uptake", "required when status is \"present\"")
+                })?;
+                Primary::Present {
+                    diameters: d.into_iter().map(Length::from_mm).collect(),
+                    uptake,
+                }
+            }
+        }),
+    };
+    let soft_tissue = w.soft_tissue.map(|s| SoftTissue {
+        targets: s
+            .targets
+            .into_iter()
+            .map(|t| TargetLesion {
+                id: t.id,
+                kind: t.kind,
+                diameter: Length::from_mm(t.diameter_mm),
+            })
+            .collect(),
+        non_target: s.non_target,
+        uptake: s.uptake,
+        residual_biopsy_negative: s.residual_biopsy_negative,
+    });
+    let bone = match (w.mibg, w.fdg_avid_bone_lesions) {
+        (Some(_), Some(_)) => {
+            return Err(RecordError::new(
+                at,
+                "mibg / fdg_avid_bone_lesions",
+                "give one bone modality per assessment: MIBG scores, or FDG-avid bone lesions for MIBG-non-avid disease",
+            ));
+        }
+        (Some(m), None) => {
+            let score = MibgScore::from_named(
+                m.method,
+                m.segments.iter().map(|(k, v)| (k.as_str(), v.clone())),
+            )
+            .map_err(|e| RecordError::new(at, "mibg.segments", e.to_string()))?;
+            Some(Bone::Mibg {
+                tracer: m.tracer,
+                score,
+            })
+        }
+        (None, Some(n)) => Some(Bone::Fdg { avid_lesions: n }),
+        (None, None) => None,
+    };
+    let marrow = match w.marrow {
+        None => None,
+        Some(samples) => {
+            let mut v = Vec::with_capacity(samples.len());
+            for (k, s) in samples.into_iter().enumerate() {
+                let tumour = Infiltration::from_percent(s.tumour_pct).map_err(|e| {
+                    RecordError::new(at, format!("marrow sample {}: tumour_pct", k + 1), e)
+                })?;
+                v.push(MarrowSample {
+                    kind: s.kind,
+                    side: s.side,
+                    tumour,
+                });
+            }
+            Some(Marrow { samples: v })
+        }
+    };
+    let n = w.new_lesions;
+    Ok(Assessment {
+        date: w.date,
+        primary,
+        soft_tissue,
+        bone,
+        marrow,
+        new_lesions: NewLesions {
+            soft_tissue_avid: n.soft_tissue_avid,
+            soft_tissue_biopsy_proven: n.soft_tissue_biopsy_proven,
+            mibg_avid_bone: n.mibg_avid_bone,
+            fdg_avid_bone_corroborated: n.fdg_avid_bone_corroborated,
+            fdg_avid_bone_uncorroborated: n.fdg_avid_bone_uncorroborated,
+        },
+        catecholamines: w.catecholamines,
+        positive_bone_sites: w.positive_bone_sites,
+    })
+}
+
+/// Parses and validates one patient's record.
+///
+/// `source_label` (usually the file name) prefixes every error message.
+///
+/// # Errors
+/// [`InputError::Syntax`] for text that does not match the schema (with the
+/// parser's line and column), [`InputError::Record`] for a broken semantic
+/// rule (naming the assessment, the field and the rule).
+pub fn parse(text: &str, source_label: &str, format: Format) -> Result<PatientRecord, InputError> {
+    let syntax = |message: String| InputError::Syntax {
+        source_label: source_label.to_string(),
+        message,
+    };
+    let wire: FileWire = match format {
+        Format::Json => serde_json::from_str(text).map_err(|e| syntax(e.to_string()))?,
+        Format::Toml => {
+            toml::from_str(text).map_err(|e| syntax(e.to_string().trim_end().to_string()))?
+        }
+    };
+    let rec = (|| {
+        let baseline = convert(wire.baseline, true)?;
+        let follow_ups = wire
+            .follow_up
+            .into_iter()
+            .map(|a| convert(a, false))
+            .collect::<Result<Vec<_>, _>>()?;
+        let rec = PatientRecord {
+            patient: wire.patient,
+            baseline,
+            follow_ups,
+        };
+        rec.validate()?;
+        Ok(rec)
+    })()
+    .map_err(|error| InputError::Record {
+        source_label: source_label.to_string(),
+        error,
+    })?;
+    Ok(rec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: &str = r#"
+patient = "T1"
+[baseline]
+date = "2024-01-10"
+primary = { status = "present", diameters_mm = [50], uptake = "present" }
+[[follow_up]]
+date = "2024-03-01"
+primary = { status = "present", diameters_mm = [30], uptake = "improved" }
+"#;
+
+    #[test]
+    fn parses_minimal_toml() {
+        let r = parse(MIN, "t.toml", Format::Toml).unwrap();
+        assert_eq!(r.follow_ups.len(), 1);
+        assert_eq!(Format::from_name("x/Y.TOML"), Some(Format::Toml));
+        assert_eq!(Format::from_name("x.csv"), None);
+    }
+
+    #[test]
+    fn unknown_field_is_an_error() {
+        let bad = MIN.replace("uptake = \"improved\"", "uptake = \"improved\", colour = 1");
+        let e = parse(&bad, "t.toml", Format::Toml).unwrap_err().to_string();
+        assert!(e.starts_with("t.toml: "), "{e}");
+        assert!(e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn segment_out_of_range_names_assessment_field_and_rule() {
+        let mut segs: Vec<String> = crate::score::SIOPEN_SEGMENTS
+            .iter()
+            .map(|s| format!("{s} = 0"))
+            .collect();
+        segs[7] = "pelvis = 7".into();
+        let text = format!(
+            "{MIN}mibg = {{ method = \"siopen\", tracer = \"123I\", segments = {{ {} }} }}\n",
+            segs.join(", ")
+        );
+        let e = parse(&text, "p.toml", Format::Toml)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "p.toml: follow-up 2024-03-01: mibg.segments: SIOPEN segment 'pelvis' = 7, allowed 0–6"
+        );
+    }
+
+    #[test]
+    fn dates_must_increase() {
+        let bad = MIN.replace("2024-03-01", "2024-01-10");
+        let e = parse(&bad, "t.toml", Format::Toml).unwrap_err().to_string();
+        assert!(
+            e.contains("follow-up 2024-01-10: date: must be after"),
+            "{e}"
+        );
+    }
+}
