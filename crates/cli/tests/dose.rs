@@ -426,6 +426,152 @@ fn implausible_weight() {
     assert!(e.contains("weight at infusion 2 0.5 kg"), "{e}");
 }
 
+/// A weight at infusion 2 that differs from infusion 1 by more than 20 %
+/// within two weeks is a typing error until proven otherwise: 60 kg instead
+/// of 20 kg would have given A2 = 10 435 MBq (hand check: d2 = τ·S(60 kg) =
+/// 38.52 h × 3.0708e-3 = 0.1183 Gy/GBq, (4 − 2.766)/0.1183 = 10.4 GBq),
+/// i.e. 3.25 Gy to the real 20 kg child instead of 1.23 Gy.
+#[test]
+fn implausible_weight_change_between_infusions() {
+    let base = ["dose", EX, "--weight-kg", "20", "--activity-mbq", "8880"];
+    let mut a = base.to_vec();
+    a.extend(["--weight2-kg", "60"]);
+    let e = err(&a);
+    assert!(e.contains("weight at infusion 2 60 kg"), "{e}");
+    assert!(e.contains("+200 %"), "{e}");
+    assert!(e.contains("--max-weight-change"), "{e}");
+    // 24 kg is +20 %: still accepted (boundary inclusive).
+    let mut a = base.to_vec();
+    a.extend(["--weight2-kg", "24"]);
+    let v = json(&a);
+    assert!(v["second_activity_mbq"].as_f64().unwrap() > 0.0);
+    // The physicist can widen the tolerance explicitly.
+    let mut a = base.to_vec();
+    a.extend(["--weight2-kg", "60", "--max-weight-change", "2.5"]);
+    let v = json(&a);
+    assert_eq!(v["options"]["max_weight_change"], 2.5);
+}
+
+/// D1/A1 does not depend on A1, so an infusion-1 activity typed in mCi
+/// (240 for 8880 MBq) gives D1 = 240 × 38.52 h × 8.0841e-3 / 1000 = 0.075 Gy
+/// and A2 = (4 − 0.075)/0.3114 = 12.6 GBq: 6.7 Gy in total. The seed
+/// protocol prescribes 444 MBq/kg × 20 kg = 8880 MBq; more than ±25 % away
+/// is refused unless --max-activity-deviation says otherwise.
+#[test]
+fn infusion1_activity_far_from_the_protocol() {
+    let e = err(&["dose", EX, "--weight-kg", "20", "--activity-mbq", "240"]);
+    assert!(e.contains("--activity-mbq 240"), "{e}");
+    assert!(e.contains("8880 MBq"), "{e}");
+    assert!(e.contains("mCi"), "{e}");
+    // 10 mCi/kg (370 MBq/kg × 20 kg = 7400 MBq, −16.7 %) is accepted.
+    let v = json(&["dose", EX, "--weight-kg", "20", "--activity-mbq", "7400"]);
+    assert!(v["absorbed_dose_gy"].as_f64().unwrap() > 0.0);
+    // A real deviation can be accepted explicitly, and is recorded.
+    let v = json(&[
+        "dose",
+        EX,
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "4440",
+        "--max-activity-deviation",
+        "0.6",
+    ]);
+    assert_eq!(v["options"]["max_activity_deviation"], 0.6);
+}
+
+/// A protocol whose minimum worthwhile A2 (20 000 MBq) exceeds every cap
+/// (777 MBq/kg × 20 kg = 15 540 MBq) can never give a second infusion; and
+/// when none is given the child stays at D1 = 2.77 Gy < 4 Gy. Both must be
+/// warnings, not only a sentence in the plan.
+#[test]
+fn no_second_infusion_below_target_and_conflicting_caps_warn() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = std::fs::read_to_string(repo_root().join("protocols/seed.toml")).unwrap();
+    let p = dir.path().join("p.toml");
+    let changed = seed.replace(
+        "min_worthwhile_activity_mbq = 1000.0",
+        "min_worthwhile_activity_mbq = 20000.0",
+    );
+    assert_ne!(seed, changed);
+    std::fs::write(&p, changed).unwrap();
+    let v = json(&[
+        "dose",
+        EX,
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--protocol",
+        p.to_str().unwrap(),
+    ]);
+    assert_eq!(v["second_activity_mbq"], 0.0);
+    let w = v["warnings"].to_string();
+    assert!(w.contains("below the 4.00 Gy target"), "{w}");
+    assert!(w.contains("minimum worthwhile"), "{w}");
+    assert!(w.contains("max_activity_per_kg"), "{w}");
+    // Target already met: no such warning.
+    let v = json(&[
+        "dose",
+        EX,
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--target-gy",
+        "2",
+    ]);
+    assert!(
+        !v["warnings"].to_string().contains("below the"),
+        "{}",
+        v["warnings"]
+    );
+}
+
+/// The example with its times typed in days (0 … 4.98) instead of hours:
+/// every rate looks 24× faster, τ = 38.52/24 = 1.61 h, D1 = 0.115 Gy and A2
+/// ran up to the 777 MBq/kg cap (15 540 MBq: 15.54 × 0.3114 = 4.84 Gy more
+/// for the real kinetics, 7.6 Gy in total) with only warnings. Readings that
+/// end before 24 h cannot determine the slow phase: an error.
+#[test]
+fn readings_ending_before_24_h_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = std::fs::read_to_string(repo_root().join(EX)).unwrap();
+    let mut out = String::new();
+    for line in src.lines() {
+        let f: Vec<&str> = line.split(',').collect();
+        match f[0].parse::<f64>() {
+            Ok(h) if f.len() == 3 => out.push_str(&format!("{:.4},{},{}\n", h / 24.0, f[1], f[2])),
+            _ => out.push_str(&format!("{line}\n")),
+        }
+    }
+    let p = dir.path().join("days.csv");
+    std::fs::write(&p, out).unwrap();
+    let e = err(&[
+        "dose",
+        p.to_str().unwrap(),
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+    ]);
+    assert!(e.contains("days.csv"), "{e}");
+    assert!(e.contains("4.98 h") && e.contains("24 h"), "{e}");
+    assert!(e.contains("days"), "{e}");
+    // The limit is an option (recorded); lowering it gives the old result with warnings.
+    let v = json(&[
+        "dose",
+        p.to_str().unwrap(),
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--min-last-reading-h",
+        "4",
+    ]);
+    assert_eq!(v["options"]["min_last_reading_h"], 4.0);
+}
+
 #[test]
 fn clock_times_need_infusion_end() {
     let e = err(&[
@@ -448,6 +594,26 @@ fn clock_times_need_infusion_end() {
         "2026-03-02 14:30",
     ]);
     assert!(e.contains("--infusion-end '2026-03-02 14:30'"), "{e}");
+}
+
+/// An end-of-infusion instant with an `hours` file is contradictory input
+/// (the hours already count from the end of infusion): an error, not ignored.
+#[test]
+fn infusion_end_with_hours_column_is_an_error() {
+    let e = err(&[
+        "dose",
+        "examples/dose/readings.csv",
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--infusion-end",
+        "2026-03-02T14:30:00+01:00",
+    ]);
+    assert!(
+        e.contains("examples/dose/readings.csv") && e.contains("'hours' column already counts"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -509,7 +675,7 @@ fn s_table_alternative() {
         "--weight-kg",
         "40",
         "--activity-mbq",
-        "8880",
+        "17760",
         "--s-model",
         "table",
         "--s-table",
@@ -523,10 +689,15 @@ fn s_table_alternative() {
 
 /// §10.3 further checks: after A₂ = 7451.9 MBq with the same kinetics and
 /// readings proportional to activity (µSv/h at 1 m; pre-void net 400 µSv/h
-/// after 8880 MBq), Ḋ₁ₘ(0) = 400 × 7451.9/8880 = 335.67 µSv/h. Solving
-/// 335.67·(0.5·2^(−t/6) + 0.5·2^(−t/36)) = 20 gives t = 110.48 h, = 7.5 gives
-/// 161.42 h (scipy brentq on the true kinetics). Day 7: retained 146.70 MBq,
-/// 6.608 µSv/h. Tolerances: 0.3 h and 0.5 % (fitted vs true curve).
+/// after 8880 MBq), the A₂ part is 400 × 7451.9/8880 = 335.67 µSv/h; the
+/// activity of infusion 1 still present on day 15 adds (§6.1, §10.3)
+/// 8880·(0.5·2^(−336/6) + 0.5·2^(−336/36)) = 6.883 MBq, so Ḋ₁ₘ(0) =
+/// 400/8880 × (7451.9 + 6.883) = 335.98 µSv/h. Solving
+/// 400/8880·(7451.9·R(t) + 8880·R(336 + t)) = 20 with R(t) = 0.5·2^(−t/6) +
+/// 0.5·2^(−t/36) gives t = 110.58 h, = 7.5 gives 161.52 h (scipy brentq on
+/// the true kinetics; without the residual 110.48 and 161.42 h). Day 7:
+/// retained 146.97 MBq, 6.620 µSv/h. Tolerances: 0.3 h and 0.5 % (fitted vs
+/// true curve); the residual itself within 3 % (extrapolated to 336 h).
 #[test]
 fn analytic_vector_radiation_protection() {
     let dir = tempfile::tempdir().unwrap();
@@ -556,19 +727,24 @@ fn analytic_vector_radiation_protection() {
     let rp = &v["radiation_protection"];
     assert_eq!(rp["infusion"], 2);
     let d0 = rp["initial_dose_rate_usv_h_at_1m"].as_f64().unwrap();
-    assert!((d0 - 335.67).abs() < 0.5, "{d0}");
+    let residual = rp["residual_infusion1_mbq"].as_f64().unwrap();
+    assert!((residual / 6.883 - 1.0).abs() < 0.03, "{residual}");
+    // d0 = 400/8880 × (A2 + residual), with the fitted A2 and residual.
+    let a2 = v["second_activity_mbq"].as_f64().unwrap();
+    assert!((d0 - 400.0 / 8880.0 * (a2 + residual)).abs() < 1e-6, "{d0}");
+    assert!((d0 - 335.98).abs() < 0.3, "{d0}");
     let rel = rp["release_time_h"].as_f64().unwrap();
     let stem = rp["stem_cell_return_time_h"].as_f64().unwrap();
-    assert!((rel - 110.48).abs() < 0.3, "{rel}");
-    assert!((stem - 161.42).abs() < 0.3, "{stem}");
+    assert!((rel - 110.58).abs() < 0.3, "{rel}");
+    assert!((stem - 161.52).abs() < 0.3, "{stem}");
     let day7 = rp["dose_rate_at_1m"]
         .as_array()
         .unwrap()
         .iter()
         .find(|p| p["day"] == 7.0)
         .unwrap();
-    assert!((day7["retained_activity_mbq"].as_f64().unwrap() / 146.70 - 1.0).abs() < 5e-3);
-    assert!((day7["dose_rate_usv_h_at_1m"].as_f64().unwrap() / 6.608 - 1.0).abs() < 5e-3);
+    assert!((day7["retained_activity_mbq"].as_f64().unwrap() / 146.97 - 1.0).abs() < 5e-3);
+    assert!((day7["dose_rate_usv_h_at_1m"].as_f64().unwrap() / 6.620 - 1.0).abs() < 5e-3);
 }
 
 #[test]

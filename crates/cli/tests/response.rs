@@ -266,7 +266,81 @@ fn every_gap_flag_reaches_the_options() {
     assert_eq!(o["tracers"], "allow_mixed");
     assert_eq!(o["marrow_min_aspirates"], 1);
     assert_eq!(o["marrow_min_trephines"], 0);
+    let v = json(&[
+        "response",
+        EXAMPLE,
+        "--json",
+        "--marrow-md-integration",
+        "pr-row-allows-md",
+    ]);
+    assert_eq!(v["options"]["marrow_md_integration"], "pr_row_allows_md");
     // usage errors (clap) exit with 2.
     let out = mibg(&["response", EXAMPLE, "--tracers", "sometimes"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// Review: bad input of every kind the brief lists is an error naming the
+/// assessment, field and rule, exit 1, nothing on stdout (`fails` checks both).
+#[test]
+fn bad_inputs_are_errors_never_results() {
+    let ex = std::fs::read_to_string(repo_root().join(EXAMPLE)).unwrap();
+    let baseline_only = ex.split("[[follow_up]]").next().unwrap().to_string();
+    let cases: [(&str, String, &str); 6] = [
+        (
+            "empty.toml",
+            baseline_only,
+            "follow_up: no follow-up assessment; a response needs at least one assessment after baseline 2024-01-15",
+        ),
+        (
+            "neg.toml",
+            ex.replacen("diameters_mm = [40]", "diameters_mm = [-40]", 1),
+            "follow-up 2024-04-22: primary.diameters_mm: -40 mm must be a finite number ≥ 0",
+        ),
+        (
+            "nan.toml",
+            ex.replacen("diameters_mm = [40]", "diameters_mm = [nan]", 1),
+            "follow-up 2024-04-22: primary.diameters_mm: NaN mm must be a finite number ≥ 0",
+        ),
+        (
+            "dup.toml",
+            ex.replacen("date = \"2024-07-15\"", "date = \"2024-04-22\"", 1),
+            "follow-up 2024-04-22: date: must be after the previous assessment (2024-04-22)",
+        ),
+        (
+            "before.toml",
+            ex.replacen("date = \"2024-04-22\"", "date = \"2023-12-01\"", 1),
+            "follow-up 2023-12-01: date: must be after the previous assessment (2024-01-15)",
+        ),
+        (
+            "neg_seg.toml",
+            ex.replacen("pelvis = 2", "pelvis = -2", 1),
+            "follow-up 2024-04-22: mibg.segments: SIOPEN segment 'pelvis' = -2, allowed 0–6",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let (_d, p) = temp(name, &text);
+        let err = fails(&["response", &p]);
+        assert!(err.contains(want), "{name}: {err}");
+    }
+}
+
+/// Review: a --time-point date with no follow-up was accepted and every
+/// endpoint came out "not evaluable" with exit 0; a typo must be an error.
+#[test]
+fn time_point_date_must_be_a_follow_up() {
+    let err = fails(&["response", EXAMPLE, "--time-point", "2024-05-01"]);
+    assert!(
+        err.contains("--time-point 2024-05-01: examples/response/patient.toml has no follow-up on that date (follow-ups: 2024-04-22, 2024-07-15)"),
+        "{err}"
+    );
+    // SIOPEN scores are 0–72: "< 0" never holds, "< 73" always does.
+    for bad in ["0", "73"] {
+        let err = fails(&["response", EXAMPLE, "--siopen-cutoff", bad]);
+        assert!(
+            err.contains(&format!("--siopen-cutoff {bad}: must be 1–72")),
+            "{err}"
+        );
+    }
+    let v = json(&["response", EXAMPLE, "--json", "--time-point", "2024-07-15"]);
+    assert_eq!(v["endpoints"]["time_point_date"], "2024-07-15");
 }

@@ -42,6 +42,22 @@ use serde::Serialize;
 /// certainly a typing error (grams, pounds) rather than a patient.
 pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
 
+/// Default largest relative change of the patient mass between infusion 1
+/// and infusion 2 (about two weeks apart, §6.2): **0.20** (±20 %) [I]. A
+/// larger change is far more likely a typing error (60 for 16, lb for kg)
+/// than a child, and variant 2 (§6.1) would turn it straight into A₂: a
+/// 60 kg entry for a 20 kg child almost triples A₂. Override per request
+/// ([`DoseRequest::max_weight_change`]) when the change is real.
+pub const DEFAULT_MAX_WEIGHT_CHANGE: f64 = 0.20;
+
+/// Default earliest acceptable last reading: **24 h** after the end of the
+/// infusion [I]. Readings that all lie within the first day cannot determine
+/// the slow phase that carries most of τ (§3.2 asks for readings over 4–7
+/// days; a last reading before 72 h is already a warning). An earlier last
+/// reading is also the signature of times typed in days instead of hours,
+/// which makes every rate 24× too fast and A₂ run up to the caps.
+pub const DEFAULT_MIN_LAST_READING_H: f64 = 24.0;
+
 /// Thresholds of the warnings carried in the result. All [I] (design
 /// choices), documented per field.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -107,6 +123,12 @@ pub struct DoseRequest {
     pub uncertainty: Option<UncertaintyOptions>,
     /// Warning thresholds.
     pub thresholds: WarningThresholds,
+    /// Largest accepted |m₂ − m₁|/m₁ (default [`DEFAULT_MAX_WEIGHT_CHANGE`]);
+    /// beyond it [`assess`] refuses with [`DoseError::ImplausibleWeightChange`].
+    pub max_weight_change: f64,
+    /// Earliest accepted last reading (default [`DEFAULT_MIN_LAST_READING_H`]);
+    /// an earlier one is [`DoseError::ReadingsTooShort`].
+    pub min_last_reading: Hours,
 }
 
 impl DoseRequest {
@@ -123,6 +145,8 @@ impl DoseRequest {
             rules: SecondActivityRules::default(),
             uncertainty: Some(UncertaintyOptions::default()),
             thresholds: WarningThresholds::default(),
+            max_weight_change: DEFAULT_MAX_WEIGHT_CHANGE,
+            min_last_reading: Hours::new(DEFAULT_MIN_LAST_READING_H),
         }
     }
 }
@@ -142,6 +166,33 @@ pub enum DoseError {
         field: String,
         /// Its value in kg.
         value: f64,
+    },
+    /// The mass at infusion 2 differs from infusion 1 by more than the
+    /// accepted relative change.
+    #[error(
+        "weight at infusion 2 {mass2_kg} kg differs from the weight at infusion 1 ({mass1_kg} kg) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions (a typing error? if the change is real, pass --max-weight-change)"
+    )]
+    ImplausibleWeightChange {
+        /// Mass at infusion 1, kg.
+        mass1_kg: f64,
+        /// Mass at infusion 2, kg.
+        mass2_kg: f64,
+        /// Relative change, %.
+        change_percent: f64,
+        /// Accepted relative change, %.
+        max_percent: f64,
+    },
+    /// The readings end too early to determine the retention curve.
+    #[error(
+        "{source_name}: the last reading is at {last_h:.2} h, before {min_h} h after the end of infusion: the slow phase that carries most of the dose cannot be determined (are the times in days instead of hours?). Take readings over several days, or lower --min-last-reading-h"
+    )]
+    ReadingsTooShort {
+        /// Readings file.
+        source_name: String,
+        /// Time of the last reading, h.
+        last_h: f64,
+        /// Required, h.
+        min_h: f64,
     },
     /// Non-positive or non-finite activity or option.
     #[error("{field} {value}: {rule}")]
@@ -198,6 +249,19 @@ fn check_mass(field: &str, m: Mass) -> Result<(), DoseError> {
         return Err(DoseError::ImplausibleMass {
             field: field.into(),
             value: kg,
+        });
+    }
+    Ok(())
+}
+
+fn check_span(readings: &Readings, min: Hours) -> Result<(), DoseError> {
+    check_positive("minimum time of the last reading (h)", min.hours())?;
+    let last = readings.times_h().last().copied().unwrap_or(0.0);
+    if last < min.hours() {
+        return Err(DoseError::ReadingsTooShort {
+            source_name: readings.source.clone(),
+            last_h: last,
+            min_h: min.hours(),
         });
     }
     Ok(())
@@ -306,11 +370,23 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
     check_mass("weight", req.mass1)?;
     let m2 = req.mass2.unwrap_or(req.mass1);
     check_mass("weight at infusion 2", m2)?;
+    check_positive("maximum weight change", req.max_weight_change)?;
+    let change = (m2.kg() - req.mass1.kg()) / req.mass1.kg();
+    // Tolerance 1e-9 so that an exact boundary (24 kg vs 20 kg at 20 %) passes.
+    if change.abs() > req.max_weight_change + 1e-9 {
+        return Err(DoseError::ImplausibleWeightChange {
+            mass1_kg: req.mass1.kg(),
+            mass2_kg: m2.kg(),
+            change_percent: change * 100.0,
+            max_percent: req.max_weight_change * 100.0,
+        });
+    }
     check_positive("activity of infusion 1 (MBq)", req.activity1.mbq())?;
     check_positive("target dose (Gy)", req.rules.target_total.gy())?;
     if let PredictionVariant::Factor { c } = req.prediction {
         check_positive("prediction factor c", c)?;
     }
+    check_span(readings, req.min_last_reading)?;
     let t = readings.times_h();
     let y = readings.retention();
     let (fit, selection) = fit::select_model(&readings.source, req.model, &t, &y, &req.fit)?;
@@ -398,6 +474,30 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
             ));
         }
     }
+    if plan.decision == Decision::NoSecondInfusion && d1 < req.rules.target_total {
+        warnings.push(format!(
+            "no second infusion: the total whole-body dose stays at D1 = {:.2} Gy, below the {:.2} Gy target",
+            d1.gy(),
+            req.rules.target_total.gy()
+        ));
+    }
+    // Caps that can never admit the minimum worthwhile activity: the protocol
+    // rules out a second infusion for this patient whatever the dosimetry.
+    if let (Some(min), Some(tightest)) = (
+        req.rules.min_worthwhile,
+        plan.caps
+            .iter()
+            .filter(|c| c.name != "max_total_dose")
+            .min_by(|a, b| a.allows_mbq.mbq().total_cmp(&b.allows_mbq.mbq())),
+    ) && tightest.allows_mbq < min
+    {
+        warnings.push(format!(
+            "protocol caps conflict: {} allows at most {}, below the minimum worthwhile {}; no second infusion is possible for this patient",
+            tightest.name,
+            tightest.allows_mbq.describe(),
+            min.describe()
+        ));
+    }
     if let Some(b) = &plan.binding_cap {
         warnings.push(format!(
             "the second activity is capped by {b}: the predicted total {:.2} Gy is below the {:.2} Gy target",
@@ -475,6 +575,7 @@ pub fn assess_second(
 ) -> Result<SecondInfusionDose, DoseError> {
     let req = &first.request;
     check_positive("activity of infusion 2 (MBq)", activity2.mbq())?;
+    check_span(readings2, req.min_last_reading)?;
     let m2 = first.plan.mass2_kg;
     let t = readings2.times_h();
     let y = readings2.retention();

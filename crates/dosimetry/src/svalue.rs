@@ -24,6 +24,20 @@ pub const K_GAMMA_GY_KG23_PER_GBQ_H: f64 = 0.0188;
 /// Mass range of validity of the analytic model: about 3–80 kg (§5.3: "Do not
 /// use the model outside about 3–80 kg").
 pub const ANALYTIC_VALID_KG: (f64, f64) = (3.0, 80.0);
+/// Δ_p of I-131 in dose units: 0.22077 Gy·kg·GBq⁻¹·h⁻¹ (§2, [C]).
+pub const DELTA_P_GY_KG_PER_GBQ_H: f64 = 0.22077;
+/// Physical range of S·m for a whole-body I-131 S value, Gy·kg/(GBq·h),
+/// checked on every phantom-table row ([`parse_s_table`]).
+///
+/// Upper: Δ_np + Δ_p = 0.33142 (every emitted electron and photon absorbed,
+/// φ = 1, §5.1), + 0.5 % for rounding in published tables. Lower: 0.9·Δ_np
+/// [I] (electrons are essentially all absorbed in a whole body, φ_np ≈ 1,
+/// §5.1; photons add more). A row outside is a unit error, most often
+/// OLINDA's mGy/(MBq·s), which is 3600× smaller than Gy/(GBq·h).
+pub const TABLE_S_TIMES_MASS_RANGE: (f64, f64) = (
+    0.9 * DELTA_NP_GY_KG_PER_GBQ_H,
+    1.005 * (DELTA_NP_GY_KG_PER_GBQ_H + DELTA_P_GY_KG_PER_GBQ_H),
+);
 
 /// The analytic model's coefficients.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
@@ -184,7 +198,8 @@ impl SModel {
 
 /// Parses a phantom S table: CSV with header `mass_kg,s_gy_per_gbq_h`
 /// (other columns such as `phantom` or `source` are ignored; `#` lines are
-/// comments). At least 2 rows, masses strictly increasing, all values > 0.
+/// comments). At least 2 rows, masses strictly increasing, all values > 0,
+/// S·m within [`TABLE_S_TIMES_MASS_RANGE`].
 ///
 /// # Errors
 /// [`SValueError::BadTable`] naming the row and rule.
@@ -236,6 +251,16 @@ pub fn parse_s_table(source: &str, text: &str) -> Result<STable, SValueError> {
             return Err(bad(
                 format!("row {row}, field 'mass_kg'"),
                 format!("{m} kg is not above the previous row; masses must increase strictly"),
+            ));
+        }
+        let (lo, hi) = TABLE_S_TIMES_MASS_RANGE;
+        if !(lo..=hi).contains(&(s * m)) {
+            return Err(bad(
+                format!("row {row}, field 's_gy_per_gbq_h'"),
+                format!(
+                    "S = {s} Gy/(GBq·h) at {m} kg gives S·m = {:.4} Gy·kg/(GBq·h), outside the physical range {lo:.4}–{hi:.4} for the I-131 whole body (electrons absorbed, at most all photon energy, §2/§5.1); is the column in another unit? (1 mGy/(MBq·s) = 3600 Gy/(GBq·h))",
+                    s * m
+                ),
             ));
         }
         rows.push((Mass::from_kg(m), SValue::from_gy_per_gbq_h(s)));
@@ -291,6 +316,38 @@ mod tests {
         assert!((m.s_value(Mass::from_kg(10.0)).unwrap().gy_per_gbq_h() - 0.01).abs() < 1e-15);
         assert!((m.s_value(Mass::from_kg(40.0)).unwrap().gy_per_gbq_h() - 0.0025).abs() < 1e-15);
         assert!(m.s_value(Mass::from_kg(41.0)).is_err());
+    }
+
+    /// OLINDA tabulates S in mGy/(MBq·s); pasted into the Gy/(GBq·h) column
+    /// it is 3600× too small (70 kg: 7.466e-7 instead of 2.688e-3, §5.4),
+    /// which would inflate A₂ up to the caps. Physical bounds on S·m for the
+    /// whole body of I-131 (§2): ≥ 0.9·Δ_np = 0.099585 and ≤ Δ_np + Δ_p =
+    /// 0.11065 + 0.22077 = 0.33142 Gy·kg/(GBq·h) (+0.5 % rounding).
+    #[test]
+    fn table_in_the_wrong_unit_is_refused() {
+        let e = parse_s_table(
+            "olinda.csv",
+            "mass_kg,s_gy_per_gbq_h\n56.8,8.946e-7\n70,7.466e-7\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("olinda.csv row 1, field 's_gy_per_gbq_h'"),
+            "{e}"
+        );
+        assert!(e.contains("mGy/(MBq·s)"), "{e}");
+        // Above the all-energy-absorbed bound: 20 kg × 0.02 = 0.4 > 0.333.
+        let e = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\n10,0.01\n20,0.02\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("row 2"), "{e}");
+        // The §5.4 model values themselves pass (newborn 3.5 kg: S·m = 0.139;
+        // 73.7 kg: 0.189).
+        parse_s_table(
+            "s.csv",
+            "mass_kg,s_gy_per_gbq_h\n3.5,3.977e-2\n73.7,2.571e-3\n",
+        )
+        .unwrap();
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::score::{MibgMethod, MibgScore, SegmentInput, Tracer};
 use jiff::civil::Date;
 use mibg_units::Length;
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 /// Text format of a record file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,7 +125,41 @@ struct TargetWire {
 struct MibgWire {
     method: MibgMethod,
     tracer: Tracer,
-    segments: BTreeMap<String, SegmentInput>,
+    segments: Segments,
+}
+
+/// Segment scores by name, in file order. A name given twice is an error:
+/// JSON maps would otherwise keep the last value silently (TOML already
+/// rejects duplicate keys).
+struct Segments(Vec<(String, SegmentInput)>);
+
+impl<'de> Deserialize<'de> for Segments {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Segments;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a table of segment name = score or \"NE\"")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<Segments, A::Error> {
+                let mut seen = BTreeSet::new();
+                let mut v = Vec::new();
+                while let Some((k, val)) = m.next_entry::<String, SegmentInput>()? {
+                    if !seen.insert(k.clone()) {
+                        return Err(serde::de::Error::custom(format!(
+                            "mibg.segments: segment '{k}' given twice"
+                        )));
+                    }
+                    v.push((k, val));
+                }
+                Ok(Segments(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -212,7 +246,7 @@ fn convert(w: AssessmentWire, baseline: bool) -> Result<Assessment, RecordError>
         (Some(m), None) => {
             let score = MibgScore::from_named(
                 m.method,
-                m.segments.iter().map(|(k, v)| (k.as_str(), v.clone())),
+                m.segments.0.iter().map(|(k, v)| (k.as_str(), v.clone())),
             )
             .map_err(|e| RecordError::new(at, "mibg.segments", e.to_string()))?;
             Some(Bone::Mibg {
@@ -347,6 +381,27 @@ primary = { status = "present", diameters_mm = [30], uptake = "improved" }
         assert_eq!(
             e,
             "p.toml: follow-up 2024-03-01: mibg.segments: SIOPEN segment 'pelvis' = 7, allowed 0–6"
+        );
+    }
+
+    #[test]
+    fn json_segment_given_twice_is_an_error_not_last_wins() {
+        // Review: serde_json into a map kept the last of two "pelvis" keys
+        // silently (here 0, hiding the 3).
+        let segs: Vec<String> = crate::score::SIOPEN_SEGMENTS
+            .iter()
+            .map(|s| format!("\"{s}\": 0"))
+            .collect();
+        let text = format!(
+            r#"{{"patient": "J", "baseline": {{"date": "2024-01-10", "mibg": {{"method": "siopen", "tracer": "123I", "segments": {{"pelvis": 3, {}}}}}}}}}"#,
+            segs.join(", ")
+        );
+        let e = parse(&text, "d.json", Format::Json)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("d.json: mibg.segments: segment 'pelvis' given twice"),
+            "{e}"
         );
     }
 

@@ -126,6 +126,13 @@ pub enum MarrowMdIntegration {
     /// Every MD of a marrow involved at baseline counts as a response (PDQ:
     /// PR allows marrow 0–5 %); new MD in a negative marrow stays stable.
     AlwaysResponse,
+    /// As [`MarrowMdIntegration::ByBaseline`], except that when another
+    /// component is CR or PR and none is SD, any MD is compatible with PR: the
+    /// §2.7 PR row lists "MD (marrow)" among the allowed other components,
+    /// while the reference procedure of §2.7 \[I\] (the default) counts
+    /// persistent or new MD as stable there too, giving MR. response.md is
+    /// inconsistent here (§7: check against Park 2017).
+    PrRowAllowsMd,
 }
 
 /// Gap (response.md §2.6): baseline 5 % < b ≤ 20 % falling to 0 < f ≤ 5 %
@@ -854,7 +861,12 @@ fn bone_part(cx: &mut Ctx) -> (Sub, String) {
             };
             let post = sf.skeletal();
             cx.measures.skeletal_score = Some(post);
-            if tb != tf {
+            // With a baseline score of 0 and the default not-applicable policy no
+            // score is compared (bone is not involved; only the reader's new-site
+            // flag can give PD), so the tracers need not match.
+            let compared = base.max > 0
+                || opts.baseline_score_zero == BaselineScoreZero::AnyScoreIsProgression;
+            if tb != tf && compared {
                 match opts.tracers {
                     TracerPolicy::SameTracerOnly => {
                         cx.gap("tracers", "same_tracer_only (default): bone NE".into());
@@ -1233,7 +1245,9 @@ fn md_is_response(md: Option<MdKind>, o: &Inrc2017Options) -> bool {
         // whatever the policy: counting it as one would make a marrow that
         // turns negative again look worse (found by the monotonicity property).
         MarrowMdIntegration::AlwaysResponse => md != Some(MdKind::New),
-        MarrowMdIntegration::ByBaseline => md == Some(MdKind::Improved),
+        MarrowMdIntegration::ByBaseline | MarrowMdIntegration::PrRowAllowsMd => {
+            md == Some(MdKind::Improved)
+        }
     }
 }
 
@@ -1295,8 +1309,15 @@ pub fn overall(
     let resp = |c: &ComponentResult| {
         matches!(c.response, CR | PR) || (c.response == MD && md_is_response(c.md, opts))
     };
-    let stab =
-        |c: &ComponentResult| c.response == SD || (c.response == MD && !md_is_response(c.md, opts));
+    // Option pr_row_allows_md: with a CR/PR elsewhere and no SD, MD does not
+    // count as stable (the §2.7 PR row allows marrow MD).
+    let md_allowed_by_pr_row = opts.marrow_md_integration == MarrowMdIntegration::PrRowAllowsMd
+        && inv.iter().any(|(_, c)| matches!(c.response, CR | PR))
+        && !inv.iter().any(|(_, c)| c.response == SD);
+    let stab = |c: &ComponentResult| {
+        c.response == SD
+            || (c.response == MD && !md_is_response(c.md, opts) && !md_allowed_by_pr_row)
+    };
     if inv.iter().all(|(_, c)| c.response == CR) {
         return Ok((
             O::CR,
@@ -1348,12 +1369,15 @@ pub fn overall(
     if marrow_md {
         let how = if md_is_response(marrow.md, opts) {
             "response-equivalent"
+        } else if md_allowed_by_pr_row {
+            "compatible with PR (the PR row allows marrow MD)"
         } else {
             "stable-equivalent"
         };
         let policy = match opts.marrow_md_integration {
             MarrowMdIntegration::ByBaseline => "by_baseline (default)",
             MarrowMdIntegration::AlwaysResponse => "always_response (option)",
+            MarrowMdIntegration::PrRowAllowsMd => "pr_row_allows_md (option)",
         };
         gaps.push(GapUse {
             gap: "marrow_md_integration",

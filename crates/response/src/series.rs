@@ -3,9 +3,10 @@
 //! 2025; response.md §6), with every threshold a parameter.
 
 use crate::inrc1993::{self, Assessment1993, OverallResponse1993};
+use crate::inrc2017::TracerPolicy;
 use crate::inrc2017::{self, Assessment2017, Inrc2017Options, OverallResponse2017};
 use crate::record::{Assessment, Bone, PatientRecord, Primary, RecordError};
-use crate::score::{MibgMethod, ScoreTotal};
+use crate::score::{MibgMethod, ScoreTotal, Tracer};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use mibg_units::Length;
@@ -20,6 +21,9 @@ pub trait ResponseCategory: Copy + Ord + fmt::Display {
     fn is_not_evaluable(self) -> bool;
     /// The category an unconfirmed response falls back to (SD / NR).
     fn stable() -> Self;
+    /// Not evaluable: the best response of a series with no evaluable
+    /// follow-up (never imputed as stable, response.md §2.7 gap 4).
+    fn not_evaluable() -> Self;
 }
 
 impl ResponseCategory for OverallResponse2017 {
@@ -32,6 +36,9 @@ impl ResponseCategory for OverallResponse2017 {
     fn stable() -> Self {
         Self::SD
     }
+    fn not_evaluable() -> Self {
+        Self::NE
+    }
 }
 
 impl ResponseCategory for OverallResponse1993 {
@@ -43,6 +50,9 @@ impl ResponseCategory for OverallResponse1993 {
     }
     fn stable() -> Self {
         Self::NR
+    }
+    fn not_evaluable() -> Self {
+        Self::NE
     }
 }
 
@@ -81,7 +91,8 @@ pub struct BestResponse<R> {
 /// Best overall response: the best category over the follow-ups up to and
 /// including the first PD (later assessments are ignored), ranked
 /// CR > (VGPR >) PR > MR > SD/NR > PD; NE assessments are skipped, and the
-/// result is NE only if no follow-up is evaluable (response.md §2.8, §6 \[I\]).
+/// result is NE if no follow-up is evaluable or there is none (response.md
+/// §2.8, §6 \[I\]).
 ///
 /// `seq` must be in date order.
 pub fn best_response<R: ResponseCategory>(
@@ -146,13 +157,10 @@ pub fn best_response<R: ResponseCategory>(
             ),
         },
         None => {
-            let ne = seq
-                .iter()
-                .map(|(_, r)| *r)
-                .find(|r| r.is_not_evaluable())
-                .or_else(|| seq.first().map(|(_, r)| *r));
+            // No evaluable follow-up (or none at all): NE. A patient without a
+            // follow-up must never count as an evaluable non-responder (SD).
             BestResponse {
-                response: ne.unwrap_or_else(R::stable),
+                response: R::not_evaluable(),
                 date: None,
                 confirmation,
                 because: if seq.is_empty() {
@@ -278,6 +286,13 @@ fn tenths(l: Length) -> i64 {
     (l.mm() * 10.0).round() as i64
 }
 
+fn siopen_tracer(a: &Assessment) -> Option<Tracer> {
+    match &a.bone {
+        Some(Bone::Mibg { tracer, score }) if score.method() == MibgMethod::Siopen => Some(*tracer),
+        _ => None,
+    }
+}
+
 fn siopen(a: &Assessment) -> Option<ScoreTotal> {
     match &a.bone {
         Some(Bone::Mibg { score, .. }) if score.method() == MibgMethod::Siopen => {
@@ -327,6 +342,20 @@ fn has_soft_tissue(a: &Assessment, with_primary: bool) -> bool {
 /// * Largest soft-tissue lesion < cut-off: the largest target diameter
 ///   (nodes: short axis) and, if chosen, primary focus, at the time point.
 pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
+    endpoints_with_tracers(record, params, TracerPolicy::default())
+}
+
+/// [`endpoints`] with an explicit tracer policy (response.md §4.3): by
+/// default ([`TracerPolicy::SameTracerOnly`]) a SIOPEN score on a scan of a
+/// different tracer from the baseline scan (123I vs 131I) is not compared
+/// with it: no reduction, and the < cut-off status is not evaluable, with a
+/// note. [`TracerPolicy::AllowMixed`] compares them and says so in a note.
+/// [`report_2017`] passes [`Inrc2017Options::tracers`].
+pub fn endpoints_with_tracers(
+    record: &PatientRecord,
+    params: &EndpointParams,
+    tracers: TracerPolicy,
+) -> Endpoints {
     let mut notes = Vec::new();
     let fu = match params.time_point {
         TimePoint::LastFollowUp => record.follow_ups.last(),
@@ -340,7 +369,23 @@ pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
         ));
     }
     let before = siopen(&record.baseline);
-    let after = fu.and_then(siopen);
+    let after_reading = fu.and_then(siopen);
+    let mut after = after_reading;
+    if let (Some(tb), Some(tf)) = (siopen_tracer(&record.baseline), fu.and_then(siopen_tracer))
+        && tb != tf
+    {
+        match tracers {
+            TracerPolicy::SameTracerOnly => {
+                notes.push(format!(
+                    "SIOPEN: the scan at the time point is {tf}, the baseline scan {tb}; scores are compared only between same-tracer scans (tracers = same_tracer_only)"
+                ));
+                after = None;
+            }
+            TracerPolicy::AllowMixed => notes.push(format!(
+                "SIOPEN: {tf} scan at the time point compared with the {tb} baseline scan (tracers = allow_mixed)"
+            )),
+        }
+    }
     let cut = params.siopen_cutoff;
     let siopen_status = match (before, after) {
         (None, _) => {
@@ -359,7 +404,9 @@ pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
             CutoffStatus::NotEvaluable
         }
         (Some(_), None) => {
-            notes.push("SIOPEN: no SIOPEN score at the time point".into());
+            if after_reading.is_none() {
+                notes.push("SIOPEN: no SIOPEN score at the time point".into());
+            }
             CutoffStatus::NotEvaluable
         }
         (Some(b), Some(a)) => {
@@ -419,7 +466,7 @@ pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
         params: *params,
         time_point_date: fu.map(|a| a.date),
         siopen_before: before,
-        siopen_after: after,
+        siopen_after: after_reading,
         siopen_reduction_pct: reduction,
         siopen_below_cutoff: siopen_status,
         largest_soft_tissue: big.map(|l| Length::from_mm(tenths(l) as f64 / 10.0)),
@@ -490,7 +537,7 @@ pub fn report_2017(
         baseline_date: record.baseline.date,
         options: *opts,
         best: best_response(&seq, series.confirmation),
-        endpoints: endpoints(record, &series.endpoints),
+        endpoints: endpoints_with_tracers(record, &series.endpoints, opts.tracers),
         assessments,
     })
 }
@@ -546,6 +593,17 @@ mod tests {
         assert_eq!(best_response(&seq, Confirmation::NotRequired).response, PR);
         let seq = [(d("2024-02-01"), NE)];
         assert_eq!(best_response(&seq, Confirmation::NotRequired).response, NE);
+    }
+
+    #[test]
+    fn no_follow_up_is_not_evaluable_not_stable() {
+        // §2.7 gap 4 "do not impute" and §6 (ORR over evaluable patients): a
+        // patient with no follow-up has no response to rank, so NE; SD would
+        // put them in the ORR denominator as an evaluable non-responder.
+        let b = best_response::<OverallResponse2017>(&[], Confirmation::NotRequired);
+        assert_eq!((b.response, b.date), (NE, None));
+        let b = best_response::<OverallResponse1993>(&[], Confirmation::NotRequired);
+        assert_eq!(b.response, OverallResponse1993::NE);
     }
 
     #[test]

@@ -114,3 +114,33 @@ fn largest_soft_tissue_lesion_below_5_cm() {
         CutoffStatus::Achieved
     );
 }
+
+/// Review: response.md §4.3 "by default compare only scans with the same
+/// tracer". Baseline 123I SIOPEN 10, follow-up 131I SIOPEN 2: by hand the
+/// mixed comparison would be a (10 − 2)/10 = 80 % reduction and "achieved";
+/// by default neither is computed, the reading itself is still reported.
+#[test]
+fn siopen_endpoints_do_not_compare_tracers_by_default() {
+    use mibg_response::inrc2017::TracerPolicy;
+    use mibg_response::score::Tracer;
+    let mut rec = siopen_case(10, &[2]);
+    if let Some(Bone::Mibg { tracer, .. }) = &mut rec.follow_ups[0].bone {
+        *tracer = Tracer::I131;
+    }
+    let p = EndpointParams::default();
+    let e = endpoints(&rec, &p);
+    assert_eq!(e.siopen_below_cutoff, CutoffStatus::NotEvaluable);
+    assert_eq!(e.siopen_reduction_pct, None);
+    assert_eq!(e.siopen_after.and_then(|t| t.exact()), Some(2));
+    assert!(
+        e.notes
+            .iter()
+            .any(|n| n.contains("131I") && n.contains("same_tracer_only")),
+        "{:?}",
+        e.notes
+    );
+    let m = endpoints_with_tracers(&rec, &p, TracerPolicy::AllowMixed);
+    assert_eq!(m.siopen_below_cutoff, CutoffStatus::Achieved);
+    assert!((m.siopen_reduction_pct.unwrap() - 80.0).abs() < 1e-12);
+    assert!(m.notes.iter().any(|n| n.contains("allow_mixed")));
+}

@@ -513,6 +513,29 @@ fn tracers_are_not_mixed_by_default() {
     assert_eq!(last(&rec, &o).metastatic.response, PR);
 }
 
+/// Review: baseline SIOPEN 0 (bone not involved, §2.5 [I] not-applicable):
+/// no score is compared, so a 131I follow-up scan must not make the bone part
+/// (and with it the metastatic component and the overall response) NE.
+/// Primary 50 → 30 mm = −40 % ≤ −30 % with uptake improved → PR (§2.3 row PR);
+/// metastatic NI (no soft tissue, bone score 0 → 0); marrow NI → overall PR.
+#[test]
+fn tracer_mismatch_is_irrelevant_when_baseline_score_is_zero() {
+    let mut rec = primary_only(50.0, &[(30.0, Uptake::Improved)]);
+    rec.follow_ups[0].bone = Some(Bone::Mibg {
+        tracer: Tracer::I131,
+        score: siopen(0),
+    });
+    let a = last(&rec, &d());
+    assert_eq!(a.metastatic.response, NI, "{}", a.metastatic.because);
+    assert_eq!(a.overall, O::PR);
+    // A comparison is made under any_score_is_progression: tracers matter again.
+    let o = Inrc2017Options {
+        baseline_score_zero: BaselineScoreZero::AnyScoreIsProgression,
+        ..d()
+    };
+    assert_eq!(last(&rec, &o).metastatic.response, NE);
+}
+
 #[test]
 fn different_methods_are_an_error() {
     // §2.5: never mix methods.
@@ -677,6 +700,40 @@ fn overall2(p: (f64, Uptake), b: f64, f: f64, o: &Inrc2017Options) -> (O, String
     rec.follow_ups[0].marrow = marrow(f);
     let a = last(&rec, o);
     (a.overall, a.overall_because)
+}
+
+/// Review: the §2.7 PR row allows "MD (marrow)" among the other components,
+/// but the §2.7 reference procedure [I] (the default) counts persistent or new
+/// MD as stable, giving MR. Primary 50 → 30 mm: (30 − 50)/50 = −40 % ≤ −30 %,
+/// uptake improved → PR (§2.3). Marrow 4 % → 3 %: persistent MD (§2.6,
+/// b ≤ 5, 0 < f ≤ 5); 0 % → 3 %: new MD. Default: PR + stable-equivalent →
+/// MR. Option pr_row_allows_md: the PR row → PR. With the primary SD instead
+/// (50 → 45 mm = −10 %), both give SD (§2.7 gap 2, persistent MD).
+#[test]
+fn pr_row_allows_marrow_md_option() {
+    assert_eq!(overall2((30.0, Uptake::Improved), 4.0, 3.0, &d()).0, O::MR);
+    let o = Inrc2017Options {
+        marrow_md_integration: MarrowMdIntegration::PrRowAllowsMd,
+        ..d()
+    };
+    let (r, why) = overall2((30.0, Uptake::Improved), 4.0, 3.0, &o);
+    assert_eq!(r, O::PR, "{why}");
+    assert_eq!(overall2((30.0, Uptake::Improved), 0.0, 3.0, &o).0, O::PR);
+    assert_eq!(overall2((45.0, Uptake::Stable), 4.0, 3.0, &o).0, O::SD);
+    assert_eq!(overall2((45.0, Uptake::Stable), 4.0, 3.0, &d()).0, O::SD);
+    // improved MD with SD elsewhere stays MR under the option (gap 2).
+    assert_eq!(overall2((45.0, Uptake::Stable), 30.0, 3.0, &o).0, O::MR);
+    let mut rec = primary_only(50.0, &[(30.0, Uptake::Improved)]);
+    rec.baseline.marrow = marrow(4.0);
+    rec.follow_ups[0].marrow = marrow(3.0);
+    let a = last(&rec, &o);
+    assert!(
+        a.gaps
+            .iter()
+            .any(|g| g.gap == "marrow_md_integration" && g.resolution.contains("pr_row_allows_md")),
+        "{:?}",
+        a.gaps
+    );
 }
 
 #[test]

@@ -211,17 +211,17 @@ fn improvements(f: &Fu) -> Vec<Fu> {
 
 /// Every combination of the gap options (the properties must hold under each).
 fn options() -> impl Strategy<Value = Inrc2017Options> {
-    (0usize..3, any::<[bool; 8]>()).prop_map(|(a, f)| Inrc2017Options {
+    (0usize..3, any::<[bool; 8]>(), 0usize..3).prop_map(|(a, f, m)| Inrc2017Options {
         all_cr_with_marrow_md: [
             AllCrWithMarrowMd::Pr,
             AllCrWithMarrowMd::MarrowPolicy,
             AllCrWithMarrowMd::Unclassified,
         ][a],
-        marrow_md_integration: if f[0] {
-            MarrowMdIntegration::AlwaysResponse
-        } else {
-            MarrowMdIntegration::ByBaseline
-        },
+        marrow_md_integration: [
+            MarrowMdIntegration::ByBaseline,
+            MarrowMdIntegration::AlwaysResponse,
+            MarrowMdIntegration::PrRowAllowsMd,
+        ][m],
         marrow_md_from_5_to_20: if f[1] {
             MarrowMdFrom5To20::Sd
         } else {

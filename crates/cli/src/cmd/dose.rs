@@ -110,6 +110,18 @@ pub struct Args {
     /// Weight on the day of infusion 2, kg (default: --weight-kg).
     #[arg(long)]
     weight2_kg: Option<f64>,
+    /// Largest accepted relative weight change between infusions (0.2 = ±20 %);
+    /// beyond it the weight at infusion 2 is refused as a probable typing error.
+    #[arg(long, default_value_t = mibg_dosimetry::DEFAULT_MAX_WEIGHT_CHANGE)]
+    max_weight_change: f64,
+    /// Largest accepted relative deviation of --activity-mbq from the
+    /// protocol's infusion-1 prescription (rate × weight, capped) (0.25 = ±25 %).
+    #[arg(long, default_value_t = DEFAULT_MAX_ACTIVITY_DEVIATION)]
+    max_activity_deviation: f64,
+    /// Earliest accepted last reading, h after the end of infusion; readings
+    /// ending earlier are refused (the slow phase is undetermined).
+    #[arg(long, default_value_t = mibg_dosimetry::DEFAULT_MIN_LAST_READING_H)]
+    min_last_reading_h: f64,
     /// Retention model.
     #[arg(long, value_enum, default_value = "auto")]
     model: ModelArg,
@@ -231,7 +243,31 @@ struct RadiationProtectionOut {
     stem_cell_return_time_h: Option<f64>,
     stem_cell_return_note: Option<String>,
     caregiver: Option<CaregiverEstimate>,
+    /// Activity of infusion 1 still in the body at infusion 2 and included in
+    /// the predicted retained activity and dose rates (planning only; `None`
+    /// when the curve is measured after infusion 2, whose readings contain it).
+    residual_infusion1_mbq: Option<f64>,
     warnings: Vec<String>,
+}
+
+/// The body after infusion 2 as predicted from infusion 1, relative to A₂:
+/// `R(t) = R₁(t) + (A₁/A₂)·R₁(Δ + t)`, Δ = days between the infusions. The
+/// second term is the activity of infusion 1 still present (§6.1: it is
+/// already in D₁, but it still irradiates carers and delays release).
+struct WithResidualOfInfusion1<'a> {
+    curve: &'a dyn RetentionCurve,
+    a1_over_a2: f64,
+    gap: Hours,
+}
+
+impl RetentionCurve for WithResidualOfInfusion1<'_> {
+    fn retention(&self, t: Hours) -> f64 {
+        self.curve.retention(t)
+            + self.a1_over_a2
+                * self
+                    .curve
+                    .retention(Hours::new(self.gap.hours() + t.hours()))
+    }
 }
 
 #[derive(Serialize, Debug)]
@@ -287,6 +323,9 @@ struct OptionsOut {
     readings: String,
     weight_kg: f64,
     weight2_kg: f64,
+    max_weight_change: f64,
+    max_activity_deviation: f64,
+    min_last_reading_h: f64,
     activity_mbq: f64,
     activity_mci: f64,
     model: String,
@@ -488,8 +527,26 @@ fn radiation_protection(
         stem_cell_return_time_h: stem,
         stem_cell_return_note: stem_note,
         caregiver,
+        residual_infusion1_mbq: None,
         warnings,
     })
+}
+
+/// Default largest relative deviation of the infusion-1 activity from the
+/// protocol prescription: **±25 %** [I]. D₁/A₁ does not depend on A₁, so an
+/// A₁ entered in the wrong unit (mCi for MBq: 37× too small) lowers D₁ and
+/// raises A₂ without any other sign. 25 % admits the usual deliberate
+/// reductions (e.g. 10 instead of 12 mCi/kg); larger ones need the option.
+const DEFAULT_MAX_ACTIVITY_DEVIATION: f64 = 0.25;
+
+/// The protocol's infusion-1 activity for `weight`: rate × weight, capped by
+/// `infusion1.max_activity` (protocol crate, plan rule).
+fn protocol_infusion1(protocol: &Protocol, weight: Mass) -> Activity {
+    let a = protocol.infusion1.activity_per_kg * weight;
+    match protocol.infusion1.max_activity {
+        Some(cap) => a.min(cap),
+        None => a,
+    }
 }
 
 /// Runs the command.
@@ -511,6 +568,30 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             && !(v.is_finite() && v > 0.0)
         {
             bail!("{flag} {v}: must be a finite number > 0");
+        }
+    }
+    if !(args.max_activity_deviation.is_finite() && args.max_activity_deviation > 0.0) {
+        bail!(
+            "--max-activity-deviation {}: must be a finite number > 0",
+            args.max_activity_deviation
+        );
+    }
+    // An implausible weight is reported by the dosimetry itself (first).
+    let (wlo, whi) = mibg_dosimetry::PLAUSIBLE_MASS_KG;
+    if (wlo..=whi).contains(&args.weight_kg) {
+        let expected = protocol_infusion1(&protocol, Mass::from_kg(args.weight_kg));
+        let dev = args.activity_mbq / expected.mbq() - 1.0;
+        if dev.abs() > args.max_activity_deviation + 1e-9 {
+            bail!(
+                "--activity-mbq {}: {:.1} MBq/kg at {} kg is {:+.0} % from the protocol's infusion 1 ({}: {:.0} MBq), more than ±{:.0} % (an activity in mCi? 1 mCi = 37 MBq). If this activity was really given, pass --max-activity-deviation",
+                args.activity_mbq,
+                args.activity_mbq / args.weight_kg,
+                args.weight_kg,
+                dev * 100.0,
+                protocol_label,
+                expected.mbq(),
+                args.max_activity_deviation * 100.0
+            );
         }
     }
     if args.contact_hours_per_day > 24.0 {
@@ -572,6 +653,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let activity1 = Activity::from_mbq(args.activity_mbq);
     let mut req = DoseRequest::new(mass1, activity1);
     req.mass2 = args.weight2_kg.map(Mass::from_kg);
+    req.max_weight_change = args.max_weight_change;
+    req.min_last_reading = Hours::new(args.min_last_reading_h);
     req.model = model;
     req.fit = fit;
     req.s_model = s_model;
@@ -613,18 +696,41 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             distance,
             hpd,
         )?),
-        (None, Decision::SecondInfusion) => Some(radiation_protection(
-            &protocol,
-            &a.fit,
-            2,
-            a.plan.activity_mbq,
-            false,
-            pre_void,
-            activity1,
-            args.reading_unit,
-            distance,
-            hpd,
-        )?),
+        (None, Decision::SecondInfusion) => {
+            let days = protocol.infusion2.interval_nominal_days;
+            let gap = Hours::from_days(f64::from(days));
+            let residual = activity1.mbq() * a.fit.curve.retention(gap);
+            let curve = WithResidualOfInfusion1 {
+                curve: &a.fit,
+                a1_over_a2: activity1.mbq() / a.plan.activity_mbq.mbq(),
+                gap,
+            };
+            let mut r = radiation_protection(
+                &protocol,
+                &curve,
+                2,
+                a.plan.activity_mbq,
+                false,
+                pre_void,
+                activity1,
+                args.reading_unit,
+                distance,
+                hpd,
+            )?;
+            r.curve = format!(
+                "{}, plus {residual:.1} MBq of infusion 1 left after the protocol's {days}-day interval",
+                r.curve
+            );
+            r.residual_infusion1_mbq = Some(residual);
+            // At t = 0 the patient holds A₂ plus the residual: report that rate
+            // (the day-0 row of the table), not the rate of A₂ alone.
+            r.initial_dose_rate_usv_h_at_1m *= curve.retention(Hours::ZERO);
+            r.initial_dose_rate_method = format!(
+                "{}, × (A2 + {residual:.1} MBq residual of infusion 1)/A2",
+                r.initial_dose_rate_method
+            );
+            Some(r)
+        }
         (None, _) => Some(radiation_protection(
             &protocol,
             &a.fit,
@@ -773,6 +879,9 @@ fn build_json(
             readings: label(&args.readings),
             weight_kg: a.request.mass1.kg(),
             weight2_kg: p.mass2_kg.kg(),
+            max_weight_change: a.request.max_weight_change,
+            max_activity_deviation: args.max_activity_deviation,
+            min_last_reading_h: a.request.min_last_reading.hours(),
             activity_mbq: a.request.activity1.mbq(),
             activity_mci: a.request.activity1.mci(),
             model: format!("{:?}", args.model).to_lowercase(),

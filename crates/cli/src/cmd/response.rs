@@ -40,7 +40,7 @@ pub struct Args {
     #[arg(long, value_parser = ["pr", "marrow-policy", "unclassified"], help_heading = "INRC 2017 gap options")]
     all_cr_marrow_md: Option<String>,
     /// INRC 2017 gap: how marrow MD counts overall [default: by-baseline].
-    #[arg(long, value_parser = ["by-baseline", "always-response"], help_heading = "INRC 2017 gap options")]
+    #[arg(long, value_parser = ["by-baseline", "always-response", "pr-row-allows-md"], help_heading = "INRC 2017 gap options")]
     marrow_md_integration: Option<String>,
     /// INRC 2017 gap: marrow 5–20 % falling to ≤ 5 % [default: md].
     #[arg(long, value_parser = ["md", "sd"], help_heading = "INRC 2017 gap options")]
@@ -124,6 +124,7 @@ impl Args {
         if let Some(v) = s(&self.marrow_md_integration) {
             o.marrow_md_integration = match v {
                 "by-baseline" => MarrowMdIntegration::ByBaseline,
+                "pr-row-allows-md" => MarrowMdIntegration::PrRowAllowsMd,
                 _ => MarrowMdIntegration::AlwaysResponse,
             };
         }
@@ -203,6 +204,13 @@ impl Args {
                 self.soft_tissue_cutoff_mm
             );
         }
+        if !(1..=72).contains(&self.siopen_cutoff) {
+            // "< 0" can never hold and "< 73" always holds: either is a typo.
+            bail!(
+                "--siopen-cutoff {}: must be 1–72 (the endpoint is 'SIOPEN score < cut-off', scores are 0–72)",
+                self.siopen_cutoff
+            );
+        }
         let time_point = match self.time_point.as_str() {
             "last" => TimePoint::LastFollowUp,
             "first" => TimePoint::FirstFollowUp,
@@ -239,7 +247,28 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let text =
         std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?;
     let record = input::parse(&text, &name, format)?;
+    if record.follow_ups.is_empty() {
+        // Nothing to classify: an empty report would look like a result.
+        bail!(
+            "{name}: follow_up: no follow-up assessment; a response needs at least one assessment after baseline {}",
+            record.baseline.date
+        );
+    }
     let sopts = args.series_options()?;
+    if let TimePoint::On(d) = sopts.endpoints.time_point
+        && !record.follow_ups.iter().any(|a| a.date == d)
+    {
+        // A mistyped date would otherwise give "not evaluable" endpoints, exit 0.
+        let dates: Vec<String> = record
+            .follow_ups
+            .iter()
+            .map(|a| a.date.to_string())
+            .collect();
+        bail!(
+            "--time-point {d}: {name} has no follow-up on that date (follow-ups: {})",
+            dates.join(", ")
+        );
+    }
     let mut buf = Vec::new();
     match args.criteria {
         Criteria::Inrc2017 => {
