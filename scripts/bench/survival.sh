@@ -36,26 +36,23 @@ fi
 echo "== building (release)"
 if [[ $mode == full ]]; then
   cargo build --release --locked -p mibg -q
-  mibg_cmd() { target/release/mibg survival "$1" --time time --event event --group group \
-    --covariates age,stage,marker --json > "$2"; }
+  mibg_cmd=(target/release/mibg survival DATA --time time --event event --group group
+    --covariates age,stage,marker --json)
   r_flag=(); ll_flag=()
 else
   cargo build --release --locked -p mibg-stats --example cox_csv -q
-  mibg_cmd() { target/release/examples/cox_csv "$1" "$2" time event age,stage,marker; }
+  mibg_cmd=(target/release/examples/cox_csv DATA OUT time event age,stage,marker)
   r_flag=(--cox-only); ll_flag=(--cox-only)
 fi
-export -f mibg_cmd
 
 results="$dir/results_$mode.tsv"
 : > "$results"
-measure() { # tool n command...
-  local tool=$1 n=$2; shift 2
+measure() { # tool n stdout-file command...
+  local tool=$1 n=$2 stdout=$3; shift 3
   local log="$dir/time_${tool}_$n.log"
-  if /usr/bin/time -v -o "$log" timeout "$timeout_s" "$@" 2> "$dir/stderr_${tool}_$n.log"; then
-    local status=ok
-  else
-    local status="failed(see $dir/stderr_${tool}_$n.log)"
-  fi
+  local status=ok
+  /usr/bin/time -v -o "$log" timeout "$timeout_s" "$@" > "$stdout" 2> "$dir/stderr_${tool}_$n.log" \
+    || status="failed(see $dir/stderr_${tool}_$n.log)"
   local wall user sys rss
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log")
   user=$(awk -F': ' '/User time/ {print $2}' "$log")
@@ -72,10 +69,16 @@ for n in "${sizes[@]}"; do
     python3 scripts/bench/cohort_gen.py "$n" "$data"
   fi
   echo "== n = $n ($mode)"
-  measure mibg "$n" bash -c 'mibg_cmd "$0" "$1"' "$data" "$dir/out_mibg_$n.json"
-  measure R "$n" Rscript scripts/bench/survival_r.R "$data" "$dir/out_R_$n.json" "${r_flag[@]}"
+  out="$dir/out_mibg_$n.json"
+  cmd=("${mibg_cmd[@]/DATA/$data}")
+  if [[ $mode == full ]]; then
+    measure mibg "$n" "$out" "${cmd[@]}"
+  else
+    measure mibg "$n" /dev/null "${cmd[@]/OUT/$out}"
+  fi
+  measure R "$n" /dev/null Rscript scripts/bench/survival_r.R "$data" "$dir/out_R_$n.json" "${r_flag[@]}"
   if (( n <= ll_max )); then
-    measure lifelines "$n" python3 scripts/bench/survival_lifelines.py "$data" "$dir/out_lifelines_$n.json" "${ll_flag[@]}"
+    measure lifelines "$n" /dev/null python3 scripts/bench/survival_lifelines.py "$data" "$dir/out_lifelines_$n.json" "${ll_flag[@]}"
   fi
 done
 
@@ -113,7 +116,8 @@ for n in dict.fromkeys(r[0] for r in rows):
         if rc and tc:
             rel = f"{max(abs(a - b) / abs(b) for a, b in zip(tc, rc)):.1e}"
         ratio = lambda a, b: f"{a / b:.1f}×" if b and b > 0 else ""
-        print(f"| {int(n):,} | {tool} | {w:.2f} | {c:.2f} | {m:.0f} | "
+        cpu = f"{c:.2f}" if c > 0 else "<0.01"
+        print(f"| {int(n):,} | {tool} | {w:.2f} | {cpu} | {m:.0f} | "
               f"{ratio(w, base[0]) if base else ''} | {ratio(c, base[1]) if base else ''} | "
               f"{ratio(m, base[2]) if base else ''} | {rel} |")
 PY

@@ -63,6 +63,8 @@ golden <- function(case, df, covariates) {
       hr = vec(unname(exp(coef(f)))),
       hr_lower = vec(unname(s$conf.int[, "lower .95"])),
       hr_upper = vec(unname(s$conf.int[, "upper .95"])),
+      hr_lower_90 = vec(unname(summary(f, conf.int = 0.90)$conf.int[, 3])),
+      hr_upper_90 = vec(unname(summary(f, conf.int = 0.90)$conf.int[, 4])),
       loglik_null = num(f$loglik[1]),
       loglik = num(f$loglik[2]),
       lr_chisq = num(lr),

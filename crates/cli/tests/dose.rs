@@ -596,6 +596,26 @@ fn clock_times_need_infusion_end() {
     assert!(e.contains("--infusion-end '2026-03-02 14:30'"), "{e}");
 }
 
+/// An end-of-infusion instant with an `hours` file is contradictory input
+/// (the hours already count from the end of infusion): an error, not ignored.
+#[test]
+fn infusion_end_with_hours_column_is_an_error() {
+    let e = err(&[
+        "dose",
+        "examples/dose/readings.csv",
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--infusion-end",
+        "2026-03-02T14:30:00+01:00",
+    ]);
+    assert!(
+        e.contains("examples/dose/readings.csv") && e.contains("'hours' column already counts"),
+        "{e}"
+    );
+}
+
 #[test]
 fn option_errors() {
     let e = err(&["dose", EX, "--weight-kg", "20", "--activity-mbq", "0"]);

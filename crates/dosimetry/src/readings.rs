@@ -166,6 +166,15 @@ pub enum ReadingsError {
         /// File name.
         source_name: String,
     },
+    /// An infusion-end instant given for a file whose times are already
+    /// hours after the end of infusion: one of the two is a mistake.
+    #[error(
+        "{source_name}: the 'hours' column already counts from the end of infusion, but an end-of-infusion instant was also given (--infusion-end); give clock times in a 'time' column, or drop the instant"
+    )]
+    UnusedInfusionEnd {
+        /// File name.
+        source_name: String,
+    },
     /// An empty cell.
     #[error("{source_name} row {row} (line {line}), field '{field}': empty; a value is required")]
     Empty {
@@ -372,6 +381,9 @@ pub fn parse_readings(
     let background_col = col("background");
     if time_col.is_some() && options.infusion_end.is_none() {
         return Err(ReadingsError::NeedInfusionEnd { source_name: src });
+    }
+    if hours_col.is_some() && options.infusion_end.is_some() {
+        return Err(ReadingsError::UnusedInfusionEnd { source_name: src });
     }
 
     let mut rows = Vec::new();

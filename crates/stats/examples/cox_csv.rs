@@ -51,6 +51,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             x.push(num(k)?);
         }
     }
+    drop(text);
     let n = times.len();
     let x = DMatrix::from_iterator(n, names.len(), xs.into_iter().flatten());
     let fit = cox::fit(&times, &events, &x, &names, &CoxOptions::default())?;

@@ -85,6 +85,9 @@ pub enum ConcordanceError {
         /// Length of `risk`.
         risk: usize,
     },
+    /// More observations than supported (2³¹ − 1).
+    #[error("{0} observations exceed the supported maximum of 2147483647")]
+    TooLarge(usize),
     /// A time or risk value is NaN or infinite.
     #[error("observation {index} (0-based): {field} is {value}, which is not a finite number")]
     NotFinite {
@@ -106,7 +109,8 @@ pub enum ConcordanceError {
 /// # Errors
 ///
 /// [`ConcordanceError::LengthMismatch`] if the slices differ in length;
-/// [`ConcordanceError::NotFinite`] if a time or risk is NaN or infinite.
+/// [`ConcordanceError::NotFinite`] if a time or risk is NaN or infinite;
+/// [`ConcordanceError::TooLarge`] for 2³¹ or more observations.
 ///
 /// # Panics
 ///
@@ -122,6 +126,9 @@ pub fn harrell(
             events: events.len(),
             risk: risk.len(),
         });
+    }
+    if times.len() >= 1 << 31 {
+        return Err(ConcordanceError::TooLarge(times.len()));
     }
     for (field, values) in [("time", times), ("risk", risk)] {
         if let Some((index, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
@@ -159,7 +166,7 @@ pub(crate) fn sort_by_time(times: &[f64]) -> Vec<u32> {
 pub(crate) fn radix_sort(items: &mut Vec<(u64, u32)>) {
     let n = items.len();
     if n < 256 {
-        items.sort_unstable();
+        items.sort_by_key(|&(key, _)| key);
         return;
     }
     let mut counts = vec![[0usize; 256]; 8];
@@ -324,8 +331,9 @@ pub(crate) fn harrell_sorted(
     }
     // Per subject (orientation "higher risk = shorter time"): concordant −
     // discordant and the number of comparable pairs it belongs to.
-    let mut diff = vec![0i64; n];
-    let mut total = vec![0i64; n];
+    // i32 suffices: |values| ≤ n − 1 < 2³¹ (checked by callers).
+    let mut diff = vec![0i32; n];
+    let mut total = vec![0i32; n];
     let mut before: Vec<(u64, u64)> = Vec::new();
 
     let mut g = 0;
@@ -364,16 +372,16 @@ pub(crate) fn harrell_sorted(
                 concordant += lo;
                 discordant += hi;
                 tied_risk += eq;
-                diff[pos] += lo as i64 - hi as i64;
-                total[pos] += (lo + eq + hi) as i64;
+                diff[pos] += lo as i32 - hi as i32;
+                total[pos] += (lo + eq + hi) as i32;
             }
             // As the longer time: events with higher risk are concordant,
             // lower discordant.
             let bound = earlier_bound(key);
             let dle = dead.below(bound);
             let (deq, dhi) = (dle - dlo, deaths_before[bound] - dle);
-            diff[pos] += dhi as i64 - dlo as i64;
-            total[pos] += (dlo + deq + dhi) as i64;
+            diff[pos] += dhi as i32 - dlo as i32;
+            total[pos] += (dlo + deq + dhi) as i32;
         }
         // Events tied on both risk and time: runs of one even key (the
         // group is sorted by key).

@@ -237,6 +237,15 @@ pub enum CoxError {
         /// Names of the covariates before it, comma separated.
         previous: String,
     },
+    /// The first covariate does not vary within any risk set at an event
+    /// time (e.g. the only events happen when one subject is left at risk).
+    #[error(
+        "covariate '{name}' does not vary within the risk sets at the event times: its coefficient is not estimable"
+    )]
+    NoVariation {
+        /// Covariate name.
+        name: String,
+    },
     /// `conf_level` outside (0, 1), `tol` not positive or `max_iter` zero.
     #[error("invalid option: {0}")]
     InvalidOption(String),
@@ -461,9 +470,11 @@ pub fn fit<S: AsRef<str>>(
         finite(b.dot(&(&info * &b)))
     });
 
-    // Harrell's C of the linear predictor, in the time-sorted order.
+    // Harrell's C of the linear predictor, in the time-sorted order (the
+    // covariate matrix is released first: it is no longer needed).
     let lp = data.linear_predictor(&beta);
-    let conc = concordance::harrell_sorted(&data.blocks, &data.events, &lp);
+    let Prepared { blocks, events, .. } = data;
+    let conc = concordance::harrell_sorted(&blocks, &events, &lp);
 
     Ok(CoxFit {
         ties: options.ties,
@@ -550,6 +561,11 @@ fn checked_cholesky(info: &DMatrix<f64>, names: &[String]) -> Result<Cholesky<f6
         for k in 0..j {
             d -= l[(j, k)] * l[(j, k)];
         }
+        if j == 0 && !(d.is_finite() && d > 0.0) {
+            return Err(CoxError::NoVariation {
+                name: names[0].clone(),
+            });
+        }
         if !d.is_finite() || d <= CHOL_TOL * info[(j, j)] {
             return Err(CoxError::Collinear {
                 name: names[j].clone(),
@@ -624,8 +640,14 @@ struct Prepared {
     x: Vec<f64>,
     /// Event flags in sorted order.
     events: Vec<bool>,
-    /// Runs of equal time in sorted order.
+    /// Runs of equal time in sorted order; within a run the events come
+    /// first.
     blocks: Vec<(usize, usize)>,
+    /// Number of events in each run.
+    dead: Vec<usize>,
+    /// Σ x over all events (scaled, centred): the constant part of U, and
+    /// βᵀ of it is the Σ x_iᵀβ part of ℓ.
+    x_dead: Vec<f64>,
     /// Multiply a scaled coefficient by this to get the original one.
     scale: Vec<f64>,
     /// ℓ(0) for Efron and Breslow.
@@ -637,12 +659,16 @@ impl Prepared {
         let (n, p) = x.shape();
         // Sort once by time; the event flag rides in the top bit of the index
         // (n < 2³¹ is checked by `fit`) so no random access is needed for it.
-        let mut keyed: Vec<(u64, u32)> = times
-            .iter()
-            .zip(events)
-            .enumerate()
-            .map(|(i, (&t, &e))| (concordance::order_key(t), i as u32 | (u32::from(e) << 31)))
-            .collect();
+        // Events are pushed first and the sort is stable, so within a run of
+        // equal times the events come first (the kernels need no branch).
+        let mut keyed: Vec<(u64, u32)> = Vec::with_capacity(n);
+        for pass in [true, false] {
+            for (i, (&t, &e)) in times.iter().zip(events).enumerate() {
+                if e == pass {
+                    keyed.push((concordance::order_key(t), i as u32 | (u32::from(e) << 31)));
+                }
+            }
+        }
         concordance::radix_sort(&mut keyed);
         let mut blocks = Vec::new();
         let mut start = 0;
@@ -653,36 +679,40 @@ impl Prepared {
             }
         }
         let events_sorted: Vec<bool> = keyed.iter().map(|&(_, i)| i >> 31 == 1).collect();
-        // Centre and scale (R coxfit6), then gather whole rows in time
-        // order from a row-major copy: one cache line per subject.
+        // Centre and scale (R coxfit6) while gathering each column into the
+        // row-major matrix in time order (no second copy of the data).
         let mut scale = vec![1.0; p];
-        let mut shift = vec![0.0; p];
-        let mut row_major = vec![0.0; n * p];
-        for c in 0..p {
+        let mut rows = vec![0.0; n * p];
+        for (c, scale_c) in scale.iter_mut().enumerate() {
             let col = x.column(c);
             let mean = col.iter().sum::<f64>() / n as f64;
             let mad = col.iter().map(|v| (v - mean).abs()).sum::<f64>() / n as f64;
-            scale[c] = if mad > 0.0 { 1.0 / mad } else { 1.0 };
-            shift[c] = mean;
-            for (dst, v) in row_major.iter_mut().skip(c).step_by(p).zip(col.iter()) {
-                *dst = *v;
+            let s = if mad > 0.0 { 1.0 / mad } else { 1.0 };
+            *scale_c = s;
+            for (dst, &(_, i)) in rows.iter_mut().skip(c).step_by(p).zip(&keyed) {
+                *dst = (col[(i & !(1 << 31)) as usize] - mean) * s;
             }
         }
-        let mut rows = vec![0.0; n * p];
-        for (dst, &(_, i)) in rows.chunks_exact_mut(p).zip(&keyed) {
-            let i = (i & !(1 << 31)) as usize;
-            let src = &row_major[i * p..(i + 1) * p];
-            for c in 0..p {
-                dst[c] = (src[c] - shift[c]) * scale[c];
-            }
-        }
-        drop(row_major);
         drop(keyed);
+        let dead: Vec<usize> = blocks
+            .iter()
+            .map(|&(start, end)| events_sorted[start..end].iter().filter(|&&e| e).count())
+            .collect();
+        let mut x_dead = vec![0.0; p];
+        for (&(start, _), &d) in blocks.iter().zip(&dead) {
+            for row in rows[start * p..(start + d) * p].chunks_exact(p) {
+                for (acc, v) in x_dead.iter_mut().zip(row) {
+                    *acc += v;
+                }
+            }
+        }
         let mut prepared = Self {
             p,
             x: rows,
             events: events_sorted,
             blocks,
+            dead,
+            x_dead,
             scale,
             loglik_null: [0.0; 2],
         };
@@ -742,18 +772,29 @@ impl Prepared {
         let rows: &[[f64; P]] = self.x.as_chunks::<P>().0;
         let mut bt = [0.0; P];
         bt.copy_from_slice(&beta[..P]);
+        // Running risk-set sums S0, S1, S2 (lower triangle).
         let (mut s0, mut s1, mut s2) = (0.0, [0.0; P], [[0.0; P]; P]);
-        let (mut loglik, mut score, mut info) = (0.0, [0.0; P], [[0.0; P]; P]);
+        let mut loglik: f64 = self.x_dead.iter().zip(beta).map(|(x, b)| x * b).sum();
+        let mut score = [0.0; P];
+        score.copy_from_slice(&self.x_dead);
+        let mut info = [[0.0; P]; P];
         let mut mean = [0.0; P];
-        for &(start, end) in self.blocks.iter().rev() {
+        for (&(start, end), &ndead) in self.blocks.iter().zip(&self.dead).rev() {
+            // Sums over the tied events of this run (the first `ndead` rows).
             let (mut d0, mut d1, mut d2) = (0.0, [0.0; P], [[0.0; P]; P]);
-            let mut ndead = 0usize;
-            for (row, &event) in rows[start..end].iter().zip(&self.events[start..end]) {
-                let mut lp = 0.0;
+            for row in &rows[start..start + ndead] {
+                let w = dot_fixed(row, &bt).exp();
+                d0 += w;
                 for a in 0..P {
-                    lp += row[a] * bt[a];
+                    let wa = w * row[a];
+                    d1[a] += wa;
+                    for b in 0..=a {
+                        d2[a][b] += wa * row[b];
+                    }
                 }
-                let w = lp.exp();
+            }
+            for row in &rows[start + ndead..end] {
+                let w = dot_fixed(row, &bt).exp();
                 s0 += w;
                 for a in 0..P {
                     let wa = w * row[a];
@@ -762,18 +803,12 @@ impl Prepared {
                         s2[a][b] += wa * row[b];
                     }
                 }
-                if event {
-                    ndead += 1;
-                    d0 += w;
-                    loglik += lp;
-                    for a in 0..P {
-                        let wa = w * row[a];
-                        d1[a] += wa;
-                        score[a] += row[a];
-                        for b in 0..=a {
-                            d2[a][b] += wa * row[b];
-                        }
-                    }
+            }
+            s0 += d0;
+            for a in 0..P {
+                s1[a] += d1[a];
+                for b in 0..=a {
+                    s2[a][b] += d2[a][b];
                 }
             }
             if ndead == 0 {
@@ -805,64 +840,54 @@ impl Prepared {
         }
     }
 
-    /// [`Prepared::evaluate`] for any number of covariates.
+    /// [`Prepared::evaluate`] for any number of covariates (same algorithm
+    /// with heap vectors and a packed lower triangle).
     fn evaluate_general(&self, beta: &[f64], ties: Ties) -> Evaluation {
         let p = self.p;
         let np = p * (p + 1) / 2;
-        // Running risk-set sums (packed lower triangle for S2).
         let mut s0 = 0.0;
         let mut s1 = vec![0.0; p];
         let mut s2 = vec![0.0; np];
-        // Sums over the tied events of the current block.
         let mut d1 = vec![0.0; p];
         let mut d2 = vec![0.0; np];
-        let mut loglik = 0.0;
-        let mut score = vec![0.0; p];
+        let mut loglik: f64 = self.x_dead.iter().zip(beta).map(|(x, b)| x * b).sum();
+        let mut score = self.x_dead.clone();
         let mut info = vec![0.0; np];
         let mut mean = vec![0.0; p];
-
-        for &(start, end) in self.blocks.iter().rev() {
-            let mut d0 = 0.0;
-            let mut ndead = 0usize;
-            d1.iter_mut().for_each(|v| *v = 0.0);
-            d2.iter_mut().for_each(|v| *v = 0.0);
-            for i in start..end {
-                let row = &self.x[i * p..(i + 1) * p];
-                let lp: f64 = row.iter().zip(beta).map(|(x, b)| x * b).sum();
-                let w = lp.exp();
-                s0 += w;
-                let mut idx = 0;
-                for a in 0..p {
-                    let wa = w * row[a];
-                    s1[a] += wa;
-                    for &rb in &row[..=a] {
-                        s2[idx] += wa * rb;
-                        idx += 1;
-                    }
-                }
-                if self.events[i] {
-                    ndead += 1;
-                    d0 += w;
-                    loglik += lp;
-                    let mut idx = 0;
-                    for a in 0..p {
-                        let wa = w * row[a];
-                        d1[a] += wa;
-                        score[a] += row[a];
-                        for &rb in &row[..=a] {
-                            d2[idx] += wa * rb;
-                            idx += 1;
-                        }
-                    }
+        let accumulate = |row: &[f64], w: f64, t1: &mut [f64], t2: &mut [f64]| {
+            let mut idx = 0;
+            for a in 0..p {
+                let wa = w * row[a];
+                t1[a] += wa;
+                for &rb in &row[..=a] {
+                    t2[idx] += wa * rb;
+                    idx += 1;
                 }
             }
+        };
+        for (&(start, end), &ndead) in self.blocks.iter().zip(&self.dead).rev() {
+            let mut d0 = 0.0;
+            d1.iter_mut().for_each(|v| *v = 0.0);
+            d2.iter_mut().for_each(|v| *v = 0.0);
+            for row in self.x[start * p..(start + ndead) * p].chunks_exact(p) {
+                let w = dot(row, beta).exp();
+                d0 += w;
+                accumulate(row, w, &mut d1, &mut d2);
+            }
+            for row in self.x[(start + ndead) * p..end * p].chunks_exact(p) {
+                let w = dot(row, beta).exp();
+                s0 += w;
+                accumulate(row, w, &mut s1, &mut s2);
+            }
+            s0 += d0;
+            s1.iter_mut().zip(&d1).for_each(|(s, d)| *s += d);
+            s2.iter_mut().zip(&d2).for_each(|(s, d)| *s += d);
             if ndead == 0 {
                 continue;
             }
             let nd = ndead as f64;
             let efron = matches!(ties, Ties::Efron) && ndead > 1;
-            let terms = if efron { ndead } else { 1 };
-            let mult = if efron { 1.0 } else { nd };
+            let (terms, mult) = if efron { (ndead, 1.0) } else { (1, nd) };
             for r in 0..terms {
                 let phi = if efron { r as f64 / nd } else { 0.0 };
                 let den = s0 - phi * d0;
@@ -895,6 +920,21 @@ impl Prepared {
             info: full,
         }
     }
+}
+
+/// xᵀβ for a fixed number of covariates (unrolled).
+#[inline(always)]
+fn dot_fixed<const P: usize>(x: &[f64; P], beta: &[f64; P]) -> f64 {
+    let mut s = 0.0;
+    for a in 0..P {
+        s += x[a] * beta[a];
+    }
+    s
+}
+
+/// xᵀβ.
+fn dot(x: &[f64], beta: &[f64]) -> f64 {
+    x.iter().zip(beta).map(|(x, b)| x * b).sum()
 }
 
 #[cfg(test)]
@@ -1026,6 +1066,25 @@ mod tests {
         assert_relative_eq!(f.coef[1], -0.15625102192666837, max_relative = 1e-6);
         assert_relative_eq!(f.loglik, -7.441_348_784_944_427, max_relative = 1e-9);
         assert!(f.warnings[0].contains("may be infinite"));
+    }
+
+    /// Events only when a single subject is at risk: the risk sets carry no
+    /// information about x (I(0) = 0), R would give NA.
+    #[test]
+    fn no_information_is_an_error() {
+        let x = DMatrix::from_column_slice(3, 1, &[0.0, 1.0, 2.0]);
+        let err = fit(
+            &[1.0, 2.0, 3.0],
+            &[false, false, true],
+            &x,
+            &["x"],
+            &CoxOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "covariate 'x' does not vary within the risk sets at the event times: its coefficient is not estimable"
+        );
     }
 
     #[test]
