@@ -41,7 +41,9 @@ use crate::engraftment::{self, DailyValue, EngraftmentOptions, Episode};
 use crate::exact::Exact;
 use crate::grading::{self, Baseline, BaselineState, GradingError, GradingOptions, LabInput};
 use crate::labunits::{CellCount, LabTest, LabUnit};
-use crate::records::{LabResult, Origin, Product, ToxicityInput};
+use crate::records::{
+    AdverseEvent, LabResult, Origin, Product, Schedule, ToxicityInput, Transfusion,
+};
 use jiff::civil::Date;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -404,10 +406,29 @@ pub fn analyse(input: &ToxicityInput, options: &Options) -> Result<CohortReport,
         }
     }
 
-    let mut patients: BTreeSet<&str> = BTreeSet::new();
-    patients.extend(input.labs.iter().map(|r| r.patient.as_str()));
-    patients.extend(input.events.iter().map(|r| r.patient.as_str()));
-    patients.extend(input.transfusions.iter().map(|r| r.patient.as_str()));
+    // Every record is grouped by patient once (input order kept within a
+    // patient), so the analysis is linear in the records rather than
+    // patients × records.
+    let mut by_patient: BTreeMap<&str, PatientRecords> = BTreeMap::new();
+    for r in &input.labs {
+        by_patient.entry(&r.patient).or_default().labs.push(r);
+    }
+    for e in &input.events {
+        by_patient.entry(&e.patient).or_default().events.push(e);
+    }
+    for t in &input.transfusions {
+        by_patient
+            .entry(&t.patient)
+            .or_default()
+            .transfusions
+            .push(t);
+    }
+    let patients: BTreeSet<&str> = by_patient.keys().copied().collect();
+    for s in &input.schedules {
+        if let Some(g) = by_patient.get_mut(s.patient.as_str()) {
+            g.schedules.push(s);
+        }
+    }
     if patients.is_empty() {
         return Err(AnalysisError::Empty);
     }
@@ -425,8 +446,8 @@ pub fn analyse(input: &ToxicityInput, options: &Options) -> Result<CohortReport,
     }
 
     let mut reports = Vec::new();
-    for patient in patients {
-        reports.push(analyse_patient(patient, input, options)?);
+    for (patient, records) in by_patient {
+        reports.push(analyse_patient(patient, records, options)?);
     }
 
     let cohort = cohort_table(&reports, options);
@@ -449,25 +470,29 @@ fn add_days(d: Date, n: i64) -> Result<Date, AnalysisError> {
         .map_err(|e| AnalysisError::Window(format!("{d} + {n} days: {e}")))
 }
 
+/// One patient's records and schedules, in input order.
+#[derive(Default)]
+struct PatientRecords<'a> {
+    labs: Vec<&'a LabResult>,
+    events: Vec<&'a AdverseEvent>,
+    transfusions: Vec<&'a Transfusion>,
+    schedules: Vec<&'a Schedule>,
+}
+
 fn analyse_patient(
     patient: &str,
-    input: &ToxicityInput,
+    records: PatientRecords<'_>,
     options: &Options,
 ) -> Result<PatientReport, AnalysisError> {
     let table = options.ctcae_version.table();
     let mut warnings = Vec::new();
-    let labs: Vec<&LabResult> = input.labs.iter().filter(|r| r.patient == patient).collect();
-    let events: Vec<_> = input
-        .events
-        .iter()
-        .filter(|r| r.patient == patient)
-        .collect();
-    let transfusions: Vec<_> = input
-        .transfusions
-        .iter()
-        .filter(|r| r.patient == patient)
-        .cloned()
-        .collect();
+    let PatientRecords {
+        labs,
+        events,
+        transfusions,
+        schedules,
+    } = records;
+    let transfusions: Vec<Transfusion> = transfusions.into_iter().cloned().collect();
     // Identical repeated rows (a double entry?) are warned, not dropped: they
     // change no grade, but the user must see them.
     let mut seen_labs: BTreeMap<(Date, LabTest, i128, i128, &str), &LabResult> = BTreeMap::new();
@@ -508,7 +533,7 @@ fn analyse_patient(
     }
     let mut stem_cells: Vec<Date> = Vec::new();
     let mut window_start = None;
-    for s in input.schedules.iter().filter(|s| s.patient == patient) {
+    for s in schedules {
         stem_cells.extend(&s.stem_cells);
         if let Some(w) = s.window_start {
             if window_start.is_some_and(|x| x != w) {

@@ -1,8 +1,11 @@
 //! Parsing the labs, events and transfusions CSV files from text.
 //!
 //! Each parser takes the file's text and a source label (the file name, for
-//! messages) and returns all records or the first error; never a part. The
-//! header row is row 1; column names are case-insensitive; every required
+//! messages) and returns all records or the first error; never a part. Rows
+//! are numbered as physical lines of the file (what a text editor shows), so
+//! the header is row 1 unless comment or blank lines precede it. Lines
+//! starting with `#` are comments (synthetic data sets label every file this
+//! way) and blank lines are skipped; both still count as lines. Column names are case-insensitive; every required
 //! column must be present and unknown columns are errors (a misspelt optional
 //! column would otherwise be silently ignored). Dates are ISO 8601
 //! (`YYYY-MM-DD`). The README's data dictionary lists every column.
@@ -23,36 +26,42 @@ pub enum CsvError {
     Malformed {
         /// Source label.
         file: String,
-        /// Row (1 = header).
+        /// Physical line of the file (1 = the first line).
         row: u64,
         /// Parser message.
         message: String,
     },
     /// A required column is missing from the header.
-    #[error("{file} row 1: missing column '{column}' (required: {required})")]
+    #[error("{file} row {row}: missing column '{column}' (required: {required})")]
     MissingColumn {
         /// Source label.
         file: String,
+        /// Line of the header (1 unless comment or blank lines precede it).
+        row: u64,
         /// Column.
         column: &'static str,
         /// All required columns.
         required: String,
     },
     /// A column that this file type does not have.
-    #[error("{file} row 1, column '{column}': unknown column (allowed: {allowed})")]
+    #[error("{file} row {row}, column '{column}': unknown column (allowed: {allowed})")]
     UnknownColumn {
         /// Source label.
         file: String,
+        /// Line of the header (1 unless comment or blank lines precede it).
+        row: u64,
         /// Column.
         column: String,
         /// All allowed columns.
         allowed: String,
     },
     /// A column named twice.
-    #[error("{file} row 1, column '{column}': appears twice")]
+    #[error("{file} row {row}, column '{column}': appears twice")]
     DuplicateColumn {
         /// Source label.
         file: String,
+        /// Line of the header (1 unless comment or blank lines precede it).
+        row: u64,
         /// Column.
         column: String,
     },
@@ -61,7 +70,7 @@ pub enum CsvError {
     Field {
         /// Source label.
         file: String,
-        /// Row (1 = header).
+        /// Physical line of the file (1 = the first line).
         row: u64,
         /// Column.
         column: &'static str,
@@ -185,21 +194,38 @@ fn read_table<'a>(
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .comment(None)
+        .comment(Some(b'#'))
         .from_reader(text.as_bytes());
-    // Physical line of a byte offset (the csv crate's own line counter skips
-    // blank lines, which would misname rows).
+    // Physical line of a record's byte offset (the csv crate's own line
+    // counter skips blank and comment lines, which would misname rows). The
+    // newline offsets are found once; each look-up is a binary search, so
+    // numbering all rows is O(n log n), not O(n²).
+    let bytes = text.as_bytes();
+    let newlines: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(_, &b)| b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
     let line_of = |byte: u64| {
-        let mut end = (byte as usize).min(text.len());
-        // The reported offset is before any blank lines skipped; step over them.
-        while end < text.len() && matches!(text.as_bytes()[end], b'\n' | b'\r') {
-            end += 1;
+        let mut end = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+        // The reported offset is before any blank or comment lines the
+        // reader skipped; step over them to the record's own line.
+        loop {
+            match bytes.get(end) {
+                Some(b'\n' | b'\r') => end += 1,
+                Some(b'#') => {
+                    end = bytes[end..]
+                        .iter()
+                        .position(|&c| c == b'\n')
+                        .map_or(bytes.len(), |i| end + i + 1)
+                }
+                _ => break,
+            }
         }
-        1 + text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count() as u64
+        1 + newlines.partition_point(|&n| n < end) as u64
     };
+    let header_row = line_of(0);
     let malformed = |e: csv::Error| CsvError::Malformed {
         file: file.to_string(),
         row: e.position().map_or(1, |p| line_of(p.byte())),
@@ -219,7 +245,7 @@ fn read_table<'a>(
     {
         return Err(CsvError::Malformed {
             file: file.to_string(),
-            row: 1,
+            row: header_row,
             message: format!(
                 "the header is separated by {}; use ',' between columns and '.' as the decimal point",
                 if sep == ';' { "';'" } else { "tabs" }
@@ -233,6 +259,7 @@ fn read_table<'a>(
         let Some(&name) = allowed.iter().find(|a| **a == key) else {
             return Err(CsvError::UnknownColumn {
                 file: file.to_string(),
+                row: header_row,
                 column: h.to_string(),
                 allowed: allowed.join(", "),
             });
@@ -240,6 +267,7 @@ fn read_table<'a>(
         if cols.insert(name, i).is_some() {
             return Err(CsvError::DuplicateColumn {
                 file: file.to_string(),
+                row: header_row,
                 column: h.to_string(),
             });
         }
@@ -248,6 +276,7 @@ fn read_table<'a>(
         if !cols.contains_key(r) {
             return Err(CsvError::MissingColumn {
                 file: file.to_string(),
+                row: header_row,
                 column: r,
                 required: required.join(", "),
             });

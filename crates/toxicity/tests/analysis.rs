@@ -577,3 +577,140 @@ fn a_result_is_never_graded_against_itself_as_baseline() {
     assert_eq!(p.graded.len(), 1, "{:?}", p.graded);
     assert!(!p.warnings.iter().any(|w| w.contains("outside the window")));
 }
+
+#[test]
+fn comment_lines_are_skipped_and_rows_stay_physical_lines() {
+    // Line 1 comment, line 2 header, line 3 blank, line 4 data, line 5
+    // comment, line 6 data (CRLF endings from line 4 on).
+    let text = "# SYNTHETIC data: not patients\npatient,date,test,value,unit,lln,uln\n\nA,2025-01-05,anc,0.4,10^9/L,1.5,\r\n# a second label\r\nA,2025-01-06,anc,0.3,10^9/L,1.5,\r\n";
+    let labs = parse_labs(text, "labs.csv").unwrap();
+    assert_eq!(labs.len(), 2);
+    let rows: Vec<String> = labs
+        .iter()
+        .map(|r| r.origin.as_ref().unwrap().to_string())
+        .collect();
+    assert_eq!(rows, ["labs.csv row 4", "labs.csv row 6"]);
+    // Errors name the physical line too: line 5 after two comment lines.
+    match parse_events(
+        "# label\n#another\npatient,date,term,grade\nA,2025-01-05,mucositis,3\nA,2025-01-05,febrile neutropenia,1\n",
+        "ev.csv",
+    ) {
+        Err(CsvError::Field {
+            file, row, column, ..
+        }) => assert_eq!((file.as_str(), row, column), ("ev.csv", 5, "grade")),
+        other => panic!("{other:?}"),
+    }
+    // A malformed row after a comment: line 4.
+    match parse_transfusions(
+        "patient,date,product\n# label\nA,2025-01-05,PRBC\nA,2025-01-06\n",
+        "tx.csv",
+    ) {
+        Err(CsvError::Malformed { row, .. }) => assert_eq!(row, 4),
+        other => panic!("{other:?}"),
+    }
+    // Header errors name the header's line (3 here), not line 1.
+    match parse_transfusions("# a\n# b\npatient,date\nA,2025-01-05\n", "tx.csv") {
+        Err(e @ CsvError::MissingColumn { row: 3, .. }) => {
+            assert!(
+                e.to_string()
+                    .starts_with("tx.csv row 3: missing column 'product'"),
+                "{e}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    // Without comments the header is row 1, as before.
+    match parse_transfusions("patient,date,product,dose\n", "tx.csv") {
+        Err(e @ CsvError::UnknownColumn { row: 1, .. }) => {
+            assert!(
+                e.to_string().starts_with("tx.csv row 1, column 'dose'"),
+                "{e}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_multi_patient_analysis_equals_the_per_patient_analyses() {
+    // Records of three patients interleaved in the input (as in a study
+    // file sorted by date): grouping by patient must not change any
+    // patient's report, its warnings or the order of its records.
+    let d = |day| date(2025, 1, day);
+    let mut labs = Vec::new();
+    let mut events = Vec::new();
+    let mut transfusions = Vec::new();
+    for day in 4..=20 {
+        for (p, base) in [("A", 0.2), ("B", 0.9), ("C", 1.6)] {
+            let v = format!("{:.2}", base + 0.05 * f64::from(day % 5));
+            labs.push(anc(p, d(day), &v));
+        }
+    }
+    labs.push(anc("B", d(10), "0.90")); // B's double entry: warned in B only
+    events.push(event("A", d(8), Term::MucositisOral, 3));
+    events.push(event("C", d(9), Term::MucositisOral, 2));
+    events.push(event("A", d(8), Term::MucositisOral, 3));
+    for p in ["C", "A"] {
+        transfusions.push(Transfusion {
+            patient: p.into(),
+            date: d(10),
+            product: Product::RedCells,
+            origin: None,
+        });
+    }
+    let schedules: Vec<Schedule> = ["A", "B", "C"]
+        .iter()
+        .map(|p| schedule(p, d(1), &[d(3)]))
+        .collect();
+    let all = ToxicityInput {
+        labs: labs.clone(),
+        events: events.clone(),
+        transfusions: transfusions.clone(),
+        schedules: schedules.clone(),
+    };
+    let opts = Options::default();
+    let whole = analyse(&all, &opts).unwrap();
+    assert_eq!(
+        whole
+            .patients
+            .iter()
+            .map(|p| p.patient.as_str())
+            .collect::<Vec<_>>(),
+        ["A", "B", "C"]
+    );
+    for p in ["A", "B", "C"] {
+        let one = ToxicityInput {
+            labs: labs.iter().filter(|r| r.patient == p).cloned().collect(),
+            events: events.iter().filter(|r| r.patient == p).cloned().collect(),
+            transfusions: transfusions
+                .iter()
+                .filter(|r| r.patient == p)
+                .cloned()
+                .collect(),
+            schedules: schedules
+                .iter()
+                .filter(|s| s.patient == p)
+                .cloned()
+                .collect(),
+        };
+        let alone = analyse(&one, &opts).unwrap();
+        assert_eq!(alone.patients.len(), 1);
+        let in_cohort = whole.patients.iter().find(|x| x.patient == p).unwrap();
+        assert_eq!(&alone.patients[0], in_cohort, "patient {p}");
+    }
+    // The cases the equality must cover really occur.
+    let b = whole.patients.iter().find(|x| x.patient == "B").unwrap();
+    assert!(
+        b.warnings.iter().any(|w| w.contains("repeats")),
+        "{:?}",
+        b.warnings
+    );
+    let a = whole.patients.iter().find(|x| x.patient == "A").unwrap();
+    assert!(
+        a.warnings.iter().any(|w| w.contains("repeats")),
+        "{:?}",
+        a.warnings
+    );
+    assert_eq!(worst(&whole, "A", Term::NeutrophilCountDecreased), Some(4));
+    assert_eq!(worst(&whole, "C", Term::MucositisOral), Some(2));
+}
