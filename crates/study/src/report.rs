@@ -459,96 +459,6 @@ fn dom(p: &mut Problems, file: &str, row: Option<u64>, msg: String) {
     });
 }
 
-/// Records that remember their source row, so that a chunk's rows can be
-/// shifted back to the file's rows.
-trait HasOrigin {
-    fn origin_mut(&mut self) -> &mut Option<mibg_toxicity::records::Origin>;
-}
-impl HasOrigin for mibg_toxicity::records::LabResult {
-    fn origin_mut(&mut self) -> &mut Option<mibg_toxicity::records::Origin> {
-        &mut self.origin
-    }
-}
-impl HasOrigin for mibg_toxicity::records::AdverseEvent {
-    fn origin_mut(&mut self) -> &mut Option<mibg_toxicity::records::Origin> {
-        &mut self.origin
-    }
-}
-impl HasOrigin for mibg_toxicity::records::Transfusion {
-    fn origin_mut(&mut self) -> &mut Option<mibg_toxicity::records::Origin> {
-        &mut self.origin
-    }
-}
-
-/// Data lines per chunk handed to the toxicity parsers.
-const CHUNK_LINES: usize = 64;
-
-/// Runs a toxicity CSV parser on `text` in chunks of [`CHUNK_LINES`] data
-/// lines, each with the header, and shifts every row (records' origins and
-/// errors) back to the line of the whole file.
-///
-/// Why: the parsers compute each record's physical line by counting the
-/// newlines before it, which is quadratic in the file length (minutes for a
-/// 10 000-patient study's 1.3 million laboratory rows). Chunking keeps their
-/// parsing and their row numbers exact while bounding that cost. Comment
-/// lines (`#`, allowed in study folders, not by these parsers) become blank
-/// lines, which the parsers skip and count.
-fn chunked<T: HasOrigin>(
-    text: &str,
-    file: &str,
-    parse: fn(&str, &str) -> Result<Vec<T>, mibg_toxicity::csv_input::CsvError>,
-) -> Result<Vec<T>, mibg_toxicity::csv_input::CsvError> {
-    use mibg_toxicity::csv_input::CsvError;
-    let lines: Vec<&str> = text.split_inclusive('\n').collect();
-    let is_comment = |l: &str| l.trim_start().starts_with('#');
-    let blank = |l: &str| l.trim().is_empty();
-    let Some(h) = lines.iter().position(|l| !is_comment(l) && !blank(l)) else {
-        return parse(text, file);
-    };
-    let header = lines[h].trim_end_matches(['\n', '\r']);
-    let mut out = Vec::new();
-    let mut start = h + 1;
-    if start >= lines.len() {
-        return parse(&format!("{header}\n"), file);
-    }
-    while start < lines.len() {
-        let end = (start + CHUNK_LINES).min(lines.len());
-        let mut chunk = String::with_capacity(header.len() + 1 + (end - start) * 64);
-        chunk.push_str(header);
-        chunk.push('\n');
-        for l in &lines[start..end] {
-            if is_comment(l) {
-                chunk.push('\n');
-            } else {
-                chunk.push_str(l);
-            }
-        }
-        // chunk line 2 is file line start + 1 (lines are 0-based here)
-        let shift = (start + 1) as u64 - 2;
-        match parse(&chunk, file) {
-            Ok(mut v) => {
-                for r in &mut v {
-                    if let Some(o) = r.origin_mut() {
-                        o.row += shift;
-                    }
-                }
-                out.extend(v);
-            }
-            Err(mut e) => {
-                match &mut e {
-                    CsvError::Malformed { row, .. } | CsvError::Field { row, .. } if *row > 1 => {
-                        *row += shift
-                    }
-                    _ => {}
-                }
-                return Err(e);
-            }
-        }
-        start = end;
-    }
-    Ok(out)
-}
-
 /// Parsed domain inputs (response records, toxicity tables): their parse
 /// errors are validation problems, so `validate` and `report` share them.
 #[derive(Debug, Default)]
@@ -606,7 +516,7 @@ pub(crate) fn toxicity_analysis(d: &StudyData, dom_in: &mut DomainInputs, p: &mu
         window_days: cfg.toxicity.window_days_after_stem_cells,
         ..ToxOptions::default()
     };
-    match analyse_batched(input, &opts) {
+    match analyse_cohort(input, &opts) {
         Ok(r) => dom_in.analysis = Some(r),
         Err(e) => {
             let msg = e.to_string();
@@ -650,19 +560,19 @@ pub(crate) fn parse_domain(d: &StudyData, p: &mut Problems) -> DomainInputs {
     }
     let mut tox = ToxicityInput::default();
     if let Some(t) = d.toxicity_tables.get(files::LABS) {
-        match chunked(t, files::LABS, parse_labs) {
+        match parse_labs(t, files::LABS) {
             Ok(v) => tox.labs = v,
             Err(e) => p.error(domain_problem(files::LABS, &e.to_string())),
         }
     }
     if let Some(t) = d.toxicity_tables.get(files::EVENTS) {
-        match chunked(t, files::EVENTS, parse_events) {
+        match parse_events(t, files::EVENTS) {
             Ok(v) => tox.events = v,
             Err(e) => p.error(domain_problem(files::EVENTS, &e.to_string())),
         }
     }
     if let Some(t) = d.toxicity_tables.get(files::TRANSFUSIONS) {
-        match chunked(t, files::TRANSFUSIONS, parse_transfusions) {
+        match parse_transfusions(t, files::TRANSFUSIONS) {
             Ok(v) => tox.transfusions = v,
             Err(e) => p.error(domain_problem(files::TRANSFUSIONS, &e.to_string())),
         }
@@ -1601,112 +1511,28 @@ pub(crate) struct ToxResult {
     warnings: Vec<String>,
 }
 
-/// Patients per call of the toxicity analysis.
-const TOX_BATCH: usize = 128;
-
-/// Runs the toxicity crate's `analyse` on batches of [`TOX_BATCH`] patients
-/// and adds up its cohort tables.
-///
-/// Why: `analyse` filters the whole input once per patient, which is
-/// quadratic in the cohort size (minutes for 10 000 patients). Per-patient
-/// results do not depend on other patients, so batching leaves them
-/// unchanged; the cohort rows are sums of the batch rows, except the
-/// denominator of event-only terms, which is every analysed patient ("all
-/// patients (no event recorded = grade 0)"), exactly as `analyse` counts it
-/// for the whole cohort. Tested against one whole-cohort call.
-fn analyse_batched(input: &ToxicityInput, opts: &ToxOptions) -> Result<ToxResult, AnalysisError> {
-    analyse_in_batches(input, opts, TOX_BATCH)
-}
-
-fn analyse_in_batches(
-    input: &ToxicityInput,
-    opts: &ToxOptions,
-    batch: usize,
-) -> Result<ToxResult, AnalysisError> {
-    let mut ids: Vec<&str> = input
-        .labs
+/// Runs the toxicity crate's `analyse` on the whole cohort (one call: the
+/// crate groups the records by patient itself, so this is linear in the
+/// records) and keeps its per-patient reports, cohort table and warnings.
+fn analyse_cohort(input: &ToxicityInput, opts: &ToxOptions) -> Result<ToxResult, AnalysisError> {
+    let r = analyse(input, opts)?;
+    let rows = r
+        .cohort
         .iter()
-        .map(|r| r.patient.as_str())
-        .chain(input.events.iter().map(|r| r.patient.as_str()))
-        .chain(input.transfusions.iter().map(|r| r.patient.as_str()))
-        .chain(input.schedules.iter().map(|r| r.patient.as_str()))
+        .map(|c| ToxicityRow {
+            term: c.term.to_string(),
+            denominator: c.denominator,
+            denominator_rule: c.denominator_rule.to_string(),
+            grade_1_2: c.grade_1_2,
+            grade_3: c.grade_3,
+            grade_4: c.grade_4,
+            grade_5: c.grade_5,
+        })
         .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let batch_of: BTreeMap<&str, usize> = ids
-        .iter()
-        .enumerate()
-        .map(|(i, id)| (*id, i / batch))
-        .collect();
-    let n_batches = ids.len().div_ceil(batch);
-    let mut batches: Vec<ToxicityInput> =
-        (0..n_batches).map(|_| ToxicityInput::default()).collect();
-    for r in &input.labs {
-        batches[batch_of[r.patient.as_str()]].labs.push(r.clone());
-    }
-    for r in &input.events {
-        batches[batch_of[r.patient.as_str()]].events.push(r.clone());
-    }
-    for r in &input.transfusions {
-        batches[batch_of[r.patient.as_str()]]
-            .transfusions
-            .push(r.clone());
-    }
-    for r in &input.schedules {
-        batches[batch_of[r.patient.as_str()]]
-            .schedules
-            .push(r.clone());
-    }
-    let mut patients = Vec::new();
-    let mut warnings = Vec::new();
-    let mut rows: BTreeMap<usize, ToxicityRow> = BTreeMap::new();
-    let mut event_only: BTreeMap<usize, bool> = BTreeMap::new();
-    for b in &batches {
-        if b.labs.is_empty() && b.events.is_empty() && b.transfusions.is_empty() {
-            // analyse() refuses an empty input; these patients have no
-            // records and are left out, as analyse() leaves them out.
-            warnings.extend(b.schedules.iter().map(|s| {
-                format!(
-                    "patient {} has treatment dates but no records: left out of the cohort",
-                    s.patient
-                )
-            }));
-            continue;
-        }
-        let r = analyse(b, opts)?;
-        for c in &r.cohort {
-            let k = Term::ALL
-                .iter()
-                .position(|t| *t == c.term)
-                .unwrap_or(usize::MAX);
-            let e = rows.entry(k).or_insert_with(|| ToxicityRow {
-                term: c.term.to_string(),
-                denominator: 0,
-                denominator_rule: c.denominator_rule.to_string(),
-                grade_1_2: 0,
-                grade_3: 0,
-                grade_4: 0,
-                grade_5: 0,
-            });
-            e.denominator += c.denominator;
-            e.grade_1_2 += c.grade_1_2;
-            e.grade_3 += c.grade_3;
-            e.grade_4 += c.grade_4;
-            e.grade_5 += c.grade_5;
-            event_only.insert(k, c.denominator_rule.starts_with("all patients"));
-        }
-        warnings.extend(r.warnings);
-        patients.extend(r.patients);
-    }
-    for (k, row) in rows.iter_mut() {
-        if event_only.get(k).copied().unwrap_or(false) {
-            row.denominator = patients.len();
-        }
-    }
     Ok(ToxResult {
-        patients,
-        rows: rows.into_values().collect(),
-        warnings,
+        patients: r.patients,
+        rows,
+        warnings: r.warnings,
     })
 }
 
@@ -1724,87 +1550,5 @@ pub fn therapy_label(code: &str) -> String {
         "gd2_car_t" => "GD2-CAR-T cells (gd2_car_t)".into(),
         "busulfan_melphalan" => "busulfan–melphalan (busulfan_melphalan)".into(),
         other => other.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The batched toxicity analysis gives exactly the whole-cohort
-    /// analysis: same per-patient reports, same cohort table.
-    #[test]
-    fn batched_toxicity_equals_one_whole_cohort_call() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seed-study");
-        let mut input = StudyInput::default();
-        for f in [
-            "study.toml",
-            "patients.csv",
-            "infusions.csv",
-            "followup.csv",
-            "stem_cells.csv",
-            "labs.csv",
-            "events.csv",
-            "transfusions.csv",
-        ] {
-            input.insert(f, std::fs::read_to_string(format!("{dir}/{f}")).unwrap());
-        }
-        let v = validate(&input);
-        let mut tox = v.domain.toxicity.clone();
-        for i in v.data.infusions.iter().filter(|i| i.number == 1) {
-            tox.schedules.push(Schedule {
-                patient: i.patient.clone(),
-                window_start: Some(i.date),
-                stem_cells: v
-                    .data
-                    .stem_cells
-                    .iter()
-                    .filter(|s| s.patient == i.patient)
-                    .map(|s| s.date)
-                    .collect(),
-            });
-        }
-        // one patient with dates only (left out in both)
-        tox.schedules.push(Schedule {
-            patient: "ZZ".into(),
-            window_start: None,
-            stem_cells: vec![],
-        });
-        let opts = ToxOptions::default();
-        let whole = analyse(&tox, &opts).unwrap();
-        for batch in [1, 5, 26, 1000] {
-            let b = analyse_in_batches(&tox, &opts, batch).unwrap();
-            assert_eq!(b.patients, whole.patients, "batch {batch}");
-            let rows: Vec<(String, usize, usize, usize, usize, usize)> = whole
-                .cohort
-                .iter()
-                .map(|r| {
-                    (
-                        r.term.to_string(),
-                        r.denominator,
-                        r.grade_1_2,
-                        r.grade_3,
-                        r.grade_4,
-                        r.grade_5,
-                    )
-                })
-                .collect();
-            let got: Vec<_> = b
-                .rows
-                .iter()
-                .map(|r| {
-                    (
-                        r.term.clone(),
-                        r.denominator,
-                        r.grade_1_2,
-                        r.grade_3,
-                        r.grade_4,
-                        r.grade_5,
-                    )
-                })
-                .collect();
-            assert_eq!(got, rows, "batch {batch}");
-            assert_eq!(b.warnings, whole.warnings, "batch {batch}");
-        }
     }
 }
