@@ -47,6 +47,15 @@ pub fn median_range(d: &Descriptive, dec: usize) -> String {
     )
 }
 
+/// "1 year", "3 years", "2.5 years".
+fn year_count(y: f64) -> String {
+    if y == 1.0 {
+        "1 year".to_string()
+    } else {
+        format!("{y} years")
+    }
+}
+
 fn years(days: Option<f64>) -> String {
     days.map_or("not reached".into(), |d| {
         format!("{:.1}", d / DAYS_PER_YEAR)
@@ -251,9 +260,9 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
         for l in &s.landmarks {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{} years</td><td>{} % ({}–{}){}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}/{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{} % ({}–{}){}</td><td class=\"n\">{}</td><td>{}</td><td class=\"n\">{}/{}</td><td>{}</td></tr>",
                 esc(&s.name),
-                l.years,
+                year_count(l.years),
                 pct(Some(l.percent)),
                 pct(l.lower_pct),
                 pct(l.upper_pct),
@@ -471,9 +480,9 @@ pub fn render_text(r: &StudyReport) -> String {
         for l in &s.landmarks {
             let _ = writeln!(
                 t,
-                "{} at {} years: {} % ({}–{}), {} at risk  [{}]",
+                "{} at {}: {} % ({}–{}), {} at risk  [{}]",
                 s.name,
-                l.years,
+                year_count(l.years),
                 pct(Some(l.percent)),
                 pct(l.lower_pct),
                 pct(l.upper_pct),
