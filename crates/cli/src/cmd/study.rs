@@ -54,7 +54,7 @@ pub struct DemoArgs {
 struct ValidateArgs {
     /// The study folder (study.toml, patients.csv, …).
     dir: PathBuf,
-    /// Print one JSON document {valid, errors, warnings} (also when invalid;
+    /// Print one JSON document {valid, patients, errors, warnings} (also when invalid;
     /// the exit status is then 1).
     #[arg(long)]
     json: bool,
