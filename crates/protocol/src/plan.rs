@@ -20,6 +20,57 @@ pub const BMI_WARN_RANGE: (f64, f64) = (10.0, 40.0);
 /// overdoses (Australian paediatric dosing consensus, dosimetry.md §9.1 \[V\]).
 pub const BSA_DOSING_CAUTION_BELOW_KG: f64 = 10.0;
 
+/// Default largest relative deviation of a given infusion-1 activity from
+/// the protocol's prescription: **±25 %** \[I\]. It admits the usual
+/// deliberate reductions (10 instead of 12 mCi/kg is −17 %) and refuses the
+/// unit and decimal slips (mCi for MBq is −97 %, ×10 is +900 %); a larger
+/// real deviation is accepted only when the user raises the limit.
+pub const DEFAULT_MAX_INFUSION1_DEVIATION: f64 = 0.25;
+
+/// A given infusion-1 activity compared with the protocol's prescription.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Infusion1Deviation {
+    /// The activity given.
+    #[serde(rename = "given_mbq")]
+    pub given: Activity,
+    /// The protocol's activity for the weight, caps included.
+    #[serde(rename = "prescribed_mbq")]
+    pub prescribed: Activity,
+    /// given / prescribed − 1.
+    pub deviation: f64,
+    /// The accepted |deviation|.
+    pub max_deviation: f64,
+}
+
+/// A given infusion-1 activity too far from the protocol's prescription.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error(
+    "{:.1} MBq ({:.2} mCi) is {:+.0} % from the protocol's infusion 1 for this weight ({:.0} MBq), more than ±{:.0} %{}; if this activity was really given, raise the accepted deviation",
+    .0.given.mbq(),
+    .0.given.mci(),
+    .0.deviation * 100.0,
+    .0.prescribed.mbq(),
+    .0.max_deviation * 100.0,
+    likely_slip(.0.given.mbq() / .0.prescribed.mbq())
+)]
+pub struct Infusion1DeviationError(pub Infusion1Deviation);
+
+/// Names the usual slip that a ratio given/prescribed points to, or "".
+fn likely_slip(ratio: f64) -> &'static str {
+    // Each slip is a factor; accept ±30 % around it (the deviation rule
+    // itself is ±25 %, so the bands do not overlap with a correct entry).
+    let near = |f: f64| (ratio / f - 1.0).abs() < 0.3;
+    if near(1.0 / 37.0) {
+        " (an activity in mCi? 1 mCi = 37 MBq)"
+    } else if near(1.0 / 1000.0) {
+        " (in GBq? 1 GBq = 1000 MBq)"
+    } else if near(10.0) || near(100.0) || near(1000.0) || near(0.1) || near(0.01) {
+        " (a slipped decimal point?)"
+    } else {
+        ""
+    }
+}
+
 /// Patient input outside the plausible range.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
@@ -136,6 +187,94 @@ pub struct Plan {
 }
 
 impl Protocol {
+    /// The protocol's infusion-1 activity for a patient of `weight`, with
+    /// every cap: `infusion1.activity_per_kg` × weight, reduced to
+    /// `infusion1.max_activity` and then to the course total
+    /// `caps.max_total_activity` when either is lower; the binding cap is
+    /// named. This is the one implementation of the infusion-1 rule: `mibg
+    /// plan`, the check of a given activity ([`Protocol::check_infusion1_given`])
+    /// and the study report all call it.
+    ///
+    /// Example (seed, by hand): 20 kg → 444 × 20 = 8880 MBq, no cap;
+    /// 130 kg → 444 × 130 = 57 720 MBq, capped at the 40 GBq course total.
+    pub fn infusion1_activity(&self, weight: Mass) -> Infusion1Plan {
+        let w = weight.kg();
+        let rule1 = self.infusion1;
+        let uncapped = rule1.activity_per_kg * weight;
+        let mut activity = uncapped;
+        let mut cap = None;
+        if let Some(max) = rule1.max_activity
+            && activity > max
+        {
+            activity = max;
+            cap = Some(CapApplied {
+                limit: Limit::Infusion1MaxActivity,
+                uncapped,
+                reason: format!(
+                    "{} MBq/kg x {w} kg = {:.0} MBq exceeds infusion1.max_activity_mbq = {:.0} MBq",
+                    rule1.activity_per_kg.mbq_per_kg(),
+                    uncapped.mbq(),
+                    max.mbq()
+                ),
+            });
+        }
+        let total_cap = self.caps.max_total_activity;
+        if activity > total_cap {
+            cap = Some(CapApplied {
+                limit: Limit::CourseMaxTotalActivity,
+                uncapped,
+                reason: format!(
+                    "{:.0} MBq exceeds the course total caps.max_total_activity_gbq = {} GBq",
+                    activity.mbq(),
+                    total_cap.gbq()
+                ),
+            });
+            activity = total_cap;
+        }
+        Infusion1Plan {
+            activity,
+            prescribed_per_kg: rule1.activity_per_kg,
+            given_per_kg: ActivityPerMass::from_mbq_per_kg(activity.mbq() / w),
+            cap,
+        }
+    }
+
+    /// Checks an infusion-1 activity that was given (or is about to be
+    /// entered) against the protocol's prescription for `weight`
+    /// ([`Protocol::infusion1_activity`], caps included): the relative
+    /// deviation |given / prescribed − 1| must not exceed `max_deviation`
+    /// (default [`DEFAULT_MAX_INFUSION1_DEVIATION`]).
+    ///
+    /// D₁/A₁ does not depend on A₁, so an A₁ entered in the wrong unit
+    /// (mCi for MBq: 37× too small) or with a slipped decimal point lowers or
+    /// raises D₁ and moves A₂ without any other sign; this check is what
+    /// catches it.
+    ///
+    /// # Errors
+    /// [`Infusion1DeviationError`] naming both activities, the deviation and
+    /// the probable slip.
+    pub fn check_infusion1_given(
+        &self,
+        given: Activity,
+        weight: Mass,
+        max_deviation: f64,
+    ) -> Result<Infusion1Deviation, Infusion1DeviationError> {
+        let prescribed = self.infusion1_activity(weight).activity;
+        let deviation = given.mbq() / prescribed.mbq() - 1.0;
+        let out = Infusion1Deviation {
+            given,
+            prescribed,
+            deviation,
+            max_deviation,
+        };
+        // 1e-9 absorbs the rounding of a deviation typed exactly at the limit.
+        if !(given.mbq().is_finite() && given.mbq() > 0.0) || deviation.abs() > max_deviation + 1e-9
+        {
+            return Err(Infusion1DeviationError(out));
+        }
+        Ok(out)
+    }
+
     /// The largest second activity the protocol allows, and which limit sets
     /// it: min(`infusion2.max_activity_per_kg` × `weight_at_infusion2`,
     /// `caps.max_total_activity` − `infusion1_activity`), never below 0.
@@ -187,47 +326,11 @@ pub fn plan(protocol: &Protocol, weight: Mass, height: Length) -> Result<Plan, P
     }
 
     // Infusion 1.
-    let rule1 = protocol.infusion1;
-    let uncapped = rule1.activity_per_kg * weight;
-    let mut activity = uncapped;
-    let mut cap = None;
-    if let Some(max) = rule1.max_activity
-        && activity > max
-    {
-        activity = max;
-        cap = Some(CapApplied {
-            limit: Limit::Infusion1MaxActivity,
-            uncapped,
-            reason: format!(
-                "{} MBq/kg x {w} kg = {:.0} MBq exceeds infusion1.max_activity_mbq = {:.0} MBq",
-                rule1.activity_per_kg.mbq_per_kg(),
-                uncapped.mbq(),
-                max.mbq()
-            ),
-        });
-    }
-    let total_cap = protocol.caps.max_total_activity;
-    if activity > total_cap {
-        cap = Some(CapApplied {
-            limit: Limit::CourseMaxTotalActivity,
-            uncapped,
-            reason: format!(
-                "{:.0} MBq exceeds the course total caps.max_total_activity_gbq = {} GBq",
-                activity.mbq(),
-                total_cap.gbq()
-            ),
-        });
-        activity = total_cap;
-    }
-    if let Some(c) = &cap {
+    let infusion1 = protocol.infusion1_activity(weight);
+    if let Some(c) = &infusion1.cap {
         warnings.push(format!("infusion 1 capped: {}", c.reason));
     }
-    let infusion1 = Infusion1Plan {
-        activity,
-        prescribed_per_kg: rule1.activity_per_kg,
-        given_per_kg: ActivityPerMass::from_mbq_per_kg(activity.mbq() / w),
-        cap,
-    };
+    let activity = infusion1.activity;
 
     // Infusion 2 limits.
     let i2 = protocol.infusion2;

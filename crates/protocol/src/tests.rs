@@ -405,3 +405,116 @@ fn activity_caps_are_bounded_so_limits_stay_finite() {
         "protocol.toml: infusion1.max_activity_mbq = 200001: must be <= 200000"
     );
 }
+
+// --- the infusion-1 rule and the check of a given activity (one place) ---
+
+#[test]
+fn infusion1_activity_is_rate_times_weight_below_the_caps() {
+    let p = Protocol::seed();
+    // 444 MBq/kg × 20 kg = 8880 MBq (hand calculation), no cap.
+    let i = p.infusion1_activity(Mass::from_kg(20.0));
+    assert_eq!(i.activity.mbq(), 8880.0);
+    assert_eq!(i.cap, None);
+    // 444 × 90 = 39 960 MBq: just below the 40 GBq course cap, not capped.
+    assert_eq!(p.infusion1_activity(Mass::from_kg(90.0)).cap, None);
+}
+
+#[test]
+fn infusion1_activity_is_capped_by_the_course_total() {
+    let p = Protocol::seed();
+    // 444 × 130 = 57 720 MBq > 40 000 MBq course total → 40 000 MBq.
+    let i = p.infusion1_activity(Mass::from_kg(130.0));
+    assert_eq!(i.activity.mbq(), 40_000.0);
+    let cap = i.cap.unwrap();
+    assert_eq!(cap.limit, Limit::CourseMaxTotalActivity);
+    assert_eq!(cap.uncapped.mbq(), 57_720.0);
+    // plan() reports the same activity: one rule.
+    let pl = plan(&p, Mass::from_kg(130.0), Length::from_cm(180.0)).unwrap();
+    assert_eq!(pl.infusion1.activity.mbq(), 40_000.0);
+    // And a given 40 000 MBq at 130 kg is exactly the prescription.
+    let d = p
+        .check_infusion1_given(Activity::from_mbq(40_000.0), Mass::from_kg(130.0), 0.25)
+        .unwrap();
+    assert_eq!(d.deviation, 0.0);
+}
+
+#[test]
+fn infusion1_activity_is_capped_by_its_own_maximum_first() {
+    let text = seed_with(
+        "# max_activity_mbq = 20000.0",
+        "max_activity_mbq = 20000.0 # [I] test",
+    );
+    let p = Protocol::from_toml(&text, "p.toml").unwrap();
+    // 444 × 50 = 22 200 > 20 000 → 20 000 (infusion-1 cap).
+    let i = p.infusion1_activity(Mass::from_kg(50.0));
+    assert_eq!(i.activity.mbq(), 20_000.0);
+    assert_eq!(i.cap.unwrap().limit, Limit::Infusion1MaxActivity);
+    // 444 × 45 = 19 980 < 20 000: no cap.
+    assert_eq!(p.infusion1_activity(Mass::from_kg(45.0)).cap, None);
+}
+
+#[test]
+fn a_given_activity_is_checked_at_the_deviation_boundary() {
+    let p = Protocol::seed();
+    let w = Mass::from_kg(20.0);
+    // 8880 × 1.25 = 11 100 (exactly +25 %): accepted; 11 101: refused.
+    assert!(
+        p.check_infusion1_given(Activity::from_mbq(11_100.0), w, 0.25)
+            .is_ok()
+    );
+    assert!(
+        p.check_infusion1_given(Activity::from_mbq(11_101.0), w, 0.25)
+            .is_err()
+    );
+    // 8880 × 0.75 = 6660 (exactly −25 %): accepted; 6659: refused.
+    assert!(
+        p.check_infusion1_given(Activity::from_mbq(6660.0), w, 0.25)
+            .is_ok()
+    );
+    assert!(
+        p.check_infusion1_given(Activity::from_mbq(6659.0), w, 0.25)
+            .is_err()
+    );
+    // A wider limit admits a real reduction.
+    assert!(
+        p.check_infusion1_given(Activity::from_mbq(4440.0), w, 0.5)
+            .is_ok()
+    );
+}
+
+#[test]
+fn a_given_activity_in_the_wrong_unit_names_the_slip() {
+    let p = Protocol::seed();
+    let w = Mass::from_kg(20.0);
+    // 240 mCi typed as MBq: 240/8880 = 1/37.
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(240.0), w, 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("-97 %") && e.contains("1 mCi = 37 MBq"), "{e}");
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(88_800.0), w, 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("+900 %") && e.contains("decimal point"), "{e}");
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(8.88), w, 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("GBq"), "{e}");
+    // A plain wrong number names no slip.
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(3000.0), w, 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(!e.contains('?'), "{e}");
+    // Non-positive or non-finite is refused whatever the limit.
+    assert!(
+        p.check_infusion1_given(Activity::from_mbq(0.0), w, 10.0)
+            .is_err()
+    );
+    assert!(
+        p.check_infusion1_given(Activity::from_mbq(f64::NAN), w, 10.0)
+            .is_err()
+    );
+}

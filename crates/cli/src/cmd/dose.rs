@@ -116,7 +116,7 @@ pub struct Args {
     max_weight_change: f64,
     /// Largest accepted relative deviation of --activity-mbq from the
     /// protocol's infusion-1 prescription (rate × weight, capped) (0.25 = ±25 %).
-    #[arg(long, default_value_t = DEFAULT_MAX_ACTIVITY_DEVIATION)]
+    #[arg(long, default_value_t = mibg_protocol::plan::DEFAULT_MAX_INFUSION1_DEVIATION)]
     max_activity_deviation: f64,
     /// Earliest accepted last reading, h after the end of infusion; readings
     /// ending earlier are refused (the slow phase is undetermined).
@@ -187,19 +187,6 @@ pub struct Args {
     /// Write an SVG of readings, fitted curve (log axis) and residuals.
     #[arg(long)]
     plot: Option<PathBuf>,
-}
-
-/// Protocol → second-activity rules (target, caps, margin).
-pub fn rules_from_protocol(p: &Protocol, target: Option<AbsorbedDose>) -> SecondActivityRules {
-    SecondActivityRules {
-        target_total: target.unwrap_or(p.infusion2.target_total_wb),
-        max_activity_per_kg: Some(p.infusion2.max_activity_per_kg),
-        max_activity_per_infusion: None,
-        max_total_activity: Some(p.caps.max_total_activity),
-        max_total_dose: Some(p.caps.max_total_wb),
-        min_worthwhile: Some(p.infusion2.min_worthwhile_activity),
-        overshoot_margin: p.infusion2.overshoot_margin,
-    }
 }
 
 fn read(path: &Path, what: &str) -> Result<String> {
@@ -532,23 +519,6 @@ fn radiation_protection(
     })
 }
 
-/// Default largest relative deviation of the infusion-1 activity from the
-/// protocol prescription: **±25 %** [I]. D₁/A₁ does not depend on A₁, so an
-/// A₁ entered in the wrong unit (mCi for MBq: 37× too small) lowers D₁ and
-/// raises A₂ without any other sign. 25 % admits the usual deliberate
-/// reductions (e.g. 10 instead of 12 mCi/kg); larger ones need the option.
-const DEFAULT_MAX_ACTIVITY_DEVIATION: f64 = 0.25;
-
-/// The protocol's infusion-1 activity for `weight`: rate × weight, capped by
-/// `infusion1.max_activity` (protocol crate, plan rule).
-fn protocol_infusion1(protocol: &Protocol, weight: Mass) -> Activity {
-    let a = protocol.infusion1.activity_per_kg * weight;
-    match protocol.infusion1.max_activity {
-        Some(cap) => a.min(cap),
-        None => a,
-    }
-}
-
 /// Runs the command.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let protocol = load_protocol(args.protocol.as_deref())?;
@@ -579,20 +549,19 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     // An implausible weight is reported by the dosimetry itself (first).
     let (wlo, whi) = mibg_dosimetry::PLAUSIBLE_MASS_KG;
     if (wlo..=whi).contains(&args.weight_kg) {
-        let expected = protocol_infusion1(&protocol, Mass::from_kg(args.weight_kg));
-        let dev = args.activity_mbq / expected.mbq() - 1.0;
-        if dev.abs() > args.max_activity_deviation + 1e-9 {
-            bail!(
-                "--activity-mbq {}: {:.1} MBq/kg at {} kg is {:+.0} % from the protocol's infusion 1 ({}: {:.0} MBq), more than ±{:.0} % (an activity in mCi? 1 mCi = 37 MBq). If this activity was really given, pass --max-activity-deviation",
-                args.activity_mbq,
-                args.activity_mbq / args.weight_kg,
-                args.weight_kg,
-                dev * 100.0,
-                protocol_label,
-                expected.mbq(),
-                args.max_activity_deviation * 100.0
-            );
-        }
+        protocol
+            .check_infusion1_given(
+                Activity::from_mbq(args.activity_mbq),
+                Mass::from_kg(args.weight_kg),
+                args.max_activity_deviation,
+            )
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "--activity-mbq {} at {} kg ({protocol_label}): {e} (--max-activity-deviation)",
+                    args.activity_mbq,
+                    args.weight_kg
+                )
+            })?;
     }
     if args.contact_hours_per_day > 24.0 {
         bail!(
@@ -659,7 +628,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     req.fit = fit;
     req.s_model = s_model;
     req.prediction = prediction;
-    req.rules = rules_from_protocol(&protocol, args.target_gy.map(AbsorbedDose::from_gy));
+    req.rules =
+        mibg_clinic::second_activity_rules(&protocol, args.target_gy.map(AbsorbedDose::from_gy));
     req.uncertainty = (args.bootstrap > 0).then_some(UncertaintyOptions {
         replicates: args.bootstrap,
         seed: args.seed,
@@ -1251,26 +1221,4 @@ fn plot_svg(
         .panel(top)
         .panel(bottom)
         .to_svg()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The seed protocol maps onto the rules field by field
-    /// (protocols/seed.toml: 4 Gy, 777 MBq/kg, 40 GBq, 4.5 Gy, 1000 MBq, 0.5 Gy),
-    /// and equals the crate's documented default.
-    #[test]
-    fn seed_protocol_rules() {
-        let r = rules_from_protocol(&Protocol::seed(), None);
-        assert_eq!(r.target_total.gy(), 4.0);
-        assert_eq!(r.max_activity_per_kg.unwrap().mbq_per_kg(), 777.0);
-        assert_eq!(r.max_total_activity.unwrap().mbq(), 40000.0);
-        assert_eq!(r.max_total_dose.unwrap().gy(), 4.5);
-        assert_eq!(r.min_worthwhile.unwrap().mbq(), 1000.0);
-        assert_eq!(r.overshoot_margin.gy(), 0.5);
-        assert_eq!(r, SecondActivityRules::default());
-        let t = rules_from_protocol(&Protocol::seed(), Some(AbsorbedDose::from_gy(3.5)));
-        assert_eq!(t.target_total.gy(), 3.5);
-    }
 }

@@ -116,7 +116,7 @@ fn run_report(dir: &Path, out_dir: Option<&Path>, json: bool, out: &mut dyn Writ
     let input = read_study_dir(dir)?;
     let protocol = protocol_of(&input).map_err(|p| problems_error(dir, &p))?;
     let settings = ReportSettings {
-        second_activity_rules: super::dose::rules_from_protocol(&protocol, None),
+        second_activity_rules: mibg_clinic::second_activity_rules(&protocol, None),
         protocol,
     };
     let r = report(&input, &settings).map_err(|p| problems_error(dir, &p))?;
