@@ -11,6 +11,7 @@
 //! * `--json` prints exactly one JSON document on stdout.
 
 mod cmd;
+mod document;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -48,6 +49,8 @@ enum Command {
     Survival(cmd::survival::Args),
     /// A proportion x/n with its confidence interval(s) (Clopper–Pearson, Wilson, Wald, …).
     Proportion(cmd::proportion::Args),
+    /// The typst templates of the PDF documents: export them for a centre's letterhead.
+    Templates(document::TemplatesArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Dose(args) => cmd::dose::run(args, &mut stdout),
         Command::Survival(args) => cmd::survival::run(args, &mut stdout),
         Command::Proportion(args) => cmd::proportion::run(args, &mut stdout),
+        Command::Templates(args) => document::run_templates(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,6 +2,7 @@
 //! study pipeline on a folder of CSV files. This module reads the folder and
 //! writes the outputs; `mibg-study` does every check and computation.
 
+use crate::document::PdfArgs;
 use crate::output::{print_json, write_atomically};
 use anyhow::{Context, Result, bail};
 use mibg_study::html::{km_svg, render_html, render_text};
@@ -39,6 +40,8 @@ struct ReportArgs {
     /// Print the report as one JSON document instead of the text summary.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    pdf: PdfArgs,
 }
 
 /// Arguments of `mibg demo`.
@@ -47,6 +50,9 @@ pub struct DemoArgs {
     /// Folder for the report files.
     #[arg(long, default_value = "mibg-demo")]
     out: PathBuf,
+    /// Paper size of report.pdf: a4 or letter.
+    #[arg(long, value_name = "SIZE", default_value = "a4")]
+    paper: mibg_documents::Paper,
 }
 
 /// Arguments of `mibg study validate`.
@@ -64,17 +70,25 @@ struct ValidateArgs {
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     match &args.command {
         StudyCommand::Validate(a) => run_validate(a, out),
-        StudyCommand::Report(a) => run_report(&a.dir, a.out.as_deref(), a.json, out),
+        StudyCommand::Report(a) => run_report(&a.dir, a.out.as_deref(), a.json, &a.pdf, out),
     }
 }
 
 /// `mibg demo`: the whole workflow on the bundled synthetic seed study.
 pub fn run_demo(args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
     let dir = demo_dir()?;
-    run_report(&dir, Some(&args.out), false, out)?;
+    let pdf = PdfArgs {
+        pdf: Some(args.out.join("report.pdf")),
+        paper: args.paper,
+        templates: None,
+        creation_date: None,
+        sign_as: None,
+        meaning: mibg_documents::Meaning::Authored,
+    };
+    run_report(&dir, Some(&args.out), false, &pdf, out)?;
     writeln!(
         out,
-        "\nReport written to {}/report.html (with report.json, km-os.svg, km-efs.svg).",
+        "\nReport written to {}/report.html (with report.pdf, report.json, km-os.svg, km-efs.svg).",
         args.out.display()
     )?;
     Ok(())
@@ -112,7 +126,13 @@ fn problems_error(dir: &Path, p: &Problems) -> anyhow::Error {
     anyhow::anyhow!(msg)
 }
 
-fn run_report(dir: &Path, out_dir: Option<&Path>, json: bool, out: &mut dyn Write) -> Result<()> {
+fn run_report(
+    dir: &Path,
+    out_dir: Option<&Path>,
+    json: bool,
+    pdf_args: &PdfArgs,
+    out: &mut dyn Write,
+) -> Result<()> {
     let input = read_study_dir(dir)?;
     let protocol = protocol_of(&input).map_err(|p| problems_error(dir, &p))?;
     let settings = ReportSettings {
@@ -122,17 +142,35 @@ fn run_report(dir: &Path, out_dir: Option<&Path>, json: bool, out: &mut dyn Writ
     let r = report(&input, &settings).map_err(|p| problems_error(dir, &p))?;
     // Everything is computed before anything is written.
     let json_text = serde_json::to_string_pretty(&r)? + "\n";
+    let km_os = km_svg(&r.cohort.os, &r.curves.os);
+    let km_efs = km_svg(&r.cohort.efs, &r.curves.efs);
+    let pdf = crate::document::prepare(
+        pdf_args,
+        mibg_documents::DocumentKind::StudyReport,
+        &serde_json::to_value(&r)?,
+        vec![
+            ("km-os.svg".into(), km_os.clone().into_bytes()),
+            ("km-efs.svg".into(), km_efs.clone().into_bytes()),
+        ],
+    )?;
     if let Some(o) = out_dir {
         let files = [
             ("report.html", render_html(&r)),
             ("report.json", json_text.clone()),
-            ("km-os.svg", km_svg(&r.cohort.os, &r.curves.os)),
-            ("km-efs.svg", km_svg(&r.cohort.efs, &r.curves.efs)),
+            ("km-os.svg", km_os),
+            ("km-efs.svg", km_efs),
         ];
         std::fs::create_dir_all(o).with_context(|| format!("cannot create {}", o.display()))?;
         for (name, text) in files {
             write_atomically(&o.join(name), text.as_bytes())?;
         }
+    }
+    if let Some(pdf) = pdf {
+        if let Some(parent) = pdf.path().parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        pdf.write()?;
     }
     if json {
         out.write_all(json_text.as_bytes())?;
