@@ -5,8 +5,8 @@
 //! Percentages are shown rounded half-up to whole percent, as publications
 //! round (`statistics.md` §0); the JSON carries the unrounded values.
 
-use crate::config::DAYS_PER_YEAR;
-use crate::report::{Curve, Descriptive, Estimate, MedianOut, StudyReport, SurvivalSummary};
+use mibg_study::config::DAYS_PER_YEAR;
+use super::types::{Curve, Descriptive, Estimate, MedianOut, StudyReport, SurvivalSummary};
 use mibg_plot::{Axis, Figure, Panel, Series, TextTable};
 use std::fmt::Write as _;
 
@@ -349,7 +349,7 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
                 e.platelet_day.map_or("–".into(), |x| x.to_string())
             )
         });
-        let surv = |s: &Option<crate::report::SurvivalTime>| {
+        let surv = |s: &Option<super::types::SurvivalTime>| {
             s.as_ref().map_or("–".into(), |t| {
                 format!("{}{}", t.days, if t.event { "" } else { "+" })
             })
