@@ -480,7 +480,13 @@ pub fn line_of(text: &str, section: &str, key: &str) -> Option<u64> {
     for (i, line) in text.lines().enumerate() {
         let t = line.trim();
         if let Some(h) = t.strip_prefix('[') {
-            current = h.trim_start_matches('[').split(']').next().unwrap_or("").trim().to_string();
+            current = h
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
             continue;
         }
         if current == section
@@ -493,13 +499,23 @@ pub fn line_of(text: &str, section: &str, key: &str) -> Option<u64> {
     None
 }
 
+/// A number as typed when it is of ordinary size, else in scientific
+/// notation (never 300 digits in a message).
+fn num(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && !(1e-4..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// The unit slip that would put `v` of a value with plausible range
 /// `(lo, hi)` back into it: each candidate factor with its reading.
 fn slip(v: f64, lo: f64, hi: f64, candidates: &[(f64, &str)]) -> String {
     for (factor, name) in candidates {
         let back = v / factor;
         if back >= lo && back <= hi {
-            return format!(" ({name}?)");
+            return format!(" ({name})");
         }
     }
     String::new()
@@ -552,8 +568,13 @@ pub fn check(cfg: &StudyConfig, text: &str, p: &mut crate::problem::Problems) {
             na,
             format!(
                 "conf_level {} must lie between {lo} and {hi} (a fraction){}",
-                a.conf_level,
-                slip(a.conf_level, lo, hi, &[(100.0, "a percentage: 95 means 0.95")])
+                num(a.conf_level),
+                slip(
+                    a.conf_level,
+                    lo,
+                    hi,
+                    &[(100.0, "a percentage? 95 means 0.95")]
+                )
             ),
         );
     }
@@ -565,12 +586,16 @@ pub fn check(cfg: &StudyConfig, text: &str, p: &mut crate::problem::Problems) {
                 "landmark_years",
                 na,
                 format!(
-                    "landmark_years: {y} must be a number of years above 0 and at most {hi}{}",
+                    "landmark_years: {} must be a number of years above 0 and at most {hi}{}",
+                    num(y),
                     slip(
                         y,
                         lo,
                         hi,
-                        &[(365.25, "days? 365 days = 1 year"), (12.0, "months? 12 months = 1 year")]
+                        &[
+                            (365.25, "days? 365 days = 1 year"),
+                            (12.0, "months? 12 months = 1 year")
+                        ]
                     )
                 ),
             );
@@ -597,8 +622,14 @@ pub fn check(cfg: &StudyConfig, text: &str, p: &mut crate::problem::Problems) {
             "soft_tissue_threshold_mm",
             na,
             format!(
-                "soft_tissue_threshold_mm {st} must lie between {lo} and {hi} mm{}",
-                slip(st, lo, hi, &[(0.1, "in cm? 5 cm = 50 mm"), (0.001, "in metres?")])
+                "soft_tissue_threshold_mm {} must lie between {lo} and {hi} mm{}",
+                num(st),
+                slip(
+                    st,
+                    lo,
+                    hi,
+                    &[(0.1, "in cm? 5 cm = 50 mm"), (0.001, "in metres?")]
+                )
             ),
         );
     }
@@ -673,8 +704,9 @@ pub fn check(cfg: &StudyConfig, text: &str, p: &mut crate::problem::Problems) {
                 key,
                 na,
                 format!(
-                    "{key} {v} must lie between {lo} and {hi} (a fraction: 0.25 = ±25 %){}",
-                    slip(v, lo, hi, &[(100.0, "a percentage")])
+                    "{key} {} must lie between {lo} and {hi} (a fraction: 0.25 = ±25 %){}",
+                    num(v),
+                    slip(v, lo, hi, &[(100.0, "a percentage? 25 means 0.25")])
                 ),
             );
         }

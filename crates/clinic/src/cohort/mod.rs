@@ -339,10 +339,7 @@ pub fn assess(input: &StudyInput) -> Assessment {
         title: d.config.study.title.clone(),
         synthetic: d.config.study.synthetic,
         data_cutoff: d.config.study.data_cutoff.clone(),
-        protocol: format!(
-            "{} (version {})",
-            protocol.info.name, protocol.info.version
-        ),
+        protocol: format!("{} (version {})", protocol.info.name, protocol.info.version),
         analysis: cfg,
         patients,
         cohort,

@@ -141,7 +141,8 @@ pub fn infusion_checks(
     let Some(i1) = r.infusion(1) else {
         return f;
     };
-    if let Err(e) = protocol.check_infusion1_given(i1.activity, i1.weight, opts.max_activity_deviation)
+    if let Err(e) =
+        protocol.check_infusion1_given(i1.activity, i1.weight, opts.max_activity_deviation)
     {
         f.refuse(
             &r.overrides,

@@ -6,8 +6,7 @@
 
 use super::types::{
     Cohort, Curve, Curves, Descriptive, Estimate, LandmarkOut, MedianOut, PatientDose,
-    PatientEngraftment, PatientResponse, PatientResult, SurvivalSummary, SurvivalTime,
-    ToxicityRow,
+    PatientEngraftment, PatientResponse, PatientResult, SurvivalSummary, SurvivalTime, ToxicityRow,
 };
 use mibg_response::series::CutoffStatus;
 use mibg_stats::conf::ConfLevel;
@@ -50,7 +49,6 @@ fn describe(name: &str, population: &str, values: &[Option<f64>]) -> Descriptive
         summary: summarize(values).expect("finite values"),
     }
 }
-
 
 fn def_text(name: &str, def: &EndpointDef) -> String {
     let origin = match def.origin {
@@ -162,8 +160,6 @@ fn survival(
         Some(km),
     )
 }
-
-
 
 /// The cohort table and the Kaplan–Meier curves from every patient's
 /// result, with the options of `study.toml` (`cfg`, already checked), the

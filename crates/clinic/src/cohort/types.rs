@@ -3,10 +3,10 @@
 //! document of `mibg study report --json` is their serialisation.
 
 use jiff::civil::Date;
-use mibg_study::config::{Analysis, EventType, ProportionCi};
-use mibg_study::model::Sex;
 use mibg_response::series::CutoffStatus;
 use mibg_stats::descriptive::Summary;
+use mibg_study::config::{Analysis, EventType, ProportionCi};
+use mibg_study::model::Sex;
 use mibg_toxicity::engraftment::Recovery;
 use mibg_units::{AbsorbedDose, Activity, Hours, Length};
 use serde::Serialize;
@@ -362,4 +362,3 @@ pub struct Curve {
     /// Numbers at risk at each whole year 0, 1, 2 …
     pub at_risk: Vec<(f64, u64)>,
 }
-
