@@ -546,7 +546,7 @@ fn absurd_study_toml_values_are_refused_with_the_unit_slip_named() {
         (
             "landmark_years = [1.0, 2.0, 3.0]",
             "landmark_years = [36.0]",
-            "(months? 12 months = 1 year)",
+            "(months? 12 months = 1 year; or days? 365 days = 1 year)",
         ),
         (
             "conf_level = 0.95",

@@ -512,13 +512,19 @@ fn num(v: f64) -> String {
 /// The unit slip that would put `v` of a value with plausible range
 /// `(lo, hi)` back into it: each candidate factor with its reading.
 fn slip(v: f64, lo: f64, hi: f64, candidates: &[(f64, &str)]) -> String {
-    for (factor, name) in candidates {
-        let back = v / factor;
-        if back >= lo && back <= hi {
-            return format!(" ({name})");
-        }
+    let fits: Vec<&str> = candidates
+        .iter()
+        .filter(|(factor, _)| {
+            let back = v / factor;
+            back >= lo && back <= hi
+        })
+        .map(|(_, name)| *name)
+        .collect();
+    if fits.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", fits.join("; or "))
     }
-    String::new()
 }
 
 /// Checks every `study.toml` value against its plausible range
@@ -593,8 +599,8 @@ pub fn check(cfg: &StudyConfig, text: &str, p: &mut crate::problem::Problems) {
                         lo,
                         hi,
                         &[
-                            (365.25, "days? 365 days = 1 year"),
-                            (12.0, "months? 12 months = 1 year")
+                            (12.0, "months? 12 months = 1 year"),
+                            (365.25, "days? 365 days = 1 year")
                         ]
                     )
                 ),
