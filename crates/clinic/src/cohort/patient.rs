@@ -635,3 +635,292 @@ pub fn survival_time(
         event_type: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mibg_study::model::Sex;
+    use mibg_toxicity::ctcae::{CtcaeVersion, Grade};
+    use mibg_units::Mass;
+
+    fn date(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    fn patient() -> Patient {
+        Patient {
+            id: "P1".into(),
+            sex: Sex::F,
+            birth_date: Some(date("2015-03-01")),
+            age_years: None,
+            weight: Mass::from_kg(20.0),
+            height: Length::from_cm(115.0),
+            centre: String::new(),
+            enrolment_date: None,
+            row: 2,
+        }
+    }
+
+    fn infusion(n: u32, day: &str, mbq: f64, kg: f64, row: u64) -> Infusion {
+        Infusion {
+            patient: "P1".into(),
+            number: n,
+            date: date(day),
+            activity: Activity::from_mbq(mbq),
+            weight: Mass::from_kg(kg),
+            row,
+        }
+    }
+
+    /// A mono-exponential retention with an effective half-life of 40 h,
+    /// read at the seed schedule (rows 2…).
+    fn readings(n: u32, hours: &[f64]) -> Vec<Reading> {
+        hours
+            .iter()
+            .enumerate()
+            .map(|(i, &h)| Reading {
+                patient: "P1".into(),
+                infusion: n,
+                hours: Hours::new(h),
+                reading: 400.0 * (-(2f64.ln()) * h / 40.0).exp(),
+                background: None,
+                row: 10 * u64::from(n) + i as u64,
+            })
+            .collect()
+    }
+
+    fn records<'a>(
+        pt: &'a Patient,
+        inf: &'a [Infusion],
+        rd: &'a [Reading],
+        ov: &'a [Override],
+    ) -> PatientRecords<'a> {
+        PatientRecords {
+            patient: pt,
+            infusions: inf.iter().collect(),
+            readings: rd.iter().collect(),
+            followup: Vec::new(),
+            overrides: ov.iter().collect(),
+        }
+    }
+
+    fn accept(check: &str) -> Override {
+        Override {
+            patient: "P1".into(),
+            check: check.into(),
+            accepted_by: "A. Physicist".into(),
+            reason: "checked".into(),
+            row: 2,
+        }
+    }
+
+    #[test]
+    fn the_prescribed_infusion1_activity_passes_and_slips_are_refused_at_their_cell() {
+        let pt = patient();
+        let opts = DosimetryOptions::default();
+        let seed = Protocol::seed();
+        // 444 MBq/kg × 20 kg = 8880 MBq (seed protocol).
+        let ok = [infusion(1, "2021-03-01", 8880.0, 20.0, 3)];
+        assert!(infusion_checks(&records(&pt, &ok, &[], &[]), &seed, &opts).is_ok());
+        // +25 % is the limit (11100 MBq passes, 11200 does not).
+        let edge = [infusion(1, "2021-03-01", 11100.0, 20.0, 3)];
+        assert!(infusion_checks(&records(&pt, &edge, &[], &[]), &seed, &opts).is_ok());
+        for (mbq, slip) in [(88800.0, "decimal point"), (240.0, "mCi"), (11200.0, "")] {
+            let bad = [infusion(1, "2021-03-01", mbq, 20.0, 3)];
+            let f = infusion_checks(&records(&pt, &bad, &[], &[]), &seed, &opts);
+            assert_eq!(f.errors.len(), 1, "{mbq}");
+            let e = &f.errors[0];
+            assert_eq!(
+                (e.file.as_str(), e.row, e.field.as_deref(), e.kind),
+                (
+                    "infusions.csv",
+                    Some(3),
+                    Some("activity_mbq"),
+                    ProblemKind::Clinical
+                )
+            );
+            assert!(e.message.contains(slip), "{}", e.message);
+            assert!(e.message.contains("infusion1-activity"), "{}", e.message);
+        }
+        // A looser limit from study.toml admits it.
+        let loose = DosimetryOptions {
+            max_activity_deviation: 0.3,
+            ..opts.clone()
+        };
+        let bad = [infusion(1, "2021-03-01", 11200.0, 20.0, 3)];
+        assert!(infusion_checks(&records(&pt, &bad, &[], &[]), &seed, &loose).is_ok());
+        // An override accepts it and records who did.
+        let ov = [accept(CHECK_INFUSION1_ACTIVITY)];
+        let f = infusion_checks(&records(&pt, &bad, &[], &ov), &seed, &opts);
+        assert!(f.is_ok());
+        assert_eq!(f.accepted.len(), 1);
+        assert_eq!(f.accepted[0].accepted_by, "A. Physicist");
+        assert!(f.accepted[0].finding.contains("infusions.csv row 3"));
+        // An override of another check does not.
+        let ov = [accept(CHECK_WEIGHT_CHANGE)];
+        assert!(!infusion_checks(&records(&pt, &bad, &[], &ov), &seed, &opts).is_ok());
+    }
+
+    #[test]
+    fn a_weight_change_beyond_the_limit_is_refused_at_the_second_infusion() {
+        let pt = patient();
+        let opts = DosimetryOptions::default();
+        let seed = Protocol::seed();
+        // 20 → 24 kg is exactly +20 %: accepted; 24.2 kg is not.
+        let inf = [
+            infusion(1, "2021-03-01", 8880.0, 20.0, 3),
+            infusion(2, "2021-03-15", 7000.0, 24.0, 4),
+        ];
+        assert!(infusion_checks(&records(&pt, &inf, &[], &[]), &seed, &opts).is_ok());
+        let inf = [
+            infusion(1, "2021-03-01", 8880.0, 20.0, 3),
+            infusion(2, "2021-03-15", 7000.0, 24.2, 4),
+        ];
+        let f = infusion_checks(&records(&pt, &inf, &[], &[]), &seed, &opts);
+        assert_eq!(f.errors.len(), 1);
+        let e = &f.errors[0];
+        assert_eq!((e.row, e.field.as_deref()), (Some(4), Some("weight_kg")));
+        assert!(e.message.contains("by +21 %"), "{}", e.message);
+        let ov = [accept(CHECK_WEIGHT_CHANGE)];
+        let f = infusion_checks(&records(&pt, &inf, &[], &ov), &seed, &opts);
+        assert!(f.is_ok() && f.accepted.len() == 1);
+        // With the change accepted, the dosimetry runs (and is not refused
+        // a second time by the same rule inside the dosimetry crate).
+        let rd = readings(1, &[0.0, 4.0, 24.0, 48.0, 72.0, 96.0]);
+        let r = records(&pt, &inf, &rd, &ov);
+        let (d, f2) = dosimetry(&r, &SecondActivityRules::default(), &opts, &f);
+        assert!(f2.is_ok(), "{:?}", f2.errors);
+        assert!(d.is_some());
+    }
+
+    #[test]
+    fn dosimetry_is_the_dosimetry_crates_assessment_of_the_infusion1_readings() {
+        let pt = patient();
+        let opts = DosimetryOptions::default();
+        let inf = [infusion(1, "2021-03-01", 8880.0, 20.0, 3)];
+        let rd = readings(1, &[0.0, 4.0, 24.0, 48.0, 72.0, 96.0]);
+        let r = records(&pt, &inf, &rd, &[]);
+        let rules = SecondActivityRules::default();
+        let (d, f) = dosimetry(&r, &rules, &opts, &Findings::default());
+        assert!(f.is_ok(), "{:?}", f.errors);
+        let d = d.unwrap();
+        // Independent: τ of a mono-exponential with T_eff = 40 h is
+        // 40/ln 2 = 57.71 h (the fit may choose another model on exact
+        // data; τ agrees to 0.5 %).
+        assert!((d.tau1_h.hours() / (40.0 / 2f64.ln()) - 1.0).abs() < 0.005, "{}", d.tau1_h.hours());
+        assert_eq!(d.activity1_mbq.mbq(), 8880.0);
+        assert_eq!(d.delivered_total_gy, Some(d.dose1_gy));
+        // No readings: no dosimetry, no problem.
+        let (d, f) = dosimetry(&records(&pt, &inf, &[], &[]), &rules, &opts, &Findings::default());
+        assert!(d.is_none() && f.is_ok());
+        // Refused infusion data: no dosimetry computed from it.
+        let refused = Findings {
+            errors: vec![clinical("infusions.csv", Some(3), None, "x".into())],
+            ..Findings::default()
+        };
+        let (d, _) = dosimetry(&r, &rules, &opts, &refused);
+        assert!(d.is_none());
+    }
+
+    #[test]
+    fn readings_problems_point_at_the_study_row_and_field() {
+        let pt = patient();
+        let opts = DosimetryOptions::default();
+        let inf = [infusion(1, "2021-03-01", 8880.0, 20.0, 3)];
+        // Times in days: the last reading at 4 "h" is refused at its row.
+        let rd = readings(1, &[0.0, 0.17, 1.0, 2.0, 3.0, 4.0]);
+        let r = records(&pt, &inf, &rd, &[]);
+        let rules = SecondActivityRules::default();
+        let (d, f) = dosimetry(&r, &rules, &opts, &Findings::default());
+        assert!(d.is_none());
+        let e = &f.errors[0];
+        assert_eq!(
+            (e.file.as_str(), e.row, e.field.as_deref()),
+            ("readings.csv", Some(15), Some("hours"))
+        );
+        assert!(e.message.contains("days instead of hours"), "{}", e.message);
+        // Accepted by an override: the dosimetry runs without the limit.
+        let ov = [accept(CHECK_LAST_READING)];
+        let r = records(&pt, &inf, &rd, &ov);
+        let (d, f) = dosimetry(&r, &rules, &opts, &Findings::default());
+        assert!(d.is_some() && f.is_ok() && f.accepted.len() == 1);
+        // A reading above the pre-void one: its own row (series row 3 →
+        // study row 12), field 'reading'.
+        let mut rd = readings(1, &[0.0, 4.0, 24.0, 48.0, 72.0, 96.0]);
+        rd[2].reading = 1000.0;
+        let r = records(&pt, &inf, &rd, &[]);
+        let (_, f) = dosimetry(&r, &rules, &opts, &Findings::default());
+        let e = &f.errors[0];
+        assert_eq!((e.row, e.field.as_deref()), (Some(12), Some("reading")));
+        // Too few readings: the first row of the series.
+        let rd = readings(1, &[0.0, 24.0]);
+        let r = records(&pt, &inf, &rd, &[]);
+        let (_, f) = dosimetry(&r, &rules, &opts, &Findings::default());
+        assert_eq!(f.errors[0].row, Some(10));
+        assert!(f.errors[0].message.contains("at least 3"), "{}", f.errors[0].message);
+    }
+
+    #[test]
+    fn survival_times_by_hand() {
+        let ev = |e: EventType, d: &str| FollowUpEvent {
+            patient: "P1".into(),
+            event: e,
+            date: date(d),
+            cause: None,
+            row: 2,
+        };
+        let efs = mibg_study::config::default_efs();
+        let os = mibg_study::config::default_os();
+        let o = date("2021-03-01");
+        let evs = [
+            ev(EventType::Progression, "2021-06-09"),
+            ev(EventType::LastContact, "2022-03-01"),
+        ];
+        let refs: Vec<&FollowUpEvent> = evs.iter().collect();
+        // 2021-03-01 → 2021-06-09: 30 + 31 + 30 + 8 = 100 days, an event.
+        let t = survival_time(&efs, o, &refs).unwrap();
+        assert_eq!((t.days, t.event), (100, true));
+        assert_eq!(t.event_type, Some(EventType::Progression));
+        // OS: censored at the last contact, 365 days.
+        let t = survival_time(&os, o, &refs).unwrap();
+        assert_eq!((t.days, t.event, t.event_type), (365, false, None));
+        // An event before the origin does not count.
+        let t = survival_time(&efs, date("2021-07-01"), &refs).unwrap();
+        assert!(!t.event);
+        assert!(survival_time(&os, o, &[]).is_none());
+    }
+
+    #[test]
+    fn age_hypothyroidism_and_toxicity_of_one_patient() {
+        let pt = patient();
+        // 2015-03-01 → 2021-03-01: 2192 days / 365.25 = 6.0014 years.
+        let a = age_years(&pt, Some(date("2021-03-01")));
+        assert!((a - 2192.0 / 365.25).abs() < 1e-12);
+        let mut p2 = patient();
+        p2.birth_date = None;
+        p2.age_years = Some(7.5);
+        assert_eq!(age_years(&p2, None), 7.5);
+        p2.age_years = None;
+        assert!(age_years(&p2, None).is_nan());
+        let hypo = Term::parse("Hypothyroidism").unwrap();
+        let e = |d: &str, g: u8| AdverseEvent {
+            patient: "P1".into(),
+            date: date(d),
+            term: hypo,
+            grade: Grade::new(g).unwrap(),
+            ctcae_version: CtcaeVersion::V5_0,
+            origin: None,
+        };
+        let first = Some(date("2021-03-01"));
+        let g2 = e("2021-09-01", 2);
+        let g1 = e("2021-09-01", 1);
+        let before = e("2021-02-01", 3);
+        assert!(hypothyroidism(&[&g2], first, hypo, 2));
+        assert!(!hypothyroidism(&[&g1], first, hypo, 2));
+        assert!(!hypothyroidism(&[&before], first, hypo, 2));
+        assert!(hypothyroidism(&[&g2], date("2021-09-01").into(), hypo, 2));
+        assert!(!hypothyroidism(&[&g2], None, hypo, 2));
+        let (w, e) = toxicity(None);
+        assert!(w.is_empty() && e.is_empty());
+    }
+}
