@@ -426,3 +426,22 @@ primary = { status = "present", diameters_mm = [30], uptake = "improved" }
         );
     }
 }
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_carry_the_line_as_a_field() {
+        let toml = "patient = \"P1\"\n\n[baseline]\ndate = 12\n";
+        match parse(toml, "a.toml", Format::Toml) {
+            Err(InputError::Syntax { line, .. }) => assert_eq!(line, Some(4)),
+            other => panic!("{other:?}"),
+        }
+        let json = "{\n\"patient\": \"P1\",\n\"baseline\": 3\n}";
+        match parse(json, "a.json", Format::Json) {
+            Err(InputError::Syntax { line, .. }) => assert_eq!(line, Some(3)),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -133,9 +133,9 @@ pub enum AnalysisError {
         /// Test.
         test: LabTest,
         /// First.
-        first: At,
+        first: Box<At>,
         /// Second.
-        second: At,
+        second: Box<At>,
     },
     /// The window is not valid.
     #[error("window: {0}")]
@@ -643,8 +643,8 @@ fn analyse_patient(
             return Err(AnalysisError::DuplicateBaseline {
                 patient: patient.to_string(),
                 test: r.test,
-                first: at(&first.origin, patient, first.date, r.test.code()),
-                second: at(&r.origin, patient, r.date, r.test.code()),
+                first: Box::new(at(&first.origin, patient, first.date, r.test.code())),
+                second: Box::new(at(&r.origin, patient, r.date, r.test.code())),
             });
         }
         flagged.insert(r.test, r);

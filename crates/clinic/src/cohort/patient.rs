@@ -807,11 +807,20 @@ mod tests {
         // Independent: τ of a mono-exponential with T_eff = 40 h is
         // 40/ln 2 = 57.71 h (the fit may choose another model on exact
         // data; τ agrees to 0.5 %).
-        assert!((d.tau1_h.hours() / (40.0 / 2f64.ln()) - 1.0).abs() < 0.005, "{}", d.tau1_h.hours());
+        assert!(
+            (d.tau1_h.hours() / (40.0 / 2f64.ln()) - 1.0).abs() < 0.005,
+            "{}",
+            d.tau1_h.hours()
+        );
         assert_eq!(d.activity1_mbq.mbq(), 8880.0);
         assert_eq!(d.delivered_total_gy, Some(d.dose1_gy));
         // No readings: no dosimetry, no problem.
-        let (d, f) = dosimetry(&records(&pt, &inf, &[], &[]), &rules, &opts, &Findings::default());
+        let (d, f) = dosimetry(
+            &records(&pt, &inf, &[], &[]),
+            &rules,
+            &opts,
+            &Findings::default(),
+        );
         assert!(d.is_none() && f.is_ok());
         // Refused infusion data: no dosimetry computed from it.
         let refused = Findings {
@@ -857,7 +866,11 @@ mod tests {
         let r = records(&pt, &inf, &rd, &[]);
         let (_, f) = dosimetry(&r, &rules, &opts, &Findings::default());
         assert_eq!(f.errors[0].row, Some(10));
-        assert!(f.errors[0].message.contains("at least 3"), "{}", f.errors[0].message);
+        assert!(
+            f.errors[0].message.contains("at least 3"),
+            "{}",
+            f.errors[0].message
+        );
     }
 
     #[test]
