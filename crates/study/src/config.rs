@@ -351,12 +351,12 @@ pub struct DosimetryOptions {
     /// Largest accepted relative deviation of the given infusion-1 activity
     /// from the protocol's prescription for the infusion-1 weight (caps
     /// included): `mibg dose --max-activity-deviation`, default
-    /// [`mibg_protocol::plan::DEFAULT_MAX_INFUSION1_DEVIATION`] (±25 %) [I].
+    /// [`mibg_protocol::plan::DEFAULT_MAX_INFUSION1_DEVIATION`] (±25 %) \[I\].
     #[serde(default = "max_dev")]
     pub max_activity_deviation: f64,
     /// Largest accepted relative weight change between infusion 1 and
     /// infusion 2: `mibg dose --max-weight-change`, default
-    /// [`mibg_dosimetry::DEFAULT_MAX_WEIGHT_CHANGE`] (±20 %) [I].
+    /// [`mibg_dosimetry::DEFAULT_MAX_WEIGHT_CHANGE`] (±20 %) \[I\].
     #[serde(default = "max_wc")]
     pub max_weight_change: f64,
 }
