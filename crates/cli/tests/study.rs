@@ -592,3 +592,17 @@ fn a_birth_year_of_1900_is_refused() {
         "patients.csv row 5, field 'birth_date': birth date 1900-09-11 gives an age of 117 years at the first infusion (2017-04-18), above 100",
     );
 }
+
+/// Lesion diameters in the JSON are in mm, as the field names say: SYN-02's
+/// primary measures 72 mm at baseline (assessments/SYN-02.toml).
+#[test]
+fn lesion_diameters_in_the_json_are_in_millimetres() {
+    let r = report_json("examples/seed-study");
+    let p = r["patients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["patient"] == "SYN-02")
+        .unwrap();
+    assert_eq!(p["response"]["largest_soft_tissue_before_mm"], 72.0);
+}

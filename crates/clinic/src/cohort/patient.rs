@@ -672,7 +672,7 @@ mod tests {
         }
     }
 
-    /// A mono-exponential retention with an effective half-life of 40 h,
+    /// A mono-exponential retention with an effective half-life of 20 h,
     /// read at the seed schedule (rows 2…).
     fn readings(n: u32, hours: &[f64]) -> Vec<Reading> {
         hours
@@ -682,7 +682,7 @@ mod tests {
                 patient: "P1".into(),
                 infusion: n,
                 hours: Hours::new(h),
-                reading: 400.0 * (-(2f64.ln()) * h / 40.0).exp(),
+                reading: 400.0 * (-(2f64.ln()) * h / 20.0).exp(),
                 background: None,
                 row: 10 * u64::from(n) + i as u64,
             })
@@ -804,16 +804,25 @@ mod tests {
         let (d, f) = dosimetry(&r, &rules, &opts, &Findings::default());
         assert!(f.is_ok(), "{:?}", f.errors);
         let d = d.unwrap();
-        // Independent: τ of a mono-exponential with T_eff = 40 h is
-        // 40/ln 2 = 57.71 h (the fit may choose another model on exact
+        // Independent: τ of a mono-exponential with T_eff = 20 h is
+        // 20/ln 2 = 28.85 h (the fit may choose another model on exact
         // data; τ agrees to 0.5 %).
         assert!(
-            (d.tau1_h.hours() / (40.0 / 2f64.ln()) - 1.0).abs() < 0.005,
+            (d.tau1_h.hours() / (20.0 / 2f64.ln()) - 1.0).abs() < 0.005,
             "{}",
             d.tau1_h.hours()
         );
         assert_eq!(d.activity1_mbq.mbq(), 8880.0);
         assert_eq!(d.delivered_total_gy, Some(d.dose1_gy));
+        // A second infusion is planned (D₁ below the 4 Gy target) and its
+        // activity is the plan's, within the 777 MBq/kg cap.
+        assert!(d.dose1_gy.gy() < 4.0);
+        assert!(d.a2_prescribed_mbq.mbq() > 1000.0 && d.a2_prescribed_mbq.mbq() <= 777.0 * 20.0);
+        assert!(
+            d.a2_statement.starts_with("Second infusion"),
+            "{}",
+            d.a2_statement
+        );
         // No readings: no dosimetry, no problem.
         let (d, f) = dosimetry(
             &records(&pt, &inf, &[], &[]),
@@ -874,6 +883,124 @@ mod tests {
     }
 
     #[test]
+    fn background_is_subtracted_and_every_readings_error_points_at_its_row() {
+        let pt = patient();
+        let opts = DosimetryOptions::default();
+        let rules = SecondActivityRules::default();
+        let inf = [infusion(1, "2021-03-01", 8880.0, 20.0, 3)];
+        let plain = readings(1, &[0.0, 4.0, 24.0, 48.0, 72.0, 96.0]);
+        let (d0, _) = dosimetry(
+            &records(&pt, &inf, &plain, &[]),
+            &rules,
+            &opts,
+            &Findings::default(),
+        );
+        // The same net readings recorded with a background of 50: same τ.
+        let mut bg = plain.clone();
+        for r in &mut bg {
+            r.reading += 50.0;
+            r.background = Some(50.0);
+        }
+        let (d1, f) = dosimetry(
+            &records(&pt, &inf, &bg, &[]),
+            &rules,
+            &opts,
+            &Findings::default(),
+        );
+        assert!(f.is_ok(), "{:?}", f.errors);
+        let (t0, t1) = (d0.unwrap().tau1_h.hours(), d1.unwrap().tau1_h.hours());
+        assert!((t0 / t1 - 1.0).abs() < 1e-9, "{t0} {t1}");
+        // A time not after the previous one: that reading's row, 'hours'.
+        let mut rd = plain.clone();
+        rd[3].hours = Hours::new(20.0);
+        let (_, f) = dosimetry(
+            &records(&pt, &inf, &rd, &[]),
+            &rules,
+            &opts,
+            &Findings::default(),
+        );
+        let e = &f.errors[0];
+        assert_eq!((e.row, e.field.as_deref()), (Some(13), Some("hours")));
+        // An implausible mass for the dosimetry (1 kg): the infusion row.
+        let tiny = [infusion(1, "2021-03-01", 444.0, 1.0, 3)];
+        let (d, f) = dosimetry(
+            &records(&pt, &tiny, &plain, &[]),
+            &rules,
+            &opts,
+            &Findings::default(),
+        );
+        assert!(d.is_none());
+        let e = &f.errors[0];
+        assert_eq!(
+            (e.file.as_str(), e.row, e.field.as_deref()),
+            ("infusions.csv", Some(3), Some("weight_kg"))
+        );
+    }
+
+    #[test]
+    fn involvement_and_response_of_a_seed_patient() {
+        // SYN-02 (examples/seed-study/assessments/SYN-02.toml): SIOPEN 17 at
+        // baseline (2+3+1+3+3+2+1+2 by hand), primary 72 mm, one follow-up.
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/seed-study/assessments/SYN-02.toml"
+        );
+        let text = std::fs::read_to_string(path).unwrap();
+        let rec =
+            mibg_response::input::parse(&text, "SYN-02.toml", mibg_response::input::Format::Toml)
+                .unwrap();
+        let inv = involvement(&rec);
+        assert!(inv.bone_marrow && inv.soft_tissue);
+        let cfg = ResponseOptions::default();
+        let r = response("assessments/SYN-02.toml", &rec, &cfg).unwrap();
+        assert_eq!(r.siopen_before, Some(17));
+        assert!(r.evaluable);
+        assert_eq!(r.largest_soft_tissue_before_mm.map(|l| l.mm()), Some(72.0));
+        // 72 mm ≥ 50 mm: in the soft-tissue denominator; with a threshold
+        // above 72 mm it is not.
+        assert_ne!(r.soft_tissue_below, CutoffStatus::NotApplicable);
+        let high = ResponseOptions {
+            soft_tissue_threshold_mm: 80.0,
+            ..cfg.clone()
+        };
+        let r = response("a", &rec, &high).unwrap();
+        assert_eq!(r.soft_tissue_below, CutoffStatus::NotApplicable);
+        // Every patient with soft tissue at baseline: in the denominator.
+        let all = ResponseOptions {
+            soft_tissue_threshold_mm: 80.0,
+            soft_tissue_denominator: SoftTissueDenominator::SoftTissueAtBaseline,
+            ..cfg.clone()
+        };
+        assert_ne!(
+            response("a", &rec, &all).unwrap().soft_tissue_below,
+            CutoffStatus::NotApplicable
+        );
+        // Without the primary, no soft-tissue lesion at baseline.
+        let no_primary = ResponseOptions {
+            soft_tissue_includes_primary: false,
+            ..cfg.clone()
+        };
+        assert_eq!(
+            response("a", &rec, &no_primary)
+                .unwrap()
+                .largest_soft_tissue_before_mm,
+            None
+        );
+        // No follow-up: not evaluable, NE.
+        let mut none = rec.clone();
+        none.follow_ups.clear();
+        let r = response("a", &none, &cfg).unwrap();
+        assert!(!r.evaluable);
+        assert_eq!(r.best, "NE");
+        // INRC 1993 is a named alternative and gives a category too.
+        let old = ResponseOptions {
+            criteria: "inrc1993".into(),
+            ..cfg
+        };
+        assert!(!response("a", &rec, &old).unwrap().best.is_empty());
+    }
+
+    #[test]
     fn survival_times_by_hand() {
         let ev = |e: EventType, d: &str| FollowUpEvent {
             patient: "P1".into(),
@@ -900,6 +1027,20 @@ mod tests {
         // An event before the origin does not count.
         let t = survival_time(&efs, date("2021-07-01"), &refs).unwrap();
         assert!(!t.event);
+        // Origins: first infusion, second infusion, enrolment.
+        let mut pt = patient();
+        pt.enrolment_date = Some(date("2021-02-01"));
+        let inf = [
+            infusion(1, "2021-03-01", 8880.0, 20.0, 3),
+            infusion(2, "2021-03-15", 7000.0, 20.0, 4),
+        ];
+        let r = records(&pt, &inf, &[], &[]);
+        assert_eq!(origin_date(Origin::FirstInfusion, &r), Some(o));
+        assert_eq!(
+            origin_date(Origin::SecondInfusion, &r),
+            Some(date("2021-03-15"))
+        );
+        assert_eq!(origin_date(Origin::Enrolment, &r), Some(date("2021-02-01")));
         assert!(survival_time(&os, o, &[]).is_none());
     }
 

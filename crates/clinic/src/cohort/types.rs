@@ -112,8 +112,10 @@ pub struct PatientResponse {
     /// SIOPEN < threshold after treatment.
     pub siopen_below: CutoffStatus,
     /// Largest soft-tissue lesion at baseline.
+    #[serde(serialize_with = "in_mm")]
     pub largest_soft_tissue_before_mm: Option<Length>,
     /// Largest soft-tissue lesion after treatment.
+    #[serde(serialize_with = "in_mm")]
     pub largest_soft_tissue_after_mm: Option<Length>,
     /// Largest soft-tissue lesion < threshold after treatment (with the
     /// study's denominator applied: `not_applicable` outside it).
@@ -361,4 +363,13 @@ pub struct Curve {
     pub censored: Vec<(f64, f64)>,
     /// Numbers at risk at each whole year 0, 1, 2 …
     pub at_risk: Vec<(f64, u64)>,
+}
+
+/// A length in millimetres, as its `_mm` field name says (a `Length`
+/// serialises in its canonical centimetres).
+fn in_mm<S: serde::Serializer>(v: &Option<Length>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(l) => s.serialize_some(&l.mm()),
+        None => s.serialize_none(),
+    }
 }
