@@ -471,7 +471,7 @@ pub fn response(
         soft_tissue_denominator: RespDen::WithSoftTissueAtBaseline,
         time_point: match cfg.post_assessment {
             PostAssessment::FirstFollowUp => TimePoint::FirstFollowUp,
-            _ => TimePoint::LastFollowUp,
+            PostAssessment::LastFollowUp => TimePoint::LastFollowUp,
         },
     };
     let series = SeriesOptions {
@@ -951,6 +951,30 @@ mod tests {
                 .unwrap();
         let inv = involvement(&rec);
         assert!(inv.bone_marrow && inv.soft_tissue);
+        // Bone/marrow involvement from each source alone: no scan and a
+        // clean marrow → none; an FDG scan with 2 avid lesions (0: none);
+        // a marrow sample with 10 % tumour.
+        use mibg_response::record::Bone;
+        let mut b = rec.clone();
+        b.baseline.bone = None;
+        assert_eq!(
+            b.baseline.marrow.as_ref().and_then(|m| m.max_percent()),
+            Some(0.0)
+        );
+        assert!(!involvement(&b).bone_marrow);
+        b.baseline.bone = Some(Bone::Fdg { avid_lesions: 2 });
+        assert!(involvement(&b).bone_marrow);
+        b.baseline.bone = Some(Bone::Fdg { avid_lesions: 0 });
+        assert!(!involvement(&b).bone_marrow);
+        let marrow_text = text.replacen("tumour_pct = 0", "tumour_pct = 10", 1);
+        let mut m = mibg_response::input::parse(
+            &marrow_text,
+            "SYN-02.toml",
+            mibg_response::input::Format::Toml,
+        )
+        .unwrap();
+        m.baseline.bone = None;
+        assert!(involvement(&m).bone_marrow);
         let cfg = ResponseOptions::default();
         let r = response("assessments/SYN-02.toml", &rec, &cfg).unwrap();
         assert_eq!(r.siopen_before, Some(17));
@@ -965,6 +989,15 @@ mod tests {
         };
         let r = response("a", &rec, &high).unwrap();
         assert_eq!(r.soft_tissue_below, CutoffStatus::NotApplicable);
+        // A lesion exactly at the threshold is in the denominator (≥).
+        let at = ResponseOptions {
+            soft_tissue_threshold_mm: 72.0,
+            ..cfg.clone()
+        };
+        assert_ne!(
+            response("a", &rec, &at).unwrap().soft_tissue_below,
+            CutoffStatus::NotApplicable
+        );
         // Every patient with soft tissue at baseline: in the denominator.
         let all = ResponseOptions {
             soft_tissue_threshold_mm: 80.0,
