@@ -68,10 +68,8 @@ pub fn validate(input: &StudyInput) -> Validation {
 /// Every problem, as [`validate`] lists them, when there is any error.
 pub fn report(input: &StudyInput) -> Result<StudyReport, Problems> {
     let a = assess(input);
-    match a.report {
-        Some(r) if a.problems.is_ok() => Ok(r),
-        _ => Err(a.problems),
-    }
+    // `assess` gives a report exactly when there is no error.
+    a.report.ok_or(a.problems)
 }
 
 fn group<'a, T>(items: &'a [T], key: impl Fn(&'a T) -> &'a str) -> BTreeMap<&'a str, Vec<&'a T>> {
