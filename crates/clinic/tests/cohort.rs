@@ -175,4 +175,19 @@ fn domain_errors_are_located_by_their_fields() {
             && p.field.as_deref() == Some("value")),
         "{e:?}"
     );
+    let mut s = seed();
+    edit(
+        &mut s,
+        "events.csv",
+        "patient,date,term,",
+        "patient,date,term,term,",
+    );
+    let e = validate(&s).problems.errors;
+    assert!(
+        e.iter().any(|p| p.file == "events.csv"
+            && p.row == Some(2)
+            && p.field.as_deref() == Some("term")
+            && p.message == "appears twice"),
+        "{e:?}"
+    );
 }
