@@ -1,11 +1,13 @@
 //! `mibg study validate DIR`, `mibg study report DIR` and `mibg demo`: the
 //! study pipeline on a folder of CSV files. This module reads the folder and
-//! writes the outputs; `mibg-study` does every check and computation.
+//! writes the outputs; `mibg_clinic::cohort` does every check and
+//! computation (on the folder format of `mibg-study`).
 
 use crate::output::{print_json, write_atomically};
 use anyhow::{Context, Result, bail};
-use mibg_study::html::{km_svg, render_html, render_text};
-use mibg_study::{Problem, Problems, ReportSettings, StudyInput, protocol_of, report, validate};
+use mibg_clinic::cohort::render::{km_svg, render_html, render_text};
+use mibg_clinic::cohort::{report, validate};
+use mibg_study::{Problem, Problems, StudyInput};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -114,12 +116,7 @@ fn problems_error(dir: &Path, p: &Problems) -> anyhow::Error {
 
 fn run_report(dir: &Path, out_dir: Option<&Path>, json: bool, out: &mut dyn Write) -> Result<()> {
     let input = read_study_dir(dir)?;
-    let protocol = protocol_of(&input).map_err(|p| problems_error(dir, &p))?;
-    let settings = ReportSettings {
-        second_activity_rules: mibg_clinic::second_activity_rules(&protocol, None),
-        protocol,
-    };
-    let r = report(&input, &settings).map_err(|p| problems_error(dir, &p))?;
+    let r = report(&input).map_err(|p| problems_error(dir, &p))?;
     // Everything is computed before anything is written.
     let json_text = serde_json::to_string_pretty(&r)? + "\n";
     if let Some(o) = out_dir {
