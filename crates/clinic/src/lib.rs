@@ -10,6 +10,8 @@
 //! no clinical rule of its own (rules live in the science crates) and does
 //! no I/O: it composes.
 
+pub mod course;
+
 use mibg_dosimetry::SecondActivityRules;
 use mibg_protocol::Protocol;
 use mibg_units::AbsorbedDose;
