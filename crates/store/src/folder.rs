@@ -397,6 +397,7 @@ impl Store {
             }
             centre_of_patient.insert(p.id.clone(), code);
         }
+        wanted.sort();
         if !wanted.is_empty() {
             match &opts.time_zone {
                 None => refusals.push(format!(
