@@ -47,11 +47,14 @@ pub fn backup_kind(path: &Path) -> Result<BackupKind, StoreError> {
         message: e.to_string(),
     };
     let mut f = std::fs::File::open(path).map_err(io)?;
-    let mut head = [0u8; 32];
+    let mut head = vec![0u8; 4096];
     let n = std::io::Read::read(&mut f, &mut head).map_err(io)?;
+    let first_line = head[..n].split(|b| *b == b'\n').next().unwrap_or(&[]);
+    let logical = serde_json::from_slice::<serde_json::Value>(first_line)
+        .is_ok_and(|v| v["format"] == LOGICAL_FORMAT);
     if n >= 16 && &head[..16] == SQLITE_MAGIC {
         Ok(BackupKind::SqliteFile)
-    } else if head[..n].starts_with(b"{\"format\":\"mibg-registry-backup\"") {
+    } else if logical {
         Ok(BackupKind::Logical)
     } else {
         Err(StoreError::Io {
