@@ -14,7 +14,7 @@
 
 _mibg_pg_main() {
     local bin
-    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1) || true
     if [ -z "$bin" ] && command -v initdb >/dev/null 2>&1; then
         bin=$(dirname "$(readlink -f "$(command -v initdb)")")
     fi
@@ -23,7 +23,7 @@ _mibg_pg_main() {
             echo "== installing PostgreSQL from Debian's packages" >&2
             DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
                 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2 || return 1
-            bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+            bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1) || true
         fi
     fi
     if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
