@@ -289,6 +289,40 @@ macro_rules! decode_row {
     }};
 }
 
+/// SQLite looks a named parameter (`$1`) up by a linear scan, so a
+/// statement with thousands of them (a bulk insert) costs quadratic time
+/// to bind. When `$1, $2, …` appear in order, once each, they are rewritten
+/// to anonymous `?` parameters, which bind in order at no cost.
+fn sqlite_sql(sql: &str) -> std::borrow::Cow<'_, str> {
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let mut expected = 1usize;
+    let mut last = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'$' && i + 1 < b.len() && b[i + 1].is_ascii_digit() {
+            let mut j = i + 1;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            match sql[i + 1..j].parse::<usize>() {
+                Ok(n) if n == expected => {
+                    out.push_str(&sql[last..i]);
+                    out.push('?');
+                    expected += 1;
+                    last = j;
+                }
+                _ => return std::borrow::Cow::Borrowed(sql),
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&sql[last..]);
+    std::borrow::Cow::Owned(out)
+}
+
 impl Tx {
     pub(crate) fn backend(&self) -> Backend {
         match self {
@@ -299,42 +333,46 @@ impl Tx {
 
     /// Runs one statement with bound parameters; returns the rows affected.
     pub(crate) async fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64, StoreError> {
-        let sql = AssertSqlSafe(sql.to_string());
         Ok(match self {
-            Tx::Sqlite(tx) => bind_all!(sqlx::query(sql), params)
-                .execute(&mut **tx)
-                .await?
-                .rows_affected(),
-            Tx::Postgres(tx) => bind_all!(sqlx::query(sql), params)
+            Tx::Sqlite(tx) => bind_all!(
+                sqlx::query(AssertSqlSafe(sqlite_sql(sql).into_owned())),
+                params
+            )
+            .execute(&mut **tx)
+            .await?
+            .rows_affected(),
+            Tx::Postgres(tx) => bind_all!(sqlx::query(AssertSqlSafe(sql.to_string())), params)
                 .execute(&mut **tx)
                 .await?
                 .rows_affected(),
         })
     }
 
-    /// Runs a query; every row is decoded into the given column types.
+    /// Runs a query; every row is decoded into the given column types as it
+    /// arrives (the driver's rows are not all held at once).
     pub(crate) async fn fetch(
         &mut self,
         sql: &str,
         params: &[Value],
         types: &[Ty],
     ) -> Result<Vec<Vec<Value>>, StoreError> {
-        let sql = AssertSqlSafe(sql.to_string());
+        use futures_util::TryStreamExt;
         let mut out = Vec::new();
         match self {
             Tx::Sqlite(tx) => {
-                for row in bind_all!(sqlx::query(sql), params)
-                    .fetch_all(&mut **tx)
-                    .await?
-                {
+                let q = bind_all!(
+                    sqlx::query(AssertSqlSafe(sqlite_sql(sql).into_owned())),
+                    params
+                );
+                let mut rows = q.fetch(&mut **tx);
+                while let Some(row) = rows.try_next().await? {
                     out.push(decode_row!(&row, types));
                 }
             }
             Tx::Postgres(tx) => {
-                for row in bind_all!(sqlx::query(sql), params)
-                    .fetch_all(&mut **tx)
-                    .await?
-                {
+                let q = bind_all!(sqlx::query(AssertSqlSafe(sql.to_string())), params);
+                let mut rows = q.fetch(&mut **tx);
+                while let Some(row) = rows.try_next().await? {
                     out.push(decode_row!(&row, types));
                 }
             }
@@ -418,6 +456,16 @@ mod tests {
             "postgresql://u:***@h/db"
         );
         assert_eq!(placeholders(3, 3), "$3, $4, $5");
+        assert_eq!(
+            sqlite_sql("INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)"),
+            "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)"
+        );
+        // Out of order or repeated: left as numbered parameters.
+        let s = "UPDATE t SET a = $3 WHERE id = $1 AND version = $2";
+        assert_eq!(sqlite_sql(s), s);
+        let s = "SELECT 1 WHERE a = $1 OR b = $1";
+        assert_eq!(sqlite_sql(s), s);
+        assert_eq!(sqlite_sql("SELECT 1"), "SELECT 1");
     }
 
     #[test]

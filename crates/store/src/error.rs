@@ -98,6 +98,10 @@ pub enum StoreError {
     /// prescription).
     #[error("signature refused: {0}")]
     Signature(String),
+    /// The study folder is not valid: every problem, exactly as the study
+    /// crate's validation (`mibg study validate`) lists them.
+    #[error("the study is not valid ({} error(s)):\n  {}", .0.errors.len(), .0.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n  "))]
+    InvalidStudy(Box<mibg_study::Problems>),
     /// An import or restore was refused; every problem is listed.
     #[error("{}", .0.join("\n"))]
     Refused(Vec<String>),

@@ -63,6 +63,16 @@ pub struct ImportSummary {
     pub warnings: Vec<String>,
 }
 
+/// What an import keeps of the validated study.
+struct Needed {
+    title: String,
+    protocol_file: Option<String>,
+    /// (id, centre, row) of each patient.
+    patients: Vec<(String, String, u64)>,
+    /// (path, patient) of each assessment file.
+    assessments: Vec<(String, String)>,
+}
+
 /// Rows per INSERT statement in bulk writes (SQLite accepts 32 766
 /// parameters per statement, PostgreSQL 65 535).
 const ROWS_PER_INSERT: usize = 400;
@@ -297,15 +307,31 @@ impl Store {
         }
         let v = mibg_study::validate(input);
         if !v.problems.is_ok() {
-            return Err(StoreError::Refused(
-                v.problems.errors.iter().map(|e| e.to_string()).collect(),
-            ));
+            return Err(StoreError::InvalidStudy(Box::new(v.problems)));
         }
         let warnings: Vec<String> = v.problems.warnings.iter().map(|w| w.to_string()).collect();
+        // Keep what the import needs, not the whole validated study.
+        let data = Needed {
+            title: v.data.config.study.title.clone(),
+            protocol_file: v.data.config.protocol.file.clone(),
+            patients: v
+                .data
+                .patients
+                .iter()
+                .map(|p| (p.id.clone(), p.centre.clone(), p.row))
+                .collect(),
+            assessments: v
+                .data
+                .assessments
+                .iter()
+                .map(|(path, p, _)| (path.clone(), p.clone()))
+                .collect(),
+        };
+        drop(v);
         let protocol = mibg_study::protocol_of(input)
             .map_err(|p| StoreError::Refused(p.errors.iter().map(|e| e.to_string()).collect()))?;
         let config_text = input.files.get(files::STUDY).cloned().unwrap_or_default();
-        let (protocol_path, protocol_text) = match &v.data.config.protocol.file {
+        let (protocol_path, protocol_text) = match &data.protocol_file {
             Some(f) => (
                 Some(f.clone()),
                 input.files.get(f).cloned().unwrap_or_default(),
@@ -318,7 +344,7 @@ impl Store {
                 &mut w,
                 input,
                 opts,
-                &v.data,
+                &data,
                 &protocol,
                 &config_text,
                 protocol_path,
@@ -347,7 +373,7 @@ impl Store {
         w: &mut Writer,
         input: &StudyInput,
         opts: &ImportOptions,
-        data: &mibg_study::StudyData,
+        data: &Needed,
         protocol: &mibg_protocol::Protocol,
         config_text: &str,
         protocol_path: Option<String>,
@@ -373,29 +399,28 @@ impl Store {
             .collect();
         let mut centre_of_patient = BTreeMap::new();
         let mut wanted: Vec<String> = Vec::new();
-        for p in &data.patients {
-            let code = if p.centre.is_empty() {
+        for (pid_text, centre, row) in &data.patients {
+            let code = if centre.is_empty() {
                 match &opts.default_centre {
                     Some(c) => c.clone(),
                     None => {
                         refusals.push(format!(
-                            "patients.csv row {}, field 'centre': patient '{}' has no centre; name one with --centre",
-                            p.row, p.id
+                            "patients.csv row {row}, field 'centre': patient '{pid_text}' has no centre; name one with --centre"
                         ));
                         continue;
                     }
                 }
             } else {
-                p.centre.clone()
+                centre.clone()
             };
             if let Err(m) = check_identifier(&code) {
-                refusals.push(format!("patients.csv row {}, field 'centre': {m}", p.row));
+                refusals.push(format!("patients.csv row {row}, field 'centre': {m}"));
                 continue;
             }
             if !existing.contains_key(&code) && !wanted.contains(&code) {
                 wanted.push(code.clone());
             }
-            centre_of_patient.insert(p.id.clone(), code);
+            centre_of_patient.insert(pid_text.clone(), code);
         }
         wanted.sort();
         if !wanted.is_empty() {
@@ -418,11 +443,10 @@ impl Store {
                 .into_iter()
                 .filter_map(|r| r[0].as_text().map(str::to_string))
                 .collect();
-        for p in &data.patients {
-            if known.contains(&p.id) {
+        for (id, _, row) in &data.patients {
+            if known.contains(id) {
                 refusals.push(format!(
-                    "patients.csv row {}, field 'patient': '{}' is already in the registry",
-                    p.row, p.id
+                    "patients.csv row {row}, field 'patient': '{id}' is already in the registry"
                 ));
             }
         }
@@ -501,7 +525,7 @@ impl Store {
             let t = table("study");
             let row = vec![
                 Value::int(1),
-                Value::text(data.config.study.title.clone()),
+                Value::text(data.title.clone()),
                 Value::text(config_text),
                 Value::int(protocol_id),
                 Value::int(1),
@@ -719,7 +743,8 @@ impl Store {
         }
         // Response assessments: one row per time point.
         let mut b = Bulk::new(w, "assessments", &reason).await?;
-        for (path, patient, body) in &data.assessments {
+        for (path, patient) in &data.assessments {
+            let body = input.files.get(path).map(String::as_str).unwrap_or("");
             let doc = assessment_json(path, body)?;
             let (p, centre, _) = *pid.get(patient).ok_or_else(|| {
                 unreadable("assessments", &format!("unknown patient '{patient}'"))
@@ -886,12 +911,33 @@ async fn rows_of(
     scope: &Scope,
     name: &str,
 ) -> Result<Vec<Vec<Value>>, StoreError> {
+    let mut all = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = page_of(tx, scope, name, after).await?;
+        let Some(last) = page.last() else { break };
+        after = last[0].as_int().unwrap_or(i64::MAX);
+        all.extend(page);
+    }
+    Ok(all)
+}
+
+/// Rows read per query when a table is rebuilt (bounds the memory).
+const PAGE: i64 = 20_000;
+
+/// One page of non-deleted rows with ids after `after`, within the scope.
+async fn page_of(
+    tx: &mut crate::db::Tx,
+    scope: &Scope,
+    name: &str,
+    after: i64,
+) -> Result<Vec<Vec<Value>>, StoreError> {
     let t = table(name);
-    let mut params = Vec::new();
+    let mut params = vec![Value::int(after)];
     let cond = scope.centre_condition("centre_id", &mut params);
     tx.fetch(
         &format!(
-            "SELECT {} FROM {} WHERE deleted = 0 AND {cond} ORDER BY id",
+            "SELECT {} FROM {} WHERE id > $1 AND deleted = 0 AND {cond} ORDER BY id LIMIT {PAGE}",
             t.select_list(),
             t.name
         ),
@@ -1073,34 +1119,40 @@ async fn rebuild(
     ];
     for (file, name, cols) in plan {
         let t = table(name);
-        let rows = rows_of(tx, scope, name).await?;
-        if rows.is_empty() && file != files::FOLLOWUP {
-            continue;
-        }
         let mut header = vec!["patient"];
         header.extend_from_slice(cols);
         let mut c = CsvOut::new(&header, identified);
-        for r in &rows {
-            let mut cells = vec![sid(r, t).unwrap_or_default()];
-            for k in cols {
-                cells.push(match *k {
-                    "infusion" => infusion_number
-                        .get(&col(t, r, "infusion_id").as_int().unwrap_or(0))
-                        .map(|n| n.to_string())
-                        .unwrap_or_default(),
-                    "baseline" => {
-                        if col(t, r, "baseline").as_int() == Some(1) {
-                            "yes".into()
-                        } else {
-                            String::new()
+        let mut after = 0;
+        let mut any = false;
+        loop {
+            let rows = page_of(tx, scope, name, after).await?;
+            let Some(last) = rows.last() else { break };
+            after = last[0].as_int().unwrap_or(i64::MAX);
+            any = true;
+            for r in &rows {
+                let mut cells = vec![sid(r, t).unwrap_or_default()];
+                for k in cols {
+                    cells.push(match *k {
+                        "infusion" => infusion_number
+                            .get(&col(t, r, "infusion_id").as_int().unwrap_or(0))
+                            .map(|n| n.to_string())
+                            .unwrap_or_default(),
+                        "baseline" => {
+                            if col(t, r, "baseline").as_int() == Some(1) {
+                                "yes".into()
+                            } else {
+                                String::new()
+                            }
                         }
-                    }
-                    k => num(&col(t, r, k)),
-                });
+                        k => num(&col(t, r, k)),
+                    });
+                }
+                c.row(&cells);
             }
-            c.row(&cells);
         }
-        out.insert(file, c.finish());
+        if any || file == files::FOLLOWUP {
+            out.insert(file, c.finish());
+        }
     }
     // Assessments: one JSON file per patient.
     let at = table("assessments");

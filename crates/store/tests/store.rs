@@ -246,16 +246,10 @@ async fn import_is_all_or_nothing(b: Backend) {
         .import_study(&op(), &broken, &ImportOptions::default())
         .await
         .unwrap_err();
-    let StoreError::Refused(lines) = err else {
+    let StoreError::InvalidStudy(problems) = err else {
         panic!("{err}")
     };
-    let expected: Vec<String> = mibg_study::validate(&broken)
-        .problems
-        .errors
-        .iter()
-        .map(|e| e.to_string())
-        .collect();
-    assert_eq!(lines, expected);
+    assert_eq!(*problems, mibg_study::validate(&broken).problems);
     assert!(store.is_empty().await.unwrap());
     // Unknown centres without a time zone: refused, nothing written.
     let err = store

@@ -236,13 +236,6 @@ async fn init(db: &DbArg, out: &mut dyn Write) -> Result<()> {
 
 async fn import(a: &ImportArgs, out: &mut dyn Write) -> Result<()> {
     let input = read_study_dir(&a.dir)?;
-    let v = mibg_study::validate(&input);
-    if !v.problems.is_ok() {
-        return Err(crate::cmd::study::problems_error(
-            &a.dir.display().to_string(),
-            &v.problems,
-        ));
-    }
     let store = open(&a.db).await?;
     let summary = store
         .import_study(
@@ -255,12 +248,16 @@ async fn import(a: &ImportArgs, out: &mut dyn Write) -> Result<()> {
             },
         )
         .await
-        .map_err(|e| {
-            anyhow::anyhow!(
+        .map_err(|e| match e {
+            // The study crate's own problem list, as `mibg study validate` shows it.
+            mibg_store::StoreError::InvalidStudy(p) => {
+                crate::cmd::study::problems_error(&a.dir.display().to_string(), &p)
+            }
+            e => anyhow::anyhow!(
                 "{}: not imported, nothing was written:\n  {}",
                 a.dir.display(),
                 e.to_string().replace('\n', "\n  ")
-            )
+            ),
         })?;
     store.close().await;
     writeln!(
