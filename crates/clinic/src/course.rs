@@ -501,4 +501,143 @@ mod tests {
         assert_eq!(s.reached, Step::FollowUp);
         assert_eq!(s.next, None);
     }
+
+    #[test]
+    fn steps_have_their_names() {
+        assert_eq!(Step::PlanSigned.to_string(), "plan signed");
+        assert_eq!(
+            Step::PostInfusionReadings.to_string(),
+            "post-infusion readings"
+        );
+        assert_eq!(Step::ALL.len(), 14);
+    }
+
+    fn through_dosimetry() -> CourseFacts {
+        let signed = SignOffFacts {
+            exists: true,
+            authored: true,
+            approved: true,
+        };
+        CourseFacts {
+            plan: signed,
+            infusion1_given: true,
+            readings1: hours(&[0.0, 24.0, 72.0]),
+            dosimetry_stored: true,
+            ..CourseFacts::default()
+        }
+    }
+
+    #[test]
+    fn a_second_infusion_given_anyway_is_followed_as_usual() {
+        let f = CourseFacts {
+            no_second_infusion: true,
+            infusion2_given: true,
+            ..through_dosimetry()
+        };
+        let s = status(&f);
+        assert_eq!(s.reached, Step::Dosimetry);
+        assert_eq!(
+            s.next,
+            Some((
+                Step::Infusion2Proposed,
+                vec!["no infusion-2 prescription yet".into()]
+            ))
+        );
+    }
+
+    #[test]
+    fn response_needs_a_follow_up_assessment() {
+        let base = CourseFacts {
+            no_second_infusion: true,
+            melphalan_given: true,
+            stem_cells_given: true,
+            engraftment: Some(EngraftmentFacts {
+                neutrophils: true,
+                platelets: true,
+            }),
+            ..through_dosimetry()
+        };
+        let s = status(&base);
+        assert_eq!(s.reached, Step::Engraftment);
+        assert_eq!(
+            s.next.unwrap().1,
+            vec!["no baseline assessment, no follow-up assessment"]
+        );
+        let with_baseline = CourseFacts {
+            baseline_assessment: true,
+            ..base.clone()
+        };
+        assert_eq!(
+            status(&with_baseline).next.unwrap().1,
+            vec!["no follow-up assessment after treatment"]
+        );
+        let done = CourseFacts {
+            follow_up_assessments: 1,
+            ..with_baseline
+        };
+        assert_eq!(status(&done).next.unwrap().0, Step::FollowUp);
+    }
+
+    fn labs(rows: &[(&str, &str, &str)]) -> Vec<LabResult> {
+        let mut csv = String::from("patient,date,test,value,unit,lln,uln\n");
+        for (d, t, v) in rows {
+            let (lln, uln) = if *t == "neutrophils" {
+                ("1.5", "8.0")
+            } else {
+                ("150", "450")
+            };
+            csv.push_str(&format!("P,{d},{t},{v},10^9/L,{lln},{uln}\n"));
+        }
+        mibg_toxicity::csv_input::parse_labs(&csv, "labs").unwrap()
+    }
+
+    #[test]
+    fn engraftment_follows_the_toxicity_crate() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        let stem = [d("2020-01-10")];
+        let first = Some(d("2019-12-01"));
+        // ANC: nadir 0.1, then 3 values ≥ 0.5 (CIBMTR): recovered on day 10.
+        // Platelets: nadir 10, then 3 values ≥ 20 without transfusion.
+        let mut rows = vec![
+            ("2020-01-12", "neutrophils", "0.1"),
+            ("2020-01-20", "neutrophils", "0.6"),
+            ("2020-01-21", "neutrophils", "0.7"),
+            ("2020-01-22", "neutrophils", "0.9"),
+            ("2020-01-12", "platelets", "10"),
+        ];
+        let low = engraftment("P", first, &stem, &labs(&rows), &[]).unwrap();
+        assert_eq!(
+            low,
+            EngraftmentFacts {
+                neutrophils: true,
+                platelets: false
+            }
+        );
+        rows.extend([
+            ("2020-01-25", "platelets", "25"),
+            ("2020-01-26", "platelets", "30"),
+            ("2020-01-27", "platelets", "40"),
+        ]);
+        let both = engraftment("P", first, &stem, &labs(&rows), &[]).unwrap();
+        assert_eq!(
+            both,
+            EngraftmentFacts {
+                neutrophils: true,
+                platelets: true
+            }
+        );
+        // No counts after the stem cells, or no stem cells: not computable.
+        let before = labs(&[("2020-01-05", "neutrophils", "3.0")]);
+        assert_eq!(engraftment("P", first, &stem, &before, &[]), None);
+        assert_eq!(engraftment("P", first, &[], &labs(&rows), &[]), None);
+        // Only neutrophils measured: platelets have no data, not recovered.
+        let anc_only = labs(&rows[..4]);
+        assert_eq!(
+            engraftment("P", first, &stem, &anc_only, &[]),
+            Some(EngraftmentFacts {
+                neutrophils: true,
+                platelets: false
+            })
+        );
+    }
 }
