@@ -48,6 +48,12 @@ enum Command {
     Survival(cmd::survival::Args),
     /// A proportion x/n with its confidence interval(s) (Clopper–Pearson, Wilson, Wald, …).
     Proportion(cmd::proportion::Args),
+    /// The registry database: init, import/export study folders, verify the audit trail, backup/restore.
+    Db(cmd::db::Args),
+    /// Registry accounts: add, disable, list.
+    User(cmd::user::Args),
+    /// Registry centres: add, list.
+    Centre(cmd::db::CentreArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +70,9 @@ fn main() -> ExitCode {
         Command::Dose(args) => cmd::dose::run(args, &mut stdout),
         Command::Survival(args) => cmd::survival::run(args, &mut stdout),
         Command::Proportion(args) => cmd::proportion::run(args, &mut stdout),
+        Command::Db(args) => cmd::db::run(args, &mut stdout),
+        Command::User(args) => cmd::user::run(args, &mut stdout),
+        Command::Centre(args) => cmd::db::run_centre(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

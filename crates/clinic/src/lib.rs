@@ -20,6 +20,8 @@
 
 pub mod cohort;
 
+pub mod course;
+
 use mibg_dosimetry::SecondActivityRules;
 use mibg_protocol::Protocol;
 use mibg_units::AbsorbedDose;
