@@ -48,6 +48,9 @@ enum Command {
     Survival(cmd::survival::Args),
     /// A proportion x/n with its confidence interval(s) (Clopper–Pearson, Wilson, Wald, …).
     Proportion(cmd::proportion::Args),
+    /// Sample size for the next study: Simon two-stage, exact single-stage,
+    /// survival events and patients.
+    Design(cmd::design::Args),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +67,7 @@ fn main() -> ExitCode {
         Command::Dose(args) => cmd::dose::run(args, &mut stdout),
         Command::Survival(args) => cmd::survival::run(args, &mut stdout),
         Command::Proportion(args) => cmd::proportion::run(args, &mut stdout),
+        Command::Design(args) => cmd::design::run(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

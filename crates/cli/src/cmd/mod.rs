@@ -1,6 +1,7 @@
 //! One module per subcommand: `Args` (clap) and `run`.
 
 pub mod convert;
+pub mod design;
 pub mod dose;
 pub mod plan;
 pub mod proportion;
