@@ -515,7 +515,9 @@ fn best_at_n(
             continue;
         };
         let n2 = n - n1;
-        // EN(p₀) ≥ n₁ + a(n₁)·n₂ for every feasible design with this n₁.
+        // EN(p₀) ≥ n₁ + a(n₁)·n₂ for every feasible design with this n₁. This
+        // skip only saves time: the EN check in the r₁ loop rejects the same
+        // designs (so weakening it changes no result, only the run time).
         if !improves(f64::from(n1) + a * f64::from(n2), bound) {
             continue;
         }
@@ -619,13 +621,11 @@ pub fn simon_two_stage(h: &BinaryHypotheses, max_n: u32) -> Result<SimonTwoStage
         })
         .collect();
     let mut warnings = Vec::new();
-    for (label, d) in [("optimal", &optimal), ("minimax", &minimax)] {
-        if d.r_range[0] < d.r_range[1] {
-            warnings.push(format!(
-                "{label} design: every final critical value r from {} to {} meets alpha and power; r = {} (smallest type I error) is reported",
-                d.r_range[0], d.r_range[1], d.r
-            ));
-        }
+    for (label, d) in [
+        ("optimal design: ", &optimal),
+        ("minimax design: ", &minimax),
+    ] {
+        warnings.extend(r_range_warning(label, d.r_range));
     }
     Ok(SimonTwoStage {
         hypotheses: *h,
@@ -706,6 +706,17 @@ fn admissible_hull(frontier: &[Candidate]) -> Vec<(usize, f64, f64)> {
         .collect()
 }
 
+/// The warning for several critical values meeting both constraints (the
+/// largest, `range[1]`, is the one reported), or `None` for a single one.
+fn r_range_warning(prefix: &str, range: [u32; 2]) -> Option<String> {
+    (range[0] < range[1]).then(|| {
+        format!(
+            "{prefix}every critical value r from {} to {} meets alpha and power; r = {} (smallest type I error) is reported",
+            range[0], range[1], range[1]
+        )
+    })
+}
+
 /// The exact binomial single-stage design: treat n patients, reject H₀ if
 /// more than r respond.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -766,12 +777,7 @@ pub fn single_stage(h: &BinaryHypotheses, max_n: u32) -> Result<SingleStageDesig
     let r = range[1];
     let m = n as usize;
     let mut warnings = Vec::new();
-    if range[0] < range[1] {
-        warnings.push(format!(
-            "every critical value r from {} to {} meets alpha and power; r = {r} (smallest type I error) is reported",
-            range[0], range[1]
-        ));
-    }
+    warnings.extend(r_range_warning("", range));
     if !infeasible_above.is_empty() {
         let list: Vec<String> = infeasible_above.iter().map(u32::to_string).collect();
         warnings.push(format!(

@@ -675,3 +675,61 @@ fn low_event_probability_warns() {
     .unwrap();
     assert!(high.warnings.is_empty());
 }
+
+/// [`improves`]: more than [`TIE`] relative, ∞ beaten by anything finite.
+#[test]
+fn improvement_needs_more_than_the_tie_tolerance() {
+    assert!(improves(100.0, f64::INFINITY));
+    assert!(improves(100.0, 100.0 * (1.0 + 2.0 * TIE)));
+    assert!(!improves(100.0, 100.0 * (1.0 + TIE / 10.0)));
+    assert!(!improves(100.0, 100.0));
+    let bound = 100.0;
+    assert!(!improves(bound * (1.0 - TIE), bound));
+    assert!(improves(bound * (1.0 - TIE) - 1e-9, bound));
+}
+
+#[test]
+fn r_range_warning_only_for_several_values() {
+    assert_eq!(r_range_warning("x: ", [5, 5]), None);
+    let w = r_range_warning("optimal design: ", [4, 6]).unwrap();
+    assert_eq!(
+        w,
+        "optimal design: every critical value r from 4 to 6 meets alpha and power; r = 6 (smallest type I error) is reported"
+    );
+}
+
+/// The infeasible-n list covers n + 1 to n + 10 only: here n = 86 and n = 97
+/// is also infeasible (found with exact binomial sums in Python), but it lies
+/// outside the documented window.
+#[test]
+fn infeasible_window_is_ten_above_n() {
+    let h = BinaryHypotheses::new(0.1, 0.2, 0.1, 0.9).unwrap();
+    let d = single_stage(&h, 500).unwrap();
+    assert_eq!(d.n, 86);
+    assert!(!d.infeasible_above.is_empty());
+    assert!(
+        d.infeasible_above.iter().all(|&m| m > 86 && m <= 96),
+        "{:?}",
+        d.infeasible_above
+    );
+    let mut b0 = Binomials::new(0.1);
+    let mut b1 = Binomials::new(0.2);
+    assert!(single_stage_range(&h, &mut b0, &mut b1, 97).is_none());
+}
+
+#[test]
+fn labels_name_the_method_and_source() {
+    assert_eq!(
+        EventFormula::Schoenfeld.label(),
+        "Schoenfeld (Biometrika 1981; Biometrics 1983)"
+    );
+    assert_eq!(EventFormula::Freedman.label(), "Freedman (Stat Med 1982)");
+    assert_eq!(
+        EventProbability::Exact.label(),
+        "exact exponential integral over uniform accrual"
+    );
+    assert_eq!(
+        EventProbability::Simpson.label(),
+        "Simpson's rule of Schoenfeld (Biometrics 1983)"
+    );
+}
