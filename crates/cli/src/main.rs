@@ -54,6 +54,9 @@ enum Command {
     User(cmd::user::Args),
     /// Registry centres: add, list.
     Centre(cmd::db::CentreArgs),
+    /// Sample size for the next study: Simon two-stage, exact single-stage,
+    /// survival events and patients.
+    Design(cmd::design::Args),
 }
 
 fn main() -> ExitCode {
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Db(args) => cmd::db::run(args, &mut stdout),
         Command::User(args) => cmd::user::run(args, &mut stdout),
         Command::Centre(args) => cmd::db::run_centre(args, &mut stdout),
+        Command::Design(args) => cmd::design::run(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

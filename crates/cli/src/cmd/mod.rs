@@ -2,6 +2,7 @@
 
 pub mod convert;
 pub mod db;
+pub mod design;
 pub mod dose;
 pub mod plan;
 pub mod proportion;
