@@ -51,6 +51,15 @@ enum Command {
     Proportion(cmd::proportion::Args),
     /// The typst templates of the PDF documents: export them for a centre's letterhead.
     Templates(document::TemplatesArgs),
+    /// The registry database: init, import/export study folders, verify the audit trail, backup/restore.
+    Db(cmd::db::Args),
+    /// Registry accounts: add, disable, list.
+    User(cmd::user::Args),
+    /// Registry centres: add, list.
+    Centre(cmd::db::CentreArgs),
+    /// Sample size for the next study: Simon two-stage, exact single-stage,
+    /// survival events and patients.
+    Design(cmd::design::Args),
 }
 
 fn main() -> ExitCode {
@@ -68,6 +77,10 @@ fn main() -> ExitCode {
         Command::Survival(args) => cmd::survival::run(args, &mut stdout),
         Command::Proportion(args) => cmd::proportion::run(args, &mut stdout),
         Command::Templates(args) => document::run_templates(args, &mut stdout),
+        Command::Db(args) => cmd::db::run(args, &mut stdout),
+        Command::User(args) => cmd::user::run(args, &mut stdout),
+        Command::Centre(args) => cmd::db::run_centre(args, &mut stdout),
+        Command::Design(args) => cmd::design::run(args, &mut stdout),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -358,6 +358,30 @@ fn fit_warnings(fit: &RetentionFit, readings: &Readings, th: &WarningThresholds)
     w
 }
 
+/// The weight-change rule between infusions: |m₂ − m₁|/m₁ must not exceed
+/// `max_change` (default [`DEFAULT_MAX_WEIGHT_CHANGE`], ±20 %). [`assess`]
+/// applies it to every request; a front end that records the weights of
+/// both infusions (the study folder) calls it for every patient, with or
+/// without readings, so that the same slip is refused everywhere.
+///
+/// # Errors
+/// [`DoseError::ImplausibleWeightChange`] beyond the limit;
+/// [`DoseError::BadValue`] for a limit that is not a finite number > 0.
+pub fn check_weight_change(m1: Mass, m2: Mass, max_change: f64) -> Result<(), DoseError> {
+    check_positive("maximum weight change", max_change)?;
+    let change = (m2.kg() - m1.kg()) / m1.kg();
+    // Tolerance 1e-9 so that an exact boundary (24 kg vs 20 kg at 20 %) passes.
+    if !change.is_finite() || change.abs() > max_change + 1e-9 {
+        return Err(DoseError::ImplausibleWeightChange {
+            mass1_kg: m1.kg(),
+            mass2_kg: m2.kg(),
+            change_percent: change * 100.0,
+            max_percent: max_change * 100.0,
+        });
+    }
+    Ok(())
+}
+
 /// Runs the whole chain for infusion 1.
 ///
 /// D₁ = A₁·τ·S(m₁) (§5.1); A₂ and caps per [`plan::plan_second_activity`];
@@ -370,17 +394,7 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
     check_mass("weight", req.mass1)?;
     let m2 = req.mass2.unwrap_or(req.mass1);
     check_mass("weight at infusion 2", m2)?;
-    check_positive("maximum weight change", req.max_weight_change)?;
-    let change = (m2.kg() - req.mass1.kg()) / req.mass1.kg();
-    // Tolerance 1e-9 so that an exact boundary (24 kg vs 20 kg at 20 %) passes.
-    if change.abs() > req.max_weight_change + 1e-9 {
-        return Err(DoseError::ImplausibleWeightChange {
-            mass1_kg: req.mass1.kg(),
-            mass2_kg: m2.kg(),
-            change_percent: change * 100.0,
-            max_percent: req.max_weight_change * 100.0,
-        });
-    }
+    check_weight_change(req.mass1, m2, req.max_weight_change)?;
     check_positive("activity of infusion 1 (MBq)", req.activity1.mbq())?;
     check_positive("target dose (Gy)", req.rules.target_total.gy())?;
     if let PredictionVariant::Factor { c } = req.prediction {
@@ -555,8 +569,12 @@ pub struct SecondInfusionDose {
     pub target_total: AbsorbedDose,
     /// Delivered − planned.
     pub difference: AbsorbedDose,
-    /// Warnings.
+    /// Warnings: doubtful findings about this patient's data.
     pub warnings: Vec<String>,
+    /// Statements of method that hold for every patient (the residual
+    /// activity of infusion 1 is neglected): shown with the result, never
+    /// counted as warnings.
+    pub notes: Vec<String>,
 }
 
 /// Delivered dose of infusion 2 and delivered total vs planned.
@@ -564,7 +582,7 @@ pub struct SecondInfusionDose {
 /// D₂ = A₂·τ₂·S(m₂), fitted exactly as infusion 1. Activity of infusion 1
 /// still present at infusion 2 (≈ 0.1 % of A₁ after 14 days in the §10.3
 /// case) is already counted in D₁ (integrated to ∞) and is neglected in the
-/// infusion-2 readings; a warning says so.
+/// infusion-2 readings; a note ([`SecondInfusionDose::notes`]) says so.
 ///
 /// # Errors
 /// As [`assess`].
@@ -588,9 +606,9 @@ pub fn assess_second(
     let delivered = first.dose1 + dose2;
     let planned = first.dose1 + predicted2;
     let mut warnings = fit_warnings(&fit, readings2, &req.thresholds);
-    warnings.push(
+    let notes = vec![
         "infusion-2 readings are attributed entirely to infusion 2 (residual infusion-1 activity, ≈ 0.1 % of A₁ after 14 days, is already in D₁)".into(),
-    );
+    ];
     let rel = (activity2.mbq() - first.plan.activity_mbq.mbq())
         / first.plan.activity_mbq.mbq().max(1e-300);
     if first.plan.activity_mbq > Activity::ZERO && rel.abs() > 0.05 {
@@ -621,6 +639,7 @@ pub fn assess_second(
         target_total: req.rules.target_total,
         difference: delivered - planned,
         warnings,
+        notes,
     })
 }
 

@@ -14,6 +14,7 @@ pub mod concordance;
 pub mod conf;
 pub mod cox;
 pub mod descriptive;
+pub mod design;
 pub mod km;
 pub mod logrank;
 pub mod proportion;

@@ -789,7 +789,12 @@ fn build_json(
         }
     }
     let after = second.map(|s| {
-        warnings.extend(s.warnings.iter().map(|w| format!("infusion 2: {w}")));
+        warnings.extend(
+            s.warnings
+                .iter()
+                .chain(&s.notes)
+                .map(|w| format!("infusion 2: {w}")),
+        );
         AfterSecondOut {
             activity2_mbq: s.activity2.mbq(),
             activity2_mci: s.activity2.mci(),
@@ -803,7 +808,7 @@ fn build_json(
             planned_total_gy: s.planned_total.gy(),
             target_total_gy: s.target_total.gy(),
             difference_gy: s.difference.gy(),
-            warnings: s.warnings.clone(),
+            warnings: s.warnings.iter().chain(&s.notes).cloned().collect(),
             details: s,
         }
     });
