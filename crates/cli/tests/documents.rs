@@ -232,6 +232,218 @@ fn every_number_of_the_study_report_json_is_in_the_study_pdf_on_a4_and_letter() 
     }
 }
 
+const DOSES: [&[&str]; 6] = [
+    // A second infusion, no cap binding, bootstrap interval; identified.
+    &[
+        "dose",
+        "examples/dose/readings.csv",
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--study-id",
+        "C01-007",
+        "--patient-name",
+        "Test Child",
+    ],
+    // D1 above the target: no second infusion; radiation protection after infusion 1.
+    &[
+        "dose",
+        "examples/dose/readings.csv",
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--target-gy",
+        "2",
+        "--bootstrap",
+        "200",
+    ],
+    // The total-dose cap binds.
+    &[
+        "dose",
+        "examples/dose/readings.csv",
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--target-gy",
+        "8",
+        "--bootstrap",
+        "200",
+    ],
+    // Delta method only (no A2 interval); clock times; another weight at infusion 2.
+    &[
+        "dose",
+        "examples/dose/readings_clock.csv",
+        "--infusion-end",
+        "2026-03-02T13:30:00Z",
+        "--weight-kg",
+        "20",
+        "--weight2-kg",
+        "18.5",
+        "--activity-mbq",
+        "8880",
+        "--bootstrap",
+        "0",
+    ],
+    // The delivered dose of infusion 2.
+    &[
+        "dose",
+        "examples/dose/readings.csv",
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--after-second",
+        "examples/dose/readings2.csv",
+        "--activity2-mbq",
+        "3960",
+        "--bootstrap",
+        "200",
+    ],
+    // Mono-exponential fixed; caregiver closer and longer.
+    &[
+        "dose",
+        "examples/dose/readings.csv",
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--model",
+        "mono",
+        "--contact-distance-m",
+        "0.5",
+        "--contact-hours-per-day",
+        "12",
+        "--bootstrap",
+        "0",
+    ],
+];
+
+#[test]
+fn every_number_of_the_dose_json_is_in_the_dose_pdf_on_a4_and_letter() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, args) in DOSES.iter().enumerate() {
+        for paper in ["a4", "letter"] {
+            let (json, pdf) =
+                json_and_pdf(dir.path(), &format!("dose{i}-{paper}.pdf"), args, paper);
+            let text = pages(&pdf).join("\n");
+            let n = assert_every_number(
+                DocumentKind::Dose,
+                &json,
+                &text,
+                &format!("{args:?} {paper}"),
+            );
+            assert!(n > 100, "{n} numbers only");
+            // The sentences of the result are printed as they are (compared
+            // without white space and hyphens: lines break, and pdftotext
+            // joins "delta-" + "method" at a line end into "deltamethod").
+            let words = |s: &str| {
+                s.chars()
+                    .filter(|c| !c.is_whitespace() && *c != '-')
+                    .collect::<String>()
+            };
+            let flat = words(&text);
+            let mut sentences = vec![
+                &json["statement"],
+                &json["s_model"],
+                &json["model_selection"]["reason"],
+                &json["interval95"]["method"],
+            ];
+            sentences.extend(json["warnings"].as_array().unwrap());
+            for s in sentences {
+                let s = words(s.as_str().unwrap());
+                assert!(flat.contains(&s), "'{s}' missing:\n{text}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_dose_pdf_shows_the_prescription_the_cap_and_the_instructions() {
+    let dir = tempfile::tempdir().unwrap();
+    let (json, pdf) = json_and_pdf(dir.path(), "d.pdf", DOSES[0], "a4");
+    assert_eq!(json["patient"]["study_id"], "C01-007");
+    assert_eq!(json["decision"], "second-infusion");
+    let ps = pages(&pdf);
+    // The prescription is on page 1, with its interval and the cap status.
+    let first = &ps[0];
+    for s in [
+        "C01-007",
+        "Test Child",
+        "Prescription: infusion 2",
+        "3964 MBq (107.1 mCi)",
+        "95 % interval of A2",
+        "Binding cap",
+        "is within every cap",
+    ] {
+        assert!(first.contains(s), "{s} missing from page 1:\n{first}");
+    }
+    let text = ps.join("\n");
+    for s in [
+        "For the ward",
+        "For the family",
+        "Release from the shielded room",
+        "Stem-cell return",
+        "Confirm by measurement",
+        "Whole-body retention (log scale)",
+    ] {
+        assert!(text.contains(s), "{s} missing:\n{text}");
+    }
+    for (i, p) in ps.iter().enumerate() {
+        assert!(p.contains("UNSIGNED"), "page {} not UNSIGNED:\n{p}", i + 1);
+    }
+    // A binding cap is named and marked.
+    let (json, pdf) = json_and_pdf(dir.path(), "c.pdf", DOSES[2], "a4");
+    assert_eq!(json["binding_cap"], "max_total_dose");
+    let text = pages(&pdf).join("\n");
+    assert!(text.contains("max total dose lowers A2"), "{text}");
+    assert!(text.contains("BINDS"), "{text}");
+    // No second infusion: the statement, and protection after infusion 1.
+    let (json, pdf) = json_and_pdf(dir.path(), "n.pdf", DOSES[1], "a4");
+    assert_eq!(json["decision"], "no-second-infusion");
+    let text = pages(&pdf).join("\n");
+    assert!(
+        text.contains("Radiation protection after infusion 1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_broken_dose_template_names_its_line_and_writes_neither_pdf_nor_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("centre");
+    std::fs::create_dir(&t).unwrap();
+    std::fs::write(
+        t.join("dose.typ"),
+        "#import \"mibg.typ\": *\n\n#num(data.tau_h, \"no.such.key\")\n",
+    )
+    .unwrap();
+    let pdf = dir.path().join("d.pdf");
+    let plot = dir.path().join("d.svg");
+    let err = fails(&[
+        "dose",
+        "examples/dose/readings.csv",
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--bootstrap",
+        "0",
+        "--plot",
+        plot.to_str().unwrap(),
+        "--pdf",
+        pdf.to_str().unwrap(),
+        "--templates",
+        t.to_str().unwrap(),
+    ]);
+    assert!(err.contains("dose.typ:3:"), "{err}");
+    assert!(err.contains("no number format for 'no.such.key'"), "{err}");
+    assert!(!pdf.exists(), "a failed rendering wrote the PDF");
+    assert!(!plot.exists(), "a failed rendering wrote the plot");
+}
+
 #[test]
 fn an_unsigned_document_says_so_on_every_page_and_a_signed_one_shows_its_signature() {
     let dir = tempfile::tempdir().unwrap();
@@ -344,6 +556,15 @@ fn rendering_is_deterministic_for_the_same_input_and_creation_date() {
         study("s1.pdf") == study("s2.pdf"),
         "two study renders differ"
     );
+    let dose = |name: &str| {
+        let p = dir.path().join(name);
+        let mut args: Vec<&str> = DOSES[4].to_vec();
+        let ps = p.to_str().unwrap().to_string();
+        args.extend(["--pdf", &ps, "--creation-date", CREATED]);
+        ok(&args);
+        std::fs::read(p).unwrap()
+    };
+    assert!(dose("d1.pdf") == dose("d2.pdf"), "two dose renders differ");
 }
 
 /// What can be checked of PDF/A-2b without a validator: the XMP
@@ -352,43 +573,41 @@ fn rendering_is_deterministic_for_the_same_input_and_creation_date() {
 #[test]
 fn documents_carry_the_pdfa_2b_markers_and_embed_every_font() {
     let dir = tempfile::tempdir().unwrap();
-    for (paper, size) in [
-        ("a4", "595.276 x 841.89 pts (A4)"),
-        ("letter", "612 x 792 pts (letter)"),
-    ] {
-        let (_, pdf) = json_and_pdf(
-            dir.path(),
-            &format!("{paper}.pdf"),
-            &["study", "report", "examples/seed-study"],
-            paper,
-        );
-        let p = pdf.to_str().unwrap();
-        let meta = tool("pdfinfo", &["-meta", p]);
-        assert!(meta.contains("<pdfaid:part>2</pdfaid:part>"), "{meta}");
-        assert!(
-            meta.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
-            "{meta}"
-        );
-        let info = tool("pdfinfo", &[p]);
-        assert!(info.contains("Encrypted:       no"), "{info}");
-        assert!(info.contains("JavaScript:      no"), "{info}");
-        assert!(info.contains(size), "{info}");
-        let bytes = std::fs::read(&pdf).unwrap();
-        let raw = String::from_utf8_lossy(&bytes);
-        assert!(
-            raw.contains("/OutputIntents") && raw.contains("/GTS_PDFA1"),
-            "no PDF/A output intent"
-        );
-        assert!(!raw.contains("/Encrypt"), "encrypted");
-        let fonts = tool("pdffonts", &[p]);
-        let rows: Vec<&str> = fonts.lines().skip(2).collect();
-        assert!(!rows.is_empty(), "{fonts}");
-        for row in rows {
-            let cols: Vec<&str> = row.split_whitespace().collect();
-            // name type… encoding emb sub uni object ID
-            let emb = cols[cols.len() - 5];
-            assert_eq!(emb, "yes", "font not embedded: {row}");
-            assert!(row.contains("Noto"), "a font that is not bundled: {row}");
+    let study: &[&str] = &["study", "report", "examples/seed-study"];
+    for (kind, args) in [("plan", PLANS[0]), ("dose", DOSES[0]), ("study", study)] {
+        for (paper, size) in [
+            ("a4", "595.276 x 841.89 pts (A4)"),
+            ("letter", "612 x 792 pts (letter)"),
+        ] {
+            let (_, pdf) = json_and_pdf(dir.path(), &format!("{kind}-{paper}.pdf"), args, paper);
+            let p = pdf.to_str().unwrap();
+            let meta = tool("pdfinfo", &["-meta", p]);
+            assert!(meta.contains("<pdfaid:part>2</pdfaid:part>"), "{meta}");
+            assert!(
+                meta.contains("<pdfaid:conformance>B</pdfaid:conformance>"),
+                "{meta}"
+            );
+            let info = tool("pdfinfo", &[p]);
+            assert!(info.contains("Encrypted:       no"), "{info}");
+            assert!(info.contains("JavaScript:      no"), "{info}");
+            assert!(info.contains(size), "{info}");
+            let bytes = std::fs::read(&pdf).unwrap();
+            let raw = String::from_utf8_lossy(&bytes);
+            assert!(
+                raw.contains("/OutputIntents") && raw.contains("/GTS_PDFA1"),
+                "no PDF/A output intent"
+            );
+            assert!(!raw.contains("/Encrypt"), "encrypted");
+            let fonts = tool("pdffonts", &[p]);
+            let rows: Vec<&str> = fonts.lines().skip(2).collect();
+            assert!(!rows.is_empty(), "{fonts}");
+            for row in rows {
+                let cols: Vec<&str> = row.split_whitespace().collect();
+                // name type… encoding emb sub uni object ID
+                let emb = cols[cols.len() - 5];
+                assert_eq!(emb, "yes", "font not embedded: {row}");
+                assert!(row.contains("Noto"), "a font that is not bundled: {row}");
+            }
         }
     }
 }

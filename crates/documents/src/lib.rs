@@ -63,6 +63,9 @@ use world::DocWorld;
 pub enum DocumentKind {
     /// Treatment plan (`mibg plan --json`).
     Plan,
+    /// Dosimetry of infusion 1 and the second-activity prescription
+    /// (`mibg dose --json`).
+    Dose,
     /// Cohort report of a study (`mibg study report --json`).
     StudyReport,
 }
@@ -72,6 +75,7 @@ impl DocumentKind {
     pub fn template(self) -> &'static str {
         match self {
             DocumentKind::Plan => "plan.typ",
+            DocumentKind::Dose => "dose.typ",
             DocumentKind::StudyReport => "study.typ",
         }
     }
@@ -80,6 +84,7 @@ impl DocumentKind {
     pub fn formats(self) -> &'static str {
         match self {
             DocumentKind::Plan => "formats/plan.toml",
+            DocumentKind::Dose => "formats/dose.toml",
             DocumentKind::StudyReport => "formats/study.toml",
         }
     }
@@ -88,6 +93,7 @@ impl DocumentKind {
     pub fn as_str(self) -> &'static str {
         match self {
             DocumentKind::Plan => "plan",
+            DocumentKind::Dose => "dose",
             DocumentKind::StudyReport => "study",
         }
     }
@@ -96,6 +102,7 @@ impl DocumentKind {
     pub fn title(self) -> &'static str {
         match self {
             DocumentKind::Plan => "Treatment plan: 131I-mIBG course",
+            DocumentKind::Dose => "Dosimetry and second-activity prescription",
             DocumentKind::StudyReport => "Study report",
         }
     }
@@ -333,25 +340,14 @@ pub fn render(doc: &Document<'_>, opts: &RenderOptions) -> Result<Rendered, Docu
     })
 }
 
-/// One diagnostic as "file:line:column: error: message (hint: …)".
+/// One diagnostic as "file:line:column: error: message (hint: …)", then
+/// where it was called from ("  in file:line:column: …"), so that an error
+/// raised inside a shared function (e.g. `num` in mibg.typ) names the
+/// line of the template that called it.
 fn describe(world: &DocWorld, d: &SourceDiagnostic) -> String {
     let mut s = String::new();
-    if let Some(id) = d.span.id()
-        && let Some(range) = world.range(d.span)
-    {
-        let path = id.vpath().get_without_slash().to_string();
-        match typst::World::source(world, id) {
-            Ok(src) => {
-                let (line, col) = src
-                    .lines()
-                    .byte_to_line_column(range.start)
-                    .unwrap_or((0, 0));
-                let _ = write!(s, "{path}:{}:{}: ", line + 1, col + 1);
-            }
-            Err(_) => {
-                let _ = write!(s, "{path}: ");
-            }
-        }
+    if let Some(at) = position(world, d.span) {
+        let _ = write!(s, "{at}: ");
     }
     s.push_str(match d.severity {
         Severity::Error => "error: ",
@@ -361,7 +357,30 @@ fn describe(world: &DocWorld, d: &SourceDiagnostic) -> String {
     for h in &d.hints {
         let _ = write!(s, " (hint: {})", h.v);
     }
+    for t in &d.trace {
+        if let Some(at) = position(world, t.span) {
+            let _ = write!(s, "\n  in {at}: {}", t.v);
+        }
+    }
     s
+}
+
+/// "file:line:column" of a span, or "file" when its source is not text.
+fn position(world: &DocWorld, span: impl Into<typst::syntax::DiagSpan>) -> Option<String> {
+    let span: typst::syntax::DiagSpan = span.into();
+    let id = span.id()?;
+    let range = world.range(span)?;
+    let path = id.vpath().get_without_slash().to_string();
+    Some(match typst::World::source(world, id) {
+        Ok(src) => {
+            let (line, col) = src
+                .lines()
+                .byte_to_line_column(range.start)
+                .unwrap_or((0, 0));
+            format!("{path}:{}:{}", line + 1, col + 1)
+        }
+        Err(_) => path,
+    })
 }
 
 #[cfg(test)]

@@ -403,7 +403,11 @@ mod tests {
 
     #[test]
     fn every_builtin_table_parses() {
-        for k in [DocumentKind::Plan, DocumentKind::StudyReport] {
+        for k in [
+            DocumentKind::Plan,
+            DocumentKind::Dose,
+            DocumentKind::StudyReport,
+        ] {
             FormatTable::for_kind(k, &Templates::builtin()).unwrap();
         }
     }

@@ -12,17 +12,22 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The built-in templates: (path inside the template set, contents).
-const BUILTIN: [(&str, &str); 7] = [
+const BUILTIN: [(&str, &str); 9] = [
     ("mibg.typ", include_str!("../templates/mibg.typ")),
     (
         "letterhead.typ",
         include_str!("../templates/letterhead.typ"),
     ),
     ("plan.typ", include_str!("../templates/plan.typ")),
+    ("dose.typ", include_str!("../templates/dose.typ")),
     ("study.typ", include_str!("../templates/study.typ")),
     (
         "formats/plan.toml",
         include_str!("../templates/formats/plan.toml"),
+    ),
+    (
+        "formats/dose.toml",
+        include_str!("../templates/formats/dose.toml"),
     ),
     (
         "formats/study.toml",

@@ -34,5 +34,9 @@ fn only_this_crate_uses_typst_and_only_the_cli_uses_this_crate() {
         }
         checked += 1;
     }
-    assert!(checked >= 10, "only {checked} crates found under {}", crates.display());
+    assert!(
+        checked >= 10,
+        "only {checked} crates found under {}",
+        crates.display()
+    );
 }

@@ -8,6 +8,7 @@
 //! or one JSON document, and writes the optional SVG plot atomically.
 
 use crate::cmd::plan::load_protocol;
+use crate::document::{Patient, PatientArgs, PdfArgs};
 use crate::output::{print_json, write_atomically};
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
@@ -187,6 +188,26 @@ pub struct Args {
     /// Write an SVG of readings, fitted curve (log axis) and residuals.
     #[arg(long)]
     plot: Option<PathBuf>,
+    #[command(flatten)]
+    patient: PatientArgs,
+    #[command(flatten)]
+    pdf: PdfArgs,
+}
+
+/// The JSON document of `mibg dose`: the patient's identifying data when
+/// given, the infusion-1 readings as validated (with the fitted retention at
+/// each reading time), then the dosimetry result. The PDF prints exactly
+/// this document.
+#[derive(Serialize)]
+struct DoseJson<'a, T: Serialize> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patient: Option<&'a Patient>,
+    /// The validated readings of infusion 1 (row 1 = pre-void).
+    readings: &'a mibg_dosimetry::Readings,
+    /// The fitted retention R̂(tᵢ) at each reading time (same order).
+    fitted_retention: Vec<f64>,
+    #[serde(flatten)]
+    result: &'a T,
 }
 
 fn read(path: &Path, what: &str) -> Result<String> {
@@ -715,18 +736,42 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         )?),
     };
 
-    let svg = args
-        .plot
-        .as_ref()
-        .map(|_| plot_svg(&a, second.as_ref(), args.reading_unit));
+    let svg = (args.plot.is_some() || args.pdf.pdf.is_some())
+        .then(|| plot_svg(&a, second.as_ref(), args.reading_unit));
 
     let doc = build_json(args, &a, second, rp, &protocol_label);
+    let patient = args.patient.patient()?;
+    let json = DoseJson {
+        patient: patient.as_ref(),
+        readings: &a.readings,
+        fitted_retention: a
+            .readings
+            .readings
+            .iter()
+            .map(|r| a.fit.curve.retention(r.time_h))
+            .collect(),
+        result: &doc,
+    };
+    let pdf = crate::document::prepare(
+        &args.pdf,
+        mibg_documents::DocumentKind::Dose,
+        &serde_json::to_value(&json)?,
+        svg.iter()
+            .map(|s| ("retention.svg".to_string(), s.clone().into_bytes()))
+            .collect(),
+    )?;
     // Everything is computed: now write.
     if let (Some(path), Some(svg)) = (&args.plot, svg) {
         write_atomically(path, svg.as_bytes())?;
     }
+    if let Some(pdf) = pdf {
+        pdf.write()?;
+    }
     if args.json {
-        return print_json(out, &doc);
+        return print_json(out, &json);
+    }
+    if let Some(id) = patient.as_ref().and_then(|x| x.study_id()) {
+        writeln!(out, "Patient:  {id}")?;
     }
     print_report(out, &a, &doc)
 }

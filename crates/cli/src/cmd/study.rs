@@ -174,7 +174,14 @@ fn run_report(
     out: &mut dyn Write,
 ) -> Result<()> {
     let input = read_study_dir(dir)?;
-    report_input(&dir.display().to_string(), &input, out_dir, json, pdf_args, out)
+    report_input(
+        &dir.display().to_string(),
+        &input,
+        out_dir,
+        json,
+        pdf_args,
+        out,
+    )
 }
 
 /// The report of a study given as its files (read from a folder, or
