@@ -56,6 +56,10 @@ pub struct Infusion1Deviation {
 pub struct Infusion1DeviationError(pub Infusion1Deviation);
 
 /// Names the usual slip that a ratio given/prescribed points to, or "".
+/// The prescription is rate × weight, so a slip in either the activity or
+/// the weight shows in the ratio: mCi for MBq (1/37), GBq for MBq (1/1000),
+/// a weight in pounds (prescribed 2.2046× too high: ratio 0.4536) and
+/// decimal slips of either number (10^±1…3).
 fn likely_slip(ratio: f64) -> &'static str {
     // Each slip is a factor; accept ±30 % around it (the deviation rule
     // itself is ±25 %, so the bands do not overlap with a correct entry).
@@ -64,12 +68,18 @@ fn likely_slip(ratio: f64) -> &'static str {
         " (an activity in mCi? 1 mCi = 37 MBq)"
     } else if near(1.0 / 1000.0) {
         " (in GBq? 1 GBq = 1000 MBq)"
+    } else if near(LB_PER_KG.recip()) {
+        " (a weight in pounds? 1 kg = 2.2046 lb)"
     } else if near(10.0) || near(100.0) || near(1000.0) || near(0.1) || near(0.01) {
-        " (a slipped decimal point?)"
+        " (a slipped decimal point in the activity or the weight?)"
     } else {
         ""
     }
 }
+
+/// Pounds per kilogram: 1 lb = 0.453 592 37 kg exactly (international
+/// yard and pound agreement, 1959).
+const LB_PER_KG: f64 = 1.0 / 0.453_592_37;
 
 /// Patient input outside the plausible range.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
