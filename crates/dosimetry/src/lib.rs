@@ -21,6 +21,7 @@ mod lm;
 pub mod physics;
 pub mod plan;
 pub mod readings;
+pub mod slip;
 pub mod svalue;
 pub mod uncertainty;
 
@@ -38,9 +39,11 @@ use mibg_units::{
 };
 use serde::Serialize;
 
-/// Plausible patient mass: 2–150 kg [I]. Outside it the number is almost
-/// certainly a typing error (grams, pounds) rather than a patient.
-pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
+/// Plausible patient mass: the one rule of `mibg-protocol`
+/// ([`mibg_protocol::plan::WEIGHT_RANGE_KG`], 2–150 kg \[I\]), shared by
+/// the plan and the dosimetry. Outside it the number is almost certainly a
+/// typing error (grams, pounds) rather than a patient.
+pub use mibg_protocol::plan::WEIGHT_RANGE_KG;
 
 /// Default largest relative change of the patient mass between infusion 1
 /// and infusion 2 (about two weeks apart, §6.2): **0.20** (±20 %) [I]. A
@@ -157,9 +160,10 @@ impl DoseRequest {
 pub enum DoseError {
     /// Implausible mass.
     #[error(
-        "{field} {value} kg is outside the plausible range {}–{} kg (a typing error? the mass is in kg)",
-        PLAUSIBLE_MASS_KG.0,
-        PLAUSIBLE_MASS_KG.1
+        "{field} {value} kg is outside the plausible range {}–{} kg ({})",
+        WEIGHT_RANGE_KG.0,
+        WEIGHT_RANGE_KG.1,
+        crate::slip::weight_hint(*value)
     )]
     ImplausibleMass {
         /// Which mass.
@@ -170,7 +174,8 @@ pub enum DoseError {
     /// The mass at infusion 2 differs from infusion 1 by more than the
     /// accepted relative change.
     #[error(
-        "weight at infusion 2 {mass2_kg} kg differs from the weight at infusion 1 ({mass1_kg} kg) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions (a typing error? if the change is real, pass --max-weight-change)"
+        "weight at infusion 2 {mass2_kg} kg differs from the weight at infusion 1 ({mass1_kg} kg) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions ({}; if the change is real, pass --max-weight-change)",
+        crate::slip::weight_change_hint(*mass2_kg / *mass1_kg)
     )]
     ImplausibleWeightChange {
         /// Mass at infusion 1, kg.
@@ -245,7 +250,7 @@ pub struct DoseAssessment {
 
 fn check_mass(field: &str, m: Mass) -> Result<(), DoseError> {
     let kg = m.kg();
-    if !(kg.is_finite() && kg >= PLAUSIBLE_MASS_KG.0 && kg <= PLAUSIBLE_MASS_KG.1) {
+    if !(kg.is_finite() && kg >= WEIGHT_RANGE_KG.0 && kg <= WEIGHT_RANGE_KG.1) {
         return Err(DoseError::ImplausibleMass {
             field: field.into(),
             value: kg,

@@ -18,7 +18,7 @@
 //! the infusion-1 kinetics only, not a change of kinetics at infusion 2.
 
 use crate::fit::{self, FitOptions, ModelKind};
-use crate::plan::{PredictionVariant, SecondActivityRules, second_activity_value};
+use crate::plan::{PredictionVariant, SecondActivityRules, cap_second_activity};
 use mibg_units::{AbsorbedDose, Activity, Hours, Mass, SValue};
 use serde::Serialize;
 
@@ -232,7 +232,7 @@ pub(crate) fn bootstrap(
         let tau = Hours::new(tau);
         let d1 = (ctx.a1 * tau) * ctx.s1;
         let d2 = ctx.variant.dose_per_activity(tau, ctx.s1, ctx.s2);
-        let (_, a2) = second_activity_value(d1, ctx.a1, ctx.m2, d2, ctx.rules);
+        let a2 = cap_second_activity(d1, ctx.a1, ctx.m2, d2, ctx.rules).activity;
         let total = d1 + ctx.planned_a2 * d2;
         if total > threshold {
             exceed += 1;

@@ -547,7 +547,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         );
     }
     // An implausible weight is reported by the dosimetry itself (first).
-    let (wlo, whi) = mibg_dosimetry::PLAUSIBLE_MASS_KG;
+    let (wlo, whi) = mibg_dosimetry::WEIGHT_RANGE_KG;
     if (wlo..=whi).contains(&args.weight_kg) {
         protocol
             .check_infusion1_given(

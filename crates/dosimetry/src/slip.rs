@@ -1,0 +1,249 @@
+//! Names of the usual single-number slips (issue 9): a slipped decimal point
+//! or a ×10/×100/×1000 error on a reading, hours and days confused on a time,
+//! two rows swapped. Every refusal on the dosimetry path names the slip that
+//! would explain it, so that the person who typed the number can find it.
+//!
+//! A slip is recognised from a ratio `observed / expected` that lies within
+//! [`SLIP_BAND`] of the slip's factor. The expected value comes from the
+//! other readings (the fit without the suspect reading, `crate::gate`).
+
+/// Half-width of the band around a slip factor, as a ratio: a ratio within
+/// ×/÷ 1.5 of 10 (6.7–15) names "×10". Wider than any measurement noise
+/// (a few per cent, `plausibility.reading_noise_fraction`) and narrow enough
+/// that the bands of 10 and 24 (and of 1/10 and 1/24) do not overlap \[I\].
+pub const SLIP_BAND: f64 = 1.5;
+
+fn near(ratio: f64, factor: f64) -> bool {
+    near_within(ratio, factor, SLIP_BAND)
+}
+
+fn near_within(ratio: f64, factor: f64, band: f64) -> bool {
+    let q = ratio / factor;
+    q.is_finite() && (1.0 / band..=band).contains(&q)
+}
+
+/// Band of the pounds-for-kilograms slip between two weights: ×/÷ 1.25
+/// around 2.2046 (1.76–2.76), the weight change between infusions being
+/// limited to ±20 % \[I\]; a 50 % change is not called pounds.
+const POUNDS_BAND: f64 = 1.25;
+
+/// A number as typed: up to 4 significant figures, no trailing zeros.
+pub fn fmt_value(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    let mag = v.abs().log10().floor() as i32;
+    let decimals = (3 - mag).clamp(0, 12) as usize;
+    let s = format!("{v:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// The decimal slip that explains a reading `observed` where the other
+/// readings expect `expected` (both net, same unit): "×1/100? a slipped
+/// decimal point (2.1 for 210?)". `raw` is the number as typed and
+/// `background` what was subtracted from it, so that the corrected number
+/// is the one to type. `None` when no factor 10^±1…3 fits.
+pub fn reading_slip(observed: f64, expected: f64, raw: f64, background: f64) -> Option<String> {
+    let ratio = observed / expected;
+    for (factor, label) in [
+        (10.0, "×10"),
+        (0.1, "×1/10"),
+        (100.0, "×100"),
+        (0.01, "×1/100"),
+        (1000.0, "×1000"),
+        (0.001, "×1/1000"),
+    ] {
+        if near(ratio, factor) {
+            let meant = (raw - background) / factor + background;
+            return Some(format!(
+                "{label}? a slipped decimal point ({} for {}?)",
+                fmt_value(raw),
+                fmt_value(meant)
+            ));
+        }
+    }
+    None
+}
+
+/// The time slip that explains a reading at `observed_h` whose value the
+/// other readings place at `expected_h`: a slipped decimal point in the time
+/// (1195 h for 119.5 h) or a time in days typed in the hours column (2 for
+/// 48 h). `None` when no such factor fits.
+pub fn time_slip(observed_h: f64, expected_h: f64) -> Option<String> {
+    if !(observed_h > 0.0 && expected_h > 0.0) {
+        return None;
+    }
+    let ratio = observed_h / expected_h;
+    if near(ratio, 1.0 / 24.0) {
+        return Some(format!(
+            "days typed as hours? ({} d = {} h)",
+            fmt_value(observed_h),
+            fmt_value(observed_h * 24.0)
+        ));
+    }
+    if near(ratio, 24.0) {
+        return Some(format!(
+            "×24 on the time? hours converted from days twice ({} h for {} h?)",
+            fmt_value(observed_h),
+            fmt_value(observed_h / 24.0)
+        ));
+    }
+    for (factor, label) in [
+        (10.0, "×10"),
+        (0.1, "×1/10"),
+        (100.0, "×100"),
+        (0.01, "×1/100"),
+    ] {
+        if near(ratio, factor) {
+            return Some(format!(
+                "{label} on the time? a slipped decimal point ({} h for {} h?)",
+                fmt_value(observed_h),
+                fmt_value(observed_h / factor)
+            ));
+        }
+    }
+    None
+}
+
+/// The hint of a time that is not after the previous one: one of the two
+/// times is mistyped or two rows are out of order.
+pub fn time_order_hint() -> &'static str {
+    "(is this time or the previous one mistyped: a slipped decimal point, days typed as hours, or two rows swapped?)"
+}
+
+/// The hint of a reading above the pre-void reading (`percent` of it): far
+/// above, a slipped decimal point in this reading or in the pre-void one;
+/// just above, two rows swapped (the pre-void reading must come first).
+pub fn above_pre_void_hint(percent: f64) -> &'static str {
+    if percent >= 500.0 {
+        "(×10? a slipped decimal point in this reading or ×1/10 in the pre-void reading?)"
+    } else {
+        "(rows swapped? the pre-void reading must be the first row and the highest)"
+    }
+}
+
+/// Pounds per kilogram (1 lb = 0.453 592 37 kg exactly).
+const LB_PER_KG: f64 = 1.0 / 0.453_592_37;
+
+/// The hint of an implausible weight in kg: grams (×1000), pounds (×2.2),
+/// a slipped decimal point.
+pub fn weight_hint(kg: f64) -> String {
+    if kg > 1000.0 {
+        format!("a weight in grams? {} g = {} kg", fmt_value(kg), fmt_value(kg / 1000.0))
+    } else if kg > 150.0 {
+        format!(
+            "a weight in pounds ({} lb = {} kg) or a slipped decimal point ({} kg)?",
+            fmt_value(kg),
+            fmt_value(kg / LB_PER_KG),
+            fmt_value(kg / 10.0)
+        )
+    } else {
+        format!(
+            "a slipped decimal point ({} kg)? the mass is in kg",
+            fmt_value(kg * 10.0)
+        )
+    }
+}
+
+/// The hint of an implausible weight change (`ratio` = weight at infusion 2
+/// ÷ weight at infusion 1): pounds for kg, a slipped decimal point.
+pub fn weight_change_hint(ratio: f64) -> &'static str {
+    if near_within(ratio, LB_PER_KG, POUNDS_BAND) {
+        "the weight at infusion 2 in pounds? 1 kg = 2.2046 lb"
+    } else if near_within(ratio, 1.0 / LB_PER_KG, POUNDS_BAND) {
+        "the weight at infusion 1 in pounds? 1 kg = 2.2046 lb"
+    } else if near(ratio, 10.0) || near(ratio, 0.1) {
+        "a slipped decimal point in one of the weights?"
+    } else {
+        "a typing error?"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_slips_of_a_reading_are_named_with_the_meant_number() {
+        // Issue 9: 2.10 typed for 210 (expected ≈ 210).
+        let s = reading_slip(2.10, 212.0, 2.10, 0.0).unwrap();
+        assert_eq!(s, "×1/100? a slipped decimal point (2.1 for 210?)");
+        // With a background of 0.12: net 1707.88 for 170.8 expected; the
+        // meant raw reading is (1708 − 0.12)/10 + 0.12 = 170.9.
+        let s = reading_slip(1707.88, 170.08, 1708.0, 0.12).unwrap();
+        assert_eq!(s, "×10? a slipped decimal point (1708 for 170.9?)");
+        assert!(reading_slip(100.0, 100.0, 100.0, 0.0).is_none());
+        assert!(reading_slip(3.0, 1.0, 3.0, 0.0).is_none());
+        assert!(reading_slip(1000.0, 1.0, 1000.0, 0.0).unwrap().starts_with("×1000?"));
+        assert!(reading_slip(0.001, 1.0, 0.001, 0.0).unwrap().starts_with("×1/1000?"));
+    }
+
+    #[test]
+    fn band_edges() {
+        // ×/÷ 1.5 around 10: 6.67 … 15.
+        assert!(near(15.0, 10.0));
+        assert!(!near(15.01, 10.0));
+        assert!(near(10.0 / 1.5, 10.0));
+        assert!(!near(6.66, 10.0));
+        assert!(!near(f64::NAN, 10.0));
+        // The bands of 10 and 24 do not overlap: 15 < 24/1.5 = 16.
+        assert!(!near(15.5, 10.0) && !near(15.5, 24.0));
+    }
+
+    #[test]
+    fn time_slips_are_named() {
+        // Issue 9: 1195 h typed for 119.5 h.
+        assert_eq!(
+            time_slip(1195.0, 119.0).unwrap(),
+            "×10 on the time? a slipped decimal point (1195 h for 119.5 h?)"
+        );
+        assert_eq!(
+            time_slip(2.0, 48.5).unwrap(),
+            "days typed as hours? (2 d = 48 h)"
+        );
+        assert_eq!(
+            time_slip(2880.0, 121.0).unwrap(),
+            "×24 on the time? hours converted from days twice (2880 h for 120 h?)"
+        );
+        assert!(time_slip(11.95, 119.5).unwrap().starts_with("×1/10 on the time?"));
+        assert!(time_slip(100.0, 100.0).is_none());
+        assert!(time_slip(0.0, 10.0).is_none());
+    }
+
+    #[test]
+    fn hints_of_the_parser_errors() {
+        assert!(above_pre_void_hint(850.0).contains("decimal point"));
+        assert!(above_pre_void_hint(499.0).contains("rows swapped"));
+        assert!(above_pre_void_hint(500.0).contains("decimal point"));
+        assert!(time_order_hint().contains("days typed as hours"));
+    }
+
+    #[test]
+    fn weight_hints() {
+        assert_eq!(weight_hint(20_000.0), "a weight in grams? 20000 g = 20 kg");
+        assert!(weight_hint(200.0).contains("90.72 kg") && weight_hint(200.0).contains("(20 kg)"));
+        assert_eq!(weight_hint(1.8), "a slipped decimal point (18 kg)? the mass is in kg");
+        assert!(weight_change_hint(2.2046).contains("infusion 2 in pounds"));
+        assert!(weight_change_hint(0.4536).contains("infusion 1 in pounds"));
+        assert!(weight_change_hint(10.0).contains("decimal point"));
+        assert!(weight_change_hint(0.1).contains("decimal point"));
+        assert_eq!(weight_change_hint(1.5), "a typing error?");
+        // Pounds band edges: 2.2046/1.25 = 1.764, 2.2046 × 1.25 = 2.756.
+        assert!(weight_change_hint(1.77).contains("pounds"));
+        assert!(!weight_change_hint(1.75).contains("pounds"));
+        assert!(weight_change_hint(2.75).contains("pounds"));
+        assert!(!weight_change_hint(2.77).contains("pounds"));
+    }
+
+    #[test]
+    fn values_print_as_typed() {
+        assert_eq!(fmt_value(210.0), "210");
+        assert_eq!(fmt_value(2.1), "2.1");
+        assert_eq!(fmt_value(119.5), "119.5");
+        assert_eq!(fmt_value(0.0), "0");
+    }
+}
