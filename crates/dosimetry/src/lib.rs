@@ -17,6 +17,7 @@
 //! values with warnings inside. This crate does no I/O.
 
 pub mod fit;
+pub mod gate;
 mod lm;
 pub mod physics;
 pub mod plan;

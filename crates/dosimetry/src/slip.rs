@@ -13,6 +13,30 @@
 /// that the bands of 10 and 24 (and of 1/10 and 1/24) do not overlap \[I\].
 pub const SLIP_BAND: f64 = 1.5;
 
+/// A named slip and how closely the ratio matched its factor
+/// (`|ln(ratio/factor)|`, 0 = exactly), so that competing explanations can
+/// be ranked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Slip {
+    /// The slip in words, ending with a question mark or a question.
+    pub text: String,
+    /// `|ln(ratio / factor)|`.
+    pub log_error: f64,
+}
+
+impl std::fmt::Display for Slip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+fn slip(text: String, ratio: f64, factor: f64) -> Slip {
+    Slip {
+        text,
+        log_error: (ratio / factor).ln().abs(),
+    }
+}
+
 fn near(ratio: f64, factor: f64) -> bool {
     near_within(ratio, factor, SLIP_BAND)
 }
@@ -42,13 +66,12 @@ pub fn fmt_value(v: f64) -> String {
     }
 }
 
-/// The decimal slip that explains a reading `observed` where the other
-/// readings expect `expected` (both net, same unit): "×1/100? a slipped
-/// decimal point (2.1 for 210?)". `raw` is the number as typed and
-/// `background` what was subtracted from it, so that the corrected number
-/// is the one to type. `None` when no factor 10^±1…3 fits.
-pub fn reading_slip(observed: f64, expected: f64, raw: f64, background: f64) -> Option<String> {
-    let ratio = observed / expected;
+/// The decimal slip that explains a reading typed as `raw` where the other
+/// readings expect `expected_raw` (both as typed, background included):
+/// "×1/100? a slipped decimal point (2.1 for 210?)", with the number that
+/// was probably meant. `None` when no factor 10^±1…3 fits.
+pub fn reading_slip(raw: f64, expected_raw: f64) -> Option<Slip> {
+    let ratio = raw / expected_raw;
     for (factor, label) in [
         (10.0, "×10"),
         (0.1, "×1/10"),
@@ -58,11 +81,14 @@ pub fn reading_slip(observed: f64, expected: f64, raw: f64, background: f64) -> 
         (0.001, "×1/1000"),
     ] {
         if near(ratio, factor) {
-            let meant = (raw - background) / factor + background;
-            return Some(format!(
-                "{label}? a slipped decimal point ({} for {}?)",
-                fmt_value(raw),
-                fmt_value(meant)
+            return Some(slip(
+                format!(
+                    "{label}? a slipped decimal point ({} for {}?)",
+                    fmt_value(raw),
+                    fmt_value(raw / factor)
+                ),
+                ratio,
+                factor,
             ));
         }
     }
@@ -73,23 +99,31 @@ pub fn reading_slip(observed: f64, expected: f64, raw: f64, background: f64) -> 
 /// other readings place at `expected_h`: a slipped decimal point in the time
 /// (1195 h for 119.5 h) or a time in days typed in the hours column (2 for
 /// 48 h). `None` when no such factor fits.
-pub fn time_slip(observed_h: f64, expected_h: f64) -> Option<String> {
+pub fn time_slip(observed_h: f64, expected_h: f64) -> Option<Slip> {
     if !(observed_h > 0.0 && expected_h > 0.0) {
         return None;
     }
     let ratio = observed_h / expected_h;
     if near(ratio, 1.0 / 24.0) {
-        return Some(format!(
-            "days typed as hours? ({} d = {} h)",
-            fmt_value(observed_h),
-            fmt_value(observed_h * 24.0)
+        return Some(slip(
+            format!(
+                "days typed as hours? ({} d = {} h)",
+                fmt_value(observed_h),
+                fmt_value(observed_h * 24.0)
+            ),
+            ratio,
+            1.0 / 24.0,
         ));
     }
     if near(ratio, 24.0) {
-        return Some(format!(
-            "×24 on the time? hours converted from days twice ({} h for {} h?)",
-            fmt_value(observed_h),
-            fmt_value(observed_h / 24.0)
+        return Some(slip(
+            format!(
+                "×24 on the time? hours converted from days twice ({} h for {} h?)",
+                fmt_value(observed_h),
+                fmt_value(observed_h / 24.0)
+            ),
+            ratio,
+            24.0,
         ));
     }
     for (factor, label) in [
@@ -99,10 +133,14 @@ pub fn time_slip(observed_h: f64, expected_h: f64) -> Option<String> {
         (0.01, "×1/100"),
     ] {
         if near(ratio, factor) {
-            return Some(format!(
-                "{label} on the time? a slipped decimal point ({} h for {} h?)",
-                fmt_value(observed_h),
-                fmt_value(observed_h / factor)
+            return Some(slip(
+                format!(
+                    "{label} on the time? a slipped decimal point ({} h for {} h?)",
+                    fmt_value(observed_h),
+                    fmt_value(observed_h / factor)
+                ),
+                ratio,
+                factor,
             ));
         }
     }
@@ -170,16 +208,16 @@ mod tests {
     #[test]
     fn decimal_slips_of_a_reading_are_named_with_the_meant_number() {
         // Issue 9: 2.10 typed for 210 (expected ≈ 210).
-        let s = reading_slip(2.10, 212.0, 2.10, 0.0).unwrap();
-        assert_eq!(s, "×1/100? a slipped decimal point (2.1 for 210?)");
-        // With a background of 0.12: net 1707.88 for 170.8 expected; the
-        // meant raw reading is (1708 − 0.12)/10 + 0.12 = 170.9.
-        let s = reading_slip(1707.88, 170.08, 1708.0, 0.12).unwrap();
-        assert_eq!(s, "×10? a slipped decimal point (1708 for 170.9?)");
-        assert!(reading_slip(100.0, 100.0, 100.0, 0.0).is_none());
-        assert!(reading_slip(3.0, 1.0, 3.0, 0.0).is_none());
-        assert!(reading_slip(1000.0, 1.0, 1000.0, 0.0).unwrap().starts_with("×1000?"));
-        assert!(reading_slip(0.001, 1.0, 0.001, 0.0).unwrap().starts_with("×1/1000?"));
+        let s = reading_slip(2.10, 212.0).unwrap();
+        assert_eq!(s.text, "×1/100? a slipped decimal point (2.1 for 210?)");
+        // ln(0.009906/0.01) = −0.0095.
+        assert!((s.log_error - 0.00948).abs() < 1e-4, "{}", s.log_error);
+        let s = reading_slip(1708.0, 170.2).unwrap();
+        assert_eq!(s.to_string(), "×10? a slipped decimal point (1708 for 170.8?)");
+        assert!(reading_slip(100.0, 100.0).is_none());
+        assert!(reading_slip(3.0, 1.0).is_none());
+        assert!(reading_slip(1000.0, 1.0).unwrap().text.starts_with("×1000?"));
+        assert!(reading_slip(0.001, 1.0).unwrap().text.starts_with("×1/1000?"));
     }
 
     #[test]
@@ -198,18 +236,23 @@ mod tests {
     fn time_slips_are_named() {
         // Issue 9: 1195 h typed for 119.5 h.
         assert_eq!(
-            time_slip(1195.0, 119.0).unwrap(),
+            time_slip(1195.0, 119.0).unwrap().text,
             "×10 on the time? a slipped decimal point (1195 h for 119.5 h?)"
         );
         assert_eq!(
-            time_slip(2.0, 48.5).unwrap(),
+            time_slip(2.0, 48.5).unwrap().text,
             "days typed as hours? (2 d = 48 h)"
         );
         assert_eq!(
-            time_slip(2880.0, 121.0).unwrap(),
+            time_slip(2880.0, 121.0).unwrap().text,
             "×24 on the time? hours converted from days twice (2880 h for 120 h?)"
         );
-        assert!(time_slip(11.95, 119.5).unwrap().starts_with("×1/10 on the time?"));
+        assert!(
+            time_slip(11.95, 119.5)
+                .unwrap()
+                .text
+                .starts_with("×1/10 on the time?")
+        );
         assert!(time_slip(100.0, 100.0).is_none());
         assert!(time_slip(0.0, 10.0).is_none());
     }
