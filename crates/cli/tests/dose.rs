@@ -355,12 +355,14 @@ fn reading_above_pre_void() {
     ];
     let e = err(&args);
     assert!(
-        e.contains("[physical-decay] line 3 (4 h, reading 440)") && e.contains("--accept physical-decay"),
+        e.contains("[physical-decay] line 3 (4 h, reading 440)")
+            && e.contains("--accept physical-decay"),
         "{e}"
     );
     // … unless the physicist accepts that check by name: then it is a
     // warning, recorded in the JSON. (These four readings also fit poorly:
-    // R² 0.935 and SE(τ)/τ 26 % need their own acceptance.)
+    // R² 0.935, SE(τ)/τ 26 % and a total dose of 4 ± 2 Gy need their own
+    // acceptance.)
     let mut a = args.to_vec();
     a.extend([
         "--accept",
@@ -369,11 +371,16 @@ fn reading_above_pre_void() {
         "r-squared",
         "--accept",
         "tau-se",
+        "--accept",
+        "total-dose-uncertainty",
     ]);
     let v = json(&a);
     let w = v["warnings"].to_string();
     assert!(w.contains("110.0 % of the pre-void"), "{w}");
-    assert!(w.contains("ACCEPTED by override (--accept physical-decay)"), "{w}");
+    assert!(
+        w.contains("ACCEPTED by override (--accept physical-decay)"),
+        "{w}"
+    );
     assert_eq!(v["options"]["accept"][0], "physical-decay");
     assert_eq!(v["plausibility"]["accepted"][0], "physical-decay");
     assert_eq!(v["plausibility"]["findings"][0]["accepted"], true);

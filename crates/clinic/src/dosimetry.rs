@@ -583,9 +583,8 @@ fn without_infusion1(
                 ),
                 Decision::NoSecondInfusion => "no second infusion".to_string(),
             };
-            let instead = actual.map_or(String::new(), |x| {
-                format!(" instead of {:.0} MBq", x.mbq())
-            });
+            let instead =
+                actual.map_or(String::new(), |x| format!(" instead of {:.0} MBq", x.mbq()));
             WithoutReading {
                 model: Some(a.fit.model),
                 tau: Some(a.tau_h),
@@ -693,7 +692,9 @@ fn gated<T>(
     without: impl Fn(Option<&T>, usize, Option<f64>) -> WithoutReading,
 ) -> Result<(T, GateReport), DosimetryError> {
     let physical = gate::inspect_readings(readings, limits);
-    let physical_report = physical.clone().into_report(&readings.source, limits, accept);
+    let physical_report = physical
+        .clone()
+        .into_report(&readings.source, limits, accept);
     if physical_report.refused {
         let mut report = physical_report;
         counterfactuals(&mut report.findings, readings, |k, e| without(None, k, e));
@@ -746,7 +747,11 @@ pub fn assess_course_dosimetry(
     let infusion1_check = if (WEIGHT_RANGE_KG.0..=WEIGHT_RANGE_KG.1).contains(&w) {
         Some(
             protocol
-                .check_infusion1_given(input.activity1, input.weight1, options.max_activity_deviation)
+                .check_infusion1_given(
+                    input.activity1,
+                    input.weight1,
+                    options.max_activity_deviation,
+                )
                 .map_err(|error| DosimetryError::Infusion1Deviation {
                     activity_mbq: input.activity1.mbq(),
                     weight_kg: w,
@@ -777,13 +782,21 @@ pub fn assess_course_dosimetry(
         "infusion 1",
         || Ok(assess(readings1, &req)?),
         |a: &DoseAssessment| {
-            gate::inspect_fit(
+            let mut ins = gate::inspect_fit(
                 readings1,
                 &a.fit,
                 &req.fit,
                 &limits,
                 tally(a, req.uncertainty),
-            )
+            );
+            let flagged: Vec<usize> = ins
+                .findings
+                .iter()
+                .filter_map(|f| f.reading.as_ref().map(|r| r.row))
+                .collect();
+            ins.merge(gate::inspect_total_uncertainty(a, &limits));
+            ins.merge(gate::inspect_influence(a, &flagged, &limits));
+            ins
         },
         |a: Option<&DoseAssessment>, k, e| {
             without_infusion1(readings1, k, e, &req, a.map(|a| a.plan.activity_mbq))
@@ -812,7 +825,10 @@ pub fn assess_course_dosimetry(
     // 6. Radiation protection after the last infusion.
     let rp = if options.radiation_protection {
         Some(radiation_protection_after(
-            protocol, &a, second.as_ref().map(|s| &s.0), options,
+            protocol,
+            &a,
+            second.as_ref().map(|s| &s.0),
+            options,
         )?)
     } else {
         None
@@ -995,7 +1011,8 @@ fn radiation_protection(
             Some(est)
         }
         None => {
-            warnings.push("release threshold not reached within 90 days: no caregiver estimate".into());
+            warnings
+                .push("release threshold not reached within 90 days: no caregiver estimate".into());
             None
         }
     };
@@ -1036,9 +1053,10 @@ fn parameters(fit: &RetentionFit) -> Vec<Parameter> {
 
 fn interval95(a: &DoseAssessment) -> Interval95 {
     let u = a.uncertainty.as_ref();
+    let a2 = a.second_activity_interval();
     Interval95 {
         method: u.map_or_else(
-            || "delta method only (no bootstrap): 95 % = estimate ± 1.96 SE".to_string(),
+            || "delta method only (no bootstrap): 95 % = estimate ± 1.96 SE (A2: the uncapped activity ± 1.96 SE, through the caps)".to_string(),
             |u| u.method.clone(),
         ),
         absorbed_dose_gy: u
@@ -1049,18 +1067,8 @@ fn interval95(a: &DoseAssessment) -> Interval95 {
                     [a.dose1.gy() - 1.96 * s, a.dose1.gy() + 1.96 * s]
                 })
             }),
-        second_activity_mbq: u.map(|u| {
-            [
-                u.second_activity.low_mbq.mbq(),
-                u.second_activity.high_mbq.mbq(),
-            ]
-        }),
-        second_activity_mci: u.map(|u| {
-            [
-                u.second_activity.low_mbq.mci(),
-                u.second_activity.high_mbq.mci(),
-            ]
-        }),
+        second_activity_mbq: a2.map(|(l, h, _)| [l.mbq(), h.mbq()]),
+        second_activity_mci: a2.map(|(l, h, _)| [l.mci(), h.mci()]),
         predicted_total_gy: u.map(|u| [u.predicted_total.low_gy.gy(), u.predicted_total.high_gy.gy()]),
         tau_h: u.map(|u| [u.tau_h.0.hours(), u.tau_h.1.hours()]),
         absorbed_dose_se_delta_gy: u.and_then(|u| u.dose1_se_delta.map(|d| d.gy())),
@@ -1077,10 +1085,7 @@ fn gate_line(r: &GateReport) -> String {
         .map(|f| f.check.name().to_string())
         .collect();
     if failed.is_empty() {
-        format!(
-            "Plausibility gate ({}): every check passed.",
-            r.series
-        )
+        format!("Plausibility gate ({}): every check passed.", r.series)
     } else {
         format!(
             "Plausibility gate ({}): {} failed and ACCEPTED by override; the prescription proceeds on the physicist's responsibility.",
@@ -1090,7 +1095,11 @@ fn gate_line(r: &GateReport) -> String {
     }
 }
 
-fn explanation(a: &DoseAssessment, gate1: &GateReport, second: Option<&(SecondInfusionDose, GateReport)>) -> Vec<String> {
+fn explanation(
+    a: &DoseAssessment,
+    gate1: &GateReport,
+    second: Option<&(SecondInfusionDose, GateReport)>,
+) -> Vec<String> {
     let p = &a.plan;
     let r = &a.request;
     let mut e = vec![
@@ -1142,7 +1151,11 @@ fn assemble(
     let mut warnings = plausibility.accepted_warnings();
     warnings.extend(a.warnings.iter().cloned());
     if let Some(r) = &rp {
-        warnings.extend(r.warnings.iter().map(|w| format!("radiation protection: {w}")));
+        warnings.extend(
+            r.warnings
+                .iter()
+                .map(|w| format!("radiation protection: {w}")),
+        );
         if let Some(c) = &r.caregiver {
             warnings.extend(c.warnings.iter().map(|w| format!("caregiver: {w}")));
         }
@@ -1182,7 +1195,12 @@ fn assemble(
         model: a.fit.model,
         model_selection: a.selection.clone(),
         parameters: parameters(&a.fit),
-        effective_half_lives_h: a.fit.components.iter().map(|c| c.half_life_h.hours()).collect(),
+        effective_half_lives_h: a
+            .fit
+            .components
+            .iter()
+            .map(|c| c.half_life_h.hours())
+            .collect(),
         r_squared: a.fit.r_squared,
         residuals: a.fit.residuals.clone(),
         tau: a.tau_h,

@@ -34,6 +34,8 @@ pub fn gate_limits(p: &Protocol) -> GateLimits {
         min_r_squared: q.min_r_squared,
         max_relative_tau_se: q.max_relative_tau_se,
         max_bootstrap_failure_share: q.max_bootstrap_failure_share,
+        background_factor: q.background_factor,
+        max_total_dose_uncertainty: q.max_total_dose_uncertainty,
     }
 }
 
@@ -79,7 +81,7 @@ mod tests {
 
     #[test]
     fn the_seed_protocol_gives_the_gate_limits() {
-        // protocols/seed.toml [plausibility]: 0.05, 0.05, 0.95, 0.25, 0.10;
+        // protocols/seed.toml [plausibility]: 0.05, 0.05, 0.98, 0.10, 0.10, 5, 0.5 Gy;
         // the dosimetry crate's documented default is the seed protocol.
         let g = gate_limits(&Protocol::seed());
         assert_eq!(g, GateLimits::default());
@@ -89,9 +91,11 @@ mod tests {
                 g.outlier_alpha,
                 g.min_r_squared,
                 g.max_relative_tau_se,
-                g.max_bootstrap_failure_share
+                g.max_bootstrap_failure_share,
+                g.background_factor
             ),
-            (0.05, 0.05, 0.95, 0.25, 0.10)
+            (0.05, 0.05, 0.98, 0.10, 0.10, 5.0)
         );
+        assert_eq!(g.max_total_dose_uncertainty.gy(), 0.5);
     }
 }

@@ -24,7 +24,11 @@ pub struct CoursePlan {
 ///
 /// # Errors
 /// [`PlanError`] when the weight or height is outside its plausible range.
-pub fn plan_course(protocol: &Protocol, weight: Mass, height: Length) -> Result<CoursePlan, PlanError> {
+pub fn plan_course(
+    protocol: &Protocol,
+    weight: Mass,
+    height: Length,
+) -> Result<CoursePlan, PlanError> {
     let p = plan(protocol, weight, height)?;
     let i1 = &p.infusion1;
     let mut explanation = vec![format!(
@@ -32,9 +36,11 @@ pub fn plan_course(protocol: &Protocol, weight: Mass, height: Length) -> Result<
         i1.prescribed_per_kg.mbq_per_kg(),
         weight.kg(),
         (i1.prescribed_per_kg * weight).mbq(),
-        i1.cap
-            .as_ref()
-            .map_or(String::new(), |c| format!(", capped to {:.0} MBq: {}", i1.activity.mbq(), c.reason))
+        i1.cap.as_ref().map_or(String::new(), |c| format!(
+            ", capped to {:.0} MBq: {}",
+            i1.activity.mbq(),
+            c.reason
+        ))
     )];
     explanation.push(format!(
         "Infusion 2 on day {} (allowed {}-{}): its activity comes from the dosimetry of infusion 1, to reach {:.2} Gy whole-body in total, at most {:.0} MBq at this weight.",
@@ -50,7 +56,10 @@ pub fn plan_course(protocol: &Protocol, weight: Mass, height: Length) -> Result<
         p.melphalan.bsa.m2(),
         p.melphalan.bsa_formula.describe()
     ));
-    Ok(CoursePlan { plan: p, explanation })
+    Ok(CoursePlan {
+        plan: p,
+        explanation,
+    })
 }
 
 #[cfg(test)]
@@ -61,11 +70,23 @@ mod tests {
     fn a_20_kg_child_by_hand() {
         // Seed: 444 MBq/kg × 20 kg = 8880 MBq, no cap; infusion 2 at most
         // min(777 × 20 = 15 540, 40 000 − 8880) = 15 540 MBq.
-        let c = plan_course(&Protocol::seed(), Mass::from_kg(20.0), Length::from_cm(115.0)).unwrap();
+        let c = plan_course(
+            &Protocol::seed(),
+            Mass::from_kg(20.0),
+            Length::from_cm(115.0),
+        )
+        .unwrap();
         assert_eq!(c.plan.infusion1.activity.mbq(), 8880.0);
         assert_eq!(c.plan.infusion2.max_activity.mbq(), 15_540.0);
-        assert_eq!(c.explanation[0], "Infusion 1: 444 MBq/kg × 20 kg = 8880 MBq.");
-        assert!(c.explanation[1].contains("at most 15540 MBq"), "{}", c.explanation[1]);
+        assert_eq!(
+            c.explanation[0],
+            "Infusion 1: 444 MBq/kg × 20 kg = 8880 MBq."
+        );
+        assert!(
+            c.explanation[1].contains("at most 15540 MBq"),
+            "{}",
+            c.explanation[1]
+        );
         // The explanation serialises beside the plan's fields.
         let j = serde_json::to_value(&c).unwrap();
         assert_eq!(j["infusion1"]["activity_mbq"], 8880.0);
@@ -75,9 +96,25 @@ mod tests {
     #[test]
     fn the_course_cap_is_explained_and_the_weight_checked() {
         // 130 kg: 444 × 130 = 57 720 MBq, capped at the 40 GBq course total.
-        let c = plan_course(&Protocol::seed(), Mass::from_kg(130.0), Length::from_cm(180.0)).unwrap();
+        let c = plan_course(
+            &Protocol::seed(),
+            Mass::from_kg(130.0),
+            Length::from_cm(180.0),
+        )
+        .unwrap();
         assert_eq!(c.plan.infusion1.activity.mbq(), 40_000.0);
-        assert!(c.explanation[0].contains("= 57720 MBq, capped to 40000 MBq"), "{}", c.explanation[0]);
-        assert!(plan_course(&Protocol::seed(), Mass::from_kg(200.0), Length::from_cm(180.0)).is_err());
+        assert!(
+            c.explanation[0].contains("= 57720 MBq, capped to 40000 MBq"),
+            "{}",
+            c.explanation[0]
+        );
+        assert!(
+            plan_course(
+                &Protocol::seed(),
+                Mass::from_kg(200.0),
+                Length::from_cm(180.0)
+            )
+            .is_err()
+        );
     }
 }

@@ -528,6 +528,67 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
     })
 }
 
+/// How a stated 95 % interval of A₂ was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IntervalMethod {
+    /// Percentile interval of the residual bootstrap.
+    Bootstrap,
+    /// A₂ ± 1.96 × its delta-method standard error, mapped through the caps.
+    DeltaMethod,
+}
+
+impl DoseAssessment {
+    /// The stated 95 % interval of the prescribed A₂: the bootstrap's when it
+    /// ran, otherwise the delta method's — (target − D₁)/d₂ ± 1.96 SE
+    /// ([`uncertainty::second_activity_se_delta`]) with each end passed
+    /// through the same caps as A₂ ([`plan::cap_second_activity`] is
+    /// monotone in the uncapped activity up to the minimum-worthwhile step).
+    /// `None` without a bootstrap and without a standard error of τ.
+    pub fn second_activity_interval(&self) -> Option<(Activity, Activity, IntervalMethod)> {
+        if let Some(u) = &self.uncertainty {
+            return Some((
+                u.second_activity.low_mbq,
+                u.second_activity.high_mbq,
+                IntervalMethod::Bootstrap,
+            ));
+        }
+        let se = self.fit.tau_se_h?;
+        if self.plan.decision == Decision::NoSecondInfusion
+            && self.dose1 >= self.plan.rules.target_total
+        {
+            return Some((Activity::ZERO, Activity::ZERO, IntervalMethod::DeltaMethod));
+        }
+        let sd = uncertainty::second_activity_se_delta(
+            self.plan.rules.target_total,
+            self.plan.dose_per_activity2,
+            self.tau_h,
+            se,
+        );
+        let through_caps = |x: Activity| -> Activity {
+            let tightest = self
+                .plan
+                .caps
+                .iter()
+                .map(|c| c.allows_mbq)
+                .fold(x, Activity::min);
+            if self.plan.rules.min_worthwhile.is_some_and(|m| tightest < m)
+                || tightest <= Activity::ZERO
+            {
+                Activity::ZERO
+            } else {
+                tightest
+            }
+        };
+        let u = self.plan.uncapped_mbq;
+        Some((
+            through_caps(u - sd * 1.96),
+            through_caps(u + sd * 1.96),
+            IntervalMethod::DeltaMethod,
+        ))
+    }
+}
+
 /// The delivered dose of infusion 2, measured from its own readings (§6.1).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecondInfusionDose {

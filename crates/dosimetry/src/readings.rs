@@ -150,7 +150,11 @@ impl Readings {
     ///
     /// # Errors
     /// As [`parse_readings`].
-    pub fn from_rows(source: &str, rows: &[RowInput], tolerance: f64) -> Result<Self, ReadingsError> {
+    pub fn from_rows(
+        source: &str,
+        rows: &[RowInput],
+        tolerance: f64,
+    ) -> Result<Self, ReadingsError> {
         let rows = rows
             .iter()
             .enumerate()
@@ -299,7 +303,8 @@ pub enum ReadingsError {
     },
     /// Net reading (reading − background) not positive.
     #[error(
-        "{source_name} row {row} (line {line}), field 'reading': net reading {net} (reading {raw} − background {background}) is not positive; a whole-body reading must exceed background"
+        "{source_name} row {row} (line {line}), field 'reading': net reading {net} (reading {raw} − background {background}) is not positive; a whole-body reading must exceed background {}",
+        crate::slip::non_positive_net_hint()
     )]
     NonPositiveNet {
         /// File name.

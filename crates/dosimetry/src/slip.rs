@@ -95,6 +95,51 @@ pub fn reading_slip(raw: f64, expected_raw: f64) -> Option<Slip> {
     None
 }
 
+/// The decimal slip of a background that explains a reading whose net
+/// value (`raw − background`) is off while the other readings expect
+/// `expected_net`: the background typed ×10^k, so that `raw − background/10^k`
+/// matches within `tolerance` (relative) while the net value as typed does
+/// not. `None` when no factor fits.
+pub fn background_slip(
+    raw: f64,
+    background: f64,
+    expected_net: f64,
+    tolerance: f64,
+) -> Option<Slip> {
+    if !(background > 0.0 && expected_net > 0.0) {
+        return None;
+    }
+    if ((raw - background) / expected_net - 1.0).abs() <= tolerance {
+        return None;
+    }
+    let mut best: Option<Slip> = None;
+    for (factor, label) in [
+        (10.0, "×10"),
+        (0.1, "×1/10"),
+        (100.0, "×100"),
+        (0.01, "×1/100"),
+        (1000.0, "×1000"),
+        (0.001, "×1/1000"),
+    ] {
+        let meant = background / factor;
+        let q = (raw - meant) / expected_net;
+        if q > 0.0 && (q - 1.0).abs() <= tolerance {
+            let s = Slip {
+                text: format!(
+                    "{label} on the background? a slipped decimal point (background {} for {}?)",
+                    fmt_value(background),
+                    fmt_value(meant)
+                ),
+                log_error: q.ln().abs(),
+            };
+            if best.as_ref().is_none_or(|b| s.log_error < b.log_error) {
+                best = Some(s);
+            }
+        }
+    }
+    best
+}
+
 /// The time slip that explains a reading at `observed_h` whose value the
 /// other readings place at `expected_h`: a slipped decimal point in the time
 /// (1195 h for 119.5 h) or a time in days typed in the hours column (2 for
@@ -153,6 +198,11 @@ pub fn time_order_hint() -> &'static str {
     "(is this time or the previous one mistyped: a slipped decimal point, days typed as hours, or two rows swapped?)"
 }
 
+/// The hint of a reading that does not exceed its background.
+pub fn non_positive_net_hint() -> &'static str {
+    "(a slipped decimal point in the reading or the background?)"
+}
+
 /// The hint of a reading above the pre-void reading (`percent` of it): far
 /// above, a slipped decimal point in this reading or in the pre-void one;
 /// just above, two rows swapped (the pre-void reading must come first).
@@ -171,7 +221,11 @@ const LB_PER_KG: f64 = 1.0 / 0.453_592_37;
 /// a slipped decimal point.
 pub fn weight_hint(kg: f64) -> String {
     if kg > 1000.0 {
-        format!("a weight in grams? {} g = {} kg", fmt_value(kg), fmt_value(kg / 1000.0))
+        format!(
+            "a weight in grams? {} g = {} kg",
+            fmt_value(kg),
+            fmt_value(kg / 1000.0)
+        )
     } else if kg > 150.0 {
         format!(
             "a weight in pounds ({} lb = {} kg) or a slipped decimal point ({} kg)?",
@@ -213,11 +267,24 @@ mod tests {
         // ln(0.009906/0.01) = −0.0095.
         assert!((s.log_error - 0.00948).abs() < 1e-4, "{}", s.log_error);
         let s = reading_slip(1708.0, 170.2).unwrap();
-        assert_eq!(s.to_string(), "×10? a slipped decimal point (1708 for 170.8?)");
+        assert_eq!(
+            s.to_string(),
+            "×10? a slipped decimal point (1708 for 170.8?)"
+        );
         assert!(reading_slip(100.0, 100.0).is_none());
         assert!(reading_slip(3.0, 1.0).is_none());
-        assert!(reading_slip(1000.0, 1.0).unwrap().text.starts_with("×1000?"));
-        assert!(reading_slip(0.001, 1.0).unwrap().text.starts_with("×1/1000?"));
+        assert!(
+            reading_slip(1000.0, 1.0)
+                .unwrap()
+                .text
+                .starts_with("×1000?")
+        );
+        assert!(
+            reading_slip(0.001, 1.0)
+                .unwrap()
+                .text
+                .starts_with("×1/1000?")
+        );
     }
 
     #[test]
@@ -263,13 +330,37 @@ mod tests {
         assert!(above_pre_void_hint(499.0).contains("rows swapped"));
         assert!(above_pre_void_hint(500.0).contains("decimal point"));
         assert!(time_order_hint().contains("days typed as hours"));
+        assert!(non_positive_net_hint().contains("decimal point"));
+    }
+
+    #[test]
+    fn background_slips() {
+        // 170.2 with a background of 12 (for 0.12): net 158.2 where 170.08
+        // is expected; 170.2 − 12/100 = 170.08 exactly.
+        let s = background_slip(170.2, 12.0, 170.08, 0.1).unwrap();
+        assert_eq!(
+            s.text,
+            "×100 on the background? a slipped decimal point (background 12 for 0.12?)"
+        );
+        assert!(s.log_error < 1e-9);
+        // Nothing fits: a background of 0 or an unexplained net.
+        assert!(background_slip(170.2, 0.0, 170.08, 0.1).is_none());
+        assert!(background_slip(100.0, 0.12, 170.0, 0.1).is_none());
+        // A net value that already matches needs no explanation.
+        assert!(background_slip(408.12, 0.12, 408.0, 0.1).is_none());
+        // The tolerance is relative to the expected net reading.
+        assert!(background_slip(170.2, 12.0, 170.08 * 1.099, 0.1).is_some());
+        assert!(background_slip(170.2, 12.0, 170.08 * 1.12, 0.1).is_none());
     }
 
     #[test]
     fn weight_hints() {
         assert_eq!(weight_hint(20_000.0), "a weight in grams? 20000 g = 20 kg");
         assert!(weight_hint(200.0).contains("90.72 kg") && weight_hint(200.0).contains("(20 kg)"));
-        assert_eq!(weight_hint(1.8), "a slipped decimal point (18 kg)? the mass is in kg");
+        assert_eq!(
+            weight_hint(1.8),
+            "a slipped decimal point (18 kg)? the mass is in kg"
+        );
         assert!(weight_change_hint(2.2046).contains("infusion 2 in pounds"));
         assert!(weight_change_hint(0.4536).contains("infusion 1 in pounds"));
         assert!(weight_change_hint(10.0).contains("decimal point"));

@@ -238,15 +238,23 @@ pub struct PlausibilityLimits {
     /// the Bonferroni outlier test over the readings of one series (seed 0.05).
     pub outlier_alpha: f64,
     /// `plausibility.min_r_squared`: a retention fit with a lower R² may not
-    /// prescribe (seed 0.95).
+    /// prescribe (seed 0.98).
     pub min_r_squared: f64,
     /// `plausibility.max_relative_tau_se`: a fit whose SE(τ)/τ is larger may
-    /// not prescribe (seed 0.25).
+    /// not prescribe (seed 0.10).
     pub max_relative_tau_se: f64,
     /// `plausibility.max_bootstrap_failure_share`: when more than this
     /// fraction of bootstrap replicates cannot be refitted, the 95 % interval
     /// is not trusted and the fit may not prescribe (seed 0.10).
     pub max_bootstrap_failure_share: f64,
+    /// `plausibility.background_factor`: a reading's background may differ
+    /// from the median of the other readings' backgrounds by at most this
+    /// factor (seed 5; a background typed ×10 is a slip).
+    pub background_factor: f64,
+    /// `plausibility.max_total_dose_uncertainty_gy`: the 95 % interval of
+    /// the predicted total whole-body dose may reach at most this far from
+    /// the prediction (seed 0.5 Gy, the overshoot margin).
+    pub max_total_dose_uncertainty: AbsorbedDose,
 }
 
 /// A protocol file that cannot be used. The message names the file, the key

@@ -335,6 +335,30 @@ pub const MAX_BOOTSTRAP_FAILURE_SHARE: PlausibleRange = PlausibleRange {
     slips: &[slip("%", 0.01)],
 };
 
+/// `plausibility.background_factor`: **2–20** \[I\]: below 2 ordinary
+/// fluctuations of a background of a few tenths of µSv/h would refuse;
+/// above 20 a background typed ×10 or ×1/10 passes.
+pub const BACKGROUND_FACTOR: PlausibleRange = PlausibleRange {
+    unit: "",
+    lo: 2.0,
+    hi: 20.0,
+    zero_allowed: false,
+    why: "a factor between one reading's background and the others'",
+    slips: &[],
+};
+
+/// `plausibility.max_total_dose_uncertainty_gy`: **0.1–2 Gy** \[I\]:
+/// below 0.1 Gy (2.5 % of a 4 Gy target) ordinary readings would refuse;
+/// beyond 2 Gy the limit admits half the target. 50 (cGy) falls outside.
+pub const TOTAL_DOSE_UNCERTAINTY: PlausibleRange = PlausibleRange {
+    unit: "Gy",
+    lo: 0.1,
+    hi: 2.0,
+    zero_allowed: false,
+    why: "a half-width of the 95 % interval of the total whole-body dose",
+    slips: &[slip("cGy", 0.01), slip("mGy", 0.001)],
+};
+
 impl PlausibleRange {
     /// `true` when `v` lies in the range (or is an allowed 0).
     pub fn contains(&self, v: f64) -> bool {
@@ -465,6 +489,8 @@ mod tests {
             MIN_R_SQUARED,
             MAX_RELATIVE_TAU_SE,
             MAX_BOOTSTRAP_FAILURE_SHARE,
+            BACKGROUND_FACTOR,
+            TOTAL_DOSE_UNCERTAINTY,
         ] {
             assert!(r.lo <= r.hi);
             assert!(r.contains(r.lo) && r.contains(r.hi), "{r:?}");
@@ -488,7 +514,11 @@ mod tests {
             (WB_DOSE, 400.0, "400 cGy = 4 Gy?"),
             (OVERSHOOT_MARGIN, 50.0, "50 cGy = 0.5 Gy?"),
             (INFUSION_INTERVAL_DAYS, 2.0, "2 weeks = 14 days?"),
-            (MELPHALAN_PER_M2, 3.667, "3.667 mg/kg (x30 kg/m2) = 110 mg/m2?"),
+            (
+                MELPHALAN_PER_M2,
+                3.667,
+                "3.667 mg/kg (x30 kg/m2) = 110 mg/m2?",
+            ),
             (SMALL_CHILD_WEIGHT, 26.5, "26.5 lb = 12.02 kg?"),
             (DOSE_RATE_THRESHOLD, 2.0, "2 mrem/h = 20 µSv/h?"),
             (RETAINED_ACTIVITY, 33.0, "33 mCi = 1221 MBq?"),
@@ -501,14 +531,22 @@ mod tests {
             assert!(e.ends_with(hint), "{e} / {hint}");
         }
         let e = DOSE_RATE_CONSTANT.check(2.2).unwrap();
-        assert!(e.ends_with("2.2 R·cm²/(mCi·h) = 0.05946 µSv·m²/(MBq·h)?"), "{e}");
+        assert!(
+            e.ends_with("2.2 R·cm²/(mCi·h) = 0.05946 µSv·m²/(MBq·h)?"),
+            "{e}"
+        );
         let e = DOSE_RATE_CONSTANT.check(76.47).unwrap();
         assert!(e.ends_with("= 0.07647 µSv·m²/(MBq·h)?"), "{e}");
         // No unit explains it: a decimal slip is named when one lands in range.
         let e = WB_DOSE.check(40.0).unwrap();
         assert!(e.ends_with("a slipped decimal point (4 Gy meant)?"), "{e}");
         // Nothing explains it: no hint.
-        assert!(SMALL_CHILD_DIVISOR.check(1e6).unwrap().ends_with("§9.1-9.2)"));
+        assert!(
+            SMALL_CHILD_DIVISOR
+                .check(1e6)
+                .unwrap()
+                .ends_with("§9.1-9.2)")
+        );
     }
 
     #[test]

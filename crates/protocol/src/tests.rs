@@ -450,28 +450,112 @@ fn the_mci_per_kg_figure_in_the_mbq_field_is_refused() {
 fn every_value_is_bounded_on_both_sides() {
     use crate::plausible as pl;
     let keys: [(&str, &str, pl::PlausibleRange); 22] = [
-        ("activity_per_kg_mbq = 444.0", "infusion1.activity_per_kg_mbq", pl::ACTIVITY_PER_KG),
-        ("# max_activity_mbq = 20000.0", "infusion1.max_activity_mbq", pl::INFUSION_ACTIVITY),
-        ("target_total_wb_gy = 4.0", "infusion2.target_total_wb_gy", pl::WB_DOSE),
-        ("interval_nominal_days = 14", "infusion2.interval_nominal_days", pl::INFUSION_INTERVAL_DAYS),
-        ("interval_min_days = 12", "infusion2.interval_min_days", pl::INFUSION_INTERVAL_DAYS),
-        ("interval_max_days = 16", "infusion2.interval_max_days", pl::INFUSION_INTERVAL_DAYS),
-        ("max_activity_per_kg_mbq = 777.0", "infusion2.max_activity_per_kg_mbq", pl::ACTIVITY_PER_KG),
-        ("min_worthwhile_activity_mbq = 1000.0", "infusion2.min_worthwhile_activity_mbq", pl::MIN_WORTHWHILE_ACTIVITY),
-        ("overshoot_margin_gy = 0.5", "infusion2.overshoot_margin_gy", pl::OVERSHOOT_MARGIN),
-        ("max_total_activity_gbq = 40.0", "caps.max_total_activity_gbq", pl::COURSE_ACTIVITY),
+        (
+            "activity_per_kg_mbq = 444.0",
+            "infusion1.activity_per_kg_mbq",
+            pl::ACTIVITY_PER_KG,
+        ),
+        (
+            "# max_activity_mbq = 20000.0",
+            "infusion1.max_activity_mbq",
+            pl::INFUSION_ACTIVITY,
+        ),
+        (
+            "target_total_wb_gy = 4.0",
+            "infusion2.target_total_wb_gy",
+            pl::WB_DOSE,
+        ),
+        (
+            "interval_nominal_days = 14",
+            "infusion2.interval_nominal_days",
+            pl::INFUSION_INTERVAL_DAYS,
+        ),
+        (
+            "interval_min_days = 12",
+            "infusion2.interval_min_days",
+            pl::INFUSION_INTERVAL_DAYS,
+        ),
+        (
+            "interval_max_days = 16",
+            "infusion2.interval_max_days",
+            pl::INFUSION_INTERVAL_DAYS,
+        ),
+        (
+            "max_activity_per_kg_mbq = 777.0",
+            "infusion2.max_activity_per_kg_mbq",
+            pl::ACTIVITY_PER_KG,
+        ),
+        (
+            "min_worthwhile_activity_mbq = 1000.0",
+            "infusion2.min_worthwhile_activity_mbq",
+            pl::MIN_WORTHWHILE_ACTIVITY,
+        ),
+        (
+            "overshoot_margin_gy = 0.5",
+            "infusion2.overshoot_margin_gy",
+            pl::OVERSHOOT_MARGIN,
+        ),
+        (
+            "max_total_activity_gbq = 40.0",
+            "caps.max_total_activity_gbq",
+            pl::COURSE_ACTIVITY,
+        ),
         ("max_total_wb_gy = 4.5", "caps.max_total_wb_gy", pl::WB_DOSE),
-        ("dose_mg_per_m2 = 110.0", "melphalan.dose_mg_per_m2", pl::MELPHALAN_PER_M2),
-        ("below_weight_kg = 12.0", "melphalan.small_child.below_weight_kg", pl::SMALL_CHILD_WEIGHT),
-        ("patient_release_usv_h_at_1m = 20.0", "radiation_protection.patient_release_usv_h_at_1m", pl::DOSE_RATE_THRESHOLD),
-        ("stem_cell_return_usv_h_at_1m = 20.0", "radiation_protection.stem_cell_return_usv_h_at_1m", pl::DOSE_RATE_THRESHOLD),
-        ("caregiver_constraint_msv = 5.0", "radiation_protection.caregiver_constraint_msv", pl::CAREGIVER_CONSTRAINT),
-        ("public_constraint_msv = 1.0", "radiation_protection.public_constraint_msv", pl::PUBLIC_CONSTRAINT),
-        ("dose_rate_constant_usv_m2_per_mbq_h = 0.07647", "radiation_protection.dose_rate_constant_usv_m2_per_mbq_h", pl::DOSE_RATE_CONSTANT),
-        ("self_attenuation_factor = 1.0", "radiation_protection.self_attenuation_factor", pl::SELF_ATTENUATION),
-        ("reading_noise_fraction = 0.05", "plausibility.reading_noise_fraction", pl::READING_NOISE),
-        ("outlier_alpha = 0.05", "plausibility.outlier_alpha", pl::OUTLIER_ALPHA),
-        ("min_r_squared = 0.95", "plausibility.min_r_squared", pl::MIN_R_SQUARED),
+        (
+            "dose_mg_per_m2 = 110.0",
+            "melphalan.dose_mg_per_m2",
+            pl::MELPHALAN_PER_M2,
+        ),
+        (
+            "below_weight_kg = 12.0",
+            "melphalan.small_child.below_weight_kg",
+            pl::SMALL_CHILD_WEIGHT,
+        ),
+        (
+            "patient_release_usv_h_at_1m = 20.0",
+            "radiation_protection.patient_release_usv_h_at_1m",
+            pl::DOSE_RATE_THRESHOLD,
+        ),
+        (
+            "stem_cell_return_usv_h_at_1m = 20.0",
+            "radiation_protection.stem_cell_return_usv_h_at_1m",
+            pl::DOSE_RATE_THRESHOLD,
+        ),
+        (
+            "caregiver_constraint_msv = 5.0",
+            "radiation_protection.caregiver_constraint_msv",
+            pl::CAREGIVER_CONSTRAINT,
+        ),
+        (
+            "public_constraint_msv = 1.0",
+            "radiation_protection.public_constraint_msv",
+            pl::PUBLIC_CONSTRAINT,
+        ),
+        (
+            "dose_rate_constant_usv_m2_per_mbq_h = 0.07647",
+            "radiation_protection.dose_rate_constant_usv_m2_per_mbq_h",
+            pl::DOSE_RATE_CONSTANT,
+        ),
+        (
+            "self_attenuation_factor = 1.0",
+            "radiation_protection.self_attenuation_factor",
+            pl::SELF_ATTENUATION,
+        ),
+        (
+            "reading_noise_fraction = 0.05",
+            "plausibility.reading_noise_fraction",
+            pl::READING_NOISE,
+        ),
+        (
+            "outlier_alpha = 0.05",
+            "plausibility.outlier_alpha",
+            pl::OUTLIER_ALPHA,
+        ),
+        (
+            "min_r_squared = 0.95",
+            "plausibility.min_r_squared",
+            pl::MIN_R_SQUARED,
+        ),
     ];
     for (line, key, r) in keys {
         let name = line.trim_start_matches("# ").split(" = ").next().unwrap();
@@ -479,10 +563,18 @@ fn every_value_is_bounded_on_both_sides() {
         // Keep cross-field rules satisfied: the interval triple moves together,
         // target and total cap move together.
         let text_with = |v: f64| -> String {
-            let v_s = if is_days { format!("{}", v as u32) } else { format!("{v:?}") };
+            let v_s = if is_days {
+                format!("{}", v as u32)
+            } else {
+                format!("{v:?}")
+            };
             let mut t = seed_with(line, &format!("{name} = {v_s}"));
             if key.starts_with("infusion2.interval_") {
-                for other in ["interval_nominal_days = 14", "interval_min_days = 12", "interval_max_days = 16"] {
+                for other in [
+                    "interval_nominal_days = 14",
+                    "interval_min_days = 12",
+                    "interval_max_days = 16",
+                ] {
                     if !other.starts_with(name) {
                         let oname = other.split(" = ").next().unwrap();
                         t = t.replacen(other, &format!("{oname} = {}", v as u32), 1);
@@ -490,10 +582,18 @@ fn every_value_is_bounded_on_both_sides() {
                 }
             }
             if key == "infusion2.target_total_wb_gy" && v > 4.5 {
-                t = t.replacen("max_total_wb_gy = 4.5", &format!("max_total_wb_gy = {v:?}"), 1);
+                t = t.replacen(
+                    "max_total_wb_gy = 4.5",
+                    &format!("max_total_wb_gy = {v:?}"),
+                    1,
+                );
             }
             if key == "caps.max_total_wb_gy" && v < 4.0 {
-                t = t.replacen("target_total_wb_gy = 4.0", &format!("target_total_wb_gy = {v:?}"), 1);
+                t = t.replacen(
+                    "target_total_wb_gy = 4.0",
+                    &format!("target_total_wb_gy = {v:?}"),
+                    1,
+                );
             }
             t
         };
@@ -521,7 +621,10 @@ fn every_value_is_bounded_on_both_sides() {
             } else {
                 key
             };
-            assert!(e.contains(named) && e.contains("is implausible"), "{key} = {v}: {e}");
+            assert!(
+                e.contains(named) && e.contains("is implausible"),
+                "{key} = {v}: {e}"
+            );
         }
     }
 }
@@ -628,13 +731,19 @@ fn a_given_activity_in_the_wrong_unit_names_the_slip() {
         .check_infusion1_given(Activity::from_mbq(8880.0), Mass::from_kg(44.09), 0.25)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("-55 %") && e.contains("a weight in pounds?"), "{e}");
+    assert!(
+        e.contains("-55 %") && e.contains("a weight in pounds?"),
+        "{e}"
+    );
     // The weight with a slipped decimal point (2.0 for 20 kg): ×10.
     let e = p
         .check_infusion1_given(Activity::from_mbq(8880.0), Mass::from_kg(2.0), 0.25)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("decimal point in the activity or the weight"), "{e}");
+    assert!(
+        e.contains("decimal point in the activity or the weight"),
+        "{e}"
+    );
     // Band edges: ±30 % around 1/2.2046 (0.3175–0.5897) names pounds.
     for (given, named) in [(0.32, true), (0.58, true), (0.31, false), (0.60, false)] {
         let e = p

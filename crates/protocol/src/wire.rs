@@ -108,6 +108,8 @@ struct Plausibility {
     min_r_squared: f64,
     max_relative_tau_se: f64,
     max_bootstrap_failure_share: f64,
+    background_factor: f64,
+    max_total_dose_uncertainty_gy: f64,
 }
 
 /// Collects the first broken rule with its key.
@@ -434,6 +436,16 @@ impl ProtocolFile {
                 q.max_bootstrap_failure_share,
                 &pl::MAX_BOOTSTRAP_FAILURE_SHARE,
             )?,
+            background_factor: c.positive_plausible(
+                "plausibility.background_factor",
+                q.background_factor,
+                &pl::BACKGROUND_FACTOR,
+            )?,
+            max_total_dose_uncertainty: AbsorbedDose::from_gy(c.positive_plausible(
+                "plausibility.max_total_dose_uncertainty_gy",
+                q.max_total_dose_uncertainty_gy,
+                &pl::TOTAL_DOSE_UNCERTAINTY,
+            )?),
         };
 
         Ok(Protocol {
@@ -510,6 +522,8 @@ impl From<Protocol> for ProtocolFile {
                 min_r_squared: p.plausibility.min_r_squared,
                 max_relative_tau_se: p.plausibility.max_relative_tau_se,
                 max_bootstrap_failure_share: p.plausibility.max_bootstrap_failure_share,
+                background_factor: p.plausibility.background_factor,
+                max_total_dose_uncertainty_gy: p.plausibility.max_total_dose_uncertainty.gy(),
             },
         }
     }

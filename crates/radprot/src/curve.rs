@@ -235,7 +235,10 @@ impl<C: RetentionCurve> WithResidual<C> {
 impl<C: RetentionCurve> RetentionCurve for WithResidual<C> {
     fn retention(&self, t: Hours) -> f64 {
         self.curve.retention(t)
-            + self.earlier_over_later * self.curve.retention(Hours::new(self.gap.hours() + t.hours()))
+            + self.earlier_over_later
+                * self
+                    .curve
+                    .retention(Hours::new(self.gap.hours() + t.hours()))
     }
 }
 

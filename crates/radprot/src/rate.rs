@@ -179,7 +179,10 @@ pub fn initial_dose_rate_from_reading(
     measured_after: Activity,
     administered: Activity,
 ) -> Result<DoseRate, RadProtError> {
-    crate::check_non_negative("pre-void dose rate at 1 m (µSv/h)", pre_void_at_1m.usv_per_h())?;
+    crate::check_non_negative(
+        "pre-void dose rate at 1 m (µSv/h)",
+        pre_void_at_1m.usv_per_h(),
+    )?;
     check_positive("activity of the readings (MBq)", measured_after.mbq())?;
     check_positive("administered activity (MBq)", administered.mbq())?;
     Ok(pre_void_at_1m * (administered / measured_after))

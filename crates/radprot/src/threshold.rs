@@ -248,7 +248,16 @@ mod tests {
         assert_eq!(r.time, None);
         assert!(r.note.unwrap().contains("not reached within 100 h"));
         // Bad input is an error, not "not reached".
-        assert!(release_time(&c, DoseRate::from_usv_per_h(-1.0), a, &rule(None), RELEASE_HORIZON).is_err());
+        assert!(
+            release_time(
+                &c,
+                DoseRate::from_usv_per_h(-1.0),
+                a,
+                &rule(None),
+                RELEASE_HORIZON
+            )
+            .is_err()
+        );
         assert!(release_time(&c, d0, Activity::ZERO, &rule(Some(1.0)), RELEASE_HORIZON).is_err());
         assert_eq!(RELEASE_HORIZON.hours(), 2160.0);
     }

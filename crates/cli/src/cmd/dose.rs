@@ -225,7 +225,10 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         ("--contact-distance-m", Some(args.contact_distance_m)),
         ("--contact-hours-per-day", Some(args.contact_hours_per_day)),
         ("--factor", args.factor),
-        ("--max-activity-deviation", Some(args.max_activity_deviation)),
+        (
+            "--max-activity-deviation",
+            Some(args.max_activity_deviation),
+        ),
     ] {
         if let Some(v) = v
             && !(v.is_finite() && v > 0.0)
