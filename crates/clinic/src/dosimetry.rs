@@ -583,8 +583,14 @@ fn without_infusion1(
                 ),
                 Decision::NoSecondInfusion => "no second infusion".to_string(),
             };
-            let instead =
-                actual.map_or(String::new(), |x| format!(" instead of {:.0} MBq", x.mbq()));
+            let instead = match actual {
+                None => String::new(),
+                Some(x) if x > Activity::ZERO => format!(" instead of {:.0} MBq", x.mbq()),
+                Some(_) if a.plan.decision == Decision::SecondInfusion => {
+                    " instead of no second infusion".to_string()
+                }
+                Some(_) => " either".to_string(),
+            };
             WithoutReading {
                 model: Some(a.fit.model),
                 tau: Some(a.tau_h),

@@ -254,7 +254,7 @@ impl GateLimits {
 pub const MAX_OUTLIERS: usize = 3;
 
 /// The outlier test in words (recorded in every report).
-pub const METHOD: &str = "externally studentized leave-one-out residual: the model (mono-exponential; bi-exponential, with a free amplitude when the pre-void reading is left out) is refitted without reading k by least squares on relative residuals (weights 1/y², the noise of dose-rate readings being proportional to the reading); t_k = (y_k − ŷ_(k)) / √(σ²_(k)·ŷ_(k)² + gᵀC_(k)g), the mean-shift t statistic linearised at the leave-one-out fit, with ν = n − 1 − p degrees of freedom; an outlier when |t_k| > t(1 − α/(2n); ν) (Bonferroni, Cook & Weisberg 1982; R car::outlierTest) and |y_k/ŷ_(k) − 1| > the reading noise; sequential deletion, first the reading farthest (in ratio) from the fit of the others";
+pub const METHOD: &str = "externally studentized leave-one-out residual: the model (mono-exponential; bi-exponential, with a free amplitude when the pre-void reading is left out) is refitted without reading k by least squares on relative residuals (weights 1/ŷ² by iterative reweighting from an unweighted fit, the noise of dose-rate readings being proportional to the reading); t_k = (y_k − ŷ_(k)) / √(σ²_(k)·ŷ_(k)² + gᵀC_(k)g), the mean-shift t statistic linearised at the leave-one-out fit, with ν = n − 1 − p degrees of freedom; an outlier when |t_k| > t(1 − α/(2n); ν) (Bonferroni, Cook & Weisberg 1982; R car::outlierTest) and |y_k/ŷ_(k) − 1| > the reading noise; sequential deletion, first the reading farthest (in ratio) from the fit of the others";
 
 /// One reading, as a finding points at it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -917,6 +917,14 @@ impl LooFit {
     }
 }
 
+/// Relative least squares by iterative reweighting: an unweighted fit
+/// first, then refits with weights 1/ŷ² from the previous fit until the
+/// parameters change by less than 1e-8 (relative; at most
+/// [`IRLS_MAX_STAGES`] fits)
+/// (proportional noise with the variance taken from the model, not from the
+/// observation, so that a reading typed ×1/100 does not get 10⁴ times the
+/// weight of the others and drag every fit that includes it). Returns the
+/// parameters, the weighted RSS and the covariance σ²(JᵀWJ)⁻¹ (row-major).
 fn solve_relative<const N: usize, M: Model<N>>(
     m: &M,
     t: &[f64],
@@ -925,22 +933,54 @@ fn solve_relative<const N: usize, M: Model<N>>(
     lo: &[f64; N],
     hi: &[f64; N],
 ) -> Option<([f64; N], f64, Vec<f64>)> {
-    let w: Vec<f64> = y.iter().map(|v| 1.0 / v).collect();
     let idx: Vec<f64> = (0..t.len()).map(|i| i as f64).collect();
-    let ones = vec![1.0; t.len()];
-    let rel = Relative { inner: m, t, w: &w };
+    let mut w: Vec<f64> = vec![1.0; t.len()];
+    let mut start: Vec<[f64; N]> = seeds.to_vec();
     let mut best: Option<lm::LmSolution<N>> = None;
-    for s0 in seeds {
-        let s = lm::solve(&rel, &idx, &ones, s0, lo, hi);
-        if s.params.iter().all(|v| v.is_finite())
-            && s.rss.is_finite()
-            && best.as_ref().is_none_or(|b| s.rss < b.rss)
-        {
-            best = Some(s);
+    let mut prev: Option<[f64; N]> = None;
+    for _stage in 0..IRLS_MAX_STAGES {
+        let data: Vec<f64> = y.iter().zip(&w).map(|(a, b)| a * b).collect();
+        let rel = Relative { inner: m, t, w: &w };
+        best = None;
+        for s0 in &start {
+            let s = lm::solve(&rel, &idx, &data, s0, lo, hi);
+            if s.params.iter().all(|v| v.is_finite())
+                && s.rss.is_finite()
+                && best.as_ref().is_none_or(|b| s.rss < b.rss)
+            {
+                best = Some(s);
+            }
         }
+        let b = best.as_ref()?;
+        let mut g = [0.0; N];
+        w = t
+            .iter()
+            .map(|&ti| 1.0 / m.eval(&b.params, ti, &mut g).max(1e-12))
+            .collect();
+        start = vec![b.params];
+        let settled = prev.is_some_and(|q: [f64; N]| {
+            q.iter()
+                .zip(&b.params)
+                .all(|(x, y)| (x - y).abs() <= 1e-8 * y.abs().max(1e-12))
+        });
+        if settled {
+            break;
+        }
+        prev = Some(b.params);
     }
+    // σ² and the covariance at the last fit, with the weights of its own
+    // predictions (a fixed point of the reweighting to the solver's
+    // tolerance).
     let best = best?;
-    let cov = lm::covariance(&rel, &best.params, &idx, best.rss)?;
+    let rel = Relative { inner: m, t, w: &w };
+    let mut g = [0.0; N];
+    let rss: f64 = y
+        .iter()
+        .zip(&w)
+        .enumerate()
+        .map(|(i, (yi, wi))| (yi * wi - rel.eval(&best.params, i as f64, &mut g)).powi(2))
+        .sum();
+    let cov = lm::covariance(&rel, &best.params, &idx, rss)?;
     let flat: Vec<f64> = (0..N)
         .flat_map(|i| (0..N).map(move |j| (i, j)))
         .map(|(i, j)| cov[(i, j)])
@@ -948,8 +988,11 @@ fn solve_relative<const N: usize, M: Model<N>>(
     if flat.iter().any(|v| !v.is_finite()) {
         return None;
     }
-    Some((best.params, best.rss, flat))
+    Some((best.params, rss, flat))
 }
+
+/// Most fits of the reweighting in [`solve_relative`].
+const IRLS_MAX_STAGES: usize = 12;
 
 /// Fits `kind` to (t, y) by relative least squares; `None` when there is no
 /// residual degree of freedom or no fit.
