@@ -872,7 +872,7 @@ impl LooFit {
     /// The time at which the fitted curve falls to `r` (the curve is
     /// decreasing), or `None` when it starts below `r`.
     fn time_of(&self, r: f64) -> Option<f64> {
-        if !(r > 0.0) || self.value(0.0) <= r {
+        if r.is_nan() || r <= 0.0 || self.value(0.0) <= r {
             return None;
         }
         let mut hi = 1.0;
@@ -999,7 +999,7 @@ const IRLS_MAX_STAGES: usize = 12;
 fn loo_fit(kind: LooKind, t: &[f64], y: &[f64]) -> Option<LooFit> {
     let n = t.len();
     let p = kind.n_params();
-    if n <= p || y.iter().any(|v| !(*v > 0.0)) {
+    if n <= p || y.iter().any(|v| v.is_nan() || *v <= 0.0) {
         return None;
     }
     let lp = lambda_phys().per_h();
@@ -1582,7 +1582,7 @@ pub fn inspect_total_uncertainty(a: &crate::DoseAssessment, limits: &GateLimits)
             "95 % interval of {what} {lo:.2}–{hi:.2} Gy ({how}); at most ±{limit} Gy from {total:.2} Gy"
         )
     };
-    let bad = !decided && !(half <= limit);
+    let bad = !decided && (half.is_nan() || half > limit);
     if bad {
         let sus = suspect(&a.readings, limits);
         ins.findings.push(Finding {
@@ -1756,7 +1756,7 @@ fn relative_tau_se(f: Option<&RetentionFit>) -> Option<f64> {
 }
 
 fn rel_bad_of(f: Option<&RetentionFit>, limits: &GateLimits) -> bool {
-    relative_tau_se(f).is_none_or(|v| !(v <= limits.max_relative_tau_se))
+    relative_tau_se(f).is_none_or(|v| v.is_nan() || v > limits.max_relative_tau_se)
 }
 
 fn quality(
@@ -1792,7 +1792,7 @@ fn quality(
         String::new()
     };
     let r2 = judged.as_ref().and_then(|f| f.r_squared);
-    let r2_bad = r2.is_none_or(|v| !(v >= limits.min_r_squared));
+    let r2_bad = r2.is_none_or(|v| v.is_nan() || v < limits.min_r_squared);
     let r2_detail = match r2 {
         Some(v) => format!("R² = {v:.4}{on}, at least {}", limits.min_r_squared),
         None => format!("R² could not be computed{on}"),

@@ -449,7 +449,7 @@ fn the_mci_per_kg_figure_in_the_mbq_field_is_refused() {
 #[test]
 fn every_value_is_bounded_on_both_sides() {
     use crate::plausible as pl;
-    let keys: [(&str, &str, pl::PlausibleRange); 22] = [
+    let keys: [(&str, &str, pl::PlausibleRange); 26] = [
         (
             "activity_per_kg_mbq = 444.0",
             "infusion1.activity_per_kg_mbq",
@@ -552,9 +552,29 @@ fn every_value_is_bounded_on_both_sides() {
             pl::OUTLIER_ALPHA,
         ),
         (
-            "min_r_squared = 0.95",
+            "min_r_squared = 0.98",
             "plausibility.min_r_squared",
             pl::MIN_R_SQUARED,
+        ),
+        (
+            "max_relative_tau_se = 0.10",
+            "plausibility.max_relative_tau_se",
+            pl::MAX_RELATIVE_TAU_SE,
+        ),
+        (
+            "max_bootstrap_failure_share = 0.10",
+            "plausibility.max_bootstrap_failure_share",
+            pl::MAX_BOOTSTRAP_FAILURE_SHARE,
+        ),
+        (
+            "background_factor = 5.0",
+            "plausibility.background_factor",
+            pl::BACKGROUND_FACTOR,
+        ),
+        (
+            "max_total_dose_uncertainty_gy = 0.5",
+            "plausibility.max_total_dose_uncertainty_gy",
+            pl::TOTAL_DOSE_UNCERTAINTY,
         ),
     ];
     for (line, key, r) in keys {
@@ -752,6 +772,36 @@ fn a_given_activity_in_the_wrong_unit_names_the_slip() {
             .to_string();
         assert_eq!(e.contains("pounds"), named, "{given}: {e}");
     }
+    // A weight typed ×10 is hidden by the course cap (145 kg → 40 000 MBq,
+    // ratio 0.16 names nothing); the weight that fits the activity is named.
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(6440.0), Mass::from_kg(145.0), 0.25)
+        .unwrap_err();
+    assert_eq!(
+        e.0.likely_slip,
+        " (a slipped decimal point in the weight? 14.5 kg fits this activity)"
+    );
+    // Converted from mCi twice (×37) and from pounds twice (×2.2046 on the
+    // weight: 8880 MBq for "9.07 kg").
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(8880.0 * 37.0), w, 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("converted from mCi twice"), "{e}");
+    let e = p
+        .check_infusion1_given(
+            Activity::from_mbq(8880.0),
+            Mass::from_kg(20.0 / 2.2046),
+            0.25,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("converted from pounds twice"), "{e}");
+    // Within the deviation no slip is looked for.
+    let ok = p
+        .check_infusion1_given(Activity::from_mbq(8880.0), w, 0.25)
+        .unwrap();
+    assert_eq!(ok.likely_slip, "");
     // A plain wrong number names no slip (2000/8880 = 0.225: no band).
     let e = p
         .check_infusion1_given(Activity::from_mbq(2000.0), w, 0.25)
