@@ -1889,7 +1889,7 @@ mod tests {
         }
         let e = "outliers".parse::<Check>().unwrap_err().to_string();
         assert!(
-            e.contains("'outliers'") && e.contains("physical-decay, rise, outlier"),
+            e.contains("'outliers'") && e.contains("physical-decay, rise, background, outlier"),
             "{e}"
         );
         assert_eq!(

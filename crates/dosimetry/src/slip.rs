@@ -337,7 +337,7 @@ mod tests {
     fn background_slips() {
         // 170.2 with a background of 12 (for 0.12): net 158.2 where 170.08
         // is expected; 170.2 − 12/100 = 170.08 exactly.
-        let s = background_slip(170.2, 12.0, 170.08, 0.1).unwrap();
+        let s = background_slip(170.2, 12.0, 170.08, 0.05).unwrap();
         assert_eq!(
             s.text,
             "×100 on the background? a slipped decimal point (background 12 for 0.12?)"
