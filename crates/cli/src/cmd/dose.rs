@@ -381,7 +381,7 @@ fn render_gate(s: &mut String, g: &GateReport) {
             CheckStatus::Accepted => "FAILED, ACCEPTED by --accept",
             CheckStatus::NotApplicable => "not run",
         };
-        let _ = writeln!(s, "  {:<19} {status}: {}", o.check.name(), o.detail);
+        let _ = writeln!(s, "  {:<22} {status}: {}", o.check.name(), o.detail);
     }
     for f in &g.findings {
         let _ = writeln!(
