@@ -170,7 +170,7 @@ fn accepted_checks_are_recorded_everywhere() {
     let text = ok(&a);
     assert!(text.contains("Plausibility gate — "), "{text}");
     assert!(
-        text.contains("rise                FAILED, ACCEPTED by --accept"),
+        text.contains("rise                   FAILED, ACCEPTED by --accept"),
         "{text}"
     );
     assert!(text.contains("ACCEPTED [rise] line 7"), "{text}");
