@@ -316,9 +316,8 @@ impl Protocol {
         // 1e-9 absorbs the rounding of a deviation typed exactly at the limit.
         if !(given.mbq().is_finite() && given.mbq() > 0.0) || deviation.abs() > max_deviation + 1e-9
         {
-            if given.mbq().is_finite() && given.mbq() > 0.0 {
-                out.likely_slip = self.deviation_slip(given, weight, prescribed);
-            }
+            // (A zero or non-finite activity matches no slip: empty.)
+            out.likely_slip = self.deviation_slip(given, weight, prescribed);
             return Err(Infusion1DeviationError(out));
         }
         Ok(out)

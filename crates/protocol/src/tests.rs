@@ -797,6 +797,31 @@ fn a_given_activity_in_the_wrong_unit_names_the_slip() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("converted from pounds twice"), "{e}");
+    // Decimal slips of the activity ×100, ×1000, ×1/100 name the decimal
+    // point (×1/1000 is GBq).
+    for f in [100.0, 1000.0, 0.01] {
+        let e = p
+            .check_infusion1_given(Activity::from_mbq(8880.0 * f), w, 0.25)
+            .unwrap_err();
+        assert_eq!(
+            e.0.likely_slip, " (a slipped decimal point in the activity or the weight?)",
+            "{f}"
+        );
+    }
+    // A 60 kg patient typed as 132 (pounds): the course cap hides the ratio
+    // (26 640 / 40 000 = 0.67); 132 lb = 59.9 kg fits the activity.
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(444.0 * 60.0), Mass::from_kg(132.0), 0.25)
+        .unwrap_err();
+    assert_eq!(
+        e.0.likely_slip,
+        " (a weight in pounds? 59.9 kg fits this activity)"
+    );
+    // Zero matches no slip.
+    let e = p
+        .check_infusion1_given(Activity::ZERO, w, 0.25)
+        .unwrap_err();
+    assert_eq!(e.0.likely_slip, "");
     // Within the deviation no slip is looked for.
     let ok = p
         .check_infusion1_given(Activity::from_mbq(8880.0), w, 0.25)
