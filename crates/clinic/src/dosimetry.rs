@@ -1273,3 +1273,93 @@ fn assemble(
         assessment: a.clone(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mibg_dosimetry::{ReadingsOptions, parse_readings};
+    use mibg_units::Mass;
+
+    fn example() -> Readings {
+        let p = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../examples/dose/readings.csv"
+        );
+        let text = std::fs::read_to_string(p).unwrap();
+        parse_readings("r.csv", &text, &ReadingsOptions::default()).unwrap()
+    }
+
+    /// "The result without this reading" says what it is compared with.
+    #[test]
+    fn the_statement_without_a_reading() {
+        let r = example();
+        let req = DoseRequest::new(Mass::from_kg(20.0), Activity::from_mbq(8880.0));
+        let w = without_infusion1(&r, 4, None, &req, Some(Activity::from_mbq(1234.0)));
+        assert!(w.statement.starts_with("A2 = "), "{}", w.statement);
+        assert!(
+            w.statement.contains(" instead of 1234 MBq ("),
+            "{}",
+            w.statement
+        );
+        assert!(w.second_activity.unwrap().mbq() > 3000.0);
+        let w = without_infusion1(&r, 4, None, &req, Some(Activity::ZERO));
+        assert!(
+            w.statement.contains(" instead of no second infusion ("),
+            "{}",
+            w.statement
+        );
+        let w = without_infusion1(&r, 4, None, &req, None);
+        assert!(!w.statement.contains("instead"), "{}", w.statement);
+        let mut low = req.clone();
+        low.rules.target_total = AbsorbedDose::from_gy(1.0);
+        low.rules.max_total_dose = None;
+        let w = without_infusion1(&r, 4, None, &low, Some(Activity::ZERO));
+        assert!(
+            w.statement.starts_with("no second infusion either ("),
+            "{}",
+            w.statement
+        );
+        // Without the pre-void reading, only with the value to rescale by.
+        let w = without_infusion1(&r, 0, None, &req, None);
+        assert!(
+            w.statement.starts_with("cannot be computed"),
+            "{}",
+            w.statement
+        );
+        let w = without_infusion1(&r, 0, Some(1.0), &req, None);
+        assert!(w.statement.starts_with("A2 = "), "{}", w.statement);
+    }
+
+    /// The counterfactual of a finding on the pre-void reading rescales the
+    /// other readings by the value they expect there; on any other reading
+    /// it does not.
+    #[test]
+    fn counterfactuals_find_their_reading() {
+        let r = example();
+        let req = DoseRequest::new(Mass::from_kg(20.0), Activity::from_mbq(8880.0));
+        let finding = |k: usize, expected: Option<f64>| Finding {
+            check: Check::Outlier,
+            reading: Some(gate::ReadingRef::from(&r.readings[k])),
+            related: vec![],
+            expected_retention: expected,
+            statistic: None,
+            limit: None,
+            likely_slip: None,
+            without_reading: None,
+            accepted: false,
+            message: String::new(),
+        };
+        let mut fs = vec![
+            finding(0, Some(1.0)),
+            finding(3, Some(0.5)),
+            finding(0, None),
+        ];
+        let seen = std::cell::RefCell::new(Vec::new());
+        counterfactuals(&mut fs, &r, |k, e| {
+            seen.borrow_mut().push((k, e));
+            without_infusion1(&r, k, e, &req, None)
+        });
+        assert_eq!(*seen.borrow(), vec![(0, Some(1.0)), (3, None), (0, None)]);
+        assert!(fs.iter().all(|f| f.without_reading.is_some()));
+    }
+}

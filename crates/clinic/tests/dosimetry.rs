@@ -186,3 +186,65 @@ fn radiation_protection_can_be_left_out_and_the_result_serialises() {
     assert_eq!(d.decision, Decision::NoSecondInfusion);
     assert_eq!(d.radiation_protection.unwrap().infusion, 1);
 }
+
+/// The numbers the result states beside the fit: parameters, the delta
+/// interval of D1 without the bootstrap, the overshoot threshold, the dose
+/// rate at t = 0 with the residual of infusion 1, the bootstrap tally.
+#[test]
+fn stated_numbers() {
+    let p = Protocol::seed();
+    let d = assess_course_dosimetry(&input(), &p, &quick()).unwrap();
+    let names: Vec<&str> = d.parameters.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, ["a", "lambda1_per_h", "lambda2_per_h"]);
+    assert!(d.parameters.iter().all(|x| x.standard_error.unwrap() > 0.0));
+    assert_eq!(d.parameters[1].unit, "1/h");
+    assert_eq!(d.parameters[0].unit, "1");
+    // D1 ± 1.96 × A1 [GBq] × S × SE(τ) (delta method).
+    let h = 1.96 * 8.88 * d.s_value1.gy_per_gbq_h() * d.tau_se.unwrap().hours();
+    let iv = d.interval95.absorbed_dose_gy.unwrap();
+    assert!(
+        (iv[0] - (d.dose1.gy() - h)).abs() < 1e-12 && (iv[1] - (d.dose1.gy() + h)).abs() < 1e-12
+    );
+    // target 4 Gy + margin 0.5 Gy.
+    assert_eq!(d.interval95.overshoot_threshold_gy, 4.5);
+    // Estimated dose rate at t = 0: Γ × (A2 + residual of infusion 1), f = 1.
+    let rp = d.radiation_protection.as_ref().unwrap();
+    let res = rp.residual_infusion1.unwrap().mbq();
+    let want = 0.07647 * (d.second_activity.mbq() + res);
+    assert!((rp.initial_dose_rate.usv_per_h() / want - 1.0).abs() < 1e-12);
+    assert!(
+        rp.initial_dose_rate_method
+            .contains("residual of infusion 1")
+    );
+    // With the bootstrap, its tally reaches the gate.
+    let mut o = quick();
+    o.uncertainty = Some(UncertaintyOptions {
+        replicates: 200,
+        seed: 7,
+    });
+    let d = assess_course_dosimetry(&input(), &p, &o).unwrap();
+    let b = d
+        .plausibility
+        .outcomes
+        .iter()
+        .find(|x| x.check == Check::BootstrapFailures)
+        .unwrap();
+    assert_eq!(b.status, mibg_dosimetry::gate::CheckStatus::Passed);
+    assert!(b.detail.starts_with("0 of 200 replicates"), "{}", b.detail);
+}
+
+/// The gate's limits come from the protocol, not from the defaults: a
+/// stricter total-dose interval (±0.1 Gy) refuses the example (±0.14 Gy).
+#[test]
+fn the_protocol_sets_the_gate() {
+    let text = mibg_protocol::SEED_TOML.replace(
+        "max_total_dose_uncertainty_gy = 0.5",
+        "max_total_dose_uncertainty_gy = 0.1",
+    );
+    let p = Protocol::from_toml(&text, "strict.toml").unwrap();
+    let e = assess_course_dosimetry(&input(), &p, &quick()).unwrap_err();
+    assert!(
+        e.to_string().contains("[total-dose-uncertainty]") && e.to_string().contains("±0.1 Gy"),
+        "{e}"
+    );
+}

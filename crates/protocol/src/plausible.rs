@@ -373,6 +373,15 @@ impl PlausibleRange {
         }
     }
 
+    /// The value as typed (never rounded: 0.99999 must not print as 1).
+    fn typed_with_unit(&self, v: f64) -> String {
+        if self.unit.is_empty() {
+            fmt_typed(v)
+        } else {
+            format!("{} {}", fmt_typed(v), self.unit)
+        }
+    }
+
     /// The probable slip behind an implausible `v`: the first unit slip
     /// whose conversion lands in the range, else a slipped decimal point
     /// (×10, ×100, ×1000 or their inverses) that lands in it, else `None`.
@@ -381,9 +390,9 @@ impl PlausibleRange {
             let c = v * s.factor;
             if self.contains(c) && c != 0.0 {
                 let typed = if s.unit == "%" {
-                    format!("{} %", fmt_num(v))
+                    format!("{} %", fmt_typed(v))
                 } else {
-                    format!("{} {}", fmt_num(v), s.unit)
+                    format!("{} {}", fmt_typed(v), s.unit)
                 };
                 return Some(format!("{typed} = {}?", self.with_unit(c)));
             }
@@ -415,7 +424,7 @@ impl PlausibleRange {
         };
         let mut s = format!(
             "{} is implausible (plausible {zero}{}-{}{unit}: {})",
-            self.with_unit(v),
+            self.typed_with_unit(v),
             fmt_num(self.lo),
             fmt_num(self.hi),
             self.why
@@ -425,6 +434,18 @@ impl PlausibleRange {
             s.push_str(&h);
         }
         Some(s)
+    }
+}
+
+/// A number as typed: [`fmt_num`] when that is exact, otherwise the
+/// shortest representation that reads back to the same value (0.99999,
+/// 1e308).
+pub fn fmt_typed(v: f64) -> String {
+    let short = fmt_num(v);
+    if short.len() <= 15 && short.parse::<f64>() == Ok(v) {
+        short
+    } else {
+        format!("{v:?}")
     }
 }
 
@@ -558,5 +579,14 @@ mod tests {
         assert_eq!(fmt_num(40_000.0), "40000");
         assert_eq!(fmt_num(-3.0), "-3");
         assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_typed(0.99999), "0.99999");
+        assert_eq!(fmt_typed(444.0), "444");
+        assert_eq!(fmt_typed(1e308), "1e308");
+        assert!(
+            MIN_R_SQUARED
+                .check(0.99999)
+                .unwrap()
+                .starts_with("0.99999 is implausible")
+        );
     }
 }
