@@ -357,3 +357,47 @@ fn influence_limit() {
             .is_empty()
     );
 }
+
+/// The stated interval of A₂ without the bootstrap: (T − D₁)/d₂ ± 1.96 SE
+/// with SE = T/(d₂τ)·SE(τ) (hand: the delta method of
+/// `uncertainty::second_activity_se_delta`), each end through the caps.
+#[test]
+fn delta_interval_of_a2() {
+    let r = example();
+    let a = assessed(&r, false);
+    let se_tau = a.fit.tau_se_h.unwrap().hours();
+    let d2 = a.plan.dose_per_activity2.gy_per_gbq();
+    let sd = 4.0 / (d2 * a.tau_h.hours()) * se_tau * 1000.0;
+    let u = a.plan.uncapped_mbq.mbq();
+    let (lo, hi, m) = a.second_activity_interval().unwrap();
+    assert_eq!(m, IntervalMethod::DeltaMethod);
+    assert!((lo.mbq() - (u - 1.96 * sd)).abs() < 1e-9, "{lo:?}");
+    assert!((hi.mbq() - (u + 1.96 * sd)).abs() < 1e-9, "{hi:?}");
+    // A binding per-kg cap (150 MBq/kg × 20 kg = 3000 MBq) holds both ends.
+    let mut req = a.request.clone();
+    req.rules.max_activity_per_kg = Some(ActivityPerMass::from_mbq_per_kg(150.0));
+    let b = assess(&r, &req).unwrap();
+    let (lo, hi, _) = b.second_activity_interval().unwrap();
+    assert_eq!((lo.mbq(), hi.mbq()), (3000.0, 3000.0));
+    // Below the minimum worthwhile activity the end is 0.
+    let mut req = a.request.clone();
+    req.rules.min_worthwhile = Some(Activity::from_mbq(3600.0));
+    let b = assess(&r, &req).unwrap();
+    let (lo, hi, _) = b.second_activity_interval().unwrap();
+    assert_eq!(lo.mbq(), 0.0);
+    assert!((hi.mbq() - (u + 1.96 * sd)).abs() < 1e-9);
+    // Target already met: no second infusion, [0, 0].
+    let mut req = a.request.clone();
+    req.rules.target_total = AbsorbedDose::from_gy(2.0);
+    let b = assess(&r, &req).unwrap();
+    assert_eq!(
+        b.second_activity_interval().unwrap(),
+        (Activity::ZERO, Activity::ZERO, IntervalMethod::DeltaMethod)
+    );
+    // With the bootstrap, the bootstrap's interval.
+    let c = assessed(&r, true);
+    let (lo, hi, m) = c.second_activity_interval().unwrap();
+    let u = c.uncertainty.as_ref().unwrap();
+    assert_eq!(m, IntervalMethod::Bootstrap);
+    assert_eq!((lo, hi), (u.second_activity.low_mbq, u.second_activity.high_mbq));
+}
