@@ -1885,7 +1885,10 @@ mod tests {
         for c in Check::ALL {
             assert_eq!(c.name().parse::<Check>().unwrap(), c);
             assert_eq!(c.to_string(), c.name());
-            assert!(!c.describe().is_empty());
+            assert!(
+                c.describe().len() > 20 && c.describe().contains(' '),
+                "{c:?}"
+            );
         }
         let e = "outliers".parse::<Check>().unwrap_err().to_string();
         assert!(
@@ -1895,6 +1898,107 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Check::BootstrapFailures).unwrap(),
             "\"bootstrap-failures\""
+        );
+    }
+
+    fn finding(check: Check, msg: &str) -> Finding {
+        Finding {
+            check,
+            reading: None,
+            related: vec![],
+            expected_retention: None,
+            statistic: None,
+            limit: None,
+            likely_slip: None,
+            without_reading: None,
+            accepted: false,
+            message: msg.into(),
+        }
+    }
+
+    fn outcome(check: Check, status: CheckStatus) -> CheckOutcome {
+        CheckOutcome {
+            check,
+            status,
+            detail: String::new(),
+        }
+    }
+
+    /// Merging inspections, accepting checks by name, refusing, and the
+    /// refusal's text.
+    #[test]
+    fn reports_accept_and_refuse() {
+        let mut a = Inspection {
+            outcomes: vec![
+                outcome(Check::Rise, CheckStatus::Failed),
+                outcome(Check::PhysicalDecay, CheckStatus::Passed),
+            ],
+            findings: vec![finding(Check::Rise, "the rise")],
+            leave_one_out: vec![],
+        };
+        let b = Inspection {
+            outcomes: vec![
+                outcome(Check::Outlier, CheckStatus::Failed),
+                outcome(Check::TauSe, CheckStatus::NotApplicable),
+            ],
+            findings: vec![finding(Check::Outlier, "the outlier")],
+            leave_one_out: vec![],
+        };
+        a.merge(b);
+        assert_eq!(a.outcomes.len(), 4);
+        assert_eq!(a.findings.len(), 2);
+        let lim = GateLimits::default();
+        // Nothing accepted: refused, both findings refuse, in the text.
+        let r = a.clone().into_report("r.csv", &lim, &[]);
+        assert!(r.refused);
+        assert_eq!(r.refusing().count(), 2);
+        assert!(r.accepted_warnings().is_empty());
+        let e = GateRefusal {
+            report: r,
+            context: Some("infusion 1".into()),
+        }
+        .to_string();
+        assert!(
+            e.starts_with("r.csv: the readings fail the plausibility gate"),
+            "{e}"
+        );
+        assert!(e.contains("(infusion 1)"), "{e}");
+        assert!(
+            e.contains("\n  [rise] the rise") && e.contains("\n  [outlier] the outlier"),
+            "{e}"
+        );
+        assert!(e.ends_with("--accept rise --accept outlier"), "{e}");
+        // One accepted: still refused by the other; statuses follow.
+        let r = a
+            .clone()
+            .into_report("r.csv", &lim, &[Check::Rise, Check::Rise]);
+        assert!(r.refused);
+        assert_eq!(r.accepted, vec![Check::Rise]);
+        assert_eq!(r.outcomes[0].status, CheckStatus::Accepted);
+        assert_eq!(r.outcomes[1].status, CheckStatus::Passed);
+        assert_eq!(r.outcomes[2].status, CheckStatus::Failed);
+        assert_eq!(r.outcomes[3].status, CheckStatus::NotApplicable);
+        assert_eq!(
+            r.refusing().map(|f| f.check).collect::<Vec<_>>(),
+            vec![Check::Outlier]
+        );
+        assert_eq!(r.accepted_warnings().len(), 1);
+        assert!(
+            r.accepted_warnings()[0]
+                .contains("'rise' failed and was ACCEPTED by override (--accept rise): the rise")
+        );
+        // Both accepted: not refused; a passed check accepted stays passed.
+        let r = a.into_report(
+            "r.csv",
+            &lim,
+            &[Check::Outlier, Check::Rise, Check::PhysicalDecay],
+        );
+        assert!(!r.refused);
+        assert_eq!(r.refusing().count(), 0);
+        assert_eq!(r.outcomes[1].status, CheckStatus::Passed);
+        assert_eq!(
+            r.accepted,
+            vec![Check::PhysicalDecay, Check::Rise, Check::Outlier]
         );
     }
 
@@ -1916,6 +2020,32 @@ mod tests {
             ..Default::default()
         };
         assert!(ok.validate().is_ok());
+        for bad in [
+            GateLimits {
+                max_total_dose_uncertainty: AbsorbedDose::from_gy(0.0),
+                ..Default::default()
+            },
+            GateLimits {
+                max_total_dose_uncertainty: AbsorbedDose::from_gy(f64::INFINITY),
+                ..Default::default()
+            },
+            GateLimits {
+                background_factor: 1.0,
+                ..Default::default()
+            },
+            GateLimits {
+                background_factor: f64::INFINITY,
+                ..Default::default()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
+        let edge = GateLimits {
+            max_total_dose_uncertainty: AbsorbedDose::from_gy(1e-9),
+            background_factor: 1.000_001,
+            ..Default::default()
+        };
+        assert!(edge.validate().is_ok());
         let bad = GateLimits {
             outlier_alpha: f64::NAN,
             ..Default::default()

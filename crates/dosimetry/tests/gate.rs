@@ -399,5 +399,29 @@ fn delta_interval_of_a2() {
     let (lo, hi, m) = c.second_activity_interval().unwrap();
     let u = c.uncertainty.as_ref().unwrap();
     assert_eq!(m, IntervalMethod::Bootstrap);
-    assert_eq!((lo, hi), (u.second_activity.low_mbq, u.second_activity.high_mbq));
+    assert_eq!(
+        (lo, hi),
+        (u.second_activity.low_mbq, u.second_activity.high_mbq)
+    );
+}
+
+/// The one weight range (mibg-protocol's 2–150 kg), both infusions.
+#[test]
+fn implausible_weights() {
+    let r = example();
+    let run = |kg: f64, kg2: Option<f64>| {
+        let mut req = DoseRequest::new(Mass::from_kg(kg), Activity::from_mbq(8880.0));
+        req.uncertainty = None;
+        req.mass2 = kg2.map(Mass::from_kg);
+        req.max_weight_change = 1e6;
+        assess(&r, &req)
+    };
+    assert!(run(2.0, None).is_ok() || matches!(run(2.0, None), Err(DoseError::SValue(_))));
+    assert!(run(150.0, None).is_ok() || matches!(run(150.0, None), Err(DoseError::SValue(_))));
+    for kg in [1.999, 150.001, f64::NAN, f64::INFINITY] {
+        let e = run(kg, None).unwrap_err();
+        assert!(matches!(e, DoseError::ImplausibleMass { .. }), "{kg}: {e}");
+        let e = run(20.0, Some(kg)).unwrap_err();
+        assert!(matches!(e, DoseError::ImplausibleMass { .. }), "{kg}: {e}");
+    }
 }
