@@ -23,17 +23,30 @@ pub trait RetentionCurve {
     /// Fraction of the administered activity retained at `t` (h after the
     /// end of infusion).
     fn retention(&self, t: Hours) -> f64;
+
+    /// The curve as a sum of exponentials Σ aᵢ·e^(−λᵢ t), as pairs
+    /// (aᵢ, λᵢ in 1/h), when it is one: integrals of contact patterns are
+    /// then taken in closed form. `None` (the default): numerically.
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        None
+    }
 }
 
 impl<C: RetentionCurve + ?Sized> RetentionCurve for &C {
     fn retention(&self, t: Hours) -> f64 {
         (**self).retention(t)
     }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        (**self).exponential_terms()
+    }
 }
 
 impl<C: RetentionCurve + ?Sized> RetentionCurve for Box<C> {
     fn retention(&self, t: Hours) -> f64 {
         (**self).retention(t)
+    }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        (**self).exponential_terms()
     }
 }
 
@@ -80,6 +93,12 @@ impl PhysicalDecay {
 impl RetentionCurve for PhysicalDecay {
     fn retention(&self, t: Hours) -> f64 {
         (-RateConstant::from_half_life(self.half_life) * t).exp()
+    }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        Some(vec![(
+            1.0,
+            RateConstant::from_half_life(self.half_life).per_h(),
+        )])
     }
 }
 
@@ -180,6 +199,14 @@ impl RetentionCurve for ExponentialSum {
             .map(|x| x.fraction * (-x.rate * t).exp())
             .sum()
     }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        Some(
+            self.terms
+                .iter()
+                .map(|x| (x.fraction, x.rate.per_h()))
+                .collect(),
+        )
+    }
 }
 
 /// The body after a later infusion, relative to the later activity, with
@@ -239,6 +266,21 @@ impl<C: RetentionCurve> RetentionCurve for WithResidual<C> {
                 * self
                     .curve
                     .retention(Hours::new(self.gap.hours() + t.hours()))
+    }
+    /// R(t) + (A₁/A₂)·Σ aᵢ e^(−λᵢ(gap + t)): the same rates, amplitudes
+    /// × (1 + (A₁/A₂)·e^(−λᵢ·gap)).
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        self.curve.exponential_terms().map(|terms| {
+            terms
+                .into_iter()
+                .map(|(a, l)| {
+                    (
+                        a * (1.0 + self.earlier_over_later * (-l * self.gap.hours()).exp()),
+                        l,
+                    )
+                })
+                .collect()
+        })
     }
 }
 
