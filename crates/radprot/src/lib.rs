@@ -46,8 +46,9 @@ pub use family::{
     dose_against_delay, pattern_dose, restrict_pattern,
 };
 pub use rate::{
-    DistanceLaw, DoseRatePoint, dose_rate_at, dose_rate_at_1m, dose_rate_series, dose_rate_table,
-    initial_dose_rate_from_activity, initial_dose_rate_from_reading, retained_activity,
+    DistanceLaw, DoseRatePoint, READING_DISTANCE_RANGE_M, dose_rate_at, dose_rate_at_1m,
+    dose_rate_series, dose_rate_table, initial_dose_rate_from_activity,
+    initial_dose_rate_from_reading, retained_activity,
 };
 pub use threshold::{
     RELEASE_HORIZON, ReleaseRule, ReleaseTime, release_time, time_to_dose_rate,
