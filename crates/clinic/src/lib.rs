@@ -11,6 +11,8 @@
 //! no I/O: it composes.
 
 pub mod dosimetry;
+pub mod family;
+pub mod patterns;
 pub mod plan;
 
 pub use dosimetry::{
