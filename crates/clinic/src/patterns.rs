@@ -4,16 +4,13 @@
 //! [`mibg_radprot::FamilyPattern`] (validated there). Errors name the file,
 //! the physical line, the pattern, the field and the rule.
 
-use mibg_radprot::{
-    ConstraintPeriod, FamilyPattern, PatternConstraint, PatternElement, Schedule,
-};
+use mibg_radprot::{ConstraintPeriod, FamilyPattern, PatternConstraint, PatternElement, Schedule};
 use mibg_units::{EquivalentDose, Hours, Length};
 use serde::Deserialize;
 use toml::Spanned;
 
 /// The text of the standard patterns, `protocols/contact-patterns.toml`.
-pub const STANDARD_PATTERNS_TOML: &str =
-    include_str!("../../../protocols/contact-patterns.toml");
+pub const STANDARD_PATTERNS_TOML: &str = include_str!("../../../protocols/contact-patterns.toml");
 
 /// How the standard patterns are named in results.
 pub const STANDARD_PATTERNS_LABEL: &str = "protocols/contact-patterns.toml (built in)";
@@ -104,16 +101,26 @@ pub fn parse_patterns(text: &str, file: &str) -> Result<Vec<FamilyPattern>, Patt
         err(line, None, "TOML".into(), e.message().trim().to_string())
     })?;
     if raw.pattern.is_empty() {
-        return Err(err(None, None, "pattern".into(), "the file has no [[pattern]]".into()));
+        return Err(err(
+            None,
+            None,
+            "pattern".into(),
+            "the file has no [[pattern]]".into(),
+        ));
     }
     let mut out: Vec<FamilyPattern> = Vec::with_capacity(raw.pattern.len());
     for sp in raw.pattern {
         let pattern_line = line_of(text, sp.span().start);
         let p = sp.into_inner();
         let id = p.id.clone();
-        let perr = |line: usize, field: String, rule: String| err(Some(line), Some(&id), field, rule);
+        let perr =
+            |line: usize, field: String, rule: String| err(Some(line), Some(&id), field, rule);
         if out.iter().any(|q| q.id == p.id) {
-            return Err(perr(pattern_line, "id".into(), format!("'{}' is used by an earlier pattern", p.id)));
+            return Err(perr(
+                pattern_line,
+                "id".into(),
+                format!("'{}' is used by an earlier pattern", p.id),
+            ));
         }
         let daily = match p.kind.get_ref().as_str() {
             "daily" => true,
@@ -145,11 +152,19 @@ pub fn parse_patterns(text: &str, file: &str) -> Result<Vec<FamilyPattern>, Patt
             let f = |name: &str| format!("elements[{}].{name}", i + 1);
             let start = match (daily, &e.at, e.after_h) {
                 (true, Some(at), None) => clock(at).ok_or_else(|| {
-                    perr(line, f("at"), format!("\"{at}\": a clock time is written HH:MM, 00:00 to 23:59"))
+                    perr(
+                        line,
+                        f("at"),
+                        format!("\"{at}\": a clock time is written HH:MM, 00:00 to 23:59"),
+                    )
                 })?,
                 (false, None, Some(h)) => h,
                 (true, _, _) => {
-                    return Err(perr(line, f("at"), "a daily element needs `at = \"HH:MM\"` and no after_h".into()));
+                    return Err(perr(
+                        line,
+                        f("at"),
+                        "a daily element needs `at = \"HH:MM\"` and no after_h".into(),
+                    ));
                 }
                 (false, _, _) => {
                     return Err(perr(line, f("after_h"), "a one-off element needs `after_h` (h after the start of the contact) and no at".into()));
@@ -159,7 +174,11 @@ pub fn parse_patterns(text: &str, file: &str) -> Result<Vec<FamilyPattern>, Patt
                 (Some(h), None) => h,
                 (None, Some(m)) => m / 60.0,
                 _ => {
-                    return Err(perr(line, f("hours"), "give either hours or minutes, not both or neither".into()));
+                    return Err(perr(
+                        line,
+                        f("hours"),
+                        "give either hours or minutes, not both or neither".into(),
+                    ));
                 }
             };
             elements.push(PatternElement {
@@ -233,7 +252,10 @@ mod tests {
             assert!(p.iter().any(|q| q.id == id), "{id}");
         }
         // Every pattern names its source and its constraint's source.
-        assert!(p.iter().all(|q| !q.source.is_empty() && !q.constraint.source.is_empty()));
+        assert!(
+            p.iter()
+                .all(|q| !q.source.is_empty() && !q.constraint.source.is_empty())
+        );
         // Sleeping beside: 3 + 3 + 8 h a day; 22:00 runs to 06:00.
         let s = p.iter().find(|q| q.id == "parent-sleeping-beside").unwrap();
         assert_eq!(s.total_hours().hours(), 14.0);
@@ -243,7 +265,10 @@ mod tests {
         assert!(matches!(j.schedule, Schedule::OnceOff(_)));
         assert_eq!(j.constraint.per, ConstraintPeriod::Year);
         // Minutes: 35 min → 0.58333 h.
-        let i = p.iter().find(|q| q.id == "parent-caring-for-infant").unwrap();
+        let i = p
+            .iter()
+            .find(|q| q.id == "parent-caring-for-infant")
+            .unwrap();
         assert!((i.schedule.elements()[0].duration.hours() - 35.0 / 60.0).abs() < 1e-12);
         assert_eq!(i.schedule.elements()[0].start.hours(), 3.0);
     }
@@ -261,34 +286,78 @@ mod tests {
     #[test]
     fn errors_name_file_line_pattern_field_and_rule() {
         // Line 11 is the first element (10 header lines).
-        let e = fails(&one("  { at = \"25:00\", hours = 1, distance_m = 1 },", "daily"));
+        let e = fails(&one(
+            "  { at = \"25:00\", hours = 1, distance_m = 1 },",
+            "daily",
+        ));
         assert_eq!((e.line, e.field.as_str()), (Some(11), "elements[1].at"));
-        assert!(e.to_string().starts_with("local.toml line 11, pattern 'x': elements[1].at: \"25:00\""), "{e}");
-        let e = fails(&one("  { at = \"08:00\", hours = 1, distance_m = 1 },\n  { at = \"08:30\", minutes = 20, distance_m = 0.001 },", "daily"));
-        assert_eq!((e.line, e.field.as_str()), (Some(12), "elements[2].distance_m"));
-        let e = fails(&one("  { at = \"08:00\", hours = 1, distance_m = 1 },\n  { at = \"08:30\", minutes = 20, distance_m = 1 },", "daily"));
+        assert!(
+            e.to_string()
+                .starts_with("local.toml line 11, pattern 'x': elements[1].at: \"25:00\""),
+            "{e}"
+        );
+        let e = fails(&one(
+            "  { at = \"08:00\", hours = 1, distance_m = 1 },\n  { at = \"08:30\", minutes = 20, distance_m = 0.001 },",
+            "daily",
+        ));
+        assert_eq!(
+            (e.line, e.field.as_str()),
+            (Some(12), "elements[2].distance_m")
+        );
+        let e = fails(&one(
+            "  { at = \"08:00\", hours = 1, distance_m = 1 },\n  { at = \"08:30\", minutes = 20, distance_m = 1 },",
+            "daily",
+        ));
         assert_eq!((e.line, e.field.as_str()), (Some(12), "elements[2].at"));
         assert!(e.rule.contains("overlaps"), "{e}");
-        let e = fails(&one("  { at = \"08:00\", minutes = 0, distance_m = 1 },", "daily"));
+        let e = fails(&one(
+            "  { at = \"08:00\", minutes = 0, distance_m = 1 },",
+            "daily",
+        ));
         assert_eq!(e.field, "elements[1].minutes");
-        let e = fails(&one("  { at = \"08:00\", hours = 1, minutes = 3, distance_m = 1 },", "daily"));
+        let e = fails(&one(
+            "  { at = \"08:00\", hours = 1, minutes = 3, distance_m = 1 },",
+            "daily",
+        ));
         assert_eq!(e.field, "elements[1].hours");
-        let e = fails(&one("  { after_h = 0, hours = 1, distance_m = 1 },", "daily"));
+        let e = fails(&one(
+            "  { after_h = 0, hours = 1, distance_m = 1 },",
+            "daily",
+        ));
         assert_eq!(e.field, "elements[1].at");
-        let e = fails(&one("  { at = \"08:00\", hours = 1, distance_m = 1 },", "once"));
+        let e = fails(&one(
+            "  { at = \"08:00\", hours = 1, distance_m = 1 },",
+            "once",
+        ));
         assert_eq!(e.field, "elements[1].after_h");
-        let e = fails(&one("  { after_h = 0, hours = 1, distance_m = 1 },", "weekly"));
+        let e = fails(&one(
+            "  { after_h = 0, hours = 1, distance_m = 1 },",
+            "weekly",
+        ));
         assert_eq!((e.line, e.field.as_str()), (Some(5), "kind"));
-        let e = fails(&one("  { after_h = 0, hours = 1, distance_m = 1 },", "once").replace("\"year\"", "\"month\""));
+        let e = fails(
+            &one("  { after_h = 0, hours = 1, distance_m = 1 },", "once")
+                .replace("\"year\"", "\"month\""),
+        );
         assert_eq!((e.line, e.field.as_str()), (Some(7), "per"));
-        let e = fails(&one("  { after_h = 0, hours = 1, distance_m = 1 },", "once").replace("limit_msv = 1.0", "limit_msv = -1.0"));
+        let e = fails(
+            &one("  { after_h = 0, hours = 1, distance_m = 1 },", "once")
+                .replace("limit_msv = 1.0", "limit_msv = -1.0"),
+        );
         assert_eq!((e.line, e.field.as_str()), (Some(6), "limit_msv"));
-        let e = fails(&one("  { after_h = 0, hours = 1, distance_m = 1, colour = 1 },", "once"));
+        let e = fails(&one(
+            "  { after_h = 0, hours = 1, distance_m = 1, colour = 1 },",
+            "once",
+        ));
         assert_eq!((e.line, e.field.as_str()), (Some(11), "TOML"));
         assert!(e.rule.contains("colour"), "{e}");
         let e = fails(&one("", "once"));
         assert_eq!(e.field, "elements");
-        let twice = format!("{}{}", one("  { after_h = 0, hours = 1, distance_m = 1 },", "once"), one("  { after_h = 0, hours = 1, distance_m = 1 },", "once"));
+        let twice = format!(
+            "{}{}",
+            one("  { after_h = 0, hours = 1, distance_m = 1 },", "once"),
+            one("  { after_h = 0, hours = 1, distance_m = 1 },", "once")
+        );
         let e = fails(&twice);
         assert_eq!((e.line, e.field.as_str()), (Some(13), "id"));
         let e = fails("x = 1\n");
