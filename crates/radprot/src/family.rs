@@ -538,6 +538,34 @@ fn next_start(p: &Prepared, phi: f64, tau: f64) -> f64 {
     best
 }
 
+/// The first moment at or after `after` (h after the end of an infusion
+/// whose end was at clock time `clock_at_start`) at which a daily pattern's
+/// element starts, or a whole hour inside an element passes; `after` itself
+/// for a one-off pattern. This is how a restriction becomes the time given
+/// to the family.
+///
+/// # Errors
+/// [`RadProtError::InvalidPattern`] for an invalid pattern;
+/// [`RadProtError::InvalidInput`] for a clock time outside \[0, 24) or a
+/// negative `after`.
+pub fn next_element_start(
+    pattern: &FamilyPattern,
+    clock_at_start: Hours,
+    after: Hours,
+) -> Result<Hours, RadProtError> {
+    let p = prepare(pattern, DistanceLaw::default())?;
+    let c = clock_at_start.hours();
+    if !(c.is_finite() && (0.0..24.0).contains(&c)) {
+        return Err(RadProtError::InvalidInput {
+            what: "clock time at the end of infusion (h after midnight)",
+            value: c,
+            rule: "must be in [0, 24)",
+        });
+    }
+    let t = check_non_negative("time (h after end of infusion)", after.hours())?;
+    Ok(Hours::new(if p.daily { next_start(&p, c, t) } else { t }))
+}
+
 /// The dose of `pattern` during `period` if resumed at `resume` (h after the
 /// end of the infusion), with distance law `law`.
 ///
@@ -950,6 +978,12 @@ mod tests {
         assert!((next_start(&p, 9.25, 13.0) - 13.75).abs() < 1e-12);
         assert!((next_start(&p, 9.25, 21.0) - 36.75).abs() < 1e-12);
         assert!((next_start(&p, 9.25, 12.75) - 12.75).abs() < 1e-12);
+        let n = next_element_start(&a, Hours::new(9.25), Hours::new(21.0)).unwrap();
+        assert!((n.hours() - 36.75).abs() < 1e-12);
+        let once = pattern(Schedule::OnceOff(vec![el(0.0, 2.0, 1.0)]), 1.0, ConstraintPeriod::Year);
+        assert_eq!(next_element_start(&once, Hours::new(9.25), Hours::new(21.5)).unwrap().hours(), 21.5);
+        assert!(next_element_start(&a, Hours::new(24.0), Hours::new(1.0)).is_err());
+        assert!(next_element_start(&a, Hours::new(1.0), Hours::new(-1.0)).is_err());
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub use curve::{
 pub use family::{
     BudgetSplit, ConstraintPeriod, CourseOptions, FamilyPattern, InfusionPeriod, PatternConstraint,
     PatternElement, PatternError, PatternRestriction, PeriodRestriction, Schedule,
-    dose_against_delay, pattern_dose, restrict_pattern,
+    dose_against_delay, next_element_start, pattern_dose, restrict_pattern,
 };
 pub use rate::{
     DistanceLaw, DoseRatePoint, READING_DISTANCE_RANGE_M, dose_rate_at, dose_rate_at_1m,
