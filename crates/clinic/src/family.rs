@@ -427,3 +427,230 @@ pub fn family_sheet_text(r: &FamilyReport) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mibg_radprot::{ConstraintPeriod, ExponentialSum, PatternConstraint, PatternElement};
+    use mibg_units::EquivalentDose;
+
+    fn zoned(s: &str) -> jiff::Zoned {
+        let ts: jiff::Timestamp = s.parse().unwrap();
+        ts.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(1)))
+    }
+
+    fn daily(
+        id: &str,
+        at: f64,
+        hours: f64,
+        d: f64,
+        limit: f64,
+        per: ConstraintPeriod,
+    ) -> FamilyPattern {
+        FamilyPattern {
+            id: id.into(),
+            name: format!("name {id}"),
+            activity: format!("do {id}"),
+            schedule: Schedule::Daily(vec![PatternElement {
+                start: Hours::new(at),
+                duration: Hours::new(hours),
+                distance: mibg_units::Length::from_m(d),
+            }]),
+            constraint: PatternConstraint {
+                limit: EquivalentDose::from_msv(limit),
+                per,
+                source: "test".into(),
+            },
+            source: "test".into(),
+        }
+    }
+
+    #[test]
+    fn times_round_up_to_the_minute_and_print_with_the_offset() {
+        let z = zoned("2026-03-02T13:30:00Z"); // 14:30 at +01:00
+        assert_eq!(clock_hours(&z), 14.5);
+        assert_eq!(show(&z), "Mon 2 Mar 2026 14:30 (+01:00)");
+        // 1 h 0.5 s later → 15:31, never 15:30.
+        let t = at(&z, Hours::new(1.0 + 0.5 / 3600.0)).unwrap();
+        assert_eq!(show(&t), "Mon 2 Mar 2026 15:31 (+01:00)");
+        assert_eq!(t.second(), 0);
+        // Exactly on the minute stays.
+        let t = at(&z, Hours::new(2.0)).unwrap();
+        assert_eq!(show(&t), "Mon 2 Mar 2026 16:30 (+01:00)");
+        let z2 = zoned("2026-03-02T13:30:20Z");
+        assert!((clock_hours(&z2) - (14.5 + 20.0 / 3600.0)).abs() < 1e-12);
+        assert_eq!(
+            show(&at(&z2, Hours::ZERO).unwrap()),
+            "Mon 2 Mar 2026 14:31 (+01:00)"
+        );
+    }
+
+    #[test]
+    fn a_course_of_two_infusions_gives_dated_instructions() {
+        let protocol = Protocol::seed();
+        let c = ExponentialSum::mono(Hours::new(42.0)).unwrap();
+        let periods = [
+            PeriodInput {
+                curve: &c,
+                initial: DoseRate::from_usv_per_h(100.0),
+                method: "m1".into(),
+                activity: Activity::from_mbq(8000.0),
+                curve_text: "c1".into(),
+            },
+            PeriodInput {
+                curve: &c,
+                initial: DoseRate::from_usv_per_h(200.0),
+                method: "m2".into(),
+                activity: Activity::from_mbq(4000.0),
+                curve_text: "c2".into(),
+            },
+        ];
+        let patterns = vec![
+            daily("bed", 22.0, 9.0, 0.3, 5.0, ConstraintPeriod::Episode),
+            daily("tiny", 12.0, 0.25, 3.0, 5.0, ConstraintPeriod::Episode),
+            daily("never", 0.0, 24.0, 0.1, 1e-15, ConstraintPeriod::Year),
+        ];
+        let o = FamilyOptions {
+            patterns,
+            patterns_source: "test.toml".into(),
+            infusion1_end: zoned("2026-03-02T13:30:00Z"),
+            infusion2_end: None,
+            courses_per_year: 1,
+            split: BudgetSplit::Equal,
+        };
+        let r = assess_family(&periods, &protocol, DistanceLaw::CormackShearer, &o).unwrap();
+        // Infusion 2 defaults to the protocol's interval (14 days), same clock.
+        assert_eq!(r.infusions[1].end, "Mon 16 Mar 2026 14:30 (+01:00)");
+        assert_eq!(r.infusions.len(), 2);
+        assert!(r.infusions[0].discharge.is_some());
+        let bed = &r.patterns[0];
+        assert!(
+            bed.instructions[0].starts_with("After infusion 1: until "),
+            "{}",
+            bed.instructions[0]
+        );
+        assert!(bed.instructions[0].contains("do not do bed"));
+        // The sheet's date is the resumption, rounded up to the minute.
+        let t = bed.restriction.infusions[0].resume_at.unwrap();
+        assert_eq!(
+            bed.resume_at[0].as_deref(),
+            Some(show(&at(&o.infusion1_end, t).unwrap()).as_str())
+        );
+        // Resumption at a whole clock hour of the night block, 22:00-07:00.
+        let h = (t.hours() + 14.5) % 24.0;
+        assert!(h.fract() == 0.0 && (h >= 22.0 || h < 7.0), "{h}");
+        assert!(bed.restriction.course_dose <= EquivalentDose::from_msv(5.0));
+        // A quarter of an hour at 3 m: no restriction at all.
+        assert_eq!(
+            r.patterns[1].instructions[0],
+            "After infusion 1: no restriction: you may do tiny."
+        );
+        // 1e-15 mSv at 0.1 m for 24 h: not within 90 days.
+        assert!(
+            r.patterns[2].instructions[1].contains("for at least 90 days"),
+            "{}",
+            r.patterns[2].instructions[1]
+        );
+        assert!(r.warnings.iter().any(|w| w.starts_with("never: ")));
+        assert!(r.warnings.iter().any(|w| w.contains("below 0.3 m")));
+        // Dose against delay: falls, per infusion, with the budget.
+        let dc = &bed.dose_against_delay[0];
+        assert_eq!(dc.points.len(), 61);
+        assert!(dc.points[0][1] > dc.points[60][1]);
+        assert_eq!(dc.budget_msv, 2.5);
+        // The dose-rate curve: 2-hourly on one axis over both infusions.
+        assert_eq!(r.dose_rate_at_1m[0], [0.0, 100.0]);
+        let after2 = r.dose_rate_at_1m.iter().find(|p| p[0] == 336.0).unwrap();
+        assert!((after2[1] - 200.0).abs() < 1e-9);
+        let text = family_sheet_text(&r);
+        for want in [
+            "instructions for the family",
+            "name bed [bed]",
+            "Dose to this person over the course",
+            "Distance law: Cormack & Shearer",
+            "Patterns: test.toml",
+            "equal shares",
+            "warning: never: ",
+        ] {
+            assert!(text.contains(want), "{want}\n{text}");
+        }
+        // Errors: no courses, no patterns, infusion 2 before infusion 1.
+        let bad = |f: &dyn Fn(&mut FamilyOptions)| {
+            let mut o2 = o.clone();
+            f(&mut o2);
+            assess_family(&periods, &protocol, DistanceLaw::CormackShearer, &o2).unwrap_err()
+        };
+        assert!(
+            bad(&|o| o.courses_per_year = 0)
+                .to_string()
+                .contains("courses per year")
+        );
+        assert!(
+            bad(&|o| o.patterns.clear())
+                .to_string()
+                .contains("need at least one")
+        );
+        let e = bad(&|o| o.infusion2_end = Some(zoned("2026-03-01T13:30:00Z")));
+        assert!(
+            e.to_string()
+                .contains("must be after the end of infusion 1"),
+            "{e}"
+        );
+        // Proportional split and several courses a year are recorded.
+        let mut o3 = o.clone();
+        o3.split = BudgetSplit::ProportionalToActivity;
+        o3.courses_per_year = 2;
+        let r3 = assess_family(&periods, &protocol, DistanceLaw::InverseSquare, &o3).unwrap();
+        assert_eq!(r3.distance_law, DistanceLaw::InverseSquare);
+        let t3 = family_sheet_text(&r3);
+        assert!(t3.contains("in proportion to the activities"));
+        assert!(t3.contains("2 courses per year"));
+        assert!(
+            (r3.patterns[0].restriction.infusions[0].budget.msv() - 5.0 * 2.0 / 3.0).abs() < 1e-12
+        );
+    }
+
+    #[test]
+    fn instruction_wording() {
+        let p = daily("x", 8.0, 1.0, 1.0, 1.0, ConstraintPeriod::Year);
+        let inf = FamilyInfusion {
+            infusion: 1,
+            end: String::new(),
+            activity: Activity::from_mbq(1.0),
+            activity_mci: 0.0,
+            curve: String::new(),
+            initial_dose_rate: DoseRate::from_usv_per_h(1.0),
+            initial_dose_rate_method: String::new(),
+            discharge: Some(Hours::new(50.0)),
+            discharge_at: None,
+        };
+        let z = zoned("2026-03-02T13:30:00Z");
+        let pr = |resume: Option<f64>, never: bool| mibg_radprot::PeriodRestriction {
+            infusion: 1,
+            budget: EquivalentDose::from_msv(1.0),
+            restriction: resume.map(Hours::new),
+            resume_at: resume.map(Hours::new),
+            not_before_next_infusion: never,
+            dose: EquivalentDose::ZERO,
+            dose_unrestricted: EquivalentDose::ZERO,
+        };
+        let s = instruction(&p, &pr(Some(40.0), false), &inf, Some(&z));
+        assert!(s.contains("no restriction once the child is home"), "{s}");
+        let s = instruction(&p, &pr(Some(50.0), false), &inf, Some(&z));
+        assert!(s.contains("no restriction once the child is home"), "{s}");
+        let s = instruction(&p, &pr(Some(60.0), false), &inf, Some(&z));
+        assert!(s.starts_with("After infusion 1: until Mon 2 Mar 2026 14:30 (+01:00), do not do x. From then on you may do it again as usual. (60 h"), "{s}");
+        let s = instruction(&p, &pr(Some(60.0), true), &inf, Some(&z));
+        assert_eq!(s, "After infusion 1: do not do x at all until infusion 2.");
+        let s = instruction(&p, &pr(None, false), &inf, None);
+        assert!(s.contains("for at least 90 days"));
+        let mut once = p.clone();
+        once.schedule = Schedule::OnceOff(vec![p.schedule.elements()[0]]);
+        let s = instruction(&once, &pr(Some(60.0), false), &inf, Some(&z));
+        assert!(s.contains("From then on you may make it."), "{s}");
+        let mut no_discharge = inf.clone();
+        no_discharge.discharge = None;
+        let s = instruction(&p, &pr(Some(40.0), false), &no_discharge, Some(&z));
+        assert!(s.starts_with("After infusion 1: until"), "{s}");
+    }
+}

@@ -151,7 +151,9 @@ fn doses_and_restrictions_agree_with_glowgreen() {
         }
     }
     assert_eq!(doses, cases.len() * 5);
-    eprintln!("restrictions equal to glowgreen: {exact}; later in glowgreen (its 1 h grid): {later}");
+    eprintln!(
+        "restrictions equal to glowgreen: {exact}; later in glowgreen (its 1 h grid): {later}"
+    );
     // Most restrictions coincide; the rest are glowgreen's 1-hour grid.
     assert!(exact > later, "{exact} equal, {later} later in glowgreen");
 }
@@ -223,9 +225,19 @@ fn shipped_patterns_are_glowgreens_cs_patterns() {
             );
         }
         if p.source.starts_with("glowgreen") {
-            assert_eq!(p.constraint.limit.msv(), g["dose_constraint"].as_f64().unwrap(), "{}", p.id);
+            assert_eq!(
+                p.constraint.limit.msv(),
+                g["dose_constraint"].as_f64().unwrap(),
+                "{}",
+                p.id
+            );
             let episode = g["per_episode"].as_i64().unwrap() == 1;
-            assert_eq!(episode, p.constraint.per == ConstraintPeriod::Episode, "{}", p.id);
+            assert_eq!(
+                episode,
+                p.constraint.per == ConstraintPeriod::Episode,
+                "{}",
+                p.id
+            );
         }
         compared += 1;
     }

@@ -980,8 +980,17 @@ mod tests {
         assert!((next_start(&p, 9.25, 12.75) - 12.75).abs() < 1e-12);
         let n = next_element_start(&a, Hours::new(9.25), Hours::new(21.0)).unwrap();
         assert!((n.hours() - 36.75).abs() < 1e-12);
-        let once = pattern(Schedule::OnceOff(vec![el(0.0, 2.0, 1.0)]), 1.0, ConstraintPeriod::Year);
-        assert_eq!(next_element_start(&once, Hours::new(9.25), Hours::new(21.5)).unwrap().hours(), 21.5);
+        let once = pattern(
+            Schedule::OnceOff(vec![el(0.0, 2.0, 1.0)]),
+            1.0,
+            ConstraintPeriod::Year,
+        );
+        assert_eq!(
+            next_element_start(&once, Hours::new(9.25), Hours::new(21.5))
+                .unwrap()
+                .hours(),
+            21.5
+        );
         assert!(next_element_start(&a, Hours::new(24.0), Hours::new(1.0)).is_err());
         assert!(next_element_start(&a, Hours::new(1.0), Hours::new(-1.0)).is_err());
     }
