@@ -538,7 +538,7 @@ mod tests {
         );
         // Resumption at a whole clock hour of the night block, 22:00-07:00.
         let h = (t.hours() + 14.5) % 24.0;
-        assert!(h.fract() == 0.0 && (h >= 22.0 || h < 7.0), "{h}");
+        assert!(h.fract() == 0.0 && !(7.0..22.0).contains(&h), "{h}");
         assert!(bed.restriction.course_dose <= EquivalentDose::from_msv(5.0));
         // A quarter of an hour at 3 m: no restriction at all.
         assert_eq!(
