@@ -8,12 +8,17 @@
 //!   with status 1 (usage errors from clap exit with 2);
 //! * nothing is printed to stdout and no file is written until the whole
 //!   computation has succeeded ([`output::write_atomically`]);
-//! * `--json` prints exactly one JSON document on stdout.
+//! * `--json` prints exactly one JSON document on stdout;
+//! * a closed stdout (`mibg … | head`) ends the command quietly with status
+//!   141, as a Unix tool ended by SIGPIPE; nothing writes with `println!` or
+//!   `eprintln!` (they panic on a closed pipe), see [`output`].
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 mod cmd;
 mod output;
 
 use clap::{Parser, Subcommand};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Dosimetry-guided 131I-mIBG therapy for neuroblastoma: prescription,
@@ -53,23 +58,28 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let mut stdout = std::io::stdout().lock();
-    let result = match &cli.command {
-        Command::Convert(args) => cmd::convert::run(args, &mut stdout),
-        Command::Study(args) => cmd::study::run(args, &mut stdout),
-        Command::Response(args) => cmd::response::run(args, &mut stdout),
-        Command::Score(args) => cmd::score::run(args, &mut stdout),
-        Command::Toxicity(args) => cmd::toxicity::run(args, &mut stdout),
-        Command::Demo(args) => cmd::study::run_demo(args, &mut stdout),
-        Command::Plan(args) => cmd::plan::run(args, &mut stdout),
-        Command::Dose(args) => cmd::dose::run(args, &mut stdout),
-        Command::Survival(args) => cmd::survival::run(args, &mut stdout),
-        Command::Proportion(args) => cmd::proportion::run(args, &mut stdout),
-    };
+    let result = run(&cli, &mut stdout).and_then(|()| Ok(stdout.flush()?));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::from(output::BROKEN_PIPE_STATUS),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            output::report_error(&e);
             ExitCode::FAILURE
         }
+    }
+}
+
+fn run(cli: &Cli, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Convert(args) => cmd::convert::run(args, stdout),
+        Command::Study(args) => cmd::study::run(args, stdout),
+        Command::Response(args) => cmd::response::run(args, stdout),
+        Command::Score(args) => cmd::score::run(args, stdout),
+        Command::Toxicity(args) => cmd::toxicity::run(args, stdout),
+        Command::Demo(args) => cmd::study::run_demo(args, stdout),
+        Command::Plan(args) => cmd::plan::run(args, stdout),
+        Command::Dose(args) => cmd::dose::run(args, stdout),
+        Command::Survival(args) => cmd::survival::run(args, stdout),
+        Command::Proportion(args) => cmd::proportion::run(args, stdout),
     }
 }
