@@ -36,7 +36,7 @@ pub fn report_error(e: &anyhow::Error) {
 }
 
 /// Writes `contents` to `path` so that the file either appears complete or
-/// not at all (see [`write_all_or_nothing`]).
+/// not at all (see [`write_all_or_nothing`]); the folder must exist.
 pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     let dir = path
         .parent()
@@ -45,6 +45,13 @@ pub fn write_atomically(path: &Path, contents: &[u8]) -> Result<()> {
     let name = path
         .file_name()
         .with_context(|| format!("{}: not a file name", path.display()))?;
+    if !dir.is_dir() {
+        bail!(
+            "cannot write {}: the folder {} does not exist",
+            path.display(),
+            dir.display()
+        );
+    }
     write_all_or_nothing(dir, &[(Path::new(name), contents)])
 }
 

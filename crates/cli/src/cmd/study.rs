@@ -2,7 +2,7 @@
 //! study pipeline on a folder of CSV files. This module reads the folder and
 //! writes the outputs; `mibg-study` does every check and computation.
 
-use crate::output::{print_json, write_atomically};
+use crate::output::{print_json, write_all_or_nothing};
 use anyhow::{Context, Result, bail};
 use mibg_study::html::{km_svg, render_html, render_text};
 use mibg_study::{Problem, Problems, ReportSettings, StudyInput, protocol_of, report, validate};
@@ -129,10 +129,12 @@ fn run_report(dir: &Path, out_dir: Option<&Path>, json: bool, out: &mut dyn Writ
             ("km-os.svg", km_svg(&r.cohort.os, &r.curves.os)),
             ("km-efs.svg", km_svg(&r.cohort.efs, &r.curves.efs)),
         ];
-        std::fs::create_dir_all(o).with_context(|| format!("cannot create {}", o.display()))?;
-        for (name, text) in files {
-            write_atomically(&o.join(name), text.as_bytes())?;
-        }
+        // All four files or none (a failure leaves nothing behind).
+        let files: Vec<(&Path, &[u8])> = files
+            .iter()
+            .map(|(name, text)| (Path::new(*name), text.as_bytes()))
+            .collect();
+        write_all_or_nothing(o, &files)?;
     }
     if json {
         out.write_all(json_text.as_bytes())?;
