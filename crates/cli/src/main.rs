@@ -14,16 +14,17 @@
 //!   `eprintln!` (they panic on a closed pipe), see [`output`].
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod args;
 mod cmd;
 mod output;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Subcommand};
 use std::io::Write;
 use std::process::ExitCode;
 
 /// Dosimetry-guided 131I-mIBG therapy for neuroblastoma: prescription,
 /// whole-body dosimetry, response, toxicity and outcome statistics.
-#[derive(Parser, Debug)]
+#[derive(clap::Parser, Debug)]
 #[command(name = "mibg", version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
@@ -56,7 +57,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = allow_negative_numbers(Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let mut stdout = std::io::stdout().lock();
     let result = run(&cli, &mut stdout).and_then(|()| Ok(stdout.flush()?));
     match result {
@@ -67,6 +69,22 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Lets every option and argument that takes a value take a negative
+/// number (`--weight-kg -20` reached clap as an unknown flag `-2`): the
+/// value then reaches its parser, which accepts it where a negative value
+/// means something and otherwise refuses it naming the option and the rule
+/// (`args.rs`).
+fn allow_negative_numbers(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| {
+        if a.get_action().takes_values() {
+            a.allow_negative_numbers(true)
+        } else {
+            a
+        }
+    })
+    .mut_subcommands(allow_negative_numbers)
 }
 
 fn run(cli: &Cli, stdout: &mut dyn Write) -> anyhow::Result<()> {

@@ -81,7 +81,7 @@ fn check(d: &StudyData, p: &mut Problems) {
         ));
     }
     for &y in &cfg.analysis.landmark_years {
-        if !(y.is_finite() && y > 0.0) {
+        if !(y.is_finite() && y > 0.0 && (y * crate::config::DAYS_PER_YEAR).is_finite()) {
             p.error(Problem::file(
                 files::STUDY,
                 ProblemKind::NotAllowed,

@@ -52,7 +52,7 @@ pub struct Args {
     #[arg(long = "no-anemia-from-transfusions")]
     no_anemia_from_transfusions: bool,
     /// Engraftment: number of consecutive values on different days.
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = crate::args::count)]
     consecutive: usize,
     /// Engraftment: largest gap in days between consecutive values (default: any gap, CIBMTR).
     #[arg(long = "max-gap-days", value_name = "DAYS")]
