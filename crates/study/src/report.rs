@@ -1529,10 +1529,11 @@ fn analyse_cohort(input: &ToxicityInput, opts: &ToxOptions) -> Result<ToxResult,
             grade_5: c.grade_5,
         })
         .collect();
+    let warnings = r.warnings_with_engraftment();
     Ok(ToxResult {
         patients: r.patients,
         rows,
-        warnings: r.warnings,
+        warnings,
     })
 }
 
