@@ -14,12 +14,12 @@ fn whole<T: TryFrom<u128>>(s: &str, what: &str) -> Result<T, String> {
     if let Ok(v) = t.parse::<u128>() {
         return T::try_from(v).map_err(|_| format!("{t} is too large for {what}"));
     }
-    if let Some(rest) = t.strip_prefix('-') {
-        if rest.parse::<f64>().is_ok() {
-            return Err(format!(
-                "{what} cannot be negative: a whole number ≥ 0 is needed"
-            ));
-        }
+    if t.strip_prefix('-')
+        .is_some_and(|rest| rest.parse::<f64>().is_ok())
+    {
+        return Err(format!(
+            "{what} cannot be negative: a whole number ≥ 0 is needed"
+        ));
     }
     if t.parse::<f64>().is_ok() {
         return Err(format!("{what} must be a whole number (no decimals), ≥ 0"));

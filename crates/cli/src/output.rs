@@ -170,11 +170,11 @@ fn move_aside(dir: &Path, target: &Path) -> Result<tempfile::TempPath> {
 fn roll_back(done: Vec<(PathBuf, Option<tempfile::TempPath>)>) {
     for (target, backup) in done.into_iter().rev() {
         let _ = std::fs::remove_file(&target);
-        if let Some(b) = backup {
-            if std::fs::rename(&b, &target).is_ok() {
-                // restored: keep TempPath from deleting the file now at `target`
-                let _ = b.keep();
-            }
+        if let Some(b) = backup
+            && std::fs::rename(&b, &target).is_ok()
+        {
+            // restored: keep TempPath from deleting the file now at `target`
+            let _ = b.keep();
         }
     }
 }

@@ -79,7 +79,7 @@ mod tests {
         let z = l.z();
         assert!((z - 8.292_361_075_813_596).abs() < 1e-9 * 8.3, "{z}");
         let tiny = ConfLevel::new(1e-300).unwrap().z();
-        assert!(tiny >= 0.0 && tiny < 1e-290, "{tiny}");
+        assert!((0.0..1e-290).contains(&tiny), "{tiny}");
     }
 
     #[test]
