@@ -806,3 +806,47 @@ fn episode_warnings_are_listed_with_the_patient() {
     );
     assert!(all.starts_with(&r.warnings), "cohort warnings first");
 }
+
+/// A count exactly at the threshold is not a fall (recovery is ≥ threshold):
+/// 20 on day 1 does not start the search; the fall is day 6 (10), the run
+/// days 10–12 (hand).
+#[test]
+fn a_count_at_the_threshold_is_not_a_fall() {
+    let plt = series(&[
+        (1, "20"),
+        (2, "25"),
+        (3, "26"),
+        (4, "27"),
+        (6, "10"),
+        (10, "25"),
+        (11, "26"),
+        (12, "27"),
+    ]);
+    let e = episode(SC, None, &[], &plt, &[], &EngraftmentOptions::default());
+    assert_eq!(e.platelets, recovered(10));
+}
+
+#[test]
+fn a_zero_threshold_is_refused_and_rules_are_described() {
+    let zero = EngraftmentOptions {
+        anc_threshold: CellCount::from_1e9_per_l(Exact::int(0)),
+        ..EngraftmentOptions::default()
+    };
+    assert!(matches!(
+        zero.check(),
+        Err(EngraftmentOptionError::ThresholdRange { .. })
+    ));
+    assert_eq!(PlateletRule::default(), PlateletRule::InitialRecovery);
+    assert!(
+        PlateletRule::InitialRecovery
+            .describe()
+            .starts_with("CIBMTR initial recovery")
+    );
+    assert!(
+        PlateletRule::AfterNadir
+            .describe()
+            .contains("lowest platelet value")
+    );
+    assert_eq!(PlateletRule::InitialRecovery.name(), "initial-recovery");
+    assert_eq!(PlateletRule::AfterNadir.name(), "after-nadir");
+}
