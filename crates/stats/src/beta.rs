@@ -364,6 +364,7 @@ mod tests {
     /// 1e-15 at z = ½) to 2e-15 absolute, i.e. 2e-15 relative in the beta
     /// density.
     #[test]
+    #[allow(clippy::excessive_precision)] // mpmath's digits, as printed
     fn stirling_delta_matches_mpmath() {
         for (z, want) in [
             (0.5, 0.153_426_409_720_027_345_291_383_9),
