@@ -412,6 +412,40 @@ mod tests {
         assert!((p.one_minus_t - (1.0 - t)).abs() < 1e-15);
     }
 
+    /// The slope and curvature that set the quadrature panel widths are the
+    /// first and (minus the) second derivatives of ln f: central differences,
+    /// step h = 1e-3 of the distribution's scale, agree to 1e-5 relative.
+    #[test]
+    fn slope_and_curvature_are_derivatives() {
+        for (a, b) in [(0.5, 3.0), (2.0, 5.0), (30.0, 1e6), (5e5, 5e5), (1e12, 1.5)] {
+            let dist = LogitBeta::new(a, b);
+            let scale = (1.0 / a + 1.0 / b).sqrt();
+            let h = 1e-3 * scale;
+            for k in [-3.0, -1.0, 0.0, 0.7, 2.0] {
+                let d = k * scale;
+                let (lm, l0, lp) = (
+                    dist.log_density(d - h).log_f,
+                    dist.log_density(d).log_f,
+                    dist.log_density(d + h).log_f,
+                );
+                let p = dist.log_density(d);
+                let slope = (lp - lm) / (2.0 * h);
+                let curv = -(lp - 2.0 * l0 + lm) / (h * h);
+                let tol = 1e-5 * (p.slope.abs() + p.curvature.sqrt() * 1.0);
+                assert!(
+                    (slope - p.slope).abs() <= tol,
+                    "{a} {b} {d}: {slope} vs {}",
+                    p.slope
+                );
+                assert!(
+                    (curv - p.curvature).abs() <= 1e-3 * p.curvature,
+                    "{a} {b} {d}: {curv} vs {}",
+                    p.curvature
+                );
+            }
+        }
+    }
+
     #[test]
     fn closed_forms() {
         // Beta(a, 1): F(x) = x^a, so the quantile is p^(1/a).
