@@ -390,7 +390,13 @@ fn a_weight_change_between_infusions_is_refused_by_validate_and_report() {
 
 #[test]
 fn an_infusion1_activity_typed_x10_or_in_mci_is_refused_as_mibg_dose_refuses_it() {
-    for (typed, slip) in [("67500", "a slipped decimal point?"), ("182.4", "in mCi?")] {
+    for (typed, slip) in [
+        (
+            "67500",
+            "a slipped decimal point in the activity or the weight?",
+        ),
+        ("182.4", "in mCi?"),
+    ] {
         let inf = replace_line(
             &seed_file("infusions.csv"),
             "SYN-03,1,2017-04-18,6750,15.2",

@@ -52,6 +52,9 @@ impl Default for ReadingsOptions {
 pub struct Reading {
     /// Data row number (1 = first row after the header).
     pub row: usize,
+    /// Physical line of the file the reading came from (1-based, header and
+    /// comment lines counted), for messages that point at the file.
+    pub line: usize,
     /// Time after the end of the infusion.
     pub time_h: Hours,
     /// The clock time of the reading, when the file gave one.
@@ -118,6 +121,50 @@ impl Readings {
                 clock_time: None,
                 raw: m,
                 background: 0.0,
+                time_field: "hours",
+            })
+            .collect();
+        validate(source, rows, "hours", tolerance)
+    }
+}
+
+/// One reading handed to [`Readings::from_rows`] by a caller that parsed its
+/// own table (e.g. a study folder): its physical line, time and values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RowInput {
+    /// Physical line of the source file (1-based).
+    pub line: usize,
+    /// Time after the end of the infusion.
+    pub time: Hours,
+    /// Raw reading.
+    pub raw: f64,
+    /// Background in the same unit (0 if none).
+    pub background: f64,
+}
+
+impl Readings {
+    /// Builds a validated series from rows that carry their physical line
+    /// numbers (rows are numbered from 1 in the given order), applying the
+    /// same rules as [`parse_readings`]. Every message and every
+    /// plausibility finding then points at the line of the caller's file.
+    ///
+    /// # Errors
+    /// As [`parse_readings`].
+    pub fn from_rows(
+        source: &str,
+        rows: &[RowInput],
+        tolerance: f64,
+    ) -> Result<Self, ReadingsError> {
+        let rows = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RawRow {
+                row: i + 1,
+                line: r.line,
+                time_h: r.time.hours(),
+                clock_time: None,
+                raw: r.raw,
+                background: r.background,
                 time_field: "hours",
             })
             .collect();
@@ -237,7 +284,8 @@ pub enum ReadingsError {
     },
     /// Times not strictly increasing.
     #[error(
-        "{source_name} row {row} (line {line}), field '{field}': {value_h} h is not after the previous reading ({previous_h} h); times must be strictly increasing"
+        "{source_name} row {row} (line {line}), field '{field}': {value_h} h is not after the previous reading ({previous_h} h); times must be strictly increasing {}",
+        crate::slip::time_order_hint()
     )]
     NotIncreasing {
         /// File name.
@@ -255,7 +303,8 @@ pub enum ReadingsError {
     },
     /// Net reading (reading − background) not positive.
     #[error(
-        "{source_name} row {row} (line {line}), field 'reading': net reading {net} (reading {raw} − background {background}) is not positive; a whole-body reading must exceed background"
+        "{source_name} row {row} (line {line}), field 'reading': net reading {net} (reading {raw} − background {background}) is not positive; a whole-body reading must exceed background {}",
+        crate::slip::non_positive_net_hint()
     )]
     NonPositiveNet {
         /// File name.
@@ -273,7 +322,8 @@ pub enum ReadingsError {
     },
     /// A net reading above the pre-void one beyond the tolerance.
     #[error(
-        "{source_name} row {row} (line {line}), field 'reading': net reading {net} is {percent:.1} % of the pre-void reading {pre_void} (row 1); whole-body activity cannot rise after the infusion (tolerance {tolerance_percent:.1} %)"
+        "{source_name} row {row} (line {line}), field 'reading': net reading {net} is {percent:.1} % of the pre-void reading {pre_void} (row 1); whole-body activity cannot rise after the infusion (tolerance {tolerance_percent:.1} %) {}",
+        crate::slip::above_pre_void_hint(*percent)
     )]
     AbovePreVoid {
         /// File name.
@@ -536,6 +586,7 @@ fn validate(
         }
         out.push(Reading {
             row: r.row,
+            line: r.line,
             time_h: Hours::new(r.time_h),
             clock_time: r.clock_time,
             raw: r.raw,
