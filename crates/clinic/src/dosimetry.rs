@@ -1346,7 +1346,12 @@ fn assemble(
                 .into_iter()
                 .map(|w| format!("infusion 2: {w}")),
         );
-        warnings.extend(s.warnings.iter().map(|w| format!("infusion 2: {w}")));
+        warnings.extend(
+            s.warnings
+                .iter()
+                .chain(&s.notes)
+                .map(|w| format!("infusion 2: {w}")),
+        );
         AfterSecond {
             activity2: s.activity2,
             activity2_mci: s.activity2.mci(),
@@ -1361,7 +1366,7 @@ fn assemble(
             target_total: s.target_total,
             difference: s.difference,
             plausibility: report,
-            warnings: s.warnings.clone(),
+            warnings: s.warnings.iter().chain(&s.notes).cloned().collect(),
             details: s,
         }
     });

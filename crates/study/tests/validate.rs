@@ -348,7 +348,7 @@ fn assessments_are_parsed_by_the_response_crate_and_dated_against_treatment() {
     );
     let v = validate(&s);
     assert!(v.problems.errors.is_empty(), "{:#?}", v.problems.errors);
-    assert!(v.domain.records.contains_key("P1"));
+    assert!(v.data.records.contains_key("P1"));
     // follow-up before the baseline; baseline after the first infusion
     s.insert(
         "assessments/P1.toml",
@@ -390,7 +390,11 @@ fn toxicity_tables_are_parsed_by_the_toxicity_crate_with_their_rows() {
         "labs.csv",
         "# comment lines are allowed in study folders\npatient,date,test,value,unit,lln,uln,baseline\nP1,2021-03-05,neutrophils,0.4,10^9/L,1.5,8.0,\nP1,2021-03-06,neutrophils,abc,10^9/L,1.5,8.0,\n",
     );
-    has(&s, ProblemKind::Domain, "labs.csv row 4");
+    has(
+        &s,
+        ProblemKind::BadValue,
+        "labs.csv row 4, field 'value': 'abc'",
+    );
     s.insert(
         "labs.csv",
         "patient,date,test,value,unit,lln,uln,baseline\nP9,2021-03-05,neutrophils,0.4,10^9/L,1.5,8.0,\nP1,2024-01-01,neutrophils,0.4,10^9/L,1.5,8.0,\n",
@@ -413,7 +417,7 @@ fn toxicity_tables_are_parsed_by_the_toxicity_crate_with_their_rows() {
     );
     has(
         &s,
-        ProblemKind::Domain,
-        "events.csv row 3: column 'grade': Febrile neutropenia has no grade 2",
+        ProblemKind::BadValue,
+        "events.csv row 3, field 'grade': Febrile neutropenia has no grade 2",
     );
 }
