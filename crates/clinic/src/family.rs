@@ -13,9 +13,10 @@
 
 use crate::dosimetry::DosimetryError;
 use mibg_protocol::Protocol;
+/// The choices of the family section, for front ends.
+pub use mibg_radprot::{BudgetSplit, DistanceLaw, FamilyPattern};
 use mibg_radprot::{
-    BudgetSplit, CourseOptions, DistanceLaw, FamilyPattern, InfusionPeriod, PatternRestriction,
-    ReleaseRule, RetentionCurve, Schedule,
+    CourseOptions, InfusionPeriod, PatternRestriction, ReleaseRule, RetentionCurve, Schedule,
 };
 use mibg_units::{Activity, DoseRate, Hours};
 use serde::Serialize;

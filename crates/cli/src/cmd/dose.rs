@@ -219,7 +219,7 @@ pub struct Args {
     #[arg(long)]
     infusion2_time: Option<String>,
     /// Treatment courses per year: a per-year constraint (1 mSv) is divided by it.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::args::whole_u32)]
     courses_per_year: u32,
     /// How each constraint is shared between infusions 1 and 2.
     #[arg(long, value_enum, default_value = "equal")]
@@ -326,8 +326,8 @@ fn family_options(args: &Args) -> Result<Option<mibg_clinic::family::FamilyOptio
         infusion2_end: end2,
         courses_per_year: args.courses_per_year,
         split: match args.budget_split {
-            SplitArg::Equal => mibg_radprot::BudgetSplit::Equal,
-            SplitArg::Activity => mibg_radprot::BudgetSplit::ProportionalToActivity,
+            SplitArg::Equal => mibg_clinic::family::BudgetSplit::Equal,
+            SplitArg::Activity => mibg_clinic::family::BudgetSplit::ProportionalToActivity,
         },
     }))
 }
@@ -455,8 +455,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             hours_per_day: Hours::new(args.contact_hours_per_day),
         },
         distance_law: match args.distance_law {
-            LawArg::CormackShearer => mibg_radprot::DistanceLaw::CormackShearer,
-            LawArg::InverseSquare => mibg_radprot::DistanceLaw::InverseSquare,
+            LawArg::CormackShearer => mibg_clinic::family::DistanceLaw::CormackShearer,
+            LawArg::InverseSquare => mibg_clinic::family::DistanceLaw::InverseSquare,
         },
         reading_distance: Length::from_m(args.reading_distance_m),
         family: family_options(args)?,
