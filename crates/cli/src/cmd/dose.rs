@@ -862,9 +862,10 @@ fn render(d: &CourseDosimetry, s: &mut String) {
         if let Some(c) = &rp.caregiver {
             let _ = writeln!(
                 s,
-                "  caregiver from release, {} h/day at {} m: {:.2} mSv ({:.0} % of the {} mSv constraint){}",
+                "  caregiver from release, {} h/day at {} m ({}): {:.2} mSv ({:.0} % of the {} mSv constraint){}",
                 o.contact_hours_per_day,
                 o.contact_distance_m,
+                c.pattern.law.describe(),
                 c.dose.msv(),
                 c.fraction_of_constraint * 100.0,
                 c.constraint.limit.msv(),
