@@ -259,15 +259,8 @@ impl FamilyPattern {
             }
         }
         if daily {
-            let total: f64 = els.iter().map(|e| e.duration.hours()).sum();
-            if total > 24.0 + 1e-9 {
-                return Err(err(
-                    None,
-                    "hours",
-                    total.to_string(),
-                    "a daily pattern lasts at most 24 h in total",
-                ));
-            }
+            // In clock order, not overlapping and not running into the first
+            // element of the next day: at most 24 h in total.
             let last = els[els.len() - 1];
             if last.start.hours() + last.duration.hours() > els[0].start.hours() + 24.0 + 1e-9 {
                 return Err(err(
@@ -917,6 +910,7 @@ mod tests {
     fn daily_block_closed_form_and_time_of_day() {
         // One 6 h block a day from 18:00 at 1 m, infusion ended 12:00 (clock
         // 12): occurrences at t = 6 + 24k, k ≥ 0. Σ = Ḋ₀/λ·e^(−6λ)(1 − e^(−6λ))/(1 − e^(−24λ)).
+        // (Other clocks and long elements: the brute-force test below.)
         let c = ExponentialSum::mono(Hours::new(42.0)).unwrap();
         let l = LN_2 / 42.0;
         let p = pattern(
@@ -1227,6 +1221,136 @@ mod tests {
         );
     }
 
+    /// Brute force: Ḋ₀ Σ f·R(t) over the pattern's occurrences, midpoint rule
+    /// on a 1/600 h grid from the resumption for 15 days (an independent
+    /// placement of the occurrences: clock time of each instant).
+    fn brute(
+        c: &dyn RetentionCurve,
+        d0: f64,
+        clock: f64,
+        p: &FamilyPattern,
+        law: DistanceLaw,
+        resume: f64,
+        end: f64,
+    ) -> f64 {
+        let step = 1.0 / 600.0;
+        let n = ((end.min(resume + 360.0) - resume) / step).round() as usize;
+        let mut sum = 0.0;
+        for i in 0..n {
+            let t = resume + (i as f64 + 0.5) * step;
+            let w = match &p.schedule {
+                Schedule::Daily(els) => {
+                    let tod = (t + clock).rem_euclid(24.0);
+                    els.iter()
+                        .filter(|e| {
+                            let x = (tod - e.start.hours()).rem_euclid(24.0);
+                            x < e.duration.hours()
+                        })
+                        .map(|e| law.factor(e.distance).unwrap())
+                        .sum::<f64>()
+                }
+                Schedule::OnceOff(els) => els
+                    .iter()
+                    .filter(|e| {
+                        let x = t - resume - e.start.hours();
+                        (0.0..e.duration.hours()).contains(&x)
+                    })
+                    .map(|e| law.factor(e.distance).unwrap())
+                    .sum(),
+            };
+            sum += w * c.retention(Hours::new(t));
+        }
+        d0 * sum * step
+    }
+
+    #[test]
+    fn occurrences_are_placed_at_the_clock_brute_force() {
+        // T_eff 10 h: after 15 days 2^-36 is left, so the brute
+        // force needs no tail. Long elements (20 h), midnight wraps, clocks
+        // that are not 0 or 12, resumptions inside elements, a finite end.
+        let c = ExponentialSum::mono(Hours::new(10.0)).unwrap();
+        let pats = [
+            pattern(
+                Schedule::Daily(vec![el(18.0, 20.0, 0.5)]),
+                1.0,
+                ConstraintPeriod::Year,
+            ),
+            pattern(
+                Schedule::Daily(vec![
+                    el(7.25, 1.5, 0.3),
+                    el(13.0, 2.0, 1.0),
+                    el(21.0, 9.0, 2.0),
+                ]),
+                1.0,
+                ConstraintPeriod::Year,
+            ),
+            pattern(
+                Schedule::OnceOff(vec![el(0.0, 3.0, 0.5), el(10.0, 5.5, 1.5)]),
+                1.0,
+                ConstraintPeriod::Year,
+            ),
+        ];
+        for p in &pats {
+            for clock in [3.3, 9.0, 16.75] {
+                for resume in [0.0, 17.9, 50.2] {
+                    for next in [None, Some(61.3)] {
+                        let pe = period(&c, 100.0, clock, next);
+                        let got =
+                            pattern_dose(&pe, p, DistanceLaw::CormackShearer, Hours::new(resume))
+                                .unwrap()
+                                .usv();
+                        let end = match (&p.schedule, next) {
+                            (Schedule::Daily(_), Some(n)) => n,
+                            _ => f64::INFINITY,
+                        };
+                        let want = if resume >= end {
+                            0.0
+                        } else {
+                            brute(
+                                &c,
+                                100.0,
+                                clock,
+                                p,
+                                DistanceLaw::CormackShearer,
+                                resume,
+                                end,
+                            )
+                        };
+                        assert!(
+                            (got - want).abs() <= 1e-6 * want.max(1.0),
+                            "{} clock {clock} resume {resume} next {next:?}: {got} vs {want}",
+                            p.schedule.elements().len()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_constant_term_integrates_linearly() {
+        // R(t) = 1 (rate 0) for 10 h at 1 m before the next infusion at
+        // 10 h, 50 µSv/h, continuous pattern: 500 µSv exactly.
+        let c = ExponentialSum::new(vec![crate::ExpTerm {
+            fraction: 1.0,
+            rate: mibg_units::RateConstant::per_hour(0.0),
+        }])
+        .unwrap();
+        let p = pattern(
+            Schedule::Daily(vec![el(0.0, 24.0, 1.0)]),
+            1.0,
+            ConstraintPeriod::Year,
+        );
+        let d = pattern_dose(
+            &period(&c, 50.0, 0.0, Some(10.0)),
+            &p,
+            DistanceLaw::InverseSquare,
+            Hours::ZERO,
+        )
+        .unwrap();
+        assert!((d.usv() - 500.0).abs() < 1e-9, "{}", d.usv());
+    }
+
     #[test]
     fn invalid_patterns_name_element_and_field() {
         let bad = |s: Schedule| {
@@ -1239,7 +1363,7 @@ mod tests {
         let e = bad(Schedule::Daily(vec![el(1.0, 0.0, 1.0)]));
         assert_eq!(e.field, "hours");
         let e = bad(Schedule::Daily(vec![el(1.0, 1.0, 0.001)]));
-        assert_eq!(e.field, "distance_m");
+        assert_eq!((e.field, e.value.as_str()), ("distance_m", "0.001"));
         let e = bad(Schedule::Daily(vec![el(1.0, 2.0, 1.0), el(2.0, 1.0, 1.0)]));
         assert_eq!(
             (e.element, e.rule.as_str()),
@@ -1249,6 +1373,22 @@ mod tests {
         assert!(e.rule.contains("time order"));
         let e = bad(Schedule::Daily(vec![el(2.0, 1.0, 1.0), el(22.0, 5.0, 1.0)]));
         assert!(e.rule.contains("past midnight"), "{e}");
+        assert_eq!((e.element, e.field), (Some(1), "hours"));
+        // Touching elements (one ends where the next starts), also across
+        // midnight, are valid: 24 h in three pieces.
+        assert!(
+            pattern(
+                Schedule::Daily(vec![
+                    el(1.0, 2.0, 1.0),
+                    el(3.0, 20.0, 1.0),
+                    el(23.0, 2.0, 0.5)
+                ]),
+                1.0,
+                ConstraintPeriod::Year
+            )
+            .validate()
+            .is_ok()
+        );
         let e = bad(Schedule::Daily(vec![el(0.0, 24.0, 1.0), el(0.0, 1.0, 1.0)]));
         assert!(e.rule.contains("overlaps"), "{e}");
         let e = bad(Schedule::Daily(vec![]));
