@@ -261,7 +261,8 @@ pub(crate) fn assess_family(
     }
     let mut warnings = Vec::new();
     let mut results = Vec::new();
-    for pattern in &o.patterns {
+    for given in &o.patterns {
+        let pattern = &capped(given, protocol, &mut warnings);
         let r = mibg_radprot::restrict_pattern(&course, pattern, &options)?;
         warnings.extend(r.warnings.iter().map(|w| format!("{}: {w}", pattern.id)));
         let mut resume_at = Vec::new();
@@ -320,6 +321,37 @@ pub(crate) fn assess_family(
         stem_cell_return_threshold: rp.stem_cell_return_at_1m,
         warnings,
     })
+}
+
+/// The protocol's constraints are upper bounds on the patterns' limits: a
+/// per-episode limit above `radiation_protection.caregiver_constraint_msv`,
+/// or a per-year limit above `public_constraint_msv`, is lowered to it (the
+/// stricter applies) and a warning names both.
+fn capped(p: &FamilyPattern, protocol: &Protocol, warnings: &mut Vec<String>) -> FamilyPattern {
+    let rp = &protocol.radiation_protection;
+    let (cap, key) = match p.constraint.per {
+        mibg_radprot::ConstraintPeriod::Episode => {
+            (rp.caregiver_constraint, "caregiver_constraint_msv")
+        }
+        _ => (rp.public_constraint, "public_constraint_msv"),
+    };
+    let mut p = p.clone();
+    if p.constraint.limit > cap {
+        warnings.push(format!(
+            "{}: the pattern's limit {} mSv is above the protocol's {key} = {} mSv; the protocol's applies",
+            p.id,
+            p.constraint.limit.msv(),
+            cap.msv()
+        ));
+        p.constraint.source = format!(
+            "protocol radiation_protection.{key} = {} mSv (stricter than the pattern's {} mSv: {})",
+            cap.msv(),
+            p.constraint.limit.msv(),
+            p.constraint.source
+        );
+        p.constraint.limit = cap;
+    }
+    p
 }
 
 /// The plain-language instruction of one pattern after one infusion.
@@ -597,6 +629,30 @@ mod tests {
                 .contains("must be after the end of infusion 1"),
             "{e}"
         );
+        // The protocol's constraints cap the patterns' limits: a 10 mSv
+        // per-episode pattern is held to the protocol's 5 mSv.
+        let mut o4 = o.clone();
+        o4.patterns = vec![
+            daily("loose", 22.0, 9.0, 0.3, 10.0, ConstraintPeriod::Episode),
+            daily("loose-year", 22.0, 9.0, 0.3, 3.0, ConstraintPeriod::Year),
+        ];
+        let r4 = assess_family(&periods, &protocol, DistanceLaw::CormackShearer, &o4).unwrap();
+        assert_eq!(r4.patterns[0].restriction.course_limit.msv(), 5.0);
+        assert_eq!(r4.patterns[1].restriction.course_limit.msv(), 1.0);
+        assert!(
+            r4.patterns[0]
+                .restriction
+                .pattern
+                .constraint
+                .source
+                .starts_with("protocol radiation_protection.caregiver_constraint_msv = 5 mSv")
+        );
+        assert!(r4.warnings.iter().any(|w| w == "loose-year: the pattern's limit 3 mSv is above the protocol's public_constraint_msv = 1 mSv; the protocol's applies"), "{:?}", r4.warnings);
+        // A stricter pattern keeps its own limit (0.5 < 1).
+        o4.patterns = vec![daily("strict", 22.0, 9.0, 0.3, 0.5, ConstraintPeriod::Year)];
+        let r5 = assess_family(&periods, &protocol, DistanceLaw::CormackShearer, &o4).unwrap();
+        assert_eq!(r5.patterns[0].restriction.course_limit.msv(), 0.5);
+        assert!(r5.warnings.is_empty());
         // Proportional split and several courses a year are recorded.
         let mut o3 = o.clone();
         o3.split = BudgetSplit::ProportionalToActivity;
