@@ -1349,6 +1349,15 @@ mod tests {
         )
         .unwrap();
         assert!((d.usv() - 500.0).abs() < 1e-9, "{}", d.usv());
+        // Resumed at 2 h: 8 h × 50 µSv/h = 400 µSv.
+        let d = pattern_dose(
+            &period(&c, 50.0, 0.0, Some(10.0)),
+            &p,
+            DistanceLaw::InverseSquare,
+            Hours::new(2.0),
+        )
+        .unwrap();
+        assert!((d.usv() - 400.0).abs() < 1e-9, "{}", d.usv());
     }
 
     #[test]
