@@ -523,8 +523,9 @@ fn next_start(p: &Prepared, phi: f64, tau: f64) -> f64 {
             let base = offset + m as f64;
             let k = ((tau - base) / 24.0).ceil();
             let t = base + 24.0 * k;
-            // Round-off: a start a hair below tau is tau itself.
-            let t = if t < tau - 1e-9 { t + 24.0 } else { t.max(tau) };
+            // k = ⌈(τ − base)/24⌉ gives t ≥ τ up to round-off, which
+            // would put a start a hair below τ: that start is τ itself.
+            let t = t.max(tau);
             best = best.min(t);
         }
     }
@@ -1325,6 +1326,77 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn slow_clearance_needs_the_tail_beyond_90_days() {
+        // Physical decay (T½ 192.497 h): 2^(−11.2) = 0.04 % of the dose lies
+        // beyond the 90-day explicit span, so the geometric tail matters at
+        // 1e-12. Continuous at 1 m from τ = 5 h: Ḋ₀/λ·e^(−5λ) (hand).
+        let c = PhysicalDecay::i131();
+        let l = LN_2 / 192.497;
+        let cont = pattern(
+            Schedule::Daily(vec![el(0.0, 24.0, 1.0)]),
+            5.0,
+            ConstraintPeriod::Episode,
+        );
+        let pe = period(&c, 100.0, 0.0, None);
+        let d = pattern_dose(&pe, &cont, DistanceLaw::InverseSquare, Hours::new(5.0)).unwrap();
+        let want = 100.0 / l * (-5.0 * l).exp();
+        assert!(
+            (d.usv() - want).abs() < 1e-12 * want,
+            "{} vs {want}",
+            d.usv()
+        );
+        // A 6 h block from 18:00, clock 09:00 (first at t = 9 h): the full
+        // geometric series Ḋ₀/λ·e^(−9λ)(1 − e^(−6λ))/(1 − e^(−24λ)).
+        let block = pattern(
+            Schedule::Daily(vec![el(18.0, 6.0, 1.0)]),
+            5.0,
+            ConstraintPeriod::Episode,
+        );
+        let pe9 = period(&c, 100.0, 9.0, None);
+        let d = pattern_dose(&pe9, &block, DistanceLaw::InverseSquare, Hours::ZERO).unwrap();
+        let want =
+            100.0 / l * (-9.0 * l).exp() * (1.0 - (-6.0 * l).exp()) / (1.0 - (-24.0 * l).exp());
+        assert!(
+            (d.usv() - want).abs() < 1e-12 * want,
+            "{} vs {want}",
+            d.usv()
+        );
+        // The same curve as a closure (no terms): the physical-decay bound
+        // of the tail is exact for a physically decaying curve.
+        let f = retention_fn(|t: Hours| c.retention(t));
+        let d = pattern_dose(
+            &period(&f, 100.0, 9.0, None),
+            &block,
+            DistanceLaw::InverseSquare,
+            Hours::ZERO,
+        )
+        .unwrap();
+        assert!(
+            (d.usv() - want).abs() < 1e-9 * want,
+            "{} vs {want}",
+            d.usv()
+        );
+        // A faster curve as a closure: the bound is above the exact tail.
+        let fast = ExponentialSum::mono(Hours::new(100.0)).unwrap();
+        let ff = retention_fn(|t: Hours| fast.retention(t));
+        let exact = pattern_dose(
+            &period(&fast, 100.0, 9.0, None),
+            &block,
+            DistanceLaw::InverseSquare,
+            Hours::ZERO,
+        )
+        .unwrap();
+        let bound = pattern_dose(
+            &period(&ff, 100.0, 9.0, None),
+            &block,
+            DistanceLaw::InverseSquare,
+            Hours::ZERO,
+        )
+        .unwrap();
+        assert!(bound > exact && (bound.usv() - exact.usv()) < 1e-4 * exact.usv());
     }
 
     #[test]
