@@ -1400,6 +1400,44 @@ mod tests {
     }
 
     #[test]
+    fn numbering_no_restriction_and_near_field_warning() {
+        let c = ExponentialSum::mono(Hours::new(42.0)).unwrap();
+        // A tiny pattern needs no restriction: resumption at 0, not moved to
+        // its next element (08:00 is 22 h after a 10:00 end of infusion).
+        let tiny = pattern(
+            Schedule::Daily(vec![el(8.0, 0.25, 3.0)]),
+            5.0,
+            ConstraintPeriod::Episode,
+        );
+        let periods = [
+            period(&c, 10.0, 10.0, Some(100.0)),
+            period(&c, 10.0, 10.0, None),
+        ];
+        let r = restrict_pattern(&periods, &tiny, &opts(DistanceLaw::CormackShearer)).unwrap();
+        assert_eq!(r.infusions[0].infusion, 1);
+        assert_eq!(r.infusions[1].infusion, 2);
+        assert_eq!(r.infusions[0].resume_at, Some(Hours::ZERO));
+        assert_eq!(r.infusions[0].restriction, Some(Hours::ZERO));
+        assert_eq!(r.infusions[0].dose, r.infusions[0].dose_unrestricted);
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+        // 0.3 m is the edge: no warning; 0.29 m warns.
+        let at = |d: f64| {
+            let p = pattern(
+                Schedule::Daily(vec![el(8.0, 0.25, d)]),
+                5.0,
+                ConstraintPeriod::Episode,
+            );
+            restrict_pattern(&periods, &p, &opts(DistanceLaw::CormackShearer))
+                .unwrap()
+                .warnings
+        };
+        assert!(at(0.3).is_empty());
+        let w = at(0.29);
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("0.29 m, below 0.3 m"), "{w:?}");
+    }
+
+    #[test]
     fn a_constant_term_integrates_linearly() {
         // R(t) = 1 (rate 0) for 10 h at 1 m before the next infusion at
         // 10 h, 50 µSv/h, continuous pattern: 500 µSv exactly.
@@ -1529,14 +1567,17 @@ mod tests {
         assert!(restrict_pattern(&[period(&c, 1.0, 24.0, None)], &p, &o).is_err());
         assert!(restrict_pattern(&[period(&c, -1.0, 0.0, None)], &p, &o).is_err());
         assert!(restrict_pattern(&[period(&c, 1.0, 0.0, Some(10.0))], &p, &o).is_err());
-        assert!(
-            restrict_pattern(
-                &[period(&c, 1.0, 0.0, None), period(&c, 1.0, 0.0, None)],
-                &p,
-                &o
-            )
-            .is_err()
-        );
+        // The first infusion lacks its next infusion: named as infusion 1.
+        match restrict_pattern(
+            &[period(&c, 1.0, 0.0, None), period(&c, 1.0, 0.0, None)],
+            &p,
+            &o,
+        ) {
+            Err(RadProtError::InvalidInput { value, what, .. }) => {
+                assert_eq!((what, value), ("next infusion", 1.0))
+            }
+            e => panic!("{e:?}"),
+        }
         assert!(
             restrict_pattern(
                 &[period(&c, 1.0, 0.0, Some(0.0)), period(&c, 1.0, 0.0, None)],
