@@ -60,7 +60,8 @@
 //! ```
 //!
 //! Large files are streamed: [`Reader::read`] takes one chunk of bytes at a
-//! time and yields rows with the same rules and line numbers.
+//! time and yields rows with the same rules and line numbers;
+//! [`Reader::finish`] marks the end of the data.
 
 mod engine;
 mod error;

@@ -15,8 +15,8 @@ pub enum Event<'r> {
     /// [`CsvError::is_header`]) the reader ends; after a row with the wrong
     /// number of cells it goes on.
     Error(CsvError),
-    /// The input is used up: call again with the next chunk (or with an
-    /// empty slice at the end of the data).
+    /// The input is used up: call [`Reader::read`] with the next chunk, or
+    /// [`Reader::finish`] at the end of the data.
     NeedInput,
     /// The end of the table.
     End,
@@ -48,6 +48,9 @@ pub struct Reader {
     warnings: Vec<CsvError>,
     done: bool,
     suspect: Option<(char, u64)>,
+    /// The current row's byte range in the text last given to `advance`,
+    /// when it was not copied.
+    row_at: Option<(usize, usize)>,
 }
 
 impl std::fmt::Debug for Reader {
@@ -72,6 +75,7 @@ impl Reader {
             warnings: Vec::new(),
             done: false,
             suspect: None,
+            row_at: None,
         }
     }
 
@@ -96,19 +100,96 @@ impl Reader {
         &self.warnings
     }
 
-    /// Reads from `input`, the next chunk of the data; an **empty** `input`
-    /// means the end of the data. Returns how many bytes of `input` were
-    /// consumed (the caller passes the rest again, or the next chunk after
-    /// [`Event::NeedInput`]) and what was found.
+    /// Reads from `input`, the next chunk of the data. Returns how many
+    /// bytes of `input` were consumed (pass the rest again, or the next
+    /// chunk after [`Event::NeedInput`]) and what was found. An empty
+    /// `input` only hands out what is pending.
     pub fn read(&mut self, input: &[u8]) -> (usize, Event<'_>) {
-        let (n, step) = self.advance(input);
-        let event = match step {
-            Step::Row => Event::Row(self.row()),
+        let (n, step) = self.advance(input, None, false);
+        (n, self.event(step))
+    }
+
+    /// Signals the end of the data: call until [`Event::End`] (the last row,
+    /// or an error found only at the end, may come first).
+    pub fn finish(&mut self) -> Event<'_> {
+        let (_, step) = self.advance(&[], None, true);
+        self.event(step)
+    }
+
+    /// Reads all of `input` (the next chunk), handing each row to `f`; the
+    /// first problem ends it. The fast way through a large file: one call
+    /// per chunk instead of one per row. Call [`Reader::finish_rows`] at the
+    /// end of the data.
+    ///
+    /// # Errors
+    /// The first [`CsvError`] (converted), or the first error of `f`.
+    pub fn read_rows<E: From<CsvError>>(
+        &mut self,
+        input: &[u8],
+        f: impl FnMut(&Row<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.rows_of(input, None, f)
+    }
+
+    /// [`Reader::read_rows`] for a chunk already known to be UTF-8 text
+    /// (faster: rows are not validated again).
+    ///
+    /// # Errors
+    /// As [`Reader::read_rows`].
+    pub fn read_rows_str<E: From<CsvError>>(
+        &mut self,
+        input: &str,
+        f: impl FnMut(&Row<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.rows_of(input.as_bytes(), Some(input), f)
+    }
+
+    #[inline]
+    fn rows_of<E: From<CsvError>>(
+        &mut self,
+        input: &[u8],
+        text: Option<&str>,
+        mut f: impl FnMut(&Row<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut off = 0;
+        loop {
+            let rest = text.and_then(|t| t.get(off..));
+            let (n, step) = self.advance(&input[off..], rest, false);
+            off += n;
+            match step {
+                Step::Row => f(&self.row_in(rest))?,
+                Step::Error(e) => return Err(e.into()),
+                Step::NeedInput | Step::End => return Ok(()),
+            }
+        }
+    }
+
+    /// Signals the end of the data to [`Reader::read_rows`]: hands the last
+    /// row (if any) to `f`.
+    ///
+    /// # Errors
+    /// As [`Reader::read_rows`].
+    pub fn finish_rows<E: From<CsvError>>(
+        &mut self,
+        mut f: impl FnMut(&Row<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        loop {
+            let (_, step) = self.advance(&[], None, true);
+            match step {
+                Step::Row => f(&self.row_in(None))?,
+                Step::Error(e) => return Err(e.into()),
+                Step::NeedInput | Step::End => return Ok(()),
+            }
+        }
+    }
+
+    fn event(&self, step: Step) -> Event<'_> {
+        match step {
+            Step::Row => Event::Row(self.row_in(None)),
             Step::Error(e) => Event::Error(e),
             Step::NeedInput => Event::NeedInput,
             Step::End => Event::End,
-        };
-        (n, event)
+        }
     }
 
     fn location(&self, line: u64) -> Location {
@@ -129,8 +210,8 @@ impl Reader {
         self.done = true;
     }
 
-    fn advance(&mut self, input: &[u8]) -> (usize, Step) {
-        let eof = input.is_empty();
+    #[inline]
+    fn advance(&mut self, input: &[u8], text: Option<&str>, eof: bool) -> (usize, Step) {
         let mut used = 0;
         loop {
             if let Some(e) = self.queue.pop_front() {
@@ -139,7 +220,9 @@ impl Reader {
             if self.done {
                 return (used, Step::End);
             }
-            let (n, piece) = self.engine.step(&input[used..], eof);
+            let step_text = text.and_then(|t| t.get(used..));
+            let (n, piece) = self.engine.step(&input[used..], step_text, eof);
+            let base = used;
             used += n;
             match piece {
                 Piece::NeedInput => return (used, Step::NeedInput),
@@ -164,7 +247,12 @@ impl Reader {
                     self.fail(CsvError::UnterminatedQuote { location, lines });
                 }
                 Piece::Record => {
-                    if let Some(step) = self.on_record() {
+                    self.row_at = self.engine.borrowed().map(|(a, b)| (base + a, base + b));
+                    let record = match (self.row_at, text) {
+                        (Some((a, b)), Some(t)) => Some(&t[a..b]),
+                        _ => None,
+                    };
+                    if let Some(step) = self.on_record(record) {
                         return (used, step);
                     }
                 }
@@ -173,12 +261,39 @@ impl Reader {
     }
 
     /// Handles a record; `Some` when the caller must see something.
-    fn on_record(&mut self) -> Option<Step> {
+    fn on_record(&mut self, record: Option<&str>) -> Option<Step> {
         let line = self.engine.record_line();
-        let cells: Vec<&str> = cells(self.engine.record(), self.engine.ends()).collect();
-        if cells.iter().all(|c| c.trim().is_empty()) {
-            return None; // a blank line, or `,,,` from a spreadsheet
+        // A blank line, or `,,,` from a spreadsheet (usually decided by the
+        // first cell).
+        let text = record.unwrap_or(self.engine.record());
+        let starts_with_text = self
+            .engine
+            .spans()
+            .first()
+            .and_then(|&(a, _)| text.as_bytes().get(a))
+            .is_some_and(|&b| b > b' ' && b != b',');
+        if !starts_with_text
+            && self
+                .engine
+                .spans()
+                .iter()
+                .all(|&(a, b)| trim(&text[a..b]).is_empty())
+        {
+            return None;
         }
+        let found = self.engine.spans().len();
+        if let Some(header) = &self.header
+            && self.suspect.is_none()
+            && found == header.len()
+        {
+            return Some(Step::Row); // the common case: no allocation
+        }
+        let cells: Vec<&str> = self
+            .engine
+            .spans()
+            .iter()
+            .map(|&(a, b)| &text[a..b])
+            .collect();
         if let Some((delimiter, header_line)) = self.suspect.take() {
             let example = cells
                 .join(",")
@@ -211,53 +326,56 @@ impl Reader {
             }
             return None;
         };
-        let (found, expected) = (cells.len(), header.len());
-        if found != expected {
-            let pairs = cells
-                .windows(2)
-                .filter(|w| {
-                    let (a, b) = (w[0].trim(), w[1].trim());
-                    looks_like_decimal_comma(&format!("{a},{b}"))
-                })
-                .count();
-            if found > expected && pairs >= found - expected {
-                self.queue.push_back(CsvError::DecimalComma {
-                    location: self.location(line),
-                    found,
-                    expected,
-                    text: excerpt(&cells.join(",")),
-                });
-                self.done = true;
-                return None;
-            }
-            return Some(Step::Error(CsvError::FieldCount {
+        let expected = header.len();
+        let pairs = cells
+            .windows(2)
+            .filter(|w| {
+                let (a, b) = (w[0].trim(), w[1].trim());
+                looks_like_decimal_comma(&format!("{a},{b}"))
+            })
+            .count();
+        if found > expected && pairs >= found - expected {
+            self.queue.push_back(CsvError::DecimalComma {
                 location: self.location(line),
                 found,
                 expected,
-            }));
+                text: excerpt(&cells.join(",")),
+            });
+            self.done = true;
+            return None;
         }
-        Some(Step::Row)
+        Some(Step::Error(CsvError::FieldCount {
+            location: self.location(line),
+            found,
+            expected,
+        }))
     }
 
-    fn row(&self) -> Row<'_> {
+    /// The current row; `input` is the text last given to `advance` (the
+    /// row may lie in it rather than in the engine's buffer).
+    fn row_in<'a>(&'a self, input: Option<&'a str>) -> Row<'a> {
+        let text = match (self.row_at, input) {
+            (Some((a, b)), Some(t)) => &t[a..b],
+            _ => self.engine.record(),
+        };
         Row {
             source: &self.source,
             line: self.engine.record_line(),
-            text: self.engine.record(),
-            ends: self.engine.ends(),
+            text,
+            spans: self.engine.spans(),
             header: self.header.as_ref().expect("rows follow the header"),
         }
     }
 }
 
-/// The cells of a record, untrimmed.
-fn cells<'a>(text: &'a str, ends: &'a [usize]) -> impl Iterator<Item = &'a str> + 'a {
-    let mut start = 0;
-    ends.iter().map(move |&end| {
-        let c = &text[start..end];
-        start = end;
-        c
-    })
+/// `s.trim()`, quicker for the usual cell that starts and ends with a
+/// visible ASCII character (white space is ASCII ≤ ' ' or non-ASCII).
+#[inline]
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&f), Some(&l)) if f > b' ' && f < 0x80 && l > b' ' && l < 0x80 => s,
+        _ => s.trim(),
+    }
 }
 
 /// One data row: its physical line and its cells (trimmed).
@@ -266,7 +384,7 @@ pub struct Row<'r> {
     source: &'r str,
     line: u64,
     text: &'r str,
-    ends: &'r [usize],
+    spans: &'r [(usize, usize)],
     header: &'r Header,
 }
 
@@ -278,12 +396,12 @@ impl<'r> Row<'r> {
 
     /// Number of cells (always the header's).
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.spans.len()
     }
 
     /// `true` for a row without cells (never produced by the reader).
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.spans.is_empty()
     }
 
     /// The source label.
@@ -299,11 +417,10 @@ impl<'r> Row<'r> {
     /// Cell `i` (0-based), trimmed; empty when out of range.
     #[inline]
     pub fn cell(&self, i: usize) -> &'r str {
-        let Some(&end) = self.ends.get(i) else {
-            return "";
-        };
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        self.text[start..end].trim()
+        match self.spans.get(i) {
+            Some(&(a, b)) => trim(&self.text[a..b]),
+            None => "",
+        }
     }
 
     /// The cell of a declared column, trimmed; empty when the header does
@@ -322,6 +439,7 @@ impl<'r> Row<'r> {
 pub struct TextReader<'t> {
     reader: Reader,
     bytes: &'t [u8],
+    text: &'t str,
     pos: usize,
 }
 
@@ -340,6 +458,7 @@ impl<'t> TextReader<'t> {
         Self {
             reader: Reader::new(source, schema.clone()),
             bytes: text.as_bytes(),
+            text,
             pos: 0,
         }
     }
@@ -348,10 +467,12 @@ impl<'t> TextReader<'t> {
     /// or header error only `None` follows.
     pub fn next_row(&mut self) -> Option<Result<Row<'_>, CsvError>> {
         loop {
-            let (n, step) = self.reader.advance(&self.bytes[self.pos..]);
+            let rest = &self.bytes[self.pos..];
+            let text = self.text.get(self.pos..);
+            let (n, step) = self.reader.advance(rest, text, rest.is_empty());
             self.pos += n;
             match step {
-                Step::Row => return Some(Ok(self.reader.row())),
+                Step::Row => return Some(Ok(self.reader.row_in(text))),
                 Step::Error(e) => return Some(Err(e)),
                 Step::NeedInput => {}
                 Step::End => return None,

@@ -184,6 +184,7 @@ impl std::error::Error for NumberProblem {}
 ///
 /// # Errors
 /// [`NumberProblem`]: a decimal comma is named as such.
+#[inline]
 pub fn parse_number(cell: &str) -> Result<f64, NumberProblem> {
     match cell.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),

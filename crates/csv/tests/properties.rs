@@ -42,7 +42,11 @@ fn chunked(bytes: &[u8], chunks: &[usize]) -> Out {
             .unwrap_or(1)
             .max(1);
         let end = (pos + size).min(bytes.len());
-        let (n, ev) = r.read(&bytes[pos..end]);
+        let (n, ev) = if pos == bytes.len() {
+            (0, r.finish())
+        } else {
+            r.read(&bytes[pos..end])
+        };
         pos += n;
         match ev {
             Event::Row(row) => out.push(Ok((

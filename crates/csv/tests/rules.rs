@@ -34,7 +34,11 @@ fn read_chunked(bytes: &[u8], strictness: Strictness, chunk: usize) -> Out {
     let mut pos = 0;
     loop {
         let end = (pos + chunk).min(bytes.len());
-        let (n, ev) = r.read(&bytes[pos..end]);
+        let (n, ev) = if pos == bytes.len() {
+            (0, r.finish())
+        } else {
+            r.read(&bytes[pos..end])
+        };
         pos += n;
         match ev {
             Event::Row(row) => out.push(Ok((
