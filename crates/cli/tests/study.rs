@@ -17,11 +17,11 @@ fn validate_lists_every_problem_of_a_broken_study_with_file_and_row() {
     for line in [
         "the study is not valid (6 error(s)",
         "assessments/P1.toml: TOML parse error at line 1, column 1",
-        "followup.csv row 3, field 'date': death 2021-03-10 of patient 'P1' is before an infusion (2021-03-15)",
-        "infusions.csv row 3, field 'date': death (2021-03-10, followup.csv row 3) before this infusion (2021-03-15)",
-        "patients.csv row 2, field 'sex': 'X' is not one of F, M",
-        "readings.csv row 4, field 'patient': patient 'P2' is not in patients.csv",
-        "readings.csv row 5, field 'hours': 20 h is not after the previous reading",
+        "followup.csv line 3, column 'date': death 2021-03-10 of patient 'P1' is before an infusion (2021-03-15)",
+        "infusions.csv line 3, column 'date': death (2021-03-10, followup.csv line 3) before this infusion (2021-03-15)",
+        "patients.csv line 2, column 'sex': 'X' is not one of F, M",
+        "readings.csv line 4, column 'patient': patient 'P2' is not in patients.csv",
+        "readings.csv line 5, column 'hours': 20 h is not after the previous reading",
     ] {
         assert!(err.contains(line), "missing {line:?} in\n{err}");
     }
@@ -303,7 +303,7 @@ fn report_refuses_an_invalid_study_and_writes_nothing() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(err.contains("patients.csv row 2, field 'sex'"), "{err}");
+    assert!(err.contains("patients.csv line 2, column 'sex'"), "{err}");
     assert!(!out.exists());
 }
 

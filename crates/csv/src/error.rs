@@ -131,18 +131,18 @@ pub enum CsvError {
         /// A header cell that is probably this column misspelt.
         suggestion: Option<String>,
         /// The header as found (each cell cut to a readable length).
-        header: Vec<String>,
+        header: Box<[String]>,
     },
     /// A header cell that the table does not define.
     UnknownColumn {
         /// The header line and the cell text (trimmed).
         location: Location,
         /// 1-based position of the cell in the header.
-        position: usize,
+        position: u32,
         /// The declared column it probably means.
         suggestion: Option<String>,
         /// Every column the table defines.
-        known: Vec<String>,
+        known: Box<[String]>,
         /// `true` for a warning (informational table): the column is ignored.
         ignored: bool,
     },
@@ -151,7 +151,7 @@ pub enum CsvError {
         /// The header line and the column.
         location: Location,
         /// 1-based positions of the first and the repeated cell.
-        positions: (usize, usize),
+        positions: (u32, u32),
         /// `true` for a warning (informational table): the first is used.
         ignored: bool,
     },

@@ -137,6 +137,11 @@ impl Header {
     }
 }
 
+/// 1-based position of header cell `i`.
+fn pos32(i: usize) -> u32 {
+    u32::try_from(i + 1).unwrap_or(u32::MAX)
+}
+
 /// Checks a header against a schema: returns the header, its errors and its
 /// warnings (in header order; missing columns last).
 pub(crate) fn check(
@@ -167,7 +172,7 @@ pub(crate) fn check(
             Some(&first) => {
                 let e = CsvError::DuplicateColumn {
                     location: Location::cell(source, line, schema.columns[j].name.clone()),
-                    positions: (first + 1, i + 1),
+                    positions: (pos32(first), pos32(i)),
                     ignored: informational,
                 };
                 if informational {
@@ -199,9 +204,9 @@ pub(crate) fn check(
         };
         let e = CsvError::UnknownColumn {
             location: Location::cell(source, line, cell.clone()),
-            position: i + 1,
+            position: pos32(i),
             suggestion: suggestion.map(str::to_string),
-            known: known.clone(),
+            known: known.clone().into_boxed_slice(),
             ignored: informational,
         };
         if informational {
@@ -324,7 +329,7 @@ mod tests {
             CsvError::MissingColumn {
                 location: Location::cell("s.csv", 1, "time"),
                 suggestion: Some("tme".into()),
-                header: vec!["'tme'".into(), "'event'".into()],
+                header: vec!["'tme'".to_string(), "'event'".to_string()].into_boxed_slice(),
             }
         );
     }

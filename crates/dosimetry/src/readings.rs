@@ -56,9 +56,9 @@ impl Default for ReadingsOptions {
 pub struct Reading {
     /// Reading number (1 = the pre-void reading, the first data row).
     pub row: usize,
-    /// Physical line of the file (what messages name; comment and blank
-    /// lines count).
-    pub line: u64,
+    /// Physical line of the file the reading came from (1-based, header,
+    /// comment and blank lines counted), for messages that point at the file.
+    pub line: usize,
     /// Time after the end of the infusion.
     pub time_h: Hours,
     /// The clock time of the reading, when the file gave one.
@@ -108,7 +108,7 @@ impl Readings {
     /// readings without background, applying the same rules as
     /// [`parse_readings`]. Readings are numbered from 1 and placed on lines
     /// 2, 3, … (as in a file with its header on line 1); use
-    /// [`Readings::from_lines`] when the lines are known.
+    /// [`Readings::from_rows`] when the lines are known.
     ///
     /// # Errors
     /// As [`parse_readings`].
@@ -117,35 +117,57 @@ impl Readings {
         pairs: &[(Hours, f64)],
         tolerance: f64,
     ) -> Result<Self, ReadingsError> {
-        let lines: Vec<(u64, Hours, f64)> = pairs
+        let rows: Vec<RowInput> = pairs
             .iter()
             .enumerate()
-            .map(|(i, &(t, m))| (i as u64 + 2, t, m))
+            .map(|(i, &(time, raw))| RowInput {
+                line: i + 2,
+                time,
+                raw,
+                background: 0.0,
+            })
             .collect();
-        Self::from_lines(source, &lines, tolerance)
+        Self::from_rows(source, &rows, tolerance)
     }
+}
 
-    /// As [`Readings::from_pairs`], each reading with the physical line of
-    /// the file it came from (e.g. a study's `readings.csv`), so that
-    /// messages name the right line.
+/// One reading handed to [`Readings::from_rows`] by a caller that parsed its
+/// own table (e.g. a study folder): its physical line, time and values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RowInput {
+    /// Physical line of the source file (1-based).
+    pub line: usize,
+    /// Time after the end of the infusion.
+    pub time: Hours,
+    /// Raw reading.
+    pub raw: f64,
+    /// Background in the same unit (0 if none).
+    pub background: f64,
+}
+
+impl Readings {
+    /// Builds a validated series from rows that carry their physical line
+    /// numbers (rows are numbered from 1 in the given order), applying the
+    /// same rules as [`parse_readings`]. Every message then points at the
+    /// line of the caller's file.
     ///
     /// # Errors
     /// As [`parse_readings`].
-    pub fn from_lines(
+    pub fn from_rows(
         source: &str,
-        readings: &[(u64, Hours, f64)],
+        rows: &[RowInput],
         tolerance: f64,
     ) -> Result<Self, ReadingsError> {
-        let rows = readings
+        let rows = rows
             .iter()
             .enumerate()
-            .map(|(i, &(line, t, m))| RawRow {
+            .map(|(i, r)| RawRow {
                 row: i + 1,
-                line,
-                time_h: t.hours(),
+                line: r.line,
+                time_h: r.time.hours(),
                 clock_time: None,
-                raw: m,
-                background: 0.0,
+                raw: r.raw,
+                background: r.background,
                 time_field: "hours",
             })
             .collect();
@@ -319,7 +341,7 @@ impl ReadingsError {
 
 struct RawRow {
     row: usize,
-    line: u64,
+    line: usize,
     time_h: f64,
     clock_time: Option<Timestamp>,
     raw: f64,
@@ -378,7 +400,7 @@ pub fn parse_readings(
                 t
             }
         };
-        let line = row.line();
+        let line = usize::try_from(row.line()).unwrap_or(usize::MAX);
         let cell = |field: &str| -> Result<&str, ReadingsError> {
             let v = row.get(field);
             if v.is_empty() {
@@ -476,7 +498,7 @@ fn validate(
     if !(tolerance.is_finite() && (0.0..=1.0).contains(&tolerance)) {
         return Err(ReadingsError::BadTolerance(tolerance));
     }
-    let at = |line: u64, column: &str| Location::cell(source, line, column);
+    let at = |line: usize, column: &str| Location::cell(source, line as u64, column);
     let mut out: Vec<Reading> = Vec::with_capacity(rows.len());
     let mut warnings = Vec::new();
     let mut pre_void = f64::NAN;
@@ -504,7 +526,7 @@ fn validate(
                 location: at(r.line, r.time_field),
                 value_h: r.time_h,
                 previous_h: prev.time_h.hours(),
-                previous_line: prev.line,
+                previous_line: prev.line as u64,
             });
         }
         let net = r.raw - r.background;
@@ -525,7 +547,7 @@ fn validate(
                 location: at(r.line, "reading"),
                 net,
                 pre_void,
-                pre_void_line: out[0].line,
+                pre_void_line: out[0].line as u64,
                 percent: retention * 100.0,
                 tolerance_percent: tolerance * 100.0,
             });
@@ -701,7 +723,7 @@ mod tests {
     fn lines_count_comments_blank_lines_and_quoted_breaks() {
         let text = "\u{feff}# patient X\r\nhours,reading,notes\r\n\r\n0,100,\"two\nlines\"\r\n4,90,\r\n# c\r\n8,50,\r\n";
         let r = parse(text).unwrap();
-        let lines: Vec<u64> = r.readings.iter().map(|x| x.line).collect();
+        let lines: Vec<usize> = r.readings.iter().map(|x| x.line).collect();
         assert_eq!(lines, [4, 6, 8]);
         let rows: Vec<usize> = r.readings.iter().map(|x| x.row).collect();
         assert_eq!(rows, [1, 2, 3]);
@@ -710,11 +732,25 @@ mod tests {
     }
 
     #[test]
-    fn from_lines_keeps_the_callers_lines() {
+    fn from_rows_keeps_the_callers_lines() {
         let h = Hours::new;
-        let e = Readings::from_lines(
+        let row = |line, t, raw| RowInput {
+            line,
+            time: h(t),
+            raw,
+            background: 1.0,
+        };
+        let r = Readings::from_rows(
             "s.csv",
-            &[(7, h(0.0), 100.0), (9, h(4.0), 90.0), (12, h(4.0), 50.0)],
+            &[row(7, 0.0, 101.0), row(9, 4.0, 91.0), row(12, 8.0, 51.0)],
+            0.05,
+        )
+        .unwrap();
+        assert_eq!(r.readings[1].line, 9);
+        assert!((r.readings[1].retention - 0.9).abs() < 1e-12);
+        let e = Readings::from_rows(
+            "s.csv",
+            &[row(7, 0.0, 100.0), row(9, 4.0, 90.0), row(12, 4.0, 50.0)],
             0.05,
         )
         .unwrap_err();

@@ -20,7 +20,7 @@ use crate::table::days_between;
 use crate::validate::validate;
 use jiff::civil::Date;
 use mibg_dosimetry::plan::{Decision, SecondActivityRules};
-use mibg_dosimetry::readings::{DEFAULT_ABOVE_PRE_VOID_TOLERANCE, Readings};
+use mibg_dosimetry::readings::{DEFAULT_ABOVE_PRE_VOID_TOLERANCE, Readings, RowInput};
 use mibg_dosimetry::{DoseRequest, assess, assess_second};
 use mibg_protocol::Protocol;
 use mibg_response::input::{Format, parse as parse_assessments};
@@ -35,7 +35,9 @@ use mibg_stats::km::{EventCounts, KaplanMeier, KmOptions};
 use mibg_stats::proportion::confint;
 use mibg_stats::time::SurvTime;
 use mibg_toxicity::analysis::{AnalysisError, Options as ToxOptions, PatientReport, analyse};
-use mibg_toxicity::csv_input::{parse_events, parse_labs, parse_transfusions};
+use mibg_toxicity::csv_input::{
+    CsvError as ToxCsvError, parse_events, parse_labs, parse_transfusions,
+};
 use mibg_toxicity::ctcae::Term;
 use mibg_toxicity::engraftment::Recovery;
 use mibg_toxicity::records::{Schedule, ToxicityInput};
@@ -562,19 +564,19 @@ pub(crate) fn parse_domain(d: &StudyData, p: &mut Problems) -> DomainInputs {
     if let Some(t) = d.toxicity_tables.get(files::LABS) {
         match parse_labs(t, files::LABS) {
             Ok(v) => tox.labs = v,
-            Err(e) => p.error(domain_problem(files::LABS, &e.to_string())),
+            Err(e) => p.error(toxicity_problem(&e)),
         }
     }
     if let Some(t) = d.toxicity_tables.get(files::EVENTS) {
         match parse_events(t, files::EVENTS) {
             Ok(v) => tox.events = v,
-            Err(e) => p.error(domain_problem(files::EVENTS, &e.to_string())),
+            Err(e) => p.error(toxicity_problem(&e)),
         }
     }
     if let Some(t) = d.toxicity_tables.get(files::TRANSFUSIONS) {
         match parse_transfusions(t, files::TRANSFUSIONS) {
             Ok(v) => tox.transfusions = v,
-            Err(e) => p.error(domain_problem(files::TRANSFUSIONS, &e.to_string())),
+            Err(e) => p.error(toxicity_problem(&e)),
         }
     }
     // Assessment chronology against treatment.
@@ -623,6 +625,25 @@ pub(crate) fn parse_domain(d: &StudyData, p: &mut Problems) -> DomainInputs {
     }
 }
 
+/// A toxicity table's error as a study problem, its position taken from the
+/// error's fields (a layout problem keeps its class: format problems are
+/// listed first).
+fn toxicity_problem(e: &ToxCsvError) -> Problem {
+    match e {
+        ToxCsvError::Table(t) => crate::table::csv_problem(&t.location().source, t),
+        other => {
+            let loc = other.location();
+            Problem {
+                file: loc.source.clone(),
+                row: loc.line,
+                field: loc.column.clone(),
+                kind: ProblemKind::Domain,
+                message: other.detail(),
+            }
+        }
+    }
+}
+
 /// A domain crate's error message as a study problem: the message's own
 /// source label is dropped (the problem names the file) and a leading
 /// "row N" becomes the problem's row.
@@ -651,24 +672,33 @@ fn domain_problem(file: &str, msg: &str) -> Problem {
     }
 }
 
-fn net_pairs(rows: &[&Reading]) -> Vec<(Hours, f64)> {
+fn row_inputs(rows: &[&Reading]) -> Vec<RowInput> {
     rows.iter()
-        .map(|r| (r.hours, r.reading - r.background.unwrap_or(0.0)))
+        .map(|r| RowInput {
+            line: usize::try_from(r.row).unwrap_or(usize::MAX),
+            time: r.hours,
+            raw: r.reading,
+            background: r.background.unwrap_or(0.0),
+        })
         .collect()
 }
 
 fn readings_of(id: &str, n: u32, rows: &[&Reading], p: &mut Problems) -> Option<Readings> {
     let label = format!("{} (patient {id}, infusion {n})", files::READINGS);
-    match Readings::from_pairs(&label, &net_pairs(rows), DEFAULT_ABOVE_PRE_VOID_TOLERANCE) {
+    match Readings::from_rows(&label, &row_inputs(rows), DEFAULT_ABOVE_PRE_VOID_TOLERANCE) {
         Ok(r) => Some(r),
         Err(e) => {
+            // The reading's own line when the rule names one, else the
+            // series' first line.
+            let line = e
+                .location()
+                .and_then(|l| l.line)
+                .or(rows.first().map(|r| r.row));
             dom(
                 p,
                 files::READINGS,
-                rows.first().map(|r| r.row),
-                format!(
-                    "readings of patient '{id}', infusion {n} (rows numbered within the series, net of background): {e}"
-                ),
+                line,
+                format!("readings of patient '{id}', infusion {n}: {e}"),
             );
             None
         }

@@ -82,7 +82,7 @@ pub enum AnalysisError {
     /// A laboratory value cannot be graded.
     #[error("{at}: {source}")]
     Grading {
-        /// Where ("labs.csv row 4" or "patient P1, 2024-01-02, alt").
+        /// Where ("labs.csv line 4" or "patient P1, 2024-01-02, alt").
         at: String,
         /// Why.
         source: GradingError,
