@@ -36,7 +36,7 @@ use mibg_stats::proportion::confint;
 use mibg_stats::time::SurvTime;
 use mibg_toxicity::analysis::{AnalysisError, Options as ToxOptions, PatientReport, analyse};
 use mibg_toxicity::csv_input::{
-    CsvError as ToxCsvError, parse_events, parse_labs, parse_transfusions,
+    CsvError as ToxCsvError, FieldProblem, parse_events, parse_labs, parse_transfusions,
 };
 use mibg_toxicity::ctcae::Term;
 use mibg_toxicity::engraftment::Recovery;
@@ -633,11 +633,18 @@ fn toxicity_problem(e: &ToxCsvError) -> Problem {
         ToxCsvError::Table(t) => crate::table::csv_problem(&t.location().source, t),
         other => {
             let loc = other.location();
+            let kind = match other {
+                ToxCsvError::Field {
+                    problem: FieldProblem::DecimalComma(_),
+                    ..
+                } => ProblemKind::Format,
+                _ => ProblemKind::Domain,
+            };
             Problem {
                 file: loc.source.clone(),
                 row: loc.line,
                 field: loc.column.clone(),
-                kind: ProblemKind::Domain,
+                kind,
                 message: other.detail(),
             }
         }
