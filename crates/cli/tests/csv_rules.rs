@@ -595,3 +595,31 @@ fn encoding_and_unclosed_quotes() {
         check(&c, &r, &e, "unclosed quote");
     }
 }
+
+/// `study report`: a readings rule broken in `readings.csv` names the line
+/// of that file (comment lines counted), not the reading's place in its
+/// series.
+#[test]
+fn study_report_names_the_line_of_a_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("study");
+    copy_dir(&repo_root().join("tests/data/study/one-patient"), &study);
+    let text = std::fs::read_to_string(study.join("readings.csv")).unwrap();
+    let text = text.replace("P1,1,8,250.92,0.10", "P1,1,8,450.92,0.10");
+    std::fs::write(study.join("readings.csv"), format!("# comment\n{text}")).unwrap();
+    let out = dir.path().join("out");
+    let e = common::fails(&[
+        "study",
+        "report",
+        study.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        e.contains("readings.csv line 5")
+            && e.contains("column 'reading'")
+            && e.contains("pre-void reading 400 (line 3)"),
+        "{e}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
