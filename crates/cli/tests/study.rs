@@ -16,7 +16,7 @@ fn validate_lists_every_problem_of_a_broken_study_with_file_and_row() {
     let err = fails(&["study", "validate", "examples/study-broken"]);
     for line in [
         "the study is not valid (6 error(s)",
-        "assessments/P1.toml: TOML parse error at line 1, column 1",
+        "assessments/P1.toml line 1: TOML parse error at line 1, column 1",
         "followup.csv line 3, column 'date': death 2021-03-10 of patient 'P1' is before an infusion (2021-03-15)",
         "infusions.csv line 3, column 'date': death (2021-03-10, followup.csv line 3) before this infusion (2021-03-15)",
         "patients.csv line 2, column 'sex': 'X' is not one of F, M",
@@ -327,4 +327,282 @@ fn readme_demo_output_is_current() {
         block, out,
         "README demo output is stale: paste the output of `mibg demo`"
     );
+}
+
+/// A copy of the seed study with one file edited by `edit` (file name →
+/// new text, None = delete the file).
+fn seed_with(edits: &[(&str, Option<&str>)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let src = repo_root().join("examples/seed-study");
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            if e.path().is_file() {
+                std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+            }
+        }
+    };
+    copy(&src, dir.path());
+    copy(&src.join("assessments"), &dir.path().join("assessments"));
+    for (name, text) in edits {
+        let p = dir.path().join(name);
+        match text {
+            Some(t) => std::fs::write(p, t).unwrap(),
+            None => std::fs::remove_file(p).unwrap(),
+        }
+    }
+    dir
+}
+
+fn seed_file(name: &str) -> String {
+    std::fs::read_to_string(repo_root().join("examples/seed-study").join(name)).unwrap()
+}
+
+/// `study validate` and `study report` both refuse, with the same problem
+/// list, and the list contains `want`.
+fn both_refuse(dir: &tempfile::TempDir, want: &str) {
+    let d = dir.path().to_str().unwrap();
+    let v = fails(&["study", "validate", d]);
+    let r = fails(&["study", "report", d, "--json"]);
+    assert!(v.contains(want), "validate: missing {want:?} in\n{v}");
+    assert_eq!(v, r, "validate and report list different problems");
+}
+
+fn replace_line(text: &str, from: &str, to: &str) -> String {
+    assert!(text.contains(from), "{from}");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn a_weight_change_between_infusions_is_refused_by_validate_and_report() {
+    let inf = replace_line(
+        &seed_file("infusions.csv"),
+        "SYN-03,2,2017-05-02,4930,14.9",
+        "SYN-03,2,2017-05-02,4930,41.9",
+    );
+    let dir = seed_with(&[("infusions.csv", Some(&inf))]);
+    both_refuse(
+        &dir,
+        "infusions.csv line 8, column 'weight_kg': weight at infusion 2 41.9 kg differs from the weight at infusion 1 (15.2 kg, line 7) by +176 %",
+    );
+}
+
+#[test]
+fn an_infusion1_activity_typed_x10_or_in_mci_is_refused_as_mibg_dose_refuses_it() {
+    for (typed, slip) in [("67500", "a slipped decimal point?"), ("182.4", "in mCi?")] {
+        let inf = replace_line(
+            &seed_file("infusions.csv"),
+            "SYN-03,1,2017-04-18,6750,15.2",
+            &format!("SYN-03,1,2017-04-18,{typed},15.2"),
+        );
+        let dir = seed_with(&[("infusions.csv", Some(&inf))]);
+        both_refuse(
+            &dir,
+            "infusions.csv line 7, column 'activity_mbq': infusion 1 of patient 'SYN-03' at 15.2 kg:",
+        );
+        both_refuse(&dir, slip);
+    }
+}
+
+#[test]
+fn an_accepted_override_lets_the_study_report_and_is_shown() {
+    let inf = replace_line(
+        &seed_file("infusions.csv"),
+        "SYN-03,1,2017-04-18,6750,15.2",
+        "SYN-03,1,2017-04-18,9000,15.2",
+    );
+    let dir = seed_with(&[
+        ("infusions.csv", Some(&inf)),
+        (
+            "overrides.csv",
+            Some(
+                "patient,check,accepted_by,reason\nSYN-03,infusion1-activity,A. Physicist,full vial given by decision of the board\n",
+            ),
+        ),
+    ]);
+    let d = dir.path().to_str().unwrap();
+    let v = ok(&["study", "validate", d]);
+    assert!(v.contains(": valid"), "{v}");
+    let r: serde_json::Value =
+        serde_json::from_str(&ok(&["study", "report", d, "--json"])).unwrap();
+    let o = &r["overrides"][0];
+    assert_eq!(o["patient"], "SYN-03");
+    assert_eq!(o["check"], "infusion1-activity");
+    assert_eq!(o["accepted_by"], "A. Physicist");
+    assert!(
+        o["finding"]
+            .as_str()
+            .unwrap()
+            .contains("infusions.csv line 7"),
+        "{o}"
+    );
+    let text = ok(&["study", "report", d]);
+    assert!(
+        text.contains("Accepted: SYN-03 infusion1-activity by A. Physicist"),
+        "{text}"
+    );
+    // An override of an unknown check is an error of both commands.
+    let dir = seed_with(&[(
+        "overrides.csv",
+        Some("patient,check,accepted_by\nSYN-03,everything,A. Physicist\n"),
+    )]);
+    both_refuse(
+        &dir,
+        "overrides.csv line 2, column 'check': 'everything' is not a check",
+    );
+}
+
+#[test]
+fn protocol_names_and_missing_protocol_files_are_refused_by_validate_and_report() {
+    let toml = seed_file("study.toml");
+    let dir = seed_with(&[(
+        "study.toml",
+        Some(&replace_line(&toml, "name = \"seed\"", "name = \"seeed\"")),
+    )]);
+    both_refuse(
+        &dir,
+        "study.toml field 'protocol.name': [protocol] name 'seeed' is not a built-in protocol",
+    );
+    let dir = seed_with(&[(
+        "study.toml",
+        Some(&replace_line(
+            &toml,
+            "name = \"seed\"",
+            "file = \"local.toml\"",
+        )),
+    )]);
+    both_refuse(
+        &dir,
+        "[protocol] file 'local.toml' is not in the study folder",
+    );
+}
+
+#[test]
+fn readings_in_days_and_too_few_readings_are_refused_by_validate_and_report() {
+    // SYN-05 infusion 1 in days: every time / 24.
+    let mut text = seed_file("readings.csv");
+    for (h, d) in [
+        ("3.98", "0.17"),
+        ("7.79", "0.32"),
+        ("24.72", "1.03"),
+        ("31.44", "1.31"),
+        ("47.69", "1.99"),
+        ("72.53", "3.02"),
+        ("95.99", "4.0"),
+        ("119.37", "4.97"),
+    ] {
+        text = replace_line(&text, &format!("SYN-05,1,{h},"), &format!("SYN-05,1,{d},"));
+    }
+    let dir = seed_with(&[("readings.csv", Some(&text))]);
+    both_refuse(
+        &dir,
+        "readings.csv line 83, column 'hours': dosimetry of patient 'SYN-05', infusion 1: readings.csv (patient SYN-05, infusion 1): the last reading is at 4.97 h",
+    );
+    both_refuse(&dir, "are the times in days instead of hours?");
+    // Two readings only.
+    let text: String = seed_file("readings.csv")
+        .lines()
+        .filter(|l| {
+            !l.starts_with("SYN-05,2,")
+                || l.starts_with("SYN-05,2,0.0,")
+                || l.starts_with("SYN-05,2,4.58,")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = seed_with(&[("readings.csv", Some(&text))]);
+    both_refuse(&dir, "readings of patient 'SYN-05', infusion 2");
+    both_refuse(&dir, "2 reading(s); at least 3 are needed");
+}
+
+#[test]
+fn a_missing_or_header_only_readings_file_reports_without_dosimetry() {
+    for edit in [None, Some("patient,infusion,hours,reading,background\n")] {
+        let dir = seed_with(&[("readings.csv", edit)]);
+        let d = dir.path().to_str().unwrap();
+        let v = ok(&["study", "validate", d]);
+        assert!(v.contains(": valid"), "{v}");
+        let r: serde_json::Value =
+            serde_json::from_str(&ok(&["study", "report", d, "--json"])).unwrap();
+        assert!(r["patients"][0]["dosimetry"].is_null());
+        assert_eq!(r["cohort"]["dosimetry"][0]["summary"]["n"], 0);
+    }
+}
+
+#[test]
+fn absurd_study_toml_values_are_refused_with_the_unit_slip_named() {
+    let toml = seed_file("study.toml");
+    for (from, to, want) in [
+        (
+            "landmark_years = [1.0, 2.0, 3.0]",
+            "landmark_years = [365.0]",
+            "study.toml line 16, field 'analysis.landmark_years': [analysis] landmark_years: 365 must be a number of years above 0 and at most 30 (days? 365 days = 1 year)",
+        ),
+        (
+            "landmark_years = [1.0, 2.0, 3.0]",
+            "landmark_years = [1e306]",
+            "landmark_years: 1e306 must be a number of years",
+        ),
+        (
+            "landmark_years = [1.0, 2.0, 3.0]",
+            "landmark_years = [36.0]",
+            "(months? 12 months = 1 year; or days? 365 days = 1 year)",
+        ),
+        (
+            "conf_level = 0.95",
+            "conf_level = 95",
+            "conf_level 95 must lie between 0.5 and 0.999 (a fraction) (a percentage? 95 means 0.95)",
+        ),
+        (
+            "siopen_threshold = 7",
+            "siopen_threshold = 0",
+            "siopen_threshold 0 must lie between 1 and 72",
+        ),
+        (
+            "soft_tissue_threshold_mm = 50.0",
+            "soft_tissue_threshold_mm = -50.0",
+            "soft_tissue_threshold_mm -50 must lie between 10 and 300 mm",
+        ),
+        (
+            "soft_tissue_threshold_mm = 50.0",
+            "soft_tissue_threshold_mm = 5.0",
+            "(in cm? 5 cm = 50 mm)",
+        ),
+        (
+            "data_cutoff = \"2024-10-31\"",
+            "data_cutoff = \"1900-10-31\"",
+            "data_cutoff 1900-10-31 is outside 1980-01-01 – 2100-12-31",
+        ),
+    ] {
+        let dir = seed_with(&[("study.toml", Some(&replace_line(&toml, from, to)))]);
+        both_refuse(&dir, want);
+    }
+}
+
+#[test]
+fn a_birth_year_of_1900_is_refused() {
+    let p = replace_line(
+        &seed_file("patients.csv"),
+        "SYN-03,F,2013-09-11",
+        "SYN-03,F,1900-09-11",
+    );
+    let dir = seed_with(&[("patients.csv", Some(&p))]);
+    both_refuse(
+        &dir,
+        "patients.csv line 5, column 'birth_date': birth date 1900-09-11 gives an age of 117 years at the first infusion (2017-04-18), above 100",
+    );
+}
+
+/// Lesion diameters in the JSON are in mm, as the field names say: SYN-02's
+/// primary measures 72 mm at baseline (assessments/SYN-02.toml).
+#[test]
+fn lesion_diameters_in_the_json_are_in_millimetres() {
+    let r = report_json("examples/seed-study");
+    let p = r["patients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["patient"] == "SYN-02")
+        .unwrap();
+    assert_eq!(p["response"]["largest_soft_tissue_before_mm"], 72.0);
 }

@@ -9,6 +9,18 @@
 //! ends never compute the same thing twice or differently. This crate holds
 //! no clinical rule of its own (rules live in the science crates) and does
 //! no I/O: it composes.
+//!
+//! * [`second_activity_rules`]: the A₂ rules of a protocol.
+//! * [`cohort`]: report the cohort from a study folder, as per-patient steps
+//!   ([`cohort::patient`]) and cohort statistics ([`cohort::statistics`]);
+//!   [`cohort::validate`] and [`cohort::report`] share one pipeline
+//!   ([`cohort::assess`]). The renderers ([`cohort::render`]) live here too:
+//!   the HTML report is the document of this act, and the command line, the
+//!   web application and any script must produce the same one.
+
+pub mod cohort;
+
+pub mod course;
 
 use mibg_dosimetry::SecondActivityRules;
 use mibg_protocol::Protocol;

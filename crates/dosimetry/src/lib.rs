@@ -38,12 +38,12 @@ use mibg_units::{
 };
 use serde::Serialize;
 
-/// Plausible patient mass: 2–150 kg [I]. Outside it the number is almost
+/// Plausible patient mass: 2–150 kg \[I\]. Outside it the number is almost
 /// certainly a typing error (grams, pounds) rather than a patient.
 pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
 
 /// Default largest relative change of the patient mass between infusion 1
-/// and infusion 2 (about two weeks apart, §6.2): **0.20** (±20 %) [I]. A
+/// and infusion 2 (about two weeks apart, §6.2): **0.20** (±20 %) \[I\]. A
 /// larger change is far more likely a typing error (60 for 16, lb for kg)
 /// than a child, and variant 2 (§6.1) would turn it straight into A₂: a
 /// 60 kg entry for a 20 kg child almost triples A₂. Override per request
@@ -51,38 +51,38 @@ pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
 pub const DEFAULT_MAX_WEIGHT_CHANGE: f64 = 0.20;
 
 /// Default earliest acceptable last reading: **24 h** after the end of the
-/// infusion [I]. Readings that all lie within the first day cannot determine
+/// infusion \[I\]. Readings that all lie within the first day cannot determine
 /// the slow phase that carries most of τ (§3.2 asks for readings over 4–7
 /// days; a last reading before 72 h is already a warning). An earlier last
 /// reading is also the signature of times typed in days instead of hours,
 /// which makes every rate 24× too fast and A₂ run up to the caps.
 pub const DEFAULT_MIN_LAST_READING_H: f64 = 24.0;
 
-/// Thresholds of the warnings carried in the result. All [I] (design
+/// Thresholds of the warnings carried in the result. All \[I\] (design
 /// choices), documented per field.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct WarningThresholds {
-    /// Warn when R² is below this: **0.98** [I] (whole-body retention curves
+    /// Warn when R² is below this: **0.98** \[I\] (whole-body retention curves
     /// of good quality fit with R² > 0.99).
     pub min_r_squared: f64,
     /// Warn when more than this fraction of the TIA lies after the last
     /// reading: **0.20**, the pharmacokinetic convention that AUC(0–t) cover
     /// ≥ 80 % of AUC(0–∞) (EMA bioequivalence guideline
-    /// CPMP/EWP/QWP/1401/98 Rev. 1, §4.1.8) adopted here [I].
+    /// CPMP/EWP/QWP/1401/98 Rev. 1, §4.1.8) adopted here \[I\].
     pub max_extrapolated_fraction: f64,
-    /// Warn when the last reading is earlier than this: **72 h** [I]
+    /// Warn when the last reading is earlier than this: **72 h** \[I\]
     /// (§3.2: readings at least daily for 4–7 days, typical schedule to 120 h).
     pub min_last_reading: Hours,
     /// Warn when the pre-void reading is later than this after the end of
-    /// infusion: **1 h** [I] (§3.2: "immediately after the end of infusion").
+    /// infusion: **1 h** \[I\] (§3.2: "immediately after the end of infusion").
     pub max_pre_void_delay: Hours,
-    /// Warn when SE(τ)/τ exceeds this: **0.10** [I].
+    /// Warn when SE(τ)/τ exceeds this: **0.10** \[I\].
     pub max_relative_tau_se: f64,
-    /// Warn when P(total > target + margin) exceeds this: **0.05** [I].
+    /// Warn when P(total > target + margin) exceeds this: **0.05** \[I\].
     pub max_overshoot_probability: f64,
     /// Warn when the Wald–Wolfowitz runs test of the residual signs gives
     /// z below this (too few runs: a systematic trend, §4.3): **−1.645**,
-    /// one-sided 5 % [I]. Applied to fitted models with ≥ 6 readings.
+    /// one-sided 5 % \[I\]. Applied to fitted models with ≥ 6 readings.
     pub runs_test_z: f64,
 }
 
@@ -358,6 +358,30 @@ fn fit_warnings(fit: &RetentionFit, readings: &Readings, th: &WarningThresholds)
     w
 }
 
+/// The weight-change rule between infusions: |m₂ − m₁|/m₁ must not exceed
+/// `max_change` (default [`DEFAULT_MAX_WEIGHT_CHANGE`], ±20 %). [`assess`]
+/// applies it to every request; a front end that records the weights of
+/// both infusions (the study folder) calls it for every patient, with or
+/// without readings, so that the same slip is refused everywhere.
+///
+/// # Errors
+/// [`DoseError::ImplausibleWeightChange`] beyond the limit;
+/// [`DoseError::BadValue`] for a limit that is not a finite number > 0.
+pub fn check_weight_change(m1: Mass, m2: Mass, max_change: f64) -> Result<(), DoseError> {
+    check_positive("maximum weight change", max_change)?;
+    let change = (m2.kg() - m1.kg()) / m1.kg();
+    // Tolerance 1e-9 so that an exact boundary (24 kg vs 20 kg at 20 %) passes.
+    if !change.is_finite() || change.abs() > max_change + 1e-9 {
+        return Err(DoseError::ImplausibleWeightChange {
+            mass1_kg: m1.kg(),
+            mass2_kg: m2.kg(),
+            change_percent: change * 100.0,
+            max_percent: max_change * 100.0,
+        });
+    }
+    Ok(())
+}
+
 /// Runs the whole chain for infusion 1.
 ///
 /// D₁ = A₁·τ·S(m₁) (§5.1); A₂ and caps per [`plan::plan_second_activity`];
@@ -370,17 +394,7 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
     check_mass("weight", req.mass1)?;
     let m2 = req.mass2.unwrap_or(req.mass1);
     check_mass("weight at infusion 2", m2)?;
-    check_positive("maximum weight change", req.max_weight_change)?;
-    let change = (m2.kg() - req.mass1.kg()) / req.mass1.kg();
-    // Tolerance 1e-9 so that an exact boundary (24 kg vs 20 kg at 20 %) passes.
-    if change.abs() > req.max_weight_change + 1e-9 {
-        return Err(DoseError::ImplausibleWeightChange {
-            mass1_kg: req.mass1.kg(),
-            mass2_kg: m2.kg(),
-            change_percent: change * 100.0,
-            max_percent: req.max_weight_change * 100.0,
-        });
-    }
+    check_weight_change(req.mass1, m2, req.max_weight_change)?;
     check_positive("activity of infusion 1 (MBq)", req.activity1.mbq())?;
     check_positive("target dose (Gy)", req.rules.target_total.gy())?;
     if let PredictionVariant::Factor { c } = req.prediction {
@@ -555,8 +569,12 @@ pub struct SecondInfusionDose {
     pub target_total: AbsorbedDose,
     /// Delivered − planned.
     pub difference: AbsorbedDose,
-    /// Warnings.
+    /// Warnings: doubtful findings about this patient's data.
     pub warnings: Vec<String>,
+    /// Statements of method that hold for every patient (the residual
+    /// activity of infusion 1 is neglected): shown with the result, never
+    /// counted as warnings.
+    pub notes: Vec<String>,
 }
 
 /// Delivered dose of infusion 2 and delivered total vs planned.
@@ -564,7 +582,7 @@ pub struct SecondInfusionDose {
 /// D₂ = A₂·τ₂·S(m₂), fitted exactly as infusion 1. Activity of infusion 1
 /// still present at infusion 2 (≈ 0.1 % of A₁ after 14 days in the §10.3
 /// case) is already counted in D₁ (integrated to ∞) and is neglected in the
-/// infusion-2 readings; a warning says so.
+/// infusion-2 readings; a note ([`SecondInfusionDose::notes`]) says so.
 ///
 /// # Errors
 /// As [`assess`].
@@ -588,9 +606,9 @@ pub fn assess_second(
     let delivered = first.dose1 + dose2;
     let planned = first.dose1 + predicted2;
     let mut warnings = fit_warnings(&fit, readings2, &req.thresholds);
-    warnings.push(
+    let notes = vec![
         "infusion-2 readings are attributed entirely to infusion 2 (residual infusion-1 activity, ≈ 0.1 % of A₁ after 14 days, is already in D₁)".into(),
-    );
+    ];
     let rel = (activity2.mbq() - first.plan.activity_mbq.mbq())
         / first.plan.activity_mbq.mbq().max(1e-300);
     if first.plan.activity_mbq > Activity::ZERO && rel.abs() > 0.05 {
@@ -621,6 +639,7 @@ pub fn assess_second(
         target_total: req.rules.target_total,
         difference: delivered - planned,
         warnings,
+        notes,
     })
 }
 

@@ -192,6 +192,11 @@ fn delivered_second_infusion_same_kinetics() {
         second.difference.gy().abs() < 1e-9,
         "same curve → same prediction"
     );
+    // Data as planned: no warning; the attribution of the readings is a
+    // note of method, not a warning.
+    assert!(second.warnings.is_empty(), "{:?}", second.warnings);
+    assert_eq!(second.notes.len(), 1);
+    assert!(second.notes[0].contains("attributed entirely to infusion 2"));
     // Giving 10 % more than planned is flagged.
     let more = assess_second(&first, &r, a2 * 1.1).unwrap();
     assert!(
@@ -215,6 +220,34 @@ fn variant3_factor() {
     req.prediction = PredictionVariant::Factor { c: -1.0 };
     assert!(matches!(
         assess(&analytic_readings(), &req),
+        Err(DoseError::BadValue { .. })
+    ));
+}
+
+/// The weight-change rule alone: ±20 % by default, the boundary included
+/// (20 → 24 kg), beyond it refused with both weights and the change.
+#[test]
+fn weight_change_rule() {
+    let kg = Mass::from_kg;
+    assert!(check_weight_change(kg(20.0), kg(24.0), DEFAULT_MAX_WEIGHT_CHANGE).is_ok());
+    assert!(check_weight_change(kg(20.0), kg(16.0), DEFAULT_MAX_WEIGHT_CHANGE).is_ok());
+    match check_weight_change(kg(20.0), kg(24.2), DEFAULT_MAX_WEIGHT_CHANGE) {
+        Err(DoseError::ImplausibleWeightChange {
+            mass1_kg,
+            mass2_kg,
+            change_percent,
+            max_percent,
+        }) => {
+            assert_eq!((mass1_kg, mass2_kg), (20.0, 24.2));
+            assert!((change_percent - 21.0).abs() < 1e-9);
+            assert!((max_percent - 20.0).abs() < 1e-9);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(check_weight_change(kg(20.0), kg(15.9), DEFAULT_MAX_WEIGHT_CHANGE).is_err());
+    assert!(check_weight_change(kg(20.0), kg(30.0), 0.5).is_ok());
+    assert!(matches!(
+        check_weight_change(kg(20.0), kg(20.0), 0.0),
         Err(DoseError::BadValue { .. })
     ));
 }

@@ -51,6 +51,10 @@ pub enum InputError {
         source_label: String,
         /// Parser message (with line/column).
         message: String,
+        /// Line of the text where the parser stopped (1-based), when the
+        /// parser gives one, so that callers can point at it without reading
+        /// the message.
+        line: Option<u64>,
     },
     /// A semantic rule is broken.
     #[error("{source_label}: {error}")]
@@ -302,15 +306,22 @@ fn convert(w: AssessmentWire, baseline: bool) -> Result<Assessment, RecordError>
 /// parser's line and column), [`InputError::Record`] for a broken semantic
 /// rule (naming the assessment, the field and the rule).
 pub fn parse(text: &str, source_label: &str, format: Format) -> Result<PatientRecord, InputError> {
-    let syntax = |message: String| InputError::Syntax {
+    let syntax = |message: String, line: Option<u64>| InputError::Syntax {
         source_label: source_label.to_string(),
         message,
+        line,
     };
     let wire: FileWire = match format {
-        Format::Json => serde_json::from_str(text).map_err(|e| syntax(e.to_string()))?,
-        Format::Toml => {
-            toml::from_str(text).map_err(|e| syntax(e.to_string().trim_end().to_string()))?
-        }
+        Format::Json => serde_json::from_str(text).map_err(|e| {
+            let line = (e.line() > 0).then_some(e.line() as u64);
+            syntax(e.to_string(), line)
+        })?,
+        Format::Toml => toml::from_str(text).map_err(|e: toml::de::Error| {
+            let line = e
+                .span()
+                .map(|s| 1 + text[..s.start.min(text.len())].matches('\n').count() as u64);
+            syntax(e.to_string().trim_end().to_string(), line)
+        })?,
     };
     let rec = (|| {
         let baseline = convert(wire.baseline, true)?;
@@ -413,5 +424,24 @@ primary = { status = "present", diameters_mm = [30], uptake = "improved" }
             e.contains("follow-up 2024-01-10: date: must be after"),
             "{e}"
         );
+    }
+}
+
+#[cfg(test)]
+mod line_tests {
+    use super::*;
+
+    #[test]
+    fn syntax_errors_carry_the_line_as_a_field() {
+        let toml = "patient = \"P1\"\n\n[baseline]\ndate = 12\n";
+        match parse(toml, "a.toml", Format::Toml) {
+            Err(InputError::Syntax { line, .. }) => assert_eq!(line, Some(4)),
+            other => panic!("{other:?}"),
+        }
+        let json = "{\n\"patient\": \"P1\",\n\"baseline\": 3\n}";
+        match parse(json, "a.json", Format::Json) {
+            Err(InputError::Syntax { line, .. }) => assert_eq!(line, Some(3)),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -10,10 +10,12 @@
 //! Survival times are in the unit of the user's time column (days, weeks,
 //! months …), carried as [`time::SurvTime`]. This crate does no I/O.
 
+mod beta;
 pub mod concordance;
 pub mod conf;
 pub mod cox;
 pub mod descriptive;
+pub mod design;
 pub mod km;
 pub mod logrank;
 pub mod proportion;

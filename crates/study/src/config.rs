@@ -3,7 +3,7 @@
 //! Every option has a documented default; the defaults reproduce the seed
 //! study's published methods (De Ioris et al., ESMO Open 2025;10(4):104541,
 //! reconstructed in `statistics.md` §10 and `response.md` §6). Where the
-//! literature is ambiguous ([I]/[U] in the domain notes) the alternative is
+//! literature is ambiguous (\[I\]/\[U\] in the domain notes) the alternative is
 //! a named option and the report records which one was used.
 
 use serde::{Deserialize, Serialize};
@@ -131,10 +131,9 @@ impl Default for CiMethods {
 
 /// Which assessment counts as "after treatment" for the SIOPEN and
 /// soft-tissue endpoints (`response.md` §6: "make the time point a
-/// parameter") [I]; passed to the response crate.
+/// parameter") \[I\]; passed to the response crate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum PostAssessment {
     /// The last follow-up assessment (default, as `mibg response`).
     LastFollowUp,
@@ -143,10 +142,9 @@ pub enum PostAssessment {
 }
 
 /// Denominator of the soft-tissue endpoint (`response.md` §6: ambiguous;
-/// the seed paper's 10/15 implies a subset of the 21 with uptake) [I].
+/// the seed paper's 10/15 implies a subset of the 21 with uptake) \[I\].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum SoftTissueDenominator {
     /// Patients whose largest soft-tissue lesion at baseline was at or above
     /// the threshold (a lesion that had to shrink below it). Default.
@@ -178,7 +176,7 @@ pub struct ResponseOptions {
     #[serde(default = "fifty")]
     pub soft_tissue_threshold_mm: f64,
     /// Whether the primary tumour counts as a soft-tissue lesion (default
-    /// true) [I].
+    /// true) \[I\].
     #[serde(default = "yes")]
     pub soft_tissue_includes_primary: bool,
     /// Denominator of the soft-tissue endpoint.
@@ -219,10 +217,9 @@ impl Default for ResponseOptions {
     }
 }
 
-/// Time origin of a survival endpoint (`statistics.md` §10.3) [I].
+/// Time origin of a survival endpoint (`statistics.md` §10.3) \[I\].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[non_exhaustive]
 pub enum Origin {
     /// Date of the first 131I-mIBG infusion (default).
     FirstInfusion,
@@ -346,6 +343,40 @@ impl Default for ToxicityOptions {
     }
 }
 
+/// `[analysis.dosimetry]`: the data-entry checks of `mibg dose`, with the
+/// same defaults, applied to every patient of the study.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DosimetryOptions {
+    /// Largest accepted relative deviation of the given infusion-1 activity
+    /// from the protocol's prescription for the infusion-1 weight (caps
+    /// included): `mibg dose --max-activity-deviation`, default
+    /// [`mibg_protocol::plan::DEFAULT_MAX_INFUSION1_DEVIATION`] (±25 %) \[I\].
+    #[serde(default = "max_dev")]
+    pub max_activity_deviation: f64,
+    /// Largest accepted relative weight change between infusion 1 and
+    /// infusion 2: `mibg dose --max-weight-change`, default
+    /// [`mibg_dosimetry::DEFAULT_MAX_WEIGHT_CHANGE`] (±20 %) \[I\].
+    #[serde(default = "max_wc")]
+    pub max_weight_change: f64,
+}
+
+fn max_dev() -> f64 {
+    mibg_protocol::plan::DEFAULT_MAX_INFUSION1_DEVIATION
+}
+fn max_wc() -> f64 {
+    mibg_dosimetry::DEFAULT_MAX_WEIGHT_CHANGE
+}
+
+impl Default for DosimetryOptions {
+    fn default() -> Self {
+        DosimetryOptions {
+            max_activity_deviation: max_dev(),
+            max_weight_change: max_wc(),
+        }
+    }
+}
+
 /// `[analysis]`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -372,6 +403,9 @@ pub struct Analysis {
     /// `[analysis.toxicity]`.
     #[serde(default)]
     pub toxicity: ToxicityOptions,
+    /// `[analysis.dosimetry]`.
+    #[serde(default)]
+    pub dosimetry: DosimetryOptions,
 }
 
 fn p95() -> f64 {
@@ -391,9 +425,296 @@ impl Default for Analysis {
             efs: default_efs(),
             os: default_os(),
             toxicity: ToxicityOptions::default(),
+            dosimetry: DosimetryOptions::default(),
         }
     }
 }
 
 /// Days per year used to convert landmark years to days (Julian year).
 pub const DAYS_PER_YEAR: f64 = 365.25;
+
+/// Two-sided plausibility ranges of the `study.toml` values (inclusive),
+/// each with its reason. A value outside its range is refused, and the
+/// error names the unit slip that would explain it.
+pub mod ranges {
+    /// `analysis.conf_level`: 0.50–0.999. A two-sided interval below 50 %
+    /// is not a confidence interval any report uses; above 99.9 % the
+    /// limits approach the range of the estimate. 95 (a percentage) is the
+    /// usual slip.
+    pub const CONF_LEVEL: (f64, f64) = (0.50, 0.999);
+    /// `analysis.landmark_years`: above 0 and at most 30 years. Relapsed
+    /// neuroblastoma studies report survival at 1–10 years; 30 years is
+    /// beyond any follow-up of a paediatric cohort treated since 131I-mIBG
+    /// therapy began (1980s). 365 is days, 36 is months.
+    pub const LANDMARK_YEARS: (f64, f64) = (f64::MIN_POSITIVE, 30.0);
+    /// `analysis.response.siopen_threshold`: 1–72. The SIOPEN skeletal
+    /// score is 0–72 (12 segments × 0–6, Lewington 2017): a threshold of 0
+    /// is never met, one above 72 always is.
+    pub const SIOPEN_THRESHOLD: (u32, u32) = (1, 72);
+    /// `analysis.response.soft_tissue_threshold_mm`: 10–300 mm. 10 mm is
+    /// the smallest measurable soft-tissue lesion (RECIST 1.1, used by INRC
+    /// 2017); no lesion threshold above 30 cm is meaningful. 5 is cm.
+    pub const SOFT_TISSUE_THRESHOLD_MM: (f64, f64) = (10.0, 300.0);
+    /// `analysis.toxicity.window_days_after_stem_cells`: 7–365 days.
+    /// Acute toxicity windows run to day +30 … +100 (CIBMTR day 100);
+    /// engraftment itself takes 10–30 days, so a shorter window cuts it;
+    /// beyond a year toxicity is no longer acute. 2 is months.
+    pub const TOXICITY_WINDOW_DAYS: (i64, i64) = (7, 365);
+    /// `analysis.toxicity.hypothyroidism_min_grade`: 1–5 (CTCAE grades).
+    pub const HYPOTHYROIDISM_GRADE: (u8, u8) = (1, 5);
+    /// `analysis.dosimetry.max_activity_deviation` and `max_weight_change`:
+    /// above 0 and at most 1 (±100 %). Beyond ±100 % the check would let a
+    /// doubled activity or weight through and catches nothing; 25 is a
+    /// percentage.
+    pub const RELATIVE_LIMIT: (f64, f64) = (0.01, 1.0);
+    /// `study.data_cutoff`: 1980-01-01 – 2100-12-31. 131I-mIBG therapy of
+    /// neuroblastoma was first reported in 1984 (Treuner et al.), so no
+    /// study data precede 1980; a cut-off beyond 2100 is a typing error.
+    pub const DATA_CUTOFF: (&str, &str) = ("1980-01-01", "2100-12-31");
+}
+
+/// The line of `key` in `section` of a TOML text (1-based), for pointing at
+/// a value in a problem; `None` when the key is not written (a default).
+pub fn line_of(text: &str, section: &str, key: &str) -> Option<u64> {
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(h) = t.strip_prefix('[') {
+            current = h
+                .trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            continue;
+        }
+        if current == section
+            && let Some((k, _)) = t.split_once('=')
+            && k.trim() == key
+        {
+            return Some(i as u64 + 1);
+        }
+    }
+    None
+}
+
+/// A number as typed when it is of ordinary size, else in scientific
+/// notation (never 300 digits in a message).
+fn num(v: f64) -> String {
+    if v.is_finite() && v != 0.0 && !(1e-4..1e6).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// The unit slip that would put `v` of a value with plausible range
+/// `(lo, hi)` back into it: each candidate factor with its reading.
+fn slip(v: f64, lo: f64, hi: f64, candidates: &[(f64, &str)]) -> String {
+    let fits: Vec<&str> = candidates
+        .iter()
+        .filter(|(factor, _)| {
+            let back = v / factor;
+            back >= lo && back <= hi
+        })
+        .map(|(_, name)| *name)
+        .collect();
+    if fits.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", fits.join("; or "))
+    }
+}
+
+/// Checks every `study.toml` value against its plausible range
+/// ([`ranges`]) and its rules (events of the endpoints, criteria, dates).
+/// Every problem names the key (`field`) and its line.
+pub fn check(cfg: &StudyConfig, text: &str, p: &mut crate::problem::Problems) {
+    use crate::problem::{Problem, ProblemKind};
+    let mut bad = |section: &str, key: &str, kind: ProblemKind, msg: String| {
+        p.error(Problem {
+            file: crate::load::files::STUDY.to_string(),
+            row: line_of(text, section, key),
+            field: Some(format!("{section}.{key}")),
+            kind,
+            message: format!("[{section}] {msg}"),
+        });
+    };
+    let na = ProblemKind::NotAllowed;
+    if let Some(s) = cfg.study.data_cutoff.as_deref() {
+        match crate::table::parse_date(s) {
+            None => bad(
+                "study",
+                "data_cutoff",
+                ProblemKind::BadValue,
+                format!("data_cutoff '{s}' is not a date (YYYY-MM-DD)"),
+            ),
+            Some(d) => {
+                let (lo, hi) = ranges::DATA_CUTOFF;
+                if d.to_string().as_str() < lo || d.to_string().as_str() > hi {
+                    bad(
+                        "study",
+                        "data_cutoff",
+                        na,
+                        format!(
+                            "data_cutoff {d} is outside {lo} – {hi} (no 131I-mIBG study data before 1980; a typing error in the year?)"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    let a = &cfg.analysis;
+    let (lo, hi) = ranges::CONF_LEVEL;
+    if !(a.conf_level >= lo && a.conf_level <= hi) {
+        bad(
+            "analysis",
+            "conf_level",
+            na,
+            format!(
+                "conf_level {} must lie between {lo} and {hi} (a fraction){}",
+                num(a.conf_level),
+                slip(
+                    a.conf_level,
+                    lo,
+                    hi,
+                    &[(100.0, "a percentage? 95 means 0.95")]
+                )
+            ),
+        );
+    }
+    let (lo, hi) = ranges::LANDMARK_YEARS;
+    for &y in &a.landmark_years {
+        if !(y >= lo && y <= hi) {
+            bad(
+                "analysis",
+                "landmark_years",
+                na,
+                format!(
+                    "landmark_years: {} must be a number of years above 0 and at most {hi}{}",
+                    num(y),
+                    slip(
+                        y,
+                        lo,
+                        hi,
+                        &[
+                            (12.0, "months? 12 months = 1 year"),
+                            (365.25, "days? 365 days = 1 year")
+                        ]
+                    )
+                ),
+            );
+        }
+    }
+    let r = &a.response;
+    let (lo, hi) = ranges::SIOPEN_THRESHOLD;
+    if !(lo..=hi).contains(&r.siopen_threshold) {
+        bad(
+            "analysis.response",
+            "siopen_threshold",
+            na,
+            format!(
+                "siopen_threshold {} must lie between {lo} and {hi} (the SIOPEN skeletal score is 0–72)",
+                r.siopen_threshold
+            ),
+        );
+    }
+    let (lo, hi) = ranges::SOFT_TISSUE_THRESHOLD_MM;
+    let st = r.soft_tissue_threshold_mm;
+    if !(st >= lo && st <= hi) {
+        bad(
+            "analysis.response",
+            "soft_tissue_threshold_mm",
+            na,
+            format!(
+                "soft_tissue_threshold_mm {} must lie between {lo} and {hi} mm{}",
+                num(st),
+                slip(
+                    st,
+                    lo,
+                    hi,
+                    &[(0.1, "in cm? 5 cm = 50 mm"), (0.001, "in metres?")]
+                )
+            ),
+        );
+    }
+    if !["inrc2017", "inrc1993"].contains(&r.criteria.as_str()) {
+        bad(
+            "analysis.response",
+            "criteria",
+            na,
+            format!("criteria '{}' is not one of inrc2017, inrc1993", r.criteria),
+        );
+    }
+    for (name, def) in [("analysis.efs", &a.efs), ("analysis.os", &a.os)] {
+        if def.events.is_empty() || def.events.contains(&EventType::LastContact) {
+            bad(
+                name,
+                "events",
+                na,
+                "events must name at least one of progression, relapse, second_malignancy, death (last_contact censors)".into(),
+            );
+        }
+    }
+    let t = &a.toxicity;
+    let (lo, hi) = ranges::TOXICITY_WINDOW_DAYS;
+    let w = t.window_days_after_stem_cells;
+    if !(lo..=hi).contains(&w) {
+        let hint = if w > 0 && (w * 30 >= lo && w * 30 <= hi) {
+            " (months? the window is in days)"
+        } else if w > hi && w / 24 <= hi {
+            " (hours? the window is in days)"
+        } else {
+            ""
+        };
+        bad(
+            "analysis.toxicity",
+            "window_days_after_stem_cells",
+            na,
+            format!("window_days_after_stem_cells {w} must lie between {lo} and {hi} days{hint}"),
+        );
+    }
+    let (lo, hi) = ranges::HYPOTHYROIDISM_GRADE;
+    if !(lo..=hi).contains(&t.hypothyroidism_min_grade) {
+        bad(
+            "analysis.toxicity",
+            "hypothyroidism_min_grade",
+            na,
+            format!(
+                "hypothyroidism_min_grade {} is not a CTCAE grade ({lo}–{hi})",
+                t.hypothyroidism_min_grade
+            ),
+        );
+    }
+    if mibg_toxicity::ctcae::Term::parse(&t.hypothyroidism_term).is_none() {
+        bad(
+            "analysis.toxicity",
+            "hypothyroidism_term",
+            na,
+            format!(
+                "hypothyroidism_term '{}' is not a CTCAE term known to mibg",
+                t.hypothyroidism_term
+            ),
+        );
+    }
+    let (lo, hi) = ranges::RELATIVE_LIMIT;
+    let d = &a.dosimetry;
+    for (key, v) in [
+        ("max_activity_deviation", d.max_activity_deviation),
+        ("max_weight_change", d.max_weight_change),
+    ] {
+        if !(v >= lo && v <= hi) {
+            bad(
+                "analysis.dosimetry",
+                key,
+                na,
+                format!(
+                    "{key} {} must lie between {lo} and {hi} (a fraction: 0.25 = ±25 %){}",
+                    num(v),
+                    slip(v, lo, hi, &[(100.0, "a percentage? 25 means 0.25")])
+                ),
+            );
+        }
+    }
+}

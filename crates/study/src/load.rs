@@ -2,10 +2,14 @@
 //! problem instead of stopping at the first.
 
 use crate::config::{EventType, StudyConfig};
+use crate::domain::{parse_assessments, parse_toxicity, resolve_protocol};
 use crate::model::*;
 use crate::problem::{Problem, ProblemKind, Problems};
 use crate::table::{Table, csv_problem, schema};
 use mibg_csv::Strictness;
+use mibg_protocol::Protocol;
+use mibg_response::record::PatientRecord;
+use mibg_toxicity::records::ToxicityInput;
 use mibg_units::{Activity, Hours, Length, Mass};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,6 +35,8 @@ pub mod files {
     pub const EVENTS: &str = "events.csv";
     /// Transfusions (optional; the toxicity format).
     pub const TRANSFUSIONS: &str = "transfusions.csv";
+    /// Accepted overrides of named checks (optional).
+    pub const OVERRIDES: &str = "overrides.csv";
     /// Folder of per-patient response assessment files.
     pub const ASSESSMENTS_DIR: &str = "assessments";
 }
@@ -87,6 +93,10 @@ impl StudyInput {
 pub struct StudyData {
     /// `study.toml`.
     pub config: StudyConfig,
+    /// The text of `study.toml`, for locating its keys in problems.
+    pub config_text: String,
+    /// The protocol `study.toml` names (None when it cannot be read).
+    pub protocol: Option<Protocol>,
     /// `patients.csv`, in file order (rows without errors).
     pub patients: Vec<Patient>,
     /// Every identifier of `patients.csv` with its row, including rows with
@@ -103,19 +113,29 @@ pub struct StudyData {
     pub therapies: Vec<Therapy>,
     /// `followup.csv`.
     pub followup: Vec<FollowUpEvent>,
+    /// `overrides.csv`.
+    pub overrides: Vec<Override>,
     /// Dated rows of `labs.csv`, `events.csv`, `transfusions.csv`.
     pub dated: Vec<DatedRecord>,
-    /// Raw text of the toxicity tables (file name → text), for the
-    /// toxicity parser.
-    pub toxicity_tables: BTreeMap<String, String>,
+    /// Laboratory values, adverse events and transfusions, parsed by the
+    /// toxicity crate (no treatment schedules: the analysis adds them).
+    pub toxicity: ToxicityInput,
     /// Response assessment files: (relative path, patient id from the file
-    /// stem, text).
-    pub assessments: Vec<(String, String, String)>,
+    /// stem).
+    pub assessments: Vec<(String, String)>,
+    /// Response records parsed by the response crate, by patient:
+    /// (relative path, record).
+    pub records: BTreeMap<String, (String, PatientRecord)>,
     /// CSV files that could not be read at all (format or header
     /// problems): references to them are not checked, since their own
     /// problem explains every reference.
     pub unreadable: BTreeSet<String>,
 }
+
+/// Plausible age at the first infusion, years (inclusive): 0–100.
+/// Neuroblastoma is a paediatric cancer that also occurs, rarely, in
+/// adults; an age above 100 (a birth year of 1900) is a typing error.
+pub const AGE_YEARS: (f64, f64) = (0.0, 100.0);
 
 /// Plausible ranges (inclusive) used to reject impossible values; they are
 /// wide on purpose: plausibility warnings belong to the domain crates.
@@ -125,7 +145,7 @@ mod limits {
     /// Height, cm.
     pub const HEIGHT_CM: (f64, f64) = (30.0, 230.0);
     /// Age, years.
-    pub const AGE_YEARS: (f64, f64) = (0.0, 100.0);
+    pub const AGE_YEARS: (f64, f64) = super::AGE_YEARS;
     /// Administered activity per infusion, MBq (> 0; 100 GBq is far above
     /// any published paediatric activity, `dosimetry.md` §6.3).
     pub const ACTIVITY_MBQ: (f64, f64) = (f64::MIN_POSITIVE, 100_000.0);
@@ -145,10 +165,21 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
             ProblemKind::MissingFile,
             "required file is missing (it names the protocol and the analysis options)",
         )),
-        Some(text) => match toml::from_str::<StudyConfig>(text) {
-            Ok(c) => d.config = c,
-            Err(e) => p.error(config_problem(text, &e)),
-        },
+        Some(text) => {
+            d.config_text = text.to_string();
+            match toml::from_str::<StudyConfig>(text) {
+                Ok(c) => {
+                    d.config = c;
+                    d.protocol = resolve_protocol(
+                        &d.config.protocol.name,
+                        d.config.protocol.file.as_deref(),
+                        &input.files,
+                        p,
+                    );
+                }
+                Err(e) => p.error(config_problem(text, &e)),
+            }
+        }
     }
     p.errors.extend(input.not_utf8.iter().cloned());
     d.unreadable
@@ -185,13 +216,19 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
     if let Some(t) = input.get(files::THERAPIES) {
         d.therapies = therapies(t, p, &mut d.unreadable);
     }
+    if let Some(t) = input.get(files::OVERRIDES) {
+        d.overrides = overrides(t, p, &mut d.unreadable);
+    }
+    let mut tables = BTreeMap::new();
     for name in [files::LABS, files::EVENTS, files::TRANSFUSIONS] {
         if let Some(t) = input.get(name) {
             d.dated.extend(dated_rows(name, t, p));
-            d.toxicity_tables.insert(name.to_string(), t.to_string());
+            tables.insert(name.to_string(), t);
         }
     }
+    d.toxicity = parse_toxicity(&tables, p);
     let prefix = format!("{}/", files::ASSESSMENTS_DIR);
+    let mut texts = Vec::new();
     for (path, text) in &input.files {
         if let Some(name) = path.strip_prefix(&prefix) {
             let stem = name
@@ -199,8 +236,7 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
                 .or_else(|| name.strip_suffix(".json"));
             match stem {
                 Some(s) if !s.is_empty() && !s.contains('/') => {
-                    d.assessments
-                        .push((path.clone(), s.to_string(), text.clone()));
+                    texts.push((path.clone(), s.to_string(), text.as_str()));
                 }
                 _ => p.warn(Problem::file(
                     path,
@@ -210,6 +246,8 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
             }
         }
     }
+    d.records = parse_assessments(&texts, p);
+    d.assessments = texts.into_iter().map(|(a, b, _)| (a, b)).collect();
     let known = [
         files::STUDY,
         files::PATIENTS,
@@ -221,6 +259,7 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
         files::LABS,
         files::EVENTS,
         files::TRANSFUSIONS,
+        files::OVERRIDES,
     ];
     for path in input.files.keys() {
         let is_doc = path.ends_with(".md") || path.ends_with(".txt");
@@ -464,6 +503,34 @@ fn therapies(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Ther
                 patient,
                 therapy,
                 start_date,
+                row: r.line,
+            });
+        }
+    }
+    out
+}
+
+fn overrides(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Override> {
+    let schema = schema(
+        "overrides table",
+        Strictness::Clinical,
+        &["patient", "check", "accepted_by"],
+        &["reason"],
+    );
+    let Some(t) = table(files::OVERRIDES, text, &schema, p, u) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in t.rows() {
+        let id = r.req_id("patient", p);
+        let check = r.req_str("check", p);
+        let by = r.req_str("accepted_by", p);
+        if let (Some(patient), Some(check), Some(accepted_by)) = (id, check, by) {
+            out.push(Override {
+                patient,
+                check,
+                accepted_by,
+                reason: r.get("reason").unwrap_or("").to_string(),
                 row: r.line,
             });
         }

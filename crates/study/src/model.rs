@@ -142,3 +142,20 @@ pub struct DatedRecord {
     /// Row in the file.
     pub row: u64,
 }
+
+/// One row of `overrides.csv`: a named check of one patient's data that a
+/// named person has checked and accepted (the `mibg dose --accept CHECK`
+/// of the study folder). The report lists every override that was used.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Override {
+    /// Patient identifier.
+    pub patient: String,
+    /// Name of the check (e.g. `infusion1-activity`, `weight-change`).
+    pub check: String,
+    /// Who checked the data and accepted it.
+    pub accepted_by: String,
+    /// Why (free text; optional).
+    pub reason: String,
+    /// Row in `overrides.csv`.
+    pub row: u64,
+}

@@ -47,6 +47,10 @@ pub enum ProblemKind {
     /// A problem reported by a domain parser (response assessments,
     /// toxicity tables) in its own words.
     Domain,
+    /// A clinical check of one patient's data refused it or doubts it (the
+    /// infusion-1 activity against the protocol, the weight change between
+    /// infusions, the readings and their fit).
+    Clinical,
 }
 
 /// One problem, located as precisely as possible.

@@ -9,41 +9,32 @@ use crate::table::{days_between, parse_date};
 use jiff::civil::Date;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The outcome of `validate`: the parsed data (usable when there is no
-/// error) and every problem found.
+/// The outcome of [`validate`]: the parsed data (usable when there is no
+/// error) and every problem of the folder's format found.
 #[derive(Debug)]
 pub struct Validated {
-    /// Parsed records.
+    /// Parsed records (response records and toxicity tables included).
     pub data: StudyData,
-    /// Response records and toxicity tables parsed by their crates.
-    pub domain: crate::report::DomainInputs,
     /// Errors and warnings, sorted by file and row.
     pub problems: Problems,
 }
 
-/// Reads and checks a whole study: every file, every row, every
-/// cross-reference. Never stops at the first problem.
+/// Reads and checks a whole study folder: every file, every row, every
+/// cross-reference, the plausibility of every `study.toml` value. Never
+/// stops at the first problem.
+///
+/// This is the *format* check. The clinical checks of each patient's data
+/// (the infusion-1 activity, the weight change, the readings and their fit,
+/// the response and toxicity rules) belong to the acts that compute with
+/// them: `mibg_clinic::cohort::validate` runs both, and `mibg study
+/// validate` calls it, so that a study that validates always reports.
 pub fn validate(input: &StudyInput) -> Validated {
     let mut p = Problems::default();
     let data = load(input, &mut p);
     check(&data, &mut p);
     skip_cascades(&data, &mut p);
-    let mut domain = crate::report::parse_domain(&data, &mut p);
-    // The analysis needs the toxicity tables themselves to be readable.
-    let tox_files = [files::LABS, files::EVENTS, files::TRANSFUSIONS];
-    if !p
-        .errors
-        .iter()
-        .any(|e| tox_files.contains(&e.file.as_str()))
-    {
-        crate::report::toxicity_analysis(&data, &mut domain, &mut p);
-    }
     p.sort();
-    Validated {
-        data,
-        domain,
-        problems: p,
-    }
+    Validated { data, problems: p }
 }
 
 /// A table that cannot be read at all (wrong delimiter, encoding, header)
@@ -91,57 +82,8 @@ struct Timeline {
 
 fn check(d: &StudyData, p: &mut Problems) {
     let cfg = &d.config;
-    let cutoff = cfg.study.data_cutoff.as_deref().and_then(|s| {
-        let parsed = parse_date(s);
-        if parsed.is_none() {
-            p.error(Problem::file(
-                files::STUDY,
-                ProblemKind::BadValue,
-                format!("[study] data_cutoff '{s}' is not a date (YYYY-MM-DD)"),
-            ));
-        }
-        parsed
-    });
-    if !(cfg.analysis.conf_level > 0.0 && cfg.analysis.conf_level < 1.0) {
-        p.error(Problem::file(
-            files::STUDY,
-            ProblemKind::NotAllowed,
-            format!(
-                "[analysis] conf_level {} must lie strictly between 0 and 1",
-                cfg.analysis.conf_level
-            ),
-        ));
-    }
-    for &y in &cfg.analysis.landmark_years {
-        if !(y.is_finite() && y > 0.0) {
-            p.error(Problem::file(
-                files::STUDY,
-                ProblemKind::NotAllowed,
-                format!("[analysis] landmark_years: {y} must be a positive number of years"),
-            ));
-        }
-    }
-    for (name, def) in [("efs", &cfg.analysis.efs), ("os", &cfg.analysis.os)] {
-        if def.events.is_empty() || def.events.contains(&EventType::LastContact) {
-            p.error(Problem::file(
-                files::STUDY,
-                ProblemKind::NotAllowed,
-                format!(
-                    "[analysis.{name}] events must name at least one of progression, relapse, second_malignancy, death (last_contact censors)"
-                ),
-            ));
-        }
-    }
-    if !["inrc2017", "inrc1993"].contains(&cfg.analysis.response.criteria.as_str()) {
-        p.error(Problem::file(
-            files::STUDY,
-            ProblemKind::NotAllowed,
-            format!(
-                "[analysis.response] criteria '{}' is not one of inrc2017, inrc1993",
-                cfg.analysis.response.criteria
-            ),
-        ));
-    }
+    crate::config::check(cfg, &d.config_text, p);
+    let cutoff = cfg.study.data_cutoff.as_deref().and_then(parse_date);
 
     // Patients: unique ids (every row with an id, even if other cells are bad).
     let mut ids: BTreeMap<&str, u64> = BTreeMap::new();
@@ -259,6 +201,23 @@ fn check(d: &StudyData, p: &mut Problems) {
             }
         }
         let first = mine.first().map(|m| m.1);
+        if let (Some(b), Some(f)) = (pt.and_then(|x| x.birth_date), first)
+            && b < f
+            && days_between(b, f) as f64 / crate::config::DAYS_PER_YEAR > crate::load::AGE_YEARS.1
+        {
+            err(
+                p,
+                files::PATIENTS,
+                row,
+                "birth_date",
+                ProblemKind::NotAllowed,
+                format!(
+                    "birth date {b} gives an age of {:.0} years at the first infusion ({f}), above {} (a typing error in the year?)",
+                    days_between(b, f) as f64 / crate::config::DAYS_PER_YEAR,
+                    crate::load::AGE_YEARS.1
+                ),
+            );
+        }
         if let (Some(b), Some(f)) = (pt.and_then(|x| x.birth_date), first)
             && b >= f
         {
@@ -457,6 +416,11 @@ fn check(d: &StudyData, p: &mut Problems) {
             unknown(p, files::THERAPIES, t.row, &t.patient);
         }
     }
+    for o in &d.overrides {
+        if !known(&o.patient) {
+            unknown(p, files::OVERRIDES, o.row, &o.patient);
+        }
+    }
     for r in &d.dated {
         if known(&r.patient) {
             dated.push((&r.file, r.row, &r.patient, r.date, "date", "record"));
@@ -585,7 +549,7 @@ fn check(d: &StudyData, p: &mut Problems) {
 
     // Assessments: one file per known patient.
     let mut seen: BTreeSet<&str> = BTreeSet::new();
-    for (path, id, _) in &d.assessments {
+    for (path, id) in &d.assessments {
         if !known(id) {
             p.error(Problem::file(
                 path,
@@ -614,5 +578,50 @@ fn check(d: &StudyData, p: &mut Problems) {
             ));
         }
     }
-    let _ = days_between; // used by the analysis
+    assessment_chronology(d, p);
+}
+
+/// Assessment dates against treatment: the baseline on or before the first
+/// infusion, every follow-up after the baseline and not before the first
+/// infusion.
+fn assessment_chronology(d: &StudyData, p: &mut Problems) {
+    let first_inf: BTreeMap<&str, Date> = d
+        .infusions
+        .iter()
+        .filter(|i| i.number == 1)
+        .map(|i| (i.patient.as_str(), i.date))
+        .collect();
+    for (id, (path, rec)) in &d.records {
+        let Some(&f) = first_inf.get(id.as_str()) else {
+            continue;
+        };
+        if rec.baseline.date > f {
+            p.error(Problem::file(
+                path,
+                ProblemKind::Chronology,
+                format!(
+                    "baseline assessment {} is after the first infusion ({f})",
+                    rec.baseline.date
+                ),
+            ));
+        }
+        for fu in &rec.follow_ups {
+            if fu.date <= rec.baseline.date {
+                p.error(Problem::file(
+                    path,
+                    ProblemKind::Chronology,
+                    format!(
+                        "follow-up {} is not after the baseline assessment ({})",
+                        fu.date, rec.baseline.date
+                    ),
+                ));
+            } else if fu.date < f {
+                p.error(Problem::file(
+                    path,
+                    ProblemKind::Chronology,
+                    format!("follow-up {} is before the first infusion ({f})", fu.date),
+                ));
+            }
+        }
+    }
 }

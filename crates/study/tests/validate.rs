@@ -369,7 +369,7 @@ fn assessments_are_parsed_by_the_response_crate_and_dated_against_treatment() {
     );
     let v = validate(&s);
     assert!(v.problems.errors.is_empty(), "{:#?}", v.problems.errors);
-    assert!(v.domain.records.contains_key("P1"));
+    assert!(v.data.records.contains_key("P1"));
     // follow-up before the baseline; baseline after the first infusion
     s.insert(
         "assessments/P1.toml",
@@ -413,7 +413,7 @@ fn toxicity_tables_are_parsed_by_the_toxicity_crate_with_their_rows() {
     );
     has(
         &s,
-        ProblemKind::Domain,
+        ProblemKind::BadValue,
         "labs.csv line 4, column 'value': 'abc' is not a decimal number",
     );
     s.insert(
@@ -438,7 +438,7 @@ fn toxicity_tables_are_parsed_by_the_toxicity_crate_with_their_rows() {
     );
     has(
         &s,
-        ProblemKind::Domain,
+        ProblemKind::BadValue,
         "events.csv line 3, column 'grade': Febrile neutropenia has no grade 2",
     );
 }

@@ -79,11 +79,15 @@ impl Default for Options {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AnalysisError {
+    /// An engraftment option outside its plausible range (a threshold in
+    /// /mm³ where ×10⁹/L is expected is named as such).
+    #[error("engraftment: {0}")]
+    EngraftmentOption(#[from] crate::engraftment::EngraftmentOptionError),
     /// A laboratory value cannot be graded.
     #[error("{at}: {source}")]
     Grading {
         /// Where ("labs.csv line 4" or "patient P1, 2024-01-02, alt").
-        at: String,
+        at: At,
         /// Why.
         source: GradingError,
     },
@@ -93,7 +97,7 @@ pub enum AnalysisError {
     )]
     EventVersion {
         /// Where.
-        at: String,
+        at: At,
         /// Version of the event.
         found: String,
         /// Version of the analysis.
@@ -103,7 +107,7 @@ pub enum AnalysisError {
     #[error("{at}: {}", crate::ctcae::event_grade_message(*.term, *.grade, *.version, .allowed))]
     GradeNotAllowed {
         /// Where.
-        at: String,
+        at: At,
         /// Term.
         term: Term,
         /// Grade entered.
@@ -119,7 +123,7 @@ pub enum AnalysisError {
     )]
     NotAnEventTerm {
         /// Where.
-        at: String,
+        at: At,
         /// Term.
         term: Term,
         /// Version.
@@ -133,9 +137,9 @@ pub enum AnalysisError {
         /// Test.
         test: LabTest,
         /// First.
-        first: String,
+        first: Box<At>,
         /// Second.
-        second: String,
+        second: Box<At>,
     },
     /// The window is not valid.
     #[error("window: {0}")]
@@ -341,10 +345,75 @@ pub struct CohortReport {
     pub warnings: Vec<String>,
 }
 
-fn at(origin: &Option<Origin>, patient: &str, date: Date, what: &str) -> String {
-    match origin {
-        Some(o) => o.to_string(),
-        None => format!("patient {patient}, {date}, {what}"),
+impl CohortReport {
+    /// The cohort warnings followed by every engraftment episode's warnings
+    /// (e.g. the two platelet rules giving different days), each naming the
+    /// patient and the stem-cell date: for callers that report one warning
+    /// list (the study report).
+    pub fn warnings_with_engraftment(&self) -> Vec<String> {
+        let mut all = self.warnings.clone();
+        for p in &self.patients {
+            for e in &p.engraftment {
+                for w in &e.warnings {
+                    all.push(format!(
+                        "patient {}, stem cells {}: {w}",
+                        p.patient, e.stem_cells
+                    ));
+                }
+            }
+        }
+        all
+    }
+}
+
+/// Where a record is: its file and line when it was read from a file,
+/// otherwise its patient, date and test or term. Displayed as
+/// "labs.csv line 4" or "patient P1, 2024-01-02, alt"; callers that point at
+/// the record read [`At::origin`] instead of the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct At {
+    /// File and line, when the record came from a file.
+    pub origin: Option<Origin>,
+    /// Patient.
+    pub patient: String,
+    /// Date of the record.
+    pub date: Date,
+    /// Test or term code.
+    pub what: &'static str,
+}
+
+impl std::fmt::Display for At {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.origin {
+            Some(o) => write!(f, "{o}"),
+            None => write!(f, "patient {}, {}, {}", self.patient, self.date, self.what),
+        }
+    }
+}
+
+fn at(origin: &Option<Origin>, patient: &str, date: Date, what: &'static str) -> At {
+    At {
+        origin: origin.clone(),
+        patient: patient.to_string(),
+        date,
+        what,
+    }
+}
+
+impl AnalysisError {
+    /// The record the error is about (for a duplicate baseline: the second
+    /// one), or `None` for an error about the whole input.
+    pub fn at(&self) -> Option<&At> {
+        match self {
+            AnalysisError::Grading { at, .. }
+            | AnalysisError::EventVersion { at, .. }
+            | AnalysisError::GradeNotAllowed { at, .. }
+            | AnalysisError::NotAnEventTerm { at, .. } => Some(at),
+            AnalysisError::DuplicateBaseline { second, .. } => Some(second),
+            AnalysisError::Window(_)
+            | AnalysisError::EngraftmentOption(_)
+            | AnalysisError::Empty => None,
+        }
     }
 }
 
@@ -367,6 +436,7 @@ const CHEMISTRY: [LabTest; 6] = [
 /// invalid window, no records.
 pub fn analyse(input: &ToxicityInput, options: &Options) -> Result<CohortReport, AnalysisError> {
     let table = options.ctcae_version.table();
+    options.engraftment.check()?;
     if options.window_days < 0 {
         return Err(AnalysisError::Window(format!(
             "{} days after stem cells is negative",
@@ -601,8 +671,8 @@ fn analyse_patient(
             return Err(AnalysisError::DuplicateBaseline {
                 patient: patient.to_string(),
                 test: r.test,
-                first: at(&first.origin, patient, first.date, r.test.code()),
-                second: at(&r.origin, patient, r.date, r.test.code()),
+                first: Box::new(at(&first.origin, patient, first.date, r.test.code())),
+                second: Box::new(at(&r.origin, patient, r.date, r.test.code())),
             });
         }
         flagged.insert(r.test, r);

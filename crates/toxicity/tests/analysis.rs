@@ -272,6 +272,23 @@ fn api_callers_get_the_same_event_validation() {
     let e = analyse(&input, &Options::default()).unwrap_err();
     assert!(matches!(e, AnalysisError::GradeNotAllowed { .. }), "{e}");
     assert!(e.to_string().contains("allowed: 3, 4, 5"));
+    // The record it names, as fields (no origin: built in Rust, not read).
+    let at = e.at().expect("an event");
+    assert_eq!(
+        (at.patient.as_str(), at.date, at.origin.as_ref()),
+        ("A", date(2025, 1, 5), None)
+    );
+    assert_eq!(at.what, Term::FebrileNeutropenia.code());
+    // Read from a file, the origin carries file and line.
+    input.events[0].origin = Some(mibg_toxicity::records::Origin {
+        source: "events.csv".into(),
+        row: 7,
+    });
+    let e = analyse(&input, &Options::default()).unwrap_err();
+    let o = e.at().and_then(|a| a.origin.clone()).expect("origin");
+    assert_eq!((o.source.as_str(), o.row), ("events.csv", 7));
+    assert!(e.to_string().starts_with("events.csv line 7: "), "{e}");
+    assert!(AnalysisError::Empty.at().is_none());
     input.events = vec![event(
         "A",
         date(2025, 1, 5),

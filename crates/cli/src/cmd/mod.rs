@@ -1,6 +1,8 @@
 //! One module per subcommand: `Args` (clap) and `run`.
 
 pub mod convert;
+pub mod db;
+pub mod design;
 pub mod dose;
 pub mod plan;
 pub mod proportion;
@@ -9,3 +11,4 @@ pub mod score;
 pub mod study;
 pub mod survival;
 pub mod toxicity;
+pub mod user;

@@ -1,11 +1,13 @@
 //! `mibg study validate DIR`, `mibg study report DIR` and `mibg demo`: the
 //! study pipeline on a folder of CSV files. This module reads the folder and
-//! writes the outputs; `mibg-study` does every check and computation.
+//! writes the outputs; `mibg_clinic::cohort` does every check and
+//! computation (on the folder format of `mibg-study`).
 
-use crate::output::{print_json, write_atomically};
+use crate::output::{print_json, write_all_or_nothing};
 use anyhow::{Context, Result, bail};
-use mibg_study::html::{km_svg, render_html, render_text};
-use mibg_study::{Problem, Problems, ReportSettings, StudyInput, protocol_of, report, validate};
+use mibg_clinic::cohort::render::{km_svg, render_html, render_text};
+use mibg_clinic::cohort::{report, validate};
+use mibg_study::{Problem, Problems, StudyInput};
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,8 +32,17 @@ enum StudyCommand {
 /// Arguments of `mibg study report`.
 #[derive(clap::Args, Debug)]
 struct ReportArgs {
-    /// The study folder.
-    dir: PathBuf,
+    /// The study folder (or --db).
+    #[arg(required_unless_present = "db", conflicts_with = "db")]
+    dir: Option<PathBuf>,
+    /// Report from the registry database instead of a folder (a SQLite file
+    /// or a PostgreSQL URL): the database rebuilds the study folder,
+    /// pseudonymised, and the same report runs on it.
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+    /// With --db: only the patients of these centres (codes; repeatable).
+    #[arg(long = "centre", value_name = "CODE", requires = "db")]
+    centres: Vec<String>,
     /// Write report.html (self-contained), report.json, km-os.svg and
     /// km-efs.svg into this folder (created if needed).
     #[arg(long)]
@@ -64,7 +75,34 @@ struct ValidateArgs {
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     match &args.command {
         StudyCommand::Validate(a) => run_validate(a, out),
-        StudyCommand::Report(a) => run_report(&a.dir, a.out.as_deref(), a.json, out),
+        StudyCommand::Report(a) => match (&a.dir, &a.db) {
+            (Some(dir), _) => run_report(dir, a.out.as_deref(), a.json, out),
+            (None, Some(db)) => {
+                let input = crate::cmd::db::block_on(async {
+                    let store = mibg_store::Store::open(&mibg_store::Location::parse(db)).await?;
+                    let mut scope = crate::cmd::db::operator();
+                    if !a.centres.is_empty() {
+                        let mut ids = Vec::new();
+                        for c in &a.centres {
+                            ids.push(
+                                store
+                                    .centre_by_code(&scope, c)
+                                    .await
+                                    .with_context(|| format!("--centre {c}"))?
+                                    .id,
+                            );
+                        }
+                        scope = scope.narrowed(&ids);
+                    }
+                    let input = store.study_folder(&scope, false).await?;
+                    store.close().await;
+                    Ok(input)
+                })?;
+                let label = mibg_store::Location::parse(db).display();
+                report_input(&label, &input, a.out.as_deref(), a.json, out)
+            }
+            (None, None) => bail!("give a study folder or --db"),
+        },
     }
 }
 
@@ -96,10 +134,12 @@ fn demo_dir() -> Result<PathBuf> {
     )
 }
 
-fn problems_error(dir: &Path, p: &Problems) -> anyhow::Error {
+/// The error of an invalid study: every problem, as `mibg study validate`
+/// lists them.
+pub fn problems_error(dir: &str, p: &Problems) -> anyhow::Error {
     let mut msg = format!(
         "{}: the study is not valid ({} error(s), {} warning(s)):",
-        dir.display(),
+        dir,
         p.errors.len(),
         p.warnings.len()
     );
@@ -114,12 +154,19 @@ fn problems_error(dir: &Path, p: &Problems) -> anyhow::Error {
 
 fn run_report(dir: &Path, out_dir: Option<&Path>, json: bool, out: &mut dyn Write) -> Result<()> {
     let input = read_study_dir(dir)?;
-    let protocol = protocol_of(&input).map_err(|p| problems_error(dir, &p))?;
-    let settings = ReportSettings {
-        second_activity_rules: mibg_clinic::second_activity_rules(&protocol, None),
-        protocol,
-    };
-    let r = report(&input, &settings).map_err(|p| problems_error(dir, &p))?;
+    report_input(&dir.display().to_string(), &input, out_dir, json, out)
+}
+
+/// The report of a study given as its files (read from a folder, or
+/// rebuilt by the registry database).
+fn report_input(
+    dir: &str,
+    input: &StudyInput,
+    out_dir: Option<&Path>,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let r = report(input).map_err(|p| problems_error(dir, &p))?;
     // Everything is computed before anything is written.
     let json_text = serde_json::to_string_pretty(&r)? + "\n";
     if let Some(o) = out_dir {
@@ -129,10 +176,12 @@ fn run_report(dir: &Path, out_dir: Option<&Path>, json: bool, out: &mut dyn Writ
             ("km-os.svg", km_svg(&r.cohort.os, &r.curves.os)),
             ("km-efs.svg", km_svg(&r.cohort.efs, &r.curves.efs)),
         ];
-        std::fs::create_dir_all(o).with_context(|| format!("cannot create {}", o.display()))?;
-        for (name, text) in files {
-            write_atomically(&o.join(name), text.as_bytes())?;
-        }
+        // All four files or none (a failure leaves nothing behind).
+        let files: Vec<(&Path, &[u8])> = files
+            .iter()
+            .map(|(name, text)| (Path::new(*name), text.as_bytes()))
+            .collect();
+        write_all_or_nothing(o, &files)?;
     }
     if json {
         out.write_all(json_text.as_bytes())?;
@@ -224,7 +273,7 @@ fn run_validate(args: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
         return Ok(());
     }
     if !p.is_ok() {
-        return Err(problems_error(&args.dir, p));
+        return Err(problems_error(&args.dir.display().to_string(), p));
     }
     writeln!(
         out,

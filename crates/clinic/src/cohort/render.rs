@@ -5,9 +5,11 @@
 //! Percentages are shown rounded half-up to whole percent, as publications
 //! round (`statistics.md` §0); the JSON carries the unrounded values.
 
-use crate::config::DAYS_PER_YEAR;
-use crate::report::{Curve, Descriptive, Estimate, MedianOut, StudyReport, SurvivalSummary};
+use super::types::{
+    AcceptedOverride, Curve, Descriptive, Estimate, MedianOut, StudyReport, SurvivalSummary,
+};
 use mibg_plot::{Axis, Figure, Panel, Series, TextTable};
+use mibg_study::config::DAYS_PER_YEAR;
 use std::fmt::Write as _;
 
 /// Rounds half-up to a whole number (publication rounding, `statistics.md` §0).
@@ -349,7 +351,7 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
                 e.platelet_day.map_or("–".into(), |x| x.to_string())
             )
         });
-        let surv = |s: &Option<crate::report::SurvivalTime>| {
+        let surv = |s: &Option<super::types::SurvivalTime>| {
             s.as_ref().map_or("–".into(), |t| {
                 format!("{}{}", t.days, if t.event { "" } else { "+" })
             })
@@ -391,6 +393,13 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
         );
     }
     h.push_str("</table>\n<p class=\"small\">+ = censored at the last contact.</p>\n");
+    if !r.overrides.is_empty() {
+        h.push_str("<h2>Checks accepted by a named person (overrides.csv)</h2>\n<ul>\n");
+        for o in &r.overrides {
+            let _ = writeln!(h, "<li>{}</li>", esc(&override_text(o)));
+        }
+        h.push_str("</ul>\n");
+    }
     if !r.warnings.is_empty() {
         h.push_str("<h2>Warnings</h2>\n<ul>\n");
         for w in &r.warnings {
@@ -400,6 +409,20 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
     }
     h.push_str("</body>\n</html>\n");
     h
+}
+
+/// "Accepted: P1 infusion1-activity by A. Physicist (overrides.csv line 2:
+/// reason) — finding".
+pub fn override_text(o: &AcceptedOverride) -> String {
+    let reason = if o.reason.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", o.reason)
+    };
+    format!(
+        "Accepted: {} {} by {} (overrides.csv line {}{reason}) — {}",
+        o.patient, o.check, o.accepted_by, o.row, o.finding
+    )
 }
 
 /// A plain-text cohort summary for the terminal.
@@ -525,6 +548,12 @@ pub fn render_text(r: &StudyReport) -> String {
             median_range(d, 0),
             d.summary.n
         );
+    }
+    if !r.overrides.is_empty() {
+        t.push('\n');
+        for o in &r.overrides {
+            let _ = writeln!(t, "{}", override_text(o));
+        }
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(

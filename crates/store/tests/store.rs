@@ -1,0 +1,1135 @@
+//! The store suite: every test runs on SQLite and on PostgreSQL, each on a
+//! fresh database (see `mibg_store::testing`). Without
+//! `MIBG_TEST_POSTGRES_URL` the PostgreSQL half fails and says how to run
+//! it (`bash .ci/run`, or `source scripts/ci/postgres.sh`).
+
+mod common;
+
+use common::*;
+use mibg_store::folder::ImportOptions;
+use mibg_store::records::Stored;
+use mibg_store::sign::{SignOff, sign_off};
+use mibg_store::*;
+use mibg_units::{Activity, Hours, Length, Mass};
+
+both!(
+    schema_matches_description,
+    seed_round_trip_reproduces_every_field_and_the_report,
+    pseudonymised_export_has_no_identifiers,
+    import_is_all_or_nothing,
+    import_reads_every_table_as_the_validation_does,
+    audit_trail_detects_changes_behind_the_application,
+    audit_rows_cannot_be_updated_or_deleted,
+    stale_writes_are_refused_with_the_current_values,
+    concurrent_writers_lose_no_update,
+    centre_isolation_holds_for_every_route,
+    signatures_bind_content_and_need_two_people,
+    accounts_passwords_and_tokens,
+    changes_need_a_reason_and_deletion_is_a_state,
+    roles_limit_what_each_may_do,
+    logical_backup_restores_exactly,
+    course_workflow_says_what_is_missing,
+);
+
+async fn schema_matches_description(b: Backend) {
+    let (_db, store) = fresh(b).await;
+    for t in mibg_store::schema::TABLES.iter() {
+        let live = mibg_store::schema::live_columns(&store, t.name)
+            .await
+            .unwrap();
+        let want: Vec<(String, Ty, bool)> = t
+            .columns
+            .iter()
+            .map(|c| (c.name.to_string(), c.ty, c.nullable))
+            .collect();
+        assert_eq!(live, want, "table {}", t.name);
+    }
+    // Initialising again applies nothing and keeps the data.
+    let (again, applied) = Store::init(store.location()).await.unwrap();
+    assert!(applied.is_empty());
+    again.close().await;
+}
+
+fn blank_rows<T: Clone>(mut v: Vec<T>, f: impl Fn(&mut T)) -> Vec<T> {
+    v.iter_mut().for_each(f);
+    v
+}
+
+/// Compares two folders record by record (row numbers and sources aside).
+fn assert_same_study(a: &mibg_study::StudyInput, b: &mibg_study::StudyInput, birth_dates: bool) {
+    let va = mibg_study::validate(a);
+    let vb = mibg_study::validate(b);
+    assert!(vb.problems.is_ok(), "{:?}", vb.problems.errors);
+    let (da, db) = (va.data, vb.data);
+    let pa = blank_rows(da.patients, |p| {
+        p.row = 0;
+        if !birth_dates {
+            p.birth_date = None;
+            p.age_years = None;
+        }
+    });
+    let pb = blank_rows(db.patients, |p| {
+        p.row = 0;
+        if !birth_dates {
+            p.birth_date = None;
+            p.age_years = None;
+        }
+    });
+    assert_eq!(pa, pb);
+    assert_eq!(
+        blank_rows(da.infusions, |r| r.row = 0),
+        blank_rows(db.infusions, |r| r.row = 0)
+    );
+    assert_eq!(
+        blank_rows(da.readings, |r| r.row = 0),
+        blank_rows(db.readings, |r| r.row = 0)
+    );
+    assert_eq!(
+        blank_rows(da.stem_cells, |r| r.row = 0),
+        blank_rows(db.stem_cells, |r| r.row = 0)
+    );
+    assert_eq!(
+        blank_rows(da.therapies, |r| r.row = 0),
+        blank_rows(db.therapies, |r| r.row = 0)
+    );
+    assert_eq!(
+        blank_rows(da.followup, |r| r.row = 0),
+        blank_rows(db.followup, |r| r.row = 0)
+    );
+    use mibg_toxicity::csv_input::{parse_events, parse_labs, parse_transfusions};
+    let f = |i: &mibg_study::StudyInput, n: &str| i.files.get(n).cloned().unwrap_or_default();
+    let labs = |i| {
+        blank_rows(parse_labs(&f(i, "labs.csv"), "labs").unwrap(), |r| {
+            r.origin = None
+        })
+    };
+    assert_eq!(labs(a), labs(b));
+    let ev = |i| {
+        blank_rows(parse_events(&f(i, "events.csv"), "e").unwrap(), |r| {
+            r.origin = None
+        })
+    };
+    assert_eq!(ev(a), ev(b));
+    let tr = |i| {
+        blank_rows(
+            parse_transfusions(&f(i, "transfusions.csv"), "t").unwrap(),
+            |r| r.origin = None,
+        )
+    };
+    assert_eq!(tr(a), tr(b));
+    // Notes are not in the typed records: compare the cells.
+    let notes = |i: &mibg_study::StudyInput, n: &str| -> Vec<String> {
+        let t = f(i, n);
+        let mut r = csv::ReaderBuilder::new()
+            .comment(Some(b'#'))
+            .trim(csv::Trim::All)
+            .from_reader(t.as_bytes());
+        let h = r.headers().unwrap().clone();
+        match h.iter().position(|c| c == "notes") {
+            None => r.records().map(|_| String::new()).collect(),
+            Some(k) => r.records().map(|x| x.unwrap()[k].to_string()).collect(),
+        }
+    };
+    assert_eq!(notes(a, "followup.csv"), notes(b, "followup.csv"));
+    assert_eq!(notes(a, "therapies.csv"), notes(b, "therapies.csv"));
+    // Assessments: one file per patient, parsed by the response crate.
+    let assessments = |i: &mibg_study::StudyInput| {
+        i.files
+            .iter()
+            .filter(|(k, _)| k.starts_with("assessments/"))
+            .map(|(k, v)| {
+                let format = if k.ends_with(".json") {
+                    mibg_response::input::Format::Json
+                } else {
+                    mibg_response::input::Format::Toml
+                };
+                let stem = k
+                    .trim_start_matches("assessments/")
+                    .trim_end_matches(".json")
+                    .trim_end_matches(".toml")
+                    .to_string();
+                (stem, mibg_response::input::parse(v, "x", format).unwrap())
+            })
+            .collect::<Vec<_>>()
+    };
+    let (aa, ab) = (assessments(a), assessments(b));
+    assert_eq!(aa.len(), 26);
+    assert_eq!(aa, ab);
+    assert_eq!(a.files.get("study.toml"), b.files.get("study.toml"));
+}
+
+fn report_json(input: &mibg_study::StudyInput) -> String {
+    serde_json::to_string_pretty(&mibg_clinic::cohort::report(input).unwrap()).unwrap()
+}
+
+async fn seed_round_trip_reproduces_every_field_and_the_report(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let folder = seed();
+    let full = store.export_study(&op(), true, "test").await.unwrap();
+    assert_same_study(&folder, &full, true);
+    let pseudo = store.study_folder(&op(), false).await.unwrap();
+    assert_same_study(&folder, &pseudo, false);
+    // The report from the database is the report from the folder.
+    assert_eq!(report_json(&folder), report_json(&pseudo));
+    assert_eq!(report_json(&folder), report_json(&full));
+    let counts: std::collections::HashMap<_, _> =
+        store.counts(&op()).await.unwrap().into_iter().collect();
+    assert_eq!(counts["patients"], 26);
+    assert_eq!(counts["infusions"], 52);
+    assert_eq!(counts["readings"], 468);
+    assert_eq!(counts["assessments"], 26 + 25);
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(v.intact(), "{:?}", v.problems);
+}
+
+async fn pseudonymised_export_has_no_identifiers(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let p = store.find_patient(&op(), "SYN-01").await.unwrap();
+    store
+        .create(
+            &op(),
+            p.id,
+            &Identity {
+                name: Some("Ada Example".into()),
+                birth_date: None,
+                hospital_number: Some("H-998877".into()),
+            },
+        )
+        .await
+        .unwrap_err(); // SYN-01 already has its identity row (birth date)
+    let ids = store.list::<Identity>(&op(), p.id).await.unwrap();
+    assert_eq!(ids.len(), 1);
+    store
+        .update(
+            &op(),
+            ids[0].id,
+            ids[0].version,
+            &Identity {
+                name: Some("Ada Example".into()),
+                hospital_number: Some("H-998877".into()),
+                ..ids[0].record.clone()
+            },
+            "identifiers recorded",
+        )
+        .await
+        .unwrap();
+    let pseudo = store.study_folder(&op(), false).await.unwrap();
+    let all: String = pseudo.files.values().cloned().collect();
+    for secret in ["Ada Example", "H-998877", "2014-07-13"] {
+        assert!(!all.contains(secret), "{secret} in a pseudonymised export");
+    }
+    let full = store.export_study(&op(), true, "t").await.unwrap();
+    assert!(full.files["patients.csv"].contains("2014-07-13"));
+    // A statistician's export: pseudonymised only, and audited.
+    let (centre, stat) = user(&store, "stat", Role::Statistician, "Rome").await;
+    let _ = centre;
+    assert!(matches!(
+        store.export_study(&stat, true, "t").await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let e = store.export_study(&stat, false, "t").await.unwrap();
+    assert!(
+        !e.files["patients.csv"].contains("SYN-23"),
+        "a Milan patient"
+    );
+    assert!(e.files["patients.csv"].contains("SYN-01"));
+}
+
+async fn import_is_all_or_nothing(b: Backend) {
+    let (_db, store) = fresh(b).await;
+    let broken = read_folder(&repo().join("examples/study-broken"));
+    let err = store
+        .import_study(&op(), &broken, &ImportOptions::default())
+        .await
+        .unwrap_err();
+    let StoreError::InvalidStudy(problems) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(*problems, mibg_study::validate(&broken).problems);
+    assert!(store.is_empty().await.unwrap());
+    // Unknown centres without a time zone: refused, nothing written.
+    let err = store
+        .import_study(&op(), &seed(), &ImportOptions::default())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Milan, Rome"), "{err}");
+    assert!(store.is_empty().await.unwrap());
+    // Imported once; a second time every patient is refused.
+    let opts = ImportOptions {
+        label: "seed".into(),
+        time_zone: Some("Europe/Rome".into()),
+        default_centre: None,
+    };
+    store.import_study(&op(), &seed(), &opts).await.unwrap();
+    let before = store.counts(&op()).await.unwrap();
+    let err = store.import_study(&op(), &seed(), &opts).await.unwrap_err();
+    let StoreError::Refused(lines) = err else {
+        panic!()
+    };
+    assert_eq!(lines.len(), 26);
+    assert!(lines[0].contains("'SYN-01' is already in the registry"));
+    assert_eq!(store.counts(&op()).await.unwrap(), before);
+}
+
+/// The import reads the tables by the CSV rules of the validation
+/// (`mibg-csv`): header names in any case and with spaces around them,
+/// lines of empty cells skipped, CRLF line ends. A folder that validates
+/// imports, and the same records come back.
+async fn import_reads_every_table_as_the_validation_does(b: Backend) {
+    let (_db, store) = fresh(b).await;
+    let mut odd = seed();
+    for (name, text) in odd.files.iter_mut() {
+        if !name.ends_with(".csv") {
+            continue;
+        }
+        let mut out = String::new();
+        let mut header_seen = false;
+        for line in text.lines() {
+            if !header_seen && !line.starts_with('#') {
+                header_seen = true;
+                // `Patient , SEX ,…`: case and spaces do not matter.
+                let header: Vec<String> = line
+                    .split(',')
+                    .map(|c| format!(" {} ", c.to_uppercase()))
+                    .collect();
+                out.push_str(&header.join(","));
+                out.push_str("\r\n");
+                // A line of empty cells left by a spreadsheet.
+                out.push_str(&",".repeat(header.len() - 1));
+                out.push_str("\r\n");
+                continue;
+            }
+            out.push_str(line);
+            out.push_str("\r\n");
+        }
+        *text = out;
+    }
+    let v = mibg_clinic::cohort::validate(&odd);
+    assert!(v.problems.is_ok(), "{:?}", v.problems.errors);
+    let opts = ImportOptions {
+        label: "odd".into(),
+        time_zone: Some("Europe/Rome".into()),
+        default_centre: None,
+    };
+    store.import_study(&op(), &odd, &opts).await.unwrap();
+    let full = store.export_study(&op(), true, "test").await.unwrap();
+    assert_same_study(&seed(), &full, true);
+    assert_eq!(report_json(&seed()), report_json(&full));
+}
+
+async fn audit_trail_detects_changes_behind_the_application(b: Backend) {
+    let (db, store) = seeded(b).await;
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(v.intact(), "{:?}", v.problems);
+    assert!(v.records > 4000, "{}", v.records);
+    // A clinical value changed with raw SQL.
+    raw(
+        &db.location,
+        "UPDATE readings SET reading = 999 WHERE id = 7",
+    )
+    .await;
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert_eq!(
+        v.problems,
+        vec!["readings 7: differs from its last audited state (changed behind the application)"]
+    );
+    // A row inserted behind the application.
+    raw(
+        &db.location,
+        "INSERT INTO transfusions (id, centre_id, patient_id, date, product, version, deleted) \
+         SELECT 100000, centre_id, id, '2020-01-01', 'platelets', 1, 0 FROM patients WHERE id = 1",
+    )
+    .await;
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p == "transfusions 100000: no audit record (written behind the application)"),
+        "{:?}",
+        v.problems
+    );
+    // An audit record rewritten (after disabling its guard).
+    raw(&db.location, drop_audit_guard(b)).await;
+    raw(
+        &db.location,
+        "UPDATE audit SET reason = 'nothing to see' WHERE seq = 3",
+    )
+    .await;
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(
+        v.problems.iter().any(|p| p.starts_with("audit record 3 (")
+            && p.ends_with("does not match its hash (changed behind the application)")),
+        "{:?}",
+        v.problems
+    );
+    // A whole audit record removed.
+    raw(
+        &db.location,
+        match b {
+            Backend::Sqlite => "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq = 10",
+            Backend::Postgres => "DELETE FROM audit WHERE seq = 10",
+        },
+    )
+    .await;
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(
+        v.problems
+            .iter()
+            .any(|p| p.starts_with("audit record 11: expected sequence number 10")),
+        "{:?}",
+        v.problems
+    );
+}
+
+async fn audit_rows_cannot_be_updated_or_deleted(b: Backend) {
+    let (db, _store) = seeded(b).await;
+    for sql in [
+        "UPDATE audit SET reason = 'x' WHERE seq = 1",
+        "DELETE FROM audit WHERE seq = 1",
+        "DELETE FROM readings WHERE id = 1",
+        "DELETE FROM patients WHERE id = 26",
+    ] {
+        let e = raw_err(&db.location, sql).await.expect(sql);
+        assert!(
+            e.contains("append-only") || e.contains("never deleted"),
+            "{sql}: {e}"
+        );
+    }
+}
+
+fn reading(infusion_id: i64, h: f64, value: f64) -> Reading {
+    Reading {
+        infusion_id,
+        hours: Hours::new(h),
+        reading: value,
+        background: None,
+        measured_at: None,
+    }
+}
+
+async fn stale_writes_are_refused_with_the_current_values(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let p = store.find_patient(&op(), "SYN-02").await.unwrap();
+    let r = store.list::<Reading>(&op(), p.id).await.unwrap()[1].clone();
+    let alice = Reading {
+        reading: r.record.reading + 1.0,
+        ..r.record.clone()
+    };
+    let bob = Reading {
+        reading: r.record.reading + 2.0,
+        ..r.record.clone()
+    };
+    let a = store
+        .update(&op(), r.id, r.version, &alice, "transcription error")
+        .await
+        .unwrap();
+    assert_eq!(a.version, r.version + 1);
+    let err = store
+        .update(&op(), r.id, r.version, &bob, "transcription error")
+        .await
+        .unwrap_err();
+    match err {
+        StoreError::Conflict { expected, current } => {
+            assert_eq!(expected, r.version);
+            assert_eq!(current.version, r.version + 1);
+            assert_eq!(current.values["reading"], serde_json::json!(alice.reading));
+        }
+        e => panic!("{e}"),
+    }
+    assert_eq!(
+        store.get::<Reading>(&op(), r.id).await.unwrap().record,
+        alice
+    );
+    // The audit trail has the old → new of the field, with the reason.
+    let h = store.patient_history(&op(), p.id).await.unwrap();
+    let last = h.iter().rev().find(|a| a.action == "update").unwrap();
+    assert_eq!(last.field.as_deref(), Some("reading"));
+    assert_eq!(last.old_value, Some(r.record.reading.to_string()));
+    assert_eq!(last.new_value, Some(alice.reading.to_string()));
+    assert_eq!(last.reason.as_deref(), Some("transcription error"));
+}
+
+async fn concurrent_writers_lose_no_update(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let p = store.find_patient(&op(), "SYN-03").await.unwrap();
+    let r = store.list::<Reading>(&op(), p.id).await.unwrap()[2].clone();
+    let start = r.record.reading;
+    let (writers, each) = (6, 8);
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let scope = Scope::operator(format!("writer{w}"));
+            let mut conflicts = 0;
+            for _ in 0..each {
+                loop {
+                    let cur = store.get::<Reading>(&scope, r.id).await.unwrap();
+                    let next = Reading {
+                        reading: cur.record.reading + 1.0,
+                        ..cur.record.clone()
+                    };
+                    match store
+                        .update(&scope, r.id, cur.version, &next, "increment")
+                        .await
+                    {
+                        Ok(_) => break,
+                        Err(StoreError::Conflict { .. }) => conflicts += 1,
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+            }
+            conflicts
+        }));
+    }
+    let mut conflicts = 0;
+    for t in tasks {
+        conflicts += t.await.unwrap();
+    }
+    let end = store.get::<Reading>(&op(), r.id).await.unwrap();
+    assert_eq!(end.record.reading, start + f64::from(writers * each));
+    assert_eq!(end.version, r.version + i64::from(writers * each));
+    eprintln!("{b:?}: {conflicts} stale writes refused and retried");
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(v.intact(), "{:?}", v.problems);
+}
+
+/// A user of `role` at centre `code`, signed in.
+async fn user(store: &Store, name: &str, role: Role, code: &str) -> (Centre, Scope) {
+    let c = store.centre_by_code(&op(), code).await.unwrap();
+    store
+        .create_user(
+            &op(),
+            &NewUser {
+                username: name.into(),
+                printed_name: format!("Dr {name}"),
+                role,
+                centre_id: c.id,
+                granted: Vec::new(),
+                expires_at: None,
+                export_identified: false,
+            },
+            "correct horse battery staple",
+        )
+        .await
+        .unwrap();
+    let s = store
+        .login(name, "correct horse battery staple", "127.0.0.1")
+        .await
+        .unwrap();
+    (c, s.scope)
+}
+
+async fn centre_isolation_holds_for_every_route(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (_, rome) = user(&store, "rome_doc", Role::Physician, "Rome").await;
+    let (_, rome_monitor) = user(&store, "rome_mon", Role::Monitor, "Rome").await;
+    let milan = store.centre_by_code(&op(), "Milan").await.unwrap();
+    let all = store.list_patients(&op()).await.unwrap();
+    let (milan_p, rome_p): (Vec<_>, Vec<_>) = all.iter().partition(|p| p.centre_id == milan.id);
+    assert_eq!(milan_p.len(), 4);
+    let listed = store.list_patients(&rome).await.unwrap();
+    assert_eq!(listed.len(), rome_p.len());
+    assert!(listed.iter().all(|p| p.centre_id != milan.id));
+    let m = milan_p[0];
+    let nf =
+        |r: Result<(), StoreError>| assert!(matches!(r, Err(StoreError::NotFound { .. })), "{r:?}");
+    nf(store
+        .find_patient(&rome, &m.record.study_id)
+        .await
+        .map(|_| ()));
+    nf(store.get::<Patient>(&rome, m.id).await.map(|_| ()));
+    nf(store.list::<Reading>(&rome, m.id).await.map(|_| ()));
+    nf(store.list::<Identity>(&rome, m.id).await.map(|_| ()));
+    nf(store
+        .create(&rome, m.id, &reading(1, 1.0, 1.0))
+        .await
+        .map(|_| ()));
+    nf(store.patient_history(&rome_monitor, m.id).await.map(|_| ()));
+    let m_course = store.courses(&op(), m.id).await.unwrap()[0].id;
+    nf(store.course_status(&rome, m_course).await.map(|_| ()));
+    // Every record id of every table, guessed: nothing of Milan is visible,
+    // changeable, deletable or signable.
+    let readings_m = store.list::<Reading>(&op(), m.id).await.unwrap();
+    let r = &readings_m[0];
+    nf(store.get::<Reading>(&rome, r.id).await.map(|_| ()));
+    nf(store
+        .update(&rome, r.id, r.version, &r.record, "x")
+        .await
+        .map(|_| ()));
+    nf(store
+        .delete::<Reading>(&rome, r.id, r.version, "x")
+        .await
+        .map(|_| ()));
+    let pr = store
+        .create(
+            &op(),
+            m.id,
+            &Prescription {
+                course_id: m_course,
+                infusion_number: 2,
+                activity_mbq: Activity::from_mbq(5000.0),
+                dosimetry_result_id: None,
+                basis: serde_json::json!({}),
+                warnings: vec![],
+                acknowledged: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    nf(store
+        .sign(
+            &rome,
+            "prescriptions",
+            pr.id,
+            1,
+            Meaning::Authored,
+            "correct horse battery staple",
+        )
+        .await
+        .map(|_| ()));
+    nf(store
+        .signatures(&rome, "prescriptions", pr.id)
+        .await
+        .map(|_| ()));
+    macro_rules! none_visible {
+        ($($t:ty),*) => {$(
+            for id in 1..=3300 {
+                if let Ok(s) = store.get::<$t>(&rome, id).await {
+                    assert_ne!(s.centre_id, milan.id, "{} {id}", <$t as Record>::TABLE);
+                }
+            }
+        )*};
+    }
+    none_visible!(
+        Patient,
+        Identity,
+        Course,
+        Infusion,
+        Reading,
+        StemCells,
+        Lab,
+        AdverseEvent,
+        Transfusion,
+        Assessment,
+        FollowUp,
+        Therapy,
+        Prescription
+    );
+    let f = store.study_folder(&rome, false).await.unwrap();
+    for p in &milan_p {
+        assert!(!f.files.values().any(|t| t.contains(&p.record.study_id)));
+    }
+    let e = store.export_study(&rome, false, "t").await.unwrap();
+    assert!(!e.files["patients.csv"].contains(&m.record.study_id));
+}
+
+async fn signatures_bind_content_and_need_two_people(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (_, phys) = user(&store, "physicist1", Role::Physicist, "Rome").await;
+    let (_, doc1) = user(&store, "doctor1", Role::Physician, "Rome").await;
+    let (_, doc2) = user(&store, "doctor2", Role::Physician, "Rome").await;
+    let p = store.find_patient(&op(), "SYN-01").await.unwrap();
+    let course = store.courses(&doc1, p.id).await.unwrap()[0].id;
+    let rx = Prescription {
+        course_id: course,
+        infusion_number: 2,
+        activity_mbq: Activity::from_mbq(4965.0),
+        dosimetry_result_id: None,
+        basis: serde_json::json!({"d1_gy": 2.2337, "binding_cap": null}),
+        warnings: vec!["last reading before 72 h".into()],
+        acknowledged: vec![],
+    };
+    let s = store.create(&phys, p.id, &rx).await.unwrap();
+    let pw = "correct horse battery staple";
+    // The operator never signs; a wrong password never signs.
+    assert!(matches!(
+        store
+            .sign(&op(), "prescriptions", s.id, 1, Meaning::Authored, pw)
+            .await,
+        Err(StoreError::Signature(_))
+    ));
+    assert!(matches!(
+        store
+            .sign(
+                &phys,
+                "prescriptions",
+                s.id,
+                1,
+                Meaning::Authored,
+                "wrong password!!"
+            )
+            .await,
+        Err(StoreError::Signature(_))
+    ));
+    // A physicist authors; a physicist cannot approve.
+    let a = store
+        .sign(&phys, "prescriptions", s.id, 1, Meaning::Authored, pw)
+        .await
+        .unwrap();
+    assert_eq!(a.printed_name, "Dr physicist1");
+    assert!(a.valid);
+    assert!(matches!(
+        store
+            .sign(&phys, "prescriptions", s.id, 1, Meaning::Approved, pw)
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    // Open warnings block the approval until acknowledged.
+    let e = store
+        .sign(&doc1, "prescriptions", s.id, 1, Meaning::Approved, pw)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("not acknowledged"), "{e}");
+    let ack = Prescription {
+        acknowledged: rx.warnings.clone(),
+        ..rx.clone()
+    };
+    let s2 = store
+        .update(&doc1, s.id, 1, &ack, "warning acknowledged")
+        .await
+        .unwrap();
+    // The change voided the author's signature (kept, visibly).
+    let sigs = store
+        .signatures(&doc1, "prescriptions", s.id)
+        .await
+        .unwrap();
+    assert_eq!(sigs.len(), 1);
+    assert!(!sigs[0].valid);
+    assert!(sigs[0].voided_at.is_some());
+    assert!(
+        sigs[0]
+            .void_reason
+            .as_deref()
+            .unwrap()
+            .contains("version 2")
+    );
+    assert_eq!(sign_off(&sigs), SignOff::Draft);
+    // Signing an older version is refused with the current values.
+    assert!(matches!(
+        store
+            .sign(&phys, "prescriptions", s.id, 1, Meaning::Authored, pw)
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+    // The author of a prescription cannot approve it.
+    store
+        .sign(
+            &doc1,
+            "prescriptions",
+            s.id,
+            s2.version,
+            Meaning::Authored,
+            pw,
+        )
+        .await
+        .unwrap();
+    let e = store
+        .sign(
+            &doc1,
+            "prescriptions",
+            s.id,
+            s2.version,
+            Meaning::Approved,
+            pw,
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("cannot approve"), "{e}");
+    let ok = store
+        .sign(
+            &doc2,
+            "prescriptions",
+            s.id,
+            s2.version,
+            Meaning::Approved,
+            pw,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ok.meaning, Meaning::Approved);
+    let sigs = store
+        .signatures(&doc2, "prescriptions", s.id)
+        .await
+        .unwrap();
+    assert_eq!(sign_off(&sigs), SignOff::Approved);
+    // The signature binds the content: a change behind the back breaks it.
+    assert_eq!(sigs.len(), 3);
+    assert!(sigs[2].content_sha256.len() == 64);
+    let hist = store
+        .patient_history(&op(), p.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == "sign" || a.action == "void_signature")
+        .count();
+    assert!(hist >= 4, "{hist}");
+}
+
+async fn accounts_passwords_and_tokens(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let c = store.centre_by_code(&op(), "Rome").await.unwrap();
+    let new = |u: &str| NewUser {
+        username: u.into(),
+        printed_name: "N. Nurse".into(),
+        role: Role::Nurse,
+        centre_id: c.id,
+        granted: vec![],
+        expires_at: None,
+        export_identified: false,
+    };
+    for weak in ["short", "password1234", "Password1234", "nurse.one.x"] {
+        assert!(
+            matches!(
+                store.create_user(&op(), &new("nurse.one.x"), weak).await,
+                Err(StoreError::Invalid { .. })
+            ),
+            "{weak}"
+        );
+    }
+    let u = store
+        .create_user(&op(), &new("nurse1"), "a long ward passphrase")
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_user(&op(), &new("nurse1"), "another long passphrase")
+            .await,
+        Err(StoreError::Duplicate { .. })
+    ));
+    // The hash is Argon2id; the password is nowhere in the database.
+    let listed = store.list_users(&op()).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(matches!(
+        store.login("nurse1", "wrong one, surely", "10.0.0.9").await,
+        Err(StoreError::AuthenticationFailed)
+    ));
+    assert!(matches!(
+        store.login("nobody", "wrong one, surely", "10.0.0.9").await,
+        Err(StoreError::AuthenticationFailed)
+    ));
+    let s = store
+        .login("nurse1", "a long ward passphrase", "10.0.0.9")
+        .await
+        .unwrap();
+    assert_eq!(s.user.id, u.id);
+    // Throttling: five failures lock the account for the window, even
+    // against the right password.
+    for _ in 0..5 {
+        let _ = store.login("nurse1", "wrong one, surely", "10.0.0.8").await;
+    }
+    assert!(matches!(
+        store
+            .login("nurse1", "a long ward passphrase", "10.0.0.7")
+            .await,
+        Err(StoreError::AuthenticationFailed)
+    ));
+    let failures = store
+        .audit_by_action(&op(), "login_failed", "2000-01-01T00:00:00.000000Z", 100)
+        .await
+        .unwrap();
+    assert_eq!(failures.len(), 8);
+    assert_eq!(
+        failures[0].reason.as_deref(),
+        Some("account locked for the throttling window")
+    );
+    // Tokens: shown once, stored hashed, carry the user's rights, revocable.
+    let (tok, secret) = store.create_token(&s.scope, "script", None).await.unwrap();
+    let via = store.scope_for_token(&secret).await.unwrap();
+    assert_eq!(via.user.id, u.id);
+    assert_eq!(via.scope.role(), Some(Role::Nurse));
+    let dump = store.export_study(&op(), true, "t").await.unwrap();
+    assert!(!dump.files.values().any(|t| t.contains(&secret)));
+    store
+        .revoke_token(&s.scope, tok.id, "no longer needed")
+        .await
+        .unwrap();
+    assert!(store.scope_for_token(&secret).await.is_err());
+    // Disabled accounts: no sign-in, no session.
+    store
+        .disable_user(&op(), "nurse1", "left the unit")
+        .await
+        .unwrap();
+    assert!(store.scope_for_user(u.id).await.is_err());
+    // A role change is audited as such.
+    let (_, admin) = user(&store, "admin1", Role::Admin, "Rome").await;
+    store
+        .set_role(&admin, "nurse1", Role::Physician, "qualified")
+        .await
+        .unwrap();
+    let rc = store
+        .audit_by_action(&admin, "role_change", "2000-01-01T00:00:00.000000Z", 10)
+        .await
+        .unwrap();
+    assert_eq!(rc[0].old_value.as_deref(), Some("\"nurse\""));
+    assert_eq!(rc[0].new_value.as_deref(), Some("\"physician\""));
+    // Admin reads no clinical data.
+    assert!(matches!(
+        store.list_patients(&admin).await,
+        Err(StoreError::Forbidden(_))
+    ));
+}
+
+async fn changes_need_a_reason_and_deletion_is_a_state(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let p = store.find_patient(&op(), "SYN-04").await.unwrap();
+    let labs = store.list::<Lab>(&op(), p.id).await.unwrap();
+    let l = &labs[0];
+    assert!(matches!(
+        store.update(&op(), l.id, l.version, &l.record, "  ").await,
+        Err(StoreError::ReasonRequired)
+    ));
+    assert!(matches!(
+        store.delete::<Lab>(&op(), l.id, l.version, "").await,
+        Err(StoreError::ReasonRequired)
+    ));
+    let d = store
+        .delete::<Lab>(&op(), l.id, l.version, "entered for the wrong patient")
+        .await
+        .unwrap();
+    assert!(d.deleted);
+    assert_eq!(
+        store.list::<Lab>(&op(), p.id).await.unwrap().len(),
+        labs.len() - 1
+    );
+    let kept = store.get::<Lab>(&op(), l.id).await.unwrap();
+    assert!(kept.deleted);
+    assert_eq!(kept.record, l.record);
+    let h = store.patient_history(&op(), p.id).await.unwrap();
+    let del = h.iter().find(|a| a.action == "delete").unwrap();
+    assert_eq!(del.reason.as_deref(), Some("entered for the wrong patient"));
+    // A deleted record is not updated.
+    assert!(matches!(
+        store
+            .update(&op(), l.id, kept.version, &l.record, "x")
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(v.intact(), "{:?}", v.problems);
+}
+
+async fn roles_limit_what_each_may_do(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (_, stat) = user(&store, "stat1", Role::Statistician, "Rome").await;
+    let (_, nurse) = user(&store, "nurse2", Role::Nurse, "Rome").await;
+    let (_, mon) = user(&store, "mon1", Role::Monitor, "Rome").await;
+    let p = store.find_patient(&stat, "SYN-01").await.unwrap();
+    assert!(matches!(
+        store.list::<Identity>(&stat, p.id).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        store.list::<Identity>(&mon, p.id).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert_eq!(store.list::<Identity>(&nurse, p.id).await.unwrap().len(), 1);
+    let inf = store.list::<Infusion>(&nurse, p.id).await.unwrap()[0].id;
+    assert!(matches!(
+        store.create(&stat, p.id, &reading(inf, 130.0, 1.0)).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    store
+        .create(&nurse, p.id, &reading(inf, 130.0, 1.0))
+        .await
+        .unwrap();
+    let course = store.courses(&nurse, p.id).await.unwrap()[0].id;
+    let rx = Prescription {
+        course_id: course,
+        infusion_number: 2,
+        activity_mbq: Activity::from_mbq(1.0),
+        dosimetry_result_id: None,
+        basis: serde_json::json!({}),
+        warnings: vec![],
+        acknowledged: vec![],
+    };
+    assert!(matches!(
+        store.create(&nurse, p.id, &rx).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    // The monitor reads the history, with identifying values withheld.
+    let h = store.patient_history(&mon, p.id).await.unwrap();
+    let id_rec = h
+        .iter()
+        .find(|a| a.entity.as_deref() == Some("patient_identity"))
+        .unwrap();
+    assert_eq!(
+        id_rec.new_value.as_deref(),
+        Some("\"(identifying data withheld)\"")
+    );
+    assert!(matches!(
+        store.patient_history(&stat, p.id).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    // A patient is enrolled only in a centre of one's own.
+    let milan = store.centre_by_code(&op(), "Milan").await.unwrap();
+    let (_, doc) = user(&store, "doc9", Role::Physician, "Rome").await;
+    let np = Patient {
+        study_id: "NEW-1".into(),
+        sex: Sex::F,
+        age_years: Some(4.0),
+        weight_kg: Mass::from_kg(16.0),
+        height_cm: Length::from_cm(100.0),
+        enrolment_date: None,
+    };
+    assert!(matches!(
+        store.create_patient(&doc, milan.id, &np).await,
+        Err(StoreError::NotFound { .. })
+    ));
+}
+
+async fn logical_backup_restores_exactly(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let mut buf = Vec::new();
+    let counts = store
+        .backup_logical(&op(), std::path::Path::new("mem.jsonl"), &mut buf)
+        .await
+        .unwrap();
+    assert!(counts.iter().any(|(t, n)| *t == "labs" && *n > 3000));
+    let (_db2, target) = fresh(b).await;
+    let restored = target
+        .restore_logical(
+            &op(),
+            std::path::Path::new("mem.jsonl"),
+            &mut buf.as_slice(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(restored.len(), mibg_store::schema::TABLES.len());
+    let a = store.export_study(&op(), true, "a").await.unwrap();
+    let bb = target.export_study(&op(), true, "b").await.unwrap();
+    assert_eq!(a.files, bb.files);
+    let v = target.verify_audit(&op()).await.unwrap();
+    assert!(v.intact(), "{:?}", v.problems);
+    // Not into a database that holds data; not from a damaged dump.
+    assert!(
+        target
+            .restore_logical(&op(), std::path::Path::new("x"), &mut buf.as_slice())
+            .await
+            .is_err()
+    );
+    let (_db3, t3) = fresh(b).await;
+    let text = String::from_utf8(buf)
+        .unwrap()
+        .replacen("SYN-05", "SYN-55", 1);
+    let e = t3
+        .restore_logical(&op(), std::path::Path::new("x"), &mut text.as_bytes())
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("checksum"), "{e}");
+    assert!(t3.is_empty().await.unwrap());
+}
+
+async fn course_workflow_says_what_is_missing(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    // An imported course: everything recorded → follow-up reached.
+    let p = store.find_patient(&op(), "SYN-01").await.unwrap();
+    let c = store.courses(&op(), p.id).await.unwrap()[0].id;
+    let s = store.course_status(&op(), c).await.unwrap();
+    assert_eq!(s.reached, mibg_clinic::course::Step::FollowUp, "{s:?}");
+    // A new patient, entered act by act.
+    let (rome, doc) = user(&store, "docw", Role::Physician, "Rome").await;
+    let (_, phys) = user(&store, "physw", Role::Physicist, "Rome").await;
+    let np = store
+        .create_patient(
+            &doc,
+            rome.id,
+            &Patient {
+                study_id: "C01-007".into(),
+                sex: Sex::M,
+                age_years: Some(6.0),
+                weight_kg: Mass::from_kg(20.0),
+                height_cm: Length::from_cm(115.0),
+                enrolment_date: Some(jiff::civil::date(2026, 11, 1)),
+            },
+        )
+        .await
+        .unwrap();
+    let protocol = store
+        .store_protocol(&op(), None, mibg_protocol::SEED_TOML)
+        .await
+        .unwrap();
+    let course = store
+        .create(
+            &doc,
+            np.id,
+            &Course {
+                number: 1,
+                protocol_id: protocol,
+                source: CourseSource::Entered,
+            },
+        )
+        .await
+        .unwrap();
+    let st = store.course_status(&doc, course.id).await.unwrap();
+    assert_eq!(st.reached, mibg_clinic::course::Step::Enrolled);
+    assert_eq!(st.next.unwrap().1, vec!["no plan prescription yet"]);
+    let plan = store
+        .create(
+            &phys,
+            np.id,
+            &Prescription {
+                course_id: course.id,
+                infusion_number: 1,
+                activity_mbq: Activity::from_mbq(8880.0),
+                dosimetry_result_id: None,
+                basis: serde_json::json!({"protocol": "seed"}),
+                warnings: vec![],
+                acknowledged: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let pw = "correct horse battery staple";
+    store
+        .sign(&phys, "prescriptions", plan.id, 1, Meaning::Authored, pw)
+        .await
+        .unwrap();
+    store
+        .sign(&doc, "prescriptions", plan.id, 1, Meaning::Approved, pw)
+        .await
+        .unwrap();
+    let inf = store
+        .create(
+            &doc,
+            np.id,
+            &Infusion {
+                course_id: course.id,
+                number: 1,
+                date: jiff::civil::date(2026, 11, 3),
+                activity_mbq: Activity::from_mbq(8790.0),
+                weight_kg: Mass::from_kg(20.0),
+                prescribed_activity_mbq: Some(Activity::from_mbq(8880.0)),
+                start_at: Some("2026-11-03T08:00:00Z".parse().unwrap()),
+                end_at: Some("2026-11-03T09:30:00Z".parse().unwrap()),
+            },
+        )
+        .await
+        .unwrap();
+    for h in [0.0, 4.0] {
+        store
+            .create(&doc, np.id, &reading(inf.id, h, 100.0 - h))
+            .await
+            .unwrap();
+    }
+    let st = store.course_status(&doc, course.id).await.unwrap();
+    assert_eq!(st.reached, mibg_clinic::course::Step::Infusion1Given);
+    assert_eq!(
+        st.next.unwrap().1,
+        vec![
+            "2 reading(s) after infusion 1, need ≥ 3",
+            "last reading at 4 h, need one ≥ 24 h after the end of infusion 1"
+        ]
+    );
+    store
+        .create(&doc, np.id, &reading(inf.id, 47.5, 40.0))
+        .await
+        .unwrap();
+    let st = store.course_status(&doc, course.id).await.unwrap();
+    assert_eq!(st.reached, mibg_clinic::course::Step::Readings);
+    assert_eq!(
+        st.next.unwrap().1,
+        vec!["no dosimetry of infusion 1 stored"]
+    );
+    let stored: Vec<Stored<Reading>> = store.list(&doc, np.id).await.unwrap();
+    assert_eq!(stored.len(), 3);
+}
