@@ -390,7 +390,13 @@ fn a_weight_change_between_infusions_is_refused_by_validate_and_report() {
 
 #[test]
 fn an_infusion1_activity_typed_x10_or_in_mci_is_refused_as_mibg_dose_refuses_it() {
-    for (typed, slip) in [("67500", "a slipped decimal point?"), ("182.4", "in mCi?")] {
+    for (typed, slip) in [
+        (
+            "67500",
+            "a slipped decimal point in the activity or the weight?",
+        ),
+        ("182.4", "in mCi?"),
+    ] {
         let inf = replace_line(
             &seed_file("infusions.csv"),
             "SYN-03,1,2017-04-18,6750,15.2",
@@ -605,4 +611,75 @@ fn lesion_diameters_in_the_json_are_in_millimetres() {
         .find(|p| p["patient"] == "SYN-02")
         .unwrap();
     assert_eq!(p["response"]["largest_soft_tissue_before_mm"], 72.0);
+}
+
+/// Issue 9: the study folder goes through the same plausibility gate as
+/// `mibg dose`. A 24 h reading typed as 1.0787 instead of 107.87 (a slipped
+/// decimal point) is refused by validate and report alike, at its line of
+/// readings.csv, naming the check and the slip; accepting one check by name
+/// lets the next one refuse; accepting every failed check by a named person
+/// lets the report run, with each acceptance among its warnings.
+#[test]
+fn a_mistyped_reading_in_the_study_is_refused_by_the_gate_unless_accepted() {
+    let rd = replace_line(
+        &seed_file("readings.csv"),
+        "SYN-01,1,23.77,107.87,0.1",
+        "SYN-01,1,23.77,1.0787,0.1",
+    );
+    let dir = seed_with(&[("readings.csv", Some(&rd))]);
+    both_refuse(
+        &dir,
+        "readings.csv line 6, column 'reading': dosimetry of patient 'SYN-01', infusion 1: the readings fail the plausibility gate: [rise] line 6 (23.77 h, reading 1.079)",
+    );
+    both_refuse(&dir, "a slipped decimal point (1.079 for 107.9?)");
+    both_refuse(
+        &dir,
+        "[check 'rise': if the readings are right, accept in overrides.csv]",
+    );
+    let overrides = |checks: &[&str]| {
+        let mut t = "patient,check,accepted_by,reason\n".to_string();
+        for c in checks {
+            t.push_str(&format!(
+                "SYN-01,{c},A. Physicist,checked against the paper log\n"
+            ));
+        }
+        t
+    };
+    // 'rise' accepted: the fit checks run and the outlier test refuses.
+    let ov = overrides(&["rise"]);
+    let dir = seed_with(&[("readings.csv", Some(&rd)), ("overrides.csv", Some(&ov))]);
+    both_refuse(&dir, "[outlier] line 6 (23.77 h, reading 1.079)");
+    let v = fails(&["study", "validate", dir.path().to_str().unwrap()]);
+    assert!(!v.contains("passes the check 'rise'"), "{v}");
+    // Every failed check accepted: valid, every acceptance shown.
+    let accepted = [
+        "rise",
+        "outlier",
+        "r-squared",
+        "tau-se",
+        "total-dose-uncertainty",
+    ];
+    let ov = overrides(&accepted);
+    let dir = seed_with(&[("readings.csv", Some(&rd)), ("overrides.csv", Some(&ov))]);
+    let d = dir.path().to_str().unwrap();
+    let v = ok(&["study", "validate", d]);
+    assert!(v.contains(": valid"), "{v}");
+    for c in accepted {
+        assert!(
+            v.contains(&format!("plausibility check '{c}' failed and was ACCEPTED")),
+            "{c}: {v}"
+        );
+        assert!(!v.contains(&format!("passes the check '{c}'")), "{c}: {v}");
+    }
+    let r: serde_json::Value =
+        serde_json::from_str(&ok(&["study", "report", d, "--json"])).unwrap();
+    let checks: Vec<&str> = r["overrides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["check"].as_str().unwrap())
+        .collect();
+    for c in accepted {
+        assert!(checks.contains(&c), "{c}: {checks:?}");
+    }
 }

@@ -17,10 +17,12 @@
 //! values with warnings inside. This crate does no I/O.
 
 pub mod fit;
+pub mod gate;
 mod lm;
 pub mod physics;
 pub mod plan;
 pub mod readings;
+pub mod slip;
 pub mod svalue;
 pub mod uncertainty;
 
@@ -38,9 +40,11 @@ use mibg_units::{
 };
 use serde::Serialize;
 
-/// Plausible patient mass: 2–150 kg \[I\]. Outside it the number is almost
-/// certainly a typing error (grams, pounds) rather than a patient.
-pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
+/// Plausible patient mass: the one rule of `mibg-protocol`
+/// ([`mibg_protocol::plan::WEIGHT_RANGE_KG`], 2–150 kg \[I\]), shared by
+/// the plan and the dosimetry. Outside it the number is almost certainly a
+/// typing error (grams, pounds) rather than a patient.
+pub use mibg_protocol::plan::WEIGHT_RANGE_KG;
 
 /// Default largest relative change of the patient mass between infusion 1
 /// and infusion 2 (about two weeks apart, §6.2): **0.20** (±20 %) \[I\]. A
@@ -157,9 +161,10 @@ impl DoseRequest {
 pub enum DoseError {
     /// Implausible mass.
     #[error(
-        "{field} {value} kg is outside the plausible range {}–{} kg (a typing error? the mass is in kg)",
-        PLAUSIBLE_MASS_KG.0,
-        PLAUSIBLE_MASS_KG.1
+        "{field} {value} kg is outside the plausible range {}–{} kg ({})",
+        WEIGHT_RANGE_KG.0,
+        WEIGHT_RANGE_KG.1,
+        crate::slip::weight_hint(*value)
     )]
     ImplausibleMass {
         /// Which mass.
@@ -170,7 +175,8 @@ pub enum DoseError {
     /// The mass at infusion 2 differs from infusion 1 by more than the
     /// accepted relative change.
     #[error(
-        "weight at infusion 2 {mass2_kg} kg differs from the weight at infusion 1 ({mass1_kg} kg) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions (a typing error? if the change is real, pass --max-weight-change)"
+        "weight at infusion 2 {mass2_kg} kg differs from the weight at infusion 1 ({mass1_kg} kg) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions ({}; if the change is real, pass --max-weight-change)",
+        crate::slip::weight_change_hint(*mass2_kg / *mass1_kg)
     )]
     ImplausibleWeightChange {
         /// Mass at infusion 1, kg.
@@ -245,7 +251,7 @@ pub struct DoseAssessment {
 
 fn check_mass(field: &str, m: Mass) -> Result<(), DoseError> {
     let kg = m.kg();
-    if !(kg.is_finite() && kg >= PLAUSIBLE_MASS_KG.0 && kg <= PLAUSIBLE_MASS_KG.1) {
+    if !(kg.is_finite() && kg >= WEIGHT_RANGE_KG.0 && kg <= WEIGHT_RANGE_KG.1) {
         return Err(DoseError::ImplausibleMass {
             field: field.into(),
             value: kg,
@@ -534,6 +540,67 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
         uncertainty,
         warnings,
     })
+}
+
+/// How a stated 95 % interval of A₂ was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IntervalMethod {
+    /// Percentile interval of the residual bootstrap.
+    Bootstrap,
+    /// A₂ ± 1.96 × its delta-method standard error, mapped through the caps.
+    DeltaMethod,
+}
+
+impl DoseAssessment {
+    /// The stated 95 % interval of the prescribed A₂: the bootstrap's when it
+    /// ran, otherwise the delta method's — (target − D₁)/d₂ ± 1.96 SE
+    /// ([`uncertainty::second_activity_se_delta`]) with each end passed
+    /// through the same caps as A₂ ([`plan::cap_second_activity`] is
+    /// monotone in the uncapped activity up to the minimum-worthwhile step).
+    /// `None` without a bootstrap and without a standard error of τ.
+    pub fn second_activity_interval(&self) -> Option<(Activity, Activity, IntervalMethod)> {
+        if let Some(u) = &self.uncertainty {
+            return Some((
+                u.second_activity.low_mbq,
+                u.second_activity.high_mbq,
+                IntervalMethod::Bootstrap,
+            ));
+        }
+        let se = self.fit.tau_se_h?;
+        if self.plan.decision == Decision::NoSecondInfusion
+            && self.dose1 >= self.plan.rules.target_total
+        {
+            return Some((Activity::ZERO, Activity::ZERO, IntervalMethod::DeltaMethod));
+        }
+        let sd = uncertainty::second_activity_se_delta(
+            self.plan.rules.target_total,
+            self.plan.dose_per_activity2,
+            self.tau_h,
+            se,
+        );
+        let through_caps = |x: Activity| -> Activity {
+            let tightest = self
+                .plan
+                .caps
+                .iter()
+                .map(|c| c.allows_mbq)
+                .fold(x, Activity::min);
+            if self.plan.rules.min_worthwhile.is_some_and(|m| tightest < m)
+                || tightest <= Activity::ZERO
+            {
+                Activity::ZERO
+            } else {
+                tightest
+            }
+        };
+        let u = self.plan.uncapped_mbq;
+        Some((
+            through_caps(u - sd * 1.96),
+            through_caps(u + sd * 1.96),
+            IntervalMethod::DeltaMethod,
+        ))
+    }
 }
 
 /// The delivered dose of infusion 2, measured from its own readings (§6.1).

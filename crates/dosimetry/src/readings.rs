@@ -148,8 +148,8 @@ pub struct RowInput {
 impl Readings {
     /// Builds a validated series from rows that carry their physical line
     /// numbers (rows are numbered from 1 in the given order), applying the
-    /// same rules as [`parse_readings`]. Every message then points at the
-    /// line of the caller's file.
+    /// same rules as [`parse_readings`]. Every message and every
+    /// plausibility finding then points at the line of the caller's file.
     ///
     /// # Errors
     /// As [`parse_readings`].
@@ -255,7 +255,8 @@ pub enum ReadingsError {
     },
     /// Times not strictly increasing.
     #[error(
-        "{location}: {value_h} h is not after the previous reading ({previous_h} h, line {previous_line}); times must be strictly increasing"
+        "{location}: {value_h} h is not after the previous reading ({previous_h} h, line {previous_line}); times must be strictly increasing {}",
+        crate::slip::time_order_hint()
     )]
     NotIncreasing {
         /// Source, line, column.
@@ -269,7 +270,8 @@ pub enum ReadingsError {
     },
     /// Net reading (reading − background) not positive.
     #[error(
-        "{location}: net reading {net} (reading {raw} − background {background}) is not positive; a whole-body reading must exceed background"
+        "{location}: net reading {net} (reading {raw} − background {background}) is not positive; a whole-body reading must exceed background {}",
+        crate::slip::non_positive_net_hint()
     )]
     NonPositiveNet {
         /// Source, line, column `reading`.
@@ -283,7 +285,8 @@ pub enum ReadingsError {
     },
     /// A net reading above the pre-void one beyond the tolerance.
     #[error(
-        "{location}: net reading {net} is {percent:.1} % of the pre-void reading {pre_void} (line {pre_void_line}); whole-body activity cannot rise after the infusion (tolerance {tolerance_percent:.1} %)"
+        "{location}: net reading {net} is {percent:.1} % of the pre-void reading {pre_void} (line {pre_void_line}); whole-body activity cannot rise after the infusion (tolerance {tolerance_percent:.1} %) {}",
+        crate::slip::above_pre_void_hint(*percent)
     )]
     AbovePreVoid {
         /// Source, line, column `reading`.
@@ -641,7 +644,7 @@ mod tests {
             .to_string();
         assert_eq!(
             e,
-            "r.csv line 5, column 'hours': 4 h is not after the previous reading (4 h, line 4); times must be strictly increasing"
+            "r.csv line 5, column 'hours': 4 h is not after the previous reading (4 h, line 4); times must be strictly increasing (is this time or the previous one mistyped: a slipped decimal point, days typed as hours, or two rows swapped?)"
         );
         let e = parse("hours,reading\n0,100\n4,90\n").unwrap_err();
         assert!(e.to_string().contains("2 reading(s); at least 3"), "{e}");

@@ -2,7 +2,7 @@
 //! body at time t after the end of infusion (physical decay included, as in
 //! dosimetry.md §3.3: R(t) = (M − B)/(M₀ − B₀)).
 
-use mibg_units::{Hours, RateConstant};
+use mibg_units::{Activity, Hours, RateConstant};
 use serde::{Deserialize, Serialize};
 
 /// Physical half-life of I-131: 8.0207 d = 192.497 h (ICRP 107, via
@@ -182,9 +182,104 @@ impl RetentionCurve for ExponentialSum {
     }
 }
 
+/// The body after a later infusion, relative to the later activity, with
+/// the activity of an earlier infusion still present (dosimetry.md §6.1:
+/// the residual of infusion 1 is already counted in D₁, but it still
+/// irradiates carers and delays release):
+///
+/// ```text
+/// R(t) = R_later(t) + (A_earlier / A_later) · R_earlier(Δ + t)
+/// ```
+///
+/// with Δ the time from the earlier to the later infusion and both curves
+/// relative to their own administered activity. Planning assumes the same
+/// kinetics for both infusions (`R_later = R_earlier`, [`WithResidual::same_kinetics`]).
+/// R(0) = 1 + residual / A_later > 1: the patient holds A_later plus the residual.
+#[derive(Clone, Debug)]
+pub struct WithResidual<C> {
+    curve: C,
+    earlier_over_later: f64,
+    gap: Hours,
+}
+
+impl<C: RetentionCurve> WithResidual<C> {
+    /// The later infusion with the kinetics `curve`, after an earlier
+    /// infusion of `earlier` with the same kinetics given `gap` before.
+    ///
+    /// # Errors
+    /// [`crate::RadProtError::InvalidInput`] for activities that are not
+    /// finite and > 0 or a negative gap.
+    pub fn same_kinetics(
+        curve: C,
+        earlier: Activity,
+        later: Activity,
+        gap: Hours,
+    ) -> Result<Self, crate::RadProtError> {
+        crate::check_positive("earlier activity (MBq)", earlier.mbq())?;
+        crate::check_positive("later activity (MBq)", later.mbq())?;
+        crate::check_non_negative("time between the infusions (h)", gap.hours())?;
+        Ok(Self {
+            earlier_over_later: earlier / later,
+            curve,
+            gap,
+        })
+    }
+
+    /// The activity of the earlier infusion still present at the later one:
+    /// A_earlier · R(Δ).
+    pub fn residual(&self, later: Activity) -> Activity {
+        later * (self.earlier_over_later * self.curve.retention(self.gap))
+    }
+}
+
+impl<C: RetentionCurve> RetentionCurve for WithResidual<C> {
+    fn retention(&self, t: Hours) -> f64 {
+        self.curve.retention(t)
+            + self.earlier_over_later
+                * self
+                    .curve
+                    .retention(Hours::new(self.gap.hours() + t.hours()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn residual_of_an_earlier_infusion() {
+        // Mono T_eff = 24 h; 8880 MBq, then 4440 MBq 336 h = 14 T_eff later:
+        // residual 8880 · 2^−14 = 0.541 992 MBq; R(0) = 1 + 2 · 2^−14
+        // = 1.000 122 07; R(24) = 0.5 + 2 · 2^−15 = 0.500 061 04 (hand).
+        let c = ExponentialSum::mono(Hours::new(24.0)).unwrap();
+        let w = WithResidual::same_kinetics(
+            &c,
+            Activity::from_mbq(8880.0),
+            Activity::from_mbq(4440.0),
+            Hours::new(336.0),
+        )
+        .unwrap();
+        assert!((w.residual(Activity::from_mbq(4440.0)).mbq() - 0.541_992).abs() < 1e-6);
+        assert!((w.retention(Hours::ZERO) - 1.000_122_07).abs() < 1e-8);
+        assert!((w.retention(Hours::new(24.0)) - 0.500_061_04).abs() < 1e-8);
+        assert!(
+            WithResidual::same_kinetics(&c, Activity::ZERO, Activity::from_mbq(1.0), Hours::ZERO)
+                .is_err()
+        );
+        assert!(
+            WithResidual::same_kinetics(&c, Activity::from_mbq(1.0), Activity::ZERO, Hours::ZERO)
+                .is_err()
+        );
+        assert!(
+            WithResidual::same_kinetics(
+                &c,
+                Activity::from_mbq(1.0),
+                Activity::from_mbq(1.0),
+                Hours::new(-1.0)
+            )
+            .is_err()
+        );
+    }
 
     #[test]
     fn physical_decay_halves_each_half_life() {

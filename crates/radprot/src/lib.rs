@@ -37,13 +37,16 @@ pub use contact::{
 };
 pub use curve::{
     ExpTerm, ExponentialSum, FnRetention, I131_HALF_LIFE, PhysicalDecay, RetentionCurve,
-    retention_fn,
+    WithResidual, retention_fn,
 };
 pub use rate::{
-    DistanceLaw, dose_rate_at, dose_rate_at_1m, dose_rate_series, initial_dose_rate_from_activity,
-    retained_activity,
+    DistanceLaw, DoseRatePoint, dose_rate_at, dose_rate_at_1m, dose_rate_series, dose_rate_table,
+    initial_dose_rate_from_activity, initial_dose_rate_from_reading, retained_activity,
 };
-pub use threshold::{time_to_dose_rate, time_to_retained_activity};
+pub use threshold::{
+    RELEASE_HORIZON, ReleaseRule, ReleaseTime, release_time, time_to_dose_rate,
+    time_to_retained_activity,
+};
 
 use mibg_units::{DoseRate, Hours};
 

@@ -165,9 +165,110 @@ pub fn retained_activity(
     Ok(administered * crate::eval(curve, t)?)
 }
 
+/// Ḋ₁ₘ(0) from a pre-void reading that is itself a dose rate at 1 m,
+/// measured after `measured_after` and scaled to `administered`
+/// (the readings are proportional to activity, §3.3).
+///
+/// Example: 408 µSv/h after 8880 MBq → 182.1 µSv/h for 3964 MBq.
+///
+/// # Errors
+/// [`RadProtError::InvalidInput`] for a reading that is not finite and ≥ 0
+/// or activities that are not finite and > 0.
+pub fn initial_dose_rate_from_reading(
+    pre_void_at_1m: DoseRate,
+    measured_after: Activity,
+    administered: Activity,
+) -> Result<DoseRate, RadProtError> {
+    crate::check_non_negative(
+        "pre-void dose rate at 1 m (µSv/h)",
+        pre_void_at_1m.usv_per_h(),
+    )?;
+    check_positive("activity of the readings (MBq)", measured_after.mbq())?;
+    check_positive("administered activity (MBq)", administered.mbq())?;
+    Ok(pre_void_at_1m * (administered / measured_after))
+}
+
+/// One row of a dose-rate table.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct DoseRatePoint {
+    /// Time after the end of infusion.
+    #[serde(rename = "hours")]
+    pub time: Hours,
+    /// Activity in the body, A₀·R(t).
+    #[serde(rename = "retained_activity_mbq")]
+    pub retained: Activity,
+    /// Dose rate at 1 m.
+    #[serde(rename = "dose_rate_usv_h_at_1m")]
+    pub dose_rate_at_1m: DoseRate,
+}
+
+/// Retained activity and dose rate at 1 m at each of `times`.
+///
+/// # Errors
+/// As [`dose_rate_at_1m`] and [`retained_activity`].
+pub fn dose_rate_table(
+    curve: &dyn RetentionCurve,
+    initial_at_1m: DoseRate,
+    administered: Activity,
+    times: &[Hours],
+) -> Result<Vec<DoseRatePoint>, RadProtError> {
+    times
+        .iter()
+        .map(|&t| {
+            Ok(DoseRatePoint {
+                time: t,
+                retained: retained_activity(curve, administered, t)?,
+                dose_rate_at_1m: dose_rate_at_1m(curve, initial_at_1m, t)?,
+            })
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn measured_initial_rate_scales_with_activity_and_table() {
+        // 408 µSv/h after 8880 MBq → 408 · 3964/8880 = 182.130 µSv/h (hand).
+        let d = initial_dose_rate_from_reading(
+            DoseRate::from_usv_per_h(408.0),
+            Activity::from_mbq(8880.0),
+            Activity::from_mbq(3964.0),
+        )
+        .unwrap();
+        assert!((d.usv_per_h() - 182.130).abs() < 1e-3);
+        assert!(
+            initial_dose_rate_from_reading(
+                DoseRate::from_usv_per_h(408.0),
+                Activity::ZERO,
+                Activity::from_mbq(1.0)
+            )
+            .is_err()
+        );
+        assert!(
+            initial_dose_rate_from_reading(
+                DoseRate::from_usv_per_h(-1.0),
+                Activity::from_mbq(1.0),
+                Activity::from_mbq(1.0)
+            )
+            .is_err()
+        );
+        // Physical decay: after one half-life half the activity and rate.
+        let c = crate::PhysicalDecay::i131();
+        let t = dose_rate_table(
+            &c,
+            DoseRate::from_usv_per_h(100.0),
+            Activity::from_mbq(8880.0),
+            &[Hours::ZERO, crate::I131_HALF_LIFE],
+        )
+        .unwrap();
+        assert_eq!(t.len(), 2);
+        assert!((t[0].retained.mbq() - 8880.0).abs() < 1e-9);
+        assert!((t[1].retained.mbq() - 4440.0).abs() < 1e-9);
+        assert!((t[1].dose_rate_at_1m.usv_per_h() - 50.0).abs() < 1e-9);
+        assert_eq!(t[1].time, crate::I131_HALF_LIFE);
+    }
     use crate::PhysicalDecay;
 
     #[test]
