@@ -9,6 +9,7 @@ use mibg_documents::{
     content_hash, render,
 };
 use serde::Serialize;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// Options of every command that can write a PDF document.
@@ -171,7 +172,8 @@ pub fn prepare(
     };
     let rendered = render(&doc, &opts).with_context(|| format!("{}", path.display()))?;
     for w in &rendered.warnings {
-        eprintln!("warning: {}: {w}", path.display());
+        // A closed stderr is not a reason to fail (see output::report_error).
+        let _ = writeln!(std::io::stderr().lock(), "warning: {}: {w}", path.display());
     }
     Ok(Some(PendingPdf {
         path: path.clone(),
@@ -184,7 +186,9 @@ impl PendingPdf {
     /// Writes the PDF (atomically) and says so on stderr.
     pub fn write(self) -> Result<()> {
         write_atomically(&self.path, &self.rendered.pdf)?;
-        eprintln!(
+        // A closed stderr is not a reason to fail (see output::report_error).
+        let _ = writeln!(
+            std::io::stderr().lock(),
             "PDF written to {} ({} page(s), {}, PDF/A-2b; content SHA-256 {})",
             self.path.display(),
             self.rendered.pages,

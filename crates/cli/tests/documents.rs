@@ -232,7 +232,7 @@ fn every_number_of_the_study_report_json_is_in_the_study_pdf_on_a4_and_letter() 
     }
 }
 
-const DOSES: [&[&str]; 6] = [
+const DOSES: [&[&str]; 8] = [
     // A second infusion, no cap binding, bootstrap interval; identified.
     &[
         "dose",
@@ -302,7 +302,44 @@ const DOSES: [&[&str]; 6] = [
         "--bootstrap",
         "200",
     ],
-    // Mono-exponential fixed; caregiver closer and longer.
+    // Failed plausibility checks accepted by name (issue-9 slip case).
+    &[
+        "dose",
+        "tests/data/dosimetry/issue9/slip_24h.csv",
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--bootstrap",
+        "0",
+        "--accept",
+        "rise",
+        "--accept",
+        "outlier",
+        "--accept",
+        "r-squared",
+        "--accept",
+        "tau-se",
+        "--accept",
+        "total-dose-uncertainty",
+        "--accept",
+        "influence",
+    ],
+    // Restriction periods of every family contact pattern over the course.
+    &[
+        "dose",
+        "examples/dose/readings.csv",
+        "--weight-kg",
+        "20",
+        "--activity-mbq",
+        "8880",
+        "--family",
+        "--infusion-time",
+        "2026-03-02T14:30+01:00",
+        "--bootstrap",
+        "200",
+    ],
+    // Trapezoid with a physical tail; caregiver closer and longer.
     &[
         "dose",
         "examples/dose/readings.csv",
@@ -311,7 +348,9 @@ const DOSES: [&[&str]; 6] = [
         "--activity-mbq",
         "8880",
         "--model",
-        "mono",
+        "trapezoid",
+        "--tail",
+        "physical",
         "--contact-distance-m",
         "0.5",
         "--contact-hours-per-day",
@@ -400,6 +439,31 @@ fn the_dose_pdf_shows_the_prescription_the_cap_and_the_instructions() {
     let text = pages(&pdf).join("\n");
     assert!(text.contains("max total dose lowers A2"), "{text}");
     assert!(text.contains("BINDS"), "{text}");
+    // Accepted plausibility findings are printed as such, with the reading.
+    let (json, pdf) = json_and_pdf(dir.path(), "g.pdf", DOSES[5], "a4");
+    assert_eq!(json["plausibility"]["refused"], false);
+    let text = pages(&pdf).join("\n");
+    for s in [
+        "Plausibility gate: readings of infusion 1",
+        "FAILED, ACCEPTED",
+        "rise: ACCEPTED by --accept",
+        "line 7 (row 3, 24.00 h, reading 2.1",
+        "Without this reading: A2 = 1088 MBq",
+    ] {
+        assert!(text.contains(s), "{s} missing:\n{text}");
+    }
+    // The family's restriction periods, pattern by pattern.
+    let (json, pdf) = json_and_pdf(dir.path(), "f.pdf", DOSES[6], "a4");
+    let text = pages(&pdf).join("\n");
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = words(&text);
+    for p in json["family"]["patterns"].as_array().unwrap() {
+        assert!(flat.contains(p["pattern"]["name"].as_str().unwrap()), "{p}");
+        for i in p["instructions"].as_array().unwrap() {
+            let i = words(i.as_str().unwrap());
+            assert!(flat.contains(&i), "instruction missing: {i}");
+        }
+    }
     // No second infusion: the statement, and protection after infusion 1.
     let (json, pdf) = json_and_pdf(dir.path(), "n.pdf", DOSES[1], "a4");
     assert_eq!(json["decision"], "no-second-infusion");

@@ -211,15 +211,11 @@ fn has(err: &str, parts: &[&str]) {
 fn labs_file_errors_name_file_row_column_and_rule() {
     has(
         &labs_error("P,2025-01-01,anc,1.0,10^9/L,1.5\n"),
-        &[
-            "labs.csv row 2",
-            "malformed CSV",
-            "6 fields where the header has 7",
-        ],
+        &["labs.csv line 2", "6 cells where the header has 7"],
     );
     has(
         &labs_error("P,2025-13-01,anc,1.0,10^9/L,1.5,8\n"),
-        &["row 2, column 'date'", "not an ISO 8601 date"],
+        &["line 2, column 'date'", "not an ISO 8601 date"],
     );
     has(
         &labs_error("P,01/02/2025,anc,1.0,10^9/L,1.5,8\n"),
@@ -227,7 +223,7 @@ fn labs_file_errors_name_file_row_column_and_rule() {
     );
     has(
         &labs_error("P,2025-01-01,anc,1.0,10^9/L,1.5,8\nP,2025-01-02,anc,1e3,10^9/L,1.5,8\n"),
-        &["row 3, column 'value'", "not a decimal number"],
+        &["line 3, column 'value'", "not a decimal number"],
     );
     has(
         &labs_error("P,2025-01-01,anc,-1,10^9/L,1.5,8\n"),
@@ -283,7 +279,7 @@ fn header_errors() {
     );
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
-        &["labs.csv row 1", "missing column 'uln'"],
+        &["labs.csv line 1", "required column 'uln' is missing"],
     );
     // A semicolon-separated export (European spreadsheets) names the cause.
     let f = file(
@@ -292,17 +288,26 @@ fn header_errors() {
     );
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
-        &["labs.csv row 1", "separated by ';'", "use ','"],
+        &[
+            "labs.csv line 1",
+            "separated by ';'",
+            "decimal commas ('1,2')",
+            "with ',' between columns",
+        ],
     );
     let f = file("labs.csv", "patient,date,test,value,unit,lln,uln,baseine\n");
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
-        &["column 'baseine'", "unknown column"],
+        &[
+            "column 'baseine'",
+            "unknown column",
+            "did you mean 'baseline'?",
+        ],
     );
     let f = file("labs.csv", "patient,date,test,value,unit,lln,uln,ULN\n");
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
-        &["column 'ULN'", "appears twice"],
+        &["column 'uln'", "appears twice", "cells 7 and 8"],
     );
     let f = file("labs.csv", LAB_HEADER);
     has(
@@ -319,7 +324,7 @@ fn baseline_errors() {
     );
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
-        &["row 2, column 'baseline'", "not a flag"],
+        &["line 2, column 'baseline'", "not a flag"],
     );
     let f = file(
         "labs.csv",
@@ -328,9 +333,9 @@ fn baseline_errors() {
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
         &[
-            "labs.csv row 3",
+            "labs.csv line 3",
             "second baseline of alt",
-            "labs.csv row 2)",
+            "labs.csv line 2)",
         ],
     );
 }
@@ -341,7 +346,7 @@ fn events_file_errors() {
     has(
         &events_error(&format!("{h}SYN-01,2025-02-01,Febrile neutropenia,2\n")),
         &[
-            "events.csv row 2, column 'grade'",
+            "events.csv line 2, column 'grade'",
             "Febrile neutropenia has no grade 2 in CTCAE v5.0",
             "allowed: 3, 4, 5",
         ],
@@ -401,13 +406,13 @@ fn transfusions_file_errors() {
     has(
         &tx_error("patient,date,product\nSYN-01,2025-02-01,plasma\n"),
         &[
-            "transfusions.csv row 2, column 'product'",
+            "transfusions.csv line 2, column 'product'",
             "unknown product 'plasma'",
         ],
     );
     has(
         &tx_error("patient,date\nSYN-01,2025-02-01\n"),
-        &["missing column 'product'"],
+        &["required column 'product' is missing"],
     );
 }
 
@@ -489,4 +494,85 @@ fn readme_example_output_is_current() {
     let expected: String = lines.map(|l| format!("{l}\n")).collect();
     let args: Vec<&str> = command.split_whitespace().skip(1).collect();
     assert_eq!(ok(&args), expected);
+}
+
+/// `--anc-threshold 500` (a /mm³ value for 0.5 x10^9/L) marked every
+/// patient as graft failure without a word; now it is refused naming the slip.
+#[test]
+fn thresholds_in_per_mm3_are_refused_naming_the_slip() {
+    let err = fails(&["toxicity", LABS, "--anc-threshold", "500"]);
+    has(
+        &err,
+        &[
+            "--anc-threshold",
+            "500/mm³ = 0.5 x10^9/L",
+            "give the threshold in x10^9/L",
+        ],
+    );
+    let err = fails(&["toxicity", LABS, "--platelet-threshold", "20000"]);
+    has(&err, &["--platelet-threshold", "20000/mm³ = 20 x10^9/L"]);
+    let err = fails(&["toxicity", LABS, "--anc-threshold", "50"]);
+    has(&err, &["--anc-threshold", "at most 5 x10^9/L"]);
+}
+
+/// One patient whose platelets recover (days +12..+14), fall deeper (5 on
+/// day +20) and recover again (days +25..+27): CIBMTR initial recovery day
+/// +12 by default, day +25 with --platelet-rule after-nadir, and a warning
+/// with both days either way (hand).
+#[test]
+fn platelet_rule_is_an_option_and_a_differing_day_is_warned() {
+    let mut body = String::from(LAB_HEADER);
+    for (d, v) in [
+        ("01", "150"),
+        ("03", "60"),
+        ("06", "15"),
+        ("08", "8"),
+        ("13", "25"),
+        ("14", "30"),
+        ("15", "35"),
+        ("19", "12"),
+        ("21", "5"),
+        ("26", "30"),
+        ("27", "32"),
+        ("28", "40"),
+    ] {
+        body.push_str(&format!("P1,2025-03-{d},platelets,{v},10^9/L,150,400\n"));
+    }
+    let f = file("labs.csv", &body);
+    let labs = f.path.to_str().unwrap();
+    let base = ["toxicity", labs, "--stem-cells", "P1=2025-03-01", "--json"];
+    let v: serde_json::Value = serde_json::from_str(&ok(&base)).unwrap();
+    assert_eq!(
+        v["options"]["engraftment"]["platelet_rule"],
+        "initial-recovery"
+    );
+    let e = &patient(&v, "P1")["engraftment"][0];
+    assert_eq!(e["platelets"]["day"], 12);
+    let w = e["warnings"][0].as_str().unwrap();
+    assert!(
+        w.contains("initial-recovery rule: day +12") && w.contains("after-nadir rule: day +25"),
+        "{w}"
+    );
+    let mut nadir = base.to_vec();
+    nadir.extend(["--platelet-rule", "after-nadir"]);
+    let v: serde_json::Value = serde_json::from_str(&ok(&nadir)).unwrap();
+    assert_eq!(v["options"]["engraftment"]["platelet_rule"], "after-nadir");
+    let e = &patient(&v, "P1")["engraftment"][0];
+    assert_eq!(e["platelets"]["day"], 25);
+    assert!(
+        e["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("reported by the after-nadir rule")
+    );
+    // The text report names the rule and prints the warning.
+    let text = ok(&["toxicity", labs, "--stem-cells", "P1=2025-03-01"]);
+    assert!(
+        text.contains("platelet rule initial-recovery (CIBMTR initial recovery"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: platelet recovery (>= 20 x10^9/L)"),
+        "{text}"
+    );
 }

@@ -10,7 +10,11 @@
 //!   `format!("{}")`, never an exponent);
 //! * `"pct:N"` — the value × 100 (IEEE multiplication), N decimals;
 //! * `"sci:N"` — `m.mmm × 10ⁿ`, N decimals in the mantissa (Rust
-//!   `format!("{:.Ne}")`, exponent in superscript digits).
+//!   `format!("{:.Ne}")`, exponent in superscript digits);
+//! * `"plot"` — a point of a series that the document draws in a figure
+//!   and does not print (e.g. the 421 points of a dose-rate curve):
+//!   [`expected_numbers`] leaves it out, so each such key is a visible,
+//!   reviewed exception in the table.
 //!
 //! Negative numbers take the minus sign U+2212 (−). Keys are JSON paths with
 //! `[]` for any array element (`schedule[].day`) or `[N]` for element N
@@ -33,6 +37,8 @@ pub enum NumberFormat {
     Percent(usize),
     /// Scientific, N decimals in the mantissa.
     Scientific(usize),
+    /// Drawn in a figure, not printed.
+    Plot,
 }
 
 /// A format table that cannot be read.
@@ -93,6 +99,7 @@ impl FormatTable {
             let f = match &v {
                 toml::Value::Integer(n) if (0..=12).contains(n) => NumberFormat::Fixed(*n as usize),
                 toml::Value::String(s) if s == "raw" => NumberFormat::Raw,
+                toml::Value::String(s) if s == "plot" => NumberFormat::Plot,
                 toml::Value::String(s) => {
                     let digits = |d: &str| d.parse::<usize>().ok().filter(|d| *d <= 12);
                     match s.split_once(':') {
@@ -104,14 +111,14 @@ impl FormatTable {
                         }
                         _ => {
                             return Err(bad(format!(
-                                "{key} = {v}: not N, \"raw\", \"pct:N\" or \"sci:N\""
+                                "{key} = {v}: not N, \"raw\", \"pct:N\", \"sci:N\" or \"plot\""
                             )));
                         }
                     }
                 }
                 _ => {
                     return Err(bad(format!(
-                        "{key} = {v}: not N (0–12), \"raw\", \"pct:N\" or \"sci:N\""
+                        "{key} = {v}: not N (0–12), \"raw\", \"pct:N\", \"sci:N\" or \"plot\""
                     )));
                 }
             };
@@ -202,7 +209,7 @@ pub fn format_number(n: &serde_json::Number, f: NumberFormat) -> String {
     let a = v.abs();
     let body = match f {
         NumberFormat::Fixed(d) => format!("{a:.d$}"),
-        NumberFormat::Raw => {
+        NumberFormat::Raw | NumberFormat::Plot => {
             if let Some(i) = n.as_i64() {
                 i.unsigned_abs().to_string()
             } else if let Some(u) = n.as_u64() {
@@ -282,11 +289,13 @@ fn walk(
                 file: table.file.clone(),
                 path: pattern.clone(),
             })?;
-            out.push(ExpectedNumber {
-                path,
-                text: format_number(n, f),
-                pattern,
-            });
+            if f != NumberFormat::Plot {
+                out.push(ExpectedNumber {
+                    path,
+                    text: format_number(n, f),
+                    pattern,
+                });
+            }
         }
         Value::Array(items) => {
             for (i, x) in items.iter().enumerate() {
@@ -381,8 +390,13 @@ mod tests {
 
     #[test]
     fn every_number_needs_a_format_and_bad_formats_are_errors() {
-        let t = FormatTable::parse("\"a\" = 1\n\"l[]\" = 0", "t.toml").unwrap();
-        let got = expected_numbers(&t, &json!({"a": 2.25, "l": [1, 2], "s": "x"})).unwrap();
+        let t =
+            FormatTable::parse("\"a\" = 1\n\"l[]\" = 0\n\"c[][]\" = \"plot\"", "t.toml").unwrap();
+        let got = expected_numbers(
+            &t,
+            &json!({"a": 2.25, "l": [1, 2], "s": "x", "c": [[0.5, 7.25]]}),
+        )
+        .unwrap();
         let texts: Vec<&str> = got.iter().map(|e| e.text.as_str()).collect();
         assert_eq!(texts, ["2.2", "1", "2"]);
         assert_eq!(got[2].path, "l[1]");

@@ -42,6 +42,7 @@ fn spec(f: NumberFormat) -> Value {
         NumberFormat::Raw => json!("raw"),
         NumberFormat::Percent(d) => json!(format!("pct:{d}")),
         NumberFormat::Scientific(d) => json!(format!("sci:{d}")),
+        NumberFormat::Plot => json!("plot"),
     }
 }
 
@@ -82,6 +83,10 @@ fn the_template_formatter_prints_exactly_what_rust_prints() {
         json!(123456789.987654),
         json!(0.008084052559599212),
         json!(1.622367452615235e-15),
+        // Below typst's decimal range (a caregiver dose bound of 10⁻⁵³ mSv).
+        json!(2.532945060658199e-53),
+        json!(-7.1e-25),
+        json!(1e-300),
     ];
     for tie in [0.125_f64, 2.5, 0.375, 1.5] {
         values.push(json!(f64::from_bits(tie.to_bits() + 1)));

@@ -17,10 +17,12 @@
 //! values with warnings inside. This crate does no I/O.
 
 pub mod fit;
+pub mod gate;
 mod lm;
 pub mod physics;
 pub mod plan;
 pub mod readings;
+pub mod slip;
 pub mod svalue;
 pub mod uncertainty;
 
@@ -29,7 +31,7 @@ pub use fit::{
     Selection, TailMethod,
 };
 pub use plan::{Decision, PredictionVariant, SecondActivityPlan, SecondActivityRules};
-pub use readings::{Readings, ReadingsError, ReadingsOptions, parse_readings};
+pub use readings::{Readings, ReadingsError, ReadingsOptions, RowInput, parse_readings};
 pub use svalue::{AnalyticS, SModel, STable, SValueError, parse_s_table};
 pub use uncertainty::{Uncertainty, UncertaintyOptions};
 
@@ -38,12 +40,14 @@ use mibg_units::{
 };
 use serde::Serialize;
 
-/// Plausible patient mass: 2–150 kg [I]. Outside it the number is almost
-/// certainly a typing error (grams, pounds) rather than a patient.
-pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
+/// Plausible patient mass: the one rule of `mibg-protocol`
+/// ([`mibg_protocol::plan::WEIGHT_RANGE_KG`], 2–150 kg \[I\]), shared by
+/// the plan and the dosimetry. Outside it the number is almost certainly a
+/// typing error (grams, pounds) rather than a patient.
+pub use mibg_protocol::plan::WEIGHT_RANGE_KG;
 
 /// Default largest relative change of the patient mass between infusion 1
-/// and infusion 2 (about two weeks apart, §6.2): **0.20** (±20 %) [I]. A
+/// and infusion 2 (about two weeks apart, §6.2): **0.20** (±20 %) \[I\]. A
 /// larger change is far more likely a typing error (60 for 16, lb for kg)
 /// than a child, and variant 2 (§6.1) would turn it straight into A₂: a
 /// 60 kg entry for a 20 kg child almost triples A₂. Override per request
@@ -51,38 +55,38 @@ pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
 pub const DEFAULT_MAX_WEIGHT_CHANGE: f64 = 0.20;
 
 /// Default earliest acceptable last reading: **24 h** after the end of the
-/// infusion [I]. Readings that all lie within the first day cannot determine
+/// infusion \[I\]. Readings that all lie within the first day cannot determine
 /// the slow phase that carries most of τ (§3.2 asks for readings over 4–7
 /// days; a last reading before 72 h is already a warning). An earlier last
 /// reading is also the signature of times typed in days instead of hours,
 /// which makes every rate 24× too fast and A₂ run up to the caps.
 pub const DEFAULT_MIN_LAST_READING_H: f64 = 24.0;
 
-/// Thresholds of the warnings carried in the result. All [I] (design
+/// Thresholds of the warnings carried in the result. All \[I\] (design
 /// choices), documented per field.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct WarningThresholds {
-    /// Warn when R² is below this: **0.98** [I] (whole-body retention curves
+    /// Warn when R² is below this: **0.98** \[I\] (whole-body retention curves
     /// of good quality fit with R² > 0.99).
     pub min_r_squared: f64,
     /// Warn when more than this fraction of the TIA lies after the last
     /// reading: **0.20**, the pharmacokinetic convention that AUC(0–t) cover
     /// ≥ 80 % of AUC(0–∞) (EMA bioequivalence guideline
-    /// CPMP/EWP/QWP/1401/98 Rev. 1, §4.1.8) adopted here [I].
+    /// CPMP/EWP/QWP/1401/98 Rev. 1, §4.1.8) adopted here \[I\].
     pub max_extrapolated_fraction: f64,
-    /// Warn when the last reading is earlier than this: **72 h** [I]
+    /// Warn when the last reading is earlier than this: **72 h** \[I\]
     /// (§3.2: readings at least daily for 4–7 days, typical schedule to 120 h).
     pub min_last_reading: Hours,
     /// Warn when the pre-void reading is later than this after the end of
-    /// infusion: **1 h** [I] (§3.2: "immediately after the end of infusion").
+    /// infusion: **1 h** \[I\] (§3.2: "immediately after the end of infusion").
     pub max_pre_void_delay: Hours,
-    /// Warn when SE(τ)/τ exceeds this: **0.10** [I].
+    /// Warn when SE(τ)/τ exceeds this: **0.10** \[I\].
     pub max_relative_tau_se: f64,
-    /// Warn when P(total > target + margin) exceeds this: **0.05** [I].
+    /// Warn when P(total > target + margin) exceeds this: **0.05** \[I\].
     pub max_overshoot_probability: f64,
     /// Warn when the Wald–Wolfowitz runs test of the residual signs gives
     /// z below this (too few runs: a systematic trend, §4.3): **−1.645**,
-    /// one-sided 5 % [I]. Applied to fitted models with ≥ 6 readings.
+    /// one-sided 5 % \[I\]. Applied to fitted models with ≥ 6 readings.
     pub runs_test_z: f64,
 }
 
@@ -157,9 +161,10 @@ impl DoseRequest {
 pub enum DoseError {
     /// Implausible mass.
     #[error(
-        "{field} {value} kg is outside the plausible range {}–{} kg (a typing error? the mass is in kg)",
-        PLAUSIBLE_MASS_KG.0,
-        PLAUSIBLE_MASS_KG.1
+        "{field} {value} kg is outside the plausible range {}–{} kg ({})",
+        WEIGHT_RANGE_KG.0,
+        WEIGHT_RANGE_KG.1,
+        crate::slip::weight_hint(*value)
     )]
     ImplausibleMass {
         /// Which mass.
@@ -170,7 +175,8 @@ pub enum DoseError {
     /// The mass at infusion 2 differs from infusion 1 by more than the
     /// accepted relative change.
     #[error(
-        "weight at infusion 2 {mass2_kg} kg differs from the weight at infusion 1 ({mass1_kg} kg) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions (a typing error? if the change is real, pass --max-weight-change)"
+        "weight at infusion 2 {mass2_kg} kg differs from the weight at infusion 1 ({mass1_kg} kg) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions ({}; if the change is real, pass --max-weight-change)",
+        crate::slip::weight_change_hint(*mass2_kg / *mass1_kg)
     )]
     ImplausibleWeightChange {
         /// Mass at infusion 1, kg.
@@ -245,7 +251,7 @@ pub struct DoseAssessment {
 
 fn check_mass(field: &str, m: Mass) -> Result<(), DoseError> {
     let kg = m.kg();
-    if !(kg.is_finite() && kg >= PLAUSIBLE_MASS_KG.0 && kg <= PLAUSIBLE_MASS_KG.1) {
+    if !(kg.is_finite() && kg >= WEIGHT_RANGE_KG.0 && kg <= WEIGHT_RANGE_KG.1) {
         return Err(DoseError::ImplausibleMass {
             field: field.into(),
             value: kg,
@@ -278,10 +284,24 @@ fn check_positive(field: &str, v: f64) -> Result<(), DoseError> {
     Ok(())
 }
 
+/// Residuals of the retained fraction at or below this size are rounding,
+/// not measurement, and the runs test ignores them: readings carry at most
+/// 4–5 significant digits (a retained fraction resolved to about 1e-5),
+/// while a fit of an exact series leaves residuals of 1e-16 to 1e-13 (f64
+/// round-off through the fit). Without this an exact series showed "a
+/// systematic trend" from the signs of round-off (issue 14).
+pub const RUNS_TEST_NEGLIGIBLE_RESIDUAL: f64 = 1e-9;
+
 /// Wald–Wolfowitz runs test of residual signs (≥ 0 counts as positive):
 /// z = (R − μ)/σ with μ = 2n₁n₂/n + 1, σ² = 2n₁n₂(2n₁n₂ − n)/(n²(n − 1)).
-/// `None` with fewer than 6 residuals or only one sign.
+/// Residuals of at most [`RUNS_TEST_NEGLIGIBLE_RESIDUAL`] in size are left
+/// out. `None` with fewer than 6 residuals left or only one sign.
 fn runs_z(residuals: &[f64]) -> Option<f64> {
+    let residuals: Vec<f64> = residuals
+        .iter()
+        .copied()
+        .filter(|r| r.abs() > RUNS_TEST_NEGLIGIBLE_RESIDUAL)
+        .collect();
     let n = residuals.len();
     if n < 6 {
         return None;
@@ -536,6 +556,67 @@ pub fn assess(readings: &Readings, req: &DoseRequest) -> Result<DoseAssessment, 
     })
 }
 
+/// How a stated 95 % interval of A₂ was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IntervalMethod {
+    /// Percentile interval of the residual bootstrap.
+    Bootstrap,
+    /// A₂ ± 1.96 × its delta-method standard error, mapped through the caps.
+    DeltaMethod,
+}
+
+impl DoseAssessment {
+    /// The stated 95 % interval of the prescribed A₂: the bootstrap's when it
+    /// ran, otherwise the delta method's — (target − D₁)/d₂ ± 1.96 SE
+    /// ([`uncertainty::second_activity_se_delta`]) with each end passed
+    /// through the same caps as A₂ ([`plan::cap_second_activity`] is
+    /// monotone in the uncapped activity up to the minimum-worthwhile step).
+    /// `None` without a bootstrap and without a standard error of τ.
+    pub fn second_activity_interval(&self) -> Option<(Activity, Activity, IntervalMethod)> {
+        if let Some(u) = &self.uncertainty {
+            return Some((
+                u.second_activity.low_mbq,
+                u.second_activity.high_mbq,
+                IntervalMethod::Bootstrap,
+            ));
+        }
+        let se = self.fit.tau_se_h?;
+        if self.plan.decision == Decision::NoSecondInfusion
+            && self.dose1 >= self.plan.rules.target_total
+        {
+            return Some((Activity::ZERO, Activity::ZERO, IntervalMethod::DeltaMethod));
+        }
+        let sd = uncertainty::second_activity_se_delta(
+            self.plan.rules.target_total,
+            self.plan.dose_per_activity2,
+            self.tau_h,
+            se,
+        );
+        let through_caps = |x: Activity| -> Activity {
+            let tightest = self
+                .plan
+                .caps
+                .iter()
+                .map(|c| c.allows_mbq)
+                .fold(x, Activity::min);
+            if self.plan.rules.min_worthwhile.is_some_and(|m| tightest < m)
+                || tightest <= Activity::ZERO
+            {
+                Activity::ZERO
+            } else {
+                tightest
+            }
+        };
+        let u = self.plan.uncapped_mbq;
+        Some((
+            through_caps(u - sd * 1.96),
+            through_caps(u + sd * 1.96),
+            IntervalMethod::DeltaMethod,
+        ))
+    }
+}
+
 /// The delivered dose of infusion 2, measured from its own readings (§6.1).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecondInfusionDose {
@@ -657,5 +738,21 @@ mod tests {
         let r = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0];
         assert!(runs_z(&r).unwrap() > 0.0);
         assert!(runs_z(&[1.0; 5]).is_none());
+        // Round-off residuals of an exact series are ignored (issue 14): the
+        // pattern above at 1e-15 gives no test at all; mixed with real
+        // residuals only the real ones count (6 left: + + + − − −, R = 2,
+        // μ = 4, σ² = 18·12/180 = 1.2 → z = −1.826, hand).
+        let tiny: Vec<f64> = [1.0, 1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0]
+            .iter()
+            .map(|r| r * 1e-15)
+            .collect();
+        assert!(runs_z(&tiny).is_none());
+        let mixed = [1e-3, 1e-12, 2e-3, 3e-3, -1e-12, -1e-3, 1e-10, -2e-3, -3e-3];
+        assert!((runs_z(&mixed).unwrap() + 1.825_742).abs() < 1e-6);
+        // The boundary: exactly the threshold is ignored, just above counts.
+        let edge = [RUNS_TEST_NEGLIGIBLE_RESIDUAL; 6];
+        assert!(runs_z(&edge).is_none());
+        let above = [2e-9, 2e-9, 2e-9, -2e-9, -2e-9, -2e-9];
+        assert!(runs_z(&above).is_some());
     }
 }

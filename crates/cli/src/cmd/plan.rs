@@ -3,13 +3,16 @@
 //! (default: the built-in seed protocol): infusion-1 activity, BSA and
 //! melphalan dose, the day-by-day schedule (with calendar dates from
 //! `--start-date`), and the protocol values that need review.
+//!
+//! Argument parsing and rendering only: the clinical act is
+//! [`mibg_clinic::plan_course`]; the PDF is rendered from its JSON.
 
 use crate::document::{Patient, PatientArgs, PdfArgs};
 use crate::output::print_json;
 use anyhow::{Context, Result};
 use mibg_protocol::Protocol;
 use mibg_protocol::melphalan::MelphalanBasis;
-use mibg_protocol::plan::{Plan, plan};
+use mibg_protocol::plan::Plan;
 use mibg_units::{Length, Mass};
 use std::io::Write;
 use std::path::PathBuf;
@@ -47,24 +50,24 @@ struct PlanJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     patient: Option<&'a Patient>,
     #[serde(flatten)]
-    plan: &'a Plan,
+    plan: &'a mibg_clinic::CoursePlan,
 }
 
 /// Runs the command.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let protocol = load_protocol(args.protocol.as_deref())?;
-    let mut p = plan(
+    let mut c = mibg_clinic::plan_course(
         &protocol,
         Mass::from_kg(args.weight_kg),
         Length::from_cm(args.height_cm),
     )?;
     if let Some(d) = args.start_date {
-        p = p.with_start_date(d)?;
+        c.plan = c.plan.with_start_date(d)?;
     }
     let patient = args.patient.patient()?;
     let doc = PlanJson {
         patient: patient.as_ref(),
-        plan: &p,
+        plan: &c,
     };
     let data = serde_json::to_value(&doc)?;
     let pdf = crate::document::prepare(
@@ -83,7 +86,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     if let Some(id) = patient.as_ref().and_then(|x| x.study_id()) {
         text.push_str(&format!("Patient:  {id}\n"));
     }
-    render(&p, &mut text);
+    render(&c.plan, &mut text);
     out.write_all(text.as_bytes())?;
     Ok(())
 }

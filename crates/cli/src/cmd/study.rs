@@ -4,7 +4,7 @@
 //! computation (on the folder format of `mibg-study`).
 
 use crate::document::PdfArgs;
-use crate::output::{print_json, write_atomically};
+use crate::output::{print_json, write_all_or_nothing};
 use anyhow::{Context, Result, bail};
 use mibg_clinic::cohort::render::{km_svg, render_html, render_text};
 use mibg_clinic::cohort::{report, validate};
@@ -215,10 +215,12 @@ fn report_input(
             ("km-os.svg", km_os),
             ("km-efs.svg", km_efs),
         ];
-        std::fs::create_dir_all(o).with_context(|| format!("cannot create {}", o.display()))?;
-        for (name, text) in files {
-            write_atomically(&o.join(name), text.as_bytes())?;
-        }
+        // All four files or none (a failure leaves nothing behind).
+        let files: Vec<(&Path, &[u8])> = files
+            .iter()
+            .map(|(name, text)| (Path::new(*name), text.as_bytes()))
+            .collect();
+        write_all_or_nothing(o, &files)?;
     }
     if let Some(pdf) = pdf {
         if let Some(parent) = pdf.path().parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -248,6 +250,12 @@ pub fn read_study_dir(dir: &Path) -> Result<StudyInput> {
     let mut add = |path: &Path, rel: String| -> Result<()> {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if rel.ends_with(".csv") {
+            // A CSV file that is not UTF-8 is a problem of the study (with
+            // the line of the first bad byte), listed with the others.
+            input.insert_bytes(rel, bytes);
+            return Ok(());
+        }
         let text = String::from_utf8(bytes)
             .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", path.display()))?;
         input.insert(rel, text);
