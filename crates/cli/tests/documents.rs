@@ -442,7 +442,13 @@ fn the_dose_pdf_shows_the_prescription_the_cap_and_the_instructions() {
     // Accepted plausibility findings are printed as such, with the reading.
     let (json, pdf) = json_and_pdf(dir.path(), "g.pdf", DOSES[5], "a4");
     assert_eq!(json["plausibility"]["refused"], false);
-    let text = pages(&pdf).join("\n");
+    let ps = pages(&pdf);
+    assert!(
+        ps[0].contains("Prescribed although plausibility checks failed: rise, outlier"),
+        "the override is not in the prescription box on page 1:\n{}",
+        ps[0]
+    );
+    let text = ps.join("\n");
     for s in [
         "Plausibility gate: readings of infusion 1",
         "FAILED, ACCEPTED",
