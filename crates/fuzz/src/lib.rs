@@ -19,6 +19,7 @@
 
 pub mod campaign;
 pub mod case;
+pub mod cli;
 pub mod mutate;
 pub mod process;
 pub mod targets;

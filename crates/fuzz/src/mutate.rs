@@ -202,42 +202,33 @@ fn mutate_once(case: &mut Case, donors: &[&Case], rng: &mut Rng) {
             0 | 1 => number_slip(&lines[li], rng),
             2 => special_number(&lines[li], rng),
             3 => digit_edit(&lines[li], rng),
-            _ => {
-                let other = rng.pick(&lines).clone();
-                other
-            }
+            _ => rng.pick(&lines).clone(),
         };
         file.bytes = lines.join("\n").into_bytes();
         return;
     }
     let b = &mut file.bytes;
     match name {
-        "bit-flip" => {
-            if !b.is_empty() {
-                let i = rng.below(b.len());
-                b[i] ^= 1 << rng.below(8);
-            }
+        "bit-flip" if !b.is_empty() => {
+            let i = rng.below(b.len());
+            b[i] ^= 1 << rng.below(8);
         }
-        "byte-set" => {
-            if !b.is_empty() {
-                let i = rng.below(b.len());
-                b[i] = *rng.pick(&[
-                    0u8, b',', b';', b'\t', b'"', b'\n', b'\r', b'#', b'.', b'-', b'e', 0xFF, 0xC3,
-                    b' ', b'=', b'[', b']', b'{', b'}',
-                ]);
-            }
+        "byte-set" if !b.is_empty() => {
+            let i = rng.below(b.len());
+            b[i] = *rng.pick(&[
+                0u8, b',', b';', b'\t', b'"', b'\n', b'\r', b'#', b'.', b'-', b'e', 0xFF, 0xC3,
+                b' ', b'=', b'[', b']', b'{', b'}',
+            ]);
         }
         "byte-insert" => {
             let i = rng.below(b.len() + 1);
             let v = (rng.next_u64() & 0xFF) as u8;
             b.insert(i, v);
         }
-        "byte-delete" => {
-            if !b.is_empty() {
-                let i = rng.below(b.len());
-                let len = 1 + rng.below(8.min(b.len() - i));
-                b.drain(i..i + len);
-            }
+        "byte-delete" if !b.is_empty() => {
+            let i = rng.below(b.len());
+            let len = 1 + rng.below(8.min(b.len() - i));
+            b.drain(i..i + len);
         }
         "digit-edit" => map_text(b, |t| digit_edit(t, rng)),
         "number-slip" => map_text(b, |t| number_slip(t, rng)),
@@ -299,7 +290,7 @@ fn mutate_once(case: &mut Case, donors: &[&Case], rng: &mut Rng) {
             b.truncate(keep);
         }
         "delimiter" => {
-            let to = *rng.pick(&[b';', b'\t', b'|', b' ']);
+            let to = *rng.pick(b";\t| ");
             for c in b.iter_mut() {
                 if *c == b',' {
                     *c = to;
