@@ -30,6 +30,10 @@ struct Args {
     /// Only these targets (repeatable); default all.
     #[arg(long = "target")]
     targets: Vec<String>,
+    /// Run each target's seeds only, unmutated (the baseline of a
+    /// coverage comparison).
+    #[arg(long)]
+    seeds_only: bool,
     /// Skip the command targets.
     #[arg(long)]
     no_commands: bool,
@@ -109,6 +113,7 @@ fn run() -> Result<bool> {
     let started = std::time::Instant::now();
     for t in &all {
         let inputs = match (t.kind, t.name) {
+            _ if args.seeds_only => t.seeds.len() as u64,
             (Kind::Command, _) => args.command_inputs,
             (_, "study-cohort") => args.cohort_inputs,
             _ => args.inputs,

@@ -205,6 +205,8 @@ fn with_args(mut c: Case, args: &[&str]) -> Case {
 
 /// Every command target, running `bin`.
 pub fn command_targets(root: &Path, bin: &Path) -> Vec<Target> {
+    // Absolute: each command runs in its own temporary folder.
+    let bin = &std::path::absolute(bin).unwrap_or_else(|_| bin.to_path_buf());
     let read =
         |rel: &str| std::fs::read(root.join(rel)).unwrap_or_else(|e| panic!("seed {rel}: {e}"));
     let budget = Duration::from_secs(60);
