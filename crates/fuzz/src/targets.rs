@@ -71,12 +71,12 @@ fn refused(e: impl std::fmt::Display) -> Outcome {
     Outcome::Refused(class_of(&t))
 }
 
-/// One failure per file and size class (the value is the long part).
+/// One failure per file (the value is the long part).
 fn long_message(t: &str) -> Outcome {
     let file = t.split([' ', ':', ',']).next().unwrap_or("");
     Outcome::Failure {
         kind: "long-message",
-        key: format!("{file}: {} characters", t.len().next_power_of_two()),
+        key: format!("{file}: over {MAX_MESSAGE} characters"),
     }
 }
 
