@@ -186,7 +186,11 @@ pub enum DosimetryError {
     },
     /// The infusion-1 activity is too far from the protocol's prescription
     /// for the weight (a unit or decimal slip of the activity or the weight).
-    #[error("infusion-1 activity {activity_mbq} MBq at {weight_kg} kg ({protocol}): {error}")]
+    #[error(
+        "infusion-1 activity {} MBq at {} kg ({protocol}): {error}",
+        mibg_protocol::plausible::fmt_typed(*activity_mbq),
+        mibg_protocol::plausible::fmt_typed(*weight_kg)
+    )]
     Infusion1Deviation {
         /// The activity given, MBq.
         activity_mbq: f64,
