@@ -286,7 +286,7 @@ fn times_not_increasing() {
         "8880",
     ]);
     assert!(
-        e.contains("not_increasing.csv row 3 (line 4), field 'hours'"),
+        e.contains("not_increasing.csv line 4, column 'hours'"),
         "{e}"
     );
     assert!(e.contains("strictly increasing"), "{e}");
@@ -303,7 +303,7 @@ fn negative_value() {
         "8880",
     ]);
     assert!(
-        e.contains("negative.csv row 2 (line 3), field 'reading': -150 is negative"),
+        e.contains("negative.csv line 3, column 'reading': -150 is negative"),
         "{e}"
     );
 }
@@ -319,7 +319,7 @@ fn non_numeric_value() {
         "8880",
     ]);
     assert!(
-        e.contains("row 2 (line 3), field 'reading': 'abc' is not a finite number"),
+        e.contains("not_numeric.csv line 3, column 'reading': 'abc' is not a number"),
         "{e}"
     );
 }
@@ -335,7 +335,8 @@ fn reading_above_pre_void() {
         "8880",
     ]);
     assert!(
-        e.contains("row 2 (line 3), field 'reading'") && e.contains("110.0 % of the pre-void"),
+        e.contains("above_pre_void.csv line 3, column 'reading'")
+            && e.contains("110.0 % of the pre-void"),
         "{e}"
     );
     // A wider parser tolerance lets it through the parser, but the
@@ -396,7 +397,12 @@ fn missing_column() {
         "--activity-mbq",
         "8880",
     ]);
-    assert!(e.contains("missing column 'reading'"), "{e}");
+    // The header is `hours,value`: 'value' is not a column of a readings
+    // file (the first problem), and 'reading' is missing.
+    assert!(
+        e.contains("missing_column.csv line 1, column 'value': unknown column 'value'"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -16,12 +16,12 @@ fn validate_lists_every_problem_of_a_broken_study_with_file_and_row() {
     let err = fails(&["study", "validate", "examples/study-broken"]);
     for line in [
         "the study is not valid (6 error(s)",
-        "assessments/P1.toml row 1: TOML parse error at line 1, column 1",
-        "followup.csv row 3, field 'date': death 2021-03-10 of patient 'P1' is before an infusion (2021-03-15)",
-        "infusions.csv row 3, field 'date': death (2021-03-10, followup.csv row 3) before this infusion (2021-03-15)",
-        "patients.csv row 2, field 'sex': 'X' is not one of F, M",
-        "readings.csv row 4, field 'patient': patient 'P2' is not in patients.csv",
-        "readings.csv row 5, field 'hours': 20 h is not after the previous reading",
+        "assessments/P1.toml line 1: TOML parse error at line 1, column 1",
+        "followup.csv line 3, column 'date': death 2021-03-10 of patient 'P1' is before an infusion (2021-03-15)",
+        "infusions.csv line 3, column 'date': death (2021-03-10, followup.csv line 3) before this infusion (2021-03-15)",
+        "patients.csv line 2, column 'sex': 'X' is not one of F, M",
+        "readings.csv line 4, column 'patient': patient 'P2' is not in patients.csv",
+        "readings.csv line 5, column 'hours': 20 h is not after the previous reading",
     ] {
         assert!(err.contains(line), "missing {line:?} in\n{err}");
     }
@@ -303,7 +303,7 @@ fn report_refuses_an_invalid_study_and_writes_nothing() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(err.contains("patients.csv row 2, field 'sex'"), "{err}");
+    assert!(err.contains("patients.csv line 2, column 'sex'"), "{err}");
     assert!(!out.exists());
 }
 
@@ -384,7 +384,7 @@ fn a_weight_change_between_infusions_is_refused_by_validate_and_report() {
     let dir = seed_with(&[("infusions.csv", Some(&inf))]);
     both_refuse(
         &dir,
-        "infusions.csv row 8, field 'weight_kg': weight at infusion 2 41.9 kg differs from the weight at infusion 1 (15.2 kg, row 7) by +176 %",
+        "infusions.csv line 8, column 'weight_kg': weight at infusion 2 41.9 kg differs from the weight at infusion 1 (15.2 kg, line 7) by +176 %",
     );
 }
 
@@ -405,7 +405,7 @@ fn an_infusion1_activity_typed_x10_or_in_mci_is_refused_as_mibg_dose_refuses_it(
         let dir = seed_with(&[("infusions.csv", Some(&inf))]);
         both_refuse(
             &dir,
-            "infusions.csv row 7, field 'activity_mbq': infusion 1 of patient 'SYN-03' at 15.2 kg:",
+            "infusions.csv line 7, column 'activity_mbq': infusion 1 of patient 'SYN-03' at 15.2 kg:",
         );
         both_refuse(&dir, slip);
     }
@@ -440,7 +440,7 @@ fn an_accepted_override_lets_the_study_report_and_is_shown() {
         o["finding"]
             .as_str()
             .unwrap()
-            .contains("infusions.csv row 7"),
+            .contains("infusions.csv line 7"),
         "{o}"
     );
     let text = ok(&["study", "report", d]);
@@ -455,7 +455,7 @@ fn an_accepted_override_lets_the_study_report_and_is_shown() {
     )]);
     both_refuse(
         &dir,
-        "overrides.csv row 2, field 'check': 'everything' is not a check",
+        "overrides.csv line 2, column 'check': 'everything' is not a check",
     );
 }
 
@@ -468,7 +468,7 @@ fn protocol_names_and_missing_protocol_files_are_refused_by_validate_and_report(
     )]);
     both_refuse(
         &dir,
-        "study.toml, field 'protocol.name': [protocol] name 'seeed' is not a built-in protocol",
+        "study.toml field 'protocol.name': [protocol] name 'seeed' is not a built-in protocol",
     );
     let dir = seed_with(&[(
         "study.toml",
@@ -503,7 +503,7 @@ fn readings_in_days_and_too_few_readings_are_refused_by_validate_and_report() {
     let dir = seed_with(&[("readings.csv", Some(&text))]);
     both_refuse(
         &dir,
-        "readings.csv row 83, field 'hours': dosimetry of patient 'SYN-05', infusion 1: readings.csv (patient SYN-05, infusion 1): the last reading is at 4.97 h",
+        "readings.csv line 83, column 'hours': dosimetry of patient 'SYN-05', infusion 1: readings.csv (patient SYN-05, infusion 1): the last reading is at 4.97 h",
     );
     both_refuse(&dir, "are the times in days instead of hours?");
     // Two readings only.
@@ -542,7 +542,7 @@ fn absurd_study_toml_values_are_refused_with_the_unit_slip_named() {
         (
             "landmark_years = [1.0, 2.0, 3.0]",
             "landmark_years = [365.0]",
-            "study.toml row 16, field 'analysis.landmark_years': [analysis] landmark_years: 365 must be a number of years above 0 and at most 30 (days? 365 days = 1 year)",
+            "study.toml line 16, field 'analysis.landmark_years': [analysis] landmark_years: 365 must be a number of years above 0 and at most 30 (days? 365 days = 1 year)",
         ),
         (
             "landmark_years = [1.0, 2.0, 3.0]",
@@ -595,7 +595,7 @@ fn a_birth_year_of_1900_is_refused() {
     let dir = seed_with(&[("patients.csv", Some(&p))]);
     both_refuse(
         &dir,
-        "patients.csv row 5, field 'birth_date': birth date 1900-09-11 gives an age of 117 years at the first infusion (2017-04-18), above 100",
+        "patients.csv line 5, column 'birth_date': birth date 1900-09-11 gives an age of 117 years at the first infusion (2017-04-18), above 100",
     );
 }
 
@@ -629,7 +629,7 @@ fn a_mistyped_reading_in_the_study_is_refused_by_the_gate_unless_accepted() {
     let dir = seed_with(&[("readings.csv", Some(&rd))]);
     both_refuse(
         &dir,
-        "readings.csv row 6, field 'reading': dosimetry of patient 'SYN-01', infusion 1: the readings fail the plausibility gate: [rise] line 6 (23.77 h, reading 1.079)",
+        "readings.csv line 6, column 'reading': dosimetry of patient 'SYN-01', infusion 1: the readings fail the plausibility gate: [rise] line 6 (23.77 h, reading 1.079)",
     );
     both_refuse(&dir, "a slipped decimal point (1.079 for 107.9?)");
     both_refuse(

@@ -31,7 +31,7 @@ pub use fit::{
     Selection, TailMethod,
 };
 pub use plan::{Decision, PredictionVariant, SecondActivityPlan, SecondActivityRules};
-pub use readings::{Readings, ReadingsError, ReadingsOptions, parse_readings};
+pub use readings::{Readings, ReadingsError, ReadingsOptions, RowInput, parse_readings};
 pub use svalue::{AnalyticS, SModel, STable, SValueError, parse_s_table};
 pub use uncertainty::{Uncertainty, UncertaintyOptions};
 

@@ -191,8 +191,13 @@ pub struct Args {
     plot: Option<PathBuf>,
 }
 
+/// Reads a CSV file: its bytes as UTF-8 text, or the CSV layer's error
+/// naming the line of the first byte that is not (a spreadsheet export in
+/// Windows-1252, UTF-16 "Unicode text").
 fn read(path: &Path, what: &str) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {what} {}", path.display()))
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))?;
+    Ok(mibg_csv::decode(&label(path), &bytes)?.to_string())
 }
 
 fn label(path: &Path) -> String {

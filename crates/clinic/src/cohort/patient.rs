@@ -189,7 +189,7 @@ pub fn infusion_checks(
                         Some(i2.row),
                         Some("weight_kg"),
                         format!(
-                            "weight at infusion 2 {} kg differs from the weight at infusion 1 ({} kg, row {}) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions (a typing error? [analysis.dosimetry] max_weight_change)",
+                            "weight at infusion 2 {} kg differs from the weight at infusion 1 ({} kg, line {}) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions (a typing error? [analysis.dosimetry] max_weight_change)",
                             i2.weight.kg(),
                             i1.weight.kg(),
                             i1.row
@@ -208,30 +208,18 @@ pub fn infusion_checks(
     f
 }
 
-/// The position in `readings.csv` of a readings-series error: the series
-/// row (1-based) is mapped to the study row it came from.
+/// The position in `readings.csv` of a readings-series error: the physical
+/// line the dosimetry crate names (the series is built from the study's
+/// own lines, [`RowInput`]), else the series' first line.
 fn readings_problem(id: &str, n: u32, rows: &[&Reading], e: &ReadingsError) -> Problem {
-    let (series_row, field) = match e {
-        ReadingsError::Empty { row, field, .. }
-        | ReadingsError::NotANumber { row, field, .. }
-        | ReadingsError::Negative { row, field, .. }
-        | ReadingsError::NotIncreasing { row, field, .. } => (Some(*row), Some(field.as_str())),
-        ReadingsError::NonPositiveNet { row, .. } | ReadingsError::AbovePreVoid { row, .. } => {
-            (Some(*row), Some("reading"))
-        }
-        _ => (None, None),
-    };
-    let row = series_row
-        .and_then(|k| rows.get(k.wrapping_sub(1)))
-        .or(rows.first())
-        .map(|r| r.row);
+    let loc = e.location();
+    let row = loc.and_then(|l| l.line).or(rows.first().map(|r| r.row));
+    let field = loc.and_then(|l| l.column.as_deref());
     clinical(
         files::READINGS,
         row,
         field,
-        format!(
-            "readings of patient '{id}', infusion {n} (net of background; the series' own row numbers count its readings from 1): {e}"
-        ),
+        format!("readings of patient '{id}', infusion {n}: {e}"),
     )
 }
 
@@ -879,7 +867,7 @@ mod tests {
         assert!(f.is_ok());
         assert_eq!(f.accepted.len(), 1);
         assert_eq!(f.accepted[0].accepted_by, "A. Physicist");
-        assert!(f.accepted[0].finding.contains("infusions.csv row 3"));
+        assert!(f.accepted[0].finding.contains("infusions.csv line 3"));
         // An override of another check does not.
         let ov = [accept(CHECK_WEIGHT_CHANGE)];
         assert!(!infusion_checks(&records(&pt, &bad, &[], &ov), &seed, &opts).is_ok());
@@ -986,8 +974,8 @@ mod tests {
         let r = records(&pt, &inf, &rd, &ov);
         let (d, f) = dosimetry(&r, &rules, &opts, &Findings::default());
         assert!(d.is_some() && f.is_ok() && f.accepted.len() == 1);
-        // A reading above the pre-void one: its own row (series row 3 →
-        // study row 12), field 'reading'.
+        // A reading above the pre-void one: its own line (the third of the
+        // series, study line 12), column 'reading'.
         let mut rd = readings(1, &[0.0, 4.0, 24.0, 48.0, 72.0, 96.0]);
         rd[2].reading = 1000.0;
         let r = records(&pt, &inf, &rd, &[]);
