@@ -507,7 +507,10 @@ fn therapies(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Ther
                     r.line,
                     Some("therapy"),
                     ProblemKind::BadValue,
-                    format!("'{s}' is not a therapy code (lower-case letters, digits, '_')"),
+                    format!(
+                        "{} is not a therapy code (lower-case letters, digits, '_')",
+                        mibg_csv::excerpt(&s)
+                    ),
                 ));
                 None
             }

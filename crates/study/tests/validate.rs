@@ -481,3 +481,22 @@ fn huge_unknown_key_in_study_toml_is_cut() {
     assert!(p.to_string().len() < 500, "{p}");
     assert!(p.to_string().contains("characters)"), "{p}");
 }
+
+/// Fuzz finding (issue 9, item 7), input class "huge field": a therapy
+/// code of 2000 quote characters was quoted whole.
+#[test]
+fn huge_therapy_code_is_quoted_cut() {
+    let mut s = one_patient();
+    s.insert(
+        "therapies.csv",
+        format!(
+            "patient,therapy,start_date\nP1,\"{}\",2021-06-01\n",
+            "\"\"".repeat(2000)
+        ),
+    );
+    has(&s, ProblemKind::BadValue, "is not a therapy code");
+    let v = validate(&s);
+    for p in v.problems.errors.iter().chain(&v.problems.warnings) {
+        assert!(p.to_string().len() < 400, "{p}");
+    }
+}
