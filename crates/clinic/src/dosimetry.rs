@@ -19,7 +19,10 @@
 //!    reading gets "the result without this reading"; an unaccepted finding
 //!    refuses ([`DosimetryError::Refused`]);
 //! 5. the same for the readings after infusion 2, if given;
-//! 6. radiation protection after the last infusion.
+//! 6. radiation protection after the last infusion;
+//! 7. with family options, the restriction period of every contact pattern
+//!    over the whole course (infusion 1, then infusion 2 planned or given)
+//!    and the family's instruction sheet ([`crate::family`]).
 //!
 //! No file paths: readings carry their source label and physical lines, so
 //! a cohort loop calls this function per patient.
@@ -111,6 +114,16 @@ pub struct DosimetryOptions {
     pub reading_unit: ReadingUnit,
     /// Caregiver contact from release.
     pub contact: ContactPlan,
+    /// How dose rate falls with distance, for every contact dose and for
+    /// converting readings taken at 1–3 m to 1 m (default: Cormack &
+    /// Shearer 1.5 power, [`DistanceLaw`]).
+    pub distance_law: DistanceLaw,
+    /// Distance at which dose-rate readings in µSv/h were taken (1–3 m,
+    /// default 1 m), with [`ReadingUnit::UsvPerHourAt1m`].
+    pub reading_distance: Length,
+    /// Restriction periods for the family (contact patterns, clock times of
+    /// the infusions); `None`: not computed.
+    pub family: Option<crate::family::FamilyOptions>,
     /// Compute radiation protection after the last infusion (the study
     /// report does not need it).
     pub radiation_protection: bool,
@@ -138,6 +151,9 @@ impl Default for DosimetryOptions {
             uncertainty: Some(UncertaintyOptions::default()),
             reading_unit: ReadingUnit::Arbitrary,
             contact: ContactPlan::default(),
+            distance_law: DistanceLaw::default(),
+            reading_distance: Length::from_m(1.0),
+            family: None,
             radiation_protection: true,
             accept: Vec::new(),
             protocol_label: None,
@@ -403,6 +419,10 @@ pub struct OptionsUsed {
     pub contact_distance_m: f64,
     /// Caregiver hours per day.
     pub contact_hours_per_day: f64,
+    /// Distance law of every contact dose and reading conversion.
+    pub distance_law: DistanceLaw,
+    /// Distance of the dose-rate readings, m.
+    pub reading_distance_m: f64,
     /// Plausibility checks accepted by name.
     pub accept: Vec<Check>,
 }
@@ -489,6 +509,8 @@ pub struct CourseDosimetry {
     pub interval95: Interval95,
     /// Radiation protection after the last infusion.
     pub radiation_protection: Option<RadiationProtectionReport>,
+    /// Restriction periods and the instruction sheet for the family.
+    pub family: Option<crate::family::FamilyReport>,
     /// The delivered dose of infusion 2.
     pub after_second: Option<AfterSecond>,
     /// Every warning (readings, fit, plan, radiation protection, infusion 2,
@@ -546,6 +568,22 @@ fn check_options(o: &DosimetryOptions) -> Result<(), DosimetryError> {
             "caregiver hours per day",
             o.contact.hours_per_day.hours(),
             "must be <= 24",
+        ));
+    }
+    let rd = o.reading_distance.m();
+    let (lo, hi) = mibg_radprot::READING_DISTANCE_RANGE_M;
+    if !(rd.is_finite() && (lo..=hi).contains(&rd)) {
+        return Err(option_error(
+            "reading distance (m)",
+            rd,
+            "readings are converted to 1 m from 1 m to 3 m only",
+        ));
+    }
+    if rd != 1.0 && o.reading_unit != ReadingUnit::UsvPerHourAt1m {
+        return Err(option_error(
+            "reading distance (m)",
+            rd,
+            "applies to readings in µSv/h only (reading unit usv-h-1m)",
         ));
     }
     if let Some(u) = o.uncertainty
@@ -861,8 +899,19 @@ pub fn assess_course_dosimetry(
     } else {
         None
     };
+    // 7. The family's restriction periods over the course.
+    let family = match &options.family {
+        Some(f) => Some(family_after(
+            protocol,
+            &a,
+            second.as_ref().map(|s| &s.0),
+            options,
+            f,
+        )?),
+        None => None,
+    };
 
-    Ok(assemble(
+    let mut d = assemble(
         &a,
         infusion1_check,
         plausibility,
@@ -870,7 +919,13 @@ pub fn assess_course_dosimetry(
         rp,
         options,
         label,
-    ))
+    );
+    if let Some(f) = &family {
+        d.warnings
+            .extend(f.warnings.iter().map(|w| format!("family: {w}")));
+    }
+    d.family = family;
+    Ok(d)
 }
 
 /// Radiation protection after infusion 2 when it was measured, after a
@@ -931,6 +986,137 @@ fn radiation_protection_after(
     }
 }
 
+/// The dose rate at 1 m at the end of an infusion of `activity` alone:
+/// measured (the pre-void reading, converted from the reading distance to
+/// 1 m by the distance law, scaled by activity) or estimated (activity ×
+/// Γ × self-attenuation), with how it was obtained.
+fn initial_rate(
+    protocol: &Protocol,
+    o: &DosimetryOptions,
+    pre_void_reading: f64,
+    activity_of_readings: Activity,
+    activity: Activity,
+) -> Result<(DoseRate, String), DosimetryError> {
+    let rp = &protocol.radiation_protection;
+    Ok(match o.reading_unit {
+        ReadingUnit::UsvPerHourAt1m => {
+            let read = DoseRate::from_usv_per_h(pre_void_reading);
+            let at1m = o.distance_law.to_1m(read, o.reading_distance)?;
+            let distance = if o.reading_distance.m() == 1.0 {
+                "at 1 m".to_string()
+            } else {
+                format!(
+                    "at {} m = {:.2} µSv/h at 1 m ({})",
+                    o.reading_distance.m(),
+                    at1m.usv_per_h(),
+                    o.distance_law.describe()
+                )
+            };
+            (
+                mibg_radprot::initial_dose_rate_from_reading(at1m, activity_of_readings, activity)?,
+                format!(
+                    "measured: pre-void reading {pre_void_reading} µSv/h {distance} after {} scaled to {}",
+                    activity_of_readings.describe(),
+                    activity.describe()
+                ),
+            )
+        }
+        ReadingUnit::Arbitrary => (
+            mibg_radprot::initial_dose_rate_from_activity(
+                activity,
+                rp.dose_rate_constant,
+                rp.self_attenuation_factor,
+            )?,
+            format!(
+                "estimated: {} × Γ {} µSv·m²/(MBq·h) × self-attenuation {} (protocol)",
+                activity.describe(),
+                rp.dose_rate_constant.usv_m2_per_mbq_h(),
+                rp.self_attenuation_factor
+            ),
+        ),
+    })
+}
+
+/// The family's restriction periods over the course: infusion 1 with its
+/// fit, then infusion 2 measured (its readings contain the residual of
+/// infusion 1) or planned (infusion-1 kinetics plus the residual).
+fn family_after(
+    protocol: &Protocol,
+    a: &DoseAssessment,
+    second: Option<&SecondInfusionDose>,
+    o: &DosimetryOptions,
+    f: &crate::family::FamilyOptions,
+) -> Result<crate::family::FamilyReport, DosimetryError> {
+    use crate::family::PeriodInput;
+    let a1 = a.request.activity1;
+    let pre_void1 = a.readings.readings[0].net;
+    let (d1, m1) = initial_rate(protocol, o, pre_void1, a1, a1)?;
+    let mut periods = vec![PeriodInput {
+        curve: &a.fit,
+        initial: d1,
+        method: m1,
+        activity: a1,
+        curve_text: "fitted to the infusion-1 readings".into(),
+    }];
+    let gap = match (&f.infusion2_end, second, a.plan.decision) {
+        (Some(e2), _, _) => {
+            let g = e2
+                .timestamp()
+                .duration_since(f.infusion1_end.timestamp())
+                .as_secs_f64()
+                / 3600.0;
+            Hours::new(g)
+        }
+        _ => Hours::from_days(f64::from(protocol.infusion2.interval_nominal_days)),
+    };
+    let planned;
+    match (second, a.plan.decision) {
+        (Some(s), _) => {
+            let (d2, m2) = initial_rate(
+                protocol,
+                o,
+                s.readings.readings[0].net,
+                s.activity2,
+                s.activity2,
+            )?;
+            periods.push(PeriodInput {
+                curve: &s.fit,
+                initial: d2,
+                method: m2,
+                activity: s.activity2,
+                curve_text: "fitted to the infusion-2 readings (residual of infusion 1 included)"
+                    .into(),
+            });
+        }
+        (None, Decision::SecondInfusion) => {
+            let a2 = a.plan.activity_mbq;
+            if gap.hours() <= 0.0 {
+                return Err(option_error(
+                    "end of infusion 2 (h after infusion 1)",
+                    gap.hours(),
+                    "must be after the end of infusion 1",
+                ));
+            }
+            planned = WithResidual::same_kinetics(&a.fit, a1, a2, gap)?;
+            let (d2, m2) = initial_rate(protocol, o, pre_void1, a1, a2)?;
+            let residual = planned.residual(a2);
+            periods.push(PeriodInput {
+                curve: &planned,
+                initial: d2,
+                method: m2,
+                activity: a2,
+                curve_text: format!(
+                    "planned: infusion-1 retention assumed, plus {:.1} MBq of infusion 1 left after {:.0} h",
+                    residual.mbq(),
+                    gap.hours()
+                ),
+            });
+        }
+        (None, _) => {}
+    }
+    crate::family::assess_family(&periods, protocol, o.distance_law, f)
+}
+
 #[allow(clippy::too_many_arguments)]
 fn radiation_protection(
     protocol: &Protocol,
@@ -945,33 +1131,13 @@ fn radiation_protection(
 ) -> Result<RadiationProtectionReport, DosimetryError> {
     let rp = &protocol.radiation_protection;
     // Dose rate at 1 m of the infusion's activity alone at t = 0 …
-    let (d_alone, mut method) = match o.reading_unit {
-        ReadingUnit::UsvPerHourAt1m => (
-            mibg_radprot::initial_dose_rate_from_reading(
-                DoseRate::from_usv_per_h(pre_void_reading),
-                activity_of_readings,
-                activity,
-            )?,
-            format!(
-                "measured: pre-void reading {pre_void_reading} µSv/h at 1 m after {} scaled to {}",
-                activity_of_readings.describe(),
-                activity.describe()
-            ),
-        ),
-        ReadingUnit::Arbitrary => (
-            mibg_radprot::initial_dose_rate_from_activity(
-                activity,
-                rp.dose_rate_constant,
-                rp.self_attenuation_factor,
-            )?,
-            format!(
-                "estimated: {} × Γ {} µSv·m²/(MBq·h) × self-attenuation {} (protocol)",
-                activity.describe(),
-                rp.dose_rate_constant.usv_m2_per_mbq_h(),
-                rp.self_attenuation_factor
-            ),
-        ),
-    };
+    let (d_alone, mut method) = initial_rate(
+        protocol,
+        o,
+        pre_void_reading,
+        activity_of_readings,
+        activity,
+    )?;
     // … the curve carries the residual of infusion 1 (R(0) > 1), so the
     // rate at t = 0 is that of A₂ plus the residual.
     let initial = d_alone * curve.retention(Hours::ZERO);
@@ -1016,7 +1182,7 @@ fn radiation_protection(
                 hours_per_day: o.contact.hours_per_day,
                 start,
                 end: ContactEnd::Indefinite,
-                law: DistanceLaw::InverseSquare,
+                law: o.distance_law,
             };
             let constraint = DoseConstraint::with_limit(
                 ConstraintKind::Caregiver,
@@ -1029,11 +1195,17 @@ fn radiation_protection(
             let est = mibg_radprot::caregiver_dose(curve, d_alone, &pattern, &constraint)?;
             if est.exceeds {
                 warnings.push(format!(
-                    "caregiver dose {:.2} mSv exceeds the {:.1} mSv constraint for {} h/day at {} m from discharge: restrict contact",
+                    "caregiver dose {:.2} mSv exceeds the {:.1} mSv constraint for {} h/day at {} m from discharge ({}): restrict contact{}",
                     est.dose.msv(),
                     rp.caregiver_constraint.msv(),
                     o.contact.hours_per_day.hours(),
-                    o.contact.distance.m()
+                    o.contact.distance.m(),
+                    o.distance_law.describe(),
+                    if o.family.is_some() {
+                        " (the family section gives a restriction period per contact pattern)"
+                    } else {
+                        " (contact patterns give a restriction period per way of being together)"
+                    }
                 ));
             }
             Some(est)
@@ -1259,6 +1431,7 @@ fn assemble(
         target: p.rules.target_total,
         interval95: interval95(a),
         radiation_protection: rp,
+        family: None,
         after_second,
         warnings,
         explanation,
@@ -1290,6 +1463,8 @@ fn assemble(
             reading_unit: o.reading_unit,
             contact_distance_m: o.contact.distance.m(),
             contact_hours_per_day: o.contact.hours_per_day.hours(),
+            distance_law: o.distance_law,
+            reading_distance_m: o.reading_distance.m(),
             accept: {
                 let mut v = o.accept.clone();
                 v.sort();

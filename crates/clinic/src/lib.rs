@@ -23,6 +23,8 @@ pub mod cohort;
 pub mod course;
 
 pub mod dosimetry;
+pub mod family;
+pub mod patterns;
 pub mod plan;
 
 pub use dosimetry::{

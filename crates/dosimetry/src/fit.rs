@@ -213,11 +213,22 @@ impl mibg_radprot::RetentionCurve for Curve {
     fn retention(&self, t: Hours) -> f64 {
         Curve::retention(self, t)
     }
+    /// The fitted exponential terms (closed-form contact doses); `None`
+    /// for the trapezoid.
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        match self {
+            Curve::Exponential { terms } => Some(terms.clone()),
+            Curve::Trapezoid { .. } => None,
+        }
+    }
 }
 
 impl mibg_radprot::RetentionCurve for RetentionFit {
     fn retention(&self, t: Hours) -> f64 {
         self.curve.retention(t)
+    }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        mibg_radprot::RetentionCurve::exponential_terms(&self.curve)
     }
 }
 

@@ -285,10 +285,24 @@ fn check_positive(field: &str, v: f64) -> Result<(), DoseError> {
     Ok(())
 }
 
+/// Residuals of the retained fraction at or below this size are rounding,
+/// not measurement, and the runs test ignores them: readings carry at most
+/// 4–5 significant digits (a retained fraction resolved to about 1e-5),
+/// while a fit of an exact series leaves residuals of 1e-16 to 1e-13 (f64
+/// round-off through the fit). Without this an exact series showed "a
+/// systematic trend" from the signs of round-off (issue 14).
+pub const RUNS_TEST_NEGLIGIBLE_RESIDUAL: f64 = 1e-9;
+
 /// Wald–Wolfowitz runs test of residual signs (≥ 0 counts as positive):
 /// z = (R − μ)/σ with μ = 2n₁n₂/n + 1, σ² = 2n₁n₂(2n₁n₂ − n)/(n²(n − 1)).
-/// `None` with fewer than 6 residuals or only one sign.
+/// Residuals of at most [`RUNS_TEST_NEGLIGIBLE_RESIDUAL`] in size are left
+/// out. `None` with fewer than 6 residuals left or only one sign.
 fn runs_z(residuals: &[f64]) -> Option<f64> {
+    let residuals: Vec<f64> = residuals
+        .iter()
+        .copied()
+        .filter(|r| r.abs() > RUNS_TEST_NEGLIGIBLE_RESIDUAL)
+        .collect();
     let n = residuals.len();
     if n < 6 {
         return None;
@@ -725,5 +739,21 @@ mod tests {
         let r = [1.0, -1.0, 1.0, -1.0, 1.0, -1.0];
         assert!(runs_z(&r).unwrap() > 0.0);
         assert!(runs_z(&[1.0; 5]).is_none());
+        // Round-off residuals of an exact series are ignored (issue 14): the
+        // pattern above at 1e-15 gives no test at all; mixed with real
+        // residuals only the real ones count (6 left: + + + − − −, R = 2,
+        // μ = 4, σ² = 18·12/180 = 1.2 → z = −1.826, hand).
+        let tiny: Vec<f64> = [1.0, 1.0, 1.0, 1.0, 1.0, -1.0, -1.0, -1.0, -1.0]
+            .iter()
+            .map(|r| r * 1e-15)
+            .collect();
+        assert!(runs_z(&tiny).is_none());
+        let mixed = [1e-3, 1e-12, 2e-3, 3e-3, -1e-12, -1e-3, 1e-10, -2e-3, -3e-3];
+        assert!((runs_z(&mixed).unwrap() + 1.825_742).abs() < 1e-6);
+        // The boundary: exactly the threshold is ignored, just above counts.
+        let edge = [RUNS_TEST_NEGLIGIBLE_RESIDUAL; 6];
+        assert!(runs_z(&edge).is_none());
+        let above = [2e-9, 2e-9, 2e-9, -2e-9, -2e-9, -2e-9];
+        assert!(runs_z(&above).is_some());
     }
 }

@@ -23,17 +23,30 @@ pub trait RetentionCurve {
     /// Fraction of the administered activity retained at `t` (h after the
     /// end of infusion).
     fn retention(&self, t: Hours) -> f64;
+
+    /// The curve as a sum of exponentials Σ aᵢ·e^(−λᵢ t), as pairs
+    /// (aᵢ, λᵢ in 1/h), when it is one: integrals of contact patterns are
+    /// then taken in closed form. `None` (the default): numerically.
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        None
+    }
 }
 
 impl<C: RetentionCurve + ?Sized> RetentionCurve for &C {
     fn retention(&self, t: Hours) -> f64 {
         (**self).retention(t)
     }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        (**self).exponential_terms()
+    }
 }
 
 impl<C: RetentionCurve + ?Sized> RetentionCurve for Box<C> {
     fn retention(&self, t: Hours) -> f64 {
         (**self).retention(t)
+    }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        (**self).exponential_terms()
     }
 }
 
@@ -80,6 +93,12 @@ impl PhysicalDecay {
 impl RetentionCurve for PhysicalDecay {
     fn retention(&self, t: Hours) -> f64 {
         (-RateConstant::from_half_life(self.half_life) * t).exp()
+    }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        Some(vec![(
+            1.0,
+            RateConstant::from_half_life(self.half_life).per_h(),
+        )])
     }
 }
 
@@ -180,6 +199,14 @@ impl RetentionCurve for ExponentialSum {
             .map(|x| x.fraction * (-x.rate * t).exp())
             .sum()
     }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        Some(
+            self.terms
+                .iter()
+                .map(|x| (x.fraction, x.rate.per_h()))
+                .collect(),
+        )
+    }
 }
 
 /// The body after a later infusion, relative to the later activity, with
@@ -240,6 +267,21 @@ impl<C: RetentionCurve> RetentionCurve for WithResidual<C> {
                     .curve
                     .retention(Hours::new(self.gap.hours() + t.hours()))
     }
+    /// R(t) + (A₁/A₂)·Σ aᵢ e^(−λᵢ(gap + t)): the same rates, amplitudes
+    /// × (1 + (A₁/A₂)·e^(−λᵢ·gap)).
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        self.curve.exponential_terms().map(|terms| {
+            terms
+                .into_iter()
+                .map(|(a, l)| {
+                    (
+                        a * (1.0 + self.earlier_over_later * (-l * self.gap.hours()).exp()),
+                        l,
+                    )
+                })
+                .collect()
+        })
+    }
 }
 
 #[cfg(test)]
@@ -279,6 +321,63 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn exponential_terms_of_every_curve() {
+        let t6 = RateConstant::from_half_life(Hours::new(6.0)).per_h();
+        let c = ExponentialSum::new(vec![
+            ExpTerm {
+                fraction: 0.25,
+                rate: RateConstant::per_hour(t6),
+            },
+            ExpTerm {
+                fraction: 0.75,
+                rate: RateConstant::per_hour(0.01),
+            },
+        ])
+        .unwrap();
+        let want = vec![(0.25, t6), (0.75, 0.01)];
+        assert_eq!(c.exponential_terms(), Some(want.clone()));
+        // Through a reference and a box.
+        let r: &ExponentialSum = &c;
+        assert_eq!(RetentionCurve::exponential_terms(&r), Some(want.clone()));
+        let b: Box<dyn RetentionCurve> = Box::new(c.clone());
+        assert_eq!(b.exponential_terms(), Some(want));
+        let l = std::f64::consts::LN_2 / 192.497;
+        assert_eq!(
+            PhysicalDecay::i131().exponential_terms(),
+            Some(vec![(1.0, l)])
+        );
+        assert_eq!(retention_fn(|_| 1.0).exponential_terms(), None);
+        let nb: Box<dyn RetentionCurve> = Box::new(retention_fn(|_| 1.0));
+        assert_eq!(nb.exponential_terms(), None);
+        // With the residual: amplitudes × (1 + (A1/A2)·e^(−λ·gap)), hand:
+        // A1/A2 = 2, gap 24 h: 0.75 × (1 + 2·e^(−0.24)).
+        let w = WithResidual::same_kinetics(
+            &c,
+            Activity::from_mbq(2.0),
+            Activity::from_mbq(1.0),
+            Hours::new(24.0),
+        )
+        .unwrap();
+        let terms = w.exponential_terms().unwrap();
+        assert!((terms[1].0 - 0.75 * (1.0 + 2.0 * (-0.24f64).exp())).abs() < 1e-15);
+        assert!((terms[0].0 - 0.25 * (1.0 + 2.0 * 0.0625)).abs() < 1e-12);
+        assert_eq!(terms[1].1, 0.01);
+        // And the terms reproduce the curve.
+        for t in [0.0, 5.0, 50.0] {
+            let s: f64 = terms.iter().map(|(a, l)| a * (-l * t).exp()).sum();
+            assert!((s - w.retention(Hours::new(t))).abs() < 1e-12);
+        }
+        let nw = WithResidual::same_kinetics(
+            retention_fn(|_| 1.0),
+            Activity::from_mbq(2.0),
+            Activity::from_mbq(1.0),
+            Hours::new(24.0),
+        )
+        .unwrap();
+        assert_eq!(nw.exponential_terms(), None);
     }
 
     #[test]

@@ -89,6 +89,24 @@ pub enum ReadingUnitArg {
     UsvH1m,
 }
 
+/// Distance law on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LawArg {
+    /// Cormack & Shearer (1 m / d)^1.5 (Phys Med Biol 1998; glowgreen): the default.
+    CormackShearer,
+    /// Point source (1 m / d)^2.
+    InverseSquare,
+}
+
+/// Sharing of a constraint between the infusions.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SplitArg {
+    /// Equal shares, the unused part carried to the next infusion.
+    Equal,
+    /// In proportion to the activities, the unused part carried on.
+    Activity,
+}
+
 /// Arguments of `mibg dose`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -178,6 +196,42 @@ pub struct Args {
     /// (default 6 h/day [I]: a design choice, not a published pattern).
     #[arg(long, default_value_t = 6.0)]
     contact_hours_per_day: f64,
+    /// How dose rate falls with distance, for every contact dose and for
+    /// --reading-distance-m (named in every output).
+    #[arg(long, value_enum, default_value = "cormack-shearer")]
+    distance_law: LawArg,
+    /// Distance (1–3 m) at which µSv/h readings were taken (with
+    /// --reading-unit usv-h-1m); converted to 1 m by --distance-law.
+    #[arg(long, default_value_t = 1.0)]
+    reading_distance_m: f64,
+    /// Restriction periods and the instruction sheet for the family: every
+    /// contact pattern of PATTERNS.toml (default: the built-in standard set,
+    /// protocols/contact-patterns.toml) over the whole course. Needs the clock
+    /// time of the end of infusion 1 (--infusion-time, or --infusion-end).
+    #[arg(long, value_name = "PATTERNS.toml", num_args = 0..=1)]
+    family: Option<Option<PathBuf>>,
+    /// End of infusion 1 as a clock time with UTC offset
+    /// (2026-03-02T14:30+01:00), for --family when READINGS has hours.
+    #[arg(long)]
+    infusion_time: Option<String>,
+    /// End of infusion 2 as a clock time with UTC offset, for --family
+    /// (default: --infusion2-end, else infusion 1 + the protocol's interval).
+    #[arg(long)]
+    infusion2_time: Option<String>,
+    /// Treatment courses per year: a per-year constraint (1 mSv) is divided by it.
+    #[arg(long, default_value_t = 1, value_parser = crate::args::whole_u32)]
+    courses_per_year: u32,
+    /// How each constraint is shared between infusions 1 and 2.
+    #[arg(long, value_enum, default_value = "equal")]
+    budget_split: SplitArg,
+    /// Write an SVG of the dose rate at 1 m over the course (with the release
+    /// and stem-cell-return thresholds) and of the dose against the delay of
+    /// every pattern (with --family).
+    #[arg(long, requires = "family")]
+    family_plot: Option<PathBuf>,
+    /// Write the family's instruction sheet as plain text (with --family).
+    #[arg(long, requires = "family")]
+    family_sheet: Option<PathBuf>,
     /// Accept a failed plausibility check by name and prescribe anyway
     /// (repeatable): physical-decay, rise, outlier, r-squared, tau-se,
     /// bootstrap-failures. Recorded in the report, the JSON and the warnings.
@@ -214,6 +268,73 @@ fn instant(s: &Option<String>, flag: &str) -> Result<Option<jiff::Timestamp>> {
             })
         })
         .transpose()
+}
+
+/// An ISO 8601 time with its UTC offset, kept in that offset (the clock the
+/// family reads).
+fn local_time(v: &str, flag: &str) -> Result<jiff::Zoned> {
+    let bad = |e: String| {
+        anyhow::anyhow!(
+            "{flag} '{v}': not an ISO 8601 time with a UTC offset, e.g. 2026-03-02T14:30+01:00 ({e})"
+        )
+    };
+    let ts = v
+        .parse::<jiff::Timestamp>()
+        .map_err(|e| bad(e.to_string()))?;
+    let offset = match v.parse::<jiff::civil::DateTime>() {
+        Ok(civil) => {
+            let utc = civil
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map_err(|e| bad(e.to_string()))?;
+            let secs = utc.timestamp().as_second() - ts.as_second();
+            jiff::tz::Offset::from_seconds(i32::try_from(secs).map_err(|e| bad(e.to_string()))?)
+                .map_err(|e| bad(e.to_string()))?
+        }
+        // `Z`: UTC.
+        Err(_) => jiff::tz::Offset::UTC,
+    };
+    Ok(ts.to_zoned(jiff::tz::TimeZone::fixed(offset)))
+}
+
+/// The family options from the command line.
+fn family_options(args: &Args) -> Result<Option<mibg_clinic::family::FamilyOptions>> {
+    use mibg_clinic::patterns::{STANDARD_PATTERNS_LABEL, parse_patterns, standard_patterns};
+    let Some(file) = &args.family else {
+        return Ok(None);
+    };
+    let (patterns, source) = match file {
+        None => (standard_patterns(), STANDARD_PATTERNS_LABEL.to_string()),
+        Some(p) => (
+            parse_patterns(&read(p, "contact-pattern file")?, &label(p))?,
+            label(p),
+        ),
+    };
+    let end1 = match (&args.infusion_time, &args.infusion_end) {
+        (Some(t), _) => local_time(t, "--infusion-time")?,
+        (None, Some(t)) => local_time(t, "--infusion-end")?,
+        (None, None) => bail!(
+            "--family needs the clock time of the end of infusion 1: --infusion-time 2026-03-02T14:30+01:00 (or --infusion-end with clock-time readings)"
+        ),
+    };
+    let end2 = match (&args.infusion2_time, &args.infusion2_end) {
+        (Some(t), _) => Some(local_time(t, "--infusion2-time")?),
+        (None, Some(t)) => Some(local_time(t, "--infusion2-end")?),
+        (None, None) => None,
+    };
+    if args.courses_per_year == 0 {
+        bail!("--courses-per-year 0: must be at least 1");
+    }
+    Ok(Some(mibg_clinic::family::FamilyOptions {
+        patterns,
+        patterns_source: source,
+        infusion1_end: end1,
+        infusion2_end: end2,
+        courses_per_year: args.courses_per_year,
+        split: match args.budget_split {
+            SplitArg::Equal => mibg_clinic::family::BudgetSplit::Equal,
+            SplitArg::Activity => mibg_clinic::family::BudgetSplit::ProportionalToActivity,
+        },
+    }))
 }
 
 /// Runs the command.
@@ -338,6 +459,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             distance: Length::from_m(args.contact_distance_m),
             hours_per_day: Hours::new(args.contact_hours_per_day),
         },
+        distance_law: match args.distance_law {
+            LawArg::CormackShearer => mibg_clinic::family::DistanceLaw::CormackShearer,
+            LawArg::InverseSquare => mibg_clinic::family::DistanceLaw::InverseSquare,
+        },
+        reading_distance: Length::from_m(args.reading_distance_m),
+        family: family_options(args)?,
         radiation_protection: true,
         accept: args.accept.clone(),
         protocol_label: Some(protocol_label),
@@ -359,17 +486,105 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     })?;
 
     let svg = args.plot.as_ref().map(|_| plot_svg(&d));
+    let family_svg = match (&args.family_plot, &d.family) {
+        (Some(_), Some(f)) => Some(family_plot_svg(f)),
+        _ => None,
+    };
+    let sheet = d
+        .family
+        .as_ref()
+        .map(mibg_clinic::family::family_sheet_text);
     // Everything is computed: now write.
     if let (Some(path), Some(svg)) = (&args.plot, svg) {
         write_atomically(path, svg.as_bytes())?;
+    }
+    if let (Some(path), Some(svg)) = (&args.family_plot, family_svg) {
+        write_atomically(path, svg.as_bytes())?;
+    }
+    if let (Some(path), Some(sheet)) = (&args.family_sheet, &sheet) {
+        write_atomically(path, sheet.as_bytes())?;
     }
     if args.json {
         return print_json(out, &d);
     }
     let mut text = String::new();
     render(&d, &mut text);
+    if let Some(sheet) = &sheet {
+        text.push('\n');
+        text.push_str(sheet);
+    }
     out.write_all(text.as_bytes())?;
     Ok(())
+}
+
+/// Dose rate at 1 m over the course with the thresholds; dose against the
+/// delay of resumption per pattern (as a fraction of its budget).
+fn family_plot_svg(f: &mibg_clinic::family::FamilyReport) -> String {
+    use mibg_plot::{Axis, Figure, Panel, Series};
+    let t_end = f.dose_rate_at_1m.last().map_or(0.0, |p| p[0]);
+    let flat = |y: f64| vec![(0.0, y), (t_end, y)];
+    let rate: Vec<(f64, f64)> = f
+        .dose_rate_at_1m
+        .iter()
+        .filter(|p| p[1] > 0.0)
+        .map(|p| (p[0], p[1]))
+        .collect();
+    let mut fig = Figure::new(760.0)
+        .title(format!(
+            "Radiation protection for the family — distance law: {}",
+            f.distance_law.describe()
+        ))
+        .panel(
+            Panel::new(
+                Axis::linear("time after the end of infusion 1 (h)"),
+                Axis::log10("dose rate at 1 m (µSv/h)"),
+            )
+            .title("Dose rate at 1 m")
+            .series(Series::line("dose rate at 1 m", rate))
+            .series(Series::line(
+                &format!("release {} µSv/h", f.release_threshold.usv_per_h()),
+                flat(f.release_threshold.usv_per_h()),
+            ))
+            .series(Series::line(
+                &format!(
+                    "stem-cell return {} µSv/h",
+                    f.stem_cell_return_threshold.usv_per_h()
+                ),
+                flat(f.stem_cell_return_threshold.usv_per_h()),
+            )),
+        );
+    for inf in &f.infusions {
+        let mut panel = Panel::new(
+            Axis::linear(format!(
+                "delay of resumption after the end of infusion {} (h)",
+                inf.infusion
+            )),
+            Axis::linear("dose / budget of this infusion"),
+        )
+        .title(format!(
+            "Dose against restriction delay, infusion {}",
+            inf.infusion
+        ))
+        .height(320.0)
+        .reference_y(1.0);
+        for p in &f.patterns {
+            if let Some(c) = p
+                .dose_against_delay
+                .iter()
+                .find(|c| c.infusion == inf.infusion)
+                && c.budget_msv > 0.0
+            {
+                let pts = c
+                    .points
+                    .iter()
+                    .map(|q| (q[0], q[1] / c.budget_msv))
+                    .collect();
+                panel = panel.series(Series::line(&p.restriction.pattern.id, pts));
+            }
+        }
+        fig = fig.panel(panel);
+    }
+    fig.to_svg()
 }
 
 fn act(mbq: f64) -> String {
@@ -652,9 +867,10 @@ fn render(d: &CourseDosimetry, s: &mut String) {
         if let Some(c) = &rp.caregiver {
             let _ = writeln!(
                 s,
-                "  caregiver from release, {} h/day at {} m: {:.2} mSv ({:.0} % of the {} mSv constraint){}",
+                "  caregiver from release, {} h/day at {} m ({}): {:.2} mSv ({:.0} % of the {} mSv constraint){}",
                 o.contact_hours_per_day,
                 o.contact_distance_m,
+                c.pattern.law.describe(),
                 c.dose.msv(),
                 c.fraction_of_constraint * 100.0,
                 c.constraint.limit.msv(),
