@@ -858,3 +858,17 @@ fn huge_field_is_quoted_cut_in_the_error() {
     assert!(e.starts_with("p.toml: line 2 (in [protocol])"), "{e}");
     assert!(e.contains("characters)"), "{e}");
 }
+
+/// Fuzz finding (issue 9, item 7), input class "1e308": an infusion-1
+/// activity of 1e308 MBq printed as hundreds of digits in the deviation
+/// error; it prints in scientific notation.
+#[test]
+fn activity_of_1e308_prints_short_in_the_deviation_error() {
+    let p = Protocol::seed();
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(1e308), Mass::from_kg(20.0), 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(e.len() < 400, "{e}");
+    assert!(e.starts_with("1e308 MBq"), "{e}");
+}
