@@ -161,7 +161,8 @@ impl DoseRequest {
 pub enum DoseError {
     /// Implausible mass.
     #[error(
-        "{field} {value} kg is outside the plausible range {}–{} kg ({})",
+        "{field} {} kg is outside the plausible range {}–{} kg ({})",
+        mibg_protocol::plausible::fmt_typed(*value),
         WEIGHT_RANGE_KG.0,
         WEIGHT_RANGE_KG.1,
         crate::slip::weight_hint(*value)

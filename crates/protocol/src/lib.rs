@@ -285,6 +285,21 @@ pub enum ProtocolError {
     },
 }
 
+/// The longest syntax message, in characters.
+const MAX_MESSAGE: usize = 300;
+
+/// `text` cut to `max` characters, with the full length said: a key or a
+/// value of a megabyte (a slipped paste) is quoted readably in an error
+/// (issue 9), never echoed whole.
+fn excerpt(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max).collect();
+    format!("{head}… ({n} characters)")
+}
+
 impl Protocol {
     /// The seed protocol (De Ioris 2025 regimen), `protocols/seed.toml`.
     ///
@@ -325,7 +340,7 @@ impl Protocol {
             message.push_str(e.message().trim());
             ProtocolError::Syntax {
                 file: file.to_string(),
-                message,
+                message: excerpt(&message, MAX_MESSAGE),
             }
         })?;
         let mut p = raw.validate(file)?;

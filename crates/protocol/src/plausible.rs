@@ -450,12 +450,25 @@ pub fn fmt_typed(v: f64) -> String {
 }
 
 /// A number as a person would write it: up to 4 significant decimals, no
-/// trailing zeros (444, 0.05, 12.5, 0.0595).
+/// trailing zeros (444, 0.05, 12.5, 0.0595); magnitudes from 10¹⁵ or below
+/// 10⁻⁶ in scientific notation with 4 significant digits (1e308, 2.5e-9),
+/// so that an absurd value reads as one short number (a fuzz finding: a
+/// weight of 1e308 printed as 309 digits, twice, in one message).
 pub fn fmt_num(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
     let mag = v.abs().log10().floor() as i32;
+    if !(-6..15).contains(&mag) {
+        let s = format!("{v:.3e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let m = if m.contains('.') {
+            m.trim_end_matches('0').trim_end_matches('.')
+        } else {
+            m
+        };
+        return format!("{m}e{e}");
+    }
     let decimals = (3 - mag).clamp(0, 12) as usize;
     let s = format!("{v:.decimals$}");
     if s.contains('.') {
@@ -588,5 +601,17 @@ mod tests {
                 .unwrap()
                 .starts_with("0.99999 is implausible")
         );
+    }
+
+    /// Fuzz finding (issue 9, item 7), input class "1e308": absurd
+    /// magnitudes print as one short number, not hundreds of digits.
+    #[test]
+    fn extreme_magnitudes_print_in_scientific_notation() {
+        assert_eq!(fmt_num(1e308), "1e308");
+        assert_eq!(fmt_num(-2.5e20), "-2.5e20");
+        assert_eq!(fmt_num(1.23456e-9), "1.235e-9");
+        assert_eq!(fmt_typed(1e308), "1e308");
+        assert_eq!(fmt_num(123_456_789.0), "123456789");
+        assert_eq!(fmt_num(0.000_012_5), "0.0000125");
     }
 }

@@ -843,3 +843,32 @@ fn a_given_activity_in_the_wrong_unit_names_the_slip() {
             .is_err()
     );
 }
+
+/// Fuzz finding (issue 9, item 7), input class "huge field": a value of a
+/// megabyte pasted into the protocol file was echoed whole in the syntax
+/// error; it is quoted cut, with its length.
+#[test]
+fn huge_field_is_quoted_cut_in_the_error() {
+    let huge = "x".repeat(1 << 20);
+    let text = format!("[protocol]\n{huge} = 1\n");
+    let e = Protocol::from_toml(&text, "p.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.len() < 1000, "{} characters", e.len());
+    assert!(e.starts_with("p.toml: line 2 (in [protocol])"), "{e}");
+    assert!(e.contains("characters)"), "{e}");
+}
+
+/// Fuzz finding (issue 9, item 7), input class "1e308": an infusion-1
+/// activity of 1e308 MBq printed as hundreds of digits in the deviation
+/// error; it prints in scientific notation.
+#[test]
+fn activity_of_1e308_prints_short_in_the_deviation_error() {
+    let p = Protocol::seed();
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(1e308), Mass::from_kg(20.0), 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(e.len() < 400, "{e}");
+    assert!(e.starts_with("1e308 MBq"), "{e}");
+}
