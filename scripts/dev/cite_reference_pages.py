@@ -24,7 +24,8 @@ What it does, per git-tracked UTF-8 file (docs/reference itself excluded):
    statistics, registry).
 3. Every `§N` that is not preceded on its line by a `docs/reference/X.md`
    mention gets one inserted: the page is the nearest page mention earlier
-   in the same file, or else the page of the file's area (AREA below).
+   in the same file, or else the page of the file's area (AREA below); if
+   neither exists the § is left alone and reported ("review:" on stderr).
    Later §s on the same line belong to the same page ("§2.3–§2.7", "§1, §9.3").
 
 Convention (see docs/reference/index.md): in this repository "§" is reserved
@@ -52,7 +53,6 @@ AREA = [
     ("crates/dosimetry/", "dosimetry"),
     ("crates/radprot/", "dosimetry"),
     ("crates/protocol/", "dosimetry"),
-    ("crates/clinic/", "dosimetry"),
     ("protocols/", "dosimetry"),
     ("examples/protocols/", "dosimetry"),
     ("examples/dose/", "dosimetry"),
@@ -209,8 +209,11 @@ def qualify_sections(path: str, text: str, notes: list[str]) -> str:
             if line_page is None:
                 page = last_page or area_page(path)
                 if page is None:
-                    raise SystemExit(f"{path}: cannot tell which page `{line.strip()}` cites; "
-                                     "add a LITERAL rewrite or an AREA entry")
+                    # Left as it is: the reference_citations test will point at it.
+                    notes.append(f"{path}: cannot tell which page this § cites, left for a "
+                                 f"human (or add a LITERAL/AREA entry): {line.strip()[:100]}")
+                    pos = m.start()
+                    continue
                 area = area_page(path)
                 if last_page and area and last_page != area:
                     notes.append(f"{path}: page {last_page} (mentioned earlier) differs from "
