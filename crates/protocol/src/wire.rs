@@ -105,14 +105,14 @@ pub(crate) const MAX_DAYS: u32 = 365;
 /// Largest absolute activity in a protocol (per infusion, per course,
 /// minimum worthwhile A₂): 200 GBq \[I\], several times the largest published
 /// activities (UCSF single infusion 30.969 GBq, Norway course 28.6 GBq;
-/// dosimetry.md §6.3, §10.2). Keeps every derived limit finite.
+/// docs/reference/dosimetry.md §6.3, §10.2). Keeps every derived limit finite.
 pub(crate) const MAX_ACTIVITY_MBQ: f64 = 200_000.0;
 /// Largest activity per kg in a protocol (both infusions): 1500 MBq/kg
-/// \[I\] (about 40 mCi/kg; the highest published level is 21 mCi/kg, §6.3).
+/// \[I\] (about 40 mCi/kg; the highest published level is 21 mCi/kg, docs/reference/dosimetry.md §6.3).
 pub(crate) const MAX_ACTIVITY_PER_KG_MBQ: f64 = 1500.0;
 /// Plausible range of the small-child divisor (kg per m²) \[I\]: the COG
-/// value is 30 (§9.2 \[R\]); real children have 21–29 kg/m² (9 kg/0.433 m²,
-/// 32 kg/1.1155 m², §9.1 test vectors), so 10–60 leaves a wide margin
+/// value is 30 (docs/reference/dosimetry.md §9.2 \[R\]); real children have 21–29 kg/m² (9 kg/0.433 m²,
+/// 32 kg/1.1155 m², docs/reference/dosimetry.md §9.1 test vectors), so 10–60 leaves a wide margin
 /// while rejecting typos that would multiply the melphalan dose.
 pub(crate) const SMALL_CHILD_DIVISOR: (f64, f64) = (10.0, 60.0);
 

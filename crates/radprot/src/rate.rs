@@ -1,4 +1,4 @@
-//! Dose rate at 1 m and at a distance (dosimetry.md §8.1).
+//! Dose rate at 1 m and at a distance (docs/reference/dosimetry.md §8.1).
 //!
 //! The dose rate at 1 m at time t is Ḋ₁ₘ(t) = Ḋ₁ₘ(0) · R(t), where Ḋ₁ₘ(0) is
 //! either **measured** at the end of infusion (the pre-void reading when
@@ -13,11 +13,11 @@ use serde::{Deserialize, Serialize};
 ///
 /// Near-field caveat: the patient is an extended source. Inverse-square
 /// treats it as a point and **overestimates** the dose rate close to the
-/// patient (line-source model, dosimetry.md §8.1 \[V\]: at 30 cm a 100 cm line
+/// patient (line-source model, docs/reference/dosimetry.md §8.1 \[V\]: at 30 cm a 100 cm line
 /// gives a geometry factor of 6.87e-4 cm⁻² versus 1.11e-3 for a point, i.e.
 /// 0.62×; at 1 m a 100 cm line is 0.93× the point value). Inverse-square is
 /// therefore conservative below 1 m. The 1.5-power law of Cormack & Shearer
-/// (used by glowgreen, §8.1 \[V\]) is the named, less conservative alternative
+/// (used by glowgreen, docs/reference/dosimetry.md §8.1 \[V\]) is the named, less conservative alternative
 /// for close contact. Neither is exact below about 0.3 m.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -28,7 +28,7 @@ pub enum DistanceLaw {
     #[default]
     InverseSquare,
     /// Cormack & Shearer: Ḋ(d) = Ḋ₁ₘ · (1 m / d)^1.5 (glowgreen
-    /// `close_contact.py`, dosimetry.md §8.1 \[V\]).
+    /// `close_contact.py`, docs/reference/dosimetry.md §8.1 \[V\]).
     CormackShearer,
 }
 
@@ -71,12 +71,12 @@ impl DistanceLaw {
 
 /// Ḋ₁ₘ(0) = Γ · A₀ · f_att: the dose rate at 1 m at the end of infusion
 /// estimated from the administered activity, a dose-rate constant Γ (for
-/// I-131 dosimetry.md §8.1: 0.07647 µSv·m²/(MBq·h) \[V\] for the unattenuated
+/// I-131 docs/reference/dosimetry.md §8.1: 0.07647 µSv·m²/(MBq·h) \[V\] for the unattenuated
 /// point source used by Dorn; 0.0521 µGy·m²/(MBq·h) air kerma \[C\]) and the
 /// self-attenuation factor f_att ∈ (0, 1] (1 = none, conservative; about
 /// 0.6–0.8 for a child \[R\]).
 ///
-/// Example (§8.1 \[C\]): 8880 MBq × 0.0765 = 679.3 µSv/h with f_att = 1.
+/// Example (docs/reference/dosimetry.md §8.1 \[C\]): 8880 MBq × 0.0765 = 679.3 µSv/h with f_att = 1.
 ///
 /// # Errors
 /// [`RadProtError::InvalidInput`] for non-positive activity or constant, or
@@ -215,7 +215,7 @@ mod tests {
 
     #[test]
     fn initial_rate_from_activity_matches_section_8_1() {
-        // 8880 MBq × 0.0765 µSv·m²/(MBq·h) = 679.32 µSv/h (§8.1 example ≈ 680).
+        // 8880 MBq × 0.0765 µSv·m²/(MBq·h) = 679.32 µSv/h (docs/reference/dosimetry.md §8.1 example ≈ 680).
         let r = initial_dose_rate_from_activity(
             Activity::from_mbq(8880.0),
             DoseRateConstant::from_usv_m2_per_mbq_h(0.0765),

@@ -1,7 +1,7 @@
 //! Haematopoietic recovery (engraftment) after a stem-cell infusion
-//! (toxicity.md §8).
+//! (docs/reference/toxicity.md §8).
 //!
-//! # Algorithm (toxicity.md §8.3, defaults CIBMTR)
+//! # Algorithm (docs/reference/toxicity.md §8.3, defaults CIBMTR)
 //!
 //! For each stem-cell infusion (day 0) an *episode* runs from day 0 up to the
 //! day before the next stem-cell infusion (or without end). Within it:
@@ -22,7 +22,7 @@
 //! 4. Platelets additionally need **no platelet transfusion from 7 days
 //!    before the first value through the last value** (CIBMTR: "all of those
 //!    dates must be free of platelet transfusion for the preceding seven
-//!    days"; toxicity.md §8.3 (a)). Transfusions from any episode count.
+//!    days"; docs/reference/toxicity.md §8.3 (a)). Transfusions from any episode count.
 //! 5. No recovery by the end of the data → **censored** at the last value.
 //!    If the ANC had already met the recovery rule *before* the nadir (it
 //!    recovered and then fell deeper), the episode carries a warning naming
@@ -44,7 +44,7 @@ use crate::records::{Product, Transfusion};
 use jiff::civil::Date;
 use serde::Serialize;
 
-/// Engraftment thresholds (defaults: CIBMTR / ASTCT, toxicity.md §8).
+/// Engraftment thresholds (defaults: CIBMTR / ASTCT, docs/reference/toxicity.md §8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct EngraftmentOptions {
     /// ANC threshold, ×10⁹/L (default 0.5; CIBMTR).
@@ -202,7 +202,7 @@ pub fn nadir(series: &[DailyValue]) -> Option<DailyValue> {
 enum SearchFrom {
     /// After the (first) date of the episode's lowest value (CIBMTR).
     AfterNadir,
-    /// After the first value below the threshold (the notes' fallback, used
+    /// After the first value below the threshold (the fallback of docs/reference/toxicity.md §8.3, used
     /// only to detect a recovery followed by a deeper dip).
     AfterFirstBelow,
     /// From the first value.

@@ -63,13 +63,13 @@ pub enum BoundArg {
 /// S model.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum SModelArg {
-    /// Analytic two-component model (dosimetry notes §5.3).
+    /// Analytic two-component model (docs/reference/dosimetry.md §5.3).
     Analytic,
-    /// Phantom table (--s-table), log–log interpolation (§5.4).
+    /// Phantom table (--s-table), log–log interpolation (docs/reference/dosimetry.md §5.4).
     Table,
 }
 
-/// Prediction of the dose per activity of infusion 2 (§6.1).
+/// Prediction of the dose per activity of infusion 2 (docs/reference/dosimetry.md §6.1).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum PredictionArg {
     /// Variant 2: same τ, S at the infusion-2 weight.
@@ -239,7 +239,7 @@ struct RadiationProtectionOut {
 
 /// The body after infusion 2 as predicted from infusion 1, relative to A₂:
 /// `R(t) = R₁(t) + (A₁/A₂)·R₁(Δ + t)`, Δ = days between the infusions. The
-/// second term is the activity of infusion 1 still present (§6.1: it is
+/// second term is the activity of infusion 1 still present (docs/reference/dosimetry.md §6.1: it is
 /// already in D₁, but it still irradiates carers and delays release).
 struct WithResidualOfInfusion1<'a> {
     curve: &'a dyn RetentionCurve,
@@ -473,7 +473,7 @@ fn radiation_protection(
                 ConstraintKind::Caregiver,
                 rp.caregiver_constraint,
                 format!(
-                    "protocol caregiver constraint {} mSv per episode (dosimetry notes §8.4)",
+                    "protocol caregiver constraint {} mSv per episode (docs/reference/dosimetry.md §8.4)",
                     rp.caregiver_constraint.msv()
                 ),
             );
