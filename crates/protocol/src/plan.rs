@@ -17,7 +17,7 @@ pub const HEIGHT_RANGE_CM: (f64, f64) = (40.0, 220.0);
 /// probably do not belong together) \[I\].
 pub const BMI_WARN_RANGE: (f64, f64) = (10.0, 40.0);
 /// Below 10 kg, BSA-based dosing of cytotoxics can cause significant
-/// overdoses (Australian paediatric dosing consensus, dosimetry.md §9.1 \[V\]).
+/// overdoses (Australian paediatric dosing consensus, docs/reference/dosimetry.md §9.1 \[V\]).
 pub const BSA_DOSING_CAUTION_BELOW_KG: f64 = 10.0;
 
 /// Default largest relative deviation of a given infusion-1 activity from
@@ -424,7 +424,7 @@ pub fn plan(protocol: &Protocol, weight: Mass, height: Length) -> Result<Plan, P
             below_weight_kg.kg()
         )),
         MelphalanBasis::PerArea { .. } if w < BSA_DOSING_CAUTION_BELOW_KG => warnings.push(format!(
-            "melphalan dosed per m2 at {w} kg: BSA dosing below {BSA_DOSING_CAUTION_BELOW_KG} kg can cause significant overdoses (dosimetry.md §9.1); the protocol has no small-child rule"
+            "melphalan dosed per m2 at {w} kg: BSA dosing below {BSA_DOSING_CAUTION_BELOW_KG} kg can cause significant overdoses (docs/reference/dosimetry.md §9.1); the protocol has no small-child rule"
         )),
         _ => {}
     }

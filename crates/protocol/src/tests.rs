@@ -19,7 +19,7 @@ fn err(text: &str) -> String {
 #[test]
 fn seed_values_match_the_domain_notes() {
     let p = Protocol::seed();
-    // 12 mCi/kg = 444 MBq/kg (§9.3, 12 × 37 = 444).
+    // 12 mCi/kg = 444 MBq/kg (docs/reference/dosimetry.md §9.3, 12 × 37 = 444).
     assert_eq!(p.infusion1.activity_per_kg.mbq_per_kg(), 444.0);
     assert_eq!(p.infusion1.activity_per_kg.mci_per_kg(), 12.0);
     assert_eq!(p.infusion1.max_activity, None);
@@ -31,7 +31,7 @@ fn seed_values_match_the_domain_notes() {
     assert_eq!((sc.below_weight.kg(), sc.divisor), (12.0, 30.0));
     assert_eq!(p.radiation_protection.caregiver_constraint.msv(), 5.0);
     assert_eq!(p.radiation_protection.public_constraint.msv(), 1.0);
-    // 0.07647 µSv·m²/(MBq·h): Dorn's constant (§8.1).
+    // 0.07647 µSv·m²/(MBq·h): Dorn's constant (docs/reference/dosimetry.md §8.1).
     assert_eq!(
         p.radiation_protection.dose_rate_constant.usv_m2_per_mbq_h(),
         0.07647
@@ -366,8 +366,8 @@ fn implausible_days_are_errors_not_an_overflow() {
 #[test]
 fn small_child_divisor_must_be_a_plausible_kg_per_m2() {
     // Review: divisor = 1e-300 gave a melphalan dose of 1.1e303 mg. The
-    // divisor is kg per m² (COG 30, §9.2): 9 kg / 0.433 m² = 20.8 and
-    // 32 kg / 1.1155 m² = 28.7 (hand, §9.1 test vectors), so 10–60 covers
+    // divisor is kg per m² (COG 30, docs/reference/dosimetry.md §9.2): 9 kg / 0.433 m² = 20.8 and
+    // 32 kg / 1.1155 m² = 28.7 (hand, docs/reference/dosimetry.md §9.1 test vectors), so 10–60 covers
     // every child with a wide margin.
     let e = err(&seed_with("divisor = 30.0", "divisor = 1e-3"));
     assert!(
