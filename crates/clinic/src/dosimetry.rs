@@ -1,5 +1,5 @@
 //! The clinical act "assess the dosimetry of infusion 1 and propose the
-//! second activity" (issue 10 §1; issue 9 items 1–2): from readings already
+//! second activity" (issue 10 section 1; issue 9 items 1–2): from readings already
 //! parsed, weights, activities, the protocol and the options, one typed,
 //! serialisable result: the plausibility gate, the fit and D₁, A₂ with every
 //! cap, its 95 % interval, radiation protection after the infusion (with the
@@ -202,7 +202,11 @@ pub enum DosimetryError {
     },
     /// The infusion-1 activity is too far from the protocol's prescription
     /// for the weight (a unit or decimal slip of the activity or the weight).
-    #[error("infusion-1 activity {activity_mbq} MBq at {weight_kg} kg ({protocol}): {error}")]
+    #[error(
+        "infusion-1 activity {} MBq at {} kg ({protocol}): {error}",
+        mibg_protocol::plausible::fmt_typed(*activity_mbq),
+        mibg_protocol::plausible::fmt_typed(*weight_kg)
+    )]
     Infusion1Deviation {
         /// The activity given, MBq.
         activity_mbq: f64,
@@ -530,6 +534,13 @@ fn gbq_h<S: serde::Serializer>(v: &TimeIntegratedActivity, s: S) -> Result<S::Ok
 /// Days of the dose-rate table.
 pub const TABLE_DAYS: [f64; 8] = [0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 14.0];
 
+/// The largest bootstrap count accepted. Efron & Tibshirani (1993, *An
+/// Introduction to the Bootstrap*, sections 13.3 and 19.3) find B = 1000–2000
+/// enough for percentile intervals; 100 000 is 50 times that and runs in
+/// seconds, while a slipped count (200 000 000 for 200, a fuzz finding)
+/// ran for hours. \[I\]
+pub const MAX_BOOTSTRAP_REPLICATES: usize = 100_000;
+
 fn option_error(option: &'static str, value: f64, rule: impl Into<String>) -> DosimetryError {
     DosimetryError::Option {
         option,
@@ -582,6 +593,17 @@ fn check_options(o: &DosimetryOptions) -> Result<(), DosimetryError> {
             "bootstrap replicates",
             u.replicates as f64,
             "use none (delta method only) or at least 100 replicates for a 95 % interval",
+        ));
+    }
+    if let Some(u) = o.uncertainty
+        && u.replicates > MAX_BOOTSTRAP_REPLICATES
+    {
+        return Err(option_error(
+            "bootstrap replicates",
+            u.replicates as f64,
+            format!(
+                "at most {MAX_BOOTSTRAP_REPLICATES} (1000–2000 suffice for a percentile interval; a count this large is a slip and would run for hours)"
+            ),
         ));
     }
     if let PredictionVariant::Factor { c } = o.prediction {
@@ -1166,7 +1188,7 @@ fn radiation_protection(
                 ConstraintKind::Caregiver,
                 rp.caregiver_constraint,
                 format!(
-                    "protocol caregiver constraint {} mSv per episode (dosimetry notes §8.4)",
+                    "protocol caregiver constraint {} mSv per episode (docs/reference/dosimetry.md §8.4)",
                     rp.caregiver_constraint.msv()
                 ),
             );
@@ -1541,5 +1563,25 @@ mod tests {
         });
         assert_eq!(*seen.borrow(), vec![(0, Some(1.0)), (3, None), (0, None)]);
         assert!(fs.iter().all(|f| f.without_reading.is_some()));
+    }
+
+    /// Fuzz finding (issue 9, item 7), input class "×10⁶ slip of a count":
+    /// `--bootstrap 200000000` ran for hours (a hang); it is refused.
+    #[test]
+    fn huge_bootstrap_count_is_refused() {
+        let mut o = DosimetryOptions {
+            uncertainty: Some(UncertaintyOptions {
+                replicates: 200_000_000,
+                ..UncertaintyOptions::default()
+            }),
+            ..DosimetryOptions::default()
+        };
+        let e = check_options(&o).unwrap_err().to_string();
+        assert!(e.contains("at most 100000"), "{e}");
+        o.uncertainty = Some(UncertaintyOptions {
+            replicates: MAX_BOOTSTRAP_REPLICATES,
+            ..UncertaintyOptions::default()
+        });
+        assert!(check_options(&o).is_ok());
     }
 }

@@ -53,17 +53,7 @@ const POUNDS_BAND: f64 = 1.25;
 
 /// A number as typed: up to 4 significant figures, no trailing zeros.
 pub fn fmt_value(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return format!("{v}");
-    }
-    let mag = v.abs().log10().floor() as i32;
-    let decimals = (3 - mag).clamp(0, 12) as usize;
-    let s = format!("{v:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        s
-    }
+    mibg_protocol::plausible::fmt_num(v)
 }
 
 /// The decimal slip that explains a reading typed as `raw` where the other

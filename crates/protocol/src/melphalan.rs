@@ -1,5 +1,5 @@
 //! High-dose melphalan dose: per m² of body-surface area, or per kg for
-//! small children under the protocol's small-child rule (dosimetry.md §9).
+//! small children under the protocol's small-child rule (docs/reference/dosimetry.md §9).
 
 use crate::{BsaFormula, MelphalanRule};
 use mibg_units::{Area, DrugMass, DrugPerArea, DrugPerMass, Length, Mass};
@@ -75,7 +75,7 @@ impl From<MelphalanDose> for MelphalanJson {
 ///
 /// Formula: BSA = `rule.bsa_formula`(weight, height). If
 /// `rule.small_child` is set and weight < `below_weight`, dose =
-/// (`dose_per_area` ÷ `divisor`) \[mg/kg\] × weight (COG convention, §9.2 \[R\]);
+/// (`dose_per_area` ÷ `divisor`) \[mg/kg\] × weight (COG convention, docs/reference/dosimetry.md §9.2 \[R\]);
 /// otherwise dose = `dose_per_area` × BSA.
 /// Inputs are not range-checked here; see [`crate::plan::plan`].
 pub fn melphalan_dose(rule: &MelphalanRule, weight: Mass, height: Length) -> MelphalanDose {
@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn small_child_per_kg_by_hand() {
-        // 9 kg, 75 cm: 110/30 = 3.6667 mg/kg × 9 kg = 33.0 mg (dosimetry.md §9.2
+        // 9 kg, 75 cm: 110/30 = 3.6667 mg/kg × 9 kg = 33.0 mg (docs/reference/dosimetry.md §9.2
         // example 110 mg/m² → 3.67 mg/kg). Per m² would be 110 × 0.4330 = 47.63 mg.
         let d = melphalan_dose(&rule(true), Mass::from_kg(9.0), Length::from_cm(75.0));
         assert!((d.dose.mg() - 33.0).abs() < 1e-9);

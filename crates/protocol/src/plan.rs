@@ -17,7 +17,7 @@ pub const HEIGHT_RANGE_CM: (f64, f64) = (40.0, 220.0);
 /// probably do not belong together) \[I\].
 pub const BMI_WARN_RANGE: (f64, f64) = (10.0, 40.0);
 /// Below 10 kg, BSA-based dosing of cytotoxics can cause significant
-/// overdoses (Australian paediatric dosing consensus, dosimetry.md §9.1 \[V\]).
+/// overdoses (Australian paediatric dosing consensus, docs/reference/dosimetry.md §9.1 \[V\]).
 pub const BSA_DOSING_CAUTION_BELOW_KG: f64 = 10.0;
 
 /// Default largest relative deviation of a given infusion-1 activity from
@@ -49,15 +49,31 @@ pub struct Infusion1Deviation {
 /// A given infusion-1 activity too far from the protocol's prescription.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error(
-    "{:.1} MBq ({:.2} mCi) is {:+.0} % from the protocol's infusion 1 for this weight ({:.0} MBq), more than ±{:.0} %{}; if this activity was really given, raise the accepted deviation",
-    .0.given.mbq(),
-    .0.given.mci(),
-    .0.deviation * 100.0,
+    "{} MBq ({} mCi) is {} % from the protocol's infusion 1 for this weight ({:.0} MBq), more than ±{:.0} %{}; if this activity was really given, raise the accepted deviation",
+    fixed(.0.given.mbq(), 1),
+    fixed(.0.given.mci(), 2),
+    signed(.0.deviation * 100.0),
     .0.prescribed.mbq(),
     .0.max_deviation * 100.0,
     .0.likely_slip
 )]
 pub struct Infusion1DeviationError(pub Infusion1Deviation);
+
+/// `v` with `decimals` decimals, or in scientific notation from 10¹⁵ (a
+/// fuzz finding: an activity of 1e308 printed as 310 digits).
+fn fixed(v: f64, decimals: usize) -> String {
+    if v.is_finite() && v.abs() < 1e15 {
+        format!("{v:.decimals$}")
+    } else {
+        crate::plausible::fmt_num(v)
+    }
+}
+
+/// A deviation in % with its sign, no decimals (scientific from 10¹⁵).
+fn signed(v: f64) -> String {
+    let s = fixed(v, 0);
+    if v >= 0.0 { format!("+{s}") } else { s }
+}
 
 /// Names the usual slip that a ratio given/prescribed points to, or "".
 /// The prescription is rate × weight, so a slip in either the activity or
@@ -524,7 +540,7 @@ pub fn plan(protocol: &Protocol, weight: Mass, height: Length) -> Result<Plan, P
             below_weight_kg.kg()
         )),
         MelphalanBasis::PerArea { .. } if w < BSA_DOSING_CAUTION_BELOW_KG => warnings.push(format!(
-            "melphalan dosed per m2 at {w} kg: BSA dosing below {BSA_DOSING_CAUTION_BELOW_KG} kg can cause significant overdoses (dosimetry.md §9.1); the protocol has no small-child rule"
+            "melphalan dosed per m2 at {w} kg: BSA dosing below {BSA_DOSING_CAUTION_BELOW_KG} kg can cause significant overdoses (docs/reference/dosimetry.md §9.1); the protocol has no small-child rule"
         )),
         _ => {}
     }

@@ -19,7 +19,7 @@ fn err(text: &str) -> String {
 #[test]
 fn seed_values_match_the_domain_notes() {
     let p = Protocol::seed();
-    // 12 mCi/kg = 444 MBq/kg (§9.3, 12 × 37 = 444).
+    // 12 mCi/kg = 444 MBq/kg (docs/reference/dosimetry.md §9.3, 12 × 37 = 444).
     assert_eq!(p.infusion1.activity_per_kg.mbq_per_kg(), 444.0);
     assert_eq!(p.infusion1.activity_per_kg.mci_per_kg(), 12.0);
     assert_eq!(p.infusion1.max_activity, None);
@@ -31,7 +31,7 @@ fn seed_values_match_the_domain_notes() {
     assert_eq!((sc.below_weight.kg(), sc.divisor), (12.0, 30.0));
     assert_eq!(p.radiation_protection.caregiver_constraint.msv(), 5.0);
     assert_eq!(p.radiation_protection.public_constraint.msv(), 1.0);
-    // 0.07647 µSv·m²/(MBq·h): Dorn's constant (§8.1).
+    // 0.07647 µSv·m²/(MBq·h): Dorn's constant (docs/reference/dosimetry.md §8.1).
     assert_eq!(
         p.radiation_protection.dose_rate_constant.usv_m2_per_mbq_h(),
         0.07647
@@ -366,8 +366,8 @@ fn implausible_days_are_errors_not_an_overflow() {
 #[test]
 fn small_child_divisor_must_be_a_plausible_kg_per_m2() {
     // Review: divisor = 1e-300 gave a melphalan dose of 1.1e303 mg. The
-    // divisor is kg per m² (COG 30, §9.2): 9 kg / 0.433 m² = 20.8 and
-    // 32 kg / 1.1155 m² = 28.7 (hand, §9.1 test vectors), so 10–60 covers
+    // divisor is kg per m² (COG 30, docs/reference/dosimetry.md §9.2): 9 kg / 0.433 m² = 20.8 and
+    // 32 kg / 1.1155 m² = 28.7 (hand, docs/reference/dosimetry.md §9.1 test vectors), so 10–60 covers
     // every child with a wide margin.
     let e = err(&seed_with("divisor = 30.0", "divisor = 1e-3"));
     assert!(
@@ -936,4 +936,33 @@ fn a_start_date_dates_every_schedule_entry_and_window() {
     .unwrap()
     .with_start_date(jiff::civil::date(9999, 12, 25));
     assert!(matches!(late, Err(PlanError::StartDate(_))));
+}
+
+/// Fuzz finding (issue 9, item 7), input class "huge field": a value of a
+/// megabyte pasted into the protocol file was echoed whole in the syntax
+/// error; it is quoted cut, with its length.
+#[test]
+fn huge_field_is_quoted_cut_in_the_error() {
+    let huge = "x".repeat(1 << 20);
+    let text = format!("[protocol]\n{huge} = 1\n");
+    let e = Protocol::from_toml(&text, "p.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.len() < 1000, "{} characters", e.len());
+    assert!(e.starts_with("p.toml: line 2 (in [protocol])"), "{e}");
+    assert!(e.contains("characters)"), "{e}");
+}
+
+/// Fuzz finding (issue 9, item 7), input class "1e308": an infusion-1
+/// activity of 1e308 MBq printed as hundreds of digits in the deviation
+/// error; it prints in scientific notation.
+#[test]
+fn activity_of_1e308_prints_short_in_the_deviation_error() {
+    let p = Protocol::seed();
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(1e308), Mass::from_kg(20.0), 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(e.len() < 400, "{e}");
+    assert!(e.starts_with("1e308 MBq"), "{e}");
 }

@@ -3,14 +3,14 @@
 //!
 //! A score is a list of named segments, each either an integer extent score
 //! or [`SegmentScore::NotAssessable`]. A missing segment is an error, never a
-//! zero (response.md §4.3). Totals are exact integers; when segments are not
+//! zero (docs/reference/response.md §4.3). Totals are exact integers; when segments are not
 //! assessable the total is an interval ([`ScoreTotal`]).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The scoring method of an MIBG scan. Scores are compared only between scans
-/// of the same method (response.md §2.5: "never mix methods").
+/// of the same method (docs/reference/response.md §2.5: "never mix methods").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MibgMethod {
@@ -21,8 +21,20 @@ pub enum MibgMethod {
     Curie,
 }
 
+/// `text` cut to `max` characters, with the full length said: a value
+/// typed into a segment or a file may be a megabyte long, and an error
+/// quotes it readably (issue 9).
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max).collect();
+    format!("{head}… ({n} characters)")
+}
+
 impl MibgMethod {
-    /// Segment names in canonical order (response.md §4.1 and §4.2 tables).
+    /// Segment names in canonical order (docs/reference/response.md §4.1 and §4.2 tables).
     pub fn segments(self) -> &'static [&'static str] {
         match self {
             MibgMethod::Siopen => &SIOPEN_SEGMENTS,
@@ -31,7 +43,7 @@ impl MibgMethod {
     }
 
     /// Highest score of one segment: 6 for SIOPEN, 3 for Curie
-    /// (response.md §4.1 extent scale; §4.2 extent scale).
+    /// (docs/reference/response.md §4.1 extent scale; §4.2 extent scale).
     pub fn segment_max(self) -> u8 {
         match self {
             MibgMethod::Siopen => 6,
@@ -41,7 +53,7 @@ impl MibgMethod {
 
     /// Number of skeletal segments (the ones in the bone score): 12 for
     /// SIOPEN, 9 for Curie (the 10th Curie segment is soft tissue and is
-    /// excluded from the bone score, response.md §2.5).
+    /// excluded from the bone score, docs/reference/response.md §2.5).
     pub fn skeletal_segments(self) -> usize {
         match self {
             MibgMethod::Siopen => 12,
@@ -64,7 +76,7 @@ impl fmt::Display for MibgMethod {
     }
 }
 
-/// SIOPEN segments in order (response.md §4.1 table, Lewington 2017;
+/// SIOPEN segments in order (docs/reference/response.md §4.1 table, Lewington 2017;
 /// docsbay Supplemental Table 6).
 pub const SIOPEN_SEGMENTS: [&str; 12] = [
     "skull",
@@ -81,9 +93,9 @@ pub const SIOPEN_SEGMENTS: [&str; 12] = [
     "distal_left_lower_limb",
 ];
 
-/// Curie segments in order (response.md §4.2 table, Ady 1995 + the 10th
+/// Curie segments in order (docs/reference/response.md §4.2 table, Ady 1995 + the 10th
 /// soft-tissue segment of Messina 2006 / Yanik 2013). Renderings place the
-/// clavicles and scapulae differently (chest or arms, §4.2 \[I\]): the mapping is
+/// clavicles and scapulae differently (chest or arms, docs/reference/response.md §4.2 \[I\]): the mapping is
 /// the reader's, pinned per study, and not encoded here.
 pub const CURIE_SEGMENTS: [&str; 10] = [
     "head",
@@ -100,7 +112,7 @@ pub const CURIE_SEGMENTS: [&str; 10] = [
 
 /// The tracer of a scan. Post-therapy 131I scans are more sensitive than
 /// diagnostic 123I scans and were not used to validate the scores
-/// (response.md §4.3), so by default only same-tracer scans are compared.
+/// (docs/reference/response.md §4.3), so by default only same-tracer scans are compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Tracer {
     /// 123I-MIBG (diagnostic).
@@ -284,7 +296,7 @@ impl MibgScore {
             let Some(i) = names.iter().position(|n| *n == name) else {
                 return Err(ScoreError::Unknown {
                     method,
-                    segment: name.to_string(),
+                    segment: excerpt(name, 40),
                     names: names.join(", "),
                 });
             };
@@ -363,7 +375,7 @@ impl MibgScore {
 
     /// The skeletal (bone) score: all 12 SIOPEN segments (0–72), or the first
     /// 9 Curie segments (0–27). This is the score used for the relative MIBG
-    /// score (response.md §2.5).
+    /// score (docs/reference/response.md §2.5).
     pub fn skeletal(&self) -> ScoreTotal {
         self.total_of(self.method.skeletal_segments())
     }
@@ -401,7 +413,7 @@ impl SegmentInput {
             SegmentInput::Text(t) => t.parse::<i64>().map_err(|_| ScoreError::NotANumber {
                 method,
                 segment: segment.to_string(),
-                text: t.clone(),
+                text: excerpt(t, 40),
                 max,
             })?,
         };
@@ -431,7 +443,7 @@ mod tests {
 
     #[test]
     fn siopen_range_is_0_to_72() {
-        // §4.1: 12 segments × 6 = 72.
+        // docs/reference/response.md §4.1: 12 segments × 6 = 72.
         let all6 = MibgScore::parse_list(MibgMethod::Siopen, &["6"; 12].join(",")).unwrap();
         assert_eq!(all6.total().exact(), Some(72));
         let err = MibgScore::parse_list(MibgMethod::Siopen, "0,0,0,0,0,0,0,7,0,0,0,0").unwrap_err();
@@ -440,7 +452,7 @@ mod tests {
 
     #[test]
     fn curie_skeletal_excludes_soft_tissue() {
-        // §4.2/§2.5: skeletal = first 9 (0–27), total = 10 (0–30).
+        // docs/reference/response.md §4.2/§2.5: skeletal = first 9 (0–27), total = 10 (0–30).
         let all3 = MibgScore::parse_list(MibgMethod::Curie, &["3"; 10].join(",")).unwrap();
         assert_eq!(all3.skeletal().exact(), Some(27));
         assert_eq!(all3.total().exact(), Some(30));
@@ -450,7 +462,7 @@ mod tests {
 
     #[test]
     fn missing_segment_is_an_error_not_zero() {
-        // §4.3: reject missing segments.
+        // docs/reference/response.md §4.3: reject missing segments.
         let err = MibgScore::parse_list(MibgMethod::Siopen, "0,0,0").unwrap_err();
         assert!(matches!(err, ScoreError::WrongCount { got: 3, .. }));
         let pairs = SIOPEN_SEGMENTS[..11]
@@ -476,5 +488,17 @@ mod tests {
         assert!(MibgScore::parse_list(MibgMethod::Siopen, "-1,0,0,0,0,0,0,0,0,0,0,0").is_err());
         let e = MibgScore::parse_list(MibgMethod::Siopen, "x,0,0,0,0,0,0,0,0,0,0,0").unwrap_err();
         assert!(e.to_string().contains("'skull' = 'x'"));
+    }
+
+    /// Fuzz finding (issue 9, item 7), input class "huge field": a segment
+    /// value of a megabyte was echoed whole; it is quoted cut.
+    #[test]
+    fn huge_segment_value_is_quoted_cut() {
+        let list = format!("{},0,0,0,0,0,0,0,0,0,0,0", "9".repeat(1 << 20));
+        let e = MibgScore::parse_list(MibgMethod::Siopen, &list)
+            .unwrap_err()
+            .to_string();
+        assert!(e.len() < 300, "{} characters", e.len());
+        assert!(e.contains("(1048576 characters)"), "{e}");
     }
 }

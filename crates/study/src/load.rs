@@ -147,7 +147,7 @@ mod limits {
     /// Age, years.
     pub const AGE_YEARS: (f64, f64) = super::AGE_YEARS;
     /// Administered activity per infusion, MBq (> 0; 100 GBq is far above
-    /// any published paediatric activity, `dosimetry.md` §6.3).
+    /// any published paediatric activity, `docs/reference/dosimetry.md` §6.3).
     pub const ACTIVITY_MBQ: (f64, f64) = (f64::MIN_POSITIVE, 100_000.0);
     /// Reading time after infusion, hours (up to 60 days).
     pub const HOURS: (f64, f64) = (0.0, 1440.0);
@@ -306,8 +306,23 @@ fn config_problem(text: &str, e: &toml::de::Error) -> Problem {
         row,
         field: None,
         kind,
-        message: e.message().trim().to_string(),
+        message: cut(e.message().trim()),
     }
+}
+
+/// The longest message of the TOML parser kept, in characters.
+const MAX_TOML_MESSAGE: usize = 300;
+
+/// A TOML parser message cut to [`MAX_TOML_MESSAGE`] characters with its
+/// length said: the parser names an unknown key whole, and a pasted key of
+/// kilobytes made an unreadable problem (a fuzz finding).
+fn cut(message: &str) -> String {
+    let n = message.chars().count();
+    if n <= MAX_TOML_MESSAGE {
+        return message.to_string();
+    }
+    let head: String = message.chars().take(MAX_TOML_MESSAGE).collect();
+    format!("{head}… ({n} characters)")
 }
 
 fn patients(
@@ -492,7 +507,10 @@ fn therapies(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Ther
                     r.line,
                     Some("therapy"),
                     ProblemKind::BadValue,
-                    format!("'{s}' is not a therapy code (lower-case letters, digits, '_')"),
+                    format!(
+                        "{} is not a therapy code (lower-case letters, digits, '_')",
+                        mibg_csv::excerpt(&s)
+                    ),
                 ));
                 None
             }

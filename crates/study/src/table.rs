@@ -17,6 +17,13 @@ use mibg_csv::{
 };
 use std::cell::Cell;
 
+/// The longest identifier (patient, centre), in characters. Study and
+/// registry identifiers are short codes; a longer cell is a paste slip,
+/// and refusing it here keeps every later message that names the patient
+/// readable (a fuzz finding: a 4 KB identifier was quoted whole in every
+/// cross-reference problem).
+pub const MAX_ID_LEN: usize = 64;
+
 /// The schema of a study table: `required` and `optional` columns plus the
 /// free-text `notes` column every table accepts.
 pub(crate) fn schema(
@@ -156,9 +163,21 @@ impl Row<'_, '_> {
         }
     }
 
-    /// A required identifier: letters, digits, `_`, `-`, `.`.
+    /// A required identifier: letters, digits, `_`, `-`, `.`, at most
+    /// [`MAX_ID_LEN`] characters.
     pub fn req_id(&self, col: &str, p: &mut Problems) -> Option<String> {
         let s = self.req_str(col, p)?;
+        if s.len() > MAX_ID_LEN {
+            p.error(self.problem(
+                col,
+                ProblemKind::BadValue,
+                format!(
+                    "{} is not an identifier (at most {MAX_ID_LEN} characters)",
+                    excerpt(&s)
+                ),
+            ));
+            return None;
+        }
         if s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
         {

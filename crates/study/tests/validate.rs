@@ -442,3 +442,61 @@ fn toxicity_tables_are_parsed_by_the_toxicity_crate_with_their_rows() {
         "events.csv line 3, column 'grade': Febrile neutropenia has no grade 2",
     );
 }
+
+/// Fuzz finding (issue 9, item 7), input class "huge field": a 4 KB
+/// patient identifier was quoted whole in every problem that names the
+/// patient (unknown in patients.csv, no infusion, no follow-up…). It is
+/// refused where it is read, quoted cut, and names nothing later.
+#[test]
+fn huge_identifier_is_refused_quoted_cut() {
+    let huge = "x".repeat(4096);
+    let mut s = one_patient();
+    s.insert(
+        "therapies.csv",
+        format!("patient,therapy,start_date\n{huge},gd2_car_t,2021-06-01\n"),
+    );
+    has(
+        &s,
+        ProblemKind::BadValue,
+        "is not an identifier (at most 64 characters)",
+    );
+    let v = validate(&s);
+    for p in v.problems.errors.iter().chain(&v.problems.warnings) {
+        assert!(p.to_string().len() < 400, "{p}");
+    }
+}
+
+/// Fuzz finding (issue 9, item 7), input class "huge field": an unknown
+/// key of kilobytes in study.toml was quoted whole by the TOML parser's
+/// message; the message is cut, with its length said.
+#[test]
+fn huge_unknown_key_in_study_toml_is_cut() {
+    let mut s = one_patient();
+    s.insert(
+        "study.toml",
+        format!("[study]\ntitle = \"one\"\n{} = 1\n", "k".repeat(4096)),
+    );
+    let v = validate(&s);
+    let p = &v.problems.errors[0];
+    assert!(p.to_string().len() < 500, "{p}");
+    assert!(p.to_string().contains("characters)"), "{p}");
+}
+
+/// Fuzz finding (issue 9, item 7), input class "huge field": a therapy
+/// code of 2000 quote characters was quoted whole.
+#[test]
+fn huge_therapy_code_is_quoted_cut() {
+    let mut s = one_patient();
+    s.insert(
+        "therapies.csv",
+        format!(
+            "patient,therapy,start_date\nP1,\"{}\",2021-06-01\n",
+            "\"\"".repeat(2000)
+        ),
+    );
+    has(&s, ProblemKind::BadValue, "is not a therapy code");
+    let v = validate(&s);
+    for p in v.problems.errors.iter().chain(&v.problems.warnings) {
+        assert!(p.to_string().len() < 400, "{p}");
+    }
+}

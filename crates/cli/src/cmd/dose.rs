@@ -61,13 +61,13 @@ pub enum BoundArg {
 /// S model.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum SModelArg {
-    /// Analytic two-component model (dosimetry notes §5.3).
+    /// Analytic two-component model (docs/reference/dosimetry.md §5.3).
     Analytic,
-    /// Phantom table (--s-table), log–log interpolation (§5.4).
+    /// Phantom table (--s-table), log–log interpolation (docs/reference/dosimetry.md §5.4).
     Table,
 }
 
-/// Prediction of the dose per activity of infusion 2 (§6.1).
+/// Prediction of the dose per activity of infusion 2 (docs/reference/dosimetry.md §6.1).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum PredictionArg {
     /// Variant 2: same τ, S at the infusion-2 weight.
