@@ -142,8 +142,19 @@ fn files_are_complete_when_stdout_is_closed() {
     names.sort();
     assert_eq!(
         names,
-        ["km-efs.svg", "km-os.svg", "report.html", "report.json"]
+        [
+            "km-efs.svg",
+            "km-os.svg",
+            "report.html",
+            "report.json",
+            "report.pdf"
+        ]
     );
     let json = std::fs::read_to_string(out.join("report.json")).unwrap();
     serde_json::from_str::<serde_json::Value>(&json).expect("complete JSON");
+    let pdf = std::fs::read(out.join("report.pdf")).unwrap();
+    assert!(
+        pdf.starts_with(b"%PDF-") && pdf.trim_ascii_end().ends_with(b"%%EOF"),
+        "incomplete PDF"
+    );
 }
