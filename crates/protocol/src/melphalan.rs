@@ -26,8 +26,11 @@ pub enum MelphalanBasis {
     },
 }
 
-/// A melphalan dose with everything needed to check it by hand.
+/// A melphalan dose with everything needed to check it by hand. JSON adds
+/// `bsa_formula_description` (the formula with its source) after
+/// `bsa_formula`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(into = "MelphalanJson")]
 pub struct MelphalanDose {
     /// The total dose (mg), not rounded.
     #[serde(rename = "dose_mg")]
@@ -43,6 +46,29 @@ pub struct MelphalanDose {
     /// What the per-m² rule would give (equal to `dose_mg` when it applies).
     #[serde(rename = "per_area_dose_mg")]
     pub per_area_dose: DrugMass,
+}
+
+#[derive(Serialize)]
+struct MelphalanJson {
+    dose_mg: DrugMass,
+    basis: MelphalanBasis,
+    bsa_m2: Area,
+    bsa_formula: BsaFormula,
+    bsa_formula_description: &'static str,
+    per_area_dose_mg: DrugMass,
+}
+
+impl From<MelphalanDose> for MelphalanJson {
+    fn from(m: MelphalanDose) -> Self {
+        Self {
+            dose_mg: m.dose,
+            basis: m.basis,
+            bsa_m2: m.bsa,
+            bsa_formula: m.bsa_formula,
+            bsa_formula_description: m.bsa_formula.describe(),
+            per_area_dose_mg: m.per_area_dose,
+        }
+    }
 }
 
 /// The melphalan dose for a patient under `rule`.
