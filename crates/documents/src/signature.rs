@@ -1,4 +1,4 @@
-//! Electronic signature manifestations (21 CFR 11.50, 11.70; registry notes
+//! Electronic signature manifestations (21 CFR 11.50, 11.70; docs/reference/registry.md
 //! §3): the signer's printed name, the date and time of signing, the meaning
 //! of the signature, and the SHA-256 of the canonical JSON it signs.
 //!
