@@ -1,7 +1,6 @@
-//! Electronic signature manifestations (21 CFR 11.50, 11.70;
-//! docs/reference/registry.md §3): the signer's printed name, the date and
-//! time of signing, the meaning of the signature, and the SHA-256 of the
-//! canonical JSON it signs.
+//! Electronic signature manifestations (21 CFR 11.50, 11.70; docs/reference/registry.md
+//! §3): the signer's printed name, the date and time of signing, the meaning
+//! of the signature, and the SHA-256 of the canonical JSON it signs.
 //!
 //! This crate only *shows* signatures: checking the signer's identity and
 //! password (11.200), storing the signature with the record version and
