@@ -8,17 +8,23 @@
 //!   with status 1 (usage errors from clap exit with 2);
 //! * nothing is printed to stdout and no file is written until the whole
 //!   computation has succeeded ([`output::write_atomically`]);
-//! * `--json` prints exactly one JSON document on stdout.
+//! * `--json` prints exactly one JSON document on stdout;
+//! * a closed stdout (`mibg … | head`) ends the command quietly with status
+//!   141, as a Unix tool ended by SIGPIPE; nothing writes with `println!` or
+//!   `eprintln!` (they panic on a closed pipe), see [`output`].
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
+mod args;
 mod cmd;
 mod output;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Subcommand};
+use std::io::Write;
 use std::process::ExitCode;
 
 /// Dosimetry-guided 131I-mIBG therapy for neuroblastoma: prescription,
 /// whole-body dosimetry, response, toxicity and outcome statistics.
-#[derive(Parser, Debug)]
+#[derive(clap::Parser, Debug)]
 #[command(name = "mibg", version, about, long_about = None)]
 struct Cli {
     #[command(subcommand)]
@@ -60,29 +66,51 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = allow_negative_numbers(Cli::command()).get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     let mut stdout = std::io::stdout().lock();
-    let result = match &cli.command {
-        Command::Convert(args) => cmd::convert::run(args, &mut stdout),
-        Command::Study(args) => cmd::study::run(args, &mut stdout),
-        Command::Response(args) => cmd::response::run(args, &mut stdout),
-        Command::Score(args) => cmd::score::run(args, &mut stdout),
-        Command::Toxicity(args) => cmd::toxicity::run(args, &mut stdout),
-        Command::Demo(args) => cmd::study::run_demo(args, &mut stdout),
-        Command::Plan(args) => cmd::plan::run(args, &mut stdout),
-        Command::Dose(args) => cmd::dose::run(args, &mut stdout),
-        Command::Survival(args) => cmd::survival::run(args, &mut stdout),
-        Command::Proportion(args) => cmd::proportion::run(args, &mut stdout),
-        Command::Db(args) => cmd::db::run(args, &mut stdout),
-        Command::User(args) => cmd::user::run(args, &mut stdout),
-        Command::Centre(args) => cmd::db::run_centre(args, &mut stdout),
-        Command::Design(args) => cmd::design::run(args, &mut stdout),
-    };
+    let result = run(&cli, &mut stdout).and_then(|()| Ok(stdout.flush()?));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if output::is_broken_pipe(&e) => ExitCode::from(output::BROKEN_PIPE_STATUS),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            output::report_error(&e);
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Lets every option and argument that takes a value take a negative
+/// number (`--weight-kg -20` reached clap as an unknown flag `-2`): the
+/// value then reaches its parser, which accepts it where a negative value
+/// means something and otherwise refuses it naming the option and the rule
+/// (`args.rs`).
+fn allow_negative_numbers(cmd: clap::Command) -> clap::Command {
+    cmd.mut_args(|a| {
+        if a.get_action().takes_values() {
+            a.allow_negative_numbers(true)
+        } else {
+            a
+        }
+    })
+    .mut_subcommands(allow_negative_numbers)
+}
+
+fn run(cli: &Cli, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Convert(args) => cmd::convert::run(args, stdout),
+        Command::Study(args) => cmd::study::run(args, stdout),
+        Command::Response(args) => cmd::response::run(args, stdout),
+        Command::Score(args) => cmd::score::run(args, stdout),
+        Command::Toxicity(args) => cmd::toxicity::run(args, stdout),
+        Command::Demo(args) => cmd::study::run_demo(args, stdout),
+        Command::Plan(args) => cmd::plan::run(args, stdout),
+        Command::Dose(args) => cmd::dose::run(args, stdout),
+        Command::Survival(args) => cmd::survival::run(args, stdout),
+        Command::Proportion(args) => cmd::proportion::run(args, stdout),
+        Command::Db(args) => cmd::db::run(args, stdout),
+        Command::User(args) => cmd::user::run(args, stdout),
+        Command::Centre(args) => cmd::db::run_centre(args, stdout),
+        Command::Design(args) => cmd::design::run(args, stdout),
     }
 }

@@ -490,3 +490,84 @@ fn readme_example_output_is_current() {
     let args: Vec<&str> = command.split_whitespace().skip(1).collect();
     assert_eq!(ok(&args), expected);
 }
+
+/// `--anc-threshold 500` (a /mm³ value for 0.5 x10^9/L) marked every
+/// patient as graft failure without a word; now it is refused naming the slip.
+#[test]
+fn thresholds_in_per_mm3_are_refused_naming_the_slip() {
+    let err = fails(&["toxicity", LABS, "--anc-threshold", "500"]);
+    has(
+        &err,
+        &[
+            "--anc-threshold",
+            "500/mm³ = 0.5 x10^9/L",
+            "give the threshold in x10^9/L",
+        ],
+    );
+    let err = fails(&["toxicity", LABS, "--platelet-threshold", "20000"]);
+    has(&err, &["--platelet-threshold", "20000/mm³ = 20 x10^9/L"]);
+    let err = fails(&["toxicity", LABS, "--anc-threshold", "50"]);
+    has(&err, &["--anc-threshold", "at most 5 x10^9/L"]);
+}
+
+/// One patient whose platelets recover (days +12..+14), fall deeper (5 on
+/// day +20) and recover again (days +25..+27): CIBMTR initial recovery day
+/// +12 by default, day +25 with --platelet-rule after-nadir, and a warning
+/// with both days either way (hand).
+#[test]
+fn platelet_rule_is_an_option_and_a_differing_day_is_warned() {
+    let mut body = String::from(LAB_HEADER);
+    for (d, v) in [
+        ("01", "150"),
+        ("03", "60"),
+        ("06", "15"),
+        ("08", "8"),
+        ("13", "25"),
+        ("14", "30"),
+        ("15", "35"),
+        ("19", "12"),
+        ("21", "5"),
+        ("26", "30"),
+        ("27", "32"),
+        ("28", "40"),
+    ] {
+        body.push_str(&format!("P1,2025-03-{d},platelets,{v},10^9/L,150,400\n"));
+    }
+    let f = file("labs.csv", &body);
+    let labs = f.path.to_str().unwrap();
+    let base = ["toxicity", labs, "--stem-cells", "P1=2025-03-01", "--json"];
+    let v: serde_json::Value = serde_json::from_str(&ok(&base)).unwrap();
+    assert_eq!(
+        v["options"]["engraftment"]["platelet_rule"],
+        "initial-recovery"
+    );
+    let e = &patient(&v, "P1")["engraftment"][0];
+    assert_eq!(e["platelets"]["day"], 12);
+    let w = e["warnings"][0].as_str().unwrap();
+    assert!(
+        w.contains("initial-recovery rule: day +12") && w.contains("after-nadir rule: day +25"),
+        "{w}"
+    );
+    let mut nadir = base.to_vec();
+    nadir.extend(["--platelet-rule", "after-nadir"]);
+    let v: serde_json::Value = serde_json::from_str(&ok(&nadir)).unwrap();
+    assert_eq!(v["options"]["engraftment"]["platelet_rule"], "after-nadir");
+    let e = &patient(&v, "P1")["engraftment"][0];
+    assert_eq!(e["platelets"]["day"], 25);
+    assert!(
+        e["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("reported by the after-nadir rule")
+    );
+    // The text report names the rule and prints the warning.
+    let text = ok(&["toxicity", labs, "--stem-cells", "P1=2025-03-01"]);
+    assert!(
+        text.contains("platelet rule initial-recovery (CIBMTR initial recovery"),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning: platelet recovery (>= 20 x10^9/L)"),
+        "{text}"
+    );
+}

@@ -95,7 +95,7 @@ pub struct FitOptions {
 impl Default for FitOptions {
     /// `tail = log-linear` over the last **3** readings (§4.1: "the last 2–3
     /// or more points"); `physical_bound = error` (§4.2, issue "Bad input");
-    /// `bi_min_points = 6` [I]: AICc with k = 3 parameters + σ² needs
+    /// `bi_min_points = 6` \[I\]: AICc with k = 3 parameters + σ² needs
     /// n − k − 1 > 0 with k = 4, i.e. n ≥ 6.
     fn default() -> Self {
         Self {

@@ -38,12 +38,12 @@ use mibg_units::{
 };
 use serde::Serialize;
 
-/// Plausible patient mass: 2–150 kg [I]. Outside it the number is almost
+/// Plausible patient mass: 2–150 kg \[I\]. Outside it the number is almost
 /// certainly a typing error (grams, pounds) rather than a patient.
 pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
 
 /// Default largest relative change of the patient mass between infusion 1
-/// and infusion 2 (about two weeks apart, §6.2): **0.20** (±20 %) [I]. A
+/// and infusion 2 (about two weeks apart, §6.2): **0.20** (±20 %) \[I\]. A
 /// larger change is far more likely a typing error (60 for 16, lb for kg)
 /// than a child, and variant 2 (§6.1) would turn it straight into A₂: a
 /// 60 kg entry for a 20 kg child almost triples A₂. Override per request
@@ -51,38 +51,38 @@ pub const PLAUSIBLE_MASS_KG: (f64, f64) = (2.0, 150.0);
 pub const DEFAULT_MAX_WEIGHT_CHANGE: f64 = 0.20;
 
 /// Default earliest acceptable last reading: **24 h** after the end of the
-/// infusion [I]. Readings that all lie within the first day cannot determine
+/// infusion \[I\]. Readings that all lie within the first day cannot determine
 /// the slow phase that carries most of τ (§3.2 asks for readings over 4–7
 /// days; a last reading before 72 h is already a warning). An earlier last
 /// reading is also the signature of times typed in days instead of hours,
 /// which makes every rate 24× too fast and A₂ run up to the caps.
 pub const DEFAULT_MIN_LAST_READING_H: f64 = 24.0;
 
-/// Thresholds of the warnings carried in the result. All [I] (design
+/// Thresholds of the warnings carried in the result. All \[I\] (design
 /// choices), documented per field.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct WarningThresholds {
-    /// Warn when R² is below this: **0.98** [I] (whole-body retention curves
+    /// Warn when R² is below this: **0.98** \[I\] (whole-body retention curves
     /// of good quality fit with R² > 0.99).
     pub min_r_squared: f64,
     /// Warn when more than this fraction of the TIA lies after the last
     /// reading: **0.20**, the pharmacokinetic convention that AUC(0–t) cover
     /// ≥ 80 % of AUC(0–∞) (EMA bioequivalence guideline
-    /// CPMP/EWP/QWP/1401/98 Rev. 1, §4.1.8) adopted here [I].
+    /// CPMP/EWP/QWP/1401/98 Rev. 1, §4.1.8) adopted here \[I\].
     pub max_extrapolated_fraction: f64,
-    /// Warn when the last reading is earlier than this: **72 h** [I]
+    /// Warn when the last reading is earlier than this: **72 h** \[I\]
     /// (§3.2: readings at least daily for 4–7 days, typical schedule to 120 h).
     pub min_last_reading: Hours,
     /// Warn when the pre-void reading is later than this after the end of
-    /// infusion: **1 h** [I] (§3.2: "immediately after the end of infusion").
+    /// infusion: **1 h** \[I\] (§3.2: "immediately after the end of infusion").
     pub max_pre_void_delay: Hours,
-    /// Warn when SE(τ)/τ exceeds this: **0.10** [I].
+    /// Warn when SE(τ)/τ exceeds this: **0.10** \[I\].
     pub max_relative_tau_se: f64,
-    /// Warn when P(total > target + margin) exceeds this: **0.05** [I].
+    /// Warn when P(total > target + margin) exceeds this: **0.05** \[I\].
     pub max_overshoot_probability: f64,
     /// Warn when the Wald–Wolfowitz runs test of the residual signs gives
     /// z below this (too few runs: a systematic trend, §4.3): **−1.645**,
-    /// one-sided 5 % [I]. Applied to fitted models with ≥ 6 readings.
+    /// one-sided 5 % \[I\]. Applied to fitted models with ≥ 6 readings.
     pub runs_test_z: f64,
 }
 

@@ -4,7 +4,7 @@
 use mibg_units::{Hours, RateConstant};
 
 /// Physical half-life of I-131 used everywhere in mibg: **8.0207 d = 192.497 h**
-/// (ICRP 107, domain notes §2 [V][C]).
+/// (ICRP 107, domain notes §2 \[V\]\[C\]).
 ///
 /// This is the same constant as [`mibg_radprot::I131_HALF_LIFE`], re-exported so
 /// that the fits' physical-decay bound, the physical-decay tail and the

@@ -20,10 +20,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "variant", rename_all = "kebab-case")]
 pub enum PredictionVariant {
-    /// Variant 2 (default, [I] recommendation of §6.1): same τ, S re-evaluated at the
+    /// Variant 2 (default, \[I\] recommendation of §6.1): same τ, S re-evaluated at the
     /// mass on the day of infusion 2.
     SameTau,
-    /// Variant 1: same dose per activity as infusion 1 (Gaze 2005 [V]).
+    /// Variant 1: same dose per activity as infusion 1 (Gaze 2005 \[V\]).
     SameDosePerActivity,
     /// Variant 3: `c × d₁` with a user-entered factor `c` (> 0).
     Factor {
@@ -80,11 +80,11 @@ pub struct SecondActivityRules {
 }
 
 impl Default for SecondActivityRules {
-    /// Target **4 Gy** (Gaze 2005 [V]); **777 MBq/kg = 21 mCi/kg** per
-    /// infusion (the NANT double-infusion cap, ASCO 2006, §6.3 [V]); no
-    /// per-infusion cap; course total **40 GBq** [I]; maximum total **4.5 Gy** [I];
-    /// minimum worthwhile **1000 MBq** [I]; overshoot margin **0.5 Gy** [I].
-    /// [I] values are design choices: a clinical protocol must set its own.
+    /// Target **4 Gy** (Gaze 2005 \[V\]); **777 MBq/kg = 21 mCi/kg** per
+    /// infusion (the NANT double-infusion cap, ASCO 2006, §6.3 \[V\]); no
+    /// per-infusion cap; course total **40 GBq** \[I\]; maximum total **4.5 Gy** \[I\];
+    /// minimum worthwhile **1000 MBq** \[I\]; overshoot margin **0.5 Gy** \[I\].
+    /// \[I\] values are design choices: a clinical protocol must set its own.
     fn default() -> Self {
         Self {
             target_total: AbsorbedDose::from_gy(4.0),

@@ -17,7 +17,7 @@ use serde::Serialize;
 /// The fewest readings a retention curve can be computed from.
 pub const MIN_READINGS: usize = 3;
 
-/// Default tolerance for a reading above the pre-void one: **5 %** [I].
+/// Default tolerance for a reading above the pre-void one: **5 %** \[I\].
 ///
 /// After the end of infusion whole-body activity can only fall, so a net
 /// reading above the pre-void reading is a measurement or geometry error. A

@@ -6,8 +6,8 @@
 //! S(m) = Δ_np / m + k_γ / m^(2/3)      Gy·GBq⁻¹·h⁻¹, m in kg
 //! ```
 //!
-//! with Δ_np = 0.11065 Gy·kg·GBq⁻¹·h⁻¹ (ICRP 107 electrons, φ_np = 1, §2 [C])
-//! and k_γ = 0.0188 Gy·kg^(2/3)·GBq⁻¹·h⁻¹ (Lassmann et al. 2008, **[R]: recalled,
+//! with Δ_np = 0.11065 Gy·kg·GBq⁻¹·h⁻¹ (ICRP 107 electrons, φ_np = 1, §2 \[C\])
+//! and k_γ = 0.0188 Gy·kg^(2/3)·GBq⁻¹·h⁻¹ (Lassmann et al. 2008, **\[R\]: recalled,
 //! not checked**). Both are parameters ([`AnalyticS`]) and the result records
 //! the values used. Named alternative: a user-supplied phantom table
 //! interpolated log–log in mass (§5.4, Method C, [`STable`]).
@@ -15,23 +15,23 @@
 use mibg_units::{Mass, SValue};
 use serde::Serialize;
 
-/// Δ_np of I-131 in dose units: 0.11065 Gy·kg·GBq⁻¹·h⁻¹ (§2, [C]:
+/// Δ_np of I-131 in dose units: 0.11065 Gy·kg·GBq⁻¹·h⁻¹ (§2, \[C\]:
 /// 3.0737×10⁻¹⁴ J per decay × 3.6×10¹² decays per GBq·h).
 pub const DELTA_NP_GY_KG_PER_GBQ_H: f64 = 0.11065;
 /// Photon coefficient k_γ = 0.0188 Gy·kg^(2/3)·GBq⁻¹·h⁻¹ (§5.3, Lassmann et al.
-/// 2008, EJNMMI 35:1405) — **[R] recalled, not verified against the source.**
+/// 2008, EJNMMI 35:1405) — **\[R\] recalled, not verified against the source.**
 pub const K_GAMMA_GY_KG23_PER_GBQ_H: f64 = 0.0188;
 /// Mass range of validity of the analytic model: about 3–80 kg (§5.3: "Do not
 /// use the model outside about 3–80 kg").
 pub const ANALYTIC_VALID_KG: (f64, f64) = (3.0, 80.0);
-/// Δ_p of I-131 in dose units: 0.22077 Gy·kg·GBq⁻¹·h⁻¹ (§2, [C]).
+/// Δ_p of I-131 in dose units: 0.22077 Gy·kg·GBq⁻¹·h⁻¹ (§2, \[C\]).
 pub const DELTA_P_GY_KG_PER_GBQ_H: f64 = 0.22077;
 /// Physical range of S·m for a whole-body I-131 S value, Gy·kg/(GBq·h),
 /// checked on every phantom-table row ([`parse_s_table`]).
 ///
 /// Upper: Δ_np + Δ_p = 0.33142 (every emitted electron and photon absorbed,
 /// φ = 1, §5.1), + 0.5 % for rounding in published tables. Lower: 0.9·Δ_np
-/// [I] (electrons are essentially all absorbed in a whole body, φ_np ≈ 1,
+/// \[I\] (electrons are essentially all absorbed in a whole body, φ_np ≈ 1,
 /// §5.1; photons add more). A row outside is a unit error, most often
 /// OLINDA's mGy/(MBq·s), which is 3600× smaller than Gy/(GBq·h).
 pub const TABLE_S_TIMES_MASS_RANGE: (f64, f64) = (

@@ -22,7 +22,7 @@ use crate::plan::{PredictionVariant, SecondActivityRules, second_activity_value}
 use mibg_units::{AbsorbedDose, Activity, Hours, Mass, SValue};
 use serde::Serialize;
 
-/// Default number of bootstrap replicates: 1000 [I] (enough for a stable
+/// Default number of bootstrap replicates: 1000 \[I\] (enough for a stable
 /// 2.5 % percentile: 25 replicates beyond each bound).
 pub const DEFAULT_REPLICATES: usize = 1000;
 /// Default seed of the bootstrap generator: 0x4D49_4247 (ASCII "MIBG").

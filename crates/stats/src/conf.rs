@@ -41,9 +41,12 @@ impl ConfLevel {
     }
 
     /// z = Φ⁻¹(1 − α/2); 1.959963984540054 at 95 % (statistics.md §0: not 1.96).
+    ///
+    /// Computed as −Φ⁻¹(α/2): 1 − α/2 rounds to 1 when α is below about
+    /// 2e-16 (a level of 0.9999999999999999 gave z = ∞ and NaN limits).
     pub fn z(self) -> f64 {
         let std = Normal::standard();
-        std.inverse_cdf(1.0 - self.alpha() / 2.0)
+        -std.inverse_cdf(self.alpha() / 2.0)
     }
 }
 
@@ -65,6 +68,18 @@ mod tests {
         // R: qnorm(0.95) = 1.644853626951472
         let z90 = ConfLevel::new(0.90).unwrap().z();
         assert!((z90 - 1.644853626951472).abs() < 1e-12, "{z90}");
+    }
+
+    /// Levels next to 1: z stays finite. Reference: mpmath 1.3.0 at 50
+    /// digits, α = 1 − 0.9999999999999999 (as a double) = 1.1102230246251565e-16,
+    /// `-sqrt(2)*erfinv(2*(α/2)-1)` = 8.2923610758135955.
+    #[test]
+    fn z_is_finite_next_to_one() {
+        let l = ConfLevel::new(0.9999999999999999).unwrap();
+        let z = l.z();
+        assert!((z - 8.292_361_075_813_596).abs() < 1e-9 * 8.3, "{z}");
+        let tiny = ConfLevel::new(1e-300).unwrap().z();
+        assert!((0.0..1e-290).contains(&tiny), "{tiny}");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! Survival times are in the unit of the user's time column (days, weeks,
 //! months …), carried as [`time::SurvTime`]. This crate does no I/O.
 
+mod beta;
 pub mod concordance;
 pub mod conf;
 pub mod cox;

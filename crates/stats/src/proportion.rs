@@ -7,9 +7,9 @@
 //!
 //! Notation: p = x/n, α = 1 − level, z = Φ⁻¹(1 − α/2).
 
+use crate::beta;
 use crate::conf::ConfLevel;
 use serde::{Deserialize, Serialize};
-use statrs::distribution::{Beta, ContinuousCDF};
 use std::fmt;
 use std::str::FromStr;
 
@@ -164,9 +164,10 @@ pub struct ProportionCi {
 /// The confidence interval for `x`/`n` with `method` at `level`.
 ///
 /// Formulas: see the variants of [`Method`]. Every interval is clipped to
-/// [0, 1]; the beta-quantile methods use the statrs inverse regularised
-/// incomplete beta function (AS 109), called only with 0 < x < n style
-/// shapes and probabilities strictly inside (0, 1).
+/// [0, 1]; the beta-quantile methods (Clopper–Pearson, Jeffreys) use the
+/// bounded quantile of `beta.rs` (at most 100 Newton steps of at most 2000
+/// quadrature panels), accurate to 1e-12 relative against mpmath for n up
+/// to 10¹² (`tests/data/stats/proportion-mpmath`).
 ///
 /// # Errors
 /// [`ProportionError`] if n = 0 or x > n (checked before any quantile is
@@ -200,15 +201,17 @@ pub fn confint(
     let z = level.z();
     let (lower, upper) = match method {
         Method::ClopperPearson => {
+            // upper = Beta⁻¹(1 − α/2; x+1, n−x) = 1 − Beta⁻¹(α/2; n−x, x+1):
+            // the complement is returned to full precision (beta.rs).
             let lower = if x == 0 {
                 0.0
             } else {
-                beta_quantile(alpha / 2.0, xf, nf - xf + 1.0)
+                beta::quantile(alpha / 2.0, xf, nf - xf + 1.0).0
             };
             let upper = if x == n {
                 1.0
             } else {
-                beta_quantile(1.0 - alpha / 2.0, xf + 1.0, nf - xf)
+                beta::quantile(alpha / 2.0, nf - xf, xf + 1.0).1
             };
             (lower, upper)
         }
@@ -216,12 +219,12 @@ pub fn confint(
             let lower = if x == 0 {
                 0.0
             } else {
-                beta_quantile(alpha / 2.0, xf + 0.5, nf - xf + 0.5)
+                beta::quantile(alpha / 2.0, xf + 0.5, nf - xf + 0.5).0
             };
             let upper = if x == n {
                 1.0
             } else {
-                beta_quantile(1.0 - alpha / 2.0, xf + 0.5, nf - xf + 0.5)
+                beta::quantile(alpha / 2.0, nf - xf + 0.5, xf + 0.5).1
             };
             (lower, upper)
         }
@@ -278,45 +281,6 @@ fn wilson(p: f64, n: f64, z: f64) -> (f64, f64) {
     let half = z * (p * (1.0 - p) / n + z2n / (4.0 * n)).sqrt();
     let denom = 1.0 + z2n;
     ((centre - half) / denom, (centre + half) / denom)
-}
-
-/// The `prob` quantile of Beta(a, b), a, b > 0, 0 < prob < 1.
-///
-/// statrs' AS 109 result is polished by Newton steps on the regularised
-/// incomplete beta function (bracketed by bisection), so that the quantile is
-/// accurate to ~1e-14 relative, matching R `qbeta`.
-fn beta_quantile(prob: f64, a: f64, b: f64) -> f64 {
-    debug_assert!(a > 0.0 && b > 0.0 && prob > 0.0 && prob < 1.0);
-    let dist = Beta::new(a, b).expect("shapes are positive and finite");
-    let mut q = dist.inverse_cdf(prob);
-    // Bracket [lo, hi] and refine with safeguarded Newton.
-    let (mut lo, mut hi) = (0.0_f64, 1.0_f64);
-    for _ in 0..60 {
-        let f = dist.cdf(q) - prob;
-        if f == 0.0 {
-            break;
-        }
-        if f > 0.0 {
-            hi = q;
-        } else {
-            lo = q;
-        }
-        let d = statrs::distribution::Continuous::pdf(&dist, q);
-        let mut next = if d > 0.0 && d.is_finite() {
-            q - f / d
-        } else {
-            f64::NAN
-        };
-        if !(next > lo && next < hi) {
-            next = 0.5 * (lo + hi);
-        }
-        if (next - q).abs() <= 1e-16 * q.abs().max(1e-300) {
-            q = next;
-            break;
-        }
-        q = next;
-    }
-    q
 }
 
 #[cfg(test)]
@@ -441,6 +405,7 @@ mod tests {
     mod props {
         use super::*;
         use proptest::prelude::*;
+        use statrs::distribution::{Beta, ContinuousCDF};
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(64))]
             /// CP interval contains every other exact-type interval's estimate

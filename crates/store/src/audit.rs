@@ -1,7 +1,7 @@
 //! The audit trail (registry.md §4; 21 CFR 11.10(e); ICH E6(R3)).
 //!
 //! * Every change is recorded **in the transaction that makes it**: the
-//!   store's only way to write is a [`Writer`], which locks the audit head
+//!   store's only way to write is a `Writer`, which locks the audit head
 //!   first and appends the records before it commits.
 //! * Each record carries the hash of the previous one (SHA-256 over a
 //!   canonical serialisation), and every record about a row carries the

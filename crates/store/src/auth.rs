@@ -22,24 +22,24 @@ use jiff::Timestamp;
 use std::sync::LazyLock;
 
 /// Argon2id memory cost, KiB: 19 MiB (OWASP Password Storage Cheat Sheet,
-/// "m=19456 (19 MiB), t=2, p=1"; registry.md §7) [V].
+/// "m=19456 (19 MiB), t=2, p=1"; registry.md §7) \[V\].
 pub const ARGON2_M_KIB: u32 = 19_456;
-/// Argon2id iterations (OWASP, as above) [V].
+/// Argon2id iterations (OWASP, as above) \[V\].
 pub const ARGON2_T: u32 = 2;
-/// Argon2id parallelism (OWASP, as above) [V].
+/// Argon2id parallelism (OWASP, as above) \[V\].
 pub const ARGON2_P: u32 = 1;
-/// Shortest password accepted: 12 characters (ASVS 4.0.3 §2.1.1) [V].
+/// Shortest password accepted: 12 characters (ASVS 4.0.3 §2.1.1) \[V\].
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Longest password accepted: 128 characters (ASVS 4.0.3 §2.1.2 asks to
-/// permit at least 64 and deny more than 128) [V].
+/// permit at least 64 and deny more than 128) \[V\].
 pub const MAX_PASSWORD_CHARS: usize = 128;
 /// Failed sign-ins of one account within [`THROTTLE_WINDOW_S`] after
-/// which the account is refused until the window passes [I].
+/// which the account is refused until the window passes \[I\].
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
 /// Failed sign-ins from one address within the window after which the
-/// address is refused [I].
+/// address is refused \[I\].
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
-/// The throttling window: 15 minutes [I].
+/// The throttling window: 15 minutes \[I\].
 pub const THROTTLE_WINDOW_S: i64 = 15 * 60;
 
 static COMMON: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {

@@ -3,7 +3,7 @@
 //! Every option has a documented default; the defaults reproduce the seed
 //! study's published methods (De Ioris et al., ESMO Open 2025;10(4):104541,
 //! reconstructed in `statistics.md` §10 and `response.md` §6). Where the
-//! literature is ambiguous ([I]/[U] in the domain notes) the alternative is
+//! literature is ambiguous (\[I\]/\[U\] in the domain notes) the alternative is
 //! a named option and the report records which one was used.
 
 use serde::{Deserialize, Serialize};
@@ -131,7 +131,7 @@ impl Default for CiMethods {
 
 /// Which assessment counts as "after treatment" for the SIOPEN and
 /// soft-tissue endpoints (`response.md` §6: "make the time point a
-/// parameter") [I]; passed to the response crate.
+/// parameter") \[I\]; passed to the response crate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PostAssessment {
@@ -142,7 +142,7 @@ pub enum PostAssessment {
 }
 
 /// Denominator of the soft-tissue endpoint (`response.md` §6: ambiguous;
-/// the seed paper's 10/15 implies a subset of the 21 with uptake) [I].
+/// the seed paper's 10/15 implies a subset of the 21 with uptake) \[I\].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SoftTissueDenominator {
@@ -176,7 +176,7 @@ pub struct ResponseOptions {
     #[serde(default = "fifty")]
     pub soft_tissue_threshold_mm: f64,
     /// Whether the primary tumour counts as a soft-tissue lesion (default
-    /// true) [I].
+    /// true) \[I\].
     #[serde(default = "yes")]
     pub soft_tissue_includes_primary: bool,
     /// Denominator of the soft-tissue endpoint.
@@ -217,7 +217,7 @@ impl Default for ResponseOptions {
     }
 }
 
-/// Time origin of a survival endpoint (`statistics.md` §10.3) [I].
+/// Time origin of a survival endpoint (`statistics.md` §10.3) \[I\].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {

@@ -79,6 +79,10 @@ impl Default for Options {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AnalysisError {
+    /// An engraftment option outside its plausible range (a threshold in
+    /// /mm³ where ×10⁹/L is expected is named as such).
+    #[error("engraftment: {0}")]
+    EngraftmentOption(#[from] crate::engraftment::EngraftmentOptionError),
     /// A laboratory value cannot be graded.
     #[error("{at}: {source}")]
     Grading {
@@ -341,6 +345,27 @@ pub struct CohortReport {
     pub warnings: Vec<String>,
 }
 
+impl CohortReport {
+    /// The cohort warnings followed by every engraftment episode's warnings
+    /// (e.g. the two platelet rules giving different days), each naming the
+    /// patient and the stem-cell date: for callers that report one warning
+    /// list (the study report).
+    pub fn warnings_with_engraftment(&self) -> Vec<String> {
+        let mut all = self.warnings.clone();
+        for p in &self.patients {
+            for e in &p.engraftment {
+                for w in &e.warnings {
+                    all.push(format!(
+                        "patient {}, stem cells {}: {w}",
+                        p.patient, e.stem_cells
+                    ));
+                }
+            }
+        }
+        all
+    }
+}
+
 /// Where a record is: its file and line when it was read from a file,
 /// otherwise its patient, date and test or term. Displayed as
 /// "labs.csv row 4" or "patient P1, 2024-01-02, alt"; callers that point at
@@ -385,7 +410,9 @@ impl AnalysisError {
             | AnalysisError::GradeNotAllowed { at, .. }
             | AnalysisError::NotAnEventTerm { at, .. } => Some(at),
             AnalysisError::DuplicateBaseline { second, .. } => Some(second),
-            AnalysisError::Window(_) | AnalysisError::Empty => None,
+            AnalysisError::Window(_)
+            | AnalysisError::EngraftmentOption(_)
+            | AnalysisError::Empty => None,
         }
     }
 }
@@ -409,6 +436,7 @@ const CHEMISTRY: [LabTest; 6] = [
 /// invalid window, no records.
 pub fn analyse(input: &ToxicityInput, options: &Options) -> Result<CohortReport, AnalysisError> {
     let table = options.ctcae_version.table();
+    options.engraftment.check()?;
     if options.window_days < 0 {
         return Err(AnalysisError::Window(format!(
             "{} days after stem cells is negative",

@@ -4,7 +4,8 @@
 
 use jiff::civil::{Date, date};
 use mibg_toxicity::engraftment::{
-    CountPoint, DailyValue, EngraftmentOptions, GraftFailure, Recovery, days_between, episode,
+    CountPoint, DailyValue, EngraftmentField, EngraftmentOptionError, EngraftmentOptions,
+    GraftFailure, PlateletRule, Recovery, days_between, episode,
 };
 use mibg_toxicity::{CellCount, Exact, Product, Transfusion};
 
@@ -422,4 +423,430 @@ fn a_recovery_followed_by_a_deeper_dip_is_warned() {
             .warnings
             .is_empty()
     );
+}
+
+/// Platelets recover (≥ 20 on days 12, 13, 14), fall again to a deeper
+/// nadir (5 on day 20) and recover again (days 25–27). CIBMTR initial
+/// recovery: day 12 (toxicity.md §8.2, "the first of three consecutive
+/// values"); the nadir rule: day 25 (hand).
+fn recovery_then_deeper_fall() -> Vec<DailyValue> {
+    series(&[
+        (0, "150"),
+        (2, "60"),
+        (5, "15"),
+        (7, "8"),
+        (12, "25"),
+        (13, "30"),
+        (14, "35"),
+        (18, "12"),
+        (20, "5"),
+        (25, "30"),
+        (26, "32"),
+        (27, "40"),
+    ])
+}
+
+#[test]
+fn initial_platelet_recovery_is_the_first_qualifying_run() {
+    let plt = recovery_then_deeper_fall();
+    let e = episode(SC, None, &[], &plt, &[], &EngraftmentOptions::default());
+    assert_eq!(e.platelets, recovered(12));
+    assert_eq!(e.platelet_nadir, Some(pt(20, Exact::int(5))));
+    // The nadir rule would say day 25: the result warns with both days.
+    assert_eq!(e.warnings.len(), 1, "{:?}", e.warnings);
+    let w = &e.warnings[0];
+    assert!(w.contains(">= 20 x10^9/L"), "{w}");
+    assert!(
+        w.contains("initial-recovery rule: day +12 (2025-03-13)"),
+        "{w}"
+    );
+    assert!(w.contains("after-nadir rule: day +25 (2025-03-26)"), "{w}");
+    assert!(w.contains("reported by the initial-recovery rule"), "{w}");
+    assert!(w.contains("fell again"), "{w}");
+}
+
+#[test]
+fn the_nadir_rule_is_a_named_option_with_a_warning() {
+    let plt = recovery_then_deeper_fall();
+    let opts = EngraftmentOptions {
+        platelet_rule: PlateletRule::AfterNadir,
+        ..EngraftmentOptions::default()
+    };
+    let e = episode(SC, None, &[], &plt, &[], &opts);
+    assert_eq!(e.platelets, recovered(25));
+    assert_eq!(e.warnings.len(), 1, "{:?}", e.warnings);
+    let w = &e.warnings[0];
+    assert!(w.contains("initial-recovery rule: day +12"), "{w}");
+    assert!(w.contains("after-nadir rule: day +25"), "{w}");
+    assert!(w.contains("reported by the after-nadir rule"), "{w}");
+    assert!(w.contains("CIBMTR initial-recovery day differs"), "{w}");
+}
+
+#[test]
+fn rules_that_agree_give_no_warning() {
+    // A single fall and recovery: both rules give day 15.
+    let plt = series(&[(3, "40"), (9, "8"), (15, "22"), (16, "25"), (17, "28")]);
+    for rule in [PlateletRule::InitialRecovery, PlateletRule::AfterNadir] {
+        let opts = EngraftmentOptions {
+            platelet_rule: rule,
+            ..EngraftmentOptions::default()
+        };
+        let e = episode(SC, None, &[], &plt, &[], &opts);
+        assert_eq!(e.platelets, recovered(15));
+        assert!(e.warnings.is_empty(), "{:?}", e.warnings);
+    }
+}
+
+#[test]
+fn platelet_counts_before_the_fall_do_not_count() {
+    // ≥ 20 on days 0, 1, 2 (before melphalan aplasia): not a recovery. The
+    // count first falls below 20 on day 6; recovery run 14–16 → day 14.
+    let plt = series(&[
+        (0, "180"),
+        (1, "150"),
+        (2, "120"),
+        (6, "18"),
+        (9, "9"),
+        (14, "21"),
+        (15, "24"),
+        (16, "30"),
+    ]);
+    let e = episode(SC, None, &[], &plt, &[], &EngraftmentOptions::default());
+    assert_eq!(e.platelets, recovered(14));
+    // Secondary threshold 50: searched from the same day (the fall below 20),
+    // never reached → censored at the last value.
+    assert_eq!(
+        e.platelets_secondary,
+        Recovery::Censored {
+            last_date: day(16),
+            last_day: 16
+        }
+    );
+}
+
+#[test]
+fn a_transfusion_starts_the_search_when_no_count_below_was_measured() {
+    // Never measured below 20 (transfused on day 3 at 22), then ≥ 20 every
+    // day: the first run whose first day is ≥ 8 days after the transfusion
+    // (7 transfusion-free days before it) and after the transfusion: day 11.
+    let mut pts = vec![(0, "30"), (1, "25"), (2, "22")];
+    let later: Vec<(i64, String)> = (4..=14).map(|d| (d, "26".to_string())).collect();
+    pts.extend(later.iter().map(|(d, v)| (*d, v.as_str())));
+    let plt = series(&pts);
+    let e = episode(
+        SC,
+        None,
+        &[],
+        &plt,
+        &plt_tx(&[3]),
+        &EngraftmentOptions::default(),
+    );
+    assert_eq!(e.platelets, recovered(11));
+    // The secondary threshold starts at the same day (the transfusion),
+    // though the count was below 50 from day 0.
+    assert_eq!(
+        e.platelets_secondary,
+        Recovery::Censored {
+            last_date: day(14),
+            last_day: 14
+        }
+    );
+}
+
+#[test]
+fn secondary_threshold_alone_starts_at_its_own_fall() {
+    // Never below 20 and no transfusion: the primary is not applicable; the
+    // secondary (50) starts after the first value below 50 (day 4).
+    let plt = series(&[(0, "120"), (4, "35"), (8, "55"), (9, "60"), (10, "70")]);
+    let e = episode(SC, None, &[], &plt, &[], &EngraftmentOptions::default());
+    assert_eq!(e.platelets, Recovery::NotApplicable);
+    assert_eq!(e.platelets_secondary, recovered(8));
+}
+
+#[test]
+fn thresholds_in_per_mm3_are_refused_naming_the_slip() {
+    let mm3 = |anc: i128, plt: i128| EngraftmentOptions {
+        anc_threshold: CellCount::from_1e9_per_l(Exact::int(anc)),
+        platelet_threshold: CellCount::from_1e9_per_l(Exact::int(plt)),
+        ..EngraftmentOptions::default()
+    };
+    let e = mm3(500, 20).check().unwrap_err();
+    assert_eq!(e.field(), EngraftmentField::AncThreshold);
+    assert!(matches!(e, EngraftmentOptionError::ThresholdPerMm3 { .. }));
+    let msg = e.to_string();
+    assert!(msg.contains("500/mm³ = 0.5 x10^9/L"), "{msg}");
+    let e = mm3(1, 20000).check().unwrap_err();
+    assert_eq!(e.field(), EngraftmentField::PlateletThreshold);
+    assert!(e.to_string().contains("20000/mm³ = 20 x10^9/L"), "{e}");
+    // Out of range but not a /mm³ value: the range is named.
+    let e = mm3(50, 20).check().unwrap_err();
+    assert!(
+        matches!(e, EngraftmentOptionError::ThresholdRange { .. }),
+        "{e}"
+    );
+    assert!(e.to_string().contains("at most 5 x10^9/L"), "{e}");
+    let e = mm3(1, 200).check().unwrap_err();
+    assert!(e.to_string().contains("at most 150 x10^9/L"), "{e}");
+    // The largest plausible values pass; the smallest /mm³ slips are named.
+    assert!(mm3(5, 150).check().is_ok());
+    let e = mm3(100, 20).check().unwrap_err();
+    assert!(
+        matches!(e, EngraftmentOptionError::ThresholdPerMm3 { .. }),
+        "{e}"
+    );
+    let e = mm3(99, 20).check().unwrap_err();
+    assert!(
+        matches!(e, EngraftmentOptionError::ThresholdRange { .. }),
+        "{e}"
+    );
+    let e = mm3(1, 9999).check().unwrap_err();
+    assert!(
+        matches!(e, EngraftmentOptionError::ThresholdRange { .. }),
+        "{e}"
+    );
+    let e = mm3(1, 10000).check().unwrap_err();
+    assert!(
+        matches!(e, EngraftmentOptionError::ThresholdPerMm3 { .. }),
+        "{e}"
+    );
+    let secondary = EngraftmentOptions {
+        platelet_secondary_threshold: CellCount::from_1e9_per_l(Exact::int(50_000)),
+        ..EngraftmentOptions::default()
+    };
+    assert_eq!(
+        secondary.check().unwrap_err().field(),
+        EngraftmentField::PlateletSecondaryThreshold
+    );
+    assert!(EngraftmentOptions::default().check().is_ok());
+}
+
+#[test]
+fn whole_number_options_are_range_checked() {
+    let d = EngraftmentOptions::default;
+    let field = |o: EngraftmentOptions| o.check().unwrap_err().field();
+    assert_eq!(
+        field(EngraftmentOptions {
+            consecutive: 0,
+            ..d()
+        }),
+        EngraftmentField::Consecutive
+    );
+    assert_eq!(
+        field(EngraftmentOptions {
+            consecutive: 15,
+            ..d()
+        }),
+        EngraftmentField::Consecutive
+    );
+    assert!(
+        EngraftmentOptions {
+            consecutive: 14,
+            ..d()
+        }
+        .check()
+        .is_ok()
+    );
+    assert!(
+        EngraftmentOptions {
+            consecutive: 1,
+            ..d()
+        }
+        .check()
+        .is_ok()
+    );
+    assert_eq!(
+        field(EngraftmentOptions {
+            platelet_transfusion_free_days: -1,
+            ..d()
+        }),
+        EngraftmentField::PlateletTransfusionFreeDays
+    );
+    assert_eq!(
+        field(EngraftmentOptions {
+            platelet_transfusion_free_days: 61,
+            ..d()
+        }),
+        EngraftmentField::PlateletTransfusionFreeDays
+    );
+    assert!(
+        EngraftmentOptions {
+            platelet_transfusion_free_days: 0,
+            ..d()
+        }
+        .check()
+        .is_ok()
+    );
+    assert!(
+        EngraftmentOptions {
+            platelet_transfusion_free_days: 60,
+            ..d()
+        }
+        .check()
+        .is_ok()
+    );
+    assert_eq!(
+        field(EngraftmentOptions {
+            graft_failure_day: 0,
+            ..d()
+        }),
+        EngraftmentField::GraftFailureDay
+    );
+    assert_eq!(
+        field(EngraftmentOptions {
+            graft_failure_day: 366,
+            ..d()
+        }),
+        EngraftmentField::GraftFailureDay
+    );
+    assert!(
+        EngraftmentOptions {
+            graft_failure_day: 365,
+            ..d()
+        }
+        .check()
+        .is_ok()
+    );
+    assert_eq!(
+        field(EngraftmentOptions {
+            max_gap_days: Some(0),
+            ..d()
+        }),
+        EngraftmentField::MaxGapDays
+    );
+    assert_eq!(
+        field(EngraftmentOptions {
+            max_gap_days: Some(366),
+            ..d()
+        }),
+        EngraftmentField::MaxGapDays
+    );
+    assert!(
+        EngraftmentOptions {
+            max_gap_days: Some(365),
+            ..d()
+        }
+        .check()
+        .is_ok()
+    );
+    let e = EngraftmentOptions {
+        consecutive: 0,
+        ..d()
+    }
+    .check()
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "number of consecutive values 0: must be between 1 and 14"
+    );
+}
+
+/// The analysis refuses a /mm³ threshold (it marked every patient as graft
+/// failure without a word).
+#[test]
+fn analysis_refuses_a_per_mm3_threshold() {
+    use mibg_toxicity::analysis::AnalysisError;
+    let opts = mibg_toxicity::Options {
+        engraftment: EngraftmentOptions {
+            anc_threshold: CellCount::from_1e9_per_l(Exact::int(500)),
+            ..EngraftmentOptions::default()
+        },
+        ..mibg_toxicity::Options::default()
+    };
+    let input = mibg_toxicity::ToxicityInput::default();
+    let err = mibg_toxicity::analyse(&input, &opts).unwrap_err();
+    assert!(matches!(err, AnalysisError::EngraftmentOption(_)), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("engraftment: ANC threshold 500"),
+        "{err}"
+    );
+}
+
+/// Episode warnings reach the single warning list a study report prints,
+/// naming the patient and the stem-cell date.
+#[test]
+fn episode_warnings_are_listed_with_the_patient() {
+    let mut csv = String::from("patient,date,test,value,unit,lln,uln\n");
+    for (d, v) in [
+        (0, "150"),
+        (2, "60"),
+        (5, "15"),
+        (7, "8"),
+        (12, "25"),
+        (13, "30"),
+        (14, "35"),
+        (18, "12"),
+        (20, "5"),
+        (25, "30"),
+        (26, "32"),
+        (27, "40"),
+    ] {
+        csv.push_str(&format!("P7,{},platelets,{v},10^9/L,150,400\n", day(d)));
+    }
+    let input = mibg_toxicity::ToxicityInput {
+        labs: mibg_toxicity::csv_input::parse_labs(&csv, "labs.csv").unwrap(),
+        schedules: vec![mibg_toxicity::Schedule {
+            patient: "P7".into(),
+            window_start: None,
+            stem_cells: vec![SC],
+        }],
+        ..Default::default()
+    };
+    let r = mibg_toxicity::analyse(&input, &mibg_toxicity::Options::default()).unwrap();
+    let all = r.warnings_with_engraftment();
+    let w: Vec<&String> = all
+        .iter()
+        .filter(|w| w.contains("platelet recovery"))
+        .collect();
+    assert_eq!(w.len(), 1, "{all:?}");
+    assert!(
+        w[0].starts_with("patient P7, stem cells 2025-03-01: platelet recovery (>= 20"),
+        "{}",
+        w[0]
+    );
+    assert!(all.starts_with(&r.warnings), "cohort warnings first");
+}
+
+/// A count exactly at the threshold is not a fall (recovery is ≥ threshold):
+/// 20 on day 1 does not start the search; the fall is day 6 (10), the run
+/// days 10–12 (hand).
+#[test]
+fn a_count_at_the_threshold_is_not_a_fall() {
+    let plt = series(&[
+        (1, "20"),
+        (2, "25"),
+        (3, "26"),
+        (4, "27"),
+        (6, "10"),
+        (10, "25"),
+        (11, "26"),
+        (12, "27"),
+    ]);
+    let e = episode(SC, None, &[], &plt, &[], &EngraftmentOptions::default());
+    assert_eq!(e.platelets, recovered(10));
+}
+
+#[test]
+fn a_zero_threshold_is_refused_and_rules_are_described() {
+    let zero = EngraftmentOptions {
+        anc_threshold: CellCount::from_1e9_per_l(Exact::int(0)),
+        ..EngraftmentOptions::default()
+    };
+    assert!(matches!(
+        zero.check(),
+        Err(EngraftmentOptionError::ThresholdRange { .. })
+    ));
+    assert_eq!(PlateletRule::default(), PlateletRule::InitialRecovery);
+    assert!(
+        PlateletRule::InitialRecovery
+            .describe()
+            .starts_with("CIBMTR initial recovery")
+    );
+    assert!(
+        PlateletRule::AfterNadir
+            .describe()
+            .contains("lowest platelet value")
+    );
+    assert_eq!(PlateletRule::InitialRecovery.name(), "initial-recovery");
+    assert_eq!(PlateletRule::AfterNadir.name(), "after-nadir");
 }

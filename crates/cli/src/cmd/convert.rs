@@ -39,6 +39,20 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         "mci/kg" => per_mass(ActivityPerMass::from_mci_per_kg(args.value)),
         other => bail!("unit '{other}': expected one of MBq, GBq, mCi, MBq/kg, mCi/kg"),
     };
+    let finite = match &converted {
+        Converted::Activity { mbq, gbq, mci } => [*mbq, *gbq, *mci].iter().all(|v| v.is_finite()),
+        Converted::PerMass {
+            mbq_per_kg,
+            mci_per_kg,
+        } => mbq_per_kg.is_finite() && mci_per_kg.is_finite(),
+    };
+    if !finite {
+        bail!(
+            "value {:e} {}: too large to convert (the result exceeds the largest number, about 1.8e308)",
+            args.value,
+            args.unit
+        );
+    }
     if args.json {
         return print_json(out, &converted);
     }

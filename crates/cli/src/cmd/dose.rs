@@ -129,7 +129,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "log-linear")]
     tail: TailArg,
     /// Readings used by the log-linear tail.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = crate::args::count)]
     tail_points: usize,
     /// What to do when clearance is not faster than physical decay.
     #[arg(long, value_enum, default_value = "error")]
@@ -150,10 +150,10 @@ pub struct Args {
     #[arg(long)]
     protocol: Option<PathBuf>,
     /// Bootstrap replicates for the 95 % interval (0 = delta method only).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = crate::args::count)]
     bootstrap: usize,
     /// Seed of the bootstrap generator.
-    #[arg(long, default_value_t = mibg_dosimetry::uncertainty::DEFAULT_SEED)]
+    #[arg(long, default_value_t = mibg_dosimetry::uncertainty::DEFAULT_SEED, value_parser = crate::args::whole_u64)]
     seed: u64,
     /// Tolerated excess of a reading over the pre-void one (fraction).
     #[arg(long, default_value_t = mibg_dosimetry::readings::DEFAULT_ABOVE_PRE_VOID_TOLERANCE)]

@@ -13,6 +13,7 @@ use std::io::Write;
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The proportion as X/N, e.g. 12/25 (X patients of N evaluable).
+    #[arg(allow_hyphen_values = true)]
     fraction: String,
     /// CI method(s): clopper-pearson (exact), wilson, wilson-cc, wald,
     /// wald-cc, agresti-coull, jeffreys. Every method when none is given.

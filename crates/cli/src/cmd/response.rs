@@ -64,10 +64,10 @@ pub struct Args {
     #[arg(long, value_parser = ["same", "mixed"], help_heading = "INRC 2017 gap options")]
     tracers: Option<String>,
     /// INRC 2017: aspirates required per time point [default: 2].
-    #[arg(long, help_heading = "INRC 2017 gap options")]
+    #[arg(long, help_heading = "INRC 2017 gap options", value_parser = crate::args::whole_u32)]
     marrow_min_aspirates: Option<u32>,
     /// INRC 2017: trephines required per time point [default: 2].
-    #[arg(long, help_heading = "INRC 2017 gap options")]
+    #[arg(long, help_heading = "INRC 2017 gap options", value_parser = crate::args::whole_u32)]
     marrow_min_trephines: Option<u32>,
 
     /// Best response: a response counts only if confirmed ≥ DAYS later
@@ -75,14 +75,16 @@ pub struct Args {
     #[arg(
         long,
         value_name = "DAYS",
-        help_heading = "Best response and endpoints"
+        help_heading = "Best response and endpoints",
+        value_parser = crate::args::whole_u32
     )]
     confirm_days: Option<u32>,
     /// Endpoint: SIOPEN skeletal score cut-off ("< N").
     #[arg(
         long,
         default_value_t = 7,
-        help_heading = "Best response and endpoints"
+        help_heading = "Best response and endpoints",
+        value_parser = crate::args::whole_u32
     )]
     siopen_cutoff: u32,
     /// Endpoint: largest soft-tissue lesion cut-off in mm ("< X").

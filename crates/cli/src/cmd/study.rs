@@ -3,7 +3,7 @@
 //! writes the outputs; `mibg_clinic::cohort` does every check and
 //! computation (on the folder format of `mibg-study`).
 
-use crate::output::{print_json, write_atomically};
+use crate::output::{print_json, write_all_or_nothing};
 use anyhow::{Context, Result, bail};
 use mibg_clinic::cohort::render::{km_svg, render_html, render_text};
 use mibg_clinic::cohort::{report, validate};
@@ -176,10 +176,12 @@ fn report_input(
             ("km-os.svg", km_svg(&r.cohort.os, &r.curves.os)),
             ("km-efs.svg", km_svg(&r.cohort.efs, &r.curves.efs)),
         ];
-        std::fs::create_dir_all(o).with_context(|| format!("cannot create {}", o.display()))?;
-        for (name, text) in files {
-            write_atomically(&o.join(name), text.as_bytes())?;
-        }
+        // All four files or none (a failure leaves nothing behind).
+        let files: Vec<(&Path, &[u8])> = files
+            .iter()
+            .map(|(name, text)| (Path::new(*name), text.as_bytes()))
+            .collect();
+        write_all_or_nothing(o, &files)?;
     }
     if json {
         out.write_all(json_text.as_bytes())?;

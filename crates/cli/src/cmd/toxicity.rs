@@ -9,7 +9,9 @@ use crate::output::print_json;
 use anyhow::{Context, Result, bail};
 use jiff::civil::Date;
 use mibg_toxicity::analysis::{CohortReport, GradeSource, PatientReport};
-use mibg_toxicity::engraftment::{EngraftmentOptions, GraftFailure, Recovery};
+use mibg_toxicity::engraftment::{
+    EngraftmentField, EngraftmentOptions, GraftFailure, PlateletRule, Recovery,
+};
 use mibg_toxicity::{
     BaselineEdge, CellCount, CreatinineBaseline, Exact, GradingOptions, Options, Schedule,
     ToxicityInput, analyse, csv_input,
@@ -52,7 +54,7 @@ pub struct Args {
     #[arg(long = "no-anemia-from-transfusions")]
     no_anemia_from_transfusions: bool,
     /// Engraftment: number of consecutive values on different days.
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(long, default_value_t = 3, value_name = "N", value_parser = crate::args::count)]
     consecutive: usize,
     /// Engraftment: largest gap in days between consecutive values (default: any gap, CIBMTR).
     #[arg(long = "max-gap-days", value_name = "DAYS")]
@@ -63,6 +65,13 @@ pub struct Args {
     /// Engraftment: platelet threshold in 10^9/L (CIBMTR 20).
     #[arg(long = "platelet-threshold", value_name = "X10^9/L", default_value = "20", value_parser = decimal)]
     platelet_threshold: Exact,
+    /// Engraftment: where the platelet recovery search starts. Default:
+    /// CIBMTR initial recovery (the first qualifying run after the count
+    /// first fell below the threshold or a platelet transfusion); after-nadir:
+    /// after the episode's lowest value. A warning names both days when
+    /// they differ.
+    #[arg(long = "platelet-rule", value_enum, default_value_t = PlateletRuleArg::InitialRecovery)]
+    platelet_rule: PlateletRuleArg,
     /// Engraftment: days free of platelet transfusion before the first value (CIBMTR 7).
     #[arg(long = "platelet-free-days", value_name = "DAYS", default_value_t = 7)]
     platelet_free_days: i64,
@@ -80,6 +89,12 @@ fn decimal(text: &str) -> Result<Exact, String> {
         return Err(format!("{text} must be > 0"));
     }
     Ok(x)
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum PlateletRuleArg {
+    InitialRecovery,
+    AfterNadir,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -172,18 +187,6 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             );
         }
     }
-    if args.consecutive == 0 {
-        bail!("--consecutive must be at least 1");
-    }
-    if args.max_gap_days.is_some_and(|g| g < 1) {
-        bail!("--max-gap-days must be at least 1");
-    }
-    if args.platelet_free_days < 0 {
-        bail!("--platelet-free-days must not be negative");
-    }
-    if args.graft_failure_day < 1 {
-        bail!("--graft-failure-day must be at least 1");
-    }
     let options = Options {
         grading: GradingOptions {
             baseline_edge: match args.ggt_alp_edge {
@@ -204,10 +207,27 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             platelet_threshold: CellCount::from_1e9_per_l(args.platelet_threshold),
             platelet_transfusion_free_days: args.platelet_free_days,
             graft_failure_day: args.graft_failure_day,
+            platelet_rule: match args.platelet_rule {
+                PlateletRuleArg::InitialRecovery => PlateletRule::InitialRecovery,
+                PlateletRuleArg::AfterNadir => PlateletRule::AfterNadir,
+            },
             ..EngraftmentOptions::default()
         },
         ..Options::default()
     };
+    // The library's range check (also run by analyse), with the option's name.
+    options.engraftment.check().map_err(|e| {
+        let flag = match e.field() {
+            EngraftmentField::AncThreshold => "--anc-threshold",
+            EngraftmentField::PlateletThreshold => "--platelet-threshold",
+            EngraftmentField::Consecutive => "--consecutive",
+            EngraftmentField::PlateletTransfusionFreeDays => "--platelet-free-days",
+            EngraftmentField::GraftFailureDay => "--graft-failure-day",
+            EngraftmentField::MaxGapDays => "--max-gap-days",
+            _ => "engraftment option",
+        };
+        anyhow::anyhow!("{flag}: {e}")
+    })?;
     let input = ToxicityInput {
         labs,
         events,
@@ -278,11 +298,13 @@ fn render(r: &CohortReport, s: &mut String) {
     );
     let _ = writeln!(
         s,
-        "engraftment: ANC >= {} x10^9/L, platelets >= {} (and >= {}) x10^9/L, {} values on different days after the nadir, platelets free of platelet transfusion {} days before, max gap {}, primary graft failure if no ANC recovery by day +{}",
+        "engraftment: {} values on different days; ANC >= {} x10^9/L, the first run after the ANC nadir; platelets >= {} (and >= {}) x10^9/L, platelet rule {} ({}), free of platelet transfusion {} days before; max gap {}; primary graft failure if no ANC recovery by day +{}",
+        e.consecutive,
         e.anc_threshold.e9_per_l(),
         e.platelet_threshold.e9_per_l(),
         e.platelet_secondary_threshold.e9_per_l(),
-        e.consecutive,
+        e.platelet_rule.name(),
+        e.platelet_rule.describe(),
         e.platelet_transfusion_free_days,
         e.max_gap_days
             .map_or("none".to_string(), |g| format!("{g} days")),

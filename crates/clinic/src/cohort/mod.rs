@@ -285,7 +285,7 @@ pub fn assess(input: &StudyInput) -> Assessment {
         } else {
             files::LABS
         };
-        for w in &t.warnings {
+        for w in &t.warnings_with_engraftment() {
             p.warn(Problem::file(
                 file,
                 ProblemKind::Clinical,
