@@ -73,7 +73,7 @@ use statrs::function::{erf, gamma};
 use crate::concordance;
 
 /// How tied event times enter the partial likelihood (§4.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ties {
     /// Efron's approximation: R `coxph` default, lifelines' only method.
