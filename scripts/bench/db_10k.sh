@@ -17,6 +17,7 @@ M=$PWD/target/release/mibg
 if [ ! -f "$DIR/study.toml" ]; then
   python3 scripts/make_seed_study.py --scale="$N" "$DIR"
 fi
+python3 scripts/bench/accept_gate_refusals.py ./target/release/mibg "$DIR"
 echo "study: $DIR ($(ls "$DIR/assessments" | wc -l) assessment files, $(wc -l < "$DIR/labs.csv") lab rows, $(wc -l < "$DIR/readings.csv") readings)"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
 printf "%-46s %9s %9s %11s\n" "command" "wall s" "CPU s" "peak MiB"

@@ -1,31 +1,49 @@
 #!/usr/bin/env bash
-# Side by side: one full `dose` computation with a 1000-replicate residual
-# bootstrap, in Rust (criterion, crates/dosimetry/benches/dose.rs) and in
-# SciPy (scripts/bench/dose_scipy.py, curve_fit + the same bootstrap count),
-# on examples/dose/readings.csv. Prints both medians and the ratio.
+# Side by side, as whole processes: `mibg dose` (release build) and the SciPy
+# script doing the same bounded fit and 1000-replicate residual bootstrap
+# (scripts/bench/dose_scipy.py, one computation per process), on
+# examples/dose/readings.csv (20 kg, 8880 MBq). Each process is started
+# RUNS times, alternating; wall time and CPU time (user + system of the
+# child, from getrusage) are recorded per run; the medians and their ratios
+# are printed. `mibg dose` does more than the SciPy script: the plausibility
+# gate (leave-one-out refits, A2 without each reading), radiation protection
+# and the text of the report.
 #
-# Usage: bash scripts/bench/dose.sh        (from the repository root)
+# Usage: bash scripts/bench/dose.sh [RUNS]     (from the repository root)
+#        PYTHON=/path/to/python-with-scipy bash scripts/bench/dose.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-READINGS=examples/dose/readings.csv
+RUNS=${1:-11}
+PY=${PYTHON:-python3}
+cargo build --release -p mibg >/dev/null 2>&1
+"$PY" - "$RUNS" <<'PY'
+import os, resource, statistics, subprocess, sys, time
 
-echo "== Rust (criterion) =="
-cargo bench -p mibg-dosimetry --bench dose -- --warm-up-time 1 --measurement-time 5 dose_full_with_bootstrap_1000 2>/dev/null | tee /tmp/mibg_dose_bench.txt | grep -A2 dose_full_with_bootstrap_1000 || true
-# criterion prints "time:   [low median high]" with units ns/µs/ms/s.
-rust_ms=$(grep -A1 'dose_full_with_bootstrap_1000' /tmp/mibg_dose_bench.txt | grep -o 'time: *\[[^]]*\]' | python3 -c '
-import re, sys
-s = sys.stdin.read()
-v = re.findall(r"([0-9.]+) (ns|µs|us|ms|s)\b", s)
-val, unit = v[1]
-print(float(val) * {"ns": 1e-6, "µs": 1e-3, "us": 1e-3, "ms": 1.0, "s": 1e3}[unit])')
-
-echo "== SciPy (curve_fit, 1000 bootstrap replicates) =="
-py_out=$(python3 scripts/bench/dose_scipy.py "$READINGS" 20 8880 --replicates 1000 --repeat 3)
-echo "$py_out"
-py_ms=$(echo "$py_out" | grep -o 'median [0-9.]* ms' | grep -o '[0-9.]*')
-
-python3 - "$rust_ms" "$py_ms" <<'PY'
-import sys
-r, p = float(sys.argv[1]), float(sys.argv[2])
-print(f"Rust {r:.2f} ms, SciPy {p:.1f} ms: SciPy / Rust = {p / r:.0f}x")
+runs = int(sys.argv[1])
+py = os.environ.get("PYTHON", "python3")
+cmds = {
+    "mibg": ["target/release/mibg", "dose", "examples/dose/readings.csv",
+             "--weight-kg", "20", "--activity-mbq", "8880", "--json"],
+    "scipy": [py, "scripts/bench/dose_scipy.py", "examples/dose/readings.csv", "20", "8880",
+              "--replicates", "1000", "--repeat", "1", "--json"],
+}
+res = {k: {"wall": [], "cpu": []} for k in cmds}
+for i in range(runs):
+    for k, c in cmds.items():
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        subprocess.run(c, check=True, stdout=subprocess.DEVNULL)
+        w = time.perf_counter() - t0
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+        res[k]["wall"].append(w)
+        res[k]["cpu"].append(cpu)
+med = {k: {m: statistics.median(v[m]) for m in v} for k, v in res.items()}
+load = os.getloadavg()[0]
+print(f"{runs} runs each, alternating; load average {load:.1f} on {os.cpu_count()} cores")
+for k in cmds:
+    print(f"{k:6s} wall {med[k]['wall'] * 1000:8.1f} ms   CPU {med[k]['cpu'] * 1000:8.1f} ms   "
+          f"(CPU min {min(res[k]['cpu']) * 1000:.1f}, max {max(res[k]['cpu']) * 1000:.1f} ms)")
+print(f"SciPy / mibg: wall {med['scipy']['wall'] / med['mibg']['wall']:.0f}x, "
+      f"CPU {med['scipy']['cpu'] / med['mibg']['cpu']:.0f}x")
 PY

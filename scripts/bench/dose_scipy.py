@@ -7,7 +7,17 @@ mono a*exp(-l t) and bi a*exp(-l1 t) + (1-a)*exp(-l2 t) by scipy.optimize.curve_
 (unweighted least squares, 'trf' with bounds l >= ln2/(192.497 h, ICRP 107)); AICc choice;
 tau; S(m) = 0.11065/m + 0.0188/m^(2/3); D1; A2 = (target - D1)/(tau S(m2)) with
 the seed protocol caps; residual bootstrap with the same number of replicates
-(numpy default_rng, so the intervals agree statistically, not bit for bit).
+(numpy default_rng, so the intervals agree statistically, not bit for bit):
+residuals centred and inflated by sqrt(n/(n-p)), each replicate refitted with
+the same bounded model seeded from the original fit, tau*, D1*, d2* and the
+capped A2* recomputed, the predicted total with the planned A2 and
+P(total > target + margin); the delta-method SEs of tau, D1 and A2 from pcov,
+as mibg reports beside the bootstrap.
+
+Whole-process timing (scripts/bench/dose.sh) runs this script once per
+process with --repeat 1, so that interpreter start, imports, reading the
+file, the fits, the bootstrap and the JSON output are all counted, as they
+are for `mibg dose`.
 
 Usage: dose_scipy.py READINGS.csv WEIGHT_KG ACTIVITY_MBQ [--replicates N] [--repeat K] [--json]
 """
@@ -123,7 +133,8 @@ def full(t, y, m, a1, replicates, rng_seed=0x4D494247):
     res = y - yhat
     res = (res - res.mean()) * math.sqrt(n / (n - len(p)))
     rng = np.random.default_rng(rng_seed)
-    d1s, a2s = [], []
+    d1s, a2s, totals = [], [], []
+    exceed = 0
     fitter = fit_mono if model == "mono" else fit_bi
     for _ in range(replicates):
         ys = yhat + res[rng.integers(0, n, n)]
@@ -132,14 +143,29 @@ def full(t, y, m, a1, replicates, rng_seed=0x4D494247):
         except Exception:
             continue
         tt = tau_of(model, pp)
+        if not (tt > 0 and math.isfinite(tt)):
+            continue
         dd = a1 / 1000.0 * tt * s
+        total = dd + a2 / 1000.0 * tt * s
+        exceed += total > 4.5
         d1s.append(dd)
         a2s.append(a2_rule(dd, a1, m, tt * s))
+        totals.append(total)
+    # delta method: gradient of tau times pcov
+    if model == "mono":
+        g = np.array([1 / p[1], -p[0] / p[1] ** 2])
+    else:
+        g = np.array([1 / p[1] - 1 / p[2], -p[0] / p[1] ** 2, -(1 - p[0]) / p[2] ** 2])
+    tau_se = float(math.sqrt(max(g @ cov @ g, 0.0)))
     out.update({
         "model": model, "params": list(map(float, p)), "tau_h": tau, "s_value_gy_per_gbq_h": s,
         "absorbed_dose_gy": d1, "second_activity_mbq": a2,
         "interval95_dose_gy": [float(np.percentile(d1s, 2.5)), float(np.percentile(d1s, 97.5))],
         "interval95_second_activity_mbq": [float(np.percentile(a2s, 2.5)), float(np.percentile(a2s, 97.5))],
+        "interval95_predicted_total_gy": [float(np.percentile(totals, 2.5)), float(np.percentile(totals, 97.5))],
+        "p_total_exceeds_target_plus_margin": exceed / len(totals),
+        "tau_se_h": tau_se, "absorbed_dose_se_delta_gy": a1 / 1000.0 * s * tau_se,
+        "second_activity_se_delta_mbq": 4.0 / (s * tau * tau) * tau_se * 1000.0,
         "replicates": replicates, "successful": len(d1s),
     })
     return out

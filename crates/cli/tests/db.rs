@@ -147,7 +147,7 @@ fn import_lists_every_problem_and_writes_nothing(pg: bool) {
     let e = fails(&["db", "import", "examples/seed-study", "--db", &url]);
     assert!(e.contains("not imported, nothing was written"), "{e}");
     assert!(
-        e.contains("patients.csv row 3, field 'patient': 'SYN-01' is already in the registry"),
+        e.contains("patients.csv line 3, column 'patient': 'SYN-01' is already in the registry"),
         "{e}"
     );
 }

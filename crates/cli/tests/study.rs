@@ -16,12 +16,12 @@ fn validate_lists_every_problem_of_a_broken_study_with_file_and_row() {
     let err = fails(&["study", "validate", "examples/study-broken"]);
     for line in [
         "the study is not valid (6 error(s)",
-        "assessments/P1.toml row 1: TOML parse error at line 1, column 1",
-        "followup.csv row 3, field 'date': death 2021-03-10 of patient 'P1' is before an infusion (2021-03-15)",
-        "infusions.csv row 3, field 'date': death (2021-03-10, followup.csv row 3) before this infusion (2021-03-15)",
-        "patients.csv row 2, field 'sex': 'X' is not one of F, M",
-        "readings.csv row 4, field 'patient': patient 'P2' is not in patients.csv",
-        "readings.csv row 5, field 'hours': 20 h is not after the previous reading",
+        "assessments/P1.toml line 1: TOML parse error at line 1, column 1",
+        "followup.csv line 3, column 'date': death 2021-03-10 of patient 'P1' is before an infusion (2021-03-15)",
+        "infusions.csv line 3, column 'date': death (2021-03-10, followup.csv line 3) before this infusion (2021-03-15)",
+        "patients.csv line 2, column 'sex': 'X' is not one of F, M",
+        "readings.csv line 4, column 'patient': patient 'P2' is not in patients.csv",
+        "readings.csv line 5, column 'hours': 20 h is not after the previous reading",
     ] {
         assert!(err.contains(line), "missing {line:?} in\n{err}");
     }
@@ -303,7 +303,7 @@ fn report_refuses_an_invalid_study_and_writes_nothing() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert!(err.contains("patients.csv row 2, field 'sex'"), "{err}");
+    assert!(err.contains("patients.csv line 2, column 'sex'"), "{err}");
     assert!(!out.exists());
 }
 
@@ -384,13 +384,19 @@ fn a_weight_change_between_infusions_is_refused_by_validate_and_report() {
     let dir = seed_with(&[("infusions.csv", Some(&inf))]);
     both_refuse(
         &dir,
-        "infusions.csv row 8, field 'weight_kg': weight at infusion 2 41.9 kg differs from the weight at infusion 1 (15.2 kg, row 7) by +176 %",
+        "infusions.csv line 8, column 'weight_kg': weight at infusion 2 41.9 kg differs from the weight at infusion 1 (15.2 kg, line 7) by +176 %",
     );
 }
 
 #[test]
 fn an_infusion1_activity_typed_x10_or_in_mci_is_refused_as_mibg_dose_refuses_it() {
-    for (typed, slip) in [("67500", "a slipped decimal point?"), ("182.4", "in mCi?")] {
+    for (typed, slip) in [
+        (
+            "67500",
+            "a slipped decimal point in the activity or the weight?",
+        ),
+        ("182.4", "in mCi?"),
+    ] {
         let inf = replace_line(
             &seed_file("infusions.csv"),
             "SYN-03,1,2017-04-18,6750,15.2",
@@ -399,7 +405,7 @@ fn an_infusion1_activity_typed_x10_or_in_mci_is_refused_as_mibg_dose_refuses_it(
         let dir = seed_with(&[("infusions.csv", Some(&inf))]);
         both_refuse(
             &dir,
-            "infusions.csv row 7, field 'activity_mbq': infusion 1 of patient 'SYN-03' at 15.2 kg:",
+            "infusions.csv line 7, column 'activity_mbq': infusion 1 of patient 'SYN-03' at 15.2 kg:",
         );
         both_refuse(&dir, slip);
     }
@@ -434,7 +440,7 @@ fn an_accepted_override_lets_the_study_report_and_is_shown() {
         o["finding"]
             .as_str()
             .unwrap()
-            .contains("infusions.csv row 7"),
+            .contains("infusions.csv line 7"),
         "{o}"
     );
     let text = ok(&["study", "report", d]);
@@ -449,7 +455,7 @@ fn an_accepted_override_lets_the_study_report_and_is_shown() {
     )]);
     both_refuse(
         &dir,
-        "overrides.csv row 2, field 'check': 'everything' is not a check",
+        "overrides.csv line 2, column 'check': 'everything' is not a check",
     );
 }
 
@@ -462,7 +468,7 @@ fn protocol_names_and_missing_protocol_files_are_refused_by_validate_and_report(
     )]);
     both_refuse(
         &dir,
-        "study.toml, field 'protocol.name': [protocol] name 'seeed' is not a built-in protocol",
+        "study.toml field 'protocol.name': [protocol] name 'seeed' is not a built-in protocol",
     );
     let dir = seed_with(&[(
         "study.toml",
@@ -497,7 +503,7 @@ fn readings_in_days_and_too_few_readings_are_refused_by_validate_and_report() {
     let dir = seed_with(&[("readings.csv", Some(&text))]);
     both_refuse(
         &dir,
-        "readings.csv row 83, field 'hours': dosimetry of patient 'SYN-05', infusion 1: readings.csv (patient SYN-05, infusion 1): the last reading is at 4.97 h",
+        "readings.csv line 83, column 'hours': dosimetry of patient 'SYN-05', infusion 1: readings.csv (patient SYN-05, infusion 1): the last reading is at 4.97 h",
     );
     both_refuse(&dir, "are the times in days instead of hours?");
     // Two readings only.
@@ -536,7 +542,7 @@ fn absurd_study_toml_values_are_refused_with_the_unit_slip_named() {
         (
             "landmark_years = [1.0, 2.0, 3.0]",
             "landmark_years = [365.0]",
-            "study.toml row 16, field 'analysis.landmark_years': [analysis] landmark_years: 365 must be a number of years above 0 and at most 30 (days? 365 days = 1 year)",
+            "study.toml line 16, field 'analysis.landmark_years': [analysis] landmark_years: 365 must be a number of years above 0 and at most 30 (days? 365 days = 1 year)",
         ),
         (
             "landmark_years = [1.0, 2.0, 3.0]",
@@ -589,7 +595,7 @@ fn a_birth_year_of_1900_is_refused() {
     let dir = seed_with(&[("patients.csv", Some(&p))]);
     both_refuse(
         &dir,
-        "patients.csv row 5, field 'birth_date': birth date 1900-09-11 gives an age of 117 years at the first infusion (2017-04-18), above 100",
+        "patients.csv line 5, column 'birth_date': birth date 1900-09-11 gives an age of 117 years at the first infusion (2017-04-18), above 100",
     );
 }
 
@@ -605,4 +611,75 @@ fn lesion_diameters_in_the_json_are_in_millimetres() {
         .find(|p| p["patient"] == "SYN-02")
         .unwrap();
     assert_eq!(p["response"]["largest_soft_tissue_before_mm"], 72.0);
+}
+
+/// Issue 9: the study folder goes through the same plausibility gate as
+/// `mibg dose`. A 24 h reading typed as 1.0787 instead of 107.87 (a slipped
+/// decimal point) is refused by validate and report alike, at its line of
+/// readings.csv, naming the check and the slip; accepting one check by name
+/// lets the next one refuse; accepting every failed check by a named person
+/// lets the report run, with each acceptance among its warnings.
+#[test]
+fn a_mistyped_reading_in_the_study_is_refused_by_the_gate_unless_accepted() {
+    let rd = replace_line(
+        &seed_file("readings.csv"),
+        "SYN-01,1,23.77,107.87,0.1",
+        "SYN-01,1,23.77,1.0787,0.1",
+    );
+    let dir = seed_with(&[("readings.csv", Some(&rd))]);
+    both_refuse(
+        &dir,
+        "readings.csv line 6, column 'reading': dosimetry of patient 'SYN-01', infusion 1: the readings fail the plausibility gate: [rise] line 6 (23.77 h, reading 1.079)",
+    );
+    both_refuse(&dir, "a slipped decimal point (1.079 for 107.9?)");
+    both_refuse(
+        &dir,
+        "[check 'rise': if the readings are right, accept in overrides.csv]",
+    );
+    let overrides = |checks: &[&str]| {
+        let mut t = "patient,check,accepted_by,reason\n".to_string();
+        for c in checks {
+            t.push_str(&format!(
+                "SYN-01,{c},A. Physicist,checked against the paper log\n"
+            ));
+        }
+        t
+    };
+    // 'rise' accepted: the fit checks run and the outlier test refuses.
+    let ov = overrides(&["rise"]);
+    let dir = seed_with(&[("readings.csv", Some(&rd)), ("overrides.csv", Some(&ov))]);
+    both_refuse(&dir, "[outlier] line 6 (23.77 h, reading 1.079)");
+    let v = fails(&["study", "validate", dir.path().to_str().unwrap()]);
+    assert!(!v.contains("passes the check 'rise'"), "{v}");
+    // Every failed check accepted: valid, every acceptance shown.
+    let accepted = [
+        "rise",
+        "outlier",
+        "r-squared",
+        "tau-se",
+        "total-dose-uncertainty",
+    ];
+    let ov = overrides(&accepted);
+    let dir = seed_with(&[("readings.csv", Some(&rd)), ("overrides.csv", Some(&ov))]);
+    let d = dir.path().to_str().unwrap();
+    let v = ok(&["study", "validate", d]);
+    assert!(v.contains(": valid"), "{v}");
+    for c in accepted {
+        assert!(
+            v.contains(&format!("plausibility check '{c}' failed and was ACCEPTED")),
+            "{c}: {v}"
+        );
+        assert!(!v.contains(&format!("passes the check '{c}'")), "{c}: {v}");
+    }
+    let r: serde_json::Value =
+        serde_json::from_str(&ok(&["study", "report", d, "--json"])).unwrap();
+    let checks: Vec<&str> = r["overrides"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["check"].as_str().unwrap())
+        .collect();
+    for c in accepted {
+        assert!(checks.contains(&c), "{c}: {checks:?}");
+    }
 }

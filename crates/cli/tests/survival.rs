@@ -147,22 +147,25 @@ fn missing_rows_are_dropped_and_counted() {
 }
 
 #[test]
-fn bad_cells_are_errors_naming_the_row() {
+fn bad_cells_are_errors_naming_the_line() {
     let dir = tempfile::tempdir().unwrap();
     for (content, needle) in [
         (
             "time,event\n1,1\nx,0\n",
-            "row 2 (line 3), column 'time': 'x' is not a number",
+            "bad.csv line 3, column 'time': 'x' is not a number",
         ),
         (
             "time,event\n-2,1\n",
-            "row 1 (line 2), column 'time': -2 is not a valid time",
+            "bad.csv line 2, column 'time': '-2' is not a valid time",
         ),
         (
             "time,event\n2,2\n",
-            "row 1 (line 2), column 'event': '2' is not a valid event code",
+            "bad.csv line 2, column 'event': '2' is not a valid event code",
         ),
-        ("time,status\n2,1\n", "no column 'event'"),
+        (
+            "time,status\n2,1\n",
+            "bad.csv line 1, column 'event': required column 'event' is missing from the header",
+        ),
         ("time,event\n,1\n", "no row with both a time and an event"),
     ] {
         let f = dir.path().join("bad.csv");

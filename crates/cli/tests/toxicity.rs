@@ -211,15 +211,11 @@ fn has(err: &str, parts: &[&str]) {
 fn labs_file_errors_name_file_row_column_and_rule() {
     has(
         &labs_error("P,2025-01-01,anc,1.0,10^9/L,1.5\n"),
-        &[
-            "labs.csv row 2",
-            "malformed CSV",
-            "6 fields where the header has 7",
-        ],
+        &["labs.csv line 2", "6 cells where the header has 7"],
     );
     has(
         &labs_error("P,2025-13-01,anc,1.0,10^9/L,1.5,8\n"),
-        &["row 2, column 'date'", "not an ISO 8601 date"],
+        &["line 2, column 'date'", "not an ISO 8601 date"],
     );
     has(
         &labs_error("P,01/02/2025,anc,1.0,10^9/L,1.5,8\n"),
@@ -227,7 +223,7 @@ fn labs_file_errors_name_file_row_column_and_rule() {
     );
     has(
         &labs_error("P,2025-01-01,anc,1.0,10^9/L,1.5,8\nP,2025-01-02,anc,1e3,10^9/L,1.5,8\n"),
-        &["row 3, column 'value'", "not a decimal number"],
+        &["line 3, column 'value'", "not a decimal number"],
     );
     has(
         &labs_error("P,2025-01-01,anc,-1,10^9/L,1.5,8\n"),
@@ -283,7 +279,7 @@ fn header_errors() {
     );
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
-        &["labs.csv row 1", "missing column 'uln'"],
+        &["labs.csv line 1", "required column 'uln' is missing"],
     );
     // A semicolon-separated export (European spreadsheets) names the cause.
     let f = file(
@@ -292,17 +288,26 @@ fn header_errors() {
     );
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
-        &["labs.csv row 1", "separated by ';'", "use ','"],
+        &[
+            "labs.csv line 1",
+            "separated by ';'",
+            "decimal commas ('1,2')",
+            "with ',' between columns",
+        ],
     );
     let f = file("labs.csv", "patient,date,test,value,unit,lln,uln,baseine\n");
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
-        &["column 'baseine'", "unknown column"],
+        &[
+            "column 'baseine'",
+            "unknown column",
+            "did you mean 'baseline'?",
+        ],
     );
     let f = file("labs.csv", "patient,date,test,value,unit,lln,uln,ULN\n");
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
-        &["column 'ULN'", "appears twice"],
+        &["column 'uln'", "appears twice", "cells 7 and 8"],
     );
     let f = file("labs.csv", LAB_HEADER);
     has(
@@ -319,7 +324,7 @@ fn baseline_errors() {
     );
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
-        &["row 2, column 'baseline'", "not a flag"],
+        &["line 2, column 'baseline'", "not a flag"],
     );
     let f = file(
         "labs.csv",
@@ -328,9 +333,9 @@ fn baseline_errors() {
     has(
         &fails(&["toxicity", f.path.to_str().unwrap()]),
         &[
-            "labs.csv row 3",
+            "labs.csv line 3",
             "second baseline of alt",
-            "labs.csv row 2)",
+            "labs.csv line 2)",
         ],
     );
 }
@@ -341,7 +346,7 @@ fn events_file_errors() {
     has(
         &events_error(&format!("{h}SYN-01,2025-02-01,Febrile neutropenia,2\n")),
         &[
-            "events.csv row 2, column 'grade'",
+            "events.csv line 2, column 'grade'",
             "Febrile neutropenia has no grade 2 in CTCAE v5.0",
             "allowed: 3, 4, 5",
         ],
@@ -401,13 +406,13 @@ fn transfusions_file_errors() {
     has(
         &tx_error("patient,date,product\nSYN-01,2025-02-01,plasma\n"),
         &[
-            "transfusions.csv row 2, column 'product'",
+            "transfusions.csv line 2, column 'product'",
             "unknown product 'plasma'",
         ],
     );
     has(
         &tx_error("patient,date\nSYN-01,2025-02-01\n"),
-        &["missing column 'product'"],
+        &["required column 'product' is missing"],
     );
 }
 

@@ -22,9 +22,36 @@ pub mod cohort;
 
 pub mod course;
 
+pub mod dosimetry;
+pub mod family;
+pub mod patterns;
+pub mod plan;
+
+pub use dosimetry::{
+    CourseDosimetry, CourseInput, DosimetryError, DosimetryOptions, SecondInfusionInput,
+    assess_course_dosimetry,
+};
+pub use plan::{CoursePlan, plan_course};
+
 use mibg_dosimetry::SecondActivityRules;
+use mibg_dosimetry::gate::GateLimits;
 use mibg_protocol::Protocol;
 use mibg_units::AbsorbedDose;
+
+/// The limits of the plausibility gate, from the protocol's
+/// `[plausibility]` section.
+pub fn gate_limits(p: &Protocol) -> GateLimits {
+    let q = p.plausibility;
+    GateLimits {
+        reading_noise: q.reading_noise,
+        outlier_alpha: q.outlier_alpha,
+        min_r_squared: q.min_r_squared,
+        max_relative_tau_se: q.max_relative_tau_se,
+        max_bootstrap_failure_share: q.max_bootstrap_failure_share,
+        background_factor: q.background_factor,
+        max_total_dose_uncertainty: q.max_total_dose_uncertainty,
+    }
+}
 
 /// The rules the second activity is held to, from the protocol: the
 /// cumulative whole-body target (or `target` when the user sets another),
@@ -64,5 +91,25 @@ mod tests {
         assert_eq!(r, SecondActivityRules::default());
         let r = second_activity_rules(&Protocol::seed(), Some(AbsorbedDose::from_gy(3.0)));
         assert_eq!(r.target_total.gy(), 3.0);
+    }
+
+    #[test]
+    fn the_seed_protocol_gives_the_gate_limits() {
+        // protocols/seed.toml [plausibility]: 0.05, 0.05, 0.98, 0.10, 0.10, 5, 0.5 Gy;
+        // the dosimetry crate's documented default is the seed protocol.
+        let g = gate_limits(&Protocol::seed());
+        assert_eq!(g, GateLimits::default());
+        assert_eq!(
+            (
+                g.reading_noise,
+                g.outlier_alpha,
+                g.min_r_squared,
+                g.max_relative_tau_se,
+                g.max_bootstrap_failure_share,
+                g.background_factor
+            ),
+            (0.05, 0.05, 0.98, 0.10, 0.10, 5.0)
+        );
+        assert_eq!(g.max_total_dose_uncertainty.gy(), 0.5);
     }
 }

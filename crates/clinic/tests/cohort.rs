@@ -3,7 +3,7 @@
 //! line and field of the domain crates' errors.
 
 use mibg_clinic::cohort::{report, validate};
-use mibg_study::StudyInput;
+use mibg_study::{ProblemKind, StudyInput};
 
 fn seed() -> StudyInput {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seed-study");
@@ -187,7 +187,9 @@ fn domain_errors_are_located_by_their_fields() {
         e.iter().any(|p| p.file == "events.csv"
             && p.row == Some(2)
             && p.field.as_deref() == Some("term")
-            && p.message == "appears twice"),
+            && p.kind == ProblemKind::Duplicate
+            && p.message
+                .starts_with("column 'term' appears twice in the header")),
         "{e:?}"
     );
 }

@@ -213,11 +213,22 @@ impl mibg_radprot::RetentionCurve for Curve {
     fn retention(&self, t: Hours) -> f64 {
         Curve::retention(self, t)
     }
+    /// The fitted exponential terms (closed-form contact doses); `None`
+    /// for the trapezoid.
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        match self {
+            Curve::Exponential { terms } => Some(terms.clone()),
+            Curve::Trapezoid { .. } => None,
+        }
+    }
 }
 
 impl mibg_radprot::RetentionCurve for RetentionFit {
     fn retention(&self, t: Hours) -> f64 {
         self.curve.retention(t)
+    }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        mibg_radprot::RetentionCurve::exponential_terms(&self.curve)
     }
 }
 
@@ -299,7 +310,7 @@ pub enum FitError {
     BadOption(String),
 }
 
-struct Mono;
+pub(crate) struct Mono;
 impl Model<2> for Mono {
     fn eval(&self, p: &[f64; 2], t: f64, g: &mut [f64; 2]) -> f64 {
         let e = (-p[1] * t).exp();
@@ -309,7 +320,7 @@ impl Model<2> for Mono {
     }
 }
 
-struct Bi;
+pub(crate) struct Bi;
 impl Model<3> for Bi {
     fn eval(&self, p: &[f64; 3], t: f64, g: &mut [f64; 3]) -> f64 {
         let (a, l1, l2) = (p[0], p[1], p[2]);
@@ -324,7 +335,7 @@ impl Model<3> for Bi {
 
 /// Upper bound on any decay constant: 10 h⁻¹ (T½ ≈ 4 min) [I], far faster
 /// than any whole-body clearance; it only keeps the solver finite.
-const LAMBDA_MAX: f64 = 10.0;
+pub(crate) const LAMBDA_MAX: f64 = 10.0;
 
 /// Ordinary least squares of ln y on t: returns (intercept, slope).
 pub(crate) fn log_linear(t: &[f64], y: &[f64]) -> Option<(f64, f64)> {
@@ -378,7 +389,7 @@ pub(crate) fn fit_mono(t: &[f64], y: &[f64], seed: Option<&[f64]>) -> CoreFit {
 
 /// Peeling seeds for the bi-exponential: slow phase from a log-linear fit of
 /// the last `k` points, fast phase from the early residuals.
-fn bi_seeds(t: &[f64], y: &[f64]) -> Vec<[f64; 3]> {
+pub(crate) fn bi_seeds(t: &[f64], y: &[f64]) -> Vec<[f64; 3]> {
     let lp = lambda_phys().per_h();
     let n = t.len();
     let mut seeds = Vec::new();

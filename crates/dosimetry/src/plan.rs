@@ -154,46 +154,135 @@ pub struct SecondActivityPlan {
     pub rules: SecondActivityRules,
 }
 
-/// The numeric core of [`apply_rules`] (no text): the decision and A₂.
-/// Used by the bootstrap, where formatting would dominate the run time.
-pub fn second_activity_value(
+/// One cap of §6.4, in the order [`cap_second_activity`] applies them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CapKind {
+    /// Maximum activity per kg × mass at infusion 2.
+    MaxActivityPerKg,
+    /// Maximum activity of infusion 2.
+    MaxActivityPerInfusion,
+    /// Course total − A₁.
+    MaxTotalActivity,
+    /// (Maximum total whole-body dose − D₁)/d₂.
+    MaxTotalDose,
+}
+
+impl CapKind {
+    /// The cap's name as reported (`max_activity_per_kg`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::MaxActivityPerKg => "max_activity_per_kg",
+            Self::MaxActivityPerInfusion => "max_activity_per_infusion",
+            Self::MaxTotalActivity => "max_total_activity",
+            Self::MaxTotalDose => "max_total_dose",
+        }
+    }
+}
+
+/// Why no second infusion is given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoSecondReason {
+    /// D₁ already meets the target.
+    TargetMet,
+    /// The (capped) activity is below the minimum worthwhile activity.
+    BelowMinimumWorthwhile,
+    /// A cap allows no further activity.
+    NothingAllowed,
+}
+
+/// The numbers of the second-activity rule, without any text: the one
+/// implementation of §6.1 with the caps of §6.4, used by the plan
+/// ([`apply_rules`]) and by every bootstrap replicate
+/// ([`crate::uncertainty`]) alike.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CappedSecondActivity {
+    /// Give or not.
+    pub decision: Decision,
+    /// The recommended A₂ (0 when none).
+    pub activity: Activity,
+    /// (target − D₁)/d₂ before any cap (may be ≤ 0).
+    pub uncapped: Activity,
+    /// After the caps, before the minimum-worthwhile rule.
+    pub capped: Activity,
+    /// Each cap of the rules with the activity it allows, in the order
+    /// applied; `None` for a cap the rules do not set (all `None` when the
+    /// target is already met).
+    pub caps: [Option<(CapKind, Activity)>; 4],
+    /// The cap that determined A₂ (the first, in order, of the lowest caps
+    /// below the uncapped activity).
+    pub binding: Option<CapKind>,
+    /// Why no second infusion, when none.
+    pub reason: Option<NoSecondReason>,
+}
+
+/// Applies §6.1 and the caps of §6.4 to numbers.
+///
+/// Order: A₂,raw = (target − D₁)/d₂; if D₁ ≥ target → no second infusion.
+/// Otherwise A₂ = min(A₂,raw, max MBq/kg × m₂, max per infusion,
+/// max course activity − A₁, (max total dose − D₁)/d₂); the first of the
+/// lowest caps below A₂,raw binds. If the result is below the minimum
+/// worthwhile activity (or ≤ 0) → no second infusion.
+pub fn cap_second_activity(
     d1: AbsorbedDose,
     a1: Activity,
     m2: Mass,
     d2: DosePerActivity,
     rules: &SecondActivityRules,
-) -> (Decision, Activity) {
+) -> CappedSecondActivity {
+    let uncapped = Activity::from_gbq((rules.target_total - d1).gy() / d2.gy_per_gbq());
+    let mut out = CappedSecondActivity {
+        decision: Decision::NoSecondInfusion,
+        activity: Activity::ZERO,
+        uncapped,
+        capped: Activity::ZERO,
+        caps: [None; 4],
+        binding: None,
+        reason: Some(NoSecondReason::TargetMet),
+    };
     if d1 >= rules.target_total {
-        return (Decision::NoSecondInfusion, Activity::ZERO);
+        return out;
     }
-    let mut a2 = Activity::from_gbq((rules.target_total - d1).gy() / d2.gy_per_gbq());
-    if let Some(p) = rules.max_activity_per_kg {
-        a2 = a2.min(p * m2);
+    out.caps = [
+        rules
+            .max_activity_per_kg
+            .map(|p| (CapKind::MaxActivityPerKg, p * m2)),
+        rules
+            .max_activity_per_infusion
+            .map(|a| (CapKind::MaxActivityPerInfusion, a)),
+        rules
+            .max_total_activity
+            .map(|a| (CapKind::MaxTotalActivity, (a - a1).max(Activity::ZERO))),
+        rules.max_total_dose.map(|d| {
+            (
+                CapKind::MaxTotalDose,
+                Activity::from_gbq(((d - d1).gy() / d2.gy_per_gbq()).max(0.0)),
+            )
+        }),
+    ];
+    let mut a2 = uncapped;
+    for (kind, allows) in out.caps.iter().flatten() {
+        if *allows < a2 {
+            a2 = *allows;
+            out.binding = Some(*kind);
+        }
     }
-    if let Some(a) = rules.max_activity_per_infusion {
-        a2 = a2.min(a);
-    }
-    if let Some(a) = rules.max_total_activity {
-        a2 = a2.min((a - a1).max(Activity::ZERO));
-    }
-    if let Some(d) = rules.max_total_dose {
-        a2 = a2.min(Activity::from_gbq(
-            ((d - d1).gy() / d2.gy_per_gbq()).max(0.0),
-        ));
-    }
-    if rules.min_worthwhile.is_some_and(|min| a2 < min) || a2 <= Activity::ZERO {
-        return (Decision::NoSecondInfusion, Activity::ZERO);
-    }
-    (Decision::SecondInfusion, a2)
+    out.capped = a2;
+    out.reason = if rules.min_worthwhile.is_some_and(|min| a2 < min) {
+        Some(NoSecondReason::BelowMinimumWorthwhile)
+    } else if a2 <= Activity::ZERO {
+        Some(NoSecondReason::NothingAllowed)
+    } else {
+        out.decision = Decision::SecondInfusion;
+        out.activity = a2;
+        None
+    };
+    out
 }
 
-/// Applies §6.1 and the caps of §6.4.
-///
-/// Order: A₂,raw = (target − D₁)/d₂; if D₁ ≥ target → no second infusion.
-/// Otherwise A₂ = min(A₂,raw, max MBq/kg × m₂, max per infusion,
-/// max course activity − A₁, (max total dose − D₁)/d₂); the smallest cap that
-/// is below A₂,raw is named as binding. If the result is below the minimum
-/// worthwhile activity (or ≤ 0) → no second infusion, with the reason.
+/// Applies §6.1 and the caps of §6.4 ([`cap_second_activity`]) and says
+/// what it did: every cap with its reason, the binding one, one sentence.
 pub fn apply_rules(
     d1: AbsorbedDose,
     a1: Activity,
@@ -208,116 +297,69 @@ pub fn apply_rules(
     String,
     Activity,
 ) {
-    let need = rules.target_total - d1;
-    let raw = Activity::from_gbq(need.gy() / d2.gy_per_gbq());
-    if d1 >= rules.target_total {
-        let s = format!(
+    let c = cap_second_activity(d1, a1, m2, d2, rules);
+    let raw = c.uncapped;
+    let binding = c.binding.map(|b| b.name().to_string());
+    let checks: Vec<CapCheck> = c
+        .caps
+        .iter()
+        .flatten()
+        .map(|&(kind, allows)| CapCheck {
+            name: kind.name().into(),
+            allows_mbq: allows,
+            binds: c.binding == Some(kind),
+            reason: match kind {
+                CapKind::MaxActivityPerKg => {
+                    let p = rules.max_activity_per_kg.unwrap_or_default();
+                    format!(
+                        "{:.0} MBq/kg ({:.1} mCi/kg) × {:.1} kg",
+                        p.mbq_per_kg(),
+                        p.mci_per_kg(),
+                        m2.kg()
+                    )
+                }
+                CapKind::MaxActivityPerInfusion => format!("{} per infusion", allows.describe()),
+                CapKind::MaxTotalActivity => format!(
+                    "course total {} minus A1 {}",
+                    rules.max_total_activity.unwrap_or_default().describe(),
+                    a1.describe()
+                ),
+                CapKind::MaxTotalDose => format!(
+                    "total whole-body dose ≤ {:.2} Gy",
+                    rules.max_total_dose.unwrap_or_default().gy()
+                ),
+            },
+        })
+        .collect();
+    let statement = match c.reason {
+        Some(NoSecondReason::TargetMet) => format!(
             "No second infusion: D1 = {:.2} Gy already meets the {:.2} Gy target.",
             d1.gy(),
             rules.target_total.gy()
-        );
-        return (
-            Decision::NoSecondInfusion,
-            Activity::ZERO,
-            vec![],
-            None,
-            s,
-            raw,
-        );
-    }
-    let mut caps = Vec::new();
-    if let Some(p) = rules.max_activity_per_kg {
-        caps.push((
-            "max_activity_per_kg",
-            p * m2,
-            format!(
-                "{:.0} MBq/kg ({:.1} mCi/kg) × {:.1} kg",
-                p.mbq_per_kg(),
-                p.mci_per_kg(),
-                m2.kg()
-            ),
-        ));
-    }
-    if let Some(a) = rules.max_activity_per_infusion {
-        caps.push((
-            "max_activity_per_infusion",
-            a,
-            format!("{} per infusion", a.describe()),
-        ));
-    }
-    if let Some(a) = rules.max_total_activity {
-        caps.push((
-            "max_total_activity",
-            (a - a1).max(Activity::ZERO),
-            format!("course total {} minus A1 {}", a.describe(), a1.describe()),
-        ));
-    }
-    if let Some(d) = rules.max_total_dose {
-        caps.push((
-            "max_total_dose",
-            Activity::from_gbq(((d - d1).gy() / d2.gy_per_gbq()).max(0.0)),
-            format!("total whole-body dose ≤ {:.2} Gy", d.gy()),
-        ));
-    }
-    let mut a2 = raw;
-    let mut binding: Option<String> = None;
-    for (name, allows, _) in &caps {
-        if *allows < a2 {
-            a2 = *allows;
-            binding = Some((*name).to_string());
-        }
-    }
-    let checks: Vec<CapCheck> = caps
-        .into_iter()
-        .map(|(name, allows, why)| CapCheck {
-            name: name.into(),
-            allows_mbq: allows,
-            binds: binding.as_deref() == Some(name),
-            reason: why,
-        })
-        .collect();
-    if let Some(min) = rules.min_worthwhile
-        && a2 < min
-    {
-        let s = format!(
+        ),
+        Some(NoSecondReason::BelowMinimumWorthwhile) => format!(
             "No second infusion: the {}activity {} is below the minimum worthwhile {}.",
             if binding.is_some() { "capped " } else { "" },
-            a2.describe(),
-            min.describe()
-        );
-        return (
-            Decision::NoSecondInfusion,
-            Activity::ZERO,
-            checks,
-            binding,
-            s,
-            raw,
-        );
-    }
-    if a2 <= Activity::ZERO {
-        let s = "No second infusion: a cap allows no further activity.".to_string();
-        return (
-            Decision::NoSecondInfusion,
-            Activity::ZERO,
-            checks,
-            binding,
-            s,
-            raw,
-        );
-    }
-    let s = match &binding {
-        Some(b) => format!(
-            "Second infusion of {} limited by the cap {b} (uncapped {}).",
-            a2.describe(),
-            raw.describe()
+            c.capped.describe(),
+            rules.min_worthwhile.unwrap_or_default().describe()
         ),
-        None => format!(
-            "Second infusion of {} to reach the {:.2} Gy target.",
-            a2.describe(),
-            rules.target_total.gy()
-        ),
+        Some(NoSecondReason::NothingAllowed) => {
+            "No second infusion: a cap allows no further activity.".to_string()
+        }
+        None => match &binding {
+            Some(b) => format!(
+                "Second infusion of {} limited by the cap {b} (uncapped {}).",
+                c.activity.describe(),
+                raw.describe()
+            ),
+            None => format!(
+                "Second infusion of {} to reach the {:.2} Gy target.",
+                c.activity.describe(),
+                rules.target_total.gy()
+            ),
+        },
     };
-    (Decision::SecondInfusion, a2, checks, binding, s, raw)
+    (c.decision, c.activity, checks, binding, statement, raw)
 }
 
 /// Builds the full plan.

@@ -11,6 +11,10 @@
 //! only their ratios are used, so they stay plain numbers.
 
 use jiff::Timestamp;
+use mibg_csv::{
+    CsvError, Header, Location, NumberProblem, Schema, Strictness, TextReader, excerpt,
+    parse_number,
+};
 use mibg_units::Hours;
 use serde::Serialize;
 
@@ -50,8 +54,11 @@ impl Default for ReadingsOptions {
 /// net and R).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Reading {
-    /// Data row number (1 = first row after the header).
+    /// Reading number (1 = the pre-void reading, the first data row).
     pub row: usize,
+    /// Physical line of the file the reading came from (1-based, header,
+    /// comment and blank lines counted), for messages that point at the file.
+    pub line: usize,
     /// Time after the end of the infusion.
     pub time_h: Hours,
     /// The clock time of the reading, when the file gave one.
@@ -99,7 +106,9 @@ impl Readings {
 
     /// Builds a validated series from times (h after end of infusion) and raw
     /// readings without background, applying the same rules as
-    /// [`parse_readings`]. Rows are numbered from 1.
+    /// [`parse_readings`]. Readings are numbered from 1 and placed on lines
+    /// 2, 3, … (as in a file with its header on line 1); use
+    /// [`Readings::from_rows`] when the lines are known.
     ///
     /// # Errors
     /// As [`parse_readings`].
@@ -108,16 +117,57 @@ impl Readings {
         pairs: &[(Hours, f64)],
         tolerance: f64,
     ) -> Result<Self, ReadingsError> {
-        let rows = pairs
+        let rows: Vec<RowInput> = pairs
             .iter()
             .enumerate()
-            .map(|(i, &(t, m))| RawRow {
-                row: i + 1,
+            .map(|(i, &(time, raw))| RowInput {
                 line: i + 2,
-                time_h: t.hours(),
-                clock_time: None,
-                raw: m,
+                time,
+                raw,
                 background: 0.0,
+            })
+            .collect();
+        Self::from_rows(source, &rows, tolerance)
+    }
+}
+
+/// One reading handed to [`Readings::from_rows`] by a caller that parsed its
+/// own table (e.g. a study folder): its physical line, time and values.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RowInput {
+    /// Physical line of the source file (1-based).
+    pub line: usize,
+    /// Time after the end of the infusion.
+    pub time: Hours,
+    /// Raw reading.
+    pub raw: f64,
+    /// Background in the same unit (0 if none).
+    pub background: f64,
+}
+
+impl Readings {
+    /// Builds a validated series from rows that carry their physical line
+    /// numbers (rows are numbered from 1 in the given order), applying the
+    /// same rules as [`parse_readings`]. Every message and every
+    /// plausibility finding then points at the line of the caller's file.
+    ///
+    /// # Errors
+    /// As [`parse_readings`].
+    pub fn from_rows(
+        source: &str,
+        rows: &[RowInput],
+        tolerance: f64,
+    ) -> Result<Self, ReadingsError> {
+        let rows = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RawRow {
+                row: i + 1,
+                line: r.line,
+                time_h: r.time.hours(),
+                clock_time: None,
+                raw: r.raw,
+                background: r.background,
                 time_field: "hours",
             })
             .collect();
@@ -125,111 +175,79 @@ impl Readings {
     }
 }
 
-/// A readings file that cannot be used. Every message names the source, the
-/// row (and file line), the field and the rule broken.
+/// A readings file that cannot be used. Every message names the source,
+/// the physical line, the column and the rule broken; the position is a
+/// field ([`ReadingsError::location`]), never only text.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReadingsError {
-    /// The text is not valid CSV.
-    #[error("{source_name} line {line}: malformed CSV: {message}")]
-    Csv {
-        /// File name.
-        source_name: String,
-        /// File line (1-based).
-        line: u64,
-        /// What the CSV reader reported.
-        message: String,
-    },
-    /// A required column is missing from the header.
-    #[error("{source_name}: missing column '{column}' (header has: {found}); {rule}")]
-    MissingColumn {
-        /// File name.
-        source_name: String,
-        /// The missing column.
-        column: String,
+    /// The layout of the file: delimiter, decimal commas, encoding, header
+    /// (missing, unknown or duplicated columns), a row with the wrong number
+    /// of cells — the rules of every mibg table (`mibg-csv`).
+    #[error(transparent)]
+    Table(#[from] CsvError),
+    /// Neither `hours` nor `time` in the header.
+    #[error(
+        "{location}: the header needs a time column, 'hours' (after the end of infusion) or 'time' (ISO 8601 clock times); found: {header}"
+    )]
+    MissingTimeColumn {
+        /// The header line.
+        location: Location,
         /// The header as found.
-        found: String,
-        /// What the header must contain.
-        rule: String,
+        header: String,
     },
     /// Both `hours` and `time` are present.
-    #[error("{source_name}: both 'hours' and 'time' columns given; use exactly one time column")]
+    #[error("{location}: both 'hours' and 'time' columns given; use exactly one time column")]
     TwoTimeColumns {
-        /// File name.
-        source_name: String,
+        /// The header line.
+        location: Location,
     },
     /// Clock times without an infusion-end instant.
     #[error(
-        "{source_name}: the 'time' column gives clock times, so the end-of-infusion instant is needed (--infusion-end, ISO 8601 with offset, e.g. 2026-03-02T14:30:00+01:00)"
+        "{location}: the 'time' column gives clock times, so the end-of-infusion instant is needed (--infusion-end, ISO 8601 with offset, e.g. 2026-03-02T14:30:00+01:00)"
     )]
     NeedInfusionEnd {
-        /// File name.
-        source_name: String,
+        /// The header line and column.
+        location: Location,
     },
     /// An infusion-end instant given for a file whose times are already
     /// hours after the end of infusion: one of the two is a mistake.
     #[error(
-        "{source_name}: the 'hours' column already counts from the end of infusion, but an end-of-infusion instant was also given (--infusion-end); give clock times in a 'time' column, or drop the instant"
+        "{location}: the 'hours' column already counts from the end of infusion, but an end-of-infusion instant was also given (--infusion-end); give clock times in a 'time' column, or drop the instant"
     )]
     UnusedInfusionEnd {
-        /// File name.
-        source_name: String,
+        /// The header line and column.
+        location: Location,
     },
     /// An empty cell.
-    #[error("{source_name} row {row} (line {line}), field '{field}': empty; a value is required")]
+    #[error("{location}: empty; a value is required")]
     Empty {
-        /// File name.
-        source_name: String,
-        /// Data row (1-based).
-        row: usize,
-        /// File line.
-        line: usize,
-        /// Column name.
-        field: String,
+        /// Source, line, column.
+        location: Location,
     },
     /// A cell that is not a finite number.
-    #[error(
-        "{source_name} row {row} (line {line}), field '{field}': '{value}' is not a finite number"
-    )]
+    #[error("{location}: {problem}")]
     NotANumber {
-        /// File name.
-        source_name: String,
-        /// Data row (1-based).
-        row: usize,
-        /// File line.
-        line: usize,
-        /// Column name.
-        field: String,
-        /// The cell text.
-        value: String,
+        /// Source, line, column.
+        location: Location,
+        /// Why (a decimal comma is named as such).
+        problem: NumberProblem,
     },
     /// A clock time that is not ISO 8601 with an offset.
-    #[error(
-        "{source_name} row {row} (line {line}), field 'time': '{value}' is not an ISO 8601 instant with a UTC offset or Z ({message})"
-    )]
+    #[error("{location}: {value} is not an ISO 8601 instant with a UTC offset or Z ({message})")]
     BadTime {
-        /// File name.
-        source_name: String,
-        /// Data row (1-based).
-        row: usize,
-        /// File line.
-        line: usize,
-        /// The cell text.
+        /// Source, line, column.
+        location: Location,
+        /// The cell text, cut to a readable length.
         value: String,
         /// The parser's reason.
         message: String,
     },
     /// A negative value (time before end of infusion, reading, background).
-    #[error("{source_name} row {row} (line {line}), field '{field}': {value} is negative; {rule}")]
+    #[error("{location}: {value} is negative; {rule}")]
     Negative {
-        /// File name.
-        source_name: String,
-        /// Data row (1-based).
-        row: usize,
-        /// File line.
-        line: usize,
-        /// Column name.
-        field: String,
+        /// Source, line, column.
+        location: Location,
         /// The value.
         value: f64,
         /// The rule.
@@ -237,33 +255,27 @@ pub enum ReadingsError {
     },
     /// Times not strictly increasing.
     #[error(
-        "{source_name} row {row} (line {line}), field '{field}': {value_h} h is not after the previous reading ({previous_h} h); times must be strictly increasing"
+        "{location}: {value_h} h is not after the previous reading ({previous_h} h, line {previous_line}); times must be strictly increasing {}",
+        crate::slip::time_order_hint()
     )]
     NotIncreasing {
-        /// File name.
-        source_name: String,
-        /// Data row (1-based).
-        row: usize,
-        /// File line.
-        line: usize,
-        /// Column name.
-        field: String,
+        /// Source, line, column.
+        location: Location,
         /// This time, hours after end of infusion.
         value_h: f64,
         /// The previous time.
         previous_h: f64,
+        /// The previous reading's line.
+        previous_line: u64,
     },
     /// Net reading (reading − background) not positive.
     #[error(
-        "{source_name} row {row} (line {line}), field 'reading': net reading {net} (reading {raw} − background {background}) is not positive; a whole-body reading must exceed background"
+        "{location}: net reading {net} (reading {raw} − background {background}) is not positive; a whole-body reading must exceed background {}",
+        crate::slip::non_positive_net_hint()
     )]
     NonPositiveNet {
-        /// File name.
-        source_name: String,
-        /// Data row (1-based).
-        row: usize,
-        /// File line.
-        line: usize,
+        /// Source, line, column `reading`.
+        location: Location,
         /// Raw reading.
         raw: f64,
         /// Background.
@@ -273,19 +285,18 @@ pub enum ReadingsError {
     },
     /// A net reading above the pre-void one beyond the tolerance.
     #[error(
-        "{source_name} row {row} (line {line}), field 'reading': net reading {net} is {percent:.1} % of the pre-void reading {pre_void} (row 1); whole-body activity cannot rise after the infusion (tolerance {tolerance_percent:.1} %)"
+        "{location}: net reading {net} is {percent:.1} % of the pre-void reading {pre_void} (line {pre_void_line}); whole-body activity cannot rise after the infusion (tolerance {tolerance_percent:.1} %) {}",
+        crate::slip::above_pre_void_hint(*percent)
     )]
     AbovePreVoid {
-        /// File name.
-        source_name: String,
-        /// Data row (1-based).
-        row: usize,
-        /// File line.
-        line: usize,
+        /// Source, line, column `reading`.
+        location: Location,
         /// Net reading.
         net: f64,
         /// Pre-void net reading.
         pre_void: f64,
+        /// The pre-void reading's line.
+        pre_void_line: u64,
         /// net / pre-void in per cent.
         percent: f64,
         /// Allowed excess in per cent (100 % + this).
@@ -293,11 +304,11 @@ pub enum ReadingsError {
     },
     /// Fewer than [`MIN_READINGS`] readings.
     #[error(
-        "{source_name}: {count} reading(s); at least {min} are needed (the pre-void reading and two later ones) to fit a retention curve"
+        "{location}: {count} reading(s); at least {min} are needed (the pre-void reading and two later ones) to fit a retention curve"
     )]
     TooFew {
-        /// File name.
-        source_name: String,
+        /// The file.
+        location: Location,
         /// Readings found.
         count: usize,
         /// Minimum.
@@ -306,6 +317,29 @@ pub enum ReadingsError {
     /// The tolerance option itself is invalid.
     #[error("above-pre-void tolerance {0} must be a finite fraction in [0, 1]")]
     BadTolerance(f64),
+}
+
+impl ReadingsError {
+    /// Where the problem is (source, physical line, column), when it
+    /// belongs to the file.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Self::Table(e) => Some(e.location()),
+            Self::MissingTimeColumn { location, .. }
+            | Self::TwoTimeColumns { location }
+            | Self::NeedInfusionEnd { location }
+            | Self::UnusedInfusionEnd { location }
+            | Self::Empty { location }
+            | Self::NotANumber { location, .. }
+            | Self::BadTime { location, .. }
+            | Self::Negative { location, .. }
+            | Self::NotIncreasing { location, .. }
+            | Self::NonPositiveNet { location, .. }
+            | Self::AbovePreVoid { location, .. }
+            | Self::TooFew { location, .. } => Some(location),
+            Self::BadTolerance(_) => None,
+        }
+    }
 }
 
 struct RawRow {
@@ -318,128 +352,95 @@ struct RawRow {
     time_field: &'static str,
 }
 
+/// The readings table: a *clinical* table (an unknown or duplicated
+/// column is an error, so that a misspelt `background` is never silently
+/// ignored). `notes` is free text and never read.
+fn schema() -> Schema {
+    Schema::new("readings file", Strictness::Clinical)
+        .optional("hours")
+        .optional("time")
+        .required("reading")
+        .optional("background")
+        .optional("notes")
+}
+
 /// Parses a readings CSV text.
 ///
 /// The header must contain `reading` and exactly one of `hours` (hours after
 /// the end of infusion 1) or `time` (an ISO 8601 instant with a UTC offset or
 /// `Z`, then `options.infusion_end` is required and hours are computed from
-/// UTC instants, §3.3). An optional `background` column is subtracted. Other
-/// columns (e.g. `note`) are ignored. Lines starting with `#` are comments.
-/// Column names are case-insensitive and trimmed.
+/// UTC instants, §3.3). An optional `background` column is subtracted; an
+/// optional `notes` column is free text. Any other column is an error (a
+/// misspelt `background` would otherwise change the result in silence). The
+/// layout follows the rules of every mibg table (`mibg-csv`: comment lines,
+/// BOM, CRLF, quoted line breaks, header names trimmed and case-insensitive,
+/// a wrong delimiter or decimal commas reported first); messages name the
+/// physical line.
 ///
 /// # Errors
-/// [`ReadingsError`] naming `source`, row, field and rule for: malformed CSV,
-/// missing columns, empty or non-numeric cells, bad clock times, negative
-/// values, times not strictly increasing, net readings ≤ 0, a net reading
-/// above the pre-void one by more than `options.above_pre_void_tolerance`,
-/// fewer than [`MIN_READINGS`] readings.
+/// [`ReadingsError`] naming `source`, line, column and rule for: the layout
+/// ([`ReadingsError::Table`]), a missing time column, empty or non-numeric
+/// cells, bad clock times, negative values, times not strictly increasing,
+/// net readings ≤ 0, a net reading above the pre-void one by more than
+/// `options.above_pre_void_tolerance`, fewer than [`MIN_READINGS`] readings.
 pub fn parse_readings(
     source: &str,
     text: &str,
     options: &ReadingsOptions,
 ) -> Result<Readings, ReadingsError> {
-    let src = source.to_string();
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let csv_err = |e: csv::Error| ReadingsError::Csv {
-        source_name: src.clone(),
-        line: e.position().map_or(0, |p| p.line()),
-        message: e.to_string(),
-    };
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(csv_err)?
-        .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
-        .collect();
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let found = header.join(", ");
-    let (hours_col, time_col) = (col("hours"), col("time"));
-    if hours_col.is_some() && time_col.is_some() {
-        return Err(ReadingsError::TwoTimeColumns { source_name: src });
-    }
-    let time_rule = "the header needs 'hours' (after end of infusion) or 'time' (ISO 8601), 'reading', and optionally 'background'".to_string();
-    if hours_col.is_none() && time_col.is_none() {
-        return Err(ReadingsError::MissingColumn {
-            source_name: src,
-            column: "hours".into(),
-            found,
-            rule: time_rule,
-        });
-    }
-    let Some(reading_col) = col("reading") else {
-        return Err(ReadingsError::MissingColumn {
-            source_name: src,
-            column: "reading".into(),
-            found,
-            rule: time_rule,
-        });
-    };
-    let background_col = col("background");
-    if time_col.is_some() && options.infusion_end.is_none() {
-        return Err(ReadingsError::NeedInfusionEnd { source_name: src });
-    }
-    if hours_col.is_some() && options.infusion_end.is_some() {
-        return Err(ReadingsError::UnusedInfusionEnd { source_name: src });
-    }
-
+    let schema = schema();
+    let mut reader = TextReader::new(source, text, &schema);
     let mut rows = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(csv_err)?;
-        let row = i + 1;
-        let line = rec.position().map_or(row + 1, |p| p.line() as usize);
-        let cell = |c: usize, field: &str| -> Result<&str, ReadingsError> {
-            let v = rec.get(c).unwrap_or("").trim();
+    let mut time_column: Option<&'static str> = None;
+    while let Some(row) = reader.next_row() {
+        let row = row?;
+        let header = row.header();
+        let time_field = match time_column {
+            Some(t) => t,
+            None => {
+                let t = check_time_columns(source, header, options)?;
+                time_column = Some(t);
+                t
+            }
+        };
+        let line = usize::try_from(row.line()).unwrap_or(usize::MAX);
+        let cell = |field: &str| -> Result<&str, ReadingsError> {
+            let v = row.get(field);
             if v.is_empty() {
                 Err(ReadingsError::Empty {
-                    source_name: src.clone(),
-                    row,
-                    line,
-                    field: field.into(),
+                    location: row.location(field),
                 })
             } else {
                 Ok(v)
             }
         };
-        let number = |c: usize, field: &str| -> Result<f64, ReadingsError> {
-            let v = cell(c, field)?;
-            match v.parse::<f64>() {
-                Ok(x) if x.is_finite() => Ok(x),
-                _ => Err(ReadingsError::NotANumber {
-                    source_name: src.clone(),
-                    row,
-                    line,
-                    field: field.into(),
-                    value: v.into(),
-                }),
-            }
+        let number = |field: &str| -> Result<f64, ReadingsError> {
+            parse_number(cell(field)?).map_err(|problem| ReadingsError::NotANumber {
+                location: row.location(field),
+                problem,
+            })
         };
-        let (time_h, clock_time, time_field) = if let Some(c) = hours_col {
-            (number(c, "hours")?, None, "hours")
+        let (time_h, clock_time) = if time_field == "hours" {
+            (number("hours")?, None)
         } else {
-            let c = time_col.expect("checked above");
-            let v = cell(c, "time")?;
+            let v = cell("time")?;
             let ts: Timestamp = v.parse().map_err(|e: jiff::Error| ReadingsError::BadTime {
-                source_name: src.clone(),
-                row,
-                line,
-                value: v.into(),
+                location: row.location("time"),
+                value: excerpt(v),
                 message: e.to_string(),
             })?;
-            let end = options.infusion_end.expect("checked above");
+            let end = options.infusion_end.expect("checked with the header");
             let secs = ts.as_nanosecond() - end.as_nanosecond();
-            (secs as f64 / 3.6e12, Some(ts), "time")
+            (secs as f64 / 3.6e12, Some(ts))
         };
-        let raw = number(reading_col, "reading")?;
-        let background = match background_col {
-            Some(c) => number(c, "background")?,
-            None => 0.0,
+        let raw = number("reading")?;
+        let background = if header.position("background").is_some() {
+            number("background")?
+        } else {
+            0.0
         };
         rows.push(RawRow {
-            row,
+            row: rows.len() + 1,
             line,
             time_h,
             clock_time,
@@ -448,8 +449,47 @@ pub fn parse_readings(
             time_field,
         });
     }
-    let time_column = if hours_col.is_some() { "hours" } else { "time" };
+    // A header without rows still has its time columns checked.
+    let time_column = match (time_column, reader.header()) {
+        (Some(t), _) => t,
+        (None, Some(h)) => check_time_columns(source, h, options)?,
+        (None, None) => "hours",
+    };
     validate(source, rows, time_column, options.above_pre_void_tolerance)
+}
+
+/// Exactly one of `hours` and `time`, and the infusion-end instant exactly
+/// when the times are clock times.
+fn check_time_columns(
+    source: &str,
+    header: &Header,
+    options: &ReadingsOptions,
+) -> Result<&'static str, ReadingsError> {
+    let at = |column: &str| Location::cell(source, header.line(), column);
+    match (header.position("hours"), header.position("time")) {
+        (Some(_), Some(_)) => Err(ReadingsError::TwoTimeColumns {
+            location: Location::line(source, header.line()),
+        }),
+        (None, None) => Err(ReadingsError::MissingTimeColumn {
+            location: at("hours"),
+            header: header
+                .cells()
+                .iter()
+                .map(|c| excerpt(c))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+        (None, Some(_)) if options.infusion_end.is_none() => Err(ReadingsError::NeedInfusionEnd {
+            location: at("time"),
+        }),
+        (Some(_), None) if options.infusion_end.is_some() => {
+            Err(ReadingsError::UnusedInfusionEnd {
+                location: at("hours"),
+            })
+        }
+        (Some(_), None) => Ok("hours"),
+        (None, Some(_)) => Ok("time"),
+    }
 }
 
 fn validate(
@@ -458,20 +498,17 @@ fn validate(
     time_column: &str,
     tolerance: f64,
 ) -> Result<Readings, ReadingsError> {
-    let src = || source.to_string();
     if !(tolerance.is_finite() && (0.0..=1.0).contains(&tolerance)) {
         return Err(ReadingsError::BadTolerance(tolerance));
     }
+    let at = |line: usize, column: &str| Location::cell(source, line as u64, column);
     let mut out: Vec<Reading> = Vec::with_capacity(rows.len());
     let mut warnings = Vec::new();
     let mut pre_void = f64::NAN;
     for r in &rows {
         if r.time_h < 0.0 {
             return Err(ReadingsError::Negative {
-                source_name: src(),
-                row: r.row,
-                line: r.line,
-                field: r.time_field.into(),
+                location: at(r.line, r.time_field),
                 value: r.time_h,
                 rule: "readings are taken after the end of the infusion (t ≥ 0 h)".into(),
             });
@@ -479,10 +516,7 @@ fn validate(
         for (field, value) in [("reading", r.raw), ("background", r.background)] {
             if value < 0.0 {
                 return Err(ReadingsError::Negative {
-                    source_name: src(),
-                    row: r.row,
-                    line: r.line,
-                    field: field.into(),
+                    location: at(r.line, field),
                     value,
                     rule: format!("a {field} cannot be negative"),
                 });
@@ -492,20 +526,16 @@ fn validate(
             && r.time_h <= prev.time_h.hours()
         {
             return Err(ReadingsError::NotIncreasing {
-                source_name: src(),
-                row: r.row,
-                line: r.line,
-                field: r.time_field.into(),
+                location: at(r.line, r.time_field),
                 value_h: r.time_h,
                 previous_h: prev.time_h.hours(),
+                previous_line: prev.line as u64,
             });
         }
         let net = r.raw - r.background;
         if net <= 0.0 {
             return Err(ReadingsError::NonPositiveNet {
-                source_name: src(),
-                row: r.row,
-                line: r.line,
+                location: at(r.line, "reading"),
                 raw: r.raw,
                 background: r.background,
                 net,
@@ -517,25 +547,25 @@ fn validate(
         let retention = net / pre_void;
         if retention > 1.0 + tolerance {
             return Err(ReadingsError::AbovePreVoid {
-                source_name: src(),
-                row: r.row,
-                line: r.line,
+                location: at(r.line, "reading"),
                 net,
                 pre_void,
+                pre_void_line: out[0].line as u64,
                 percent: retention * 100.0,
                 tolerance_percent: tolerance * 100.0,
             });
         }
         if !out.is_empty() && retention > 1.0 {
             warnings.push(format!(
-                "{source} row {}: net reading is {:.1} % of the pre-void reading (within the {:.1} % tolerance; kept)",
-                r.row,
+                "{source} line {}: net reading is {:.1} % of the pre-void reading (within the {:.1} % tolerance; kept)",
+                r.line,
                 retention * 100.0,
                 tolerance * 100.0
             ));
         }
         out.push(Reading {
             row: r.row,
+            line: r.line,
             time_h: Hours::new(r.time_h),
             clock_time: r.clock_time,
             raw: r.raw,
@@ -546,7 +576,7 @@ fn validate(
     }
     if out.len() < MIN_READINGS {
         return Err(ReadingsError::TooFew {
-            source_name: src(),
+            location: Location::file(source),
             count: out.len(),
             min: MIN_READINGS,
         });
@@ -595,41 +625,47 @@ mod tests {
     }
 
     #[test]
-    fn errors_name_file_row_field_rule() {
-        let e = parse("hours,reading\n0,100\n4,-3\n8,50\n")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            e.contains("r.csv row 2 (line 3), field 'reading': -3 is negative"),
-            "{e}"
+    fn errors_name_file_line_column_rule() {
+        let e = parse("hours,reading\n0,100\n4,-3\n8,50\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "r.csv line 3, column 'reading': -3 is negative; a reading cannot be negative"
         );
+        assert_eq!(e.location(), Some(&Location::cell("r.csv", 3, "reading")));
         let e = parse("hours,reading\n0,100\n4,abc\n8,50\n")
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("field 'reading': 'abc' is not a finite number"),
+            e.contains("r.csv line 3, column 'reading': 'abc' is not a number"),
             "{e}"
         );
-        let e = parse("hours,reading\n0,100\n4,90\n4,50\n")
+        let e = parse("# c\nhours,reading\n0,100\n4,90\n4,50\n")
             .unwrap_err()
             .to_string();
-        assert!(
-            e.contains("row 3") && e.contains("strictly increasing"),
-            "{e}"
+        assert_eq!(
+            e,
+            "r.csv line 5, column 'hours': 4 h is not after the previous reading (4 h, line 4); times must be strictly increasing (is this time or the previous one mistyped: a slipped decimal point, days typed as hours, or two rows swapped?)"
         );
-        let e = parse("hours,reading\n0,100\n4,90\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("2 reading(s); at least 3"), "{e}");
+        let e = parse("hours,reading\n0,100\n4,90\n").unwrap_err();
+        assert!(e.to_string().contains("2 reading(s); at least 3"), "{e}");
+        assert_eq!(e.location(), Some(&Location::file("r.csv")));
         let e = parse("hours,value\n0,100\n").unwrap_err().to_string();
-        assert!(e.contains("missing column 'reading'"), "{e}");
+        assert!(e.contains("unknown column 'value'"), "{e}");
+        let e = parse("hours,reding\n0,100\n").unwrap_err().to_string();
+        assert!(e.contains("did you mean 'reading'?"), "{e}");
         let e = parse("t,reading\n0,100\n").unwrap_err().to_string();
-        assert!(e.contains("missing column 'hours'"), "{e}");
+        assert!(e.contains("unknown column 't'"), "{e}");
+        let e = parse("reading\n100\n").unwrap_err().to_string();
+        assert!(e.contains("the header needs a time column"), "{e}");
+        let e = parse("hours,reading,time\n0,100,x\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("both 'hours' and 'time'"), "{e}");
         let e = parse("hours,reading\n0,100\n4,106\n8,50\n")
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("106.0 % of the pre-void") && e.contains("row 2"),
+            e.contains("106.0 % of the pre-void reading 100 (line 2)") && e.contains("line 3"),
             "{e}"
         );
         let e = parse("hours,reading,background\n0,100,1\n4,1,1\n8,50,1\n")
@@ -643,14 +679,108 @@ mod tests {
         let e = parse("hours,reading\n0,100\n,90\n8,50\n")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("field 'hours': empty"), "{e}");
+        assert!(e.contains("line 3, column 'hours': empty"), "{e}");
+    }
+
+    /// Issue 9: a misspelt background column changed A2 by 10 % with
+    /// "Warnings: none"; two `reading` columns used the first in silence.
+    #[test]
+    fn misspelt_and_duplicated_columns_are_errors() {
+        let e = parse("hours,reading,backgound\n0,100,10\n4,90,10\n8,50,10\n").unwrap_err();
+        assert!(
+            matches!(&e, ReadingsError::Table(CsvError::UnknownColumn { suggestion: Some(s), .. }) if s == "background"),
+            "{e}"
+        );
+        let e = parse("hours,reading,reading\n0,100,1\n4,90,1\n8,50,1\n").unwrap_err();
+        assert!(
+            matches!(e, ReadingsError::Table(CsvError::DuplicateColumn { .. })),
+            "{e}"
+        );
+        // `notes` is free text; header names are trimmed and case-insensitive.
+        let r = parse(" Hours ,READING,notes\n0,100,pre-void\n4,90,\n8,50,\"a, b\"\n").unwrap();
+        assert_eq!(r.len(), 3);
+    }
+
+    #[test]
+    fn spreadsheet_exports_are_named_first() {
+        let e = parse("hours;reading;background\n0;400,10;0,10\n4;311,27;0,10\n").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ReadingsError::Table(CsvError::WrongDelimiter { delimiter: ';', .. })
+            ),
+            "{e}"
+        );
+        let e = parse("hours,reading\n0,400,10\n4,311,27\n8,250\n").unwrap_err();
+        assert!(
+            matches!(e, ReadingsError::Table(CsvError::DecimalComma { .. })),
+            "{e}"
+        );
+        let e = parse("hours,reading\n0,\"400,10\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("'400,10' has a comma"), "{e}");
+    }
+
+    #[test]
+    fn lines_count_comments_blank_lines_and_quoted_breaks() {
+        let text = "\u{feff}# patient X\r\nhours,reading,notes\r\n\r\n0,100,\"two\nlines\"\r\n4,90,\r\n# c\r\n8,50,\r\n";
+        let r = parse(text).unwrap();
+        let lines: Vec<usize> = r.readings.iter().map(|x| x.line).collect();
+        assert_eq!(lines, [4, 6, 8]);
+        let rows: Vec<usize> = r.readings.iter().map(|x| x.row).collect();
+        assert_eq!(rows, [1, 2, 3]);
+        let e = parse("# c\nhours,reading\n0,100\n4,90\n8,x\n").unwrap_err();
+        assert_eq!(e.location().and_then(|l| l.line), Some(5));
+    }
+
+    #[test]
+    fn from_rows_keeps_the_callers_lines() {
+        let h = Hours::new;
+        let row = |line, t, raw| RowInput {
+            line,
+            time: h(t),
+            raw,
+            background: 1.0,
+        };
+        let r = Readings::from_rows(
+            "s.csv",
+            &[row(7, 0.0, 101.0), row(9, 4.0, 91.0), row(12, 8.0, 51.0)],
+            0.05,
+        )
+        .unwrap();
+        assert_eq!(r.readings[1].line, 9);
+        assert!((r.readings[1].retention - 0.9).abs() < 1e-12);
+        let e = Readings::from_rows(
+            "s.csv",
+            &[row(7, 0.0, 100.0), row(9, 4.0, 90.0), row(12, 4.0, 50.0)],
+            0.05,
+        )
+        .unwrap_err();
+        assert_eq!(e.location(), Some(&Location::cell("s.csv", 12, "hours")));
+        let r = Readings::from_pairs(
+            "p",
+            &[(h(0.0), 100.0), (h(4.0), 90.0), (h(8.0), 50.0)],
+            0.05,
+        )
+        .unwrap();
+        assert_eq!(r.readings[2].line, 4);
+        assert!(matches!(
+            Readings::from_pairs("p", &[], 2.0),
+            Err(ReadingsError::BadTolerance(_))
+        ));
+        assert_eq!(ReadingsError::BadTolerance(2.0).location(), None);
     }
 
     #[test]
     fn slightly_above_pre_void_is_a_warning() {
         let r = parse("hours,reading\n0,100\n1,103\n8,50\n").unwrap();
         assert_eq!(r.warnings.len(), 1);
-        assert!(r.warnings[0].contains("103.0 %"));
+        assert!(
+            r.warnings[0].starts_with("r.csv line 3: net reading is 103.0 %"),
+            "{}",
+            r.warnings[0]
+        );
     }
 
     #[test]

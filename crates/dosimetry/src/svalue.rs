@@ -12,6 +12,9 @@
 //! the values used. Named alternative: a user-supplied phantom table
 //! interpolated log–log in mass (§5.4, Method C, [`STable`]).
 
+use mibg_csv::{
+    CsvError, Location, NumberProblem, Schema, Strictness, TextReader, excerpt, parse_number,
+};
 use mibg_units::{Mass, SValue};
 use serde::Serialize;
 
@@ -109,16 +112,29 @@ pub enum SValueError {
         /// What to do.
         hint: String,
     },
-    /// A malformed S table.
-    #[error("{source_name} {location}: {rule}")]
+    /// The layout of an S table file (delimiter, decimal commas, encoding,
+    /// header, cells per row): the rules of every mibg table (`mibg-csv`).
+    #[error(transparent)]
+    Table(#[from] CsvError),
+    /// A row of an S table that breaks a rule.
+    #[error("{location}: {rule}")]
     BadTable {
-        /// File name.
-        source_name: String,
-        /// Row/line or header.
-        location: String,
+        /// Source, physical line and column (the whole file for "too few rows").
+        location: Location,
         /// The rule broken.
         rule: String,
     },
+}
+
+impl SValueError {
+    /// Where the problem is, for a problem of an S table file.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            Self::Table(e) => Some(e.location()),
+            Self::BadTable { location, .. } => Some(location),
+            Self::OutOfRange { .. } => None,
+        }
+    }
 }
 
 impl SModel {
@@ -196,67 +212,63 @@ impl SModel {
     }
 }
 
-/// Parses a phantom S table: CSV with header `mass_kg,s_gy_per_gbq_h`
-/// (other columns such as `phantom` or `source` are ignored; `#` lines are
-/// comments). At least 2 rows, masses strictly increasing, all values > 0,
-/// S·m within [`TABLE_S_TIMES_MASS_RANGE`].
+/// Parses a phantom S table: CSV with header `mass_kg,s_gy_per_gbq_h` and
+/// optionally the free-text columns `phantom`, `source`, `notes` (never read).
+/// It is a *clinical* table: any other column, or a column named twice, is
+/// an error; the layout follows the rules of every mibg table (`mibg-csv`).
+/// At least 2 rows, masses strictly increasing, all values > 0, S·m within
+/// [`TABLE_S_TIMES_MASS_RANGE`].
 ///
 /// # Errors
-/// [`SValueError::BadTable`] naming the row and rule.
+/// [`SValueError::Table`] for the layout, [`SValueError::BadTable`] naming
+/// the physical line, column and rule.
 pub fn parse_s_table(source: &str, text: &str) -> Result<STable, SValueError> {
-    let bad = |location: String, rule: String| SValueError::BadTable {
-        source_name: source.into(),
-        location,
-        rule,
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(|e| bad("header".into(), e.to_string()))?
-        .iter()
-        .map(|h| h.to_ascii_lowercase())
-        .collect();
-    let col = |n: &str| header.iter().position(|h| h == n);
-    let (Some(mc), Some(sc)) = (col("mass_kg"), col("s_gy_per_gbq_h")) else {
-        return Err(bad(
-            "header".into(),
-            format!(
-                "needs columns 'mass_kg' and 's_gy_per_gbq_h' (found: {})",
-                header.join(", ")
-            ),
-        ));
-    };
+    let schema = Schema::new("S table", Strictness::Clinical)
+        .required("mass_kg")
+        .required("s_gy_per_gbq_h")
+        .optional("phantom")
+        .optional("source")
+        .optional("notes");
+    let mut reader = TextReader::new(source, text, &schema);
     let mut rows: Vec<(Mass, SValue)> = Vec::new();
-    for (i, rec) in rdr.records().enumerate() {
-        let row = i + 1;
-        let rec = rec.map_err(|e| bad(format!("row {row}"), e.to_string()))?;
-        let num = |c: usize, field: &str| -> Result<f64, SValueError> {
-            let v = rec.get(c).unwrap_or("");
-            match v.parse::<f64>() {
-                Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
-                _ => Err(bad(
-                    format!("row {row}, field '{field}'"),
-                    format!("'{v}' is not a positive number"),
+    while let Some(row) = reader.next_row() {
+        let row = row?;
+        let bad = |field: &str, rule: String| SValueError::BadTable {
+            location: row.location(field),
+            rule,
+        };
+        let num = |field: &str| -> Result<f64, SValueError> {
+            let v = row.get(field);
+            match parse_number(v) {
+                Ok(x) if x > 0.0 => Ok(x),
+                Ok(_) => Err(bad(
+                    field,
+                    format!("{} is not a positive number", excerpt(v)),
+                )),
+                Err(p @ NumberProblem::DecimalComma(_)) => Err(bad(field, p.to_string())),
+                Err(_) if v.is_empty() => {
+                    Err(bad(field, "empty; a positive number is required".into()))
+                }
+                Err(_) => Err(bad(
+                    field,
+                    format!("{} is not a positive number", excerpt(v)),
                 )),
             }
         };
-        let m = num(mc, "mass_kg")?;
-        let s = num(sc, "s_gy_per_gbq_h")?;
+        let m = num("mass_kg")?;
+        let s = num("s_gy_per_gbq_h")?;
         if let Some(last) = rows.last()
             && m <= last.0.kg()
         {
             return Err(bad(
-                format!("row {row}, field 'mass_kg'"),
+                "mass_kg",
                 format!("{m} kg is not above the previous row; masses must increase strictly"),
             ));
         }
         let (lo, hi) = TABLE_S_TIMES_MASS_RANGE;
         if !(lo..=hi).contains(&(s * m)) {
             return Err(bad(
-                format!("row {row}, field 's_gy_per_gbq_h'"),
+                "s_gy_per_gbq_h",
                 format!(
                     "S = {s} Gy/(GBq·h) at {m} kg gives S·m = {:.4} Gy·kg/(GBq·h), outside the physical range {lo:.4}–{hi:.4} for the I-131 whole body (electrons absorbed, at most all photon energy, §2/§5.1); is the column in another unit? (1 mGy/(MBq·s) = 3600 Gy/(GBq·h))",
                     s * m
@@ -266,13 +278,13 @@ pub fn parse_s_table(source: &str, text: &str) -> Result<STable, SValueError> {
         rows.push((Mass::from_kg(m), SValue::from_gy_per_gbq_h(s)));
     }
     if rows.len() < 2 {
-        return Err(bad(
-            "table".into(),
-            format!(
+        return Err(SValueError::BadTable {
+            location: Location::file(source),
+            rule: format!(
                 "{} row(s); at least 2 are needed to interpolate",
                 rows.len()
             ),
-        ));
+        });
     }
     Ok(STable {
         source: source.into(),
@@ -332,7 +344,7 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            e.contains("olinda.csv row 1, field 's_gy_per_gbq_h'"),
+            e.contains("olinda.csv line 2, column 's_gy_per_gbq_h'"),
             "{e}"
         );
         assert!(e.contains("mGy/(MBq·s)"), "{e}");
@@ -340,7 +352,7 @@ mod tests {
         let e = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\n10,0.01\n20,0.02\n")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("row 2"), "{e}");
+        assert!(e.contains("line 3"), "{e}");
         // The §5.4 model values themselves pass (newborn 3.5 kg: S·m = 0.139;
         // 73.7 kg: 0.189).
         parse_s_table(
@@ -352,17 +364,44 @@ mod tests {
 
     #[test]
     fn bad_tables() {
-        let e = parse_s_table("s.csv", "mass,s\n1,2\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("needs columns"), "{e}");
+        let e = parse_s_table("s.csv", "mass,s\n1,2\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("unknown column 'mass' (did you mean 'mass_kg'?)"),
+            "{e}"
+        );
+        assert_eq!(e.location(), Some(&Location::cell("s.csv", 1, "mass")));
         let e = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\n10,0.01\n5,0.02\n")
             .unwrap_err()
             .to_string();
-        assert!(e.contains("row 2") && e.contains("increase"), "{e}");
-        let e = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\n10,-1\n20,0.02\n")
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("row 1, field 's_gy_per_gbq_h'"), "{e}");
+        assert!(e.contains("line 3") && e.contains("increase"), "{e}");
+        let e =
+            parse_s_table("s.csv", "# c\nmass_kg,s_gy_per_gbq_h\n10,-1\n20,0.02\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("s.csv line 3, column 's_gy_per_gbq_h': '-1' is not a positive number"),
+            "{e}"
+        );
+        let e = parse_s_table("s.csv", "mass_kg;s_gy_per_gbq_h\n10;0,01\n").unwrap_err();
+        assert!(
+            matches!(e, SValueError::Table(CsvError::WrongDelimiter { .. })),
+            "{e}"
+        );
+        let e = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\n10,\"0,01\"\n").unwrap_err();
+        assert!(e.to_string().contains("'0,01' has a comma"), "{e}");
+        let e = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h,source\n10,0.01,x\n").unwrap_err();
+        assert_eq!(e.location(), Some(&Location::file("s.csv")));
+        assert!(e.to_string().contains("1 row(s); at least 2"), "{e}");
+        assert_eq!(
+            SValueError::OutOfRange {
+                mass_kg: 1.0,
+                model: "m".into(),
+                min_kg: 2.0,
+                max_kg: 3.0,
+                hint: String::new()
+            }
+            .location(),
+            None
+        );
     }
 }

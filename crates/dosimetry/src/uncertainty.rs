@@ -18,8 +18,8 @@
 //! the infusion-1 kinetics only, not a change of kinetics at infusion 2.
 
 use crate::fit::{self, FitOptions, ModelKind};
-use crate::plan::{PredictionVariant, SecondActivityRules, second_activity_value};
-use mibg_units::{AbsorbedDose, Activity, Hours, Mass, SValue};
+use crate::plan::{PredictionVariant, SecondActivityRules, cap_second_activity};
+use mibg_units::{AbsorbedDose, Activity, DosePerActivity, Hours, Mass, SValue};
 use serde::Serialize;
 
 /// Default number of bootstrap replicates: 1000 \[I\] (enough for a stable
@@ -117,6 +117,18 @@ pub struct Uncertainty {
     pub overshoot_threshold: AbsorbedDose,
     /// P(D₁ + A₂·d₂ > target + margin) over the replicates.
     pub p_total_exceeds_target_plus_margin: f64,
+}
+
+/// Delta-method standard error of the uncapped A₂ = (T − D₁)/d₂ with
+/// D₁ = A₁·S₁·τ and d₂ = κ·τ (every prediction variant is proportional to
+/// τ): ∂A₂/∂τ = −T/(κτ²), so SE(A₂) = T/(d₂·τ)·SE(τ).
+pub fn second_activity_se_delta(
+    target: AbsorbedDose,
+    d2: DosePerActivity,
+    tau: Hours,
+    tau_se: Hours,
+) -> Activity {
+    Activity::from_gbq(target.gy() / (d2.gy_per_gbq() * tau.hours()) * tau_se.hours())
 }
 
 /// Everything the bootstrap needs about the plan.
@@ -232,7 +244,7 @@ pub(crate) fn bootstrap(
         let tau = Hours::new(tau);
         let d1 = (ctx.a1 * tau) * ctx.s1;
         let d2 = ctx.variant.dose_per_activity(tau, ctx.s1, ctx.s2);
-        let (_, a2) = second_activity_value(d1, ctx.a1, ctx.m2, d2, ctx.rules);
+        let a2 = cap_second_activity(d1, ctx.a1, ctx.m2, d2, ctx.rules).activity;
         let total = d1 + ctx.planned_a2 * d2;
         if total > threshold {
             exceed += 1;
@@ -258,8 +270,11 @@ pub(crate) fn bootstrap(
     let dose1_se =
         tau_se.map(|se| AbsorbedDose::from_gy(ctx.a1.gbq() * ctx.s1.gy_per_gbq_h() * se.hours()));
     let a2_se = tau_se.map(|se| {
-        Activity::from_gbq(
-            ctx.rules.target_total.gy() / (kappa * tau_hat.hours().powi(2)) * se.hours(),
+        second_activity_se_delta(
+            ctx.rules.target_total,
+            DosePerActivity::from_gy_per_gbq(kappa * tau_hat.hours()),
+            tau_hat,
+            se,
         )
     });
     Some(Uncertainty {

@@ -18,13 +18,16 @@
 //!
 //! Modules: [`bsa`] (body-surface area), [`melphalan`] (dose rules),
 //! [`schedule`] (day-by-day plan), [`status`] (status markers read from the
-//! file's comments), [`plan`] (a patient's plan from weight and height).
+//! file's comments), [`plan`] (a patient's plan from weight and height),
+//! [`plausible`] (the two-sided plausible range of every value, with the
+//! unit slip named when a value falls outside).
 //!
 //! This crate does no I/O: callers hand it the file's text and a label.
 
 pub mod bsa;
 pub mod melphalan;
 pub mod plan;
+pub mod plausible;
 pub mod schedule;
 pub mod status;
 mod wire;
@@ -65,6 +68,10 @@ pub struct Protocol {
     /// `[radiation_protection]`: release and stem-cell-return thresholds,
     /// dose constraints, dose-rate constant.
     pub radiation_protection: RadiationProtection,
+    /// `[plausibility]`: the limits of the plausibility gate on the
+    /// dosimetry path (a reading or a fit that breaks one refuses the second
+    /// activity unless the check is accepted by name).
+    pub plausibility: PlausibilityLimits,
     /// The status marker of every value, read from the file's comments, in
     /// file order (see [`status`]).
     pub value_status: Vec<ValueStatus>,
@@ -85,11 +92,11 @@ pub struct ProtocolInfo {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Infusion1Rule {
     /// `infusion1.activity_per_kg_mbq`: prescribed activity per kg body
-    /// weight (seed 444 MBq/kg = 12 mCi/kg). Rule: > 0 and ≤ 1500 MBq/kg.
+    /// weight (seed 444 MBq/kg = 12 mCi/kg). Plausible: [`plausible::ACTIVITY_PER_KG`].
     pub activity_per_kg: ActivityPerMass,
     /// `infusion1.max_activity_mbq` (optional): absolute cap on infusion 1;
     /// when weight × rate exceeds it, the cap is given and the plan says so.
-    /// Rule: > 0 and ≤ 200 000 MBq.
+    /// Plausible: [`plausible::INFUSION_ACTIVITY`].
     pub max_activity: Option<Activity>,
 }
 
@@ -105,21 +112,22 @@ pub struct Infusion2Rule {
     /// (day 0) to infusion 2 (seed 14). Rule: min ≤ nominal ≤ max.
     pub interval_nominal_days: u32,
     /// `infusion2.interval_min_days`: earliest allowed day of infusion 2.
-    /// Rule: ≥ 1.
+    /// Plausible: [`plausible::INFUSION_INTERVAL_DAYS`].
     pub interval_min_days: u32,
     /// `infusion2.interval_max_days`: latest allowed day of infusion 2.
-    /// Rule: ≥ min and ≤ 365.
+    /// Rule: ≥ min; plausible: [`plausible::INFUSION_INTERVAL_DAYS`].
     pub interval_max_days: u32,
     /// `infusion2.max_activity_per_kg_mbq`: cap on A₂ per kg of body weight
-    /// on the day of infusion 2. Rule: > 0 and ≤ 1500 MBq/kg.
+    /// on the day of infusion 2. Plausible: [`plausible::ACTIVITY_PER_KG`].
     pub max_activity_per_kg: ActivityPerMass,
     /// `infusion2.min_worthwhile_activity_mbq`: if the computed A₂ is below
-    /// this, recommend no second infusion (dosimetry.md §6.4). Rule: ≥ 0 and
-    /// ≤ 200 000 MBq.
+    /// this, recommend no second infusion (dosimetry.md §6.4). Plausible:
+    /// [`plausible::MIN_WORTHWHILE_ACTIVITY`] (0 = no minimum).
     pub min_worthwhile_activity: Activity,
     /// `infusion2.overshoot_margin_gy`: the dose helper reports the
     /// probability that the predicted total exceeds `target_total_wb` by more
-    /// than this margin, i.e. P(D₁ + D₂ > target + margin). Rule: ≥ 0.
+    /// than this margin, i.e. P(D₁ + D₂ > target + margin). Plausible:
+    /// [`plausible::OVERSHOOT_MARGIN`].
     pub overshoot_margin: AbsorbedDose,
 }
 
@@ -127,7 +135,7 @@ pub struct Infusion2Rule {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct CourseCaps {
     /// `caps.max_total_activity_gbq`: maximum A₁ + A₂ (licence or pharmacy
-    /// limit); A₂ ≤ this − A₁. Rule: > 0 and ≤ 200 GBq.
+    /// limit); A₂ ≤ this − A₁. Plausible: [`plausible::COURSE_ACTIVITY`].
     pub max_total_activity: Activity,
     /// `caps.max_total_wb_gy`: hard ceiling on the planned cumulative
     /// whole-body dose D₁ + D₂. Rule: > 0 and ≥ `infusion2.target_total_wb_gy`.
@@ -138,13 +146,14 @@ pub struct CourseCaps {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct MelphalanRule {
     /// `melphalan.dose_mg_per_m2`: dose per body-surface area (seed
-    /// 110 mg/m²). Rule: > 0 and ≤ 300 mg/m².
+    /// 110 mg/m²). Plausible: [`plausible::MELPHALAN_PER_M2`].
     pub dose_per_area: DrugPerArea,
     /// `melphalan.bsa_formula`: `mosteller` (default), `haycock`, `dubois`
     /// or `gehan_george`.
     pub bsa_formula: BsaFormula,
     /// `melphalan.days_after_infusion2`: day of melphalan counted from
-    /// infusion 2 (day of melphalan = day of infusion 2 + this). Rule: ≤ 365.
+    /// infusion 2 (day of melphalan = day of infusion 2 + this). Plausible:
+    /// [`plausible::DAYS_AFTER_INFUSION2`].
     pub days_after_infusion2: u32,
     /// `[melphalan.small_child]` (optional): per-kg dosing for small children.
     /// Absent: every child is dosed per m².
@@ -158,7 +167,7 @@ pub struct MelphalanRule {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct SmallChildRule {
     /// `melphalan.small_child.below_weight_kg`: the rule applies when weight
-    /// < this (strictly). Rule: > 0 and ≤ 40 kg.
+    /// < this (strictly). Plausible: [`plausible::SMALL_CHILD_WEIGHT`].
     pub below_weight: Mass,
     /// `melphalan.small_child.divisor`: the conversion divisor, a pure number
     /// (conventionally 30, i.e. 1 m² ≙ 30 kg). Rule: ≥ 10 and ≤ 60 (kg per m²
@@ -171,7 +180,7 @@ pub struct SmallChildRule {
 pub struct StemCellRule {
     /// `stem_cells.days_after_infusion2`: planned day of stem-cell return
     /// counted from infusion 2. Rule: > `melphalan.days_after_infusion2`
-    /// (stem cells follow melphalan) and ≤ 365. The return also needs the dose rate at
+    /// (stem cells follow melphalan); plausible: [`plausible::DAYS_AFTER_INFUSION2`]. The return also needs the dose rate at
     /// 1 m to be ≤ `radiation_protection.stem_cell_return_usv_h_at_1m`.
     pub days_after_infusion2: u32,
 }
@@ -180,32 +189,72 @@ pub struct StemCellRule {
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct RadiationProtection {
     /// `radiation_protection.patient_release_usv_h_at_1m`: the patient may
-    /// leave the shielded room when the dose rate at 1 m is ≤ this. Rule: > 0.
+    /// leave the shielded room when the dose rate at 1 m is ≤ this. Plausible:
+    /// [`plausible::DOSE_RATE_THRESHOLD`].
     pub patient_release_at_1m: DoseRate,
     /// `radiation_protection.patient_release_max_retained_mbq` (optional):
     /// alternative release rule on retained activity (e.g. NRC 1.22 GBq,
-    /// §8.3). Rule: > 0.
+    /// §8.3). Plausible: [`plausible::RETAINED_ACTIVITY`].
     pub patient_release_max_retained: Option<Activity>,
     /// `radiation_protection.stem_cell_return_usv_h_at_1m`: stem cells may be
-    /// returned when the dose rate at 1 m is ≤ this (§6.5 \[U\]). Rule: > 0.
+    /// returned when the dose rate at 1 m is ≤ this (§6.5 \[U\]). Plausible:
+    /// [`plausible::DOSE_RATE_THRESHOLD`].
     pub stem_cell_return_at_1m: DoseRate,
     /// `radiation_protection.stem_cell_return_max_retained_mbq` (optional):
-    /// alternative stem-cell-return rule on retained activity (§6.5). Rule: > 0.
+    /// alternative stem-cell-return rule on retained activity (§6.5). Plausible:
+    /// [`plausible::RETAINED_ACTIVITY`].
     pub stem_cell_return_max_retained: Option<Activity>,
     /// `radiation_protection.caregiver_constraint_msv`: dose constraint per
-    /// treatment episode for an adult carer or comforter (§8.4, 5 mSv). Rule: > 0.
+    /// treatment episode for an adult carer or comforter (§8.4, 5 mSv).
+    /// Plausible: [`plausible::CAREGIVER_CONSTRAINT`].
     pub caregiver_constraint: EquivalentDose,
     /// `radiation_protection.public_constraint_msv`: constraint for members of
-    /// the public, children and pregnant women (§8.4, 1 mSv). Rule: > 0.
+    /// the public, children and pregnant women (§8.4, 1 mSv). Plausible:
+    /// [`plausible::PUBLIC_CONSTRAINT`].
     pub public_constraint: EquivalentDose,
     /// `radiation_protection.dose_rate_constant_usv_m2_per_mbq_h`: I-131
     /// dose-rate constant at 1 m used when the dose rate must be estimated
-    /// from retained activity (§8.1). Rule: > 0 and ≤ 1.
+    /// from retained activity (§8.1). Plausible: [`plausible::DOSE_RATE_CONSTANT`].
     pub dose_rate_constant: DoseRateConstant,
     /// `radiation_protection.self_attenuation_factor`: pure number in (0, 1]
     /// multiplying the point-source dose rate for patient self-attenuation
     /// (1 = none, conservative; children 0.6–0.8 \[R\], §8.1).
     pub self_attenuation_factor: f64,
+}
+
+/// `[plausibility]`: limits of the plausibility gate that every dosimetry
+/// result passes before it may prescribe (`mibg_dosimetry::gate`). Each is
+/// a pure number (a fraction or a probability) with the plausible range of
+/// [`plausible`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PlausibilityLimits {
+    /// `plausibility.reading_noise_fraction`: the relative measurement noise
+    /// tolerated between two whole-body readings (seed 0.05). A reading may
+    /// exceed physical decay from any earlier reading by at most this
+    /// fraction, and a reading is an outlier only when it also deviates from
+    /// the fit without it by more than this fraction.
+    pub reading_noise: f64,
+    /// `plausibility.outlier_alpha`: family-wise false-alarm probability of
+    /// the Bonferroni outlier test over the readings of one series (seed 0.05).
+    pub outlier_alpha: f64,
+    /// `plausibility.min_r_squared`: a retention fit with a lower R² may not
+    /// prescribe (seed 0.98).
+    pub min_r_squared: f64,
+    /// `plausibility.max_relative_tau_se`: a fit whose SE(τ)/τ is larger may
+    /// not prescribe (seed 0.10).
+    pub max_relative_tau_se: f64,
+    /// `plausibility.max_bootstrap_failure_share`: when more than this
+    /// fraction of bootstrap replicates cannot be refitted, the 95 % interval
+    /// is not trusted and the fit may not prescribe (seed 0.10).
+    pub max_bootstrap_failure_share: f64,
+    /// `plausibility.background_factor`: a reading's background may differ
+    /// from the median of the other readings' backgrounds by at most this
+    /// factor (seed 5; a background typed ×10 is a slip).
+    pub background_factor: f64,
+    /// `plausibility.max_total_dose_uncertainty_gy`: the 95 % interval of
+    /// the predicted total whole-body dose may reach at most this far from
+    /// the prediction (seed 0.5 Gy, the overshoot margin).
+    pub max_total_dose_uncertainty: AbsorbedDose,
 }
 
 /// A protocol file that cannot be used. The message names the file, the key
@@ -234,6 +283,21 @@ pub enum ProtocolError {
         /// The rule broken, e.g. `must be > 0`.
         rule: String,
     },
+}
+
+/// The longest syntax message, in characters.
+const MAX_MESSAGE: usize = 300;
+
+/// `text` cut to `max` characters, with the full length said: a key or a
+/// value of a megabyte (a slipped paste) is quoted readably in an error
+/// (issue 9), never echoed whole.
+fn excerpt(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max).collect();
+    format!("{head}… ({n} characters)")
 }
 
 impl Protocol {
@@ -276,7 +340,7 @@ impl Protocol {
             message.push_str(e.message().trim());
             ProtocolError::Syntax {
                 file: file.to_string(),
-                message,
+                message: excerpt(&message, MAX_MESSAGE),
             }
         })?;
         let mut p = raw.validate(file)?;

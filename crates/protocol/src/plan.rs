@@ -40,36 +40,97 @@ pub struct Infusion1Deviation {
     pub deviation: f64,
     /// The accepted |deviation|.
     pub max_deviation: f64,
+    /// The usual slip that would explain the deviation, if one fits (empty
+    /// otherwise): the activity in mCi or GBq, a slipped decimal point, the
+    /// weight in pounds or with a slipped decimal point.
+    pub likely_slip: String,
 }
 
 /// A given infusion-1 activity too far from the protocol's prescription.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error(
-    "{:.1} MBq ({:.2} mCi) is {:+.0} % from the protocol's infusion 1 for this weight ({:.0} MBq), more than ±{:.0} %{}; if this activity was really given, raise the accepted deviation",
-    .0.given.mbq(),
-    .0.given.mci(),
-    .0.deviation * 100.0,
+    "{} MBq ({} mCi) is {} % from the protocol's infusion 1 for this weight ({:.0} MBq), more than ±{:.0} %{}; if this activity was really given, raise the accepted deviation",
+    fixed(.0.given.mbq(), 1),
+    fixed(.0.given.mci(), 2),
+    signed(.0.deviation * 100.0),
     .0.prescribed.mbq(),
     .0.max_deviation * 100.0,
-    likely_slip(.0.given.mbq() / .0.prescribed.mbq())
+    .0.likely_slip
 )]
 pub struct Infusion1DeviationError(pub Infusion1Deviation);
 
+/// `v` with `decimals` decimals, or in scientific notation from 10¹⁵ (a
+/// fuzz finding: an activity of 1e308 printed as 310 digits).
+fn fixed(v: f64, decimals: usize) -> String {
+    if v.is_finite() && v.abs() < 1e15 {
+        format!("{v:.decimals$}")
+    } else {
+        crate::plausible::fmt_num(v)
+    }
+}
+
+/// A deviation in % with its sign, no decimals (scientific from 10¹⁵).
+fn signed(v: f64) -> String {
+    let s = fixed(v, 0);
+    if v >= 0.0 { format!("+{s}") } else { s }
+}
+
 /// Names the usual slip that a ratio given/prescribed points to, or "".
+/// The prescription is rate × weight, so a slip in either the activity or
+/// the weight shows in the ratio: mCi for MBq (1/37), GBq for MBq (1/1000),
+/// a weight in pounds (prescribed 2.2046× too high: ratio 0.4536) and
+/// decimal slips of either number (10^±1…3).
 fn likely_slip(ratio: f64) -> &'static str {
     // Each slip is a factor; accept ±30 % around it (the deviation rule
     // itself is ±25 %, so the bands do not overlap with a correct entry).
     let near = |f: f64| (ratio / f - 1.0).abs() < 0.3;
     if near(1.0 / 37.0) {
         " (an activity in mCi? 1 mCi = 37 MBq)"
+    } else if near(37.0) {
+        " (converted from mCi twice? the activity in MBq multiplied by 37 again)"
     } else if near(1.0 / 1000.0) {
         " (in GBq? 1 GBq = 1000 MBq)"
+    } else if near(LB_PER_KG.recip()) {
+        " (a weight in pounds? 1 kg = 2.2046 lb)"
+    } else if near(LB_PER_KG) {
+        " (a weight converted from pounds twice? 1 kg = 2.2046 lb)"
     } else if near(10.0) || near(100.0) || near(1000.0) || near(0.1) || near(0.01) {
-        " (a slipped decimal point?)"
+        " (a slipped decimal point in the activity or the weight?)"
     } else {
         ""
     }
 }
+
+impl Protocol {
+    /// The usual slip behind a given activity far from the prescription:
+    /// first the ratio alone ([`likely_slip`]), then a weight typed ×10,
+    /// ×1/10 or in pounds whose prescription (caps included) the activity
+    /// matches within ±25 % — the caps hide a weight slip from the ratio
+    /// (145 kg for 14.5 kg is capped at the course total).
+    fn deviation_slip(&self, given: Activity, weight: Mass, prescribed: Activity) -> String {
+        let by_ratio = likely_slip(given.mbq() / prescribed.mbq());
+        if !by_ratio.is_empty() {
+            return by_ratio.to_string();
+        }
+        for (f, what) in [
+            (0.1, "a slipped decimal point in the weight"),
+            (10.0, "a slipped decimal point in the weight"),
+            (LB_PER_KG.recip(), "a weight in pounds"),
+            (LB_PER_KG, "a weight converted from pounds twice"),
+        ] {
+            let w = Mass::from_kg(weight.kg() * f);
+            let p = self.infusion1_activity(w).activity;
+            if (given.mbq() / p.mbq() - 1.0).abs() <= DEFAULT_MAX_INFUSION1_DEVIATION {
+                return format!(" ({what}? {:.1} kg fits this activity)", w.kg());
+            }
+        }
+        String::new()
+    }
+}
+
+/// Pounds per kilogram: 1 lb = 0.453 592 37 kg exactly (international
+/// yard and pound agreement, 1959).
+const LB_PER_KG: f64 = 1.0 / 0.453_592_37;
 
 /// Patient input outside the plausible range.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -261,15 +322,18 @@ impl Protocol {
     ) -> Result<Infusion1Deviation, Infusion1DeviationError> {
         let prescribed = self.infusion1_activity(weight).activity;
         let deviation = given.mbq() / prescribed.mbq() - 1.0;
-        let out = Infusion1Deviation {
+        let mut out = Infusion1Deviation {
             given,
             prescribed,
             deviation,
             max_deviation,
+            likely_slip: String::new(),
         };
         // 1e-9 absorbs the rounding of a deviation typed exactly at the limit.
         if !(given.mbq().is_finite() && given.mbq() > 0.0) || deviation.abs() > max_deviation + 1e-9
         {
+            // (A zero or non-finite activity matches no slip: empty.)
+            out.likely_slip = self.deviation_slip(given, weight, prescribed);
             return Err(Infusion1DeviationError(out));
         }
         Ok(out)

@@ -118,9 +118,9 @@ fn cross_field_rules() {
         "self_attenuation_factor = 1.0",
         "self_attenuation_factor = 1.2",
     ));
-    assert_eq!(
-        e,
-        "protocol.toml: radiation_protection.self_attenuation_factor = 1.2: must be <= 1"
+    assert!(
+        e.starts_with("protocol.toml: radiation_protection.self_attenuation_factor = 1.2: 1.2 is implausible (plausible 0.3-1: "),
+        "{e}"
     );
     let e = err(&seed_with(
         "activity_per_kg_mbq = 444.0",
@@ -326,32 +326,41 @@ mod properties {
 #[test]
 fn implausible_days_are_errors_not_an_overflow() {
     // Review: interval_max_days = 4294967295 made `mibg plan` panic with an
-    // integer overflow while building the schedule. Every day count is
-    // bounded to a year.
+    // integer overflow while building the schedule. Every day count now has
+    // a plausible range (plausible::INFUSION_INTERVAL_DAYS, 7-42 days;
+    // plausible::DAYS_AFTER_INFUSION2, 1-56 days).
     let e = err(&seed_with(
         "interval_max_days = 16",
         "interval_max_days = 4294967295",
     ));
-    assert_eq!(
-        e,
-        "protocol.toml: infusion2.interval_max_days = 4294967295: must be <= 365"
+    assert!(
+        e.starts_with(
+            "protocol.toml: infusion2.interval_max_days = 4294967295: 4294967295 days is implausible (plausible 7-42 days"
+        ),
+        "{e}"
     );
     let e = err(&seed_with(
         "[stem_cells]\ndays_after_infusion2 = 14",
         "[stem_cells]\ndays_after_infusion2 = 4294967295",
     ));
-    assert_eq!(
-        e,
-        "protocol.toml: stem_cells.days_after_infusion2 = 4294967295: must be <= 365"
+    assert!(
+        e.starts_with("protocol.toml: stem_cells.days_after_infusion2 = 4294967295: 4294967295 days is implausible (plausible 1-56 days"),
+        "{e}"
     );
     let e = err(&seed_with(
         "days_after_infusion2 = 13",
         "days_after_infusion2 = 4294967294",
     ));
-    assert_eq!(
-        e,
-        "protocol.toml: melphalan.days_after_infusion2 = 4294967294: must be <= 365"
+    assert!(
+        e.starts_with("protocol.toml: melphalan.days_after_infusion2 = 4294967294: 4294967294 days is implausible"),
+        "{e}"
     );
+    // Weeks typed for days: named.
+    let e = err(&seed_with(
+        "interval_nominal_days = 14",
+        "interval_nominal_days = 2",
+    ));
+    assert!(e.ends_with("; 2 weeks = 14 days?"), "{e}");
 }
 
 #[test]
@@ -361,49 +370,283 @@ fn small_child_divisor_must_be_a_plausible_kg_per_m2() {
     // 32 kg / 1.1155 m² = 28.7 (hand, §9.1 test vectors), so 10–60 covers
     // every child with a wide margin.
     let e = err(&seed_with("divisor = 30.0", "divisor = 1e-3"));
-    assert_eq!(
-        e,
-        "protocol.toml: melphalan.small_child.divisor = 0.001: must be >= 10"
+    assert!(
+        e.starts_with(
+            "protocol.toml: melphalan.small_child.divisor = 0.001: 0.001 kg/m2 is implausible (plausible 10-60 kg/m2"
+        ),
+        "{e}"
     );
     let e = err(&seed_with("divisor = 30.0", "divisor = 61"));
-    assert_eq!(
-        e,
-        "protocol.toml: melphalan.small_child.divisor = 61: must be <= 60"
-    );
+    assert!(e.contains("61 kg/m2 is implausible"), "{e}");
     assert!(Protocol::from_toml(&seed_with("divisor = 30.0", "divisor = 10"), "p").is_ok());
+    assert!(Protocol::from_toml(&seed_with("divisor = 30.0", "divisor = 60"), "p").is_ok());
+    assert!(Protocol::from_toml(&seed_with("divisor = 30.0", "divisor = 9.99"), "p").is_err());
 }
 
 #[test]
 fn activity_caps_are_bounded_so_limits_stay_finite() {
     // Review: max_activity_per_kg_mbq = 1e308 made the infusion-2 limit
-    // 1e308 × 20 kg = inf MBq. Per-kg rates are bounded like infusion 1
-    // (1500 MBq/kg), absolute activities to 200 GBq (the largest published
-    // course is 30.969 GBq single, 28.6 GBq total: §6.3, §10.2).
+    // 1e308 × 20 kg = inf MBq. Every activity now has a two-sided plausible
+    // range (crates/protocol/src/plausible.rs).
     let e = err(&seed_with(
         "max_activity_per_kg_mbq = 777.0",
         "max_activity_per_kg_mbq = 1e308",
     ));
     assert!(
         e.starts_with("protocol.toml: infusion2.max_activity_per_kg_mbq = ")
-            && e.ends_with(": must be <= 1500"),
+            && e.contains("MBq/kg is implausible (plausible 74-1110 MBq/kg"),
         "{e}"
     );
     let e = err(&seed_with(
         "max_total_activity_gbq = 40.0",
-        "max_total_activity_gbq = 201",
+        "max_total_activity_gbq = 101",
     ));
-    assert_eq!(
-        e,
-        "protocol.toml: caps.max_total_activity_gbq = 201: must be <= 200"
+    assert!(
+        e.starts_with(
+            "protocol.toml: caps.max_total_activity_gbq = 101: 101 GBq is implausible (plausible 5-100 GBq"
+        ),
+        "{e}"
     );
     let e = err(&seed_with(
         "# max_activity_mbq = 20000.0",
-        "max_activity_mbq = 200001",
+        "max_activity_mbq = 100001",
     ));
-    assert_eq!(
-        e,
-        "protocol.toml: infusion1.max_activity_mbq = 200001: must be <= 200000"
+    assert!(
+        e.starts_with(
+            "protocol.toml: infusion1.max_activity_mbq = 100001: 100001 MBq is implausible"
+        ),
+        "{e}"
     );
+    // MBq typed in the GBq field: named.
+    let e = err(&seed_with(
+        "max_total_activity_gbq = 40.0",
+        "max_total_activity_gbq = 40000",
+    ));
+    assert!(e.ends_with("; 40000 MBq = 40 GBq?"), "{e}");
+}
+
+/// Issue 9: `activity_per_kg_mbq = 12` (the mCi/kg figure in the MBq/kg
+/// field) gave a 37× underdose with only a review warning. It is refused,
+/// with the slip named.
+#[test]
+fn the_mci_per_kg_figure_in_the_mbq_field_is_refused() {
+    let e = err(&seed_with(
+        "activity_per_kg_mbq = 444.0",
+        "activity_per_kg_mbq = 12",
+    ));
+    assert!(
+        e.starts_with(
+            "protocol.toml: infusion1.activity_per_kg_mbq = 12: 12 MBq/kg is implausible (plausible 74-1110 MBq/kg"
+        ),
+        "{e}"
+    );
+    assert!(e.ends_with("; 12 mCi/kg = 444 MBq/kg?"), "{e}");
+}
+
+/// Every numeric value of the protocol is checked on both sides: for each
+/// key, a value just below and just above its plausible range is refused
+/// naming the key, and the boundaries themselves are accepted.
+#[test]
+fn every_value_is_bounded_on_both_sides() {
+    use crate::plausible as pl;
+    let keys: [(&str, &str, pl::PlausibleRange); 26] = [
+        (
+            "activity_per_kg_mbq = 444.0",
+            "infusion1.activity_per_kg_mbq",
+            pl::ACTIVITY_PER_KG,
+        ),
+        (
+            "# max_activity_mbq = 20000.0",
+            "infusion1.max_activity_mbq",
+            pl::INFUSION_ACTIVITY,
+        ),
+        (
+            "target_total_wb_gy = 4.0",
+            "infusion2.target_total_wb_gy",
+            pl::WB_DOSE,
+        ),
+        (
+            "interval_nominal_days = 14",
+            "infusion2.interval_nominal_days",
+            pl::INFUSION_INTERVAL_DAYS,
+        ),
+        (
+            "interval_min_days = 12",
+            "infusion2.interval_min_days",
+            pl::INFUSION_INTERVAL_DAYS,
+        ),
+        (
+            "interval_max_days = 16",
+            "infusion2.interval_max_days",
+            pl::INFUSION_INTERVAL_DAYS,
+        ),
+        (
+            "max_activity_per_kg_mbq = 777.0",
+            "infusion2.max_activity_per_kg_mbq",
+            pl::ACTIVITY_PER_KG,
+        ),
+        (
+            "min_worthwhile_activity_mbq = 1000.0",
+            "infusion2.min_worthwhile_activity_mbq",
+            pl::MIN_WORTHWHILE_ACTIVITY,
+        ),
+        (
+            "overshoot_margin_gy = 0.5",
+            "infusion2.overshoot_margin_gy",
+            pl::OVERSHOOT_MARGIN,
+        ),
+        (
+            "max_total_activity_gbq = 40.0",
+            "caps.max_total_activity_gbq",
+            pl::COURSE_ACTIVITY,
+        ),
+        ("max_total_wb_gy = 4.5", "caps.max_total_wb_gy", pl::WB_DOSE),
+        (
+            "dose_mg_per_m2 = 110.0",
+            "melphalan.dose_mg_per_m2",
+            pl::MELPHALAN_PER_M2,
+        ),
+        (
+            "below_weight_kg = 12.0",
+            "melphalan.small_child.below_weight_kg",
+            pl::SMALL_CHILD_WEIGHT,
+        ),
+        (
+            "patient_release_usv_h_at_1m = 20.0",
+            "radiation_protection.patient_release_usv_h_at_1m",
+            pl::DOSE_RATE_THRESHOLD,
+        ),
+        (
+            "stem_cell_return_usv_h_at_1m = 20.0",
+            "radiation_protection.stem_cell_return_usv_h_at_1m",
+            pl::DOSE_RATE_THRESHOLD,
+        ),
+        (
+            "caregiver_constraint_msv = 5.0",
+            "radiation_protection.caregiver_constraint_msv",
+            pl::CAREGIVER_CONSTRAINT,
+        ),
+        (
+            "public_constraint_msv = 1.0",
+            "radiation_protection.public_constraint_msv",
+            pl::PUBLIC_CONSTRAINT,
+        ),
+        (
+            "dose_rate_constant_usv_m2_per_mbq_h = 0.07647",
+            "radiation_protection.dose_rate_constant_usv_m2_per_mbq_h",
+            pl::DOSE_RATE_CONSTANT,
+        ),
+        (
+            "self_attenuation_factor = 1.0",
+            "radiation_protection.self_attenuation_factor",
+            pl::SELF_ATTENUATION,
+        ),
+        (
+            "reading_noise_fraction = 0.05",
+            "plausibility.reading_noise_fraction",
+            pl::READING_NOISE,
+        ),
+        (
+            "outlier_alpha = 0.05",
+            "plausibility.outlier_alpha",
+            pl::OUTLIER_ALPHA,
+        ),
+        (
+            "min_r_squared = 0.98",
+            "plausibility.min_r_squared",
+            pl::MIN_R_SQUARED,
+        ),
+        (
+            "max_relative_tau_se = 0.10",
+            "plausibility.max_relative_tau_se",
+            pl::MAX_RELATIVE_TAU_SE,
+        ),
+        (
+            "max_bootstrap_failure_share = 0.10",
+            "plausibility.max_bootstrap_failure_share",
+            pl::MAX_BOOTSTRAP_FAILURE_SHARE,
+        ),
+        (
+            "background_factor = 5.0",
+            "plausibility.background_factor",
+            pl::BACKGROUND_FACTOR,
+        ),
+        (
+            "max_total_dose_uncertainty_gy = 0.5",
+            "plausibility.max_total_dose_uncertainty_gy",
+            pl::TOTAL_DOSE_UNCERTAINTY,
+        ),
+    ];
+    for (line, key, r) in keys {
+        let name = line.trim_start_matches("# ").split(" = ").next().unwrap();
+        let is_days = key.ends_with("_days");
+        // Keep cross-field rules satisfied: the interval triple moves together,
+        // target and total cap move together.
+        let text_with = |v: f64| -> String {
+            let v_s = if is_days {
+                format!("{}", v as u32)
+            } else {
+                format!("{v:?}")
+            };
+            let mut t = seed_with(line, &format!("{name} = {v_s}"));
+            if key.starts_with("infusion2.interval_") {
+                for other in [
+                    "interval_nominal_days = 14",
+                    "interval_min_days = 12",
+                    "interval_max_days = 16",
+                ] {
+                    if !other.starts_with(name) {
+                        let oname = other.split(" = ").next().unwrap();
+                        t = t.replacen(other, &format!("{oname} = {}", v as u32), 1);
+                    }
+                }
+            }
+            if key == "infusion2.target_total_wb_gy" && v > 4.5 {
+                t = t.replacen(
+                    "max_total_wb_gy = 4.5",
+                    &format!("max_total_wb_gy = {v:?}"),
+                    1,
+                );
+            }
+            if key == "caps.max_total_wb_gy" && v < 4.0 {
+                t = t.replacen(
+                    "target_total_wb_gy = 4.0",
+                    &format!("target_total_wb_gy = {v:?}"),
+                    1,
+                );
+            }
+            t
+        };
+        for v in [r.lo, r.hi] {
+            if v > 0.0 {
+                Protocol::from_toml(&text_with(v), "p")
+                    .unwrap_or_else(|e| panic!("{key} = {v} at the boundary: {e}"));
+            }
+        }
+        let (below, above) = if is_days {
+            (r.lo - 1.0, r.hi + 1.0)
+        } else {
+            (r.lo * 0.999, r.hi * 1.001)
+        };
+        for v in [below, above] {
+            if v <= 0.0 || (v < r.lo && r.zero_allowed && v == 0.0) {
+                continue;
+            }
+            let e = err(&text_with(v));
+            let named = if key.starts_with("infusion2.interval_") {
+                "infusion2.interval_"
+            } else if key.ends_with("_wb_gy") && !e.contains(key) {
+                // target and total cap moved together: the first one checked is named.
+                "_wb_gy = "
+            } else {
+                key
+            };
+            assert!(
+                e.contains(named) && e.contains("is implausible"),
+                "{key} = {v}: {e}"
+            );
+        }
+    }
 }
 
 // --- the infusion-1 rule and the check of a given activity (one place) ---
@@ -502,9 +745,91 @@ fn a_given_activity_in_the_wrong_unit_names_the_slip() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("GBq"), "{e}");
-    // A plain wrong number names no slip.
+    // The weight typed in pounds (20 kg = 44.09 lb): the prescription for
+    // "44.09 kg" is 19 577 MBq, 8880 MBq is 0.4536 of it.
     let e = p
-        .check_infusion1_given(Activity::from_mbq(3000.0), w, 0.25)
+        .check_infusion1_given(Activity::from_mbq(8880.0), Mass::from_kg(44.09), 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("-55 %") && e.contains("a weight in pounds?"),
+        "{e}"
+    );
+    // The weight with a slipped decimal point (2.0 for 20 kg): ×10.
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(8880.0), Mass::from_kg(2.0), 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("decimal point in the activity or the weight"),
+        "{e}"
+    );
+    // Band edges: ±30 % around 1/2.2046 (0.3175–0.5897) names pounds.
+    for (given, named) in [(0.32, true), (0.58, true), (0.31, false), (0.60, false)] {
+        let e = p
+            .check_infusion1_given(Activity::from_mbq(8880.0 * given), w, 0.25)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e.contains("pounds"), named, "{given}: {e}");
+    }
+    // A weight typed ×10 is hidden by the course cap (145 kg → 40 000 MBq,
+    // ratio 0.16 names nothing); the weight that fits the activity is named.
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(6440.0), Mass::from_kg(145.0), 0.25)
+        .unwrap_err();
+    assert_eq!(
+        e.0.likely_slip,
+        " (a slipped decimal point in the weight? 14.5 kg fits this activity)"
+    );
+    // Converted from mCi twice (×37) and from pounds twice (×2.2046 on the
+    // weight: 8880 MBq for "9.07 kg").
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(8880.0 * 37.0), w, 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("converted from mCi twice"), "{e}");
+    let e = p
+        .check_infusion1_given(
+            Activity::from_mbq(8880.0),
+            Mass::from_kg(20.0 / 2.2046),
+            0.25,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("converted from pounds twice"), "{e}");
+    // Decimal slips of the activity ×100, ×1000, ×1/100 name the decimal
+    // point (×1/1000 is GBq).
+    for f in [100.0, 1000.0, 0.01] {
+        let e = p
+            .check_infusion1_given(Activity::from_mbq(8880.0 * f), w, 0.25)
+            .unwrap_err();
+        assert_eq!(
+            e.0.likely_slip, " (a slipped decimal point in the activity or the weight?)",
+            "{f}"
+        );
+    }
+    // A 60 kg patient typed as 132 (pounds): the course cap hides the ratio
+    // (26 640 / 40 000 = 0.67); 132 lb = 59.9 kg fits the activity.
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(444.0 * 60.0), Mass::from_kg(132.0), 0.25)
+        .unwrap_err();
+    assert_eq!(
+        e.0.likely_slip,
+        " (a weight in pounds? 59.9 kg fits this activity)"
+    );
+    // Zero matches no slip.
+    let e = p
+        .check_infusion1_given(Activity::ZERO, w, 0.25)
+        .unwrap_err();
+    assert_eq!(e.0.likely_slip, "");
+    // Within the deviation no slip is looked for.
+    let ok = p
+        .check_infusion1_given(Activity::from_mbq(8880.0), w, 0.25)
+        .unwrap();
+    assert_eq!(ok.likely_slip, "");
+    // A plain wrong number names no slip (2000/8880 = 0.225: no band).
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(2000.0), w, 0.25)
         .unwrap_err()
         .to_string();
     assert!(!e.contains('?'), "{e}");
@@ -517,4 +842,33 @@ fn a_given_activity_in_the_wrong_unit_names_the_slip() {
         p.check_infusion1_given(Activity::from_mbq(f64::NAN), w, 10.0)
             .is_err()
     );
+}
+
+/// Fuzz finding (issue 9, item 7), input class "huge field": a value of a
+/// megabyte pasted into the protocol file was echoed whole in the syntax
+/// error; it is quoted cut, with its length.
+#[test]
+fn huge_field_is_quoted_cut_in_the_error() {
+    let huge = "x".repeat(1 << 20);
+    let text = format!("[protocol]\n{huge} = 1\n");
+    let e = Protocol::from_toml(&text, "p.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.len() < 1000, "{} characters", e.len());
+    assert!(e.starts_with("p.toml: line 2 (in [protocol])"), "{e}");
+    assert!(e.contains("characters)"), "{e}");
+}
+
+/// Fuzz finding (issue 9, item 7), input class "1e308": an infusion-1
+/// activity of 1e308 MBq printed as hundreds of digits in the deviation
+/// error; it prints in scientific notation.
+#[test]
+fn activity_of_1e308_prints_short_in_the_deviation_error() {
+    let p = Protocol::seed();
+    let e = p
+        .check_infusion1_given(Activity::from_mbq(1e308), Mass::from_kg(20.0), 0.25)
+        .unwrap_err()
+        .to_string();
+    assert!(e.len() < 400, "{e}");
+    assert!(e.starts_with("1e308 MBq"), "{e}");
 }

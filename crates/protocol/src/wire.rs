@@ -1,9 +1,10 @@
 //! The file format: plain numbers under unit-suffixed keys, parsed strictly
 //! (unknown keys are errors), then validated into typed [`crate::Protocol`].
 
+use crate::plausible::{self as pl, PlausibleRange};
 use crate::{
-    BsaFormula, CourseCaps, Infusion1Rule, Infusion2Rule, MelphalanRule, Protocol, ProtocolError,
-    ProtocolInfo, RadiationProtection, SmallChildRule, StemCellRule,
+    BsaFormula, CourseCaps, Infusion1Rule, Infusion2Rule, MelphalanRule, PlausibilityLimits,
+    Protocol, ProtocolError, ProtocolInfo, RadiationProtection, SmallChildRule, StemCellRule,
 };
 use mibg_units::{
     AbsorbedDose, Activity, ActivityPerMass, DoseRate, DoseRateConstant, DrugPerArea,
@@ -21,6 +22,7 @@ pub(crate) struct ProtocolFile {
     melphalan: Melphalan,
     stem_cells: StemCells,
     radiation_protection: RadProt,
+    plausibility: Plausibility,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -98,23 +100,17 @@ struct RadProt {
     self_attenuation_factor: f64,
 }
 
-/// Largest day count in a protocol (infusion-2 window, melphalan and
-/// stem-cell days): one year \[I\]. Keeps the schedule's day arithmetic far
-/// from `u32` overflow; a course longer than a year is a typo.
-pub(crate) const MAX_DAYS: u32 = 365;
-/// Largest absolute activity in a protocol (per infusion, per course,
-/// minimum worthwhile A₂): 200 GBq \[I\], several times the largest published
-/// activities (UCSF single infusion 30.969 GBq, Norway course 28.6 GBq;
-/// dosimetry.md §6.3, §10.2). Keeps every derived limit finite.
-pub(crate) const MAX_ACTIVITY_MBQ: f64 = 200_000.0;
-/// Largest activity per kg in a protocol (both infusions): 1500 MBq/kg
-/// \[I\] (about 40 mCi/kg; the highest published level is 21 mCi/kg, §6.3).
-pub(crate) const MAX_ACTIVITY_PER_KG_MBQ: f64 = 1500.0;
-/// Plausible range of the small-child divisor (kg per m²) \[I\]: the COG
-/// value is 30 (§9.2 \[R\]); real children have 21–29 kg/m² (9 kg/0.433 m²,
-/// 32 kg/1.1155 m², §9.1 test vectors), so 10–60 leaves a wide margin
-/// while rejecting typos that would multiply the melphalan dose.
-pub(crate) const SMALL_CHILD_DIVISOR: (f64, f64) = (10.0, 60.0);
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+struct Plausibility {
+    reading_noise_fraction: f64,
+    outlier_alpha: f64,
+    min_r_squared: f64,
+    max_relative_tau_se: f64,
+    max_bootstrap_failure_share: f64,
+    background_factor: f64,
+    max_total_dose_uncertainty_gy: f64,
+}
 
 /// Collects the first broken rule with its key.
 struct Check<'a> {
@@ -155,11 +151,44 @@ impl Check<'_> {
         Ok(v)
     }
 
-    /// A day count ≤ [`MAX_DAYS`].
-    fn days(&self, key: &str, v: u32) -> Result<u32, ProtocolError> {
-        if v > MAX_DAYS {
-            return Err(self.fail(key, v, &format!("must be <= {MAX_DAYS}")));
+    /// A value inside its plausible range ([`crate::plausible`]); the rule
+    /// text names the value, the range with its reasoning and the probable
+    /// unit slip.
+    fn plausible(&self, key: &str, v: f64, r: &PlausibleRange) -> Result<f64, ProtocolError> {
+        if !v.is_finite() {
+            return Err(self.fail(key, v, "must be a finite number"));
         }
+        match r.check(v) {
+            Some(rule) => Err(self.fail(key, v, &rule)),
+            None => Ok(v),
+        }
+    }
+
+    /// A positive value inside its plausible range.
+    fn positive_plausible(
+        &self,
+        key: &str,
+        v: f64,
+        r: &PlausibleRange,
+    ) -> Result<f64, ProtocolError> {
+        self.positive(key, v)?;
+        self.plausible(key, v, r)
+    }
+
+    /// A non-negative value inside its plausible range.
+    fn non_negative_plausible(
+        &self,
+        key: &str,
+        v: f64,
+        r: &PlausibleRange,
+    ) -> Result<f64, ProtocolError> {
+        self.non_negative(key, v)?;
+        self.plausible(key, v, r)
+    }
+
+    /// A day count inside its plausible range.
+    fn days(&self, key: &str, v: u32, r: &PlausibleRange) -> Result<u32, ProtocolError> {
+        self.plausible(key, f64::from(v), r)?;
         Ok(v)
     }
 
@@ -184,35 +213,39 @@ impl ProtocolFile {
 
         let i1 = &self.infusion1;
         let infusion1 = Infusion1Rule {
-            activity_per_kg: ActivityPerMass::from_mbq_per_kg(c.range(
+            activity_per_kg: ActivityPerMass::from_mbq_per_kg(c.positive_plausible(
                 "infusion1.activity_per_kg_mbq",
                 i1.activity_per_kg_mbq,
-                0.0,
-                true,
-                MAX_ACTIVITY_PER_KG_MBQ,
+                &pl::ACTIVITY_PER_KG,
             )?),
             max_activity: i1
                 .max_activity_mbq
-                .map(|v| c.range("infusion1.max_activity_mbq", v, 0.0, true, MAX_ACTIVITY_MBQ))
+                .map(|v| {
+                    c.positive_plausible("infusion1.max_activity_mbq", v, &pl::INFUSION_ACTIVITY)
+                })
                 .transpose()?
                 .map(Activity::from_mbq),
         };
 
         let caps = CourseCaps {
-            max_total_activity: Activity::from_gbq(c.range(
+            max_total_activity: Activity::from_gbq(c.positive_plausible(
                 "caps.max_total_activity_gbq",
                 self.caps.max_total_activity_gbq,
-                0.0,
-                true,
-                MAX_ACTIVITY_MBQ / 1000.0,
+                &pl::COURSE_ACTIVITY,
             )?),
-            max_total_wb: AbsorbedDose::from_gy(
-                c.positive("caps.max_total_wb_gy", self.caps.max_total_wb_gy)?,
-            ),
+            max_total_wb: AbsorbedDose::from_gy(c.positive_plausible(
+                "caps.max_total_wb_gy",
+                self.caps.max_total_wb_gy,
+                &pl::WB_DOSE,
+            )?),
         };
 
         let i2 = &self.infusion2;
-        let target = c.positive("infusion2.target_total_wb_gy", i2.target_total_wb_gy)?;
+        let target = c.positive_plausible(
+            "infusion2.target_total_wb_gy",
+            i2.target_total_wb_gy,
+            &pl::WB_DOSE,
+        )?;
         if target > caps.max_total_wb.gy() {
             return Err(c.fail(
                 "infusion2.target_total_wb_gy",
@@ -223,13 +256,12 @@ impl ProtocolFile {
                 ),
             ));
         }
-        c.days("infusion2.interval_max_days", i2.interval_max_days)?;
-        if i2.interval_min_days < 1 {
-            return Err(c.fail(
-                "infusion2.interval_min_days",
-                i2.interval_min_days,
-                "must be >= 1",
-            ));
+        for (key, v) in [
+            ("infusion2.interval_min_days", i2.interval_min_days),
+            ("infusion2.interval_max_days", i2.interval_max_days),
+            ("infusion2.interval_nominal_days", i2.interval_nominal_days),
+        ] {
+            c.days(key, v, &pl::INFUSION_INTERVAL_DAYS)?;
         }
         if i2.interval_max_days < i2.interval_min_days {
             return Err(c.fail(
@@ -258,23 +290,21 @@ impl ProtocolFile {
             interval_nominal_days: i2.interval_nominal_days,
             interval_min_days: i2.interval_min_days,
             interval_max_days: i2.interval_max_days,
-            max_activity_per_kg: ActivityPerMass::from_mbq_per_kg(c.range(
+            max_activity_per_kg: ActivityPerMass::from_mbq_per_kg(c.positive_plausible(
                 "infusion2.max_activity_per_kg_mbq",
                 i2.max_activity_per_kg_mbq,
-                0.0,
-                true,
-                MAX_ACTIVITY_PER_KG_MBQ,
+                &pl::ACTIVITY_PER_KG,
             )?),
-            min_worthwhile_activity: Activity::from_mbq(c.range(
+            min_worthwhile_activity: Activity::from_mbq(c.non_negative_plausible(
                 "infusion2.min_worthwhile_activity_mbq",
                 i2.min_worthwhile_activity_mbq,
-                0.0,
-                false,
-                MAX_ACTIVITY_MBQ,
+                &pl::MIN_WORTHWHILE_ACTIVITY,
             )?),
-            overshoot_margin: AbsorbedDose::from_gy(
-                c.non_negative("infusion2.overshoot_margin_gy", i2.overshoot_margin_gy)?,
-            ),
+            overshoot_margin: AbsorbedDose::from_gy(c.non_negative_plausible(
+                "infusion2.overshoot_margin_gy",
+                i2.overshoot_margin_gy,
+                &pl::OVERSHOOT_MARGIN,
+            )?),
         };
 
         let m = &self.melphalan;
@@ -283,35 +313,34 @@ impl ProtocolFile {
             .as_ref()
             .map(|s| -> Result<SmallChildRule, ProtocolError> {
                 Ok(SmallChildRule {
-                    below_weight: Mass::from_kg(c.range(
+                    below_weight: Mass::from_kg(c.positive_plausible(
                         "melphalan.small_child.below_weight_kg",
                         s.below_weight_kg,
-                        0.0,
-                        true,
-                        40.0,
+                        &pl::SMALL_CHILD_WEIGHT,
                     )?),
-                    divisor: c.range(
+                    divisor: c.positive_plausible(
                         "melphalan.small_child.divisor",
                         s.divisor,
-                        SMALL_CHILD_DIVISOR.0,
-                        false,
-                        SMALL_CHILD_DIVISOR.1,
+                        &pl::SMALL_CHILD_DIVISOR,
                     )?,
                 })
             })
             .transpose()?;
-        c.days("melphalan.days_after_infusion2", m.days_after_infusion2)?;
+        c.days(
+            "melphalan.days_after_infusion2",
+            m.days_after_infusion2,
+            &pl::DAYS_AFTER_INFUSION2,
+        )?;
         c.days(
             "stem_cells.days_after_infusion2",
             self.stem_cells.days_after_infusion2,
+            &pl::DAYS_AFTER_INFUSION2,
         )?;
         let melphalan = MelphalanRule {
-            dose_per_area: DrugPerArea::from_mg_per_m2(c.range(
+            dose_per_area: DrugPerArea::from_mg_per_m2(c.positive_plausible(
                 "melphalan.dose_mg_per_m2",
                 m.dose_mg_per_m2,
-                0.0,
-                true,
-                300.0,
+                &pl::MELPHALAN_PER_M2,
             )?),
             bsa_formula: m.bsa_formula,
             days_after_infusion2: m.days_after_infusion2,
@@ -332,49 +361,91 @@ impl ProtocolFile {
         };
 
         let r = &self.radiation_protection;
-        let opt_pos = |key: &str, v: Option<f64>| -> Result<Option<Activity>, ProtocolError> {
-            v.map(|v| c.positive(key, v).map(Activity::from_mbq))
-                .transpose()
+        let opt_retained = |key: &str, v: Option<f64>| -> Result<Option<Activity>, ProtocolError> {
+            v.map(|v| {
+                c.positive_plausible(key, v, &pl::RETAINED_ACTIVITY)
+                    .map(Activity::from_mbq)
+            })
+            .transpose()
         };
         let radiation_protection = RadiationProtection {
-            patient_release_at_1m: DoseRate::from_usv_per_h(c.positive(
+            patient_release_at_1m: DoseRate::from_usv_per_h(c.positive_plausible(
                 "radiation_protection.patient_release_usv_h_at_1m",
                 r.patient_release_usv_h_at_1m,
+                &pl::DOSE_RATE_THRESHOLD,
             )?),
-            patient_release_max_retained: opt_pos(
+            patient_release_max_retained: opt_retained(
                 "radiation_protection.patient_release_max_retained_mbq",
                 r.patient_release_max_retained_mbq,
             )?,
-            stem_cell_return_at_1m: DoseRate::from_usv_per_h(c.positive(
+            stem_cell_return_at_1m: DoseRate::from_usv_per_h(c.positive_plausible(
                 "radiation_protection.stem_cell_return_usv_h_at_1m",
                 r.stem_cell_return_usv_h_at_1m,
+                &pl::DOSE_RATE_THRESHOLD,
             )?),
-            stem_cell_return_max_retained: opt_pos(
+            stem_cell_return_max_retained: opt_retained(
                 "radiation_protection.stem_cell_return_max_retained_mbq",
                 r.stem_cell_return_max_retained_mbq,
             )?,
-            caregiver_constraint: EquivalentDose::from_msv(c.positive(
+            caregiver_constraint: EquivalentDose::from_msv(c.positive_plausible(
                 "radiation_protection.caregiver_constraint_msv",
                 r.caregiver_constraint_msv,
+                &pl::CAREGIVER_CONSTRAINT,
             )?),
-            public_constraint: EquivalentDose::from_msv(c.positive(
+            public_constraint: EquivalentDose::from_msv(c.positive_plausible(
                 "radiation_protection.public_constraint_msv",
                 r.public_constraint_msv,
+                &pl::PUBLIC_CONSTRAINT,
             )?),
-            dose_rate_constant: DoseRateConstant::from_usv_m2_per_mbq_h(c.range(
+            dose_rate_constant: DoseRateConstant::from_usv_m2_per_mbq_h(c.positive_plausible(
                 "radiation_protection.dose_rate_constant_usv_m2_per_mbq_h",
                 r.dose_rate_constant_usv_m2_per_mbq_h,
-                0.0,
-                true,
-                1.0,
+                &pl::DOSE_RATE_CONSTANT,
             )?),
-            self_attenuation_factor: c.range(
+            self_attenuation_factor: c.positive_plausible(
                 "radiation_protection.self_attenuation_factor",
                 r.self_attenuation_factor,
-                0.0,
-                true,
-                1.0,
+                &pl::SELF_ATTENUATION,
             )?,
+        };
+
+        let q = &self.plausibility;
+        let plausibility = PlausibilityLimits {
+            reading_noise: c.positive_plausible(
+                "plausibility.reading_noise_fraction",
+                q.reading_noise_fraction,
+                &pl::READING_NOISE,
+            )?,
+            outlier_alpha: c.positive_plausible(
+                "plausibility.outlier_alpha",
+                q.outlier_alpha,
+                &pl::OUTLIER_ALPHA,
+            )?,
+            min_r_squared: c.positive_plausible(
+                "plausibility.min_r_squared",
+                q.min_r_squared,
+                &pl::MIN_R_SQUARED,
+            )?,
+            max_relative_tau_se: c.positive_plausible(
+                "plausibility.max_relative_tau_se",
+                q.max_relative_tau_se,
+                &pl::MAX_RELATIVE_TAU_SE,
+            )?,
+            max_bootstrap_failure_share: c.non_negative_plausible(
+                "plausibility.max_bootstrap_failure_share",
+                q.max_bootstrap_failure_share,
+                &pl::MAX_BOOTSTRAP_FAILURE_SHARE,
+            )?,
+            background_factor: c.positive_plausible(
+                "plausibility.background_factor",
+                q.background_factor,
+                &pl::BACKGROUND_FACTOR,
+            )?,
+            max_total_dose_uncertainty: AbsorbedDose::from_gy(c.positive_plausible(
+                "plausibility.max_total_dose_uncertainty_gy",
+                q.max_total_dose_uncertainty_gy,
+                &pl::TOTAL_DOSE_UNCERTAINTY,
+            )?),
         };
 
         Ok(Protocol {
@@ -389,6 +460,7 @@ impl ProtocolFile {
             melphalan,
             stem_cells,
             radiation_protection,
+            plausibility,
             value_status: Vec::new(),
         })
     }
@@ -443,6 +515,15 @@ impl From<Protocol> for ProtocolFile {
                 public_constraint_msv: r.public_constraint.msv(),
                 dose_rate_constant_usv_m2_per_mbq_h: r.dose_rate_constant.usv_m2_per_mbq_h(),
                 self_attenuation_factor: r.self_attenuation_factor,
+            },
+            plausibility: Plausibility {
+                reading_noise_fraction: p.plausibility.reading_noise,
+                outlier_alpha: p.plausibility.outlier_alpha,
+                min_r_squared: p.plausibility.min_r_squared,
+                max_relative_tau_se: p.plausibility.max_relative_tau_se,
+                max_bootstrap_failure_share: p.plausibility.max_bootstrap_failure_share,
+                background_factor: p.plausibility.background_factor,
+                max_total_dose_uncertainty_gy: p.plausibility.max_total_dose_uncertainty.gy(),
             },
         }
     }

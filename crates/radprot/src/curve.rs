@@ -2,7 +2,7 @@
 //! body at time t after the end of infusion (physical decay included, as in
 //! dosimetry.md §3.3: R(t) = (M − B)/(M₀ − B₀)).
 
-use mibg_units::{Hours, RateConstant};
+use mibg_units::{Activity, Hours, RateConstant};
 use serde::{Deserialize, Serialize};
 
 /// Physical half-life of I-131: 8.0207 d = 192.497 h (ICRP 107, via
@@ -23,17 +23,30 @@ pub trait RetentionCurve {
     /// Fraction of the administered activity retained at `t` (h after the
     /// end of infusion).
     fn retention(&self, t: Hours) -> f64;
+
+    /// The curve as a sum of exponentials Σ aᵢ·e^(−λᵢ t), as pairs
+    /// (aᵢ, λᵢ in 1/h), when it is one: integrals of contact patterns are
+    /// then taken in closed form. `None` (the default): numerically.
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        None
+    }
 }
 
 impl<C: RetentionCurve + ?Sized> RetentionCurve for &C {
     fn retention(&self, t: Hours) -> f64 {
         (**self).retention(t)
     }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        (**self).exponential_terms()
+    }
 }
 
 impl<C: RetentionCurve + ?Sized> RetentionCurve for Box<C> {
     fn retention(&self, t: Hours) -> f64 {
         (**self).retention(t)
+    }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        (**self).exponential_terms()
     }
 }
 
@@ -80,6 +93,12 @@ impl PhysicalDecay {
 impl RetentionCurve for PhysicalDecay {
     fn retention(&self, t: Hours) -> f64 {
         (-RateConstant::from_half_life(self.half_life) * t).exp()
+    }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        Some(vec![(
+            1.0,
+            RateConstant::from_half_life(self.half_life).per_h(),
+        )])
     }
 }
 
@@ -180,11 +199,186 @@ impl RetentionCurve for ExponentialSum {
             .map(|x| x.fraction * (-x.rate * t).exp())
             .sum()
     }
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        Some(
+            self.terms
+                .iter()
+                .map(|x| (x.fraction, x.rate.per_h()))
+                .collect(),
+        )
+    }
+}
+
+/// The body after a later infusion, relative to the later activity, with
+/// the activity of an earlier infusion still present (dosimetry.md §6.1:
+/// the residual of infusion 1 is already counted in D₁, but it still
+/// irradiates carers and delays release):
+///
+/// ```text
+/// R(t) = R_later(t) + (A_earlier / A_later) · R_earlier(Δ + t)
+/// ```
+///
+/// with Δ the time from the earlier to the later infusion and both curves
+/// relative to their own administered activity. Planning assumes the same
+/// kinetics for both infusions (`R_later = R_earlier`, [`WithResidual::same_kinetics`]).
+/// R(0) = 1 + residual / A_later > 1: the patient holds A_later plus the residual.
+#[derive(Clone, Debug)]
+pub struct WithResidual<C> {
+    curve: C,
+    earlier_over_later: f64,
+    gap: Hours,
+}
+
+impl<C: RetentionCurve> WithResidual<C> {
+    /// The later infusion with the kinetics `curve`, after an earlier
+    /// infusion of `earlier` with the same kinetics given `gap` before.
+    ///
+    /// # Errors
+    /// [`crate::RadProtError::InvalidInput`] for activities that are not
+    /// finite and > 0 or a negative gap.
+    pub fn same_kinetics(
+        curve: C,
+        earlier: Activity,
+        later: Activity,
+        gap: Hours,
+    ) -> Result<Self, crate::RadProtError> {
+        crate::check_positive("earlier activity (MBq)", earlier.mbq())?;
+        crate::check_positive("later activity (MBq)", later.mbq())?;
+        crate::check_non_negative("time between the infusions (h)", gap.hours())?;
+        Ok(Self {
+            earlier_over_later: earlier / later,
+            curve,
+            gap,
+        })
+    }
+
+    /// The activity of the earlier infusion still present at the later one:
+    /// A_earlier · R(Δ).
+    pub fn residual(&self, later: Activity) -> Activity {
+        later * (self.earlier_over_later * self.curve.retention(self.gap))
+    }
+}
+
+impl<C: RetentionCurve> RetentionCurve for WithResidual<C> {
+    fn retention(&self, t: Hours) -> f64 {
+        self.curve.retention(t)
+            + self.earlier_over_later
+                * self
+                    .curve
+                    .retention(Hours::new(self.gap.hours() + t.hours()))
+    }
+    /// R(t) + (A₁/A₂)·Σ aᵢ e^(−λᵢ(gap + t)): the same rates, amplitudes
+    /// × (1 + (A₁/A₂)·e^(−λᵢ·gap)).
+    fn exponential_terms(&self) -> Option<Vec<(f64, f64)>> {
+        self.curve.exponential_terms().map(|terms| {
+            terms
+                .into_iter()
+                .map(|(a, l)| {
+                    (
+                        a * (1.0 + self.earlier_over_later * (-l * self.gap.hours()).exp()),
+                        l,
+                    )
+                })
+                .collect()
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn residual_of_an_earlier_infusion() {
+        // Mono T_eff = 24 h; 8880 MBq, then 4440 MBq 336 h = 14 T_eff later:
+        // residual 8880 · 2^−14 = 0.541 992 MBq; R(0) = 1 + 2 · 2^−14
+        // = 1.000 122 07; R(24) = 0.5 + 2 · 2^−15 = 0.500 061 04 (hand).
+        let c = ExponentialSum::mono(Hours::new(24.0)).unwrap();
+        let w = WithResidual::same_kinetics(
+            &c,
+            Activity::from_mbq(8880.0),
+            Activity::from_mbq(4440.0),
+            Hours::new(336.0),
+        )
+        .unwrap();
+        assert!((w.residual(Activity::from_mbq(4440.0)).mbq() - 0.541_992).abs() < 1e-6);
+        assert!((w.retention(Hours::ZERO) - 1.000_122_07).abs() < 1e-8);
+        assert!((w.retention(Hours::new(24.0)) - 0.500_061_04).abs() < 1e-8);
+        assert!(
+            WithResidual::same_kinetics(&c, Activity::ZERO, Activity::from_mbq(1.0), Hours::ZERO)
+                .is_err()
+        );
+        assert!(
+            WithResidual::same_kinetics(&c, Activity::from_mbq(1.0), Activity::ZERO, Hours::ZERO)
+                .is_err()
+        );
+        assert!(
+            WithResidual::same_kinetics(
+                &c,
+                Activity::from_mbq(1.0),
+                Activity::from_mbq(1.0),
+                Hours::new(-1.0)
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn exponential_terms_of_every_curve() {
+        let t6 = RateConstant::from_half_life(Hours::new(6.0)).per_h();
+        let c = ExponentialSum::new(vec![
+            ExpTerm {
+                fraction: 0.25,
+                rate: RateConstant::per_hour(t6),
+            },
+            ExpTerm {
+                fraction: 0.75,
+                rate: RateConstant::per_hour(0.01),
+            },
+        ])
+        .unwrap();
+        let want = vec![(0.25, t6), (0.75, 0.01)];
+        assert_eq!(c.exponential_terms(), Some(want.clone()));
+        // Through a reference and a box.
+        let r: &ExponentialSum = &c;
+        assert_eq!(RetentionCurve::exponential_terms(&r), Some(want.clone()));
+        let b: Box<dyn RetentionCurve> = Box::new(c.clone());
+        assert_eq!(b.exponential_terms(), Some(want));
+        let l = std::f64::consts::LN_2 / 192.497;
+        assert_eq!(
+            PhysicalDecay::i131().exponential_terms(),
+            Some(vec![(1.0, l)])
+        );
+        assert_eq!(retention_fn(|_| 1.0).exponential_terms(), None);
+        let nb: Box<dyn RetentionCurve> = Box::new(retention_fn(|_| 1.0));
+        assert_eq!(nb.exponential_terms(), None);
+        // With the residual: amplitudes × (1 + (A1/A2)·e^(−λ·gap)), hand:
+        // A1/A2 = 2, gap 24 h: 0.75 × (1 + 2·e^(−0.24)).
+        let w = WithResidual::same_kinetics(
+            &c,
+            Activity::from_mbq(2.0),
+            Activity::from_mbq(1.0),
+            Hours::new(24.0),
+        )
+        .unwrap();
+        let terms = w.exponential_terms().unwrap();
+        assert!((terms[1].0 - 0.75 * (1.0 + 2.0 * (-0.24f64).exp())).abs() < 1e-15);
+        assert!((terms[0].0 - 0.25 * (1.0 + 2.0 * 0.0625)).abs() < 1e-12);
+        assert_eq!(terms[1].1, 0.01);
+        // And the terms reproduce the curve.
+        for t in [0.0, 5.0, 50.0] {
+            let s: f64 = terms.iter().map(|(a, l)| a * (-l * t).exp()).sum();
+            assert!((s - w.retention(Hours::new(t))).abs() < 1e-12);
+        }
+        let nw = WithResidual::same_kinetics(
+            retention_fn(|_| 1.0),
+            Activity::from_mbq(2.0),
+            Activity::from_mbq(1.0),
+            Hours::new(24.0),
+        )
+        .unwrap();
+        assert_eq!(nw.exponential_terms(), None);
+    }
 
     #[test]
     fn physical_decay_halves_each_half_life() {

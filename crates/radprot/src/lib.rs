@@ -28,6 +28,7 @@
 
 pub mod contact;
 pub mod curve;
+pub mod family;
 mod integrate;
 pub mod rate;
 pub mod threshold;
@@ -37,13 +38,22 @@ pub use contact::{
 };
 pub use curve::{
     ExpTerm, ExponentialSum, FnRetention, I131_HALF_LIFE, PhysicalDecay, RetentionCurve,
-    retention_fn,
+    WithResidual, retention_fn,
+};
+pub use family::{
+    BudgetSplit, ConstraintPeriod, CourseOptions, FamilyPattern, InfusionPeriod, PatternConstraint,
+    PatternElement, PatternError, PatternRestriction, PeriodRestriction, Schedule,
+    dose_against_delay, next_element_start, pattern_dose, restrict_pattern,
 };
 pub use rate::{
-    DistanceLaw, dose_rate_at, dose_rate_at_1m, dose_rate_series, initial_dose_rate_from_activity,
-    retained_activity,
+    DistanceLaw, DoseRatePoint, READING_DISTANCE_RANGE_M, dose_rate_at, dose_rate_at_1m,
+    dose_rate_series, dose_rate_table, initial_dose_rate_from_activity,
+    initial_dose_rate_from_reading, retained_activity,
 };
-pub use threshold::{time_to_dose_rate, time_to_retained_activity};
+pub use threshold::{
+    RELEASE_HORIZON, ReleaseRule, ReleaseTime, release_time, time_to_dose_rate,
+    time_to_retained_activity,
+};
 
 use mibg_units::{DoseRate, Hours};
 
@@ -70,6 +80,9 @@ pub enum RadProtError {
         /// The value returned.
         value: f64,
     },
+    /// A contact pattern breaks a rule.
+    #[error(transparent)]
+    InvalidPattern(#[from] family::PatternError),
     /// A threshold is not reached within the search horizon.
     #[error(
         "{what} {threshold} is not reached within {horizon_h} h after the end of infusion (value at the horizon: {at_horizon})"

@@ -11,6 +11,93 @@
 
 use crate::{RadProtError, RetentionCurve, check_positive, eval};
 use mibg_units::{Activity, DoseRate, Hours};
+use serde::Serialize;
+
+/// How far the release and stem-cell-return searches look: 90 days after
+/// the infusion \[I\] (ten I-131 half-lives are 80 days; a threshold not
+/// met by then is reported as not reached, not extrapolated).
+pub const RELEASE_HORIZON: Hours = Hours::from_days(90.0);
+
+/// A release or stem-cell-return rule (dosimetry.md §8.3, §6.5): a dose
+/// rate at 1 m and, optionally, a retained activity. The rule is met as soon
+/// as **either** criterion is (NRC RG 8.39: release when the retained
+/// activity is below 1.22 GBq *or* the dose rate at 1 m below 70 µSv/h,
+/// §8.3 \[V\]); the same "either" is applied to stem-cell return \[I\].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ReleaseRule {
+    /// Dose rate at 1 m at or below which the rule is met.
+    #[serde(rename = "dose_rate_usv_h_at_1m")]
+    pub dose_rate_at_1m: DoseRate,
+    /// Retained activity at or below which the rule is met, if the rule has one.
+    #[serde(rename = "max_retained_mbq")]
+    pub max_retained: Option<Activity>,
+}
+
+/// When a [`ReleaseRule`] is met.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReleaseTime {
+    /// The earlier of the two criteria, `None` if neither is met within the horizon.
+    #[serde(rename = "time_h")]
+    pub time: Option<Hours>,
+    /// When the dose-rate criterion is met.
+    #[serde(rename = "by_dose_rate_h")]
+    pub by_dose_rate: Option<Hours>,
+    /// When the retained-activity criterion is met (if the rule has one).
+    #[serde(rename = "by_retained_activity_h")]
+    pub by_retained_activity: Option<Hours>,
+    /// Which criterion decided, or why none did.
+    pub note: Option<String>,
+}
+
+/// The first time the rule is met: the earlier of [`time_to_dose_rate`] and
+/// (when the rule has one) [`time_to_retained_activity`].
+///
+/// # Errors
+/// [`RadProtError::InvalidInput`] and [`RadProtError::InvalidRetention`] as
+/// the two searches; a criterion not reached within `horizon` is not an
+/// error (the time is `None` and the note says so).
+pub fn release_time(
+    curve: &dyn RetentionCurve,
+    initial_at_1m: DoseRate,
+    administered: Activity,
+    rule: &ReleaseRule,
+    horizon: Hours,
+) -> Result<ReleaseTime, RadProtError> {
+    let not_reached = |r: Result<Hours, RadProtError>| match r {
+        Ok(t) => Ok(Ok(t)),
+        Err(e @ RadProtError::ThresholdNotReached { .. }) => Ok(Err(e.to_string())),
+        Err(e) => Err(e),
+    };
+    let by_rate = not_reached(time_to_dose_rate(
+        curve,
+        initial_at_1m,
+        rule.dose_rate_at_1m,
+        horizon,
+    ))?;
+    let by_act = rule
+        .max_retained
+        .map(|a| not_reached(time_to_retained_activity(curve, administered, a, horizon)))
+        .transpose()?;
+    let (time, note) = match (&by_rate, &by_act) {
+        (Ok(t), None | Some(Err(_))) => (Some(*t), None),
+        (Ok(t), Some(Ok(ta))) => (
+            Some(t.min(*ta)),
+            Some(format!(
+                "dose-rate rule at {:.1} h, retained-activity rule at {:.1} h; the earlier applies",
+                t.hours(),
+                ta.hours()
+            )),
+        ),
+        (Err(e), Some(Ok(ta))) => (Some(*ta), Some(e.clone())),
+        (Err(e), _) => (None, Some(e.clone())),
+    };
+    Ok(ReleaseTime {
+        time,
+        by_dose_rate: by_rate.ok(),
+        by_retained_activity: by_act.and_then(Result::ok),
+        note,
+    })
+}
 
 /// Largest step of the bracketing scan: 0.5 h.
 pub const SCAN_STEP: Hours = Hours::new(0.5);
@@ -127,6 +214,53 @@ fn first_at_or_below(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn release_rule_takes_the_earlier_criterion() {
+        // Physical decay, 100 µSv/h at t = 0 after 8880 MBq (hand):
+        // ≤ 20 µSv/h at T½·log2(5) = 446.964 h;
+        // ≤ 1000 MBq at T½·log2(8.88) = 606.473 h; ≤ 5000 MBq at
+        // T½·log2(1.776) = 159.509 h.
+        let c = crate::PhysicalDecay::i131();
+        let d0 = DoseRate::from_usv_per_h(100.0);
+        let a = Activity::from_mbq(8880.0);
+        let rule = |act: Option<f64>| ReleaseRule {
+            dose_rate_at_1m: DoseRate::from_usv_per_h(20.0),
+            max_retained: act.map(Activity::from_mbq),
+        };
+        let r = release_time(&c, d0, a, &rule(None), RELEASE_HORIZON).unwrap();
+        assert!((r.time.unwrap().hours() - 446.964).abs() < 1e-3);
+        assert_eq!(r.by_retained_activity, None);
+        assert_eq!(r.note, None);
+        let r = release_time(&c, d0, a, &rule(Some(1000.0)), RELEASE_HORIZON).unwrap();
+        assert!((r.time.unwrap().hours() - 446.964).abs() < 1e-3);
+        assert!((r.by_retained_activity.unwrap().hours() - 606.473).abs() < 1e-3);
+        assert!(r.note.unwrap().contains("the earlier applies"));
+        let r = release_time(&c, d0, a, &rule(Some(5000.0)), RELEASE_HORIZON).unwrap();
+        assert!((r.time.unwrap().hours() - 159.509).abs() < 1e-3);
+        // Within 200 h only the activity criterion is met.
+        let r = release_time(&c, d0, a, &rule(Some(5000.0)), Hours::new(200.0)).unwrap();
+        assert!((r.time.unwrap().hours() - 159.509).abs() < 1e-3);
+        assert_eq!(r.by_dose_rate, None);
+        assert!(r.note.unwrap().contains("not reached"));
+        // Neither within 100 h.
+        let r = release_time(&c, d0, a, &rule(Some(5000.0)), Hours::new(100.0)).unwrap();
+        assert_eq!(r.time, None);
+        assert!(r.note.unwrap().contains("not reached within 100 h"));
+        // Bad input is an error, not "not reached".
+        assert!(
+            release_time(
+                &c,
+                DoseRate::from_usv_per_h(-1.0),
+                a,
+                &rule(None),
+                RELEASE_HORIZON
+            )
+            .is_err()
+        );
+        assert!(release_time(&c, d0, Activity::ZERO, &rule(Some(1.0)), RELEASE_HORIZON).is_err());
+        assert_eq!(RELEASE_HORIZON.hours(), 2160.0);
+    }
     use crate::{ExpTerm, ExponentialSum, PhysicalDecay, retention_fn};
     use mibg_units::RateConstant;
 

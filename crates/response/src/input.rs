@@ -302,6 +302,20 @@ fn convert(w: AssessmentWire, baseline: bool) -> Result<Assessment, RecordError>
 /// `source_label` (usually the file name) prefixes every error message.
 ///
 /// # Errors
+/// The longest line of a parser message, in characters.
+const MAX_MESSAGE_LINE: usize = 160;
+
+/// A parser message with every line cut to [`MAX_MESSAGE_LINE`]
+/// characters: the TOML parser quotes the whole offending source line, and
+/// a field of a megabyte would otherwise be echoed whole (issue 9).
+fn cut_lines(message: &str) -> String {
+    message
+        .lines()
+        .map(|l| crate::score::excerpt(l, MAX_MESSAGE_LINE))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// [`InputError::Syntax`] for text that does not match the schema (with the
 /// parser's line and column), [`InputError::Record`] for a broken semantic
 /// rule (naming the assessment, the field and the rule).
@@ -314,13 +328,13 @@ pub fn parse(text: &str, source_label: &str, format: Format) -> Result<PatientRe
     let wire: FileWire = match format {
         Format::Json => serde_json::from_str(text).map_err(|e| {
             let line = (e.line() > 0).then_some(e.line() as u64);
-            syntax(e.to_string(), line)
+            syntax(cut_lines(&e.to_string()), line)
         })?,
         Format::Toml => toml::from_str(text).map_err(|e: toml::de::Error| {
             let line = e
                 .span()
                 .map(|s| 1 + text[..s.start.min(text.len())].matches('\n').count() as u64);
-            syntax(e.to_string().trim_end().to_string(), line)
+            syntax(cut_lines(e.to_string().trim_end()), line)
         })?,
     };
     let rec = (|| {
@@ -442,6 +456,22 @@ mod line_tests {
         match parse(json, "a.json", Format::Json) {
             Err(InputError::Syntax { line, .. }) => assert_eq!(line, Some(3)),
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// Fuzz finding (issue 9, item 7), input class "huge field": the TOML
+    /// and JSON parsers quote the offending source line, and a field of a
+    /// megabyte was echoed whole; every message line is cut.
+    #[test]
+    fn huge_field_is_quoted_cut_in_syntax_errors() {
+        let huge = "-".repeat(1 << 20);
+        let toml = format!("patient = \"P1\"\n{huge}\n");
+        let json = format!("{{\"patient\": {huge}}}");
+        for (text, f) in [(toml, Format::Toml), (json, Format::Json)] {
+            let e = parse(&text, "r", f).unwrap_err();
+            let m = e.to_string();
+            assert!(m.len() < 2000, "{f:?}: {} characters", m.len());
+            assert!(matches!(e, InputError::Syntax { .. }), "{f:?}: {m}");
         }
     }
 }

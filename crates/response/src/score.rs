@@ -21,6 +21,18 @@ pub enum MibgMethod {
     Curie,
 }
 
+/// `text` cut to `max` characters, with the full length said: a value
+/// typed into a segment or a file may be a megabyte long, and an error
+/// quotes it readably (issue 9).
+pub(crate) fn excerpt(text: &str, max: usize) -> String {
+    let n = text.chars().count();
+    if n <= max {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(max).collect();
+    format!("{head}… ({n} characters)")
+}
+
 impl MibgMethod {
     /// Segment names in canonical order (response.md §4.1 and §4.2 tables).
     pub fn segments(self) -> &'static [&'static str] {
@@ -284,7 +296,7 @@ impl MibgScore {
             let Some(i) = names.iter().position(|n| *n == name) else {
                 return Err(ScoreError::Unknown {
                     method,
-                    segment: name.to_string(),
+                    segment: excerpt(name, 40),
                     names: names.join(", "),
                 });
             };
@@ -401,7 +413,7 @@ impl SegmentInput {
             SegmentInput::Text(t) => t.parse::<i64>().map_err(|_| ScoreError::NotANumber {
                 method,
                 segment: segment.to_string(),
-                text: t.clone(),
+                text: excerpt(t, 40),
                 max,
             })?,
         };
@@ -476,5 +488,17 @@ mod tests {
         assert!(MibgScore::parse_list(MibgMethod::Siopen, "-1,0,0,0,0,0,0,0,0,0,0,0").is_err());
         let e = MibgScore::parse_list(MibgMethod::Siopen, "x,0,0,0,0,0,0,0,0,0,0,0").unwrap_err();
         assert!(e.to_string().contains("'skull' = 'x'"));
+    }
+
+    /// Fuzz finding (issue 9, item 7), input class "huge field": a segment
+    /// value of a megabyte was echoed whole; it is quoted cut.
+    #[test]
+    fn huge_segment_value_is_quoted_cut() {
+        let list = format!("{},0,0,0,0,0,0,0,0,0,0,0", "9".repeat(1 << 20));
+        let e = MibgScore::parse_list(MibgMethod::Siopen, &list)
+            .unwrap_err()
+            .to_string();
+        assert!(e.len() < 300, "{} characters", e.len());
+        assert!(e.contains("(1048576 characters)"), "{e}");
     }
 }

@@ -5,11 +5,13 @@
 //! cargo run --release -p mibg-stats --example cox_csv -- DATA.csv OUT.json time event age,stage,marker
 //! ```
 //!
-//! Reads a numeric CSV with a header (no missing cells), fits Cox (Efron)
+//! Reads a numeric CSV with a header (no missing cells; the rules of every
+//! mibg table, through `mibg_stats::survdata`), fits Cox (Efron)
 //! with Harrell's C and writes the fit as JSON. The statistics crate itself
 //! does no I/O; this example is the thin I/O shell.
 
 use mibg_stats::cox::{self, CoxOptions};
+use mibg_stats::survdata::{ColumnSpec, parse_csv};
 use nalgebra::DMatrix;
 use std::error::Error;
 
@@ -19,42 +21,26 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Err("usage: cox_csv DATA.csv OUT.json TIME EVENT COV1,COV2,...".into());
     };
     let text = std::fs::read_to_string(data)?;
-    let mut lines = text.lines();
-    let header: Vec<&str> = lines.next().ok_or("empty file")?.split(',').collect();
-    let col = |name: &str| {
-        header
-            .iter()
-            .position(|h| *h == name)
-            .ok_or_else(|| format!("{data}: no column '{name}'"))
-    };
     let names: Vec<&str> = covariates.split(',').collect();
-    let (it, ie) = (col(time)?, col(event)?);
-    let ix = names
-        .iter()
-        .map(|n| col(n))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut times = Vec::new();
-    let mut events = Vec::new();
-    let mut xs: Vec<Vec<f64>> = vec![Vec::new(); names.len()];
-    let mut fields: Vec<&str> = Vec::with_capacity(header.len());
-    for (row, line) in lines.enumerate() {
-        fields.clear();
-        fields.extend(line.split(','));
-        let num = |k: usize| -> Result<f64, String> {
-            fields[k]
-                .parse::<f64>()
-                .map_err(|e| format!("{data} row {}, field '{}': {e}", row + 2, header[k]))
-        };
-        times.push(num(it)?);
-        events.push(num(ie)? == 1.0);
-        for (x, &k) in xs.iter_mut().zip(&ix) {
-            x.push(num(k)?);
-        }
-    }
+    let spec = ColumnSpec {
+        time: time.clone(),
+        event: event.clone(),
+        group: None,
+        covariates: names.iter().map(|s| s.to_string()).collect(),
+    };
+    let d = parse_csv(&text, data, &spec)?;
     drop(text);
+    if d.n_dropped_missing > 0 || d.covariates.iter().any(|c| c.missing.contains(&true)) {
+        return Err(format!("{data}: missing cells (this example needs complete data)").into());
+    }
+    let times: Vec<f64> = d.time.iter().map(|t| t.value()).collect();
     let n = times.len();
-    let x = DMatrix::from_iterator(n, names.len(), xs.into_iter().flatten());
-    let fit = cox::fit(&times, &events, &x, &names, &CoxOptions::default())?;
+    let x = DMatrix::from_iterator(
+        n,
+        names.len(),
+        d.covariates.into_iter().flat_map(|c| c.values),
+    );
+    let fit = cox::fit(&times, &d.event, &x, &names, &CoxOptions::default())?;
     std::fs::write(out, serde_json::to_string(&fit)?)?;
     Ok(())
 }

@@ -262,6 +262,16 @@ pub fn confint(
             (p_t - h, p_t + h)
         }
     };
+    // The two limits are solved separately; as the level approaches 0 the
+    // interval shrinks to a point and their rounding may cross by an ulp
+    // (a fuzz finding: Jeffreys at a level of 1e-320 gave lower > upper).
+    // A crossed pair is that point: both limits become their midpoint.
+    let (lower, upper) = if lower > upper {
+        let m = 0.5 * (lower + upper);
+        (m, m)
+    } else {
+        (lower, upper)
+    };
     Ok(ProportionCi {
         x,
         n,
@@ -577,6 +587,31 @@ mod tests {
                     let b = Beta::new(x as f64 + 1.0, (n - x) as f64).unwrap();
                     prop_assert!((b.cdf(c.upper) - 0.975).abs() < 1e-12);
                 }
+            }
+        }
+    }
+
+    /// Fuzz finding (issue 9, item 7), input class "tiny confidence level":
+    /// at a level of 1e-320 or 1e-20 the Jeffreys limits, solved apart,
+    /// crossed by an ulp (lower > upper). Every method keeps lower ≤ upper.
+    #[test]
+    fn tiny_confidence_level_keeps_lower_at_most_upper() {
+        for (x, n, level) in [
+            (999_999_999_999, 1_000_000_000_000, 1e-320),
+            (999_999_999_939, 1_000_000_000_000, 1e-320),
+            (999_999_999_900, 1_000_000_000_040, 1e-320),
+            (1, 18_446_744_063_709_551_616, 1e-20),
+            (3, 10, 1e-12),
+        ] {
+            let level = ConfLevel::new(level).unwrap();
+            for m in Method::ALL {
+                let ci = confint(x, n, m, level).unwrap();
+                assert!(
+                    0.0 <= ci.lower && ci.lower <= ci.upper && ci.upper <= 1.0,
+                    "{m} {x}/{n}: [{}, {}]",
+                    ci.lower,
+                    ci.upper
+                );
             }
         }
     }

@@ -5,18 +5,27 @@
 //! (event); a missing value is an empty cell; rows with a missing time or
 //! event are dropped and counted; a non-numeric, negative or non-finite time,
 //! an event other than 0/1, or a non-numeric covariate is an error naming the
-//! source, row, column and rule. A row with a missing group is kept for the
-//! overall curve and left out of the per-group analyses (counted); missing
-//! covariates are kept (Cox uses complete cases).
+//! source, physical line, column and rule. A row with a missing group is
+//! kept for the overall curve and left out of the per-group analyses
+//! (counted); missing covariates are kept (Cox uses complete cases).
 //!
-//! The parser is incremental ([`CsvParser::push_line`]) so that the caller
-//! can stream a large file line by line; it allocates nothing per row except
-//! when a new group level appears. Fields may be quoted (RFC 4180, without
-//! line breaks inside quotes); surrounding spaces are ignored.
+//! The file itself is read by `mibg-csv` with the rules every mibg table
+//! follows (issue 9; README "CSV files"): comment lines, BOM, CRLF, quoted
+//! line breaks, physical line numbers, a wrong delimiter or decimal commas
+//! reported first. A survival table is a *selection* table: the user names
+//! the columns to read; other columns are not read, and a selected column
+//! named twice is an error.
+//!
+//! The parser is incremental ([`CsvParser::push`]) so that the caller can
+//! stream a large file in chunks; it allocates nothing per row except when
+//! a new group level appears.
 //!
 //! This module does no I/O: it parses text handed to it.
 
 use crate::time::SurvTime;
+use mibg_csv::{
+    CsvError, Location, NumberProblem, Reader, Row, Schema, Strictness, excerpt, parse_number,
+};
 use std::collections::HashMap;
 
 /// Which columns to read.
@@ -59,7 +68,8 @@ pub struct SurvivalData {
     pub group: Vec<Option<u32>>,
     /// Covariate columns, in the order requested.
     pub covariates: Vec<Covariate>,
-    /// Data rows in the input (excluding the header and blank lines).
+    /// Data rows in the input (excluding the header, comment lines, blank
+    /// lines and lines of empty cells).
     pub n_rows: usize,
     /// Rows dropped because the time or the event was missing.
     pub n_dropped_missing: usize,
@@ -67,283 +77,235 @@ pub struct SurvivalData {
     pub n_missing_group: usize,
 }
 
-/// A CSV error, naming where and which rule was broken.
+/// A CSV error, naming where and which rule was broken; the position is a
+/// field ([`DataError::location`]), never only text.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DataError {
-    /// No header line.
-    #[error("{source_name}: empty file (a header row is required)")]
-    Empty {
-        /// The file name (or other label).
-        source_name: String,
-    },
-    /// A requested column is not in the header.
-    #[error("{source_name}: no column '{column}' in the header (columns: {available})")]
-    MissingColumn {
-        /// The file name.
-        source_name: String,
-        /// The requested column.
-        column: String,
-        /// The header, comma-separated.
-        available: String,
-    },
+    /// The layout of the file (delimiter, decimal commas, encoding, header,
+    /// a row with the wrong number of cells): the rules of `mibg-csv`.
+    #[error(transparent)]
+    Table(#[from] CsvError),
     /// A bad cell.
-    #[error("{source_name} row {row} (line {line}), column '{column}': {message}")]
+    #[error("{location}: {message}")]
     Cell {
-        /// The file name.
-        source_name: String,
-        /// 1-based data row (the header is row 0).
-        row: usize,
-        /// 1-based line in the file.
-        line: usize,
-        /// The column.
-        column: String,
-        /// What is wrong.
-        message: String,
-    },
-    /// A row with too few fields or an unterminated quote.
-    #[error("{source_name} row {row} (line {line}): {message}")]
-    Row {
-        /// The file name.
-        source_name: String,
-        /// 1-based data row.
-        row: usize,
-        /// 1-based line.
-        line: usize,
+        /// Source, physical line and column.
+        location: Location,
         /// What is wrong.
         message: String,
     },
 }
 
-/// Incremental CSV parser for survival data.
+impl DataError {
+    /// Where the problem is (source, physical line, column).
+    pub fn location(&self) -> &Location {
+        match self {
+            Self::Table(e) => e.location(),
+            Self::Cell { location, .. } => location,
+        }
+    }
+}
+
+/// The schema of a survival table: the selected columns (selection
+/// strictness: other columns are not read).
+fn schema(spec: &ColumnSpec) -> Schema {
+    let mut s = Schema::new("survival data", Strictness::Selection)
+        .required(&spec.time)
+        .required(&spec.event);
+    if let Some(g) = &spec.group {
+        s = s.required(g);
+    }
+    for c in &spec.covariates {
+        s = s.required(c);
+    }
+    s
+}
+
+/// Cell positions of the selected columns, known once the header is read.
 #[derive(Debug)]
-pub struct CsvParser {
-    source_name: String,
-    header: Vec<String>,
-    /// Field index of the time, event and group columns and of each
-    /// covariate (a column may serve as group and covariate).
-    time_col: usize,
-    event_col: usize,
-    group_col: Option<usize>,
-    cov_cols: Vec<usize>,
-    last_needed: usize,
+struct Columns {
+    time: usize,
+    event: usize,
+    group: Option<usize>,
+    covariates: Vec<usize>,
+}
+
+/// The data being collected (kept apart from the reader, whose rows borrow it).
+#[derive(Debug)]
+struct Collector {
+    spec: ColumnSpec,
+    cols: Option<Columns>,
     data: SurvivalData,
     level_index: HashMap<String, u32>,
-    line: usize,
-    scratch_cov: Vec<Option<f64>>, // covariates of the current row
-    unquoted: String,              // scratch for quoted fields
+    scratch_cov: Vec<Option<f64>>,
+    reserve: usize,
+}
+
+/// Incremental survival-data parser: push the file in chunks of bytes of
+/// any size ([`CsvParser::push`]), then [`CsvParser::finish`]. It follows
+/// every rule of `mibg-csv` (comments, BOM, CRLF, quoted line breaks,
+/// physical line numbers, delimiter and decimal-comma errors first) and
+/// allocates nothing per row except when a new group level appears.
+#[derive(Debug)]
+pub struct CsvParser {
+    reader: Reader,
+    collector: Collector,
 }
 
 impl CsvParser {
-    /// Starts parsing with the header line (line 1 of `source_name`).
-    ///
-    /// # Errors
-    /// [`DataError::MissingColumn`] if a requested column is absent,
-    /// [`DataError::Row`] for a malformed header.
-    pub fn new(header: &str, source_name: &str, spec: &ColumnSpec) -> Result<Self, DataError> {
-        let header = header.strip_prefix('\u{feff}').unwrap_or(header);
-        let mut names = Vec::new();
-        let mut scratch = String::new();
-        for_each_field(header, &mut scratch, |f| names.push(f.trim().to_string())).map_err(
-            |message| DataError::Row {
-                source_name: source_name.to_string(),
-                row: 0,
-                line: 1,
-                message,
+    /// A parser of the table `source_name` (a label for messages) reading
+    /// the columns of `spec`.
+    pub fn new(source_name: &str, spec: &ColumnSpec) -> Self {
+        Self {
+            reader: Reader::new(source_name, schema(spec)),
+            collector: Collector {
+                spec: spec.clone(),
+                cols: None,
+                data: SurvivalData {
+                    time: Vec::new(),
+                    event: Vec::new(),
+                    group_levels: Vec::new(),
+                    group: Vec::new(),
+                    covariates: spec
+                        .covariates
+                        .iter()
+                        .map(|name| Covariate {
+                            name: name.clone(),
+                            values: Vec::new(),
+                            missing: Vec::new(),
+                        })
+                        .collect(),
+                    n_rows: 0,
+                    n_dropped_missing: 0,
+                    n_missing_group: 0,
+                },
+                level_index: HashMap::new(),
+                scratch_cov: Vec::new(),
+                reserve: 0,
             },
-        )?;
-        if names.len() == 1 && names[0].is_empty() {
-            return Err(DataError::Empty {
-                source_name: source_name.to_string(),
-            });
         }
-        let find = |col: &str| -> Result<usize, DataError> {
-            names
-                .iter()
-                .position(|n| n == col)
-                .ok_or_else(|| DataError::MissingColumn {
-                    source_name: source_name.to_string(),
-                    column: col.to_string(),
-                    available: names.join(", "),
-                })
-        };
-        let time_col = find(&spec.time)?;
-        let event_col = find(&spec.event)?;
-        let group_col = spec.group.as_deref().map(find).transpose()?;
-        let cov_cols = spec
-            .covariates
-            .iter()
-            .map(|c| find(c))
-            .collect::<Result<Vec<_>, _>>()?;
-        let last_needed = cov_cols
-            .iter()
-            .copied()
-            .chain([time_col, event_col])
-            .chain(group_col)
-            .max()
-            .unwrap_or(0);
-        Ok(Self {
-            source_name: source_name.to_string(),
-            header: names,
-            time_col,
-            event_col,
-            group_col,
-            cov_cols,
-            last_needed,
-            data: SurvivalData {
-                time: Vec::new(),
-                event: Vec::new(),
-                group_levels: Vec::new(),
-                group: Vec::new(),
-                covariates: spec
-                    .covariates
-                    .iter()
-                    .map(|name| Covariate {
-                        name: name.clone(),
-                        values: Vec::new(),
-                        missing: Vec::new(),
-                    })
-                    .collect(),
-                n_rows: 0,
-                n_dropped_missing: 0,
-                n_missing_group: 0,
-            },
-            level_index: HashMap::new(),
-            line: 1,
-            scratch_cov: Vec::new(),
-            unquoted: String::new(),
-        })
     }
 
     /// Reserves room for about `rows` more data rows (a hint from the
     /// caller, e.g. file size ÷ line length), so that the columns do not grow
     /// by repeated reallocation on large files.
     pub fn reserve(&mut self, rows: usize) {
-        let d = &mut self.data;
+        let c = &mut self.collector;
+        c.reserve = rows;
+        let d = &mut c.data;
         d.time.reserve(rows);
         d.event.reserve(rows);
-        if self.group_col.is_some() {
+        if c.spec.group.is_some() {
             d.group.reserve(rows);
         }
-        for c in &mut d.covariates {
-            c.values.reserve(rows);
-            c.missing.reserve(rows);
+        for cov in &mut d.covariates {
+            cov.values.reserve(rows);
+            cov.missing.reserve(rows);
         }
     }
 
-    /// Parses the next line of the file (without its line terminator; a
-    /// trailing `\r` is ignored). Blank lines are skipped.
+    /// Parses the next chunk of the file (any size; records may span chunks).
     ///
     /// # Errors
-    /// [`DataError::Cell`] / [`DataError::Row`] naming the row and column.
-    pub fn push_line(&mut self, line: &str) -> Result<(), DataError> {
-        self.line += 1;
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            return Ok(());
+    /// The first [`DataError`]: layout problems first, then cells.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), DataError> {
+        let c = &mut self.collector;
+        self.reader.read_rows(chunk, |row| c.take_row(row))
+    }
+
+    /// [`CsvParser::push`] for a chunk already known to be UTF-8 text
+    /// (faster: rows are not validated again).
+    ///
+    /// # Errors
+    /// As [`CsvParser::push`].
+    pub fn push_str(&mut self, chunk: &str) -> Result<(), DataError> {
+        let c = &mut self.collector;
+        self.reader.read_rows_str(chunk, |row| c.take_row(row))
+    }
+
+    /// Finishes: reads what is left, orders group levels (numerically if
+    /// every level is a number, else alphabetically, as R's `factor`) and
+    /// returns the data.
+    ///
+    /// # Errors
+    /// A [`DataError`] found at the end (an unclosed quote, a file without
+    /// a header, the last row's cells).
+    pub fn finish(mut self) -> Result<SurvivalData, DataError> {
+        let c = &mut self.collector;
+        self.reader.finish_rows(|row| c.take_row(row))?;
+        let mut data = self.collector.data;
+        let levels = std::mem::take(&mut data.group_levels);
+        if levels.is_empty() {
+            return Ok(data);
         }
-        self.data.n_rows += 1;
-        let row = self.data.n_rows;
-        // Fast path: one byte scan up to the last needed column; a quote in
-        // that prefix sends the line to the unquoting path.
-        let last = self.last_needed;
-        if last < 16 {
-            let bytes = line.as_bytes();
-            let mut fields: [&str; 16] = [""; 16];
-            let (mut n, mut start, mut quoted) = (0, 0, false);
-            let mut i = 0;
-            while i < bytes.len() && n <= last {
-                match bytes[i] {
-                    b',' => {
-                        fields[n] = &line[start..i];
-                        n += 1;
-                        start = i + 1;
-                    }
-                    b'"' => {
-                        quoted = true;
-                        break;
-                    }
-                    _ => {}
-                }
-                i += 1;
+        let numeric: Option<Vec<f64>> = levels.iter().map(|l| l.parse::<f64>().ok()).collect();
+        let mut order: Vec<usize> = (0..levels.len()).collect();
+        match &numeric {
+            Some(v) => order.sort_by(|&a, &b| v[a].total_cmp(&v[b])),
+            None => order.sort_by(|&a, &b| levels[a].cmp(&levels[b])),
+        }
+        let mut remap = vec![0u32; levels.len()];
+        for (new, &old) in order.iter().enumerate() {
+            remap[old] = new as u32;
+        }
+        for g in data.group.iter_mut().flatten() {
+            *g = remap[*g as usize];
+        }
+        data.group_levels = order.iter().map(|&i| levels[i].clone()).collect();
+        Ok(data)
+    }
+}
+
+impl Collector {
+    #[cold]
+    fn columns(&mut self, row: &Row<'_>) {
+        self.cols = Some({
+            let h = row.header();
+            let pos = |c: &str| h.position(c).expect("required columns are checked");
+            Columns {
+                time: pos(&self.spec.time),
+                event: pos(&self.spec.event),
+                group: self.spec.group.as_deref().map(pos),
+                covariates: self.spec.covariates.iter().map(|c| pos(c)).collect(),
             }
-            if !quoted {
-                if n <= last && i == bytes.len() {
-                    fields[n] = &line[start..];
-                    n += 1;
-                }
-                if n <= last {
-                    return Err(self.short_row(row, n));
-                }
-                return self.take_row(row, &fields[..n]);
-            }
-        }
-        // Slow path: unquote field by field.
-        let mut fields: Vec<String> = Vec::with_capacity(self.last_needed + 1);
-        let mut scratch = std::mem::take(&mut self.unquoted);
-        let res = for_each_field(line, &mut scratch, |f| fields.push(f.to_string()));
-        self.unquoted = scratch;
-        res.map_err(|message| self.row_error(row, message))?;
-        if fields.len() <= last {
-            return Err(self.short_row(row, fields.len()));
-        }
-        let refs: Vec<&str> = fields.iter().map(String::as_str).collect();
-        self.take_row(row, &refs)
+        });
     }
 
-    fn short_row(&self, row: usize, n: usize) -> DataError {
-        self.row_error(
-            row,
-            format!(
-                "{n} fields, but column '{}' is field {}",
-                self.header[self.last_needed],
-                self.last_needed + 1
-            ),
-        )
-    }
-
-    fn row_error(&self, row: usize, message: String) -> DataError {
-        DataError::Row {
-            source_name: self.source_name.clone(),
-            row,
-            line: self.line,
-            message,
-        }
-    }
-
-    fn cell_error(&self, row: usize, col: usize, message: String) -> DataError {
+    fn cell_error(row: &Row<'_>, column: &str, message: String) -> DataError {
         DataError::Cell {
-            source_name: self.source_name.clone(),
-            row,
-            line: self.line,
-            column: self.header[col].clone(),
+            location: row.location(column),
             message,
         }
     }
 
-    fn take_row(&mut self, row: usize, fields: &[&str]) -> Result<(), DataError> {
+    #[inline]
+    fn take_row(&mut self, row: &Row<'_>) -> Result<(), DataError> {
+        if self.cols.is_none() {
+            self.columns(row);
+        }
+        let Some(cols) = self.cols.as_ref() else {
+            return Ok(());
+        };
+        self.data.n_rows += 1;
         let time = {
-            let col = self.time_col;
-            let cell = fields[col].trim();
+            let cell = row.cell(cols.time);
             if cell.is_empty() {
                 None
             } else {
-                let v: f64 = cell
-                    .parse()
-                    .map_err(|_| self.cell_error(row, col, format!("'{cell}' is not a number")))?;
-                if !(v.is_finite() && v >= 0.0) {
-                    return Err(self.cell_error(
+                let v = parse_number(cell)
+                    .map_err(|p| Self::cell_error(row, &self.spec.time, p.to_string()))?;
+                if v < 0.0 {
+                    return Err(Self::cell_error(
                         row,
-                        col,
-                        format!("{cell} is not a valid time (must be finite and ≥ 0)"),
+                        &self.spec.time,
+                        format!("{} is not a valid time (must be ≥ 0)", excerpt(cell)),
                     ));
                 }
                 Some(v)
             }
         };
         let event = {
-            let col = self.event_col;
-            let cell = fields[col].trim();
+            let cell = row.cell(cols.event);
             match cell {
                 "" => None,
                 "1" => Some(true),
@@ -352,10 +314,13 @@ impl CsvParser {
                     Ok(1.0) => Some(true),
                     Ok(0.0) => Some(false),
                     _ => {
-                        return Err(self.cell_error(
+                        return Err(Self::cell_error(
                             row,
-                            col,
-                            format!("'{cell}' is not a valid event code (1 = event, 0 = censored)"),
+                            &self.spec.event,
+                            format!(
+                                "{} is not a valid event code (1 = event, 0 = censored)",
+                                excerpt(cell)
+                            ),
                         ));
                     }
                 },
@@ -368,21 +333,19 @@ impl CsvParser {
         // Validate covariates before pushing anything, so that an error
         // leaves no partial row.
         self.scratch_cov.clear();
-        for &col in &self.cov_cols {
-            let cell = fields[col].trim();
+        for (k, &col) in cols.covariates.iter().enumerate() {
+            let cell = row.cell(col);
             let value = if cell.is_empty() {
                 None
             } else {
-                let v: f64 = cell.parse().map_err(|_| {
-                    self.cell_error(
-                        row,
-                        col,
-                        format!("'{cell}' is not a number (missing values must be empty cells)"),
-                    )
+                let v = parse_number(cell).map_err(|p| {
+                    let name = &self.spec.covariates[k];
+                    let hint = match p {
+                        NumberProblem::NotANumber(_) => " (missing values must be empty cells)",
+                        _ => "",
+                    };
+                    Self::cell_error(row, name, format!("{p}{hint}"))
                 })?;
-                if !v.is_finite() {
-                    return Err(self.cell_error(row, col, format!("{cell} is not finite")));
-                }
                 Some(v)
             };
             self.scratch_cov.push(value);
@@ -391,8 +354,8 @@ impl CsvParser {
             .time
             .push(SurvTime::new(time).unwrap_or(SurvTime::ZERO));
         self.data.event.push(event);
-        if let Some(col) = self.group_col {
-            let cell = fields[col].trim();
+        if let Some(col) = cols.group {
+            let cell = row.cell(col);
             let g = (!cell.is_empty()).then(|| match self.level_index.get(cell) {
                 Some(&i) => i,
                 None => {
@@ -413,112 +376,20 @@ impl CsvParser {
         }
         Ok(())
     }
-
-    /// Finishes: orders group levels (numerically if every level is a
-    /// number, else alphabetically, as R's `factor`) and returns the data.
-    pub fn finish(mut self) -> SurvivalData {
-        let levels = std::mem::take(&mut self.data.group_levels);
-        if levels.is_empty() {
-            return self.data;
-        }
-        let numeric: Option<Vec<f64>> = levels.iter().map(|l| l.parse::<f64>().ok()).collect();
-        let mut order: Vec<usize> = (0..levels.len()).collect();
-        match &numeric {
-            Some(v) => order.sort_by(|&a, &b| v[a].total_cmp(&v[b])),
-            None => order.sort_by(|&a, &b| levels[a].cmp(&levels[b])),
-        }
-        let mut remap = vec![0u32; levels.len()];
-        for (new, &old) in order.iter().enumerate() {
-            remap[old] = new as u32;
-        }
-        for g in self.data.group.iter_mut().flatten() {
-            *g = remap[*g as usize];
-        }
-        self.data.group_levels = order.iter().map(|&i| levels[i].clone()).collect();
-        self.data
-    }
 }
 
 /// Parses a whole CSV text (see the module rules).
 ///
 /// # Errors
-/// [`DataError`] naming source, row, column and rule.
+/// [`DataError`] naming source, physical line, column and rule.
 pub fn parse_csv(
     text: &str,
     source_name: &str,
     spec: &ColumnSpec,
 ) -> Result<SurvivalData, DataError> {
-    let mut lines = text.lines();
-    let header = lines.next().ok_or_else(|| DataError::Empty {
-        source_name: source_name.to_string(),
-    })?;
-    let mut parser = CsvParser::new(header, source_name, spec)?;
-    for line in lines {
-        parser.push_line(line)?;
-    }
-    Ok(parser.finish())
-}
-
-/// Calls `f` with each field of one CSV line, unquoting RFC 4180 quoted
-/// fields ("a ""b""" → a "b").
-fn for_each_field(line: &str, scratch: &mut String, mut f: impl FnMut(&str)) -> Result<(), String> {
-    let bytes = line.as_bytes();
-    let mut i = 0;
-    loop {
-        // skip leading spaces before a quote
-        let start = i;
-        let mut j = i;
-        while j < bytes.len() && bytes[j] == b' ' {
-            j += 1;
-        }
-        if j < bytes.len() && bytes[j] == b'"' {
-            scratch.clear();
-            let mut k = j + 1;
-            loop {
-                match bytes.get(k) {
-                    None => return Err("unterminated quoted field".to_string()),
-                    Some(b'"') if bytes.get(k + 1) == Some(&b'"') => {
-                        scratch.push('"');
-                        k += 2;
-                    }
-                    Some(b'"') => {
-                        k += 1;
-                        break;
-                    }
-                    Some(_) => {
-                        let next = line[k..].find('"').map_or(bytes.len(), |p| k + p);
-                        scratch.push_str(&line[k..next]);
-                        k = next;
-                    }
-                }
-            }
-            while k < bytes.len() && bytes[k] == b' ' {
-                k += 1;
-            }
-            match bytes.get(k) {
-                None => {
-                    f(scratch);
-                    return Ok(());
-                }
-                Some(b',') => {
-                    f(scratch);
-                    i = k + 1;
-                }
-                Some(_) => return Err("text after a closing quote".to_string()),
-            }
-        } else {
-            match line[start..].find(',') {
-                Some(p) => {
-                    f(&line[start..start + p]);
-                    i = start + p + 1;
-                }
-                None => {
-                    f(&line[start..]);
-                    return Ok(());
-                }
-            }
-        }
-    }
+    let mut parser = CsvParser::new(source_name, spec);
+    parser.push(text.as_bytes())?;
+    parser.finish()
 }
 
 #[cfg(test)]
@@ -536,8 +407,7 @@ mod tests {
 
     #[test]
     fn parses_drops_and_counts() {
-        let text =
-            "id,time,event,arm,age\n1,5,1,B,40\n2,,1,A,41\n3,7.5,0,A,\n4,8,,B,3\n\n5,9,1,,50\n";
+        let text = "id,time,event,arm,age\n1,5,1,B,40\n2,,1,A,41\n3,7.5,0,A,\n4,8,,B,3\n\n,,,,\n5,9,1,,50\n";
         let d = parse_csv(text, "d.csv", &spec(true, &["age"])).unwrap();
         assert_eq!(d.n_rows, 5);
         assert_eq!(d.n_dropped_missing, 2);
@@ -571,15 +441,21 @@ mod tests {
     }
 
     #[test]
-    fn errors_name_row_column_and_rule() {
+    fn errors_name_line_column_and_rule() {
         let e = parse_csv("time,event\n1,1\nabc,1\n", "s.csv", &spec(false, &[])).unwrap_err();
         assert_eq!(
             e.to_string(),
-            "s.csv row 2 (line 3), column 'time': 'abc' is not a number"
+            "s.csv line 3, column 'time': 'abc' is not a number"
         );
-        let e = parse_csv("time,event\n-1,1\n", "s.csv", &spec(false, &[])).unwrap_err();
+        assert_eq!(e.location(), &Location::cell("s.csv", 3, "time"));
+        let e = parse_csv("# c\ntime,event\n-1,1\n", "s.csv", &spec(false, &[])).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "s.csv line 3, column 'time': '-1' is not a valid time (must be ≥ 0)"
+        );
+        let e = parse_csv("time,event\ninf,1\n", "s.csv", &spec(false, &[])).unwrap_err();
         assert!(
-            e.to_string().contains("row 1 (line 2), column 'time'"),
+            e.to_string().contains("'inf' is not a finite number"),
             "{e}"
         );
         let e = parse_csv("time,event\n1,2\n", "s.csv", &spec(false, &[])).unwrap_err();
@@ -588,15 +464,70 @@ mod tests {
             "{e}"
         );
         let e = parse_csv("time,event\n1,1\n", "s.csv", &spec(true, &[])).unwrap_err();
-        assert!(e.to_string().contains("no column 'arm'"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("required column 'arm' is missing from the header"),
+            "{e}"
+        );
         let e = parse_csv("time,event,x\n1,1\n", "s.csv", &spec(false, &["x"])).unwrap_err();
-        assert!(e.to_string().contains("row 1 (line 2)"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            "s.csv line 2: 2 cells where the header has 3"
+        );
         let e = parse_csv("", "s.csv", &spec(false, &[])).unwrap_err();
-        assert!(matches!(e, DataError::Empty { .. }));
+        assert!(matches!(e, DataError::Table(CsvError::NoHeader { .. })));
         let e = parse_csv("time,event,x\n1,1,NA\n", "s.csv", &spec(false, &["x"])).unwrap_err();
         assert!(
             e.to_string().contains("missing values must be empty cells"),
             "{e}"
+        );
+        let e =
+            parse_csv("time,event,x\n1,1,\"2,5\"\n", "s.csv", &spec(false, &["x"])).unwrap_err();
+        assert!(e.to_string().contains("'2,5' has a comma"), "{e}");
+        assert!(!e.to_string().contains("missing values"), "{e}");
+    }
+
+    #[test]
+    fn a_misspelt_column_is_suggested_and_a_selected_duplicate_refused() {
+        let e = parse_csv("tme,event\n1,1\n", "s.csv", &spec(false, &[])).unwrap_err();
+        assert!(e.to_string().contains("is 'tme' meant to be it?"), "{e}");
+        let e = parse_csv("time,event,time\n1,1,2\n", "s.csv", &spec(false, &[])).unwrap_err();
+        assert!(matches!(
+            e,
+            DataError::Table(CsvError::DuplicateColumn { .. })
+        ));
+        // Unselected columns may repeat: they are not read.
+        let d = parse_csv("x,time,event,x\n9,1,1,9\n", "s.csv", &spec(false, &[])).unwrap();
+        assert_eq!(d.event, [true]);
+    }
+
+    #[test]
+    fn semicolons_and_decimal_commas_are_the_first_error() {
+        let e = parse_csv("time;event;x\n1,5;1;2,5\n", "s.csv", &spec(false, &["x"])).unwrap_err();
+        assert!(matches!(
+            e,
+            DataError::Table(CsvError::WrongDelimiter { delimiter: ';', .. })
+        ));
+        assert_eq!(e.location().line, Some(1));
+    }
+
+    #[test]
+    fn pushing_in_chunks_reads_the_same_as_the_whole_text() {
+        let text = "\u{feff}# c\r\nid,time,event,arm,age\r\n1,5,1,B,40\r\n\"2\",\"7\n\",0,A,\r\n3,8,1,A,3\r\n";
+        let whole = parse_csv(text, "d.csv", &spec(true, &["age"])).unwrap();
+        for chunk in [1, 2, 5, 1000] {
+            let mut p = CsvParser::new("d.csv", &spec(true, &["age"]));
+            p.reserve(3);
+            for c in text.as_bytes().chunks(chunk) {
+                p.push(c).unwrap();
+            }
+            p.push(&[]).unwrap();
+            assert_eq!(p.finish().unwrap(), whole, "chunk {chunk}");
+        }
+        assert_eq!(whole.n_rows, 3);
+        assert_eq!(
+            whole.time.iter().map(|t| t.value()).collect::<Vec<_>>(),
+            [5.0, 7.0, 8.0]
         );
     }
 

@@ -155,61 +155,82 @@ impl Bulk {
     }
 }
 
-/// A CSV table read by header name (comments `#`, cells trimmed), for a
-/// folder the study crate has already validated.
+/// A CSV table read by header name, for a folder the study crate has
+/// already validated. It is read by the CSV rules of the validation
+/// (`mibg-csv`: comments, blank lines and lines of empty cells skipped,
+/// header names trimmed and matched ignoring case, cells trimmed), so that
+/// every folder that validates imports the same records.
 struct Csv<'a> {
     file: &'static str,
-    reader: csv::Reader<&'a [u8]>,
+    reader: mibg_csv::TextReader<'a>,
+    /// Normalised header name → cell position (the first of a name).
     index: HashMap<String, usize>,
-    record: csv::StringRecord,
+    /// The current row's cells (buffers reused from row to row).
+    record: Vec<String>,
+    /// The first row was read with the header and not yet handed out.
+    pending: bool,
+}
+
+/// Copies a row's cells into reused buffers.
+fn copy_cells(record: &mut Vec<String>, row: &mibg_csv::Row<'_>) {
+    record.resize_with(row.len(), String::new);
+    for (i, cell) in record.iter_mut().enumerate() {
+        cell.clear();
+        cell.push_str(row.cell(i));
+    }
 }
 
 impl<'a> Csv<'a> {
-    fn new(
-        file: &'static str,
-        text: &'a str,
-        lower_case_headers: bool,
-    ) -> Result<Self, StoreError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .comment(Some(b'#'))
-            .trim(csv::Trim::All)
-            .flexible(false)
-            .from_reader(text.as_bytes());
-        let headers = reader
-            .headers()
-            .map_err(|e| unreadable(file, &e.to_string()))?;
-        let index = headers
-            .iter()
-            .enumerate()
-            .map(|(i, h)| {
-                (
-                    if lower_case_headers {
-                        h.to_lowercase()
-                    } else {
-                        h.to_string()
-                    },
-                    i,
-                )
-            })
-            .collect();
+    fn new(file: &'static str, text: &'a str) -> Result<Self, StoreError> {
+        // The validation checked the columns; here every one is read.
+        let schema = mibg_csv::Schema::new(file, mibg_csv::Strictness::Selection);
+        let mut reader = mibg_csv::TextReader::new(file, text, &schema);
+        let mut record = Vec::new();
+        // The header is read with the first row.
+        let pending = match reader.next_row() {
+            None => false,
+            Some(Ok(row)) => {
+                copy_cells(&mut record, &row);
+                true
+            }
+            Some(Err(e)) => return Err(unreadable(file, &e.to_string())),
+        };
+        let mut index = HashMap::new();
+        if let Some(h) = reader.header() {
+            for (i, cell) in h.cells().iter().enumerate() {
+                index.entry(mibg_csv::normalize_name(cell)).or_insert(i);
+            }
+        }
         Ok(Csv {
             file,
             reader,
             index,
-            record: csv::StringRecord::new(),
+            record,
+            pending,
         })
     }
 
     fn next(&mut self) -> Result<bool, StoreError> {
-        self.reader
-            .read_record(&mut self.record)
-            .map_err(|e| unreadable(self.file, &e.to_string()))
+        if std::mem::take(&mut self.pending) {
+            return Ok(true);
+        }
+        match self.reader.next_row() {
+            None => Ok(false),
+            Some(Ok(row)) => {
+                copy_cells(&mut self.record, &row);
+                Ok(true)
+            }
+            Some(Err(e)) => Err(unreadable(self.file, &e.to_string())),
+        }
     }
 
+    /// The trimmed cell of column `col` (a lower-case name), `None` if the
+    /// header lacks it or the cell is empty.
     fn get(&self, col: &str) -> Option<&str> {
         self.index
             .get(col)
             .and_then(|i| self.record.get(*i))
+            .map(String::as_str)
             .filter(|s| !s.is_empty())
     }
 
@@ -408,7 +429,7 @@ impl Store {
                     Some(c) => c.clone(),
                     None => {
                         refusals.push(format!(
-                            "patients.csv row {row}, field 'centre': patient '{pid_text}' has no centre; name one with --centre"
+                            "patients.csv line {row}, column 'centre': patient '{pid_text}' has no centre; name one with --centre"
                         ));
                         continue;
                     }
@@ -417,7 +438,7 @@ impl Store {
                 centre.clone()
             };
             if let Err(m) = check_identifier(&code) {
-                refusals.push(format!("patients.csv row {row}, field 'centre': {m}"));
+                refusals.push(format!("patients.csv line {row}, column 'centre': {m}"));
                 continue;
             }
             if !existing.contains_key(&code) && !wanted.contains(&code) {
@@ -449,7 +470,7 @@ impl Store {
         for (id, _, row) in &data.patients {
             if known.contains(id) {
                 refusals.push(format!(
-                    "patients.csv row {row}, field 'patient': '{id}' is already in the registry"
+                    "patients.csv line {row}, column 'patient': '{id}' is already in the registry"
                 ));
             }
         }
@@ -546,7 +567,7 @@ impl Store {
         );
         let text = |name: &str| input.files.get(name).map(String::as_str);
         {
-            let mut c = Csv::new(files::PATIENTS, text(files::PATIENTS).unwrap_or(""), false)?;
+            let mut c = Csv::new(files::PATIENTS, text(files::PATIENTS).unwrap_or(""))?;
             while c.next()? {
                 let id = c.req("patient")?.to_string();
                 let centre = centre_ids[&centre_of_patient[&id]];
@@ -616,11 +637,7 @@ impl Store {
         let mut infusion_ids: HashMap<(i64, i64), i64> = HashMap::new();
         let mut b = Bulk::new(w, "infusions", &reason).await?;
         {
-            let mut c = Csv::new(
-                files::INFUSIONS,
-                text(files::INFUSIONS).unwrap_or(""),
-                false,
-            )?;
+            let mut c = Csv::new(files::INFUSIONS, text(files::INFUSIONS).unwrap_or(""))?;
             while c.next()? {
                 let (p, centre, course) = who(&c, &pid)?;
                 let n = c.int("infusion")?;
@@ -650,7 +667,7 @@ impl Store {
         counts.push((b.t.name, b.written));
         if let Some(t) = text(files::READINGS) {
             let mut b = Bulk::new(w, "readings", &reason).await?;
-            let mut c = Csv::new(files::READINGS, t, false)?;
+            let mut c = Csv::new(files::READINGS, t)?;
             while c.next()? {
                 let (p, centre, _) = who(&c, &pid)?;
                 let n = c.int("infusion")?.as_int().unwrap_or(0);
@@ -678,22 +695,22 @@ impl Store {
         }
         // Per-patient tables keyed by patient only.
         type Fill = fn(&Csv, i64) -> Result<Vec<Value>, StoreError>;
-        let simple: [(&'static str, &'static str, bool, Fill); 6] = [
-            (files::STEM_CELLS, "stem_cells", false, |c, course| {
+        let simple: [(&'static str, &'static str, Fill); 6] = [
+            (files::STEM_CELLS, "stem_cells", |c, course| {
                 Ok(vec![
                     Value::int(course),
                     c.text("date"),
                     c.real("cd34_e6_per_kg")?,
                 ])
             }),
-            (files::THERAPIES, "therapies", false, |c, _| {
+            (files::THERAPIES, "therapies", |c, _| {
                 Ok(vec![
                     c.text("therapy"),
                     c.text("start_date"),
                     c.text("notes"),
                 ])
             }),
-            (files::FOLLOWUP, "followup", false, |c, _| {
+            (files::FOLLOWUP, "followup", |c, _| {
                 Ok(vec![
                     c.text("event"),
                     c.text("date"),
@@ -701,7 +718,7 @@ impl Store {
                     c.text("notes"),
                 ])
             }),
-            (files::LABS, "labs", true, |c, _| {
+            (files::LABS, "labs", |c, _| {
                 let flag = c.get("baseline").unwrap_or("").to_ascii_lowercase();
                 Ok(vec![
                     c.text("date"),
@@ -716,7 +733,7 @@ impl Store {
                     ))),
                 ])
             }),
-            (files::EVENTS, "adverse_events", true, |c, _| {
+            (files::EVENTS, "adverse_events", |c, _| {
                 Ok(vec![
                     c.text("date"),
                     c.text("term"),
@@ -724,16 +741,16 @@ impl Store {
                     c.text("ctcae_version"),
                 ])
             }),
-            (files::TRANSFUSIONS, "transfusions", true, |c, _| {
+            (files::TRANSFUSIONS, "transfusions", |c, _| {
                 Ok(vec![c.text("date"), c.text("product")])
             }),
         ];
-        for (file, name, lower, fill) in simple {
+        for (file, name, fill) in simple {
             let Some(t) = text(file) else {
                 continue;
             };
             let mut b = Bulk::new(w, name, &reason).await?;
-            let mut c = Csv::new(file, t, lower)?;
+            let mut c = Csv::new(file, t)?;
             while c.next()? {
                 let (p, centre, course) = who(&c, &pid)?;
                 let mut row = vec![Value::int(centre), Value::int(p)];

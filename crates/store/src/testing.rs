@@ -28,8 +28,8 @@ pub fn postgres_url() -> String {
         Ok(u) if !u.is_empty() => u,
         _ => panic!(
             "{POSTGRES_URL_VAR} is not set, so the PostgreSQL tests cannot run (they do not pass silently).\n\
-             Run them with `bash .ci/run`, or start a throw-away PostgreSQL and set the variable with\n\
-             `source scripts/ci/postgres.sh` (Debian's postgresql package; the script installs it when missing and run as root),\n\
+             Run the tests with `bash scripts/test` (the README's test command: it starts a throw-away PostgreSQL,\n\
+             installing Debian's postgresql package when missing and run as root), or `source scripts/ci/postgres.sh`\n\
              then `cargo test --workspace`."
         ),
     }

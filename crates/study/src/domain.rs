@@ -1,15 +1,17 @@
 //! The files of a study folder that other crates define the format of: the
 //! protocol (`mibg-protocol`), the response assessments (`mibg-response`)
 //! and the toxicity tables (`mibg-toxicity`). Each is parsed by its own
-//! crate's parser; every error becomes a [`Problem`] whose file, row and
-//! field are read from the error's fields, never from its text.
+//! crate's parser; every error becomes a [`Problem`] whose file, physical line
+//! and column are read from the error's fields, never from its text.
 
 use crate::load::files;
 use crate::problem::{Problem, ProblemKind, Problems};
 use mibg_protocol::{Protocol, ProtocolError};
 use mibg_response::input::{Format, InputError, parse as parse_assessment};
 use mibg_response::record::PatientRecord;
-use mibg_toxicity::csv_input::{CsvError, parse_events, parse_labs, parse_transfusions};
+use mibg_toxicity::csv_input::{
+    CsvError, FieldProblem, parse_events, parse_labs, parse_transfusions,
+};
 use mibg_toxicity::records::ToxicityInput;
 use std::collections::BTreeMap;
 
@@ -75,49 +77,30 @@ pub fn resolve_protocol(
     }
 }
 
-/// A study problem from a toxicity-table error: the row is the physical
-/// line the toxicity parser names, the field its column.
+/// A study problem from a toxicity-table error, its position taken from the
+/// error's fields (physical line, column): a layout problem keeps its class
+/// from the CSV layer (format problems are listed first), a decimal comma
+/// in a cell is a format problem, any other cell a bad value.
 pub fn csv_problem(file: &str, e: &CsvError) -> Problem {
-    let (row, field, kind) = match e {
-        CsvError::Malformed { row, .. } => (Some(*row), None, ProblemKind::Syntax),
-        CsvError::MissingColumn { row, column, .. } => (
-            Some(*row),
-            Some(column.to_string()),
-            ProblemKind::MissingColumn,
-        ),
-        CsvError::UnknownColumn { row, column, .. } => {
-            (Some(*row), Some(column.clone()), ProblemKind::NotAllowed)
-        }
-        CsvError::DuplicateColumn { row, column, .. } => {
-            (Some(*row), Some(column.clone()), ProblemKind::Duplicate)
-        }
-        CsvError::Field { row, column, .. } => {
-            (Some(*row), Some(column.to_string()), ProblemKind::BadValue)
-        }
-        _ => (None, None, ProblemKind::Domain),
-    };
-    Problem {
-        file: file.to_string(),
-        row,
-        field,
-        kind,
-        message: csv_message(e),
-    }
-}
-
-/// The error's own words without its location (the problem carries it).
-fn csv_message(e: &CsvError) -> String {
     match e {
-        CsvError::Malformed { message, .. } => format!("malformed CSV: {message}"),
-        CsvError::MissingColumn {
-            column, required, ..
-        } => format!("missing column '{column}' (required: {required})"),
-        CsvError::UnknownColumn { allowed, .. } => {
-            format!("unknown column (allowed: {allowed})")
+        CsvError::Table(t) => crate::table::csv_problem(file, t),
+        other => {
+            let loc = other.location();
+            let kind = match other {
+                CsvError::Field {
+                    problem: FieldProblem::DecimalComma(_),
+                    ..
+                } => ProblemKind::Format,
+                _ => ProblemKind::BadValue,
+            };
+            Problem {
+                file: file.to_string(),
+                row: loc.line,
+                field: loc.column.clone(),
+                kind,
+                message: other.detail(),
+            }
         }
-        CsvError::DuplicateColumn { .. } => "appears twice".into(),
-        CsvError::Field { problem, .. } => problem.to_string(),
-        other => other.to_string(),
     }
 }
 

@@ -6,8 +6,8 @@
 //!
 //! This crate does no I/O: the caller hands it the text of each file with
 //! its path relative to the study folder ([`StudyInput`]); every problem it
-//! finds names the file, the row (line number, header = row 1), the field and
-//! the rule broken ([`Problem`]). Validation never stops at the first
+//! finds names the file, the physical line (as a text editor numbers it),
+//! the column or field and the rule broken ([`Problem`]). Validation never stops at the first
 //! problem.
 //!
 //! The data dictionary of the folder format is in the repository README

@@ -5,12 +5,13 @@ use crate::config::{EventType, StudyConfig};
 use crate::domain::{parse_assessments, parse_toxicity, resolve_protocol};
 use crate::model::*;
 use crate::problem::{Problem, ProblemKind, Problems};
-use crate::table::Table;
+use crate::table::{Table, csv_problem, schema};
+use mibg_csv::Strictness;
 use mibg_protocol::Protocol;
 use mibg_response::record::PatientRecord;
 use mibg_toxicity::records::ToxicityInput;
 use mibg_units::{Activity, Hours, Length, Mass};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// File names of a study folder (see the README's data dictionary).
 pub mod files {
@@ -47,6 +48,9 @@ pub mod files {
 pub struct StudyInput {
     /// Relative path → file contents.
     pub files: BTreeMap<String, String>,
+    /// Files whose bytes are not UTF-8 ([`StudyInput::insert_bytes`]):
+    /// their problems (their text in `files` is empty).
+    pub not_utf8: Vec<Problem>,
 }
 
 impl StudyInput {
@@ -55,8 +59,32 @@ impl StudyInput {
         self.files.insert(path.into(), text.into());
     }
 
+    /// Adds one file as read from disk: UTF-8 text is kept; other bytes
+    /// (a spreadsheet export in Windows-1252, UTF-16 "Unicode text") become
+    /// a `format` problem naming the line of the first bad byte.
+    pub fn insert_bytes(&mut self, path: impl Into<String>, bytes: Vec<u8>) {
+        let path = path.into();
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                self.files.insert(path, text);
+            }
+            Err(e) => {
+                let err = mibg_csv::decode(&path, e.as_bytes()).expect_err("not UTF-8");
+                self.not_utf8.push(csv_problem(&path, &err));
+                self.files.insert(path, String::new());
+            }
+        }
+    }
+
     fn get(&self, path: &str) -> Option<&str> {
+        if self.is_undecodable(path) {
+            return None;
+        }
         self.files.get(path).map(String::as_str)
+    }
+
+    fn is_undecodable(&self, path: &str) -> bool {
+        self.not_utf8.iter().any(|e| e.file == path)
     }
 }
 
@@ -98,6 +126,10 @@ pub struct StudyData {
     /// Response records parsed by the response crate, by patient:
     /// (relative path, record).
     pub records: BTreeMap<String, (String, PatientRecord)>,
+    /// CSV files that could not be read at all (format or header
+    /// problems): references to them are not checked, since their own
+    /// problem explains every reference.
+    pub unreadable: BTreeSet<String>,
 }
 
 /// Plausible age at the first infusion, years (inclusive): 0–100.
@@ -149,9 +181,13 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
             }
         }
     }
+    p.errors.extend(input.not_utf8.iter().cloned());
+    d.unreadable
+        .extend(input.not_utf8.iter().map(|e| e.file.clone()));
     let required = |name: &str, p: &mut Problems| -> Option<String> {
         match input.get(name) {
             Some(t) => Some(t.to_string()),
+            None if input.is_undecodable(name) => None,
             None => {
                 p.error(Problem::file(
                     name,
@@ -163,25 +199,25 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
         }
     };
     if let Some(t) = required(files::PATIENTS, p) {
-        (d.patients, d.patient_ids) = patients(&t, p);
+        (d.patients, d.patient_ids) = patients(&t, p, &mut d.unreadable);
     }
     if let Some(t) = required(files::INFUSIONS, p) {
-        d.infusions = infusions(&t, p);
+        d.infusions = infusions(&t, p, &mut d.unreadable);
     }
     if let Some(t) = required(files::FOLLOWUP, p) {
-        d.followup = followup(&t, p);
+        d.followup = followup(&t, p, &mut d.unreadable);
     }
     if let Some(t) = input.get(files::READINGS) {
-        d.readings = readings(t, p);
+        d.readings = readings(t, p, &mut d.unreadable);
     }
     if let Some(t) = input.get(files::STEM_CELLS) {
-        d.stem_cells = stem_cells(t, p);
+        d.stem_cells = stem_cells(t, p, &mut d.unreadable);
     }
     if let Some(t) = input.get(files::THERAPIES) {
-        d.therapies = therapies(t, p);
+        d.therapies = therapies(t, p, &mut d.unreadable);
     }
     if let Some(t) = input.get(files::OVERRIDES) {
-        d.overrides = overrides(t, p);
+        d.overrides = overrides(t, p, &mut d.unreadable);
     }
     let mut tables = BTreeMap::new();
     for name in [files::LABS, files::EVENTS, files::TRANSFUSIONS] {
@@ -241,6 +277,21 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
     d
 }
 
+/// [`Table::parse`], remembering a file that cannot be used at all.
+fn table<'a>(
+    file: &'a str,
+    text: &str,
+    schema: &mibg_csv::Schema,
+    p: &mut Problems,
+    u: &mut BTreeSet<String>,
+) -> Option<Table<'a>> {
+    let t = Table::parse(file, text, schema, p);
+    if t.is_none() {
+        u.insert(file.to_string());
+    }
+    t
+}
+
 fn config_problem(text: &str, e: &toml::de::Error) -> Problem {
     let row = e
         .span()
@@ -255,19 +306,38 @@ fn config_problem(text: &str, e: &toml::de::Error) -> Problem {
         row,
         field: None,
         kind,
-        message: e.message().trim().to_string(),
+        message: cut(e.message().trim()),
     }
 }
 
-fn patients(text: &str, p: &mut Problems) -> (Vec<Patient>, Vec<(String, u64)>) {
+/// The longest message of the TOML parser kept, in characters.
+const MAX_TOML_MESSAGE: usize = 300;
+
+/// A TOML parser message cut to [`MAX_TOML_MESSAGE`] characters with its
+/// length said: the parser names an unknown key whole, and a pasted key of
+/// kilobytes made an unreadable problem (a fuzz finding).
+fn cut(message: &str) -> String {
+    let n = message.chars().count();
+    if n <= MAX_TOML_MESSAGE {
+        return message.to_string();
+    }
+    let head: String = message.chars().take(MAX_TOML_MESSAGE).collect();
+    format!("{head}… ({n} characters)")
+}
+
+fn patients(
+    text: &str,
+    p: &mut Problems,
+    u: &mut BTreeSet<String>,
+) -> (Vec<Patient>, Vec<(String, u64)>) {
     let f = files::PATIENTS;
-    let Some(t) = Table::parse(
-        f,
-        text,
+    let schema = schema(
+        "patients table",
+        Strictness::Clinical,
         &["patient", "sex", "weight_kg", "height_cm"],
         &["birth_date", "age_years", "centre", "enrolment_date"],
-        p,
-    ) else {
+    );
+    let Some(t) = table(f, text, &schema, p, u) else {
         return (Vec::new(), Vec::new());
     };
     let mut out = Vec::new();
@@ -318,14 +388,14 @@ fn patients(text: &str, p: &mut Problems) -> (Vec<Patient>, Vec<(String, u64)>) 
     (out, ids)
 }
 
-fn infusions(text: &str, p: &mut Problems) -> Vec<Infusion> {
-    let Some(t) = Table::parse(
-        files::INFUSIONS,
-        text,
+fn infusions(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Infusion> {
+    let schema = schema(
+        "infusions table",
+        Strictness::Clinical,
         &["patient", "infusion", "date", "activity_mbq", "weight_kg"],
         &[],
-        p,
-    ) else {
+    );
+    let Some(t) = table(files::INFUSIONS, text, &schema, p, u) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -354,14 +424,14 @@ fn infusions(text: &str, p: &mut Problems) -> Vec<Infusion> {
     out
 }
 
-fn readings(text: &str, p: &mut Problems) -> Vec<Reading> {
-    let Some(t) = Table::parse(
-        files::READINGS,
-        text,
+fn readings(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Reading> {
+    let schema = schema(
+        "readings table",
+        Strictness::Clinical,
         &["patient", "infusion", "hours", "reading"],
         &["background"],
-        p,
-    ) else {
+    );
+    let Some(t) = table(files::READINGS, text, &schema, p, u) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -385,14 +455,14 @@ fn readings(text: &str, p: &mut Problems) -> Vec<Reading> {
     out
 }
 
-fn stem_cells(text: &str, p: &mut Problems) -> Vec<StemCellInfusion> {
-    let Some(t) = Table::parse(
-        files::STEM_CELLS,
-        text,
+fn stem_cells(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<StemCellInfusion> {
+    let schema = schema(
+        "stem-cell table",
+        Strictness::Clinical,
         &["patient", "date"],
         &["cd34_e6_per_kg"],
-        p,
-    ) else {
+    );
+    let Some(t) = table(files::STEM_CELLS, text, &schema, p, u) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -412,14 +482,14 @@ fn stem_cells(text: &str, p: &mut Problems) -> Vec<StemCellInfusion> {
     out
 }
 
-fn therapies(text: &str, p: &mut Problems) -> Vec<Therapy> {
-    let Some(t) = Table::parse(
-        files::THERAPIES,
-        text,
+fn therapies(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Therapy> {
+    let schema = schema(
+        "therapies table",
+        Strictness::Informational,
         &["patient", "therapy", "start_date"],
-        &["notes"],
-        p,
-    ) else {
+        &[],
+    );
+    let Some(t) = table(files::THERAPIES, text, &schema, p, u) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -437,7 +507,10 @@ fn therapies(text: &str, p: &mut Problems) -> Vec<Therapy> {
                     r.line,
                     Some("therapy"),
                     ProblemKind::BadValue,
-                    format!("'{s}' is not a therapy code (lower-case letters, digits, '_')"),
+                    format!(
+                        "{} is not a therapy code (lower-case letters, digits, '_')",
+                        mibg_csv::excerpt(&s)
+                    ),
                 ));
                 None
             }
@@ -455,14 +528,14 @@ fn therapies(text: &str, p: &mut Problems) -> Vec<Therapy> {
     out
 }
 
-fn overrides(text: &str, p: &mut Problems) -> Vec<Override> {
-    let Some(t) = Table::parse(
-        files::OVERRIDES,
-        text,
+fn overrides(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Override> {
+    let schema = schema(
+        "overrides table",
+        Strictness::Clinical,
         &["patient", "check", "accepted_by"],
         &["reason"],
-        p,
-    ) else {
+    );
+    let Some(t) = table(files::OVERRIDES, text, &schema, p, u) else {
         return Vec::new();
     };
     let mut out = Vec::new();
@@ -483,15 +556,15 @@ fn overrides(text: &str, p: &mut Problems) -> Vec<Override> {
     out
 }
 
-fn followup(text: &str, p: &mut Problems) -> Vec<FollowUpEvent> {
+fn followup(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<FollowUpEvent> {
     let f = files::FOLLOWUP;
-    let Some(t) = Table::parse(
-        f,
-        text,
+    let schema = schema(
+        "follow-up table",
+        Strictness::Clinical,
         &["patient", "event", "date"],
-        &["cause", "notes"],
-        p,
-    ) else {
+        &["cause"],
+    );
+    let Some(t) = table(f, text, &schema, p, u) else {
         return Vec::new();
     };
     let causes = [
@@ -529,16 +602,16 @@ fn followup(text: &str, p: &mut Problems) -> Vec<FollowUpEvent> {
 }
 
 /// The patient and date of every row of a toxicity table. The full format
-/// (tests, units, grades) is the toxicity crate's; here only the columns
-/// the study cross-checks are read.
+/// (tests, units, grades, the header and layout rules) is the toxicity
+/// crate's, whose parser reports any problem of the file's layout with its
+/// line; here only the two columns the study cross-checks are read, so
+/// layout problems are not reported a second time.
 fn dated_rows(file: &str, text: &str, p: &mut Problems) -> Vec<DatedRecord> {
-    let mut local = Problems::default();
-    let Some(t) = Table::parse(file, text, &["patient", "date"], &[], &mut local) else {
-        p.errors.extend(local.errors);
+    let mut layout = Problems::default();
+    let schema = schema(file, Strictness::Selection, &["patient", "date"], &[]);
+    let Some(t) = Table::parse(file, text, &schema, &mut layout) else {
         return Vec::new();
     };
-    // Other columns belong to the toxicity format: no unknown-column warnings.
-    p.errors.extend(local.errors);
     let mut out = Vec::new();
     for r in t.rows() {
         let id = r.req_id("patient", p);

@@ -1,5 +1,6 @@
 //! Problems found while reading and checking a study: each names the file,
-//! the row (line number in the file, header = row 1), the field and the rule.
+//! the physical line (as a text editor numbers it), the column (or field)
+//! and the rule.
 
 use serde::Serialize;
 use std::fmt;
@@ -12,7 +13,13 @@ use std::fmt;
 pub enum ProblemKind {
     /// A required file is absent from the study folder.
     MissingFile,
-    /// A file cannot be parsed at all (CSV or TOML syntax, encoding).
+    /// The file is not in the expected CSV format: columns separated by `;`
+    /// or tabs, numbers with decimal commas, bytes that are not UTF-8, a
+    /// quote never closed. Listed before every other problem, since it
+    /// explains the problems that follow.
+    Format,
+    /// A file or row cannot be parsed (CSV or TOML syntax, a row with the
+    /// wrong number of cells, an empty file).
     Syntax,
     /// A required column is absent from a CSV header.
     MissingColumn,
@@ -51,8 +58,8 @@ pub enum ProblemKind {
 pub struct Problem {
     /// File name relative to the study folder, e.g. `followup.csv`.
     pub file: String,
-    /// Line number in the file (the header is row 1), when the problem
-    /// belongs to one row.
+    /// Physical line of the file, as a text editor numbers it (comment and
+    /// blank lines count), when the problem belongs to one line.
     pub row: Option<u64>,
     /// Column or key, when the problem belongs to one field.
     pub field: Option<String>,
@@ -96,10 +103,16 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file)?;
         if let Some(row) = self.row {
-            write!(f, " row {row}")?;
+            write!(f, " line {row}")?;
         }
         if let Some(field) = &self.field {
-            write!(f, ", field '{field}'")?;
+            let sep = if self.row.is_some() { "," } else { "" };
+            let what = if self.file.ends_with(".csv") {
+                "column"
+            } else {
+                "field"
+            };
+            write!(f, "{sep} {what} {}", mibg_csv::excerpt(field))?;
         }
         write!(f, ": {}", self.message)
     }
@@ -131,9 +144,18 @@ impl Problems {
         self.errors.is_empty()
     }
 
-    /// Sorts both lists by file, row and field, for stable output.
+    /// Sorts both lists by file, row and field, for stable output; format
+    /// problems (wrong delimiter, decimal commas, encoding) come first,
+    /// since they explain the problems that follow.
     pub fn sort(&mut self) {
-        let key = |p: &Problem| (p.file.clone(), p.row.unwrap_or(0), p.field.clone());
+        let key = |p: &Problem| {
+            (
+                p.kind != ProblemKind::Format,
+                p.file.clone(),
+                p.row.unwrap_or(0),
+                p.field.clone(),
+            )
+        };
         self.errors.sort_by_key(key);
         self.warnings.sort_by_key(key);
     }

@@ -1,158 +1,139 @@
 //! Reading one CSV table: header check, typed cells, every problem recorded.
 //!
-//! Conventions shared by all study tables (documented in the README):
-//! UTF-8, comma-separated, one header row; lines starting with `#` are
-//! comments (the bundled synthetic study labels every file this way); empty
-//! cells are missing values; surrounding spaces are trimmed. Rows are
-//! numbered as lines of the file, the header being row 1.
+//! The layout follows the rules of every mibg table (`mibg-csv`; README
+//! "CSV files"): UTF-8 (BOM ignored), comma-separated, RFC 4180 quoting,
+//! LF or CRLF; lines starting with `#` are comments; blank lines and lines
+//! of empty cells are skipped; header names are trimmed and
+//! case-insensitive; cells are trimmed and an empty cell is a missing value.
+//! Rows are named by the physical line of the file (the header is line 1
+//! unless comments precede it). A wrong delimiter, decimal commas or bytes
+//! that are not UTF-8 are one `format` problem for the file, listed before
+//! every other problem.
 
 use crate::problem::{Problem, ProblemKind, Problems};
 use jiff::civil::Date;
+use mibg_csv::{
+    CsvError, Header, NumberProblem, Schema, Strictness, TextReader, excerpt, parse_number,
+};
+use std::cell::Cell;
 
-/// One parsed CSV table with its source label.
+/// The longest identifier (patient, centre), in characters. Study and
+/// registry identifiers are short codes; a longer cell is a paste slip,
+/// and refusing it here keeps every later message that names the patient
+/// readable (a fuzz finding: a 4 KB identifier was quoted whole in every
+/// cross-reference problem).
+pub const MAX_ID_LEN: usize = 64;
+
+/// The schema of a study table: `required` and `optional` columns plus the
+/// free-text `notes` column every table accepts.
+pub(crate) fn schema(
+    table: &str,
+    strictness: Strictness,
+    required: &[&str],
+    optional: &[&str],
+) -> Schema {
+    let mut s = Schema::new(table, strictness);
+    for c in required {
+        s = s.required(c);
+    }
+    for c in optional.iter().chain(&["notes"]) {
+        s = s.optional(c);
+    }
+    s
+}
+
+/// A problem of the CSV layer as a study problem (its position from the
+/// error's fields, never from its text).
+pub(crate) fn csv_problem(file: &str, e: &CsvError) -> Problem {
+    let kind = match e {
+        _ if e.is_format() => ProblemKind::Format,
+        CsvError::MissingColumn { .. } => ProblemKind::MissingColumn,
+        CsvError::UnknownColumn { .. } => ProblemKind::UnknownColumn,
+        CsvError::DuplicateColumn { .. } => ProblemKind::Duplicate,
+        _ => ProblemKind::Syntax,
+    };
+    let loc = e.location();
+    Problem {
+        file: file.to_string(),
+        row: loc.line,
+        field: loc.column.clone(),
+        kind,
+        message: e.message(),
+    }
+}
+
+/// One parsed CSV table with its source label: the cells of every row in
+/// one arena (trimmed), rows as (line, first cell).
 pub(crate) struct Table<'a> {
     pub file: &'a str,
-    headers: Vec<String>,
-    rows: Vec<(u64, csv::StringRecord)>,
+    header: Header,
+    text: String,
+    cells: Vec<(usize, usize)>,
+    rows: Vec<u64>,
+    /// A decimal comma was reported already (reported once per file).
+    decimal_comma: Cell<bool>,
 }
 
 /// A view of one row that reads cells by column name and records problems.
 pub(crate) struct Row<'t, 'a> {
     table: &'t Table<'a>,
     pub line: u64,
-    cells: &'t csv::StringRecord,
+    index: usize,
 }
 
 impl<'a> Table<'a> {
-    /// Parses `text`; checks that `required` columns exist and warns about
-    /// columns outside `required ∪ optional`. Returns `None` (with problems
-    /// recorded) when the table cannot be used at all.
+    /// Parses `text` with `schema`, recording every problem: a format
+    /// problem (delimiter, decimal commas, encoding) or a header error makes
+    /// the table unusable (`None`); a row with the wrong number of cells is
+    /// reported and skipped; unknown or duplicated columns of an
+    /// informational table are warnings.
     pub fn parse(
         file: &'a str,
         text: &str,
-        required: &[&str],
-        optional: &[&str],
+        schema: &Schema,
         problems: &mut Problems,
     ) -> Option<Table<'a>> {
-        let mut reader = csv::ReaderBuilder::new()
-            .comment(Some(b'#'))
-            .trim(csv::Trim::All)
-            .flexible(false)
-            .from_reader(text.as_bytes());
-        let headers: Vec<String> = match reader.headers() {
-            Ok(h) => h.iter().map(|s| s.to_string()).collect(),
-            Err(e) => {
-                problems.error(Problem::file(
-                    file,
-                    ProblemKind::Syntax,
-                    format!("cannot read the header: {e}"),
-                ));
-                return None;
-            }
-        };
+        let mut reader = TextReader::new(file, text, schema);
+        let (mut arena, mut cells, mut rows) = (String::new(), Vec::new(), Vec::new());
         let mut ok = true;
-        for (i, h) in headers.iter().enumerate() {
-            if headers[..i].contains(h) {
-                problems.error(Problem::at(
-                    file,
-                    1,
-                    Some(h),
-                    ProblemKind::Duplicate,
-                    format!("column '{h}' appears twice in the header"),
-                ));
-                ok = false;
-            }
-        }
-        for r in required {
-            if !headers.iter().any(|h| h == r) {
-                problems.error(Problem::at(
-                    file,
-                    1,
-                    Some(r),
-                    ProblemKind::MissingColumn,
-                    format!("required column '{r}' is missing from the header"),
-                ));
-                ok = false;
-            }
-        }
-        for h in &headers {
-            if !required.contains(&h.as_str()) && !optional.contains(&h.as_str()) {
-                problems.warn(Problem::at(
-                    file,
-                    1,
-                    Some(h),
-                    ProblemKind::UnknownColumn,
-                    format!("column '{h}' is not part of the format and is ignored"),
-                ));
-            }
-        }
-        // Line numbers from byte offsets (the csv crate does not count blank
-        // lines), so that "row N" is the line a text editor shows.
-        let newlines: Vec<u64> = text
-            .bytes()
-            .enumerate()
-            .filter(|(_, b)| *b == b'\n')
-            .map(|(i, _)| i as u64)
-            .collect();
-        let bytes = text.as_bytes();
-        let line_of = |pos: Option<&csv::Position>| -> u64 {
-            let Some(p) = pos else { return 0 };
-            // A record's position may point at blank or comment lines that
-            // the reader skipped before it: step over them.
-            let mut b = usize::try_from(p.byte())
-                .unwrap_or(usize::MAX)
-                .min(bytes.len());
-            loop {
-                match bytes.get(b) {
-                    Some(b'\n' | b'\r') => b += 1,
-                    Some(b'#') => {
-                        b = bytes[b..]
-                            .iter()
-                            .position(|&c| c == b'\n')
-                            .map_or(bytes.len(), |i| b + i + 1)
+        while let Some(item) = reader.next_row() {
+            match item {
+                Ok(row) => {
+                    rows.push(row.line());
+                    for i in 0..row.len() {
+                        let start = arena.len();
+                        arena.push_str(row.cell(i));
+                        cells.push((start, arena.len()));
                     }
-                    _ => break,
-                }
-            }
-            1 + newlines.partition_point(|&n| (n as usize) < b) as u64
-        };
-        let mut rows = Vec::new();
-        for rec in reader.records() {
-            match rec {
-                Ok(r) => {
-                    let line = line_of(r.position());
-                    rows.push((line, r));
                 }
                 Err(e) => {
-                    let line = line_of(e.position());
-                    let msg = match e.kind() {
-                        csv::ErrorKind::UnequalLengths {
-                            expected_len, len, ..
-                        } => {
-                            format!("{len} fields, the header has {expected_len}")
-                        }
-                        _ => format!("cannot read the row: {e}"),
-                    };
-                    problems.error(Problem::at(file, line, None, ProblemKind::Syntax, msg));
+                    if e.is_format() || e.is_header() || matches!(e, CsvError::NoHeader { .. }) {
+                        ok = false;
+                    }
+                    problems.error(csv_problem(file, &e));
                 }
             }
         }
-        if !ok {
-            return None;
+        for w in reader.warnings() {
+            problems.warn(csv_problem(file, w));
         }
-        Some(Table {
+        let header = reader.header()?.clone();
+        ok.then(|| Table {
             file,
-            headers,
+            header,
+            text: arena,
+            cells,
             rows,
+            decimal_comma: Cell::new(false),
         })
     }
 
     /// The rows in file order.
     pub fn rows(&self) -> impl Iterator<Item = Row<'_, 'a>> {
-        self.rows.iter().map(move |(line, cells)| Row {
+        self.rows.iter().enumerate().map(move |(index, &line)| Row {
             table: self,
-            line: *line,
-            cells,
+            line,
+            index,
         })
     }
 }
@@ -161,8 +142,10 @@ impl Row<'_, '_> {
     /// The trimmed cell of column `col`, `None` if the column is absent or
     /// the cell is empty.
     pub fn get(&self, col: &str) -> Option<&str> {
-        let i = self.table.headers.iter().position(|h| h == col)?;
-        self.cells.get(i).filter(|s| !s.is_empty())
+        let t = self.table;
+        let i = t.header.position(col)?;
+        let (a, b) = t.cells[self.index * t.header.len() + i];
+        Some(&t.text[a..b]).filter(|s| !s.is_empty())
     }
 
     fn problem(&self, col: &str, kind: ProblemKind, msg: String) -> Problem {
@@ -180,9 +163,21 @@ impl Row<'_, '_> {
         }
     }
 
-    /// A required identifier: letters, digits, `_`, `-`, `.`.
+    /// A required identifier: letters, digits, `_`, `-`, `.`, at most
+    /// [`MAX_ID_LEN`] characters.
     pub fn req_id(&self, col: &str, p: &mut Problems) -> Option<String> {
         let s = self.req_str(col, p)?;
+        if s.len() > MAX_ID_LEN {
+            p.error(self.problem(
+                col,
+                ProblemKind::BadValue,
+                format!(
+                    "{} is not an identifier (at most {MAX_ID_LEN} characters)",
+                    excerpt(&s)
+                ),
+            ));
+            return None;
+        }
         if s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
         {
@@ -191,19 +186,33 @@ impl Row<'_, '_> {
             p.error(self.problem(
                 col,
                 ProblemKind::BadValue,
-                format!("'{s}' is not an identifier (letters, digits, '_', '-', '.')"),
+                format!(
+                    "{} is not an identifier (letters, digits, '_', '-', '.')",
+                    excerpt(&s)
+                ),
             ));
             None
         }
     }
 
-    /// An optional number; an unreadable or non-finite one is an error.
+    /// An optional number; an unreadable or non-finite one is an error. A
+    /// decimal comma is a `format` problem, reported once per file.
     pub fn opt_f64(&self, col: &str, p: &mut Problems) -> Option<f64> {
         let s = self.get(col)?;
-        match s.parse::<f64>() {
-            Ok(v) if v.is_finite() => Some(v),
-            _ => {
-                p.error(self.problem(col, ProblemKind::BadValue, format!("'{s}' is not a number")));
+        match parse_number(s) {
+            Ok(v) => Some(v),
+            Err(e @ NumberProblem::DecimalComma(_)) => {
+                if !self.table.decimal_comma.replace(true) {
+                    p.error(self.problem(
+                        col,
+                        ProblemKind::Format,
+                        format!("{e} (reported once; other cells of this file may have the same problem)"),
+                    ));
+                }
+                None
+            }
+            Err(e) => {
+                p.error(self.problem(col, ProblemKind::BadValue, e.to_string()));
                 None
             }
         }
@@ -250,7 +259,7 @@ impl Row<'_, '_> {
                 p.error(self.problem(
                     col,
                     ProblemKind::BadValue,
-                    format!("'{s}' is not a whole number"),
+                    format!("{} is not a whole number", excerpt(&s)),
                 ));
                 None
             }
@@ -275,7 +284,7 @@ impl Row<'_, '_> {
                 p.error(self.problem(
                     col,
                     ProblemKind::BadValue,
-                    format!("'{s}' is not a date (YYYY-MM-DD)"),
+                    format!("{} is not a date (YYYY-MM-DD)", excerpt(s)),
                 ));
                 None
             }
@@ -318,7 +327,7 @@ impl Row<'_, '_> {
         p.error(self.problem(
             col,
             ProblemKind::NotAllowed,
-            format!("'{s}' is not one of {}", allowed.join(", ")),
+            format!("{} is not one of {}", excerpt(s), allowed.join(", ")),
         ));
         None
     }
@@ -396,14 +405,65 @@ mod tests {
     fn comments_are_skipped_and_rows_keep_their_line_numbers() {
         let mut p = Problems::default();
         let text = "# synthetic\npatient,x\nA,1\n\nB,oops\n";
-        let t = Table::parse("t.csv", text, &["patient", "x"], &[], &mut p).unwrap();
+        let s = schema("t", Strictness::Clinical, &["patient", "x"], &[]);
+        let t = Table::parse("t.csv", text, &s, &mut p).unwrap();
         let lines: Vec<u64> = t.rows().map(|r| r.line).collect();
         assert_eq!(lines, vec![3, 5]);
         let bad = t.rows().nth(1).unwrap().opt_f64("x", &mut p);
         assert!(bad.is_none());
         assert_eq!(
             p.errors[0].to_string(),
-            "t.csv row 5, field 'x': 'oops' is not a number"
+            "t.csv line 5, column 'x': 'oops' is not a number"
         );
+    }
+
+    #[test]
+    fn decimal_commas_are_one_format_problem_per_file() {
+        let mut p = Problems::default();
+        let text = "patient,x\nA,\"1,5\"\nB,\"2,5\"\nC,oops\n";
+        let s = schema("t", Strictness::Clinical, &["patient", "x"], &[]);
+        let t = Table::parse("t.csv", text, &s, &mut p).unwrap();
+        for r in t.rows() {
+            r.opt_f64("x", &mut p);
+        }
+        assert_eq!(p.errors.len(), 2, "{:?}", p.errors);
+        assert_eq!(p.errors[0].kind, ProblemKind::Format);
+        assert_eq!(p.errors[0].row, Some(2));
+        assert_eq!(p.errors[1].kind, ProblemKind::BadValue);
+    }
+
+    #[test]
+    fn layout_problems_become_study_problems_with_their_positions() {
+        let s = schema("t", Strictness::Clinical, &["patient", "x"], &[]);
+        let mut p = Problems::default();
+        assert!(Table::parse("t.csv", "patient;x\nA;1,5\n", &s, &mut p).is_none());
+        assert_eq!(p.errors.len(), 1);
+        assert_eq!(
+            (p.errors[0].kind, p.errors[0].row),
+            (ProblemKind::Format, Some(1))
+        );
+        let mut p = Problems::default();
+        assert!(Table::parse("t.csv", "patient,x,y,x\nA,1,2,3\n", &s, &mut p).is_none());
+        let kinds: Vec<_> = p.errors.iter().map(|e| (e.kind, e.field.clone())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (ProblemKind::Duplicate, Some("x".to_string())),
+                (ProblemKind::UnknownColumn, Some("y".to_string())),
+            ]
+        );
+        // An informational table warns and reads on; a short row is skipped.
+        let s = schema("t", Strictness::Informational, &["patient"], &[]);
+        let mut p = Problems::default();
+        let t = Table::parse("t.csv", "patient,comment\nA,x\nB\nC,y\n", &s, &mut p).unwrap();
+        assert_eq!(t.rows().count(), 2);
+        assert_eq!(p.warnings[0].kind, ProblemKind::UnknownColumn);
+        assert_eq!(
+            (p.errors[0].kind, p.errors[0].row),
+            (ProblemKind::Syntax, Some(3))
+        );
+        let mut p = Problems::default();
+        assert!(Table::parse("t.csv", "# only\n", &s, &mut p).is_none());
+        assert_eq!(p.errors[0].kind, ProblemKind::Syntax);
     }
 }

@@ -32,8 +32,40 @@ pub fn validate(input: &StudyInput) -> Validated {
     let mut p = Problems::default();
     let data = load(input, &mut p);
     check(&data, &mut p);
+    skip_cascades(&data, &mut p);
     p.sort();
     Validated { data, problems: p }
+}
+
+/// A table that cannot be read at all (wrong delimiter, encoding, header)
+/// leaves every reference to it unresolved: its own problem explains them
+/// all, so they are dropped and counted in one warning (issue 9: the root
+/// cause was line 3,480 of a 4,137-line list).
+fn skip_cascades(d: &StudyData, p: &mut Problems) {
+    let mut dropped = |file: &str, is_cascade: &dyn Fn(&Problem) -> bool| {
+        if !d.unreadable.contains(file) {
+            return;
+        }
+        let before = p.errors.len();
+        p.errors.retain(|e| !is_cascade(e));
+        let n = before - p.errors.len();
+        if n > 0 {
+            p.warn(Problem::file(
+                file,
+                ProblemKind::Inconsistent,
+                format!(
+                    "{n} reference(s) to {file} not checked: the file could not be read (see its error)"
+                ),
+            ));
+        }
+    };
+    dropped(files::PATIENTS, &|e| e.kind == ProblemKind::UnknownPatient);
+    dropped(files::INFUSIONS, &|e| {
+        (e.kind == ProblemKind::UnknownReference && e.message.contains("in infusions.csv"))
+            || (e.file == files::PATIENTS
+                && e.kind == ProblemKind::Inconsistent
+                && e.message.ends_with("has no row in infusions.csv"))
+    });
 }
 
 fn err(p: &mut Problems, file: &str, row: u64, field: &str, kind: ProblemKind, msg: String) {
@@ -63,7 +95,7 @@ fn check(d: &StudyData, p: &mut Problems) {
                 *row,
                 "patient",
                 ProblemKind::Duplicate,
-                format!("patient '{id}' is already defined in row {first}"),
+                format!("patient '{id}' is already defined in line {first}"),
             );
         } else {
             ids.insert(id, *row);
@@ -106,7 +138,7 @@ fn check(d: &StudyData, p: &mut Problems) {
                 "infusion",
                 ProblemKind::Duplicate,
                 format!(
-                    "infusion {} of patient '{}' is already recorded in row {row}",
+                    "infusion {} of patient '{}' is already recorded in line {row}",
                     inf.number, inf.patient
                 ),
             );
@@ -266,7 +298,7 @@ fn check(d: &StudyData, p: &mut Problems) {
                 "hours",
                 ProblemKind::Chronology,
                 format!(
-                    "{} h is not after the previous reading of this infusion ({h} h, row {row}); times must increase",
+                    "{} h is not after the previous reading of this infusion ({h} h, line {row}); times must increase",
                     r.hours.hours()
                 ),
             );
@@ -297,7 +329,7 @@ fn check(d: &StudyData, p: &mut Problems) {
                     "event",
                     ProblemKind::Duplicate,
                     format!(
-                        "patient '{id}' already has a {} in row {}",
+                        "patient '{id}' already has a {} in line {}",
                         kind.as_str(),
                         same[0].row
                     ),
@@ -416,9 +448,11 @@ fn check(d: &StudyData, p: &mut Problems) {
             && date > death
         {
             let m = if what == "infusion" {
-                format!("death ({death}, followup.csv row {drow}) before this infusion ({date})")
+                format!("death ({death}, followup.csv line {drow}) before this infusion ({date})")
             } else {
-                format!("{what} dated {date} is after the death ({death}, followup.csv row {drow})")
+                format!(
+                    "{what} dated {date} is after the death ({death}, followup.csv line {drow})"
+                )
             };
             err(p, file, row, field, ProblemKind::Chronology, m);
         } else if let Some((lc, lrow)) = tl.last_contact
@@ -432,7 +466,7 @@ fn check(d: &StudyData, p: &mut Problems) {
                 field,
                 ProblemKind::Chronology,
                 format!(
-                    "{what} dated {date} is after the last contact ({lc}, followup.csv row {lrow}); the last contact must be the latest date"
+                    "{what} dated {date} is after the last contact ({lc}, followup.csv line {lrow}); the last contact must be the latest date"
                 ),
             );
         }

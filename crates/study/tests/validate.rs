@@ -83,12 +83,12 @@ fn syntax_and_unknown_options_in_study_toml() {
         "study.toml",
         "[study]\ntitle = \"x\"\n[analysis]\nconf_level = = 2\n",
     );
-    has(&s, ProblemKind::Syntax, "study.toml row 4");
+    has(&s, ProblemKind::Syntax, "study.toml line 4");
     s.insert(
         "study.toml",
         "[analysis.ci]\nresponse_rate = \"exactish\"\n",
     );
-    has(&s, ProblemKind::NotAllowed, "study.toml row 2");
+    has(&s, ProblemKind::NotAllowed, "study.toml line 2");
     s.insert("study.toml", "[analysis]\nconf_level = 1.5\n");
     has(&s, ProblemKind::NotAllowed, "conf_level 1.5");
 }
@@ -103,7 +103,7 @@ fn ragged_csv_rows_are_syntax_errors_with_their_line() {
     has(
         &s,
         ProblemKind::Syntax,
-        "readings.csv row 4: 3 fields, the header has 4",
+        "readings.csv line 4: 3 cells where the header has 4",
     );
 }
 
@@ -114,15 +114,36 @@ fn missing_and_unknown_columns() {
         "infusions.csv",
         "patient,infusion,date,weight_kg,activity\nP1,1,2021-03-01,20,8880\n",
     );
+    // infusions.csv is a clinical table: the unknown column is an error
+    // that names the column it probably means (and stands for the missing
+    // one, which is not reported twice).
+    has(
+        &s,
+        ProblemKind::UnknownColumn,
+        "infusions.csv line 1, column 'activity': unknown column 'activity' (did you mean 'activity_mbq'?)",
+    );
+    s.insert(
+        "infusions.csv",
+        "patient,infusion,date,weight_kg\nP1,1,2021-03-01,20\n",
+    );
     has(
         &s,
         ProblemKind::MissingColumn,
-        "infusions.csv row 1, field 'activity_mbq'",
+        "infusions.csv line 1, column 'activity_mbq': required column 'activity_mbq' is missing",
     );
-    let w = validate(&s).problems.warnings;
-    assert!(w.iter().any(
-        |p| p.kind == ProblemKind::UnknownColumn && p.to_string().contains("field 'activity'")
-    ));
+    // therapies.csv is informational: an unknown column is a warning.
+    let mut s = one_patient();
+    s.insert(
+        "therapies.csv",
+        "patient,therapy,start_date,comment\nP1,gd2_car_t,2021-06-01,x\n",
+    );
+    let v = validate(&s);
+    assert!(v.problems.errors.is_empty(), "{:#?}", v.problems.errors);
+    assert!(v.problems.warnings.iter().any(|p| {
+        p.kind == ProblemKind::UnknownColumn
+            && p.to_string()
+                .contains("therapies.csv line 1, column 'comment'")
+    }));
 }
 
 #[test]
@@ -136,19 +157,19 @@ fn every_bad_cell_is_listed_not_only_the_first() {
     let want = [
         (
             ProblemKind::NotAllowed,
-            "patients.csv row 2, field 'sex': 'X' is not one of F, M",
+            "patients.csv line 2, column 'sex': 'X' is not one of F, M",
         ),
         (
             ProblemKind::BadValue,
-            "patients.csv row 2, field 'birth_date': '2015-13-01' is not a date (YYYY-MM-DD)",
+            "patients.csv line 2, column 'birth_date': '2015-13-01' is not a date (YYYY-MM-DD)",
         ),
         (
             ProblemKind::NotAllowed,
-            "patients.csv row 2, field 'weight_kg': -2 is outside the allowed range 0.5–250",
+            "patients.csv line 2, column 'weight_kg': -2 is outside the allowed range 0.5–250",
         ),
         (
             ProblemKind::MissingValue,
-            "patients.csv row 2, field 'height_cm': value is required",
+            "patients.csv line 2, column 'height_cm': value is required",
         ),
     ];
     for (kind, msg) in want {
@@ -169,14 +190,14 @@ fn duplicates() {
     has(
         &s,
         ProblemKind::Duplicate,
-        "patients.csv row 3, field 'patient': patient 'P1' is already defined in row 2",
+        "patients.csv line 3, column 'patient': patient 'P1' is already defined in line 2",
     );
     let mut s = one_patient();
     s.insert(
         "followup.csv",
         "patient,event,date\nP1,last_contact,2023-05-01\nP1,last_contact,2023-06-01\n",
     );
-    has(&s, ProblemKind::Duplicate, "followup.csv row 3");
+    has(&s, ProblemKind::Duplicate, "followup.csv line 3");
 }
 
 #[test]
@@ -194,14 +215,14 @@ fn unknown_patients_and_references() {
     has(
         &s,
         ProblemKind::UnknownPatient,
-        "readings.csv row 2, field 'patient': patient 'P2' is not in patients.csv",
+        "readings.csv line 2, column 'patient': patient 'P2' is not in patients.csv",
     );
     has(
         &s,
         ProblemKind::UnknownReference,
-        "readings.csv row 3, field 'infusion': patient 'P1' has no infusion 3",
+        "readings.csv line 3, column 'infusion': patient 'P1' has no infusion 3",
     );
-    has(&s, ProblemKind::UnknownPatient, "therapies.csv row 2");
+    has(&s, ProblemKind::UnknownPatient, "therapies.csv line 2");
     has(
         &s,
         ProblemKind::UnknownPatient,
@@ -224,22 +245,22 @@ fn chronology() {
     has(
         &s,
         ProblemKind::Chronology,
-        "infusions.csv row 3, field 'date': death (2021-03-10, followup.csv row 2) before this infusion (2021-03-15)",
+        "infusions.csv line 3, column 'date': death (2021-03-10, followup.csv line 2) before this infusion (2021-03-15)",
     );
     has(
         &s,
         ProblemKind::Chronology,
-        "followup.csv row 2, field 'date': death 2021-03-10 of patient 'P1' is before an infusion (2021-03-15)",
+        "followup.csv line 2, column 'date': death 2021-03-10 of patient 'P1' is before an infusion (2021-03-15)",
     );
     has(
         &s,
         ProblemKind::Chronology,
-        "therapies.csv row 2, field 'start_date': therapy dated 2021-06-01 is after the death",
+        "therapies.csv line 2, column 'start_date': therapy dated 2021-06-01 is after the death",
     );
     has(
         &s,
         ProblemKind::Chronology,
-        "readings.csv row 4, field 'hours': 24 h is not after the previous reading",
+        "readings.csv line 4, column 'hours': 24 h is not after the previous reading",
     );
     // events after last contact and before the first infusion; data cut-off
     let mut s = one_patient();
@@ -251,12 +272,12 @@ fn chronology() {
     has(
         &s,
         ProblemKind::Chronology,
-        "followup.csv row 2, field 'date': progression dated 2020-01-10 is before the first infusion",
+        "followup.csv line 2, column 'date': progression dated 2020-01-10 is before the first infusion",
     );
     has(
         &s,
         ProblemKind::Chronology,
-        "followup.csv row 3, field 'date': relapse dated 2023-06-01 is after the last contact",
+        "followup.csv line 3, column 'date': relapse dated 2023-06-01 is after the last contact",
     );
     has(
         &s,
@@ -278,7 +299,7 @@ fn incomplete_patients() {
     has(
         &s,
         ProblemKind::Inconsistent,
-        "infusions.csv row 2, field 'infusion': patient 'P1' has no infusion 1",
+        "infusions.csv line 2, column 'infusion': patient 'P1' has no infusion 1",
     );
     has(
         &s,
@@ -393,7 +414,7 @@ fn toxicity_tables_are_parsed_by_the_toxicity_crate_with_their_rows() {
     has(
         &s,
         ProblemKind::BadValue,
-        "labs.csv row 4, field 'value': 'abc'",
+        "labs.csv line 4, column 'value': 'abc' is not a decimal number",
     );
     s.insert(
         "labs.csv",
@@ -402,12 +423,12 @@ fn toxicity_tables_are_parsed_by_the_toxicity_crate_with_their_rows() {
     has(
         &s,
         ProblemKind::UnknownPatient,
-        "labs.csv row 2, field 'patient': patient 'P9'",
+        "labs.csv line 2, column 'patient': patient 'P9'",
     );
     has(
         &s,
         ProblemKind::Chronology,
-        "labs.csv row 3, field 'date': record dated 2024-01-01 is after the last contact (2023-05-01",
+        "labs.csv line 3, column 'date': record dated 2024-01-01 is after the last contact (2023-05-01",
     );
     // a grade the term does not allow (the toxicity crate's rule, with its row)
     let mut s = one_patient();
@@ -418,6 +439,64 @@ fn toxicity_tables_are_parsed_by_the_toxicity_crate_with_their_rows() {
     has(
         &s,
         ProblemKind::BadValue,
-        "events.csv row 3, field 'grade': Febrile neutropenia has no grade 2",
+        "events.csv line 3, column 'grade': Febrile neutropenia has no grade 2",
     );
+}
+
+/// Fuzz finding (issue 9, item 7), input class "huge field": a 4 KB
+/// patient identifier was quoted whole in every problem that names the
+/// patient (unknown in patients.csv, no infusion, no follow-up…). It is
+/// refused where it is read, quoted cut, and names nothing later.
+#[test]
+fn huge_identifier_is_refused_quoted_cut() {
+    let huge = "x".repeat(4096);
+    let mut s = one_patient();
+    s.insert(
+        "therapies.csv",
+        format!("patient,therapy,start_date\n{huge},gd2_car_t,2021-06-01\n"),
+    );
+    has(
+        &s,
+        ProblemKind::BadValue,
+        "is not an identifier (at most 64 characters)",
+    );
+    let v = validate(&s);
+    for p in v.problems.errors.iter().chain(&v.problems.warnings) {
+        assert!(p.to_string().len() < 400, "{p}");
+    }
+}
+
+/// Fuzz finding (issue 9, item 7), input class "huge field": an unknown
+/// key of kilobytes in study.toml was quoted whole by the TOML parser's
+/// message; the message is cut, with its length said.
+#[test]
+fn huge_unknown_key_in_study_toml_is_cut() {
+    let mut s = one_patient();
+    s.insert(
+        "study.toml",
+        format!("[study]\ntitle = \"one\"\n{} = 1\n", "k".repeat(4096)),
+    );
+    let v = validate(&s);
+    let p = &v.problems.errors[0];
+    assert!(p.to_string().len() < 500, "{p}");
+    assert!(p.to_string().contains("characters)"), "{p}");
+}
+
+/// Fuzz finding (issue 9, item 7), input class "huge field": a therapy
+/// code of 2000 quote characters was quoted whole.
+#[test]
+fn huge_therapy_code_is_quoted_cut() {
+    let mut s = one_patient();
+    s.insert(
+        "therapies.csv",
+        format!(
+            "patient,therapy,start_date\nP1,\"{}\",2021-06-01\n",
+            "\"\"".repeat(2000)
+        ),
+    );
+    has(&s, ProblemKind::BadValue, "is not a therapy code");
+    let v = validate(&s);
+    for p in v.problems.errors.iter().chain(&v.problems.warnings) {
+        assert!(p.to_string().len() < 400, "{p}");
+    }
 }

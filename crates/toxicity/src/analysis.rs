@@ -86,7 +86,7 @@ pub enum AnalysisError {
     /// A laboratory value cannot be graded.
     #[error("{at}: {source}")]
     Grading {
-        /// Where ("labs.csv row 4" or "patient P1, 2024-01-02, alt").
+        /// Where ("labs.csv line 4" or "patient P1, 2024-01-02, alt").
         at: At,
         /// Why.
         source: GradingError,
@@ -368,7 +368,7 @@ impl CohortReport {
 
 /// Where a record is: its file and line when it was read from a file,
 /// otherwise its patient, date and test or term. Displayed as
-/// "labs.csv row 4" or "patient P1, 2024-01-02, alt"; callers that point at
+/// "labs.csv line 4" or "patient P1, 2024-01-02, alt"; callers that point at
 /// the record read [`At::origin`] instead of the text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct At {

@@ -1,82 +1,63 @@
 //! Parsing the labs, events and transfusions CSV files from text.
 //!
 //! Each parser takes the file's text and a source label (the file name, for
-//! messages) and returns all records or the first error; never a part. Rows
-//! are numbered as physical lines of the file (what a text editor shows), so
-//! the header is row 1 unless comment or blank lines precede it. Lines
-//! starting with `#` are comments (synthetic data sets label every file this
-//! way) and blank lines are skipped; both still count as lines. Column names are case-insensitive; every required
-//! column must be present and unknown columns are errors (a misspelt optional
-//! column would otherwise be silently ignored). Dates are ISO 8601
-//! (`YYYY-MM-DD`). The README's data dictionary lists every column.
+//! messages) and returns all records or the first error; never a part. The
+//! layout follows the rules of every mibg table (`mibg-csv`; README "CSV
+//! files"): comment lines, BOM, CRLF, quoted line breaks, header names
+//! trimmed and case-insensitive, a wrong delimiter or decimal commas reported
+//! first, lines numbered as a text editor numbers them. The three tables are
+//! *clinical* tables: every required column must be present, and an unknown
+//! or duplicated column is an error (a misspelt optional column would
+//! otherwise be silently ignored); each accepts a free-text `notes` column.
+//! Dates are ISO 8601 (`YYYY-MM-DD`). The README's data dictionary lists
+//! every column.
 
 use crate::ctcae::{CtcaeVersion, Grade, Term};
 use crate::exact::{DecimalError, Exact};
 use crate::labunits::{LabTest, LabUnit};
 use crate::records::{AdverseEvent, LabResult, Origin, Product, Transfusion};
 use jiff::civil::Date;
-use std::collections::HashMap;
+use mibg_csv::{
+    CsvError as TableError, Location, Schema, Strictness, TextReader, excerpt,
+    looks_like_decimal_comma,
+};
 
-/// Why a CSV file is rejected.
+/// Why a CSV file is rejected. The position is a field
+/// ([`CsvError::location`]), never only text.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CsvError {
-    /// Not well-formed CSV (e.g. a row with the wrong number of fields).
-    #[error("{file} row {row}: malformed CSV: {message}")]
-    Malformed {
-        /// Source label.
-        file: String,
-        /// Physical line of the file (1 = the first line).
-        row: u64,
-        /// Parser message.
-        message: String,
-    },
-    /// A required column is missing from the header.
-    #[error("{file} row {row}: missing column '{column}' (required: {required})")]
-    MissingColumn {
-        /// Source label.
-        file: String,
-        /// Line of the header (1 unless comment or blank lines precede it).
-        row: u64,
-        /// Column.
-        column: &'static str,
-        /// All required columns.
-        required: String,
-    },
-    /// A column that this file type does not have.
-    #[error("{file} row {row}, column '{column}': unknown column (allowed: {allowed})")]
-    UnknownColumn {
-        /// Source label.
-        file: String,
-        /// Line of the header (1 unless comment or blank lines precede it).
-        row: u64,
-        /// Column.
-        column: String,
-        /// All allowed columns.
-        allowed: String,
-    },
-    /// A column named twice.
-    #[error("{file} row {row}, column '{column}': appears twice")]
-    DuplicateColumn {
-        /// Source label.
-        file: String,
-        /// Line of the header (1 unless comment or blank lines precede it).
-        row: u64,
-        /// Column.
-        column: String,
-    },
+    /// The layout of the file: delimiter, decimal commas, encoding, header
+    /// (missing, unknown or duplicated columns), a row with the wrong number
+    /// of cells.
+    #[error(transparent)]
+    Table(#[from] TableError),
     /// A field breaks a rule.
-    #[error("{file} row {row}, column '{column}': {problem}")]
+    #[error("{location}: {problem}")]
     Field {
-        /// Source label.
-        file: String,
-        /// Physical line of the file (1 = the first line).
-        row: u64,
-        /// Column.
-        column: &'static str,
+        /// Source label, physical line and column.
+        location: Location,
         /// What is wrong.
         problem: FieldProblem,
     },
+}
+
+impl CsvError {
+    /// Where the problem is (source, physical line, column).
+    pub fn location(&self) -> &Location {
+        match self {
+            Self::Table(e) => e.location(),
+            Self::Field { location, .. } => location,
+        }
+    }
+
+    /// The message without the location.
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Table(e) => e.message(),
+            Self::Field { problem, .. } => problem.to_string(),
+        }
+    }
 }
 
 /// What is wrong with one field.
@@ -87,19 +68,24 @@ pub enum FieldProblem {
     #[error("empty; a value is required")]
     Empty,
     /// Not an ISO 8601 date.
-    #[error("'{0}' is not an ISO 8601 date (YYYY-MM-DD)")]
+    #[error("{0} is not an ISO 8601 date (YYYY-MM-DD)")]
     BadDate(String),
     /// Not a decimal number.
     #[error("{0}")]
     BadNumber(DecimalError),
+    /// A number written with a decimal comma (or a thousands separator).
+    #[error(
+        "{0} has a comma; write numbers with '.' as the decimal point and no thousands separator"
+    )]
+    DecimalComma(String),
     /// A negative value, limit or count.
     #[error("{0} is negative")]
     Negative(String),
     /// Not a known unit.
-    #[error("unknown unit '{0}' (accepted: {accepted})", accepted = LabUnit::ACCEPTED)]
+    #[error("unknown unit {0} (accepted: {accepted})", accepted = LabUnit::ACCEPTED)]
     UnknownUnit(String),
     /// A known unit of another test.
-    #[error("unit '{unit}' is not a unit of {test}")]
+    #[error("unit {unit} is not a unit of {test}")]
     UnitNotForTest {
         /// The unit text.
         unit: String,
@@ -108,14 +94,14 @@ pub enum FieldProblem {
     },
     /// Not a known test.
     #[error(
-        "unknown test '{0}' (allowed: neutrophils, platelets, haemoglobin, wbc, lymphocytes, alt, ast, bilirubin, ggt, alp, creatinine)"
+        "unknown test {0} (allowed: neutrophils, platelets, haemoglobin, wbc, lymphocytes, alt, ast, bilirubin, ggt, alp, creatinine)"
     )]
     UnknownTest(String),
     /// Not a known CTCAE term.
-    #[error("unknown CTCAE v5.0 term '{0}'{hint}", hint = term_hint(.0))]
+    #[error("unknown CTCAE v5.0 term {0}{hint}", hint = term_hint(.0))]
     UnknownTerm(String),
     /// Not a grade number 1–5.
-    #[error("'{0}' is not a grade (an integer 1 to 5)")]
+    #[error("{0} is not a grade (an integer 1 to 5)")]
     BadGrade(String),
     /// A grade the term does not have in this version.
     #[error("{}", crate::ctcae::event_grade_message(*.term, *.grade, *.version, .allowed))]
@@ -134,14 +120,14 @@ pub enum FieldProblem {
     NotAnEventTerm(Term),
     /// A CTCAE version this build does not ship.
     #[error(
-        "CTCAE version '{0}' is not available (this build grades v5.0; grades are never converted between versions)"
+        "CTCAE version {0} is not available (this build grades v5.0; grades are never converted between versions)"
     )]
     UnsupportedVersion(String),
     /// Not a known blood product.
-    #[error("unknown product '{0}' (allowed: platelets, red_cells)")]
+    #[error("unknown product {0} (allowed: platelets, red_cells)")]
     UnknownProduct(String),
     /// Not a yes/no flag.
-    #[error("'{0}' is not a flag (allowed: yes, no, true, false, 1, 0, or empty)")]
+    #[error("{0} is not a flag (allowed: yes, no, true, false, 1, 0, or empty)")]
     BadFlag(String),
     /// The reference limit the test needs is empty.
     #[error("empty; {test} needs the {limit} of its reference range")]
@@ -172,157 +158,78 @@ pub enum FieldProblem {
 }
 
 fn term_hint(text: &str) -> &'static str {
-    if text.trim().eq_ignore_ascii_case("sialadenitis") {
+    if text
+        .trim_matches('\'')
+        .trim()
+        .eq_ignore_ascii_case("sialadenitis")
+    {
         " (v5 has no 'sialadenitis' term: use 'Salivary duct inflammation')"
     } else {
         " (use the v5 term name, e.g. 'Mucositis oral', or its code, e.g. mucositis_oral)"
     }
 }
 
+/// A table being read: the `mibg-csv` reader and its source label.
 struct Table<'a> {
     file: &'a str,
-    cols: HashMap<&'static str, usize>,
-    rows: Vec<(u64, csv::StringRecord)>,
+    reader: TextReader<'a>,
 }
 
 fn read_table<'a>(
-    text: &str,
+    text: &'a str,
     file: &'a str,
-    required: &[&'static str],
-    optional: &[&'static str],
-) -> Result<Table<'a>, CsvError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .comment(Some(b'#'))
-        .from_reader(text.as_bytes());
-    // Physical line of a record's byte offset (the csv crate's own line
-    // counter skips blank and comment lines, which would misname rows). The
-    // newline offsets are found once; each look-up is a binary search, so
-    // numbering all rows is O(n log n), not O(n²).
-    let bytes = text.as_bytes();
-    let newlines: Vec<usize> = bytes
-        .iter()
-        .enumerate()
-        .filter(|&(_, &b)| b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    let line_of = |byte: u64| {
-        let mut end = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-        // The reported offset is before any blank or comment lines the
-        // reader skipped; step over them to the record's own line.
-        loop {
-            match bytes.get(end) {
-                Some(b'\n' | b'\r') => end += 1,
-                Some(b'#') => {
-                    end = bytes[end..]
-                        .iter()
-                        .position(|&c| c == b'\n')
-                        .map_or(bytes.len(), |i| end + i + 1)
-                }
-                _ => break,
-            }
-        }
-        1 + newlines.partition_point(|&n| n < end) as u64
-    };
-    let header_row = line_of(0);
-    let malformed = |e: csv::Error| CsvError::Malformed {
-        file: file.to_string(),
-        row: e.position().map_or(1, |p| line_of(p.byte())),
-        message: match e.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => format!("{len} fields where the header has {expected_len}"),
-            _ => e.to_string(),
-        },
-    };
-    let headers = rdr.headers().map_err(malformed)?.clone();
-    // A one-column header holding ';' or a tab is another delimiter (e.g. a
-    // spreadsheet export with decimal commas): say so instead of reporting
-    // one long unknown column.
-    if headers.len() == 1
-        && let Some(sep) = [';', '\t'].into_iter().find(|c| headers[0].contains(*c))
-    {
-        return Err(CsvError::Malformed {
-            file: file.to_string(),
-            row: header_row,
-            message: format!(
-                "the header is separated by {}; use ',' between columns and '.' as the decimal point",
-                if sep == ';' { "';'" } else { "tabs" }
-            ),
-        });
+    table: &str,
+    required: &[&str],
+    optional: &[&str],
+) -> Table<'a> {
+    let mut schema = Schema::new(table, Strictness::Clinical);
+    for c in required {
+        schema = schema.required(c);
     }
-    let allowed: Vec<&'static str> = required.iter().chain(optional).copied().collect();
-    let mut cols = HashMap::new();
-    for (i, h) in headers.iter().enumerate() {
-        let key = h.to_ascii_lowercase();
-        let Some(&name) = allowed.iter().find(|a| **a == key) else {
-            return Err(CsvError::UnknownColumn {
-                file: file.to_string(),
-                row: header_row,
-                column: h.to_string(),
-                allowed: allowed.join(", "),
-            });
-        };
-        if cols.insert(name, i).is_some() {
-            return Err(CsvError::DuplicateColumn {
-                file: file.to_string(),
-                row: header_row,
-                column: h.to_string(),
-            });
-        }
+    for c in optional.iter().chain(&["notes"]) {
+        schema = schema.optional(c);
     }
-    for r in required {
-        if !cols.contains_key(r) {
-            return Err(CsvError::MissingColumn {
-                file: file.to_string(),
-                row: header_row,
-                column: r,
-                required: required.join(", "),
-            });
-        }
+    Table {
+        file,
+        reader: TextReader::new(file, text, &schema),
     }
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(malformed)?;
-        if rec.iter().all(|f| f.is_empty()) {
-            continue; // blank line
-        }
-        let row = rec.position().map_or(0, |p| line_of(p.byte()));
-        rows.push((row, rec));
-    }
-    Ok(Table { file, cols, rows })
 }
 
-struct Row<'t, 'a> {
-    t: &'t Table<'a>,
-    row: u64,
-    rec: &'t csv::StringRecord,
+impl<'a> Table<'a> {
+    /// The next row, or the first layout problem.
+    fn next(&mut self) -> Option<Result<Row<'_>, CsvError>> {
+        let file = self.file;
+        self.reader
+            .next_row()
+            .map(|r| r.map(|row| Row { row, file }).map_err(CsvError::from))
+    }
 }
 
-impl Row<'_, '_> {
-    fn get(&self, column: &'static str) -> &str {
-        self.t
-            .cols
-            .get(column)
-            .and_then(|&i| self.rec.get(i))
-            .unwrap_or("")
+struct Row<'r> {
+    row: mibg_csv::Row<'r>,
+    file: &'r str,
+}
+
+impl Row<'_> {
+    fn get(&self, column: &str) -> &str {
+        self.row.get(column)
     }
-    fn err(&self, column: &'static str, problem: FieldProblem) -> CsvError {
+    fn line(&self) -> u64 {
+        self.row.line()
+    }
+    fn err(&self, column: &str, problem: FieldProblem) -> CsvError {
         CsvError::Field {
-            file: self.t.file.to_string(),
-            row: self.row,
-            column,
+            location: self.row.location(column),
             problem,
         }
     }
     fn origin(&self) -> Option<Origin> {
         Some(Origin {
-            source: self.t.file.to_string(),
-            row: self.row,
+            source: self.file.to_string(),
+            row: self.line(),
         })
     }
-    fn required(&self, column: &'static str) -> Result<&str, CsvError> {
+    fn required(&self, column: &str) -> Result<&str, CsvError> {
         let v = self.get(column);
         if v.is_empty() {
             Err(self.err(column, FieldProblem::Empty))
@@ -330,22 +237,28 @@ impl Row<'_, '_> {
             Ok(v)
         }
     }
-    fn date(&self, column: &'static str) -> Result<Date, CsvError> {
+    fn date(&self, column: &str) -> Result<Date, CsvError> {
         let v = self.required(column)?;
         // Strict YYYY-MM-DD: jiff also accepts datetimes, which we do not.
         if v.len() != 10 {
-            return Err(self.err(column, FieldProblem::BadDate(v.to_string())));
+            return Err(self.err(column, FieldProblem::BadDate(excerpt(v))));
         }
         v.parse::<Date>()
-            .map_err(|_| self.err(column, FieldProblem::BadDate(v.to_string())))
+            .map_err(|_| self.err(column, FieldProblem::BadDate(excerpt(v))))
     }
-    fn number(&self, column: &'static str) -> Result<Option<Exact>, CsvError> {
+    fn number(&self, column: &str) -> Result<Option<Exact>, CsvError> {
         let v = self.get(column);
         if v.is_empty() {
             return Ok(None);
         }
-        let x =
-            Exact::parse_decimal(v).map_err(|e| self.err(column, FieldProblem::BadNumber(e)))?;
+        let x = Exact::parse_decimal(v).map_err(|e| {
+            let problem = if looks_like_decimal_comma(v) {
+                FieldProblem::DecimalComma(excerpt(v))
+            } else {
+                FieldProblem::BadNumber(shorten(e))
+            };
+            self.err(column, problem)
+        })?;
         if x.is_negative() {
             return Err(self.err(column, FieldProblem::Negative(v.to_string())));
         }
@@ -353,10 +266,20 @@ impl Row<'_, '_> {
     }
 }
 
-fn rows<'t, 'a>(t: &'t Table<'a>) -> impl Iterator<Item = Row<'t, 'a>> {
-    t.rows
-        .iter()
-        .map(move |(row, rec)| Row { t, row: *row, rec })
+/// A decimal error whose value is cut to a readable length (as
+/// [`mibg_csv::excerpt`] cuts: the first 32 of more than 40 characters).
+fn shorten(e: DecimalError) -> DecimalError {
+    let cut = |v: String| {
+        if v.chars().count() > 40 {
+            v.chars().take(32).chain(['…']).collect()
+        } else {
+            v
+        }
+    };
+    match e {
+        DecimalError::NotDecimal(v) => DecimalError::NotDecimal(cut(v)),
+        DecimalError::TooLong(v) => DecimalError::TooLong(cut(v)),
+    }
 }
 
 /// Parses a labs file: columns `patient, date, test, value, unit, lln, uln`
@@ -370,30 +293,32 @@ fn rows<'t, 'a>(t: &'t Table<'a>) -> impl Iterator<Item = Row<'t, 'a>> {
 /// missing LLN (counts, haemoglobin) or ULN (chemistry), LLN ≥ ULN, ULN = 0,
 /// bad baseline flag.
 pub fn parse_labs(text: &str, file: &str) -> Result<Vec<LabResult>, CsvError> {
-    let t = read_table(
+    let mut t = read_table(
         text,
         file,
+        "labs file",
         &["patient", "date", "test", "value", "unit", "lln", "uln"],
         &["baseline"],
-    )?;
+    );
     let mut out = Vec::new();
-    for r in rows(&t) {
+    while let Some(r) = t.next() {
+        let r = r?;
         let patient = r.required("patient")?.to_string();
         let date = r.date("date")?;
         let test_text = r.required("test")?;
         let test = LabTest::parse(test_text)
-            .ok_or_else(|| r.err("test", FieldProblem::UnknownTest(test_text.to_string())))?;
+            .ok_or_else(|| r.err("test", FieldProblem::UnknownTest(excerpt(test_text))))?;
         let value = r
             .number("value")?
             .ok_or_else(|| r.err("value", FieldProblem::Empty))?;
         let unit_text = r.required("unit")?;
         let unit = LabUnit::parse(unit_text)
-            .ok_or_else(|| r.err("unit", FieldProblem::UnknownUnit(unit_text.to_string())))?;
+            .ok_or_else(|| r.err("unit", FieldProblem::UnknownUnit(excerpt(unit_text))))?;
         if !test.accepts(unit) {
             return Err(r.err(
                 "unit",
                 FieldProblem::UnitNotForTest {
-                    unit: unit_text.to_string(),
+                    unit: excerpt(unit_text),
                     test,
                 },
             ));
@@ -471,7 +396,7 @@ pub fn parse_labs(text: &str, file: &str) -> Result<Vec<LabResult>, CsvError> {
         let baseline = match flag.to_ascii_lowercase().as_str() {
             "" | "no" | "false" | "0" | "n" => false,
             "yes" | "true" | "1" | "y" => true,
-            _ => return Err(r.err("baseline", FieldProblem::BadFlag(flag.to_string()))),
+            _ => return Err(r.err("baseline", FieldProblem::BadFlag(excerpt(flag)))),
         };
         out.push(LabResult {
             patient,
@@ -497,26 +422,28 @@ pub fn parse_labs(text: &str, file: &str) -> Result<Vec<LabResult>, CsvError> {
 /// integer 1–5, grade the term does not allow in the version, a
 /// laboratory-only term, a CTCAE version not shipped.
 pub fn parse_events(text: &str, file: &str) -> Result<Vec<AdverseEvent>, CsvError> {
-    let t = read_table(
+    let mut t = read_table(
         text,
         file,
+        "events file",
         &["patient", "date", "term", "grade"],
         &["ctcae_version"],
-    )?;
+    );
     let mut out = Vec::new();
-    for r in rows(&t) {
+    while let Some(r) = t.next() {
+        let r = r?;
         let patient = r.required("patient")?.to_string();
         let date = r.date("date")?;
         let term_text = r.required("term")?;
         let term = Term::parse(term_text)
-            .ok_or_else(|| r.err("term", FieldProblem::UnknownTerm(term_text.to_string())))?;
+            .ok_or_else(|| r.err("term", FieldProblem::UnknownTerm(excerpt(term_text))))?;
         let grade_text = r.required("grade")?;
         let grade = grade_text
             .parse::<u8>()
             .ok()
             .filter(|g| (1..=5).contains(g))
             .and_then(Grade::new)
-            .ok_or_else(|| r.err("grade", FieldProblem::BadGrade(grade_text.to_string())))?;
+            .ok_or_else(|| r.err("grade", FieldProblem::BadGrade(excerpt(grade_text))))?;
         let version_text = r.get("ctcae_version");
         let version = if version_text.is_empty() {
             CtcaeVersion::V5_0
@@ -524,7 +451,7 @@ pub fn parse_events(text: &str, file: &str) -> Result<Vec<AdverseEvent>, CsvErro
             CtcaeVersion::parse(version_text).ok_or_else(|| {
                 r.err(
                     "ctcae_version",
-                    FieldProblem::UnsupportedVersion(version_text.to_string()),
+                    FieldProblem::UnsupportedVersion(excerpt(version_text)),
                 )
             })?
         };
@@ -566,14 +493,21 @@ pub fn parse_events(text: &str, file: &str) -> Result<Vec<AdverseEvent>, CsvErro
 /// [`CsvError`]: malformed CSV, column errors, empty field, bad date,
 /// unknown product.
 pub fn parse_transfusions(text: &str, file: &str) -> Result<Vec<Transfusion>, CsvError> {
-    let t = read_table(text, file, &["patient", "date", "product"], &[])?;
+    let mut t = read_table(
+        text,
+        file,
+        "transfusions file",
+        &["patient", "date", "product"],
+        &[],
+    );
     let mut out = Vec::new();
-    for r in rows(&t) {
+    while let Some(r) = t.next() {
+        let r = r?;
         let patient = r.required("patient")?.to_string();
         let date = r.date("date")?;
         let p = r.required("product")?;
         let product = Product::parse(p)
-            .ok_or_else(|| r.err("product", FieldProblem::UnknownProduct(p.to_string())))?;
+            .ok_or_else(|| r.err("product", FieldProblem::UnknownProduct(excerpt(p))))?;
         out.push(Transfusion {
             patient,
             date,

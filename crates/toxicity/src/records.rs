@@ -6,18 +6,19 @@ use crate::labunits::{LabTest, LabUnit};
 use jiff::civil::Date;
 use serde::Serialize;
 
-/// Where a record came from, for messages ("labs.csv row 12").
+/// Where a record came from, for messages ("labs.csv line 12").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Origin {
     /// Source label (file name).
     pub source: String,
-    /// 1-based line of the record in the source (the header is row 1).
+    /// Physical line of the record in the source, as a text editor numbers
+    /// it (serialised as `row`).
     pub row: u64,
 }
 
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} row {}", self.source, self.row)
+        write!(f, "{} line {}", self.source, self.row)
     }
 }
 

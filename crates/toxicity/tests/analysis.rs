@@ -2,6 +2,7 @@
 //! code, as the study pipeline will), and the CSV parsers from text.
 
 use jiff::civil::{Date, date};
+use mibg_csv::Location;
 use mibg_toxicity::analysis::{AnalysisError, GradeSource};
 use mibg_toxicity::csv_input::{CsvError, parse_events, parse_labs, parse_transfusions};
 use mibg_toxicity::{
@@ -286,7 +287,7 @@ fn api_callers_get_the_same_event_validation() {
     let e = analyse(&input, &Options::default()).unwrap_err();
     let o = e.at().and_then(|a| a.origin.clone()).expect("origin");
     assert_eq!((o.source.as_str(), o.row), ("events.csv", 7));
-    assert!(e.to_string().starts_with("events.csv row 7: "), "{e}");
+    assert!(e.to_string().starts_with("events.csv line 7: "), "{e}");
     assert!(AnalysisError::Empty.at().is_none());
     input.events = vec![event(
         "A",
@@ -337,7 +338,7 @@ fn csv_parsers_read_several_patients_and_label_rows() {
     assert!(labs[1].baseline);
     assert_eq!(
         labs[1].origin.as_ref().unwrap().to_string(),
-        "labs.csv row 4"
+        "labs.csv line 4"
     );
     let ev = parse_events(
         "patient,date,term,grade\nA,2025-01-05,mucositis,4\n",
@@ -347,15 +348,13 @@ fn csv_parsers_read_several_patients_and_label_rows() {
     assert_eq!(ev[0].term, Term::MucositisOral);
     let tx = parse_transfusions("patient,date,product\nA,2025-01-05,PRBC\n", "tx.csv").unwrap();
     assert_eq!(tx[0].product, Product::RedCells);
-    // Errors carry file, row and column as data, not only as text.
+    // Errors carry file, line and column as data, not only as text.
     match parse_events(
         "patient,date,term,grade\nA,2025-01-05,febrile neutropenia,1\n",
         "ev.csv",
     ) {
-        Err(CsvError::Field {
-            file, row, column, ..
-        }) => {
-            assert_eq!((file.as_str(), row, column), ("ev.csv", 2, "grade"));
+        Err(e @ CsvError::Field { .. }) => {
+            assert_eq!(e.location(), &Location::cell("ev.csv", 2, "grade"));
         }
         other => panic!("{other:?}"),
     }
@@ -441,12 +440,12 @@ fn repeated_identical_rows_are_warned() {
     let w = &r.patients[0].warnings;
     assert!(
         w.iter().any(|w| w
-            == "labs.csv row 3 repeats labs.csv row 2 (same date, test, value and unit): check for a double entry"),
+            == "labs.csv line 3 repeats labs.csv line 2 (same date, test, value and unit): check for a double entry"),
         "{w:?}"
     );
     assert!(
         w.iter().any(|w| w
-            == "events.csv row 3 repeats events.csv row 2 (same date, term and grade): check for a double entry"),
+            == "events.csv line 3 repeats events.csv line 2 (same date, term and grade): check for a double entry"),
         "{w:?}"
     );
     assert_eq!(
@@ -474,7 +473,7 @@ fn reference_limits_in_another_unit_are_errors() {
     };
     let m = e("A,2025-01-05,anc,1.2,/mm3,1.5,8");
     assert!(
-        m.starts_with("labs.csv row 2, column 'lln': 1.5 /mm3 is implausible for a neutrophils reference limit (expected 100 to 10000 /mm3): check the unit"),
+        m.starts_with("labs.csv line 2, column 'lln': 1.5 /mm3 is implausible for a neutrophils reference limit (expected 100 to 10000 /mm3): check the unit"),
         "{m}"
     );
     // Platelet LLN 150 labelled /mm3 (meant ×10^9/L).
@@ -502,7 +501,7 @@ fn reference_limits_in_another_unit_are_errors() {
     assert!(m.contains("column 'lln'"), "{m}");
     let m = e("A,2025-01-05,hb,7.8,g/L,115,155");
     assert!(
-        m.starts_with("labs.csv row 2, column 'value': 7.8 g/L is implausible for haemoglobin (expected 10 to 300 g/L): check the unit"),
+        m.starts_with("labs.csv line 2, column 'value': 7.8 g/L is implausible for haemoglobin (expected 10 to 300 g/L): check the unit"),
         "{m}"
     );
     let m = e("A,2025-01-05,hb,95,g/dL,11.5,15.5");
@@ -606,46 +605,97 @@ fn comment_lines_are_skipped_and_rows_stay_physical_lines() {
         .iter()
         .map(|r| r.origin.as_ref().unwrap().to_string())
         .collect();
-    assert_eq!(rows, ["labs.csv row 4", "labs.csv row 6"]);
+    assert_eq!(rows, ["labs.csv line 4", "labs.csv line 6"]);
     // Errors name the physical line too: line 5 after two comment lines.
-    match parse_events(
+    let e = parse_events(
         "# label\n#another\npatient,date,term,grade\nA,2025-01-05,mucositis,3\nA,2025-01-05,febrile neutropenia,1\n",
         "ev.csv",
-    ) {
-        Err(CsvError::Field {
-            file, row, column, ..
-        }) => assert_eq!((file.as_str(), row, column), ("ev.csv", 5, "grade")),
-        other => panic!("{other:?}"),
-    }
-    // A malformed row after a comment: line 4.
-    match parse_transfusions(
+    )
+    .unwrap_err();
+    assert_eq!(e.location(), &Location::cell("ev.csv", 5, "grade"));
+    // A row with a missing cell after a comment: line 4.
+    let e = parse_transfusions(
         "patient,date,product\n# label\nA,2025-01-05,PRBC\nA,2025-01-06\n",
         "tx.csv",
-    ) {
-        Err(CsvError::Malformed { row, .. }) => assert_eq!(row, 4),
-        other => panic!("{other:?}"),
-    }
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "tx.csv line 4: 2 cells where the header has 3"
+    );
     // Header errors name the header's line (3 here), not line 1.
-    match parse_transfusions("# a\n# b\npatient,date\nA,2025-01-05\n", "tx.csv") {
-        Err(e @ CsvError::MissingColumn { row: 3, .. }) => {
-            assert!(
-                e.to_string()
-                    .starts_with("tx.csv row 3: missing column 'product'"),
-                "{e}"
-            )
-        }
-        other => panic!("{other:?}"),
-    }
-    // Without comments the header is row 1, as before.
-    match parse_transfusions("patient,date,product,dose\n", "tx.csv") {
-        Err(e @ CsvError::UnknownColumn { row: 1, .. }) => {
-            assert!(
-                e.to_string().starts_with("tx.csv row 1, column 'dose'"),
-                "{e}"
-            )
-        }
-        other => panic!("{other:?}"),
-    }
+    let e = parse_transfusions("# a\n# b\npatient,date\nA,2025-01-05\n", "tx.csv").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("tx.csv line 3, column 'product': required column 'product' is missing"),
+        "{e}"
+    );
+    // Without comments the header is line 1.
+    let e = parse_transfusions("patient,date,product,dose\n", "tx.csv").unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("tx.csv line 1, column 'dose': unknown column 'dose'"),
+        "{e}"
+    );
+    assert_eq!(
+        e.detail(),
+        e.to_string()["tx.csv line 1, column 'dose': ".len()..]
+    );
+}
+
+/// Issue 9: the same CSV rules as every table — misspelt and duplicated
+/// columns, spreadsheet exports, long values, `notes`.
+#[test]
+fn toxicity_tables_follow_the_csv_rules() {
+    let h = "patient,date,test,value,unit,lln,uln";
+    let e = parse_labs(
+        &format!("{h},baseine\nA,2025-01-05,anc,1,10^9/L,1.5,,yes\n"),
+        "labs.csv",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("did you mean 'baseline'?"), "{e}");
+    let e = parse_labs(
+        &format!("{h},value\nA,2025-01-05,anc,1,10^9/L,1.5,,2\n"),
+        "labs.csv",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("appears twice"), "{e}");
+    let e = parse_labs(
+        "patient;date;test;value;unit;lln;uln\nA;2025-01-05;anc;0,4;10^9/L;1,5;\n",
+        "labs.csv",
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("separated by ';' and numbers have decimal commas ('0,4')"),
+        "{e}"
+    );
+    let e = parse_labs(
+        &format!("{h}\nA,2025-01-05,anc,\"0,4\",10^9/L,1.5,\n"),
+        "labs.csv",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("'0,4' has a comma"), "{e}");
+    let long = "x".repeat(100_000);
+    let e = parse_labs(
+        &format!("{h}\nA,2025-01-05,{long},1,10^9/L,1.5,\n"),
+        "labs.csv",
+    )
+    .unwrap_err();
+    assert!(e.to_string().len() < 400, "{} bytes", e.to_string().len());
+    assert!(e.to_string().contains("(100000 characters)"), "{e}");
+    let e = parse_labs(
+        &format!("{h}\nA,2025-01-05,anc,{long},10^9/L,1.5,\n"),
+        "labs.csv",
+    )
+    .unwrap_err();
+    assert!(e.to_string().len() < 400, "{} bytes", e.to_string().len());
+    let ok = parse_transfusions(
+        "\u{feff}Patient , DATE,product,notes\r\nA,2025-01-05,platelets,\"two\nlines\"\r\nA,2025-01-06,rbc,\r\n",
+        "tx.csv",
+    )
+    .unwrap();
+    assert_eq!(ok[1].origin.as_ref().unwrap().row, 4);
 }
 
 #[test]

@@ -3,29 +3,26 @@
 //! protocol's whole-body target, with a 95 % interval, radiation protection
 //! after the infusion, and (with `--after-second`) the delivered total.
 //!
-//! All science is in `mibg-dosimetry` and `mibg-radprot`; this module reads
-//! the files, maps the protocol to [`SecondActivityRules`], prints the report
-//! or one JSON document, and writes the optional SVG plot atomically.
+//! Argument parsing and rendering only: the clinical act is
+//! [`mibg_clinic::assess_course_dosimetry`] (the plausibility gate, the fit,
+//! D₁, A₂ with caps and interval, radiation protection, the delivered total).
+//! This module reads the files, prints the report or one JSON document, and
+//! writes the optional SVG plot atomically.
 
 use crate::cmd::plan::load_protocol;
 use crate::output::{print_json, write_atomically};
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
+use mibg_clinic::dosimetry::{
+    ContactPlan, CourseDosimetry, CourseInput, DosimetryOptions, ReadingUnit, SecondInfusionInput,
+};
+use mibg_dosimetry::gate::{Check, CheckStatus, GateReport};
 use mibg_dosimetry::{
-    Decision, DoseAssessment, DoseRequest, FitOptions, ModelChoice, ModelKind, PhysicalBoundPolicy,
-    PredictionVariant, ReadingsOptions, RetentionFit, SModel, SecondActivityRules,
-    SecondInfusionDose, TailMethod, UncertaintyOptions, assess, assess_second, parse_readings,
+    Decision, FitOptions, ModelChoice, ModelKind, PhysicalBoundPolicy, PredictionVariant,
+    ReadingsOptions, RetentionFit, SModel, TailMethod, UncertaintyOptions, parse_readings,
     parse_s_table,
 };
-use mibg_protocol::Protocol;
-use mibg_radprot::{
-    CaregiverEstimate, ConstraintKind, ContactEnd, ContactPattern, DistanceLaw, DoseConstraint,
-    RetentionCurve,
-};
-use mibg_units::{
-    AbsorbedDose, Activity, ActivityPerMass, DoseRate, Hours, Length, MBQ_PER_MCI, Mass,
-};
-use serde::Serialize;
+use mibg_units::{AbsorbedDose, Activity, ActivityPerMass, Hours, Length, MBQ_PER_MCI, Mass};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -90,6 +87,24 @@ pub enum ReadingUnitArg {
     /// by activity, gives the dose rate at 1 m.
     #[value(name = "usv-h-1m")]
     UsvH1m,
+}
+
+/// Distance law on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum LawArg {
+    /// Cormack & Shearer (1 m / d)^1.5 (Phys Med Biol 1998; glowgreen): the default.
+    CormackShearer,
+    /// Point source (1 m / d)^2.
+    InverseSquare,
+}
+
+/// Sharing of a constraint between the infusions.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SplitArg {
+    /// Equal shares, the unused part carried to the next infusion.
+    Equal,
+    /// In proportion to the activities, the unused part carried on.
+    Activity,
 }
 
 /// Arguments of `mibg dose`.
@@ -181,6 +196,47 @@ pub struct Args {
     /// (default 6 h/day [I]: a design choice, not a published pattern).
     #[arg(long, default_value_t = 6.0)]
     contact_hours_per_day: f64,
+    /// How dose rate falls with distance, for every contact dose and for
+    /// --reading-distance-m (named in every output).
+    #[arg(long, value_enum, default_value = "cormack-shearer")]
+    distance_law: LawArg,
+    /// Distance (1–3 m) at which µSv/h readings were taken (with
+    /// --reading-unit usv-h-1m); converted to 1 m by --distance-law.
+    #[arg(long, default_value_t = 1.0)]
+    reading_distance_m: f64,
+    /// Restriction periods and the instruction sheet for the family: every
+    /// contact pattern of PATTERNS.toml (default: the built-in standard set,
+    /// protocols/contact-patterns.toml) over the whole course. Needs the clock
+    /// time of the end of infusion 1 (--infusion-time, or --infusion-end).
+    #[arg(long, value_name = "PATTERNS.toml", num_args = 0..=1)]
+    family: Option<Option<PathBuf>>,
+    /// End of infusion 1 as a clock time with UTC offset
+    /// (2026-03-02T14:30+01:00), for --family when READINGS has hours.
+    #[arg(long)]
+    infusion_time: Option<String>,
+    /// End of infusion 2 as a clock time with UTC offset, for --family
+    /// (default: --infusion2-end, else infusion 1 + the protocol's interval).
+    #[arg(long)]
+    infusion2_time: Option<String>,
+    /// Treatment courses per year: a per-year constraint (1 mSv) is divided by it.
+    #[arg(long, default_value_t = 1, value_parser = crate::args::whole_u32)]
+    courses_per_year: u32,
+    /// How each constraint is shared between infusions 1 and 2.
+    #[arg(long, value_enum, default_value = "equal")]
+    budget_split: SplitArg,
+    /// Write an SVG of the dose rate at 1 m over the course (with the release
+    /// and stem-cell-return thresholds) and of the dose against the delay of
+    /// every pattern (with --family).
+    #[arg(long, requires = "family")]
+    family_plot: Option<PathBuf>,
+    /// Write the family's instruction sheet as plain text (with --family).
+    #[arg(long, requires = "family")]
+    family_sheet: Option<PathBuf>,
+    /// Accept a failed plausibility check by name and prescribe anyway
+    /// (repeatable): physical-decay, rise, outlier, r-squared, tau-se,
+    /// bootstrap-failures. Recorded in the report, the JSON and the warnings.
+    #[arg(long, value_name = "CHECK")]
+    accept: Vec<Check>,
     /// Print one JSON document instead of the report.
     #[arg(long)]
     json: bool,
@@ -189,8 +245,13 @@ pub struct Args {
     plot: Option<PathBuf>,
 }
 
+/// Reads a CSV file: its bytes as UTF-8 text, or the CSV layer's error
+/// naming the line of the first byte that is not (a spreadsheet export in
+/// Windows-1252, UTF-16 "Unicode text").
 fn read(path: &Path, what: &str) -> Result<String> {
-    std::fs::read_to_string(path).with_context(|| format!("cannot read {what} {}", path.display()))
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))?;
+    Ok(mibg_csv::decode(&label(path), &bytes)?.to_string())
 }
 
 fn label(path: &Path) -> String {
@@ -209,314 +270,71 @@ fn instant(s: &Option<String>, flag: &str) -> Result<Option<jiff::Timestamp>> {
         .transpose()
 }
 
-/// Radiation protection after the last infusion.
-#[derive(Serialize, Debug)]
-struct RadiationProtectionOut {
-    /// Which infusion the section is about (1 or 2).
-    infusion: u8,
-    /// Activity of that infusion.
-    activity_mbq: f64,
-    activity_mci: f64,
-    /// Whether the curve is measured (infusion 2 readings) or assumed equal to infusion 1.
-    curve: String,
-    /// How the dose rate at 1 m at t = 0 was obtained.
-    initial_dose_rate_method: String,
-    initial_dose_rate_usv_h_at_1m: f64,
-    dose_rate_at_1m: Vec<DoseRatePoint>,
-    release_threshold_usv_h: f64,
-    release_time_h: Option<f64>,
-    release_note: Option<String>,
-    stem_cell_return_threshold_usv_h: f64,
-    stem_cell_return_time_h: Option<f64>,
-    stem_cell_return_note: Option<String>,
-    caregiver: Option<CaregiverEstimate>,
-    /// Activity of infusion 1 still in the body at infusion 2 and included in
-    /// the predicted retained activity and dose rates (planning only; `None`
-    /// when the curve is measured after infusion 2, whose readings contain it).
-    residual_infusion1_mbq: Option<f64>,
-    warnings: Vec<String>,
+/// An ISO 8601 time with its UTC offset, kept in that offset (the clock the
+/// family reads).
+fn local_time(v: &str, flag: &str) -> Result<jiff::Zoned> {
+    let bad = |e: String| {
+        anyhow::anyhow!(
+            "{flag} '{v}': not an ISO 8601 time with a UTC offset, e.g. 2026-03-02T14:30+01:00 ({e})"
+        )
+    };
+    let ts = v
+        .parse::<jiff::Timestamp>()
+        .map_err(|e| bad(e.to_string()))?;
+    let offset = match v.parse::<jiff::civil::DateTime>() {
+        Ok(civil) => {
+            let utc = civil
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map_err(|e| bad(e.to_string()))?;
+            let secs = utc.timestamp().as_second() - ts.as_second();
+            jiff::tz::Offset::from_seconds(i32::try_from(secs).map_err(|e| bad(e.to_string()))?)
+                .map_err(|e| bad(e.to_string()))?
+        }
+        // `Z`: UTC.
+        Err(_) => jiff::tz::Offset::UTC,
+    };
+    Ok(ts.to_zoned(jiff::tz::TimeZone::fixed(offset)))
 }
 
-/// The body after infusion 2 as predicted from infusion 1, relative to A₂:
-/// `R(t) = R₁(t) + (A₁/A₂)·R₁(Δ + t)`, Δ = days between the infusions. The
-/// second term is the activity of infusion 1 still present (§6.1: it is
-/// already in D₁, but it still irradiates carers and delays release).
-struct WithResidualOfInfusion1<'a> {
-    curve: &'a dyn RetentionCurve,
-    a1_over_a2: f64,
-    gap: Hours,
-}
-
-impl RetentionCurve for WithResidualOfInfusion1<'_> {
-    fn retention(&self, t: Hours) -> f64 {
-        self.curve.retention(t)
-            + self.a1_over_a2
-                * self
-                    .curve
-                    .retention(Hours::new(self.gap.hours() + t.hours()))
+/// The family options from the command line.
+fn family_options(args: &Args) -> Result<Option<mibg_clinic::family::FamilyOptions>> {
+    use mibg_clinic::patterns::{STANDARD_PATTERNS_LABEL, parse_patterns, standard_patterns};
+    let Some(file) = &args.family else {
+        return Ok(None);
+    };
+    let (patterns, source) = match file {
+        None => (standard_patterns(), STANDARD_PATTERNS_LABEL.to_string()),
+        Some(p) => (
+            parse_patterns(&read(p, "contact-pattern file")?, &label(p))?,
+            label(p),
+        ),
+    };
+    let end1 = match (&args.infusion_time, &args.infusion_end) {
+        (Some(t), _) => local_time(t, "--infusion-time")?,
+        (None, Some(t)) => local_time(t, "--infusion-end")?,
+        (None, None) => bail!(
+            "--family needs the clock time of the end of infusion 1: --infusion-time 2026-03-02T14:30+01:00 (or --infusion-end with clock-time readings)"
+        ),
+    };
+    let end2 = match (&args.infusion2_time, &args.infusion2_end) {
+        (Some(t), _) => Some(local_time(t, "--infusion2-time")?),
+        (None, Some(t)) => Some(local_time(t, "--infusion2-end")?),
+        (None, None) => None,
+    };
+    if args.courses_per_year == 0 {
+        bail!("--courses-per-year 0: must be at least 1");
     }
-}
-
-#[derive(Serialize, Debug)]
-struct DoseRatePoint {
-    day: f64,
-    hours: f64,
-    retained_activity_mbq: f64,
-    dose_rate_usv_h_at_1m: f64,
-}
-
-#[derive(Serialize, Debug)]
-struct ParameterOut {
-    name: String,
-    value: f64,
-    standard_error: Option<f64>,
-    unit: String,
-}
-
-#[derive(Serialize, Debug)]
-struct IntervalOut {
-    method: String,
-    absorbed_dose_gy: Option<[f64; 2]>,
-    second_activity_mbq: Option<[f64; 2]>,
-    second_activity_mci: Option<[f64; 2]>,
-    predicted_total_gy: Option<[f64; 2]>,
-    tau_h: Option<[f64; 2]>,
-    absorbed_dose_se_delta_gy: Option<f64>,
-    second_activity_se_delta_mbq: Option<f64>,
-    p_total_exceeds_target_plus_margin: Option<f64>,
-    overshoot_threshold_gy: f64,
-}
-
-#[derive(Serialize, Debug)]
-struct AfterSecondOut {
-    activity2_mbq: f64,
-    activity2_mci: f64,
-    model: ModelKind,
-    tau_h: f64,
-    tia_gbq_h: f64,
-    absorbed_dose2_gy: f64,
-    dose_per_activity2_gy_per_gbq: f64,
-    predicted_dose2_gy: f64,
-    delivered_total_gy: f64,
-    planned_total_gy: f64,
-    target_total_gy: f64,
-    difference_gy: f64,
-    warnings: Vec<String>,
-    details: SecondInfusionDose,
-}
-
-#[derive(Serialize, Debug)]
-struct OptionsOut {
-    readings: String,
-    weight_kg: f64,
-    weight2_kg: f64,
-    max_weight_change: f64,
-    max_activity_deviation: f64,
-    min_last_reading_h: f64,
-    activity_mbq: f64,
-    activity_mci: f64,
-    model: String,
-    tail: TailMethod,
-    tail_points: usize,
-    physical_bound: PhysicalBoundPolicy,
-    s_model: String,
-    prediction: PredictionVariant,
-    protocol: String,
-    rules: SecondActivityRules,
-    bootstrap_replicates: usize,
-    seed: u64,
-    above_pre_void_tolerance: f64,
-    reading_unit: String,
-    contact_distance_m: f64,
-    contact_hours_per_day: f64,
-}
-
-#[derive(Serialize, Debug)]
-struct DoseOut {
-    model: ModelKind,
-    model_selection: mibg_dosimetry::Selection,
-    parameters: Vec<ParameterOut>,
-    effective_half_lives_h: Vec<f64>,
-    r_squared: Option<f64>,
-    residuals: Vec<f64>,
-    tau_h: f64,
-    tau_se_h: Option<f64>,
-    tia_gbq_h: f64,
-    extrapolated_fraction: f64,
-    s_model: String,
-    s_value_gy_per_gbq_h: f64,
-    s_value2_gy_per_gbq_h: f64,
-    absorbed_dose_gy: f64,
-    dose_per_activity_gy_per_gbq: f64,
-    decision: Decision,
-    statement: String,
-    second_activity_mbq: f64,
-    second_activity_mci: f64,
-    second_activity_mbq_per_kg: f64,
-    second_activity_uncapped_mbq: f64,
-    binding_cap: Option<String>,
-    caps: Vec<mibg_dosimetry::plan::CapCheck>,
-    dose_per_activity2_gy_per_gbq: f64,
-    predicted_dose2_gy: f64,
-    predicted_total_gy: f64,
-    target_gy: f64,
-    interval95: IntervalOut,
-    radiation_protection: Option<RadiationProtectionOut>,
-    after_second: Option<AfterSecondOut>,
-    warnings: Vec<String>,
-    options: OptionsOut,
-}
-
-fn parameters(fit: &RetentionFit) -> Vec<ParameterOut> {
-    let se = |i: usize| fit.covariance.as_ref().map(|c| c[i][i].max(0.0).sqrt());
-    fit.parameter_names
-        .iter()
-        .zip(&fit.parameter_values)
-        .enumerate()
-        .map(|(i, (n, v))| ParameterOut {
-            name: n.clone(),
-            value: *v,
-            standard_error: se(i),
-            unit: if n.starts_with("lambda") { "1/h" } else { "1" }.into(),
-        })
-        .collect()
-}
-
-/// Horizon of the threshold search: 90 days after the infusion [I].
-const THRESHOLD_HORIZON: Hours = Hours::from_days(90.0);
-/// Days at which the dose-rate table is printed.
-const TABLE_DAYS: [f64; 8] = [0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 14.0];
-
-#[allow(clippy::too_many_arguments)]
-fn radiation_protection(
-    protocol: &Protocol,
-    curve: &dyn RetentionCurve,
-    infusion: u8,
-    activity: Activity,
-    measured: bool,
-    pre_void_reading: f64,
-    activity_of_readings: Activity,
-    unit: ReadingUnitArg,
-    distance: Length,
-    hours_per_day: Hours,
-) -> Result<RadiationProtectionOut> {
-    let rp = &protocol.radiation_protection;
-    let (d0, method) = match unit {
-        ReadingUnitArg::UsvH1m => (
-            DoseRate::from_usv_per_h(pre_void_reading * (activity / activity_of_readings)),
-            format!(
-                "measured: pre-void reading {pre_void_reading} µSv/h at 1 m after {} scaled to {}",
-                activity_of_readings.describe(),
-                activity.describe()
-            ),
-        ),
-        ReadingUnitArg::Arbitrary => (
-            mibg_radprot::initial_dose_rate_from_activity(
-                activity,
-                rp.dose_rate_constant,
-                rp.self_attenuation_factor,
-            )?,
-            format!(
-                "estimated: {} × Γ {} µSv·m²/(MBq·h) × self-attenuation {} (protocol)",
-                activity.describe(),
-                rp.dose_rate_constant.usv_m2_per_mbq_h(),
-                rp.self_attenuation_factor
-            ),
-        ),
-    };
-    let mut warnings = Vec::new();
-    let table = TABLE_DAYS
-        .iter()
-        .map(|&day| {
-            let t = Hours::from_days(day);
-            let r = curve.retention(t);
-            Ok(DoseRatePoint {
-                day,
-                hours: t.hours(),
-                retained_activity_mbq: activity.mbq() * r,
-                dose_rate_usv_h_at_1m: mibg_radprot::dose_rate_at_1m(curve, d0, t)?.usv_per_h(),
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let when = |threshold: DoseRate, alt: Option<Activity>| -> (Option<f64>, Option<String>) {
-        let by_rate = mibg_radprot::time_to_dose_rate(curve, d0, threshold, THRESHOLD_HORIZON);
-        let by_act = alt.map(|a| {
-            mibg_radprot::time_to_retained_activity(curve, activity, a, THRESHOLD_HORIZON)
-        });
-        match (by_rate, by_act) {
-            (Ok(t), None) => (Some(t.hours()), None),
-            (Ok(t), Some(Ok(ta))) => (
-                Some(t.hours().min(ta.hours())),
-                Some(format!(
-                    "dose-rate rule at {:.1} h, retained-activity rule at {:.1} h; the earlier applies",
-                    t.hours(),
-                    ta.hours()
-                )),
-            ),
-            (Ok(t), Some(Err(_))) => (Some(t.hours()), None),
-            (Err(e), Some(Ok(ta))) => (Some(ta.hours()), Some(format!("{e}"))),
-            (Err(e), _) => (None, Some(format!("{e}"))),
-        }
-    };
-    let (release, release_note) = when(rp.patient_release_at_1m, rp.patient_release_max_retained);
-    let (stem, stem_note) = when(rp.stem_cell_return_at_1m, rp.stem_cell_return_max_retained);
-    let caregiver = match release {
-        Some(start) => {
-            let pattern = ContactPattern {
-                distance,
-                hours_per_day,
-                start: Hours::new(start),
-                end: ContactEnd::Indefinite,
-                law: DistanceLaw::InverseSquare,
-            };
-            let constraint = DoseConstraint::with_limit(
-                ConstraintKind::Caregiver,
-                rp.caregiver_constraint,
-                format!(
-                    "protocol caregiver constraint {} mSv per episode (dosimetry notes §8.4)",
-                    rp.caregiver_constraint.msv()
-                ),
-            );
-            let est = mibg_radprot::caregiver_dose(curve, d0, &pattern, &constraint)?;
-            if est.exceeds {
-                warnings.push(format!(
-                    "caregiver dose {:.2} mSv exceeds the {:.1} mSv constraint for {} h/day at {} m from discharge: restrict contact",
-                    est.dose.msv(),
-                    rp.caregiver_constraint.msv(),
-                    hours_per_day.hours(),
-                    distance.m()
-                ));
-            }
-            Some(est)
-        }
-        None => {
-            warnings
-                .push("release threshold not reached within 90 days: no caregiver estimate".into());
-            None
-        }
-    };
-    Ok(RadiationProtectionOut {
-        infusion,
-        activity_mbq: activity.mbq(),
-        activity_mci: activity.mci(),
-        curve: if measured {
-            format!("fitted to the infusion-{infusion} readings")
-        } else {
-            format!("infusion-1 retention assumed for infusion {infusion}")
+    Ok(Some(mibg_clinic::family::FamilyOptions {
+        patterns,
+        patterns_source: source,
+        infusion1_end: end1,
+        infusion2_end: end2,
+        courses_per_year: args.courses_per_year,
+        split: match args.budget_split {
+            SplitArg::Equal => mibg_clinic::family::BudgetSplit::Equal,
+            SplitArg::Activity => mibg_clinic::family::BudgetSplit::ProportionalToActivity,
         },
-        initial_dose_rate_method: method,
-        initial_dose_rate_usv_h_at_1m: d0.usv_per_h(),
-        dose_rate_at_1m: table,
-        release_threshold_usv_h: rp.patient_release_at_1m.usv_per_h(),
-        release_time_h: release,
-        release_note,
-        stem_cell_return_threshold_usv_h: rp.stem_cell_return_at_1m.usv_per_h(),
-        stem_cell_return_time_h: stem,
-        stem_cell_return_note: stem_note,
-        caregiver,
-        residual_infusion1_mbq: None,
-        warnings,
-    })
+    }))
 }
 
 /// Runs the command.
@@ -533,35 +351,16 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         ("--contact-distance-m", Some(args.contact_distance_m)),
         ("--contact-hours-per-day", Some(args.contact_hours_per_day)),
         ("--factor", args.factor),
+        (
+            "--max-activity-deviation",
+            Some(args.max_activity_deviation),
+        ),
     ] {
         if let Some(v) = v
             && !(v.is_finite() && v > 0.0)
         {
             bail!("{flag} {v}: must be a finite number > 0");
         }
-    }
-    if !(args.max_activity_deviation.is_finite() && args.max_activity_deviation > 0.0) {
-        bail!(
-            "--max-activity-deviation {}: must be a finite number > 0",
-            args.max_activity_deviation
-        );
-    }
-    // An implausible weight is reported by the dosimetry itself (first).
-    let (wlo, whi) = mibg_dosimetry::PLAUSIBLE_MASS_KG;
-    if (wlo..=whi).contains(&args.weight_kg) {
-        protocol
-            .check_infusion1_given(
-                Activity::from_mbq(args.activity_mbq),
-                Mass::from_kg(args.weight_kg),
-                args.max_activity_deviation,
-            )
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "--activity-mbq {} at {} kg ({protocol_label}): {e} (--max-activity-deviation)",
-                    args.activity_mbq,
-                    args.weight_kg
-                )
-            })?;
     }
     if args.contact_hours_per_day > 24.0 {
         bail!(
@@ -618,24 +417,6 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         },
         ..FitOptions::default()
     };
-    let mass1 = Mass::from_kg(args.weight_kg);
-    let activity1 = Activity::from_mbq(args.activity_mbq);
-    let mut req = DoseRequest::new(mass1, activity1);
-    req.mass2 = args.weight2_kg.map(Mass::from_kg);
-    req.max_weight_change = args.max_weight_change;
-    req.min_last_reading = Hours::new(args.min_last_reading_h);
-    req.model = model;
-    req.fit = fit;
-    req.s_model = s_model;
-    req.prediction = prediction;
-    req.rules =
-        mibg_clinic::second_activity_rules(&protocol, args.target_gy.map(AbsorbedDose::from_gy));
-    req.uncertainty = (args.bootstrap > 0).then_some(UncertaintyOptions {
-        replicates: args.bootstrap,
-        seed: args.seed,
-    });
-    let a = assess(&readings, &req)?;
-
     let second = match (&args.after_second, args.activity2_mbq) {
         (Some(p), Some(a2)) => {
             let text = read(p, "infusion-2 readings file")?;
@@ -643,510 +424,475 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
                 infusion_end: instant(&args.infusion2_end, "--infusion2-end")?,
                 above_pre_void_tolerance: args.above_pre_void_tolerance,
             };
-            let r2 = parse_readings(&label(p), &text, &o2)?;
-            Some(assess_second(&a, &r2, Activity::from_mbq(a2))?)
+            Some(SecondInfusionInput {
+                readings: parse_readings(&label(p), &text, &o2)?,
+                activity: Activity::from_mbq(a2),
+            })
         }
         _ => None,
     };
-
-    // Radiation protection after the last infusion.
-    let distance = Length::from_m(args.contact_distance_m);
-    let hpd = Hours::new(args.contact_hours_per_day);
-    let pre_void = a.readings.readings[0].net;
-    let rp = match (&second, a.plan.decision) {
-        (Some(s), _) => Some(radiation_protection(
-            &protocol,
-            &s.fit,
-            2,
-            s.activity2,
-            true,
-            s.readings.readings[0].net,
-            s.activity2,
-            args.reading_unit,
-            distance,
-            hpd,
-        )?),
-        (None, Decision::SecondInfusion) => {
-            let days = protocol.infusion2.interval_nominal_days;
-            let gap = Hours::from_days(f64::from(days));
-            let residual = activity1.mbq() * a.fit.curve.retention(gap);
-            let curve = WithResidualOfInfusion1 {
-                curve: &a.fit,
-                a1_over_a2: activity1.mbq() / a.plan.activity_mbq.mbq(),
-                gap,
-            };
-            let mut r = radiation_protection(
-                &protocol,
-                &curve,
-                2,
-                a.plan.activity_mbq,
-                false,
-                pre_void,
-                activity1,
-                args.reading_unit,
-                distance,
-                hpd,
-            )?;
-            r.curve = format!(
-                "{}, plus {residual:.1} MBq of infusion 1 left after the protocol's {days}-day interval",
-                r.curve
-            );
-            r.residual_infusion1_mbq = Some(residual);
-            // At t = 0 the patient holds A₂ plus the residual: report that rate
-            // (the day-0 row of the table), not the rate of A₂ alone.
-            r.initial_dose_rate_usv_h_at_1m *= curve.retention(Hours::ZERO);
-            r.initial_dose_rate_method = format!(
-                "{}, × (A2 + {residual:.1} MBq residual of infusion 1)/A2",
-                r.initial_dose_rate_method
-            );
-            Some(r)
-        }
-        (None, _) => Some(radiation_protection(
-            &protocol,
-            &a.fit,
-            1,
-            activity1,
-            true,
-            pre_void,
-            activity1,
-            args.reading_unit,
-            distance,
-            hpd,
-        )?),
+    let input = CourseInput {
+        readings1: readings,
+        weight1: Mass::from_kg(args.weight_kg),
+        activity1: Activity::from_mbq(args.activity_mbq),
+        weight2: args.weight2_kg.map(Mass::from_kg),
+        second,
     };
+    let options = DosimetryOptions {
+        target: args.target_gy.map(AbsorbedDose::from_gy),
+        max_activity_deviation: args.max_activity_deviation,
+        max_weight_change: args.max_weight_change,
+        min_last_reading: Hours::new(args.min_last_reading_h),
+        model,
+        fit,
+        s_model,
+        prediction,
+        uncertainty: (args.bootstrap > 0).then_some(UncertaintyOptions {
+            replicates: args.bootstrap,
+            seed: args.seed,
+        }),
+        reading_unit: match args.reading_unit {
+            ReadingUnitArg::Arbitrary => ReadingUnit::Arbitrary,
+            ReadingUnitArg::UsvH1m => ReadingUnit::UsvPerHourAt1m,
+        },
+        contact: ContactPlan {
+            distance: Length::from_m(args.contact_distance_m),
+            hours_per_day: Hours::new(args.contact_hours_per_day),
+        },
+        distance_law: match args.distance_law {
+            LawArg::CormackShearer => mibg_clinic::family::DistanceLaw::CormackShearer,
+            LawArg::InverseSquare => mibg_clinic::family::DistanceLaw::InverseSquare,
+        },
+        reading_distance: Length::from_m(args.reading_distance_m),
+        family: family_options(args)?,
+        radiation_protection: true,
+        accept: args.accept.clone(),
+        protocol_label: Some(protocol_label),
+        above_pre_void_tolerance: args.above_pre_void_tolerance,
+    };
+    let d = mibg_clinic::assess_course_dosimetry(&input, &protocol, &options).map_err(|e| {
+        match e {
+            // Name the command-line flags of the check.
+            mibg_clinic::DosimetryError::Infusion1Deviation {
+                activity_mbq,
+                weight_kg,
+                protocol,
+                error,
+            } => anyhow::anyhow!(
+                "--activity-mbq {activity_mbq} at --weight-kg {weight_kg} ({protocol}): {error} (--max-activity-deviation)"
+            ),
+            e => e.into(),
+        }
+    })?;
 
-    let svg = args
-        .plot
+    let svg = args.plot.as_ref().map(|_| plot_svg(&d));
+    let family_svg = match (&args.family_plot, &d.family) {
+        (Some(_), Some(f)) => Some(family_plot_svg(f)),
+        _ => None,
+    };
+    let sheet = d
+        .family
         .as_ref()
-        .map(|_| plot_svg(&a, second.as_ref(), args.reading_unit));
-
-    let doc = build_json(args, &a, second, rp, &protocol_label);
+        .map(mibg_clinic::family::family_sheet_text);
     // Everything is computed: now write.
     if let (Some(path), Some(svg)) = (&args.plot, svg) {
         write_atomically(path, svg.as_bytes())?;
     }
-    if args.json {
-        return print_json(out, &doc);
+    if let (Some(path), Some(svg)) = (&args.family_plot, family_svg) {
+        write_atomically(path, svg.as_bytes())?;
     }
-    print_report(out, &a, &doc)
+    if let (Some(path), Some(sheet)) = (&args.family_sheet, &sheet) {
+        write_atomically(path, sheet.as_bytes())?;
+    }
+    if args.json {
+        return print_json(out, &d);
+    }
+    let mut text = String::new();
+    render(&d, &mut text);
+    if let Some(sheet) = &sheet {
+        text.push('\n');
+        text.push_str(sheet);
+    }
+    out.write_all(text.as_bytes())?;
+    Ok(())
 }
 
-fn build_json(
-    args: &Args,
-    a: &DoseAssessment,
-    second: Option<SecondInfusionDose>,
-    rp: Option<RadiationProtectionOut>,
-    protocol_label: &str,
-) -> DoseOut {
-    let u = a.uncertainty.as_ref();
-    let pair = |l: f64, h: f64| Some([l, h]);
-    let interval = IntervalOut {
-        method: u.map_or_else(
-            || "delta method only (--bootstrap 0): 95 % = estimate ± 1.96 SE".to_string(),
-            |u| u.method.clone(),
-        ),
-        absorbed_dose_gy: u
-            .map(|u| [u.dose1.low_gy.gy(), u.dose1.high_gy.gy()])
-            .or_else(|| {
-                a.fit.tau_se_h.map(|se| {
-                    let s = a.request.activity1.gbq() * a.s_value1.gy_per_gbq_h() * se.hours();
-                    [a.dose1.gy() - 1.96 * s, a.dose1.gy() + 1.96 * s]
-                })
-            }),
-        second_activity_mbq: u.and_then(|u| {
-            pair(
-                u.second_activity.low_mbq.mbq(),
-                u.second_activity.high_mbq.mbq(),
+/// Dose rate at 1 m over the course with the thresholds; dose against the
+/// delay of resumption per pattern (as a fraction of its budget).
+fn family_plot_svg(f: &mibg_clinic::family::FamilyReport) -> String {
+    use mibg_plot::{Axis, Figure, Panel, Series};
+    let t_end = f.dose_rate_at_1m.last().map_or(0.0, |p| p[0]);
+    let flat = |y: f64| vec![(0.0, y), (t_end, y)];
+    let rate: Vec<(f64, f64)> = f
+        .dose_rate_at_1m
+        .iter()
+        .filter(|p| p[1] > 0.0)
+        .map(|p| (p[0], p[1]))
+        .collect();
+    let mut fig = Figure::new(760.0)
+        .title(format!(
+            "Radiation protection for the family — distance law: {}",
+            f.distance_law.describe()
+        ))
+        .panel(
+            Panel::new(
+                Axis::linear("time after the end of infusion 1 (h)"),
+                Axis::log10("dose rate at 1 m (µSv/h)"),
             )
-        }),
-        second_activity_mci: u.and_then(|u| {
-            pair(
-                u.second_activity.low_mbq.mci(),
-                u.second_activity.high_mbq.mci(),
-            )
-        }),
-        predicted_total_gy: u.and_then(|u| {
-            pair(
-                u.predicted_total.low_gy.gy(),
-                u.predicted_total.high_gy.gy(),
-            )
-        }),
-        tau_h: u.and_then(|u| pair(u.tau_h.0.hours(), u.tau_h.1.hours())),
-        absorbed_dose_se_delta_gy: u.and_then(|u| u.dose1_se_delta.map(|d| d.gy())),
-        second_activity_se_delta_mbq: u.and_then(|u| u.second_activity_se_delta.map(|d| d.mbq())),
-        p_total_exceeds_target_plus_margin: u.map(|u| u.p_total_exceeds_target_plus_margin),
-        overshoot_threshold_gy: (a.plan.rules.target_total + a.plan.rules.overshoot_margin).gy(),
-    };
-    let mut warnings = a.warnings.clone();
-    if let Some(r) = &rp {
-        warnings.extend(
-            r.warnings
-                .iter()
-                .map(|w| format!("radiation protection: {w}")),
+            .title("Dose rate at 1 m")
+            .series(Series::line("dose rate at 1 m", rate))
+            .series(Series::line(
+                &format!("release {} µSv/h", f.release_threshold.usv_per_h()),
+                flat(f.release_threshold.usv_per_h()),
+            ))
+            .series(Series::line(
+                &format!(
+                    "stem-cell return {} µSv/h",
+                    f.stem_cell_return_threshold.usv_per_h()
+                ),
+                flat(f.stem_cell_return_threshold.usv_per_h()),
+            )),
         );
-        if let Some(c) = &r.caregiver {
-            warnings.extend(c.warnings.iter().map(|w| format!("caregiver: {w}")));
-        }
-    }
-    let after = second.map(|s| {
-        warnings.extend(
-            s.warnings
+    for inf in &f.infusions {
+        let mut panel = Panel::new(
+            Axis::linear(format!(
+                "delay of resumption after the end of infusion {} (h)",
+                inf.infusion
+            )),
+            Axis::linear("dose / budget of this infusion"),
+        )
+        .title(format!(
+            "Dose against restriction delay, infusion {}",
+            inf.infusion
+        ))
+        .height(320.0)
+        .reference_y(1.0);
+        for p in &f.patterns {
+            if let Some(c) = p
+                .dose_against_delay
                 .iter()
-                .chain(&s.notes)
-                .map(|w| format!("infusion 2: {w}")),
-        );
-        AfterSecondOut {
-            activity2_mbq: s.activity2.mbq(),
-            activity2_mci: s.activity2.mci(),
-            model: s.fit.model,
-            tau_h: s.tau_h.hours(),
-            tia_gbq_h: s.tia.gbq_h(),
-            absorbed_dose2_gy: s.dose2.gy(),
-            dose_per_activity2_gy_per_gbq: s.dose_per_activity2.gy_per_gbq(),
-            predicted_dose2_gy: s.predicted_dose2.gy(),
-            delivered_total_gy: s.delivered_total.gy(),
-            planned_total_gy: s.planned_total.gy(),
-            target_total_gy: s.target_total.gy(),
-            difference_gy: s.difference.gy(),
-            warnings: s.warnings.iter().chain(&s.notes).cloned().collect(),
-            details: s,
+                .find(|c| c.infusion == inf.infusion)
+                && c.budget_msv > 0.0
+            {
+                let pts = c
+                    .points
+                    .iter()
+                    .map(|q| (q[0], q[1] / c.budget_msv))
+                    .collect();
+                panel = panel.series(Series::line(&p.restriction.pattern.id, pts));
+            }
         }
-    });
-    let p = &a.plan;
-    DoseOut {
-        model: a.fit.model,
-        model_selection: a.selection.clone(),
-        parameters: parameters(&a.fit),
-        effective_half_lives_h: a
-            .fit
-            .components
-            .iter()
-            .map(|c| c.half_life_h.hours())
-            .collect(),
-        r_squared: a.fit.r_squared,
-        residuals: a.fit.residuals.clone(),
-        tau_h: a.tau_h.hours(),
-        tau_se_h: a.fit.tau_se_h.map(|h| h.hours()),
-        tia_gbq_h: a.tia.gbq_h(),
-        extrapolated_fraction: a.fit.extrapolated_fraction,
-        s_model: a.s_model_description.clone(),
-        s_value_gy_per_gbq_h: a.s_value1.gy_per_gbq_h(),
-        s_value2_gy_per_gbq_h: p.s_value2.gy_per_gbq_h(),
-        absorbed_dose_gy: a.dose1.gy(),
-        dose_per_activity_gy_per_gbq: a.dose_per_activity1.gy_per_gbq(),
-        decision: p.decision,
-        statement: p.statement.clone(),
-        second_activity_mbq: p.activity_mbq.mbq(),
-        second_activity_mci: p.activity_mbq.mci(),
-        second_activity_mbq_per_kg: p.activity_per_kg.mbq_per_kg(),
-        second_activity_uncapped_mbq: p.uncapped_mbq.mbq(),
-        binding_cap: p.binding_cap.clone(),
-        caps: p.caps.clone(),
-        dose_per_activity2_gy_per_gbq: p.dose_per_activity2.gy_per_gbq(),
-        predicted_dose2_gy: p.predicted_dose2.gy(),
-        predicted_total_gy: p.predicted_total.gy(),
-        target_gy: p.rules.target_total.gy(),
-        interval95: interval,
-        radiation_protection: rp,
-        after_second: after,
-        warnings,
-        options: OptionsOut {
-            readings: label(&args.readings),
-            weight_kg: a.request.mass1.kg(),
-            weight2_kg: p.mass2_kg.kg(),
-            max_weight_change: a.request.max_weight_change,
-            max_activity_deviation: args.max_activity_deviation,
-            min_last_reading_h: a.request.min_last_reading.hours(),
-            activity_mbq: a.request.activity1.mbq(),
-            activity_mci: a.request.activity1.mci(),
-            model: format!("{:?}", args.model).to_lowercase(),
-            tail: a.request.fit.tail,
-            tail_points: a.request.fit.tail_points,
-            physical_bound: a.request.fit.physical_bound,
-            s_model: a.request.s_model.name().into(),
-            prediction: a.request.prediction,
-            protocol: protocol_label.into(),
-            rules: p.rules,
-            bootstrap_replicates: args.bootstrap,
-            seed: args.seed,
-            above_pre_void_tolerance: args.above_pre_void_tolerance,
-            reading_unit: match args.reading_unit {
-                ReadingUnitArg::Arbitrary => "arbitrary".into(),
-                ReadingUnitArg::UsvH1m => "usv-h-1m".into(),
-            },
-            contact_distance_m: args.contact_distance_m,
-            contact_hours_per_day: args.contact_hours_per_day,
-        },
+        fig = fig.panel(panel);
     }
+    fig.to_svg()
 }
 
 fn act(mbq: f64) -> String {
     format!("{mbq:.0} MBq ({:.1} mCi)", mbq / MBQ_PER_MCI)
 }
 
-fn print_report(out: &mut dyn Write, a: &DoseAssessment, d: &DoseOut) -> Result<()> {
-    let p = &a.plan;
+fn render_gate(s: &mut String, g: &GateReport) {
+    use std::fmt::Write as _;
+    let _ = writeln!(s, "Plausibility gate — {}", g.series);
+    for o in &g.outcomes {
+        let status = match o.status {
+            CheckStatus::Passed => "passed",
+            CheckStatus::Failed => "FAILED",
+            CheckStatus::Accepted => "FAILED, ACCEPTED by --accept",
+            CheckStatus::NotApplicable => "not run",
+        };
+        let _ = writeln!(s, "  {:<22} {status}: {}", o.check.name(), o.detail);
+    }
+    for f in &g.findings {
+        let _ = writeln!(
+            s,
+            "  {} [{}] {}",
+            if f.accepted { "ACCEPTED" } else { "REFUSED" },
+            f.check,
+            f.message
+        );
+        if let Some(w) = &f.without_reading {
+            let _ = writeln!(s, "      without this reading: {}", w.statement);
+        }
+    }
+}
+
+fn render(d: &CourseDosimetry, s: &mut String) {
+    use std::fmt::Write as _;
+    let a = &d.assessment;
     let r = &a.request;
-    writeln!(
-        out,
-        "Whole-body dosimetry, infusion 1 — {}",
-        d.options.readings
-    )?;
-    writeln!(
-        out,
+    let o = &d.options;
+    let _ = writeln!(s, "Whole-body dosimetry, infusion 1 — {}", o.readings);
+    let _ = writeln!(
+        s,
         "Patient {:.1} kg; infusion 1: {} = {:.0} MBq/kg ({:.2} mCi/kg)",
         r.mass1.kg(),
         act(r.activity1.mbq()),
         r.activity1.mbq() / r.mass1.kg(),
         ActivityPerMass::from_mbq_per_kg(r.activity1.mbq() / r.mass1.kg()).mci_per_kg()
-    )?;
-    writeln!(out, "Protocol: {}", d.options.protocol)?;
-    writeln!(out)?;
-    writeln!(
-        out,
+    );
+    let _ = writeln!(s, "Protocol: {}", o.protocol);
+    s.push('\n');
+    let _ = writeln!(
+        s,
         "Readings ({} rows; row 1 = pre-void = 100 %)",
         a.readings.len()
-    )?;
-    writeln!(
-        out,
-        "  {:>8}  {:>10}  {:>10}  {:>9}  {:>9}",
-        "t (h)", "net", "R (%)", "fit (%)", "resid (%)"
-    )?;
+    );
+    let _ = writeln!(
+        s,
+        "  {:>5}  {:>8}  {:>10}  {:>10}  {:>9}  {:>9}",
+        "line", "t (h)", "net", "R (%)", "fit (%)", "resid (%)"
+    );
     for (i, rd) in a.readings.readings.iter().enumerate() {
         let fitted = a.fit.curve.retention(rd.time_h);
-        writeln!(
-            out,
-            "  {:>8.2}  {:>10.3}  {:>10.2}  {:>9.2}  {:>9.2}",
+        let _ = writeln!(
+            s,
+            "  {:>5}  {:>8.2}  {:>10.3}  {:>10.2}  {:>9.2}  {:>9.2}",
+            rd.line,
             rd.time_h.hours(),
             rd.net,
             rd.retention * 100.0,
             fitted * 100.0,
             a.fit.residuals[i] * 100.0
-        )?;
+        );
     }
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Model: {} — {}",
-        a.fit.model.name(),
-        a.selection.reason
-    )?;
+    s.push('\n');
+    render_gate(s, &d.plausibility);
+    s.push('\n');
+    let _ = writeln!(s, "Model: {} — {}", a.fit.model.name(), a.selection.reason);
     for c in &a.fit.components {
         let se = c
             .half_life_se_h
-            .map_or(String::new(), |s| format!(" ± {:.2}", s.hours()));
+            .map_or(String::new(), |x| format!(" ± {:.2}", x.hours()));
         let fse = c
             .fraction_se
-            .map_or(String::new(), |s| format!(" ± {s:.3}"));
+            .map_or(String::new(), |x| format!(" ± {x:.3}"));
         let bound = if c.at_physical_bound {
             " [at physical bound]"
         } else {
             ""
         };
-        writeln!(
-            out,
+        let _ = writeln!(
+            s,
             "  component: fraction {:.3}{fse}, effective T½ {:.2}{se} h{bound}",
             c.fraction,
             c.half_life_h.hours()
-        )?;
+        );
     }
     if let Some(r2) = a.fit.r_squared {
-        writeln!(out, "  R² = {r2:.5}")?;
+        let _ = writeln!(s, "  R² = {r2:.5}");
     }
     let tse = a
         .fit
         .tau_se_h
-        .map_or(String::new(), |s| format!(" ± {:.2}", s.hours()));
-    writeln!(
-        out,
+        .map_or(String::new(), |x| format!(" ± {:.2}", x.hours()));
+    let _ = writeln!(
+        s,
         "  τ = {:.2}{tse} h; extrapolated after the last reading: {:.1} %",
         a.tau_h.hours(),
         a.fit.extrapolated_fraction * 100.0
-    )?;
-    writeln!(out)?;
-    writeln!(out, "Dose of infusion 1")?;
-    writeln!(out, "  TIA Ã1 = A1·τ = {:.2} GBq·h", a.tia.gbq_h())?;
-    writeln!(
-        out,
+    );
+    s.push('\n');
+    let _ = writeln!(s, "Dose of infusion 1");
+    let _ = writeln!(s, "  TIA Ã1 = A1·τ = {:.2} GBq·h", a.tia.gbq_h());
+    let _ = writeln!(
+        s,
         "  S({:.1} kg) = {:.4e} Gy/(GBq·h): {}",
         r.mass1.kg(),
         a.s_value1.gy_per_gbq_h(),
         a.s_model_description
-    )?;
-    writeln!(
-        out,
+    );
+    let _ = writeln!(
+        s,
         "  D1 = {:.3} Gy   (D1/A1 = {:.4} Gy/GBq = {:.4} mGy/MBq)",
         a.dose1.gy(),
         a.dose_per_activity1.gy_per_gbq(),
         a.dose_per_activity1.gy_per_gbq()
-    )?;
+    );
     if let Some(iv) = d.interval95.absorbed_dose_gy {
-        writeln!(out, "  95 % interval D1: {:.3}–{:.3} Gy", iv[0], iv[1])?;
+        let _ = writeln!(s, "  95 % interval D1: {:.3}–{:.3} Gy", iv[0], iv[1]);
     }
-    writeln!(out)?;
-    writeln!(
-        out,
+    s.push('\n');
+    let p = &a.plan;
+    let _ = writeln!(
+        s,
         "Second infusion (target {:.2} Gy total; {})",
         p.rules.target_total.gy(),
         p.variant.describe()
-    )?;
-    writeln!(
-        out,
+    );
+    let _ = writeln!(
+        s,
         "  predicted dose per activity at infusion 2: {:.4} Gy/GBq (weight {:.1} kg, S = {:.4e})",
         p.dose_per_activity2.gy_per_gbq(),
         p.mass2_kg.kg(),
         p.s_value2.gy_per_gbq_h()
-    )?;
-    writeln!(
-        out,
+    );
+    let _ = writeln!(
+        s,
         "  uncapped A2 = (target − D1)/d2 = {}",
         act(p.uncapped_mbq.mbq().max(0.0))
-    )?;
+    );
     for c in &p.caps {
-        writeln!(
-            out,
+        let _ = writeln!(
+            s,
             "  cap {:<26} allows {:>28}{}  ({})",
             c.name,
             act(c.allows_mbq.mbq()),
             if c.binds { "  ← BINDS" } else { "" },
             c.reason
-        )?;
+        );
     }
-    writeln!(out, "  >> {}", p.statement)?;
+    let _ = writeln!(s, "  >> {}", p.statement);
     if p.decision == Decision::SecondInfusion {
-        writeln!(
-            out,
+        let _ = writeln!(
+            s,
             "  A2 = {} = {:.1} MBq/kg",
             act(p.activity_mbq.mbq()),
             p.activity_per_kg.mbq_per_kg()
-        )?;
-        writeln!(
-            out,
+        );
+        let _ = writeln!(
+            s,
             "  predicted D2 = {:.3} Gy; predicted total = {:.3} Gy",
             p.predicted_dose2.gy(),
             p.predicted_total.gy()
-        )?;
+        );
     }
-    if let Some(iv) = d.interval95.second_activity_mbq {
-        writeln!(out, "  95 % interval A2: {} – {}", act(iv[0]), act(iv[1]))?;
+    let iv = &d.interval95;
+    if let Some(x) = iv.second_activity_mbq {
+        let _ = writeln!(s, "  95 % interval A2: {} – {}", act(x[0]), act(x[1]));
     }
-    if let Some(iv) = d.interval95.predicted_total_gy {
-        writeln!(
-            out,
+    if let Some(x) = iv.predicted_total_gy {
+        let _ = writeln!(
+            s,
             "  95 % interval of the total with this A2: {:.3}–{:.3} Gy",
-            iv[0], iv[1]
-        )?;
+            x[0], x[1]
+        );
     }
-    if let Some(pr) = d.interval95.p_total_exceeds_target_plus_margin {
-        writeln!(
-            out,
+    if let Some(pr) = iv.p_total_exceeds_target_plus_margin {
+        let _ = writeln!(
+            s,
             "  P(total > {:.2} Gy = target + margin) = {:.1} %",
-            d.interval95.overshoot_threshold_gy,
+            iv.overshoot_threshold_gy,
             pr * 100.0
-        )?;
+        );
     }
-    writeln!(out, "  uncertainty: {}", d.interval95.method)?;
-    if let Some(s) = &d.after_second {
-        writeln!(out)?;
-        writeln!(
-            out,
+    let _ = writeln!(s, "  uncertainty: {}", iv.method);
+    if let Some(x) = &d.after_second {
+        s.push('\n');
+        let _ = writeln!(
+            s,
             "Delivered dose of infusion 2 — {}",
-            s.details.readings.source
-        )?;
-        writeln!(
-            out,
+            x.details.readings.source
+        );
+        let _ = writeln!(
+            s,
             "  A2 given {}; model {}; τ2 = {:.2} h; TIA = {:.2} GBq·h",
-            act(s.activity2_mbq),
-            s.model.name(),
-            s.tau_h,
-            s.tia_gbq_h
-        )?;
-        writeln!(
-            out,
+            act(x.activity2.mbq()),
+            x.model.name(),
+            x.tau.hours(),
+            x.tia.gbq_h()
+        );
+        let _ = writeln!(
+            s,
             "  D2 = {:.3} Gy (predicted {:.3} Gy); delivered total D1 + D2 = {:.3} Gy vs planned {:.3} Gy (difference {:+.3} Gy; target {:.2} Gy)",
-            s.absorbed_dose2_gy,
-            s.predicted_dose2_gy,
-            s.delivered_total_gy,
-            s.planned_total_gy,
-            s.difference_gy,
-            s.target_total_gy
-        )?;
+            x.dose2.gy(),
+            x.predicted_dose2.gy(),
+            x.delivered_total.gy(),
+            x.planned_total.gy(),
+            x.difference.gy(),
+            x.target_total.gy()
+        );
+        let failed: Vec<&str> = x
+            .plausibility
+            .findings
+            .iter()
+            .map(|f| f.check.name())
+            .collect();
+        let _ = writeln!(
+            s,
+            "  plausibility gate: {}",
+            if failed.is_empty() {
+                "every check passed".to_string()
+            } else {
+                format!("{} ACCEPTED by --accept", failed.join(", "))
+            }
+        );
     }
     if let Some(rp) = &d.radiation_protection {
-        writeln!(out)?;
-        writeln!(
-            out,
+        s.push('\n');
+        let _ = writeln!(
+            s,
             "Radiation protection after infusion {} ({}; {})",
             rp.infusion,
-            act(rp.activity_mbq),
+            act(rp.activity.mbq()),
             rp.curve
-        )?;
-        writeln!(
-            out,
+        );
+        let _ = writeln!(
+            s,
             "  dose rate at 1 m at t = 0: {:.1} µSv/h ({})",
-            rp.initial_dose_rate_usv_h_at_1m, rp.initial_dose_rate_method
-        )?;
-        writeln!(
-            out,
+            rp.initial_dose_rate.usv_per_h(),
+            rp.initial_dose_rate_method
+        );
+        let _ = writeln!(
+            s,
             "  {:>5}  {:>16}  {:>16}",
             "day", "retained", "µSv/h at 1 m"
-        )?;
-        for pt in &rp.dose_rate_at_1m {
-            writeln!(
-                out,
+        );
+        for row in &rp.dose_rate_at_1m {
+            let _ = writeln!(
+                s,
                 "  {:>5}  {:>12.1} MBq  {:>16.2}",
-                pt.day, pt.retained_activity_mbq, pt.dose_rate_usv_h_at_1m
-            )?;
+                row.day,
+                row.point.retained.mbq(),
+                row.point.dose_rate_at_1m.usv_per_h()
+            );
         }
-        let fmt_t = |t: Option<f64>| {
+        let fmt_t = |t: Option<Hours>| {
             t.map_or("not reached within 90 days".to_string(), |h| {
-                format!("{h:.1} h (day {:.1})", h / 24.0)
+                format!("{:.1} h (day {:.1})", h.hours(), h.hours() / 24.0)
             })
         };
-        writeln!(
-            out,
+        let _ = writeln!(
+            s,
             "  release (≤ {} µSv/h at 1 m): {}",
-            rp.release_threshold_usv_h,
-            fmt_t(rp.release_time_h)
-        )?;
-        writeln!(
-            out,
+            rp.release_threshold.usv_per_h(),
+            fmt_t(rp.release_time)
+        );
+        let _ = writeln!(
+            s,
             "  stem-cell return (≤ {} µSv/h at 1 m): {}",
-            rp.stem_cell_return_threshold_usv_h,
-            fmt_t(rp.stem_cell_return_time_h)
-        )?;
+            rp.stem_cell_return_threshold.usv_per_h(),
+            fmt_t(rp.stem_cell_return_time)
+        );
         if let Some(c) = &rp.caregiver {
-            writeln!(
-                out,
-                "  caregiver from release, {} h/day at {} m: {:.2} mSv ({:.0} % of the {} mSv constraint){}",
-                d.options.contact_hours_per_day,
-                d.options.contact_distance_m,
+            let _ = writeln!(
+                s,
+                "  caregiver from release, {} h/day at {} m ({}): {:.2} mSv ({:.0} % of the {} mSv constraint){}",
+                o.contact_hours_per_day,
+                o.contact_distance_m,
+                c.pattern.law.describe(),
                 c.dose.msv(),
                 c.fraction_of_constraint * 100.0,
                 c.constraint.limit.msv(),
                 if c.exceeds { " — EXCEEDS" } else { "" }
-            )?;
+            );
         }
     }
-    writeln!(out)?;
+    s.push('\n');
     if d.warnings.is_empty() {
-        writeln!(out, "Warnings: none")?;
+        let _ = writeln!(s, "Warnings: none");
     } else {
-        writeln!(out, "Warnings:")?;
+        let _ = writeln!(s, "Warnings:");
         for w in &d.warnings {
-            writeln!(out, "  ! {w}")?;
+            let _ = writeln!(s, "  ! {w}");
         }
     }
-    Ok(())
 }
 
-fn plot_svg(
-    a: &DoseAssessment,
-    second: Option<&SecondInfusionDose>,
-    unit: ReadingUnitArg,
-) -> String {
+fn plot_svg(d: &CourseDosimetry) -> String {
     use mibg_plot::{Axis, Figure, Panel, Series};
-    let _ = unit;
+    let a = &d.assessment;
+    let second = d.after_second.as_ref().map(|x| &x.details);
     let t_last = a
         .readings
         .readings

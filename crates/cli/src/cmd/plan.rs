@@ -2,12 +2,15 @@
 //! course plan of one patient under a protocol file (default: the built-in
 //! seed protocol): infusion-1 activity, BSA and melphalan dose, the
 //! day-by-day schedule, and the protocol values that need review.
+//!
+//! Argument parsing and rendering only: the clinical act is
+//! [`mibg_clinic::plan_course`].
 
 use crate::output::print_json;
 use anyhow::{Context, Result};
 use mibg_protocol::Protocol;
 use mibg_protocol::melphalan::MelphalanBasis;
-use mibg_protocol::plan::{Plan, plan};
+use mibg_protocol::plan::Plan;
 use mibg_units::{Length, Mass};
 use std::io::Write;
 use std::path::PathBuf;
@@ -33,16 +36,16 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let protocol = load_protocol(args.protocol.as_deref())?;
-    let p = plan(
+    let c = mibg_clinic::plan_course(
         &protocol,
         Mass::from_kg(args.weight_kg),
         Length::from_cm(args.height_cm),
     )?;
     if args.json {
-        return print_json(out, &p);
+        return print_json(out, &c);
     }
     let mut text = String::new();
-    render(&p, &mut text);
+    render(&c.plan, &mut text);
     out.write_all(text.as_bytes())?;
     Ok(())
 }

@@ -204,6 +204,12 @@ pub fn read_study_dir(dir: &Path) -> Result<StudyInput> {
     let mut add = |path: &Path, rel: String| -> Result<()> {
         let bytes =
             std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if rel.ends_with(".csv") {
+            // A CSV file that is not UTF-8 is a problem of the study (with
+            // the line of the first bad byte), listed with the others.
+            input.insert_bytes(rel, bytes);
+            return Ok(());
+        }
         let text = String::from_utf8(bytes)
             .map_err(|_| anyhow::anyhow!("{}: not UTF-8 text", path.display()))?;
         input.insert(rel, text);

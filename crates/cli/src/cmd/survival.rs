@@ -4,7 +4,8 @@
 //! R's `print(survfit)` / `survdiff`, or as one JSON document whose field
 //! names follow R `survival` (issue 5), and optionally an SVG plot.
 //!
-//! The CSV is streamed line by line (no copy of the whole file in memory);
+//! The CSV is streamed in chunks through `mibg-csv` (no copy of the whole
+//! file in memory);
 //! all statistics are computed by `mibg-stats` from one sort of the times.
 
 use crate::output::write_atomically;
@@ -16,7 +17,7 @@ use mibg_stats::logrank::{LogRank, logrank};
 use mibg_stats::survdata::{ColumnSpec, CsvParser, SurvivalData};
 use mibg_stats::time::SurvTime;
 use serde::{Serialize, Serializer};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Read, Write};
 use std::path::PathBuf;
 
 /// Tie handling for the Cox model (command-line names).
@@ -126,39 +127,52 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
 
 fn read_data(path: &PathBuf, spec: &ColumnSpec) -> Result<SurvivalData> {
     let name = path.display().to_string();
-    let file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let mut line = String::new();
-    if reader
-        .read_line(&mut line)
-        .with_context(|| format!("cannot read {name}"))?
-        == 0
-    {
-        bail!("{name}: empty file (a header row is required)");
-    }
-    let mut parser = CsvParser::new(line.trim_end_matches(['\n', '\r']), &name, spec)?;
-    let file_len = reader.get_ref().metadata().map_or(0, |m| m.len());
-    let mut consumed = line.len() as u64;
+    let mut file = std::fs::File::open(path).with_context(|| format!("cannot read {name}"))?;
+    let file_len = file.metadata().map_or(0, |m| m.len());
+    let mut parser = CsvParser::new(&name, spec);
+    // Read in 1 MiB chunks; a chunk's whole UTF-8 prefix goes through the
+    // faster text path, the bytes of a character cut by the chunk boundary
+    // wait for the next chunk, and invalid bytes go through the byte path,
+    // which names their line.
+    let mut buf = vec![0u8; 1 << 20];
+    let mut carry = 0;
     let mut first = true;
     loop {
-        line.clear();
-        let n = reader
-            .read_line(&mut line)
-            .with_context(|| format!("cannot read {name} (is it UTF-8 text?)"))?;
+        let n = file
+            .read(&mut buf[carry..])
+            .with_context(|| format!("cannot read {name}"))?;
         if n == 0 {
+            parser.push(&buf[..carry])?;
             break;
         }
+        let filled = carry + n;
         if first {
-            // Size the columns once from the file size and the first row's
-            // length (avoids repeated regrowth on 10⁶–10⁷ rows).
+            // Size the columns once from the file size and the first
+            // chunk's line length (avoids repeated regrowth on 10⁶–10⁷ rows).
             first = false;
-            let estimate = file_len.saturating_sub(consumed) / n as u64 + 1;
+            let lines = buf[..filled].iter().filter(|&&b| b == b'\n').count().max(1);
+            let estimate = file_len / (filled as u64 / lines as u64).max(1) + 1;
             parser.reserve(estimate.min(1 << 28) as usize);
         }
-        consumed += n as u64;
-        parser.push_line(line.trim_end_matches(['\n', '\r']))?;
+        match std::str::from_utf8(&buf[..filled]) {
+            Ok(text) => {
+                parser.push_str(text)?;
+                carry = 0;
+            }
+            Err(e) if e.error_len().is_none() => {
+                let valid = e.valid_up_to();
+                let text = std::str::from_utf8(&buf[..valid]).unwrap_or_default();
+                parser.push_str(text)?;
+                buf.copy_within(valid..filled, 0);
+                carry = filled - valid;
+            }
+            Err(_) => {
+                parser.push(&buf[..filled])?;
+                carry = 0;
+            }
+        }
     }
-    let data = parser.finish();
+    let data = parser.finish()?;
     if data.time.is_empty() {
         bail!(
             "{name}: no row with both a time and an event ({} data rows, {} with a missing time or event)",

@@ -109,10 +109,13 @@ enum Creat {
     UlnOnly,
 }
 
+/// Reads a CSV file: its bytes as UTF-8 text (or the CSV layer's error
+/// naming the line of the first byte that is not) and its label.
 fn read(path: &PathBuf) -> Result<(String, String)> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    Ok((text, path.display().to_string()))
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let name = path.display().to_string();
+    let text = mibg_csv::decode(&name, &bytes)?.to_string();
+    Ok((text, name))
 }
 
 fn patient_dates(values: &[String], option: &str) -> Result<Vec<(String, Date)>> {

@@ -143,7 +143,7 @@ fn toxicity_problem(input: &ToxicityInput, e: &AnalysisError) -> Problem {
 /// used (a warning: the data passed that check).
 fn check_overrides(overrides: &[Override], used: &BTreeSet<(String, String)>, p: &mut Problems) {
     for o in overrides {
-        if !patient::CHECKS.contains(&o.check.as_str()) {
+        if !patient::checks().contains(&o.check.as_str()) {
             p.error(Problem::at(
                 files::OVERRIDES,
                 o.row,
@@ -152,7 +152,7 @@ fn check_overrides(overrides: &[Override], used: &BTreeSet<(String, String)>, p:
                 format!(
                     "'{}' is not a check that can be accepted (one of {})",
                     o.check,
-                    patient::CHECKS.join(", ")
+                    patient::checks().join(", ")
                 ),
             ));
         } else if !used.contains(&(o.patient.clone(), o.check.clone())) {
@@ -208,7 +208,6 @@ pub fn assess(input: &StudyInput) -> Assessment {
         }
     };
     let dd = &d;
-    let rules = crate::second_activity_rules(&protocol, None);
     let inf_by = group(&dd.infusions, |i| &i.patient);
     let rd_by = group(&dd.readings, |r| &r.patient);
     let fu_by = group(&dd.followup, |e| &e.patient);
@@ -235,7 +234,7 @@ pub fn assess(input: &StudyInput) -> Assessment {
             overrides: of(&ov_by, &pt.id),
         };
         let checked = patient::infusion_checks(&r, &protocol, dos_opts);
-        let (dosimetry, found) = patient::dosimetry(&r, &rules, dos_opts, &checked);
+        let (dosimetry, found) = patient::dosimetry(&r, &protocol, dos_opts, &checked);
         absorb(&mut p, checked, &mut accepted);
         absorb(&mut p, found, &mut accepted);
         let (response, involvement) = match dd.records.get(&pt.id) {

@@ -10,10 +10,17 @@
 use super::types::{
     AcceptedOverride, Involvement, PatientDose, PatientEngraftment, PatientResponse, SurvivalTime,
 };
+use crate::dosimetry::{
+    CourseInput, DosimetryError, DosimetryOptions as ActOptions, SecondInfusionInput,
+    assess_course_dosimetry,
+};
 use jiff::civil::Date;
-use mibg_dosimetry::plan::{Decision, SecondActivityRules};
-use mibg_dosimetry::readings::{DEFAULT_ABOVE_PRE_VOID_TOLERANCE, Readings, ReadingsError};
-use mibg_dosimetry::{DoseError, DoseRequest, assess, assess_second, check_weight_change};
+use mibg_dosimetry::gate::{Check, GateReport};
+use mibg_dosimetry::plan::Decision;
+use mibg_dosimetry::readings::{
+    DEFAULT_ABOVE_PRE_VOID_TOLERANCE, Readings, ReadingsError, RowInput,
+};
+use mibg_dosimetry::{DoseError, check_weight_change};
 use mibg_protocol::Protocol;
 use mibg_response::inrc2017::{Inrc2017Options, OverallResponse2017};
 use mibg_response::record::{PatientRecord, Primary};
@@ -42,12 +49,19 @@ pub const CHECK_WEIGHT_CHANGE: &str = "weight-change";
 /// Name of the check that the readings reach far enough in time
 /// (`mibg_dosimetry::DEFAULT_MIN_LAST_READING_H`).
 pub const CHECK_LAST_READING: &str = "last-reading";
-/// Every check that `overrides.csv` may name.
-pub const CHECKS: [&str; 3] = [
-    CHECK_INFUSION1_ACTIVITY,
-    CHECK_WEIGHT_CHANGE,
-    CHECK_LAST_READING,
-];
+/// Every check that `overrides.csv` may name: the three data-entry checks
+/// above, then the plausibility gate's checks by their `--accept` names
+/// (`mibg_dosimetry::gate::Check`).
+pub fn checks() -> Vec<&'static str> {
+    [
+        CHECK_INFUSION1_ACTIVITY,
+        CHECK_WEIGHT_CHANGE,
+        CHECK_LAST_READING,
+    ]
+    .into_iter()
+    .chain(Check::ALL.iter().map(|c| c.name()))
+    .collect()
+}
 
 /// What a step found besides its value: errors (the report cannot be
 /// computed), warnings (doubtful but usable), and the refusals that a named
@@ -175,7 +189,7 @@ pub fn infusion_checks(
                         Some(i2.row),
                         Some("weight_kg"),
                         format!(
-                            "weight at infusion 2 {} kg differs from the weight at infusion 1 ({} kg, row {}) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions (a typing error? [analysis.dosimetry] max_weight_change)",
+                            "weight at infusion 2 {} kg differs from the weight at infusion 1 ({} kg, line {}) by {change_percent:+.0} %, more than the accepted ±{max_percent:.0} % between infusions (a typing error? [analysis.dosimetry] max_weight_change)",
                             i2.weight.kg(),
                             i1.weight.kg(),
                             i1.row
@@ -194,30 +208,18 @@ pub fn infusion_checks(
     f
 }
 
-/// The position in `readings.csv` of a readings-series error: the series
-/// row (1-based) is mapped to the study row it came from.
+/// The position in `readings.csv` of a readings-series error: the physical
+/// line the dosimetry crate names (the series is built from the study's
+/// own lines, [`RowInput`]), else the series' first line.
 fn readings_problem(id: &str, n: u32, rows: &[&Reading], e: &ReadingsError) -> Problem {
-    let (series_row, field) = match e {
-        ReadingsError::Empty { row, field, .. }
-        | ReadingsError::NotANumber { row, field, .. }
-        | ReadingsError::Negative { row, field, .. }
-        | ReadingsError::NotIncreasing { row, field, .. } => (Some(*row), Some(field.as_str())),
-        ReadingsError::NonPositiveNet { row, .. } | ReadingsError::AbovePreVoid { row, .. } => {
-            (Some(*row), Some("reading"))
-        }
-        _ => (None, None),
-    };
-    let row = series_row
-        .and_then(|k| rows.get(k.wrapping_sub(1)))
-        .or(rows.first())
-        .map(|r| r.row);
+    let loc = e.location();
+    let row = loc.and_then(|l| l.line).or(rows.first().map(|r| r.row));
+    let field = loc.and_then(|l| l.column.as_deref());
     clinical(
         files::READINGS,
         row,
         field,
-        format!(
-            "readings of patient '{id}', infusion {n} (net of background; the series' own row numbers count its readings from 1): {e}"
-        ),
+        format!("readings of patient '{id}', infusion {n}: {e}"),
     )
 }
 
@@ -226,35 +228,83 @@ fn series<'a>(rows: &[&'a Reading], n: u32) -> Vec<&'a Reading> {
 }
 
 fn readings_of(id: &str, n: u32, rows: &[&Reading]) -> Result<Readings, Problem> {
-    let pairs: Vec<(Hours, f64)> = rows
+    // Each reading keeps its line of readings.csv and its background, so
+    // that the plausibility gate names the study's line and can see a
+    // background typed with a slipped decimal.
+    let rows_in: Vec<RowInput> = rows
         .iter()
-        .map(|r| (r.hours, r.reading - r.background.unwrap_or(0.0)))
+        .map(|r| RowInput {
+            line: usize::try_from(r.row).unwrap_or(usize::MAX),
+            time: r.hours,
+            raw: r.reading,
+            background: r.background.unwrap_or(0.0),
+        })
         .collect();
     let label = format!("{} (patient {id}, infusion {n})", files::READINGS);
-    Readings::from_pairs(&label, &pairs, DEFAULT_ABOVE_PRE_VOID_TOLERANCE)
+    Readings::from_rows(&label, &rows_in, DEFAULT_ABOVE_PRE_VOID_TOLERANCE)
         .map_err(|e| readings_problem(id, n, rows, &e))
 }
 
 /// The position of a dosimetry error of infusion `n`: the infusion row for
 /// a mass, activity or S-value error, the last reading for readings that
-/// end too early, the first reading of the series for a fit error.
-fn dose_problem(id: &str, n: u32, inf: &Infusion, rows: &[&Reading], e: &DoseError) -> Problem {
+/// end too early, the reading a plausibility check refused, the first
+/// reading of the series for a fit error.
+fn dose_problem(
+    id: &str,
+    n: u32,
+    inf: &Infusion,
+    rows: &[&Reading],
+    e: &DosimetryError,
+) -> Problem {
     let (file, row, field) = match e {
-        DoseError::ImplausibleMass { .. }
-        | DoseError::ImplausibleWeightChange { .. }
-        | DoseError::SValue(_) => (files::INFUSIONS, Some(inf.row), Some("weight_kg")),
-        DoseError::BadValue { .. } => (files::INFUSIONS, Some(inf.row), Some("activity_mbq")),
-        DoseError::ReadingsTooShort { .. } => {
+        DosimetryError::Dose(
+            DoseError::ImplausibleMass { .. }
+            | DoseError::ImplausibleWeightChange { .. }
+            | DoseError::SValue(_),
+        ) => (files::INFUSIONS, Some(inf.row), Some("weight_kg")),
+        DosimetryError::Dose(DoseError::BadValue { .. })
+        | DosimetryError::Infusion1Deviation { .. } => {
+            (files::INFUSIONS, Some(inf.row), Some("activity_mbq"))
+        }
+        DosimetryError::Dose(DoseError::ReadingsTooShort { .. }) => {
             (files::READINGS, rows.last().map(|r| r.row), Some("hours"))
         }
+        DosimetryError::Refused(r) => (
+            files::READINGS,
+            r.report
+                .refusing()
+                .find_map(|f| f.reading.as_ref())
+                .map(|x| x.line as u64)
+                .or(rows.first().map(|r| r.row)),
+            Some("reading"),
+        ),
         _ => (files::READINGS, rows.first().map(|r| r.row), None),
     };
-    clinical(
-        file,
-        row,
-        field,
-        format!("dosimetry of patient '{id}', infusion {n}: {e}"),
-    )
+    let message = match e {
+        // The refusal lists every failed check with the line, the likely
+        // slip and the result without the reading; `--accept` becomes an
+        // override of the check in overrides.csv.
+        DosimetryError::Refused(r) => {
+            let checks: Vec<&str> = r.report.refusing().map(|f| f.check.name()).collect();
+            let findings: Vec<String> = r
+                .report
+                .refusing()
+                .map(|f| format!("[{}] {}", f.check.name(), f.message))
+                .collect();
+            format!(
+                "dosimetry of patient '{id}', infusion {n}: the readings fail the plausibility gate: {} [check{} {}: if the readings are right, accept in overrides.csv]",
+                findings.join("; "),
+                if checks.len() == 1 { "" } else { "s" },
+                checks
+                    .iter()
+                    .map(|c| format!("'{c}'"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+        _ => format!("dosimetry of patient '{id}', infusion {n}: {e}"),
+    };
+    clinical(file, row, field, message)
 }
 
 /// Runs a dosimetry computation; readings that end too early are a
@@ -263,12 +313,12 @@ fn dose_problem(id: &str, n: u32, inf: &Infusion, rows: &[&Reading], e: &DoseErr
 fn with_last_reading_override<T>(
     f: &mut Findings,
     overrides: &[&Override],
-    run: impl Fn(Hours) -> Result<T, DoseError>,
-    problem: impl Fn(&DoseError) -> Problem,
+    run: impl Fn(Hours) -> Result<T, DosimetryError>,
+    problem: impl Fn(&DosimetryError) -> Problem,
 ) -> Option<T> {
     match run(Hours::new(mibg_dosimetry::DEFAULT_MIN_LAST_READING_H)) {
         Ok(v) => Some(v),
-        Err(e @ DoseError::ReadingsTooShort { .. }) => {
+        Err(e @ DosimetryError::Dose(DoseError::ReadingsTooShort { .. })) => {
             if f.refuse(overrides, CHECK_LAST_READING, problem(&e)) {
                 match run(Hours::new(f64::MIN_POSITIVE)) {
                     Ok(v) => Some(v),
@@ -282,21 +332,58 @@ fn with_last_reading_override<T>(
             }
         }
         Err(e) => {
+            if let DosimetryError::Refused(r) = &e {
+                // Checks accepted before another one refused were used.
+                record_gate_overrides(f, overrides, &r.report);
+            }
             f.errors.push(problem(&e));
             None
         }
     }
 }
 
-/// The dosimetry of one patient, as `mibg dose` computes it: the
-/// infusion-1 readings fitted, D₁, A₂ by the protocol's rules (`rules`), and
-/// the delivered dose of infusion 2 from its own readings. `None` without
-/// infusion-1 readings, or when [`infusion_checks`] refused the infusion
-/// data (`checked` false): a D₁ from a wrong activity or weight is never
-/// computed.
+/// The plausibility checks a patient's `overrides.csv` rows accept.
+fn accepted_gate_checks(overrides: &[&Override]) -> Vec<Check> {
+    overrides
+        .iter()
+        .filter_map(|o| o.check.parse::<Check>().ok())
+        .collect()
+}
+
+/// Records the overrides of plausibility checks that the gate used (a
+/// failed check that the override accepted).
+fn record_gate_overrides(f: &mut Findings, overrides: &[&Override], report: &GateReport) {
+    for finding in report.findings.iter().filter(|x| x.accepted) {
+        let name = finding.check.name();
+        if let Some(o) = overrides.iter().find(|o| o.check == name)
+            && !f
+                .accepted
+                .iter()
+                .any(|a| a.check == name && a.finding == finding.message)
+        {
+            f.accepted.push(AcceptedOverride {
+                patient: o.patient.clone(),
+                check: o.check.clone(),
+                accepted_by: o.accepted_by.clone(),
+                reason: o.reason.clone(),
+                row: o.row,
+                finding: finding.message.clone(),
+            });
+        }
+    }
+}
+
+/// The dosimetry of one patient, by the one dosimetry act of `mibg dose`
+/// ([`crate::dosimetry::assess_course_dosimetry`]): the plausibility gate
+/// on each series, the infusion-1 readings fitted, D₁, A₂ by the protocol's
+/// rules, and the delivered dose of infusion 2 from its own readings.
+/// `None` without infusion-1 readings, or when [`infusion_checks`] refused
+/// the infusion data (`checked` false): a D₁ from a wrong activity or
+/// weight is never computed. A refused plausibility check is an error at
+/// the reading's line unless `overrides.csv` accepts the check by name.
 pub fn dosimetry(
     r: &PatientRecords<'_>,
-    rules: &SecondActivityRules,
+    protocol: &Protocol,
     opts: &DosimetryOptions,
     checked: &Findings,
 ) -> (Option<PatientDose>, Findings) {
@@ -317,31 +404,41 @@ pub fn dosimetry(
             return (None, f);
         }
     };
-    let weight_accepted = checked
-        .accepted
-        .iter()
-        .any(|a| a.check == CHECK_WEIGHT_CHANGE);
-    let request = |min_last: Hours| {
-        let mut req = DoseRequest::new(i1.weight, i1.activity);
-        req.mass2 = i2.map(|i| i.weight);
-        req.rules = *rules;
-        req.uncertainty = None;
-        req.max_weight_change = if weight_accepted {
+    let accepted = |check: &str| checked.accepted.iter().any(|a| a.check == check);
+    let options = |min_last: Hours| ActOptions {
+        // Checked (or accepted) by `infusion_checks`, with the same rule.
+        max_activity_deviation: if accepted(CHECK_INFUSION1_ACTIVITY) {
+            f64::MAX
+        } else {
+            opts.max_activity_deviation
+        },
+        max_weight_change: if accepted(CHECK_WEIGHT_CHANGE) {
             f64::MAX
         } else {
             opts.max_weight_change
-        };
-        req.min_last_reading = min_last;
-        req
+        },
+        min_last_reading: min_last,
+        uncertainty: None,
+        radiation_protection: false,
+        accept: accepted_gate_checks(&r.overrides),
+        ..ActOptions::default()
+    };
+    let input = CourseInput {
+        readings1,
+        weight1: i1.weight,
+        activity1: i1.activity,
+        weight2: i2.map(|i| i.weight),
+        second: None,
     };
     let Some(a) = with_last_reading_override(
         &mut f,
         &r.overrides,
-        |min| assess(&readings1, &request(min)),
+        |min| assess_course_dosimetry(&input, protocol, &options(min)),
         |e| dose_problem(id, 1, i1, &r1, e),
     ) else {
         return (None, f);
     };
+    record_gate_overrides(&mut f, &r.overrides, &a.plausibility);
     let first_row = r1[0].row;
     f.warnings.extend(a.warnings.iter().map(|w| {
         clinical(
@@ -353,16 +450,16 @@ pub fn dosimetry(
     }));
     let mut out = PatientDose {
         activity1_mbq: i1.activity,
-        model1: a.fit.model.name().to_string(),
-        tau1_h: a.tau_h,
+        model1: a.model.name().to_string(),
+        tau1_h: a.tau,
         dose1_gy: a.dose1,
-        a2_prescribed_mbq: if a.plan.decision == Decision::SecondInfusion {
-            a.plan.activity_mbq
+        a2_prescribed_mbq: if a.decision == Decision::SecondInfusion {
+            a.second_activity
         } else {
             Activity::from_mbq(0.0)
         },
-        a2_statement: a.plan.statement.clone(),
-        a2_binding_cap: a.plan.binding_cap.clone(),
+        a2_statement: a.statement.clone(),
+        a2_binding_cap: a.binding_cap.clone(),
         activity2_mbq: i2.map(|i| i.activity),
         dose2_gy: None,
         delivered_total_gy: if i2.is_none() { Some(a.dose1) } else { None },
@@ -389,20 +486,35 @@ pub fn dosimetry(
             return (Some(out), f);
         }
     };
+    // Infusion 1 is assessed again with the same options (the last-reading
+    // limit that infusion 1 needed), now with infusion 2 as given.
+    let min1 = a.assessment.request.min_last_reading;
+    let input2 = CourseInput {
+        second: Some(SecondInfusionInput {
+            readings: readings2,
+            activity: i2.activity,
+        }),
+        ..input.clone()
+    };
     let second = with_last_reading_override(
         &mut f,
         &r.overrides,
         |min| {
-            let mut a = a.clone();
-            a.request.min_last_reading = min;
-            assess_second(&a, &readings2, i2.activity)
+            let mut o = options(min1);
+            o.min_last_reading = min1.min(min);
+            assess_course_dosimetry(&input2, protocol, &o)
         },
         |e| dose_problem(id, 2, i2, &r2, e),
     );
-    if let Some(s) = second {
+    if let Some(c) = second
+        && let Some(s) = &c.after_second
+    {
+        record_gate_overrides(&mut f, &r.overrides, &s.plausibility);
         out.dose2_gy = Some(s.dose2);
         out.delivered_total_gy = Some(s.delivered_total);
-        f.warnings.extend(s.warnings.iter().map(|w| {
+        // The warnings of infusion 2 (its notes, such as how the residual of
+        // infusion 1 is counted, belong to `mibg dose`'s fuller output).
+        f.warnings.extend(s.details.warnings.iter().map(|w| {
             clinical(
                 files::READINGS,
                 Some(r2[0].row),
@@ -755,7 +867,7 @@ mod tests {
         assert!(f.is_ok());
         assert_eq!(f.accepted.len(), 1);
         assert_eq!(f.accepted[0].accepted_by, "A. Physicist");
-        assert!(f.accepted[0].finding.contains("infusions.csv row 3"));
+        assert!(f.accepted[0].finding.contains("infusions.csv line 3"));
         // An override of another check does not.
         let ov = [accept(CHECK_WEIGHT_CHANGE)];
         assert!(!infusion_checks(&records(&pt, &bad, &[], &ov), &seed, &opts).is_ok());
@@ -788,7 +900,7 @@ mod tests {
         // a second time by the same rule inside the dosimetry crate).
         let rd = readings(1, &[0.0, 4.0, 24.0, 48.0, 72.0, 96.0]);
         let r = records(&pt, &inf, &rd, &ov);
-        let (d, f2) = dosimetry(&r, &SecondActivityRules::default(), &opts, &f);
+        let (d, f2) = dosimetry(&r, &Protocol::seed(), &opts, &f);
         assert!(f2.is_ok(), "{:?}", f2.errors);
         assert!(d.is_some());
     }
@@ -800,7 +912,7 @@ mod tests {
         let inf = [infusion(1, "2021-03-01", 8880.0, 20.0, 3)];
         let rd = readings(1, &[0.0, 4.0, 24.0, 48.0, 72.0, 96.0]);
         let r = records(&pt, &inf, &rd, &[]);
-        let rules = SecondActivityRules::default();
+        let rules = Protocol::seed();
         let (d, f) = dosimetry(&r, &rules, &opts, &Findings::default());
         assert!(f.is_ok(), "{:?}", f.errors);
         let d = d.unwrap();
@@ -848,7 +960,7 @@ mod tests {
         // Times in days: the last reading at 4 "h" is refused at its row.
         let rd = readings(1, &[0.0, 0.17, 1.0, 2.0, 3.0, 4.0]);
         let r = records(&pt, &inf, &rd, &[]);
-        let rules = SecondActivityRules::default();
+        let rules = Protocol::seed();
         let (d, f) = dosimetry(&r, &rules, &opts, &Findings::default());
         assert!(d.is_none());
         let e = &f.errors[0];
@@ -862,8 +974,8 @@ mod tests {
         let r = records(&pt, &inf, &rd, &ov);
         let (d, f) = dosimetry(&r, &rules, &opts, &Findings::default());
         assert!(d.is_some() && f.is_ok() && f.accepted.len() == 1);
-        // A reading above the pre-void one: its own row (series row 3 →
-        // study row 12), field 'reading'.
+        // A reading above the pre-void one: its own line (the third of the
+        // series, study line 12), column 'reading'.
         let mut rd = readings(1, &[0.0, 4.0, 24.0, 48.0, 72.0, 96.0]);
         rd[2].reading = 1000.0;
         let r = records(&pt, &inf, &rd, &[]);
@@ -886,7 +998,7 @@ mod tests {
     fn background_is_subtracted_and_every_readings_error_points_at_its_row() {
         let pt = patient();
         let opts = DosimetryOptions::default();
-        let rules = SecondActivityRules::default();
+        let rules = Protocol::seed();
         let inf = [infusion(1, "2021-03-01", 8880.0, 20.0, 3)];
         let plain = readings(1, &[0.0, 4.0, 24.0, 48.0, 72.0, 96.0]);
         let (d0, _) = dosimetry(

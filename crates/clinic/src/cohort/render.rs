@@ -516,7 +516,7 @@ pub fn cox_tests(m: &CoxModel) -> Vec<String> {
     v
 }
 
-/// "Accepted: P1 infusion1-activity by A. Physicist (overrides.csv row 2:
+/// "Accepted: P1 infusion1-activity by A. Physicist (overrides.csv line 2:
 /// reason) — finding".
 pub fn override_text(o: &AcceptedOverride) -> String {
     let reason = if o.reason.is_empty() {
@@ -525,7 +525,7 @@ pub fn override_text(o: &AcceptedOverride) -> String {
         format!(": {}", o.reason)
     };
     format!(
-        "Accepted: {} {} by {} (overrides.csv row {}{reason}) — {}",
+        "Accepted: {} {} by {} (overrides.csv line {}{reason}) — {}",
         o.patient, o.check, o.accepted_by, o.row, o.finding
     )
 }
