@@ -20,7 +20,7 @@ the seed study's abstract (De Ioris MA et al., ESMO Open 2025;10(4):104541):
     14 surviving patients;
   * 17/26 = 65 % received GD2-CAR-T cells, 13/26 = 50 % busulfan-melphalan;
   * 3-year OS 55 % (33-73) and EFS 42 % (23-60), Kaplan-Meier with log-log
-    confidence intervals (statistics.md section 10).
+    confidence intervals (docs/reference/statistics.md section 10).
 
 How the figures are met.
   The per-patient *clinical design* (which patient responds, by how much,
@@ -37,7 +37,7 @@ How the figures are met.
   data cut-off for the 14 survivors, and progression dates, computes the
   Kaplan-Meier estimate at 3 years (1095.75 days from the first infusion)
   with Greenwood variance and the log-log interval (the formulas of
-  statistics.md section 2, re-implemented below in a few lines), and keeps
+  docs/reference/statistics.md section 2, re-implemented below in a few lines), and keeps
   the first draw whose estimate and limits round half-up to the published
   whole percentages with a margin of at least 0.15 percentage points from
   every rounding edge (so that the Rust implementation cannot round
@@ -156,7 +156,7 @@ def check_design():
 
 
 # ---------------------------------------------------------------------------
-# Kaplan-Meier with Greenwood variance and log-log CI (statistics.md §2.1-2.3)
+# Kaplan-Meier with Greenwood variance and log-log CI (docs/reference/statistics.md §2.1-2.3)
 # ---------------------------------------------------------------------------
 def km_at(times, events, t):
     data = list(zip(times, events))
@@ -264,7 +264,7 @@ def random_times(design):
 
 # ---------------------------------------------------------------------------
 def s_value(m):
-    """Analytic whole-body S (Gy per GBq·h), dosimetry.md §5.3 method B."""
+    """Analytic whole-body S (Gy per GBq·h), docs/reference/dosimetry.md §5.3 method B."""
     return 0.11065 / m + 0.0188 / m ** (2 / 3)
 
 
@@ -594,7 +594,7 @@ name = "seed"
 conf_level = 0.95
 landmark_years = [1.0, 2.0, 3.0]
 
-# The CI method of each published figure (statistics.md §10).
+# The CI method of each published figure (docs/reference/statistics.md §10).
 [analysis.ci]
 response_rate = "clopper-pearson"
 siopen_endpoint = "wald"

@@ -31,7 +31,7 @@ import numpy as np
 import scipy
 from scipy.optimize import curve_fit
 
-LAMBDA_PHYS = math.log(2) / 192.497  # ICRP 107, 8.0207 d (dosimetry.md §2), as mibg
+LAMBDA_PHYS = math.log(2) / 192.497  # ICRP 107, 8.0207 d (docs/reference/dosimetry.md §2), as mibg
 
 
 def mono(t, a, l):

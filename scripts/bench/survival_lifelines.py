@@ -8,7 +8,7 @@ Usage: python3 scripts/bench/survival_lifelines.py DATA.csv OUT.json [--cox-only
 Read CSV (pandas); Kaplan–Meier overall and by group (lifelines' log-log CI)
 with median and CI; median follow-up by reverse KM; log-rank by group; Cox
 (Efron, lifelines' default fit options, as a user would run it; they stop
-earlier than R, statistics.md §7 item 2) with Harrell's C; write JSON.
+earlier than R, docs/reference/statistics.md §7 item 2) with Harrell's C; write JSON.
 """
 import json
 import sys

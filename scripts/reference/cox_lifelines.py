@@ -6,7 +6,7 @@ Usage (from the repo root):
   python3 scripts/reference/cox_lifelines.py                 # fit every tests/data/stats/cox_*/data.csv
 
 For each case it fits CoxPHFitter with fit_options={"precision": 1e-12} (the
-default precision 1e-7 stops early: domain notes statistics.md §7 item 2),
+default precision 1e-7 stops early: docs/reference/statistics.md §7 item 2),
 writes lifelines_efron.json beside expected_efron.json (same field names) and
 prints the largest relative difference from R per field. lifelines has no
 Breslow option and no score test in the usual calls, so those are R-only.

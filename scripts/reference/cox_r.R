@@ -87,7 +87,7 @@ golden <- function(case, df, covariates) {
               paste(covariates, collapse = ", ")))
 }
 
-# lung (NCCTG): status 1 = censored, 2 = dead; dots -> underscores (§9).
+# lung (NCCTG): status 1 = censored, 2 = dead; dots -> underscores (docs/reference/statistics.md §9).
 lung2 <- with(survival::lung, data.frame(time = time, event = status - 1, sex = sex, age = age,
   ph_ecog = ph.ecog, ph_karno = ph.karno, wt_loss = wt.loss))
 golden("lung", lung2, c("age", "sex", "ph_ecog"))

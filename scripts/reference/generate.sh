@@ -44,21 +44,21 @@ cat >> "$out/proportion/PROVENANCE.md" <<'MD'
 `prop.test(correct = TRUE)` (wilson-cc; omitted at x = n/2, where R drops the
 correction), `qbeta` (jeffreys), and the closed forms of wald, wald-cc and
 agresti-coull evaluated in R (independent of the Rust code).
-Tolerance in the tests: 1e-9 relative (statistics.md §8).
+Tolerance in the tests: 1e-9 relative (docs/reference/statistics.md §8).
 MD
 for case in $cases; do
   if [ "$case" = rossi ]; then
     cat >> "$out/$case/PROVENANCE.md" <<MD
 
 Input: lifelines $lifelines_version \`lifelines.datasets.load_rossi()\` (Rossi et al. 1980
-recidivism data), recoded as in statistics.md §9: week → time, arrest →
+recidivism data), recoded as in docs/reference/statistics.md §9: week → time, arrest →
 event, fin → group.
 MD
   fi
   cat >> "$out/$case/PROVENANCE.md" <<'MD'
 
 Input (lung, veteran, ovarian): the R `survival` data set of the same name, recoded as in
-statistics.md §9 (`event` 0/1, grouping variable renamed `group`, dots in
+docs/reference/statistics.md §9 (`event` 0/1, grouping variable renamed `group`, dots in
 names replaced by underscores), written with `write.csv(na = "")`.
 
 `expected_<conf-type>.json` (log-log, log, plain; logit and arcsin for lung, veteran, ovarian, added 2026-12-05 for issue 13 with the same R and survival): `survfit(Surv(time, event) ~ 1,
@@ -68,7 +68,7 @@ conf.type = ...)` table (std_err = surv × survfit's std.err, i.e. the SE of S),
 `survfit(... ~ group)` per level, `survdiff(... ~ group)` (log-rank; p from
 `pchisq(chisq, df, lower.tail = FALSE)`). NA/NaN/Inf are `null`.
 Tolerance in the tests: 1e-9 relative for numbers, exact for counts and
-medians (statistics.md §8).
+medians (docs/reference/statistics.md §8).
 MD
 done
 echo "wrote $out/{$cases proportion}"

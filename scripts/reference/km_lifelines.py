@@ -7,7 +7,7 @@ For lung, veteran, ovarian and rossi: lifelines' Kaplan–Meier survival and log
 CI (its only transform) against R's expected_log-log.json, the Greenwood SE
 of S (computed from lifelines' event table), and the log-rank chi-square
 (multivariate_logrank_test). Prints one line per check with the largest
-relative difference, and the known differences (statistics.md §7): lifelines
+relative difference, and the known differences (docs/reference/statistics.md §7): lifelines
 takes the first time with S <= 0.5 as the median (no midpoint rule) and
 reports SE 0 where R has NA. Exit status 1 if a check exceeds 1e-9.
 """
@@ -64,7 +64,7 @@ def curve(df, want, median, label):
     r_med = median["median"]
     l_med = kmf.median_survival_time_
     l_med = None if math.isinf(l_med) else float(l_med)
-    note = "" if l_med == r_med else "   (differs: lifelines has no midpoint rule, statistics.md §7)"
+    note = "" if l_med == r_med else "   (differs: lifelines has no midpoint rule, docs/reference/statistics.md §7)"
     print(f"  median: R {r_med}, lifelines {l_med}{note}")
 
 

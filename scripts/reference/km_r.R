@@ -9,7 +9,7 @@
 # for the R datasets lung, veteran and ovarian, and OUTDIR/proportion/expected.json.
 # JSON is written by hand (jsonlite is not needed): numbers with 17
 # significant digits, NA/NaN/Inf as null. Field names are those of
-# `mibg survival --json` (statistics.md §8).
+# `mibg survival --json` (docs/reference/statistics.md §8).
 
 suppressPackageStartupMessages(library(survival))
 args <- commandArgs(trailingOnly = TRUE)

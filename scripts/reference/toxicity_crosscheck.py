@@ -3,9 +3,9 @@
 
 Written for the clinical-correctness review. Generates random synthetic
 cohorts, runs the built `mibg` binary with `--json`, and compares every
-laboratory grade (CTCAE v5.0 rules of toxicity.md §3-§4, re-implemented here
+laboratory grade (CTCAE v5.0 rules of docs/reference/toxicity.md §3-§4, re-implemented here
 in exact fractions, with baselines in other units) and every engraftment
-result (CIBMTR rules of toxicity.md §8.3: nadir, 3 values on different days,
+result (CIBMTR rules of docs/reference/toxicity.md §8.3: nadir, 3 values on different days,
 platelet-transfusion window [first - 7 d, last], censoring, primary graft
 failure by day +30) with this script's own implementation.
 
@@ -30,10 +30,10 @@ LIM = {'neutrophils': (F(3, 2), F(8)), 'platelets': (F(150), F(450)), 'wbc': (F(
        'lymphocytes': (F(1), F(4)), 'haemoglobin': (F(115), F(155)), 'alt': (None, F(40)),
        'ast': (None, F(40)), 'bilirubin': (None, F(20)), 'ggt': (None, F(50)),
        'alp': (None, F(300)), 'creatinine': (None, F(53))}
-# CTCAE v5.0 decreasing counts: grade 2, 3, 4 thresholds (x10^9/L), toxicity.md §3.
+# CTCAE v5.0 decreasing counts: grade 2, 3, 4 thresholds (x10^9/L), docs/reference/toxicity.md §3.
 COUNTS = {'neutrophils': (F(3, 2), F(1), F(1, 2)), 'platelets': (F(75), F(50), F(25)),
           'wbc': (F(3), F(2), F(1)), 'lymphocytes': (F(4, 5), F(1, 2), F(1, 5))}
-# Increasing terms, toxicity.md §4: x ULN (G2, G3, G4), x baseline (G1..G4), G1 edge.
+# Increasing terms, docs/reference/toxicity.md §4: x ULN (G2, G3, G4), x baseline (G1..G4), G1 edge.
 LIVER = {'alt': ((3, 5, 20), (F(3, 2), 3, 5, 20), 'ge'), 'ast': ((3, 5, 20), (F(3, 2), 3, 5, 20), 'ge'),
          'bilirubin': ((F(3, 2), 3, 10), (1, F(3, 2), 3, 10), 'gt'),
          'ggt': ((F(5, 2), 5, 20), (2, F(5, 2), 5, 20), 'ge'),

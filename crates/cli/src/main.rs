@@ -16,6 +16,7 @@
 
 mod args;
 mod cmd;
+mod document;
 mod output;
 
 use clap::{CommandFactory, FromArgMatches, Subcommand};
@@ -54,6 +55,8 @@ enum Command {
     Survival(cmd::survival::Args),
     /// A proportion x/n with its confidence interval(s) (Clopper–Pearson, Wilson, Wald, …).
     Proportion(cmd::proportion::Args),
+    /// The typst templates of the PDF documents: export them for a centre's letterhead.
+    Templates(document::TemplatesArgs),
     /// The registry database: init, import/export study folders, verify the audit trail, backup/restore.
     Db(cmd::db::Args),
     /// Registry accounts: add, disable, list.
@@ -108,6 +111,7 @@ fn run(cli: &Cli, stdout: &mut dyn Write) -> anyhow::Result<()> {
         Command::Dose(args) => cmd::dose::run(args, stdout),
         Command::Survival(args) => cmd::survival::run(args, stdout),
         Command::Proportion(args) => cmd::proportion::run(args, stdout),
+        Command::Templates(args) => document::run_templates(args, stdout),
         Command::Db(args) => cmd::db::run(args, stdout),
         Command::User(args) => cmd::user::run(args, stdout),
         Command::Centre(args) => cmd::db::run_centre(args, stdout),

@@ -1,5 +1,5 @@
 //! End-to-end tests of `mibg dose`: the real binary on the bundled example,
-//! the §10.3 analytic vector, and every class of bad input (exit 1, message
+//! the docs/reference/dosimetry.md §10.3 analytic vector, and every class of bad input (exit 1, message
 //! naming file/row/field/rule, nothing on stdout).
 
 mod common;
@@ -52,7 +52,7 @@ fn json_has_the_required_fields() {
     assert_eq!(v["options"]["protocol"], "built-in seed protocol");
 }
 
-/// §10.3: D₁ = 2.1749 Gy, A₂ = 7452 MBq (hand calculation in
+/// docs/reference/dosimetry.md §10.3: D₁ = 2.1749 Gy, A₂ = 7452 MBq (hand calculation in
 /// crates/dosimetry/tests/analytic.rs). The seed protocol's 4.5 Gy total cap
 /// and 777 MBq/kg cap do not bind here (7452 MBq < 15 540 MBq).
 #[test]
@@ -726,10 +726,10 @@ fn s_table_alternative() {
     );
 }
 
-/// §10.3 further checks: after A₂ = 7451.9 MBq with the same kinetics and
+/// docs/reference/dosimetry.md §10.3 further checks: after A₂ = 7451.9 MBq with the same kinetics and
 /// readings proportional to activity (µSv/h at 1 m; pre-void net 400 µSv/h
 /// after 8880 MBq), the A₂ part is 400 × 7451.9/8880 = 335.67 µSv/h; the
-/// activity of infusion 1 still present on day 15 adds (§6.1, §10.3)
+/// activity of infusion 1 still present on day 15 adds (docs/reference/dosimetry.md §6.1, §10.3)
 /// 8880·(0.5·2^(−336/6) + 0.5·2^(−336/36)) = 6.883 MBq, so Ḋ₁ₘ(0) =
 /// 400/8880 × (7451.9 + 6.883) = 335.98 µSv/h. Solving
 /// 400/8880·(7451.9·R(t) + 8880·R(336 + t)) = 20 with R(t) = 0.5·2^(−t/6) +

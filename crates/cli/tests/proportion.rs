@@ -1,5 +1,5 @@
 //! End-to-end tests of `mibg proportion`: the seed study's published figures
-//! (De Ioris et al., ESMO Open 2025; statistics.md §10) and the JSON form.
+//! (De Ioris et al., ESMO Open 2025; docs/reference/statistics.md §10) and the JSON form.
 
 mod common;
 use common::{fails, ok};

@@ -58,7 +58,7 @@ fn json_report_records_options_and_gaps() {
 
 #[test]
 fn gap_option_changes_and_is_recorded() {
-    // response.md §2.7 gap 1: all CR with persistent marrow MD: PR by default, MR by marrow policy.
+    // docs/reference/response.md §2.7 gap 1: all CR with persistent marrow MD: PR by default, MR by marrow policy.
     let f = data("response/all_cr_marrow_md/input.toml");
     let f = f.to_str().unwrap();
     assert_eq!(

@@ -51,7 +51,7 @@ fn report_json(dir: &str) -> serde_json::Value {
     serde_json::from_str(&ok(&["study", "report", dir, "--json"])).expect("one JSON document")
 }
 
-/// Publication rounding: half-up to whole percent (statistics.md §0).
+/// Publication rounding: half-up to whole percent (docs/reference/statistics.md §0).
 fn pct(v: &serde_json::Value) -> f64 {
     (v.as_f64().expect("a number") + 0.5).floor()
 }
@@ -94,7 +94,7 @@ fn landmark3(s: &serde_json::Value) -> [f64; 3] {
 
 /// Every figure of the seed abstract (De Ioris et al., ESMO Open
 /// 2025;10(4):104541), reproduced from the raw synthetic records, rounded as
-/// published; the CI method of each is the one statistics.md §10 identifies.
+/// published; the CI method of each is the one docs/reference/statistics.md §10 identifies.
 #[test]
 fn the_seed_study_report_reproduces_every_published_figure() {
     let r = report_json("examples/seed-study");
@@ -206,7 +206,7 @@ fn demo_writes_a_self_contained_html_report_json_and_svg() {
 
 #[test]
 fn one_patient_study_has_its_known_answers() {
-    // tests/data/study/one-patient/PROVENANCE.md: dosimetry.md §10.3 vector.
+    // tests/data/study/one-patient/PROVENANCE.md: docs/reference/dosimetry.md §10.3 vector.
     let r = report_json("tests/data/study/one-patient");
     let p = &r["patients"][0];
     let d = &p["dosimetry"];

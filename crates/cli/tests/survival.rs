@@ -1,6 +1,6 @@
 //! End-to-end tests of `mibg survival` against the R `survival` golden files
 //! in tests/data/stats/<case>/ (see PROVENANCE.md there): every number of the
-//! JSON output within 1e-9 relative (statistics.md §8), nulls where R has NA.
+//! JSON output within 1e-9 relative (docs/reference/statistics.md §8), nulls where R has NA.
 
 mod common;
 use common::{data, fails, ok};
@@ -225,7 +225,7 @@ fn plot_has_curves_and_numbers_at_risk() {
 /// `--covariates` runs the Cox model of `mibg_stats::cox`; compare with R
 /// `coxph` golden files (tests/data/stats/cox_*/): coef, SE, z, HR and
 /// limits, log-likelihoods and χ² at 1e-6 relative, p-values at 1e-5
-/// (statistics.md §8).
+/// (docs/reference/statistics.md §8).
 fn check_cox(input: &str, covariates: &str, expected: &str, ties: &str) {
     let json: Value = serde_json::from_str(&ok(&[
         "survival",

@@ -1,4 +1,4 @@
-//! The course of treatment as a workflow (registry.md §2): which step a
+//! The course of treatment as a workflow (docs/reference/registry.md §2): which step a
 //! course has reached, and what is missing to move on.
 //!
 //! States of one course, in order: enrolled → plan signed → infusion 1

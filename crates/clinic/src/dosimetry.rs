@@ -1,5 +1,5 @@
 //! The clinical act "assess the dosimetry of infusion 1 and propose the
-//! second activity" (issue 10 §1; issue 9 items 1–2): from readings already
+//! second activity" (issue 10 section 1; issue 9 items 1–2): from readings already
 //! parsed, weights, activities, the protocol and the options, one typed,
 //! serialisable result: the plausibility gate, the fit and D₁, A₂ with every
 //! cap, its 95 % interval, radiation protection after the infusion (with the
@@ -535,7 +535,7 @@ fn gbq_h<S: serde::Serializer>(v: &TimeIntegratedActivity, s: S) -> Result<S::Ok
 pub const TABLE_DAYS: [f64; 8] = [0.0, 1.0, 2.0, 3.0, 5.0, 7.0, 10.0, 14.0];
 
 /// The largest bootstrap count accepted. Efron & Tibshirani (1993, *An
-/// Introduction to the Bootstrap*, §13.3 and §19.3) find B = 1000–2000
+/// Introduction to the Bootstrap*, sections 13.3 and 19.3) find B = 1000–2000
 /// enough for percentile intervals; 100 000 is 50 times that and runs in
 /// seconds, while a slipped count (200 000 000 for 200, a fuzz finding)
 /// ran for hours. \[I\]
@@ -1188,7 +1188,7 @@ fn radiation_protection(
                 ConstraintKind::Caregiver,
                 rp.caregiver_constraint,
                 format!(
-                    "protocol caregiver constraint {} mSv per episode (dosimetry notes §8.4)",
+                    "protocol caregiver constraint {} mSv per episode (docs/reference/dosimetry.md §8.4)",
                     rp.caregiver_constraint.msv()
                 ),
             );

@@ -1,4 +1,4 @@
-//! The clinical act "plan a course" (issue 10 §1): the infusion-1 activity
+//! The clinical act "plan a course" (issue 10 section 1): the infusion-1 activity
 //! with every cap (the one rule, [`Protocol::infusion1_activity`]), the
 //! bounds on infusion 2, body-surface area, melphalan and the day-by-day
 //! schedule, from a weight, a height and the protocol. `mibg plan` and the

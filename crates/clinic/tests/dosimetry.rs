@@ -174,7 +174,7 @@ fn radiation_protection_can_be_left_out_and_the_result_serialises() {
     o.protocol_label = Some("local.toml".into());
     let d = assess_course_dosimetry(&input(), &Protocol::seed(), &o).unwrap();
     assert_eq!(d.options.protocol, "local.toml");
-    // A planned infusion 2 carries the residual of infusion 1 (§6.1).
+    // A planned infusion 2 carries the residual of infusion 1 (docs/reference/dosimetry.md §6.1).
     let rp = d.radiation_protection.unwrap();
     assert_eq!(rp.infusion, 2);
     let r = rp.residual_infusion1.unwrap().mbq();

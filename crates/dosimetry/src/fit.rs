@@ -1,5 +1,5 @@
 //! Retention models, their fits, the time-integrated activity coefficient τ
-//! and the automatic model choice (domain notes `dosimetry.md` §4).
+//! and the automatic model choice (`docs/reference/dosimetry.md` §4).
 //!
 //! ```text
 //! mono       R(t) = a·e^(−λt)                          τ = a/λ
@@ -11,9 +11,9 @@
 //! integrated from 0 to ∞, the trapezoid from 0 (with R = 1 before the
 //! pre-void reading at t₀) to ∞. Fits are unweighted least squares on the
 //! retention fraction (the same objective as SciPy `curve_fit` without
-//! `sigma`), seeded from log-linear estimates (§4.3).
+//! `sigma`), seeded from log-linear estimates (docs/reference/dosimetry.md §4.3).
 //!
-//! **Physical bound (§4.2).** Every effective decay constant is bounded
+//! **Physical bound (docs/reference/dosimetry.md §4.2).** Every effective decay constant is bounded
 //! below by λ_phys of I-131 ([`crate::physics::lambda_phys`]): clearance
 //! slower than physical decay would mean net uptake after the infusion (or
 //! readings that were decay-corrected by mistake). With the default policy
@@ -59,7 +59,7 @@ pub enum ModelChoice {
     Fixed(ModelKind),
 }
 
-/// How the trapezoid model extrapolates after the last reading (§4.1).
+/// How the trapezoid model extrapolates after the last reading (docs/reference/dosimetry.md §4.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TailMethod {
@@ -93,8 +93,8 @@ pub struct FitOptions {
 }
 
 impl Default for FitOptions {
-    /// `tail = log-linear` over the last **3** readings (§4.1: "the last 2–3
-    /// or more points"); `physical_bound = error` (§4.2, issue "Bad input");
+    /// `tail = log-linear` over the last **3** readings (docs/reference/dosimetry.md §4.1: "the last 2–3
+    /// or more points"); `physical_bound = error` (docs/reference/dosimetry.md §4.2, issue "Bad input");
     /// `bi_min_points = 6` \[I\]: AICc with k = 3 parameters + σ² needs
     /// n − k − 1 > 0 with k = 4, i.e. n ≥ 6.
     fn default() -> Self {
@@ -597,7 +597,7 @@ pub fn fit_model(
         };
         if opts.tail == TailMethod::Physical {
             warnings
-                .push("trapezoid tail uses physical decay only: τ is an upper bound (§4.1)".into());
+                .push("trapezoid tail uses physical decay only: τ is an upper bound (docs/reference/dosimetry.md §4.1)".into());
         }
         let tau = curve.tau();
         let extrap = curve.integral_from(Hours::new(t_last)) / tau;
@@ -841,7 +841,7 @@ mod tests {
 
     #[test]
     fn bi_recovers_exact_kinetics() {
-        // §10.3 kinetics without rounding: a = 0.5, T1 = 6 h, T2 = 36 h.
+        // docs/reference/dosimetry.md §10.3 kinetics without rounding: a = 0.5, T1 = 6 h, T2 = 36 h.
         let t = [0.0, 4.0, 8.0, 24.0, 32.0, 48.0, 72.0, 96.0, 120.0];
         let y: Vec<f64> = t
             .iter()

@@ -2122,7 +2122,7 @@ mod tests {
         assert_eq!(bad.outcomes[0].status, CheckStatus::Passed);
     }
 
-    /// The §10.3 kinetics at the given times, ×400, rounded to 0.01.
+    /// The docs/reference/dosimetry.md §10.3 kinetics at the given times, ×400, rounded to 0.01.
     fn exact_bi(times: &[f64]) -> String {
         let mut s = "hours,reading\n".to_string();
         for &t in times {

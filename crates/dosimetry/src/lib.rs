@@ -1,15 +1,15 @@
 //! Whole-body dosimetry of 131I-mIBG therapy: from retention readings after
 //! infusion 1 to the second activity that reaches the whole-body target, with
-//! its uncertainty (domain notes `dosimetry.md` §3–§6).
+//! its uncertainty (`docs/reference/dosimetry.md` §3–§6).
 //!
 //! The chain, each step in its own module:
 //!
-//! 1. parse and validate the readings, retention R(tᵢ) (§3.3) — [`readings`];
+//! 1. parse and validate the readings, retention R(tᵢ) (docs/reference/dosimetry.md §3.3) — [`readings`];
 //! 2. mono-/bi-exponential fit (own bounded Levenberg–Marquardt) or
-//!    trapezoid + tail; `auto` by AICc; τ and its SE (§4) — [`fit`];
-//! 3. S(WB←WB; m), analytic model or phantom table (§5) — [`svalue`];
-//! 4. D₁ = A₁·τ·S(m₁), D₁/A₁ (§5.1);
-//! 5. A₂ = (target − D₁)/d₂ with caps (§6) — [`plan`];
+//!    trapezoid + tail; `auto` by AICc; τ and its SE (docs/reference/dosimetry.md §4) — [`fit`];
+//! 3. S(WB←WB; m), analytic model or phantom table (docs/reference/dosimetry.md §5) — [`svalue`];
+//! 4. D₁ = A₁·τ·S(m₁), D₁/A₁ (docs/reference/dosimetry.md §5.1);
+//! 5. A₂ = (target − D₁)/d₂ with caps (docs/reference/dosimetry.md §6) — [`plan`];
 //! 6. residual bootstrap and delta method — [`uncertainty`].
 //!
 //! [`assess`] runs the chain; [`assess_second`] computes the delivered dose
@@ -47,16 +47,16 @@ use serde::Serialize;
 pub use mibg_protocol::plan::WEIGHT_RANGE_KG;
 
 /// Default largest relative change of the patient mass between infusion 1
-/// and infusion 2 (about two weeks apart, §6.2): **0.20** (±20 %) \[I\]. A
+/// and infusion 2 (about two weeks apart, docs/reference/dosimetry.md §6.2): **0.20** (±20 %) \[I\]. A
 /// larger change is far more likely a typing error (60 for 16, lb for kg)
-/// than a child, and variant 2 (§6.1) would turn it straight into A₂: a
+/// than a child, and variant 2 (docs/reference/dosimetry.md §6.1) would turn it straight into A₂: a
 /// 60 kg entry for a 20 kg child almost triples A₂. Override per request
 /// ([`DoseRequest::max_weight_change`]) when the change is real.
 pub const DEFAULT_MAX_WEIGHT_CHANGE: f64 = 0.20;
 
 /// Default earliest acceptable last reading: **24 h** after the end of the
 /// infusion \[I\]. Readings that all lie within the first day cannot determine
-/// the slow phase that carries most of τ (§3.2 asks for readings over 4–7
+/// the slow phase that carries most of τ (docs/reference/dosimetry.md §3.2 asks for readings over 4–7
 /// days; a last reading before 72 h is already a warning). An earlier last
 /// reading is also the signature of times typed in days instead of hours,
 /// which makes every rate 24× too fast and A₂ run up to the caps.
@@ -72,20 +72,20 @@ pub struct WarningThresholds {
     /// Warn when more than this fraction of the TIA lies after the last
     /// reading: **0.20**, the pharmacokinetic convention that AUC(0–t) cover
     /// ≥ 80 % of AUC(0–∞) (EMA bioequivalence guideline
-    /// CPMP/EWP/QWP/1401/98 Rev. 1, §4.1.8) adopted here \[I\].
+    /// CPMP/EWP/QWP/1401/98 Rev. 1, section 4.1.8) adopted here \[I\].
     pub max_extrapolated_fraction: f64,
     /// Warn when the last reading is earlier than this: **72 h** \[I\]
-    /// (§3.2: readings at least daily for 4–7 days, typical schedule to 120 h).
+    /// (docs/reference/dosimetry.md §3.2: readings at least daily for 4–7 days, typical schedule to 120 h).
     pub min_last_reading: Hours,
     /// Warn when the pre-void reading is later than this after the end of
-    /// infusion: **1 h** \[I\] (§3.2: "immediately after the end of infusion").
+    /// infusion: **1 h** \[I\] (docs/reference/dosimetry.md §3.2: "immediately after the end of infusion").
     pub max_pre_void_delay: Hours,
     /// Warn when SE(τ)/τ exceeds this: **0.10** \[I\].
     pub max_relative_tau_se: f64,
     /// Warn when P(total > target + margin) exceeds this: **0.05** \[I\].
     pub max_overshoot_probability: f64,
     /// Warn when the Wald–Wolfowitz runs test of the residual signs gives
-    /// z below this (too few runs: a systematic trend, §4.3): **−1.645**,
+    /// z below this (too few runs: a systematic trend, docs/reference/dosimetry.md §4.3): **−1.645**,
     /// one-sided 5 % \[I\]. Applied to fitted models with ≥ 6 readings.
     pub runs_test_z: f64,
 }
@@ -405,7 +405,7 @@ pub fn check_weight_change(m1: Mass, m2: Mass, max_change: f64) -> Result<(), Do
 
 /// Runs the whole chain for infusion 1.
 ///
-/// D₁ = A₁·τ·S(m₁) (§5.1); A₂ and caps per [`plan::plan_second_activity`];
+/// D₁ = A₁·τ·S(m₁) (docs/reference/dosimetry.md §5.1); A₂ and caps per [`plan::plan_second_activity`];
 /// the bootstrap per [`uncertainty`].
 ///
 /// # Errors
@@ -618,7 +618,7 @@ impl DoseAssessment {
     }
 }
 
-/// The delivered dose of infusion 2, measured from its own readings (§6.1).
+/// The delivered dose of infusion 2, measured from its own readings (docs/reference/dosimetry.md §6.1).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SecondInfusionDose {
     /// The readings after infusion 2.
@@ -662,7 +662,7 @@ pub struct SecondInfusionDose {
 /// Delivered dose of infusion 2 and delivered total vs planned.
 ///
 /// D₂ = A₂·τ₂·S(m₂), fitted exactly as infusion 1. Activity of infusion 1
-/// still present at infusion 2 (≈ 0.1 % of A₁ after 14 days in the §10.3
+/// still present at infusion 2 (≈ 0.1 % of A₁ after 14 days in the docs/reference/dosimetry.md §10.3
 /// case) is already counted in D₁ (integrated to ∞) and is neglected in the
 /// infusion-2 readings; a note ([`SecondInfusionDose::notes`]) says so.
 ///

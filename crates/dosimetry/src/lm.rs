@@ -1,5 +1,5 @@
 //! A small bounded Levenberg–Marquardt least-squares solver for the 2–3
-//! parameter exponential retention models (domain notes §4.3).
+//! parameter exponential retention models (docs/reference/dosimetry.md §4.3).
 //!
 //! Algorithm (Marquardt 1963 with Fletcher's diagonal scaling): at each step
 //! solve `(JᵀJ + μ·diag(JᵀJ)) δ = Jᵀr`, project `p + δ` onto the box

@@ -1,4 +1,4 @@
-//! The second activity (domain notes `dosimetry.md` §6).
+//! The second activity (`docs/reference/dosimetry.md` §6).
 //!
 //! ```text
 //! d_1 = D_1/A_1
@@ -10,17 +10,17 @@
 //!
 //! With an unchanged mass variants 1 and 2 coincide. D₁ is integrated to
 //! infinity, so activity of infusion 1 still present on day 15 is not counted
-//! twice (§6.1). Caps ([`SecondActivityRules`]) are then applied in a fixed
-//! order and every cap that binds is reported with its reason (§6.4).
+//! twice (docs/reference/dosimetry.md §6.1). Caps ([`SecondActivityRules`]) are then applied in a fixed
+//! order and every cap that binds is reported with its reason (docs/reference/dosimetry.md §6.4).
 
 use mibg_units::{AbsorbedDose, Activity, ActivityPerMass, DosePerActivity, Hours, Mass, SValue};
 use serde::{Deserialize, Serialize};
 
-/// How the dose per activity of infusion 2 is predicted (§6.1).
+/// How the dose per activity of infusion 2 is predicted (docs/reference/dosimetry.md §6.1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "variant", rename_all = "kebab-case")]
 pub enum PredictionVariant {
-    /// Variant 2 (default, \[I\] recommendation of §6.1): same τ, S re-evaluated at the
+    /// Variant 2 (default, \[I\] recommendation of docs/reference/dosimetry.md §6.1): same τ, S re-evaluated at the
     /// mass on the day of infusion 2.
     SameTau,
     /// Variant 1: same dose per activity as infusion 1 (Gaze 2005 \[V\]).
@@ -37,12 +37,12 @@ impl PredictionVariant {
     pub fn describe(&self) -> String {
         match self {
             Self::SameTau => {
-                "variant 2: same τ, S re-evaluated at the infusion-2 mass (§6.1)".into()
+                "variant 2: same τ, S re-evaluated at the infusion-2 mass (docs/reference/dosimetry.md §6.1)".into()
             }
             Self::SameDosePerActivity => {
-                "variant 1: same dose per activity as infusion 1 (§6.1, Gaze 2005)".into()
+                "variant 1: same dose per activity as infusion 1 (docs/reference/dosimetry.md §6.1, Gaze 2005)".into()
             }
-            Self::Factor { c } => format!("variant 3: d₂ = {c} × d₁ (§6.1, user factor)"),
+            Self::Factor { c } => format!("variant 3: d₂ = {c} × d₁ (docs/reference/dosimetry.md §6.1, user factor)"),
         }
     }
 
@@ -57,7 +57,7 @@ impl PredictionVariant {
     }
 }
 
-/// Limits on the second activity (§6.4). `None` = no such cap.
+/// Limits on the second activity (docs/reference/dosimetry.md §6.4). `None` = no such cap.
 ///
 /// The CLI fills these from the treatment protocol; [`Default`] mirrors the
 /// seed protocol (`protocols/seed.toml`) for use without one.
@@ -81,7 +81,7 @@ pub struct SecondActivityRules {
 
 impl Default for SecondActivityRules {
     /// Target **4 Gy** (Gaze 2005 \[V\]); **777 MBq/kg = 21 mCi/kg** per
-    /// infusion (the NANT double-infusion cap, ASCO 2006, §6.3 \[V\]); no
+    /// infusion (the NANT double-infusion cap, ASCO 2006, docs/reference/dosimetry.md §6.3 \[V\]); no
     /// per-infusion cap; course total **40 GBq** \[I\]; maximum total **4.5 Gy** \[I\];
     /// minimum worthwhile **1000 MBq** \[I\]; overshoot margin **0.5 Gy** \[I\].
     /// \[I\] values are design choices: a clinical protocol must set its own.
@@ -154,7 +154,7 @@ pub struct SecondActivityPlan {
     pub rules: SecondActivityRules,
 }
 
-/// One cap of §6.4, in the order [`cap_second_activity`] applies them.
+/// One cap of docs/reference/dosimetry.md §6.4, in the order [`cap_second_activity`] applies them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CapKind {
@@ -193,7 +193,7 @@ pub enum NoSecondReason {
 }
 
 /// The numbers of the second-activity rule, without any text: the one
-/// implementation of §6.1 with the caps of §6.4, used by the plan
+/// implementation of docs/reference/dosimetry.md §6.1 with the caps of §6.4, used by the plan
 /// ([`apply_rules`]) and by every bootstrap replicate
 /// ([`crate::uncertainty`]) alike.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -217,7 +217,7 @@ pub struct CappedSecondActivity {
     pub reason: Option<NoSecondReason>,
 }
 
-/// Applies §6.1 and the caps of §6.4 to numbers.
+/// Applies docs/reference/dosimetry.md §6.1 and the caps of §6.4 to numbers.
 ///
 /// Order: A₂,raw = (target − D₁)/d₂; if D₁ ≥ target → no second infusion.
 /// Otherwise A₂ = min(A₂,raw, max MBq/kg × m₂, max per infusion,
@@ -281,7 +281,7 @@ pub fn cap_second_activity(
     out
 }
 
-/// Applies §6.1 and the caps of §6.4 ([`cap_second_activity`]) and says
+/// Applies docs/reference/dosimetry.md §6.1 and the caps of §6.4 ([`cap_second_activity`]) and says
 /// what it did: every cap with its reason, the binding one, one sentence.
 pub fn apply_rules(
     d1: AbsorbedDose,

@@ -1,5 +1,5 @@
 //! Whole-body retention readings: parsing a CSV text and deriving the
-//! retention fraction (domain notes `dosimetry.md` §3.2–§3.3).
+//! retention fraction (`docs/reference/dosimetry.md` §3.2–§3.3).
 //!
 //! ```text
 //! R(t_i) = (M_i − B_i) / (M_0 − B_0)     M = reading, B = background
@@ -25,8 +25,8 @@ pub const MIN_READINGS: usize = 3;
 ///
 /// After the end of infusion whole-body activity can only fall, so a net
 /// reading above the pre-void reading is a measurement or geometry error. A
-/// few per cent are tolerated (counting statistics, patient position; the
-/// domain notes §3.2 ask for a fixed geometry but give no tolerance). Readings
+/// few per cent are tolerated (counting statistics, patient position;
+/// docs/reference/dosimetry.md §3.2 asks for a fixed geometry but gives no tolerance). Readings
 /// above 100 % but within the tolerance are kept and produce a warning.
 pub const DEFAULT_ABOVE_PRE_VOID_TOLERANCE: f64 = 0.05;
 
@@ -50,7 +50,7 @@ impl Default for ReadingsOptions {
     }
 }
 
-/// One whole-body reading with every intermediate (§3.3: store raw, background,
+/// One whole-body reading with every intermediate (docs/reference/dosimetry.md §3.3: store raw, background,
 /// net and R).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Reading {
@@ -369,7 +369,7 @@ fn schema() -> Schema {
 /// The header must contain `reading` and exactly one of `hours` (hours after
 /// the end of infusion 1) or `time` (an ISO 8601 instant with a UTC offset or
 /// `Z`, then `options.infusion_end` is required and hours are computed from
-/// UTC instants, §3.3). An optional `background` column is subtracted; an
+/// UTC instants, docs/reference/dosimetry.md §3.3). An optional `background` column is subtracted; an
 /// optional `notes` column is free text. Any other column is an error (a
 /// misspelt `background` would otherwise change the result in silence). The
 /// layout follows the rules of every mibg table (`mibg-csv`: comment lines,
@@ -601,7 +601,7 @@ mod tests {
 
     #[test]
     fn retention_from_net_readings() {
-        // §10.3 table: R(4 h) = (311.27 − 0.10)/(400.10 − 0.10) = 0.777925.
+        // docs/reference/dosimetry.md §10.3 table: R(4 h) = (311.27 − 0.10)/(400.10 − 0.10) = 0.777925.
         let r = parse(GOOD).unwrap();
         assert_eq!(r.len(), 3);
         assert!((r.readings[1].retention - 0.777925).abs() < 1e-12);

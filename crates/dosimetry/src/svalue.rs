@@ -1,16 +1,16 @@
-//! Whole-body S values S(WB←WB; m) for I-131 (domain notes `dosimetry.md` §5).
+//! Whole-body S values S(WB←WB; m) for I-131 (`docs/reference/dosimetry.md` §5).
 //!
-//! Default: the analytic two-component model of §5.3 (Method B),
+//! Default: the analytic two-component model of docs/reference/dosimetry.md §5.3 (Method B),
 //!
 //! ```text
 //! S(m) = Δ_np / m + k_γ / m^(2/3)      Gy·GBq⁻¹·h⁻¹, m in kg
 //! ```
 //!
-//! with Δ_np = 0.11065 Gy·kg·GBq⁻¹·h⁻¹ (ICRP 107 electrons, φ_np = 1, §2 \[C\])
+//! with Δ_np = 0.11065 Gy·kg·GBq⁻¹·h⁻¹ (ICRP 107 electrons, φ_np = 1, docs/reference/dosimetry.md §2 \[C\])
 //! and k_γ = 0.0188 Gy·kg^(2/3)·GBq⁻¹·h⁻¹ (Lassmann et al. 2008, **\[R\]: recalled,
 //! not checked**). Both are parameters ([`AnalyticS`]) and the result records
 //! the values used. Named alternative: a user-supplied phantom table
-//! interpolated log–log in mass (§5.4, Method C, [`STable`]).
+//! interpolated log–log in mass (docs/reference/dosimetry.md §5.4, Method C, [`STable`]).
 
 use mibg_csv::{
     CsvError, Location, NumberProblem, Schema, Strictness, TextReader, excerpt, parse_number,
@@ -18,24 +18,24 @@ use mibg_csv::{
 use mibg_units::{Mass, SValue};
 use serde::Serialize;
 
-/// Δ_np of I-131 in dose units: 0.11065 Gy·kg·GBq⁻¹·h⁻¹ (§2, \[C\]:
+/// Δ_np of I-131 in dose units: 0.11065 Gy·kg·GBq⁻¹·h⁻¹ (docs/reference/dosimetry.md §2, \[C\]:
 /// 3.0737×10⁻¹⁴ J per decay × 3.6×10¹² decays per GBq·h).
 pub const DELTA_NP_GY_KG_PER_GBQ_H: f64 = 0.11065;
-/// Photon coefficient k_γ = 0.0188 Gy·kg^(2/3)·GBq⁻¹·h⁻¹ (§5.3, Lassmann et al.
+/// Photon coefficient k_γ = 0.0188 Gy·kg^(2/3)·GBq⁻¹·h⁻¹ (docs/reference/dosimetry.md §5.3, Lassmann et al.
 /// 2008, EJNMMI 35:1405) — **\[R\] recalled, not verified against the source.**
 pub const K_GAMMA_GY_KG23_PER_GBQ_H: f64 = 0.0188;
-/// Mass range of validity of the analytic model: about 3–80 kg (§5.3: "Do not
+/// Mass range of validity of the analytic model: about 3–80 kg (docs/reference/dosimetry.md §5.3: "Do not
 /// use the model outside about 3–80 kg").
 pub const ANALYTIC_VALID_KG: (f64, f64) = (3.0, 80.0);
-/// Δ_p of I-131 in dose units: 0.22077 Gy·kg·GBq⁻¹·h⁻¹ (§2, \[C\]).
+/// Δ_p of I-131 in dose units: 0.22077 Gy·kg·GBq⁻¹·h⁻¹ (docs/reference/dosimetry.md §2, \[C\]).
 pub const DELTA_P_GY_KG_PER_GBQ_H: f64 = 0.22077;
 /// Physical range of S·m for a whole-body I-131 S value, Gy·kg/(GBq·h),
 /// checked on every phantom-table row ([`parse_s_table`]).
 ///
 /// Upper: Δ_np + Δ_p = 0.33142 (every emitted electron and photon absorbed,
-/// φ = 1, §5.1), + 0.5 % for rounding in published tables. Lower: 0.9·Δ_np
+/// φ = 1, docs/reference/dosimetry.md §5.1), + 0.5 % for rounding in published tables. Lower: 0.9·Δ_np
 /// \[I\] (electrons are essentially all absorbed in a whole body, φ_np ≈ 1,
-/// §5.1; photons add more). A row outside is a unit error, most often
+/// docs/reference/dosimetry.md §5.1; photons add more). A row outside is a unit error, most often
 /// OLINDA's mGy/(MBq·s), which is 3600× smaller than Gy/(GBq·h).
 pub const TABLE_S_TIMES_MASS_RANGE: (f64, f64) = (
     0.9 * DELTA_NP_GY_KG_PER_GBQ_H,
@@ -67,7 +67,7 @@ impl Default for AnalyticS {
     }
 }
 
-/// A phantom table: (mass, S) rows, interpolated log–log in mass (§5.4).
+/// A phantom table: (mass, S) rows, interpolated log–log in mass (docs/reference/dosimetry.md §5.4).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct STable {
     /// Where the table came from (file name), for messages and provenance.
@@ -80,9 +80,9 @@ pub struct STable {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "method", rename_all = "lowercase")]
 pub enum SModel {
-    /// §5.3 analytic two-component model (default).
+    /// docs/reference/dosimetry.md §5.3 analytic two-component model (default).
     Analytic(AnalyticS),
-    /// §5.4 phantom table, log–log interpolation, no extrapolation.
+    /// docs/reference/dosimetry.md §5.4 phantom table, log–log interpolation, no extrapolation.
     Table(STable),
 }
 
@@ -150,11 +150,11 @@ impl SModel {
     pub fn describe(&self) -> String {
         match self {
             Self::Analytic(a) => format!(
-                "analytic two-component model S(m) = {}/m + {}/m^(2/3) Gy/(GBq·h) (dosimetry notes §5.3; Δ_np ICRP 107 [C], k_γ Lassmann 2008 [R: not verified])",
+                "analytic two-component model S(m) = {}/m + {}/m^(2/3) Gy/(GBq·h) (docs/reference/dosimetry.md §5.3; Δ_np ICRP 107 [C], k_γ Lassmann 2008 [R: not verified])",
                 a.delta_np, a.k_gamma
             ),
             Self::Table(t) => format!(
-                "phantom table {} ({} rows, log–log interpolation in mass, §5.4)",
+                "phantom table {} ({} rows, log–log interpolation in mass, docs/reference/dosimetry.md §5.4)",
                 t.source,
                 t.rows.len()
             ),
@@ -270,7 +270,7 @@ pub fn parse_s_table(source: &str, text: &str) -> Result<STable, SValueError> {
             return Err(bad(
                 "s_gy_per_gbq_h",
                 format!(
-                    "S = {s} Gy/(GBq·h) at {m} kg gives S·m = {:.4} Gy·kg/(GBq·h), outside the physical range {lo:.4}–{hi:.4} for the I-131 whole body (electrons absorbed, at most all photon energy, §2/§5.1); is the column in another unit? (1 mGy/(MBq·s) = 3600 Gy/(GBq·h))",
+                    "S = {s} Gy/(GBq·h) at {m} kg gives S·m = {:.4} Gy·kg/(GBq·h), outside the physical range {lo:.4}–{hi:.4} for the I-131 whole body (electrons absorbed, at most all photon energy, docs/reference/dosimetry.md §2/§5.1); is the column in another unit? (1 mGy/(MBq·s) = 3600 Gy/(GBq·h))",
                     s * m
                 ),
             ));
@@ -298,7 +298,7 @@ mod tests {
 
     #[test]
     fn analytic_matches_domain_table() {
-        // §5.4 model table ([C]) and §10.3: S(20 kg) = 8.0841e-3.
+        // docs/reference/dosimetry.md §5.4 model table ([C]) and §10.3: S(20 kg) = 8.0841e-3.
         let m = SModel::default();
         for (kg, s) in [
             (20.0, 8.0841e-3),
@@ -331,9 +331,9 @@ mod tests {
     }
 
     /// OLINDA tabulates S in mGy/(MBq·s); pasted into the Gy/(GBq·h) column
-    /// it is 3600× too small (70 kg: 7.466e-7 instead of 2.688e-3, §5.4),
+    /// it is 3600× too small (70 kg: 7.466e-7 instead of 2.688e-3, docs/reference/dosimetry.md §5.4),
     /// which would inflate A₂ up to the caps. Physical bounds on S·m for the
-    /// whole body of I-131 (§2): ≥ 0.9·Δ_np = 0.099585 and ≤ Δ_np + Δ_p =
+    /// whole body of I-131 (docs/reference/dosimetry.md §2): ≥ 0.9·Δ_np = 0.099585 and ≤ Δ_np + Δ_p =
     /// 0.11065 + 0.22077 = 0.33142 Gy·kg/(GBq·h) (+0.5 % rounding).
     #[test]
     fn table_in_the_wrong_unit_is_refused() {
@@ -353,7 +353,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 3"), "{e}");
-        // The §5.4 model values themselves pass (newborn 3.5 kg: S·m = 0.139;
+        // The docs/reference/dosimetry.md §5.4 model values themselves pass (newborn 3.5 kg: S·m = 0.139;
         // 73.7 kg: 0.189).
         parse_s_table(
             "s.csv",

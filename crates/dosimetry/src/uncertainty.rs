@@ -2,7 +2,7 @@
 //! and the delta method from the fit covariance (reported beside it).
 //!
 //! **Residual bootstrap** (Efron & Tibshirani 1993, ch. 9; Davison & Hinkley
-//! 1997 §6.2.3): with fitted values ŷᵢ and residuals eᵢ of the exponential
+//! 1997, section 6.2.3): with fitted values ŷᵢ and residuals eᵢ of the exponential
 //! model, residuals are centred and inflated by √(n/(n−p)); each replicate
 //! draws n residuals with replacement, forms y* = ŷ + e*, refits the same
 //! model (seeded from the original fit, physical bound enforced as a

@@ -1,4 +1,4 @@
-//! The analytic validation cases of the domain notes (`dosimetry.md` §10.3
+//! The analytic validation cases of `docs/reference/dosimetry.md` (§10.3
 //! and the mono-exponential closed form). Expected values are computed by
 //! hand from the formulas (shown in each comment), not by this crate.
 
@@ -27,7 +27,7 @@ fn request(model: ModelChoice) -> DoseRequest {
     r
 }
 
-/// §10.3 truth: τ = 0.5·6/ln2 + 0.5·36/ln2 = 30.2966 h; Ã = 8.88·τ = 269.03 GBq·h;
+/// docs/reference/dosimetry.md §10.3 truth: τ = 0.5·6/ln2 + 0.5·36/ln2 = 30.2966 h; Ã = 8.88·τ = 269.03 GBq·h;
 /// S(20) = 0.11065/20 + 0.0188/20^(2/3) = 8.08405e-3; D₁ = 2.17488 Gy;
 /// A₂ = (4 − D₁)/(τ·S) = 7.4519 GBq.
 /// Tolerances: the readings are rounded to 0.01 µSv/h (relative ≤ 5e-4 at
@@ -84,7 +84,7 @@ fn trapezoid_tails() {
     assert!(a.tau_h.hours() > 30.2966, "physical tail is an upper bound");
 }
 
-/// A mono-exponential fitted to the bi-phasic §10.3 curve underestimates τ (§4.1).
+/// A mono-exponential fitted to the bi-phasic docs/reference/dosimetry.md §10.3 curve underestimates τ (§4.1).
 #[test]
 fn mono_underestimates_biphasic() {
     let a = assess(
@@ -120,7 +120,7 @@ fn variant2_weight_change() {
     assert!((a.plan.activity_mbq.mbq() - 7451.9).abs() < 5.0);
 }
 
-/// Residual activity of infusion 1 at 336 h (§6.1): 8880 × (0.5·2^(−56) +
+/// Residual activity of infusion 1 at 336 h (docs/reference/dosimetry.md §6.1): 8880 × (0.5·2^(−56) +
 /// 0.5·2^(−336/36)) = 6.90 MBq; fraction of D₁ delivered by then:
 /// 1 − 0.5·(36/ln2)·2^(−9.333)/30.2966 = 99.867 %.
 #[test]
@@ -173,7 +173,7 @@ fn bootstrap_interval_is_reproducible() {
     assert_eq!(u.successful, 200);
 }
 
-/// Infusion 2 with the same (§10.3) kinetics and the planned A₂ = 7451.9 MBq:
+/// Infusion 2 with the same (docs/reference/dosimetry.md §10.3) kinetics and the planned A₂ = 7451.9 MBq:
 /// D₂ = A₂·τ·S(20) = 7.4519 × 30.2966 × 8.08405e-3 = 1.8251 Gy and the
 /// delivered total equals the planned 4 Gy (fit tolerance 2e-3 Gy).
 #[test]

@@ -2,14 +2,14 @@
 //!
 //! Source of all equations: the globalrph.com BSA page
 //! (<http://globalrph.com/bsa2.htm>) with the primary citations below
-//! (dosimetry.md §9.1 \[V\]). H is height in cm, W weight in kg, BSA in m².
-//! BSA is never rounded here; round for display only (§9.1 \[I\]).
+//! (docs/reference/dosimetry.md §9.1 \[V\]). H is height in cm, W weight in kg, BSA in m².
+//! BSA is never rounded here; round for display only (docs/reference/dosimetry.md §9.1 \[I\]).
 
 use mibg_units::{Area, Length, Mass};
 use serde::{Deserialize, Serialize};
 
 /// A named BSA formula. The default is [`BsaFormula::Mosteller`], the most
-/// common method (Australian paediatric dosing consensus, dosimetry.md §9.1 \[V\]).
+/// common method (Australian paediatric dosing consensus, docs/reference/dosimetry.md §9.1 \[V\]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -93,7 +93,7 @@ impl BsaFormula {
 mod tests {
     use super::*;
 
-    /// Test vectors of dosimetry.md §9.1 \[C\] (computed independently from the
+    /// Test vectors of docs/reference/dosimetry.md §9.1 \[C\] (computed independently from the
     /// equations, 4 decimals), plus hand checks of Mosteller:
     /// √(75·9/3600) = √0.1875 = 0.43301; √(140·32/3600) = √1.24444 = 1.11555.
     #[test]

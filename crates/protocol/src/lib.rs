@@ -101,7 +101,7 @@ pub struct Infusion1Rule {
 }
 
 /// `[infusion2]`: how the second activity is bounded. The second activity
-/// itself comes from dosimetry of infusion 1 (dosimetry.md §6.1).
+/// itself comes from dosimetry of infusion 1 (docs/reference/dosimetry.md §6.1).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Infusion2Rule {
     /// `infusion2.target_total_wb_gy`: target cumulative whole-body absorbed
@@ -121,7 +121,7 @@ pub struct Infusion2Rule {
     /// on the day of infusion 2. Plausible: [`plausible::ACTIVITY_PER_KG`].
     pub max_activity_per_kg: ActivityPerMass,
     /// `infusion2.min_worthwhile_activity_mbq`: if the computed A₂ is below
-    /// this, recommend no second infusion (dosimetry.md §6.4). Plausible:
+    /// this, recommend no second infusion (docs/reference/dosimetry.md §6.4). Plausible:
     /// [`plausible::MIN_WORTHWHILE_ACTIVITY`] (0 = no minimum).
     pub min_worthwhile_activity: Activity,
     /// `infusion2.overshoot_margin_gy`: the dose helper reports the
@@ -162,7 +162,7 @@ pub struct MelphalanRule {
 
 /// `[melphalan.small_child]`: below a weight threshold the per-m² dose is
 /// converted to a per-kg dose: mg/kg = (mg/m²) ÷ divisor (COG convention,
-/// dosimetry.md §9.2 \[R\]: threshold 12 kg, divisor 30; unverified, so both are
+/// docs/reference/dosimetry.md §9.2 \[R\]: threshold 12 kg, divisor 30; unverified, so both are
 /// parameters).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct SmallChildRule {
@@ -185,7 +185,7 @@ pub struct StemCellRule {
     pub days_after_infusion2: u32,
 }
 
-/// `[radiation_protection]`: thresholds and constraints (dosimetry.md §8).
+/// `[radiation_protection]`: thresholds and constraints (docs/reference/dosimetry.md §8).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct RadiationProtection {
     /// `radiation_protection.patient_release_usv_h_at_1m`: the patient may
@@ -194,31 +194,31 @@ pub struct RadiationProtection {
     pub patient_release_at_1m: DoseRate,
     /// `radiation_protection.patient_release_max_retained_mbq` (optional):
     /// alternative release rule on retained activity (e.g. NRC 1.22 GBq,
-    /// §8.3). Plausible: [`plausible::RETAINED_ACTIVITY`].
+    /// docs/reference/dosimetry.md §8.3). Plausible: [`plausible::RETAINED_ACTIVITY`].
     pub patient_release_max_retained: Option<Activity>,
     /// `radiation_protection.stem_cell_return_usv_h_at_1m`: stem cells may be
-    /// returned when the dose rate at 1 m is ≤ this (§6.5 \[U\]). Plausible:
+    /// returned when the dose rate at 1 m is ≤ this (docs/reference/dosimetry.md §6.5 \[U\]). Plausible:
     /// [`plausible::DOSE_RATE_THRESHOLD`].
     pub stem_cell_return_at_1m: DoseRate,
     /// `radiation_protection.stem_cell_return_max_retained_mbq` (optional):
-    /// alternative stem-cell-return rule on retained activity (§6.5). Plausible:
+    /// alternative stem-cell-return rule on retained activity (docs/reference/dosimetry.md §6.5). Plausible:
     /// [`plausible::RETAINED_ACTIVITY`].
     pub stem_cell_return_max_retained: Option<Activity>,
     /// `radiation_protection.caregiver_constraint_msv`: dose constraint per
-    /// treatment episode for an adult carer or comforter (§8.4, 5 mSv).
+    /// treatment episode for an adult carer or comforter (docs/reference/dosimetry.md §8.4, 5 mSv).
     /// Plausible: [`plausible::CAREGIVER_CONSTRAINT`].
     pub caregiver_constraint: EquivalentDose,
     /// `radiation_protection.public_constraint_msv`: constraint for members of
-    /// the public, children and pregnant women (§8.4, 1 mSv). Plausible:
+    /// the public, children and pregnant women (docs/reference/dosimetry.md §8.4, 1 mSv). Plausible:
     /// [`plausible::PUBLIC_CONSTRAINT`].
     pub public_constraint: EquivalentDose,
     /// `radiation_protection.dose_rate_constant_usv_m2_per_mbq_h`: I-131
     /// dose-rate constant at 1 m used when the dose rate must be estimated
-    /// from retained activity (§8.1). Plausible: [`plausible::DOSE_RATE_CONSTANT`].
+    /// from retained activity (docs/reference/dosimetry.md §8.1). Plausible: [`plausible::DOSE_RATE_CONSTANT`].
     pub dose_rate_constant: DoseRateConstant,
     /// `radiation_protection.self_attenuation_factor`: pure number in (0, 1]
     /// multiplying the point-source dose rate for patient self-attenuation
-    /// (1 = none, conservative; children 0.6–0.8 \[R\], §8.1).
+    /// (1 = none, conservative; children 0.6–0.8 \[R\], docs/reference/dosimetry.md §8.1).
     pub self_attenuation_factor: f64,
 }
 

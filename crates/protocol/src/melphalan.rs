@@ -1,5 +1,5 @@
 //! High-dose melphalan dose: per m² of body-surface area, or per kg for
-//! small children under the protocol's small-child rule (dosimetry.md §9).
+//! small children under the protocol's small-child rule (docs/reference/dosimetry.md §9).
 
 use crate::{BsaFormula, MelphalanRule};
 use mibg_units::{Area, DrugMass, DrugPerArea, DrugPerMass, Length, Mass};
@@ -26,8 +26,11 @@ pub enum MelphalanBasis {
     },
 }
 
-/// A melphalan dose with everything needed to check it by hand.
+/// A melphalan dose with everything needed to check it by hand. JSON adds
+/// `bsa_formula_description` (the formula with its source) after
+/// `bsa_formula`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(into = "MelphalanJson")]
 pub struct MelphalanDose {
     /// The total dose (mg), not rounded.
     #[serde(rename = "dose_mg")]
@@ -45,11 +48,34 @@ pub struct MelphalanDose {
     pub per_area_dose: DrugMass,
 }
 
+#[derive(Serialize)]
+struct MelphalanJson {
+    dose_mg: DrugMass,
+    basis: MelphalanBasis,
+    bsa_m2: Area,
+    bsa_formula: BsaFormula,
+    bsa_formula_description: &'static str,
+    per_area_dose_mg: DrugMass,
+}
+
+impl From<MelphalanDose> for MelphalanJson {
+    fn from(m: MelphalanDose) -> Self {
+        Self {
+            dose_mg: m.dose,
+            basis: m.basis,
+            bsa_m2: m.bsa,
+            bsa_formula: m.bsa_formula,
+            bsa_formula_description: m.bsa_formula.describe(),
+            per_area_dose_mg: m.per_area_dose,
+        }
+    }
+}
+
 /// The melphalan dose for a patient under `rule`.
 ///
 /// Formula: BSA = `rule.bsa_formula`(weight, height). If
 /// `rule.small_child` is set and weight < `below_weight`, dose =
-/// (`dose_per_area` ÷ `divisor`) \[mg/kg\] × weight (COG convention, §9.2 \[R\]);
+/// (`dose_per_area` ÷ `divisor`) \[mg/kg\] × weight (COG convention, docs/reference/dosimetry.md §9.2 \[R\]);
 /// otherwise dose = `dose_per_area` × BSA.
 /// Inputs are not range-checked here; see [`crate::plan::plan`].
 pub fn melphalan_dose(rule: &MelphalanRule, weight: Mass, height: Length) -> MelphalanDose {
@@ -111,7 +137,7 @@ mod tests {
 
     #[test]
     fn small_child_per_kg_by_hand() {
-        // 9 kg, 75 cm: 110/30 = 3.6667 mg/kg × 9 kg = 33.0 mg (dosimetry.md §9.2
+        // 9 kg, 75 cm: 110/30 = 3.6667 mg/kg × 9 kg = 33.0 mg (docs/reference/dosimetry.md §9.2
         // example 110 mg/m² → 3.67 mg/kg). Per m² would be 110 × 0.4330 = 47.63 mg.
         let d = melphalan_dose(&rule(true), Mass::from_kg(9.0), Length::from_cm(75.0));
         assert!((d.dose.mg() - 33.0).abs() < 1e-9);

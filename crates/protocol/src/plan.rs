@@ -17,7 +17,7 @@ pub const HEIGHT_RANGE_CM: (f64, f64) = (40.0, 220.0);
 /// probably do not belong together) \[I\].
 pub const BMI_WARN_RANGE: (f64, f64) = (10.0, 40.0);
 /// Below 10 kg, BSA-based dosing of cytotoxics can cause significant
-/// overdoses (Australian paediatric dosing consensus, dosimetry.md §9.1 \[V\]).
+/// overdoses (Australian paediatric dosing consensus, docs/reference/dosimetry.md §9.1 \[V\]).
 pub const BSA_DOSING_CAUTION_BELOW_KG: f64 = 10.0;
 
 /// Default largest relative deviation of a given infusion-1 activity from
@@ -150,6 +150,9 @@ pub enum PlanError {
         hi = HEIGHT_RANGE_CM.1
     )]
     Height(f64),
+    /// A start date whose schedule runs past the last representable date.
+    #[error("start date {0}: the schedule would end after 9999-12-31")]
+    StartDate(jiff::civil::Date),
 }
 
 /// Which limit bound an activity.
@@ -165,8 +168,10 @@ pub enum Limit {
     Infusion2MaxActivityPerKg,
 }
 
-/// A cap that reduced an activity.
+/// A cap that reduced an activity. JSON: `limit`, `uncapped_mbq`,
+/// `uncapped_mci`, `reason`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(into = "CapAppliedJson")]
 pub struct CapApplied {
     /// The limit.
     pub limit: Limit,
@@ -177,8 +182,11 @@ pub struct CapApplied {
     pub reason: String,
 }
 
-/// Infusion 1 of the plan.
+/// Infusion 1 of the plan. JSON: every activity in MBq and in mCi
+/// (`activity_mbq`, `activity_mci`, `prescribed_mbq_per_kg`,
+/// `prescribed_mci_per_kg`, `given_mbq_per_kg`, `given_mci_per_kg`, `cap`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(into = "Infusion1Json")]
 pub struct Infusion1Plan {
     /// The activity to give.
     #[serde(rename = "activity_mbq")]
@@ -194,7 +202,10 @@ pub struct Infusion1Plan {
 }
 
 /// The bounds infusion 2 will be held to (its activity comes from dosimetry).
+/// JSON: activities in MBq and mCi (`max_activity_mci`,
+/// `min_worthwhile_activity_mci` beside the `_mbq` fields).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(into = "Infusion2Json")]
 pub struct Infusion2Limits {
     /// Target cumulative whole-body dose.
     #[serde(rename = "target_total_wb_gy")]
@@ -214,6 +225,82 @@ pub struct Infusion2Limits {
     pub earliest_day: u32,
     /// Latest allowed day.
     pub latest_day: u32,
+}
+
+// JSON forms: every activity in MBq and in mCi (1 mCi = 37 MBq, mibg-units),
+// so that every front end and document prints the same numbers.
+
+#[derive(Serialize)]
+struct CapAppliedJson {
+    limit: Limit,
+    uncapped_mbq: f64,
+    uncapped_mci: f64,
+    reason: String,
+}
+
+impl From<CapApplied> for CapAppliedJson {
+    fn from(c: CapApplied) -> Self {
+        Self {
+            limit: c.limit,
+            uncapped_mbq: c.uncapped.mbq(),
+            uncapped_mci: c.uncapped.mci(),
+            reason: c.reason,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Infusion1Json {
+    activity_mbq: f64,
+    activity_mci: f64,
+    prescribed_mbq_per_kg: f64,
+    prescribed_mci_per_kg: f64,
+    given_mbq_per_kg: f64,
+    given_mci_per_kg: f64,
+    cap: Option<CapApplied>,
+}
+
+impl From<Infusion1Plan> for Infusion1Json {
+    fn from(i: Infusion1Plan) -> Self {
+        Self {
+            activity_mbq: i.activity.mbq(),
+            activity_mci: i.activity.mci(),
+            prescribed_mbq_per_kg: i.prescribed_per_kg.mbq_per_kg(),
+            prescribed_mci_per_kg: i.prescribed_per_kg.mci_per_kg(),
+            given_mbq_per_kg: i.given_per_kg.mbq_per_kg(),
+            given_mci_per_kg: i.given_per_kg.mci_per_kg(),
+            cap: i.cap,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Infusion2Json {
+    target_total_wb_gy: f64,
+    max_activity_mbq: f64,
+    max_activity_mci: f64,
+    max_activity_limit: Limit,
+    min_worthwhile_activity_mbq: f64,
+    min_worthwhile_activity_mci: f64,
+    day: u32,
+    earliest_day: u32,
+    latest_day: u32,
+}
+
+impl From<Infusion2Limits> for Infusion2Json {
+    fn from(i: Infusion2Limits) -> Self {
+        Self {
+            target_total_wb_gy: i.target_total_wb.gy(),
+            max_activity_mbq: i.max_activity.mbq(),
+            max_activity_mci: i.max_activity.mci(),
+            max_activity_limit: i.max_activity_limit,
+            min_worthwhile_activity_mbq: i.min_worthwhile_activity.mbq(),
+            min_worthwhile_activity_mci: i.min_worthwhile_activity.mci(),
+            day: i.day,
+            earliest_day: i.earliest_day,
+            latest_day: i.latest_day,
+        }
+    }
 }
 
 /// A complete plan for one patient.
@@ -237,6 +324,10 @@ pub struct Plan {
     pub infusion2: Infusion2Limits,
     /// Melphalan with BSA.
     pub melphalan: MelphalanDose,
+    /// The calendar date of day 0 (infusion 1), when given
+    /// ([`Plan::with_start_date`]); absent from the JSON otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<jiff::civil::Date>,
     /// Day-by-day schedule.
     pub schedule: Vec<ScheduleEntry>,
     /// Protocol values marked \[R\], \[I\], \[U\] or unmarked.
@@ -245,6 +336,31 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// The complete protocol used, in the file format (for the record).
     pub protocol: Protocol,
+}
+
+impl Plan {
+    /// The plan with calendar dates: day 0 (infusion 1) on `start`, each
+    /// schedule entry and window on `start` + its day (civil days, so a
+    /// daylight-saving change does not move a date).
+    ///
+    /// Example (by hand): start 2026-12-01, infusion 2 on day 14 →
+    /// 2026-12-15, window days 12–16 → 2026-12-13 to 2026-12-17.
+    pub fn with_start_date(mut self, start: jiff::civil::Date) -> Result<Self, PlanError> {
+        let at = |day: u32| {
+            start
+                .checked_add(jiff::Span::new().days(i64::from(day)))
+                .map_err(|_| PlanError::StartDate(start))
+        };
+        for e in &mut self.schedule {
+            e.date = Some(at(e.day)?);
+            e.window_dates = match e.window {
+                Some((a, b)) => Some((at(a)?, at(b)?)),
+                None => None,
+            };
+        }
+        self.start_date = Some(start);
+        Ok(self)
+    }
 }
 
 impl Protocol {
@@ -424,7 +540,7 @@ pub fn plan(protocol: &Protocol, weight: Mass, height: Length) -> Result<Plan, P
             below_weight_kg.kg()
         )),
         MelphalanBasis::PerArea { .. } if w < BSA_DOSING_CAUTION_BELOW_KG => warnings.push(format!(
-            "melphalan dosed per m2 at {w} kg: BSA dosing below {BSA_DOSING_CAUTION_BELOW_KG} kg can cause significant overdoses (dosimetry.md §9.1); the protocol has no small-child rule"
+            "melphalan dosed per m2 at {w} kg: BSA dosing below {BSA_DOSING_CAUTION_BELOW_KG} kg can cause significant overdoses (docs/reference/dosimetry.md §9.1); the protocol has no small-child rule"
         )),
         _ => {}
     }
@@ -447,6 +563,7 @@ pub fn plan(protocol: &Protocol, weight: Mass, height: Length) -> Result<Plan, P
         infusion1,
         infusion2,
         melphalan,
+        start_date: None,
         schedule: protocol.schedule(),
         unverified_parameters,
         warnings,

@@ -8,8 +8,8 @@
 //! (never a warning) that names the unit slip that would explain it, e.g.
 //! `12 MBq/kg is implausible (…); 12 mCi/kg = 444 MBq/kg?`.
 //!
-//! Every range is a design choice \[I\] built from the published values the
-//! domain notes cite (`dosimetry.md` §6.3, §6.2, §8.1–§8.4, §9): wide
+//! Every range is a design choice \[I\] built from the published values that
+//! the reference pages cite (`docs/reference/dosimetry.md` §6.3, §6.2, §8.1–§8.4, §9): wide
 //! enough to admit every published regimen with a margin, narrow enough that
 //! the usual unit slips (mCi for MBq, GBq for MBq, cGy for Gy, weeks for
 //! days, µSv for mSv, per cent for a fraction) fall outside. A centre that
@@ -53,68 +53,68 @@ const fn slip(unit: &'static str, factor: f64) -> UnitSlip {
 /// `infusion2.max_activity_per_kg_mbq`): **74–1110 MBq/kg** (2–30 mCi/kg)
 /// \[I\]. Published first and second infusions span 3–21 mCi/kg (Matthay
 /// 1998 phase I 3 → 18 mCi/kg; NANT double infusion 12–21 mCi/kg, cap
-/// 21 mCi/kg; dosimetry.md §6.3 \[V\]); the range adds a third below and
+/// 21 mCi/kg; docs/reference/dosimetry.md §6.3 \[V\]); the range adds a third below and
 /// above. 12 (mCi/kg for MBq/kg) and 0.444 (GBq/kg) fall outside.
 pub const ACTIVITY_PER_KG: PlausibleRange = PlausibleRange {
     unit: "MBq/kg",
     lo: 74.0,
     hi: 1110.0,
     zero_allowed: false,
-    why: "2-30 mCi/kg; published infusions span 3-21 mCi/kg, dosimetry.md §6.3",
+    why: "2-30 mCi/kg; published infusions span 3-21 mCi/kg, docs/reference/dosimetry.md §6.3",
     slips: &[slip("mCi/kg", 37.0), slip("GBq/kg", 1000.0)],
 };
 
 /// An absolute activity cap of one infusion (`infusion1.max_activity_mbq`):
 /// **1000–100 000 MBq** \[I\]. Published single infusions reach 30.969 GBq
-/// (Matthay 2001, §6.3 \[V\]); a cap below 1 GBq would stop every child
+/// (Matthay 2001, docs/reference/dosimetry.md §6.3 \[V\]); a cap below 1 GBq would stop every child
 /// above 2.3 kg at 444 MBq/kg. 40 (GBq) and 810 (mCi) fall outside.
 pub const INFUSION_ACTIVITY: PlausibleRange = PlausibleRange {
     unit: "MBq",
     lo: 1000.0,
     hi: 100_000.0,
     zero_allowed: false,
-    why: "1-100 GBq; published single infusions reach 31 GBq, dosimetry.md §6.3",
+    why: "1-100 GBq; published single infusions reach 31 GBq, docs/reference/dosimetry.md §6.3",
     slips: &[slip("GBq", 1000.0), slip("mCi", 37.0)],
 };
 
 /// Minimum worthwhile second activity
 /// (`infusion2.min_worthwhile_activity_mbq`): **0** (no minimum) or
 /// **100–10 000 MBq** \[I\]. Below 100 MBq an infusion is a tracer, not a
-/// therapy (the UKCCSG tracer studies used 75 MBq, §3.1 \[V\]); above 10 GBq
-/// the "minimum" would exceed most published second infusions (§6.3).
+/// therapy (the UKCCSG tracer studies used 75 MBq, docs/reference/dosimetry.md §3.1 \[V\]); above 10 GBq
+/// the "minimum" would exceed most published second infusions (docs/reference/dosimetry.md §6.3).
 pub const MIN_WORTHWHILE_ACTIVITY: PlausibleRange = PlausibleRange {
     unit: "MBq",
     lo: 100.0,
     hi: 10_000.0,
     zero_allowed: true,
-    why: "0 (no minimum) or 0.1-10 GBq; a 75 MBq infusion is a tracer study, dosimetry.md §3.1",
+    why: "0 (no minimum) or 0.1-10 GBq; a 75 MBq infusion is a tracer study, docs/reference/dosimetry.md §3.1",
     slips: &[slip("GBq", 1000.0), slip("mCi", 37.0)],
 };
 
 /// Course total activity (`caps.max_total_activity_gbq`): **5–100 GBq**
 /// \[I\]. Published two-infusion courses total 5.1–28.6 GBq (Norway,
-/// §10.2 \[V\]); UCSF single infusions reach 31 GBq (§6.3 \[V\]).
+/// docs/reference/dosimetry.md §10.2 \[V\]); UCSF single infusions reach 31 GBq (§6.3 \[V\]).
 /// 40 000 (MBq) and 1081 (mCi) fall outside.
 pub const COURSE_ACTIVITY: PlausibleRange = PlausibleRange {
     unit: "GBq",
     lo: 5.0,
     hi: 100.0,
     zero_allowed: false,
-    why: "published courses total 5.1-28.6 GBq, single infusions up to 31 GBq, dosimetry.md §6.3, §10.2",
+    why: "published courses total 5.1-28.6 GBq, single infusions up to 31 GBq, docs/reference/dosimetry.md §6.3, §10.2",
     slips: &[slip("MBq", 0.001), slip("mCi", 0.037)],
 };
 
 /// Whole-body absorbed doses of the course (`infusion2.target_total_wb_gy`,
 /// `caps.max_total_wb_gy`): **1–8 Gy** \[I\]. Prescribed whole-body doses
 /// are 1–2.5 Gy single (UKCCSG), 4 Gy in two infusions (Gaze 2005);
-/// delivered doses reach 6.5 Gy (Matthay 2001) (§6.3 \[V\]). 400 (cGy) and
+/// delivered doses reach 6.5 Gy (Matthay 2001) (docs/reference/dosimetry.md §6.3 \[V\]). 400 (cGy) and
 /// 4000 (mGy) fall outside.
 pub const WB_DOSE: PlausibleRange = PlausibleRange {
     unit: "Gy",
     lo: 1.0,
     hi: 8.0,
     zero_allowed: false,
-    why: "published whole-body targets 1-4 Gy, delivered up to 6.5 Gy, dosimetry.md §6.3",
+    why: "published whole-body targets 1-4 Gy, delivered up to 6.5 Gy, docs/reference/dosimetry.md §6.3",
     slips: &[slip("cGy", 0.01), slip("mGy", 0.001)],
 };
 
@@ -131,59 +131,59 @@ pub const OVERSHOOT_MARGIN: PlausibleRange = PlausibleRange {
 
 /// Days from infusion 1 to infusion 2 (`infusion2.interval_*_days`):
 /// **7–42 days** \[I\]. Published intervals are 14 days (Gaze 2005, NANT;
-/// §6.2 \[V\]). 2 (weeks) falls outside.
+/// docs/reference/dosimetry.md §6.2 \[V\]). 2 (weeks) falls outside.
 pub const INFUSION_INTERVAL_DAYS: PlausibleRange = PlausibleRange {
     unit: "days",
     lo: 7.0,
     hi: 42.0,
     zero_allowed: false,
-    why: "published intervals are 14 days, dosimetry.md §6.2",
+    why: "published intervals are 14 days, docs/reference/dosimetry.md §6.2",
     slips: &[slip("weeks", 7.0)],
 };
 
 /// Days from infusion 2 to melphalan or to stem-cell return
 /// (`melphalan.days_after_infusion2`, `stem_cells.days_after_infusion2`):
 /// **1–56 days** \[I\]. NANT: stem cells 14 days after the second infusion,
-/// MIBG + CEM: melphalan 14–17 and stem cells 21 days after MIBG (§6.2
+/// MIBG + CEM: melphalan 14–17 and stem cells 21 days after MIBG (docs/reference/dosimetry.md §6.2
 /// \[V\]); 8 weeks is a generous ceiling.
 pub const DAYS_AFTER_INFUSION2: PlausibleRange = PlausibleRange {
     unit: "days",
     lo: 1.0,
     hi: 56.0,
     zero_allowed: false,
-    why: "published: stem cells 14-21 days after MIBG, dosimetry.md §6.2",
+    why: "published: stem cells 14-21 days after MIBG, docs/reference/dosimetry.md §6.2",
     slips: &[slip("weeks", 7.0)],
 };
 
 /// Melphalan dose per m² (`melphalan.dose_mg_per_m2`): **40–250 mg/m²**
-/// \[I\]. The seed regimen gives 110 mg/m² (De Ioris 2025, §9.3 \[V\]);
+/// \[I\]. The seed regimen gives 110 mg/m² (De Ioris 2025, docs/reference/dosimetry.md §9.3 \[V\]);
 /// single-agent high-dose melphalan uses up to 200 mg/m² \[R\]. A per-kg
-/// dose (3.7 mg/kg ≈ 110 mg/m² by the ÷30 convention, §9.2 \[R\]) falls
+/// dose (3.7 mg/kg ≈ 110 mg/m² by the ÷30 convention, docs/reference/dosimetry.md §9.2 \[R\]) falls
 /// outside.
 pub const MELPHALAN_PER_M2: PlausibleRange = PlausibleRange {
     unit: "mg/m2",
     lo: 40.0,
     hi: 250.0,
     zero_allowed: false,
-    why: "110 mg/m2 in the seed regimen, up to 200 mg/m2 single-agent, dosimetry.md §9.3",
+    why: "110 mg/m2 in the seed regimen, up to 200 mg/m2 single-agent, docs/reference/dosimetry.md §9.3",
     slips: &[slip("mg/kg (x30 kg/m2)", 30.0)],
 };
 
 /// Small-child weight threshold (`melphalan.small_child.below_weight_kg`):
-/// **5–20 kg** \[I\] around the COG convention of 12 kg (§9.2 \[R\]).
+/// **5–20 kg** \[I\] around the COG convention of 12 kg (docs/reference/dosimetry.md §9.2 \[R\]).
 /// 26.5 (lb) and 12 000 (g) fall outside.
 pub const SMALL_CHILD_WEIGHT: PlausibleRange = PlausibleRange {
     unit: "kg",
     lo: 5.0,
     hi: 20.0,
     zero_allowed: false,
-    why: "the COG small-child threshold is 12 kg, dosimetry.md §9.2",
+    why: "the COG small-child threshold is 12 kg, docs/reference/dosimetry.md §9.2",
     slips: &[slip("lb", 0.453_592_37), slip("g", 0.001)],
 };
 
 /// Small-child divisor, kg per m² (`melphalan.small_child.divisor`):
-/// **10–60** \[I\]: the COG value is 30 (§9.2 \[R\]); real children have
-/// 21–29 kg/m² (9 kg/0.433 m², 32 kg/1.1155 m², §9.1 test vectors), so the
+/// **10–60** \[I\]: the COG value is 30 (docs/reference/dosimetry.md §9.2 \[R\]); real children have
+/// 21–29 kg/m² (9 kg/0.433 m², 32 kg/1.1155 m², docs/reference/dosimetry.md §9.1 test vectors), so the
 /// range leaves a wide margin while rejecting typos that would multiply the
 /// melphalan dose.
 pub const SMALL_CHILD_DIVISOR: PlausibleRange = PlausibleRange {
@@ -191,67 +191,67 @@ pub const SMALL_CHILD_DIVISOR: PlausibleRange = PlausibleRange {
     lo: 10.0,
     hi: 60.0,
     zero_allowed: false,
-    why: "children have 21-29 kg per m2; the COG divisor is 30, dosimetry.md §9.1-9.2",
+    why: "children have 21-29 kg per m2; the COG divisor is 30, docs/reference/dosimetry.md §9.1-9.2",
     slips: &[],
 };
 
 /// Dose rate at 1 m for release or stem-cell return
 /// (`radiation_protection.*_usv_h_at_1m`): **5–100 µSv/h** \[I\]. The US
 /// release limit is 70 µSv/h (7 mrem/h), written instructions from
-/// 20 µSv/h (2 mrem/h) (NRC RG 8.39, §8.3 \[V\]); stem-cell return about
-/// 20 µSv/h (§6.5 \[R\]). 0.02 (mSv/h) and 2 (mrem/h) fall outside.
+/// 20 µSv/h (2 mrem/h) (NRC RG 8.39, docs/reference/dosimetry.md §8.3 \[V\]); stem-cell return about
+/// 20 µSv/h (docs/reference/dosimetry.md §6.5 \[R\]). 0.02 (mSv/h) and 2 (mrem/h) fall outside.
 pub const DOSE_RATE_THRESHOLD: PlausibleRange = PlausibleRange {
     unit: "µSv/h",
     lo: 5.0,
     hi: 100.0,
     zero_allowed: false,
-    why: "release limits are 20-70 µSv/h at 1 m (NRC), dosimetry.md §8.3, §6.5",
+    why: "release limits are 20-70 µSv/h at 1 m (NRC), docs/reference/dosimetry.md §8.3, §6.5",
     slips: &[slip("mSv/h", 1000.0), slip("mrem/h", 10.0)],
 };
 
 /// Retained activity for release or stem-cell return
 /// (`radiation_protection.*_max_retained_mbq`): **100–5000 MBq** \[I\].
-/// NRC: 1.22 GBq (33 mCi); ARPANSA via Dorn: 600 MBq (§8.3 \[V\]). 33 (mCi)
+/// NRC: 1.22 GBq (33 mCi); ARPANSA via Dorn: 600 MBq (docs/reference/dosimetry.md §8.3 \[V\]). 33 (mCi)
 /// and 1.22 (GBq) fall outside.
 pub const RETAINED_ACTIVITY: PlausibleRange = PlausibleRange {
     unit: "MBq",
     lo: 100.0,
     hi: 5000.0,
     zero_allowed: false,
-    why: "release limits are 600-1220 MBq retained, dosimetry.md §8.3",
+    why: "release limits are 600-1220 MBq retained, docs/reference/dosimetry.md §8.3",
     slips: &[slip("mCi", 37.0), slip("GBq", 1000.0)],
 };
 
 /// Caregiver dose constraint per episode
 /// (`radiation_protection.caregiver_constraint_msv`): **1–20 mSv** \[I\]
-/// around the 5 mSv of NRC and ICRP (§8.3–§8.4). 5000 (µSv) and 0.5 (rem)
+/// around the 5 mSv of NRC and ICRP (docs/reference/dosimetry.md §8.3–§8.4). 5000 (µSv) and 0.5 (rem)
 /// fall outside.
 pub const CAREGIVER_CONSTRAINT: PlausibleRange = PlausibleRange {
     unit: "mSv",
     lo: 1.0,
     hi: 20.0,
     zero_allowed: false,
-    why: "the carer constraint is 5 mSv per episode, dosimetry.md §8.4",
+    why: "the carer constraint is 5 mSv per episode, docs/reference/dosimetry.md §8.4",
     slips: &[slip("µSv", 0.001), slip("rem", 10.0)],
 };
 
 /// Public dose constraint (`radiation_protection.public_constraint_msv`):
 /// **0.1–5 mSv** \[I\]: 1 mSv per year for the public, 0.1 mSv for work with
-/// radiosensitive material (glowgreen, §8.4). 1000 (µSv) falls outside.
+/// radiosensitive material (glowgreen, docs/reference/dosimetry.md §8.4). 1000 (µSv) falls outside.
 pub const PUBLIC_CONSTRAINT: PlausibleRange = PlausibleRange {
     unit: "mSv",
     lo: 0.1,
     hi: 5.0,
     zero_allowed: false,
-    why: "the public constraint is 1 mSv per year, dosimetry.md §8.4",
+    why: "the public constraint is 1 mSv per year, docs/reference/dosimetry.md §8.4",
     slips: &[slip("µSv", 0.001)],
 };
 
 /// I-131 dose-rate constant at 1 m
 /// (`radiation_protection.dose_rate_constant_usv_m2_per_mbq_h`):
 /// **0.04–0.1 µSv·m²/(MBq·h)** \[I\] around the published 0.0521 (air
-/// kerma, §8.1 \[C\]), 0.059 (NRC 2.2 R·cm²/(mCi·h)) and 0.0765 (Dorn,
-/// §8.1 \[V\]). A per-GBq value (76.47) and the NRC constant in its own unit
+/// kerma, docs/reference/dosimetry.md §8.1 \[C\]), 0.059 (NRC 2.2 R·cm²/(mCi·h)) and 0.0765 (Dorn,
+/// docs/reference/dosimetry.md §8.1 \[V\]). A per-GBq value (76.47) and the NRC constant in its own unit
 /// (2.2 R·cm²/(mCi·h) = 2.2 × 10 µSv/R ÷ 10⁴ cm²/m² ÷ 37 MBq/mCi × 10³ ≈
 /// 0.0595) fall outside.
 pub const DOSE_RATE_CONSTANT: PlausibleRange = PlausibleRange {
@@ -259,7 +259,7 @@ pub const DOSE_RATE_CONSTANT: PlausibleRange = PlausibleRange {
     lo: 0.04,
     hi: 0.1,
     zero_allowed: false,
-    why: "published I-131 constants are 0.052-0.076, dosimetry.md §8.1",
+    why: "published I-131 constants are 0.052-0.076, docs/reference/dosimetry.md §8.1",
     slips: &[
         slip("µSv·m²/(GBq·h)", 0.001),
         slip("R·cm²/(mCi·h)", 10.0 / 10_000.0 / 37.0 * 1000.0),
@@ -268,13 +268,13 @@ pub const DOSE_RATE_CONSTANT: PlausibleRange = PlausibleRange {
 
 /// Patient self-attenuation factor
 /// (`radiation_protection.self_attenuation_factor`): **0.3–1** \[I\]
-/// (children 0.6–0.8 \[R\], 1 = none, §8.1). 80 (per cent) falls outside.
+/// (children 0.6–0.8 \[R\], 1 = none, docs/reference/dosimetry.md §8.1). 80 (per cent) falls outside.
 pub const SELF_ATTENUATION: PlausibleRange = PlausibleRange {
     unit: "",
     lo: 0.3,
     hi: 1.0,
     zero_allowed: false,
-    why: "children 0.6-0.8, 1 = no attenuation, dosimetry.md §8.1",
+    why: "children 0.6-0.8, 1 = no attenuation, docs/reference/dosimetry.md §8.1",
     slips: &[slip("%", 0.01)],
 };
 
@@ -579,7 +579,7 @@ mod tests {
             SMALL_CHILD_DIVISOR
                 .check(1e6)
                 .unwrap()
-                .ends_with("§9.1-9.2)")
+                .ends_with("docs/reference/dosimetry.md §9.1-9.2)")
         );
     }
 

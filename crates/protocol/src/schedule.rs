@@ -30,6 +30,13 @@ pub struct ScheduleEntry {
     pub day: u32,
     /// Earliest and latest allowed day, when the protocol gives a window.
     pub window: Option<(u32, u32)>,
+    /// Calendar date of `day`, when the plan has a start date
+    /// ([`crate::plan::Plan::with_start_date`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<jiff::civil::Date>,
+    /// Calendar dates of `window`, when the plan has a start date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_dates: Option<(jiff::civil::Date, jiff::civil::Date)>,
     /// What happens.
     pub event: Event,
     /// Human description.
@@ -47,6 +54,8 @@ impl Protocol {
         let ds = d2 + self.stem_cells.days_after_infusion2;
         vec![
             ScheduleEntry {
+                date: None,
+                window_dates: None,
                 day: 0,
                 window: None,
                 event: Event::Infusion1,
@@ -56,6 +65,8 @@ impl Protocol {
                 ),
             },
             ScheduleEntry {
+                date: None,
+                window_dates: None,
                 day: d2,
                 window: window((i2.interval_min_days, i2.interval_max_days)),
                 event: Event::Infusion2,
@@ -65,6 +76,8 @@ impl Protocol {
                 ),
             },
             ScheduleEntry {
+                date: None,
+                window_dates: None,
                 day: dm,
                 window: window(shift(self.melphalan.days_after_infusion2)),
                 event: Event::Melphalan,
@@ -75,6 +88,8 @@ impl Protocol {
                 ),
             },
             ScheduleEntry {
+                date: None,
+                window_dates: None,
                 day: ds,
                 window: window(shift(self.stem_cells.days_after_infusion2)),
                 event: Event::StemCellReturn,

@@ -1,7 +1,7 @@
 //! Status markers of protocol values, read from the comments of the file.
 //!
 //! Every value in a protocol file should carry a trailing comment with its
-//! source and a status marker (dosimetry.md, "Status markers"):
+//! source and a status marker (docs/reference/index.md, "Status markers"):
 //! `[V]`, `[V2]`, `[C]` (checked) or `[R]`, `[I]`, `[U]` (not checked). The
 //! **first** marker in a value's comment is its status; later markers in the
 //! same comment belong to cited material. A value without a marker is

@@ -19,7 +19,7 @@ fn err(text: &str) -> String {
 #[test]
 fn seed_values_match_the_domain_notes() {
     let p = Protocol::seed();
-    // 12 mCi/kg = 444 MBq/kg (§9.3, 12 × 37 = 444).
+    // 12 mCi/kg = 444 MBq/kg (docs/reference/dosimetry.md §9.3, 12 × 37 = 444).
     assert_eq!(p.infusion1.activity_per_kg.mbq_per_kg(), 444.0);
     assert_eq!(p.infusion1.activity_per_kg.mci_per_kg(), 12.0);
     assert_eq!(p.infusion1.max_activity, None);
@@ -31,7 +31,7 @@ fn seed_values_match_the_domain_notes() {
     assert_eq!((sc.below_weight.kg(), sc.divisor), (12.0, 30.0));
     assert_eq!(p.radiation_protection.caregiver_constraint.msv(), 5.0);
     assert_eq!(p.radiation_protection.public_constraint.msv(), 1.0);
-    // 0.07647 µSv·m²/(MBq·h): Dorn's constant (§8.1).
+    // 0.07647 µSv·m²/(MBq·h): Dorn's constant (docs/reference/dosimetry.md §8.1).
     assert_eq!(
         p.radiation_protection.dose_rate_constant.usv_m2_per_mbq_h(),
         0.07647
@@ -366,8 +366,8 @@ fn implausible_days_are_errors_not_an_overflow() {
 #[test]
 fn small_child_divisor_must_be_a_plausible_kg_per_m2() {
     // Review: divisor = 1e-300 gave a melphalan dose of 1.1e303 mg. The
-    // divisor is kg per m² (COG 30, §9.2): 9 kg / 0.433 m² = 20.8 and
-    // 32 kg / 1.1155 m² = 28.7 (hand, §9.1 test vectors), so 10–60 covers
+    // divisor is kg per m² (COG 30, docs/reference/dosimetry.md §9.2): 9 kg / 0.433 m² = 20.8 and
+    // 32 kg / 1.1155 m² = 28.7 (hand, docs/reference/dosimetry.md §9.1 test vectors), so 10–60 covers
     // every child with a wide margin.
     let e = err(&seed_with("divisor = 30.0", "divisor = 1e-3"));
     assert!(
@@ -842,6 +842,100 @@ fn a_given_activity_in_the_wrong_unit_names_the_slip() {
         p.check_infusion1_given(Activity::from_mbq(f64::NAN), w, 10.0)
             .is_err()
     );
+}
+
+#[test]
+fn plan_json_carries_every_activity_in_mbq_and_mci_and_the_bsa_formula() {
+    // Seed, 20 kg, by hand: 444 MBq/kg × 20 = 8880 MBq = 8880/37 = 240 mCi;
+    // infusion-2 limit 777 × 20 = 15540 MBq = 420 mCi; minimum 1000 MBq =
+    // 27.027… mCi.
+    let p = plan(
+        &Protocol::seed(),
+        Mass::from_kg(20.0),
+        Length::from_cm(110.0),
+    )
+    .unwrap();
+    let v = serde_json::to_value(&p).unwrap();
+    assert_eq!(v["infusion1"]["activity_mbq"], 8880.0);
+    assert_eq!(v["infusion1"]["activity_mci"], 240.0);
+    assert_eq!(v["infusion1"]["prescribed_mci_per_kg"], 12.0);
+    assert_eq!(v["infusion1"]["given_mci_per_kg"], 12.0);
+    assert_eq!(v["infusion2"]["max_activity_mci"], 420.0);
+    assert_eq!(v["infusion2"]["min_worthwhile_activity_mci"], 1000.0 / 37.0);
+    assert_eq!(v["melphalan"]["bsa_formula"], "mosteller");
+    assert!(
+        v["melphalan"]["bsa_formula_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Mosteller (N Engl J Med 1987;317:1098)")
+    );
+    // No start date: no date fields at all.
+    assert!(v.get("start_date").is_none());
+    assert!(v["schedule"][0].get("date").is_none());
+}
+
+#[test]
+fn a_capped_infusion1_shows_the_uncapped_activity_in_mci_too() {
+    // 130 kg → 444 × 130 = 57 720 MBq = 1560 mCi, capped at the 40 GBq course total.
+    let p = plan(
+        &Protocol::seed(),
+        Mass::from_kg(130.0),
+        Length::from_cm(180.0),
+    )
+    .unwrap();
+    let v = serde_json::to_value(&p).unwrap();
+    assert_eq!(v["infusion1"]["cap"]["uncapped_mbq"], 57_720.0);
+    assert_eq!(v["infusion1"]["cap"]["uncapped_mci"], 1560.0);
+    assert_eq!(v["infusion1"]["cap"]["limit"], "course_max_total_activity");
+}
+
+#[test]
+fn a_start_date_dates_every_schedule_entry_and_window() {
+    // Seed: infusion 2 day 14 (12–16), melphalan day 27 (25–29), stem cells
+    // day 28 (26–30). From 2026-12-20, by calendar: day 14 = 2027-01-03,
+    // day 12 = 2027-01-01, day 16 = 2027-01-05; day 27 = 2027-01-16;
+    // day 28 = 2027-01-17 (window 2027-01-15 to 2027-01-19).
+    let start = jiff::civil::date(2026, 12, 20);
+    let p = plan(
+        &Protocol::seed(),
+        Mass::from_kg(20.0),
+        Length::from_cm(110.0),
+    )
+    .unwrap()
+    .with_start_date(start)
+    .unwrap();
+    let dates: Vec<String> = p
+        .schedule
+        .iter()
+        .map(|e| e.date.unwrap().to_string())
+        .collect();
+    assert_eq!(
+        dates,
+        ["2026-12-20", "2027-01-03", "2027-01-16", "2027-01-17"]
+    );
+    assert_eq!(p.schedule[0].window_dates, None);
+    let w = p.schedule[1].window_dates.unwrap();
+    assert_eq!(
+        (w.0.to_string(), w.1.to_string()),
+        ("2027-01-01".into(), "2027-01-05".into())
+    );
+    let w = p.schedule[3].window_dates.unwrap();
+    assert_eq!(
+        (w.0.to_string(), w.1.to_string()),
+        ("2027-01-15".into(), "2027-01-19".into())
+    );
+    let v = serde_json::to_value(&p).unwrap();
+    assert_eq!(v["start_date"], "2026-12-20");
+    assert_eq!(v["schedule"][1]["window_dates"][1], "2027-01-05");
+    // The end of the calendar is an error, not a wrapped date.
+    let late = plan(
+        &Protocol::seed(),
+        Mass::from_kg(20.0),
+        Length::from_cm(110.0),
+    )
+    .unwrap()
+    .with_start_date(jiff::civil::date(9999, 12, 25));
+    assert!(matches!(late, Err(PlanError::StartDate(_))));
 }
 
 /// Fuzz finding (issue 9, item 7), input class "huge field": a value of a

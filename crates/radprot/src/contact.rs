@@ -1,5 +1,5 @@
 //! Dose to a caregiver or member of the public from a contact pattern
-//! (dosimetry.md §8.2–8.4).
+//! (docs/reference/dosimetry.md §8.2–8.4).
 //!
 //! Formula (NCRP 37 occupancy approach, in SI, generalised to any curve):
 //!
@@ -10,13 +10,13 @@
 //!
 //! For exponential clearance from t = 0 to ∞ this is the NRC/NCRP form
 //! D(∞) = Ḋ₀ · E · T_eff / ln 2 (= 34.6 · Ḋ₀ · T_eff\[d\] · E with
-//! 34.6 = 24 h/d × 1.443, §8.2 \[V\]). The integral is computed numerically
+//! 34.6 = 24 h/d × 1.443, docs/reference/dosimetry.md §8.2 \[V\]). The integral is computed numerically
 //! (adaptive Simpson, day by day) so that any fitted curve can be used. For
 //! an open-ended contact, or one lasting longer than [`INDEFINITE_HORIZON`],
 //! the integral runs to the horizon t_h after the start and the remainder
 //! up to the end of contact is bounded above by
 //! R(t_h)·T½,phys/ln 2·(1 − 2^(−(t_end − t_h)/T½,phys)) (clearance is never
-//! slower than physical decay, §4.2), so the estimate never underestimates
+//! slower than physical decay, docs/reference/dosimetry.md §4.2), so the estimate never underestimates
 //! for a valid curve.
 //!
 //! The occupancy model spreads the daily hours uniformly over the day; it
@@ -61,23 +61,24 @@ pub struct DoseConstraint {
 
 impl DoseConstraint {
     /// 5 mSv per episode for an adult carer or comforter (ICRP; NRC 10 CFR
-    /// 35.75 "any other individual"; dosimetry.md §8.3–8.4 \[R\]/\[V\]). The
+    /// 35.75 "any other individual"; docs/reference/dosimetry.md §8.3–8.4 \[R\]/\[V\]). The
     /// default constraint.
     pub fn caregiver() -> Self {
         DoseConstraint {
             kind: ConstraintKind::Caregiver,
             limit: EquivalentDose::from_msv(5.0),
-            source: "5 mSv per episode, adult carer/comforter (ICRP; 10 CFR 35.75; dosimetry.md §8.3-8.4)".into(),
+            source: "5 mSv per episode, adult carer/comforter (ICRP; 10 CFR 35.75; docs/reference/dosimetry.md §8.3-8.4)".into(),
         }
     }
 
     /// 1 mSv per year for members of the public, infants, children and
-    /// pregnant women (dosimetry.md §8.4 \[R\]).
+    /// pregnant women (docs/reference/dosimetry.md §8.4 \[R\]).
     pub fn public() -> Self {
         DoseConstraint {
             kind: ConstraintKind::Public,
             limit: EquivalentDose::from_msv(1.0),
-            source: "1 mSv per year, members of the public (dosimetry.md §8.4)".into(),
+            source: "1 mSv per year, members of the public (docs/reference/dosimetry.md §8.4)"
+                .into(),
         }
     }
 
@@ -218,7 +219,7 @@ pub fn caregiver_dose(
     // Tolerance: 1e-9 of the integral scale (R ≤ 1 over ≤ horizon hours).
     let area = integrate(&f, start, upper, 24.0, 1e-9)?;
     // ∫ R from `upper` to the end ≤ R(upper)·T½/ln 2·(1 − 2^(−(end − upper)/T½))
-    // (clearance is never slower than physical decay, §4.2; end = ∞ gives 1).
+    // (clearance is never slower than physical decay, docs/reference/dosimetry.md §4.2; end = ∞ gives 1).
     let tail = match end {
         Some(e) if e <= horizon => 0.0,
         _ => {
@@ -239,7 +240,7 @@ pub fn caregiver_dose(
         ));
     } else if d_m < 1.0 && pattern.law == DistanceLaw::InverseSquare {
         warnings.push(format!(
-            "distance {d_m} m < 1 m with inverse-square scaling: a point-source model overestimates the dose near an extended patient (conservative; dosimetry.md §8.1)"
+            "distance {d_m} m < 1 m with inverse-square scaling: a point-source model overestimates the dose near an extended patient (conservative; docs/reference/dosimetry.md §8.1)"
         ));
     }
     if dose.msv() > 0.0 && tail_bound / dose > 0.05 {
@@ -320,7 +321,7 @@ mod tests {
 
     #[test]
     fn nrc_worked_case() {
-        // McGuire slides / NCRP 37 (dosimetry.md §8.2 [V]): 34.6 × 0.22 × 33 mCi
+        // McGuire slides / NCRP 37 (docs/reference/dosimetry.md §8.2 [V]): 34.6 × 0.22 × 33 mCi
         // × 8 d × ¼ ≈ 500 mrem. Same inputs here: Ḋ₀ = 0.22 × 33 = 7.26 (mrem/h
         // read as µSv/h-scale units), T½ = 8 d = 192 h, E = ¼, to ∞:
         // 7.26 × 0.25 × 192 / ln 2 = 502.75 (NRC's 34.6 rounds 24/ln 2 = 34.62).
@@ -344,7 +345,7 @@ mod tests {
 
     #[test]
     fn bi_exponential_window_matches_closed_form() {
-        // §10.3 kinetics, 400 µSv/h at 0; contact 8 h/day at 2 m from day 2
+        // docs/reference/dosimetry.md §10.3 kinetics, 400 µSv/h at 0; contact 8 h/day at 2 m from day 2
         // (48 h) for 7 days. Closed form: 400 × (8/24) × 0.25 × ∫48^216 R dt.
         let c = bi();
         let e = caregiver_dose(

@@ -1,12 +1,12 @@
 //! Retention curves: the fraction of the administered activity still in the
 //! body at time t after the end of infusion (physical decay included, as in
-//! dosimetry.md §3.3: R(t) = (M − B)/(M₀ − B₀)).
+//! docs/reference/dosimetry.md §3.3: R(t) = (M − B)/(M₀ − B₀)).
 
 use mibg_units::{Activity, Hours, RateConstant};
 use serde::{Deserialize, Serialize};
 
 /// Physical half-life of I-131: 8.0207 d = 192.497 h (ICRP 107, via
-/// `icrp107-database` 0.0.3 and `radioactivedecay` 0.6.1; dosimetry.md §2
+/// `icrp107-database` 0.0.3 and `radioactivedecay` 0.6.1; docs/reference/dosimetry.md §2
 /// \[V\]\[C\]).
 pub const I131_HALF_LIFE: Hours = Hours::new(192.497);
 
@@ -73,7 +73,7 @@ pub fn retention_fn<F: Fn(Hours) -> f64>(f: F) -> FnRetention<F> {
 }
 
 /// Pure physical decay, R(t) = 2^(−t/T½): the slowest clearance physically
-/// possible after the infusion has ended (dosimetry.md §4.2), hence an upper
+/// possible after the infusion has ended (docs/reference/dosimetry.md §4.2), hence an upper
 /// bound for any real retention curve.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PhysicalDecay {
@@ -112,7 +112,7 @@ pub struct ExpTerm {
 }
 
 /// A sum of exponentials R(t) = Σ aᵢ·e^(−λᵢ t), Σ aᵢ = 1: the mono- and
-/// bi-exponential models of dosimetry.md §4.1. Integrates in closed form.
+/// bi-exponential models of docs/reference/dosimetry.md §4.1. Integrates in closed form.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExponentialSum {
     terms: Vec<ExpTerm>,
@@ -210,7 +210,7 @@ impl RetentionCurve for ExponentialSum {
 }
 
 /// The body after a later infusion, relative to the later activity, with
-/// the activity of an earlier infusion still present (dosimetry.md §6.1:
+/// the activity of an earlier infusion still present (docs/reference/dosimetry.md §6.1:
 /// the residual of infusion 1 is already counted in D₁, but it still
 /// irradiates carers and delays release):
 ///
@@ -390,7 +390,7 @@ mod tests {
 
     #[test]
     fn bi_exponential_tau_matches_domain_notes() {
-        // dosimetry.md §10.3: τ = 0.5·6/ln2 + 0.5·36/ln2 = 30.2966 h.
+        // docs/reference/dosimetry.md §10.3: τ = 0.5·6/ln2 + 0.5·36/ln2 = 30.2966 h.
         let c = ExponentialSum::new(vec![
             ExpTerm {
                 fraction: 0.5,

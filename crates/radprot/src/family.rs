@@ -1,5 +1,5 @@
 //! Contact patterns of the family and restriction periods over a whole
-//! course (issue 14; dosimetry.md §8.2–8.4).
+//! course (issue 14; docs/reference/dosimetry.md §8.2–8.4).
 //!
 //! A **pattern** is how one person is together with the patient: either a
 //! **daily** pattern of elements at clock times (e.g. 22:00–07:00 at 0.3 m,
@@ -22,7 +22,7 @@
 //! geometric series (the method of Cormack & Shearer 1998, as in glowgreen
 //! `ContactPatternRepeating.get_dose`); otherwise each occurrence is
 //! integrated numerically for [`SEARCH_HORIZON`] and the rest is bounded
-//! above by physical decay (clearance is never slower, §4.2).
+//! above by physical decay (clearance is never slower, docs/reference/dosimetry.md §4.2).
 //!
 //! **Course.** The person's total over the course is the sum over the
 //! infusions ([`InfusionPeriod`]): the contact after infusion k runs from

@@ -11,8 +11,8 @@
 //! * the dose to a caregiver or member of the public for a contact pattern,
 //!   compared with a dose constraint ([`contact`]).
 //!
-//! Formulas and constants follow shared/domain/dosimetry.md §8 (radiation
-//! protection) and §2 (I-131 half-life). Time t is hours after the **end of
+//! Formulas and constants follow docs/reference/dosimetry.md §8 (radiation
+//! protection) and docs/reference/dosimetry.md §2 (I-131 half-life). Time t is hours after the **end of
 //! the infusion** whose curve is given. The crate is pure: no I/O.
 //!
 //! ```

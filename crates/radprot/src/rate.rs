@@ -1,4 +1,4 @@
-//! Dose rate at 1 m and at a distance (dosimetry.md §8.1).
+//! Dose rate at 1 m and at a distance (docs/reference/dosimetry.md §8.1).
 //!
 //! The dose rate at 1 m at time t is Ḋ₁ₘ(t) = Ḋ₁ₘ(0) · R(t), where Ḋ₁ₘ(0) is
 //! either **measured** at the end of infusion (the pre-void reading when
@@ -15,13 +15,13 @@ use serde::{Deserialize, Serialize};
 /// "Calculation of radiation exposures from patients to whom radioactive
 /// materials have been administered", Phys Med Biol 1998;43:501–516; used by
 /// glowgreen `close_contact.py` for every contact pattern and by Dorn to
-/// normalise readings taken at 1–3 m, dosimetry.md §8.1 \[V\]). The standard
+/// normalise readings taken at 1–3 m, docs/reference/dosimetry.md §8.1 \[V\]). The standard
 /// contact patterns shipped with mibg were derived with it, so they are
 /// evaluated with it unless the user names the alternative.
 ///
 /// Near-field caveat: the patient is an extended source. Inverse-square
 /// treats it as a point and **overestimates** the dose rate close to the
-/// patient (line-source model, dosimetry.md §8.1 \[V\]: at 30 cm a 100 cm line
+/// patient (line-source model, docs/reference/dosimetry.md §8.1 \[V\]: at 30 cm a 100 cm line
 /// gives a geometry factor of 6.87e-4 cm⁻² versus 1.11e-3 for a point, i.e.
 /// 0.62×; at 1 m a 100 cm line is 0.93× the point value), and
 /// **underestimates** it relative to the 1.5-power law beyond 1 m (at 2 m:
@@ -35,13 +35,13 @@ pub enum DistanceLaw {
     /// beyond.
     InverseSquare,
     /// Cormack & Shearer: Ḋ(d) = Ḋ₁ₘ · (1 m / d)^1.5 (glowgreen
-    /// `close_contact.py`, dosimetry.md §8.1 \[V\]). The default.
+    /// `close_contact.py`, docs/reference/dosimetry.md §8.1 \[V\]). The default.
     #[default]
     CormackShearer,
 }
 
 /// Readings taken at a distance are accepted from 1 m to 3 m (the range
-/// glowgreen's `Clearance_1m` accepts for dose-rate fits, dosimetry.md §11
+/// glowgreen's `Clearance_1m` accepts for dose-rate fits, docs/reference/dosimetry.md §11
 /// \[V\]): closer, the patient is not a point; farther, room scatter and
 /// background dominate a survey meter.
 pub const READING_DISTANCE_RANGE_M: (f64, f64) = (1.0, 3.0);
@@ -110,10 +110,10 @@ impl DistanceLaw {
     pub fn source(self) -> &'static str {
         match self {
             DistanceLaw::InverseSquare => {
-                "point source; conservative below 1 m, 29 % below the 1.5-power law at 2 m (dosimetry.md §8.1)"
+                "point source; conservative below 1 m, 29 % below the 1.5-power law at 2 m (docs/reference/dosimetry.md §8.1)"
             }
             DistanceLaw::CormackShearer => {
-                "Cormack & Shearer, Phys Med Biol 1998;43:501; glowgreen close_contact.py (dosimetry.md §8.1 [V]); the default"
+                "Cormack & Shearer, Phys Med Biol 1998;43:501; glowgreen close_contact.py (docs/reference/dosimetry.md §8.1 [V]); the default"
             }
         }
     }
@@ -129,12 +129,12 @@ impl DistanceLaw {
 
 /// Ḋ₁ₘ(0) = Γ · A₀ · f_att: the dose rate at 1 m at the end of infusion
 /// estimated from the administered activity, a dose-rate constant Γ (for
-/// I-131 dosimetry.md §8.1: 0.07647 µSv·m²/(MBq·h) \[V\] for the unattenuated
+/// I-131 docs/reference/dosimetry.md §8.1: 0.07647 µSv·m²/(MBq·h) \[V\] for the unattenuated
 /// point source used by Dorn; 0.0521 µGy·m²/(MBq·h) air kerma \[C\]) and the
 /// self-attenuation factor f_att ∈ (0, 1] (1 = none, conservative; about
 /// 0.6–0.8 for a child \[R\]).
 ///
-/// Example (§8.1 \[C\]): 8880 MBq × 0.0765 = 679.3 µSv/h with f_att = 1.
+/// Example (docs/reference/dosimetry.md §8.1 \[C\]): 8880 MBq × 0.0765 = 679.3 µSv/h with f_att = 1.
 ///
 /// # Errors
 /// [`RadProtError::InvalidInput`] for non-positive activity or constant, or
@@ -225,7 +225,7 @@ pub fn retained_activity(
 
 /// Ḋ₁ₘ(0) from a pre-void reading that is itself a dose rate at 1 m,
 /// measured after `measured_after` and scaled to `administered`
-/// (the readings are proportional to activity, §3.3).
+/// (the readings are proportional to activity, docs/reference/dosimetry.md §3.3).
 ///
 /// Example: 408 µSv/h after 8880 MBq → 182.1 µSv/h for 3964 MBq.
 ///
@@ -415,7 +415,7 @@ mod tests {
 
     #[test]
     fn initial_rate_from_activity_matches_section_8_1() {
-        // 8880 MBq × 0.0765 µSv·m²/(MBq·h) = 679.32 µSv/h (§8.1 example ≈ 680).
+        // 8880 MBq × 0.0765 µSv·m²/(MBq·h) = 679.32 µSv/h (docs/reference/dosimetry.md §8.1 example ≈ 680).
         let r = initial_dose_rate_from_activity(
             Activity::from_mbq(8880.0),
             DoseRateConstant::from_usv_m2_per_mbq_h(0.0765),

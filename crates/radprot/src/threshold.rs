@@ -1,5 +1,5 @@
 //! When is a threshold first reached? (patient release, stem-cell return;
-//! dosimetry.md §6.5 and §8.3).
+//! docs/reference/dosimetry.md §6.5 and §8.3).
 //!
 //! Method: the quantity q(t) (dose rate at 1 m, or retained activity) is
 //! evaluated on a grid from 0 to the horizon with step ≤ [`SCAN_STEP`]; the
@@ -18,11 +18,11 @@ use serde::Serialize;
 /// met by then is reported as not reached, not extrapolated).
 pub const RELEASE_HORIZON: Hours = Hours::from_days(90.0);
 
-/// A release or stem-cell-return rule (dosimetry.md §8.3, §6.5): a dose
+/// A release or stem-cell-return rule (docs/reference/dosimetry.md §8.3, §6.5): a dose
 /// rate at 1 m and, optionally, a retained activity. The rule is met as soon
 /// as **either** criterion is (NRC RG 8.39: release when the retained
 /// activity is below 1.22 GBq *or* the dose rate at 1 m below 70 µSv/h,
-/// §8.3 \[V\]); the same "either" is applied to stem-cell return \[I\].
+/// docs/reference/dosimetry.md §8.3 \[V\]); the same "either" is applied to stem-cell return \[I\].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct ReleaseRule {
     /// Dose rate at 1 m at or below which the rule is met.
@@ -139,7 +139,7 @@ pub fn time_to_dose_rate(
 }
 
 /// First time t ≥ 0 at which the retained activity A₀·R(t) is ≤ `limit`
-/// (e.g. a release rule on retained activity, NRC 1.22 GBq, §8.3).
+/// (e.g. a release rule on retained activity, NRC 1.22 GBq, docs/reference/dosimetry.md §8.3).
 ///
 /// # Errors
 /// As [`time_to_dose_rate`], with the administered activity and the limit
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn bi_exponential_crossing_is_consistent() {
-        // §10.3 kinetics, 400 µSv/h at 0; R(t) = 20/400 = 0.05 near t = 120 h
+        // docs/reference/dosimetry.md §10.3 kinetics, 400 µSv/h at 0; R(t) = 20/400 = 0.05 near t = 120 h
         // (table: R(120) = 0.0496). The returned time must satisfy
         // 400·R(t) = 20 and 400·R(t − 1 ms) > 20.
         let c = ExponentialSum::new(vec![

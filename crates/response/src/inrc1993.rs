@@ -1,6 +1,6 @@
 //! Original International Neuroblastoma Response Criteria (INRC 1993;
 //! Brodeur GM et al., J Clin Oncol 1993;11:1466–1477), for legacy data, as
-//! recalled in response.md §3 \[R\]: CR, VGPR, PR, MR, NR, PD.
+//! recalled in docs/reference/response.md §3 \[R\]: CR, VGPR, PR, MR, NR, PD.
 //!
 //! A lesion-wise rule set without sums: the primary (sum of the longest
 //! diameters of its foci) and each target lesion are followed separately,

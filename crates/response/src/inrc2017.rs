@@ -1,7 +1,7 @@
 //! Revised International Neuroblastoma Response Criteria (INRC 2017; Park JR
-//! et al., J Clin Oncol 2017;35:2580–2587), as reconstructed in response.md
+//! et al., J Clin Oncol 2017;35:2580–2587), as reconstructed in docs/reference/response.md
 //! §2 (tables §2.3 primary, §2.4 metastatic soft tissue and bone, §2.5
-//! relative MIBG score, §2.6 bone marrow, §2.7 overall).
+//! relative MIBG score, docs/reference/response.md §2.6 bone marrow, §2.7 overall).
 //!
 //! Every decision is made with exact integer arithmetic: diameters in tenths
 //! of a millimetre (CT/MRI callipers report at most 0.1 mm), MIBG scores as
@@ -10,7 +10,7 @@
 //! compared with the literal thresholds (5 %, 20 %, 2 × baseline), which are
 //! exact in binary floating point for the values readers report.
 //!
-//! Every published gap is resolved by the documented default of response.md,
+//! Every published gap is resolved by the documented default of docs/reference/response.md,
 //! with the alternative as a field of [`Inrc2017Options`]; the result lists
 //! the gaps it actually hit ([`GapUse`]).
 
@@ -24,7 +24,7 @@ use mibg_units::Length;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Response of one component (response.md §1; PCDC values).
+/// Response of one component (docs/reference/response.md §1; PCDC values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ComponentResponse {
     /// Complete response.
@@ -49,7 +49,7 @@ impl fmt::Display for ComponentResponse {
     }
 }
 
-/// Overall INRC 2017 response (response.md §2.7).
+/// Overall INRC 2017 response (docs/reference/response.md §2.7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum OverallResponse2017 {
     /// Not evaluable (ranks lowest for "best response"; never counted as a response).
@@ -67,12 +67,12 @@ pub enum OverallResponse2017 {
 }
 
 impl OverallResponse2017 {
-    /// Objective response for the ORR: CR or PR (response.md §6 default;
+    /// Objective response for the ORR: CR or PR (docs/reference/response.md §6 default;
     /// INRC 2017 does not count MR as objective response).
     pub fn is_objective_response(self) -> bool {
         matches!(self, Self::CR | Self::PR)
     }
-    /// The alternative ORR metric of response.md §6: CR, PR or MR.
+    /// The alternative ORR metric of docs/reference/response.md §6: CR, PR or MR.
     pub fn is_response_including_mr(self) -> bool {
         matches!(self, Self::CR | Self::PR | Self::MR)
     }
@@ -88,7 +88,7 @@ impl fmt::Display for OverallResponse2017 {
     }
 }
 
-/// Why a marrow is "minimal disease" (response.md §2.6, §2.7 gap 2 and 3).
+/// Why a marrow is "minimal disease" (docs/reference/response.md §2.6, §2.7 gap 2 and 3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MdKind {
@@ -100,7 +100,7 @@ pub enum MdKind {
     New,
 }
 
-/// Gap 1 (response.md §2.7): all components CR except a marrow MD.
+/// Gap 1 (docs/reference/response.md §2.7): all components CR except a marrow MD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AllCrWithMarrowMd {
@@ -115,7 +115,7 @@ pub enum AllCrWithMarrowMd {
     Unclassified,
 }
 
-/// Gap 2 (response.md §2.7): how a marrow MD counts in the overall response.
+/// Gap 2 (docs/reference/response.md §2.7): how a marrow MD counts in the overall response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MarrowMdIntegration {
@@ -128,14 +128,14 @@ pub enum MarrowMdIntegration {
     AlwaysResponse,
     /// As [`MarrowMdIntegration::ByBaseline`], except that when another
     /// component is CR or PR and none is SD, any MD is compatible with PR: the
-    /// §2.7 PR row lists "MD (marrow)" among the allowed other components,
-    /// while the reference procedure of §2.7 \[I\] (the default) counts
-    /// persistent or new MD as stable there too, giving MR. response.md is
-    /// inconsistent here (§7: check against Park 2017).
+    /// docs/reference/response.md §2.7 PR row lists "MD (marrow)" among the allowed other components,
+    /// while the reference procedure of docs/reference/response.md §2.7 \[I\] (the default) counts
+    /// persistent or new MD as stable there too, giving MR. docs/reference/response.md is
+    /// inconsistent here (docs/reference/response.md §7: check against Park 2017).
     PrRowAllowsMd,
 }
 
-/// Gap (response.md §2.6): baseline 5 % < b ≤ 20 % falling to 0 < f ≤ 5 %
+/// Gap (docs/reference/response.md §2.6): baseline 5 % < b ≤ 20 % falling to 0 < f ≤ 5 %
 /// matches no row of the recalled table ("MD after > 20 %").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -148,7 +148,7 @@ pub enum MarrowMdFrom5To20 {
     Sd,
 }
 
-/// Gap (response.md §2.5): baseline skeletal MIBG score 0, relative score undefined.
+/// Gap (docs/reference/response.md §2.5): baseline skeletal MIBG score 0, relative score undefined.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineScoreZero {
@@ -160,7 +160,7 @@ pub enum BaselineScoreZero {
     AnyScoreIsProgression,
 }
 
-/// Gap (response.md §2.3): primary shrinks ≥ 30 % while uptake worsens.
+/// Gap (docs/reference/response.md §2.3): primary shrinks ≥ 30 % while uptake worsens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrimaryPrUptake {
@@ -172,7 +172,7 @@ pub enum PrimaryPrUptake {
     SizeOnly,
 }
 
-/// The PD size threshold (response.md §2.3 \[I\]): INRC wording "> 20 %" vs
+/// The PD size threshold (docs/reference/response.md §2.3 \[I\]): INRC wording "> 20 %" vs
 /// RECIST 1.1 "at least 20 %". Both need an absolute increase ≥ 5 mm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -186,7 +186,7 @@ pub enum PdIncrease {
     MoreThan20,
 }
 
-/// Short-axis threshold for a target lymph node in metastatic CR (response.md
+/// Short-axis threshold for a target lymph node in metastatic CR (docs/reference/response.md
 /// §2.4 "known discrepancy").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -210,7 +210,7 @@ impl NodeCr {
 }
 
 /// The recalled "≥ 0.1 to ≤ 0.5" parenthetical for the MIBG part of
-/// metastatic PR (response.md §2.5 \[I\]).
+/// metastatic PR (docs/reference/response.md §2.5 \[I\]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RelativeScoreFloor {
@@ -223,7 +223,7 @@ pub enum RelativeScoreFloor {
     Literal,
 }
 
-/// Comparing MIBG scans of different tracers (response.md §4.3).
+/// Comparing MIBG scans of different tracers (docs/reference/response.md §4.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TracerPolicy {
@@ -235,31 +235,31 @@ pub enum TracerPolicy {
 }
 
 /// Options of the INRC 2017 classifier: one field per published gap or
-/// ambiguity, defaults from response.md. Recorded in every result.
+/// ambiguity, defaults from docs/reference/response.md. Recorded in every result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Inrc2017Options {
-    /// §2.7 gap 1.
+    /// docs/reference/response.md §2.7 gap 1.
     pub all_cr_with_marrow_md: AllCrWithMarrowMd,
-    /// §2.7 gap 2.
+    /// docs/reference/response.md §2.7 gap 2.
     pub marrow_md_integration: MarrowMdIntegration,
-    /// §2.6 gap (MD after 5 % < b ≤ 20 %).
+    /// docs/reference/response.md §2.6 gap (MD after 5 % < b ≤ 20 %).
     pub marrow_md_from_5_to_20: MarrowMdFrom5To20,
-    /// §2.5 baseline score 0.
+    /// docs/reference/response.md §2.5 baseline score 0.
     pub baseline_score_zero: BaselineScoreZero,
-    /// §2.3 literal PR uptake clause.
+    /// docs/reference/response.md §2.3 literal PR uptake clause.
     pub primary_pr_uptake: PrimaryPrUptake,
-    /// §2.3 `>` vs `≥` 20 %.
+    /// docs/reference/response.md §2.3 `>` vs `≥` 20 %.
     pub pd_increase: PdIncrease,
-    /// §2.4 node CR threshold.
+    /// docs/reference/response.md §2.4 node CR threshold.
     pub node_cr: NodeCr,
-    /// §2.5 "≥ 0.1" parenthetical.
+    /// docs/reference/response.md §2.5 "≥ 0.1" parenthetical.
     pub relative_score_floor: RelativeScoreFloor,
-    /// §4.3 tracer mixing.
+    /// docs/reference/response.md §4.3 tracer mixing.
     pub tracers: TracerPolicy,
-    /// §2.6 minimum aspirates per time point (Burchill 2017: bilateral, 2).
+    /// docs/reference/response.md §2.6 minimum aspirates per time point (Burchill 2017: bilateral, 2).
     pub marrow_min_aspirates: u32,
-    /// §2.6 minimum trephines per time point (Burchill 2017: bilateral, 2).
+    /// docs/reference/response.md §2.6 minimum trephines per time point (Burchill 2017: bilateral, 2).
     pub marrow_min_trephines: u32,
 }
 
@@ -355,13 +355,13 @@ pub struct Measures {
 pub struct Assessment2017 {
     /// Date of the follow-up.
     pub date: Date,
-    /// Primary tumour (§2.3).
+    /// Primary tumour (docs/reference/response.md §2.3).
     pub primary: ComponentResult,
-    /// Metastatic soft tissue and bone (§2.4, §2.5).
+    /// Metastatic soft tissue and bone (docs/reference/response.md §2.4, §2.5).
     pub metastatic: ComponentResult,
-    /// Bone marrow (§2.6).
+    /// Bone marrow (docs/reference/response.md §2.6).
     pub marrow: ComponentResult,
-    /// Overall response (§2.7).
+    /// Overall response (docs/reference/response.md §2.7).
     pub overall: OverallResponse2017,
     /// Why the overall response is what it is.
     pub overall_because: String,
@@ -374,21 +374,21 @@ pub struct Assessment2017 {
 }
 
 /// CR size limit, tenths of mm: residual primary and non-nodal lesions
-/// < 10 mm (response.md §2.3 CR row, §2.4 CR row; RECIST 1.1 measurability).
+/// < 10 mm (docs/reference/response.md §2.3 CR row, §2.4 CR row; RECIST 1.1 measurability).
 pub const CR_RESIDUAL_TENTHS_MM: i64 = 100;
-/// Minimal absolute increase for size PD, tenths of mm: ≥ 5 mm (response.md
+/// Minimal absolute increase for size PD, tenths of mm: ≥ 5 mm (docs/reference/response.md
 /// §2.3 PD row, §2.4 PD 5; RECIST 1.1).
 pub const PD_MIN_INCREASE_TENTHS_MM: i64 = 50;
 /// Marrow minimal-disease ceiling and PD threshold from a negative marrow:
-/// 5 % (response.md §2.6; Park 2017 abstract \[V2\]: "≤ 5 % … minimal disease").
+/// 5 % (docs/reference/response.md §2.6; Park 2017 abstract \[V2\]: "≤ 5 % … minimal disease").
 pub const MARROW_MD_MAX_PCT: f64 = 5.0;
 /// Marrow PD threshold from a positive marrow, together with more than
-/// twofold: > 20 % (response.md §2.6 PD row \[R\]).
+/// twofold: > 20 % (docs/reference/response.md §2.6 PD row \[R\]).
 pub const MARROW_PD_MIN_PCT: f64 = 20.0;
-/// Marrow MD clause 3: baseline > 20 % falling to 0 < f ≤ 5 % (response.md
+/// Marrow MD clause 3: baseline > 20 % falling to 0 < f ≤ 5 % (docs/reference/response.md
 /// §2.6 MD row \[R\]; "possibly > 5 %", see [`MarrowMdFrom5To20`]).
 pub const MARROW_MD_CLAUSE3_BASELINE_PCT: f64 = 20.0;
-/// Marrow PD needs f > this factor × baseline (response.md §2.6 PD row \[R\]).
+/// Marrow PD needs f > this factor × baseline (docs/reference/response.md §2.6 PD row \[R\]).
 pub const MARROW_PD_FACTOR: f64 = 2.0;
 
 /// Tenths of a millimetre, rounded (the resolution of CT/MRI callipers).
@@ -423,8 +423,8 @@ fn pct_value(cur: i64, reference: i64) -> Option<f64> {
     (reference != 0).then(|| (cur - reference) as f64 / reference as f64 * 100.0)
 }
 
-/// Is the increase from `nadir` to `cur` a PD size increase (response.md §2.3,
-/// §2.4 PD 5; RECIST 1.1): `cur − nadir ≥ 5 mm` and `(cur − nadir)/nadir ≥ 20 %`
+/// Is the increase from `nadir` to `cur` a PD size increase (docs/reference/response.md §2.3,
+/// docs/reference/response.md §2.4 PD 5; RECIST 1.1): `cur − nadir ≥ 5 mm` and `(cur − nadir)/nadir ≥ 20 %`
 /// (or `> 20 %` with [`PdIncrease::MoreThan20`]); all in tenths of mm, so the
 /// test is `5·(cur − nadir) ≥ nadir`.
 fn size_pd(cur: i64, nadir: i64, rule: PdIncrease) -> bool {
@@ -443,7 +443,7 @@ fn pd_rule_text(rule: PdIncrease) -> &'static str {
     }
 }
 
-/// ≥ 30 % decrease vs baseline: `10·cur ≤ 7·base` (response.md §2.3, §2.4).
+/// ≥ 30 % decrease vs baseline: `10·cur ≤ 7·base` (docs/reference/response.md §2.3, §2.4).
 fn size_pr(cur: i64, base: i64) -> bool {
     10 * cur <= 7 * base
 }
@@ -480,7 +480,7 @@ fn primary_sizes(p: &Primary) -> (i64, Vec<i64>) {
     }
 }
 
-/// Primary tumour, response.md §2.3.
+/// Primary tumour, docs/reference/response.md §2.3.
 fn primary(cx: &mut Ctx) -> ComponentResult {
     use ComponentResponse::*;
     let fu = &cx.rec.follow_ups[cx.i];
@@ -638,7 +638,7 @@ fn target_sum(st: &SoftTissue) -> i64 {
     st.targets.iter().map(|t| tenths(t.diameter)).sum()
 }
 
-/// Soft-tissue part of the metastatic component (§2.4).
+/// Soft-tissue part of the metastatic component (docs/reference/response.md §2.4).
 fn soft_part(cx: &mut Ctx) -> (Sub, String) {
     let fu = &cx.rec.follow_ups[cx.i];
     let Some(bst) = &cx.rec.baseline.soft_tissue else {
@@ -757,7 +757,7 @@ fn soft_part(cx: &mut Ctx) -> (Sub, String) {
     }
 }
 
-/// Classification of the MIBG relative score for exact totals (§2.5 table).
+/// Classification of the MIBG relative score for exact totals (docs/reference/response.md §2.5 table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Rel {
     /// Baseline 0, follow-up 0.
@@ -802,7 +802,7 @@ fn ratio_text(post: u32, base: u32) -> String {
     format!("{:.2}", f64::from(post) / f64::from(base))
 }
 
-/// Bone part of the metastatic component (§2.4, §2.5).
+/// Bone part of the metastatic component (docs/reference/response.md §2.4, §2.5).
 fn bone_part(cx: &mut Ctx) -> (Sub, String) {
     let fu = &cx.rec.follow_ups[cx.i];
     let opts = *cx.opts;
@@ -992,13 +992,13 @@ fn bone_part(cx: &mut Ctx) -> (Sub, String) {
     }
 }
 
-/// Metastatic soft tissue and bone, response.md §2.4.
+/// Metastatic soft tissue and bone, docs/reference/response.md §2.4.
 fn metastatic(cx: &mut Ctx) -> ComponentResult {
     use ComponentResponse::*;
     let fu = &cx.rec.follow_ups[cx.i];
     let new = fu.new_lesions.pd_reasons();
     if fu.new_lesions.fdg_avid_bone_uncorroborated {
-        cx.warn("metastatic: new FDG-avid bone site without CT/MRI or histological corroboration: not PD (§2.4 PD 4), review");
+        cx.warn("metastatic: new FDG-avid bone site without CT/MRI or histological corroboration: not PD (docs/reference/response.md §2.4 PD 4), review");
     }
     let (soft, soft_t) = soft_part(cx);
     let (bone, bone_t) = bone_part(cx);
@@ -1083,7 +1083,7 @@ fn pct_text(p: f64) -> String {
     format!("{p} %")
 }
 
-/// Bone marrow, response.md §2.6. `b` and `f` are the highest infiltration
+/// Bone marrow, docs/reference/response.md §2.6. `b` and `f` are the highest infiltration
 /// over all samples at baseline and at the follow-up.
 fn marrow(cx: &mut Ctx) -> ComponentResult {
     use ComponentResponse::*;
@@ -1208,7 +1208,7 @@ fn marrow(cx: &mut Ctx) -> ComponentResult {
     ComponentResult::new(SD, format!("SD because {bf}: still > 5 %{not_pd}"))
 }
 
-/// RECIST 1.1 target selection (response.md §2.2), checked once with the
+/// RECIST 1.1 target selection (docs/reference/response.md §2.2), checked once with the
 /// first follow-up: nodes need a short axis ≥ 15 mm, other lesions a longest
 /// diameter ≥ 10 mm, at most 5 targets. Not errors (legacy data), warnings.
 fn baseline_target_warnings(cx: &mut Ctx) {
@@ -1241,7 +1241,7 @@ fn baseline_target_warnings(cx: &mut Ctx) {
 /// Is an MD marrow a response-equivalent under the integration policy?
 fn md_is_response(md: Option<MdKind>, o: &Inrc2017Options) -> bool {
     match o.marrow_md_integration {
-        // A newly positive marrow (baseline 0) is never a response (§2.7 gap 3),
+        // A newly positive marrow (baseline 0) is never a response (docs/reference/response.md §2.7 gap 3),
         // whatever the policy: counting it as one would make a marrow that
         // turns negative again look worse (found by the monotonicity property).
         MarrowMdIntegration::AlwaysResponse => md != Some(MdKind::New),
@@ -1251,11 +1251,11 @@ fn md_is_response(md: Option<MdKind>, o: &Inrc2017Options) -> bool {
     }
 }
 
-/// Overall response from the three components, response.md §2.7 (reference
+/// Overall response from the three components, docs/reference/response.md §2.7 (reference
 /// decision procedure plus gap resolutions).
 ///
 /// # Errors
-/// `Err` when every component is NI (impossible at entry, §2.7 gap 5).
+/// `Err` when every component is NI (impossible at entry, docs/reference/response.md §2.7 gap 5).
 pub fn overall(
     primary: &ComponentResult,
     metastatic: &ComponentResult,
@@ -1310,7 +1310,7 @@ pub fn overall(
         matches!(c.response, CR | PR) || (c.response == MD && md_is_response(c.md, opts))
     };
     // Option pr_row_allows_md: with a CR/PR elsewhere and no SD, MD does not
-    // count as stable (the §2.7 PR row allows marrow MD).
+    // count as stable (the docs/reference/response.md §2.7 PR row allows marrow MD).
     let md_allowed_by_pr_row = opts.marrow_md_integration == MarrowMdIntegration::PrRowAllowsMd
         && inv.iter().any(|(_, c)| matches!(c.response, CR | PR))
         && !inv.iter().any(|(_, c)| c.response == SD);
@@ -1484,10 +1484,10 @@ mod tests {
 
     #[test]
     fn size_rules_are_exact_at_the_boundaries() {
-        // §2.3: PR iff ≥ 30 % decrease: 50 mm → 35 mm is exactly −30 %.
+        // docs/reference/response.md §2.3: PR iff ≥ 30 % decrease: 50 mm → 35 mm is exactly −30 %.
         assert!(size_pr(350, 500));
         assert!(!size_pr(351, 500));
-        // §2.3 PD: 25 mm → 30 mm is exactly +20 % and exactly +5 mm.
+        // docs/reference/response.md §2.3 PD: 25 mm → 30 mm is exactly +20 % and exactly +5 mm.
         assert!(size_pd(300, 250, PdIncrease::AtLeast20));
         assert!(!size_pd(300, 250, PdIncrease::MoreThan20));
         // +20 % but only +4 mm (20 → 24 mm): not PD.
@@ -1499,7 +1499,7 @@ mod tests {
     #[test]
     fn relative_score_boundaries_are_integer_exact() {
         let o = Inrc2017Options::default();
-        // §2.5: r = 5/10 = 0.5 exactly → PR; 6/10 → SD; 12/10 = 1.2 → PD; 11/10 → SD.
+        // docs/reference/response.md §2.5: r = 5/10 = 0.5 exactly → PR; 6/10 → SD; 12/10 = 1.2 → PD; 11/10 → SD.
         assert_eq!(rel_class(5, 10, &o), Rel::Pr);
         assert_eq!(rel_class(6, 10, &o), Rel::Sd);
         assert_eq!(rel_class(12, 10, &o), Rel::Pd);

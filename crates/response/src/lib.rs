@@ -5,7 +5,7 @@
 //! a patient's assessments, and the per-patient endpoints of the seed study.
 //!
 //! The rules, their sources and status markers are in
-//! `shared/domain/response.md`; section numbers (§) in the documentation
+//! `docs/reference/response.md`; section numbers (§) in the documentation
 //! refer to it. Where the published tables have gaps, the documented default
 //! is applied, the alternative is a field of [`inrc2017::Inrc2017Options`],
 //! and every result lists the gaps it hit.

@@ -59,7 +59,7 @@ pub enum Primary {
     /// A measurable primary.
     Present {
         /// Longest diameter of each focus (one for a unifocal primary; the
-        /// sum is used for multifocal primaries, response.md §2.2 \[R\]).
+        /// sum is used for multifocal primaries, docs/reference/response.md §2.2 \[R\]).
         /// Contiguous lymph nodes are part of the primary.
         diameters: Vec<Length>,
         /// Tracer uptake at the primary site.
@@ -67,7 +67,7 @@ pub enum Primary {
     },
 }
 
-/// Kind of a target lesion: how it is measured (RECIST 1.1, response.md §2.2).
+/// Kind of a target lesion: how it is measured (RECIST 1.1, docs/reference/response.md §2.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LesionKind {
@@ -117,7 +117,7 @@ pub struct SoftTissue {
     /// Tracer uptake of the non-primary soft-tissue lesions.
     pub uptake: Uptake,
     /// Clinician override: residual lesions ≥ 10 mm were biopsied and found
-    /// free of tumour, so they do not prevent CR (response.md §2.8 \[I\]; off
+    /// free of tumour, so they do not prevent CR (docs/reference/response.md §2.8 \[I\]; off
     /// unless set).
     pub residual_biopsy_negative: bool,
 }
@@ -203,7 +203,7 @@ pub struct Marrow {
 }
 
 impl Marrow {
-    /// The highest infiltration over all samples (response.md §2.6 \[I\]).
+    /// The highest infiltration over all samples (docs/reference/response.md §2.6 \[I\]).
     pub fn max_percent(&self) -> Option<f64> {
         self.samples
             .iter()
@@ -223,8 +223,8 @@ impl Marrow {
     }
 }
 
-/// New lesions seen at a follow-up (reader-entered flags, response.md §2.4
-/// PD items 1–4 and §2.5: never derived from segment scores).
+/// New lesions seen at a follow-up (reader-entered flags, docs/reference/response.md §2.4
+/// PD items 1–4 and docs/reference/response.md §2.5: never derived from segment scores).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct NewLesions {
     /// PD 1: a new soft-tissue lesion on CT/MRI that is MIBG- or FDG-avid.
@@ -264,7 +264,7 @@ impl NewLesions {
 }
 
 /// Urinary catecholamines (HVA/VMA). Used by INRC 1993 only; INRC 2017 no
-/// longer uses them (response.md §2.1).
+/// longer uses them (docs/reference/response.md §2.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Catecholamines {

@@ -3,14 +3,14 @@
 //!
 //! A score is a list of named segments, each either an integer extent score
 //! or [`SegmentScore::NotAssessable`]. A missing segment is an error, never a
-//! zero (response.md §4.3). Totals are exact integers; when segments are not
+//! zero (docs/reference/response.md §4.3). Totals are exact integers; when segments are not
 //! assessable the total is an interval ([`ScoreTotal`]).
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// The scoring method of an MIBG scan. Scores are compared only between scans
-/// of the same method (response.md §2.5: "never mix methods").
+/// of the same method (docs/reference/response.md §2.5: "never mix methods").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MibgMethod {
@@ -34,7 +34,7 @@ pub(crate) fn excerpt(text: &str, max: usize) -> String {
 }
 
 impl MibgMethod {
-    /// Segment names in canonical order (response.md §4.1 and §4.2 tables).
+    /// Segment names in canonical order (docs/reference/response.md §4.1 and §4.2 tables).
     pub fn segments(self) -> &'static [&'static str] {
         match self {
             MibgMethod::Siopen => &SIOPEN_SEGMENTS,
@@ -43,7 +43,7 @@ impl MibgMethod {
     }
 
     /// Highest score of one segment: 6 for SIOPEN, 3 for Curie
-    /// (response.md §4.1 extent scale; §4.2 extent scale).
+    /// (docs/reference/response.md §4.1 extent scale; §4.2 extent scale).
     pub fn segment_max(self) -> u8 {
         match self {
             MibgMethod::Siopen => 6,
@@ -53,7 +53,7 @@ impl MibgMethod {
 
     /// Number of skeletal segments (the ones in the bone score): 12 for
     /// SIOPEN, 9 for Curie (the 10th Curie segment is soft tissue and is
-    /// excluded from the bone score, response.md §2.5).
+    /// excluded from the bone score, docs/reference/response.md §2.5).
     pub fn skeletal_segments(self) -> usize {
         match self {
             MibgMethod::Siopen => 12,
@@ -76,7 +76,7 @@ impl fmt::Display for MibgMethod {
     }
 }
 
-/// SIOPEN segments in order (response.md §4.1 table, Lewington 2017;
+/// SIOPEN segments in order (docs/reference/response.md §4.1 table, Lewington 2017;
 /// docsbay Supplemental Table 6).
 pub const SIOPEN_SEGMENTS: [&str; 12] = [
     "skull",
@@ -93,9 +93,9 @@ pub const SIOPEN_SEGMENTS: [&str; 12] = [
     "distal_left_lower_limb",
 ];
 
-/// Curie segments in order (response.md §4.2 table, Ady 1995 + the 10th
+/// Curie segments in order (docs/reference/response.md §4.2 table, Ady 1995 + the 10th
 /// soft-tissue segment of Messina 2006 / Yanik 2013). Renderings place the
-/// clavicles and scapulae differently (chest or arms, §4.2 \[I\]): the mapping is
+/// clavicles and scapulae differently (chest or arms, docs/reference/response.md §4.2 \[I\]): the mapping is
 /// the reader's, pinned per study, and not encoded here.
 pub const CURIE_SEGMENTS: [&str; 10] = [
     "head",
@@ -112,7 +112,7 @@ pub const CURIE_SEGMENTS: [&str; 10] = [
 
 /// The tracer of a scan. Post-therapy 131I scans are more sensitive than
 /// diagnostic 123I scans and were not used to validate the scores
-/// (response.md §4.3), so by default only same-tracer scans are compared.
+/// (docs/reference/response.md §4.3), so by default only same-tracer scans are compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Tracer {
     /// 123I-MIBG (diagnostic).
@@ -375,7 +375,7 @@ impl MibgScore {
 
     /// The skeletal (bone) score: all 12 SIOPEN segments (0–72), or the first
     /// 9 Curie segments (0–27). This is the score used for the relative MIBG
-    /// score (response.md §2.5).
+    /// score (docs/reference/response.md §2.5).
     pub fn skeletal(&self) -> ScoreTotal {
         self.total_of(self.method.skeletal_segments())
     }
@@ -443,7 +443,7 @@ mod tests {
 
     #[test]
     fn siopen_range_is_0_to_72() {
-        // §4.1: 12 segments × 6 = 72.
+        // docs/reference/response.md §4.1: 12 segments × 6 = 72.
         let all6 = MibgScore::parse_list(MibgMethod::Siopen, &["6"; 12].join(",")).unwrap();
         assert_eq!(all6.total().exact(), Some(72));
         let err = MibgScore::parse_list(MibgMethod::Siopen, "0,0,0,0,0,0,0,7,0,0,0,0").unwrap_err();
@@ -452,7 +452,7 @@ mod tests {
 
     #[test]
     fn curie_skeletal_excludes_soft_tissue() {
-        // §4.2/§2.5: skeletal = first 9 (0–27), total = 10 (0–30).
+        // docs/reference/response.md §4.2/§2.5: skeletal = first 9 (0–27), total = 10 (0–30).
         let all3 = MibgScore::parse_list(MibgMethod::Curie, &["3"; 10].join(",")).unwrap();
         assert_eq!(all3.skeletal().exact(), Some(27));
         assert_eq!(all3.total().exact(), Some(30));
@@ -462,7 +462,7 @@ mod tests {
 
     #[test]
     fn missing_segment_is_an_error_not_zero() {
-        // §4.3: reject missing segments.
+        // docs/reference/response.md §4.3: reject missing segments.
         let err = MibgScore::parse_list(MibgMethod::Siopen, "0,0,0").unwrap_err();
         assert!(matches!(err, ScoreError::WrongCount { got: 3, .. }));
         let pairs = SIOPEN_SEGMENTS[..11]

@@ -1,6 +1,6 @@
 //! A patient's response over time: best overall response (with optional
 //! confirmation) and the per-patient endpoints of the seed study (De Ioris
-//! 2025; response.md §6), with every threshold a parameter.
+//! 2025; docs/reference/response.md §6), with every threshold a parameter.
 
 use crate::inrc1993::{self, Assessment1993, OverallResponse1993};
 use crate::inrc2017::TracerPolicy;
@@ -22,7 +22,7 @@ pub trait ResponseCategory: Copy + Ord + fmt::Display {
     /// The category an unconfirmed response falls back to (SD / NR).
     fn stable() -> Self;
     /// Not evaluable: the best response of a series with no evaluable
-    /// follow-up (never imputed as stable, response.md §2.7 gap 4).
+    /// follow-up (never imputed as stable, docs/reference/response.md §2.7 gap 4).
     fn not_evaluable() -> Self;
 }
 
@@ -57,8 +57,8 @@ impl ResponseCategory for OverallResponse1993 {
 }
 
 /// Whether a response must be confirmed by a later assessment. INRC defines
-/// no confirmation requirement (response.md §2.8 \[I\]); the seed study's rule
-/// is unknown (§6), so the default is [`Confirmation::NotRequired`].
+/// no confirmation requirement (docs/reference/response.md §2.8 \[I\]); the seed study's rule
+/// is unknown (docs/reference/response.md §6), so the default is [`Confirmation::NotRequired`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Confirmation {
@@ -91,7 +91,7 @@ pub struct BestResponse<R> {
 /// Best overall response: the best category over the follow-ups up to and
 /// including the first PD (later assessments are ignored), ranked
 /// CR > (VGPR >) PR > MR > SD/NR > PD; NE assessments are skipped, and the
-/// result is NE if no follow-up is evaluable or there is none (response.md
+/// result is NE if no follow-up is evaluable or there is none (docs/reference/response.md
 /// §2.8, §6 \[I\]).
 ///
 /// `seq` must be in date order.
@@ -173,7 +173,7 @@ pub fn best_response<R: ResponseCategory>(
     }
 }
 
-/// Which follow-up the endpoints are read at (response.md §6: "make the time
+/// Which follow-up the endpoints are read at (docs/reference/response.md §6: "make the time
 /// point a parameter"; the seed study's time point is unverified).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
 #[serde(tag = "at", content = "date", rename_all = "snake_case")]
@@ -188,7 +188,7 @@ pub enum TimePoint {
 }
 
 /// Which patients form the denominator of the soft-tissue endpoint
-/// (response.md §6: ambiguous, a parameter).
+/// (docs/reference/response.md §6: ambiguous, a parameter).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SoftTissueDenominator {
@@ -199,7 +199,7 @@ pub enum SoftTissueDenominator {
     AllPatients,
 }
 
-/// Parameters of the seed-study endpoints (response.md §5, §6).
+/// Parameters of the seed-study endpoints (docs/reference/response.md §5, §6).
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct EndpointParams {
     /// SIOPEN cut-off: "score < cut-off" achieved or maintained. Default 7
@@ -254,7 +254,7 @@ impl CutoffStatus {
     }
 }
 
-/// The seed-study endpoints of one patient (response.md §6).
+/// The seed-study endpoints of one patient (docs/reference/response.md §6).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Endpoints {
     /// The parameters used.
@@ -345,7 +345,7 @@ pub fn endpoints(record: &PatientRecord, params: &EndpointParams) -> Endpoints {
     endpoints_with_tracers(record, params, TracerPolicy::default())
 }
 
-/// [`endpoints`] with an explicit tracer policy (response.md §4.3): by
+/// [`endpoints`] with an explicit tracer policy (docs/reference/response.md §4.3): by
 /// default ([`TracerPolicy::SameTracerOnly`]) a SIOPEN score on a scan of a
 /// different tracer from the baseline scan (123I vs 131I) is not compared
 /// with it: no reduction, and the < cut-off status is not evaluable, with a
@@ -573,7 +573,7 @@ mod tests {
 
     #[test]
     fn best_stops_at_first_pd() {
-        // §2.8 [I]: best response across assessments before PD.
+        // docs/reference/response.md §2.8 [I]: best response across assessments before PD.
         let seq = [
             (d("2024-02-01"), SD),
             (d("2024-03-01"), PD),
@@ -597,7 +597,7 @@ mod tests {
 
     #[test]
     fn no_follow_up_is_not_evaluable_not_stable() {
-        // §2.7 gap 4 "do not impute" and §6 (ORR over evaluable patients): a
+        // docs/reference/response.md §2.7 gap 4 "do not impute" and §6 (ORR over evaluable patients): a
         // patient with no follow-up has no response to rank, so NE; SD would
         // put them in the ORR denominator as an evaluable non-responder.
         let b = best_response::<OverallResponse2017>(&[], Confirmation::NotRequired);

@@ -1,4 +1,4 @@
-//! Seed-study endpoints (response.md §6; De Ioris 2025 abstract): SIOPEN
+//! Seed-study endpoints (docs/reference/response.md §6; De Ioris 2025 abstract): SIOPEN
 //! before/after and % reduction, SIOPEN < 7 achieved or maintained, largest
 //! soft-tissue lesion < 5 cm, with the thresholds as parameters.
 
@@ -115,7 +115,7 @@ fn largest_soft_tissue_lesion_below_5_cm() {
     );
 }
 
-/// Review: response.md §4.3 "by default compare only scans with the same
+/// Review: docs/reference/response.md §4.3 "by default compare only scans with the same
 /// tracer". Baseline 123I SIOPEN 10, follow-up 131I SIOPEN 2: by hand the
 /// mixed comparison would be a (10 − 2)/10 = 80 % reduction and "achieved";
 /// by default neither is computed, the reading itself is still reported.

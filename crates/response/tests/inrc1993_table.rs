@@ -1,4 +1,4 @@
-//! Decision-table tests of INRC 1993 (response.md §3 table, Brodeur 1993 [R]),
+//! Decision-table tests of INRC 1993 (docs/reference/response.md §3 table, Brodeur 1993 [R]),
 //! one test per row, plus the boundaries (> 50 %, 90 %, 25 %).
 
 mod common;
@@ -38,7 +38,7 @@ const NORMAL: Option<Catecholamines> = Some(Catecholamines::Normal);
 
 #[test]
 fn row_cr_no_tumour_catecholamines_normal() {
-    // §3 CR: no tumour at primary and metastatic sites, catecholamines normal.
+    // docs/reference/response.md §3 CR: no tumour at primary and metastatic sites, catecholamines normal.
     let a = run(&case(5.0, Uptake::Absent, 4, 0, 20.0, 0.0, NORMAL));
     assert_eq!(a.overall, R::CR, "{}", a.because);
     // without catecholamines CR cannot be established: capped, warned.
@@ -49,7 +49,7 @@ fn row_cr_no_tumour_catecholamines_normal() {
 
 #[test]
 fn row_vgpr_primary_90_to_99_percent() {
-    // §3 VGPR: primary decreased 90–99 %, no metastatic tumour, catecholamines normal.
+    // docs/reference/response.md §3 VGPR: primary decreased 90–99 %, no metastatic tumour, catecholamines normal.
     // 100 → 10 mm = −90 % exactly (10·cur ≤ base).
     let a = run(&case(10.0, Uptake::Improved, 4, 0, 20.0, 0.0, NORMAL));
     assert_eq!(a.overall, R::VGPR, "{}", a.because);
@@ -62,7 +62,7 @@ fn row_vgpr_primary_90_to_99_percent() {
 
 #[test]
 fn row_pr_more_than_50_percent_and_marrow_footnote() {
-    // §3 PR: primary > 50 % decrease, bone sites > 50 % decrease, ≤ 1 positive marrow sample.
+    // docs/reference/response.md §3 PR: primary > 50 % decrease, bone sites > 50 % decrease, ≤ 1 positive marrow sample.
     assert_eq!(
         run(&case(49.9, Uptake::Improved, 4, 1, 20.0, 0.0, NORMAL)).overall,
         R::PR
@@ -92,17 +92,17 @@ fn row_pr_more_than_50_percent_and_marrow_footnote() {
 
 #[test]
 fn row_mr_and_nr() {
-    // §3 MR: > 50 % reduction of one lesion, < 50 % in another, < 25 % increase anywhere.
+    // docs/reference/response.md §3 MR: > 50 % reduction of one lesion, < 50 % in another, < 25 % increase anywhere.
     let a = run(&case(40.0, Uptake::Improved, 4, 3, 20.0, 0.0, NORMAL));
     assert_eq!(a.overall, R::MR);
-    // §3 NR: < 50 % reduction, < 25 % increase (100 → 80 mm, bone 4 → 3).
+    // docs/reference/response.md §3 NR: < 50 % reduction, < 25 % increase (100 → 80 mm, bone 4 → 3).
     let a = run(&case(80.0, Uptake::Stable, 4, 3, 20.0, 10.0, None));
     assert_eq!(a.overall, R::NR, "{}", a.because);
 }
 
 #[test]
 fn row_pd_25_percent_new_lesion_and_marrow() {
-    // §3 PD: increase of any measurable lesion > 25 % (vs nadir): 100 → 125.1 mm.
+    // docs/reference/response.md §3 PD: increase of any measurable lesion > 25 % (vs nadir): 100 → 125.1 mm.
     assert_eq!(
         run(&case(125.1, Uptake::Stable, 4, 4, 20.0, 10.0, None)).overall,
         R::PD

@@ -1,4 +1,4 @@
-//! Decision-table tests of INRC 2017: every row of response.md §2.3–§2.7 and
+//! Decision-table tests of INRC 2017: every row of docs/reference/response.md §2.3–§2.7 and
 //! every boundary. Each test names the table row (or section) it checks; the
 //! expected category is read off the table by hand.
 
@@ -15,15 +15,15 @@ fn primary_resp(b: f64, fus: &[(f64, Uptake)], o: &Inrc2017Options) -> (C, Strin
     (a.primary.response, a.primary.because)
 }
 
-// ---------- §2.3 primary tumour ----------
+// ---------- docs/reference/response.md §2.3 primary tumour ----------
 
 #[test]
 fn primary_cr_row_needs_below_10mm_and_resolved_uptake() {
-    // §2.3 row CR: < 10 mm residual AND complete resolution of uptake.
+    // docs/reference/response.md §2.3 row CR: < 10 mm residual AND complete resolution of uptake.
     assert_eq!(primary_resp(50.0, &[(9.9, Uptake::Absent)], &d()).0, CR);
     // exactly 10 mm is not < 10 mm: PR by the −80 % size rule.
     assert_eq!(primary_resp(50.0, &[(10.0, Uptake::Absent)], &d()).0, PR);
-    // §2.3 implementation note: < 10 mm but still avid is not CR (PR by size).
+    // docs/reference/response.md §2.3 implementation note: < 10 mm but still avid is not CR (PR by size).
     let (r, why) = primary_resp(50.0, &[(8.0, Uptake::Improved)], &d());
     assert_eq!(r, PR);
     assert!(why.contains("not CR because uptake is improved"), "{why}");
@@ -37,7 +37,7 @@ fn primary_cr_row_needs_below_10mm_and_resolved_uptake() {
 
 #[test]
 fn primary_pr_row_boundary_exactly_30_percent() {
-    // §2.3 row PR: ≥ 30 % decrease vs baseline. 50 → 35 mm = −30 % exactly.
+    // docs/reference/response.md §2.3 row PR: ≥ 30 % decrease vs baseline. 50 → 35 mm = −30 % exactly.
     let (r, why) = primary_resp(50.0, &[(35.0, Uptake::Stable)], &d());
     assert_eq!(r, PR);
     assert!(why.contains("−30 %"), "{why}");
@@ -50,7 +50,7 @@ fn primary_pr_row_boundary_exactly_30_percent() {
 
 #[test]
 fn primary_pd_row_boundary_20_percent_and_5mm_vs_nadir() {
-    // §2.3 row PD: increase vs nadir ≥ 20 % (default, RECIST) AND ≥ 5 mm.
+    // docs/reference/response.md §2.3 row PD: increase vs nadir ≥ 20 % (default, RECIST) AND ≥ 5 mm.
     // 25 → 30 mm: +20 % and +5 mm exactly.
     assert_eq!(primary_resp(25.0, &[(30.0, Uptake::Stable)], &d()).0, PD);
     let gt = Inrc2017Options {
@@ -75,7 +75,7 @@ fn primary_pd_row_boundary_20_percent_and_5mm_vs_nadir() {
 
 #[test]
 fn primary_sd_row() {
-    // §2.3 row SD: neither PR nor PD (50 → 45 mm, −10 %).
+    // docs/reference/response.md §2.3 row SD: neither PR nor PD (50 → 45 mm, −10 %).
     let (r, why) = primary_resp(50.0, &[(45.0, Uptake::Stable)], &d());
     assert_eq!(r, SD);
     assert!(why.starts_with("SD because"), "{why}");
@@ -83,7 +83,7 @@ fn primary_sd_row() {
 
 #[test]
 fn primary_pr_with_worse_uptake_gap() {
-    // §2.3 [I]: ≥ 30 % shrinkage but uptake worse. Default literal → SD, flagged.
+    // docs/reference/response.md §2.3 [I]: ≥ 30 % shrinkage but uptake worse. Default literal → SD, flagged.
     let rec = primary_only(50.0, &[(30.0, Uptake::Worse)]);
     let a = last(&rec, &d());
     assert_eq!(a.primary.response, SD);
@@ -100,10 +100,10 @@ fn primary_pr_with_worse_uptake_gap() {
 
 #[test]
 fn primary_not_involved_and_not_evaluable() {
-    // §2.3: no primary at baseline (resected / not identifiable) → NI.
+    // docs/reference/response.md §2.3: no primary at baseline (resected / not identifiable) → NI.
     let a = last(&marrow_only(30.0, 0.0), &d());
     assert_eq!(a.primary.response, NI);
-    // Not assessed at follow-up → NE (never imputed, §2.7 gap 4).
+    // Not assessed at follow-up → NE (never imputed, docs/reference/response.md §2.7 gap 4).
     let mut rec = primary_only(50.0, &[(30.0, Uptake::Improved)]);
     rec.follow_ups[0].primary = None;
     assert_eq!(last(&rec, &d()).primary.response, NE);
@@ -144,7 +144,7 @@ fn primary_not_involved_and_not_evaluable() {
 
 #[test]
 fn multifocal_primary_uses_sum_of_diameters() {
-    // §2.2 [R]: multifocal primary → sum of LDs. 30 + 20 = 50 → 20 + 15 = 35: −30 %.
+    // docs/reference/response.md §2.2 [R]: multifocal primary → sum of LDs. 30 + 20 = 50 → 20 + 15 = 35: −30 %.
     let mut rec = primary_only(50.0, &[(35.0, Uptake::Stable)]);
     rec.baseline.primary = Some(Primary::Present {
         diameters: vec![
@@ -163,7 +163,7 @@ fn multifocal_primary_uses_sum_of_diameters() {
     assert_eq!(last(&rec, &d()).primary.response, PR);
 }
 
-// ---------- §2.4 metastatic soft tissue and bone ----------
+// ---------- docs/reference/response.md §2.4 metastatic soft tissue and bone ----------
 
 fn soft_only(
     b: &[(&str, LesionKind, f64)],
@@ -188,7 +188,7 @@ const L: LesionKind = LesionKind::NonNodal;
 
 #[test]
 fn metastatic_cr_row() {
-    // §2.4 row CR: non-nodal < 10 mm, target nodes short axis < 10 mm,
+    // docs/reference/response.md §2.4 row CR: non-nodal < 10 mm, target nodes short axis < 10 mm,
     // non-targets resolved, uptake resolved (and bone score 0: here bone NI).
     let rec = soft_only(
         &[("n", N, 20.0), ("l", L, 30.0)],
@@ -205,7 +205,7 @@ fn metastatic_cr_row() {
         (NonTarget::None, NonTarget::None),
     );
     assert_eq!(last(&rec, &d()).metastatic.response, PR);
-    // node 12 mm: CR with the PDQ < 15 mm threshold (§2.4 known discrepancy).
+    // node 12 mm: CR with the PDQ < 15 mm threshold (docs/reference/response.md §2.4 known discrepancy).
     let rec = soft_only(
         &[("n", N, 20.0)],
         &[("n", N, 12.0)],
@@ -238,7 +238,7 @@ fn metastatic_cr_row() {
 
 #[test]
 fn residual_biopsy_negative_override() {
-    // §2.8 [I]: residual ≥ 10 mm, uptake-negative, biopsy-negative → CR only with the flag.
+    // docs/reference/response.md §2.8 [I]: residual ≥ 10 mm, uptake-negative, biopsy-negative → CR only with the flag.
     let mut rec = soft_only(
         &[("l", L, 40.0)],
         &[("l", L, 15.0)],
@@ -258,7 +258,7 @@ fn residual_biopsy_negative_override() {
 
 #[test]
 fn metastatic_pr_row_soft_tissue_boundary() {
-    // §2.4 row PR: ≥ 30 % decrease of the sum of target diameters vs baseline.
+    // docs/reference/response.md §2.4 row PR: ≥ 30 % decrease of the sum of target diameters vs baseline.
     // 30 + 20 = 50 → 21 + 14 = 35: exactly −30 %.
     let rec = soft_only(
         &[("a", L, 30.0), ("b", N, 20.0)],
@@ -286,7 +286,7 @@ fn metastatic_pr_row_soft_tissue_boundary() {
 
 #[test]
 fn metastatic_pd_row_item5_sum_vs_nadir() {
-    // §2.4 PD 5: sum +20 % (≥, default) and ≥ 5 mm vs nadir. 25 → 30 mm.
+    // docs/reference/response.md §2.4 PD 5: sum +20 % (≥, default) and ≥ 5 mm vs nadir. 25 → 30 mm.
     let rec = soft_only(
         &[("a", L, 25.0)],
         &[("a", L, 30.0)],
@@ -310,7 +310,7 @@ fn metastatic_pd_row_item5_sum_vs_nadir() {
 }
 
 fn with_new(f: impl Fn(&mut NewLesions)) -> Assessment2017 {
-    // A patient in CR everywhere except the new lesion (§2.8: PD even if the primary is CR).
+    // A patient in CR everywhere except the new lesion (docs/reference/response.md §2.8: PD even if the primary is CR).
     let mut rec = primary_only(50.0, &[(5.0, Uptake::Absent)]);
     f(&mut rec.follow_ups[0].new_lesions);
     last(&rec, &d())
@@ -318,22 +318,22 @@ fn with_new(f: impl Fn(&mut NewLesions)) -> Assessment2017 {
 
 #[test]
 fn metastatic_pd_rows_items_1_to_4_new_lesions() {
-    // §2.4 PD 1: new soft-tissue lesion, MIBG/FDG-avid.
+    // docs/reference/response.md §2.4 PD 1: new soft-tissue lesion, MIBG/FDG-avid.
     let a = with_new(|n| n.soft_tissue_avid = true);
     assert_eq!(
         (a.primary.response, a.metastatic.response, a.overall),
         (CR, PD, O::PD)
     );
-    // §2.4 PD 2: new soft-tissue lesion, biopsy-proven.
+    // docs/reference/response.md §2.4 PD 2: new soft-tissue lesion, biopsy-proven.
     assert_eq!(
         with_new(|n| n.soft_tissue_biopsy_proven = true).overall,
         O::PD
     );
-    // §2.4 PD 3: any new MIBG-avid bone site.
+    // docs/reference/response.md §2.4 PD 3: any new MIBG-avid bone site.
     let a = with_new(|n| n.mibg_avid_bone = true);
     assert!(a.metastatic.because.contains("new MIBG-avid bone site"));
     assert_eq!(a.overall, O::PD);
-    // §2.4 PD 4: new FDG-avid bone site WITH corroboration.
+    // docs/reference/response.md §2.4 PD 4: new FDG-avid bone site WITH corroboration.
     assert_eq!(
         with_new(|n| n.fdg_avid_bone_corroborated = true).overall,
         O::PD
@@ -346,7 +346,7 @@ fn metastatic_pd_rows_items_1_to_4_new_lesions() {
 
 #[test]
 fn relative_score_boundaries_0_5_and_1_2() {
-    // §2.5 table, bone-only patients (soft tissue NI), exact integer comparisons.
+    // docs/reference/response.md §2.5 table, bone-only patients (soft tissue NI), exact integer comparisons.
     // r = 5/10 = 0.5 → PR; 6/10 → SD; 11/10 → SD; 12/10 = 1.2 → PD.
     let m = |b, f| last(&bone_only(b, f), &d()).metastatic.response;
     assert_eq!(m(10, 5), PR);
@@ -372,7 +372,7 @@ fn relative_score_boundaries_0_5_and_1_2() {
 
 #[test]
 fn relative_score_below_0_1_floor() {
-    // §2.5 [I]: 0 < r < 0.1 (1/20 = 0.05) qualifies for PR by default, flagged.
+    // docs/reference/response.md §2.5 [I]: 0 < r < 0.1 (1/20 = 0.05) qualifies for PR by default, flagged.
     let a = last(&bone_only(20, 1), &d());
     assert_eq!(a.metastatic.response, PR);
     assert_eq!(a.gaps[0].gap, "relative_score_floor");
@@ -389,7 +389,7 @@ fn relative_score_below_0_1_floor() {
 
 #[test]
 fn both_subcomponents_must_respond_for_pr() {
-    // §2.4 sub-component handling [I]: MIBG 0.3 but soft tissue −10 % → SD.
+    // docs/reference/response.md §2.4 sub-component handling [I]: MIBG 0.3 but soft tissue −10 % → SD.
     let rec = record(
         Assessment {
             soft_tissue: soft(&[("a", L, 50.0)], NonTarget::None, Uptake::Present),
@@ -441,7 +441,7 @@ fn both_subcomponents_must_respond_for_pr() {
 
 #[test]
 fn non_target_only_soft_tissue() {
-    // §2.4 [I]: no measurable targets → anatomic clause does not apply;
+    // docs/reference/response.md §2.4 [I]: no measurable targets → anatomic clause does not apply;
     // stable non-targets alone are SD, with a bone PR they allow PR.
     let rec = record(
         Assessment {
@@ -471,7 +471,7 @@ fn non_target_only_soft_tissue() {
 
 #[test]
 fn baseline_score_zero_gap() {
-    // §2.5 [I]: baseline 0 → ratio not applicable; bone NI; PD only via the new-site flag.
+    // docs/reference/response.md §2.5 [I]: baseline 0 → ratio not applicable; bone NI; PD only via the new-site flag.
     let mut rec = primary_only(50.0, &[(30.0, Uptake::Improved)]);
     rec.follow_ups[0].bone = mibg(3);
     let a = last(&rec, &d());
@@ -493,7 +493,7 @@ fn baseline_score_zero_gap() {
 
 #[test]
 fn tracers_are_not_mixed_by_default() {
-    // §4.3: compare only same-tracer scans by default.
+    // docs/reference/response.md §4.3: compare only same-tracer scans by default.
     let mut rec = bone_only(10, 4);
     rec.follow_ups[0].bone = Some(Bone::Mibg {
         tracer: Tracer::I131,
@@ -513,10 +513,10 @@ fn tracers_are_not_mixed_by_default() {
     assert_eq!(last(&rec, &o).metastatic.response, PR);
 }
 
-/// Review: baseline SIOPEN 0 (bone not involved, §2.5 [I] not-applicable):
+/// Review: baseline SIOPEN 0 (bone not involved, docs/reference/response.md §2.5 [I] not-applicable):
 /// no score is compared, so a 131I follow-up scan must not make the bone part
 /// (and with it the metastatic component and the overall response) NE.
-/// Primary 50 → 30 mm = −40 % ≤ −30 % with uptake improved → PR (§2.3 row PR);
+/// Primary 50 → 30 mm = −40 % ≤ −30 % with uptake improved → PR (docs/reference/response.md §2.3 row PR);
 /// metastatic NI (no soft tissue, bone score 0 → 0); marrow NI → overall PR.
 #[test]
 fn tracer_mismatch_is_irrelevant_when_baseline_score_is_zero() {
@@ -538,7 +538,7 @@ fn tracer_mismatch_is_irrelevant_when_baseline_score_is_zero() {
 
 #[test]
 fn different_methods_are_an_error() {
-    // §2.5: never mix methods.
+    // docs/reference/response.md §2.5: never mix methods.
     let mut rec = bone_only(10, 4);
     let curie = mibg_response::score::MibgScore::parse_list(
         mibg_response::score::MibgMethod::Curie,
@@ -560,7 +560,7 @@ fn different_methods_are_an_error() {
 
 #[test]
 fn not_assessable_segments_decide_only_when_the_interval_agrees() {
-    // §4.3 NotAssessable: baseline 30 (exact); follow-up 2 + one NE segment (0–6)
+    // docs/reference/response.md §4.3 NotAssessable: baseline 30 (exact); follow-up 2 + one NE segment (0–6)
     // → relative score 0.07–0.27, all ≤ 0.5 → PR.
     let mut rec = bone_only(30, 2);
     let mut segs: Vec<_> = siopen(2).segments().map(|(_, s)| s).collect();
@@ -585,7 +585,7 @@ fn not_assessable_segments_decide_only_when_the_interval_agrees() {
 
 #[test]
 fn fdg_bone_lesion_counts_for_mibg_non_avid_disease() {
-    // §2.4 PR: ≥ 50 % reduction in the number of FDG-avid bone lesions.
+    // docs/reference/response.md §2.4 PR: ≥ 50 % reduction in the number of FDG-avid bone lesions.
     let fdg = |b, f| {
         let rec = record(
             Assessment {
@@ -604,7 +604,7 @@ fn fdg_bone_lesion_counts_for_mibg_non_avid_disease() {
     assert_eq!(fdg(10, 0), CR);
 }
 
-// ---------- §2.6 bone marrow ----------
+// ---------- docs/reference/response.md §2.6 bone marrow ----------
 
 fn bm(b: f64, f: f64, o: &Inrc2017Options) -> (C, Option<MdKind>, Vec<GapUse>) {
     let a = last(&marrow_only(b, f), o);
@@ -613,7 +613,7 @@ fn bm(b: f64, f: f64, o: &Inrc2017Options) -> (C, Option<MdKind>, Vec<GapUse>) {
 
 #[test]
 fn marrow_cr_row_regardless_of_baseline() {
-    // §2.6 row CR: f = 0 regardless of baseline; b = 0 and f = 0 is NI.
+    // docs/reference/response.md §2.6 row CR: f = 0 regardless of baseline; b = 0 and f = 0 is NI.
     assert_eq!(bm(80.0, 0.0, &d()).0, CR);
     assert_eq!(bm(3.0, 0.0, &d()).0, CR);
     let a = last(&primary_only(50.0, &[(30.0, Uptake::Improved)]), &d());
@@ -622,7 +622,7 @@ fn marrow_cr_row_regardless_of_baseline() {
 
 #[test]
 fn marrow_pd_row_from_negative_needs_more_than_5_percent() {
-    // §2.6 row PD (b = 0 and f > 5 %); b = 0, f = 5 % exactly is MD (overlap rule).
+    // docs/reference/response.md §2.6 row PD (b = 0 and f > 5 %); b = 0, f = 5 % exactly is MD (overlap rule).
     assert_eq!(bm(0.0, 5.1, &d()).0, PD);
     let (r, k, _) = bm(0.0, 5.0, &d());
     assert_eq!((r, k), (MD, Some(MdKind::New)));
@@ -630,21 +630,21 @@ fn marrow_pd_row_from_negative_needs_more_than_5_percent() {
 
 #[test]
 fn marrow_pd_row_twofold_and_20_percent() {
-    // §2.6 row PD (b > 0): f > 2b AND f > 20 %.
+    // docs/reference/response.md §2.6 row PD (b > 0): f > 2b AND f > 20 %.
     assert_eq!(bm(10.0, 21.0, &d()).0, PD);
     // f = 20 % exactly (> 2b but not > 20 %): SD.
     assert_eq!(bm(8.0, 20.0, &d()).0, SD);
     // exactly twofold (12 → 24) is not "more than twofold": SD; 24.1 → PD.
     assert_eq!(bm(12.0, 24.0, &d()).0, SD);
     assert_eq!(bm(12.0, 24.1, &d()).0, PD);
-    // §2.6 gap: 15 → 25 (> 20 % but ≤ 2b) SD; 3 → 8 (> 2b but ≤ 20 %) SD.
+    // docs/reference/response.md §2.6 gap: 15 → 25 (> 20 % but ≤ 2b) SD; 3 → 8 (> 2b but ≤ 20 %) SD.
     assert_eq!(bm(15.0, 25.0, &d()).0, SD);
     assert_eq!(bm(3.0, 8.0, &d()).0, SD);
 }
 
 #[test]
 fn marrow_md_rows_and_5_percent_boundary() {
-    // §2.6 row MD clause 1: b ≤ 5 and 0 < f ≤ 5 → MD (persistent). b = 5 exactly, f = 5 exactly.
+    // docs/reference/response.md §2.6 row MD clause 1: b ≤ 5 and 0 < f ≤ 5 → MD (persistent). b = 5 exactly, f = 5 exactly.
     assert_eq!(bm(5.0, 5.0, &d()).1, Some(MdKind::Persistent));
     // f = 5.1 → not MD: SD ("still positive with f > 5 %").
     assert_eq!(bm(5.0, 5.1, &d()).0, SD);
@@ -664,13 +664,13 @@ fn marrow_md_rows_and_5_percent_boundary() {
 
 #[test]
 fn marrow_sd_row() {
-    // §2.6 row SD: still > 5 %, not PD (30 → 25).
+    // docs/reference/response.md §2.6 row SD: still > 5 %, not PD (30 → 25).
     assert_eq!(bm(30.0, 25.0, &d()).0, SD);
 }
 
 #[test]
 fn marrow_sampling_adequacy() {
-    // §2.6 [I]: fewer samples than required → NE unless PD is shown.
+    // docs/reference/response.md §2.6 [I]: fewer samples than required → NE unless PD is shown.
     let mut rec = marrow_only(30.0, 0.0);
     rec.follow_ups[0]
         .marrow
@@ -691,7 +691,7 @@ fn marrow_sampling_adequacy() {
     assert_eq!(last(&rec, &d()).marrow.response, PD);
 }
 
-// ---------- §2.7 overall ----------
+// ---------- docs/reference/response.md §2.7 overall ----------
 
 /// Primary and marrow involved: primary 50 mm → `p` mm (uptake), marrow b → f.
 fn overall2(p: (f64, Uptake), b: f64, f: f64, o: &Inrc2017Options) -> (O, String) {
@@ -702,13 +702,13 @@ fn overall2(p: (f64, Uptake), b: f64, f: f64, o: &Inrc2017Options) -> (O, String
     (a.overall, a.overall_because)
 }
 
-/// Review: the §2.7 PR row allows "MD (marrow)" among the other components,
-/// but the §2.7 reference procedure [I] (the default) counts persistent or new
+/// Review: the docs/reference/response.md §2.7 PR row allows "MD (marrow)" among the other components,
+/// but the docs/reference/response.md §2.7 reference procedure [I] (the default) counts persistent or new
 /// MD as stable, giving MR. Primary 50 → 30 mm: (30 − 50)/50 = −40 % ≤ −30 %,
-/// uptake improved → PR (§2.3). Marrow 4 % → 3 %: persistent MD (§2.6,
+/// uptake improved → PR (docs/reference/response.md §2.3). Marrow 4 % → 3 %: persistent MD (§2.6,
 /// b ≤ 5, 0 < f ≤ 5); 0 % → 3 %: new MD. Default: PR + stable-equivalent →
 /// MR. Option pr_row_allows_md: the PR row → PR. With the primary SD instead
-/// (50 → 45 mm = −10 %), both give SD (§2.7 gap 2, persistent MD).
+/// (50 → 45 mm = −10 %), both give SD (docs/reference/response.md §2.7 gap 2, persistent MD).
 #[test]
 fn pr_row_allows_marrow_md_option() {
     assert_eq!(overall2((30.0, Uptake::Improved), 4.0, 3.0, &d()).0, O::MR);
@@ -738,7 +738,7 @@ fn pr_row_allows_marrow_md_option() {
 
 #[test]
 fn overall_cr_row() {
-    // §2.7 CR: all components CR; NI compatible.
+    // docs/reference/response.md §2.7 CR: all components CR; NI compatible.
     assert_eq!(overall2((5.0, Uptake::Absent), 30.0, 0.0, &d()).0, O::CR);
     assert_eq!(
         last(&primary_only(50.0, &[(5.0, Uptake::Absent)]), &d()).overall,
@@ -748,7 +748,7 @@ fn overall_cr_row() {
 
 #[test]
 fn overall_pr_row() {
-    // §2.7 PR: PR in ≥ 1 component, others CR/MD/PR/NI, no PD.
+    // docs/reference/response.md §2.7 PR: PR in ≥ 1 component, others CR/MD/PR/NI, no PD.
     assert_eq!(overall2((30.0, Uptake::Improved), 30.0, 0.0, &d()).0, O::PR);
     // PR + marrow MD after > 20 % (improved) → PR.
     assert_eq!(overall2((30.0, Uptake::Improved), 30.0, 3.0, &d()).0, O::PR);
@@ -756,7 +756,7 @@ fn overall_pr_row() {
 
 #[test]
 fn overall_mr_row() {
-    // §2.7 MR: PR or CR in ≥ 1 component, ≥ 1 other SD, no PD.
+    // docs/reference/response.md §2.7 MR: PR or CR in ≥ 1 component, ≥ 1 other SD, no PD.
     assert_eq!(
         overall2((30.0, Uptake::Improved), 30.0, 25.0, &d()).0,
         O::MR
@@ -766,7 +766,7 @@ fn overall_mr_row() {
 
 #[test]
 fn overall_sd_row() {
-    // §2.7 SD: SD with nothing better than SD or NI.
+    // docs/reference/response.md §2.7 SD: SD with nothing better than SD or NI.
     assert_eq!(overall2((45.0, Uptake::Stable), 30.0, 25.0, &d()).0, O::SD);
     assert_eq!(
         last(&primary_only(50.0, &[(45.0, Uptake::Stable)]), &d()).overall,
@@ -776,9 +776,9 @@ fn overall_sd_row() {
 
 #[test]
 fn overall_pd_row() {
-    // §2.7 PD: any component PD, whatever the others.
+    // docs/reference/response.md §2.7 PD: any component PD, whatever the others.
     assert_eq!(overall2((5.0, Uptake::Absent), 10.0, 25.0, &d()).0, O::PD);
-    // §2.7 gap 4: PD wins over NE.
+    // docs/reference/response.md §2.7 gap 4: PD wins over NE.
     let mut rec = primary_only(50.0, &[(65.0, Uptake::Stable)]);
     rec.follow_ups[0].marrow = None;
     rec.baseline.marrow = marrow(10.0);
@@ -788,7 +788,7 @@ fn overall_pd_row() {
 
 #[test]
 fn overall_ne_without_pd() {
-    // §2.7 gap 4: any NE among involved components (no PD) → NE, never imputed.
+    // docs/reference/response.md §2.7 gap 4: any NE among involved components (no PD) → NE, never imputed.
     let mut rec = primary_only(50.0, &[(30.0, Uptake::Improved)]);
     rec.baseline.marrow = marrow(10.0);
     rec.follow_ups[0].marrow = None;
@@ -797,7 +797,7 @@ fn overall_ne_without_pd() {
 
 #[test]
 fn gap1_all_cr_with_marrow_md() {
-    // §2.7 gap 1: all CR except marrow MD (persistent: b = 3 → f = 2).
+    // docs/reference/response.md §2.7 gap 1: all CR except marrow MD (persistent: b = 3 → f = 2).
     let (r, why) = overall2((5.0, Uptake::Absent), 3.0, 2.0, &d());
     assert_eq!(r, O::PR);
     assert!(why.contains("gap: all CR with marrow MD"));
@@ -817,7 +817,7 @@ fn gap1_all_cr_with_marrow_md() {
 
 #[test]
 fn gap2_marrow_md_integration_by_baseline() {
-    // §2.7 gap 2: primary SD + MD(improved, b > 5) → MR; + MD(persistent) → SD.
+    // docs/reference/response.md §2.7 gap 2: primary SD + MD(improved, b > 5) → MR; + MD(persistent) → SD.
     assert_eq!(overall2((45.0, Uptake::Stable), 30.0, 3.0, &d()).0, O::MR);
     assert_eq!(overall2((45.0, Uptake::Stable), 4.0, 3.0, &d()).0, O::SD);
     // marrow-only: MD improved → PR; MD persistent → SD.
@@ -834,7 +834,7 @@ fn gap2_marrow_md_integration_by_baseline() {
 
 #[test]
 fn gap3_new_md_in_negative_marrow_is_flagged() {
-    // §2.7 gap 3: b = 0 → 0 < f ≤ 5: MD (not PD), stable-equivalent, flagged.
+    // docs/reference/response.md §2.7 gap 3: b = 0 → 0 < f ≤ 5: MD (not PD), stable-equivalent, flagged.
     let (r, _) = overall2((30.0, Uptake::Improved), 0.0, 4.0, &d());
     assert_eq!(r, O::MR);
     let mut rec = primary_only(50.0, &[(30.0, Uptake::Improved)]);
@@ -849,7 +849,7 @@ fn gap3_new_md_in_negative_marrow_is_flagged() {
 
 #[test]
 fn gap5_all_not_involved_is_an_error() {
-    // §2.7 gap 5: no involved component at entry is impossible → error.
+    // docs/reference/response.md §2.7 gap 5: no involved component at entry is impossible → error.
     let rec = record(clean(date(BASE)), vec![clean(fu_date(0))]);
     let e = inrc2017::assess(&rec, &d()).unwrap_err().to_string();
     assert!(e.contains("no component involved at baseline"), "{e}");
@@ -877,7 +877,7 @@ fn implausible_diameter_and_inconsistent_non_target_are_errors() {
 
 #[test]
 fn unilateral_marrow_sampling_is_warned() {
-    // §2.6 sampling [V]: bilateral aspirates and trephines.
+    // docs/reference/response.md §2.6 sampling [V]: bilateral aspirates and trephines.
     let mut rec = marrow_only(30.0, 0.0);
     for s in &mut rec.follow_ups[0].marrow.as_mut().unwrap().samples {
         s.side = Side::Left;
@@ -895,7 +895,7 @@ fn unilateral_marrow_sampling_is_warned() {
 
 #[test]
 fn new_md_is_never_a_response_even_with_always_response() {
-    // §2.7 gap 3: b = 0 → f = 5 % is MD (new), stable-equivalent under every policy.
+    // docs/reference/response.md §2.7 gap 3: b = 0 → f = 5 % is MD (new), stable-equivalent under every policy.
     // Regression found by the monotonicity property: with always_response it
     // gave MR, and the marrow turning negative (NI) then gave SD.
     let o = Inrc2017Options {
@@ -911,7 +911,7 @@ fn new_md_is_never_a_response_even_with_always_response() {
 
 #[test]
 fn non_measurable_baseline_targets_are_warned() {
-    // §2.2 (RECIST 1.1): target nodes ≥ 15 mm short axis, other lesions ≥ 10 mm.
+    // docs/reference/response.md §2.2 (RECIST 1.1): target nodes ≥ 15 mm short axis, other lesions ≥ 10 mm.
     let rec = soft_only(
         &[("n", N, 14.0), ("l", L, 10.0)],
         &[("n", N, 10.0), ("l", L, 5.0)],

@@ -1,4 +1,4 @@
-//! Property tests of INRC 2017 (response.md §2): monotonicity (improving any
+//! Property tests of INRC 2017 (docs/reference/response.md §2): monotonicity (improving any
 //! one follow-up input never worsens a component or the overall category),
 //! new lesion ⇒ PD, and overall PD ⇔ some component PD.
 

@@ -1,6 +1,6 @@
 //! Harrell's concordance index (C) with its standard error, as R `survival`
 //! 3.5 computes it in `concordance()` and `summary(coxph)$concordance`
-//! (domain notes `statistics.md` §5, §7 item 9).
+//! (`docs/reference/statistics.md` §5, §7 item 9).
 //!
 //! # Definition
 //!

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
 /// A two-sided confidence level 1 − α, strictly between 0 and 1 (0.95 by
-/// default, statistics.md §0).
+/// default, docs/reference/statistics.md §0).
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ConfLevel(f64);
@@ -40,7 +40,7 @@ impl ConfLevel {
         1.0 - self.0
     }
 
-    /// z = Φ⁻¹(1 − α/2); 1.959963984540054 at 95 % (statistics.md §0: not 1.96).
+    /// z = Φ⁻¹(1 − α/2); 1.959963984540054 at 95 % (docs/reference/statistics.md §0: not 1.96).
     ///
     /// Computed as −Φ⁻¹(α/2): 1 − α/2 rounds to 1 when α is below about
     /// 2e-16 (a level of 0.9999999999999999 gave z = ∞ and NaN limits).

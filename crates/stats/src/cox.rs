@@ -1,8 +1,8 @@
 //! Cox proportional hazards regression for right-censored data, with Efron
 //! (default) or Breslow handling of tied event times, fitted exactly as R
-//! `survival::coxph` 3.5 does (domain notes `statistics.md` §4, §7 item 2).
+//! `survival::coxph` 3.5 does (`docs/reference/statistics.md` §4, §7 item 2).
 //!
-//! # Model and formulas (§4.1)
+//! # Model and formulas (docs/reference/statistics.md §4.1)
 //!
 //! For each distinct event time t_j with tied-event set D_j (d_j events),
 //! risk set R_j = {i : time_i ≥ t_j} and w_i = exp(x_iᵀβ), for
@@ -17,7 +17,7 @@
 //! I(β) = Σ_j Σ_r [ S2_r/S0_r − (S1_r/S0_r)(S1_r/S0_r)ᵀ ]
 //! ```
 //!
-//! # Fitting (§4.2)
+//! # Fitting (docs/reference/statistics.md §4.2)
 //!
 //! Covariates are centred on their means and scaled by 1/mean|x − mean| (as
 //! R's `coxfit6`; β is reported on the original scale; Newton's method is
@@ -29,7 +29,7 @@
 //! (new + k·old)/(k + 1)). Converged when |1 − ℓ_best/ℓ_new| ≤ `tol`
 //! (R `coxph.control(eps = 1e-9)`), at most `max_iter` (20) iterations.
 //!
-//! # Inference (§4.3)
+//! # Inference (docs/reference/statistics.md §4.3)
 //!
 //! var = I(β̂)⁻¹; se = √diag(var); z = β/se; p = 2·(1 − Φ(|z|));
 //! HR = e^β with CI e^(β ± z_{(1+level)/2}·se);
@@ -72,7 +72,7 @@ use statrs::function::{erf, gamma};
 
 use crate::concordance;
 
-/// How tied event times enter the partial likelihood (§4.1).
+/// How tied event times enter the partial likelihood (docs/reference/statistics.md §4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ties {
@@ -87,7 +87,7 @@ pub enum Ties {
 /// Options of [`fit`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CoxOptions {
-    /// Tie handling; default [`Ties::Efron`] (R default, §4.1).
+    /// Tie handling; default [`Ties::Efron`] (R default, docs/reference/statistics.md §4.1).
     pub ties: Ties,
     /// Confidence level of the hazard-ratio intervals, in (0, 1); default
     /// 0.95.
@@ -95,7 +95,7 @@ pub struct CoxOptions {
     /// Maximum Newton–Raphson iterations; default 20 (R `iter.max`).
     pub max_iter: u32,
     /// Convergence tolerance on the relative change of the log partial
-    /// likelihood; default 1e-9 (R `eps`, §4.2).
+    /// likelihood; default 1e-9 (R `eps`, docs/reference/statistics.md §4.2).
     pub tol: f64,
 }
 
@@ -239,7 +239,7 @@ pub enum CoxError {
         n: usize,
     },
     /// A time or covariate value is NaN or infinite (missing values must be
-    /// removed before fitting: Cox uses complete cases, §0).
+    /// removed before fitting: Cox uses complete cases, docs/reference/statistics.md §0).
     #[error("observation {index} (0-based): {field} is {value}, which is not a finite number")]
     NotFinite {
         /// 0-based observation index.
@@ -424,7 +424,7 @@ pub fn fit_with<S: AsRef<str>>(
     let step0 = chol0.solve(&u0);
     let score_chisq = u0.dot(&step0);
 
-    // Newton–Raphson with step halving (§4.2).
+    // Newton–Raphson with step halving (docs/reference/statistics.md §4.2).
     let mut beta = zero;
     let mut best = at_zero;
     let mut best_chol = Some(chol0);
@@ -686,7 +686,7 @@ fn checked_cholesky(info: &DMatrix<f64>, names: &[String]) -> Result<Cholesky<f6
 }
 
 /// z such that P(|Z| ≤ z) = `level` for a standard normal Z:
-/// z = √2 · erfc⁻¹(1 − level) (1.959963984540054 at 0.95, §0).
+/// z = √2 · erfc⁻¹(1 − level) (1.959963984540054 at 0.95, docs/reference/statistics.md §0).
 pub(crate) fn normal_quantile_two_sided(level: f64) -> f64 {
     std::f64::consts::SQRT_2 * erf::erfc_inv(1.0 - level)
 }
@@ -875,7 +875,7 @@ impl Prepared {
             .collect()
     }
 
-    /// ℓ, U, I at `beta` in one backward pass (§4.1).
+    /// ℓ, U, I at `beta` in one backward pass (docs/reference/statistics.md §4.1).
     fn evaluate(&self, beta: &[f64], ties: Ties) -> Evaluation {
         // Fixed-size kernels for the usual model sizes (loops unrolled, sums
         // in registers); the general kernel for larger models.
@@ -1101,7 +1101,7 @@ mod tests {
 
     #[test]
     fn normal_quantile_matches_domain_constant() {
-        // §0: z = Φ⁻¹(0.975) = 1.959963984540054.
+        // docs/reference/statistics.md §0: z = Φ⁻¹(0.975) = 1.959963984540054.
         assert_relative_eq!(
             normal_quantile_two_sided(0.95),
             1.959963984540054,

@@ -1,4 +1,4 @@
-//! Descriptive summary of a numeric column (statistics.md §6): n, missing,
+//! Descriptive summary of a numeric column (docs/reference/statistics.md §6): n, missing,
 //! mean, median, quartiles (R type 7), range.
 
 use serde::Serialize;
@@ -38,7 +38,7 @@ pub struct NonFinite {
 ///
 /// Quantiles use R's type 7 (= numpy/pandas "linear"):
 /// Q(p) = x₍⌊h⌋₎ + (h − ⌊h⌋)(x₍⌊h⌋+1₎ − x₍⌊h⌋₎), h = (n − 1)p + 1, with
-/// 1-based order statistics (statistics.md §6; Hyndman & Fan, Am Stat 1996).
+/// 1-based order statistics (docs/reference/statistics.md §6; Hyndman & Fan, Am Stat 1996).
 ///
 /// # Errors
 /// [`NonFinite`] if a present value is NaN or infinite.

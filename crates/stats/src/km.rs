@@ -1,20 +1,20 @@
-//! Kaplan–Meier estimation (statistics.md §2).
+//! Kaplan–Meier estimation (docs/reference/statistics.md §2).
 //!
 //! * Estimator S(t) = Π_{tᵢ ≤ t} (1 − dᵢ/nᵢ), right-continuous; censorings
-//!   tied with events at tᵢ count as at risk at tᵢ (§2.1).
+//!   tied with events at tᵢ count as at risk at tᵢ (docs/reference/statistics.md §2.1).
 //! * Greenwood: GW(t) = Σ_{tᵢ ≤ t} dᵢ/(nᵢ(nᵢ − dᵢ)), se(S) = S·√GW — the SE
-//!   **of S**, as R's `summary(survfit)$std.err` (§2.2). When the last subject
+//!   **of S**, as R's `summary(survfit)$std.err` (docs/reference/statistics.md §2.2). When the last subject
 //!   at risk has the event (nᵢ = dᵢ) the term is infinite: the SE and every
 //!   CI limit from then on are [`Undefined::InfiniteVariance`] (R: NA).
-//! * Pointwise CIs plain, log, log-log (default, §2.3 \[I\]), logit and
-//!   arcsin (R's complete `conf.type` set), exactly as R
+//! * Pointwise CIs plain, log, log-log (default, docs/reference/statistics.md
+//!   §2.3 \[I\]), logit and arcsin (R's complete `conf.type` set), exactly as R
 //!   `survival:::survfit_confint`.
-//! * Landmarks S(t*) (§2.4), quantiles/median with the R/SAS midpoint rule
-//!   (§2.5, R `survival:::findq`), their CI by inverting the pointwise band
-//!   (§2.6), reverse KM for follow-up (§2.7, [`EventCounts::reversed`]).
+//! * Landmarks S(t*) (docs/reference/statistics.md §2.4), quantiles/median with the R/SAS midpoint rule
+//!   (docs/reference/statistics.md §2.5, R `survival:::findq`), their CI by inverting the pointwise band
+//!   (docs/reference/statistics.md §2.6), reverse KM for follow-up (§2.7, [`EventCounts::reversed`]).
 //!
 //! The table has one row per distinct observed time (events and censorings,
-//! as R; no synthetic t = 0 row, statistics.md §7 item 6). Building it takes
+//! as R; no synthetic t = 0 row, docs/reference/statistics.md §7 item 6). Building it takes
 //! one sort, O(n log n); everything after is linear in the number of rows.
 
 use crate::conf::ConfLevel;
@@ -24,7 +24,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Tolerance on S used by the quantile rule: √(machine ε) ≈ 1.49e-8, as R
-/// `quantile.survfit(tolerance = sqrt(.Machine$double.eps))` (§2.5).
+/// `quantile.survfit(tolerance = sqrt(.Machine$double.eps))` (docs/reference/statistics.md §2.5).
 pub const QUANTILE_TOLERANCE: f64 = 1.490_116_119_384_765_6e-8;
 
 /// Why a value is undefined (serialised as `null`, never NaN).
@@ -79,7 +79,7 @@ impl fmt::Display for Undefined {
 /// A number that may be undefined, with the reason (`Err`) when it is.
 pub type Value = Result<f64, Undefined>;
 
-/// Transform for the pointwise confidence interval of S(t) (statistics.md §2.3).
+/// Transform for the pointwise confidence interval of S(t) (docs/reference/statistics.md §2.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub enum ConfType {
@@ -91,7 +91,7 @@ pub enum ConfType {
     Log,
     /// exp(−exp(log(−log S) ∓ z·√GW / log S)) ("exponential Greenwood";
     /// Stata, SAS ≥ 9.2, lifelines). mibg default: it reproduces the seed
-    /// study's published landmark CIs (statistics.md §10.2).
+    /// study's published landmark CIs (docs/reference/statistics.md §10.2).
     #[default]
     #[serde(rename = "log-log")]
     LogLog,
@@ -314,7 +314,7 @@ impl EventCounts {
         }
     }
 
-    /// The reverse-KM counts (statistics.md §2.7): censorings become the
+    /// The reverse-KM counts (docs/reference/statistics.md §2.7): censorings become the
     /// "events" and events censor. Ties keep the KM convention (the
     /// flipped-to-censored death at t counts as at risk at t).
     pub fn reversed(&self) -> Self {
@@ -380,7 +380,7 @@ pub struct KmRow {
     pub upper: Value,
 }
 
-/// A landmark estimate S(t*) (statistics.md §2.4).
+/// A landmark estimate S(t*) (docs/reference/statistics.md §2.4).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Landmark {
     /// The landmark time t*.
@@ -399,7 +399,7 @@ pub struct Landmark {
     /// forward (as R `summary(..., extend = TRUE)`), flag it \[I\].
     pub beyond_last_time: bool,
     /// Peto's standard error S·√((1 − S)/n), n = `n_risk` at t* (Peto et
-    /// al., Br J Cancer 1977;35:1–39, citation recalled; statistics.md §2.2:
+    /// al., Br J Cancer 1977;35:1–39, citation recalled; docs/reference/statistics.md §2.2:
     /// the "estimate ± SE" of COG neuroblastoma papers is recalled to use it,
     /// marker \[R\]: check before relying on it). Reported
     /// beside the Greenwood SE, which the confidence limits use;
@@ -510,7 +510,7 @@ impl KaplanMeier {
         self.rows.last().map_or(SurvTime::ZERO, |r| r.time)
     }
 
-    /// S(t*) with SE, CI and number at risk (statistics.md §2.4; R
+    /// S(t*) with SE, CI and number at risk (docs/reference/statistics.md §2.4; R
     /// `summary(fit, times = t, extend = TRUE)`).
     pub fn landmark(&self, t: SurvTime) -> Landmark {
         let tv = t.value();
@@ -553,7 +553,7 @@ impl KaplanMeier {
     /// The time at which S falls to `surv` (0.5: median, 0.75: first
     /// quartile of survival time) with its CI by band inversion.
     ///
-    /// Rule (R `survival:::findq`, statistics.md §2.5–2.6): with F = 1 − S
+    /// Rule (R `survival:::findq`, docs/reference/statistics.md §2.5–2.6): with F = 1 − S
     /// (or 1 − band) and points (0, 0), (tᵢ, Fᵢ), flat stretches removed,
     /// t_a = first time with F ≥ p − tol, t_b = first time with F ≥ p + tol,
     /// quantile = (t_a + t_b)/2; if the curve ends within tol of p, t_b is
@@ -623,7 +623,7 @@ fn peto(s: f64, n_risk: u64) -> Value {
 }
 
 /// The pointwise interval of S given the Greenwood sum (R
-/// `survival:::survfit_confint`, statistics.md §2.3).
+/// `survival:::survfit_confint`, docs/reference/statistics.md §2.3).
 fn interval(s: f64, gw: Option<f64>, z: f64, conf_type: ConfType) -> (Value, Value) {
     let Some(gw) = gw else {
         return (

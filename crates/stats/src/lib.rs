@@ -3,8 +3,8 @@
 //! landmarks, medians, reverse-KM follow-up), the k-group log-rank test, Cox
 //! proportional hazards, Harrell's C and descriptive summaries.
 //!
-//! Formulas and conventions follow `shared/domain/statistics.md` (cited as
-//! "statistics.md §x"); every estimator is validated against R `survival`
+//! Formulas and conventions follow `docs/reference/statistics.md` (cited as
+//! "docs/reference/statistics.md §x"); every estimator is validated against R `survival`
 //! golden outputs committed under `tests/data/stats/`.
 //!
 //! Survival times are in the unit of the user's time column (days, weeks,

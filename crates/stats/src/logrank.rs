@@ -1,4 +1,4 @@
-//! The k-group log-rank test (statistics.md §3; R `survdiff`, rho = 0).
+//! The k-group log-rank test (docs/reference/statistics.md §3; R `survdiff`, rho = 0).
 //!
 //! At each pooled event time t_j with n_j at risk, d_j events, and group
 //! counts n_gj, d_gj:

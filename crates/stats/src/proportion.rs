@@ -1,9 +1,9 @@
-//! Confidence intervals for a proportion x/n (statistics.md §1).
+//! Confidence intervals for a proportion x/n (docs/reference/statistics.md §1).
 //!
 //! Six interval methods plus Wald with continuity correction, each selectable
-//! because published papers mix them (statistics.md §10: the seed study uses
+//! because published papers mix them (docs/reference/statistics.md §10: the seed study uses
 //! Clopper–Pearson for its response rate and Wald for two subgroup rates).
-//! The default is [`Method::ClopperPearson`] (statistics.md §1, \[I\]).
+//! The default is [`Method::ClopperPearson`] (docs/reference/statistics.md §1, \[I\]).
 //!
 //! Notation: p = x/n, α = 1 − level, z = Φ⁻¹(1 − α/2).
 
@@ -37,10 +37,10 @@ pub enum Method {
     WilsonCc,
     /// Wald (normal approximation): p ± z·√(p(1−p)/n), clipped to [0, 1].
     /// Reference: statsmodels `proportion_confint(method="normal")`. Offered to
-    /// reproduce older reports (statistics.md §1, §10).
+    /// reproduce older reports (docs/reference/statistics.md §1, §10).
     Wald,
     /// Wald with continuity correction: p ± (z·√(p(1−p)/n) + 1/(2n)), clipped
-    /// to [0, 1] (statistics.md §1, "also used when matching publications").
+    /// to [0, 1] (docs/reference/statistics.md §1, "also used when matching publications").
     WaldCc,
     /// Agresti–Coull (Agresti & Coull, Am Stat 1998): ñ = n + z²,
     /// p̃ = (x + z²/2)/ñ, p̃ ± z·√(p̃(1−p̃)/ñ), clipped to [0, 1].
@@ -175,7 +175,7 @@ pub struct ProportionCi {
 ///
 /// # Examples
 /// The seed study's response rate, 12 of 25 evaluable patients, 48 % (28–69)
-/// (statistics.md §10):
+/// (docs/reference/statistics.md §10):
 /// ```
 /// use mibg_stats::{conf::ConfLevel, proportion::{confint, Method}};
 /// let ci = confint(12, 25, Method::ClopperPearson, ConfLevel::NINETY_FIVE).unwrap();
@@ -456,11 +456,11 @@ mod tests {
     }
 
     fn pct(v: f64) -> f64 {
-        (v * 100.0 + 0.5).floor() // half-up to whole percent (statistics.md §0)
+        (v * 100.0 + 0.5).floor() // half-up to whole percent (docs/reference/statistics.md §0)
     }
 
     /// The seed study's published figures (De Ioris et al., ESMO Open 2025,
-    /// reconstruction in statistics.md §10).
+    /// reconstruction in docs/reference/statistics.md §10).
     #[test]
     fn seed_study_published_figures() {
         let orr = ci(12, 25, Method::ClopperPearson);
@@ -478,12 +478,12 @@ mod tests {
             (pct(soft.estimate), pct(soft.lower), pct(soft.upper)),
             (67.0, 43.0, 91.0)
         );
-        // and the methods that do NOT reproduce them (statistics.md §10.1)
+        // and the methods that do NOT reproduce them (docs/reference/statistics.md §10.1)
         assert_ne!(pct(ci(12, 23, Method::ClopperPearson).lower), 32.0);
         assert_ne!(pct(ci(10, 15, Method::ClopperPearson).lower), 43.0);
     }
 
-    /// statistics.md §10.1 table (limits in %, two decimals) for 12/25.
+    /// docs/reference/statistics.md §10.1 table (limits in %, two decimals) for 12/25.
     #[test]
     fn all_methods_for_12_of_25_match_table() {
         let expect = [
@@ -502,7 +502,7 @@ mod tests {
         }
     }
 
-    /// Clopper–Pearson test vectors of statistics.md §1 (4 decimals).
+    /// Clopper–Pearson test vectors of docs/reference/statistics.md §1 (4 decimals).
     #[test]
     fn clopper_pearson_vectors() {
         for (x, n, lo, hi) in [

@@ -1,5 +1,5 @@
 //! Survival data from CSV text: time, event, optional group and numeric
-//! covariates (statistics.md §0 conventions).
+//! covariates (docs/reference/statistics.md §0 conventions).
 //!
 //! Rules (issue 5): a header row is required; `event` is 0 (censored) or 1
 //! (event); a missing value is an empty cell; rows with a missing time or

@@ -2,7 +2,7 @@
 //! (`tests/data/stats/cox_*/`, produced by `scripts/reference/cox_r.R`; see
 //! each case's PROVENANCE.md) and the lifelines 0.30.3 cross-check.
 //!
-//! Tolerances: the domain notes (`statistics.md` §8) ask for rtol 1e-6 on
+//! Tolerances: `docs/reference/statistics.md` §8 asks for rtol 1e-6 on
 //! coefficients, SE, z and χ² and 1e-5 on p-values. Because the fitter
 //! follows R's Newton–Raphson path exactly (same start, step halving,
 //! stopping rule, and the iteration count is asserted equal), it agrees
@@ -360,7 +360,7 @@ fn invariant_to_row_order_and_covariate_unit() {
     );
 }
 
-/// The reference values printed in the domain notes (`statistics.md` §9,
+/// The reference values printed in `docs/reference/statistics.md` (§9,
 /// R 4.2.2 / survival 3.5-3, Efron; 5 significant digits as printed): first
 /// covariate coef (SE), LR / Wald / score χ² and C.
 #[test]

@@ -1,6 +1,6 @@
 //! Golden tests against R `survival` 3.5-3 (tests/data/stats/<case>/, see
 //! PROVENANCE.md there). Tolerance: 1e-9 relative for KM values, landmarks,
-//! log-rank and proportion limits (statistics.md §8; the issue asks ≤ 1e-6);
+//! log-rank and proportion limits (docs/reference/statistics.md §8; the issue asks ≤ 1e-6);
 //! counts and medians exact.
 
 use mibg_stats::conf::ConfLevel;
@@ -206,7 +206,7 @@ fn ovarian_matches_r() {
     check_case("ovarian");
 }
 
-/// The values quoted in statistics.md §9, as a second, human-readable check.
+/// The values quoted in docs/reference/statistics.md §9, as a second, human-readable check.
 #[test]
 fn domain_note_headline_values() {
     let want = expected("veteran", "log-log");

@@ -1,4 +1,4 @@
-//! The audit trail (registry.md §4; 21 CFR 11.10(e); ICH E6(R3)).
+//! The audit trail (docs/reference/registry.md §4; 21 CFR 11.10(e); ICH E6(R3)).
 //!
 //! * Every change is recorded **in the transaction that makes it**: the
 //!   store's only way to write is a `Writer`, which locks the audit head

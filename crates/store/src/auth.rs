@@ -1,4 +1,4 @@
-//! Centres, users, passwords, sign-in and API tokens (registry.md §1, §7;
+//! Centres, users, passwords, sign-in and API tokens (docs/reference/registry.md §1, §7;
 //! OWASP ASVS 4.0.3 chapter 2).
 //!
 //! * Passwords: Argon2id with the OWASP parameters (m = 19 MiB, t = 2,
@@ -22,15 +22,15 @@ use jiff::Timestamp;
 use std::sync::LazyLock;
 
 /// Argon2id memory cost, KiB: 19 MiB (OWASP Password Storage Cheat Sheet,
-/// "m=19456 (19 MiB), t=2, p=1"; registry.md §7) \[V\].
+/// "m=19456 (19 MiB), t=2, p=1"; docs/reference/registry.md §7) \[V\].
 pub const ARGON2_M_KIB: u32 = 19_456;
 /// Argon2id iterations (OWASP, as above) \[V\].
 pub const ARGON2_T: u32 = 2;
 /// Argon2id parallelism (OWASP, as above) \[V\].
 pub const ARGON2_P: u32 = 1;
-/// Shortest password accepted: 12 characters (ASVS 4.0.3 §2.1.1) \[V\].
+/// Shortest password accepted: 12 characters (ASVS 4.0.3 section 2.1.1) \[V\].
 pub const MIN_PASSWORD_CHARS: usize = 12;
-/// Longest password accepted: 128 characters (ASVS 4.0.3 §2.1.2 asks to
+/// Longest password accepted: 128 characters (ASVS 4.0.3 section 2.1.2 asks to
 /// permit at least 64 and deny more than 128) \[V\].
 pub const MAX_PASSWORD_CHARS: usize = 128;
 /// Failed sign-ins of one account within [`THROTTLE_WINDOW_S`] after

@@ -1,4 +1,4 @@
-//! Backup and restore (registry.md §6).
+//! Backup and restore (docs/reference/registry.md §6).
 //!
 //! * **SQLite**: `VACUUM INTO` writes a consistent, compact copy of the
 //!   live database (readers and writers may continue); the backup is itself

@@ -1,4 +1,4 @@
-//! The workflow state of a course (registry.md §2): the store gathers the
+//! The workflow state of a course (docs/reference/registry.md §2): the store gathers the
 //! facts, `mibg_clinic::course::status` decides the step reached and what
 //! is missing.
 

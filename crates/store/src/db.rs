@@ -168,7 +168,7 @@ fn mask_password(url: &str) -> String {
 }
 
 /// SQLite busy timeout: how long a writer waits for another writer's lock
-/// before failing (registry.md §6: "busy timeout") [I].
+/// before failing (docs/reference/registry.md §6: "busy timeout") [I].
 pub const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Pool {

@@ -1,4 +1,4 @@
-//! The study folder as the registry's interchange format (registry.md §6):
+//! The study folder as the registry's interchange format (docs/reference/registry.md §6):
 //! import a folder into the database (all or nothing, after the study
 //! crate's own validation) and rebuild the folder from the database — the
 //! export, and the input of `mibg study report --db`, which then runs the
@@ -843,7 +843,7 @@ impl Store {
 
     /// The audited export of the study folder: pseudonymised with the right
     /// to export, identified only with the separate right to export
-    /// identifying data (registry.md §5). The export itself is an audit
+    /// identifying data (docs/reference/registry.md §5). The export itself is an audit
     /// record (who, when, which centres, how many patients).
     pub async fn export_study(
         &self,

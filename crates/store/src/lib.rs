@@ -3,7 +3,7 @@
 //! default: one file) or PostgreSQL (several centres), with the same schema
 //! and the same code on both.
 //!
-//! What the store guarantees (registry.md §1–§7; ARCHITECTURE.md lists
+//! What the store guarantees (docs/reference/registry.md §1–§7; ARCHITECTURE.md lists
 //! them as invariants):
 //!
 //! * **No query without an access scope.** Every public function that

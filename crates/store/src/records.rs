@@ -284,7 +284,7 @@ record!(
 );
 
 record!(
-    /// A patient's identifying data (registry.md §5): apart from clinical
+    /// A patient's identifying data (docs/reference/registry.md §5): apart from clinical
     /// data, read only by clinical roles of the patient's centre.
     Identity => "patient_identity", identifying = true {
         /// Name.
@@ -310,7 +310,7 @@ record!(
 
 record!(
     /// An infusion as given: the assayed activity from the dose calibrator,
-    /// not a copy of the prescription (registry.md §2).
+    /// not a copy of the prescription (docs/reference/registry.md §2).
     Infusion => "infusions" {
         /// Course.
         course_id: i64,

@@ -1,4 +1,4 @@
-//! Who is asking, and what they may see and do: roles (registry.md §1),
+//! Who is asking, and what they may see and do: roles (docs/reference/registry.md §1),
 //! the rights of each role as data, and the access scope that every read
 //! and write of the store takes.
 //!
@@ -10,7 +10,7 @@
 
 use std::fmt;
 
-/// A user's role (registry.md §1 [C, REDCap user-rights practice]).
+/// A user's role (docs/reference/registry.md §1 [C, REDCap user-rights practice]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -60,7 +60,7 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
     /// Clinical roles see the identifying data of their centres' patients
-    /// (registry.md §5).
+    /// (docs/reference/registry.md §5).
     pub fn is_clinical(self) -> bool {
         matches!(self, Role::Physician | Role::Physicist | Role::Nurse)
     }
@@ -112,7 +112,7 @@ pub enum Permission {
     SignApproved,
     /// Export the scope's data, pseudonymised.
     Export,
-    /// Export with identifiers (a separate right, audited; registry.md §5).
+    /// Export with identifiers (a separate right, audited; docs/reference/registry.md §5).
     ExportIdentified,
     /// Read the audit trail of the scope's centres.
     ReadAudit,

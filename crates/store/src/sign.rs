@@ -1,4 +1,4 @@
-//! Electronic signatures (registry.md §3; 21 CFR 11.50, 11.70, 11.200).
+//! Electronic signatures (docs/reference/registry.md §3; 21 CFR 11.50, 11.70, 11.200).
 //!
 //! * A signature shows the signer's printed name, the instant (UTC) and its
 //!   meaning (authored, reviewed, approved) — 11.50.
@@ -9,7 +9,7 @@
 //! * Signing asks for the signer's password every time — 11.200.
 //! * A prescription is approved by a physician who is not its author
 //!   [C: two-person check], and only once every open warning is
-//!   acknowledged (registry.md §2).
+//!   acknowledged (docs/reference/registry.md §2).
 
 use crate::Store;
 use crate::audit::{Event, Writer, action, row_hash};

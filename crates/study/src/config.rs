@@ -2,8 +2,8 @@
 //!
 //! Every option has a documented default; the defaults reproduce the seed
 //! study's published methods (De Ioris et al., ESMO Open 2025;10(4):104541,
-//! reconstructed in `statistics.md` §10 and `response.md` §6). Where the
-//! literature is ambiguous (\[I\]/\[U\] in the domain notes) the alternative is
+//! reconstructed in `docs/reference/statistics.md` §10 and `docs/reference/response.md` §6). Where the
+//! literature is ambiguous (\[I\]/\[U\] in the reference pages) the alternative is
 //! a named option and the report records which one was used.
 
 use serde::{Deserialize, Serialize};
@@ -67,13 +67,13 @@ impl Default for ProtocolRef {
     }
 }
 
-/// Confidence-interval method for a proportion (`statistics.md` §1): the
+/// Confidence-interval method for a proportion (`docs/reference/statistics.md` §1): the
 /// statistics crate's method, spelled in `study.toml` as on the command line
 /// (`clopper-pearson`, `wilson`, `wilson-cc`, `wald`, `wald-cc`,
 /// `agresti-coull`, `jeffreys`).
 pub type ProportionCi = mibg_stats::proportion::Method;
 
-/// Pointwise Kaplan–Meier CI transform (`statistics.md` §2.3): `log-log`,
+/// Pointwise Kaplan–Meier CI transform (`docs/reference/statistics.md` §2.3): `log-log`,
 /// `log` or `plain`.
 pub type KmCi = mibg_stats::km::ConfType;
 
@@ -91,16 +91,16 @@ pub struct CiMethods {
     #[serde(default = "wald")]
     pub soft_tissue_endpoint: ProportionCi,
     /// Proportions proceeding to each subsequent therapy (no CI published;
-    /// default Clopper–Pearson, `statistics.md` §1 default).
+    /// default Clopper–Pearson, `docs/reference/statistics.md` §1 default).
     #[serde(default = "cp")]
     pub subsequent_therapy: ProportionCi,
-    /// Hypothyroidism among survivors (Clopper–Pearson, `toxicity.md` §9).
+    /// Hypothyroidism among survivors (Clopper–Pearson, `docs/reference/toxicity.md` §9).
     #[serde(default = "cp")]
     pub hypothyroidism: ProportionCi,
     /// Toxicity table proportions.
     #[serde(default = "cp")]
     pub toxicity: ProportionCi,
-    /// Kaplan–Meier pointwise CI; seed paper: log-log (`statistics.md` §10.2).
+    /// Kaplan–Meier pointwise CI; seed paper: log-log (`docs/reference/statistics.md` §10.2).
     #[serde(default = "loglog")]
     pub survival: KmCi,
 }
@@ -130,7 +130,7 @@ impl Default for CiMethods {
 }
 
 /// Which assessment counts as "after treatment" for the SIOPEN and
-/// soft-tissue endpoints (`response.md` §6: "make the time point a
+/// soft-tissue endpoints (`docs/reference/response.md` §6: "make the time point a
 /// parameter") \[I\]; passed to the response crate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -141,7 +141,7 @@ pub enum PostAssessment {
     FirstFollowUp,
 }
 
-/// Denominator of the soft-tissue endpoint (`response.md` §6: ambiguous;
+/// Denominator of the soft-tissue endpoint (`docs/reference/response.md` §6: ambiguous;
 /// the seed paper's 10/15 implies a subset of the 21 with uptake) \[I\].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -161,7 +161,7 @@ pub struct ResponseOptions {
     #[serde(default = "inrc2017")]
     pub criteria: String,
     /// Count minor response (MR) as objective response (default false:
-    /// ORR = CR + PR, `response.md` §6).
+    /// ORR = CR + PR, `docs/reference/response.md` §6).
     #[serde(default)]
     pub count_minor_response: bool,
     /// Time point of the "after treatment" scores.
@@ -217,7 +217,7 @@ impl Default for ResponseOptions {
     }
 }
 
-/// Time origin of a survival endpoint (`statistics.md` §10.3) \[I\].
+/// Time origin of a survival endpoint (`docs/reference/statistics.md` §10.3) \[I\].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Origin {
@@ -284,7 +284,7 @@ fn first_inf() -> Origin {
     Origin::FirstInfusion
 }
 
-/// EFS default (`statistics.md` §10.3, INRG convention): first of
+/// EFS default (`docs/reference/statistics.md` §10.3, INRG convention): first of
 /// progression, relapse, second malignancy or death, from the first infusion.
 pub fn default_efs() -> EndpointDef {
     EndpointDef {
@@ -318,7 +318,7 @@ pub struct ToxicityOptions {
     #[serde(default = "hypo")]
     pub hypothyroidism_term: String,
     /// Minimum grade that counts as hypothyroidism (default 2: replacement
-    /// indicated, `toxicity.md` §5/§9) [U for the seed study].
+    /// indicated, `docs/reference/toxicity.md` §5/§9) [U for the seed study].
     #[serde(default = "two")]
     pub hypothyroidism_min_grade: u8,
 }

@@ -147,7 +147,7 @@ mod limits {
     /// Age, years.
     pub const AGE_YEARS: (f64, f64) = super::AGE_YEARS;
     /// Administered activity per infusion, MBq (> 0; 100 GBq is far above
-    /// any published paediatric activity, `dosimetry.md` §6.3).
+    /// any published paediatric activity, `docs/reference/dosimetry.md` §6.3).
     pub const ACTIVITY_MBQ: (f64, f64) = (f64::MIN_POSITIVE, 100_000.0);
     /// Reading time after infusion, hours (up to 60 days).
     pub const HOURS: (f64, f64) = (0.0, 1440.0);

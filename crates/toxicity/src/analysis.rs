@@ -1,6 +1,6 @@
 //! The per-patient and cohort toxicity analysis.
 //!
-//! # Window (toxicity.md issue scope; \[I\], configurable)
+//! # Window (docs/reference/toxicity.md issue scope; \[I\], configurable)
 //!
 //! Worst grades, nadirs and grade-4 days are taken over a per-patient window:
 //!
@@ -24,7 +24,7 @@
 //!
 //! # Anaemia from transfusions
 //!
-//! CTCAE v5 anaemia grade 3 includes "transfusion indicated" (toxicity.md §3).
+//! CTCAE v5 anaemia grade 3 includes "transfusion indicated" (docs/reference/toxicity.md §3).
 //! A red-cell transfusion in the window is taken as that indication and
 //! graded anaemia 3 ([`Options::anemia_from_transfusions`], default on).
 //!
@@ -783,7 +783,7 @@ fn analyse_patient(
             "{outside} laboratory result(s) outside the window {start} to {end} not counted (baselines excepted)"
         ));
     }
-    // Febrile neutropenia needs ANC < 1.0×10^9/L (CTCAE v5, toxicity.md §3):
+    // Febrile neutropenia needs ANC < 1.0×10^9/L (CTCAE v5, docs/reference/toxicity.md §3):
     // warn when every ANC measured on the event's date contradicts it.
     for e in events.iter().filter(|e| e.term == Term::FebrileNeutropenia) {
         let same_day: Vec<Exact> = labs

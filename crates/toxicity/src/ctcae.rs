@@ -2,10 +2,10 @@
 //!
 //! A [`CtcaeTable`] holds everything version-specific: for each laboratory
 //! term, its grade rules (highest grade first, each a list of criteria of
-//! which any one suffices — CTCAE's ";" means "or", toxicity.md §2); for each
+//! which any one suffices — CTCAE's ";" means "or", docs/reference/toxicity.md §2); for each
 //! clinical term, the grades it allows. Only [`CtcaeVersion::V5_0`] ships
 //! ([`V5_0`]). Adding v4.03 or v6.0 means adding a variant and a table
-//! constant (the thresholds of toxicity.md §6), never editing the v5 one; every
+//! constant (the thresholds of docs/reference/toxicity.md §6), never editing the v5 one; every
 //! graded value carries its version, and nothing regrades between versions.
 //!
 //! To add a version (e.g. v4.03): add a `CtcaeVersion` variant, its
@@ -27,7 +27,7 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[non_exhaustive]
 pub enum CtcaeVersion {
-    /// CTCAE v5.0, published 27 November 2017 (toxicity.md §1).
+    /// CTCAE v5.0, published 27 November 2017 (docs/reference/toxicity.md §1).
     #[serde(rename = "5.0")]
     V5_0,
 }
@@ -69,7 +69,7 @@ impl fmt::Display for CtcaeVersion {
 pub struct Grade(u8);
 
 impl Grade {
-    /// Grade 0: within normal limits or absent (implicit in CTCAE, §2).
+    /// Grade 0: within normal limits or absent (implicit in CTCAE, docs/reference/toxicity.md §2).
     pub const G0: Grade = Grade(0);
     /// Grade 1, mild.
     pub const G1: Grade = Grade(1);
@@ -224,7 +224,7 @@ pub enum Cmp {
     /// value ≥ bound by default, value > bound under
     /// [`crate::BaselineEdge::Exclusive`]: the GGT/ALP abnormal-baseline grade-1
     /// edge "2.0–2.5×baseline", where admiral disagrees with itself
-    /// (toxicity.md §4 \[I\]).
+    /// (docs/reference/toxicity.md §4 \[I\]).
     AtLeastConfigurable,
 }
 
@@ -282,7 +282,7 @@ pub struct LabTermRules {
     /// The test graded.
     pub test: LabTest,
     /// Rules, highest grade first; the first rule met gives the grade,
-    /// none met gives grade 0 (toxicity.md §2 "evaluate the highest grade first").
+    /// none met gives grade 0 (docs/reference/toxicity.md §2 "evaluate the highest grade first").
     pub rules: &'static [GradeRule],
 }
 
@@ -370,7 +370,7 @@ use LabUnit::{
 };
 
 /// A decreasing count term: grade 1 < LLN; grades 2–4 absolute and
-/// independent of the LLN (toxicity.md §2, admiral/PharmaForest behaviour).
+/// independent of the LLN (docs/reference/toxicity.md §2, admiral/PharmaForest behaviour).
 macro_rules! count_term {
     ($term:ident, $test:ident, [$t2:expr, $t2u:expr, $txt2:literal], [$t3:expr, $t3u:expr, $txt3:literal], [$t4:expr, $t4u:expr, $txt4:literal], $txt1:literal) => {
         LabTermRules {
@@ -421,10 +421,10 @@ macro_rules! liver_term {
     };
 }
 
-/// CTCAE v5.0 (27 Nov 2017). Thresholds: toxicity.md §3 (haematology) and §4
+/// CTCAE v5.0 (27 Nov 2017). Thresholds: docs/reference/toxicity.md §3 (haematology) and §4
 /// (chemistry), verified there against the NCI spreadsheet
 /// `CTCAE_v5.0_2017-11-27.xlsx` and admiral `ncictcaev5.json`; allowed grades
-/// of clinical terms: toxicity.md §3 and §5 ("–" = grade not available), the
+/// of clinical terms: docs/reference/toxicity.md §3 and §5 ("–" = grade not available), the
 /// blood-disorder terms cross-checked against ehrforce/ctcae-extractor-transformer
 /// `src/CTCAE/ctcae.db.ts` (Anemia 4–5 as events, Febrile neutropenia 3–5,
 /// Bone marrow hypocellular 1–5).
@@ -563,7 +563,7 @@ pub static V5_0: CtcaeTable = CtcaeTable {
         },
     ],
     clinical: &[
-        // Anemia grade 4 (life-threatening; urgent intervention) is clinical (§3);
+        // Anemia grade 4 (life-threatening; urgent intervention) is clinical (docs/reference/toxicity.md §3);
         // grade 5 "Death" [V2: ehrforce/ctcae-extractor-transformer
         // src/CTCAE/ctcae.db.ts, a transcription of the NCI v5.0 spreadsheet].
         ClinicalTermRules {
@@ -574,7 +574,7 @@ pub static V5_0: CtcaeTable = CtcaeTable {
             term: Term::FebrileNeutropenia,
             allowed: &[Grade::G3, Grade::G4, Grade::G5],
         },
-        // Grades 1–4 in toxicity.md §3; grade 5 "Death" [V2: ehrforce ctcae.db.ts].
+        // Grades 1–4 in docs/reference/toxicity.md §3; grade 5 "Death" [V2: ehrforce ctcae.db.ts].
         ClinicalTermRules {
             term: Term::BoneMarrowHypocellular,
             allowed: &[Grade::G1, Grade::G2, Grade::G3, Grade::G4, Grade::G5],
@@ -666,7 +666,7 @@ mod tests {
         assert_eq!(
             Term::parse("sialadenitis"),
             None,
-            "v5 has no sialadenitis term (§5)"
+            "v5 has no sialadenitis term (docs/reference/toxicity.md §5)"
         );
         for t in Term::ALL {
             assert_eq!(Term::parse(t.name()), Some(*t));
@@ -688,12 +688,12 @@ mod tests {
 
     #[test]
     fn clinical_allowed_grades_match_the_notes() {
-        // toxicity.md §3: febrile neutropenia has no grades 1–2.
+        // docs/reference/toxicity.md §3: febrile neutropenia has no grades 1–2.
         assert_eq!(
             V5_0.allowed_event_grades(Term::FebrileNeutropenia).unwrap(),
             &[Grade::G3, Grade::G4, Grade::G5]
         );
-        // §5: TSH increased only grade 1; nausea 1–3; SOS 2–5; sepsis 3–5.
+        // docs/reference/toxicity.md §5: TSH increased only grade 1; nausea 1–3; SOS 2–5; sepsis 3–5.
         assert_eq!(
             V5_0.allowed_event_grades(Term::TshIncreased).unwrap(),
             &[Grade::G1]

@@ -1,7 +1,7 @@
 //! Haematopoietic recovery (engraftment) after a stem-cell infusion
-//! (toxicity.md §8).
+//! (docs/reference/toxicity.md §8).
 //!
-//! # Algorithm (toxicity.md §8.3, defaults CIBMTR)
+//! # Algorithm (docs/reference/toxicity.md §8.3, defaults CIBMTR)
 //!
 //! For each stem-cell infusion (day 0) an *episode* runs from day 0 up to the
 //! day before the next stem-cell infusion (or without end). Within it:
@@ -12,7 +12,7 @@
 //!    its date is the first day it occurs. Counting starts only *after* the
 //!    nadir (CIBMTR Forms Instruction Manual, "Initial ANC recovery": "do
 //!    not start counting until the ANC has reached its post-transplant
-//!    nadir"; toxicity.md §8.1). If the nadir is not below the threshold,
+//!    nadir"; docs/reference/toxicity.md §8.1). If the nadir is not below the threshold,
 //!    recovery is *not applicable* (the count never fell).
 //! 3. Recovery is the **first of `consecutive` consecutive values ≥ threshold
 //!    on different days**. Gaps between measurements are allowed (CIBMTR: "if
@@ -22,7 +22,7 @@
 //!    [`EngraftmentOptions::max_gap_days`] optionally limits the gap.
 //! 4. **Platelets** ([`PlateletRule`]): by default the CIBMTR *initial
 //!    platelet recovery* (Forms Instruction Manual, "Initial platelet
-//!    recovery", toxicity.md §8.2: "the date of the first of three
+//!    recovery", docs/reference/toxicity.md §8.2: "the date of the first of three
 //!    consecutive laboratory values ≥ 20 × 10⁹/L obtained on different days",
 //!    every one free of platelet transfusion for the preceding seven days;
 //!    "not applicable" if the count never fell below 20 × 10⁹/L and no
@@ -41,7 +41,7 @@
 //!    The transfusion rule: **no platelet transfusion from 7 days
 //!    before the first value through the last value** (CIBMTR: "all of those
 //!    dates must be free of platelet transfusion for the preceding seven
-//!    days"; toxicity.md §8.3 (a)). Transfusions from any episode count.
+//!    days"; docs/reference/toxicity.md §8.3 (a)). Transfusions from any episode count.
 //! 5. No recovery by the end of the data → **censored** at the last value.
 //!    If the ANC had already met the recovery rule *before* the nadir (it
 //!    recovered and then fell deeper), the episode carries a warning naming
@@ -63,7 +63,7 @@ use crate::records::{Product, Transfusion};
 use jiff::civil::Date;
 use serde::Serialize;
 
-/// Engraftment thresholds (defaults: CIBMTR / ASTCT, toxicity.md §8).
+/// Engraftment thresholds (defaults: CIBMTR / ASTCT, docs/reference/toxicity.md §8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct EngraftmentOptions {
     /// ANC threshold, ×10⁹/L (default 0.5; CIBMTR).
@@ -95,7 +95,7 @@ pub struct EngraftmentOptions {
 #[non_exhaustive]
 pub enum PlateletRule {
     /// CIBMTR *initial platelet recovery* (Forms Instruction Manual, "Initial
-    /// platelet recovery"; toxicity.md §8.2): the first qualifying run after
+    /// platelet recovery"; docs/reference/toxicity.md §8.2): the first qualifying run after
     /// the count first fell below the threshold or a platelet transfusion was
     /// given, even if the count falls again later. Default.
     #[default]
@@ -213,21 +213,21 @@ impl EngraftmentOptionError {
 }
 
 /// Largest plausible ANC threshold, ×10⁹/L. Published recovery thresholds
-/// are 0.5 (CIBMTR, ASTCT; toxicity.md §8.1) and 1.0 (some protocols); the
+/// are 0.5 (CIBMTR, ASTCT; docs/reference/toxicity.md §8.1) and 1.0 (some protocols); the
 /// lower limit of normal is 1.5. 5 leaves room and excludes /mm³ values
 /// (500/mm³ typed as 500) \[I\].
 pub const MAX_ANC_THRESHOLD: Exact = Exact::int(5);
 /// Largest plausible platelet threshold, ×10⁹/L. Published thresholds are
-/// 20 and 50 (CIBMTR; toxicity.md §8.2), some centres 100; the lower limit
+/// 20 and 50 (CIBMTR; docs/reference/toxicity.md §8.2), some centres 100; the lower limit
 /// of normal is 150. 150 excludes /mm³ values (20000/mm³ typed as 20000)
 /// \[I\].
 pub const MAX_PLATELET_THRESHOLD: Exact = Exact::int(150);
 /// Smallest ANC threshold in the literature, ×10⁹/L (CTCAE v6.0 grade 4,
-/// 0.1; toxicity.md §6.2): a value that is this or more once divided by
+/// 0.1; docs/reference/toxicity.md §6.2): a value that is this or more once divided by
 /// 1000 is named as a /mm³ slip.
 const MIN_TYPICAL_ANC_THRESHOLD: Exact = Exact::ratio(1, 10);
 /// Smallest platelet threshold in the literature, ×10⁹/L (CTCAE v6.0
-/// grade 4, 10; toxicity.md §6.2), for the /mm³ slip.
+/// grade 4, 10; docs/reference/toxicity.md §6.2), for the /mm³ slip.
 const MIN_TYPICAL_PLATELET_THRESHOLD: Exact = Exact::int(10);
 
 impl EngraftmentOptions {
@@ -278,7 +278,7 @@ impl EngraftmentOptions {
         }
         let consecutive = i64::try_from(self.consecutive).unwrap_or(i64::MAX);
         let ranges = [
-            // CIBMTR 3, some centres 2 (toxicity.md §8.2)
+            // CIBMTR 3, some centres 2 (docs/reference/toxicity.md §8.2)
             (EngraftmentField::Consecutive, consecutive, 1, 14),
             // CIBMTR 7 days
             (
@@ -459,7 +459,7 @@ enum SearchFrom {
     /// After this date (platelets: the first day below the threshold or with
     /// a platelet transfusion; `None`: nothing qualifies).
     After(Option<Date>),
-    /// After the first value below the threshold (the notes' fallback, used
+    /// After the first value below the threshold (the fallback of docs/reference/toxicity.md §8.3, used
     /// only to detect a recovery followed by a deeper dip).
     AfterFirstBelow,
 }

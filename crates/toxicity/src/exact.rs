@@ -1,7 +1,7 @@
 //! Exact rational numbers for threshold comparisons.
 //!
 //! CTCAE interval edges must be compared without binary floating-point
-//! surprises (toxicity.md §4: bilirubin 1.8 with ULN 1.2 is exactly 1.5×ULN,
+//! surprises (docs/reference/toxicity.md §4: bilirubin 1.8 with ULN 1.2 is exactly 1.5×ULN,
 //! but `1.8 > 1.5 * 1.2` is `true` in `f64`). Every laboratory number is
 //! therefore parsed from its decimal text into an exact fraction `num/den`
 //! of `i128`, and every comparison is done by cross-multiplication.
@@ -303,7 +303,7 @@ mod tests {
 
     #[test]
     fn the_floating_point_trap_of_the_domain_notes_is_avoided() {
-        // toxicity.md §4: 1.8 is exactly 1.5 × 1.2, though 1.8 > 1.5*1.2 in f64.
+        // docs/reference/toxicity.md §4: 1.8 is exactly 1.5 × 1.2, though 1.8 > 1.5*1.2 in f64.
         let (v64, k64, u64_) = (1.8_f64, 1.5_f64, 1.2_f64);
         assert!(v64 > k64 * u64_, "the f64 trap this module exists to avoid");
         let v = Exact::parse_decimal("1.8").unwrap();

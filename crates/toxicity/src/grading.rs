@@ -6,7 +6,7 @@ use crate::labunits::{LabTest, LabUnit};
 use serde::Serialize;
 
 /// Where the GGT/ALP abnormal-baseline grade-1 edge "2.0–2.5×baseline" lies
-/// (toxicity.md §4 \[I\]: admiral uses `>= 2*BASE` for ALP but `> 2*BASE` for GGT).
+/// (docs/reference/toxicity.md §4 \[I\]: admiral uses `>= 2*BASE` for ALP but `> 2*BASE` for GGT).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BaselineEdge {
@@ -22,7 +22,7 @@ pub enum BaselineEdge {
 #[serde(rename_all = "snake_case")]
 pub enum CreatinineBaseline {
     /// ">1.5–3.0×baseline" and ">3.0×baseline" apply alongside the ULN
-    /// criteria and the worse wins (CTCAE v5 text, admiral; default, §4).
+    /// criteria and the worse wins (CTCAE v5 text, admiral; default, docs/reference/toxicity.md §4).
     #[default]
     BaselineAndUln,
     /// Only the ULN criteria (PharmaForest `ctcae5_creat`, a known divergence).
@@ -51,7 +51,7 @@ pub struct Baseline {
 
 impl Baseline {
     /// "Baseline abnormal" = baseline > its ULN (PharmaForest `BASE > ANRHI`;
-    /// admiral's `BNRIND = "HIGH"`), toxicity.md §4. Unknown without a ULN.
+    /// admiral's `BNRIND = "HIGH"`), docs/reference/toxicity.md §4. Unknown without a ULN.
     pub fn is_abnormal(&self) -> Option<bool> {
         self.uln.map(|u| self.value > u)
     }
@@ -161,7 +161,7 @@ pub enum GradingError {
 /// Grades one laboratory value.
 ///
 /// Rules are evaluated highest grade first; the first met gives the grade
-/// (toxicity.md §2). Interval semantics are those of admiral/PharmaForest:
+/// (docs/reference/toxicity.md §2). Interval semantics are those of admiral/PharmaForest:
 /// "<1.5–1.0" means 1.0 ≤ x < 1.5, ">3.0–5.0×ULN" means 3×ULN < x ≤ 5×ULN.
 /// All comparisons are exact ([`Exact`]). Rules marked for a normal baseline
 /// are used when the baseline is normal *or unknown*; rules marked for an

@@ -12,9 +12,9 @@
 //! Conversion factors (all exact fractions, [`crate::exact::Exact`]):
 //!
 //! * Cell counts: 1 × 10⁹/L = 1000/µL = 1000/mm³ (1 mm³ = 1 µL exactly;
-//!   CTCAE v5.0 prints both forms of every count threshold, toxicity.md §3).
+//!   CTCAE v5.0 prints both forms of every count threshold, docs/reference/toxicity.md §3).
 //! * Haemoglobin: 1 g/dL = 10 g/L exactly (1 dL = 0.1 L); 1 g/dL = 0.6206 mmol/L
-//!   (toxicity.md §3 "mmol/L ≈ 0.6206 × g/dL", i.e. the haemoglobin monomer,
+//!   (docs/reference/toxicity.md §3 "mmol/L ≈ 0.6206 × g/dL", i.e. the haemoglobin monomer,
 //!   molar mass ≈ 16 114 g/mol). The mmol/L factor is conventional, not
 //!   exact, so it is **never used for grading** (CTCAE prints the mmol/L
 //!   thresholds 6.2 and 4.9 itself); only for nadir ordering and display.
@@ -23,7 +23,7 @@
 //!   9th ed. Table 4; so 1 µkat = 1 µmol/s = 60 µmol/min = 60 U).
 //! * Bilirubin: molar mass 584.66 g/mol (PubChem CID 5280352), so
 //!   1 mg/dL = 10 mg/L ÷ 584.66 mg/mmol = 10000/584.66 µmol/L ≈ 17.104 µmol/L
-//!   (toxicity.md §4: "1 mg/dL = 17.1 µmol/L").
+//!   (docs/reference/toxicity.md §4: "1 mg/dL = 17.1 µmol/L").
 //! * Creatinine: molar mass 113.12 g/mol (PubChem CID 588), so
 //!   1 mg/dL = 10000/113.12 µmol/L ≈ 88.40 µmol/L (the conventional 88.4).
 
@@ -197,7 +197,7 @@ impl LabTest {
             (Family::Count, PerMicrolitre) => Exact::ratio(1, 1000),
             (Family::Haemoglobin, GramPerLitre) => Exact::ONE,
             (Family::Haemoglobin, GramPerDecilitre) => Exact::int(10),
-            // 1 mmol/L = 10/0.6206 g/L (toxicity.md §3; conventional, display only).
+            // 1 mmol/L = 10/0.6206 g/L (docs/reference/toxicity.md §3; conventional, display only).
             (Family::Haemoglobin, MillimolPerLitre) => Exact::ratio(100_000, 6206),
             (Family::Enzyme, UnitPerLitre) => Exact::ONE,
             (Family::Enzyme, MicrokatalPerLitre) => Exact::int(60),

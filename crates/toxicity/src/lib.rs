@@ -5,8 +5,8 @@
 //! transfusions and the treatment dates of a cohort into CTCAE grades (each
 //! carrying its CTCAE version), per-patient worst grades over a window,
 //! nadirs, grade-4 days, engraftment per stem-cell infusion, and the cohort
-//! table of worst grades. Reference: `toxicity.md` of the project's domain
-//! notes (cited by section throughout).
+//! table of worst grades. Reference:
+//! `docs/reference/toxicity.md` (cited by section throughout).
 //!
 //! * [`ctcae`]: versions, terms, grades and the grading tables as data
 //!   (v5.0 ships; v4.03/v6.0 are added as new tables, never by regrading).

@@ -194,7 +194,7 @@ fn baseline_is_the_flagged_result_or_the_last_before_the_start() {
         schedules: vec![schedule("A", date(2025, 1, 1), &[date(2025, 1, 3)])],
         ..Default::default()
     };
-    // Last before the start is 80 (2×ULN, abnormal): 232 = 2.9×baseline → grade 1 (§4).
+    // Last before the start is 80 (2×ULN, abnormal): 232 = 2.9×baseline → grade 1 (docs/reference/toxicity.md §4).
     let r = analyse(&input, &Options::default()).unwrap();
     assert_eq!(worst(&r, "A", Term::AltIncreased), Some(1));
     assert_eq!(r.patients[0].baselines[0].abnormal, Some(true));
@@ -544,7 +544,7 @@ fn a_result_is_never_graded_against_itself_as_baseline() {
     // Review (differential check against an independent grader): without a
     // first-infusion date the window starts at the first record, and an ALT of
     // 1000 U/L (25×ULN) on that day became its own "abnormal baseline", so it
-    // was graded 0 (1.0×baseline) instead of 4 (>20×ULN, CTCAE v5 §4), and
+    // was graded 0 (1.0×baseline) instead of 4 (>20×ULN, CTCAE v5; docs/reference/toxicity.md §4), and
     // later values were graded against it. Without a first-infusion date no
     // result can be known to be pre-treatment: only flagged rows are baselines.
     let input = ToxicityInput {

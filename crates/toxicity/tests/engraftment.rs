@@ -1,4 +1,4 @@
-//! Engraftment after stem-cell infusion (toxicity.md §8): nadir rule, gaps,
+//! Engraftment after stem-cell infusion (docs/reference/toxicity.md §8): nadir rule, gaps,
 //! same-day values, platelet transfusions in the 7-day window, censoring,
 //! primary graft failure, two stem-cell infusions. Expected days by hand.
 
@@ -156,7 +156,7 @@ fn two_consecutive_values_option() {
 #[test]
 fn platelet_transfusion_inside_the_seven_day_window_blocks() {
     // Platelets ≥ 20 from day 15 on; a platelet transfusion on day 10.
-    // Rule: no transfusion in [first − 7 d, last] (toxicity.md §8.3 (a)).
+    // Rule: no transfusion in [first − 7 d, last] (docs/reference/toxicity.md §8.3 (a)).
     // Run 15–17: 15 − 10 = 5 ≤ 7 → blocked; 16–18: 6 → blocked; 17–19: 7 → blocked
     // (day 10 is one of the 7 preceding days of day 17); 18–20: 8 → recovered day 18.
     let plt = series(&[
@@ -427,7 +427,7 @@ fn a_recovery_followed_by_a_deeper_dip_is_warned() {
 
 /// Platelets recover (≥ 20 on days 12, 13, 14), fall again to a deeper
 /// nadir (5 on day 20) and recover again (days 25–27). CIBMTR initial
-/// recovery: day 12 (toxicity.md §8.2, "the first of three consecutive
+/// recovery: day 12 (docs/reference/toxicity.md §8.2, "the first of three consecutive
 /// values"); the nadir rule: day 25 (hand).
 fn recovery_then_deeper_fall() -> Vec<DailyValue> {
     series(&[

@@ -1,7 +1,7 @@
 //! Every grade boundary of every laboratory term, in both unit systems.
 //!
-//! Each case cites its CTCAE v5.0 row (toxicity.md §3, §4). Interval
-//! semantics (toxicity.md §2, admiral/PharmaForest): "<1.5–1.0" = 1.0 ≤ x < 1.5;
+//! Each case cites its CTCAE v5.0 row (docs/reference/toxicity.md §3, §4). Interval
+//! semantics (docs/reference/toxicity.md §2, admiral/PharmaForest): "<1.5–1.0" = 1.0 ≤ x < 1.5;
 //! ">3.0–5.0×ULN" = 3×ULN < x ≤ 5×ULN. Expected grades are read off the
 //! printed rows by hand; "just inside/outside" values differ from the edge by
 //! the smallest step written in the case.
@@ -115,7 +115,7 @@ fn neutrophil_count_decreased_both_unit_systems() {
 
 #[test]
 fn counts_grades_2_to_4_do_not_depend_on_the_lln() {
-    // toxicity.md §2: ANC 1.3 with a paediatric LLN of 1.2 is grade 2 (admiral).
+    // docs/reference/toxicity.md §2: ANC 1.3 with a paediatric LLN of 1.2 is grade 2 (admiral).
     assert_eq!(
         g(LabTest::Neutrophils, "1.3", "10^9/L", Some("1.2"), None),
         2
@@ -335,7 +335,7 @@ fn alt_and_ast_with_normal_baseline_u_per_l_and_ukat_per_l() {
 fn alt_and_ast_with_abnormal_baseline_scale_with_baseline() {
     // Baseline abnormal (baseline 80 U/L > ULN 40): G1 1.5–3.0×baseline
     // (inclusive lower edge, admiral ≥); G2 >3.0–5.0×baseline; G3 >5.0–20.0×baseline;
-    // G4 >20.0×baseline. Below 1.5×baseline is grade 0 (toxicity.md §4).
+    // G4 >20.0×baseline. Below 1.5×baseline is grade 0 (docs/reference/toxicity.md §4).
     let o = GradingOptions::default();
     for test in [LabTest::Alt, LabTest::Ast] {
         for (v, want) in [
@@ -393,7 +393,7 @@ fn alt_and_ast_with_abnormal_baseline_scale_with_baseline() {
 
 #[test]
 fn domain_example_alt_5_8_uln_with_baseline_2_uln_is_grade_1() {
-    // toxicity.md §4: baseline ALT 2×ULN, value 5.8×ULN (= 2.9×baseline) → grade 1;
+    // docs/reference/toxicity.md §4: baseline ALT 2×ULN, value 5.8×ULN (= 2.9×baseline) → grade 1;
     // the same value with a normal baseline → grade 3 (5.8×ULN in >5.0–20.0×ULN).
     // ULN 40: baseline 80, value 232 (hand: 5.8 × 40 = 232; 232/80 = 2.9).
     let o = GradingOptions::default();
@@ -441,7 +441,7 @@ fn domain_example_alt_5_8_uln_with_baseline_2_uln_is_grade_1() {
 fn bilirubin_normal_baseline_both_unit_systems_and_the_float_trap() {
     // "Blood bilirubin increased", baseline normal: G1 >ULN–1.5×ULN; G2 >1.5–3.0×ULN;
     // G3 >3.0–10.0×ULN; G4 >10.0×ULN.
-    // mg/dL with ULN 1.2: 1.8 is exactly 1.5×ULN → grade 1 (toxicity.md §4; in f64
+    // mg/dL with ULN 1.2: 1.8 is exactly 1.5×ULN → grade 1 (docs/reference/toxicity.md §4; in f64
     // 1.8 > 1.5*1.2 would make it grade 2).
     check(
         LabTest::Bilirubin,
@@ -569,7 +569,7 @@ fn ggt_and_alp_normal_baseline() {
 #[test]
 fn ggt_and_alp_abnormal_baseline_with_the_configurable_lower_edge() {
     // Baseline abnormal (100 U/L > ULN 50): G1 2.0–2.5×baseline (inclusive by default,
-    // toxicity.md §4 [I]); G2 >2.5–5.0×baseline; G3 >5.0–20.0×baseline; G4 >20.0×baseline.
+    // docs/reference/toxicity.md §4 [I]); G2 >2.5–5.0×baseline; G3 >5.0–20.0×baseline; G4 >20.0×baseline.
     let inc = GradingOptions::default();
     let exc = GradingOptions {
         baseline_edge: BaselineEdge::Exclusive,
@@ -655,7 +655,7 @@ fn creatinine_uln_criteria_both_unit_systems() {
 #[test]
 fn creatinine_baseline_criteria_the_worse_wins() {
     // v5 G2 ">1.5–3.0×baseline; >1.5–3.0×ULN", G3 ">3.0×baseline; >3.0–6.0×ULN";
-    // admiral: AVAL > 3*BASE or > 3*ANRHI → 3; > 1.5*BASE or > 1.5*ANRHI → 2 (§4).
+    // admiral: AVAL > 3*BASE or > 3*ANRHI → 3; > 1.5*BASE or > 1.5*ANRHI → 2 (docs/reference/toxicity.md §4).
     let o = GradingOptions::default();
     let b = Some(("40", "umol/L", "100"));
     // 1.5 × 40 = 60; 3 × 40 = 120 (hand). ULN 100.

@@ -245,7 +245,7 @@ quantity!(
     /// Dose-rate constant of a point source: dose rate at 1 m per unit
     /// activity. Canonical unit: µSv·m²/(MBq·h), i.e. µSv/h at 1 m per MBq.
     ///
-    /// For I-131 see dosimetry.md §8.1 (e.g. 0.07647 µSv·m²/(MBq·h), the
+    /// For I-131 see docs/reference/dosimetry.md §8.1 (e.g. 0.07647 µSv·m²/(MBq·h), the
     /// specific gamma dose-rate constant used by Dorn/SAMI). Multiply by an
     /// [`Activity`] to get the [`DoseRate`] at 1 m.
     DoseRateConstant, "µSv·m²/(MBq·h)", from_usv_m2_per_mbq_h, usv_m2_per_mbq_h
@@ -519,7 +519,7 @@ mod tests {
         assert_eq!(a.mci(), 240.0);
     }
 
-    /// Matthay 2001: 555 MBq/kg = 15 mCi/kg (ecosystem.md, units row).
+    /// Matthay 2001: 555 MBq/kg = 15 mCi/kg (Matthay et al., J Nucl Med 2001;42:1713; 1 mCi = 37 MBq, docs/reference/dosimetry.md §2).
     #[test]
     fn matthay_prescription() {
         assert_eq!(ActivityPerMass::from_mbq_per_kg(555.0).mci_per_kg(), 15.0);
@@ -543,7 +543,7 @@ mod tests {
 
     #[test]
     fn half_life_round_trip() {
-        // ENSDF I-131 half-life 8.0252 d = 192.6048 h (dosimetry.md §2), a pure
+        // ENSDF I-131 half-life 8.0252 d = 192.6048 h (docs/reference/dosimetry.md §2), a pure
         // days → hours round trip.
         let t = Hours::from_days(8.0252);
         assert!((t.hours() - 192.6048).abs() < 1e-9);
@@ -563,7 +563,7 @@ mod tests {
 
     #[test]
     fn dose_rate_constant_times_activity() {
-        // dosimetry.md §8.1 example: 0.0765 µSv·m²/(MBq·h) × 8880 MBq ≈ 680 µSv/h
+        // docs/reference/dosimetry.md §8.1 example: 0.0765 µSv·m²/(MBq·h) × 8880 MBq ≈ 680 µSv/h
         // (0.0765 × 8880 = 679.32 by hand).
         let r = DoseRateConstant::from_usv_m2_per_mbq_h(0.0765) * Activity::from_mbq(8880.0);
         assert!((r.usv_per_h() - 679.32).abs() < 1e-9);

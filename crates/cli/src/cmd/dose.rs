@@ -10,6 +10,7 @@
 //! writes the optional SVG plot atomically.
 
 use crate::cmd::plan::load_protocol;
+use crate::document::{Patient, PatientArgs, PdfArgs};
 use crate::output::{print_json, write_atomically};
 use anyhow::{Context, Result, bail};
 use clap::ValueEnum;
@@ -60,13 +61,13 @@ pub enum BoundArg {
 /// S model.
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum SModelArg {
-    /// Analytic two-component model (dosimetry notes §5.3).
+    /// Analytic two-component model (docs/reference/dosimetry.md §5.3).
     Analytic,
-    /// Phantom table (--s-table), log–log interpolation (§5.4).
+    /// Phantom table (--s-table), log–log interpolation (docs/reference/dosimetry.md §5.4).
     Table,
 }
 
-/// Prediction of the dose per activity of infusion 2 (§6.1).
+/// Prediction of the dose per activity of infusion 2 (docs/reference/dosimetry.md §6.1).
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum PredictionArg {
     /// Variant 2: same τ, S at the infusion-2 weight.
@@ -243,6 +244,26 @@ pub struct Args {
     /// Write an SVG of readings, fitted curve (log axis) and residuals.
     #[arg(long)]
     plot: Option<PathBuf>,
+    #[command(flatten)]
+    patient: PatientArgs,
+    #[command(flatten)]
+    pdf: PdfArgs,
+}
+
+/// The JSON document of `mibg dose`: the patient's identifying data when
+/// given, the infusion-1 readings as validated (with the fitted retention at
+/// each reading time), then the dosimetry result. The PDF prints exactly
+/// this document.
+#[derive(serde::Serialize)]
+struct DoseJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patient: Option<&'a Patient>,
+    /// The validated readings of infusion 1 (row 1 = pre-void).
+    readings: &'a mibg_dosimetry::Readings,
+    /// The fitted retention R̂(tᵢ) at each reading time (same order).
+    fitted_retention: Vec<f64>,
+    #[serde(flatten)]
+    result: &'a CourseDosimetry,
 }
 
 /// Reads a CSV file: its bytes as UTF-8 text, or the CSV layer's error
@@ -485,15 +506,42 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         }
     })?;
 
-    let svg = args.plot.as_ref().map(|_| plot_svg(&d));
+    let svg = (args.plot.is_some() || args.pdf.pdf.is_some()).then(|| plot_svg(&d));
     let family_svg = match (&args.family_plot, &d.family) {
         (Some(_), Some(f)) => Some(family_plot_svg(f)),
+        (None, Some(f)) if args.pdf.pdf.is_some() => Some(family_plot_svg(f)),
         _ => None,
     };
     let sheet = d
         .family
         .as_ref()
         .map(mibg_clinic::family::family_sheet_text);
+    let patient = args.patient.patient()?;
+    let a = &d.assessment;
+    let json = DoseJson {
+        patient: patient.as_ref(),
+        readings: &a.readings,
+        fitted_retention: a
+            .readings
+            .readings
+            .iter()
+            .map(|r| a.fit.curve.retention(r.time_h))
+            .collect(),
+        result: &d,
+    };
+    let mut images = Vec::new();
+    if let Some(svg) = &svg {
+        images.push(("retention.svg".to_string(), svg.clone().into_bytes()));
+    }
+    if let Some(svg) = &family_svg {
+        images.push(("family.svg".to_string(), svg.clone().into_bytes()));
+    }
+    let pdf = crate::document::prepare(
+        &args.pdf,
+        mibg_documents::DocumentKind::Dose,
+        &serde_json::to_value(&json)?,
+        images,
+    )?;
     // Everything is computed: now write.
     if let (Some(path), Some(svg)) = (&args.plot, svg) {
         write_atomically(path, svg.as_bytes())?;
@@ -504,10 +552,16 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     if let (Some(path), Some(sheet)) = (&args.family_sheet, &sheet) {
         write_atomically(path, sheet.as_bytes())?;
     }
+    if let Some(pdf) = pdf {
+        pdf.write()?;
+    }
     if args.json {
-        return print_json(out, &d);
+        return print_json(out, &json);
     }
     let mut text = String::new();
+    if let Some(id) = patient.as_ref().and_then(|x| x.study_id()) {
+        text.push_str(&format!("Patient:  {id}\n"));
+    }
     render(&d, &mut text);
     if let Some(sheet) = &sheet {
         text.push('\n');

@@ -1,11 +1,13 @@
-//! `mibg plan --weight-kg W --height-cm H [--protocol FILE] [--json]`: the
-//! course plan of one patient under a protocol file (default: the built-in
-//! seed protocol): infusion-1 activity, BSA and melphalan dose, the
-//! day-by-day schedule, and the protocol values that need review.
+//! `mibg plan --weight-kg W --height-cm H [--protocol FILE] [--json]
+//! [--pdf FILE]`: the course plan of one patient under a protocol file
+//! (default: the built-in seed protocol): infusion-1 activity, BSA and
+//! melphalan dose, the day-by-day schedule (with calendar dates from
+//! `--start-date`), and the protocol values that need review.
 //!
 //! Argument parsing and rendering only: the clinical act is
-//! [`mibg_clinic::plan_course`].
+//! [`mibg_clinic::plan_course`]; the PDF is rendered from its JSON.
 
+use crate::document::{Patient, PatientArgs, PdfArgs};
 use crate::output::print_json;
 use anyhow::{Context, Result};
 use mibg_protocol::Protocol;
@@ -28,23 +30,62 @@ pub struct Args {
     /// (protocols/seed.toml).
     #[arg(long, value_name = "FILE")]
     protocol: Option<PathBuf>,
+    /// Calendar date of day 0 (infusion 1), YYYY-MM-DD: the schedule
+    /// shows the date of each day and window.
+    #[arg(long, value_name = "DATE")]
+    start_date: Option<jiff::civil::Date>,
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    patient: PatientArgs,
+    #[command(flatten)]
+    pdf: PdfArgs,
+}
+
+/// The JSON document of `mibg plan`: the plan, preceded by the patient's
+/// identifying data when given.
+#[derive(serde::Serialize)]
+struct PlanJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    patient: Option<&'a Patient>,
+    #[serde(flatten)]
+    plan: &'a mibg_clinic::CoursePlan,
 }
 
 /// Runs the command.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let protocol = load_protocol(args.protocol.as_deref())?;
-    let c = mibg_clinic::plan_course(
+    let mut c = mibg_clinic::plan_course(
         &protocol,
         Mass::from_kg(args.weight_kg),
         Length::from_cm(args.height_cm),
     )?;
+    if let Some(d) = args.start_date {
+        c.plan = c.plan.with_start_date(d)?;
+    }
+    let patient = args.patient.patient()?;
+    let doc = PlanJson {
+        patient: patient.as_ref(),
+        plan: &c,
+    };
+    let data = serde_json::to_value(&doc)?;
+    let pdf = crate::document::prepare(
+        &args.pdf,
+        mibg_documents::DocumentKind::Plan,
+        &data,
+        Vec::new(),
+    )?;
+    if let Some(pdf) = pdf {
+        pdf.write()?;
+    }
     if args.json {
-        return print_json(out, &c);
+        return print_json(out, &doc);
     }
     let mut text = String::new();
+    if let Some(id) = patient.as_ref().and_then(|x| x.study_id()) {
+        text.push_str(&format!("Patient:  {id}\n"));
+    }
     render(&c.plan, &mut text);
     out.write_all(text.as_bytes())?;
     Ok(())
@@ -200,7 +241,14 @@ fn render(p: &Plan, s: &mut String) {
             Some((a, b)) => format!("({a}-{b})"),
             None => String::new(),
         };
-        let _ = writeln!(s, "  day {:>3} {:<9} {}", e.day, window, e.description);
+        match e.date {
+            Some(d) => {
+                let _ = writeln!(s, "  day {:>3} {:<9} {d}  {}", e.day, window, e.description);
+            }
+            None => {
+                let _ = writeln!(s, "  day {:>3} {:<9} {}", e.day, window, e.description);
+            }
+        }
     }
 
     if !p.unverified_parameters.is_empty() {

@@ -1,5 +1,5 @@
 //! `mibg proportion X/N`: a proportion with its confidence interval by one
-//! or every method (statistics.md §1), with the rounded "48 % (28–69)" form
+//! or every method (docs/reference/statistics.md §1), with the rounded "48 % (28–69)" form
 //! that papers print, so a published figure can be matched to its method.
 
 use crate::output::print_json;
@@ -111,7 +111,7 @@ fn trim(v: f64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// Half-up rounding to whole percent, as most papers (statistics.md §0).
+/// Half-up rounding to whole percent, as most papers (docs/reference/statistics.md §0).
 fn rounded(c: &ProportionCi) -> String {
     let r = |v: f64| (v * 100.0 + 0.5 + 1e-9).floor() as i64;
     format!("{}% ({}–{})", r(c.estimate), r(c.lower), r(c.upper))

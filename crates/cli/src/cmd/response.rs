@@ -336,7 +336,10 @@ fn print_2017(out: &mut dyn Write, r: &series::Report2017) -> Result<()> {
         .map(|(k, v)| format!("{k} = {v}"))
         .collect();
     if changed.is_empty() {
-        writeln!(out, "options: INRC 2017 defaults (response.md)")?;
+        writeln!(
+            out,
+            "options: INRC 2017 defaults (docs/reference/response.md)"
+        )?;
     } else {
         writeln!(
             out,

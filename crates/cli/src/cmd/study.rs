@@ -3,6 +3,7 @@
 //! writes the outputs; `mibg_clinic::cohort` does every check and
 //! computation (on the folder format of `mibg-study`).
 
+use crate::document::PdfArgs;
 use crate::output::{print_json, write_all_or_nothing};
 use anyhow::{Context, Result, bail};
 use mibg_clinic::cohort::render::{km_svg, render_html, render_text};
@@ -50,6 +51,8 @@ struct ReportArgs {
     /// Print the report as one JSON document instead of the text summary.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    pdf: PdfArgs,
 }
 
 /// Arguments of `mibg demo`.
@@ -58,6 +61,9 @@ pub struct DemoArgs {
     /// Folder for the report files.
     #[arg(long, default_value = "mibg-demo")]
     out: PathBuf,
+    /// Paper size of report.pdf: a4 or letter.
+    #[arg(long, value_name = "SIZE", default_value = "a4")]
+    paper: mibg_documents::Paper,
 }
 
 /// Arguments of `mibg study validate`.
@@ -76,7 +82,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     match &args.command {
         StudyCommand::Validate(a) => run_validate(a, out),
         StudyCommand::Report(a) => match (&a.dir, &a.db) {
-            (Some(dir), _) => run_report(dir, a.out.as_deref(), a.json, out),
+            (Some(dir), _) => run_report(dir, a.out.as_deref(), a.json, &a.pdf, out),
             (None, Some(db)) => {
                 let input = crate::cmd::db::block_on(async {
                     let store = mibg_store::Store::open(&mibg_store::Location::parse(db)).await?;
@@ -99,7 +105,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
                     Ok(input)
                 })?;
                 let label = mibg_store::Location::parse(db).display();
-                report_input(&label, &input, a.out.as_deref(), a.json, out)
+                report_input(&label, &input, a.out.as_deref(), a.json, &a.pdf, out)
             }
             (None, None) => bail!("give a study folder or --db"),
         },
@@ -109,10 +115,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
 /// `mibg demo`: the whole workflow on the bundled synthetic seed study.
 pub fn run_demo(args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
     let dir = demo_dir()?;
-    run_report(&dir, Some(&args.out), false, out)?;
+    let pdf = PdfArgs {
+        pdf: Some(args.out.join("report.pdf")),
+        paper: args.paper,
+        templates: None,
+        creation_date: None,
+        sign_as: None,
+        meaning: mibg_documents::Meaning::Authored,
+    };
+    run_report(&dir, Some(&args.out), false, &pdf, out)?;
     writeln!(
         out,
-        "\nReport written to {}/report.html (with report.json, km-os.svg, km-efs.svg).",
+        "\nReport written to {}/report.html (with report.pdf, report.json, km-os.svg, km-efs.svg).",
         args.out.display()
     )?;
     Ok(())
@@ -152,9 +166,22 @@ pub fn problems_error(dir: &str, p: &Problems) -> anyhow::Error {
     anyhow::anyhow!(msg)
 }
 
-fn run_report(dir: &Path, out_dir: Option<&Path>, json: bool, out: &mut dyn Write) -> Result<()> {
+fn run_report(
+    dir: &Path,
+    out_dir: Option<&Path>,
+    json: bool,
+    pdf_args: &PdfArgs,
+    out: &mut dyn Write,
+) -> Result<()> {
     let input = read_study_dir(dir)?;
-    report_input(&dir.display().to_string(), &input, out_dir, json, out)
+    report_input(
+        &dir.display().to_string(),
+        &input,
+        out_dir,
+        json,
+        pdf_args,
+        out,
+    )
 }
 
 /// The report of a study given as its files (read from a folder, or
@@ -164,17 +191,29 @@ fn report_input(
     input: &StudyInput,
     out_dir: Option<&Path>,
     json: bool,
+    pdf_args: &PdfArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
     let r = report(input).map_err(|p| problems_error(dir, &p))?;
     // Everything is computed before anything is written.
     let json_text = serde_json::to_string_pretty(&r)? + "\n";
+    let km_os = km_svg(&r.cohort.os, &r.curves.os);
+    let km_efs = km_svg(&r.cohort.efs, &r.curves.efs);
+    let pdf = crate::document::prepare(
+        pdf_args,
+        mibg_documents::DocumentKind::StudyReport,
+        &serde_json::to_value(&r)?,
+        vec![
+            ("km-os.svg".into(), km_os.clone().into_bytes()),
+            ("km-efs.svg".into(), km_efs.clone().into_bytes()),
+        ],
+    )?;
     if let Some(o) = out_dir {
         let files = [
             ("report.html", render_html(&r)),
             ("report.json", json_text.clone()),
-            ("km-os.svg", km_svg(&r.cohort.os, &r.curves.os)),
-            ("km-efs.svg", km_svg(&r.cohort.efs, &r.curves.efs)),
+            ("km-os.svg", km_os),
+            ("km-efs.svg", km_efs),
         ];
         // All four files or none (a failure leaves nothing behind).
         let files: Vec<(&Path, &[u8])> = files
@@ -182,6 +221,13 @@ fn report_input(
             .map(|(name, text)| (Path::new(*name), text.as_bytes()))
             .collect();
         write_all_or_nothing(o, &files)?;
+    }
+    if let Some(pdf) = pdf {
+        if let Some(parent) = pdf.path().parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        pdf.write()?;
     }
     if json {
         out.write_all(json_text.as_bytes())?;

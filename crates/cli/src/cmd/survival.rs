@@ -262,7 +262,7 @@ fn analyse(
     })
 }
 
-/// The Cox model on the complete cases of the covariates (statistics.md §0).
+/// The Cox model on the complete cases of the covariates (docs/reference/statistics.md §0).
 fn cox(
     data: &SurvivalData,
     args: &Args,

@@ -3,7 +3,7 @@
 //! SVG figures, and a plain-text cohort summary for the terminal.
 //!
 //! Percentages are shown rounded half-up to whole percent, as publications
-//! round (`statistics.md` §0); the JSON carries the unrounded values.
+//! round (`docs/reference/statistics.md` §0); the JSON carries the unrounded values.
 
 use super::types::{
     AcceptedOverride, CoxModel, Curve, Descriptive, Estimate, MedianOut, StudyReport,
@@ -13,7 +13,7 @@ use mibg_plot::{Axis, Figure, Panel, Series, TextTable};
 use mibg_study::config::DAYS_PER_YEAR;
 use std::fmt::Write as _;
 
-/// Rounds half-up to a whole number (publication rounding, `statistics.md` §0).
+/// Rounds half-up to a whole number (publication rounding, `docs/reference/statistics.md` §0).
 pub fn round_half_up(x: f64) -> f64 {
     (x + 0.5).floor()
 }

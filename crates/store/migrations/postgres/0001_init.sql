@@ -304,7 +304,7 @@ CREATE TABLE audit_head (
 );
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
 
--- The audit trail (registry.md §4): append-only, hash-chained. No foreign
+-- The audit trail (docs/reference/registry.md §4): append-only, hash-chained. No foreign
 -- keys: an audit row outlives anything it describes.
 CREATE TABLE audit (
     seq BIGINT PRIMARY KEY,
