@@ -142,7 +142,13 @@ fn files_are_complete_when_stdout_is_closed() {
     names.sort();
     assert_eq!(
         names,
-        ["km-efs.svg", "km-os.svg", "report.html", "report.json"]
+        [
+            "km-efs.svg",
+            "km-os.svg",
+            "report.html",
+            "report.json",
+            "report.pdf"
+        ]
     );
     let json = std::fs::read_to_string(out.join("report.json")).unwrap();
     serde_json::from_str::<serde_json::Value>(&json).expect("complete JSON");

@@ -1,5 +1,5 @@
 //! Canonical JSON (RFC 8785, JSON Canonicalization Scheme) and the SHA-256
-//! content hash that a signature binds (registry notes §3, 21 CFR 11.70).
+//! content hash that a signature binds (registry notes section 3, 21 CFR 11.70).
 //!
 //! Two JSON documents with the same content (whatever their key order,
 //! whitespace or number spelling, e.g. `444.0` and `444`) have the same
@@ -90,7 +90,7 @@ fn write_string(s: &str, out: &mut String) {
 }
 
 /// ECMAScript `Number.prototype.toString(x)` for a finite double
-/// (ECMA-262 §6.1.6.1.20): the shortest digits that round-trip, in fixed
+/// (ECMA-262 section 6.1.6.1.20): the shortest digits that round-trip, in fixed
 /// notation when the decimal exponent n satisfies −6 < n ≤ 21, otherwise
 /// `d.ddde±n`.
 fn es_number(x: f64) -> String {
@@ -221,9 +221,9 @@ mod tests {
         assert_eq!(es_number(444.0), "444");
     }
 
-    /// RFC 8785 §3.2.3: sorting by UTF-16 code units ("\u{10000}" sorts
+    /// RFC 8785 section 3.2.3: sorting by UTF-16 code units ("\u{10000}" sorts
     /// before "\u{e000}" although its code point is larger), and the
-    /// example of §3.2.2 for strings and literals.
+    /// example of section 3.2.2 for strings and literals.
     #[test]
     fn objects_sort_by_utf16_and_strings_escape_minimally() {
         let v = json!({"\u{e000}": 1, "\u{10000}": 2, "b": [true, null], "a": "x\"\\\n\u{1f}é"});

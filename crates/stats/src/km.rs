@@ -96,11 +96,11 @@ pub enum ConfType {
     #[serde(rename = "log-log")]
     LogLog,
     /// logit(S) ± z·√GW/(1 − S), back-transformed (R `conf.type =
-    /// "logit"`; statistics.md §2.3).
+    /// "logit"`; docs/reference/statistics.md §2.3).
     #[serde(rename = "logit")]
     Logit,
     /// asin(√S) ± ½·z·√GW·√(S/(1 − S)), limited to [0, π/2] and squared
-    /// back (R `conf.type = "arcsin"`; statistics.md §2.3).
+    /// back (R `conf.type = "arcsin"`; docs/reference/statistics.md §2.3).
     #[serde(rename = "arcsin")]
     Arcsin,
 }

@@ -303,11 +303,11 @@ pub enum Doubt {
 /// its interval.
 ///
 /// Rule: the Wald interval has poor coverage near 0 and 1 and none at
-/// x ∈ {0, n} (Brown, Cai & DasGupta, Stat Sci 2001;16:101–133, §2;
+/// x ∈ {0, n} (Brown, Cai & DasGupta, Stat Sci 2001;16:101–133, docs/reference/statistics.md §2;
 /// Newcombe, Stat Med 1998;17:857–872, method 1: "degenerate" at x = 0 or
 /// n); Clopper–Pearson is exact (coverage ≥ the nominal level for every p,
 /// Clopper & Pearson, Biometrika 1934;26:404–413), the default of
-/// `statistics.md` §1, and is the method offered instead. (The journal
+/// `docs/reference/statistics.md` §1, and is the method offered instead. (The journal
 /// references are recalled [R]; the numbers are checked in the tests.) Clopper–Pearson,
 /// Wilson, Wilson-cc and Jeffreys are never flagged (their limits stay in
 /// [0, 1] by construction and are not degenerate at x ∈ {0, n}).

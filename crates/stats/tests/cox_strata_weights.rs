@@ -3,7 +3,7 @@
 //! and `tests/data/stats/timefix_lung`, produced by
 //! `scripts/validation/cox_strata_weights.R`; see each PROVENANCE.md).
 //!
-//! Tolerances: the domain notes (`statistics.md` §8) ask for rtol 1e-6 on
+//! Tolerances: `docs/reference/statistics.md` §8 asks for rtol 1e-6 on
 //! coefficients, SE, z and χ² and 1e-5 on p-values. The fitter follows R's
 //! Newton–Raphson path (same start, scaling, step halving and stopping rule;
 //! the iteration count is asserted equal), so the comparison uses rtol 1e-9

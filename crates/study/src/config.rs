@@ -436,7 +436,7 @@ impl Endpoint {
 /// known at the time origin of the endpoints (baseline or treatment given),
 /// never an outcome after it (a response covariate would carry immortal-time
 /// bias). A patient without the value is left out of that model (complete
-/// cases, `statistics.md` §0) and counted.
+/// cases, `docs/reference/statistics.md` §0) and counted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -515,7 +515,7 @@ pub struct CoxModelDef {
     /// Strata (none by default; each once, not also a covariate).
     #[serde(default)]
     pub strata: Vec<CoxStratum>,
-    /// Tie handling (default Efron, R's default, `statistics.md` §4.1).
+    /// Tie handling (default Efron, R's default, `docs/reference/statistics.md` §4.1).
     #[serde(default)]
     pub ties: CoxTies,
 }

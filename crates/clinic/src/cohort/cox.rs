@@ -2,7 +2,7 @@
 //! (`[[analysis.cox]]`), fitted on the per-patient results by the
 //! statistics crate (`mibg_stats::cox::fit_with`: Efron or Breslow ties,
 //! strata). This module only chooses the rows (patients with a time for the
-//! endpoint and every covariate: complete cases, `statistics.md` §0) and
+//! endpoint and every covariate: complete cases, `docs/reference/statistics.md` §0) and
 //! builds the design; it estimates nothing itself.
 //!
 //! Survival times are whole days, so R's near-equal-time merging

@@ -378,7 +378,7 @@ pub struct CoxModel {
     /// Patients with a time for the endpoint.
     pub n_with_endpoint: usize,
     /// Patients left out for a missing covariate, each with the covariates
-    /// it lacks (complete cases, `statistics.md` §0).
+    /// it lacks (complete cases, `docs/reference/statistics.md` §0).
     pub excluded: Vec<(String, Vec<String>)>,
     /// The fit (statistics crate), when the model could be estimated.
     pub fit: Option<mibg_stats::cox::CoxFit>,
