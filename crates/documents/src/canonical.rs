@@ -1,5 +1,5 @@
 //! Canonical JSON (RFC 8785, JSON Canonicalization Scheme) and the SHA-256
-//! content hash that a signature binds (registry notes section 3, 21 CFR 11.70).
+//! content hash that a signature binds (docs/reference/registry.md §3, 21 CFR 11.70).
 //!
 //! Two JSON documents with the same content (whatever their key order,
 //! whitespace or number spelling, e.g. `444.0` and `444`) have the same

@@ -187,7 +187,7 @@ pub struct RenderOptions {
 }
 
 impl RenderOptions {
-    /// A4, built-in templates, generator "mibg-documents <version>".
+    /// A4, built-in templates, generator `"mibg-documents <version>"`.
     pub fn new(created: jiff::Timestamp) -> Self {
         Self {
             paper: Paper::A4,

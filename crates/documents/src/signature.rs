@@ -1,5 +1,5 @@
-//! Electronic signature manifestations (21 CFR 11.50, 11.70; registry notes
-//! section 3): the signer's printed name, the date and time of signing, the meaning
+//! Electronic signature manifestations (21 CFR 11.50, 11.70; docs/reference/registry.md
+//! §3): the signer's printed name, the date and time of signing, the meaning
 //! of the signature, and the SHA-256 of the canonical JSON it signs.
 //!
 //! This crate only *shows* signatures: checking the signer's identity and
