@@ -61,7 +61,7 @@ Input (lung, veteran, ovarian): the R `survival` data set of the same name, reco
 docs/reference/statistics.md §9 (`event` 0/1, grouping variable renamed `group`, dots in
 names replaced by underscores), written with `write.csv(na = "")`.
 
-`expected_<conf-type>.json` (log-log, log, plain): `survfit(Surv(time, event) ~ 1,
+`expected_<conf-type>.json` (log-log, log, plain; logit and arcsin for lung, veteran, ovarian, added 2026-12-05 for issue 13 with the same R and survival): `survfit(Surv(time, event) ~ 1,
 conf.type = ...)` table (std_err = surv × survfit's std.err, i.e. the SE of S),
 `quantile(fit, 0.5)` (median and CI), `summary(fit, times = ..., extend = TRUE)`
 (landmarks), `survfit(Surv(time, 1 - event) ~ 1)` (median follow-up),

@@ -5,6 +5,7 @@
 # Usage: Rscript scripts/reference/km_r.R OUTDIR      (normally via generate.sh)
 #
 # Writes OUTDIR/<case>/input.csv and OUTDIR/<case>/expected_<conf-type>.json
+# (conf-type: log-log, log, plain, logit, arcsin — R's complete conf.type set)
 # for the R datasets lung, veteran and ovarian, and OUTDIR/proportion/expected.json.
 # JSON is written by hand (jsonlite is not needed): numbers with 17
 # significant digits, NA/NaN/Inf as null. Field names are those of
@@ -56,7 +57,7 @@ one_case <- function(name, d, lms) {
   dir.create(file.path(outdir, name), recursive = TRUE, showWarnings = FALSE)
   write.csv(d, file.path(outdir, name, "input.csv"), row.names = FALSE, na = "", quote = FALSE)
   d$group <- factor(d$group)
-  for (ct in c("log-log", "log", "plain")) {
+  for (ct in c("log-log", "log", "plain", "logit", "arcsin")) {
     fit <- survfit(Surv(time, event) ~ 1, data = d, conf.type = ct)
     rev <- survfit(Surv(time, 1 - event) ~ 1, data = d, conf.type = ct)
     byg <- survfit(Surv(time, event) ~ group, data = d, conf.type = ct)

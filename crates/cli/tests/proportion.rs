@@ -66,3 +66,23 @@ fn readme_example_is_current() {
         .collect();
     assert_eq!(ok(&args).trim_end(), expected.trim_end(), "README: {cmd}");
 }
+
+/// Issue 13: "100 % (100–100)" from Wald at 10/10 carries a warning naming
+/// Clopper–Pearson, whose lower limit is 0.025^(1/10) = 69.15 % (closed
+/// form at x = n; R `binom.test(10, 10)`: 0.6915029).
+#[test]
+fn a_degenerate_wald_interval_is_flagged() {
+    let out = ok(&["proportion", "10/10", "--method", "wald"]);
+    assert!(out.contains("100% (100–100)"), "{out}");
+    assert!(
+        out.contains("warning: the Wald (normal approximation) interval of 10/10 is degenerate")
+            && out.contains("Clopper–Pearson (exact): 69.2–100.0 %"),
+        "{out}"
+    );
+    let json: Value =
+        serde_json::from_str(&ok(&["proportion", "10/10", "--method", "wald", "--json"])).unwrap();
+    assert_eq!(json["warnings"].as_array().unwrap().len(), 1);
+    let json: Value =
+        serde_json::from_str(&ok(&["proportion", "12/25", "--method", "wald", "--json"])).unwrap();
+    assert_eq!(json["warnings"].as_array().unwrap().len(), 0);
+}

@@ -381,3 +381,41 @@ fn degenerate_groups_give_warnings_not_nan() {
         "not_reached"
     );
 }
+
+/// Issue 13: the logit and arcsine transforms from the command line, on
+/// R's lung data: the median CI by band inversion equals R `survival` 3.5-3
+/// `quantile(survfit(..., conf.type = "logit"|"arcsin"), 0.5)`
+/// (tests/data/stats/lung/expected_{logit,arcsin}.json).
+#[test]
+fn logit_and_arcsin_intervals_match_r() {
+    for ct in ["logit", "arcsin"] {
+        let want: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(format!(
+                "{}/../../tests/data/stats/lung/expected_{ct}.json",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let out = ok(&[
+            "survival",
+            "tests/data/stats/lung/input.csv",
+            "--time",
+            "time",
+            "--event",
+            "event",
+            "--conf-type",
+            ct,
+            "--json",
+        ]);
+        let got: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(got["conf_type"], ct);
+        for key in ["median", "lower", "upper"] {
+            assert_eq!(
+                got["median"][key].as_f64(),
+                want["median"][key].as_f64(),
+                "{ct} {key}"
+            );
+        }
+    }
+}

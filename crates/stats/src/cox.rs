@@ -42,6 +42,21 @@
 //! One O(n log n) sort by time, then per iteration one backward pass over the
 //! sorted data with running risk-set sums: O(n·p²).
 //!
+//! # Strata and case weights
+//!
+//! [`fit_with`] takes optional strata (R `+ strata(s)`) and case weights (R
+//! `weights = w`), exactly as R's `coxfit6` uses them: the risk sets are
+//! formed within each stratum (the running sums restart at each stratum's
+//! longest time), every risk-set term carries w_i·exp(x_iᵀβ), the event
+//! part of ℓ and U carries w_i, and a run of d tied events with total weight
+//! W contributes W·log S0 (Breslow) or d terms weighted by the mean weight
+//! W/d (Efron, with the tied events' weighted risk removed in steps of
+//! 1/d). Inference is model-based (I(β̂)⁻¹): R's default for integer
+//! (frequency) weights; for non-integer weights R defaults to a robust
+//! sandwich variance instead, so the fit then says so in its warnings (R's
+//! `coxph(..., robust = FALSE)` and `fit$naive.var` give our numbers). The concordance is then computed within strata with
+//! each comparable pair weighted by w_i·w_j ([`crate::concordance`]).
+//!
 //! # Monotone likelihood
 //!
 //! When a covariate separates the events (e.g. all events in one group), the
@@ -58,7 +73,7 @@ use statrs::function::{erf, gamma};
 use crate::concordance;
 
 /// How tied event times enter the partial likelihood (docs/reference/statistics.md §4.1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Ties {
     /// Efron's approximation: R `coxph` default, lifelines' only method.
@@ -95,6 +110,17 @@ impl Default for CoxOptions {
     }
 }
 
+/// Case weights and strata of a Cox model (both optional).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CoxDesign<'a> {
+    /// One case weight per observation, each finite and > 0 (R `coxph`
+    /// refuses weights ≤ 0). `None`: every weight is 1.
+    pub weights: Option<&'a [f64]>,
+    /// One stratum per observation (any labels as numbers; only equality
+    /// matters). `None`: one stratum.
+    pub strata: Option<&'a [u32]>,
+}
+
 /// How the Newton–Raphson iteration ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -124,8 +150,13 @@ pub struct CoxFit {
     pub conf_level: f64,
     /// Number of observations used.
     pub n: usize,
-    /// Number of events.
+    /// Number of events (a count, not the sum of their weights; R
+    /// `fit$nevent`).
     pub n_events: usize,
+    /// Number of strata (1 without strata).
+    pub n_strata: usize,
+    /// Whether case weights were used.
+    pub weighted: bool,
     /// Covariate names, in input order.
     pub covariates: Vec<String>,
     /// Coefficients β̂ (log hazard ratio per unit of the covariate).
@@ -249,6 +280,14 @@ pub enum CoxError {
     /// `conf_level` outside (0, 1), `tol` not positive or `max_iter` zero.
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// A case weight that is not a finite number > 0.
+    #[error("observation {index} (0-based): case weight {value} must be a finite number > 0")]
+    InvalidWeight {
+        /// 0-based observation index.
+        index: usize,
+        /// The offending weight.
+        value: f64,
+    },
     /// More observations than the fitter can index (2³¹ − 1).
     #[error("{0} observations exceed the supported maximum of 2147483647")]
     TooLarge(usize),
@@ -289,8 +328,38 @@ pub fn fit<S: AsRef<str>>(
     names: &[S],
     options: &CoxOptions,
 ) -> Result<CoxFit, CoxError> {
+    fit_with(times, events, x, names, CoxDesign::default(), options)
+}
+
+/// Fits a Cox proportional hazards model with optional case weights and
+/// strata (see the module documentation, "Strata and case weights").
+///
+/// # Errors
+///
+/// As [`fit`], and [`CoxError::Shape`] when the weights or strata do not
+/// have one entry per observation, [`CoxError::InvalidWeight`] for a weight
+/// that is not a finite number > 0.
+///
+/// # Panics
+///
+/// Never.
+pub fn fit_with<S: AsRef<str>>(
+    times: &[f64],
+    events: &[bool],
+    x: &DMatrix<f64>,
+    names: &[S],
+    design: CoxDesign<'_>,
+    options: &CoxOptions,
+) -> Result<CoxFit, CoxError> {
     let (n, p) = x.shape();
-    if times.len() != n || events.len() != n || names.len() != p {
+    let weights_len = design.weights.map_or(n, <[f64]>::len);
+    let strata_len = design.strata.map_or(n, <[u32]>::len);
+    if times.len() != n
+        || events.len() != n
+        || names.len() != p
+        || weights_len != n
+        || strata_len != n
+    {
         return Err(CoxError::Shape {
             times: times.len(),
             events: events.len(),
@@ -330,17 +399,26 @@ pub fn fit<S: AsRef<str>>(
             });
         }
     }
+    if let Some(w) = design.weights
+        && let Some((index, &value)) = w
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !(w.is_finite() && **w > 0.0))
+    {
+        return Err(CoxError::InvalidWeight { index, value });
+    }
     let n_events = events.iter().filter(|&&e| e).count();
     if n_events == 0 {
         return Err(CoxError::NoEvents { n });
     }
 
-    let data = Prepared::new(times, events, x);
+    let data = Prepared::new(times, events, x, design);
     let eval = |beta: &[f64]| data.evaluate(beta, options.ties);
 
     // β = 0: null log-likelihood, score test, collinearity check.
     let zero = vec![0.0; p];
     let at_zero = eval(&zero);
+    let loglik_zero = at_zero.loglik;
     let chol0 = checked_cholesky(&at_zero.info, &names)?;
     let u0 = DVector::from_column_slice(&at_zero.score);
     let step0 = chol0.solve(&u0);
@@ -439,6 +517,14 @@ pub fn fit<S: AsRef<str>>(
         CoxStatus::Converged
     };
 
+    if design
+        .weights
+        .is_some_and(|w| w.iter().any(|v| v.fract() != 0.0))
+    {
+        warnings.push(
+            "non-integer case weights: standard errors, z, p, Wald test and intervals use the model-based variance I(β̂)⁻¹ (R's naive.var, coxph(robust = FALSE)); R's default for non-integer weights is the robust sandwich variance, which mibg does not compute".to_owned(),
+        );
+    }
     let zq = normal_quantile_two_sided(options.conf_level);
     let se: Vec<Option<f64>> = (0..p)
         .map(|k| {
@@ -461,7 +547,7 @@ pub fn fit<S: AsRef<str>>(
         .collect();
 
     let df = p as f64;
-    let loglik_null = data_loglik_null(&data, options.ties);
+    let loglik_null = loglik_zero;
     let lr_chisq = 2.0 * (best.loglik - loglik_null);
     let wald_chisq = vcov_scaled.as_ref().and_then(|_| {
         // β̂ᵀ I β̂ in the scaled coordinates (the quadratic form is invariant).
@@ -473,14 +559,32 @@ pub fn fit<S: AsRef<str>>(
     // Harrell's C of the linear predictor, in the time-sorted order (the
     // covariate matrix is released first: it is no longer needed).
     let lp = data.linear_predictor(&beta);
-    let Prepared { blocks, events, .. } = data;
-    let conc = concordance::harrell_sorted(&blocks, &events, &lp);
+    let n_strata = data.n_strata;
+    let weighted = design.weights.is_some();
+    let Prepared {
+        blocks,
+        events,
+        weight,
+        stratum,
+        ..
+    } = data;
+    let conc = if weighted || n_strata > 1 {
+        concordance::weighted_sorted(&blocks, &events, &lp, &weight, &stratum)
+    } else {
+        let c = concordance::harrell_sorted(&blocks, &events, &lp);
+        concordance::WeightedConcordance {
+            concordance: c.concordance,
+            std_err: c.std_err,
+        }
+    };
 
     Ok(CoxFit {
         ties: options.ties,
         conf_level: options.conf_level,
         n,
         n_events,
+        n_strata,
+        weighted,
         covariates: names,
         coef,
         se,
@@ -510,13 +614,6 @@ pub fn fit<S: AsRef<str>>(
         possibly_infinite,
         warnings,
     })
-}
-
-fn data_loglik_null(data: &Prepared, ties: Ties) -> f64 {
-    data.loglik_null[match ties {
-        Ties::Efron => 0,
-        Ties::Breslow => 1,
-    }]
 }
 
 fn validate_options(o: &CoxOptions) -> Result<(), CoxError> {
@@ -633,29 +730,39 @@ impl Evaluation {
     }
 }
 
-/// The data sorted by time once, centred and scaled, row-major.
+/// The data sorted by stratum and time once, centred and scaled, row-major.
 struct Prepared {
     p: usize,
-    /// Row-major n × p, sorted by ascending time, centred and scaled.
+    /// Row-major n × p, sorted by stratum then ascending time, centred and
+    /// scaled.
     x: Vec<f64>,
     /// Event flags in sorted order.
     events: Vec<bool>,
-    /// Runs of equal time in sorted order; within a run the events come
-    /// first.
+    /// Case weights in sorted order (all 1 without weights).
+    weight: Vec<f64>,
+    /// Stratum of each row in sorted order (all 0 without strata).
+    stratum: Vec<u32>,
+    /// Runs of equal time within a stratum in sorted order; within a run the
+    /// events come first.
     blocks: Vec<(usize, usize)>,
     /// Number of events in each run.
     dead: Vec<usize>,
-    /// Σ x over all events (scaled, centred): the constant part of U, and
-    /// βᵀ of it is the Σ x_iᵀβ part of ℓ.
+    /// Sum of the case weights of the events in each run.
+    dead_weight: Vec<f64>,
+    /// `true` for the last run of a stratum: the backward pass restarts its
+    /// risk-set sums there.
+    stratum_end: Vec<bool>,
+    /// Number of strata.
+    n_strata: usize,
+    /// Σ w·x over all events (scaled, centred): the constant part of U, and
+    /// βᵀ of it is the Σ w_i·x_iᵀβ part of ℓ.
     x_dead: Vec<f64>,
     /// Multiply a scaled coefficient by this to get the original one.
     scale: Vec<f64>,
-    /// ℓ(0) for Efron and Breslow.
-    loglik_null: [f64; 2],
 }
 
 impl Prepared {
-    fn new(times: &[f64], events: &[bool], x: &DMatrix<f64>) -> Self {
+    fn new(times: &[f64], events: &[bool], x: &DMatrix<f64>, design: CoxDesign<'_>) -> Self {
         let (n, p) = x.shape();
         // Sort once by time; the event flag rides in the top bit of the index
         // (n < 2³¹ is checked by `fit`) so no random access is needed for it.
@@ -670,27 +777,57 @@ impl Prepared {
             }
         }
         concordance::radix_sort(&mut keyed);
+        let index = |k: u32| (k & !(1 << 31)) as usize;
+        // Then (stably) by stratum: time order is kept within each stratum.
+        let stratum_of = |k: u32| design.strata.map_or(0, |s| s[index(k)]);
+        if design.strata.is_some() {
+            keyed.sort_by_key(|&(_, k)| stratum_of(k));
+        }
+        let stratum: Vec<u32> = keyed.iter().map(|&(_, k)| stratum_of(k)).collect();
+        let weight: Vec<f64> = keyed
+            .iter()
+            .map(|&(_, k)| design.weights.map_or(1.0, |w| w[index(k)]))
+            .collect();
         let mut blocks = Vec::new();
+        let mut stratum_end = Vec::new();
+        let mut n_strata = usize::from(n > 0);
         let mut start = 0;
         for k in 1..=n {
-            if k == n || keyed[k].0 != keyed[start].0 {
+            let new_stratum = k == n || stratum[k] != stratum[start];
+            if new_stratum || keyed[k].0 != keyed[start].0 {
                 blocks.push((start, k));
+                stratum_end.push(new_stratum);
+                if new_stratum && k < n {
+                    n_strata += 1;
+                }
                 start = k;
             }
         }
         let events_sorted: Vec<bool> = keyed.iter().map(|&(_, i)| i >> 31 == 1).collect();
-        // Centre and scale (R coxfit6) while gathering each column into the
-        // row-major matrix in time order (no second copy of the data).
+        // Centre and scale (R coxfit6: weighted mean and weighted mean
+        // absolute deviation) while gathering each column into the
+        // row-major matrix in sorted order (no second copy of the data).
+        let total_weight: f64 = weight.iter().sum();
         let mut scale = vec![1.0; p];
         let mut rows = vec![0.0; n * p];
         for (c, scale_c) in scale.iter_mut().enumerate() {
             let col = x.column(c);
-            let mean = col.iter().sum::<f64>() / n as f64;
-            let mad = col.iter().map(|v| (v - mean).abs()).sum::<f64>() / n as f64;
+            let mean = keyed
+                .iter()
+                .zip(&weight)
+                .map(|(&(_, i), w)| w * col[index(i)])
+                .sum::<f64>()
+                / total_weight;
+            let mad = keyed
+                .iter()
+                .zip(&weight)
+                .map(|(&(_, i), w)| w * (col[index(i)] - mean).abs())
+                .sum::<f64>()
+                / total_weight;
             let s = if mad > 0.0 { 1.0 / mad } else { 1.0 };
             *scale_c = s;
             for (dst, &(_, i)) in rows.iter_mut().skip(c).step_by(p).zip(&keyed) {
-                *dst = (col[(i & !(1 << 31)) as usize] - mean) * s;
+                *dst = (col[index(i)] - mean) * s;
             }
         }
         drop(keyed);
@@ -698,48 +835,36 @@ impl Prepared {
             .iter()
             .map(|&(start, end)| events_sorted[start..end].iter().filter(|&&e| e).count())
             .collect();
+        let dead_weight: Vec<f64> = blocks
+            .iter()
+            .zip(&dead)
+            .map(|(&(start, _), &d)| weight[start..start + d].iter().sum())
+            .collect();
         let mut x_dead = vec![0.0; p];
         for (&(start, _), &d) in blocks.iter().zip(&dead) {
-            for row in rows[start * p..(start + d) * p].chunks_exact(p) {
+            for (row, w) in rows[start * p..(start + d) * p]
+                .chunks_exact(p)
+                .zip(&weight[start..start + d])
+            {
                 for (acc, v) in x_dead.iter_mut().zip(row) {
-                    *acc += v;
+                    *acc += w * v;
                 }
             }
         }
-        let mut prepared = Self {
+        Self {
             p,
             x: rows,
             events: events_sorted,
+            weight,
+            stratum,
             blocks,
             dead,
+            dead_weight,
+            stratum_end,
+            n_strata,
             x_dead,
             scale,
-            loglik_null: [0.0; 2],
-        };
-        prepared.loglik_null = [
-            prepared.null_loglik(Ties::Efron),
-            prepared.null_loglik(Ties::Breslow),
-        ];
-        prepared
-    }
-
-    /// ℓ(0): depends only on the numbers at risk and the events.
-    fn null_loglik(&self, ties: Ties) -> f64 {
-        let mut at_risk = 0.0;
-        let mut ll = 0.0;
-        for &(start, end) in self.blocks.iter().rev() {
-            at_risk += (end - start) as f64;
-            let d = self.events[start..end].iter().filter(|&&e| e).count();
-            let df = d as f64;
-            for r in 0..d {
-                let phi = match ties {
-                    Ties::Efron => r as f64 / df,
-                    Ties::Breslow => 0.0,
-                };
-                ll -= (at_risk - phi * df).ln();
-            }
         }
-        ll
     }
 
     /// Linear predictor (scaled, centred coordinates) in sorted order.
@@ -779,11 +904,15 @@ impl Prepared {
         score.copy_from_slice(&self.x_dead);
         let mut info = [[0.0; P]; P];
         let mut mean = [0.0; P];
-        for (&(start, end), &ndead) in self.blocks.iter().zip(&self.dead).rev() {
+        for (b, (&(start, end), &ndead)) in self.blocks.iter().zip(&self.dead).enumerate().rev() {
+            if self.stratum_end[b] {
+                // A new stratum (met at its longest time): new risk sets.
+                (s0, s1, s2) = (0.0, [0.0; P], [[0.0; P]; P]);
+            }
             // Sums over the tied events of this run (the first `ndead` rows).
             let (mut d0, mut d1, mut d2) = (0.0, [0.0; P], [[0.0; P]; P]);
-            for row in &rows[start..start + ndead] {
-                let w = dot_fixed(row, &bt).exp();
+            for (row, cw) in rows[start..start + ndead].iter().zip(&self.weight[start..]) {
+                let w = cw * dot_fixed(row, &bt).exp();
                 d0 += w;
                 for a in 0..P {
                     let wa = w * row[a];
@@ -793,8 +922,11 @@ impl Prepared {
                     }
                 }
             }
-            for row in &rows[start + ndead..end] {
-                let w = dot_fixed(row, &bt).exp();
+            for (row, cw) in rows[start + ndead..end]
+                .iter()
+                .zip(&self.weight[start + ndead..])
+            {
+                let w = cw * dot_fixed(row, &bt).exp();
                 s0 += w;
                 for a in 0..P {
                     let wa = w * row[a];
@@ -816,7 +948,14 @@ impl Prepared {
             }
             let nd = ndead as f64;
             let efron = matches!(ties, Ties::Efron) && ndead > 1;
-            let (terms, mult) = if efron { (ndead, 1.0) } else { (1, nd) };
+            // Breslow: one term times the events' total weight; Efron: d
+            // terms times their mean weight (R coxfit6).
+            let deadwt = self.dead_weight[b];
+            let (terms, mult) = if efron {
+                (ndead, deadwt / nd)
+            } else {
+                (1, deadwt)
+            };
             for r in 0..terms {
                 let phi = if efron { r as f64 / nd } else { 0.0 };
                 let den = s0 - phi * d0;
@@ -865,17 +1004,28 @@ impl Prepared {
                 }
             }
         };
-        for (&(start, end), &ndead) in self.blocks.iter().zip(&self.dead).rev() {
+        for (b, (&(start, end), &ndead)) in self.blocks.iter().zip(&self.dead).enumerate().rev() {
+            if self.stratum_end[b] {
+                s0 = 0.0;
+                s1.iter_mut().for_each(|v| *v = 0.0);
+                s2.iter_mut().for_each(|v| *v = 0.0);
+            }
             let mut d0 = 0.0;
             d1.iter_mut().for_each(|v| *v = 0.0);
             d2.iter_mut().for_each(|v| *v = 0.0);
-            for row in self.x[start * p..(start + ndead) * p].chunks_exact(p) {
-                let w = dot(row, beta).exp();
+            for (row, cw) in self.x[start * p..(start + ndead) * p]
+                .chunks_exact(p)
+                .zip(&self.weight[start..])
+            {
+                let w = cw * dot(row, beta).exp();
                 d0 += w;
                 accumulate(row, w, &mut d1, &mut d2);
             }
-            for row in self.x[(start + ndead) * p..end * p].chunks_exact(p) {
-                let w = dot(row, beta).exp();
+            for (row, cw) in self.x[(start + ndead) * p..end * p]
+                .chunks_exact(p)
+                .zip(&self.weight[start + ndead..])
+            {
+                let w = cw * dot(row, beta).exp();
                 s0 += w;
                 accumulate(row, w, &mut s1, &mut s2);
             }
@@ -887,7 +1037,14 @@ impl Prepared {
             }
             let nd = ndead as f64;
             let efron = matches!(ties, Ties::Efron) && ndead > 1;
-            let (terms, mult) = if efron { (ndead, 1.0) } else { (1, nd) };
+            // Breslow: one term times the events' total weight; Efron: d
+            // terms times their mean weight (R coxfit6).
+            let deadwt = self.dead_weight[b];
+            let (terms, mult) = if efron {
+                (ndead, deadwt / nd)
+            } else {
+                (1, deadwt)
+            };
             for r in 0..terms {
                 let phi = if efron { r as f64 / nd } else { 0.0 };
                 let den = s0 - phi * d0;
@@ -1128,7 +1285,7 @@ mod kernel_tests {
         let events: Vec<bool> = (0..n).map(|i| i % 3 != 0).collect();
         for p in 1..=8 {
             let x = DMatrix::from_fn(n, p, |i, j| ((i * (j + 3) + j * j) % 11) as f64 - 5.0);
-            let data = Prepared::new(&times, &events, &x);
+            let data = Prepared::new(&times, &events, &x, CoxDesign::default());
             let beta: Vec<f64> = (0..p).map(|j| 0.1 * j as f64 - 0.2).collect();
             for ties in [Ties::Efron, Ties::Breslow] {
                 let a = data.evaluate(&beta, ties);

@@ -6,7 +6,8 @@
 //!   **of S**, as R's `summary(survfit)$std.err` (docs/reference/statistics.md §2.2). When the last subject
 //!   at risk has the event (nᵢ = dᵢ) the term is infinite: the SE and every
 //!   CI limit from then on are [`Undefined::InfiniteVariance`] (R: NA).
-//! * Pointwise CIs plain, log and log-log (default, docs/reference/statistics.md §2.3 \[I\]), exactly as R
+//! * Pointwise CIs plain, log, log-log (default, docs/reference/statistics.md
+//!   §2.3 \[I\]), logit and arcsin (R's complete `conf.type` set), exactly as R
 //!   `survival:::survfit_confint`.
 //! * Landmarks S(t*) (docs/reference/statistics.md §2.4), quantiles/median with the R/SAS midpoint rule
 //!   (docs/reference/statistics.md §2.5, R `survival:::findq`), their CI by inverting the pointwise band
@@ -39,6 +40,12 @@ pub enum Undefined {
     LogLogAtBoundary,
     /// The log interval is undefined at S = 0 (R: NA).
     LogAtZero,
+    /// The logit interval is undefined at S = 1 (before the first event)
+    /// and at S = 0 (R: NA).
+    LogitAtBoundary,
+    /// The arcsine interval is undefined at S = 1 (before the first event:
+    /// R computes 0·∞) and at S = 0 (R: NA).
+    ArcsinAtBoundary,
     /// The curve (or the CI band) never falls to the requested quantile
     /// within the observed times: "not reached".
     NotReached,
@@ -55,6 +62,8 @@ impl Undefined {
             }
             Undefined::LogLogAtBoundary => "undefined: log-log interval at S = 1 or S = 0",
             Undefined::LogAtZero => "undefined: log interval at S = 0",
+            Undefined::LogitAtBoundary => "undefined: logit interval at S = 1 or S = 0",
+            Undefined::ArcsinAtBoundary => "undefined: arcsine interval at S = 1 or S = 0",
             Undefined::NotReached => "not reached",
             Undefined::NoneAtRisk => "undefined: nobody at risk",
         }
@@ -86,6 +95,14 @@ pub enum ConfType {
     #[default]
     #[serde(rename = "log-log")]
     LogLog,
+    /// logit(S) ± z·√GW/(1 − S), back-transformed (R `conf.type =
+    /// "logit"`; docs/reference/statistics.md §2.3).
+    #[serde(rename = "logit")]
+    Logit,
+    /// asin(√S) ± ½·z·√GW·√(S/(1 − S)), limited to [0, π/2] and squared
+    /// back (R `conf.type = "arcsin"`; docs/reference/statistics.md §2.3).
+    #[serde(rename = "arcsin")]
+    Arcsin,
 }
 
 impl ConfType {
@@ -95,6 +112,8 @@ impl ConfType {
             ConfType::Plain => "plain",
             ConfType::Log => "log",
             ConfType::LogLog => "log-log",
+            ConfType::Logit => "logit",
+            ConfType::Arcsin => "arcsin",
         }
     }
 }
@@ -107,7 +126,7 @@ impl fmt::Display for ConfType {
 
 /// An unknown confidence-interval transform name.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("unknown CI transform '{0}': expected log-log, log or plain")]
+#[error("unknown CI transform '{0}': expected log-log, log, plain, logit or arcsin")]
 pub struct UnknownConfType(pub String);
 
 impl FromStr for ConfType {
@@ -117,6 +136,8 @@ impl FromStr for ConfType {
             "log-log" | "loglog" | "log_log" => Ok(ConfType::LogLog),
             "log" => Ok(ConfType::Log),
             "plain" | "linear" => Ok(ConfType::Plain),
+            "logit" => Ok(ConfType::Logit),
+            "arcsin" | "arcsine" | "asin" => Ok(ConfType::Arcsin),
             _ => Err(UnknownConfType(s.to_string())),
         }
     }
@@ -638,6 +659,37 @@ fn interval(s: f64, gw: Option<f64>, z: f64, conf_type: ConfType) -> (Value, Val
                 let h = z * se_log / ls;
                 let lll = (-ls).ln();
                 (Ok((-(lll - h).exp()).exp()), Ok((-(lll + h).exp()).exp()))
+            }
+        }
+        ConfType::Logit => {
+            if s == 0.0 || s == 1.0 {
+                (
+                    Err(Undefined::LogitAtBoundary),
+                    Err(Undefined::LogitAtBoundary),
+                )
+            } else {
+                // R: se2 = z·se·(1 + S/(1 − S)); limits 1 − 1/(1 + exp(logit S ∓ se2)).
+                let h = z * se_log * (1.0 + s / (1.0 - s));
+                let logit = (s / (1.0 - s)).ln();
+                (
+                    Ok(1.0 - 1.0 / (1.0 + (logit - h).exp())),
+                    Ok(1.0 - 1.0 / (1.0 + (logit + h).exp())),
+                )
+            }
+        }
+        ConfType::Arcsin => {
+            if s == 0.0 || s == 1.0 {
+                (
+                    Err(Undefined::ArcsinAtBoundary),
+                    Err(Undefined::ArcsinAtBoundary),
+                )
+            } else {
+                let h = 0.5 * z * se_log * (s / (1.0 - s)).sqrt();
+                let a = s.sqrt().asin();
+                (
+                    Ok((a - h).max(0.0).sin().powi(2)),
+                    Ok((a + h).min(std::f64::consts::FRAC_PI_2).sin().powi(2)),
+                )
             }
         }
     }

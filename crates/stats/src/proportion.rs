@@ -283,6 +283,96 @@ pub fn confint(
     })
 }
 
+/// Why an interval cannot be trusted as printed (see [`doubt`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Doubt {
+    /// Wald or Wald-cc at x = 0 or x = n: the estimated standard error
+    /// √(p(1 − p)/n) is 0, so the Wald interval collapses onto the estimate
+    /// ("100 % (100–100)") and Wald-cc keeps only its ½n correction — an
+    /// interval that claims a certainty the data do not give.
+    ZeroStandardError,
+    /// The normal-approximation interval (Wald, Wald-cc, Agresti–Coull)
+    /// spilled outside [0, 1] and was clipped: the approximation fails this
+    /// close to 0 % or 100 % for this n.
+    Clipped,
+}
+
+/// A warning about a degenerate interval, naming the defensible method and
+/// its interval.
+///
+/// Rule: the Wald interval has poor coverage near 0 and 1 and none at
+/// x ∈ {0, n} (Brown, Cai & DasGupta, Stat Sci 2001;16:101–133, docs/reference/statistics.md §2;
+/// Newcombe, Stat Med 1998;17:857–872, method 1: "degenerate" at x = 0 or
+/// n); Clopper–Pearson is exact (coverage ≥ the nominal level for every p,
+/// Clopper & Pearson, Biometrika 1934;26:404–413), the default of
+/// `docs/reference/statistics.md` §1, and is the method offered instead. (The journal
+/// references are recalled [R]; the numbers are checked in the tests.) Clopper–Pearson,
+/// Wilson, Wilson-cc and Jeffreys are never flagged (their limits stay in
+/// [0, 1] by construction and are not degenerate at x ∈ {0, n}).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DegenerateInterval {
+    /// What is wrong.
+    pub doubt: Doubt,
+    /// The defensible alternative (Clopper–Pearson at the same level).
+    pub alternative: ProportionCi,
+    /// The warning in words.
+    pub message: String,
+}
+
+/// Whether `ci` is degenerate (see [`DegenerateInterval`]); `None` when it
+/// can be reported as it is.
+pub fn doubt(ci: &ProportionCi) -> Option<DegenerateInterval> {
+    let normal = matches!(
+        ci.method,
+        Method::Wald | Method::WaldCc | Method::AgrestiCoull
+    );
+    if !normal {
+        return None;
+    }
+    let at_bound = ci.x == 0 || ci.x == ci.n;
+    let doubt = if at_bound && matches!(ci.method, Method::Wald | Method::WaldCc) {
+        Doubt::ZeroStandardError
+    } else if (ci.lower == 0.0 && ci.x > 0) || (ci.upper == 1.0 && ci.x < ci.n) || at_bound {
+        Doubt::Clipped
+    } else {
+        return None;
+    };
+    let alternative = confint(ci.x, ci.n, Method::ClopperPearson, ci.conf_level).ok()?;
+    let pc = |v: f64| format!("{:.1}", v * 100.0);
+    let what = match doubt {
+        Doubt::ZeroStandardError => format!(
+            "the {} interval of {}/{} is degenerate ({}–{} %): its standard error √(p(1−p)/n) is 0 at {} of {}",
+            ci.method.label(),
+            ci.x,
+            ci.n,
+            pc(ci.lower),
+            pc(ci.upper),
+            ci.x,
+            ci.n
+        ),
+        Doubt::Clipped => format!(
+            "the {} interval of {}/{} reached beyond [0, 100 %] and was clipped ({}–{} %): the normal approximation fails this close to the bound",
+            ci.method.label(),
+            ci.x,
+            ci.n,
+            pc(ci.lower),
+            pc(ci.upper)
+        ),
+    };
+    let message = format!(
+        "{what}; a defensible interval is Clopper–Pearson (exact): {}–{} % (or Wilson)",
+        pc(alternative.lower),
+        pc(alternative.upper)
+    );
+    Some(DegenerateInterval {
+        doubt,
+        alternative,
+        message,
+    })
+}
+
 /// Wilson score limits at proportion `p` (R `prop.test` form):
 /// (p + z²/2n ± z·√(p(1−p)/n + z²/4n²)) / (1 + z²/n).
 fn wilson(p: f64, n: f64, z: f64) -> (f64, f64) {
@@ -299,6 +389,70 @@ mod tests {
 
     fn ci(x: u64, n: u64, m: Method) -> ProportionCi {
         confint(x, n, m, ConfLevel::NINETY_FIVE).unwrap()
+    }
+
+    /// 10/10 with Wald: "100 % (100–100)" is flagged and the Clopper–Pearson
+    /// interval offered: [(α/2)^(1/n), 1] = [0.025^(1/10), 1] = 69.15–100 %
+    /// (closed form at x = n; R `binom.test(10, 10)`: 0.6915029–1).
+    #[test]
+    fn degenerate_wald_is_flagged_with_the_exact_interval() {
+        let w = ci(10, 10, Method::Wald);
+        assert_eq!((w.lower, w.upper), (1.0, 1.0));
+        let d = doubt(&w).unwrap();
+        assert_eq!(d.doubt, Doubt::ZeroStandardError);
+        let exact = 0.025f64.powf(0.1);
+        assert!(
+            (d.alternative.lower - exact).abs() < 1e-12,
+            "{}",
+            d.alternative.lower
+        );
+        assert_eq!(d.alternative.upper, 1.0);
+        assert_eq!(d.alternative.method, Method::ClopperPearson);
+        assert_eq!(
+            d.message,
+            "the Wald (normal approximation) interval of 10/10 is degenerate (100.0–100.0 %): its standard error √(p(1−p)/n) is 0 at 10 of 10; a defensible interval is Clopper–Pearson (exact): 69.2–100.0 % (or Wilson)"
+        );
+        // 0/10: [0, 0], the exact upper limit 1 − 0.025^(1/10) = 30.85 %.
+        let d0 = doubt(&ci(0, 10, Method::Wald)).unwrap();
+        assert_eq!(d0.doubt, Doubt::ZeroStandardError);
+        assert!((d0.alternative.upper - (1.0 - exact)).abs() < 1e-12);
+        // Wald-cc at x = n keeps only its ½n: flagged too.
+        assert_eq!(
+            doubt(&ci(10, 10, Method::WaldCc)).unwrap().doubt,
+            Doubt::ZeroStandardError
+        );
+    }
+
+    #[test]
+    fn clipped_normal_intervals_are_flagged_others_not() {
+        // 1/10 Wald: 0.1 − 1.96·√(0.009) = −0.086 → clipped at 0.
+        let d = doubt(&ci(1, 10, Method::Wald)).unwrap();
+        assert_eq!(d.doubt, Doubt::Clipped);
+        assert!(d.message.contains("clipped (0.0–28.6 %)"), "{}", d.message);
+        // 9/10 Wald: upper 1.086 → clipped at 1.
+        assert_eq!(
+            doubt(&ci(9, 10, Method::Wald)).unwrap().doubt,
+            Doubt::Clipped
+        );
+        // Agresti–Coull at x = n is clipped at 1 (p̃ + h > 1).
+        assert_eq!(
+            doubt(&ci(10, 10, Method::AgrestiCoull)).unwrap().doubt,
+            Doubt::Clipped
+        );
+        // Interior Wald (the seed study's 12/23) is fine.
+        assert!(doubt(&ci(12, 23, Method::Wald)).is_none());
+        assert!(doubt(&ci(5, 10, Method::AgrestiCoull)).is_none());
+        // Exact and score methods are never flagged, even at the bounds.
+        for m in [
+            Method::ClopperPearson,
+            Method::Wilson,
+            Method::WilsonCc,
+            Method::Jeffreys,
+        ] {
+            for x in [0, 1, 9, 10] {
+                assert!(doubt(&ci(x, 10, m)).is_none(), "{m:?} {x}");
+            }
+        }
     }
 
     fn pct(v: f64) -> f64 {

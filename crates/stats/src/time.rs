@@ -51,9 +51,103 @@ impl fmt::Display for SurvTime {
     }
 }
 
+/// Tolerance of [`timefix`]: √(machine ε) = 1.490116119384765625e-8, R
+/// `aeqSurv(tolerance = sqrt(.Machine$double.eps))`.
+pub const TIMEFIX_TOLERANCE: f64 = 1.490_116_119_384_765_6e-8;
+
+/// Times after R's handling of near-equal values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimeFix {
+    /// The times, near-equal values replaced by the first of their run.
+    pub times: Vec<f64>,
+    /// How many input values were changed.
+    pub changed: usize,
+}
+
+/// Merges times that differ only by floating-point noise, exactly as R
+/// `survival` 3.5 does before every `survfit`, `survdiff`, `coxph` and
+/// `concordance` (`timefix = TRUE`, function `aeqSurv`): the distinct
+/// finite values y₁ < … < y_m are cut wherever two neighbours differ by more
+/// than `TIMEFIX_TOLERANCE`, both absolutely and relative to mean|y|; every
+/// time is replaced by the smallest value of its run (R `findInterval`
+/// against the cut points). Times computed arithmetically (e.g. 0.1 + 0.2
+/// days versus 0.3 days from a differently rounded date difference) are then
+/// tied as a person would read them; times parsed from the same decimal
+/// text are already identical and are unchanged.
+///
+/// Non-finite values are left as they are (they are refused later).
+pub fn timefix(times: &[f64]) -> TimeFix {
+    let mut y: Vec<f64> = times.iter().copied().filter(|t| t.is_finite()).collect();
+    y.sort_by(f64::total_cmp);
+    y.dedup();
+    if y.len() < 2 {
+        return TimeFix {
+            times: times.to_vec(),
+            changed: 0,
+        };
+    }
+    let mean_abs = y.iter().map(|v| v.abs()).sum::<f64>() / y.len() as f64;
+    let mut cuts = vec![y[0]];
+    for w in y.windows(2) {
+        let dy = w[1] - w[0];
+        let tied = dy <= TIMEFIX_TOLERANCE || dy / mean_abs <= TIMEFIX_TOLERANCE;
+        if !tied {
+            cuts.push(w[1]);
+        }
+    }
+    let mut changed = 0;
+    let fixed = times
+        .iter()
+        .map(|&t| {
+            if !t.is_finite() {
+                return t;
+            }
+            // The largest cut ≤ t (cuts[0] = min ≤ t).
+            let k = cuts.partition_point(|&c| c <= t);
+            let v = cuts[k - 1];
+            if v.to_bits() != t.to_bits() {
+                changed += 1;
+            }
+            v
+        })
+        .collect();
+    TimeFix {
+        times: fixed,
+        changed,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// R's rule, each case checked with R 4.2.2 / survival 3.5-3:
+    /// `aeqSurv(Surv(t, rep(1, length(t))))[, 1]` printed with 17 digits.
+    #[test]
+    fn timefix_merges_runs_of_near_equal_times() {
+        // mean|y| ≈ 1.83: gaps of 2e-8 (relative 1.09e-8 ≤ 1.49e-8) merge
+        // into one run of three → 1 1 1 2 3 3.000001.
+        let t = [1.0, 1.0 + 2e-8, 1.0 + 4e-8, 2.0, 3.0, 3.0 + 1e-6];
+        let f = timefix(&t);
+        assert_eq!(f.times, vec![1.0, 1.0, 1.0, 2.0, 3.0, 3.0 + 1e-6]);
+        assert_eq!(f.changed, 2);
+        // Gaps of 3e-8 (relative 1.64e-8 > 1.49e-8): R keeps all six.
+        let t = [1.0, 1.0 + 3e-8, 1.0 + 6e-8, 2.0, 3.0, 3.0 + 1e-6];
+        assert_eq!(timefix(&t).times, t.to_vec());
+        assert_eq!(timefix(&t).changed, 0);
+        // Nothing near-equal: unchanged.
+        let g = timefix(&[5.0, 1.0, 5.0, 2.5]);
+        assert_eq!(g.times, vec![5.0, 1.0, 5.0, 2.5]);
+        assert_eq!(g.changed, 0);
+        // The absolute rule alone: tiny times 1e-9 apart with mean|y| tiny
+        // too (relative gap large) still merge.
+        let h = timefix(&[1e-9, 2e-9]);
+        assert_eq!(h.times, vec![1e-9, 1e-9]);
+        // 0.1 + 0.2 versus 0.3.
+        let k = timefix(&[0.1 + 0.2, 0.3, 1.0]);
+        assert_eq!(k.times, vec![0.3, 0.3, 1.0]);
+        assert_eq!(k.changed, 1);
+    }
 
     #[test]
     fn rejects_negative_and_non_finite() {

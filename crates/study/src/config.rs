@@ -406,6 +406,118 @@ pub struct Analysis {
     /// `[analysis.dosimetry]`.
     #[serde(default)]
     pub dosimetry: DosimetryOptions,
+    /// `[[analysis.cox]]`: Cox proportional-hazards models of the report
+    /// (none by default).
+    #[serde(default)]
+    pub cox: Vec<CoxModelDef>,
+}
+
+/// A survival endpoint of the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endpoint {
+    /// Event-free survival (`[analysis.efs]`).
+    Efs,
+    /// Overall survival (`[analysis.os]`).
+    Os,
+}
+
+impl Endpoint {
+    /// The name as in reports (`EFS`, `OS`).
+    pub fn label(self) -> &'static str {
+        match self {
+            Endpoint::Efs => "EFS",
+            Endpoint::Os => "OS",
+        }
+    }
+}
+
+/// A patient-level covariate a Cox model of the report can use: each is
+/// known at the time origin of the endpoints (baseline or treatment given),
+/// never an outcome after it (a response covariate would carry immortal-time
+/// bias). A patient without the value is left out of that model (complete
+/// cases, `docs/reference/statistics.md` §0) and counted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CoxCovariate {
+    /// Age at the first infusion, years (per year).
+    AgeYears,
+    /// 1 = male, 0 = female.
+    Male,
+    /// 1 = bone or marrow disease at baseline.
+    BoneMarrowInvolved,
+    /// 1 = soft-tissue disease at baseline.
+    SoftTissueInvolved,
+    /// SIOPEN skeletal score at baseline (per point).
+    SiopenBefore,
+    /// Whole-body absorbed dose of infusion 1, Gy (per Gy).
+    Dose1Gy,
+    /// Delivered total whole-body dose, Gy (per Gy).
+    DeliveredTotalGy,
+}
+
+impl CoxCovariate {
+    /// The `study.toml` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoxCovariate::AgeYears => "age_years",
+            CoxCovariate::Male => "male",
+            CoxCovariate::BoneMarrowInvolved => "bone_marrow_involved",
+            CoxCovariate::SoftTissueInvolved => "soft_tissue_involved",
+            CoxCovariate::SiopenBefore => "siopen_before",
+            CoxCovariate::Dose1Gy => "dose1_gy",
+            CoxCovariate::DeliveredTotalGy => "delivered_total_gy",
+        }
+    }
+}
+
+/// A stratification variable of a Cox model (separate baseline hazards).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CoxStratum {
+    /// `patients.csv` sex.
+    Sex,
+    /// `patients.csv` centre.
+    Centre,
+    /// Bone or marrow disease at baseline (yes/no).
+    BoneMarrowInvolved,
+    /// Soft-tissue disease at baseline (yes/no).
+    SoftTissueInvolved,
+}
+
+impl CoxStratum {
+    /// The `study.toml` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoxStratum::Sex => "sex",
+            CoxStratum::Centre => "centre",
+            CoxStratum::BoneMarrowInvolved => "bone_marrow_involved",
+            CoxStratum::SoftTissueInvolved => "soft_tissue_involved",
+        }
+    }
+}
+
+/// Tie handling of a Cox model: `efron` (default, as R) or `breslow`.
+pub type CoxTies = mibg_stats::cox::Ties;
+
+/// One `[[analysis.cox]]` model.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoxModelDef {
+    /// Name shown in the report (unique among the models).
+    pub name: String,
+    /// The endpoint modelled.
+    pub endpoint: Endpoint,
+    /// Covariates (at least one, each once).
+    pub covariates: Vec<CoxCovariate>,
+    /// Strata (none by default; each once, not also a covariate).
+    #[serde(default)]
+    pub strata: Vec<CoxStratum>,
+    /// Tie handling (default Efron, R's default, `docs/reference/statistics.md` §4.1).
+    #[serde(default)]
+    pub ties: CoxTies,
 }
 
 fn p95() -> f64 {
@@ -426,6 +538,7 @@ impl Default for Analysis {
             os: default_os(),
             toxicity: ToxicityOptions::default(),
             dosimetry: DosimetryOptions::default(),
+            cox: Vec::new(),
         }
     }
 }
@@ -497,6 +610,37 @@ pub fn line_of(text: &str, section: &str, key: &str) -> Option<u64> {
         }
     }
     None
+}
+
+/// The line of `key` in the `nth` (0-based) `[[section]]` array table of a
+/// TOML text (1-based), or of that table's header when the key is not
+/// written; `None` when there is no such table.
+pub fn line_of_nth(text: &str, section: &str, nth: usize, key: &str) -> Option<u64> {
+    let header = format!("[[{section}]]");
+    let mut seen = 0usize;
+    let mut inside: Option<u64> = None;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            if inside.is_some() {
+                return inside;
+            }
+            if t.replace(' ', "") == header {
+                if seen == nth {
+                    inside = Some(i as u64 + 1);
+                }
+                seen += 1;
+            }
+            continue;
+        }
+        if inside.is_some()
+            && let Some((k, _)) = t.split_once('=')
+            && k.trim() == key
+        {
+            return Some(i as u64 + 1);
+        }
+    }
+    inside
 }
 
 /// A number as typed when it is of ordinary size, else in scientific
@@ -715,6 +859,78 @@ pub fn check(cfg: &StudyConfig, text: &str, p: &mut crate::problem::Problems) {
                     slip(v, lo, hi, &[(100.0, "a percentage? 25 means 0.25")])
                 ),
             );
+        }
+    }
+    check_cox(&a.cox, text, p);
+}
+
+/// The declarations of the Cox models: a unique non-empty name, at least one
+/// covariate, no covariate or stratum twice, no variable both a covariate
+/// and a stratum. (Whether a model can be estimated on the data — events,
+/// variation — is found when it is fitted, and reported as a warning.)
+fn check_cox(models: &[CoxModelDef], text: &str, p: &mut crate::problem::Problems) {
+    use crate::problem::{Problem, ProblemKind};
+    let mut names = std::collections::BTreeSet::new();
+    for (k, m) in models.iter().enumerate() {
+        let mut bad = |key: &str, msg: String| {
+            p.error(Problem {
+                file: crate::load::files::STUDY.to_string(),
+                row: line_of_nth(text, "analysis.cox", k, key),
+                field: Some(format!("analysis.cox[{}].{key}", k + 1)),
+                kind: ProblemKind::NotAllowed,
+                message: format!("[[analysis.cox]] model {}: {msg}", k + 1),
+            });
+        };
+        if m.name.trim().is_empty() {
+            bad("name", "name must not be empty".into());
+        } else if !names.insert(m.name.trim().to_string()) {
+            bad(
+                "name",
+                format!("name '{}' is used by an earlier model", m.name),
+            );
+        }
+        if m.covariates.is_empty() {
+            bad(
+                "covariates",
+                "covariates must name at least one of age_years, male, bone_marrow_involved, soft_tissue_involved, siopen_before, dose1_gy, delivered_total_gy".into(),
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for c in &m.covariates {
+            if !seen.insert(*c) {
+                bad(
+                    "covariates",
+                    format!("covariate '{}' is listed twice", c.as_str()),
+                );
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for s in &m.strata {
+            if !seen.insert(*s) {
+                bad(
+                    "strata",
+                    format!("stratum '{}' is listed twice", s.as_str()),
+                );
+            }
+            let clash = match s {
+                CoxStratum::BoneMarrowInvolved => {
+                    m.covariates.contains(&CoxCovariate::BoneMarrowInvolved)
+                }
+                CoxStratum::SoftTissueInvolved => {
+                    m.covariates.contains(&CoxCovariate::SoftTissueInvolved)
+                }
+                CoxStratum::Sex => m.covariates.contains(&CoxCovariate::Male),
+                CoxStratum::Centre => false,
+            };
+            if clash {
+                bad(
+                    "strata",
+                    format!(
+                        "'{}' is both a stratum and a covariate: a covariate is constant within its strata and has no coefficient",
+                        s.as_str()
+                    ),
+                );
+            }
         }
     }
 }

@@ -5,7 +5,7 @@
 use crate::output::print_json;
 use anyhow::{Context, Result, bail};
 use mibg_stats::conf::ConfLevel;
-use mibg_stats::proportion::{Method, ProportionCi, confint};
+use mibg_stats::proportion::{Method, ProportionCi, confint, doubt};
 use serde::Serialize;
 use std::io::Write;
 
@@ -34,6 +34,7 @@ struct Report {
     estimate: f64,
     conf_level: f64,
     intervals: Vec<Interval>,
+    warnings: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -72,6 +73,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
                 rounded: rounded(c),
             })
             .collect(),
+        warnings: cis.iter().filter_map(doubt).map(|d| d.message).collect(),
     };
     if args.json {
         return print_json(out, &report);
@@ -97,6 +99,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             c.upper * 100.0,
             rounded(c)
         )?;
+    }
+    for w in &report.warnings {
+        writeln!(out, "warning: {w}")?;
     }
     Ok(())
 }

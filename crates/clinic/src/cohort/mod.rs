@@ -14,6 +14,7 @@
 //! CTCAE and finds engraftment, the statistics crate computes every CI,
 //! Kaplan–Meier estimate and summary.
 
+pub mod cox;
 pub mod patient;
 pub mod render;
 pub mod statistics;
@@ -258,6 +259,7 @@ pub fn assess(input: &StudyInput) -> Assessment {
         patients.push(PatientResult {
             patient: pt.id.clone(),
             sex: pt.sex,
+            centre: pt.centre.clone(),
             age_years: patient::age_years(pt, first),
             involvement,
             dosimetry,
@@ -331,7 +333,21 @@ pub fn assess(input: &StudyInput) -> Assessment {
                 .collect()
         })
         .unwrap_or_default();
-    let (cohort, curves) = statistics::cohort(&patients, &cfg, rows, toxic_deaths);
+    let (mut cohort, curves) = statistics::cohort(&patients, &cfg, rows, toxic_deaths);
+    cohort.cox = cox::models(&patients, &cfg);
+    for w in cox::problems(&cohort.cox, &d.config_text) {
+        p.warn(w);
+    }
+    for e in cohort.estimates() {
+        for w in &e.warnings {
+            p.warn(Problem::file(
+                files::STUDY,
+                ProblemKind::Clinical,
+                w.clone(),
+            ));
+        }
+    }
+    p.sort();
     let report = StudyReport {
         title: d.config.study.title.clone(),
         synthetic: d.config.study.synthetic,

@@ -6,7 +6,8 @@
 //! round (`docs/reference/statistics.md` §0); the JSON carries the unrounded values.
 
 use super::types::{
-    AcceptedOverride, Curve, Descriptive, Estimate, MedianOut, StudyReport, SurvivalSummary,
+    AcceptedOverride, CoxModel, Curve, Descriptive, Estimate, MedianOut, StudyReport,
+    SurvivalSummary,
 };
 use mibg_plot::{Axis, Figure, Panel, Series, TextTable};
 use mibg_study::config::DAYS_PER_YEAR;
@@ -138,7 +139,7 @@ pub fn render_html(r: &StudyReport) -> String {
 body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}}\n\
 table{{border-collapse:collapse;margin:1em 0}}td,th{{border:1px solid #bbb;padding:3px 8px;text-align:left;vertical-align:top}}\n\
 th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff;padding:.6em 1em;font-weight:bold}}\n\
-.small{{font-size:85%;color:#555}}\n</style>\n</head>\n<body>\n",
+.small{{font-size:85%;color:#555}}\n.warn{{color:#8a4b00}}\n</style>\n</head>\n<body>\n",
         esc(title)
     );
     if r.synthetic {
@@ -231,16 +232,7 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
     h.push_str(
         "<table>\n<tr><th>Estimate</th><th>% (95 % CI)</th><th>x / n</th><th>Denominator</th><th>CI method</th><th>Exact</th></tr>\n",
     );
-    let est_rows: Vec<&Estimate> = [
-        &c.response_rate,
-        &c.siopen_endpoint,
-        &c.soft_tissue_endpoint,
-        &c.hypothyroidism,
-    ]
-    .into_iter()
-    .chain(c.therapies.iter())
-    .collect();
-    for e in est_rows {
+    for e in c.estimates() {
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td>{}</td><td class=\"n\">{}/{}</td><td>{}</td><td>{}</td><td class=\"small\">{} ({}–{})</td></tr>",
@@ -254,6 +246,13 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
             num(e.lower_pct, 2),
             num(e.upper_pct, 2)
         );
+        for w in &e.warnings {
+            let _ = writeln!(
+                h,
+                "<tr><td colspan=\"6\" class=\"warn\">⚠ {}</td></tr>",
+                esc(w)
+            );
+        }
     }
     h.push_str("</table>\n");
 
@@ -284,6 +283,17 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
     h.push_str("</table>\n");
     for s in [&c.os, &c.efs] {
         let _ = writeln!(h, "<p class=\"small\">{}</p>", esc(&s.definition));
+    }
+    for m in &c.cox {
+        let _ = writeln!(h, "<h3>{}</h3>", esc(&cox_heading(m)));
+        h.push_str("<table>\n<tr><th>Covariate</th><th>Hazard ratio (CI), p</th></tr>\n");
+        for (name, cell) in cox_rows(m) {
+            let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(&name), esc(&cell));
+        }
+        h.push_str("</table>\n");
+        for line in cox_tests(m) {
+            let _ = writeln!(h, "<p class=\"small\">{}</p>", esc(&line));
+        }
     }
     h.push_str(&km_svg(&c.os, &r.curves.os));
     h.push('\n');
@@ -411,6 +421,101 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
     h
 }
 
+/// "Cox model 'age' (EFS): 20 patients, 12 events; Efron ties; strata: sex".
+pub fn cox_heading(m: &CoxModel) -> String {
+    let mut s = format!("Cox model '{}' ({})", m.name, m.endpoint);
+    if let Some(f) = &m.fit {
+        let _ = write!(
+            s,
+            ": {} patients, {} events; {} ties",
+            f.n,
+            f.n_events,
+            match f.ties {
+                mibg_stats::cox::Ties::Efron => "Efron",
+                mibg_stats::cox::Ties::Breslow => "Breslow",
+            }
+        );
+    }
+    if !m.strata.is_empty() {
+        let _ = write!(s, "; strata: {}", m.strata.join(", "));
+    }
+    if !m.excluded.is_empty() {
+        let _ = write!(
+            s,
+            "; {} of {} left out for a missing covariate",
+            m.excluded.len(),
+            m.n_with_endpoint
+        );
+    }
+    s
+}
+
+/// One (covariate, "HR 0.97 (95 % CI 0.91–1.03), p = 0.35") per covariate.
+pub fn cox_rows(m: &CoxModel) -> Vec<(String, String)> {
+    let Some(f) = &m.fit else {
+        return vec![(
+            "not estimable".into(),
+            m.not_estimable.clone().unwrap_or_default(),
+        )];
+    };
+    let g = |v: Option<f64>| v.map_or("–".into(), |x| format!("{x:.3}"));
+    (0..f.covariates.len())
+        .map(|k| {
+            (
+                f.covariates[k].clone(),
+                format!(
+                    "HR {} ({:.0} % CI {}–{}), p = {}{}",
+                    g(f.hr[k]),
+                    f.conf_level * 100.0,
+                    g(f.hr_lower[k]),
+                    g(f.hr_upper[k]),
+                    p_text(f.p[k]),
+                    if f.possibly_infinite.contains(&f.covariates[k]) {
+                        " (may be infinite)"
+                    } else {
+                        ""
+                    }
+                ),
+            )
+        })
+        .collect()
+}
+
+fn p_text(p: Option<f64>) -> String {
+    match p {
+        None => "–".into(),
+        Some(p) if p < 0.001 => "< 0.001".into(),
+        Some(p) => format!("{p:.3}"),
+    }
+}
+
+/// The global tests, the concordance and the fit's warnings.
+pub fn cox_tests(m: &CoxModel) -> Vec<String> {
+    let Some(f) = &m.fit else {
+        return Vec::new();
+    };
+    let mut v = vec![
+        format!(
+            "Likelihood ratio χ² {:.2} (df {}), p = {}; Wald χ² {}, p = {}; score (log-rank) χ² {:.2}, p = {}",
+            f.lr_chisq,
+            f.lr_df,
+            p_text(Some(f.lr_p)),
+            f.wald_chisq.map_or("–".into(), |w| format!("{w:.2}")),
+            p_text(f.wald_p),
+            f.score_chisq,
+            p_text(Some(f.score_p))
+        ),
+        format!(
+            "Concordance (Harrell's C) {} (SE {}); {} Newton–Raphson iterations",
+            f.concordance.map_or("–".into(), |c| format!("{c:.3}")),
+            f.concordance_se.map_or("–".into(), |c| format!("{c:.3}")),
+            f.iterations
+        ),
+    ];
+    v.extend(f.warnings.iter().map(|w| format!("warning: {w}")));
+    v
+}
+
 /// "Accepted: P1 infusion1-activity by A. Physicist (overrides.csv line 2:
 /// reason) — finding".
 pub fn override_text(o: &AcceptedOverride) -> String {
@@ -478,15 +583,7 @@ pub fn render_text(r: &StudyReport) -> String {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     let _ = writeln!(t, "Best overall response: {}", best.join(", "));
-    for e in [
-        &c.response_rate,
-        &c.siopen_endpoint,
-        &c.soft_tissue_endpoint,
-        &c.hypothyroidism,
-    ]
-    .into_iter()
-    .chain(c.therapies.iter())
-    {
+    for e in c.estimates() {
         let _ = writeln!(
             t,
             "{}: {}  [{}/{}, {}; {}]",
@@ -497,6 +594,9 @@ pub fn render_text(r: &StudyReport) -> String {
             method_label(e),
             e.denominator_rule
         );
+        for w in &e.warnings {
+            let _ = writeln!(t, "  warning: {w}");
+        }
     }
     let _ = writeln!(t);
     for s in [&c.os, &c.efs] {
@@ -523,6 +623,16 @@ pub fn render_text(r: &StudyReport) -> String {
         );
     }
     let _ = writeln!(t, "Median follow-up: {}", median_text(&c.median_followup));
+    for m in &c.cox {
+        let _ = writeln!(t);
+        let _ = writeln!(t, "{}", cox_heading(m));
+        for row in cox_rows(m) {
+            let _ = writeln!(t, "  {:<24} {}", row.0, row.1);
+        }
+        for line in cox_tests(m) {
+            let _ = writeln!(t, "  {line}");
+        }
+    }
     let _ = writeln!(t);
     let _ = writeln!(
         t,

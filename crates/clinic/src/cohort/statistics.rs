@@ -12,7 +12,7 @@ use mibg_response::series::CutoffStatus;
 use mibg_stats::conf::ConfLevel;
 use mibg_stats::descriptive::summarize;
 use mibg_stats::km::{EventCounts, KaplanMeier, KmOptions};
-use mibg_stats::proportion::confint;
+use mibg_stats::proportion::{confint, doubt};
 use mibg_stats::time::SurvTime;
 use mibg_study::config::{
     Analysis, DAYS_PER_YEAR, EndpointDef, Origin, ProportionCi, SoftTissueDenominator,
@@ -39,6 +39,11 @@ fn estimate(
         upper_pct: ci.map(|c| c.upper * 100.0),
         method,
         conf_level: level.value(),
+        warnings: ci
+            .as_ref()
+            .and_then(doubt)
+            .map(|d| vec![format!("{name}: {}", d.message)])
+            .unwrap_or_default(),
     }
 }
 
@@ -452,6 +457,7 @@ pub fn cohort(
         os,
         efs,
         median_followup,
+        cox: Vec::new(),
     };
     (
         cohort,

@@ -159,6 +159,8 @@ pub struct PatientResult {
     pub patient: String,
     /// Sex.
     pub sex: Sex,
+    /// Treating centre (`patients.csv`).
+    pub centre: String,
     /// Age at the first infusion (days / 365.25), years.
     pub age_years: f64,
     /// Baseline involvement.
@@ -205,6 +207,10 @@ pub struct Estimate {
     pub method: ProportionCi,
     /// Confidence level.
     pub conf_level: f64,
+    /// A degenerate interval (Wald at 0 % or 100 %, a clipped normal
+    /// approximation) with the defensible alternative
+    /// (`mibg_stats::proportion::doubt`); empty when the interval stands.
+    pub warnings: Vec<String>,
 }
 
 /// Median and range of a cohort variable.
@@ -337,6 +343,47 @@ pub struct Cohort {
     pub efs: SurvivalSummary,
     /// Median follow-up by reverse Kaplan–Meier (OS origin; death censors).
     pub median_followup: MedianOut,
+    /// The Cox models declared in `study.toml` (`[[analysis.cox]]`).
+    pub cox: Vec<CoxModel>,
+}
+
+impl Cohort {
+    /// Every proportion of the report, in report order: response rate,
+    /// SIOPEN and soft-tissue endpoints, hypothyroidism, then each
+    /// subsequent therapy.
+    pub fn estimates(&self) -> Vec<&Estimate> {
+        [
+            &self.response_rate,
+            &self.siopen_endpoint,
+            &self.soft_tissue_endpoint,
+            &self.hypothyroidism,
+        ]
+        .into_iter()
+        .chain(self.therapies.iter())
+        .collect()
+    }
+}
+
+/// One Cox proportional-hazards model of the report.
+#[derive(Clone, Debug, Serialize)]
+pub struct CoxModel {
+    /// Name from `study.toml`.
+    pub name: String,
+    /// Endpoint (`EFS`, `OS`).
+    pub endpoint: String,
+    /// Covariate names (`study.toml` spelling), in model order.
+    pub covariates: Vec<String>,
+    /// Strata names.
+    pub strata: Vec<String>,
+    /// Patients with a time for the endpoint.
+    pub n_with_endpoint: usize,
+    /// Patients left out for a missing covariate, each with the covariates
+    /// it lacks (complete cases, `docs/reference/statistics.md` §0).
+    pub excluded: Vec<(String, Vec<String>)>,
+    /// The fit (statistics crate), when the model could be estimated.
+    pub fit: Option<mibg_stats::cox::CoxFit>,
+    /// Why not, when it could not.
+    pub not_estimable: Option<String>,
 }
 
 /// Step curves of the Kaplan–Meier estimates.
