@@ -2,6 +2,7 @@
 # Regenerates the issue-13 R `survival` golden files (run from anywhere; writes
 # into the repository):
 #   tests/data/stats/coxsw_*/      Cox with strata and case weights
+#   tests/data/stats/km_lung_strata_weights/ weighted KM, stratified log-rank
 #   tests/data/stats/timefix_lung/ near-equal times (timefix / aeqSurv)
 #   tests/data/stats/{lung,veteran,ovarian}/expected_{logit,arcsin}.json
 #                                  KM logit and arcsine intervals (km_r.R)
@@ -14,6 +15,7 @@ if ! command -v Rscript >/dev/null || ! Rscript -e 'library(survival)' >/dev/nul
   apt-get install -y --no-install-recommends r-base-core r-cran-survival
 fi
 Rscript scripts/validation/cox_strata_weights.R
+Rscript scripts/validation/km_strata_weights.R
 # The KM goldens: km_r.R writes every case; only the logit/arcsin files are
 # new (the others are byte-identical with R 4.2.2 / survival 3.5-3).
 tmp=$(mktemp -d)

@@ -425,6 +425,8 @@ fn survival() -> Exec {
             event: "event".into(),
             group: Some("group".into()),
             covariates: vec!["age".into()],
+            weight: None,
+            strata: None,
         };
         let data = match parse_csv(&text(c, "data.csv"), "data.csv", &spec) {
             Ok(d) => d,

@@ -79,6 +79,8 @@ proptest! {
             event: "event".into(),
             group: Some("group".into()),
             covariates: vec!["age".into()],
+            weight: None,
+            strata: None,
         };
         let _ = mibg_stats::survdata::parse_csv(&text, "s.csv", &spec);
     }

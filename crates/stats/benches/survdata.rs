@@ -41,6 +41,8 @@ fn bench(c: &mut Criterion) {
         event: "event".into(),
         group: Some("group".into()),
         covariates: vec!["age".into(), "stage".into(), "marker".into()],
+        weight: None,
+        strata: None,
     };
     let mut g = c.benchmark_group("survival_csv");
     g.sample_size(10);

@@ -27,6 +27,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         event: event.clone(),
         group: None,
         covariates: names.iter().map(|s| s.to_string()).collect(),
+        weight: None,
+        strata: None,
     };
     let d = parse_csv(&text, data, &spec)?;
     drop(text);

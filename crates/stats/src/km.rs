@@ -13,6 +13,13 @@
 //!   (docs/reference/statistics.md §2.5, R `survival:::findq`), their CI by inverting the pointwise band
 //!   (docs/reference/statistics.md §2.6), reverse KM for follow-up (§2.7, [`EventCounts::reversed`]).
 //!
+//! * Case weights (R `survfit(weights = w, robust = FALSE)`): nᵢ and dᵢ
+//!   are the sums of the weights at risk and of the events' weights, S and
+//!   the Greenwood sum use them unchanged ([`EventCounts::from_weighted`]);
+//!   R's *default* for non-integer weights is a robust (infinitesimal
+//!   jackknife) variance instead, which this crate does not compute: the
+//!   caller names the variance it reports.
+//!
 //! The table has one row per distinct observed time (events and censorings,
 //! as R; no synthetic t = 0 row, docs/reference/statistics.md §7 item 6). Building it takes
 //! one sort, O(n log n); everything after is linear in the number of rows.
@@ -179,6 +186,14 @@ pub enum KmError {
         /// Number of groups.
         n_groups: usize,
     },
+    /// A case weight that is not a finite number > 0.
+    #[error("observation {index} (0-based): case weight {value} must be a finite number > 0")]
+    InvalidWeight {
+        /// Zero-based observation.
+        index: usize,
+        /// The weight.
+        value: f64,
+    },
     /// A quantile probability outside (0, 1).
     #[error("quantile probability {0}: must lie strictly between 0 and 1")]
     InvalidProbability(f64),
@@ -192,6 +207,27 @@ pub struct EventCounts {
     n_event: Vec<u64>,
     n_censor: Vec<u64>,
     n: u64,
+    weighted: Option<Weighted>,
+}
+
+/// Sums of case weights per distinct time (see [`EventCounts::from_weighted`]).
+#[derive(Clone, Debug, PartialEq)]
+struct Weighted {
+    event: Vec<f64>,
+    censor: Vec<f64>,
+    total: f64,
+}
+
+/// The weighted counts of one row of a weighted Kaplan–Meier table (R
+/// `survfit(weights = )$n.risk`, `$n.event`, `$n.censor`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WeightedRow {
+    /// Sum of the weights at risk just before the time.
+    pub n_risk: f64,
+    /// Sum of the weights of the events at the time.
+    pub n_event: f64,
+    /// Sum of the weights of the censorings at the time.
+    pub n_censor: f64,
 }
 
 impl EventCounts {
@@ -281,6 +317,63 @@ impl EventCounts {
             .collect()
     }
 
+    /// Collapses weighted observations (R `survfit(weights = )`): the
+    /// integer counts are the numbers of subjects, and beside them the sums
+    /// of the case weights, which the estimator uses. Every weight must be a
+    /// finite number > 0.
+    ///
+    /// # Errors
+    /// As [`EventCounts::from_observations`] (the weights column too), and
+    /// [`KmError::InvalidWeight`].
+    pub fn from_weighted(
+        time: &[SurvTime],
+        event: &[bool],
+        weight: &[f64],
+    ) -> Result<Self, KmError> {
+        if weight.len() != time.len() {
+            return Err(KmError::LengthMismatch {
+                what: "weight",
+                got: weight.len(),
+                expected: time.len(),
+            });
+        }
+        if let Some((index, &value)) = weight
+            .iter()
+            .enumerate()
+            .find(|(_, w)| !(w.is_finite() && **w > 0.0))
+        {
+            return Err(KmError::InvalidWeight { index, value });
+        }
+        let mut counts = Self::from_observations(time, event)?;
+        let mut order: Vec<usize> = (0..time.len()).collect();
+        order.sort_unstable_by_key(|&i| time[i].value().to_bits());
+        let m = counts.time.len();
+        let mut w_event = vec![0.0; m];
+        let mut w_censor = vec![0.0; m];
+        let mut k = 0;
+        for &i in &order {
+            while counts.time[k].to_bits() != time[i].value().to_bits() {
+                k += 1;
+            }
+            if event[i] {
+                w_event[k] += weight[i];
+            } else {
+                w_censor[k] += weight[i];
+            }
+        }
+        counts.weighted = Some(Weighted {
+            event: w_event,
+            censor: w_censor,
+            total: order.iter().map(|&i| weight[i]).sum(),
+        });
+        Ok(counts)
+    }
+
+    /// Whether the counts carry case weights.
+    pub fn is_weighted(&self) -> bool {
+        self.weighted.is_some()
+    }
+
     fn from_sorted_bits(ev: Vec<u64>, ce: Vec<u64>) -> Self {
         let n = (ev.len() + ce.len()) as u64;
         let mut time = Vec::new();
@@ -311,6 +404,7 @@ impl EventCounts {
             n_event,
             n_censor,
             n,
+            weighted: None,
         }
     }
 
@@ -323,6 +417,11 @@ impl EventCounts {
             n_event: self.n_censor.clone(),
             n_censor: self.n_event.clone(),
             n: self.n,
+            weighted: self.weighted.as_ref().map(|w| Weighted {
+                event: w.censor.clone(),
+                censor: w.event.clone(),
+                total: w.total,
+            }),
         }
     }
 
@@ -378,6 +477,8 @@ pub struct KmRow {
     pub lower: Value,
     /// Upper pointwise confidence limit.
     pub upper: Value,
+    /// With case weights: the weighted counts the estimate used.
+    pub weighted: Option<WeightedRow>,
 }
 
 /// A landmark estimate S(t*) (docs/reference/statistics.md §2.4).
@@ -449,13 +550,35 @@ impl KaplanMeier {
         let z = options.conf_level.z();
         let mut rows = Vec::with_capacity(counts.time.len());
         let mut at_risk = counts.n;
+        // Weights at risk as R sums them: from the last time backwards
+        // (no drift from subtracting from the total).
+        let w_risk: Vec<f64> = counts.weighted.as_ref().map_or_else(Vec::new, |w| {
+            let mut acc = 0.0;
+            let mut r: Vec<f64> = (0..w.event.len())
+                .rev()
+                .map(|k| {
+                    acc += w.event[k] + w.censor[k];
+                    acc
+                })
+                .collect();
+            r.reverse();
+            r
+        });
         let mut s = 1.0_f64;
         let mut gw = Some(0.0_f64);
         for k in 0..counts.time.len() {
             let d = counts.n_event[k];
             let c = counts.n_censor[k];
+            let weighted = counts.weighted.as_ref().map(|w| WeightedRow {
+                n_risk: w_risk[k],
+                n_event: w.event[k],
+                n_censor: w.censor[k],
+            });
             if d > 0 {
-                let (nf, df) = (at_risk as f64, d as f64);
+                let (nf, df) = match &weighted {
+                    Some(w) => (w.n_risk, w.n_event),
+                    None => (at_risk as f64, d as f64),
+                };
                 s *= 1.0 - df / nf;
                 gw = if d >= at_risk {
                     None
@@ -474,6 +597,7 @@ impl KaplanMeier {
                 std_err: gw.map(|g| s * g.sqrt()).ok_or(Undefined::InfiniteVariance),
                 lower,
                 upper,
+                weighted,
             });
             at_risk -= d + c;
         }

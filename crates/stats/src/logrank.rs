@@ -12,6 +12,11 @@
 //!
 //! The groups' [`EventCounts`] are merged in one pass (O(T·k²) for T
 //! distinct times); no re-sorting.
+//!
+//! Stratified test ([`logrank_stratified`], R `survdiff(... ~ g + strata(s))`):
+//! O, E and V are computed within each stratum as above and summed over the
+//! strata before the χ² (Kalbfleisch & Prentice 2002 §7.3; R `survdiff`
+//! documentation); groups may be absent from some strata.
 
 use crate::km::EventCounts;
 use nalgebra::{DMatrix, DVector};
@@ -49,6 +54,9 @@ pub enum LogRankError {
     /// The variance matrix cannot be inverted.
     #[error("log-rank variance matrix is singular: the groups are not comparable")]
     Singular,
+    /// Strata with different numbers of groups.
+    #[error("stratified log-rank: every stratum needs one entry per group")]
+    Shape,
 }
 
 /// The log-rank test comparing `groups` (one [`EventCounts`] per group).
@@ -58,90 +66,152 @@ pub enum LogRankError {
 /// expected count; [`LogRankError::Singular`] if V cannot be inverted.
 pub fn logrank(groups: &[EventCounts]) -> Result<LogRank, LogRankError> {
     let k = groups.len();
-    let mut at_risk: Vec<u64> = groups.iter().map(EventCounts::n).collect();
-    let mut cursor = vec![0usize; k];
-    let mut observed = vec![0u64; k];
-    let mut expected = vec![0.0f64; k];
-    let mut var = vec![0.0f64; k * k];
-    let mut d_g = vec![0u64; k];
-    let mut c_g = vec![0u64; k];
-    loop {
-        // Next pooled time: the smallest current time over the groups.
-        let mut t = f64::INFINITY;
+    let mut acc = Sums::new(k);
+    acc.add(groups.iter().map(Some).collect::<Vec<_>>().as_slice());
+    acc.finish(groups.iter().map(EventCounts::n).collect())
+}
+
+/// The stratified log-rank test: `strata[s][g]` are the counts of group g
+/// in stratum s (`None` when the group has no subject in that stratum);
+/// every stratum has one entry per group.
+///
+/// # Errors
+/// As [`logrank`]; [`LogRankError::Shape`] when the strata do not all have
+/// the same number of groups.
+pub fn logrank_stratified(strata: &[Vec<Option<EventCounts>>]) -> Result<LogRank, LogRankError> {
+    let k = strata.first().map_or(0, Vec::len);
+    if strata.iter().any(|s| s.len() != k) {
+        return Err(LogRankError::Shape);
+    }
+    let mut acc = Sums::new(k);
+    let mut n = vec![0u64; k];
+    for s in strata {
+        let groups: Vec<Option<&EventCounts>> = s.iter().map(Option::as_ref).collect();
         for (g, c) in groups.iter().enumerate() {
-            if let Some(&tg) = c.times().get(cursor[g]) {
-                t = t.min(tg);
+            n[g] += c.map_or(0, EventCounts::n);
+        }
+        acc.add(&groups);
+    }
+    acc.finish(n)
+}
+
+/// O, E and V summed over one or more strata.
+struct Sums {
+    k: usize,
+    observed: Vec<u64>,
+    expected: Vec<f64>,
+    var: Vec<f64>,
+}
+
+impl Sums {
+    fn new(k: usize) -> Self {
+        Self {
+            k,
+            observed: vec![0; k],
+            expected: vec![0.0; k],
+            var: vec![0.0; k * k],
+        }
+    }
+
+    /// Adds one stratum (`None`: the group has no subject in it).
+    fn add(&mut self, groups: &[Option<&EventCounts>]) {
+        let k = self.k;
+        let observed = &mut self.observed;
+        let expected = &mut self.expected;
+        let var = &mut self.var;
+        let mut at_risk: Vec<u64> = groups.iter().map(|c| c.map_or(0, EventCounts::n)).collect();
+        let mut cursor = vec![0usize; k];
+        let mut d_g = vec![0u64; k];
+        let mut c_g = vec![0u64; k];
+        loop {
+            // Next pooled time: the smallest current time over the groups.
+            let mut t = f64::INFINITY;
+            for (g, c) in groups.iter().enumerate() {
+                if let Some(&tg) = c.and_then(|c| c.times().get(cursor[g])) {
+                    t = t.min(tg);
+                }
             }
-        }
-        if t == f64::INFINITY {
-            break;
-        }
-        let mut n_j = 0u64;
-        let mut d_j = 0u64;
-        for (g, c) in groups.iter().enumerate() {
-            n_j += at_risk[g];
-            d_g[g] = 0;
-            c_g[g] = 0;
-            if c.times().get(cursor[g]) == Some(&t) {
-                d_g[g] = c.events()[cursor[g]];
-                c_g[g] = c.censorings()[cursor[g]];
-                cursor[g] += 1;
+            if t == f64::INFINITY {
+                break;
             }
-            d_j += d_g[g];
-        }
-        if d_j > 0 {
-            let (nf, df) = (n_j as f64, d_j as f64);
-            let factor = if n_j > 1 {
-                df * (nf - df) / (nf - 1.0)
-            } else {
-                0.0
-            };
-            for g in 0..k {
-                observed[g] += d_g[g];
-                let share_g = at_risk[g] as f64 / nf;
-                expected[g] += df * share_g;
-                if factor != 0.0 && at_risk[g] > 0 {
-                    for h in 0..k {
-                        let delta = if g == h { 1.0 } else { 0.0 };
-                        var[g * k + h] += factor * share_g * (delta - at_risk[h] as f64 / nf);
+            let mut n_j = 0u64;
+            let mut d_j = 0u64;
+            for (g, c) in groups.iter().enumerate() {
+                n_j += at_risk[g];
+                d_g[g] = 0;
+                c_g[g] = 0;
+                let Some(c) = c else { continue };
+                if c.times().get(cursor[g]) == Some(&t) {
+                    d_g[g] = c.events()[cursor[g]];
+                    c_g[g] = c.censorings()[cursor[g]];
+                    cursor[g] += 1;
+                }
+                d_j += d_g[g];
+            }
+            if d_j > 0 {
+                let (nf, df) = (n_j as f64, d_j as f64);
+                let factor = if n_j > 1 {
+                    df * (nf - df) / (nf - 1.0)
+                } else {
+                    0.0
+                };
+                for g in 0..k {
+                    observed[g] += d_g[g];
+                    let share_g = at_risk[g] as f64 / nf;
+                    expected[g] += df * share_g;
+                    if factor != 0.0 && at_risk[g] > 0 {
+                        for h in 0..k {
+                            let delta = if g == h { 1.0 } else { 0.0 };
+                            var[g * k + h] += factor * share_g * (delta - at_risk[h] as f64 / nf);
+                        }
                     }
                 }
             }
+            for g in 0..k {
+                at_risk[g] -= d_g[g] + c_g[g];
+            }
         }
-        for g in 0..k {
-            at_risk[g] -= d_g[g] + c_g[g];
+    }
+
+    /// The test from the summed O, E, V (`n` subjects per group).
+    fn finish(self, n: Vec<u64>) -> Result<LogRank, LogRankError> {
+        let Self {
+            k,
+            observed,
+            expected,
+            var,
+        } = self;
+        // R survdiff: keep groups with E > 0, drop the first of them.
+        let keep: Vec<usize> = (0..k).filter(|&g| expected[g] > 0.0).collect();
+        if keep.len() < 2 {
+            return Err(LogRankError::TooFewGroups(keep.len()));
         }
+        let idx = &keep[1..];
+        let m = idx.len();
+        let diff = DVector::from_iterator(m, idx.iter().map(|&g| observed[g] as f64 - expected[g]));
+        let v = DMatrix::from_fn(m, m, |a, b| var[idx[a] * k + idx[b]]);
+        let sol = v
+            .clone()
+            .cholesky()
+            .map(|c| c.solve(&diff))
+            .or_else(|| v.lu().solve(&diff))
+            .ok_or(LogRankError::Singular)?;
+        let chisq = diff.dot(&sol);
+        if !chisq.is_finite() {
+            return Err(LogRankError::Singular);
+        }
+        let df = m;
+        let p = chisq_sf(chisq, df);
+        Ok(LogRank {
+            chisq,
+            df,
+            p,
+            n,
+            observed,
+            expected,
+            variance: (0..k).map(|g| var[g * k..(g + 1) * k].to_vec()).collect(),
+        })
     }
-    // R survdiff: keep groups with E > 0, drop the first of them.
-    let keep: Vec<usize> = (0..k).filter(|&g| expected[g] > 0.0).collect();
-    if keep.len() < 2 {
-        return Err(LogRankError::TooFewGroups(keep.len()));
-    }
-    let idx = &keep[1..];
-    let m = idx.len();
-    let diff = DVector::from_iterator(m, idx.iter().map(|&g| observed[g] as f64 - expected[g]));
-    let v = DMatrix::from_fn(m, m, |a, b| var[idx[a] * k + idx[b]]);
-    let sol = v
-        .clone()
-        .cholesky()
-        .map(|c| c.solve(&diff))
-        .or_else(|| v.lu().solve(&diff))
-        .ok_or(LogRankError::Singular)?;
-    let chisq = diff.dot(&sol);
-    if !chisq.is_finite() {
-        return Err(LogRankError::Singular);
-    }
-    let df = m;
-    let p = chisq_sf(chisq, df);
-    Ok(LogRank {
-        chisq,
-        df,
-        p,
-        n: groups.iter().map(EventCounts::n).collect(),
-        observed,
-        expected,
-        variance: (0..k).map(|g| var[g * k..(g + 1) * k].to_vec()).collect(),
-    })
 }
 
 /// P(χ²_df > x) (R `pchisq(x, df, lower.tail = FALSE)`).

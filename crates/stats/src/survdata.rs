@@ -40,6 +40,13 @@ pub struct ColumnSpec {
     pub group: Option<String>,
     /// Numeric covariate columns (for Cox models).
     pub covariates: Vec<String>,
+    /// The optional case-weight column: each cell a finite number > 0 (R
+    /// `survfit`/`coxph` `weights`); an empty cell is an error.
+    pub weight: Option<String>,
+    /// The optional stratum column (any text; R `strata()`): the log-rank
+    /// test and the Cox model are stratified by it; an empty cell is an
+    /// error.
+    pub strata: Option<String>,
 }
 
 /// A numeric covariate column; `missing[i]` marks an empty cell (the value
@@ -75,6 +82,13 @@ pub struct SurvivalData {
     pub n_dropped_missing: usize,
     /// Kept rows whose group cell was empty.
     pub n_missing_group: usize,
+    /// Case weight of each kept row (empty without a weight column).
+    pub weight: Vec<f64>,
+    /// Stratum levels in order of first appearance (empty without a
+    /// stratum column).
+    pub strata_levels: Vec<String>,
+    /// Zero-based stratum of each kept row (empty without a stratum column).
+    pub stratum: Vec<u32>,
 }
 
 /// A CSV error, naming where and which rule was broken; the position is a
@@ -118,6 +132,12 @@ fn schema(spec: &ColumnSpec) -> Schema {
     for c in &spec.covariates {
         s = s.required(c);
     }
+    if let Some(w) = &spec.weight {
+        s = s.required(w);
+    }
+    if let Some(st) = &spec.strata {
+        s = s.required(st);
+    }
     s
 }
 
@@ -128,6 +148,8 @@ struct Columns {
     event: usize,
     group: Option<usize>,
     covariates: Vec<usize>,
+    weight: Option<usize>,
+    strata: Option<usize>,
 }
 
 /// The data being collected (kept apart from the reader, whose rows borrow it).
@@ -137,6 +159,7 @@ struct Collector {
     cols: Option<Columns>,
     data: SurvivalData,
     level_index: HashMap<String, u32>,
+    strata_index: HashMap<String, u32>,
     scratch_cov: Vec<Option<f64>>,
     reserve: usize,
 }
@@ -178,8 +201,12 @@ impl CsvParser {
                     n_rows: 0,
                     n_dropped_missing: 0,
                     n_missing_group: 0,
+                    weight: Vec::new(),
+                    strata_levels: Vec::new(),
+                    stratum: Vec::new(),
                 },
                 level_index: HashMap::new(),
+                strata_index: HashMap::new(),
                 scratch_cov: Vec::new(),
                 reserve: 0,
             },
@@ -197,6 +224,12 @@ impl CsvParser {
         d.event.reserve(rows);
         if c.spec.group.is_some() {
             d.group.reserve(rows);
+        }
+        if c.spec.weight.is_some() {
+            d.weight.reserve(rows);
+        }
+        if c.spec.strata.is_some() {
+            d.stratum.reserve(rows);
         }
         for cov in &mut d.covariates {
             cov.values.reserve(rows);
@@ -267,6 +300,8 @@ impl Collector {
                 event: pos(&self.spec.event),
                 group: self.spec.group.as_deref().map(pos),
                 covariates: self.spec.covariates.iter().map(|c| pos(c)).collect(),
+                weight: self.spec.weight.as_deref().map(pos),
+                strata: self.spec.strata.as_deref().map(pos),
             }
         });
     }
@@ -350,6 +385,62 @@ impl Collector {
             };
             self.scratch_cov.push(value);
         }
+        let weight = match (cols.weight, &self.spec.weight) {
+            (Some(col), Some(name)) => {
+                let cell = row.cell(col);
+                if cell.is_empty() {
+                    return Err(Self::cell_error(
+                        row,
+                        name,
+                        "empty case weight: every row needs a weight (a finite number > 0)"
+                            .to_string(),
+                    ));
+                }
+                let v =
+                    parse_number(cell).map_err(|p| Self::cell_error(row, name, p.to_string()))?;
+                // R coxph refuses weights ≤ 0 (survival 3.5 `coxph`: "Invalid weights, must be >0").
+                if !(v.is_finite() && v > 0.0) {
+                    return Err(Self::cell_error(
+                        row,
+                        name,
+                        format!(
+                            "{} is not a valid case weight (must be a finite number > 0)",
+                            excerpt(cell)
+                        ),
+                    ));
+                }
+                Some(v)
+            }
+            _ => None,
+        };
+        let stratum = match (cols.strata, &self.spec.strata) {
+            (Some(col), Some(name)) => {
+                let cell = row.cell(col);
+                if cell.is_empty() {
+                    return Err(Self::cell_error(
+                        row,
+                        name,
+                        "empty stratum: every row needs a stratum".to_string(),
+                    ));
+                }
+                Some(match self.strata_index.get(cell) {
+                    Some(&i) => i,
+                    None => {
+                        let i = self.data.strata_levels.len() as u32;
+                        self.data.strata_levels.push(cell.to_string());
+                        self.strata_index.insert(cell.to_string(), i);
+                        i
+                    }
+                })
+            }
+            _ => None,
+        };
+        if let Some(w) = weight {
+            self.data.weight.push(w);
+        }
+        if let Some(st) = stratum {
+            self.data.stratum.push(st);
+        }
         self.data
             .time
             .push(SurvTime::new(time).unwrap_or(SurvTime::ZERO));
@@ -402,6 +493,8 @@ mod tests {
             event: "event".into(),
             group: group.then(|| "arm".into()),
             covariates: covs.iter().map(|s| s.to_string()).collect(),
+            weight: None,
+            strata: None,
         }
     }
 
@@ -545,6 +638,8 @@ mod tests {
                     event: "event".into(),
                     group: Some("arm".into()),
                     covariates: vec!["x".into()],
+                    weight: None,
+                    strata: None,
                 };
                 let _ = parse_csv(&text, "p.csv", &spec);
             }
