@@ -26,6 +26,7 @@ pub mod dosimetry;
 pub mod family;
 pub mod patterns;
 pub mod plan;
+pub mod survival;
 
 pub use dosimetry::{
     CourseDosimetry, CourseInput, DosimetryError, DosimetryOptions, SecondInfusionInput,

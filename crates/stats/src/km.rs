@@ -570,7 +570,7 @@ impl KaplanMeier {
             let d = counts.n_event[k];
             let c = counts.n_censor[k];
             let weighted = counts.weighted.as_ref().map(|w| WeightedRow {
-                n_risk: w_risk[k],
+                n_risk: w_risk.get(k).copied().unwrap_or(0.0),
                 n_event: w.event[k],
                 n_censor: w.censor[k],
             });
