@@ -1,4 +1,5 @@
-//! `mibg study validate DIR`, `mibg study report DIR` and `mibg demo`: the
+//! `mibg study validate DIR`, `mibg study report DIR`, `mibg study
+//! export-analysis DIR OUT` and `mibg demo`: the
 //! study pipeline on a folder of CSV files. This module reads the folder and
 //! writes the outputs; `mibg_clinic::cohort` does every check and
 //! computation (on the folder format of `mibg-study`).
@@ -28,6 +29,21 @@ enum StudyCommand {
     /// Compute the whole report from the raw data: per-patient results, the
     /// cohort table with every CI, Kaplan–Meier plots.
     Report(ReportArgs),
+    /// Write the analysis datasets: adsl.csv (one row per patient),
+    /// adtte.csv (one row per patient and time-to-event endpoint) and
+    /// dictionary.csv, in the layout of CDISC ADaM, from the same results as
+    /// the report.
+    ExportAnalysis(ExportArgs),
+}
+
+/// Arguments of `mibg study export-analysis`.
+#[derive(clap::Args, Debug)]
+struct ExportArgs {
+    /// The study folder.
+    dir: PathBuf,
+    /// The folder to write adsl.csv, adtte.csv and dictionary.csv into
+    /// (created if needed; all three files or none).
+    out: PathBuf,
 }
 
 /// Arguments of `mibg study report`.
@@ -81,6 +97,7 @@ struct ValidateArgs {
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     match &args.command {
         StudyCommand::Validate(a) => run_validate(a, out),
+        StudyCommand::ExportAnalysis(a) => run_export(a, out),
         StudyCommand::Report(a) => match (&a.dir, &a.db) {
             (Some(dir), _) => run_report(dir, a.out.as_deref(), a.json, &a.pdf, out),
             (None, Some(db)) => {
@@ -233,6 +250,36 @@ fn report_input(
         out.write_all(json_text.as_bytes())?;
     } else {
         out.write_all(render_text(&r).as_bytes())?;
+    }
+    Ok(())
+}
+
+fn run_export(args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
+    let input = read_study_dir(&args.dir)?;
+    let dir = args.dir.display().to_string();
+    let r = report(&input).map_err(|p| problems_error(&dir, &p))?;
+    let d = mibg_clinic::cohort::export::analysis_datasets(&r);
+    let files: [(&Path, &[u8]); 3] = [
+        (Path::new("adsl.csv"), d.adsl.as_bytes()),
+        (Path::new("adtte.csv"), d.adtte.as_bytes()),
+        (Path::new("dictionary.csv"), d.dictionary.as_bytes()),
+    ];
+    write_all_or_nothing(&args.out, &files)?;
+    let rows = |t: &str| t.lines().count().saturating_sub(1);
+    if r.synthetic {
+        writeln!(out, "SYNTHETIC DATA (not patients): {}", r.title)?;
+    }
+    writeln!(
+        out,
+        "Wrote to {}: adsl.csv ({} patients, {} variables), adtte.csv ({} rows: OS and EFS), dictionary.csv ({} variables)",
+        args.out.display(),
+        rows(&d.adsl),
+        d.adsl.lines().next().map_or(0, |h| h.split(',').count()),
+        rows(&d.adtte),
+        rows(&d.dictionary)
+    )?;
+    for w in &r.warnings {
+        writeln!(out, "warning: {w}")?;
     }
     Ok(())
 }

@@ -15,6 +15,7 @@
 //! Kaplan–Meier estimate and summary.
 
 pub mod cox;
+pub mod export;
 pub mod patient;
 pub mod render;
 pub mod statistics;
