@@ -62,6 +62,7 @@
 //! are skipped; lines and steps break at them.
 
 pub mod axis;
+pub mod flow;
 pub mod series;
 
 pub use axis::{Axis, Scale};

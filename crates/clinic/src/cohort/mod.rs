@@ -16,6 +16,7 @@
 
 pub mod cox;
 pub mod export;
+pub mod flow;
 pub mod patient;
 pub mod render;
 pub mod statistics;

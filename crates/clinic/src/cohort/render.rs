@@ -156,6 +156,8 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
         env!("CARGO_PKG_VERSION")
     );
 
+    h.push_str("<h2>Patient flow</h2>\n");
+    h.push_str(&super::flow::patient_flow(r).to_svg());
     h.push_str("<h2>Cohort</h2>\n<table>\n<tr><th>Characteristic</th><th>Value</th></tr>\n");
     let row = |h: &mut String, k: &str, v: String| {
         let _ = writeln!(h, "<tr><td>{}</td><td>{}</td></tr>", esc(k), esc(&v));
