@@ -344,3 +344,63 @@ fn time_point_date_must_be_a_follow_up() {
     let v = json(&["response", EXAMPLE, "--json", "--time-point", "2024-07-15"]);
     assert_eq!(v["endpoints"]["time_point_date"], "2024-07-15");
 }
+
+/// `mibg response template`: the unfilled template is refused at the line
+/// of its first placeholder; filled with the values of
+/// examples/response/patient.toml's baseline and first follow-up (fictitious
+/// EX-01: primary 62 → 40 mm, −35.5 %, PR by INRC 2017's ≥ 30 % decrease),
+/// it gives that file's first assessment exactly; --out never overwrites.
+#[test]
+fn template_is_refused_until_filled_then_read_by_the_parser() {
+    let tmp = tempfile::tempdir().unwrap();
+    let template = common::ok(&["response", "template"]);
+    assert!(template.contains("never \"no disease\""));
+    assert!(template.contains("Units:"));
+    let blank = tmp.path().join("blank.toml");
+    std::fs::write(&blank, &template).unwrap();
+    let err = common::fails(&["response", blank.to_str().unwrap()]);
+    assert!(err.contains("line 25") && err.contains("<MM>"), "{err}");
+    let mut t = template
+        .replace("<STUDY CODE>", "EX-01")
+        .replace("<BASELINE DATE>", "2024-01-15")
+        .replace("<FOLLOW-UP DATE>", "2024-04-22")
+        .replace("<LESION NAME>", "left para-aortic node");
+    let fill = |t: &mut String, token: &str, values: &[&str]| {
+        for v in values {
+            *t = t.replacen(token, v, 1);
+        }
+        assert!(!t.contains(token), "{token} left");
+    };
+    fill(&mut t, "<MM>", &["62", "24", "40", "14"]);
+    fill(
+        &mut t,
+        "<SCORE>",
+        &[
+            "2", "1", "0", "0", "0", "0", "3", "3", "1", "0", "0", "0", // baseline
+            "1", "0", "0", "0", "0", "0", "1", "2", "0", "0", "0", "0", // follow-up
+        ],
+    );
+    fill(&mut t, "<PCT>", &["10", "0", "30", "5", "0", "0", "3", "0"]);
+    let filled = tmp.path().join("filled.toml");
+    std::fs::write(&filled, &t).unwrap();
+    let mine: serde_json::Value = serde_json::from_str(&common::ok(&[
+        "response",
+        filled.to_str().unwrap(),
+        "--json",
+    ]))
+    .unwrap();
+    let reference: serde_json::Value = serde_json::from_str(&common::ok(&[
+        "response",
+        "examples/response/patient.toml",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(mine["assessments"][0], reference["assessments"][0]);
+    assert_eq!(mine["assessments"][0]["overall"], "PR");
+    // --out writes the file once, and never over an existing one.
+    let out = tmp.path().join("new.toml");
+    common::ok(&["response", "template", "--out", out.to_str().unwrap()]);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), template);
+    let err = common::fails(&["response", "template", "--out", out.to_str().unwrap()]);
+    assert!(err.contains("exists"), "{err}");
+}

@@ -576,3 +576,48 @@ fn platelet_rule_is_an_option_and_a_differing_day_is_warned() {
         "{text}"
     );
 }
+
+/// `--stem-cells-file` (the study folder's stem_cells.csv layout) gives
+/// exactly what the four `--stem-cells` flags give; a duplicate row is an
+/// error naming both lines; without any stem-cell date the engraftment is
+/// one line saying it was not analysed, and no patient carries an
+/// engraftment warning.
+#[test]
+fn stem_cell_dates_from_a_file_and_no_engraftment_noise_without_them() {
+    let flags = json(&example_args());
+    let args = [
+        "toxicity",
+        LABS,
+        "--events",
+        EVENTS,
+        "--transfusions",
+        TX,
+        "--stem-cells-file",
+        "examples/toxicity/stem_cells.csv",
+        "--window-start",
+        "SYN-01=2025-01-06",
+        "SYN-02=2025-01-27",
+        "SYN-03=2025-03-17",
+    ];
+    assert_eq!(json(&args), flags);
+    // The study folder's file, with its CD34 column, is read as is.
+    let tmp = tempfile::tempdir().unwrap();
+    let f = tmp.path().join("sc.csv");
+    std::fs::write(
+        &f,
+        "patient,date,cd34_e6_per_kg\nSYN-01,2025-01-27,5.1\nSYN-01,2025-01-27,5.1\n",
+    )
+    .unwrap();
+    let err = fails(&["toxicity", LABS, "--stem-cells-file", f.to_str().unwrap()]);
+    assert!(
+        err.contains("line 3") && err.contains("given twice (first on line 2)"),
+        "{err}"
+    );
+    let text = ok(&["toxicity", LABS]);
+    assert_eq!(text.matches("engraftment").count(), 1, "{text}");
+    assert!(text.contains("engraftment: not analysed (no stem-cell infusion date given"));
+    let plain = json(&["toxicity", LABS]);
+    for p in plain["patients"].as_array().unwrap() {
+        assert!(!p["warnings"].to_string().contains("engraftment"), "{p}");
+    }
+}

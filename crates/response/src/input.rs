@@ -316,6 +316,12 @@ fn cut_lines(message: &str) -> String {
         .join("\n")
 }
 
+/// The commented assessment file to fill in (`mibg response template`):
+/// every section with its units and what leaving it out means; every value
+/// to enter is a `<...>` placeholder, which [`parse`] refuses (with its
+/// line) until it is filled.
+pub const TEMPLATE: &str = include_str!("../templates/assessment.toml");
+
 /// [`InputError::Syntax`] for text that does not match the schema (with the
 /// parser's line and column), [`InputError::Record`] for a broken semantic
 /// rule (naming the assessment, the field and the rule).

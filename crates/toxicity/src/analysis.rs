@@ -656,7 +656,7 @@ fn analyse_patient(
         None => {
             let end = last_record.unwrap_or(start).max(start);
             warnings.push(format!(
-                "no stem-cell infusion date: no engraftment analysis; the window ends at the last record, {end}"
+                "no stem-cell infusion date: the window ends at the last record, {end}"
             ));
             (end, "last record (no stem-cell infusion date given)")
         }

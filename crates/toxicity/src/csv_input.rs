@@ -148,6 +148,14 @@ pub enum FieldProblem {
     /// The ULN is zero (multiples of it are meaningless).
     #[error("uln is zero")]
     ZeroUln,
+    /// The same stem-cell infusion (patient and date) twice.
+    #[error("stem-cell infusion on {date} given twice (first on line {first_line})")]
+    DuplicateStemCells {
+        /// The date.
+        date: String,
+        /// Physical line of the first.
+        first_line: u64,
+    },
     /// A value or reference limit outside its plausible range: most likely
     /// written in another unit than the row's. The text says which value, the
     /// plausible range in the row's unit and the quantity, e.g.
@@ -480,6 +488,57 @@ pub fn parse_events(text: &str, file: &str) -> Result<Vec<AdverseEvent>, CsvErro
             term,
             grade,
             ctcae_version: version,
+            origin: r.origin(),
+        });
+    }
+    Ok(out)
+}
+
+/// One stem-cell infusion (day 0 of an engraftment episode).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StemCellInfusion {
+    /// Patient identifier.
+    pub patient: String,
+    /// Infusion date.
+    pub date: jiff::civil::Date,
+    /// File and physical line.
+    pub origin: Option<Origin>,
+}
+
+/// Parses a stem-cell infusion file: columns `patient, date`, optional
+/// `cd34_e6_per_kg` (the study folder's `stem_cells.csv` is read as is; the
+/// CD34 dose is not used for grading). One row per infusion; a second
+/// infusion of a patient is a second row; the same date twice is an error.
+///
+/// # Errors
+///
+/// [`CsvError`]: malformed CSV, column errors, empty field, bad date, a
+/// patient's date given twice.
+pub fn parse_stem_cells(text: &str, file: &str) -> Result<Vec<StemCellInfusion>, CsvError> {
+    let mut t = read_table(
+        text,
+        file,
+        "stem-cell infusions file",
+        &["patient", "date"],
+        &["cd34_e6_per_kg"],
+    );
+    let mut out: Vec<StemCellInfusion> = Vec::new();
+    while let Some(r) = t.next() {
+        let r = r?;
+        let patient = r.required("patient")?.to_string();
+        let date = r.date("date")?;
+        if let Some(first) = out.iter().find(|s| s.patient == patient && s.date == date) {
+            return Err(r.err(
+                "date",
+                FieldProblem::DuplicateStemCells {
+                    date: date.to_string(),
+                    first_line: first.origin.as_ref().map_or(0, |o| o.row),
+                },
+            ));
+        }
+        out.push(StemCellInfusion {
+            patient,
+            date,
             origin: r.origin(),
         });
     }

@@ -15,6 +15,19 @@ use mibg_units::Length;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// `mibg response template`.
+#[derive(clap::Subcommand, Debug)]
+enum ResponseCommand {
+    /// Write a commented assessment file to fill in (every section, its
+    /// units and what leaving it out means); `mibg response` reads it once
+    /// every <...> is filled.
+    Template {
+        /// Write to this file instead of standard output (refused if it exists).
+        #[arg(long, value_name = "FILE.toml")]
+        out: Option<PathBuf>,
+    },
+}
+
 /// Response criteria.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Criteria {
@@ -26,9 +39,13 @@ enum Criteria {
 
 /// Arguments of `mibg response`.
 #[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct Args {
+    #[command(subcommand)]
+    command: Option<ResponseCommand>,
     /// The patient's assessments (JSON or TOML, by extension).
-    file: PathBuf,
+    #[arg(required = true)]
+    file: Option<PathBuf>,
     /// Response criteria.
     #[arg(long, value_enum, default_value = "inrc2017")]
     criteria: Criteria,
@@ -242,12 +259,35 @@ impl Args {
 
 /// Runs the command.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
-    let name = args.file.display().to_string();
+    if let Some(ResponseCommand::Template { out: path }) = &args.command {
+        return match path {
+            Some(p) => {
+                if p.exists() {
+                    bail!(
+                        "{}: exists; the template never overwrites a file",
+                        p.display()
+                    );
+                }
+                crate::output::write_atomically(p, input::TEMPLATE.as_bytes())?;
+                writeln!(
+                    out,
+                    "Wrote {}: fill in every <...>, delete what was not assessed, then run mibg response {}",
+                    p.display(),
+                    p.display()
+                )?;
+                Ok(())
+            }
+            None => Ok(out.write_all(input::TEMPLATE.as_bytes())?),
+        };
+    }
+    let Some(file) = &args.file else {
+        bail!("give the assessment file (or `mibg response template`)");
+    };
+    let name = file.display().to_string();
     let format = Format::from_name(&name).with_context(|| {
         format!("{name}: unknown format; the file name must end in .json or .toml")
     })?;
-    let text =
-        std::fs::read_to_string(&args.file).with_context(|| format!("cannot read {name}"))?;
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {name}"))?;
     let record = input::parse(&text, &name, format)?;
     if record.follow_ups.is_empty() {
         // Nothing to classify: an empty report would look like a result.

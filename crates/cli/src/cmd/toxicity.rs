@@ -35,6 +35,11 @@ pub struct Args {
     /// repeat for a second infusion or for other patients.
     #[arg(long = "stem-cells", value_name = "PATIENT=DATE", num_args = 1.., action = clap::ArgAction::Append)]
     stem_cells: Vec<String>,
+    /// Stem-cell infusion dates from a CSV file (patient,date[,cd34_e6_per_kg];
+    /// a study folder's stem_cells.csv as is), one row per infusion; may be
+    /// combined with --stem-cells.
+    #[arg(long = "stem-cells-file", value_name = "STEM_CELLS.csv")]
+    stem_cells_file: Option<PathBuf>,
     /// First 131I-mIBG infusion of a patient: the start of the toxicity window
     /// (default: the patient's first record, with a warning).
     #[arg(long = "window-start", value_name = "PATIENT=DATE", num_args = 1.., action = clap::ArgAction::Append)]
@@ -157,7 +162,24 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         None => Vec::new(),
     };
     let mut schedules: BTreeMap<String, Schedule> = BTreeMap::new();
-    for (p, d) in patient_dates(&args.stem_cells, "stem-cells")? {
+    let mut stem_cells = patient_dates(&args.stem_cells, "stem-cells")?;
+    if let Some(p) = &args.stem_cells_file {
+        let (text, name) = read(p)?;
+        for s in csv_input::parse_stem_cells(&text, &name)? {
+            if stem_cells
+                .iter()
+                .any(|(q, d)| *q == s.patient && *d == s.date)
+            {
+                bail!(
+                    "{name}: stem-cell infusion of {} on {} also given with --stem-cells",
+                    s.patient,
+                    s.date
+                );
+            }
+            stem_cells.push((s.patient, s.date));
+        }
+    }
+    for (p, d) in stem_cells {
         schedules
             .entry(p.clone())
             .or_insert_with(|| Schedule {
@@ -186,7 +208,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     for p in schedules.keys() {
         if !known.contains(p.as_str()) {
             bail!(
-                "patient '{p}' (from --stem-cells/--window-start) has no record in the input files"
+                "patient '{p}' (from --stem-cells/--stem-cells-file/--window-start) has no record in the input files"
             );
         }
     }
@@ -299,20 +321,29 @@ fn render(r: &CohortReport, s: &mut String) {
             "no"
         },
     );
-    let _ = writeln!(
-        s,
-        "engraftment: {} values on different days; ANC >= {} x10^9/L, the first run after the ANC nadir; platelets >= {} (and >= {}) x10^9/L, platelet rule {} ({}), free of platelet transfusion {} days before; max gap {}; primary graft failure if no ANC recovery by day +{}",
-        e.consecutive,
-        e.anc_threshold.e9_per_l(),
-        e.platelet_threshold.e9_per_l(),
-        e.platelet_secondary_threshold.e9_per_l(),
-        e.platelet_rule.name(),
-        e.platelet_rule.describe(),
-        e.platelet_transfusion_free_days,
-        e.max_gap_days
-            .map_or("none".to_string(), |g| format!("{g} days")),
-        e.graft_failure_day,
-    );
+    let any_stem_cells = r.patients.iter().any(|p| !p.engraftment.is_empty());
+    if !any_stem_cells {
+        let _ = writeln!(
+            s,
+            "engraftment: not analysed (no stem-cell infusion date given: --stem-cells-file or --stem-cells)"
+        );
+    }
+    if any_stem_cells {
+        let _ = writeln!(
+            s,
+            "engraftment: {} values on different days; ANC >= {} x10^9/L, the first run after the ANC nadir; platelets >= {} (and >= {}) x10^9/L, platelet rule {} ({}), free of platelet transfusion {} days before; max gap {}; primary graft failure if no ANC recovery by day +{}",
+            e.consecutive,
+            e.anc_threshold.e9_per_l(),
+            e.platelet_threshold.e9_per_l(),
+            e.platelet_secondary_threshold.e9_per_l(),
+            e.platelet_rule.name(),
+            e.platelet_rule.describe(),
+            e.platelet_transfusion_free_days,
+            e.max_gap_days
+                .map_or("none".to_string(), |g| format!("{g} days")),
+            e.graft_failure_day,
+        );
+    }
     for p in &r.patients {
         patient(p, e, s);
     }
