@@ -15,7 +15,7 @@
 //!
 //! Stratified test ([`logrank_stratified`], R `survdiff(... ~ g + strata(s))`):
 //! O, E and V are computed within each stratum as above and summed over the
-//! strata before the χ² (Kalbfleisch & Prentice 2002 §7.3; R `survdiff`
+//! strata before the χ² (Kalbfleisch & Prentice 2002 section 7.3; R `survdiff`
 //! documentation); groups may be absent from some strata.
 
 use crate::km::EventCounts;

@@ -1,7 +1,7 @@
 //! Analysis datasets of a study (`mibg study export-analysis`): ADSL-like
 //! (one row per patient) and ADTTE-like (one row per patient and
 //! time-to-event endpoint) CSV tables with a data dictionary, in the layout
-//! of CDISC ADaM (ADaM Implementation Guide v1.3, ADSL §3.2 and the Basic
+//! of CDISC ADaM (ADaM Implementation Guide v1.3, ADSL section 3.2 and the Basic
 //! Data Structure for time-to-event, ADaM BDS-TTE: PARAMCD, AVAL, CNSR = 1
 //! for a censored time, STARTDT, ADT, EVNTDESC), so that R, SAS or Stata
 //! read them directly.
