@@ -108,7 +108,11 @@ fn unit_weights_equal_the_unweighted_curve() {
     let ones = vec![1.0; t.len()];
     let a = KaplanMeier::from_counts(&EventCounts::from_weighted(&t, &e, &ones).unwrap(), LOGLOG);
     let b = KaplanMeier::fit(&t, &e, LOGLOG).unwrap();
-    assert!(!EventCounts::from_observations(&t, &e).unwrap().is_weighted());
+    assert!(
+        !EventCounts::from_observations(&t, &e)
+            .unwrap()
+            .is_weighted()
+    );
     assert!(b.rows().iter().all(|r| r.weighted.is_none()));
     for (x, y) in a.rows().iter().zip(b.rows()) {
         assert_eq!(x.weighted.unwrap().n_risk, y.n_risk as f64);
