@@ -31,8 +31,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     protocol: Option<PathBuf>,
     /// Calendar date of day 0 (infusion 1), YYYY-MM-DD: the schedule
-    /// shows the date of each day and window.
-    #[arg(long, value_name = "DATE")]
+    /// shows the date of each day and window (also `--start`).
+    #[arg(long, value_name = "DATE", visible_alias = "start")]
     start_date: Option<jiff::civil::Date>,
     /// Print JSON instead of text.
     #[arg(long)]
