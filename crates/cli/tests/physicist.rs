@@ -273,8 +273,10 @@ fn plan_start_gives_calendar_dates() {
         "2026-12-01",
     ]);
     assert!(s.contains("2026-12-01"), "{s}");
-    // Day 14 of the seed schedule (infusion 2) is 2026-12-15.
+    // Day 14 of the seed schedule (infusion 2) is 2026-12-15, its window
+    // days 12–16 are 2026-12-13 to 2026-12-17 (calendar count).
     assert!(s.contains("2026-12-15"), "{s}");
+    assert!(s.contains("(allowed 2026-12-13 to 2026-12-17)"), "{s}");
     let v = json(&[
         "plan",
         "--weight-kg",
@@ -388,7 +390,7 @@ fn study_folder_hot_lab_and_clock_times() {
     let b = &base["patients"][0]["dosimetry"];
     let net = 6600.0 * (-2.0 * std::f64::consts::LN_2 / 192.497_f64).exp()
         - 60.0 * (1.5 * std::f64::consts::LN_2 / 192.497_f64).exp();
-    assert!((net - 6492.314_956).abs() < 1e-5, "{net}");
+    assert!((net - 6_492.314_956).abs() < 1e-5, "{net}");
     close(&p["activity1_mbq"], &serde_json::json!(net), 1e-9);
     // τ unchanged (the clock times are the same hours, to the second).
     let (t, tb) = (p["tau1_h"].as_f64().unwrap(), b["tau1_h"].as_f64().unwrap());

@@ -177,8 +177,8 @@ fn hours_between(from: Timestamp, to: Timestamp) -> Hours {
 /// The net administered activity of one infusion.
 ///
 /// # Errors
-/// [`AdministeredError`] naming the field: an activity not finite or not
-/// > 0 (a residual may be 0); an assay more than [`MAX_ASSAY_GAP`] from the
+/// [`AdministeredError`] naming the field: an activity not finite or
+/// not above 0 (a residual may be 0); an assay more than [`MAX_ASSAY_GAP`] from the
 /// start; a residual measured before the start or more than
 /// [`MAX_RESIDUAL_DELAY`] after it; a residual (at the start) not below the
 /// assayed activity (at the start), with the probable unit slip named.
@@ -367,11 +367,11 @@ mod tests {
         let h = a.hot_lab.as_ref().unwrap();
         assert!((h.assay_decay_factor - 0.992_824_228).abs() < 1e-9, "{h:?}");
         assert!((h.residual_decay_correction - 1.007_227_636).abs() < 1e-9);
-        assert!((h.assayed_at_start.mbq() - 8935.418_05).abs() < 1e-4);
+        assert!((h.assayed_at_start.mbq() - 8_935.418_05).abs() < 1e-4);
         assert!((h.residual_at_start.mbq() - 120.867_316).abs() < 1e-5);
-        assert!((a.net.mbq() - 8814.550_74).abs() < 1e-4, "{}", a.net.mbq());
-        assert!((a.net_mci - 8814.550_74 / 37.0).abs() < 1e-4);
-        assert!((h.residual_share - 120.867_316 / 8935.418_05).abs() < 1e-8);
+        assert!((a.net.mbq() - 8_814.550_74).abs() < 1e-4, "{}", a.net.mbq());
+        assert!((a.net_mci - 8_814.550_74 / 37.0).abs() < 1e-4);
+        assert!((h.residual_share - 120.867_316 / 8_935.418_05).abs() < 1e-8);
         assert!(a.warnings.is_empty());
         assert_eq!(a.method, "hot-lab assay");
         assert!(a.note.contains("8814.6 MBq"), "{}", a.note);

@@ -243,7 +243,15 @@ fn render(p: &Plan, s: &mut String) {
         };
         match e.date {
             Some(d) => {
-                let _ = writeln!(s, "  day {:>3} {:<9} {d}  {}", e.day, window, e.description);
+                let allowed = match e.window_dates {
+                    Some((a, b)) => format!(" (allowed {a} to {b})"),
+                    None => String::new(),
+                };
+                let _ = writeln!(
+                    s,
+                    "  day {:>3} {:<9} {d}  {}{allowed}",
+                    e.day, window, e.description
+                );
             }
             None => {
                 let _ = writeln!(s, "  day {:>3} {:<9} {}", e.day, window, e.description);
