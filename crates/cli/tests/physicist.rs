@@ -438,3 +438,32 @@ fn study_folder_hot_lab_and_clock_times() {
         "infusions.csv line 3, column 'residual_mbq'",
     );
 }
+
+/// `[analysis.dosimetry] s_model = "phantoms"` in study.toml: SYN-01 (14.5 kg)
+/// gets S from the shipped table, so D1 changes by S_table/S_analytic =
+/// 0.010804994/0.010792675 = 1.0011414 (Python 3.11: log–log between the
+/// 10 and 19 kg rows; analytic 0.11065/m + 0.0188/m^(2/3)).
+#[test]
+fn study_s_model_phantoms() {
+    let toml = seed("study.toml").replacen(
+        "[analysis.ci]",
+        "[analysis.dosimetry]\ns_model = \"phantoms\"\n\n[analysis.ci]",
+        1,
+    );
+    let dir = seed_with(&[("study.toml", toml)]);
+    let r = report(dir.path());
+    let base = report(&repo_root().join("examples/seed-study"));
+    let d = r["patients"][0]["dosimetry"]["dose1_gy"].as_f64().unwrap()
+        / base["patients"][0]["dosimetry"]["dose1_gy"]
+            .as_f64()
+            .unwrap();
+    assert!((d / 1.001_141_4 - 1.0).abs() < 1e-6, "{d}");
+    let toml = seed("study.toml").replacen(
+        "[analysis.ci]",
+        "[analysis.dosimetry]\ns_model = \"olinda\"\n\n[analysis.ci]",
+        1,
+    );
+    let dir = seed_with(&[("study.toml", toml)]);
+    let e = fails(&["study", "validate", dir.path().to_str().unwrap()]);
+    assert!(e.contains("s_model") || e.contains("olinda"), "{e}");
+}

@@ -70,7 +70,7 @@ impl Default for AnalyticS {
 /// The shipped whole-body S table of I-131 at the ICRP 89 reference masses,
 /// newborn to adult (`protocols/s-values/i131-whole-body-phantoms.csv`, whose
 /// header records source, derivation and status). **\[U\]**: published
-/// phantom values could not be obtained; the rows are the §5.3 model at the
+/// phantom values could not be obtained; the rows are the docs/reference/dosimetry.md §5.3 model at the
 /// reference masses until they are replaced (docs/reference/dosimetry.md §5.4).
 pub const REFERENCE_PHANTOMS_CSV: &str =
     include_str!("../../../protocols/s-values/i131-whole-body-phantoms.csv");
@@ -87,7 +87,7 @@ pub enum Extrapolation {
     /// The power law of the end segment, S(m) = S_end·(m/m_end)^b with b the
     /// log–log slope of the two end rows, from `min_kg` to `max_kg`
     /// (docs/reference/dosimetry.md §5.4) \[I\]. Whole-body S falls with
-    /// mass between m⁻¹ (electrons) and m^(−2/3) (photons, §5.3), so the end
+    /// mass between m⁻¹ (electrons) and m^(−2/3) (photons, docs/reference/dosimetry.md §5.3), so the end
     /// segment's exponent, which lies between them, is carried on.
     PowerLaw {
         /// Lowest mass, kg.

@@ -429,6 +429,12 @@ pub fn dosimetry(
             opts.max_weight_change
         },
         min_last_reading: min_last,
+        s_model: match opts.s_model {
+            mibg_study::config::StudySModel::Phantoms => {
+                mibg_dosimetry::SModel::reference_phantoms()
+            }
+            _ => mibg_dosimetry::SModel::default(),
+        },
         uncertainty: None,
         radiation_protection: false,
         accept: accepted_gate_checks(&r.overrides),
