@@ -28,6 +28,9 @@
 //! a cohort loop calls this function per patient.
 
 use crate::{gate_limits, second_activity_rules};
+use mibg_dosimetry::administered::{
+    AdministeredActivity, AdministeredError, AdministeredInput, administered_activity,
+};
 use mibg_dosimetry::gate::{
     self, BootstrapTally, Check, Finding, GateRefusal, GateReport, Inspection, WithoutReading,
 };
@@ -167,8 +170,10 @@ impl Default for DosimetryOptions {
 pub struct SecondInfusionInput {
     /// Readings after infusion 2 (parsed, with their source and lines).
     pub readings: Readings,
-    /// The activity actually given.
-    pub activity: Activity,
+    /// The activity actually given: a net activity, or the hot-lab record
+    /// from which [`administered_activity`] computes it
+    /// (`Activity::into()` for a net activity).
+    pub activity: AdministeredInput,
 }
 
 /// The inputs of one patient's course dosimetry.
@@ -178,8 +183,11 @@ pub struct CourseInput {
     pub readings1: Readings,
     /// Weight at infusion 1.
     pub weight1: Mass,
-    /// Activity given at infusion 1.
-    pub activity1: Activity,
+    /// Activity given at infusion 1: a net activity, or the hot-lab record
+    /// from which [`administered_activity`] computes the net activity
+    /// (docs/reference/dosimetry.md §3.4; `Activity::into()` for a net
+    /// activity).
+    pub activity1: AdministeredInput,
     /// Weight on the day of infusion 2 (default: `weight1`).
     pub weight2: Option<Mass>,
     /// Infusion 2 as given, for the delivered total.
@@ -226,6 +234,14 @@ pub enum DosimetryError {
     /// Radiation protection could not be computed.
     #[error("radiation protection: {0}")]
     RadiationProtection(#[from] RadProtError),
+    /// The hot-lab record of an infusion breaks a rule.
+    #[error("administered activity of infusion {infusion}: {error}")]
+    Administered {
+        /// 1 or 2.
+        infusion: u8,
+        /// The rule and the field.
+        error: AdministeredError,
+    },
 }
 
 /// One fitted parameter.
@@ -326,7 +342,9 @@ pub struct RadiationProtectionReport {
 /// The delivered dose of infusion 2, in the result.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct AfterSecond {
-    /// Activity given at infusion 2.
+    /// The net administered activity of infusion 2 and how it was obtained.
+    pub administered2: AdministeredActivity,
+    /// Activity given at infusion 2 (the net administered activity).
     #[serde(rename = "activity2_mbq")]
     pub activity2: Activity,
     /// The same in mCi.
@@ -432,6 +450,9 @@ pub struct OptionsUsed {
 /// Units are in the field names.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CourseDosimetry {
+    /// The net administered activity of infusion 1 and how it was obtained
+    /// (hot-lab assay, decay factors and residual, or as given).
+    pub administered1: AdministeredActivity,
     /// The infusion-1 activity compared with the protocol's prescription.
     pub infusion1_check: Option<Infusion1Deviation>,
     /// The plausibility gate on the infusion-1 readings (passed, or failed
@@ -807,19 +828,27 @@ pub fn assess_course_dosimetry(
         .clone()
         .unwrap_or_else(|| protocol.info.name.clone());
     let limits = gate_limits(protocol);
+    // 0. The net administered activities (hot-lab assay decayed to the
+    //    start of the infusion minus the residual), the one rule.
+    let administered1 = administered_activity(&input.activity1)
+        .map_err(|error| DosimetryError::Administered { infusion: 1, error })?;
+    let administered2 = match &input.second {
+        Some(s2) => Some(
+            administered_activity(&s2.activity)
+                .map_err(|error| DosimetryError::Administered { infusion: 2, error })?,
+        ),
+        None => None,
+    };
+    let activity1 = administered1.net;
     // 1. The activity of infusion 1 against the protocol (an implausible
     //    weight is reported by the dosimetry itself, first).
     let w = input.weight1.kg();
     let infusion1_check = if (WEIGHT_RANGE_KG.0..=WEIGHT_RANGE_KG.1).contains(&w) {
         Some(
             protocol
-                .check_infusion1_given(
-                    input.activity1,
-                    input.weight1,
-                    options.max_activity_deviation,
-                )
+                .check_infusion1_given(activity1, input.weight1, options.max_activity_deviation)
                 .map_err(|error| DosimetryError::Infusion1Deviation {
-                    activity_mbq: input.activity1.mbq(),
+                    activity_mbq: activity1.mbq(),
                     weight_kg: w,
                     protocol: label.clone(),
                     error,
@@ -828,7 +857,7 @@ pub fn assess_course_dosimetry(
     } else {
         None
     };
-    let mut req = DoseRequest::new(input.weight1, input.activity1);
+    let mut req = DoseRequest::new(input.weight1, activity1);
     req.mass2 = input.weight2;
     req.max_weight_change = options.max_weight_change;
     req.min_last_reading = options.min_last_reading;
@@ -870,22 +899,23 @@ pub fn assess_course_dosimetry(
     )?;
 
     // 5. Infusion 2 through the gate.
-    let second = match &input.second {
-        None => None,
-        Some(s2) => {
+    let second = match (&input.second, &administered2) {
+        (Some(s2), Some(adm2)) => {
+            let a2 = adm2.net;
             let (s, report) = gated(
                 &s2.readings,
                 &limits,
                 &options.accept,
                 "infusion 2",
-                || Ok(assess_second(&a, &s2.readings, s2.activity)?),
+                || Ok(assess_second(&a, &s2.readings, a2)?),
                 |s: &SecondInfusionDose| {
                     gate::inspect_fit(&s2.readings, &s.fit, &req.fit, &limits, None)
                 },
-                |_, k, e| without_infusion2(&a, &s2.readings, k, e, s2.activity),
+                |_, k, e| without_infusion2(&a, &s2.readings, k, e, a2),
             )?;
             Some((s, report))
         }
+        _ => None,
     };
 
     // 6. Radiation protection after the last infusion.
@@ -913,6 +943,7 @@ pub fn assess_course_dosimetry(
 
     let mut d = assemble(
         &a,
+        (administered1, administered2),
         infusion1_check,
         plausibility,
         second,
@@ -1341,6 +1372,7 @@ fn explanation(
 #[allow(clippy::too_many_arguments)]
 fn assemble(
     a: &DoseAssessment,
+    (administered1, administered2): (AdministeredActivity, Option<AdministeredActivity>),
     infusion1_check: Option<Infusion1Deviation>,
     plausibility: GateReport,
     second: Option<(SecondInfusionDose, GateReport)>,
@@ -1348,7 +1380,19 @@ fn assemble(
     o: &DosimetryOptions,
     protocol_label: String,
 ) -> CourseDosimetry {
-    let mut warnings = plausibility.accepted_warnings();
+    let mut warnings: Vec<String> = administered1
+        .warnings
+        .iter()
+        .map(|w| format!("administered activity of infusion 1: {w}"))
+        .collect();
+    if let Some(a2) = &administered2 {
+        warnings.extend(
+            a2.warnings
+                .iter()
+                .map(|w| format!("administered activity of infusion 2: {w}")),
+        );
+    }
+    warnings.extend(plausibility.accepted_warnings());
     warnings.extend(a.warnings.iter().cloned());
     if let Some(r) = &rp {
         warnings.extend(
@@ -1360,7 +1404,11 @@ fn assemble(
             warnings.extend(c.warnings.iter().map(|w| format!("caregiver: {w}")));
         }
     }
-    let explanation = explanation(a, &plausibility, second.as_ref());
+    let mut explanation = explanation(a, &plausibility, second.as_ref());
+    explanation.push(format!(
+        "Administered activity of infusion 1: {}.",
+        administered1.note
+    ));
     let after_second = second.map(|(s, report)| {
         warnings.extend(
             report
@@ -1375,6 +1423,9 @@ fn assemble(
                 .map(|w| format!("infusion 2: {w}")),
         );
         AfterSecond {
+            administered2: administered2
+                .clone()
+                .expect("infusion 2 was assessed from its administered activity"),
             activity2: s.activity2,
             activity2_mci: s.activity2.mci(),
             model: s.fit.model,
@@ -1395,6 +1446,7 @@ fn assemble(
     let p = &a.plan;
     let r = &a.request;
     CourseDosimetry {
+        administered1,
         infusion1_check,
         plausibility,
         model: a.fit.model,

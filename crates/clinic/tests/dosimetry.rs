@@ -23,7 +23,7 @@ fn input() -> CourseInput {
     CourseInput {
         readings1: readings("examples/dose/readings.csv", |s| s),
         weight1: Mass::from_kg(20.0),
-        activity1: Activity::from_mbq(8880.0),
+        activity1: Activity::from_mbq(8880.0).into(),
         weight2: None,
         second: None,
     }
@@ -72,7 +72,7 @@ fn options_out_of_range_are_errors() {
 #[test]
 fn the_activity_check_comes_first() {
     let mut i = input();
-    i.activity1 = Activity::from_mbq(240.0);
+    i.activity1 = Activity::from_mbq(240.0).into();
     let e = assess_course_dosimetry(&i, &Protocol::seed(), &quick()).unwrap_err();
     match &e {
         DosimetryError::Infusion1Deviation { activity_mbq, .. } => assert_eq!(*activity_mbq, 240.0),
@@ -94,7 +94,7 @@ fn infusion_2_goes_through_the_gate() {
         readings: readings("examples/dose/readings2.csv", |s| {
             s.replace("72.25,35.72", "72.25,3.572")
         }),
-        activity: Activity::from_mbq(3964.0),
+        activity: Activity::from_mbq(3964.0).into(),
     });
     let e = assess_course_dosimetry(&i, &Protocol::seed(), &quick()).unwrap_err();
     let DosimetryError::Refused(r) = &e else {

@@ -323,7 +323,7 @@ fn run(
     let input = CourseInput {
         readings1: r,
         weight1: Mass::from_kg(w),
-        activity1: Activity::from_mbq(a),
+        activity1: Activity::from_mbq(a).into(),
         weight2: w2.map(Mass::from_kg),
         second: None,
     };

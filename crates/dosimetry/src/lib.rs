@@ -16,6 +16,7 @@
 //! of infusion 2 from its own readings. Results are plain serialisable
 //! values with warnings inside. This crate does no I/O.
 
+pub mod administered;
 pub mod fit;
 pub mod gate;
 mod lm;

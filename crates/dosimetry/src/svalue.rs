@@ -67,6 +67,36 @@ impl Default for AnalyticS {
     }
 }
 
+/// The shipped whole-body S table of I-131 at the ICRP 89 reference masses,
+/// newborn to adult (`protocols/s-values/i131-whole-body-phantoms.csv`, whose
+/// header records source, derivation and status). **\[U\]**: published
+/// phantom values could not be obtained; the rows are the docs/reference/dosimetry.md §5.3 model at the
+/// reference masses until they are replaced (docs/reference/dosimetry.md §5.4).
+pub const REFERENCE_PHANTOMS_CSV: &str =
+    include_str!("../../../protocols/s-values/i131-whole-body-phantoms.csv");
+/// The label of [`REFERENCE_PHANTOMS_CSV`] in messages and results.
+pub const REFERENCE_PHANTOMS_LABEL: &str = "shipped I-131 reference-phantom table (protocols/s-values/i131-whole-body-phantoms.csv, ICRP 89 masses, values [U])";
+
+/// What a table does beyond its first and last masses.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(tag = "rule", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Extrapolation {
+    /// Refused (the default for a user's table).
+    None,
+    /// The power law of the end segment, S(m) = S_end·(m/m_end)^b with b the
+    /// log–log slope of the two end rows, from `min_kg` to `max_kg`
+    /// (docs/reference/dosimetry.md §5.4) \[I\]. Whole-body S falls with
+    /// mass between m⁻¹ (electrons) and m^(−2/3) (photons, docs/reference/dosimetry.md §5.3), so the end
+    /// segment's exponent, which lies between them, is carried on.
+    PowerLaw {
+        /// Lowest mass, kg.
+        min_kg: f64,
+        /// Highest mass, kg.
+        max_kg: f64,
+    },
+}
+
 /// A phantom table: (mass, S) rows, interpolated log–log in mass (docs/reference/dosimetry.md §5.4).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct STable {
@@ -74,6 +104,38 @@ pub struct STable {
     pub source: String,
     /// Rows sorted by strictly increasing mass.
     pub rows: Vec<(Mass, SValue)>,
+    /// Beyond the first and last rows.
+    pub extrapolation: Extrapolation,
+}
+
+impl STable {
+    /// The table extended by the end segments' power laws over the
+    /// protocol's weight range (`mibg_protocol::plan::WEIGHT_RANGE_KG`,
+    /// 2–150 kg).
+    #[must_use]
+    pub fn extended_to_protocol_range(mut self) -> Self {
+        let (lo, hi) = mibg_protocol::plan::WEIGHT_RANGE_KG;
+        self.extrapolation = Extrapolation::PowerLaw {
+            min_kg: lo.min(self.rows[0].0.kg()),
+            max_kg: hi.max(self.rows[self.rows.len() - 1].0.kg()),
+        };
+        self
+    }
+}
+
+impl SModel {
+    /// The shipped reference-phantom table ([`REFERENCE_PHANTOMS_CSV`]),
+    /// log–log interpolation, power-law extension to 2–150 kg.
+    ///
+    /// # Panics
+    /// Never: the embedded table is parsed by a test.
+    pub fn reference_phantoms() -> Self {
+        Self::Table(
+            parse_s_table(REFERENCE_PHANTOMS_LABEL, REFERENCE_PHANTOMS_CSV)
+                .expect("the shipped S table parses")
+                .extended_to_protocol_range(),
+        )
+    }
 }
 
 /// How S is obtained.
@@ -138,10 +200,11 @@ impl SValueError {
 }
 
 impl SModel {
-    /// Name for reports: `analytic` or `table`.
+    /// Name for reports: `analytic`, `phantoms` (the shipped table) or `table`.
     pub fn name(&self) -> &'static str {
         match self {
             Self::Analytic(_) => "analytic",
+            Self::Table(t) if t.source == REFERENCE_PHANTOMS_LABEL => "phantoms",
             Self::Table(_) => "table",
         }
     }
@@ -154,9 +217,17 @@ impl SModel {
                 a.delta_np, a.k_gamma
             ),
             Self::Table(t) => format!(
-                "phantom table {} ({} rows, log–log interpolation in mass, docs/reference/dosimetry.md §5.4)",
+                "phantom table {} ({} rows {}–{} kg, log–log interpolation in mass{}, docs/reference/dosimetry.md §5.4)",
                 t.source,
-                t.rows.len()
+                t.rows.len(),
+                t.rows[0].0.kg(),
+                t.rows[t.rows.len() - 1].0.kg(),
+                match t.extrapolation {
+                    Extrapolation::PowerLaw { min_kg, max_kg } => format!(
+                        "; beyond the rows the end segment's power law, {min_kg}–{max_kg} kg"
+                    ),
+                    Extrapolation::None => "; not extrapolated".into(),
+                }
             ),
         }
     }
@@ -178,7 +249,7 @@ impl SModel {
                         model: "analytic".into(),
                         min_kg: a.min_kg,
                         max_kg: a.max_kg,
-                        hint: "use a phantom table (--s-model table --s-table FILE)".into(),
+                        hint: "use the shipped reference-phantom table (--s-model phantoms, 2–150 kg) or your own (--s-model table --s-table FILE)".into(),
                     });
                 }
                 Ok(SValue::from_gy_per_gbq_h(
@@ -186,14 +257,20 @@ impl SModel {
                 ))
             }
             Self::Table(t) => {
-                let (lo, hi) = (t.rows[0].0.kg(), t.rows[t.rows.len() - 1].0.kg());
+                let (lo, hi) = match t.extrapolation {
+                    Extrapolation::PowerLaw { min_kg, max_kg } => (min_kg, max_kg),
+                    Extrapolation::None => (t.rows[0].0.kg(), t.rows[t.rows.len() - 1].0.kg()),
+                };
                 if !(kg >= lo && kg <= hi) {
                     return Err(SValueError::OutOfRange {
                         mass_kg: kg,
                         model: format!("table {}", t.source),
                         min_kg: lo,
                         max_kg: hi,
-                        hint: "the table is not extrapolated; add rows covering this mass".into(),
+                        hint: match t.extrapolation {
+                            Extrapolation::None => "the table is not extrapolated; add rows covering this mass (or --s-extrapolate power-law)".into(),
+                            Extrapolation::PowerLaw { .. } => "outside the protocol's weight range".into(),
+                        },
                     });
                 }
                 let i = t
@@ -205,6 +282,9 @@ impl SModel {
                     t.rows[i - 1].1.gy_per_gbq_h().ln(),
                 );
                 let (m1, s1) = (t.rows[i].0.kg().ln(), t.rows[i].1.gy_per_gbq_h().ln());
+                // Between rows: interpolation; beyond (allowed only with
+                // a power-law extrapolation, checked above): the same line
+                // in log–log space carried on from the end segment.
                 let f = (kg.ln() - m0) / (m1 - m0);
                 Ok(SValue::from_gy_per_gbq_h((s0 + f * (s1 - s0)).exp()))
             }
@@ -289,6 +369,7 @@ pub fn parse_s_table(source: &str, text: &str) -> Result<STable, SValueError> {
     Ok(STable {
         source: source.into(),
         rows,
+        extrapolation: Extrapolation::None,
     })
 }
 
@@ -315,6 +396,70 @@ mod tests {
         }
         assert!(m.s_value(Mass::from_kg(2.0)).is_err());
         assert!(m.s_value(Mass::from_kg(90.0)).is_err());
+    }
+
+    /// The shipped table against the docs/reference/dosimetry.md §5.4 [C]
+    /// table (4 significant figures, so 5e-4 relative; the 10 kg row of the
+    /// doc reads 1.512e-2 for 1.51153e-2): every row, reproduced exactly by
+    /// the interpolation, and the reference masses.
+    #[test]
+    fn shipped_phantom_table() {
+        let SModel::Table(t) = SModel::reference_phantoms() else {
+            panic!("a table")
+        };
+        let doc = [
+            (3.5, 3.977e-2),
+            (10.0, 1.512e-2),
+            (19.0, 8.464e-3),
+            (32.0, 5.323e-3),
+            (56.0, 3.260e-3),
+            (73.0, 2.592e-3),
+        ];
+        assert_eq!(t.rows.len(), doc.len());
+        let m = SModel::reference_phantoms();
+        for ((mass, s), (kg, v)) in t.rows.iter().zip(doc) {
+            assert_eq!(mass.kg(), kg);
+            assert!((s.gy_per_gbq_h() / v - 1.0).abs() < 5e-4, "{kg}");
+            let at = m.s_value(*mass).unwrap().gy_per_gbq_h();
+            assert!((at / s.gy_per_gbq_h() - 1.0).abs() < 1e-12, "{kg}");
+        }
+        assert_eq!(
+            t.extrapolation,
+            Extrapolation::PowerLaw {
+                min_kg: 2.0,
+                max_kg: 150.0
+            }
+        );
+        assert!(m.describe().contains("[U]"), "{}", m.describe());
+        assert!(m.describe().contains("2–150 kg"), "{}", m.describe());
+    }
+
+    /// The rule beyond the rows, by hand (Python 3.11, from the rounded
+    /// table values): b_lo = ln(0.015115/0.039770)/ln(10/3.5) = −0.921513;
+    /// S(2) = 0.039770·(2/3.5)^b_lo = 0.0666068. b_hi =
+    /// ln(0.0025921/0.0032603)/ln(73/56) = −0.865123; S(150) =
+    /// 0.0025921·(150/73)^b_hi = 0.00139017. Between rows, S(20) =
+    /// exp(ln 0.008464 + ln(20/19)/ln(32/19)·ln(0.005323/0.008464)) = 0.0080864.
+    #[test]
+    fn shipped_table_between_and_beyond() {
+        let m = SModel::reference_phantoms();
+        let s = |kg: f64| m.s_value(Mass::from_kg(kg)).unwrap().gy_per_gbq_h();
+        assert!((s(2.0) / 0.066_606_8 - 1.0).abs() < 2e-6, "{}", s(2.0));
+        assert!((s(150.0) / 0.001_390_17 - 1.0).abs() < 5e-6, "{}", s(150.0));
+        assert!((s(20.0) / 0.008_086_4 - 1.0).abs() < 1e-5, "{}", s(20.0));
+        assert!(m.s_value(Mass::from_kg(1.99)).is_err());
+        assert!(m.s_value(Mass::from_kg(150.01)).is_err());
+        // A user's table is not extrapolated unless asked.
+        let t = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\n10,0.01\n40,0.0025\n").unwrap();
+        assert!(
+            SModel::Table(t.clone())
+                .s_value(Mass::from_kg(5.0))
+                .is_err()
+        );
+        let e = SModel::Table(t.extended_to_protocol_range());
+        // Power law S = 0.1/m carried on: S(5) = 0.02, S(100) = 0.001.
+        assert!((e.s_value(Mass::from_kg(5.0)).unwrap().gy_per_gbq_h() - 0.02).abs() < 1e-15);
+        assert!((e.s_value(Mass::from_kg(100.0)).unwrap().gy_per_gbq_h() - 0.001).abs() < 1e-15);
     }
 
     #[test]

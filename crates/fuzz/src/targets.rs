@@ -209,7 +209,7 @@ fn dose_assess() -> Exec {
         let input = CourseInput {
             readings1: r,
             weight1: Mass::from_kg(w),
-            activity1: Activity::from_mbq(a),
+            activity1: Activity::from_mbq(a).into(),
             weight2: None,
             second: None,
         };

@@ -359,6 +359,24 @@ pub struct DosimetryOptions {
     /// [`mibg_dosimetry::DEFAULT_MAX_WEIGHT_CHANGE`] (±20 %) \[I\].
     #[serde(default = "max_wc")]
     pub max_weight_change: f64,
+    /// The whole-body S model of every patient: `analytic` (default, the
+    /// docs/reference/dosimetry.md §5.3 model, 3–80 kg) or `phantoms` (the
+    /// shipped reference-phantom table, 2–150 kg, values \[U\]; docs/reference/dosimetry.md §5.4):
+    /// `mibg dose --s-model`.
+    #[serde(default)]
+    pub s_model: StudySModel,
+}
+
+/// `[analysis.dosimetry] s_model`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum StudySModel {
+    /// The analytic model (docs/reference/dosimetry.md §5.3).
+    #[default]
+    Analytic,
+    /// The shipped reference-phantom table (docs/reference/dosimetry.md §5.4).
+    Phantoms,
 }
 
 fn max_dev() -> f64 {
@@ -373,6 +391,7 @@ impl Default for DosimetryOptions {
         DosimetryOptions {
             max_activity_deviation: max_dev(),
             max_weight_change: max_wc(),
+            s_model: StudySModel::Analytic,
         }
     }
 }

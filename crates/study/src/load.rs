@@ -208,7 +208,7 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
         d.followup = followup(&t, p, &mut d.unreadable);
     }
     if let Some(t) = input.get(files::READINGS) {
-        d.readings = readings(t, p, &mut d.unreadable);
+        d.readings = readings(t, &d.infusions, p, &mut d.unreadable);
     }
     if let Some(t) = input.get(files::STEM_CELLS) {
         d.stem_cells = stem_cells(t, p, &mut d.unreadable);
@@ -388,34 +388,200 @@ fn patients(
     (out, ids)
 }
 
+/// Largest accepted infusion duration, `end_time − start_time`: 24 h \[I\]
+/// (131I-mIBG runs over 1–4 hours; a day more is a mistyped date).
+pub const MAX_INFUSION_DURATION_H: f64 = 24.0;
+/// Largest accepted disagreement between `activity_mbq` and the net activity
+/// of the hot-lab columns on the same row: 1 % \[I\] (rounding of a value
+/// copied from the hot-lab sheet; more means two different numbers).
+pub const MAX_NET_DISAGREEMENT: f64 = 0.01;
+
+/// The hot-lab columns of `infusions.csv` (all optional, given together).
+const HOT_LAB_COLUMNS: [&str; 4] = ["assayed_mbq", "assay_time", "residual_mbq", "residual_time"];
+
 fn infusions(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Infusion> {
+    use mibg_dosimetry::administered::{
+        AdministeredInput, Field, HotLabRecord, administered_activity,
+    };
     let schema = schema(
         "infusions table",
         Strictness::Clinical,
-        &["patient", "infusion", "date", "activity_mbq", "weight_kg"],
-        &[],
+        &["patient", "infusion", "date", "weight_kg"],
+        &[
+            "activity_mbq",
+            "start_time",
+            "end_time",
+            "assayed_mbq",
+            "assay_time",
+            "residual_mbq",
+            "residual_time",
+        ],
     );
     let Some(t) = table(files::INFUSIONS, text, &schema, p, u) else {
         return Vec::new();
     };
+    // `activity_mbq` is required unless the hot-lab columns are there.
+    if !t.has_column("activity_mbq") && !t.has_column("assayed_mbq") {
+        p.error(Problem::at(
+            files::INFUSIONS,
+            t.header_line(),
+            Some("activity_mbq"),
+            ProblemKind::MissingColumn,
+            "required column 'activity_mbq' is missing (or give the hot-lab columns assayed_mbq, assay_time, residual_mbq, residual_time and start_time)",
+        ));
+        u.insert(files::INFUSIONS.to_string());
+        return Vec::new();
+    }
     let mut out = Vec::new();
     for r in t.rows() {
         let id = r.req_id("patient", p);
         let n = r.req_u32_in("infusion", 1, 9, p);
         let date = r.req_date("date", p);
-        let a = r.req_f64_in(
+        let given = r.opt_f64_in(
             "activity_mbq",
             limits::ACTIVITY_MBQ.0,
             limits::ACTIVITY_MBQ.1,
             p,
         );
         let w = r.req_f64_in("weight_kg", limits::WEIGHT_KG.0, limits::WEIGHT_KG.1, p);
-        if let (Some(patient), Some(number), Some(date), Some(a), Some(w)) = (id, n, date, a, w) {
+        let start = r.opt_instant("start_time", p);
+        let end = r.opt_instant("end_time", p);
+        let mut ok = true;
+        // The start's calendar date (in its own offset) is the row's date.
+        if let (Some(d), Some((_, sd))) = (date, start)
+            && d != sd
+        {
+            p.error(r.problem(
+                "start_time",
+                ProblemKind::Chronology,
+                format!("the infusion starts on {sd} but the row's date is {d}"),
+            ));
+            ok = false;
+        }
+        if let (Some((s0, _)), Some((e0, _))) = (start, end) {
+            let h = (e0.as_second() - s0.as_second()) as f64 / 3600.0;
+            if h < 0.0 {
+                p.error(r.problem(
+                    "end_time",
+                    ProblemKind::Chronology,
+                    format!("the infusion ends {:.2} h before it starts ({s0})", -h),
+                ));
+                ok = false;
+            } else if h > MAX_INFUSION_DURATION_H {
+                p.error(r.problem(
+                    "end_time",
+                    ProblemKind::NotAllowed,
+                    format!(
+                        "the infusion lasts {h:.1} h (start {s0}); more than {MAX_INFUSION_DURATION_H} h is taken as a mistyped date [I]"
+                    ),
+                ));
+                ok = false;
+            }
+        }
+        // The hot-lab record: all of its columns or none.
+        let present: Vec<&str> = HOT_LAB_COLUMNS
+            .iter()
+            .copied()
+            .filter(|c| r.get(c).is_some())
+            .collect();
+        let mut hot_lab = None;
+        if !present.is_empty() {
+            let missing: Vec<&str> = HOT_LAB_COLUMNS
+                .iter()
+                .copied()
+                .chain(std::iter::once("start_time"))
+                .filter(|c| r.get(c).is_none())
+                .collect();
+            if let Some(first) = missing.first() {
+                p.error(r.problem(
+                    first,
+                    ProblemKind::MissingValue,
+                    format!(
+                        "the hot-lab record needs {} together (given: {}; missing: {})",
+                        "assayed_mbq, assay_time, residual_mbq, residual_time and start_time",
+                        present.join(", "),
+                        missing.join(", ")
+                    ),
+                ));
+                ok = false;
+            } else {
+                let a = r.opt_f64_in(
+                    "assayed_mbq",
+                    limits::ACTIVITY_MBQ.0,
+                    limits::ACTIVITY_MBQ.1,
+                    p,
+                );
+                let res = r.opt_f64_in("residual_mbq", 0.0, limits::ACTIVITY_MBQ.1, p);
+                let at = r.opt_instant("assay_time", p);
+                let rt = r.opt_instant("residual_time", p);
+                if let (Some(a), Some(res), Some((at, _)), Some((rt, _)), Some((st, _))) =
+                    (a, res, at, rt, start)
+                {
+                    hot_lab = Some(HotLabRecord {
+                        assayed: Activity::from_mbq(a),
+                        assay_time: at,
+                        infusion_start: st,
+                        residual: Activity::from_mbq(res),
+                        residual_time: rt,
+                    });
+                } else {
+                    ok = false;
+                }
+            }
+        } else if given.is_none() && r.get("activity_mbq").is_none() {
+            p.error(r.problem(
+                "activity_mbq",
+                ProblemKind::MissingValue,
+                "value is required (or the hot-lab columns assayed_mbq, assay_time, residual_mbq, residual_time with start_time)".into(),
+            ));
+        }
+        // The net activity: the one rule, which also validates the record.
+        let activity = match hot_lab {
+            Some(h) => match administered_activity(&AdministeredInput::HotLab(h)) {
+                Ok(adm) => {
+                    if let Some(g) = given
+                        && (g / adm.net.mbq() - 1.0).abs() > MAX_NET_DISAGREEMENT
+                    {
+                        p.error(r.problem(
+                            "activity_mbq",
+                            ProblemKind::NotAllowed,
+                            format!(
+                                "{g} MBq disagrees with the net administered activity {:.1} MBq of the hot-lab columns by more than {} % [I]; leave activity_mbq empty or correct it",
+                                adm.net.mbq(),
+                                100.0 * MAX_NET_DISAGREEMENT
+                            ),
+                        ));
+                        None
+                    } else {
+                        Some(adm.net)
+                    }
+                }
+                Err(e) => {
+                    let col = match e.field {
+                        Field::Assayed => "assayed_mbq",
+                        Field::AssayTime => "assay_time",
+                        Field::Residual => "residual_mbq",
+                        Field::ResidualTime => "residual_time",
+                        Field::InfusionStart => "start_time",
+                        _ => "activity_mbq",
+                    };
+                    p.error(r.problem(col, ProblemKind::NotAllowed, e.rule));
+                    None
+                }
+            },
+            None => given.map(Activity::from_mbq),
+        };
+        if let (Some(patient), Some(number), Some(date), Some(activity), Some(w), true) =
+            (id, n, date, activity, w, ok)
+        {
             out.push(Infusion {
                 patient,
                 number,
                 date,
-                activity: Activity::from_mbq(a),
+                activity,
+                hot_lab,
+                start: start.map(|s| s.0),
+                end: end.map(|e| e.0),
                 weight: Mass::from_kg(w),
                 row: r.line,
             });
@@ -424,12 +590,17 @@ fn infusions(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Infu
     out
 }
 
-fn readings(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Reading> {
+fn readings(
+    text: &str,
+    infusions: &[Infusion],
+    p: &mut Problems,
+    u: &mut BTreeSet<String>,
+) -> Vec<Reading> {
     let schema = schema(
         "readings table",
         Strictness::Clinical,
-        &["patient", "infusion", "hours", "reading"],
-        &["background"],
+        &["patient", "infusion", "reading"],
+        &["hours", "time", "background"],
     );
     let Some(t) = table(files::READINGS, text, &schema, p, u) else {
         return Vec::new();
@@ -438,14 +609,88 @@ fn readings(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Readi
     for r in t.rows() {
         let id = r.req_id("patient", p);
         let n = r.req_u32_in("infusion", 1, 9, p);
-        let h = r.req_f64_in("hours", limits::HOURS.0, limits::HOURS.1, p);
         let v = r.req_f64_in("reading", 0.0, f64::MAX, p);
         let b = r.opt_f64_in("background", 0.0, f64::MAX, p);
+        // Exactly one of `hours` (since the end of the infusion) and `time`
+        // (a clock time, converted with the infusion's `end_time`).
+        let (h, time) = match (r.get("hours"), r.get("time")) {
+            (Some(_), Some(_)) => {
+                p.error(r.problem(
+                    "time",
+                    ProblemKind::NotAllowed,
+                    "both hours and time are given: ambiguous; give one of them".into(),
+                ));
+                (None, None)
+            }
+            (None, None) => {
+                p.error(r.problem(
+                    "hours",
+                    ProblemKind::MissingValue,
+                    "value is required (hours since the end of the infusion, or a clock time in the time column)".into(),
+                ));
+                (None, None)
+            }
+            (Some(_), None) => (
+                r.req_f64_in("hours", limits::HOURS.0, limits::HOURS.1, p),
+                None,
+            ),
+            (None, Some(_)) => match (r.opt_instant("time", p), &id, n) {
+                (Some((ts, _)), Some(patient), Some(number)) => {
+                    let inf = infusions
+                        .iter()
+                        .find(|i| &i.patient == patient && i.number == number);
+                    match inf.map(|i| (i.end, i.row)) {
+                        // An unknown infusion is reported by the cross-references.
+                        None => (None, None),
+                        Some((None, row)) => {
+                            p.error(r.problem(
+                                "time",
+                                ProblemKind::UnknownReference,
+                                format!(
+                                    "a clock time needs the end of infusion {number} of patient '{patient}' (end_time in {} line {row}), t = 0 of the readings",
+                                    files::INFUSIONS
+                                ),
+                            ));
+                            (None, None)
+                        }
+                        Some((Some(end), _)) => {
+                            let h = (ts.as_nanosecond() - end.as_nanosecond()) as f64 / 3.6e12;
+                            if h < 0.0 {
+                                p.error(r.problem(
+                                    "time",
+                                    ProblemKind::Chronology,
+                                    format!(
+                                        "{ts} is {:.2} h before the end of infusion {number} ({end})",
+                                        -h
+                                    ),
+                                ));
+                                (None, None)
+                            } else if h > limits::HOURS.1 {
+                                p.error(r.problem(
+                                    "time",
+                                    ProblemKind::NotAllowed,
+                                    format!(
+                                        "{ts} is {h:.1} h after the end of infusion {number}, outside the allowed range {}–{} h",
+                                        limits::HOURS.0,
+                                        limits::HOURS.1
+                                    ),
+                                ));
+                                (None, None)
+                            } else {
+                                (Some(h), Some(ts))
+                            }
+                        }
+                    }
+                }
+                _ => (None, None),
+            },
+        };
         if let (Some(patient), Some(infusion), Some(h), Some(v)) = (id, n, h, v) {
             out.push(Reading {
                 patient,
                 infusion,
                 hours: Hours::new(h),
+                time,
                 reading: v,
                 background: b,
                 row: r.line,

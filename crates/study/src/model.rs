@@ -46,8 +46,19 @@ pub struct Infusion {
     pub number: u32,
     /// Date of the infusion.
     pub date: Date,
-    /// Administered activity.
+    /// Net administered activity: the `activity_mbq` column, or, when the
+    /// hot-lab columns are given, the net activity computed from them by
+    /// `mibg_dosimetry::administered::administered_activity` (the one rule;
+    /// the loader calls it to validate the record).
     pub activity: Activity,
+    /// The hot-lab record (`assayed_mbq`, `assay_time`, `start_time`,
+    /// `residual_mbq`, `residual_time`), when given.
+    pub hot_lab: Option<mibg_dosimetry::administered::HotLabRecord>,
+    /// Start of the infusion (`start_time`), when given.
+    pub start: Option<jiff::Timestamp>,
+    /// End of the infusion (`end_time`), when given: t = 0 of the readings
+    /// given with a clock `time`.
+    pub end: Option<jiff::Timestamp>,
     /// Weight on the day of the infusion.
     pub weight: Mass,
     /// Row in `infusions.csv`.
@@ -63,8 +74,11 @@ pub struct Reading {
     pub patient: String,
     /// Infusion number the reading follows.
     pub infusion: u32,
-    /// Time after the end of the infusion.
+    /// Time after the end of the infusion (the `hours` column, or the
+    /// `time` column minus the infusion's `end_time`).
     pub hours: Hours,
+    /// The clock time of the reading, when given (`time` column).
+    pub time: Option<jiff::Timestamp>,
     /// Reading (arbitrary proportional unit).
     pub reading: f64,
     /// Background in the same unit, if recorded.

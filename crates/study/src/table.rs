@@ -128,6 +128,16 @@ impl<'a> Table<'a> {
         })
     }
 
+    /// Whether the header has column `col`.
+    pub fn has_column(&self, col: &str) -> bool {
+        self.header.position(col).is_some()
+    }
+
+    /// The physical line of the header.
+    pub fn header_line(&self) -> u64 {
+        self.header.line()
+    }
+
     /// The rows in file order.
     pub fn rows(&self) -> impl Iterator<Item = Row<'_, 'a>> {
         self.rows.iter().enumerate().map(move |(index, &line)| Row {
@@ -148,7 +158,7 @@ impl Row<'_, '_> {
         Some(&t.text[a..b]).filter(|s| !s.is_empty())
     }
 
-    fn problem(&self, col: &str, kind: ProblemKind, msg: String) -> Problem {
+    pub(crate) fn problem(&self, col: &str, kind: ProblemKind, msg: String) -> Problem {
         Problem::at(self.table.file, self.line, Some(col), kind, msg)
     }
 
@@ -285,6 +295,45 @@ impl Row<'_, '_> {
                     col,
                     ProblemKind::BadValue,
                     format!("{} is not a date (YYYY-MM-DD)", excerpt(s)),
+                ));
+                None
+            }
+        }
+    }
+
+    /// An optional instant: ISO 8601 date and time **with** its UTC offset
+    /// or `Z` (`2026-03-02T14:30+01:00`), and its calendar date in that
+    /// offset. A time without an offset is ambiguous (which clock, which
+    /// daylight-saving side?) and is refused.
+    pub fn opt_instant(&self, col: &str, p: &mut Problems) -> Option<(jiff::Timestamp, Date)> {
+        let s = self.get(col)?;
+        match (
+            s.parse::<jiff::Timestamp>(),
+            s.parse::<jiff::civil::DateTime>(),
+        ) {
+            (Ok(t), Ok(civil)) => Some((t, civil.date())),
+            // `Z`: jiff reads no civil time from it (the local time is
+            // unknown); the date is the UTC date.
+            (Ok(t), Err(_)) => Some((t, t.to_zoned(jiff::tz::TimeZone::UTC).date())),
+            (Err(_), Ok(_)) => {
+                p.error(self.problem(
+                    col,
+                    ProblemKind::BadValue,
+                    format!(
+                        "{} has no UTC offset: ambiguous; write it as 2026-03-02T14:30+01:00 or 2026-03-02T13:30Z",
+                        excerpt(s)
+                    ),
+                ));
+                None
+            }
+            _ => {
+                p.error(self.problem(
+                    col,
+                    ProblemKind::BadValue,
+                    format!(
+                        "{} is not an ISO 8601 date and time with its UTC offset (2026-03-02T14:30+01:00)",
+                        excerpt(s)
+                    ),
                 ));
                 None
             }

@@ -65,6 +65,10 @@ pub enum SModelArg {
     Analytic,
     /// Phantom table (--s-table), log–log interpolation (docs/reference/dosimetry.md §5.4).
     Table,
+    /// The shipped I-131 reference-phantom table (ICRP 89 masses, newborn to
+    /// adult; values [U], protocols/s-values/i131-whole-body-phantoms.csv),
+    /// log–log interpolation, the end segments' power laws to 2–150 kg.
+    Phantoms,
 }
 
 /// Prediction of the dose per activity of infusion 2 (docs/reference/dosimetry.md §6.1).
@@ -117,9 +121,33 @@ pub struct Args {
     /// Patient weight at infusion 1, kg.
     #[arg(long)]
     weight_kg: f64,
-    /// Administered activity of infusion 1, MBq.
-    #[arg(long)]
-    activity_mbq: f64,
+    /// Net administered activity of infusion 1, MBq, as already corrected
+    /// by the user; or give the hot-lab record instead (--assayed-mbq,
+    /// --assay-time, --infusion-start, --residual-mbq, --residual-time).
+    #[arg(
+        long,
+        required_unless_present = "assayed_mbq",
+        conflicts_with = "assayed_mbq"
+    )]
+    activity_mbq: Option<f64>,
+    /// Hot-lab record of infusion 1: activity assayed in the dose
+    /// calibrator, MBq (decayed to --infusion-start; the residual is
+    /// subtracted, docs/reference/dosimetry.md §3.4).
+    #[arg(long, requires_all = ["assay_time", "infusion_start", "residual_mbq", "residual_time"])]
+    assayed_mbq: Option<f64>,
+    /// Time of the assay (its calibration time), ISO 8601 with offset.
+    #[arg(long, requires = "assayed_mbq")]
+    assay_time: Option<String>,
+    /// Start of infusion 1, ISO 8601 with offset: the reference time of the
+    /// administered activity.
+    #[arg(long, requires = "assayed_mbq")]
+    infusion_start: Option<String>,
+    /// Activity left in syringe and lines after infusion 1, MBq.
+    #[arg(long, requires = "assayed_mbq")]
+    residual_mbq: Option<f64>,
+    /// Time the residual was measured, ISO 8601 with offset.
+    #[arg(long, requires = "assayed_mbq")]
+    residual_time: Option<String>,
     /// Cumulative whole-body target, Gy (default: the protocol's, 4 Gy in the seed).
     #[arg(long)]
     target_gy: Option<f64>,
@@ -156,6 +184,11 @@ pub struct Args {
     /// Phantom S table (CSV `mass_kg,s_gy_per_gbq_h`), with --s-model table.
     #[arg(long)]
     s_table: Option<PathBuf>,
+    /// Extend the --s-table beyond its first and last masses to the
+    /// protocol's weight range (2–150 kg) by the end segments' power laws
+    /// (docs/reference/dosimetry.md §5.4) [I].
+    #[arg(long, requires = "s_table")]
+    s_extrapolate: bool,
     /// Prediction of the infusion-2 dose per activity.
     #[arg(long, value_enum, default_value = "same-tau")]
     prediction: PredictionArg,
@@ -177,12 +210,28 @@ pub struct Args {
     /// End of infusion 1 (ISO 8601 with offset), when READINGS has clock times.
     #[arg(long)]
     infusion_end: Option<String>,
-    /// Readings after infusion 2: compute its delivered dose.
-    #[arg(long, requires = "activity2_mbq")]
+    /// Readings after infusion 2: compute its delivered dose (with
+    /// --activity2-mbq or the infusion-2 hot-lab record).
+    #[arg(long)]
     after_second: Option<PathBuf>,
-    /// Activity actually given at infusion 2, MBq (with --after-second).
-    #[arg(long, requires = "after_second")]
+    /// Net activity actually given at infusion 2, MBq (with --after-second).
+    #[arg(long, requires = "after_second", conflicts_with = "assayed2_mbq")]
     activity2_mbq: Option<f64>,
+    /// Hot-lab record of infusion 2: assayed activity, MBq.
+    #[arg(long, requires_all = ["after_second", "assay2_time", "infusion2_start", "residual2_mbq", "residual2_time"])]
+    assayed2_mbq: Option<f64>,
+    /// Time of the infusion-2 assay, ISO 8601 with offset.
+    #[arg(long, requires = "assayed2_mbq")]
+    assay2_time: Option<String>,
+    /// Start of infusion 2, ISO 8601 with offset.
+    #[arg(long, requires = "assayed2_mbq")]
+    infusion2_start: Option<String>,
+    /// Residual activity after infusion 2, MBq.
+    #[arg(long, requires = "assayed2_mbq")]
+    residual2_mbq: Option<f64>,
+    /// Time the infusion-2 residual was measured, ISO 8601 with offset.
+    #[arg(long, requires = "assayed2_mbq")]
+    residual2_time: Option<String>,
     /// End of infusion 2 (ISO 8601), when the infusion-2 readings have clock times.
     #[arg(long)]
     infusion2_end: Option<String>,
@@ -317,6 +366,39 @@ fn local_time(v: &str, flag: &str) -> Result<jiff::Zoned> {
     Ok(ts.to_zoned(jiff::tz::TimeZone::fixed(offset)))
 }
 
+/// The administered activity of one infusion from the command line: the net
+/// activity as given, or the hot-lab record (checked by the one rule,
+/// `mibg_dosimetry::administered`, inside `assess_course_dosimetry`).
+fn administered(
+    net: Option<f64>,
+    assayed: Option<f64>,
+    [assay_time, start, residual_time]: [&Option<String>; 3],
+    residual: Option<f64>,
+    [net_flag, assay_flag, start_flag, residual_flag]: [&str; 4],
+) -> Result<Option<mibg_dosimetry::administered::AdministeredInput>> {
+    use mibg_dosimetry::administered::{AdministeredInput, HotLabRecord};
+    if let Some(a) = net {
+        if !(a.is_finite() && a > 0.0) {
+            bail!("{net_flag} {a}: must be a finite number > 0");
+        }
+        return Ok(Some(Activity::from_mbq(a).into()));
+    }
+    let Some(assayed) = assayed else {
+        return Ok(None);
+    };
+    let need = |v: &Option<String>, flag: &str| -> Result<jiff::Timestamp> {
+        instant(v, flag)?
+            .ok_or_else(|| anyhow::anyhow!("{flag} is required with the hot-lab record"))
+    };
+    Ok(Some(AdministeredInput::HotLab(HotLabRecord {
+        assayed: Activity::from_mbq(assayed),
+        assay_time: need(assay_time, assay_flag)?,
+        infusion_start: need(start, start_flag)?,
+        residual: Activity::from_mbq(residual.unwrap_or(f64::NAN)),
+        residual_time: need(residual_time, residual_flag)?,
+    })))
+}
+
 /// The family options from the command line.
 fn family_options(args: &Args) -> Result<Option<mibg_clinic::family::FamilyOptions>> {
     use mibg_clinic::patterns::{STANDARD_PATTERNS_LABEL, parse_patterns, standard_patterns};
@@ -366,7 +448,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         .as_deref()
         .map_or_else(|| "built-in seed protocol".to_string(), label);
     for (flag, v) in [
-        ("--activity-mbq", Some(args.activity_mbq)),
+        ("--activity-mbq", args.activity_mbq),
         ("--target-gy", args.target_gy),
         ("--activity2-mbq", args.activity2_mbq),
         ("--contact-distance-m", Some(args.contact_distance_m)),
@@ -410,7 +492,18 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         }
         (SModelArg::Table, None) => bail!("--s-model table needs --s-table FILE"),
         (SModelArg::Table, Some(p)) => {
-            SModel::Table(parse_s_table(&label(p), &read(p, "S table")?)?)
+            let t = parse_s_table(&label(p), &read(p, "S table")?)?;
+            SModel::Table(if args.s_extrapolate {
+                t.extended_to_protocol_range()
+            } else {
+                t
+            })
+        }
+        (SModelArg::Phantoms, None) => SModel::reference_phantoms(),
+        (SModelArg::Phantoms, Some(_)) => {
+            bail!(
+                "--s-table is given with --s-model phantoms (the shipped table); use --s-model table for your own"
+            )
         }
     };
     let prediction = match (args.prediction, args.factor) {
@@ -438,7 +531,28 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         },
         ..FitOptions::default()
     };
-    let second = match (&args.after_second, args.activity2_mbq) {
+    let administered2 = administered(
+        args.activity2_mbq,
+        args.assayed2_mbq,
+        [
+            &args.assay2_time,
+            &args.infusion2_start,
+            &args.residual2_time,
+        ],
+        args.residual2_mbq,
+        [
+            "--activity2-mbq",
+            "--assay2-time",
+            "--infusion2-start",
+            "--residual2-time",
+        ],
+    )?;
+    if args.after_second.is_some() && administered2.is_none() {
+        bail!(
+            "--after-second needs the activity of infusion 2: --activity2-mbq, or the hot-lab record --assayed2-mbq --assay2-time --infusion2-start --residual2-mbq --residual2-time"
+        );
+    }
+    let second = match (&args.after_second, administered2) {
         (Some(p), Some(a2)) => {
             let text = read(p, "infusion-2 readings file")?;
             let o2 = ReadingsOptions {
@@ -447,7 +561,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
             };
             Some(SecondInfusionInput {
                 readings: parse_readings(&label(p), &text, &o2)?,
-                activity: Activity::from_mbq(a2),
+                activity: a2,
             })
         }
         _ => None,
@@ -455,7 +569,19 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let input = CourseInput {
         readings1: readings,
         weight1: Mass::from_kg(args.weight_kg),
-        activity1: Activity::from_mbq(args.activity_mbq),
+        activity1: administered(
+            args.activity_mbq,
+            args.assayed_mbq,
+            [&args.assay_time, &args.infusion_start, &args.residual_time],
+            args.residual_mbq,
+            [
+                "--activity-mbq",
+                "--assay-time",
+                "--infusion-start",
+                "--residual-time",
+            ],
+        )?
+        .ok_or_else(|| anyhow::anyhow!("--activity-mbq or --assayed-mbq is required"))?,
         weight2: args.weight2_kg.map(Mass::from_kg),
         second,
     };
@@ -500,8 +626,26 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
                 protocol,
                 error,
             } => anyhow::anyhow!(
-                "--activity-mbq {activity_mbq} at --weight-kg {weight_kg} ({protocol}): {error} (--max-activity-deviation)"
+                "{} {activity_mbq} at --weight-kg {weight_kg} ({protocol}): {error} (--max-activity-deviation)",
+                if args.activity_mbq.is_some() {
+                    "--activity-mbq"
+                } else {
+                    "net administered activity (from --assayed-mbq and --residual-mbq)"
+                }
             ),
+            mibg_clinic::DosimetryError::Administered { infusion, error } => {
+                use mibg_dosimetry::administered::Field;
+                let n = if infusion == 2 { "2" } else { "" };
+                let flag = match error.field {
+                    Field::Assayed => format!("--assayed{n}-mbq"),
+                    Field::AssayTime => format!("--assay{n}-time"),
+                    Field::InfusionStart => format!("--infusion{}-start", if n.is_empty() { "" } else { "2" }),
+                    Field::Residual => format!("--residual{n}-mbq"),
+                    Field::ResidualTime => format!("--residual{n}-time"),
+                    _ => format!("--activity{n}-mbq"),
+                };
+                anyhow::anyhow!("{flag}: {}", error.rule)
+            }
             e => e.into(),
         }
     })?;
@@ -641,6 +785,11 @@ fn family_plot_svg(f: &mibg_clinic::family::FamilyReport) -> String {
     fig.to_svg()
 }
 
+/// An activity to 0.1 MBq, for the hot-lab lines.
+fn act1(mbq: f64) -> String {
+    format!("{mbq:.1} MBq ({:.2} mCi)", mbq / MBQ_PER_MCI)
+}
+
 fn act(mbq: f64) -> String {
     format!("{mbq:.0} MBq ({:.1} mCi)", mbq / MBQ_PER_MCI)
 }
@@ -671,6 +820,49 @@ fn render_gate(s: &mut String, g: &GateReport) {
     }
 }
 
+/// The administered activity: the three numbers and the decay factors, or
+/// the note that the net activity was taken as given.
+fn render_administered(
+    x: &mibg_dosimetry::administered::AdministeredActivity,
+    n: u8,
+    s: &mut String,
+) {
+    use std::fmt::Write as _;
+    match &x.hot_lab {
+        None => {
+            let _ = writeln!(s, "  administered activity {n}: {}", x.note);
+        }
+        Some(h) => {
+            let r = &h.record;
+            let _ = writeln!(
+                s,
+                "  administered activity {n} (hot lab; reference time = start of infusion {}; {}):",
+                r.infusion_start, x.half_life
+            );
+            let _ = writeln!(
+                s,
+                "    assayed   {} at {} × decay factor {:.5} ({:+.2} h) = {}",
+                act1(r.assayed.mbq()),
+                r.assay_time,
+                h.assay_decay_factor,
+                h.assay_to_start.hours(),
+                act1(h.assayed_at_start.mbq())
+            );
+            let _ = writeln!(
+                s,
+                "    residual  {} at {} × decay correction {:.5} ({:+.2} h) = {} ({:.1} %)",
+                act1(r.residual.mbq()),
+                r.residual_time,
+                h.residual_decay_correction,
+                h.start_to_residual.hours(),
+                act1(h.residual_at_start.mbq()),
+                100.0 * h.residual_share
+            );
+            let _ = writeln!(s, "    net administered {}", act1(x.net.mbq()));
+        }
+    }
+}
+
 fn render(d: &CourseDosimetry, s: &mut String) {
     use std::fmt::Write as _;
     let a = &d.assessment;
@@ -685,6 +877,7 @@ fn render(d: &CourseDosimetry, s: &mut String) {
         r.activity1.mbq() / r.mass1.kg(),
         ActivityPerMass::from_mbq_per_kg(r.activity1.mbq() / r.mass1.kg()).mci_per_kg()
     );
+    render_administered(&d.administered1, 1, s);
     let _ = writeln!(s, "Protocol: {}", o.protocol);
     s.push('\n');
     let _ = writeln!(
@@ -846,6 +1039,7 @@ fn render(d: &CourseDosimetry, s: &mut String) {
             x.tau.hours(),
             x.tia.gbq_h()
         );
+        render_administered(&x.administered2, 2, s);
         let _ = writeln!(
             s,
             "  D2 = {:.3} Gy (predicted {:.3} Gy); delivered total D1 + D2 = {:.3} Gy vs planned {:.3} Gy (difference {:+.3} Gy; target {:.2} Gy)",

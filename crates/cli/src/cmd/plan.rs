@@ -31,8 +31,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     protocol: Option<PathBuf>,
     /// Calendar date of day 0 (infusion 1), YYYY-MM-DD: the schedule
-    /// shows the date of each day and window.
-    #[arg(long, value_name = "DATE")]
+    /// shows the date of each day and window (also `--start`).
+    #[arg(long, value_name = "DATE", visible_alias = "start")]
     start_date: Option<jiff::civil::Date>,
     /// Print JSON instead of text.
     #[arg(long)]
@@ -243,7 +243,15 @@ fn render(p: &Plan, s: &mut String) {
         };
         match e.date {
             Some(d) => {
-                let _ = writeln!(s, "  day {:>3} {:<9} {d}  {}", e.day, window, e.description);
+                let allowed = match e.window_dates {
+                    Some((a, b)) => format!(" (allowed {a} to {b})"),
+                    None => String::new(),
+                };
+                let _ = writeln!(
+                    s,
+                    "  day {:>3} {:<9} {d}  {}{allowed}",
+                    e.day, window, e.description
+                );
             }
             None => {
                 let _ = writeln!(s, "  day {:>3} {:<9} {}", e.day, window, e.description);

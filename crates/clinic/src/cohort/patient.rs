@@ -373,6 +373,17 @@ fn record_gate_overrides(f: &mut Findings, overrides: &[&Override], report: &Gat
     }
 }
 
+/// The administered activity of an infusion as the study folder gives it:
+/// the hot-lab record when `infusions.csv` has it (the net activity is then
+/// computed by `mibg_dosimetry::administered`, the one rule), otherwise the
+/// net activity as given.
+fn administered_input(i: &Infusion) -> mibg_dosimetry::administered::AdministeredInput {
+    match i.hot_lab {
+        Some(h) => mibg_dosimetry::administered::AdministeredInput::HotLab(h),
+        None => i.activity.into(),
+    }
+}
+
 /// The dosimetry of one patient, by the one dosimetry act of `mibg dose`
 /// ([`crate::dosimetry::assess_course_dosimetry`]): the plausibility gate
 /// on each series, the infusion-1 readings fitted, D₁, A₂ by the protocol's
@@ -418,6 +429,12 @@ pub fn dosimetry(
             opts.max_weight_change
         },
         min_last_reading: min_last,
+        s_model: match opts.s_model {
+            mibg_study::config::StudySModel::Phantoms => {
+                mibg_dosimetry::SModel::reference_phantoms()
+            }
+            _ => mibg_dosimetry::SModel::default(),
+        },
         uncertainty: None,
         radiation_protection: false,
         accept: accepted_gate_checks(&r.overrides),
@@ -426,7 +443,7 @@ pub fn dosimetry(
     let input = CourseInput {
         readings1,
         weight1: i1.weight,
-        activity1: i1.activity,
+        activity1: administered_input(i1),
         weight2: i2.map(|i| i.weight),
         second: None,
     };
@@ -492,7 +509,7 @@ pub fn dosimetry(
     let input2 = CourseInput {
         second: Some(SecondInfusionInput {
             readings: readings2,
-            activity: i2.activity,
+            activity: administered_input(i2),
         }),
         ..input.clone()
     };
@@ -779,6 +796,9 @@ mod tests {
             number: n,
             date: date(day),
             activity: Activity::from_mbq(mbq),
+            hot_lab: None,
+            start: None,
+            end: None,
             weight: Mass::from_kg(kg),
             row,
         }
@@ -794,6 +814,7 @@ mod tests {
                 patient: "P1".into(),
                 infusion: n,
                 hours: Hours::new(h),
+                time: None,
                 reading: 400.0 * (-(2f64.ln()) * h / 20.0).exp(),
                 background: None,
                 row: 10 * u64::from(n) + i as u64,
