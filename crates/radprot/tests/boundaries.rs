@@ -1,0 +1,374 @@
+//! Boundary-value tests of the radiation-protection rules (issue 16): release
+//! and stem-cell-return thresholds (docs/reference/dosimetry.md §8.3, §6.5),
+//! the caregiver dose with its physical-decay tail bound (§8.2, §4.2) and the
+//! near-field warnings (§8.1). Physical decay makes every expected value a
+//! closed form: R(t) = 2^(−t/T½), T½ = 192.497 h (§2), ∫ₐᵇ R = T½/ln 2 ·
+//! (2^(−a/T½) − 2^(−b/T½)).
+
+use mibg_radprot::contact::INDEFINITE_HORIZON;
+use mibg_radprot::{
+    ContactEnd, ContactPattern, DistanceLaw, DoseConstraint, I131_HALF_LIFE, PhysicalDecay,
+    ReleaseRule, caregiver_dose, release_time, time_to_dose_rate, time_to_retained_activity,
+};
+use mibg_units::{Activity, DoseRate, EquivalentDose, Hours, Length};
+use std::f64::consts::LN_2;
+
+const T: f64 = 192.497;
+
+fn integral(a: f64, b: f64) -> f64 {
+    T / LN_2 * ((-a / T).exp2() - (-b / T).exp2())
+}
+
+fn pattern(d_m: f64, hpd: f64, start: f64, end: ContactEnd, law: DistanceLaw) -> ContactPattern {
+    ContactPattern {
+        distance: Length::from_m(d_m),
+        hours_per_day: Hours::new(hpd),
+        start: Hours::new(start),
+        end,
+        law,
+    }
+}
+
+fn dose(p: &ContactPattern) -> mibg_radprot::CaregiverEstimate {
+    caregiver_dose(
+        &PhysicalDecay::i131(),
+        DoseRate::from_usv_per_h(100.0),
+        p,
+        &DoseConstraint::caregiver(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn half_life_is_8_0207_days() {
+    // docs/reference/dosimetry.md §2: T½(I-131) = 8.0207 d = 192.497 h.
+    assert_eq!(I131_HALF_LIFE.hours(), T);
+    assert_eq!(INDEFINITE_HORIZON.hours(), 90.0 * 24.0);
+}
+
+// The tail beyond the 90-day horizon is bounded by physical decay (§4.2:
+// clearance is never slower than physical decay); for a physical-decay curve the
+// bound is exact, so the tail is R(2160 h)·T½/ln 2·(1 − 2^(−rest/T½)), positive.
+#[test]
+fn tail_bound_beyond_the_horizon_is_the_physical_decay_integral() {
+    let h = 2160.0;
+    // Contact for 100 days from 0: rest = 10 days = 240 h beyond the horizon.
+    let e = dose(&pattern(
+        1.0,
+        24.0,
+        0.0,
+        ContactEnd::For(Hours::from_days(100.0)),
+        DistanceLaw::InverseSquare,
+    ));
+    let tail = 100.0 * integral(h, h + 240.0);
+    assert!(
+        (e.tail_bound.usv() - tail).abs() < 1e-9 * tail,
+        "{} vs {tail}",
+        e.tail_bound.usv()
+    );
+    assert!(e.tail_bound.usv() > 0.0);
+    let total = 100.0 * integral(0.0, 2400.0);
+    assert!((e.dose.usv() - total).abs() < 1e-7 * total);
+    // Indefinite: rest = ∞, tail = R(2160)·T/ln 2 = 100 × 2^(−2160/T)·T/ln 2.
+    let e = dose(&pattern(
+        1.0,
+        24.0,
+        0.0,
+        ContactEnd::Indefinite,
+        DistanceLaw::InverseSquare,
+    ));
+    let tail = 100.0 * (-h / T).exp2() * T / LN_2;
+    assert!((e.tail_bound.usv() - tail).abs() < 1e-9 * tail);
+    assert!(e.end.is_none());
+    // Exactly at the horizon: no tail; one hour beyond it: the tail of one hour.
+    let at = dose(&pattern(
+        1.0,
+        24.0,
+        0.0,
+        ContactEnd::For(Hours::from_days(90.0)),
+        DistanceLaw::InverseSquare,
+    ));
+    assert_eq!(at.tail_bound.usv(), 0.0);
+    let beyond = dose(&pattern(
+        1.0,
+        24.0,
+        0.0,
+        ContactEnd::Until(Hours::new(h + 1.0)),
+        DistanceLaw::InverseSquare,
+    ));
+    let one = 100.0 * integral(h, h + 1.0);
+    assert!((beyond.tail_bound.usv() - one).abs() < 1e-9 * one);
+    // A late start moves the horizon with it: start 48 h, For(95 d) → horizon
+    // 48 + 2160, rest 5 d.
+    let late = dose(&pattern(
+        1.0,
+        24.0,
+        48.0,
+        ContactEnd::For(Hours::from_days(95.0)),
+        DistanceLaw::InverseSquare,
+    ));
+    let tail = 100.0 * integral(48.0 + h, 48.0 + h + 120.0);
+    assert!((late.tail_bound.usv() - tail).abs() < 1e-9 * tail);
+}
+
+// Occupancy E = hours per day / 24 in (0, 24]; distance factor (1 m/d)^n with n = 2
+// (inverse square) or 1.5 (Cormack–Shearer), docs/reference/dosimetry.md §8.1.
+#[test]
+fn occupancy_and_distance_factor() {
+    let e = dose(&pattern(
+        2.0,
+        6.0,
+        24.0,
+        ContactEnd::For(Hours::from_days(7.0)),
+        DistanceLaw::InverseSquare,
+    ));
+    assert_eq!(e.occupancy, 0.25);
+    assert_eq!(e.distance_factor, 0.25);
+    let want = 100.0 * 0.25 * 0.25 * integral(24.0, 24.0 + 168.0);
+    assert!((e.dose.usv() - want).abs() < 1e-7 * want);
+    let c = dose(&pattern(
+        2.0,
+        24.0,
+        0.0,
+        ContactEnd::For(Hours::from_days(1.0)),
+        DistanceLaw::CormackShearer,
+    ));
+    assert!((c.distance_factor - 2f64.powf(-1.5)).abs() < 1e-15);
+    // 24 h/day is allowed, 24.001 is not; 0 is not.
+    assert!(
+        caregiver_dose(
+            &PhysicalDecay::i131(),
+            DoseRate::from_usv_per_h(1.0),
+            &pattern(
+                1.0,
+                24.0,
+                0.0,
+                ContactEnd::Indefinite,
+                DistanceLaw::InverseSquare
+            ),
+            &DoseConstraint::caregiver()
+        )
+        .is_ok()
+    );
+    for hpd in [24.001, 0.0, -1.0] {
+        assert!(
+            caregiver_dose(
+                &PhysicalDecay::i131(),
+                DoseRate::from_usv_per_h(1.0),
+                &pattern(
+                    1.0,
+                    hpd,
+                    0.0,
+                    ContactEnd::Indefinite,
+                    DistanceLaw::InverseSquare
+                ),
+                &DoseConstraint::caregiver()
+            )
+            .is_err(),
+            "{hpd} h/day"
+        );
+    }
+    // End before start is refused; end at the start gives 0.
+    assert!(
+        caregiver_dose(
+            &PhysicalDecay::i131(),
+            DoseRate::from_usv_per_h(1.0),
+            &pattern(
+                1.0,
+                6.0,
+                10.0,
+                ContactEnd::Until(Hours::new(9.999)),
+                DistanceLaw::InverseSquare
+            ),
+            &DoseConstraint::caregiver()
+        )
+        .is_err()
+    );
+    let zero = dose(&pattern(
+        1.0,
+        6.0,
+        10.0,
+        ContactEnd::Until(Hours::new(10.0)),
+        DistanceLaw::InverseSquare,
+    ));
+    assert_eq!(zero.dose.usv(), 0.0);
+}
+
+// Constraint comparison: exceeds when dose > limit (§8.4); fraction = dose/limit.
+#[test]
+fn exceeds_only_above_the_constraint() {
+    // 24 h/day at 1 m from 0 to ∞: 100 × T/ln 2 = 27 771.6 µSv = 27.77 mSv.
+    let full = 100.0 * T / LN_2;
+    let c = |limit_msv: f64| {
+        caregiver_dose(
+            &PhysicalDecay::i131(),
+            DoseRate::from_usv_per_h(100.0),
+            &pattern(
+                1.0,
+                24.0,
+                0.0,
+                ContactEnd::Indefinite,
+                DistanceLaw::InverseSquare,
+            ),
+            &DoseConstraint {
+                limit: EquivalentDose::from_msv(limit_msv),
+                ..DoseConstraint::caregiver()
+            },
+        )
+        .unwrap()
+    };
+    assert!(c(full / 1000.0 * 0.999).exceeds);
+    assert!(!c(full / 1000.0 * 1.001).exceeds);
+    assert!((c(20.0).fraction_of_constraint - full / 20_000.0).abs() < 1e-6);
+}
+
+// Near-field caveats (§8.1): below 0.3 m neither model is reliable; below 1 m
+// inverse-square overestimates. At 0.3 m and 1 m exactly the stricter caveat
+// does not apply.
+#[test]
+fn near_field_warnings_at_their_edges() {
+    let w = |d: f64, law| {
+        dose(&pattern(
+            d,
+            6.0,
+            0.0,
+            ContactEnd::For(Hours::from_days(1.0)),
+            law,
+        ))
+        .warnings
+    };
+    let below_03 = |v: &Vec<String>| v.iter().any(|s| s.contains("below 0.3 m"));
+    let below_1 = |v: &Vec<String>| v.iter().any(|s| s.contains("< 1 m with inverse-square"));
+    assert!(below_03(&w(0.299, DistanceLaw::CormackShearer)));
+    assert!(!below_03(&w(0.3, DistanceLaw::CormackShearer)));
+    assert!(below_1(&w(0.3, DistanceLaw::InverseSquare)));
+    assert!(below_1(&w(0.999, DistanceLaw::InverseSquare)));
+    assert!(!below_1(&w(1.0, DistanceLaw::InverseSquare)));
+    assert!(!below_1(&w(0.5, DistanceLaw::CormackShearer)));
+    assert!(w(1.0, DistanceLaw::InverseSquare).is_empty());
+}
+
+// Release and stem-cell return (§8.3, §6.5): met when the dose rate at 1 m is at
+// or below the threshold. 100 µSv/h falling by physical decay reaches 20 µSv/h
+// at T½·log₂ 5 = 192.497 × 2.321928 = 446.965 h (hand).
+#[test]
+fn dose_rate_threshold_times() {
+    let c = PhysicalDecay::i131();
+    let h = Hours::from_days(90.0);
+    let t = time_to_dose_rate(
+        &c,
+        DoseRate::from_usv_per_h(100.0),
+        DoseRate::from_usv_per_h(20.0),
+        h,
+    )
+    .unwrap();
+    assert!((t.hours() - T * 5f64.log2()).abs() < 1e-5, "{}", t.hours());
+    // Already at the threshold at t = 0: met at once; just above: not at once.
+    let at = time_to_dose_rate(
+        &c,
+        DoseRate::from_usv_per_h(20.0),
+        DoseRate::from_usv_per_h(20.0),
+        h,
+    )
+    .unwrap();
+    assert_eq!(at.hours(), 0.0);
+    let above = time_to_dose_rate(
+        &c,
+        DoseRate::from_usv_per_h(20.02),
+        DoseRate::from_usv_per_h(20.0),
+        h,
+    )
+    .unwrap();
+    // 2^(−t/T) = 20/20.02 → t = T·log₂(1.001) = 0.27766 h (hand).
+    assert!(
+        (above.hours() - T * 1.001f64.log2()).abs() < 1e-5,
+        "{}",
+        above.hours()
+    );
+    // Not within the horizon: 100 → 20 takes 447 h > 400 h.
+    assert!(
+        time_to_dose_rate(
+            &c,
+            DoseRate::from_usv_per_h(100.0),
+            DoseRate::from_usv_per_h(20.0),
+            Hours::new(400.0)
+        )
+        .is_err()
+    );
+    // Retained activity: 5000 MBq → 1220 MBq (NRC 1.22 GBq, §8.3) at T·log₂(5000/1220) (hand).
+    let ta = time_to_retained_activity(
+        &c,
+        Activity::from_mbq(5000.0),
+        Activity::from_mbq(1220.0),
+        h,
+    )
+    .unwrap();
+    assert!((ta.hours() - T * (5000.0f64 / 1220.0).log2()).abs() < 1e-5);
+}
+
+// The rule is met when either criterion is met (NRC RG 8.39, §8.3): the earlier applies.
+#[test]
+fn release_rule_takes_the_earlier_criterion() {
+    let c = PhysicalDecay::i131();
+    let rule = |mbq: Option<f64>| ReleaseRule {
+        dose_rate_at_1m: DoseRate::from_usv_per_h(20.0),
+        max_retained: mbq.map(Activity::from_mbq),
+    };
+    let h = Hours::from_days(90.0);
+    let by_rate = T * 5f64.log2(); // 446.965 h
+    // Retained limit 2500 of 5000 MBq: T × 1 = 192.497 h, earlier.
+    let r = release_time(
+        &c,
+        DoseRate::from_usv_per_h(100.0),
+        Activity::from_mbq(5000.0),
+        &rule(Some(2500.0)),
+        h,
+    )
+    .unwrap();
+    assert!((r.time.unwrap().hours() - T).abs() < 1e-5);
+    assert!((r.by_dose_rate.unwrap().hours() - by_rate).abs() < 1e-5);
+    assert!(r.note.unwrap().contains("the earlier applies"));
+    // Retained limit 500 of 5000: T·log₂ 10 = 639.5 h, later: the dose rate decides.
+    let r = release_time(
+        &c,
+        DoseRate::from_usv_per_h(100.0),
+        Activity::from_mbq(5000.0),
+        &rule(Some(500.0)),
+        h,
+    )
+    .unwrap();
+    assert!((r.time.unwrap().hours() - by_rate).abs() < 1e-5);
+    // No retained-activity criterion: the dose rate alone, no note.
+    let r = release_time(
+        &c,
+        DoseRate::from_usv_per_h(100.0),
+        Activity::from_mbq(5000.0),
+        &rule(None),
+        h,
+    )
+    .unwrap();
+    assert!((r.time.unwrap().hours() - by_rate).abs() < 1e-5);
+    assert_eq!((r.by_retained_activity, r.note), (None, None));
+    // Dose rate not reached within 400 h but activity (2500, 192.5 h) is: it decides.
+    let r = release_time(
+        &c,
+        DoseRate::from_usv_per_h(100.0),
+        Activity::from_mbq(5000.0),
+        &rule(Some(2500.0)),
+        Hours::new(400.0),
+    )
+    .unwrap();
+    assert!((r.time.unwrap().hours() - T).abs() < 1e-5);
+    assert!(r.by_dose_rate.is_none());
+    // Neither within 100 h.
+    let r = release_time(
+        &c,
+        DoseRate::from_usv_per_h(100.0),
+        Activity::from_mbq(5000.0),
+        &rule(Some(2500.0)),
+        Hours::new(100.0),
+    )
+    .unwrap();
+    assert_eq!(r.time, None);
+    assert!(r.note.is_some());
+}
