@@ -42,8 +42,14 @@ fn weight_range_is_inclusive_at_2_and_150_kg() {
     assert!(plan(&p, kg(150.0), cm(200.0)).is_ok(), "150 kg is inside");
     assert!(plan(&p, kg(149.999), cm(200.0)).is_ok());
     assert!(matches!(plan(&p, kg(150.001), cm(200.0)), Err(PlanError::Weight(w)) if w == 150.001));
-    assert!(matches!(plan(&p, kg(f64::NAN), h), Err(PlanError::Weight(_))));
-    assert!(matches!(plan(&p, kg(f64::INFINITY), h), Err(PlanError::Weight(_))));
+    assert!(matches!(
+        plan(&p, kg(f64::NAN), h),
+        Err(PlanError::Weight(_))
+    ));
+    assert!(matches!(
+        plan(&p, kg(f64::INFINITY), h),
+        Err(PlanError::Weight(_))
+    ));
 }
 
 // --- Height range: 40–220 cm, inclusive [I] (plan.rs HEIGHT_RANGE_CM:
@@ -58,26 +64,46 @@ fn height_range_is_inclusive_at_40_and_220_cm() {
     assert!(plan(&p, kg(100.0), cm(220.0)).is_ok(), "220 cm is inside");
     assert!(plan(&p, kg(100.0), cm(219.999)).is_ok());
     assert!(matches!(plan(&p, kg(100.0), cm(220.001)), Err(PlanError::Height(h)) if h == 220.001));
-    assert!(matches!(plan(&p, kg(20.0), cm(f64::NAN)), Err(PlanError::Height(_))));
-    assert!(matches!(plan(&p, kg(20.0), cm(f64::INFINITY)), Err(PlanError::Height(_))));
+    assert!(matches!(
+        plan(&p, kg(20.0), cm(f64::NAN)),
+        Err(PlanError::Height(_))
+    ));
+    assert!(matches!(
+        plan(&p, kg(20.0), cm(f64::INFINITY)),
+        Err(PlanError::Height(_))
+    ));
 }
 
 // --- BMI warning outside 10–40 kg/m², the edges inside [I] (plan.rs
-// BMI_WARN_RANGE). At 100 cm, BMI = weight / 1.0² = weight exactly (hand).
+// BMI_WARN_RANGE). BMI = weight / (height in m)²: at 200 cm, weight / 4; at
+// 50 cm, weight / 0.25 = 4 × weight (hand, exact in binary).
 #[test]
 fn bmi_warning_outside_10_to_40_only() {
     let p = Protocol::seed();
     assert_eq!(BMI_WARN_RANGE, (10.0, 40.0));
-    let bmi = |w: f64| warned(&plan(&p, kg(w), cm(100.0)).unwrap(), "body-mass index");
-    assert!(!bmi(10.0), "BMI 10.0 is inside");
-    assert!(bmi(9.99), "BMI 9.99 is below 10");
-    assert!(!bmi(10.01));
-    assert!(!bmi(40.0), "BMI 40.0 is inside");
-    assert!(bmi(40.01), "BMI 40.01 is above 40");
-    assert!(!bmi(39.99));
-    // The text names the BMI (hand: 9.99 → "9.99" → "10.0" at one decimal; 50 → 50.0).
-    let w = plan(&p, kg(50.0), cm(100.0)).unwrap();
-    assert!(warned(&w, "body-mass index of 50.0 kg/m2, outside 10-40"), "{:?}", w.warnings);
+    let bmi = |w: f64, h: f64| warned(&plan(&p, kg(w), cm(h)).unwrap(), "body-mass index");
+    assert!(!bmi(40.0, 200.0), "BMI 10.0 is inside");
+    assert!(bmi(39.96, 200.0), "BMI 9.99 is below 10");
+    assert!(!bmi(40.04, 200.0));
+    assert!(!bmi(10.0, 50.0), "BMI 40.0 is inside");
+    assert!(bmi(10.0025, 50.0), "BMI 40.01 is above 40");
+    assert!(!bmi(9.9975, 50.0));
+    // The text names the BMI: 20 kg at 200 cm → 5.0; 20 kg at 50 cm → 80.0 (hand).
+    let w = plan(&p, kg(20.0), cm(200.0)).unwrap();
+    assert!(
+        warned(
+            &w,
+            "weight 20 kg and height 200 cm give a body-mass index of 5.0 kg/m2, outside 10-40"
+        ),
+        "{:?}",
+        w.warnings
+    );
+    let w = plan(&p, kg(20.0), cm(50.0)).unwrap();
+    assert!(
+        warned(&w, "body-mass index of 80.0 kg/m2"),
+        "{:?}",
+        w.warnings
+    );
 }
 
 // --- Infusion 1 = 444 MBq/kg × weight (docs/reference/dosimetry.md §9.3), reduced
@@ -220,7 +246,10 @@ fn bsa_dosing_caution_only_below_10_kg_without_small_child_rule() {
         &plan(&seed, kg(9.0), cm(75.0)).unwrap(),
         "melphalan dosed per kg: weight 9 kg is below melphalan.small_child.below_weight_kg = 12 kg"
     ));
-    assert!(!warned(&plan(&seed, kg(12.0), cm(90.0)).unwrap(), "melphalan dosed per kg"));
+    assert!(!warned(
+        &plan(&seed, kg(12.0), cm(90.0)).unwrap(),
+        "melphalan dosed per kg"
+    ));
 }
 
 // --- Small-child rule (COG, docs/reference/dosimetry.md §9.2 [R]): below 12 kg the
@@ -238,7 +267,9 @@ fn small_child_rule_applies_strictly_below_12_kg() {
     );
     // 11.99 kg: 110 / 30 × 11.99 = 43.963… mg (hand).
     let below = melphalan_dose(&p.melphalan, kg(11.99), cm(85.0));
-    assert!(matches!(below.basis, MelphalanBasis::SmallChildPerKg { divisor, .. } if divisor == 30.0));
+    assert!(
+        matches!(below.basis, MelphalanBasis::SmallChildPerKg { divisor, .. } if divisor == 30.0)
+    );
     assert!((below.dose.mg() - 110.0 / 30.0 * 11.99).abs() < 1e-9);
     // 12 kg, 85 cm: BSA = √(85 × 12 / 3600) = 0.53229 m² → 58.552 mg (hand, §9.1).
     let at = melphalan_dose(&p.melphalan, kg(12.0), cm(85.0));
