@@ -328,3 +328,42 @@ fn deviation_names_the_slip_that_fits() {
     assert!(slip(8880.0 * 0.71 / 37.0).contains("in mCi"));
     assert!(!slip(8880.0 * 0.69 / 37.0).contains("in mCi"));
 }
+
+// The deviation rule refuses only |deviation| > limit + 1e-9 (the 1e-9 absorbs
+// the rounding of an activity typed exactly at the limit; plan.rs
+// check_infusion1_given). With a limit of 0.5 − 1e-9 the slack edge is 0.5
+// exactly, reached by 1.5 × 8880 = 13 320 MBq (hand): accepted; 13 321 is not.
+#[test]
+fn deviation_slack_edge_is_inclusive() {
+    let p = Protocol::seed();
+    let max = 0.5 - 1e-9;
+    assert_eq!(max + 1e-9, 0.5);
+    assert!(
+        p.check_infusion1_given(mbq(13_320.0), kg(20.0), max)
+            .is_ok()
+    );
+    assert!(p.check_infusion1_given(mbq(4_440.0), kg(20.0), max).is_ok());
+    assert!(
+        p.check_infusion1_given(mbq(13_321.0), kg(20.0), max)
+            .is_err()
+    );
+}
+
+// Messages print huge numbers in scientific notation from 10¹⁵ (plan.rs `fixed`,
+// a fuzz finding: 1e308 printed as 310 digits): 1e15 MBq is "1e15", 9.99e14 is
+// printed in full.
+#[test]
+fn huge_activities_print_in_scientific_notation_from_1e15() {
+    let p = Protocol::seed();
+    let msg = |a: f64| {
+        p.check_infusion1_given(mbq(a), kg(20.0), 0.25)
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(msg(1e15).starts_with("1e15 MBq ("), "{}", msg(1e15));
+    assert!(
+        msg(999_999_999_999_999.0).starts_with("999999999999999.0 MBq ("),
+        "{}",
+        msg(999_999_999_999_999.0)
+    );
+}

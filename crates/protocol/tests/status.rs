@@ -48,6 +48,12 @@ fn comments_inside_strings_and_array_values_are_not_misread() {
             ("a.after", "3", Status::Unavailable),
         ]
     );
+    // The comment is the text after '#', trimmed.
+    assert_eq!(v[0].comment, "[R] recalled");
+    assert_eq!(v[1].comment, "[I] ours");
+    // The comment is the text after '#', trimmed.
+    assert_eq!(v[0].comment, "[R] recalled");
+    assert_eq!(v[1].comment, "[I] ours");
 }
 
 #[test]
@@ -88,4 +94,48 @@ fn an_error_at_a_table_header_names_that_table() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("(in [infusion1])"), "{e}");
+}
+
+#[test]
+fn literal_strings_have_no_escapes_and_hide_their_hash() {
+    // TOML literal strings ('…') take a backslash and a double quote as
+    // they are; a '#' inside one is not a comment.
+    let text = r#"path = 'C:\dir\' # [V] a
+q = 'say "hi" # no' # [I] b
+multi = '''x # y''' # [C] c
+"#;
+    let v = scan(text);
+    let got: Vec<(&str, &str, Status)> = v
+        .iter()
+        .map(|s| (s.key.as_str(), s.value.as_str(), s.status))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("path", r"'C:\dir\'", Status::Verified),
+            ("q", r#"'say "hi" # no'"#, Status::Interpretation),
+            ("multi", "'''x # y'''", Status::Computed),
+        ]
+    );
+}
+
+#[test]
+fn no_slip_is_suggested_for_a_plausible_value() {
+    use mibg_protocol::plausible::{COURSE_ACTIVITY, OVERSHOOT_MARGIN};
+    // 40 GBq is inside 5–100 GBq (plausible.rs COURSE_ACTIVITY): no slip.
+    assert_eq!(COURSE_ACTIVITY.likely_slip(40.0), None);
+    assert_eq!(OVERSHOOT_MARGIN.likely_slip(0.5), None);
+    // 40 000 (MBq typed as GBq) lands in the range ×0.001: the MBq slip is named.
+    assert!(
+        COURSE_ACTIVITY
+            .likely_slip(40_000.0)
+            .unwrap()
+            .contains("40 GBq")
+    );
+    // 1 GBq is too small: ×10 lands (10 GBq), not ×0.1.
+    let s = COURSE_ACTIVITY.likely_slip(1.0).unwrap();
+    assert!(s.contains("slipped decimal point (10 GBq meant)"), "{s}");
+    // 101 GBq: ×0.1 lands (10.1 GBq; ×0.037 for mCi gives 3.7, outside).
+    let s = COURSE_ACTIVITY.likely_slip(101.0).unwrap();
+    assert!(s.contains("slipped decimal point (10.1 GBq meant)"), "{s}");
 }
