@@ -5,7 +5,8 @@
 //! above, the expected value computed by hand from the source named.
 
 use mibg_dosimetry::plan::{
-    CapKind, Decision, NoSecondReason, PredictionVariant, SecondActivityRules, cap_second_activity,
+    CapKind, Decision, NoSecondReason, PredictionVariant, SecondActivityRules, apply_rules,
+    cap_second_activity, plan_second_activity,
 };
 use mibg_dosimetry::svalue::{ANALYTIC_VALID_KG, TABLE_S_TIMES_MASS_RANGE};
 use mibg_dosimetry::{SModel, SValueError, parse_s_table};
@@ -383,4 +384,122 @@ fn minimum_worthwhile_refuses_only_below_it() {
     let c = cap(3.74, 8880.0, &seed);
     assert_eq!(c.decision, Decision::SecondInfusion);
     assert!(close(c.activity.mbq(), 1040.0, 1e-9));
+}
+
+// --- What the plan says (docs/reference/dosimetry.md §6.4: "A prescription
+// limited by a cap names the cap that bound it"): the statement for each outcome,
+// each cap's reason, and which cap binds. Activities in MBq and mCi (1 mCi =
+// 37 MBq, §2): 8000 MBq = 216.2 mCi, 7990 MBq = 215.9 mCi (hand).
+fn statement(d1: f64, r: &SecondActivityRules) -> (Vec<(String, bool, String)>, String) {
+    let (_, _, checks, _, statement, _) = apply_rules(
+        AbsorbedDose::from_gy(d1),
+        Activity::from_mbq(8880.0),
+        Mass::from_kg(20.0),
+        DosePerActivity::from_gy_per_gbq(0.25),
+        r,
+    );
+    (
+        checks
+            .into_iter()
+            .map(|c| (c.name, c.binds, c.reason))
+            .collect(),
+        statement,
+    )
+}
+
+#[test]
+fn the_statement_names_the_outcome() {
+    let r = rules();
+    assert_eq!(
+        statement(4.0, &r).1,
+        "No second infusion: D1 = 4.00 Gy already meets the 4.00 Gy target."
+    );
+    assert_eq!(
+        statement(2.0, &r).1,
+        "Second infusion of 8000 MBq (216.2 mCi) to reach the 4.00 Gy target."
+    );
+    let mut m = rules();
+    m.min_worthwhile = Some(Activity::from_mbq(8000.5));
+    assert_eq!(
+        statement(2.0, &m).1,
+        "No second infusion: the activity 8000 MBq (216.2 mCi) is below the minimum worthwhile 8000 MBq (216.2 mCi)."
+    );
+    m.max_activity_per_kg = Some(ActivityPerMass::from_mbq_per_kg(399.5));
+    assert_eq!(
+        statement(2.0, &m).1,
+        "No second infusion: the capped activity 7990 MBq (215.9 mCi) is below the minimum worthwhile 8000 MBq (216.2 mCi)."
+    );
+    let mut n = rules();
+    n.max_total_activity = Some(Activity::from_mbq(8000.0));
+    assert_eq!(
+        statement(2.0, &n).1,
+        "No second infusion: a cap allows no further activity."
+    );
+}
+
+#[test]
+fn every_cap_is_listed_with_its_reason_and_only_the_binding_one_binds() {
+    let mut r = rules();
+    r.max_activity_per_kg = Some(ActivityPerMass::from_mbq_per_kg(400.0)); // 8000
+    r.max_activity_per_infusion = Some(Activity::from_mbq(9000.0));
+    r.max_total_activity = Some(Activity::from_mbq(16_870.0)); // 7990: binds
+    r.max_total_dose = Some(AbsorbedDose::from_gy(4.5)); // 10 000
+    let (checks, s) = statement(2.0, &r);
+    assert_eq!(
+        checks,
+        vec![
+            (
+                "max_activity_per_kg".to_string(),
+                false,
+                "400 MBq/kg (10.8 mCi/kg) × 20.0 kg".to_string()
+            ),
+            (
+                "max_activity_per_infusion".to_string(),
+                false,
+                "9000 MBq (243.2 mCi) per infusion".to_string()
+            ),
+            (
+                "max_total_activity".to_string(),
+                true,
+                "course total 16870 MBq (455.9 mCi) minus A1 8880 MBq (240.0 mCi)".to_string()
+            ),
+            (
+                "max_total_dose".to_string(),
+                false,
+                "total whole-body dose ≤ 4.50 Gy".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        s,
+        "Second infusion of 7990 MBq (215.9 mCi) limited by the cap max_total_activity (uncapped 8000 MBq (216.2 mCi))."
+    );
+}
+
+#[test]
+fn the_plan_carries_the_predicted_doses() {
+    // A₂ = 8000 MBq at 20 kg → 400 MBq/kg; D₂ = 8 GBq × 0.25 Gy/GBq = 2 Gy;
+    // D₁ + D₂ = 2 + 2 = 4 Gy (hand, §6.1).
+    let p = plan_second_activity(
+        AbsorbedDose::from_gy(2.0),
+        Activity::from_mbq(8880.0),
+        Mass::from_kg(20.0),
+        DosePerActivity::from_gy_per_gbq(0.25),
+        SValue::from_gy_per_gbq_h(0.008),
+        PredictionVariant::SameTau,
+        &rules(),
+    );
+    assert_eq!(p.decision, Decision::SecondInfusion);
+    assert_eq!(p.activity_mbq.mbq(), 8000.0);
+    assert_eq!(p.uncapped_mbq.mbq(), 8000.0);
+    assert_eq!(p.activity_per_kg.mbq_per_kg(), 400.0);
+    assert_eq!(p.predicted_dose2.gy(), 2.0);
+    assert_eq!(p.predicted_total.gy(), 4.0);
+    assert_eq!(p.s_value2.gy_per_gbq_h(), 0.008);
+    assert_eq!(p.variant, PredictionVariant::SameTau);
+    assert_eq!(p.binding_cap, None);
+    assert_eq!(
+        p.statement,
+        "Second infusion of 8000 MBq (216.2 mCi) to reach the 4.00 Gy target."
+    );
 }
