@@ -372,3 +372,147 @@ fn release_rule_takes_the_earlier_criterion() {
     assert_eq!(r.time, None);
     assert!(r.note.is_some());
 }
+
+// Distance laws (docs/reference/dosimetry.md §8.1): factor (1 m/d)^n, n = 2 or
+// 1.5; distances below 1 cm refused; readings converted to 1 m only from 1 to 3 m
+// inclusive (rate.rs READING_DISTANCE_RANGE_M [I]).
+#[test]
+fn distance_factor_and_reading_range_edges() {
+    use mibg_radprot::READING_DISTANCE_RANGE_M;
+    assert_eq!(DistanceLaw::InverseSquare.exponent(), 2.0);
+    assert_eq!(DistanceLaw::CormackShearer.exponent(), 1.5);
+    assert_eq!(DistanceLaw::InverseSquare.name(), "inverse-square");
+    // 0.5 m: (1/0.5)² = 4; (1/0.5)^1.5 = 2.8284 (hand).
+    assert_eq!(
+        DistanceLaw::InverseSquare
+            .factor(Length::from_m(0.5))
+            .unwrap(),
+        4.0
+    );
+    assert!(
+        (DistanceLaw::CormackShearer
+            .factor(Length::from_m(0.5))
+            .unwrap()
+            - 2f64.powf(1.5))
+        .abs()
+            < 1e-12
+    );
+    // 1 cm is the smallest distance: (100)² = 10 000; 0.99 cm refused.
+    assert!(
+        (DistanceLaw::InverseSquare
+            .factor(Length::from_cm(1.0))
+            .unwrap()
+            - 10_000.0)
+            .abs()
+            < 1e-6
+    );
+    assert!(
+        DistanceLaw::InverseSquare
+            .factor(Length::from_cm(0.99))
+            .is_err()
+    );
+    assert!(
+        DistanceLaw::InverseSquare
+            .factor(Length::from_cm(0.0))
+            .is_err()
+    );
+    // Reading at 2 m of 10 µSv/h → 10 × 2² = 40 µSv/h at 1 m (inverse square),
+    // 10 × 2^1.5 = 28.284 (Cormack–Shearer) (hand).
+    assert_eq!(READING_DISTANCE_RANGE_M, (1.0, 3.0));
+    let r = DoseRate::from_usv_per_h(10.0);
+    assert_eq!(
+        DistanceLaw::InverseSquare
+            .to_1m(r, Length::from_m(2.0))
+            .unwrap()
+            .usv_per_h(),
+        40.0
+    );
+    assert!(
+        (DistanceLaw::CormackShearer
+            .to_1m(r, Length::from_m(2.0))
+            .unwrap()
+            .usv_per_h()
+            - 10.0 * 2f64.powf(1.5))
+        .abs()
+            < 1e-9
+    );
+    assert_eq!(
+        DistanceLaw::InverseSquare
+            .to_1m(r, Length::from_m(1.0))
+            .unwrap()
+            .usv_per_h(),
+        10.0
+    );
+    assert_eq!(
+        DistanceLaw::InverseSquare
+            .to_1m(r, Length::from_m(3.0))
+            .unwrap()
+            .usv_per_h(),
+        90.0
+    );
+    assert!(
+        DistanceLaw::InverseSquare
+            .to_1m(r, Length::from_cm(99.9))
+            .is_err()
+    );
+    assert!(
+        DistanceLaw::InverseSquare
+            .to_1m(r, Length::from_cm(300.1))
+            .is_err()
+    );
+    assert!(
+        DistanceLaw::InverseSquare
+            .to_1m(DoseRate::from_usv_per_h(-1.0), Length::from_m(2.0))
+            .is_err()
+    );
+}
+
+// Initial dose rate from the activity (§8.1): Γ × A × self-attenuation, the
+// factor in (0, 1]; and from a pre-void reading scaled by administered/measured.
+#[test]
+fn initial_dose_rates() {
+    use mibg_radprot::{
+        dose_rate_at, initial_dose_rate_from_activity, initial_dose_rate_from_reading,
+        retained_activity,
+    };
+    use mibg_units::DoseRateConstant;
+    let g = DoseRateConstant::from_usv_m2_per_mbq_h(0.07647);
+    let a = Activity::from_mbq(2500.0);
+    // 0.07647 × 2500 × 0.8 = 152.94 µSv/h (hand).
+    let d = initial_dose_rate_from_activity(a, g, 0.8).unwrap();
+    assert!((d.usv_per_h() - 152.94).abs() < 1e-9);
+    assert!(
+        (initial_dose_rate_from_activity(a, g, 1.0)
+            .unwrap()
+            .usv_per_h()
+            - 191.175)
+            .abs()
+            < 1e-9
+    );
+    for f in [0.0, 1.001, -0.5, f64::NAN] {
+        assert!(initial_dose_rate_from_activity(a, g, f).is_err(), "{f}");
+    }
+    // 30 µSv/h measured with 1000 MBq, 5000 MBq given → 150 µSv/h (hand).
+    let r = initial_dose_rate_from_reading(
+        DoseRate::from_usv_per_h(30.0),
+        Activity::from_mbq(1000.0),
+        Activity::from_mbq(5000.0),
+    )
+    .unwrap();
+    assert!((r.usv_per_h() - 150.0).abs() < 1e-12);
+    // One half-life later at 2 m (inverse square): 150 × ½ × ¼ = 18.75 µSv/h.
+    let c = PhysicalDecay::i131();
+    let at = dose_rate_at(
+        &c,
+        r,
+        Hours::new(T),
+        Length::from_m(2.0),
+        DistanceLaw::InverseSquare,
+    )
+    .unwrap();
+    assert!((at.usv_per_h() - 18.75).abs() < 1e-9);
+    // Retained activity after two half-lives: 5000 / 4 = 1250 MBq.
+    let ret = retained_activity(&c, Activity::from_mbq(5000.0), Hours::new(2.0 * T)).unwrap();
+    assert!((ret.mbq() - 1250.0).abs() < 1e-9);
+    assert!(retained_activity(&c, Activity::from_mbq(5000.0), Hours::new(-1.0)).is_err());
+}
