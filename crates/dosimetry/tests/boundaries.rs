@@ -127,6 +127,19 @@ fn s_table_values_must_be_finite_and_positive() {
             "{text:?}: {msg}"
         );
     }
+    // The rule broken is named: an empty cell, and a cell that is not a number.
+    let e = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\n1,\n2,0.1\n").unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("column 's_gy_per_gbq_h': empty; a positive number is required"),
+        "{e}"
+    );
+    let e = parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\nabc,0.2\n2,0.1\n").unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("column 'mass_kg': 'abc' is not a positive number"),
+        "{e}"
+    );
     // The smallest positive values that pass the S·m range are accepted.
     assert!(parse_s_table("s.csv", "mass_kg,s_gy_per_gbq_h\n0.5,0.4\n2,0.1\n").is_ok());
 }

@@ -103,6 +103,7 @@ fn literal_strings_have_no_escapes_and_hide_their_hash() {
     let text = r#"path = 'C:\dir\' # [V] a
 q = 'say "hi" # no' # [I] b
 multi = '''x # y''' # [C] c
+apostrophe = "it's" # [R] d
 "#;
     let v = scan(text);
     let got: Vec<(&str, &str, Status)> = v
@@ -115,6 +116,8 @@ multi = '''x # y''' # [C] c
             ("path", r"'C:\dir\'", Status::Verified),
             ("q", r#"'say "hi" # no'"#, Status::Interpretation),
             ("multi", "'''x # y'''", Status::Computed),
+            // An apostrophe inside a basic string opens no literal string.
+            ("apostrophe", "\"it's\"", Status::Recalled),
         ]
     );
 }
@@ -138,4 +141,34 @@ fn no_slip_is_suggested_for_a_plausible_value() {
     // 101 GBq: ×0.1 lands (10.1 GBq; ×0.037 for mCi gives 3.7, outside).
     let s = COURSE_ACTIVITY.likely_slip(101.0).unwrap();
     assert!(s.contains("slipped decimal point (10.1 GBq meant)"), "{s}");
+}
+
+#[test]
+fn a_missing_key_is_reported_in_its_own_table() {
+    // The error of a missing key points at the table's header line (column
+    // 1): the table named is that one, not the one before it.
+    let line = SEED_TOML
+        .lines()
+        .find(|l| l.starts_with("activity_per_kg_mbq"))
+        .unwrap();
+    let text = SEED_TOML.replacen(line, "", 1);
+    let e = Protocol::from_toml(&text, "p.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("(in [infusion1])"), "{e}");
+    assert!(e.contains("activity_per_kg_mbq"), "{e}");
+}
+
+#[test]
+fn an_array_value_is_not_a_table_header() {
+    // `extra = [1, 2]` ends with ']' but is a key: the error names [infusion2].
+    let text = SEED_TOML.replacen(
+        "target_total_wb_gy = 4.0",
+        "extra = [1, 2]\ntarget_total_wb_gy = 4.0",
+        1,
+    );
+    let e = Protocol::from_toml(&text, "p.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("(in [infusion2])"), "{e}");
 }
