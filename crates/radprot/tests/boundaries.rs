@@ -516,3 +516,104 @@ fn initial_dose_rates() {
     assert!((ret.mbq() - 1250.0).abs() < 1e-9);
     assert!(retained_activity(&c, Activity::from_mbq(5000.0), Hours::new(-1.0)).is_err());
 }
+
+// Names of the distance laws as printed in every output (§8.1: the law is named).
+#[test]
+fn distance_law_descriptions() {
+    assert_eq!(
+        DistanceLaw::InverseSquare.describe(),
+        "inverse square (point source)"
+    );
+    assert_eq!(
+        DistanceLaw::CormackShearer.describe(),
+        "Cormack & Shearer (1 m / d)^1.5"
+    );
+}
+
+// The tail-share caveat: a curve that does not clear (R = 1, allowed by
+// the contract only as an extreme) over 90 days has a tail of T½/ln 2 =
+// 277.7 h against 2160 h inside the horizon: 11 % (hand) > 5 %, warned;
+// physical decay's tail is 0.04 %, not warned.
+#[test]
+fn tail_share_caveat_above_5_percent() {
+    let flat = mibg_radprot::retention_fn(|_| 1.0);
+    let e = caregiver_dose(
+        &flat,
+        DoseRate::from_usv_per_h(1.0),
+        &pattern(
+            1.0,
+            24.0,
+            0.0,
+            ContactEnd::Indefinite,
+            DistanceLaw::InverseSquare,
+        ),
+        &DoseConstraint::caregiver(),
+    )
+    .unwrap();
+    let share = (T / LN_2) / (2160.0 + T / LN_2);
+    assert!((e.tail_bound / e.dose - share).abs() < 1e-9);
+    assert!(
+        e.warnings
+            .iter()
+            .any(|w| w
+                .starts_with("11 % of the estimate is the physical-decay bound beyond 90 days")),
+        "{:?}",
+        e.warnings
+    );
+    let p = dose(&pattern(
+        1.0,
+        24.0,
+        0.0,
+        ContactEnd::Indefinite,
+        DistanceLaw::InverseSquare,
+    ));
+    assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+}
+
+// A dose exactly at the constraint does not exceed it (§8.4: "exceeds" is dose > limit).
+#[test]
+fn a_dose_equal_to_the_constraint_does_not_exceed_it() {
+    let p = pattern(
+        1.0,
+        6.0,
+        0.0,
+        ContactEnd::Indefinite,
+        DistanceLaw::InverseSquare,
+    );
+    let d = dose(&p).dose;
+    let at = caregiver_dose(
+        &PhysicalDecay::i131(),
+        DoseRate::from_usv_per_h(100.0),
+        &p,
+        &DoseConstraint {
+            limit: d,
+            ..DoseConstraint::caregiver()
+        },
+    )
+    .unwrap();
+    assert!(!at.exceeds);
+    assert_eq!(at.fraction_of_constraint, 1.0);
+}
+
+// The first crossing on the scan grid (threshold.rs: step ≤ 0.5 h from 0,
+// then bisection): a curve that dips below the level between 150.3 and
+// 150.6 h and stays below from 200 h is met at 150.3 h, not 200 h.
+#[test]
+fn the_first_crossing_on_the_grid_is_reported() {
+    let dip = mibg_radprot::retention_fn(|t: Hours| {
+        let t = t.hours();
+        if (150.3..150.6).contains(&t) || t >= 200.0 {
+            0.1
+        } else {
+            1.0
+        }
+    });
+    let t = time_to_dose_rate(
+        &dip,
+        DoseRate::from_usv_per_h(10.0),
+        DoseRate::from_usv_per_h(5.0),
+        Hours::new(400.0),
+    )
+    .unwrap();
+    assert!((t.hours() - 150.3).abs() < 1e-5, "{}", t.hours());
+}
