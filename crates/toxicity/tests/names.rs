@@ -17,3 +17,20 @@ fn version_and_term_names_as_printed() {
     );
     assert_eq!(Term::Anemia.to_string(), "Anemia");
 }
+
+// "Baseline abnormal" = baseline > its ULN, strictly (docs/reference/toxicity.md §4):
+// at the ULN it is normal; unknown without a ULN.
+#[test]
+fn baseline_abnormal_only_above_the_uln() {
+    use mibg_toxicity::grading::Baseline;
+    use mibg_toxicity::{Exact, LabUnit};
+    let b = |v: &str, uln: Option<&str>| Baseline {
+        value: Exact::parse_decimal(v).unwrap(),
+        unit: LabUnit::parse("mg/dL").unwrap(),
+        uln: uln.map(|u| Exact::parse_decimal(u).unwrap()),
+    };
+    assert_eq!(b("1.2", Some("1.2")).is_abnormal(), Some(false));
+    assert_eq!(b("1.1", Some("1.2")).is_abnormal(), Some(false));
+    assert_eq!(b("1.21", Some("1.2")).is_abnormal(), Some(true));
+    assert_eq!(b("5", None).is_abnormal(), None);
+}
