@@ -1,6 +1,6 @@
 //! Boundary-value tests of the dosimetry rules (issue 16): the S models
 //! (docs/reference/dosimetry.md §5.3, §5.4), the phantom-table validation, the
-//! second-activity rule with its caps (§6.1, §6.4) and the texts that say which
+//! second-activity rule with its caps (docs/reference/dosimetry.md §6.1, §6.4) and the texts that say which
 //! model and variant were used. Each case at the boundary, just below and just
 //! above, the expected value computed by hand from the source named.
 
@@ -176,7 +176,7 @@ fn model_and_variant_texts_name_what_was_used() {
         d.starts_with("analytic two-component model S(m) = 0.11065/m + 0.0188/m^(2/3)"),
         "{d}"
     );
-    assert!(d.contains("§5.3"), "{d}");
+    assert!(d.contains("docs/reference/dosimetry.md §5.3"), "{d}");
     let t = SModel::Table(parse_s_table("phantoms.csv", THREE_ROWS).unwrap());
     assert_eq!(t.name(), "table");
     let d = t.describe();
@@ -184,7 +184,7 @@ fn model_and_variant_texts_name_what_was_used() {
         d.starts_with("phantom table phantoms.csv (3 rows, log–log interpolation"),
         "{d}"
     );
-    assert!(d.contains("§5.4"), "{d}");
+    assert!(d.contains("docs/reference/dosimetry.md §5.4"), "{d}");
 
     assert!(
         PredictionVariant::SameTau
@@ -220,7 +220,7 @@ fn dose_per_activity_by_variant() {
 }
 
 // --- The second-activity rule and its caps (docs/reference/dosimetry.md §6.1,
-// §6.4). d₂ = 0.25 Gy/GBq, A₁ = 8880 MBq, m₂ = 20 kg throughout; A₂,raw =
+// docs/reference/dosimetry.md §6.4). d₂ = 0.25 Gy/GBq, A₁ = 8880 MBq, m₂ = 20 kg throughout; A₂,raw =
 // (target − D₁)/d₂ (hand).
 fn rules() -> SecondActivityRules {
     SecondActivityRules {
@@ -246,7 +246,7 @@ fn cap(d1: f64, a1: f64, r: &SecondActivityRules) -> mibg_dosimetry::plan::Cappe
 #[test]
 fn target_met_at_the_target_not_below() {
     let r = rules();
-    // D₁ = 4 Gy = target: no second infusion (§6.1: D₁ ≥ target).
+    // D₁ = 4 Gy = target: no second infusion (docs/reference/dosimetry.md §6.1: D₁ ≥ target).
     let at = cap(4.0, 8880.0, &r);
     assert_eq!(
         (at.decision, at.reason),
@@ -281,7 +281,7 @@ fn each_cap_binds_only_below_the_uncapped_activity() {
     r.max_activity_per_kg = Some(ActivityPerMass::from_mbq_per_kg(400.5)); // 8010
     assert_eq!(cap(2.0, 8880.0, &r).binding, None);
 
-    // Course total − A₁ (§6.4): 16 880 − 8880 = 8000 (tie), 16 870 → 7990 binds.
+    // Course total − A₁ (docs/reference/dosimetry.md §6.4): 16 880 − 8880 = 8000 (tie), 16 870 → 7990 binds.
     let mut r = rules();
     r.max_total_activity = Some(Activity::from_mbq(16_880.0));
     assert_eq!(cap(2.0, 8880.0, &r).binding, None);
@@ -310,7 +310,7 @@ fn each_cap_binds_only_below_the_uncapped_activity() {
         )
     );
 
-    // Total dose (§6.4): (max − D₁)/d₂ = (4 − 2)/0.25 = 8 GBq (tie); 3.5 Gy → 6 GBq binds.
+    // Total dose (docs/reference/dosimetry.md §6.4): (max − D₁)/d₂ = (4 − 2)/0.25 = 8 GBq (tie); 3.5 Gy → 6 GBq binds.
     let mut r = rules();
     r.max_total_dose = Some(AbsorbedDose::from_gy(4.0));
     assert_eq!(cap(2.0, 8880.0, &r).binding, None);
@@ -362,7 +362,7 @@ fn equal_caps_name_the_first_in_the_order_of_section_6_4() {
 
 #[test]
 fn minimum_worthwhile_refuses_only_below_it() {
-    // A₂ = 8000 MBq (D₁ = 2 Gy); §6.4: "below it, recommend no second infusion".
+    // A₂ = 8000 MBq (D₁ = 2 Gy); docs/reference/dosimetry.md §6.4: "below it, recommend no second infusion".
     let mut r = rules();
     r.min_worthwhile = Some(Activity::from_mbq(8000.0));
     let at = cap(2.0, 8880.0, &r);
@@ -402,7 +402,7 @@ fn minimum_worthwhile_refuses_only_below_it() {
 // --- What the plan says (docs/reference/dosimetry.md §6.4: "A prescription
 // limited by a cap names the cap that bound it"): the statement for each outcome,
 // each cap's reason, and which cap binds. Activities in MBq and mCi (1 mCi =
-// 37 MBq, §2): 8000 MBq = 216.2 mCi, 7990 MBq = 215.9 mCi (hand).
+// 37 MBq, docs/reference/dosimetry.md §2): 8000 MBq = 216.2 mCi, 7990 MBq = 215.9 mCi (hand).
 fn statement(d1: f64, r: &SecondActivityRules) -> (Vec<(String, bool, String)>, String) {
     let (_, _, checks, _, statement, _) = apply_rules(
         AbsorbedDose::from_gy(d1),
@@ -492,7 +492,7 @@ fn every_cap_is_listed_with_its_reason_and_only_the_binding_one_binds() {
 #[test]
 fn the_plan_carries_the_predicted_doses() {
     // A₂ = 8000 MBq at 20 kg → 400 MBq/kg; D₂ = 8 GBq × 0.25 Gy/GBq = 2 Gy;
-    // D₁ + D₂ = 2 + 2 = 4 Gy (hand, §6.1).
+    // D₁ + D₂ = 2 + 2 = 4 Gy (hand, docs/reference/dosimetry.md §6.1).
     let p = plan_second_activity(
         AbsorbedDose::from_gy(2.0),
         Activity::from_mbq(8880.0),

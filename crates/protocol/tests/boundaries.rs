@@ -107,7 +107,7 @@ fn bmi_warning_outside_10_to_40_only() {
 }
 
 // --- Infusion 1 = 444 MBq/kg × weight (docs/reference/dosimetry.md §9.3), reduced
-// to infusion1.max_activity only when it exceeds it (§6.4: a cap binds when the
+// to infusion1.max_activity only when it exceeds it (docs/reference/dosimetry.md §6.4: a cap binds when the
 // activity is above it; at the cap the activity is unchanged and no cap is named).
 #[test]
 fn infusion1_max_activity_binds_only_above_it() {
@@ -153,7 +153,7 @@ fn course_total_binds_infusion1_only_above_it() {
 
 // --- Largest A2 = min(777 MBq/kg × m2, 40 000 − A1), never below 0
 // (docs/reference/dosimetry.md §6.4; seed values §6.3). At a tie the per-kg cap is
-// named: the first of the lowest caps in the order of §6.4 (as in
+// named: the first of the lowest caps in the order of docs/reference/dosimetry.md §6.4 (as in
 // mibg_dosimetry::plan::cap_second_activity).
 #[test]
 fn max_second_activity_at_the_course_total_edge() {
@@ -238,7 +238,7 @@ fn bsa_dosing_caution_only_below_10_kg_without_small_child_rule() {
     assert!(!caution(&p, 10.0), "10 kg is not below 10 kg");
     assert!(!caution(&p, 10.01));
     assert!(!caution(&p, 20.0));
-    // With the seed's small-child rule (< 12 kg per kg, §9.2) a 9 kg child is
+    // With the seed's small-child rule (< 12 kg per kg, docs/reference/dosimetry.md §9.2) a 9 kg child is
     // dosed per kg: the per-m² caution does not apply, the per-kg note does.
     let seed = Protocol::seed();
     assert!(!caution(&seed, 9.0));
@@ -254,7 +254,7 @@ fn bsa_dosing_caution_only_below_10_kg_without_small_child_rule() {
 
 // --- Small-child rule (COG, docs/reference/dosimetry.md §9.2 [R]): below 12 kg the
 // dose is (110 / 30) mg/kg × weight; at 12 kg and above, 110 mg/m² × BSA
-// (Mosteller, §9.1).
+// (Mosteller, docs/reference/dosimetry.md §9.1).
 #[test]
 fn small_child_rule_applies_strictly_below_12_kg() {
     let p = Protocol::seed();
@@ -271,7 +271,7 @@ fn small_child_rule_applies_strictly_below_12_kg() {
         matches!(below.basis, MelphalanBasis::SmallChildPerKg { divisor, .. } if divisor == 30.0)
     );
     assert!((below.dose.mg() - 110.0 / 30.0 * 11.99).abs() < 1e-9);
-    // 12 kg, 85 cm: BSA = √(85 × 12 / 3600) = 0.53229 m² → 58.552 mg (hand, §9.1).
+    // 12 kg, 85 cm: BSA = √(85 × 12 / 3600) = 0.53229 m² → 58.552 mg (hand, docs/reference/dosimetry.md §9.1).
     let at = melphalan_dose(&p.melphalan, kg(12.0), cm(85.0));
     assert!(matches!(at.basis, MelphalanBasis::PerArea { .. }));
     let bsa = (85.0_f64 * 12.0 / 3600.0).sqrt();
@@ -284,7 +284,7 @@ fn small_child_rule_applies_strictly_below_12_kg() {
 
 // --- Deviation of a given infusion-1 activity: accepted within ±25 % of the
 // prescription, the edge included [I] (plan.rs DEFAULT_MAX_INFUSION1_DEVIATION).
-// 20 kg → 8880 MBq (§9.3); ±25 % = 6660 … 11 100 MBq (hand).
+// 20 kg → 8880 MBq (docs/reference/dosimetry.md §9.3); ±25 % = 6660 … 11 100 MBq (hand).
 #[test]
 fn infusion1_deviation_accepted_up_to_25_percent_inclusive() {
     let p = Protocol::seed();

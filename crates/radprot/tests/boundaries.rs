@@ -1,8 +1,8 @@
 //! Boundary-value tests of the radiation-protection rules (issue 16): release
 //! and stem-cell-return thresholds (docs/reference/dosimetry.md §8.3, §6.5),
-//! the caregiver dose with its physical-decay tail bound (§8.2, §4.2) and the
-//! near-field warnings (§8.1). Physical decay makes every expected value a
-//! closed form: R(t) = 2^(−t/T½), T½ = 192.497 h (§2), ∫ₐᵇ R = T½/ln 2 ·
+//! the caregiver dose with its physical-decay tail bound (docs/reference/dosimetry.md §8.2, §4.2) and the
+//! near-field warnings (docs/reference/dosimetry.md §8.1). Physical decay makes every expected value a
+//! closed form: R(t) = 2^(−t/T½), T½ = 192.497 h (docs/reference/dosimetry.md §2), ∫ₐᵇ R = T½/ln 2 ·
 //! (2^(−a/T½) − 2^(−b/T½)).
 
 use mibg_radprot::contact::INDEFINITE_HORIZON;
@@ -46,7 +46,7 @@ fn half_life_is_8_0207_days() {
     assert_eq!(INDEFINITE_HORIZON.hours(), 90.0 * 24.0);
 }
 
-// The tail beyond the 90-day horizon is bounded by physical decay (§4.2:
+// The tail beyond the 90-day horizon is bounded by physical decay (docs/reference/dosimetry.md §4.2:
 // clearance is never slower than physical decay); for a physical-decay curve the
 // bound is exact, so the tail is R(2160 h)·T½/ln 2·(1 − 2^(−rest/T½)), positive.
 #[test]
@@ -194,7 +194,7 @@ fn occupancy_and_distance_factor() {
     assert_eq!(zero.dose.usv(), 0.0);
 }
 
-// Constraint comparison: exceeds when dose > limit (§8.4); fraction = dose/limit.
+// Constraint comparison: exceeds when dose > limit (docs/reference/dosimetry.md §8.4); fraction = dose/limit.
 #[test]
 fn exceeds_only_above_the_constraint() {
     // 24 h/day at 1 m from 0 to ∞: 100 × T/ln 2 = 27 771.6 µSv = 27.77 mSv.
@@ -222,7 +222,7 @@ fn exceeds_only_above_the_constraint() {
     assert!((c(20.0).fraction_of_constraint - full / 20_000.0).abs() < 1e-6);
 }
 
-// Near-field caveats (§8.1): below 0.3 m neither model is reliable; below 1 m
+// Near-field caveats (docs/reference/dosimetry.md §8.1): below 0.3 m neither model is reliable; below 1 m
 // inverse-square overestimates. At 0.3 m and 1 m exactly the stricter caveat
 // does not apply.
 #[test]
@@ -248,7 +248,7 @@ fn near_field_warnings_at_their_edges() {
     assert!(w(1.0, DistanceLaw::InverseSquare).is_empty());
 }
 
-// Release and stem-cell return (§8.3, §6.5): met when the dose rate at 1 m is at
+// Release and stem-cell return (docs/reference/dosimetry.md §8.3, §6.5): met when the dose rate at 1 m is at
 // or below the threshold. 100 µSv/h falling by physical decay reaches 20 µSv/h
 // at T½·log₂ 5 = 192.497 × 2.321928 = 446.965 h (hand).
 #[test]
@@ -295,7 +295,7 @@ fn dose_rate_threshold_times() {
         )
         .is_err()
     );
-    // Retained activity: 5000 MBq → 1220 MBq (NRC 1.22 GBq, §8.3) at T·log₂(5000/1220) (hand).
+    // Retained activity: 5000 MBq → 1220 MBq (NRC 1.22 GBq, docs/reference/dosimetry.md §8.3) at T·log₂(5000/1220) (hand).
     let ta = time_to_retained_activity(
         &c,
         Activity::from_mbq(5000.0),
@@ -306,7 +306,7 @@ fn dose_rate_threshold_times() {
     assert!((ta.hours() - T * (5000.0f64 / 1220.0).log2()).abs() < 1e-5);
 }
 
-// The rule is met when either criterion is met (NRC RG 8.39, §8.3): the earlier applies.
+// The rule is met when either criterion is met (NRC RG 8.39, docs/reference/dosimetry.md §8.3): the earlier applies.
 #[test]
 fn release_rule_takes_the_earlier_criterion() {
     let c = PhysicalDecay::i131();
@@ -467,7 +467,7 @@ fn distance_factor_and_reading_range_edges() {
     );
 }
 
-// Initial dose rate from the activity (§8.1): Γ × A × self-attenuation, the
+// Initial dose rate from the activity (docs/reference/dosimetry.md §8.1): Γ × A × self-attenuation, the
 // factor in (0, 1]; and from a pre-void reading scaled by administered/measured.
 #[test]
 fn initial_dose_rates() {
@@ -517,7 +517,7 @@ fn initial_dose_rates() {
     assert!(retained_activity(&c, Activity::from_mbq(5000.0), Hours::new(-1.0)).is_err());
 }
 
-// Names of the distance laws as printed in every output (§8.1: the law is named).
+// Names of the distance laws as printed in every output (docs/reference/dosimetry.md §8.1: the law is named).
 #[test]
 fn distance_law_descriptions() {
     assert_eq!(
@@ -570,7 +570,7 @@ fn tail_share_caveat_above_5_percent() {
     assert!(p.warnings.is_empty(), "{:?}", p.warnings);
 }
 
-// A dose exactly at the constraint does not exceed it (§8.4: "exceeds" is dose > limit).
+// A dose exactly at the constraint does not exceed it (docs/reference/dosimetry.md §8.4: "exceeds" is dose > limit).
 #[test]
 fn a_dose_equal_to_the_constraint_does_not_exceed_it() {
     let p = pattern(
