@@ -384,8 +384,12 @@ impl PlausibleRange {
 
     /// The probable slip behind an implausible `v`: the first unit slip
     /// whose conversion lands in the range, else a slipped decimal point
-    /// (×10, ×100, ×1000 or their inverses) that lands in it, else `None`.
+    /// (×10, ×100, ×1000 or their inverses) that lands in it, else `None`
+    /// (always `None` for a plausible `v`).
     pub fn likely_slip(&self, v: f64) -> Option<String> {
+        if self.contains(v) {
+            return None;
+        }
         for s in self.slips {
             let c = v * s.factor;
             if self.contains(c) && c != 0.0 {
@@ -397,7 +401,14 @@ impl PlausibleRange {
                 return Some(format!("{typed} = {}?", self.with_unit(c)));
             }
         }
-        for f in [10.0, 0.1, 100.0, 0.01, 1000.0, 0.001] {
+        // An implausible value is below or above the range: only a larger
+        // (resp. smaller) value can land in it, the nearest slip first.
+        let decimal = if v < self.lo {
+            [10.0, 100.0, 1000.0]
+        } else {
+            [0.1, 0.01, 0.001]
+        };
+        for f in decimal {
             let c = v * f;
             if self.contains(c) && c != 0.0 {
                 return Some(format!(

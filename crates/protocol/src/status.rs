@@ -131,13 +131,18 @@ pub(crate) fn table_at(text: &str, pos: usize) -> Option<String> {
     table
 }
 
+/// The code and the comment of one line: the first `#` outside a basic
+/// (`"…"`, with `\` escapes) or literal (`'…'`, no escapes) string.
 fn split_comment(line: &str) -> (&str, Option<&str>) {
     let mut in_string = false;
+    let mut in_literal = false;
     let mut escaped = false;
     for (i, c) in line.char_indices() {
         match c {
+            _ if in_literal => in_literal = c != '\'',
             '\\' if in_string => escaped = !escaped,
             '"' if !escaped => in_string = !in_string,
+            '\'' if !in_string => in_literal = true,
             '#' if !in_string => return (&line[..i], Some(&line[i + 1..])),
             _ => escaped = false,
         }

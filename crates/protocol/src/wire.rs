@@ -127,15 +127,9 @@ impl Check<'_> {
         }
     }
 
-    /// finite and lo < v ≤ hi (open below when `lo_open`).
-    fn range(
-        &self,
-        key: &str,
-        v: f64,
-        lo: f64,
-        lo_open: bool,
-        hi: f64,
-    ) -> Result<f64, ProtocolError> {
+    /// finite and lo < v (lo ≤ v when not `lo_open`); the upper limits are
+    /// the plausible ranges' ([`Check::plausible`]).
+    fn range(&self, key: &str, v: f64, lo: f64, lo_open: bool) -> Result<f64, ProtocolError> {
         if !v.is_finite() {
             return Err(self.fail(key, v, "must be a finite number"));
         }
@@ -144,9 +138,6 @@ impl Check<'_> {
         }
         if !lo_open && v < lo {
             return Err(self.fail(key, v, &format!("must be >= {lo}")));
-        }
-        if v > hi {
-            return Err(self.fail(key, v, &format!("must be <= {hi}")));
         }
         Ok(v)
     }
@@ -193,11 +184,11 @@ impl Check<'_> {
     }
 
     fn positive(&self, key: &str, v: f64) -> Result<f64, ProtocolError> {
-        self.range(key, v, 0.0, true, f64::MAX)
+        self.range(key, v, 0.0, true)
     }
 
     fn non_negative(&self, key: &str, v: f64) -> Result<f64, ProtocolError> {
-        self.range(key, v, 0.0, false, f64::MAX)
+        self.range(key, v, 0.0, false)
     }
 }
 

@@ -850,3 +850,16 @@ fn a_zero_threshold_is_refused_and_rules_are_described() {
     assert_eq!(PlateletRule::InitialRecovery.name(), "initial-recovery");
     assert_eq!(PlateletRule::AfterNadir.name(), "after-nadir");
 }
+
+#[test]
+fn follow_up_to_exactly_day_30_without_recovery_is_graft_failure() {
+    // docs/reference/toxicity.md §8, "by day +30": followed to day 30 with ANC
+    // < 0.5 throughout, no recovery dated ≤ day 30 is possible → failure;
+    // followed only to day 29 → not assessable.
+    let anc = series(&[(10, "0.0"), (20, "0.1"), (30, "0.4")]);
+    let e = episode(SC, None, &anc, &[], &[], &EngraftmentOptions::default());
+    assert_eq!(e.primary_graft_failure, GraftFailure::Yes);
+    let anc = series(&[(10, "0.0"), (20, "0.1"), (29, "0.4")]);
+    let e = episode(SC, None, &anc, &[], &[], &EngraftmentOptions::default());
+    assert_eq!(e.primary_graft_failure, GraftFailure::NotAssessable);
+}
