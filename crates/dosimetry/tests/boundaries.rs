@@ -181,9 +181,11 @@ fn model_and_variant_texts_name_what_was_used() {
     assert_eq!(t.name(), "table");
     let d = t.describe();
     assert!(
-        d.starts_with("phantom table phantoms.csv (3 rows, log–log interpolation"),
+        d.starts_with("phantom table phantoms.csv (3 rows 10–40 kg, log–log interpolation"),
         "{d}"
     );
+    // Without `--s-extrapolate` a supplied table is not extended beyond its rows.
+    assert!(d.contains("not extrapolated"), "{d}");
     assert!(d.contains("docs/reference/dosimetry.md §5.4"), "{d}");
 
     assert!(
