@@ -375,22 +375,7 @@ pub async fn course(
         let authored_by_me = sigs
             .iter()
             .any(|s| s.valid && s.meaning == Meaning::Authored && s.user_id == me);
-        let basis = match &p.record.basis {
-            serde_json::Value::Object(m) => m
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.replace('_', " "),
-                        match v {
-                            serde_json::Value::String(s) => s.clone(),
-                            serde_json::Value::Null => "none".into(),
-                            other => other.to_string(),
-                        },
-                    )
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
+        let basis = basis_rows(&p.record.basis);
         prescriptions.push(PrescriptionView {
             id: p.id,
             version: p.version,
@@ -409,7 +394,7 @@ pub async fn course(
                 .map(|s| SignatureView {
                     name: s.printed_name.clone(),
                     meaning: s.meaning.as_str().into(),
-                    at: s.signed_at.clone(),
+                    at: utc(&s.signed_at),
                     version: s.entity_version,
                     hash: short(&s.content_sha256),
                     state: if s.valid {
@@ -455,6 +440,64 @@ pub async fn course(
         prescriptions,
     })?
     .into_response())
+}
+
+/// `2026-12-06T03:07:21.799868Z` → `2026-12-06 03:07:21 UTC`.
+fn utc(instant: &str) -> String {
+    match instant.get(..19) {
+        Some(s) if instant.ends_with('Z') => format!("{} UTC", s.replace('T', " ")),
+        _ => instant.to_string(),
+    }
+}
+
+/// The basis of a prescription as labelled rows, in a fixed order (known
+/// keys first, with their units; any other key as stored).
+fn basis_rows(basis: &serde_json::Value) -> Vec<(String, String)> {
+    use serde_json::Value;
+    const KNOWN: [(&str, &str, &str); 11] = [
+        ("statement", "Decision", ""),
+        ("absorbed_dose1_gy", "D1", "Gy"),
+        ("absorbed_dose1_ci95_gy", "D1, 95 % interval", "Gy"),
+        ("interval_method", "Interval method", ""),
+        ("model", "Retention model", ""),
+        ("s_model", "S model", ""),
+        ("binding_cap", "Binding cap", ""),
+        ("target_gy", "Target (whole course)", "Gy"),
+        ("predicted_total_gy", "Predicted total", "Gy"),
+        ("explanation", "Plan", ""),
+        ("protocol", "Protocol", ""),
+    ];
+    let Value::Object(m) = basis else {
+        return Vec::new();
+    };
+    let show = |v: &Value, unit: &str| -> String {
+        let u = if unit.is_empty() {
+            String::new()
+        } else {
+            format!(" {unit}")
+        };
+        match v {
+            Value::Null => "none".into(),
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |x| format!("{x:.2}{u}")),
+            Value::Array(a) if a.len() == 2 && a.iter().all(Value::is_number) => format!(
+                "{:.2}–{:.2}{u}",
+                a[0].as_f64().unwrap_or(f64::NAN),
+                a[1].as_f64().unwrap_or(f64::NAN)
+            ),
+            other => other.to_string(),
+        }
+    };
+    let mut rows: Vec<(String, String)> = KNOWN
+        .iter()
+        .filter_map(|(k, label, unit)| m.get(*k).map(|v| (label.to_string(), show(v, unit))))
+        .collect();
+    rows.extend(
+        m.iter()
+            .filter(|(k, _)| !KNOWN.iter().any(|(n, _, _)| n == k))
+            .map(|(k, v)| (k.replace('_', " "), show(v, ""))),
+    );
+    rows
 }
 
 fn number(field: &str, v: &str) -> Result<f64, AppError> {

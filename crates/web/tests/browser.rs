@@ -68,18 +68,45 @@ async fn shot(c: &fantoccini::Client, name: &str) {
     std::fs::write(shots().join(format!("{name}.png")), png).unwrap();
 }
 
+/// Waits (at most 20 s) for an element: the page after a click may not be
+/// loaded yet when the click returns.
+async fn wait_for(c: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+/// Waits (at most 20 s) until the element's text is `expected`.
+async fn wait_text(c: &fantoccini::Client, css: &str, expected: &str) {
+    let mut last = String::new();
+    for _ in 0..200 {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t == expected {
+                return;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: expected '{expected}', last seen '{last}'");
+}
+
 async fn sign_in(c: &fantoccini::Client, base: &str, user: &str, password: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     c.find(Locator::Id("username")).await.unwrap().send_keys(user).await.unwrap();
     c.find(Locator::Id("password")).await.unwrap().send_keys(password).await.unwrap();
     c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
-    let who = c.find(Locator::Css(".who")).await.unwrap().text().await.unwrap();
+    let who = wait_for(c, ".who").await.text().await.unwrap();
     assert!(who.contains(&format!("Demo {}", &user[..1].to_uppercase())), "{who}");
 }
 
 async fn sign_out(c: &fantoccini::Client) {
     c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
-    c.find(Locator::Id("username")).await.unwrap();
+    wait_for(c, "#username").await;
 }
 
 async fn tick_all_and_sign(c: &fantoccini::Client, form: &str, password: &str) {
@@ -127,7 +154,7 @@ async fn a_whole_course_in_headless_chromium() {
             "binary": browser,
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-background-networking", "--disable-component-update", "--no-first-run",
-                     "--window-size=1280,1500",
+                     "--window-size=1280,2400",
                      format!("--user-data-dir={}", profile.path().display())]
         }),
     );
@@ -156,16 +183,32 @@ async fn a_whole_course_in_headless_chromium() {
     c.goto(&format!("{base}/patients")).await.unwrap();
     shot(&c, "02-patients").await;
     c.find(Locator::LinkText("DEMO-01")).await.unwrap().click().await.unwrap();
-    c.find(Locator::LinkText("Course 1")).await.unwrap().click().await.unwrap();
-    for (h, r) in SYN01_READINGS {
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::LinkText("Course 1"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "form[action$='/readings']").await;
+    for (n, (h, r)) in SYN01_READINGS.into_iter().enumerate() {
         let form = "form[action$='/readings']";
         c.find(Locator::Css(&format!("{form} input[name='hours']"))).await.unwrap().send_keys(h).await.unwrap();
         c.find(Locator::Css(&format!("{form} input[name='reading']"))).await.unwrap().send_keys(r).await.unwrap();
         c.find(Locator::Css(&format!("{form} input[name='background']"))).await.unwrap().send_keys("0.1").await.unwrap();
         c.find(Locator::Css(&format!("{form} button"))).await.unwrap().click().await.unwrap();
+        // The page after the redirect shows one more reading.
+        let mut shown = 0;
+        for _ in 0..100 {
+            shown = c.find_all(Locator::Css("table.readings tbody tr")).await.map_or(0, |v| v.len());
+            if shown == n + 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(shown, n + 1, "reading {} saved and shown", n + 1);
     }
-    let rows = c.find_all(Locator::Css("table.readings tbody tr")).await.unwrap();
-    assert_eq!(rows.len(), 9);
     shot(&c, "03-course-readings-entered").await;
     sign_out(&c).await;
 
@@ -173,22 +216,27 @@ async fn a_whole_course_in_headless_chromium() {
     let phys = app.account(Role::Physicist).clone();
     sign_in(&c, &base, &phys.username, &phys.password).await;
     c.goto(&format!("{base}/courses/{course}/dosimetry")).await.unwrap();
-    c.find(Locator::Css("figure.plot svg")).await.unwrap();
+    wait_for(&c, "figure.plot svg").await;
     shot(&c, "04-dosimetry").await;
     tick_all_and_sign(&c, "form[action$='/propose']", &phys.password).await;
     let pid = app.patient_id("DEMO-01").await;
-    let rx = app
-        .store
-        .list::<mibg_store::Prescription>(&mibg_store::Scope::operator("t"), pid)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|p| p.record.infusion_number == 2)
-        .expect("the proposal is stored")
-        .id;
-    let section = format!("#prescription-{rx}");
-    let badge = c.find(Locator::Css(&format!("{section} .badge"))).await.unwrap().text().await.unwrap();
-    assert_eq!(badge, "authored, awaiting approval");
+    let mut rx = None;
+    for _ in 0..200 {
+        rx = app
+            .store
+            .list::<mibg_store::Prescription>(&mibg_store::Scope::operator("t"), pid)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.record.infusion_number == 2)
+            .map(|p| p.id);
+        if rx.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let section = format!("#prescription-{}", rx.expect("the proposal is stored"));
+    wait_text(&c, &format!("{section} .badge"), "authored, awaiting approval").await;
     // The same physicist cannot approve: no approval form for them.
     assert!(c.find_all(Locator::Css("form[action$='/approve']")).await.unwrap().is_empty());
     shot(&c, "05-proposed").await;
@@ -199,8 +247,7 @@ async fn a_whole_course_in_headless_chromium() {
     sign_in(&c, &base, &doc.username, &doc.password).await;
     c.goto(&format!("{base}/courses/{course}")).await.unwrap();
     tick_all_and_sign(&c, "form[action$='/approve']", &doc.password).await;
-    let badge = c.find(Locator::Css(&format!("{section} .badge"))).await.unwrap().text().await.unwrap();
-    assert_eq!(badge, "approved");
+    wait_text(&c, &format!("{section} .badge"), "approved").await;
     let sigs: Vec<String> = {
         let mut v = Vec::new();
         for e in c.find_all(Locator::Css(&format!("{section} li.signature"))).await.unwrap() {
@@ -218,7 +265,7 @@ async fn a_whole_course_in_headless_chromium() {
     let mon = app.account(Role::Monitor).clone();
     sign_in(&c, &base, &mon.username, &mon.password).await;
     c.goto(&format!("{base}/patients/{pid}/history")).await.unwrap();
-    let text = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    let text = wait_for(&c, "table.grid").await.text().await.unwrap();
     assert!(text.contains("Demo Physician") && text.contains("sign"));
     shot(&c, "07-history").await;
 

@@ -356,7 +356,7 @@ async fn a2_is_proposed_by_a_physicist_and_approved_by_another_person() {
     assert_eq!(sigs.len(), 2);
     assert!(sigs.iter().all(|s| s.valid));
     assert!(section.contains(&sigs[0].content_sha256[..16]), "the content hash is shown");
-    assert!(section.contains(&sigs[1].signed_at));
+    assert!(section.contains(&sigs[1].signed_at[..19].replace('T', " ")));
     // The monitor reads the history, with both signatures.
     let mut mon = app.client(Role::Monitor).await;
     let h = mon.get(&format!("/patients/{pid}/history")).await;
