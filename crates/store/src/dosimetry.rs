@@ -59,11 +59,14 @@ pub struct CourseAssessment {
     pub outcome: DosimetryOutcome,
 }
 
+/// (hours, raw reading, background) of each stored reading, as snapshotted.
+type RawReadings = Vec<(f64, f64, f64)>;
+
 fn readings_of(
     course: i64,
     infusion: &Stored<Infusion>,
     all: &[Stored<Reading>],
-) -> (Vec<(f64, f64, f64)>, Result<Readings, ReadingsError>) {
+) -> (RawReadings, Result<Readings, ReadingsError>) {
     let mut rows: Vec<&Stored<Reading>> = all
         .iter()
         .filter(|r| r.record.infusion_id == infusion.id && !r.deleted)
@@ -117,9 +120,7 @@ impl Store {
             });
         }
         let patient = course.patient_id;
-        let text = self
-            .protocol_text(scope, course.record.protocol_id)
-            .await?;
+        let text = self.protocol_text(scope, course.record.protocol_id).await?;
         let protocol = mibg_protocol::Protocol::from_toml(
             &text,
             &format!("protocol {}", course.record.protocol_id),
@@ -270,18 +271,26 @@ impl Store {
             return Err(StoreError::Signature(format!(
                 "{} warning(s) not acknowledged by the signer: {}",
                 open.len(),
-                open.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")
+                open.iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
             )));
         }
         let existing = self
             .list::<Prescription>(scope, a.patient_id)
             .await?
             .into_iter()
-            .find(|p| p.record.course_id == course_id && p.record.infusion_number == 2 && !p.deleted);
+            .find(|p| {
+                p.record.course_id == course_id && p.record.infusion_number == 2 && !p.deleted
+            });
         if let Some(p) = existing {
             return Err(StoreError::Duplicate {
                 entity: "prescriptions",
-                key: format!("the infusion-2 prescription of course {course_id} (id {})", p.id),
+                key: format!(
+                    "the infusion-2 prescription of course {course_id} (id {})",
+                    p.id
+                ),
             });
         }
         // The password first: a refusal leaves no draft behind (and is

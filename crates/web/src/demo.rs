@@ -53,11 +53,7 @@ pub async fn seed(store: &Store, study: &StudyInput) -> Result<Vec<DemoAccount>,
     let mut accounts = Vec::new();
     for role in Role::ALL {
         let username = role.as_str().to_string();
-        let printed_name = format!(
-            "Demo {}{}",
-            username[..1].to_uppercase(),
-            &username[1..]
-        );
+        let printed_name = format!("Demo {}{}", username[..1].to_uppercase(), &username[1..]);
         let password = format!("demo-{}", &crate::session::random_token()[..20]);
         store
             .create_user(
@@ -145,9 +141,10 @@ pub async fn seed(store: &Store, study: &StudyInput) -> Result<Vec<DemoAccount>,
         (Role::Physicist, Meaning::Authored),
         (Role::Physician, Meaning::Approved),
     ] {
-        let a = accounts.iter().find(|a| a.role == role).ok_or_else(|| {
-            StoreError::Corrupt("demo account missing".into())
-        })?;
+        let a = accounts
+            .iter()
+            .find(|a| a.role == role)
+            .ok_or_else(|| StoreError::Corrupt("demo account missing".into()))?;
         let session = store.login(&a.username, &a.password, "demo seed").await?;
         store
             .sign_acknowledging(

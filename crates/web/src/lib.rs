@@ -173,13 +173,21 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             r("POST", "/logout", Access::SignedIn, Object::None),
             post(pages::logout),
         ),
-        (r("GET", "/", Access::SignedIn, Object::None), get(pages::home)),
+        (
+            r("GET", "/", Access::SignedIn, Object::None),
+            get(pages::home),
+        ),
         (
             r("GET", "/patients", Access::Needs(READ), Object::None),
             get(pages::patients),
         ),
         (
-            r("GET", "/patients/{id}", Access::Needs(READ), Object::Patient),
+            r(
+                "GET",
+                "/patients/{id}",
+                Access::Needs(READ),
+                Object::Patient,
+            ),
             get(pages::patient),
         ),
         (

@@ -1,15 +1,15 @@
 //! The handlers: read the form, call the store (which calls the clinic),
 //! render. No rule lives here.
 
+use crate::AppState;
 use crate::error::AppError;
 use crate::guard::{ClientAddr, Ctx, MaybeCtx};
 use crate::session::{COOKIE, LOGIN_COOKIE, random_token, set_cookie};
 use crate::views::{self, *};
-use crate::AppState;
+use axum::Extension;
 use axum::extract::{Form, Multipart, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Extension;
 use mibg_clinic::course::StepState;
 use mibg_dosimetry::gate::CheckStatus;
 use mibg_store::sign::{SignOff, sign_off};
@@ -252,8 +252,14 @@ pub async fn patient(
     let r = &p.record;
     let mut facts = vec![
         ("Sex".to_string(), r.sex.as_str().to_string()),
-        ("Weight at enrolment".into(), format!("{} kg", r.weight_kg.kg())),
-        ("Height at enrolment".into(), format!("{} cm", r.height_cm.cm())),
+        (
+            "Weight at enrolment".into(),
+            format!("{} kg", r.weight_kg.kg()),
+        ),
+        (
+            "Height at enrolment".into(),
+            format!("{} cm", r.height_cm.cm()),
+        ),
     ];
     if let Some(a) = r.age_years {
         facts.push(("Age at first infusion".into(), format!("{a:.1} years")));
@@ -350,14 +356,22 @@ pub async fn course(
                 number: i.record.number,
                 date: i.record.date.to_string(),
                 activity: act(i.record.activity_mbq),
-                prescribed: i.record.prescribed_activity_mbq.map(act).unwrap_or_default(),
+                prescribed: i
+                    .record
+                    .prescribed_activity_mbq
+                    .map(act)
+                    .unwrap_or_default(),
                 weight: format!("{} kg", i.record.weight_kg.kg()),
                 readings: rs
                     .iter()
                     .map(|r| ReadingRow {
                         hours: format!("{}", r.record.hours.hours()),
                         reading: format!("{}", r.record.reading),
-                        background: r.record.background.map(|b| b.to_string()).unwrap_or_default(),
+                        background: r
+                            .record
+                            .background
+                            .map(|b| b.to_string())
+                            .unwrap_or_default(),
                     })
                     .collect(),
             }
@@ -479,7 +493,9 @@ fn basis_rows(basis: &serde_json::Value) -> Vec<(String, String)> {
         match v {
             Value::Null => "none".into(),
             Value::String(s) => s.clone(),
-            Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |x| format!("{x:.2}{u}")),
+            Value::Number(n) => n
+                .as_f64()
+                .map_or_else(|| n.to_string(), |x| format!("{x:.2}{u}")),
             Value::Array(a) if a.len() == 2 && a.iter().all(Value::is_number) => format!(
                 "{:.2}–{:.2}{u}",
                 a[0].as_f64().unwrap_or(f64::NAN),
@@ -505,7 +521,11 @@ fn number(field: &str, v: &str) -> Result<f64, AppError> {
     t.parse::<f64>()
         .ok()
         .filter(|x| x.is_finite())
-        .ok_or_else(|| AppError::BadRequest(format!("{field}: '{t}' is not a number (use a decimal point)")))
+        .ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "{field}: '{t}' is not a number (use a decimal point)"
+            ))
+        })
 }
 
 fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
@@ -566,7 +586,10 @@ pub async fn add_reading(
             },
         )
         .await?;
-    Ok(see_other(&format!("/courses/{id}#infusion-{}", inf.record.number)))
+    Ok(see_other(&format!(
+        "/courses/{id}#infusion-{}",
+        inf.record.number
+    )))
 }
 
 /// A readings file: parsed whole by the readings reader of
@@ -619,12 +642,9 @@ pub async fn upload_readings(
         ));
     };
     let inf = infusion_of_course(&state, c, &course, infusion_id).await?;
-    let parsed = mibg_dosimetry::parse_readings(
-        &name,
-        &text,
-        &mibg_dosimetry::ReadingsOptions::default(),
-    )
-    .map_err(|e| AppError::Refused(format!("nothing was saved: {e}")))?;
+    let parsed =
+        mibg_dosimetry::parse_readings(&name, &text, &mibg_dosimetry::ReadingsOptions::default())
+            .map_err(|e| AppError::Refused(format!("nothing was saved: {e}")))?;
     let rows: Vec<Reading> = parsed
         .readings
         .iter()
@@ -640,7 +660,10 @@ pub async fn upload_readings(
         .store()
         .create_readings(&c.session.scope, course.patient_id, inf.id, &rows)
         .await?;
-    Ok(see_other(&format!("/courses/{id}#infusion-{}", inf.record.number)))
+    Ok(see_other(&format!(
+        "/courses/{id}#infusion-{}",
+        inf.record.number
+    )))
 }
 
 /// The dosimetry of a course, computed now by the clinic through the store.
@@ -711,7 +734,12 @@ pub async fn dosimetry(
             if let mibg_clinic::dosimetry::DosimetryError::Refused(r) = e.as_ref() {
                 page.gate_series = r.report.series.clone();
                 page.gate = gate_rows(&r.report);
-                page.findings = r.report.findings.iter().map(|f| f.message.clone()).collect();
+                page.findings = r
+                    .report
+                    .findings
+                    .iter()
+                    .map(|f| f.message.clone())
+                    .collect();
                 page.problem = Some(
                     "The readings fail the plausibility gate: no second activity is computed from them. Check the readings named below."
                         .into(),
@@ -724,7 +752,12 @@ pub async fn dosimetry(
             page.svg = mibg_clinic::dosimetry::retention_plot_svg(&d);
             page.gate_series = d.plausibility.series.clone();
             page.gate = gate_rows(&d.plausibility);
-            page.findings = d.plausibility.findings.iter().map(|f| f.message.clone()).collect();
+            page.findings = d
+                .plausibility
+                .findings
+                .iter()
+                .map(|f| f.message.clone())
+                .collect();
             page.model = d.model.name().to_string();
             page.model_reason = d.model_selection.reason.clone();
             page.model_criterion = d.model_selection.criterion.clone();
@@ -738,9 +771,15 @@ pub async fn dosimetry(
                     "D1 (infusion 1 whole-body dose)".into(),
                     format!("{:.2} Gy{}", d.dose1.gy(), ci(i.absorbed_dose_gy, 2, "Gy")),
                 ),
-                ("τ (residence time)".into(), format!("{:.1} h", d.tau.hours())),
+                (
+                    "τ (residence time)".into(),
+                    format!("{:.1} h", d.tau.hours()),
+                ),
                 ("S model".into(), d.s_model.clone()),
-                ("Target (whole course)".into(), format!("{:.2} Gy", d.target.gy())),
+                (
+                    "Target (whole course)".into(),
+                    format!("{:.2} Gy", d.target.gy()),
+                ),
                 (
                     "A2 (second activity)".into(),
                     format!(
@@ -749,10 +788,7 @@ pub async fn dosimetry(
                         ci(i.second_activity_mbq, 0, "MBq")
                     ),
                 ),
-                (
-                    "A2 before caps".into(),
-                    act(d.second_activity_uncapped),
-                ),
+                ("A2 before caps".into(), act(d.second_activity_uncapped)),
                 (
                     "Predicted total".into(),
                     format!(
@@ -798,7 +834,10 @@ fn acks_and(form: &[(String, String)], field: &str) -> (Vec<String>, Option<Stri
         .filter(|(k, _)| k == "ack")
         .map(|(_, v)| v.clone())
         .collect();
-    let v = form.iter().find(|(k, _)| k == field).map(|(_, v)| v.clone());
+    let v = form
+        .iter()
+        .find(|(k, _)| k == field)
+        .map(|(_, v)| v.clone());
     (acks, v)
 }
 
@@ -814,7 +853,12 @@ pub async fn propose(
     let (acks, password) = acks_and(&form, "password");
     let (p, _) = state
         .store()
-        .propose_second_activity(&c.session.scope, id, &acks, password.as_deref().unwrap_or(""))
+        .propose_second_activity(
+            &c.session.scope,
+            id,
+            &acks,
+            password.as_deref().unwrap_or(""),
+        )
         .await?;
     Ok(see_other(&format!("/courses/{id}#prescription-{}", p.id)))
 }

@@ -61,7 +61,11 @@ struct ErrorPage<'a> {
 /// An error page: the status, a message, a way back; no internals.
 pub fn error_page(status: StatusCode, message: &str) -> Html<String> {
     let l = Layout {
-        title: format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("")),
+        title: format!(
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        ),
         demo: DEMO.load(Ordering::Relaxed),
         user: None,
         csrf: String::new(),

@@ -97,20 +97,47 @@ async fn wait_text(c: &fantoccini::Client, css: &str, expected: &str) {
 
 async fn sign_in(c: &fantoccini::Client, base: &str, user: &str, password: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
-    c.find(Locator::Id("username")).await.unwrap().send_keys(user).await.unwrap();
-    c.find(Locator::Id("password")).await.unwrap().send_keys(password).await.unwrap();
-    c.find(Locator::Css("form[action='/login'] button")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[action='/login'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let who = wait_for(c, ".who").await.text().await.unwrap();
-    assert!(who.contains(&format!("Demo {}", &user[..1].to_uppercase())), "{who}");
+    assert!(
+        who.contains(&format!("Demo {}", &user[..1].to_uppercase())),
+        "{who}"
+    );
 }
 
 async fn sign_out(c: &fantoccini::Client) {
-    c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_for(c, "#username").await;
 }
 
 async fn tick_all_and_sign(c: &fantoccini::Client, form: &str, password: &str) {
-    for b in c.find_all(Locator::Css(&format!("{form} input[name='ack']"))).await.unwrap() {
+    for b in c
+        .find_all(Locator::Css(&format!("{form} input[name='ack']")))
+        .await
+        .unwrap()
+    {
         b.click().await.unwrap();
     }
     c.find(Locator::Css(&format!("{form} input[name='password']")))
@@ -119,7 +146,12 @@ async fn tick_all_and_sign(c: &fantoccini::Client, form: &str, password: &str) {
         .send_keys(password)
         .await
         .unwrap();
-    c.find(Locator::Css(&format!("{form} button"))).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css(&format!("{form} button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -182,7 +214,12 @@ async fn a_whole_course_in_headless_chromium() {
     shot(&c, "01-home-nurse").await;
     c.goto(&format!("{base}/patients")).await.unwrap();
     shot(&c, "02-patients").await;
-    c.find(Locator::LinkText("DEMO-01")).await.unwrap().click().await.unwrap();
+    c.find(Locator::LinkText("DEMO-01"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait()
         .at_most(std::time::Duration::from_secs(20))
         .for_element(Locator::LinkText("Course 1"))
@@ -194,14 +231,37 @@ async fn a_whole_course_in_headless_chromium() {
     wait_for(&c, "form[action$='/readings']").await;
     for (n, (h, r)) in SYN01_READINGS.into_iter().enumerate() {
         let form = "form[action$='/readings']";
-        c.find(Locator::Css(&format!("{form} input[name='hours']"))).await.unwrap().send_keys(h).await.unwrap();
-        c.find(Locator::Css(&format!("{form} input[name='reading']"))).await.unwrap().send_keys(r).await.unwrap();
-        c.find(Locator::Css(&format!("{form} input[name='background']"))).await.unwrap().send_keys("0.1").await.unwrap();
-        c.find(Locator::Css(&format!("{form} button"))).await.unwrap().click().await.unwrap();
+        c.find(Locator::Css(&format!("{form} input[name='hours']")))
+            .await
+            .unwrap()
+            .send_keys(h)
+            .await
+            .unwrap();
+        c.find(Locator::Css(&format!("{form} input[name='reading']")))
+            .await
+            .unwrap()
+            .send_keys(r)
+            .await
+            .unwrap();
+        c.find(Locator::Css(&format!("{form} input[name='background']")))
+            .await
+            .unwrap()
+            .send_keys("0.1")
+            .await
+            .unwrap();
+        c.find(Locator::Css(&format!("{form} button")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
         // The page after the redirect shows one more reading.
         let mut shown = 0;
         for _ in 0..100 {
-            shown = c.find_all(Locator::Css("table.readings tbody tr")).await.map_or(0, |v| v.len());
+            shown = c
+                .find_all(Locator::Css("table.readings tbody tr"))
+                .await
+                .map_or(0, |v| v.len());
             if shown == n + 1 {
                 break;
             }
@@ -215,7 +275,9 @@ async fn a_whole_course_in_headless_chromium() {
     // 2. The physicist reads the dosimetry and proposes A2.
     let phys = app.account(Role::Physicist).clone();
     sign_in(&c, &base, &phys.username, &phys.password).await;
-    c.goto(&format!("{base}/courses/{course}/dosimetry")).await.unwrap();
+    c.goto(&format!("{base}/courses/{course}/dosimetry"))
+        .await
+        .unwrap();
     wait_for(&c, "figure.plot svg").await;
     shot(&c, "04-dosimetry").await;
     tick_all_and_sign(&c, "form[action$='/propose']", &phys.password).await;
@@ -236,9 +298,19 @@ async fn a_whole_course_in_headless_chromium() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let section = format!("#prescription-{}", rx.expect("the proposal is stored"));
-    wait_text(&c, &format!("{section} .badge"), "authored, awaiting approval").await;
+    wait_text(
+        &c,
+        &format!("{section} .badge"),
+        "authored, awaiting approval",
+    )
+    .await;
     // The same physicist cannot approve: no approval form for them.
-    assert!(c.find_all(Locator::Css("form[action$='/approve']")).await.unwrap().is_empty());
+    assert!(
+        c.find_all(Locator::Css("form[action$='/approve']"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     shot(&c, "05-proposed").await;
     sign_out(&c).await;
 
@@ -250,21 +322,33 @@ async fn a_whole_course_in_headless_chromium() {
     wait_text(&c, &format!("{section} .badge"), "approved").await;
     let sigs: Vec<String> = {
         let mut v = Vec::new();
-        for e in c.find_all(Locator::Css(&format!("{section} li.signature"))).await.unwrap() {
+        for e in c
+            .find_all(Locator::Css(&format!("{section} li.signature")))
+            .await
+            .unwrap()
+        {
             v.push(e.text().await.unwrap());
         }
         v
     };
     assert_eq!(sigs.len(), 2, "{sigs:?}");
-    assert!(sigs[0].starts_with("Demo Physicist — authored") && sigs[0].contains("valid"), "{sigs:?}");
-    assert!(sigs[1].starts_with("Demo Physician — approved") && sigs[1].contains("valid"), "{sigs:?}");
+    assert!(
+        sigs[0].starts_with("Demo Physicist — authored") && sigs[0].contains("valid"),
+        "{sigs:?}"
+    );
+    assert!(
+        sigs[1].starts_with("Demo Physician — approved") && sigs[1].contains("valid"),
+        "{sigs:?}"
+    );
     shot(&c, "06-approved").await;
     sign_out(&c).await;
 
     // 4. The monitor reads the history.
     let mon = app.account(Role::Monitor).clone();
     sign_in(&c, &base, &mon.username, &mon.password).await;
-    c.goto(&format!("{base}/patients/{pid}/history")).await.unwrap();
+    c.goto(&format!("{base}/patients/{pid}/history"))
+        .await
+        .unwrap();
     let text = wait_for(&c, "table.grid").await.text().await.unwrap();
     assert!(text.contains("Demo Physician") && text.contains("sign"));
     shot(&c, "07-history").await;

@@ -17,8 +17,8 @@ use axum::http::StatusCode;
 use common::App;
 use mibg_store::scope::role_permits;
 use mibg_store::{Patient, Prescription, Role, Scope};
-use mibg_web::{Access, Object};
 use mibg_units::Activity;
+use mibg_web::{Access, Object};
 
 struct Ids {
     patient: i64,
@@ -153,7 +153,12 @@ async fn every_route_every_role_every_centre() {
         if r.access == Access::Public && r.method == "POST" {
             assert_eq!(resp.status, StatusCode::FORBIDDEN);
         } else {
-            check(resp.status, &resp.location(), &e, &format!("anonymous {} {path}", r.method));
+            check(
+                resp.status,
+                &resp.location(),
+                &e,
+                &format!("anonymous {} {path}", r.method),
+            );
         }
         cells += 1;
     }
@@ -167,7 +172,11 @@ async fn every_route_every_role_every_centre() {
             let targets: Vec<(&str, &Ids)> = if r.object == Object::None {
                 vec![("own", &rome)]
             } else {
-                vec![("own", &rome), ("other centre", &milan), ("missing", &missing)]
+                vec![
+                    ("own", &rome),
+                    ("other centre", &milan),
+                    ("missing", &missing),
+                ]
             };
             for (which, ids) in targets {
                 if r.path == "/logout" {
@@ -178,11 +187,13 @@ async fn every_route_every_role_every_centre() {
                 let resp = if r.method == "GET" {
                     c.get(&path).await
                 } else if r.path.ends_with("readings.csv") {
-                    c.upload(&path, ids.infusion, "x.csv", "hours,reading\n").await
+                    c.upload(&path, ids.infusion, "x.csv", "hours,reading\n")
+                        .await
                 } else {
                     // The session's token, and fields that are wrong on
                     // purpose: no cell may change data.
-                    c.submit(&path, &[("password", "not the password"), ("version", "1")]).await
+                    c.submit(&path, &[("password", "not the password"), ("version", "1")])
+                        .await
                 };
                 let e = if !allowed {
                     Expect::Denied
@@ -196,7 +207,11 @@ async fn every_route_every_role_every_centre() {
                     // Signed in, the sign-in form's token is the login cookie's: none here.
                     assert_eq!(resp.status, StatusCode::FORBIDDEN, "{what}");
                 } else if r.path == "/login" {
-                    assert_eq!(resp.status, StatusCode::SEE_OTHER, "{what}: signed in already");
+                    assert_eq!(
+                        resp.status,
+                        StatusCode::SEE_OTHER,
+                        "{what}: signed in already"
+                    );
                 } else {
                     check(resp.status, &resp.location(), &e, &what);
                 }
@@ -207,11 +222,12 @@ async fn every_route_every_role_every_centre() {
     assert!(cells > 150, "{cells} cells");
     // No cell changed a clinical record: still no signature anywhere.
     for ids in [&rome, &milan] {
-        assert!(app
-            .store
-            .signatures(&op, "prescriptions", ids.prescription)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            app.store
+                .signatures(&op, "prescriptions", ids.prescription)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

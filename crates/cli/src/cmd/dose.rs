@@ -20,8 +20,7 @@ use mibg_clinic::dosimetry::{
 use mibg_dosimetry::gate::{Check, CheckStatus, GateReport};
 use mibg_dosimetry::{
     Decision, FitOptions, ModelChoice, ModelKind, PhysicalBoundPolicy, PredictionVariant,
-    ReadingsOptions, RetentionFit, SModel, TailMethod, UncertaintyOptions, parse_readings,
-    parse_s_table,
+    ReadingsOptions, SModel, TailMethod, UncertaintyOptions, parse_readings, parse_s_table,
 };
 use mibg_units::{AbsorbedDose, Activity, ActivityPerMass, Hours, Length, MBQ_PER_MCI, Mass};
 use std::io::Write;
@@ -506,7 +505,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         }
     })?;
 
-    let svg = (args.plot.is_some() || args.pdf.pdf.is_some()).then(|| mibg_clinic::dosimetry::retention_plot_svg(&d));
+    let svg = (args.plot.is_some() || args.pdf.pdf.is_some())
+        .then(|| mibg_clinic::dosimetry::retention_plot_svg(&d));
     let family_svg = match (&args.family_plot, &d.family) {
         (Some(_), Some(f)) => Some(family_plot_svg(f)),
         (None, Some(f)) if args.pdf.pdf.is_some() => Some(family_plot_svg(f)),
@@ -942,4 +942,3 @@ fn render(d: &CourseDosimetry, s: &mut String) {
         }
     }
 }
-

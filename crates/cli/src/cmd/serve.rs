@@ -2,7 +2,7 @@
 //! README, "The web application"). This file only opens the store, seeds
 //! the demo when asked, prints where to go, and hands over to `mibg-web`.
 
-use crate::cmd::db::{DbArg, block_on};
+use crate::cmd::db::DbArg;
 use anyhow::{Context, Result, bail};
 use mibg_store::{Location, Store};
 use std::io::Write;
@@ -33,9 +33,9 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    let demo_file: Option<PathBuf> = args.demo.then(|| {
-        std::env::temp_dir().join(format!("mibg-demo-{}.sqlite", std::process::id()))
-    });
+    let demo_file: Option<PathBuf> = args
+        .demo
+        .then(|| std::env::temp_dir().join(format!("mibg-demo-{}.sqlite", std::process::id())));
     let result = rt.block_on(serve(args, demo_file.as_deref(), out));
     if let Some(f) = &demo_file {
         for suffix in ["", "-wal", "-shm"] {

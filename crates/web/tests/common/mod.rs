@@ -107,9 +107,21 @@ impl App {
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let token = field_value(&r.body, "csrf").unwrap();
         let r = c
-            .post("/login", &[("csrf", &token), ("username", username), ("password", password)])
+            .post(
+                "/login",
+                &[
+                    ("csrf", &token),
+                    ("username", username),
+                    ("password", password),
+                ],
+            )
             .await;
-        assert_eq!(r.status, StatusCode::SEE_OTHER, "sign-in of {username}: {}", r.body);
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {username}: {}",
+            r.body
+        );
         let home = c.get("/").await;
         assert_eq!(home.status, StatusCode::OK, "{}", home.body);
         c.csrf = field_value(&home.body, "csrf").unwrap();
@@ -126,7 +138,11 @@ impl App {
 
     pub async fn course_id(&self, study_id: &str) -> i64 {
         let p = self.patient_id(study_id).await;
-        self.store.courses(&Scope::operator("test"), p).await.unwrap()[0].id
+        self.store
+            .courses(&Scope::operator("test"), p)
+            .await
+            .unwrap()[0]
+            .id
     }
 }
 
@@ -227,7 +243,10 @@ impl Client {
         );
         let req = Request::post(format!("{path}?csrf={}", self.csrf))
             .header(header::COOKIE, self.cookie_header())
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={b}"))
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={b}"),
+            )
             .body(Body::from(body))
             .unwrap();
         self.send(req).await
