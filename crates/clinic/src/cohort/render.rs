@@ -104,16 +104,15 @@ pub fn km_svg(s: &SurvivalSummary, c: &Curve) -> String {
         .map(|&(d, s)| (d / DAYS_PER_YEAR, s))
         .collect();
     let label = format!("{} ({})", s.name, s.method);
-    let mut panel = Panel::new(
+    let panel = Panel::new(
         Axis::linear("years from the first infusion").range(0.0, end.ceil().max(1.0)),
         Axis::linear(format!("{} probability", s.name)).range(0.0, 1.0),
     )
     .series(Series::band("95 % CI", band, true, Some(end)))
     .series(Series::step(&s.name, step, Some(end)))
     .series(Series::ticks("censored", ticks));
-    for l in &s.landmarks {
-        panel = panel.reference_y(l.percent / 100.0);
-    }
+    // The landmark estimates are in the table above the plot; unlabelled
+    // horizontal lines at their heights were read as thresholds.
     Figure::new(720.0)
         .title(label)
         .panel(panel)
