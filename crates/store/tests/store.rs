@@ -1269,7 +1269,9 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
     assert_eq!(a.inputs["readings1"].as_array().unwrap().len(), 9);
     // The proposal: only with the right, the password, every warning.
     assert!(matches!(
-        store.propose_second_activity(&nurse, course, &d.warnings, pw).await,
+        store
+            .propose_second_activity(&nurse, course, &d.warnings, pw)
+            .await,
         Err(StoreError::Forbidden(_))
     ));
     let e = store
@@ -1285,7 +1287,13 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
             .unwrap_err();
         assert!(e.to_string().contains("not acknowledged"), "{e}");
     }
-    assert!(store.list::<Prescription>(&op(), p.id).await.unwrap().is_empty());
+    assert!(
+        store
+            .list::<Prescription>(&op(), p.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(
         store
             .list::<DosimetryResult>(&op(), p.id)
@@ -1309,7 +1317,9 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
     assert_eq!(stored[0].record.inputs, a.inputs);
     // A second proposal for the same course is refused.
     assert!(matches!(
-        store.propose_second_activity(&phys, course, &d.warnings, pw).await,
+        store
+            .propose_second_activity(&phys, course, &d.warnings, pw)
+            .await,
         Err(StoreError::Duplicate { .. })
     ));
     // The approver acknowledges every warning too; the approval names them.
@@ -1326,7 +1336,10 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
             )
             .await
             .unwrap_err();
-        assert!(e.to_string().contains("not acknowledged by the signer"), "{e}");
+        assert!(
+            e.to_string().contains("not acknowledged by the signer"),
+            "{e}"
+        );
     }
     store
         .sign_acknowledging(
@@ -1340,7 +1353,10 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
         )
         .await
         .unwrap();
-    let sigs = store.signatures(&doc, "prescriptions", rx.id).await.unwrap();
+    let sigs = store
+        .signatures(&doc, "prescriptions", rx.id)
+        .await
+        .unwrap();
     assert_eq!(sign_off(&sigs), SignOff::Approved);
     let history = store.patient_history(&op(), p.id).await.unwrap();
     let approval = history
@@ -1357,9 +1373,10 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
     );
     let st = store.course_status(&doc, course).await.unwrap();
     assert!(
-        st.steps.iter().any(|(s, state)| *s
-            == mibg_clinic::course::Step::Infusion2Approved
-            && *state == mibg_clinic::course::StepState::Done),
+        st.steps.iter().any(
+            |(s, state)| *s == mibg_clinic::course::Step::Infusion2Approved
+                && *state == mibg_clinic::course::StepState::Done
+        ),
         "{st:?}"
     );
 }
