@@ -1,5 +1,5 @@
 //! Errors as pages: a message a user can act on, never a stack trace or
-//! SQL (registry.md §7, ASVS chapter 7). Internal errors show a reference
+//! SQL (docs/reference/registry.md §7, ASVS chapter 7). Internal errors show a reference
 //! only; the details go to the server's standard error with that reference.
 
 use axum::http::StatusCode;

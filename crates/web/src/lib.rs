@@ -43,7 +43,7 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Show the demo banner on every page.
     pub demo: bool,
-    /// Idle timeout of a session (registry.md §7: e.g. 30 min).
+    /// Idle timeout of a session (docs/reference/registry.md §7: e.g. 30 min).
     pub idle_timeout: Duration,
     /// Absolute lifetime of a session.
     pub absolute_timeout: Duration,

@@ -1,4 +1,4 @@
-//! Server-side sessions (registry.md §7, ASVS chapter 3): a random 256-bit
+//! Server-side sessions (docs/reference/registry.md §7, ASVS chapter 3): a random 256-bit
 //! id in an `HttpOnly`, `SameSite=Strict` cookie (`Secure` under TLS), an
 //! idle timeout and an absolute lifetime, a new id at every sign-in, and a
 //! CSRF token per session. Sessions live in memory: a restart signs
