@@ -63,6 +63,9 @@ enum Command {
     User(cmd::user::Args),
     /// Registry centres: add, list.
     Centre(cmd::db::CentreArgs),
+    /// The web application on a registry database (`--demo`: a throw-away
+    /// database with the synthetic seed study and demo accounts).
+    Serve(cmd::serve::Args),
     /// Sample size for the next study: Simon two-stage, exact single-stage,
     /// survival events and patients.
     Design(cmd::design::Args),
@@ -115,6 +118,7 @@ fn run(cli: &Cli, stdout: &mut dyn Write) -> anyhow::Result<()> {
         Command::Db(args) => cmd::db::run(args, stdout),
         Command::User(args) => cmd::user::run(args, stdout),
         Command::Centre(args) => cmd::db::run_centre(args, stdout),
+        Command::Serve(args) => cmd::serve::run(args, stdout),
         Command::Design(args) => cmd::design::run(args, stdout),
     }
 }

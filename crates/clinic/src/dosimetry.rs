@@ -1528,6 +1528,96 @@ fn assemble(
     }
 }
 
+/// The retention fit as an SVG figure: the readings with the fitted curve
+/// (log retention) above, the residuals below, infusion 2 when measured;
+/// the title gives D₁, τ and A₂. The same figure for `mibg dose --plot`,
+/// its PDF and the web application.
+pub fn retention_plot_svg(d: &CourseDosimetry) -> String {
+    use mibg_plot::{Axis, Figure, Panel, Series};
+    let a = &d.assessment;
+    let second = d.after_second.as_ref().map(|x| &x.details);
+    let t_last = a
+        .readings
+        .readings
+        .last()
+        .map_or(120.0, |r| r.time_h.hours());
+    let mut t_max = t_last * 1.25;
+    if let Some(s) = second {
+        t_max = t_max.max(s.readings.readings.last().map_or(0.0, |r| r.time_h.hours()) * 1.25);
+    }
+    let curve = |f: &RetentionFit| -> Vec<(f64, f64)> {
+        (0..=200)
+            .map(|i| {
+                let t = t_max * f64::from(i) / 200.0;
+                (t, 100.0 * f.curve.retention(Hours::new(t)))
+            })
+            .collect()
+    };
+    let pts: Vec<(f64, f64)> = a
+        .readings
+        .readings
+        .iter()
+        .map(|r| (r.time_h.hours(), r.retention * 100.0))
+        .collect();
+    let mut top = Panel::new(
+        Axis::linear("time after end of infusion (h)"),
+        Axis::log10("whole-body retention (%)"),
+    )
+    .series(Series::points("infusion 1 readings", pts))
+    .series(Series::line(
+        &format!("infusion 1 {} fit", a.fit.model.name()),
+        curve(&a.fit),
+    ));
+    let res: Vec<(f64, f64)> = a
+        .readings
+        .readings
+        .iter()
+        .zip(&a.fit.residuals)
+        .map(|(r, e)| (r.time_h.hours(), e * 100.0))
+        .collect();
+    let mut bottom = Panel::new(
+        Axis::linear("time after end of infusion (h)"),
+        Axis::linear("residual (percentage points)"),
+    )
+    .height(130.0)
+    .reference_y(0.0)
+    .series(Series::points("infusion 1", res));
+    if let Some(s) = second {
+        let p2: Vec<(f64, f64)> = s
+            .readings
+            .readings
+            .iter()
+            .map(|r| (r.time_h.hours(), r.retention * 100.0))
+            .collect();
+        top = top
+            .series(Series::points("infusion 2 readings", p2))
+            .series(Series::line(
+                &format!("infusion 2 {} fit", s.fit.model.name()),
+                curve(&s.fit),
+            ));
+        let r2: Vec<(f64, f64)> = s
+            .readings
+            .readings
+            .iter()
+            .zip(&s.fit.residuals)
+            .map(|(r, e)| (r.time_h.hours(), e * 100.0))
+            .collect();
+        bottom = bottom.series(Series::points("infusion 2", r2));
+    }
+    Figure::new(760.0)
+        .title(format!(
+            "Whole-body retention — D1 = {:.2} Gy, τ = {:.1} h, A2 = {:.0} MBq ({:.1} mCi)",
+            a.dose1.gy(),
+            a.tau_h.hours(),
+            a.plan.activity_mbq.mbq(),
+            a.plan.activity_mbq.mbq() / mibg_units::MBQ_PER_MCI
+        ))
+        .share_x()
+        .panel(top)
+        .panel(bottom)
+        .to_svg()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -257,6 +257,13 @@ impl Store {
     }
 }
 
+/// "name version" of a stored protocol's text (`None` if it does not parse).
+pub fn protocol_label(text: &str) -> Option<String> {
+    mibg_protocol::Protocol::from_toml(text, "protocol")
+        .ok()
+        .map(|p| format!("{} {}", p.info.name, p.info.version))
+}
+
 fn csv_line(cells: &[&str]) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
     let _ = w.write_record(cells);

@@ -30,6 +30,7 @@ pub mod auth;
 pub mod backup;
 pub mod course;
 mod db;
+pub mod dosimetry;
 mod error;
 pub mod folder;
 pub mod records;
@@ -41,6 +42,7 @@ pub mod testing;
 pub use audit::{AuditRecord, Verification};
 pub use auth::{ApiToken, Centre, NewUser, Session, User};
 pub use db::{Backend, Location, Ty, Value};
+pub use dosimetry::{CourseAssessment, DosimetryOutcome};
 pub use error::{CurrentRecord, StoreError};
 pub use records::{
     AdverseEvent, Assessment, AssessmentKind, Course, CourseSource, DeathCause, DosimetryResult,

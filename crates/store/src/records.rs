@@ -1001,6 +1001,72 @@ impl Store {
         }
     }
 
+    /// Adds the readings of one infusion all at once, in one transaction
+    /// (an uploaded readings file): every row is written or none. Refused
+    /// when the infusion (of the scope, of this patient) already has
+    /// readings, so that an upload never mixes with, or doubles, readings
+    /// already entered.
+    pub async fn create_readings(
+        &self,
+        scope: &Scope,
+        patient_id: i64,
+        infusion_id: i64,
+        readings: &[Reading],
+    ) -> Result<Vec<Stored<Reading>>, StoreError> {
+        let t = table(Reading::TABLE);
+        scope.require(write_area(t)?)?;
+        if let Some(r) = readings.iter().find(|r| r.infusion_id != infusion_id) {
+            return Err(StoreError::Invalid {
+                entity: "readings",
+                field: "infusion_id".into(),
+                message: format!("{} is not infusion {infusion_id}", r.infusion_id),
+            });
+        }
+        let infusion = self.get::<Infusion>(scope, infusion_id).await?;
+        if infusion.patient_id != patient_id || infusion.deleted {
+            return Err(StoreError::NotFound {
+                entity: "infusions",
+                id: infusion_id.to_string(),
+            });
+        }
+        let existing = self
+            .list::<Reading>(scope, patient_id)
+            .await?
+            .iter()
+            .filter(|r| r.record.infusion_id == infusion_id && !r.deleted)
+            .count();
+        if existing > 0 {
+            return Err(StoreError::Refused(vec![format!(
+                "infusion {} already has {existing} reading(s): nothing was saved (enter further readings one by one, or correct the saved ones)",
+                infusion.record.number
+            )]));
+        }
+        let mut w = Writer::begin(self, scope.actor()).await?;
+        let result = async {
+            let centre = patient_centre(&mut w.tx, scope, patient_id).await?;
+            let mut out = Vec::new();
+            for r in readings {
+                let id = next_id(&mut w.tx, t.name).await?;
+                let mut row = full_row(t, id, centre, patient_id, r);
+                finish_row(t, &mut row);
+                insert_audited(&mut w, t, row.clone(), None).await?;
+                out.push(row);
+            }
+            Ok::<_, StoreError>(out)
+        }
+        .await;
+        match result {
+            Ok(rows) => {
+                w.commit().await?;
+                rows.iter().map(|r| stored_from_row(t, r)).collect()
+            }
+            Err(e) => {
+                w.rollback().await?;
+                Err(e)
+            }
+        }
+    }
+
     /// One record by id, within the scope (deleted records too: their
     /// `deleted` flag is set).
     pub async fn get<T: Record>(&self, scope: &Scope, id: i64) -> Result<Stored<T>, StoreError> {

@@ -179,6 +179,27 @@ impl Store {
         meaning: Meaning,
         password: &str,
     ) -> Result<Signature, StoreError> {
+        self.sign_acknowledging(scope, entity, id, expected_version, meaning, password, None)
+            .await
+    }
+
+    /// As [`Store::sign`], and the signer acknowledges, one by one, every
+    /// warning of the record (a prescription's `warnings`): a warning not in
+    /// `acknowledged` refuses the signature (docs/reference/registry.md §2:
+    /// "a prescription built on data with open warnings needs an explicit
+    /// acknowledgement per warning"). The acknowledgements are recorded in
+    /// the signature's audit record. `None`: no acknowledgement asked.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn sign_acknowledging(
+        &self,
+        scope: &Scope,
+        entity: &str,
+        id: i64,
+        expected_version: i64,
+        meaning: Meaning,
+        password: &str,
+        acknowledged: Option<&[String]>,
+    ) -> Result<Signature, StoreError> {
         let Actor::User {
             id: user_id,
             printed_name,
@@ -224,6 +245,21 @@ impl Store {
                 });
             }
             let content = row_hash(t, &row);
+            if let Some(acks) = acknowledged
+                && let Some(wcol) = t.columns.iter().position(|c| c.name == "warnings")
+            {
+                let warnings: Vec<String> =
+                    serde_json::from_str(row[wcol].as_text().unwrap_or("[]")).unwrap_or_default();
+                let open: Vec<&String> =
+                    warnings.iter().filter(|x| !acks.contains(x)).collect();
+                if !open.is_empty() {
+                    return Err(StoreError::Signature(format!(
+                        "{} warning(s) not acknowledged by the signer: {}",
+                        open.len(),
+                        open.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("; ")
+                    )));
+                }
+            }
             let active = w
                 .tx
                 .fetch(
@@ -309,7 +345,10 @@ impl Store {
                 centre_id: sig[1].as_int(),
                 patient_id: sig[2].as_int(),
                 field: Some(meaning.as_str().into()),
-                new_value: Some(serde_json::json!({"signature": sid, "version": version, "content_sha256": content}).to_string()),
+                new_value: Some(match acknowledged {
+                    None => serde_json::json!({"signature": sid, "version": version, "content_sha256": content}),
+                    Some(a) => serde_json::json!({"signature": sid, "version": version, "content_sha256": content, "acknowledged": a}),
+                }.to_string()),
                 ..Event::default()
             })
             .await?;

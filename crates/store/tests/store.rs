@@ -29,6 +29,7 @@ both!(
     roles_limit_what_each_may_do,
     logical_backup_restores_exactly,
     course_workflow_says_what_is_missing,
+    dosimetry_from_the_registry_then_proposal_and_approval,
 );
 
 async fn schema_matches_description(b: Backend) {
@@ -1132,4 +1133,250 @@ async fn course_workflow_says_what_is_missing(b: Backend) {
     );
     let stored: Vec<Stored<Reading>> = store.list(&doc, np.id).await.unwrap();
     assert_eq!(stored.len(), 3);
+}
+
+/// SYN-01's readings after infusion 1 (examples/seed-study/readings.csv).
+const SYN01_R1: [(f64, f64); 9] = [
+    (0.0, 301.59),
+    (3.49, 250.23),
+    (8.14, 198.4),
+    (23.77, 107.87),
+    (32.34, 85.27),
+    (48.52, 59.35),
+    (72.17, 38.74),
+    (96.33, 25.44),
+    (120.72, 17.24),
+];
+
+async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (rome, nurse) = user(&store, "nursed", Role::Nurse, "Rome").await;
+    let (_, phys) = user(&store, "physd", Role::Physicist, "Rome").await;
+    let (_, doc) = user(&store, "docd", Role::Physician, "Rome").await;
+    let (_, stat) = user(&store, "statd", Role::Statistician, "Rome").await;
+    let pw = "correct horse battery staple";
+    // A copy of SYN-01's infusion 1 (14.5 kg, 6440 MBq) under a new id.
+    let syn = store.find_patient(&op(), "SYN-01").await.unwrap();
+    let protocol_id = store.courses(&op(), syn.id).await.unwrap()[0]
+        .record
+        .protocol_id;
+    let p = store
+        .create_patient(
+            &op(),
+            rome.id,
+            &Patient {
+                study_id: "C01-101".into(),
+                sex: Sex::M,
+                age_years: Some(2.5),
+                weight_kg: Mass::from_kg(14.5),
+                height_cm: Length::from_cm(93.9),
+                enrolment_date: None,
+            },
+        )
+        .await
+        .unwrap();
+    let course = store
+        .create(
+            &op(),
+            p.id,
+            &Course {
+                number: 1,
+                protocol_id,
+                source: CourseSource::Entered,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let missing = store.assess_dosimetry(&nurse, course).await.unwrap();
+    assert!(
+        matches!(&missing.outcome, DosimetryOutcome::Missing(m) if m.contains("infusion 1")),
+        "{:?}",
+        missing.outcome
+    );
+    let inf = store
+        .create(
+            &op(),
+            p.id,
+            &Infusion {
+                course_id: course,
+                number: 1,
+                date: jiff::civil::date(2026, 1, 12),
+                activity_mbq: Activity::from_mbq(6440.0),
+                weight_kg: Mass::from_kg(14.5),
+                prescribed_activity_mbq: None,
+                start_at: None,
+                end_at: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let a = store.assess_dosimetry(&nurse, course).await.unwrap();
+    assert!(
+        matches!(&a.outcome, DosimetryOutcome::Missing(m) if m == "no readings after infusion 1"),
+        "{:?}",
+        a.outcome
+    );
+    // The readings, all at once: a statistician may not; a row of another
+    // infusion refuses the whole set; then all nine; a second set is refused.
+    let rows: Vec<Reading> = SYN01_R1
+        .iter()
+        .map(|(h, r)| Reading {
+            background: Some(0.1),
+            ..reading(inf, *h, *r)
+        })
+        .collect();
+    assert!(matches!(
+        store.create_readings(&stat, p.id, inf, &rows).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let mut wrong = rows.clone();
+    wrong[4].infusion_id = inf + 1000;
+    assert!(matches!(
+        store.create_readings(&nurse, p.id, inf, &wrong).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    assert!(store.list::<Reading>(&op(), p.id).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .create_readings(&nurse, p.id, inf, &rows)
+            .await
+            .unwrap()
+            .len(),
+        9
+    );
+    assert!(matches!(
+        store.create_readings(&nurse, p.id, inf, &rows[..3]).await,
+        Err(StoreError::Refused(_))
+    ));
+    // The same D1 as the study report computes for SYN-01 from the folder
+    // (same readings, weight and activity; an independent path: folder →
+    // mibg_clinic::cohort), to the last bit.
+    let report = mibg_clinic::cohort::report(&seed()).unwrap();
+    let syn_dose = report
+        .patients
+        .iter()
+        .find(|r| r.patient == "SYN-01")
+        .and_then(|r| r.dosimetry.as_ref())
+        .unwrap()
+        .dose1_gy;
+    let a = store.assess_dosimetry(&phys, course).await.unwrap();
+    let DosimetryOutcome::Assessed(d) = a.outcome else {
+        panic!("{:?}", a.outcome)
+    };
+    assert_eq!(d.dose1, syn_dose);
+    assert_eq!(a.inputs["readings1"].as_array().unwrap().len(), 9);
+    // The proposal: only with the right, the password, every warning.
+    assert!(matches!(
+        store
+            .propose_second_activity(&nurse, course, &d.warnings, pw)
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let e = store
+        .propose_second_activity(&phys, course, &d.warnings, "wrong password!")
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("password is not correct"), "{e}");
+    if let Some(w) = d.warnings.first() {
+        let fewer: Vec<String> = d.warnings.iter().filter(|x| *x != w).cloned().collect();
+        let e = store
+            .propose_second_activity(&phys, course, &fewer, pw)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("not acknowledged"), "{e}");
+    }
+    assert!(
+        store
+            .list::<Prescription>(&op(), p.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .list::<DosimetryResult>(&op(), p.id)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a refused proposal stores nothing"
+    );
+    let (rx, author) = store
+        .propose_second_activity(&phys, course, &d.warnings, pw)
+        .await
+        .unwrap();
+    assert_eq!(author.meaning, Meaning::Authored);
+    assert_eq!(author.printed_name, "Dr physd");
+    assert_eq!(rx.record.activity_mbq, d.second_activity);
+    assert_eq!(rx.record.warnings, d.warnings);
+    let stored = store.list::<DosimetryResult>(&op(), p.id).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(rx.record.dosimetry_result_id, Some(stored[0].id));
+    assert_eq!(stored[0].record.software_version, SOFTWARE_VERSION);
+    assert_eq!(stored[0].record.inputs, a.inputs);
+    // A second proposal for the same course is refused.
+    assert!(matches!(
+        store
+            .propose_second_activity(&phys, course, &d.warnings, pw)
+            .await,
+        Err(StoreError::Duplicate { .. })
+    ));
+    // The approver acknowledges every warning too; the approval names them.
+    if !d.warnings.is_empty() {
+        let e = store
+            .sign_acknowledging(
+                &doc,
+                "prescriptions",
+                rx.id,
+                rx.version,
+                Meaning::Approved,
+                pw,
+                Some(&[]),
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("not acknowledged by the signer"),
+            "{e}"
+        );
+    }
+    store
+        .sign_acknowledging(
+            &doc,
+            "prescriptions",
+            rx.id,
+            rx.version,
+            Meaning::Approved,
+            pw,
+            Some(&d.warnings),
+        )
+        .await
+        .unwrap();
+    let sigs = store
+        .signatures(&doc, "prescriptions", rx.id)
+        .await
+        .unwrap();
+    assert_eq!(sign_off(&sigs), SignOff::Approved);
+    let history = store.patient_history(&op(), p.id).await.unwrap();
+    let approval = history
+        .iter()
+        .rev()
+        .find(|r| r.action == "sign" && r.field.as_deref() == Some("approved"))
+        .unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(approval.new_value.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        v["acknowledged"],
+        serde_json::to_value(&d.warnings).unwrap(),
+        "the approver's acknowledgements are in the audit trail"
+    );
+    let st = store.course_status(&doc, course).await.unwrap();
+    assert!(
+        st.steps.iter().any(
+            |(s, state)| *s == mibg_clinic::course::Step::Infusion2Approved
+                && *state == mibg_clinic::course::StepState::Done
+        ),
+        "{st:?}"
+    );
 }

@@ -8,6 +8,7 @@ pub mod plan;
 pub mod proportion;
 pub mod response;
 pub mod score;
+pub mod serve;
 pub mod study;
 pub mod survival;
 pub mod toxicity;

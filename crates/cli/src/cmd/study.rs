@@ -151,7 +151,7 @@ pub fn run_demo(args: &DemoArgs, out: &mut dyn Write) -> Result<()> {
 
 /// The bundled study: `examples/seed-study` under the current folder (the
 /// repository root, as in the README), else where this binary was built.
-fn demo_dir() -> Result<PathBuf> {
+pub fn demo_dir() -> Result<PathBuf> {
     let here = PathBuf::from("examples/seed-study");
     if here.join("study.toml").is_file() {
         return Ok(here);

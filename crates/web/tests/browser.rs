@@ -1,0 +1,359 @@
+//! The whole course in a real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`, WebDriver through fantoccini): a nurse enters the
+//! readings, a physicist proposes A2, the same physicist cannot approve, a
+//! physician approves, the page shows both signatures; a monitor reads the
+//! history. Screenshots of each page go to `target/screenshots/`.
+//!
+//! Skipped, with a message, only when `chromedriver` is not installed.
+
+mod common;
+
+use common::App;
+use fantoccini::{ClientBuilder, Locator};
+use mibg_store::Role;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const SYN01_READINGS: [(&str, &str); 9] = [
+    ("0.0", "301.59"),
+    ("3.49", "250.23"),
+    ("8.14", "198.4"),
+    ("23.77", "107.87"),
+    ("32.34", "85.27"),
+    ("48.52", "59.35"),
+    ("72.17", "38.74"),
+    ("96.33", "25.44"),
+    ("120.72", "17.24"),
+];
+
+fn chromedriver() -> Option<PathBuf> {
+    ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+fn chromium() -> Option<PathBuf> {
+    ["/usr/bin/chromium", "/usr/lib/chromium/chromium"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+struct Driver(Child);
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn shots() -> PathBuf {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/screenshots");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+async fn shot(c: &fantoccini::Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    std::fs::write(shots().join(format!("{name}.png")), png).unwrap();
+}
+
+/// Waits (at most 20 s) for an element: the page after a click may not be
+/// loaded yet when the click returns.
+async fn wait_for(c: &fantoccini::Client, css: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+/// Waits (at most 20 s) until the element's text is `expected`.
+async fn wait_text(c: &fantoccini::Client, css: &str, expected: &str) {
+    let mut last = String::new();
+    for _ in 0..200 {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if t == expected {
+                return;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: expected '{expected}', last seen '{last}'");
+}
+
+async fn sign_in(c: &fantoccini::Client, base: &str, user: &str, password: &str) {
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.find(Locator::Id("username"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[action='/login'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let who = wait_for(c, ".who").await.text().await.unwrap();
+    assert!(
+        who.contains(&format!("Demo {}", &user[..1].to_uppercase())),
+        "{who}"
+    );
+}
+
+async fn sign_out(c: &fantoccini::Client) {
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(c, "#username").await;
+}
+
+async fn tick_all_and_sign(c: &fantoccini::Client, form: &str, password: &str) {
+    for b in c
+        .find_all(Locator::Css(&format!("{form} input[name='ack']")))
+        .await
+        .unwrap()
+    {
+        b.click().await.unwrap();
+    }
+    c.find(Locator::Css(&format!("{form} input[name='password']")))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!("{form} button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_course_in_headless_chromium() {
+    let (Some(driver), Some(browser)) = (chromedriver(), chromium()) else {
+        eprintln!(
+            "SKIPPED a_whole_course_in_headless_chromium: chromedriver or chromium not installed (Debian: apt-get install chromium chromium-driver)"
+        );
+        return;
+    };
+    let app = App::demo().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(mibg_web::serve(listener, app.state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": browser,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                     "--window-size=1280,2400",
+                     format!("--user-data-dir={}", profile.path().display())]
+        }),
+    );
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
+    let c = client.expect("chromedriver answers");
+    let course = app.course_id("DEMO-01").await;
+
+    // 1. The nurse enters the readings of infusion 1, one by one.
+    let nurse = app.account(Role::Nurse).clone();
+    sign_in(&c, &base, &nurse.username, &nurse.password).await;
+    shot(&c, "01-home-nurse").await;
+    c.goto(&format!("{base}/patients")).await.unwrap();
+    shot(&c, "02-patients").await;
+    c.find(Locator::LinkText("DEMO-01"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .at_most(std::time::Duration::from_secs(20))
+        .for_element(Locator::LinkText("Course 1"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "form[action$='/readings']").await;
+    for (n, (h, r)) in SYN01_READINGS.into_iter().enumerate() {
+        let form = "form[action$='/readings']";
+        c.find(Locator::Css(&format!("{form} input[name='hours']")))
+            .await
+            .unwrap()
+            .send_keys(h)
+            .await
+            .unwrap();
+        c.find(Locator::Css(&format!("{form} input[name='reading']")))
+            .await
+            .unwrap()
+            .send_keys(r)
+            .await
+            .unwrap();
+        c.find(Locator::Css(&format!("{form} input[name='background']")))
+            .await
+            .unwrap()
+            .send_keys("0.1")
+            .await
+            .unwrap();
+        c.find(Locator::Css(&format!("{form} button")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        // The page after the redirect shows one more reading.
+        let mut shown = 0;
+        for _ in 0..100 {
+            shown = c
+                .find_all(Locator::Css("table.readings tbody tr"))
+                .await
+                .map_or(0, |v| v.len());
+            if shown == n + 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(shown, n + 1, "reading {} saved and shown", n + 1);
+    }
+    shot(&c, "03-course-readings-entered").await;
+    sign_out(&c).await;
+
+    // 2. The physicist reads the dosimetry and proposes A2.
+    let phys = app.account(Role::Physicist).clone();
+    sign_in(&c, &base, &phys.username, &phys.password).await;
+    c.goto(&format!("{base}/courses/{course}/dosimetry"))
+        .await
+        .unwrap();
+    wait_for(&c, "figure.plot svg").await;
+    shot(&c, "04-dosimetry").await;
+    tick_all_and_sign(&c, "form[action$='/propose']", &phys.password).await;
+    let pid = app.patient_id("DEMO-01").await;
+    let mut rx = None;
+    for _ in 0..200 {
+        rx = app
+            .store
+            .list::<mibg_store::Prescription>(&mibg_store::Scope::operator("t"), pid)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.record.infusion_number == 2)
+            .map(|p| p.id);
+        if rx.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let section = format!("#prescription-{}", rx.expect("the proposal is stored"));
+    wait_text(
+        &c,
+        &format!("{section} .badge"),
+        "authored, awaiting approval",
+    )
+    .await;
+    // The same physicist cannot approve: no approval form for them.
+    assert!(
+        c.find_all(Locator::Css("form[action$='/approve']"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    shot(&c, "05-proposed").await;
+    sign_out(&c).await;
+
+    // 3. The physician approves.
+    let doc = app.account(Role::Physician).clone();
+    sign_in(&c, &base, &doc.username, &doc.password).await;
+    c.goto(&format!("{base}/courses/{course}")).await.unwrap();
+    tick_all_and_sign(&c, "form[action$='/approve']", &doc.password).await;
+    wait_text(&c, &format!("{section} .badge"), "approved").await;
+    let sigs: Vec<String> = {
+        let mut v = Vec::new();
+        for e in c
+            .find_all(Locator::Css(&format!("{section} li.signature")))
+            .await
+            .unwrap()
+        {
+            v.push(e.text().await.unwrap());
+        }
+        v
+    };
+    assert_eq!(sigs.len(), 2, "{sigs:?}");
+    assert!(
+        sigs[0].starts_with("Demo Physicist — authored") && sigs[0].contains("valid"),
+        "{sigs:?}"
+    );
+    assert!(
+        sigs[1].starts_with("Demo Physician — approved") && sigs[1].contains("valid"),
+        "{sigs:?}"
+    );
+    shot(&c, "06-approved").await;
+    sign_out(&c).await;
+
+    // 4. The monitor reads the history.
+    let mon = app.account(Role::Monitor).clone();
+    sign_in(&c, &base, &mon.username, &mon.password).await;
+    c.goto(&format!("{base}/patients/{pid}/history"))
+        .await
+        .unwrap();
+    let text = wait_for(&c, "table.grid").await.text().await.unwrap();
+    assert!(text.contains("Demo Physician") && text.contains("sign"));
+    shot(&c, "07-history").await;
+
+    c.close().await.unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}

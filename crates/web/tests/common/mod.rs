@@ -1,0 +1,254 @@
+//! Helpers of the web tests: a demo application on a fresh SQLite
+//! database, and a cookie-keeping client that drives the router without a
+//! socket (`tower::ServiceExt::oneshot`).
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use mibg_store::testing::TestDb;
+use mibg_store::{Backend, Role, Scope, Store};
+use mibg_study::StudyInput;
+use mibg_web::demo::DemoAccount;
+use mibg_web::{AppState, Config};
+use std::path::{Path, PathBuf};
+use tower::ServiceExt;
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The seed study folder (top-level files and assessments/).
+pub fn seed_study() -> StudyInput {
+    let dir = repo().join("examples/seed-study");
+    let mut input = StudyInput::default();
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    names.sort_by_key(|e| e.file_name());
+    for e in names {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            continue;
+        }
+        if e.path().is_file() {
+            input.insert(name, std::fs::read_to_string(e.path()).unwrap());
+        } else if name == "assessments" {
+            let mut subs: Vec<_> = std::fs::read_dir(e.path())
+                .unwrap()
+                .map(|e| e.unwrap())
+                .collect();
+            subs.sort_by_key(|e| e.file_name());
+            for s in subs {
+                input.insert(
+                    format!("assessments/{}", s.file_name().to_string_lossy()),
+                    std::fs::read_to_string(s.path()).unwrap(),
+                );
+            }
+        }
+    }
+    input
+}
+
+/// A demo application on a fresh SQLite database.
+pub struct App {
+    pub db: TestDb,
+    pub store: Store,
+    pub state: AppState,
+    pub router: Router,
+    pub accounts: Vec<DemoAccount>,
+}
+
+impl App {
+    pub async fn demo() -> App {
+        let (db, store) = TestDb::new(Backend::Sqlite).await;
+        let accounts = mibg_web::demo::seed(&store, &seed_study()).await.unwrap();
+        let state = AppState::new(
+            store.clone(),
+            Config {
+                demo: true,
+                ..Config::default()
+            },
+        );
+        let router = mibg_web::router(state.clone());
+        App {
+            db,
+            store,
+            state,
+            router,
+            accounts,
+        }
+    }
+
+    pub fn account(&self, role: Role) -> &DemoAccount {
+        self.accounts.iter().find(|a| a.role == role).unwrap()
+    }
+
+    pub fn anonymous(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            cookies: Vec::new(),
+            csrf: String::new(),
+        }
+    }
+
+    /// A client signed in as the demo account of `role`.
+    pub async fn client(&self, role: Role) -> Client {
+        let a = self.account(role).clone();
+        self.sign_in(&a.username, &a.password).await
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> Client {
+        let mut c = self.anonymous();
+        let r = c.get("/login").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let token = field_value(&r.body, "csrf").unwrap();
+        let r = c
+            .post(
+                "/login",
+                &[
+                    ("csrf", &token),
+                    ("username", username),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {username}: {}",
+            r.body
+        );
+        let home = c.get("/").await;
+        assert_eq!(home.status, StatusCode::OK, "{}", home.body);
+        c.csrf = field_value(&home.body, "csrf").unwrap();
+        c
+    }
+
+    pub async fn patient_id(&self, study_id: &str) -> i64 {
+        self.store
+            .find_patient(&Scope::operator("test"), study_id)
+            .await
+            .unwrap()
+            .id
+    }
+
+    pub async fn course_id(&self, study_id: &str) -> i64 {
+        let p = self.patient_id(study_id).await;
+        self.store
+            .courses(&Scope::operator("test"), p)
+            .await
+            .unwrap()[0]
+            .id
+    }
+}
+
+/// The value of the first `<input name="NAME" value="…">` of a page.
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let key = format!("name=\"{name}\" value=\"");
+    let i = html.find(&key)? + key.len();
+    let j = html[i..].find('"')?;
+    Some(html[i..i + j].to_string())
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn location(&self) -> String {
+        self.headers
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default()
+    }
+}
+
+/// A browser without a browser: keeps cookies, knows its CSRF token.
+#[derive(Clone)]
+pub struct Client {
+    pub router: Router,
+    pub cookies: Vec<(String, String)>,
+    pub csrf: String,
+}
+
+impl Client {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    pub async fn send(&mut self, req: Request<Body>) -> Resp {
+        let resp = self.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        for v in headers.get_all(header::SET_COOKIE) {
+            let s = v.to_str().unwrap();
+            let kv = s.split(';').next().unwrap();
+            let (k, v) = kv.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != k);
+            if !v.is_empty() && !s.contains("Max-Age=0") {
+                self.cookies.push((k.to_string(), v.to_string()));
+            }
+        }
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        Resp {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).to_string(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        let req = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// A form POST (the fields as given: add `csrf` yourself, or use
+    /// [`Client::submit`]).
+    pub async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let body = serde_urlencoded::to_string(fields).unwrap();
+        let req = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// A form POST with the session's CSRF token.
+    pub async fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let csrf = self.csrf.clone();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(path, &all).await
+    }
+
+    /// A multipart upload of a file with `infusion_id`, CSRF in the query.
+    pub async fn upload(&mut self, path: &str, infusion_id: i64, name: &str, text: &str) -> Resp {
+        let b = "----mibgtestboundary";
+        let body = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"infusion_id\"\r\n\r\n{infusion_id}\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n{text}\r\n--{b}--\r\n"
+        );
+        let req = Request::post(format!("{path}?csrf={}", self.csrf))
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={b}"),
+            )
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+}

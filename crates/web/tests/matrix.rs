@@ -1,0 +1,233 @@
+//! The authorisation matrix, generated from the router's own route table
+//! (`mibg_web::routes()`): every route × every role (and no session) ×
+//! an object of the caller's centre, of another centre, and an id that
+//! does not exist. A route added to the table is tested here without
+//! anyone remembering to.
+//!
+//! Expected outcome per cell:
+//! * no session: GET → 303 to /login, POST → 401 (public routes excepted);
+//! * the role lacks a right the route declares → 403;
+//! * the object is of another centre, or does not exist → 404, exactly as
+//!   for an id that never existed (no existence leak);
+//! * otherwise the route is reached: not 401/403/404, never 5xx.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::App;
+use mibg_store::scope::role_permits;
+use mibg_store::{Patient, Prescription, Role, Scope};
+use mibg_units::Activity;
+use mibg_web::{Access, Object};
+
+struct Ids {
+    patient: i64,
+    infusion: i64,
+    course: i64,
+    prescription: i64,
+}
+
+async fn ids_of(app: &App, study_id: &str) -> Ids {
+    let op = Scope::operator("matrix");
+    let patient = app.patient_id(study_id).await;
+    let course = app.store.courses(&op, patient).await.unwrap()[0].id;
+    // A draft prescription to aim at (the operator writes, never signs).
+    let prescription = app
+        .store
+        .create(
+            &op,
+            patient,
+            &Prescription {
+                course_id: course,
+                infusion_number: 2,
+                activity_mbq: Activity::from_mbq(1000.0),
+                dosimetry_result_id: None,
+                basis: serde_json::json!({}),
+                warnings: vec![],
+                acknowledged: vec![],
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let infusion = app
+        .store
+        .list::<mibg_store::Infusion>(&op, patient)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.record.course_id == course)
+        .unwrap()
+        .id;
+    Ids {
+        patient,
+        infusion,
+        course,
+        prescription,
+    }
+}
+
+fn path_for(template: &str, object: Object, ids: &Ids) -> String {
+    let id = match object {
+        Object::None => return template.to_string(),
+        Object::Patient => ids.patient,
+        Object::Course => ids.course,
+        Object::Prescription => ids.prescription,
+    };
+    template.replace("{id}", &id.to_string())
+}
+
+#[derive(Debug, PartialEq)]
+enum Expect {
+    Reached,
+    Denied,
+    NotFound,
+    SignIn,
+}
+
+fn check(status: StatusCode, location: &str, e: &Expect, what: &str) {
+    assert!(!status.is_server_error(), "{what}: {status}");
+    match e {
+        Expect::Reached => assert!(
+            !matches!(
+                status,
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+            ),
+            "{what}: expected the route to be reached, got {status}"
+        ),
+        Expect::Denied => assert_eq!(status, StatusCode::FORBIDDEN, "{what}"),
+        Expect::NotFound => assert_eq!(status, StatusCode::NOT_FOUND, "{what}"),
+        Expect::SignIn => assert!(
+            (status == StatusCode::SEE_OTHER && location == "/login")
+                || status == StatusCode::UNAUTHORIZED,
+            "{what}: expected sign-in, got {status} {location}"
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_every_role_every_centre() {
+    let app = App::demo().await;
+    let op = Scope::operator("matrix");
+    // The demo accounts are all in Rome; Milan is the other centre.
+    let rome = ids_of(&app, "SYN-01").await;
+    let rome_centre = app
+        .store
+        .get::<Patient>(&op, rome.patient)
+        .await
+        .unwrap()
+        .centre_id;
+    let milan_patient = app
+        .store
+        .list_patients(&op)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|p| p.centre_id != rome_centre)
+        .unwrap();
+    let milan = ids_of(&app, &milan_patient.record.study_id).await;
+    let missing = Ids {
+        patient: 987_654,
+        infusion: 987_654,
+        course: 987_654,
+        prescription: 987_654,
+    };
+    let routes = mibg_web::routes();
+    assert!(routes.len() >= 14, "the table lists every route");
+    let mut cells = 0;
+    // No session.
+    for r in &routes {
+        let mut c = app.anonymous();
+        let path = path_for(r.path, r.object, &rome);
+        let resp = if r.method == "GET" {
+            c.get(&path).await
+        } else {
+            c.post(&path, &[("csrf", "x")]).await
+        };
+        let e = if r.access == Access::Public {
+            Expect::Reached
+        } else {
+            Expect::SignIn
+        };
+        // A public POST without the sign-in form's token is refused.
+        if r.access == Access::Public && r.method == "POST" {
+            assert_eq!(resp.status, StatusCode::FORBIDDEN);
+        } else {
+            check(
+                resp.status,
+                &resp.location(),
+                &e,
+                &format!("anonymous {} {path}", r.method),
+            );
+        }
+        cells += 1;
+    }
+    for role in Role::ALL {
+        let client = app.client(role).await;
+        for r in &routes {
+            let allowed = match r.access {
+                Access::Public | Access::SignedIn => true,
+                Access::Needs(perms) => perms.iter().all(|p| role_permits(role, *p, false)),
+            };
+            let targets: Vec<(&str, &Ids)> = if r.object == Object::None {
+                vec![("own", &rome)]
+            } else {
+                vec![
+                    ("own", &rome),
+                    ("other centre", &milan),
+                    ("missing", &missing),
+                ]
+            };
+            for (which, ids) in targets {
+                if r.path == "/logout" {
+                    continue; // would end this client's session: tested in routes.rs
+                }
+                let mut c = client.clone();
+                let path = path_for(r.path, r.object, ids);
+                let resp = if r.method == "GET" {
+                    c.get(&path).await
+                } else if r.path.ends_with("readings.csv") {
+                    c.upload(&path, ids.infusion, "x.csv", "hours,reading\n")
+                        .await
+                } else {
+                    // The session's token, and fields that are wrong on
+                    // purpose: no cell may change data.
+                    c.submit(&path, &[("password", "not the password"), ("version", "1")])
+                        .await
+                };
+                let e = if !allowed {
+                    Expect::Denied
+                } else if which == "own" || r.object == Object::None {
+                    Expect::Reached
+                } else {
+                    Expect::NotFound
+                };
+                let what = format!("{role} {} {path} ({which})", r.method);
+                if r.path == "/login" && r.method == "POST" {
+                    // Signed in, the sign-in form's token is the login cookie's: none here.
+                    assert_eq!(resp.status, StatusCode::FORBIDDEN, "{what}");
+                } else if r.path == "/login" {
+                    assert_eq!(
+                        resp.status,
+                        StatusCode::SEE_OTHER,
+                        "{what}: signed in already"
+                    );
+                } else {
+                    check(resp.status, &resp.location(), &e, &what);
+                }
+                cells += 1;
+            }
+        }
+    }
+    assert!(cells > 150, "{cells} cells");
+    // No cell changed a clinical record: still no signature anywhere.
+    for ids in [&rome, &milan] {
+        assert!(
+            app.store
+                .signatures(&op, "prescriptions", ids.prescription)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
