@@ -619,6 +619,19 @@ events = ["progression", "relapse", "second_malignancy", "death"]
 [analysis.os]
 origin = "first_infusion"
 events = ["death"]
+
+# Cox proportional-hazards models shown in the report (docs/reference/statistics.md §4):
+# covariates known at the time origin; Efron ties unless `ties = "breslow"`.
+[[analysis.cox]]
+name = "age and baseline SIOPEN score"
+endpoint = "efs"
+covariates = ["age_years", "siopen_before"]
+
+[[analysis.cox]]
+name = "age, stratified by marrow involvement"
+endpoint = "os"
+covariates = ["age_years"]
+strata = ["bone_marrow_involved"]
 """
 
 README = """# Synthetic seed study (SYNTHETIC DATA)
