@@ -185,7 +185,7 @@ impl Store {
         let second = match (i2, r2) {
             (Some(i), Some(Ok(readings))) => Some(SecondInfusionInput {
                 readings,
-                activity: i.record.activity_mbq,
+                activity: i.record.activity_mbq.into(),
             }),
             // Infusion 2 given, no readings yet: infusion 1 alone.
             (Some(_), Some(Err(_))) if raw2.is_empty() => None,
@@ -200,7 +200,7 @@ impl Store {
         let input = CourseInput {
             readings1,
             weight1: i1.record.weight_kg,
-            activity1: i1.record.activity_mbq,
+            activity1: i1.record.activity_mbq.into(),
             weight2: i2.map(|i| i.record.weight_kg),
             second,
         };
