@@ -308,7 +308,7 @@ pub enum Doubt {
 /// n); Clopper–Pearson is exact (coverage ≥ the nominal level for every p,
 /// Clopper & Pearson, Biometrika 1934;26:404–413), the default of
 /// `docs/reference/statistics.md` §1, and is the method offered instead. (The journal
-/// references are recalled [R]; the numbers are checked in the tests.) Clopper–Pearson,
+/// references are recalled \[R\]; the numbers are checked in the tests.) Clopper–Pearson,
 /// Wilson, Wilson-cc and Jeffreys are never flagged (their limits stay in
 /// [0, 1] by construction and are not degenerate at x ∈ {0, n}).
 #[derive(Clone, Debug, PartialEq, Serialize)]
