@@ -840,3 +840,35 @@ fn ungradable_values_are_errors() {
         Err(GradingError::UnitNotForTest { .. })
     ));
 }
+
+#[test]
+fn creatinine_reports_the_baseline_its_criteria_used() {
+    // CTCAE v5 "Creatinine increased" compares with baseline in every row
+    // (">1.5–3.0×baseline", ">3.0×baseline"; docs/reference/toxicity.md §4), so
+    // its grade states the baseline it was given; under the ULN-only option the
+    // baseline is not used and the grade says so.
+    let input = LabInput {
+        test: LabTest::Creatinine,
+        value: d("60.1"),
+        unit: unit("umol/L"),
+        lln: None,
+        uln: Some(d("100")),
+    };
+    let normal = Baseline {
+        value: d("40"),
+        unit: unit("umol/L"),
+        uln: Some(d("100")),
+    };
+    let r = grade_lab(&V5_0, &input, Some(&normal), &GradingOptions::default()).unwrap();
+    assert_eq!(r.baseline, BaselineState::Normal);
+    assert_eq!(r.grade.get(), 2, "60.1 > 1.5 × 40 (hand)");
+    let r = grade_lab(&V5_0, &input, None, &GradingOptions::default()).unwrap();
+    assert_eq!(r.baseline, BaselineState::Unknown);
+    let uln_only = GradingOptions {
+        creatinine_baseline: CreatinineBaseline::UlnOnly,
+        ..GradingOptions::default()
+    };
+    let r = grade_lab(&V5_0, &input, Some(&normal), &uln_only).unwrap();
+    assert_eq!(r.baseline, BaselineState::NotApplicable);
+    assert_eq!(r.grade.get(), 0, "60.1 ≤ ULN 100");
+}
