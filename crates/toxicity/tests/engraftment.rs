@@ -863,3 +863,40 @@ fn follow_up_to_exactly_day_30_without_recovery_is_graft_failure() {
     let e = episode(SC, None, &anc, &[], &[], &EngraftmentOptions::default());
     assert_eq!(e.primary_graft_failure, GraftFailure::NotAssessable);
 }
+
+#[test]
+fn a_recovery_before_the_nadir_counts_only_after_a_value_below_the_threshold() {
+    // CIBMTR ANC recovery: ≥ 0.5 ×10⁹/L on 3 consecutive values after the
+    // count has fallen below 0.5 (docs/reference/toxicity.md §8). A value of
+    // exactly 0.5 is not below the threshold, so the values ≥ 0.5 on days
+    // 1–3 that follow it are no recovery; the first fall below is day 4 (0.3)
+    // and the early recovery is days 5, 6, 7. The deeper nadir (day 10) dates
+    // the reported recovery on day 12 and the early one is a warning (hand).
+    let anc = series(&[
+        (0, "0.5"),
+        (1, "0.6"),
+        (2, "0.6"),
+        (3, "0.6"),
+        (4, "0.3"),
+        (5, "0.6"),
+        (6, "0.7"),
+        (7, "0.8"),
+        (10, "0.0"),
+        (12, "0.6"),
+        (13, "0.6"),
+        (14, "0.6"),
+    ]);
+    let e = episode(SC, None, &anc, &[], &[], &EngraftmentOptions::default());
+    assert_eq!(e.neutrophils, recovered(12));
+    let early: Vec<_> = e
+        .warnings
+        .iter()
+        .filter(|w| w.contains("before falling to its nadir"))
+        .collect();
+    assert_eq!(early.len(), 1, "{:?}", e.warnings);
+    assert!(
+        early[0].contains(&format!("from {}", day(5))),
+        "{}",
+        early[0]
+    );
+}
