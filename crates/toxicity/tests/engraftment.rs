@@ -900,3 +900,29 @@ fn a_recovery_before_the_nadir_counts_only_after_a_value_below_the_threshold() {
         early[0]
     );
 }
+
+#[test]
+fn after_nadir_rule_counts_from_the_day_after_the_nadir_even_when_it_never_fell() {
+    // PlateletRule::AfterNadir: "the first run after the episode's lowest
+    // platelet value" (docs/reference/toxicity.md §8). Platelets never fell below
+    // 20 ×10⁹/L but were transfused on day 2, so recovery applies (CIBMTR:
+    // "not applicable" needs both never < 20 and never transfused). The nadir
+    // (25, day 10) is itself ≥ 20 but is not part of the run: the first three
+    // values after it (days 11–13, no transfusion in the 7 days before day 11)
+    // date the recovery on day 11 (hand).
+    let anc = series(&[(1, "3.0"), (5, "1.0"), (10, "0.8"), (15, "2.0")]);
+    let plt = series(&[
+        (1, "200"),
+        (5, "60"),
+        (10, "25"),
+        (11, "30"),
+        (12, "30"),
+        (13, "30"),
+    ]);
+    let options = EngraftmentOptions {
+        platelet_rule: PlateletRule::AfterNadir,
+        ..EngraftmentOptions::default()
+    };
+    let e = episode(SC, None, &anc, &plt, &plt_tx(&[2]), &options);
+    assert_eq!(e.platelets, recovered(11));
+}
