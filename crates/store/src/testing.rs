@@ -12,7 +12,7 @@
 
 use crate::{Location, Store};
 use sqlx::{AssertSqlSafe, Connection, PgConnection};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The environment variable with the URL of a PostgreSQL server where
 /// tests may create and drop databases (e.g.
@@ -233,6 +233,43 @@ impl Drop for TestDb {
             }
         }
     }
+}
+
+/// Reads a study folder (its top-level files and `assessments/`) into a
+/// [`mibg_study::StudyInput`], in file-name order, as the command line does:
+/// the input of folder-import tests here, in the CLI and in the web crate.
+///
+/// # Panics
+/// When the folder or one of its files cannot be read (test support only).
+pub fn read_study_folder(dir: &Path) -> mibg_study::StudyInput {
+    let mut input = mibg_study::StudyInput::default();
+    let mut names: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .collect();
+    names.sort_by_key(|e| e.file_name());
+    for e in names {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') {
+            continue;
+        }
+        if e.path().is_file() {
+            input.insert(name, std::fs::read_to_string(e.path()).unwrap());
+        } else if name == "assessments" {
+            let mut subs: Vec<_> = std::fs::read_dir(e.path())
+                .unwrap()
+                .map(|e| e.unwrap())
+                .collect();
+            subs.sort_by_key(|e| e.file_name());
+            for s in subs {
+                input.insert(
+                    format!("assessments/{}", s.file_name().to_string_lossy()),
+                    std::fs::read_to_string(s.path()).unwrap(),
+                );
+            }
+        }
+    }
+    input
 }
 
 #[cfg(test)]

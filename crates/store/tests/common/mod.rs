@@ -32,34 +32,7 @@ pub fn repo() -> PathBuf {
 
 /// Reads a study folder (top-level files and assessments/), as the CLI does.
 pub fn read_folder(dir: &Path) -> StudyInput {
-    let mut input = StudyInput::default();
-    let mut names: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .collect();
-    names.sort_by_key(|e| e.file_name());
-    for e in names {
-        let name = e.file_name().to_string_lossy().to_string();
-        if name.starts_with('.') {
-            continue;
-        }
-        if e.path().is_file() {
-            input.insert(name, std::fs::read_to_string(e.path()).unwrap());
-        } else if name == "assessments" {
-            let mut subs: Vec<_> = std::fs::read_dir(e.path())
-                .unwrap()
-                .map(|e| e.unwrap())
-                .collect();
-            subs.sort_by_key(|e| e.file_name());
-            for s in subs {
-                input.insert(
-                    format!("assessments/{}", s.file_name().to_string_lossy()),
-                    std::fs::read_to_string(s.path()).unwrap(),
-                );
-            }
-        }
-    }
-    input
+    mibg_store::testing::read_study_folder(dir)
 }
 
 pub fn seed() -> StudyInput {
