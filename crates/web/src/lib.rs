@@ -137,25 +137,51 @@ pub struct RouteSpec {
 use mibg_store::Area;
 use mibg_store::Permission as P;
 
-const READ: &[Permission] = &[P::ReadClinical];
-const WRITE_READINGS: &[Permission] = &[P::ReadClinical, P::Write(Area::Readings)];
-const PROPOSE: &[Permission] = &[
+pub(crate) const READ: &[Permission] = &[P::ReadClinical];
+pub(crate) const WRITE_READINGS: &[Permission] = &[P::ReadClinical, P::Write(Area::Readings)];
+pub(crate) const PROPOSE: &[Permission] = &[
     P::ReadClinical,
     P::SignAuthored,
     P::Write(Area::Prescription),
     P::Write(Area::Dosimetry),
 ];
-const APPROVE: &[Permission] = &[P::ReadClinical, P::SignApproved];
-const AUDIT: &[Permission] = &[P::ReadClinical, P::ReadAudit];
+pub(crate) const APPROVE: &[Permission] = &[P::ReadClinical, P::SignApproved];
+pub(crate) const AUDIT: &[Permission] = &[P::ReadClinical, P::ReadAudit];
 
-fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
-    use axum::routing::{get, post};
-    let r = |method, path, access, object| RouteSpec {
+/// A list of routes with their handlers: each area of the application
+/// (a module) contributes one, and [`table`] joins them.
+pub(crate) type Routes = Vec<(RouteSpec, MethodRouter<AppState>)>;
+
+/// Shorthand for a [`RouteSpec`] in the areas' route lists.
+pub(crate) fn spec(
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+    object: Object,
+) -> RouteSpec {
+    RouteSpec {
         method,
         path,
         access,
         object,
-    };
+    }
+}
+
+/// The whole route table: one line per area of the application.
+fn table() -> Routes {
+    [
+        core_routes(),
+        // Each further area appends its own list on its own line here.
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Sign-in, patients, the course, readings, dosimetry, prescription, history.
+fn core_routes() -> Routes {
+    use axum::routing::{get, post};
+    let r = spec;
     vec![
         (
             r("GET", "/static/style.css", Access::Public, Object::None),
