@@ -683,3 +683,45 @@ fn a_mistyped_reading_in_the_study_is_refused_by_the_gate_unless_accepted() {
         assert!(checks.contains(&c), "{c}: {checks:?}");
     }
 }
+
+/// The report says which response criteria gave its best responses, in the
+/// text and the HTML (study.toml `[response] criteria`), and the two
+/// criteria really give different labels.
+#[test]
+fn the_report_names_the_response_criteria_it_applied() {
+    let line = |d: &str| -> String {
+        ok(&["study", "report", d])
+            .lines()
+            .find(|l| l.starts_with("Best overall response"))
+            .expect("a best-response line")
+            .to_string()
+    };
+    let seed = repo_root().join("examples/seed-study");
+    let l2017 = line(seed.to_str().unwrap());
+    assert!(
+        l2017.starts_with(
+            "Best overall response (INRC 2017, Park et al. J Clin Oncol 2017, default options): "
+        ),
+        "{l2017}"
+    );
+    let toml = replace_line(
+        &seed_file("study.toml"),
+        "criteria = \"inrc2017\"",
+        "criteria = \"inrc1993\"",
+    );
+    let dir = seed_with(&[("study.toml", Some(&toml))]);
+    let d = dir.path().to_str().unwrap();
+    let l1993 = line(d);
+    assert!(
+        l1993.starts_with("Best overall response (INRC 1993, Brodeur et al. J Clin Oncol 1993): "),
+        "{l1993}"
+    );
+    let out = tempfile::tempdir().unwrap();
+    let folder = out.path().join("report");
+    ok(&["study", "report", d, "--out", folder.to_str().unwrap()]);
+    let html = std::fs::read_to_string(folder.join("report.html")).unwrap();
+    assert!(
+        html.contains("<p>Best overall response (INRC 1993, Brodeur et al. J Clin Oncol 1993): "),
+        "the HTML names the criteria"
+    );
+}

@@ -123,6 +123,16 @@ pub fn km_svg(s: &SurvivalSummary, c: &Curve) -> String {
         .to_svg()
 }
 
+/// How the report names the response criteria it applied (study.toml
+/// `[response] criteria`): the study report uses the criteria's default
+/// options for every ambiguity (docs/reference/response.md §2), and says so.
+fn criteria_label(criteria: &str) -> &'static str {
+    match criteria {
+        "inrc1993" => "INRC 1993, Brodeur et al. J Clin Oncol 1993",
+        _ => "INRC 2017, Park et al. J Clin Oncol 2017, default options",
+    }
+}
+
 /// The self-contained HTML report.
 pub fn render_html(r: &StudyReport) -> String {
     let c = &r.cohort;
@@ -227,7 +237,8 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
         .collect();
     let _ = writeln!(
         h,
-        "<p>Best overall response: {}.</p>",
+        "<p>Best overall response ({}): {}.</p>",
+        esc(criteria_label(&r.analysis.response.criteria)),
         esc(&best.join(", "))
     );
     h.push_str(
@@ -583,7 +594,12 @@ pub fn render_text(r: &StudyReport) -> String {
         .iter()
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
-    let _ = writeln!(t, "Best overall response: {}", best.join(", "));
+    let _ = writeln!(
+        t,
+        "Best overall response ({}): {}",
+        criteria_label(&r.analysis.response.criteria),
+        best.join(", ")
+    );
     for e in c.estimates() {
         let _ = writeln!(
             t,
