@@ -127,7 +127,7 @@ pub struct Args {
 }
 
 impl Args {
-    fn options_2017(&self) -> Inrc2017Options {
+    fn options_2017(&self) -> Result<Inrc2017Options> {
         use inrc2017::*;
         fn s(v: &Option<String>) -> Option<&str> {
             v.as_deref()
@@ -137,56 +137,65 @@ impl Args {
             o.all_cr_with_marrow_md = match v {
                 "pr" => AllCrWithMarrowMd::Pr,
                 "marrow-policy" => AllCrWithMarrowMd::MarrowPolicy,
-                _ => AllCrWithMarrowMd::Unclassified,
+                "unclassified" => AllCrWithMarrowMd::Unclassified,
+                other => bail!("--all-cr-marrow-md {other}: not a known value"),
             };
         }
         if let Some(v) = s(&self.marrow_md_integration) {
             o.marrow_md_integration = match v {
                 "by-baseline" => MarrowMdIntegration::ByBaseline,
                 "pr-row-allows-md" => MarrowMdIntegration::PrRowAllowsMd,
-                _ => MarrowMdIntegration::AlwaysResponse,
+                "always-response" => MarrowMdIntegration::AlwaysResponse,
+                other => bail!("--marrow-md-integration {other}: not a known value"),
             };
         }
         if let Some(v) = s(&self.marrow_md_5_to_20) {
             o.marrow_md_from_5_to_20 = match v {
                 "md" => MarrowMdFrom5To20::Md,
-                _ => MarrowMdFrom5To20::Sd,
+                "sd" => MarrowMdFrom5To20::Sd,
+                other => bail!("--marrow-md-5-to-20 {other}: not a known value"),
             };
         }
         if let Some(v) = s(&self.baseline_score_zero) {
             o.baseline_score_zero = match v {
                 "not-applicable" => BaselineScoreZero::NotApplicable,
-                _ => BaselineScoreZero::AnyScoreIsProgression,
+                "progression" => BaselineScoreZero::AnyScoreIsProgression,
+                other => bail!("--baseline-score-zero {other}: not a known value"),
             };
         }
         if let Some(v) = s(&self.primary_pr_uptake) {
             o.primary_pr_uptake = match v {
                 "literal" => PrimaryPrUptake::Literal,
-                _ => PrimaryPrUptake::SizeOnly,
+                "size-only" => PrimaryPrUptake::SizeOnly,
+                other => bail!("--primary-pr-uptake {other}: not a known value"),
             };
         }
         if let Some(v) = s(&self.pd_increase) {
             o.pd_increase = match v {
                 "at-least-20" => PdIncrease::AtLeast20,
-                _ => PdIncrease::MoreThan20,
+                "more-than-20" => PdIncrease::MoreThan20,
+                other => bail!("--pd-increase {other}: not a known value"),
             };
         }
         if let Some(v) = s(&self.node_cr) {
             o.node_cr = match v {
                 "below-10mm" => NodeCr::Below10Mm,
-                _ => NodeCr::Below15Mm,
+                "below-15mm" => NodeCr::Below15Mm,
+                other => bail!("--node-cr {other}: not a known value"),
             };
         }
         if let Some(v) = s(&self.relative_score_floor) {
             o.relative_score_floor = match v {
                 "ignore" => RelativeScoreFloor::Ignore,
-                _ => RelativeScoreFloor::Literal,
+                "literal" => RelativeScoreFloor::Literal,
+                other => bail!("--relative-score-floor {other}: not a known value"),
             };
         }
         if let Some(v) = s(&self.tracers) {
             o.tracers = match v {
                 "same" => TracerPolicy::SameTracerOnly,
-                _ => TracerPolicy::AllowMixed,
+                "mixed" => TracerPolicy::AllowMixed,
+                other => bail!("--tracers {other}: not a known value"),
             };
         }
         if let Some(n) = self.marrow_min_aspirates {
@@ -195,7 +204,7 @@ impl Args {
         if let Some(n) = self.marrow_min_trephines {
             o.marrow_min_trephines = n;
         }
-        o
+        Ok(o)
     }
 
     fn any_2017_option(&self) -> bool {
@@ -314,7 +323,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     let mut buf = Vec::new();
     match args.criteria {
         Criteria::Inrc2017 => {
-            let opts = args.options_2017();
+            let opts = args.options_2017()?;
             let report = series::report_2017(&record, &opts, &sopts)
                 .map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
             if args.json {
