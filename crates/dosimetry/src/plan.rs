@@ -13,6 +13,7 @@
 //! twice (docs/reference/dosimetry.md §6.1). Caps ([`SecondActivityRules`]) are then applied in a fixed
 //! order and every cap that binds is reported with its reason (docs/reference/dosimetry.md §6.4).
 
+use mibg_protocol::caps::{CapRules, lowest_cap};
 use mibg_units::{AbsorbedDose, Activity, ActivityPerMass, DosePerActivity, Hours, Mass, SValue};
 use serde::{Deserialize, Serialize};
 
@@ -154,31 +155,9 @@ pub struct SecondActivityPlan {
     pub rules: SecondActivityRules,
 }
 
-/// One cap of docs/reference/dosimetry.md §6.4, in the order [`cap_second_activity`] applies them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CapKind {
-    /// Maximum activity per kg × mass at infusion 2.
-    MaxActivityPerKg,
-    /// Maximum activity of infusion 2.
-    MaxActivityPerInfusion,
-    /// Course total − A₁.
-    MaxTotalActivity,
-    /// (Maximum total whole-body dose − D₁)/d₂.
-    MaxTotalDose,
-}
-
-impl CapKind {
-    /// The cap's name as reported (`max_activity_per_kg`, …).
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::MaxActivityPerKg => "max_activity_per_kg",
-            Self::MaxActivityPerInfusion => "max_activity_per_infusion",
-            Self::MaxTotalActivity => "max_total_activity",
-            Self::MaxTotalDose => "max_total_dose",
-        }
-    }
-}
+/// One cap of docs/reference/dosimetry.md §6.4, in the order [`cap_second_activity`] applies them
+/// (defined with the cap rule itself, in [`mibg_protocol::caps`]).
+pub use mibg_protocol::caps::CapKind;
 
 /// Why no second infusion is given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -244,30 +223,15 @@ pub fn cap_second_activity(
     if d1 >= rules.target_total {
         return out;
     }
-    out.caps = [
-        rules
-            .max_activity_per_kg
-            .map(|p| (CapKind::MaxActivityPerKg, p * m2)),
-        rules
-            .max_activity_per_infusion
-            .map(|a| (CapKind::MaxActivityPerInfusion, a)),
-        rules
-            .max_total_activity
-            .map(|a| (CapKind::MaxTotalActivity, (a - a1).max(Activity::ZERO))),
-        rules.max_total_dose.map(|d| {
-            (
-                CapKind::MaxTotalDose,
-                Activity::from_gbq(((d - d1).gy() / d2.gy_per_gbq()).max(0.0)),
-            )
-        }),
-    ];
-    let mut a2 = uncapped;
-    for (kind, allows) in out.caps.iter().flatten() {
-        if *allows < a2 {
-            a2 = *allows;
-            out.binding = Some(*kind);
-        }
-    }
+    let caps = CapRules {
+        max_activity_per_kg: rules.max_activity_per_kg,
+        max_activity_per_infusion: rules.max_activity_per_infusion,
+        max_total_activity: rules.max_total_activity,
+        max_total_dose: rules.max_total_dose,
+    };
+    out.caps = caps.allowed(m2, a1, Some((d1, d2)));
+    let (a2, binding) = lowest_cap(uncapped, &out.caps);
+    out.binding = binding;
     out.capped = a2;
     out.reason = if rules.min_worthwhile.is_some_and(|min| a2 < min) {
         Some(NoSecondReason::BelowMinimumWorthwhile)

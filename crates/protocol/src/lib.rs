@@ -16,7 +16,8 @@
 //! assert_eq!(plan.infusion1.activity.mbq(), 8880.0);
 //! ```
 //!
-//! Modules: [`bsa`] (body-surface area), [`melphalan`] (dose rules),
+//! Modules: [`bsa`] (body-surface area), [`caps`] (the caps on the second
+//! activity, the one implementation every caller uses), [`melphalan`] (dose rules),
 //! [`schedule`] (day-by-day plan), [`status`] (status markers read from the
 //! file's comments), [`plan`] (a patient's plan from weight and height),
 //! [`plausible`] (the two-sided plausible range of every value, with the
@@ -25,6 +26,7 @@
 //! This crate does no I/O: callers hand it the file's text and a label.
 
 pub mod bsa;
+pub mod caps;
 pub mod melphalan;
 pub mod plan;
 pub mod plausible;

@@ -459,7 +459,8 @@ impl Protocol {
     /// it: min(`infusion2.max_activity_per_kg` × `weight_at_infusion2`,
     /// `caps.max_total_activity` − `infusion1_activity`), never below 0.
     /// (The whole-body dose cap `caps.max_total_wb` depends on dosimetry and
-    /// is applied by the dose computation.)
+    /// is applied by the dose computation.) The caps are those of
+    /// [`crate::caps`], the one implementation the dose computation uses too.
     ///
     /// Example (seed, by hand): 20 kg after 8880 MBq → min(777 × 20 = 15540,
     /// 40000 − 8880 = 31120) = 15540 MBq, bound by the per-kg cap.
@@ -468,13 +469,20 @@ impl Protocol {
         weight_at_infusion2: Mass,
         infusion1_activity: Activity,
     ) -> (Activity, Limit) {
-        let by_kg = self.infusion2.max_activity_per_kg * weight_at_infusion2;
-        let remaining = (self.caps.max_total_activity - infusion1_activity).max(Activity::ZERO);
-        if remaining < by_kg {
-            (remaining, Limit::CourseMaxTotalActivity)
-        } else {
-            (by_kg, Limit::Infusion2MaxActivityPerKg)
-        }
+        let rules = crate::caps::CapRules {
+            max_activity_per_kg: Some(self.infusion2.max_activity_per_kg),
+            max_total_activity: Some(self.caps.max_total_activity),
+            ..crate::caps::CapRules::default()
+        };
+        let caps = rules.allowed(weight_at_infusion2, infusion1_activity, None);
+        // Nothing is wanted beyond the caps here: start above every cap, so
+        // the per-kg cap (first in order) binds unless the course cap is lower.
+        let (max, binding) = crate::caps::lowest_cap(Activity::from_mbq(f64::INFINITY), &caps);
+        let limit = match binding {
+            Some(crate::caps::CapKind::MaxTotalActivity) => Limit::CourseMaxTotalActivity,
+            _ => Limit::Infusion2MaxActivityPerKg,
+        };
+        (max, limit)
     }
 }
 
