@@ -586,11 +586,14 @@ pub fn episode(
         .map(|t| t.date)
         .collect();
     let free = options.platelet_transfusion_free_days;
+    // A run is spoiled by a platelet transfusion in [first − free days, last]
+    // (docs/reference/toxicity.md §8.3: "no platelet transfusion in
+    // [date(v[i]) − 7 d, date(v[i+2])]"): days_between(t, first) ≤ free
+    // says t ≥ first − free.
     let block = |first: Date, last: Date| {
-        plt_tx.iter().any(|&t| {
-            let before = days_between(t, first); // ≥ 0 when t ≤ first
-            (before >= 0 && before <= free) || (t > first && t <= last)
-        })
+        plt_tx
+            .iter()
+            .any(|&t| days_between(t, first) <= free && t <= last)
     };
     let first_tx = plt_tx.iter().copied().filter(|&t| inside(t)).min();
     let transfused_in_episode = first_tx.is_some();

@@ -926,3 +926,78 @@ fn after_nadir_rule_counts_from_the_day_after_the_nadir_even_when_it_never_fell(
     let e = episode(SC, None, &anc, &plt, &plt_tx(&[2]), &options);
     assert_eq!(e.platelets, recovered(11));
 }
+
+#[test]
+fn a_platelet_transfusion_on_the_last_day_of_a_run_spoils_it() {
+    // docs/reference/toxicity.md §8.3: no platelet transfusion in
+    // [date(v[i]) − 7 d, date(v[i+2])], both ends included. Platelets 8 on
+    // day 9, then ≥ 20 on days 15, 16, 17, 26, 27, 28; a transfusion on day 17.
+    // Run 15–17: day 17 is its last value → spoiled. Runs 16–26 and 17–27
+    // contain day 17 → spoiled. Run 26–28: 26 − 17 = 9 > 7 days and 17 is
+    // before the run → clean: recovery on day 26.
+    let plt = series(&[
+        (9, "8"),
+        (15, "22"),
+        (16, "25"),
+        (17, "28"),
+        (26, "30"),
+        (27, "31"),
+        (28, "33"),
+    ]);
+    let e = episode(
+        SC,
+        None,
+        &[],
+        &plt,
+        &plt_tx(&[17]),
+        &EngraftmentOptions::default(),
+    );
+    assert_eq!(e.platelets, recovered(26));
+    // The transfusion one day after the run (day 18) is outside
+    // [15 − 7, 17]: the run 15–17 stands.
+    let e = episode(
+        SC,
+        None,
+        &[],
+        &plt,
+        &plt_tx(&[18]),
+        &EngraftmentOptions::default(),
+    );
+    assert_eq!(e.platelets, recovered(15));
+}
+
+#[test]
+fn a_secondary_threshold_below_the_primary_counts_from_the_day_after_the_primary_fall() {
+    // Module docs, step 4: the secondary threshold's search starts at the
+    // same day as the primary's: after the first day below the primary
+    // threshold (here 20). A centre reporting ≥ 10 as its secondary threshold:
+    // platelets 15 on day 5 (first below 20), 12, 12 on days 6–7, 5 on
+    // day 8 (below 10), 12, 12, 12 on days 9–11.
+    // Primary (20): nothing ≥ 20 after day 5 → censored at day 11.
+    // Secondary (10): values after day 5: 12, 12, 5, 12, 12, 12 → the first
+    // three consecutive ≥ 10 are days 9–11 → day 9. (Day 5 itself, 15 ≥ 10,
+    // is the day of the fall and does not start a run.)
+    let plt = series(&[
+        (5, "15"),
+        (6, "12"),
+        (7, "12"),
+        (8, "5"),
+        (9, "12"),
+        (10, "12"),
+        (11, "12"),
+    ]);
+    let options = EngraftmentOptions {
+        platelet_secondary_threshold: CellCount::from_1e9_per_l(Exact::int(10)),
+        ..EngraftmentOptions::default()
+    };
+    assert!(options.check().is_ok());
+    let e = episode(SC, None, &[], &plt, &[], &options);
+    assert_eq!(
+        e.platelets,
+        Recovery::Censored {
+            last_date: day(11),
+            last_day: 11
+        }
+    );
+    assert_eq!(e.platelets_secondary, recovered(9));
+}
