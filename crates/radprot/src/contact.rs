@@ -36,6 +36,27 @@ use serde::Serialize;
 /// half-lives) after the start of contact.
 pub const INDEFINITE_HORIZON: Hours = Hours::from_days(90.0);
 
+/// Share of a caregiver-dose estimate above which its physical-decay tail
+/// bound is named as a caveat: **5 %** \[I\] (a design choice: below it the
+/// bound barely changes the estimate; above it the reader is told that the
+/// estimate is conservative by construction, module docs).
+pub const TAIL_SHARE_CAVEAT: f64 = 0.05;
+
+/// The caveat of an estimate whose physical-decay tail bound (beyond
+/// [`INDEFINITE_HORIZON`]) is **more than** [`TAIL_SHARE_CAVEAT`] of the
+/// whole dose; `None` at exactly 5 % or below, and for a zero dose.
+pub fn tail_share_caveat(tail_bound: EquivalentDose, dose: EquivalentDose) -> Option<String> {
+    // A zero dose has no tail: 0/0 is NaN, and NaN > 5 % is false.
+    let share = tail_bound / dose;
+    (share > TAIL_SHARE_CAVEAT).then(|| {
+        format!(
+            "{:.0} % of the estimate is the physical-decay bound beyond {} days: the estimate is conservative",
+            100.0 * share,
+            INDEFINITE_HORIZON.days()
+        )
+    })
+}
+
 /// Who the constraint protects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -243,13 +264,7 @@ pub fn caregiver_dose(
             "distance {d_m} m < 1 m with inverse-square scaling: a point-source model overestimates the dose near an extended patient (conservative; docs/reference/dosimetry.md §8.1)"
         ));
     }
-    if dose.msv() > 0.0 && tail_bound / dose > 0.05 {
-        warnings.push(format!(
-            "{:.0} % of the estimate is the physical-decay bound beyond {} days: the estimate is conservative",
-            100.0 * (tail_bound / dose),
-            INDEFINITE_HORIZON.days()
-        ));
-    }
+    warnings.extend(tail_share_caveat(tail_bound, dose));
     let fraction = dose / constraint.limit;
     Ok(CaregiverEstimate {
         dose,

@@ -35,6 +35,7 @@ pub mod threshold;
 
 pub use contact::{
     CaregiverEstimate, ConstraintKind, ContactEnd, ContactPattern, DoseConstraint, caregiver_dose,
+    tail_share_caveat,
 };
 pub use curve::{
     ExpTerm, ExponentialSum, FnRetention, I131_HALF_LIFE, PhysicalDecay, RetentionCurve,

@@ -617,3 +617,42 @@ fn the_first_crossing_on_the_grid_is_reported() {
     .unwrap();
     assert!((t.hours() - 150.3).abs() < 1e-5, "{}", t.hours());
 }
+
+// The tail-share caveat at its 5 % edge (contact.rs TAIL_SHARE_CAVEAT: a
+// caveat only when the tail bound is MORE than 5 % of the dose). By hand:
+// 1 mSv of tail in 20 mSv is 1/20 = 5 % exactly (the double 1/20 is the
+// double 0.05) → no caveat; 1.01 mSv in 20 mSv is 5.05 % → caveat, printed
+// rounded to "5 %"; 0.99 mSv is 4.95 % → none. A zero dose (0/0) has none.
+#[test]
+fn tail_share_caveat_only_above_exactly_5_percent() {
+    use mibg_radprot::tail_share_caveat;
+    let msv = EquivalentDose::from_msv;
+    assert_eq!(tail_share_caveat(msv(1.0), msv(20.0)), None);
+    assert_eq!(tail_share_caveat(msv(0.99), msv(20.0)), None);
+    assert_eq!(
+        tail_share_caveat(msv(1.01), msv(20.0)).as_deref(),
+        Some(
+            "5 % of the estimate is the physical-decay bound beyond 90 days: the estimate is conservative"
+        )
+    );
+    assert_eq!(tail_share_caveat(msv(0.0), msv(0.0)), None);
+    // Through caregiver_dose: the flat curve's 11 % above is the same caveat.
+    let flat = mibg_radprot::retention_fn(|_| 1.0);
+    let e = caregiver_dose(
+        &flat,
+        DoseRate::from_usv_per_h(1.0),
+        &pattern(
+            1.0,
+            24.0,
+            0.0,
+            ContactEnd::Indefinite,
+            DistanceLaw::InverseSquare,
+        ),
+        &DoseConstraint::caregiver(),
+    )
+    .unwrap();
+    assert_eq!(
+        e.warnings,
+        vec![tail_share_caveat(e.tail_bound, e.dose).unwrap()]
+    );
+}
