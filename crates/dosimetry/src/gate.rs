@@ -2099,6 +2099,36 @@ mod tests {
         assert_eq!(bad.findings[0].check, Check::PhysicalDecay);
         assert_eq!(bad.findings[0].reading.as_ref().unwrap().line, 4);
         assert_eq!(bad.outcomes[0].status, CheckStatus::Failed);
+        // The excess is against the first reading only: no rise between
+        // later readings (the `rise` check passes).
+        assert_eq!(bad.outcomes[1].check, Check::Rise);
+        assert_eq!(bad.outcomes[1].status, CheckStatus::Passed);
+    }
+
+    #[test]
+    fn a_reading_exactly_at_the_physical_bound_is_no_violation() {
+        // The rule: R_j > R_i·e^(−λ_phys (t_j − t_i))·(1 + noise) is a
+        // violation; a reading equal to the bound is not. The bound is the
+        // rule's own formula evaluated for R_i = 1, Δt = 100 h, noise 5 %.
+        let lp = lambda_phys().per_h();
+        let bound = 1.0 * (-lp * (100.0 - 0.0)).exp() * (1.0 + 0.05);
+        assert!(physical_violations(&[(0.0, 1.0), (100.0, bound)], 0.05).is_empty());
+        let above = bound * (1.0 + 1e-12);
+        assert_eq!(
+            physical_violations(&[(0.0, 1.0), (100.0, above)], 0.05).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_violation_reports_its_ratio_to_physical_decay() {
+        // One half-life (192.497 h) after a reading of 1, physical decay
+        // alone leaves 0.5; a reading of 0.75 is 0.75/0.5 = 1.5 × that
+        // (hand), above 1.05.
+        let v = physical_violations(&[(0.0, 1.0), (192.497, 0.75)], 0.05);
+        assert_eq!(v.len(), 1);
+        assert_eq!((v[0].earlier, v[0].later), (0, 1));
+        assert!((v[0].ratio - 1.5).abs() < 1e-12, "{}", v[0].ratio);
     }
 
     #[test]
