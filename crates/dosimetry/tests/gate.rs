@@ -271,6 +271,39 @@ fn background_factor_limit() {
     );
 }
 
+/// Each background is compared with the **median** of the other readings'
+/// backgrounds: for an even number of others the mean of the two middle
+/// values, for an odd number the middle one. By hand, with a background of
+/// 2.0 µSv/h on the last reading:
+/// * 9 readings, others 0.10, 0.11, …, 0.17 (8 values): median
+///   (0.13 + 0.14)/2 = 0.135, ratio 2.0/0.135 = 14.814…;
+/// * the first 8 readings, others 0.10, …, 0.16 (7 values): median 0.13,
+///   ratio 2.0/0.13 = 15.384….
+#[test]
+fn background_is_compared_with_the_median_of_the_others() {
+    let ratio = |n: usize| {
+        let mut r = example();
+        r.readings.truncate(n);
+        for (i, x) in r.readings.iter_mut().enumerate() {
+            x.background = 0.10 + 0.01 * i as f64;
+        }
+        r.readings[n - 1].background = 2.0;
+        let ins = gate::inspect_readings(&r, &GateLimits::default());
+        let f: Vec<_> = ins
+            .findings
+            .iter()
+            .filter(|f| f.check == gate::Check::Background)
+            .collect();
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].reading.as_ref().unwrap().line, r.readings[n - 1].line);
+        f[0].statistic.unwrap()
+    };
+    let even = ratio(9);
+    assert!((even / (2.0 / 0.135) - 1.0).abs() < 1e-12, "{even}");
+    let odd = ratio(8);
+    assert!((odd / (2.0 / 0.13) - 1.0).abs() < 1e-12, "{odd}");
+}
+
 /// The total-dose interval at its limit (delta method without the
 /// bootstrap: half-width 1.96 × total × SE(τ)/τ).
 #[test]
