@@ -2132,6 +2132,39 @@ mod tests {
     }
 
     #[test]
+    fn a_rise_finding_names_the_reading_it_rose_after() {
+        // 1000 at 0 h, 400 at 24 h, 600 at 48 h, 100 at 72 h: only the
+        // 48 h reading rises above the 24 h one: 600/400 = 1.5 against
+        // e^(−ln2·24/192.497) = 0.917 allowed, a ratio 1.5/0.917 = 1.64
+        // (printed 1.6) > 1.05 (hand); the 0 h → 48 h pair is within decay
+        // (0.6/0.841 = 0.71).
+        // The finding blames the 48 h reading (line 4), is a `rise`, names
+        // the 24 h reading (line 3) as the one it rose after, with the rise
+        // rule's text, and the limit 1 + 5 % noise = 1.05.
+        let r = series("hours,reading\n0,1000\n24,400\n48,600\n72,100\n");
+        let ins = inspect_readings(&r, &GateLimits::default());
+        assert_eq!(ins.findings.len(), 1, "{:?}", ins.findings);
+        let f = &ins.findings[0];
+        assert_eq!(f.check, Check::Rise);
+        assert_eq!(f.reading.as_ref().unwrap().line, 4);
+        let related: Vec<usize> = f.related.iter().map(|x| x.line).collect();
+        assert_eq!(related, vec![3]);
+        assert_eq!(f.limit, Some(1.05));
+        assert!(
+            f.message.starts_with(
+                "line 4 (48 h, reading 600): the reading at 48 h is 1.6 × what physical decay allows after the reading at 24 h (at most 1.05 × with 5 % noise)"
+            ),
+            "{}",
+            f.message
+        );
+        assert!(
+            f.message.contains("(against line 3 (24 h, reading 400))"),
+            "{}",
+            f.message
+        );
+    }
+
+    #[test]
     fn rise_boundary() {
         // Two readings 24 h apart: decay factor e^(−ln2·24/192.497) = 0.917 21;
         // with 5 % noise the later may be at most 0.963 07 of the earlier.
