@@ -186,7 +186,7 @@ async fn every_route_every_role_every_centre() {
                 let path = path_for(r.path, r.object, ids);
                 let resp = if r.method == "GET" {
                     c.get(&path).await
-                } else if r.path.ends_with("readings.csv") {
+                } else if r.path.ends_with(".csv") {
                     c.upload(&path, ids.infusion, "x.csv", "hours,reading\n")
                         .await
                 } else {
