@@ -293,7 +293,7 @@ fn tox_page(
         Ok(None) => {}
         Ok(Some(r)) => {
             page.window = format!(
-                "{} to {} ({}; {})",
+                "{} to {} — start: {}; end: {}",
                 r.window.start, r.window.end, r.window.start_rule, r.window.end_rule
             );
             page.grades = r
