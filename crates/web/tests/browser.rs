@@ -419,11 +419,7 @@ async fn a_whole_course_in_headless_chromium() {
         .unwrap();
     wait_for(&c, "form.assessment input[name='date']").await;
     set_date(&c, "form.assessment input[name='date']", "2026-01-10").await;
-    for s in c
-        .find_all(Locator::Css("select.segment"))
-        .await
-        .unwrap()
-    {
+    for s in c.find_all(Locator::Css("select.segment")).await.unwrap() {
         s.select_by_value("3").await.unwrap();
     }
     wait_text(&c, "#siopen-total", "36 of 72").await;
