@@ -18,7 +18,7 @@ async fn course_toxicity_and_response_equal_the_study_report(b: Backend) {
     let report = mibg_clinic::cohort::report(&seed()).unwrap();
     let mut compared = 0;
     for pr in &report.patients {
-        let p = store.find_patient(&op(), &pr.id).await.unwrap();
+        let p = store.find_patient(&op(), &pr.patient).await.unwrap();
         let courses = store.courses(&op(), p.id).await.unwrap();
         // One course per seed patient: the course window is the patient's.
         assert_eq!(courses.len(), 1);
@@ -35,23 +35,28 @@ async fn course_toxicity_and_response_equal_the_study_report(b: Backend) {
                     .collect()
             })
             .unwrap_or_default();
-        assert_eq!(worst, pr.worst_grades, "{}", pr.id);
+        assert_eq!(worst, pr.worst_grades, "{}", pr.patient);
         let days = |v: &[mibg_clinic::cohort::PatientEngraftment]| {
             v.iter()
                 .map(|e| (e.stem_cells, e.neutrophil_day, e.platelet_day))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(days(&t.engraftment), days(&pr.engraftment), "{}", pr.id);
+        assert_eq!(
+            days(&t.engraftment),
+            days(&pr.engraftment),
+            "{}",
+            pr.patient
+        );
         let r = store.course_response(&op(), courses[0].id).await.unwrap();
         match (&pr.response, r.response.unwrap()) {
             (Some(a), Some(b)) => {
-                assert_eq!(a.best, b.best, "{}", pr.id);
-                assert_eq!(a.best_because, b.best_because, "{}", pr.id);
-                assert_eq!(a.siopen_before, b.siopen_before, "{}", pr.id);
+                assert_eq!(a.best, b.best, "{}", pr.patient);
+                assert_eq!(a.best_because, b.best_because, "{}", pr.patient);
+                assert_eq!(a.siopen_before, b.siopen_before, "{}", pr.patient);
                 compared += 1;
             }
             (None, None) => {}
-            (a, b) => panic!("{}: report {a:?}, registry {b:?}", pr.id),
+            (a, b) => panic!("{}: report {a:?}, registry {b:?}", pr.patient),
         }
     }
     assert!(compared > 10, "{compared} responses compared");
