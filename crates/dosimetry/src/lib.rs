@@ -32,7 +32,9 @@ pub use fit::{
     Selection, TailMethod,
 };
 pub use plan::{Decision, PredictionVariant, SecondActivityPlan, SecondActivityRules};
-pub use readings::{Readings, ReadingsError, ReadingsOptions, RowInput, parse_readings};
+pub use readings::{
+    Readings, ReadingsError, ReadingsOptions, RowInput, parse_readings, parse_readings_all,
+};
 pub use svalue::{AnalyticS, SModel, STable, SValueError, parse_s_table};
 pub use uncertainty::{Uncertainty, UncertaintyOptions};
 

@@ -388,17 +388,49 @@ pub fn parse_readings(
     text: &str,
     options: &ReadingsOptions,
 ) -> Result<Readings, ReadingsError> {
+    parse_readings_all(source, text, options).map_err(|mut all| all.swap_remove(0))
+}
+
+/// Parses a readings CSV text as [`parse_readings`] does, but goes on after
+/// a problem: every problem of the file, for an upload that must list them
+/// all. The cells of every row come first (in file order: hours or time,
+/// reading, background), then the rules between readings, checked on the
+/// rows whose cells are readable (a row that breaks a rule is left out of
+/// the comparisons with the next one), then the count. A layout problem
+/// (delimiter, encoding, header, the time columns) ends the reading. The
+/// first problem is the one [`parse_readings`] reports.
+///
+/// # Errors
+/// Every [`ReadingsError`] found (never an empty list).
+pub fn parse_readings_all(
+    source: &str,
+    text: &str,
+    options: &ReadingsOptions,
+) -> Result<Readings, Vec<ReadingsError>> {
     let schema = schema();
     let mut reader = TextReader::new(source, text, &schema);
     let mut rows = Vec::new();
+    let mut problems = Vec::new();
     let mut time_column: Option<&'static str> = None;
     while let Some(row) = reader.next_row() {
-        let row = row?;
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(ReadingsError::from(e));
+                continue;
+            }
+        };
         let header = row.header();
         let time_field = match time_column {
             Some(t) => t,
             None => {
-                let t = check_time_columns(source, header, options)?;
+                let t = match check_time_columns(source, header, options) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        problems.push(e);
+                        return Err(problems);
+                    }
+                };
                 time_column = Some(t);
                 t
             }
@@ -420,42 +452,76 @@ pub fn parse_readings(
                 problem,
             })
         };
-        let (time_h, clock_time) = if time_field == "hours" {
-            (number("hours")?, None)
+        let time = if time_field == "hours" {
+            number("hours").map(|h| (h, None))
         } else {
-            let v = cell("time")?;
-            let ts: Timestamp = v.parse().map_err(|e: jiff::Error| ReadingsError::BadTime {
-                location: row.location("time"),
-                value: excerpt(v),
-                message: e.to_string(),
-            })?;
-            let end = options.infusion_end.expect("checked with the header");
-            let secs = ts.as_nanosecond() - end.as_nanosecond();
-            (secs as f64 / 3.6e12, Some(ts))
+            cell("time").and_then(|v| {
+                let ts: Timestamp = v.parse().map_err(|e: jiff::Error| ReadingsError::BadTime {
+                    location: row.location("time"),
+                    value: excerpt(v),
+                    message: e.to_string(),
+                })?;
+                let end = options.infusion_end.expect("checked with the header");
+                let secs = ts.as_nanosecond() - end.as_nanosecond();
+                Ok((secs as f64 / 3.6e12, Some(ts)))
+            })
         };
-        let raw = number("reading")?;
+        let raw = number("reading");
         let background = if header.position("background").is_some() {
-            number("background")?
+            number("background")
         } else {
-            0.0
+            Ok(0.0)
         };
-        rows.push(RawRow {
-            row: rows.len() + 1,
-            line,
-            time_h,
-            clock_time,
-            raw,
-            background,
-            time_field,
-        });
+        match (time, raw, background) {
+            (Ok((time_h, clock_time)), Ok(raw), Ok(background)) => rows.push(RawRow {
+                row: rows.len() + 1,
+                line,
+                time_h,
+                clock_time,
+                raw,
+                background,
+                time_field,
+            }),
+            (t, r, b) => {
+                problems.extend(t.err());
+                problems.extend(r.err());
+                problems.extend(b.err());
+            }
+        }
     }
     // A header without rows still has its time columns checked.
     let time_column = match (time_column, reader.header()) {
         (Some(t), _) => t,
-        (None, Some(h)) => check_time_columns(source, h, options)?,
+        (None, Some(h)) => match check_time_columns(source, h, options) {
+            Ok(t) => t,
+            Err(e) => {
+                problems.push(e);
+                return Err(problems);
+            }
+        },
         (None, None) => "hours",
     };
-    validate(source, rows, time_column, options.above_pre_void_tolerance)
+    if problems.iter().any(|p| match p {
+        ReadingsError::Table(e) => e.is_format() || e.is_header(),
+        _ => false,
+    }) {
+        return Err(problems);
+    }
+    let unreadable = problems.len();
+    match validate_all(
+        source,
+        rows,
+        time_column,
+        options.above_pre_void_tolerance,
+        unreadable,
+    ) {
+        Ok(r) if problems.is_empty() => Ok(r),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            problems.extend(more);
+            Err(problems)
+        }
+    }
 }
 
 /// Exactly one of `hours` and `time`, and the infusion-end instant exactly
@@ -498,16 +564,31 @@ fn validate(
     time_column: &str,
     tolerance: f64,
 ) -> Result<Readings, ReadingsError> {
+    validate_all(source, rows, time_column, tolerance, 0).map_err(|mut all| all.swap_remove(0))
+}
+
+/// The rules between readings, every problem: a row that breaks one is
+/// left out of the comparisons with the next rows. `unreadable` rows were
+/// refused before (their cells): the count is checked only without them.
+fn validate_all(
+    source: &str,
+    rows: Vec<RawRow>,
+    time_column: &str,
+    tolerance: f64,
+    unreadable: usize,
+) -> Result<Readings, Vec<ReadingsError>> {
     if !(tolerance.is_finite() && (0.0..=1.0).contains(&tolerance)) {
-        return Err(ReadingsError::BadTolerance(tolerance));
+        return Err(vec![ReadingsError::BadTolerance(tolerance)]);
     }
     let at = |line: usize, column: &str| Location::cell(source, line as u64, column);
     let mut out: Vec<Reading> = Vec::with_capacity(rows.len());
     let mut warnings = Vec::new();
+    let mut problems = Vec::new();
     let mut pre_void = f64::NAN;
     for r in &rows {
+        let before = problems.len();
         if r.time_h < 0.0 {
-            return Err(ReadingsError::Negative {
+            problems.push(ReadingsError::Negative {
                 location: at(r.line, r.time_field),
                 value: r.time_h,
                 rule: "readings are taken after the end of the infusion (t ≥ 0 h)".into(),
@@ -515,17 +596,18 @@ fn validate(
         }
         for (field, value) in [("reading", r.raw), ("background", r.background)] {
             if value < 0.0 {
-                return Err(ReadingsError::Negative {
+                problems.push(ReadingsError::Negative {
                     location: at(r.line, field),
                     value,
                     rule: format!("a {field} cannot be negative"),
                 });
             }
         }
-        if let Some(prev) = out.last()
+        if r.time_h >= 0.0
+            && let Some(prev) = out.last()
             && r.time_h <= prev.time_h.hours()
         {
-            return Err(ReadingsError::NotIncreasing {
+            problems.push(ReadingsError::NotIncreasing {
                 location: at(r.line, r.time_field),
                 value_h: r.time_h,
                 previous_h: prev.time_h.hours(),
@@ -533,20 +615,23 @@ fn validate(
             });
         }
         let net = r.raw - r.background;
-        if net <= 0.0 {
-            return Err(ReadingsError::NonPositiveNet {
+        if problems.len() == before && net <= 0.0 {
+            problems.push(ReadingsError::NonPositiveNet {
                 location: at(r.line, "reading"),
                 raw: r.raw,
                 background: r.background,
                 net,
             });
         }
+        if problems.len() > before {
+            continue;
+        }
         if out.is_empty() {
             pre_void = net;
         }
         let retention = net / pre_void;
         if retention > 1.0 + tolerance {
-            return Err(ReadingsError::AbovePreVoid {
+            problems.push(ReadingsError::AbovePreVoid {
                 location: at(r.line, "reading"),
                 net,
                 pre_void,
@@ -554,6 +639,7 @@ fn validate(
                 percent: retention * 100.0,
                 tolerance_percent: tolerance * 100.0,
             });
+            continue;
         }
         if !out.is_empty() && retention > 1.0 {
             warnings.push(format!(
@@ -574,12 +660,15 @@ fn validate(
             retention,
         });
     }
-    if out.len() < MIN_READINGS {
-        return Err(ReadingsError::TooFew {
+    if problems.is_empty() && unreadable == 0 && out.len() < MIN_READINGS {
+        problems.push(ReadingsError::TooFew {
             location: Location::file(source),
             count: out.len(),
             min: MIN_READINGS,
         });
+    }
+    if !problems.is_empty() {
+        return Err(problems);
     }
     Ok(Readings {
         source: source.to_string(),

@@ -28,6 +28,7 @@
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod clinical;
 pub mod course;
 mod db;
 pub mod dosimetry;

@@ -1067,6 +1067,47 @@ impl Store {
         }
     }
 
+    /// Adds several records of one table to a patient of the scope in one
+    /// transaction (an uploaded file): every record is written or none.
+    pub async fn create_all<T: Record>(
+        &self,
+        scope: &Scope,
+        patient_id: i64,
+        records: &[T],
+    ) -> Result<Vec<Stored<T>>, StoreError> {
+        let t = table(T::TABLE);
+        if t.name == "patients" {
+            return Err(StoreError::Forbidden(
+                "patients are enrolled with create_patient".into(),
+            ));
+        }
+        scope.require(write_area(t)?)?;
+        let mut w = Writer::begin(self, scope.actor()).await?;
+        let result = async {
+            let centre = patient_centre(&mut w.tx, scope, patient_id).await?;
+            let mut out = Vec::new();
+            for r in records {
+                let id = next_id(&mut w.tx, t.name).await?;
+                let mut row = full_row(t, id, centre, patient_id, r);
+                finish_row(t, &mut row);
+                insert_audited(&mut w, t, row.clone(), None).await?;
+                out.push(row);
+            }
+            Ok::<_, StoreError>(out)
+        }
+        .await;
+        match result {
+            Ok(rows) => {
+                w.commit().await?;
+                rows.iter().map(|r| stored_from_row(t, r)).collect()
+            }
+            Err(e) => {
+                w.rollback().await?;
+                Err(e)
+            }
+        }
+    }
+
     /// One record by id, within the scope (deleted records too: their
     /// `deleted` flag is set).
     pub async fn get<T: Record>(&self, scope: &Scope, id: i64) -> Result<Stored<T>, StoreError> {

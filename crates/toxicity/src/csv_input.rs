@@ -299,8 +299,24 @@ fn shorten(e: DecimalError) -> DecimalError {
 /// duplicate or unknown column, empty required field, bad date, non-decimal
 /// or negative number, unknown test, unknown unit or unit of another test,
 /// missing LLN (counts, haemoglobin) or ULN (chemistry), LLN ≥ ULN, ULN = 0,
-/// bad baseline flag.
+/// bad baseline flag. The first problem of [`parse_labs_all`].
 pub fn parse_labs(text: &str, file: &str) -> Result<Vec<LabResult>, CsvError> {
+    parse_labs_all(text, file).map_err(|mut all| all.swap_remove(0))
+}
+
+/// Parses a labs file as [`parse_labs`] does, but goes on after a problem:
+/// every problem of the file, in file order (within a row, in the order
+/// [`parse_labs`] checks its fields), for an upload that must list them
+/// all. A check that needs a field already refused (the unit of a test
+/// that is unknown, the limits of an unreadable value) is not made. A
+/// layout problem (delimiter, encoding, header) ends the reading, as for
+/// [`parse_labs`]; a row with the wrong number of cells is one problem
+/// and the reading goes on.
+///
+/// # Errors
+///
+/// Every [`CsvError`] found (never an empty list).
+pub fn parse_labs_all(text: &str, file: &str) -> Result<Vec<LabResult>, Vec<CsvError>> {
     let mut t = read_table(
         text,
         file,
@@ -309,63 +325,111 @@ pub fn parse_labs(text: &str, file: &str) -> Result<Vec<LabResult>, CsvError> {
         &["baseline"],
     );
     let mut out = Vec::new();
+    let mut problems = Vec::new();
     while let Some(r) = t.next() {
-        let r = r?;
-        let patient = r.required("patient")?.to_string();
-        let date = r.date("date")?;
-        let test_text = r.required("test")?;
-        let test = LabTest::parse(test_text)
-            .ok_or_else(|| r.err("test", FieldProblem::UnknownTest(excerpt(test_text))))?;
-        let value = r
-            .number("value")?
-            .ok_or_else(|| r.err("value", FieldProblem::Empty))?;
-        let unit_text = r.required("unit")?;
-        let unit = LabUnit::parse(unit_text)
-            .ok_or_else(|| r.err("unit", FieldProblem::UnknownUnit(excerpt(unit_text))))?;
-        if !test.accepts(unit) {
-            return Err(r.err(
+        match r {
+            Ok(r) => match lab_row(&r) {
+                Ok(l) => out.push(l),
+                Err(e) => problems.extend(e),
+            },
+            Err(e) => problems.push(e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The value, or `None` with its problem kept.
+fn keep<T>(x: Result<T, CsvError>, p: &mut Vec<CsvError>) -> Option<T> {
+    x.map_err(|e| p.push(e)).ok()
+}
+
+/// One row of a labs file: the record, or every problem of the row.
+fn lab_row(r: &Row<'_>) -> Result<LabResult, Vec<CsvError>> {
+    let mut p = Vec::new();
+    let patient = keep(r.required("patient"), &mut p).map(str::to_string);
+    let date = keep(r.date("date"), &mut p);
+    let test = keep(r.required("test"), &mut p).and_then(|test_text| {
+        keep(
+            LabTest::parse(test_text)
+                .ok_or_else(|| r.err("test", FieldProblem::UnknownTest(excerpt(test_text)))),
+            &mut p,
+        )
+    });
+    let value = keep(
+        r.number("value")
+            .and_then(|v| v.ok_or_else(|| r.err("value", FieldProblem::Empty))),
+        &mut p,
+    );
+    let unit_text = r.get("unit");
+    let unit = keep(r.required("unit"), &mut p).and_then(|unit_text| {
+        keep(
+            LabUnit::parse(unit_text)
+                .ok_or_else(|| r.err("unit", FieldProblem::UnknownUnit(excerpt(unit_text)))),
+            &mut p,
+        )
+    });
+    // The unit must be one of the test's.
+    let unit = match (test, unit) {
+        (Some(test), Some(unit)) if !test.accepts(unit) => {
+            p.push(r.err(
                 "unit",
                 FieldProblem::UnitNotForTest {
                     unit: excerpt(unit_text),
                     test,
                 },
             ));
+            None
         }
-        let lln = r.number("lln")?;
-        let uln = r.number("uln")?;
+        (_, u) => u,
+    };
+    let lln = keep(r.number("lln"), &mut p);
+    let uln = keep(r.number("uln"), &mut p);
+    // The limits: present as the test needs, not zero, not inverted.
+    let mut limits_ok = lln.is_some() && uln.is_some();
+    if let (Some(test), Some(lln), Some(uln)) = (test, lln, uln) {
         if test.is_decreasing() && lln.is_none() {
-            return Err(r.err(
+            p.push(r.err(
                 "lln",
                 FieldProblem::MissingLimit {
                     test,
                     limit: "lower limit of normal",
                 },
             ));
+            limits_ok = false;
         }
         if !test.is_decreasing() && uln.is_none() {
-            return Err(r.err(
+            p.push(r.err(
                 "uln",
                 FieldProblem::MissingLimit {
                     test,
                     limit: "upper limit of normal",
                 },
             ));
+            limits_ok = false;
         }
         if uln.is_some_and(|u| u.is_zero()) {
-            return Err(r.err("uln", FieldProblem::ZeroUln));
+            p.push(r.err("uln", FieldProblem::ZeroUln));
+            limits_ok = false;
         }
         if let (Some(l), Some(u)) = (lln, uln)
             && l >= u
         {
-            return Err(r.err(
+            p.push(r.err(
                 "lln",
                 FieldProblem::LimitsInverted {
                     lln: r.get("lln").to_string(),
                     uln: r.get("uln").to_string(),
                 },
             ));
+            limits_ok = false;
         }
-        // Plausibility (wrong unit): reference limits, then the value.
+    }
+    // Plausibility (wrong unit): reference limits, then the value.
+    if let (Some(test), Some(unit)) = (test, unit) {
         let to_row = |canonical: Exact| {
             let f = test.factor_to_canonical(unit).unwrap_or(Exact::ONE);
             canonical * Exact::ratio(f.denom(), f.numer())
@@ -385,28 +449,48 @@ pub fn parse_labs(text: &str, file: &str) -> Result<Vec<LabResult>, CsvError> {
                 )
             })
         };
-        for ((column, limit), range) in [("lln", lln), ("uln", uln)]
-            .into_iter()
-            .zip(test.plausible_limits())
-        {
-            if let (Some(x), Some(range)) = (limit, range)
-                && let Some(e) = implausible(column, x, range, format!("a {test} reference limit"))
+        if limits_ok && let (Some(lln), Some(uln)) = (lln, uln) {
+            for ((column, limit), range) in [("lln", lln), ("uln", uln)]
+                .into_iter()
+                .zip(test.plausible_limits())
             {
-                return Err(e);
+                if let (Some(x), Some(range)) = (limit, range)
+                    && let Some(e) =
+                        implausible(column, x, range, format!("a {test} reference limit"))
+                {
+                    p.push(e);
+                }
             }
         }
-        if let Some(range) = test.plausible_value()
+        if let (Some(value), Some(range)) = (value, test.plausible_value())
             && let Some(e) = implausible("value", value, range, test.to_string())
         {
-            return Err(e);
+            p.push(e);
         }
-        let flag = r.get("baseline");
-        let baseline = match flag.to_ascii_lowercase().as_str() {
-            "" | "no" | "false" | "0" | "n" => false,
-            "yes" | "true" | "1" | "y" => true,
-            _ => return Err(r.err("baseline", FieldProblem::BadFlag(excerpt(flag)))),
-        };
-        out.push(LabResult {
+    }
+    let flag = r.get("baseline");
+    let baseline = match flag.to_ascii_lowercase().as_str() {
+        "" | "no" | "false" | "0" | "n" => Some(false),
+        "yes" | "true" | "1" | "y" => Some(true),
+        _ => {
+            p.push(r.err("baseline", FieldProblem::BadFlag(excerpt(flag))));
+            None
+        }
+    };
+    match (
+        patient, date, test, value, unit, lln, uln, baseline, limits_ok,
+    ) {
+        (
+            Some(patient),
+            Some(date),
+            Some(test),
+            Some(value),
+            Some(unit),
+            Some(lln),
+            Some(uln),
+            Some(baseline),
+            true,
+        ) if p.is_empty() => Ok(LabResult {
             patient,
             date,
             test,
@@ -416,9 +500,9 @@ pub fn parse_labs(text: &str, file: &str) -> Result<Vec<LabResult>, CsvError> {
             uln,
             baseline,
             origin: r.origin(),
-        });
+        }),
+        _ => Err(p),
     }
-    Ok(out)
 }
 
 /// Parses an events file: columns `patient, date, term, grade` and optionally

@@ -642,9 +642,14 @@ pub async fn upload_readings(
         ));
     };
     let inf = infusion_of_course(&state, c, &course, infusion_id).await?;
-    let parsed =
-        mibg_dosimetry::parse_readings(&name, &text, &mibg_dosimetry::ReadingsOptions::default())
-            .map_err(|e| AppError::Refused(format!("nothing was saved: {e}")))?;
+    let parsed = match mibg_dosimetry::parse_readings_all(
+        &name,
+        &text,
+        &mibg_dosimetry::ReadingsOptions::default(),
+    ) {
+        Ok(p) => p,
+        Err(all) => return Ok(readings_refused(&state, c, id, &name, &all)),
+    };
     let rows: Vec<Reading> = parsed
         .readings
         .iter()
@@ -664,6 +669,53 @@ pub async fn upload_readings(
         "/courses/{id}#infusion-{}",
         inf.record.number
     )))
+}
+
+/// Every problem of a readings file by line and field (the readings
+/// parser's positions), nothing saved.
+fn readings_refused(
+    state: &AppState,
+    c: &Ctx,
+    course_id: i64,
+    name: &str,
+    all: &[mibg_dosimetry::ReadingsError],
+) -> Response {
+    let problems: Vec<mibg_store::clinical::EntryProblem> = all
+        .iter()
+        .map(|e| {
+            let text = e.to_string();
+            let (line, field, message) = match e.location() {
+                Some(l) => {
+                    let prefix = format!("{l}: ");
+                    (
+                        l.line,
+                        l.column.clone(),
+                        text.strip_prefix(&prefix).unwrap_or(&text).to_string(),
+                    )
+                }
+                None => (None, None, text),
+            };
+            mibg_store::clinical::EntryProblem {
+                line,
+                field,
+                message,
+            }
+        })
+        .collect();
+    let page = ReadingsRefused {
+        l: views::layout(state, Some(c), "Readings not saved"),
+        course_id,
+        title: format!(
+            "{name}: nothing was saved — {} problem{}",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        ),
+        problems: crate::clinical::problem_rows(&problems),
+    };
+    match views::render(&page) {
+        Ok(html) => (StatusCode::UNPROCESSABLE_ENTITY, html).into_response(),
+        Err(e) => e.into_response(),
+    }
 }
 
 /// The dosimetry of a course, computed now by the clinic through the store.

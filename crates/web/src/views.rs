@@ -252,3 +252,13 @@ pub struct History {
     pub study_id: String,
     pub rows: Vec<AuditRow>,
 }
+
+/// A readings file refused: every problem by line and field.
+#[derive(Template)]
+#[template(path = "readings_refused.html")]
+pub struct ReadingsRefused {
+    pub l: Layout,
+    pub course_id: i64,
+    pub title: String,
+    pub problems: Vec<crate::clinical::ProblemRow>,
+}

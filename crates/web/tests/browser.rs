@@ -95,6 +95,17 @@ async fn wait_text(c: &fantoccini::Client, css: &str, expected: &str) {
     panic!("{css}: expected '{expected}', last seen '{last}'");
 }
 
+/// Sets a date field (typing into `<input type="date">` depends on the
+/// browser's locale).
+async fn set_date(c: &fantoccini::Client, css: &str, iso: &str) {
+    c.execute(
+        "document.querySelector(arguments[0]).value = arguments[1];",
+        vec![css.into(), iso.into()],
+    )
+    .await
+    .unwrap();
+}
+
 async fn sign_in(c: &fantoccini::Client, base: &str, user: &str, password: &str) {
     c.goto(&format!("{base}/login")).await.unwrap();
     c.find(Locator::Id("username"))
@@ -341,6 +352,87 @@ async fn a_whole_course_in_headless_chromium() {
         "{sigs:?}"
     );
     shot(&c, "06-approved").await;
+
+    // 3b. The physician's clinical pages: the imported course's toxicity
+    // (grades, ANC/platelet chart with the engraftment days) …
+    let syn = app.course_id("SYN-01").await;
+    c.goto(&format!("{base}/courses/{syn}/toxicity"))
+        .await
+        .unwrap();
+    wait_for(&c, "svg.chart line.engraftment").await;
+    shot(&c, "08-toxicity").await;
+    c.goto(&format!("{base}/courses/{syn}/response"))
+        .await
+        .unwrap();
+    wait_for(&c, "#result").await;
+    shot(&c, "09-response-imported").await;
+    // … a labs file with problems: every one listed, nothing saved …
+    c.goto(&format!("{base}/courses/{course}/toxicity"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("ward-labs.csv");
+    std::fs::write(
+        &bad,
+        "patient,date,test,value,unit,lln,uln\nDEMO-01,2026-13-01,neutrophils,0.4,10^9/L,1.5,\nDEMO-01,2026-01-20,platelets,12,mg/dL,150,400\nSYN-01,2026-01-21,platelets,4x,10^9/L,150,400\n",
+    )
+    .unwrap();
+    wait_for(&c, "form[action*='/labs.csv'] input[type='file']")
+        .await
+        .send_keys(&bad.display().to_string())
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[action*='/labs.csv'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let problems = wait_for(&c, "#problems").await.text().await.unwrap();
+    assert!(problems.contains("3 problems"), "{problems}");
+    shot(&c, "10-labs-problems").await;
+    // … an adverse event from the term's own grades …
+    c.goto(&format!("{base}/courses/{course}/toxicity"))
+        .await
+        .unwrap();
+    let form = "form[action$='/events']";
+    wait_for(&c, &format!("{form} input[name='date']")).await;
+    set_date(&c, &format!("{form} input[name='date']"), "2026-01-20").await;
+    c.find(Locator::Css(&format!("{form} select")))
+        .await
+        .unwrap()
+        .select_by_value("febrile_neutropenia:3")
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!("{form} button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "tr.grade-3").await;
+    shot(&c, "11-adverse-event").await;
+    // … and a baseline assessment: the live SIOPEN total (the embedded
+    // script runs under the CSP), then the server's total after saving.
+    c.goto(&format!("{base}/courses/{course}/response"))
+        .await
+        .unwrap();
+    wait_for(&c, "form.assessment input[name='date']").await;
+    set_date(&c, "form.assessment input[name='date']", "2026-01-10").await;
+    for s in c.find_all(Locator::Css("select.segment")).await.unwrap() {
+        s.select_by_value("3").await.unwrap();
+    }
+    wait_text(&c, "#siopen-total", "36 of 72").await;
+    shot(&c, "12-assessment-form").await;
+    c.find(Locator::Css("form.assessment button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let table = wait_for(&c, "table.small").await.text().await.unwrap();
+    assert!(table.contains("SIOPEN 36"), "{table}");
+    shot(&c, "13-response").await;
     sign_out(&c).await;
 
     // 4. The monitor reads the history.

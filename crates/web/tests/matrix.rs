@@ -186,7 +186,7 @@ async fn every_route_every_role_every_centre() {
                 let path = path_for(r.path, r.object, ids);
                 let resp = if r.method == "GET" {
                     c.get(&path).await
-                } else if r.path.ends_with("readings.csv") {
+                } else if r.path.ends_with(".csv") {
                     c.upload(&path, ids.infusion, "x.csv", "hours,reading\n")
                         .await
                 } else {
@@ -230,4 +230,42 @@ async fn every_route_every_role_every_centre() {
                 .is_empty()
         );
     }
+}
+
+/// The clinical pages' rights, written out independently of their
+/// declarations (docs/reference/registry.md §1: nurses enter labs and
+/// adverse events, physicians also assess response; everyone clinical
+/// reads; the admin reads nothing clinical).
+#[test]
+fn clinical_pages_rights_per_role() {
+    use Role::*;
+    let readers = [Physician, Physicist, Nurse, Statistician, Monitor];
+    let expected: [(&str, &str, &[Role]); 6] = [
+        ("GET", "/courses/{id}/toxicity", &readers),
+        ("POST", "/courses/{id}/labs", &[Physician, Nurse]),
+        ("POST", "/courses/{id}/labs.csv", &[Physician, Nurse]),
+        ("POST", "/courses/{id}/events", &[Physician, Nurse]),
+        ("GET", "/courses/{id}/response", &readers),
+        ("POST", "/courses/{id}/assessments", &[Physician]),
+    ];
+    let routes = mibg_web::routes();
+    for (method, path, allowed) in expected {
+        let r = routes
+            .iter()
+            .find(|r| r.method == method && r.path == path)
+            .unwrap_or_else(|| panic!("{method} {path} is in the table"));
+        assert_eq!(r.object, Object::Course, "{path}");
+        for role in Role::ALL {
+            let may = match r.access {
+                Access::Public | Access::SignedIn => true,
+                Access::Needs(perms) => perms.iter().all(|p| role_permits(role, *p, false)),
+            };
+            assert_eq!(may, allowed.contains(&role), "{role} {method} {path}");
+        }
+    }
+    let js = routes
+        .iter()
+        .find(|r| r.path == "/static/siopen.js")
+        .unwrap();
+    assert_eq!(js.access, Access::Public);
 }

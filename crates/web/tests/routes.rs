@@ -326,7 +326,7 @@ async fn readings_upload_is_all_or_nothing() {
     assert!(
         r.body.contains("nothing was saved")
             && r.body.contains("ward.csv")
-            && r.body.contains("line 5"),
+            && r.body.contains("<td>5</td><td>hours</td>"),
         "{}",
         r.body
     );
