@@ -34,7 +34,8 @@ if [ ! -f "$DIR/study.toml" ]; then
   [ -x "$M" ] || { echo "the new study needs target/release/mibg to accept the gate's refusals" >&2; exit 1; }
   python3 scripts/bench/accept_gate_refusals.py "$M" "$DIR"
 fi
-echo "study: $DIR ($(($(wc -l < "$DIR/patients.csv") - 1)) patients, $(($(wc -l < "$DIR/labs.csv") - 1)) lab rows, $(($(wc -l < "$DIR/readings.csv") - 1)) readings)"
+rows() { echo $(($(grep -vc '^#' "$DIR/$1") - 1)); }   # data rows: no comment, no header
+echo "study: $DIR ($(rows patients.csv) patients, $(rows labs.csv) lab rows, $(rows readings.csv) readings)"
 echo "machine: $(nproc) cores; before: $(uptime)"
 # median of three numbers
 med() { printf '%s\n' "$@" | sort -g | sed -n 2p; }
