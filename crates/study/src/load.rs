@@ -851,7 +851,7 @@ fn followup(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Follo
 /// crate's, whose parser reports any problem of the file's layout with its
 /// line; here only the two columns the study cross-checks are read, so
 /// layout problems are not reported a second time.
-fn dated_rows(file: &str, text: &str, p: &mut Problems) -> Vec<DatedRecord> {
+fn dated_rows(file: &'static str, text: &str, p: &mut Problems) -> Vec<DatedRecord> {
     let mut layout = Problems::default();
     let schema = schema(file, Strictness::Selection, &["patient", "date"], &[]);
     let Some(t) = Table::parse(file, text, &schema, &mut layout) else {
@@ -863,7 +863,7 @@ fn dated_rows(file: &str, text: &str, p: &mut Problems) -> Vec<DatedRecord> {
         let date = r.req_date("date", p);
         if let (Some(patient), Some(date)) = (id, date) {
             out.push(DatedRecord {
-                file: file.to_string(),
+                file,
                 patient,
                 date,
                 row: r.line,

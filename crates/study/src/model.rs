@@ -147,8 +147,9 @@ pub struct FollowUpEvent {
 /// patient and the chronology.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DatedRecord {
-    /// File the record comes from.
-    pub file: String,
+    /// File the record comes from (one of the format's file names: no
+    /// string per row, the tables have a million rows).
+    pub file: &'static str,
     /// Patient identifier.
     pub patient: String,
     /// Date of the record.

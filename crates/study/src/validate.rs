@@ -423,9 +423,9 @@ fn check(d: &StudyData, p: &mut Problems) {
     }
     for r in &d.dated {
         if known(&r.patient) {
-            dated.push((&r.file, r.row, &r.patient, r.date, "date", "record"));
+            dated.push((r.file, r.row, &r.patient, r.date, "date", "record"));
         } else {
-            unknown(p, &r.file, r.row, &r.patient);
+            unknown(p, r.file, r.row, &r.patient);
         }
     }
     for e in &d.followup {

@@ -21,6 +21,7 @@ use mibg_csv::{
     CsvError as TableError, Location, Schema, Strictness, TextReader, excerpt,
     looks_like_decimal_comma,
 };
+use std::sync::Arc;
 
 /// Why a CSV file is rejected. The position is a field
 /// ([`CsvError::location`]), never only text.
@@ -179,7 +180,8 @@ fn term_hint(text: &str) -> &'static str {
 
 /// A table being read: the `mibg-csv` reader and its source label.
 struct Table<'a> {
-    file: &'a str,
+    /// The source label, shared by the origin of every record read.
+    source: Arc<str>,
     reader: TextReader<'a>,
 }
 
@@ -198,7 +200,7 @@ fn read_table<'a>(
         schema = schema.optional(c);
     }
     Table {
-        file,
+        source: Arc::from(file),
         reader: TextReader::new(file, text, &schema),
     }
 }
@@ -206,16 +208,16 @@ fn read_table<'a>(
 impl<'a> Table<'a> {
     /// The next row, or the first layout problem.
     fn next(&mut self) -> Option<Result<Row<'_>, CsvError>> {
-        let file = self.file;
+        let source = &self.source;
         self.reader
             .next_row()
-            .map(|r| r.map(|row| Row { row, file }).map_err(CsvError::from))
+            .map(|r| r.map(|row| Row { row, source }).map_err(CsvError::from))
     }
 }
 
 struct Row<'r> {
     row: mibg_csv::Row<'r>,
-    file: &'r str,
+    source: &'r Arc<str>,
 }
 
 impl Row<'_> {
@@ -233,7 +235,7 @@ impl Row<'_> {
     }
     fn origin(&self) -> Option<Origin> {
         Some(Origin {
-            source: self.file.to_string(),
+            source: Arc::clone(self.source),
             row: self.line(),
         })
     }

@@ -5,15 +5,22 @@ use crate::exact::Exact;
 use crate::labunits::{LabTest, LabUnit};
 use jiff::civil::Date;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Where a record came from, for messages ("labs.csv line 12").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Origin {
-    /// Source label (file name).
-    pub source: String,
+    /// Source label (file name), shared by every record of the source (a
+    /// labs file has a million rows: one string, not one per row).
+    #[serde(serialize_with = "label")]
+    pub source: Arc<str>,
     /// Physical line of the record in the source, as a text editor numbers
     /// it (serialised as `row`).
     pub row: u64,
+}
+
+fn label<S: serde::Serializer>(source: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(source)
 }
 
 impl std::fmt::Display for Origin {

@@ -286,7 +286,7 @@ fn api_callers_get_the_same_event_validation() {
     });
     let e = analyse(&input, &Options::default()).unwrap_err();
     let o = e.at().and_then(|a| a.origin.clone()).expect("origin");
-    assert_eq!((o.source.as_str(), o.row), ("events.csv", 7));
+    assert_eq!((&*o.source, o.row), ("events.csv", 7));
     assert!(e.to_string().starts_with("events.csv line 7: "), "{e}");
     assert!(AnalysisError::Empty.at().is_none());
     input.events = vec![event(

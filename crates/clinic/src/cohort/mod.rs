@@ -133,7 +133,7 @@ fn toxicity_problem(input: &ToxicityInput, e: &AnalysisError) -> Problem {
         files::LABS
     };
     Problem {
-        file: origin.map_or(fallback.to_string(), |o| o.source.clone()),
+        file: origin.map_or(fallback.to_string(), |o| o.source.to_string()),
         row: origin.map(|o| o.row),
         field: None,
         kind: ProblemKind::Domain,
@@ -183,11 +183,145 @@ fn absorb(p: &mut Problems, f: Findings, accepted: &mut Vec<AcceptedOverride>) {
     accepted.extend(f.accepted);
 }
 
+/// What every patient's steps read: the protocol, the analysis options
+/// and the folder's tables grouped by patient (shared, read-only, by every
+/// worker of [`per_patient`]).
+struct PatientContext<'a> {
+    protocol: &'a mibg_protocol::Protocol,
+    cfg: &'a mibg_study::config::Analysis,
+    dos_opts: &'a DosimetryOptions,
+    hypo_term: Option<Term>,
+    records: &'a BTreeMap<String, (String, mibg_response::record::PatientRecord)>,
+    inf_by: &'a BTreeMap<&'a str, Vec<&'a mibg_study::model::Infusion>>,
+    rd_by: &'a BTreeMap<&'a str, Vec<&'a mibg_study::model::Reading>>,
+    fu_by: &'a BTreeMap<&'a str, Vec<&'a mibg_study::model::FollowUpEvent>>,
+    th_by: &'a BTreeMap<&'a str, Vec<&'a mibg_study::model::Therapy>>,
+    ov_by: &'a BTreeMap<&'a str, Vec<&'a Override>>,
+    ev_by: &'a BTreeMap<&'a str, Vec<&'a AdverseEvent>>,
+    tox_by: &'a BTreeMap<&'a str, &'a PatientReport>,
+}
+
+/// One patient's steps: infusion checks, dosimetry, response, toxicity and
+/// engraftment, survival times. Its findings come back in the order the
+/// steps ran (the order the sequential loop absorbed them in).
+fn assess_patient(
+    c: &PatientContext<'_>,
+    pt: &mibg_study::model::Patient,
+) -> (PatientResult, Vec<Findings>) {
+    let cfg = c.cfg;
+    let mut infusions: Vec<_> = of(c.inf_by, &pt.id);
+    infusions.sort_by_key(|i| i.number);
+    let r = PatientRecords {
+        patient: pt,
+        infusions,
+        readings: of(c.rd_by, &pt.id),
+        followup: of(c.fu_by, &pt.id),
+        overrides: of(c.ov_by, &pt.id),
+    };
+    let checked = patient::infusion_checks(&r, c.protocol, c.dos_opts);
+    let (dosimetry, found) = patient::dosimetry(&r, c.protocol, c.dos_opts, &checked);
+    let mut findings = vec![checked, found];
+    let (response, involvement) = match c.records.get(&pt.id) {
+        Some((path, rec)) => match patient::response(path, rec, &cfg.response) {
+            Ok(x) => (Some(x), patient::involvement(rec)),
+            Err(e) => {
+                findings.push(Findings {
+                    errors: vec![e],
+                    ..Findings::default()
+                });
+                (None, patient::involvement(rec))
+            }
+        },
+        None => (None, Involvement::default()),
+    };
+    let (worst_grades, engraftment) = patient::toxicity(c.tox_by.get(pt.id.as_str()).copied());
+    let mut ther: Vec<_> = of(c.th_by, &pt.id);
+    ther.sort_by_key(|t| t.start_date);
+    let first = r.infusion(1).map(|i| i.date);
+    let efs = patient::origin_date(cfg.efs.origin, &r)
+        .and_then(|o| patient::survival_time(&cfg.efs, o, &r.followup));
+    let os = patient::origin_date(cfg.os.origin, &r)
+        .and_then(|o| patient::survival_time(&cfg.os, o, &r.followup));
+    let events: Vec<&AdverseEvent> = of(c.ev_by, &pt.id);
+    let result = PatientResult {
+        patient: pt.id.clone(),
+        sex: pt.sex,
+        centre: pt.centre.clone(),
+        age_years: patient::age_years(pt, first),
+        involvement,
+        dosimetry,
+        response,
+        worst_grades,
+        engraftment,
+        therapies: ther.iter().map(|t| t.therapy.clone()).collect(),
+        efs,
+        os,
+        alive: !r.followup.iter().any(|e| e.event == EventType::Death),
+        hypothyroidism: c.hypo_term.is_some_and(|t| {
+            patient::hypothyroidism(&events, first, t, cfg.toxicity.hypothyroidism_min_grade)
+        }),
+    };
+    (result, findings)
+}
+
+/// How [`assess`] spreads the patients over threads.
+#[derive(Clone, Copy, Debug)]
+struct Workers {
+    /// At most this many threads (1: everything on the calling thread).
+    threads: usize,
+    /// No chunk smaller than this many patients (spawning a thread costs
+    /// more than a few patients' fits).
+    min_chunk: usize,
+}
+
+impl Workers {
+    /// One thread per available core, chunks of at least 64 patients.
+    fn available() -> Self {
+        Workers {
+            threads: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+            min_chunk: 64,
+        }
+    }
+}
+
+/// `step` for every item, on up to `w.threads` threads, the results in the
+/// items' order (each worker takes one contiguous chunk, and the chunks are
+/// joined in order), so the report does not depend on the number of
+/// threads.
+fn per_patient<T: Sync, R: Send>(items: &[T], w: Workers, step: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let chunk = items
+        .len()
+        .div_ceil(w.threads.max(1))
+        .max(w.min_chunk)
+        .max(1);
+    if items.len() <= chunk {
+        return items.iter().map(&step).collect();
+    }
+    let step = &step;
+    std::thread::scope(|s| {
+        let workers: Vec<_> = items
+            .chunks(chunk)
+            .map(|c| s.spawn(move || c.iter().map(step).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// The whole pipeline: format checks, every per-patient step, the cohort
 /// statistics. Per-patient steps run once the folder's format is sound
 /// (they need consistent records); each step's problems are collected for
 /// every patient, not only the first.
+///
+/// The per-patient steps run on every available core ([`per_patient`]);
+/// the result is the same, byte for byte, on any number of threads.
 pub fn assess(input: &StudyInput) -> Assessment {
+    assess_with(input, Workers::available())
+}
+
+fn assess_with(input: &StudyInput, workers: Workers) -> Assessment {
     let v = mibg_study::validate(input);
     let mut p = v.problems;
     let mut d = v.data;
@@ -223,59 +357,28 @@ pub fn assess(input: &StudyInput) -> Assessment {
     let hypo_term = Term::parse(&cfg.toxicity.hypothyroidism_term);
     let dos_opts: &DosimetryOptions = &cfg.dosimetry;
 
+    let ctx = PatientContext {
+        protocol: &protocol,
+        cfg: &cfg,
+        dos_opts,
+        hypo_term,
+        records: &dd.records,
+        inf_by: &inf_by,
+        rd_by: &rd_by,
+        fu_by: &fu_by,
+        th_by: &th_by,
+        ov_by: &ov_by,
+        ev_by: &ev_by,
+        tox_by: &tox_by,
+    };
     let mut accepted = Vec::new();
-    let mut patients = Vec::new();
-    for pt in &dd.patients {
-        let mut infusions: Vec<_> = of(&inf_by, &pt.id);
-        infusions.sort_by_key(|i| i.number);
-        let r = PatientRecords {
-            patient: pt,
-            infusions,
-            readings: of(&rd_by, &pt.id),
-            followup: of(&fu_by, &pt.id),
-            overrides: of(&ov_by, &pt.id),
-        };
-        let checked = patient::infusion_checks(&r, &protocol, dos_opts);
-        let (dosimetry, found) = patient::dosimetry(&r, &protocol, dos_opts, &checked);
-        absorb(&mut p, checked, &mut accepted);
-        absorb(&mut p, found, &mut accepted);
-        let (response, involvement) = match dd.records.get(&pt.id) {
-            Some((path, rec)) => match patient::response(path, rec, &cfg.response) {
-                Ok(x) => (Some(x), patient::involvement(rec)),
-                Err(e) => {
-                    p.error(e);
-                    (None, patient::involvement(rec))
-                }
-            },
-            None => (None, Involvement::default()),
-        };
-        let (worst_grades, engraftment) = patient::toxicity(tox_by.get(pt.id.as_str()).copied());
-        let mut ther: Vec<_> = of(&th_by, &pt.id);
-        ther.sort_by_key(|t| t.start_date);
-        let first = r.infusion(1).map(|i| i.date);
-        let efs = patient::origin_date(cfg.efs.origin, &r)
-            .and_then(|o| patient::survival_time(&cfg.efs, o, &r.followup));
-        let os = patient::origin_date(cfg.os.origin, &r)
-            .and_then(|o| patient::survival_time(&cfg.os, o, &r.followup));
-        let events: Vec<&AdverseEvent> = of(&ev_by, &pt.id);
-        patients.push(PatientResult {
-            patient: pt.id.clone(),
-            sex: pt.sex,
-            centre: pt.centre.clone(),
-            age_years: patient::age_years(pt, first),
-            involvement,
-            dosimetry,
-            response,
-            worst_grades,
-            engraftment,
-            therapies: ther.iter().map(|t| t.therapy.clone()).collect(),
-            efs,
-            os,
-            alive: !r.followup.iter().any(|e| e.event == EventType::Death),
-            hypothyroidism: hypo_term.is_some_and(|t| {
-                patient::hypothyroidism(&events, first, t, cfg.toxicity.hypothyroidism_min_grade)
-            }),
-        });
+    let mut patients = Vec::with_capacity(dd.patients.len());
+    let each = per_patient(&dd.patients, workers, |pt| assess_patient(&ctx, pt));
+    for (result, findings) in each {
+        for f in findings {
+            absorb(&mut p, f, &mut accepted);
+        }
+        patients.push(result);
     }
     let used: BTreeSet<(String, String)> = accepted
         .iter()
@@ -366,5 +469,95 @@ pub fn assess(input: &StudyInput) -> Assessment {
         data: d,
         problems: p,
         report: Some(report),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(name: &str) -> StudyInput {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples")
+            .join(name);
+        let mut s = StudyInput::default();
+        let mut add = |path: &std::path::Path, rel: String| {
+            s.insert(rel, std::fs::read_to_string(path).unwrap());
+        };
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().to_string();
+            if e.path().is_file() {
+                add(&e.path(), name);
+            } else {
+                for sub in std::fs::read_dir(e.path()).unwrap() {
+                    let sub = sub.unwrap();
+                    let rel = format!("{name}/{}", sub.file_name().to_string_lossy());
+                    add(&sub.path(), rel);
+                }
+            }
+        }
+        s
+    }
+
+    /// Everything a front end shows of an assessment, as text.
+    fn shown(a: &Assessment) -> String {
+        let problems: Vec<String> = a
+            .problems
+            .errors
+            .iter()
+            .chain(&a.problems.warnings)
+            .map(Problem::to_string)
+            .collect();
+        let report = a
+            .report
+            .as_ref()
+            .map(|r| serde_json::to_string_pretty(r).unwrap());
+        format!("{problems:#?}\n{report:?}")
+    }
+
+    const ONE: Workers = Workers {
+        threads: 1,
+        min_chunk: 1,
+    };
+
+    /// The seed study (a report) and the broken study (errors in every
+    /// step) give the same result, problems in the same order, on one
+    /// thread and on several threads with chunks of 1 to 5 patients.
+    #[test]
+    fn same_result_on_any_number_of_threads() {
+        for name in ["seed-study", "study-broken"] {
+            let input = folder(name);
+            let one = shown(&assess_with(&input, ONE));
+            for (threads, min_chunk) in [(2, 1), (3, 1), (7, 1), (4, 5)] {
+                let many = shown(&assess_with(&input, Workers { threads, min_chunk }));
+                assert!(one == many, "{name}: {threads} threads differ from one");
+            }
+        }
+        let seed = assess_with(&folder("seed-study"), ONE);
+        assert!(seed.report.is_some());
+        let broken = assess_with(&folder("study-broken"), ONE);
+        assert!(!broken.problems.errors.is_empty());
+    }
+
+    /// Results come back in the items' order, whatever the chunking, and
+    /// every item is stepped exactly once.
+    #[test]
+    fn per_patient_keeps_order() {
+        let items: Vec<u32> = (0..23).collect();
+        for threads in [1, 2, 3, 8, 30] {
+            for min_chunk in [1, 4, 23, 100] {
+                let w = Workers { threads, min_chunk };
+                let calls = std::sync::atomic::AtomicUsize::new(0);
+                let out = per_patient(&items, w, |&i| {
+                    calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    i * 10
+                });
+                let want: Vec<u32> = items.iter().map(|i| i * 10).collect();
+                assert_eq!(out, want, "{threads} threads, chunks ≥ {min_chunk}");
+                assert_eq!(calls.into_inner(), items.len());
+            }
+        }
+        assert!(per_patient(&[] as &[u32], ONE, |&i| i).is_empty());
     }
 }
