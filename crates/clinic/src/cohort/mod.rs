@@ -216,6 +216,7 @@ pub fn assess(input: &StudyInput) -> Assessment {
     let th_by = group(&dd.therapies, |t| &t.patient);
     let ov_by = group(&dd.overrides, |o| &o.patient);
     let ev_by = group(&dd.toxicity.events, |e| &e.patient);
+    let thy_by = group(&dd.thyroid, |t| &t.patient);
     let tox_by: BTreeMap<&str, &PatientReport> = tox
         .as_ref()
         .map(|t| t.patients.iter().map(|r| (r.patient.as_str(), r)).collect())
@@ -258,6 +259,29 @@ pub fn assess(input: &StudyInput) -> Assessment {
         let os = patient::origin_date(cfg.os.origin, &r)
             .and_then(|o| patient::survival_time(&cfg.os, o, &r.followup));
         let events: Vec<&AdverseEvent> = of(&ev_by, &pt.id);
+        let hypothyroidism = hypo_term.is_some_and(|t| {
+            patient::hypothyroidism(&events, first, t, cfg.toxicity.hypothyroidism_min_grade)
+        });
+        let thyroid: Vec<_> = of(&thy_by, &pt.id);
+        let alive = !r.followup.iter().any(|e| e.event == EventType::Death);
+        let thyroid_assessed =
+            patient::thyroid_assessed(dd.thyroid_recorded, &thyroid, first, hypothyroidism);
+        if alive
+            && hypothyroidism
+            && patient::thyroid_assessed(dd.thyroid_recorded, &thyroid, first, false) == Some(false)
+        {
+            p.warn(Problem::file(
+                files::THYROID,
+                ProblemKind::Clinical,
+                format!(
+                    "patient '{}' has {} in {} but no thyroid assessment after the first infusion in {}; the diagnosis is counted as the assessment (hypothyroidism denominator)",
+                    pt.id,
+                    cfg.toxicity.hypothyroidism_term,
+                    files::EVENTS,
+                    files::THYROID
+                ),
+            ));
+        }
         patients.push(PatientResult {
             patient: pt.id.clone(),
             sex: pt.sex,
@@ -271,10 +295,9 @@ pub fn assess(input: &StudyInput) -> Assessment {
             therapies: ther.iter().map(|t| t.therapy.clone()).collect(),
             efs,
             os,
-            alive: !r.followup.iter().any(|e| e.event == EventType::Death),
-            hypothyroidism: hypo_term.is_some_and(|t| {
-                patient::hypothyroidism(&events, first, t, cfg.toxicity.hypothyroidism_min_grade)
-            }),
+            alive,
+            hypothyroidism,
+            thyroid_assessed,
         });
     }
     let used: BTreeSet<(String, String)> = accepted
