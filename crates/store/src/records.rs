@@ -1285,11 +1285,12 @@ mod tests {
             Transfusion,
             Assessment,
             FollowUp,
-            Therapy
+            Therapy,
+            ThyroidAssessment
         );
         // Every clinical table with a write area has a record type (checked above).
         let with_area = TABLES.iter().filter(|t| t.area.is_some()).count();
-        assert_eq!(with_area, 15);
+        assert_eq!(with_area, 16);
     }
 
     #[test]
