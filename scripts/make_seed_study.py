@@ -415,6 +415,9 @@ def main():
     order = sorted(range(n), key=lambda i: start[i])
 
     patients, infusions, reads, stem, ther, follow = [], [], [], [], [], []
+    thyroid = []
+    # A stream of its own, so that the thyroid rows change no other record.
+    trng = random.Random(SEED + 13)
     labs, events, transf = [], [], []
     mucositis_g4_given = False
     for k, i in enumerate(order):
@@ -490,9 +493,11 @@ def main():
         events.append((pid, day(d0, rng.randint(0, 2)), "Nausea", rng.choice([1, 1, 2]), "5.0"))
         if rng.random() < 0.4:
             events.append((pid, day(d0, 1), "Vomiting", rng.choice([1, 2]), "5.0"))
+        hd = None
         if d[11]:
             hd = day(d0, rng.randint(200, min(800, os_t[i] - 30)))
             events.append((pid, hd, "Hypothyroidism", 2, "5.0"))
+        thyroid += thyroid_rows(trng, pid, d0, end, hd)
     assert mucositis_g4_given or SCALE
     for t in [(pid, "gd2_car_t") for pid in []]:
         pass
@@ -504,6 +509,7 @@ def main():
     write("readings.csv", ["patient", "infusion", "hours", "reading", "background"], reads)
     write("stem_cells.csv", ["patient", "date", "cd34_e6_per_kg"], stem)
     write("therapies.csv", ["patient", "therapy", "start_date"], ther)
+    write("thyroid.csv", ["patient", "date", "tsh_mu_per_l", "ft4_pmol_per_l"], thyroid)
     write("followup.csv", ["patient", "event", "date", "cause"], follow)
     write("labs.csv", ["patient", "date", "test", "value", "unit", "lln", "uln", "baseline"], labs)
     write("events.csv", ["patient", "date", "term", "grade", "ctcae_version"], events)
@@ -514,6 +520,27 @@ def main():
         with open(os.path.join(OUT, "README.md"), "w") as f:
             f.write(README % {"seed": SEED, "draws": draws})
     print("wrote %s (%d KM draws)" % (os.path.normpath(OUT), draws))
+
+
+def thyroid_rows(r, pid, d0, end, hypo_date):
+    """Thyroid follow-up (thyroid.csv): TSH (mU/L) and free T4 (pmol/L) a
+    week before infusion 1 and every 6 months after it until the last
+    contact or death; every survivor is assessed at least once after the
+    first infusion, so the hypothyroidism denominator is the 14 survivors
+    (6/14, the abstract). At the diagnosis of hypothyroidism the TSH is high
+    and the FT4 low; on thyroxine afterwards both are normal. Synthetic."""
+    rows = [(pid, day(d0, -7), round(r.uniform(0.6, 3.8), 2), round(r.uniform(12, 20), 1))]
+    dates = [day(d0, k) for k in range(182, (end - d0).days + 1, 182)]
+    if hypo_date is not None:
+        dates = sorted(set(dates) | {hypo_date})
+    if not dates:
+        dates = [end]
+    for t in dates:
+        if t == hypo_date:
+            rows.append((pid, t, round(r.uniform(9, 40), 1), round(r.uniform(6, 10), 1)))
+        else:
+            rows.append((pid, t, round(r.uniform(0.6, 4.2), 2), round(r.uniform(11, 21), 1)))
+    return rows
 
 
 def blood_counts(pid, d0, sc, age):

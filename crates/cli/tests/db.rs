@@ -177,7 +177,7 @@ fn verify_audit_catches_a_change_behind_the_application(pg: bool) {
     let (_db, url) = seeded(pg);
     let out = ok(&["db", "verify-audit", "--db", &url]);
     assert!(
-        out.contains("audit trail intact — 4241 records chained, 4240 rows"),
+        out.contains("audit trail intact — 4394 records chained, 4393 rows"),
         "{out}"
     );
     tamper(

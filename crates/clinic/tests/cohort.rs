@@ -193,3 +193,130 @@ fn domain_errors_are_located_by_their_fields() {
         "{e:?}"
     );
 }
+
+/// Keeps the `thyroid.csv` rows of `patient` dated before `before` (the
+/// baseline assessment), drops the others.
+fn drop_thyroid_after(s: &mut StudyInput, patient: &str, before: &str) {
+    let t: String = s.files["thyroid.csv"]
+        .lines()
+        .filter(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            !(c[0] == patient && c.get(1).is_some_and(|d| *d >= before))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    s.insert("thyroid.csv", t);
+}
+
+/// The hypothyroidism rate counts survivors with a thyroid assessment
+/// (docs/reference/toxicity.md §9): 6 of the 14 survivors of the seed
+/// abstract (De Ioris et al., ESMO Open 2025;10(4):104541), all of whom
+/// were assessed; a survivor without an assessment after the first
+/// infusion leaves the denominator (6/13), and the flow says why.
+#[test]
+fn the_hypothyroidism_denominator_is_survivors_with_a_thyroid_assessment() {
+    let r = report(&seed()).unwrap();
+    let h = &r.cohort.hypothyroidism;
+    assert_eq!((h.x, h.n), (6, 14));
+    assert!(h.denominator_rule.contains("with a thyroid assessment"));
+    let assessed = r.patients.iter().filter(|p| p.alive).count();
+    assert_eq!(assessed, 14);
+    assert!(
+        r.patients
+            .iter()
+            .filter(|p| p.alive)
+            .all(|p| p.thyroid_assessed == Some(true))
+    );
+    // Clopper–Pearson 17.7–71.1 % (docs/reference/toxicity.md §9 [C]).
+    assert_eq!(
+        (
+            (h.lower_pct.unwrap() * 10.0).round(),
+            (h.upper_pct.unwrap() * 10.0).round()
+        ),
+        (177.0, 711.0)
+    );
+
+    // SYN-05 (alive, no hypothyroidism) without follow-up assessments:
+    // only the baseline row before infusion 1 is left.
+    let mut s = seed();
+    drop_thyroid_after(&mut s, "SYN-05", "2017-");
+    let r = report(&s).unwrap();
+    let p5 = r.patients.iter().find(|p| p.patient == "SYN-05").unwrap();
+    assert!(p5.alive && !p5.hypothyroidism);
+    assert_eq!(p5.thyroid_assessed, Some(false));
+    let h = &r.cohort.hypothyroidism;
+    assert_eq!((h.x, h.n), (6, 13));
+    let flow = mibg_clinic::cohort::flow::patient_flow(&r);
+    let last = flow.stages.last().unwrap();
+    assert_eq!(last.n, 13);
+    assert!(last.excluded.contains(&(
+        "alive, no thyroid assessment after the first infusion".to_string(),
+        1
+    )));
+
+    // SYN-03 (alive, hypothyroidism) without follow-up rows: the diagnosis
+    // is the assessment (6/14), with a warning naming the patient.
+    let mut s = seed();
+    drop_thyroid_after(&mut s, "SYN-03", "2017-");
+    let r = report(&s).unwrap();
+    assert_eq!(
+        (r.cohort.hypothyroidism.x, r.cohort.hypothyroidism.n),
+        (6, 14)
+    );
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("'SYN-03'") && w.starts_with("thyroid.csv")),
+        "{:?}",
+        r.warnings
+    );
+
+    // Without thyroid.csv: every survivor, and the rule says so.
+    let mut s = seed();
+    s.files.remove("thyroid.csv");
+    let r = report(&s).unwrap();
+    let h = &r.cohort.hypothyroidism;
+    assert_eq!((h.x, h.n), (6, 14));
+    assert!(
+        h.denominator_rule.contains("no thyroid.csv"),
+        "{}",
+        h.denominator_rule
+    );
+    assert!(r.patients.iter().all(|p| p.thyroid_assessed.is_none()));
+}
+
+/// Rows of `thyroid.csv` follow the folder's rules: known patient, a
+/// value in range, nothing after the last contact.
+#[test]
+fn thyroid_rows_are_checked_at_their_line_and_column() {
+    let mut s = seed();
+    edit(
+        &mut s,
+        "thyroid.csv",
+        "SYN-02,2017-08-07,1.19,",
+        "SYN-02,2017-08-07,-1.19,",
+    );
+    edit(
+        &mut s,
+        "thyroid.csv",
+        "SYN-05,2018-05-04,",
+        "SYN-99,2018-05-04,",
+    );
+    let v = validate(&s);
+    let errs: Vec<_> = v
+        .problems
+        .errors
+        .iter()
+        .filter(|e| e.file == "thyroid.csv")
+        .collect();
+    assert!(
+        errs.iter()
+            .any(|e| e.field.as_deref() == Some("tsh_mu_per_l") && e.row == Some(6)),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|e| e.field.as_deref() == Some("patient")),
+        "{errs:?}"
+    );
+    assert!(report(&s).is_err());
+}

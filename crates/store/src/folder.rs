@@ -71,6 +71,12 @@ struct Needed {
     patients: Vec<(String, String, u64)>,
     /// (path, patient) of each assessment file.
     assessments: Vec<(String, String)>,
+    /// (patient, number) → the validated infusion: its net activity (also
+    /// when computed from the hot-lab record), start, end and hot-lab record.
+    infusions: HashMap<(String, u32), mibg_study::model::Infusion>,
+    /// (patient, row) → the clock time of a reading given as `time`, and
+    /// its hours after the end of the infusion as the loader computed them.
+    reading_times: HashMap<u64, (jiff::Timestamp, f64)>,
 }
 
 /// Rows per INSERT statement in bulk writes (SQLite accepts 32 766
@@ -169,6 +175,8 @@ struct Csv<'a> {
     record: Vec<String>,
     /// The first row was read with the header and not yet handed out.
     pending: bool,
+    /// Physical line of the current row (the validation's row number).
+    line: u64,
 }
 
 /// Copies a row's cells into reused buffers.
@@ -186,11 +194,13 @@ impl<'a> Csv<'a> {
         let schema = mibg_csv::Schema::new(file, mibg_csv::Strictness::Selection);
         let mut reader = mibg_csv::TextReader::new(file, text, &schema);
         let mut record = Vec::new();
+        let mut line = 0;
         // The header is read with the first row.
         let pending = match reader.next_row() {
             None => false,
             Some(Ok(row)) => {
                 copy_cells(&mut record, &row);
+                line = row.line();
                 true
             }
             Some(Err(e)) => return Err(unreadable(file, &e.to_string())),
@@ -207,7 +217,13 @@ impl<'a> Csv<'a> {
             index,
             record,
             pending,
+            line,
         })
+    }
+
+    /// Physical line of the current row.
+    fn line(&self) -> u64 {
+        self.line
     }
 
     fn next(&mut self) -> Result<bool, StoreError> {
@@ -218,6 +234,7 @@ impl<'a> Csv<'a> {
             None => Ok(false),
             Some(Ok(row)) => {
                 copy_cells(&mut self.record, &row);
+                self.line = row.line();
                 Ok(true)
             }
             Some(Err(e)) => Err(unreadable(self.file, &e.to_string())),
@@ -348,6 +365,18 @@ impl Store {
                 .assessments
                 .iter()
                 .map(|(path, p)| (path.clone(), p.clone()))
+                .collect(),
+            infusions: v
+                .data
+                .infusions
+                .iter()
+                .map(|i| ((i.patient.clone(), i.number), i.clone()))
+                .collect(),
+            reading_times: v
+                .data
+                .readings
+                .iter()
+                .filter_map(|r| r.time.map(|t| (r.row, (t, r.hours.hours()))))
                 .collect(),
         };
         let protocol = v.data.protocol.clone().ok_or_else(|| {
@@ -641,6 +670,16 @@ impl Store {
             while c.next()? {
                 let (p, centre, course) = who(&c, &pid)?;
                 let n = c.int("infusion")?;
+                let number = u32::try_from(n.as_int().unwrap_or(0)).unwrap_or(0);
+                let inf = data
+                    .infusions
+                    .get(&(c.req("patient")?.to_string(), number))
+                    .ok_or_else(|| {
+                        unreadable(files::INFUSIONS, &format!("no validated infusion {number}"))
+                    })?;
+                let instant =
+                    |t: Option<jiff::Timestamp>| Value::Text(t.map(crate::audit::format_instant));
+                let hot = inf.hot_lab.as_ref();
                 let id = b
                     .push(
                         w,
@@ -650,13 +689,19 @@ impl Store {
                             Value::int(course),
                             n.clone(),
                             c.text("date"),
-                            c.real("activity_mbq")?,
+                            // The net activity: as given, or computed from
+                            // the hot-lab record by the loader (the one rule).
+                            Value::real(inf.activity.mbq()),
                             c.real("weight_kg")?,
                             Value::Real(None),
-                            Value::Text(None),
-                            Value::Text(None),
+                            instant(inf.start),
+                            instant(inf.end),
                             Value::int(1),
                             Value::int(0),
+                            Value::Real(hot.map(|h| h.assayed.mbq())),
+                            instant(hot.map(|h| h.assay_time)),
+                            Value::Real(hot.map(|h| h.residual.mbq())),
+                            instant(hot.map(|h| h.residual_time)),
                         ],
                     )
                     .await?;
@@ -674,16 +719,25 @@ impl Store {
                 let inf = *infusion_ids
                     .get(&(p, n))
                     .ok_or_else(|| unreadable(files::READINGS, &format!("no infusion {n}")))?;
+                // A clock time is kept (measured_at) with the hours the
+                // loader computed from it (the report's t).
+                let (hours, at) = match data.reading_times.get(&c.line()) {
+                    Some((t, h)) => (
+                        Value::real(*h),
+                        Value::text(crate::audit::format_instant(*t)),
+                    ),
+                    None => (c.real("hours")?, Value::Text(None)),
+                };
                 b.push(
                     w,
                     vec![
                         Value::int(centre),
                         Value::int(p),
                         Value::int(inf),
-                        c.real("hours")?,
+                        hours,
                         c.real("reading")?,
                         c.real("background")?,
-                        Value::Text(None),
+                        at,
                         Value::int(1),
                         Value::int(0),
                     ],
@@ -695,7 +749,7 @@ impl Store {
         }
         // Per-patient tables keyed by patient only.
         type Fill = fn(&Csv, i64) -> Result<Vec<Value>, StoreError>;
-        let simple: [(&'static str, &'static str, Fill); 6] = [
+        let simple: [(&'static str, &'static str, Fill); 7] = [
             (files::STEM_CELLS, "stem_cells", |c, course| {
                 Ok(vec![
                     Value::int(course),
@@ -743,6 +797,14 @@ impl Store {
             }),
             (files::TRANSFUSIONS, "transfusions", |c, _| {
                 Ok(vec![c.text("date"), c.text("product")])
+            }),
+            (files::THYROID, "thyroid_assessments", |c, _| {
+                Ok(vec![
+                    c.text("date"),
+                    c.real("tsh_mu_per_l")?,
+                    c.real("ft4_pmol_per_l")?,
+                    c.text("notes"),
+                ])
             }),
         ];
         for (file, name, fill) in simple {
@@ -997,10 +1059,15 @@ async fn rebuild(
     if let (Some(path), Some(text)) = (study[1].as_text(), study[2].as_text()) {
         out.insert(path, text);
     }
-    let centres: HashMap<i64, String> = tx
-        .fetch("SELECT id, code FROM centres", &[], &[Ty::Int, Ty::Text])
-        .await?
-        .into_iter()
+    let centre_rows = tx
+        .fetch(
+            "SELECT id, code, time_zone FROM centres",
+            &[],
+            &[Ty::Int, Ty::Text, Ty::Text],
+        )
+        .await?;
+    let centres: HashMap<i64, String> = centre_rows
+        .iter()
         .map(|r| {
             (
                 r[0].as_int().unwrap_or(0),
@@ -1008,6 +1075,30 @@ async fn rebuild(
             )
         })
         .collect();
+    // Instants are written in the centre's time zone, so that the date of
+    // an infusion's start in its own offset is the infusion's date again
+    // (the folder's rule); UTC where the zone is unknown.
+    let zones: HashMap<i64, jiff::tz::TimeZone> = centre_rows
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r[0].as_int()?,
+                jiff::tz::TimeZone::get(r[2].as_text()?).ok()?,
+            ))
+        })
+        .collect();
+    let local = |centre: Option<i64>, v: &Value| -> String {
+        let Some(t) = v.as_text().and_then(|s| s.parse::<jiff::Timestamp>().ok()) else {
+            return String::new();
+        };
+        match centre.and_then(|c| zones.get(&c)) {
+            Some(z) => t
+                .to_zoned(z.clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%.f%:z")
+                .to_string(),
+            None => crate::audit::format_instant(t),
+        }
+    };
     let pt = table("patients");
     let patients = rows_of(tx, scope, "patients").await?;
     let study_id: HashMap<i64, String> = patients
@@ -1093,27 +1184,83 @@ async fn rebuild(
         ]);
     }
     out.insert(files::PATIENTS, c.finish());
-    let mut c = CsvOut::new(
-        &["patient", "infusion", "date", "activity_mbq", "weight_kg"],
-        identified,
-    );
+    // The clock times and the hot-lab record (schema version 2) are written
+    // when any infusion has them; a folder without them comes back as it was.
+    const TIMED: [&str; 6] = [
+        "start_at",
+        "end_at",
+        "assayed_mbq",
+        "assay_at",
+        "residual_mbq",
+        "residual_at",
+    ];
+    let timed = infusions
+        .iter()
+        .any(|r| TIMED.iter().any(|k| !col(it, r, k).is_null()));
+    let mut header = vec!["patient", "infusion", "date", "activity_mbq", "weight_kg"];
+    if timed {
+        header.extend([
+            "start_time",
+            "end_time",
+            "assayed_mbq",
+            "assay_time",
+            "residual_mbq",
+            "residual_time",
+        ]);
+    }
+    let mut c = CsvOut::new(&header, identified);
     for r in &infusions {
-        c.row(&[
+        let centre = col(it, r, "centre_id").as_int();
+        let mut cells = vec![
             sid(r, it).unwrap_or_default(),
             num(&col(it, r, "number")),
             num(&col(it, r, "date")),
             num(&col(it, r, "activity_mbq")),
             num(&col(it, r, "weight_kg")),
-        ]);
+        ];
+        if timed {
+            for k in TIMED {
+                let v = col(it, r, k);
+                cells.push(if k.ends_with("_at") {
+                    local(centre, &v)
+                } else {
+                    num(&v)
+                });
+            }
+            // With the hot-lab record the net activity is the record's:
+            // written empty, as the folder gives it (the loader computes it
+            // by the one rule again).
+            if !col(it, r, "assayed_mbq").is_null() {
+                cells[3] = String::new();
+            }
+        }
+        c.row(&cells);
     }
     out.insert(files::INFUSIONS, c.finish());
+    // Readings with a clock time (measured_at) are written with `time` and
+    // without `hours` (the loader computes them from the infusion's end).
+    let mut params = Vec::new();
+    let cond = scope.centre_condition("centre_id", &mut params);
+    let clocked = tx
+        .fetch(
+            &format!(
+                "SELECT COUNT(*) FROM readings WHERE measured_at IS NOT NULL AND deleted = 0 AND {cond}"
+            ),
+            &params,
+            &[Ty::Int],
+        )
+        .await?[0][0]
+        .as_int()
+        .unwrap_or(0)
+        > 0;
+    let reading_cols: &[&str] = if clocked {
+        &["infusion", "hours", "time", "reading", "background"]
+    } else {
+        &["infusion", "hours", "reading", "background"]
+    };
     // The other tables: (file, table, header, columns written after `patient`).
-    let plan: [(&str, &str, &[&str]); 7] = [
-        (
-            files::READINGS,
-            "readings",
-            &["infusion", "hours", "reading", "background"],
-        ),
+    let plan: [(&str, &str, &[&str]); 8] = [
+        (files::READINGS, "readings", reading_cols),
         (files::STEM_CELLS, "stem_cells", &["date", "cd34_e6_per_kg"]),
         (
             files::THERAPIES,
@@ -1136,6 +1283,11 @@ async fn rebuild(
             &["date", "term", "grade", "ctcae_version"],
         ),
         (files::TRANSFUSIONS, "transfusions", &["date", "product"]),
+        (
+            files::THYROID,
+            "thyroid_assessments",
+            &["date", "tsh_mu_per_l", "ft4_pmol_per_l", "notes"],
+        ),
     ];
     for (file, name, cols) in plan {
         let t = table(name);
@@ -1164,6 +1316,8 @@ async fn rebuild(
                                 String::new()
                             }
                         }
+                        "hours" if !col(t, r, "measured_at").is_null() => String::new(),
+                        "time" => local(col(t, r, "centre_id").as_int(), &col(t, r, "measured_at")),
                         k => num(&col(t, r, k)),
                     });
                 }

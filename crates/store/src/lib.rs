@@ -48,7 +48,7 @@ pub use error::{CurrentRecord, StoreError};
 pub use records::{
     AdverseEvent, Assessment, AssessmentKind, Course, CourseSource, DeathCause, DosimetryResult,
     FollowUp, FollowUpEvent, Identity, Infusion, Lab, Melphalan, Patient, Prescription, Reading,
-    Record, Sex, StemCells, Stored, Therapy, Transfusion,
+    Record, Sex, StemCells, Stored, Therapy, ThyroidAssessment, Transfusion,
 };
 pub use scope::{Actor, Area, Centres, Permission, Role, Scope};
 pub use sign::{Meaning, SignOff, Signature};

@@ -328,6 +328,17 @@ record!(
         start_at: Option<Timestamp>,
         /// End of the infusion (UTC): time zero of the readings.
         end_at: Option<Timestamp>,
+        /// Hot-lab record (schema version 2): the activity assayed in the
+        /// dose calibrator (`activity_mbq` is then the net activity computed
+        /// from the record by `mibg_dosimetry::administered`,
+        /// docs/reference/dosimetry.md §3.4).
+        assayed_mbq: Option<Activity>,
+        /// Calibration time of the assay (UTC).
+        assay_at: Option<Timestamp>,
+        /// Residual activity in syringe and lines after the infusion.
+        residual_mbq: Option<Activity>,
+        /// When the residual was measured (UTC).
+        residual_at: Option<Timestamp>,
     }
 );
 
@@ -493,6 +504,22 @@ record!(
         therapy: String,
         /// Start date.
         start_date: Date,
+        /// Notes.
+        notes: Option<String>,
+    }
+);
+
+record!(
+    /// A thyroid assessment (the study folder's `thyroid.csv`): a survivor
+    /// with one after the first infusion is in the hypothyroidism
+    /// denominator (docs/reference/toxicity.md §9).
+    ThyroidAssessment => "thyroid_assessments" {
+        /// Date.
+        date: Date,
+        /// TSH, mU/L.
+        tsh_mu_per_l: Option<f64>,
+        /// Free T4, pmol/L.
+        ft4_pmol_per_l: Option<f64>,
         /// Notes.
         notes: Option<String>,
     }
@@ -1299,11 +1326,12 @@ mod tests {
             Transfusion,
             Assessment,
             FollowUp,
-            Therapy
+            Therapy,
+            ThyroidAssessment
         );
         // Every clinical table with a write area has a record type (checked above).
         let with_area = TABLES.iter().filter(|t| t.area.is_some()).count();
-        assert_eq!(with_area, 15);
+        assert_eq!(with_area, 16);
     }
 
     #[test]
@@ -1336,6 +1364,10 @@ mod tests {
             prescribed_activity_mbq: None,
             start_at: None,
             end_at: None,
+            assayed_mbq: None,
+            assay_at: None,
+            residual_mbq: None,
+            residual_at: None,
         };
         assert_eq!(i.to_values()[5], Value::Real(None));
     }

@@ -20,15 +20,23 @@ struct Migration {
     postgres: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
-    postgres: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sqlite: include_str!("../migrations/sqlite/0001_init.sql"),
+        postgres: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "thyroid_hot_lab",
+        sqlite: include_str!("../migrations/sqlite/0002_thyroid_hot_lab.sql"),
+        postgres: include_str!("../migrations/postgres/0002_thyroid_hot_lab.sql"),
+    },
+];
 
-/// The schema version this build of mibg needs.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The schema version this build of mibg needs (the highest migration).
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// What kind of table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,7 +75,8 @@ pub struct TableDef {
     /// area whose write right is needed.
     pub area: Option<Area>,
     /// Columns in schema order (`id` first; `version`, `deleted` last for
-    /// record tables).
+    /// record tables, except columns that a later migration appended with
+    /// `ALTER TABLE … ADD COLUMN`, which follow them).
     pub columns: Vec<ColumnDef>,
 }
 
@@ -163,7 +172,7 @@ const SPEC: &[(&str, Kind, Option<Area>, &str)] = &[
         "infusions",
         Kind::Clinical,
         Some(Area::Treatment),
-        "id:I centre_id:I patient_id:I course_id:I number:I date:T activity_mbq:R weight_kg:R prescribed_activity_mbq:R? start_at:T? end_at:T? version:I deleted:I",
+        "id:I centre_id:I patient_id:I course_id:I number:I date:T activity_mbq:R weight_kg:R prescribed_activity_mbq:R? start_at:T? end_at:T? version:I deleted:I assayed_mbq:R? assay_at:T? residual_mbq:R? residual_at:T?",
     ),
     (
         "readings",
@@ -236,6 +245,12 @@ const SPEC: &[(&str, Kind, Option<Area>, &str)] = &[
         Kind::Clinical,
         Some(Area::Outcome),
         "id:I centre_id:I patient_id:I therapy:T start_date:T notes:T? version:I deleted:I",
+    ),
+    (
+        "thyroid_assessments",
+        Kind::Clinical,
+        Some(Area::Toxicity),
+        "id:I centre_id:I patient_id:I date:T tsh_mu_per_l:R? ft4_pmol_per_l:R? notes:T? version:I deleted:I",
     ),
     ("audit_head", Kind::Audit, None, "id:I seq:I hash:T"),
     (
@@ -479,27 +494,46 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), n);
         for t in TABLES.iter() {
-            for m in MIGRATIONS {
-                assert!(
-                    m.sqlite.contains(&format!("CREATE TABLE {} (", t.name)),
-                    "{}",
-                    t.name
-                );
-                assert!(
-                    m.postgres.contains(&format!("CREATE TABLE {} (", t.name)),
-                    "{}",
-                    t.name
-                );
-            }
+            // Created by exactly one migration, the same on both backends.
+            let create = format!("CREATE TABLE {} (", t.name);
+            let in_sqlite: Vec<i64> = MIGRATIONS
+                .iter()
+                .filter(|m| m.sqlite.contains(&create))
+                .map(|m| m.version)
+                .collect();
+            let in_postgres: Vec<i64> = MIGRATIONS
+                .iter()
+                .filter(|m| m.postgres.contains(&create))
+                .map(|m| m.version)
+                .collect();
+            assert_eq!(in_sqlite.len(), 1, "{}", t.name);
+            assert_eq!(in_sqlite, in_postgres, "{}", t.name);
             if t.kind != Kind::Audit {
-                let last: Vec<_> = t.columns.iter().rev().take(2).map(|c| c.name).collect();
-                assert_eq!(last, ["deleted", "version"], "{}", t.name);
+                // `version`, `deleted` close the columns of the CREATE TABLE;
+                // only columns appended by a later ALTER TABLE follow them.
+                let v = t.columns.iter().position(|c| c.name == "version").unwrap();
+                assert_eq!(t.columns[v + 1].name, "deleted", "{}", t.name);
+                for c in &t.columns[v + 2..] {
+                    let add = format!("ALTER TABLE {} ADD COLUMN {} ", t.name, c.name);
+                    assert!(
+                        MIGRATIONS
+                            .iter()
+                            .any(|m| m.sqlite.contains(&add) && m.postgres.contains(&add)),
+                        "{}.{}",
+                        t.name,
+                        c.name
+                    );
+                }
             }
             if t.kind == Kind::Clinical {
                 assert_eq!(t.columns[1].name, "centre_id", "{}", t.name);
                 assert!(t.patient_column().is_some());
             }
         }
+        assert_eq!(
+            SCHEMA_VERSION,
+            MIGRATIONS.iter().map(|m| m.version).max().unwrap()
+        );
         assert!(table("users").column("password_hash").unwrap().secret);
         assert_eq!(sha256_hex(b"abc").len(), 64);
         assert_eq!(

@@ -15,6 +15,7 @@ use mibg_units::{Activity, Hours, Length, Mass};
 both!(
     schema_matches_description,
     seed_round_trip_reproduces_every_field_and_the_report,
+    hot_lab_clock_times_and_thyroid_round_trip,
     pseudonymised_export_has_no_identifiers,
     import_is_all_or_nothing,
     import_reads_every_table_as_the_validation_does,
@@ -84,6 +85,12 @@ fn assert_same_study(a: &mibg_study::StudyInput, b: &mibg_study::StudyInput, bir
     assert_eq!(
         blank_rows(da.readings, |r| r.row = 0),
         blank_rows(db.readings, |r| r.row = 0)
+    );
+    assert!(da.thyroid_recorded);
+    assert_eq!(da.thyroid_recorded, db.thyroid_recorded);
+    assert_eq!(
+        blank_rows(da.thyroid, |r| r.row = 0),
+        blank_rows(db.thyroid, |r| r.row = 0)
     );
     assert_eq!(
         blank_rows(da.stem_cells, |r| r.row = 0),
@@ -181,6 +188,134 @@ async fn seed_round_trip_reproduces_every_field_and_the_report(b: Backend) {
     assert_eq!(counts["assessments"], 26 + 25);
     let v = store.verify_audit(&op()).await.unwrap();
     assert!(v.intact(), "{:?}", v.problems);
+}
+
+/// The seed study with, for SYN-01 infusion 1, the hot-lab record and the
+/// clock times of the infusion (`activity_mbq` empty: the net is computed),
+/// its readings given as clock times, and a thyroid note: the columns that
+/// schema version 2 stores.
+fn seed_with_hot_lab_and_clock_times() -> mibg_study::StudyInput {
+    let mut f = seed();
+    let inf = f.files["infusions.csv"]
+        .replace(
+            "patient,infusion,date,activity_mbq,weight_kg",
+            "patient,infusion,date,activity_mbq,weight_kg,start_time,end_time,assayed_mbq,assay_time,residual_mbq,residual_time",
+        )
+        .replace(
+            "SYN-01,1,2017-01-11,6440,14.5\n",
+            "SYN-01,1,2017-01-11,,14.5,2017-01-11T10:00+01:00,2017-01-11T11:30+01:00,6600,2017-01-11T08:00+01:00,60,2017-01-11T11:30+01:00\n",
+        );
+    let inf: String = inf
+        .lines()
+        .map(|l| {
+            if l.starts_with('#') || l.split(',').count() == 11 {
+                format!("{l}\n")
+            } else {
+                format!("{l},,,,,,\n")
+            }
+        })
+        .collect();
+    let end: jiff::Timestamp = "2017-01-11T11:30+01:00".parse().unwrap();
+    let mut rd = String::new();
+    for l in f.files["readings.csv"].lines() {
+        let c: Vec<&str> = l.split(',').collect();
+        if l.starts_with('#') {
+            rd.push_str(l);
+        } else if l.starts_with("patient,") {
+            rd.push_str("patient,infusion,hours,time,reading,background");
+        } else if l.starts_with("SYN-01,1,") {
+            let h: f64 = c[2].parse().unwrap();
+            #[allow(clippy::cast_possible_truncation)]
+            let t = end + jiff::SignedDuration::from_secs((h * 3600.0).round() as i64);
+            rd.push_str(&format!("{},{},,{},{},{}", c[0], c[1], t, c[3], c[4]));
+        } else {
+            rd.push_str(&format!("{},{},{},,{},{}", c[0], c[1], c[2], c[3], c[4]));
+        }
+        rd.push('\n');
+    }
+    let th = f.files["thyroid.csv"]
+        .replace(
+            "patient,date,tsh_mu_per_l,ft4_pmol_per_l",
+            "patient,date,tsh_mu_per_l,ft4_pmol_per_l,notes",
+        )
+        .lines()
+        .map(|l| {
+            if l.starts_with('#') || l.starts_with("patient,") {
+                format!("{l}\n")
+            } else if l.starts_with("SYN-02,") {
+                format!("{l},TSH and FT4 on the same sample\n")
+            } else {
+                format!("{l},\n")
+            }
+        })
+        .collect::<String>();
+    f.insert("infusions.csv", inf);
+    f.insert("readings.csv", rd);
+    f.insert("thyroid.csv", th);
+    f
+}
+
+/// Folder → registry → folder keeps the hot-lab record, the infusion's
+/// clock times, the readings' clock times and the thyroid follow-up, field
+/// by field; the report from the registry is the folder's.
+async fn hot_lab_clock_times_and_thyroid_round_trip(b: Backend) {
+    let (_db, store) = fresh(b).await;
+    let folder = seed_with_hot_lab_and_clock_times();
+    let v = mibg_clinic::cohort::validate(&folder);
+    assert!(v.problems.is_ok(), "{:?}", v.problems.errors);
+    let i1 = v
+        .data
+        .infusions
+        .iter()
+        .find(|i| i.patient == "SYN-01" && i.number == 1)
+        .unwrap();
+    assert!(i1.hot_lab.is_some() && i1.end.is_some());
+    assert!(v.data.readings.iter().any(|r| r.time.is_some()));
+    let opts = ImportOptions {
+        label: "hot-lab".into(),
+        time_zone: Some("Europe/Rome".into()),
+        default_centre: None,
+    };
+    store.import_study(&op(), &folder, &opts).await.unwrap();
+    // Stored as columns, not only as text of the folder.
+    let p = store.find_patient(&op(), "SYN-01").await.unwrap();
+    let inf = store.list::<Infusion>(&op(), p.id).await.unwrap();
+    let i = inf.iter().find(|i| i.record.number == 1).unwrap();
+    assert_eq!(i.record.assayed_mbq.unwrap().mbq(), 6600.0);
+    assert_eq!(i.record.residual_mbq.unwrap().mbq(), 60.0);
+    assert_eq!(
+        i.record.assay_at.unwrap(),
+        "2017-01-11T07:00:00Z".parse().unwrap()
+    );
+    assert_eq!(
+        i.record.end_at.unwrap(),
+        "2017-01-11T10:30:00Z".parse().unwrap()
+    );
+    assert_eq!(i.record.activity_mbq.mbq(), i1.activity.mbq());
+    let th = store.list::<ThyroidAssessment>(&op(), p.id).await.unwrap();
+    assert!(!th.is_empty());
+    for identified in [true, false] {
+        let out = store.study_folder(&op(), identified).await.unwrap();
+        assert_same_study(&folder, &out, identified);
+        assert_eq!(report_json(&folder), report_json(&out));
+        assert_eq!(
+            notes_of(&folder, "thyroid.csv"),
+            notes_of(&out, "thyroid.csv")
+        );
+    }
+}
+
+fn notes_of(i: &mibg_study::StudyInput, n: &str) -> Vec<String> {
+    let t = i.files.get(n).cloned().unwrap_or_default();
+    let mut r = csv::ReaderBuilder::new()
+        .comment(Some(b'#'))
+        .trim(csv::Trim::All)
+        .from_reader(t.as_bytes());
+    let h = r.headers().unwrap().clone();
+    match h.iter().position(|c| c == "notes") {
+        None => r.records().map(|_| String::new()).collect(),
+        Some(k) => r.records().map(|x| x.unwrap()[k].to_string()).collect(),
+    }
 }
 
 async fn pseudonymised_export_has_no_identifiers(b: Backend) {
@@ -1102,6 +1237,10 @@ async fn course_workflow_says_what_is_missing(b: Backend) {
                 prescribed_activity_mbq: Some(Activity::from_mbq(8880.0)),
                 start_at: Some("2026-11-03T08:00:00Z".parse().unwrap()),
                 end_at: Some("2026-11-03T09:30:00Z".parse().unwrap()),
+                assayed_mbq: None,
+                assay_at: None,
+                residual_mbq: None,
+                residual_at: None,
             },
         )
         .await
@@ -1207,6 +1346,10 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
                 prescribed_activity_mbq: None,
                 start_at: None,
                 end_at: None,
+                assayed_mbq: None,
+                assay_at: None,
+                residual_mbq: None,
+                residual_at: None,
             },
         )
         .await

@@ -25,6 +25,8 @@ pub mod files {
     pub const READINGS: &str = "readings.csv";
     /// Stem-cell infusions (optional).
     pub const STEM_CELLS: &str = "stem_cells.csv";
+    /// Thyroid assessments (optional; the hypothyroidism denominator).
+    pub const THYROID: &str = "thyroid.csv";
     /// Subsequent therapies (optional).
     pub const THERAPIES: &str = "therapies.csv";
     /// Follow-up events (required).
@@ -111,6 +113,11 @@ pub struct StudyData {
     pub stem_cells: Vec<StemCellInfusion>,
     /// `therapies.csv`.
     pub therapies: Vec<Therapy>,
+    /// `thyroid.csv` (empty when the file is absent).
+    pub thyroid: Vec<ThyroidAssessment>,
+    /// Whether the folder has `thyroid.csv`: without it the hypothyroidism
+    /// denominator cannot be "survivors with a thyroid assessment".
+    pub thyroid_recorded: bool,
     /// `followup.csv`.
     pub followup: Vec<FollowUpEvent>,
     /// `overrides.csv`.
@@ -153,6 +160,14 @@ mod limits {
     pub const HOURS: (f64, f64) = (0.0, 1440.0);
     /// CD34+ ×10⁶/kg.
     pub const CD34: (f64, f64) = (0.0, 1000.0);
+    /// TSH, mU/L: 0–1000 (untreated primary hypothyroidism reaches a few
+    /// hundred mU/L; the reference range is about 0.4–4.5,
+    /// docs/reference/toxicity.md §9, van Santen et al. Cancer 2002).
+    pub const TSH_MU_PER_L: (f64, f64) = (0.0, 1000.0);
+    /// Free T4, pmol/L: 0–200 (reference about 10–25 pmol/L; a value in
+    /// ng/dL would be about 13 times smaller and still inside, so the range
+    /// only refuses impossible values).
+    pub const FT4_PMOL_PER_L: (f64, f64) = (0.0, 200.0);
 }
 
 /// Parses every file of `input`. Problems in one file never hide problems
@@ -216,6 +231,10 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
     if let Some(t) = input.get(files::THERAPIES) {
         d.therapies = therapies(t, p, &mut d.unreadable);
     }
+    if let Some(t) = input.get(files::THYROID) {
+        d.thyroid_recorded = true;
+        d.thyroid = thyroid(t, p, &mut d.unreadable);
+    }
     if let Some(t) = input.get(files::OVERRIDES) {
         d.overrides = overrides(t, p, &mut d.unreadable);
     }
@@ -255,6 +274,7 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
         files::READINGS,
         files::STEM_CELLS,
         files::THERAPIES,
+        files::THYROID,
         files::FOLLOWUP,
         files::LABS,
         files::EVENTS,
@@ -720,6 +740,37 @@ fn stem_cells(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<Ste
                 patient,
                 date,
                 cd34_e6_per_kg: cd34,
+                row: r.line,
+            });
+        }
+    }
+    out
+}
+
+fn thyroid(text: &str, p: &mut Problems, u: &mut BTreeSet<String>) -> Vec<ThyroidAssessment> {
+    let schema = schema(
+        "thyroid table",
+        Strictness::Clinical,
+        &["patient", "date"],
+        &["tsh_mu_per_l", "ft4_pmol_per_l"],
+    );
+    let Some(t) = table(files::THYROID, text, &schema, p, u) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for r in t.rows() {
+        let id = r.req_id("patient", p);
+        let date = r.req_date("date", p);
+        let (tlo, thi) = limits::TSH_MU_PER_L;
+        let tsh = r.opt_f64_in("tsh_mu_per_l", tlo, thi, p);
+        let (flo, fhi) = limits::FT4_PMOL_PER_L;
+        let ft4 = r.opt_f64_in("ft4_pmol_per_l", flo, fhi, p);
+        if let (Some(patient), Some(date)) = (id, date) {
+            out.push(ThyroidAssessment {
+                patient,
+                date,
+                tsh_mu_per_l: tsh,
+                ft4_pmol_per_l: ft4,
                 row: r.line,
             });
         }

@@ -87,6 +87,25 @@ pub struct Reading {
     pub row: u64,
 }
 
+/// One row of `thyroid.csv`: a thyroid assessment (a TSH/FT4 measurement
+/// or a clinical thyroid check). A survivor with at least one assessment
+/// after the first infusion is in the denominator of the hypothyroidism
+/// rate ("survivors with thyroid follow-up", docs/reference/toxicity.md §9;
+/// De Ioris et al., ESMO Open 2025;10(4):104541: 6 of 14).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ThyroidAssessment {
+    /// Patient identifier.
+    pub patient: String,
+    /// Date of the assessment.
+    pub date: Date,
+    /// TSH, mU/L (= µIU/mL), if measured.
+    pub tsh_mu_per_l: Option<f64>,
+    /// Free T4, pmol/L, if measured.
+    pub ft4_pmol_per_l: Option<f64>,
+    /// Row in `thyroid.csv`.
+    pub row: u64,
+}
+
 /// One row of `stem_cells.csv`: an autologous stem-cell infusion (day 0).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StemCellInfusion {

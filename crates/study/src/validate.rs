@@ -416,6 +416,20 @@ fn check(d: &StudyData, p: &mut Problems) {
             unknown(p, files::THERAPIES, t.row, &t.patient);
         }
     }
+    for t in &d.thyroid {
+        if known(&t.patient) {
+            dated.push((
+                files::THYROID,
+                t.row,
+                &t.patient,
+                t.date,
+                "date",
+                "thyroid assessment",
+            ));
+        } else {
+            unknown(p, files::THYROID, t.row, &t.patient);
+        }
+    }
     for o in &d.overrides {
         if !known(&o.patient) {
             unknown(p, files::OVERRIDES, o.row, &o.patient);

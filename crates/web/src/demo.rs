@@ -173,6 +173,10 @@ pub async fn seed(store: &Store, study: &StudyInput) -> Result<Vec<DemoAccount>,
                 prescribed_activity_mbq: Some(a1),
                 start_at: None,
                 end_at: None,
+                assayed_mbq: None,
+                assay_at: None,
+                residual_mbq: None,
+                residual_at: None,
             },
         )
         .await?;

@@ -276,6 +276,13 @@ const ADSL: &[Var] = &[
         "Y, N",
     ),
     (
+        "THYASSFL",
+        "Thyroid assessment after the first infusion (thyroid.csv; the hypothyroidism denominator is ALIVEFL = Y and THYASSFL = Y, docs/reference/toxicity.md §9)",
+        "text",
+        "",
+        "Y, N; empty when the study records no thyroid follow-up (every survivor is then counted)",
+    ),
+    (
         "NEXTTHER",
         "Subsequent therapies (therapies.csv codes, by start date, ';'-separated)",
         "text",
@@ -469,6 +476,8 @@ fn adsl_row(study: &str, p: &PatientResult, terms: &[&str]) -> Vec<String> {
         efscnsr,
         yn(p.alive).into(),
         yn(p.hypothyroidism).into(),
+        p.thyroid_assessed
+            .map_or_else(String::new, |a| yn(a).into()),
         cell(&p.therapies.join(";")),
     ];
     for t in terms {

@@ -84,9 +84,25 @@ pub fn patient_flow(r: &StudyReport) -> Flow {
             excluded: reasons(&[("no survival time", count(p, |r| r.os.is_none()))]),
         },
         Stage {
-            label: format!("{} (survivors)", c.hypothyroidism.name),
+            label: if p.iter().any(|r| r.thyroid_assessed.is_some()) {
+                format!(
+                    "{} (survivors with thyroid follow-up)",
+                    c.hypothyroidism.name
+                )
+            } else {
+                format!(
+                    "{} (survivors; thyroid follow-up not recorded)",
+                    c.hypothyroidism.name
+                )
+            },
             n: c.hypothyroidism.n as usize,
-            excluded: reasons(&[("died before the last contact", count(p, |r| !r.alive))]),
+            excluded: reasons(&[
+                ("died before the last contact", count(p, |r| !r.alive)),
+                (
+                    "alive, no thyroid assessment after the first infusion",
+                    count(p, |r| r.alive && r.thyroid_assessed == Some(false)),
+                ),
+            ]),
         },
     ];
     Flow {

@@ -199,6 +199,8 @@ struct PatientContext<'a> {
     ov_by: &'a BTreeMap<&'a str, Vec<&'a Override>>,
     ev_by: &'a BTreeMap<&'a str, Vec<&'a AdverseEvent>>,
     tox_by: &'a BTreeMap<&'a str, &'a PatientReport>,
+    thy_by: &'a BTreeMap<&'a str, Vec<&'a mibg_study::model::ThyroidAssessment>>,
+    thyroid_recorded: bool,
 }
 
 /// One patient's steps: infusion checks, dosimetry, response, toxicity and
@@ -243,6 +245,32 @@ fn assess_patient(
     let os = patient::origin_date(cfg.os.origin, &r)
         .and_then(|o| patient::survival_time(&cfg.os, o, &r.followup));
     let events: Vec<&AdverseEvent> = of(c.ev_by, &pt.id);
+    let hypothyroidism = c.hypo_term.is_some_and(|t| {
+        patient::hypothyroidism(&events, first, t, cfg.toxicity.hypothyroidism_min_grade)
+    });
+    let thyroid: Vec<_> = of(c.thy_by, &pt.id);
+    let alive = !r.followup.iter().any(|e| e.event == EventType::Death);
+    let thyroid_assessed =
+        patient::thyroid_assessed(c.thyroid_recorded, &thyroid, first, hypothyroidism);
+    if alive
+        && hypothyroidism
+        && patient::thyroid_assessed(c.thyroid_recorded, &thyroid, first, false) == Some(false)
+    {
+        findings.push(Findings {
+            warnings: vec![Problem::file(
+                files::THYROID,
+                ProblemKind::Clinical,
+                format!(
+                    "patient '{}' has {} in {} but no thyroid assessment after the first infusion in {}; the diagnosis is counted as the assessment (hypothyroidism denominator)",
+                    pt.id,
+                    cfg.toxicity.hypothyroidism_term,
+                    files::EVENTS,
+                    files::THYROID
+                ),
+            )],
+            ..Findings::default()
+        });
+    }
     let result = PatientResult {
         patient: pt.id.clone(),
         sex: pt.sex,
@@ -256,10 +284,9 @@ fn assess_patient(
         therapies: ther.iter().map(|t| t.therapy.clone()).collect(),
         efs,
         os,
-        alive: !r.followup.iter().any(|e| e.event == EventType::Death),
-        hypothyroidism: c.hypo_term.is_some_and(|t| {
-            patient::hypothyroidism(&events, first, t, cfg.toxicity.hypothyroidism_min_grade)
-        }),
+        alive,
+        hypothyroidism,
+        thyroid_assessed,
     };
     (result, findings)
 }
@@ -350,6 +377,7 @@ fn assess_with(input: &StudyInput, workers: Workers) -> Assessment {
     let th_by = group(&dd.therapies, |t| &t.patient);
     let ov_by = group(&dd.overrides, |o| &o.patient);
     let ev_by = group(&dd.toxicity.events, |e| &e.patient);
+    let thy_by = group(&dd.thyroid, |t| &t.patient);
     let tox_by: BTreeMap<&str, &PatientReport> = tox
         .as_ref()
         .map(|t| t.patients.iter().map(|r| (r.patient.as_str(), r)).collect())
@@ -370,6 +398,8 @@ fn assess_with(input: &StudyInput, workers: Workers) -> Assessment {
         ov_by: &ov_by,
         ev_by: &ev_by,
         tox_by: &tox_by,
+        thy_by: &thy_by,
+        thyroid_recorded: dd.thyroid_recorded,
     };
     let mut accepted = Vec::new();
     let mut patients = Vec::with_capacity(dd.patients.len());

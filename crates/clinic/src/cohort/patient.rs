@@ -32,7 +32,7 @@ use mibg_study::config::{
     ResponseOptions, SoftTissueDenominator,
 };
 use mibg_study::load::files;
-use mibg_study::model::{FollowUpEvent, Infusion, Override, Patient, Reading};
+use mibg_study::model::{FollowUpEvent, Infusion, Override, Patient, Reading, ThyroidAssessment};
 use mibg_study::{Problem, ProblemKind, days_between};
 use mibg_toxicity::analysis::PatientReport;
 use mibg_toxicity::ctcae::Term;
@@ -457,6 +457,7 @@ pub fn dosimetry(
     };
     record_gate_overrides(&mut f, &r.overrides, &a.plausibility);
     let first_row = r1[0].row;
+    let min_last_used = a.assessment.request.min_last_reading;
     f.warnings.extend(a.warnings.iter().map(|w| {
         clinical(
             files::READINGS,
@@ -468,6 +469,8 @@ pub fn dosimetry(
     let mut out = PatientDose {
         activity1_mbq: i1.activity,
         model1: a.model.name().to_string(),
+        s_model: options(min_last_used).s_model.name().to_string(),
+        s_model_description: options(min_last_used).s_model.describe(),
         tau1_h: a.tau,
         dose1_gy: a.dose1,
         a2_prescribed_mbq: if a.decision == Decision::SecondInfusion {
@@ -710,6 +713,25 @@ pub fn hypothyroidism(
     events.iter().any(|e| {
         e.term == term && e.grade.get() >= min_grade && first_infusion.is_some_and(|f| e.date >= f)
     })
+}
+
+/// Whether the patient had a thyroid assessment on or after the first
+/// infusion: a row of `thyroid.csv` dated then, or the hypothyroidism
+/// itself (a graded diagnosis is an assessment). None when the study
+/// records no thyroid follow-up (no `thyroid.csv`): the denominator of the
+/// hypothyroidism rate is then every survivor, and the report says so.
+/// The rule: "survivors with thyroid follow-up" (docs/reference/toxicity.md
+/// §9; De Ioris et al., ESMO Open 2025;10(4):104541: 6 of 14 survivors).
+pub fn thyroid_assessed(
+    recorded: bool,
+    assessments: &[&ThyroidAssessment],
+    first_infusion: Option<Date>,
+    hypothyroidism: bool,
+) -> Option<bool> {
+    if !recorded {
+        return None;
+    }
+    Some(hypothyroidism || first_infusion.is_some_and(|f| assessments.iter().any(|a| a.date >= f)))
 }
 
 /// Age at the first infusion: days from the birth date / 365.25, else the

@@ -356,7 +356,7 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
     }
     h.push_str("</table>\n");
 
-    h.push_str("<h2>Patients</h2>\n<table>\n<tr><th>Patient</th><th>Age</th><th>D1 (Gy)</th><th>A2 prescribed (MBq)</th><th>A2 given (MBq)</th><th>Delivered WB (Gy)</th><th>Best response</th><th>SIOPEN before → after (reduction)</th><th>Largest soft tissue (mm)</th><th>Worst grade ≥ 3</th><th>ANC / PLT day</th><th>Therapies</th><th>EFS (days)</th><th>OS (days)</th></tr>\n");
+    h.push_str("<h2>Patients</h2>\n<table>\n<tr><th>Patient</th><th>Age</th><th>S model</th><th>D1 (Gy)</th><th>A2 prescribed (MBq)</th><th>A2 given (MBq)</th><th>Delivered WB (Gy)</th><th>Best response</th><th>SIOPEN before → after (reduction)</th><th>Largest soft tissue (mm)</th><th>Worst grade ≥ 3</th><th>ANC / PLT day</th><th>Therapies</th><th>EFS (days)</th><th>OS (days)</th></tr>\n");
     for p in &r.patients {
         let d = p.dosimetry.as_ref();
         let resp = p.response.as_ref();
@@ -380,9 +380,11 @@ th{{background:#eee}}td.n{{text-align:right}}.banner{{background:#b00;color:#fff
         };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td class=\"n\">{:.1}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"small\">{}</td><td>{}</td><td class=\"small\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td>{}</td><td class=\"n\">{:.1}</td><td title=\"{}\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"small\">{}</td><td>{}</td><td class=\"small\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
             esc(&p.patient),
             p.age_years,
+            d.map_or(String::new(), |d| esc(&d.s_model_description)),
+            d.map_or("–".into(), |d| esc(&d.s_model)),
             d.map_or("–".into(), |d| format!("{:.2}", d.dose1_gy.gy())),
             d.map_or("–".into(), |d| format!(
                 "{:.0}",
@@ -675,6 +677,30 @@ pub fn render_text(r: &StudyReport) -> String {
             median_range(d, 0),
             d.summary.n
         );
+    }
+    let _ = writeln!(t);
+    let _ = writeln!(
+        t,
+        "Dosimetry per patient: D1 (Gy), A2 prescribed (MBq), delivered total (Gy), whole-body S model"
+    );
+    for p in &r.patients {
+        match &p.dosimetry {
+            None => {
+                let _ = writeln!(t, "  {:<12} no dosimetry of infusion 1", p.patient);
+            }
+            Some(d) => {
+                let _ = writeln!(
+                    t,
+                    "  {:<12} {:>5.2} {:>7.0} {:>6}   S model {}",
+                    p.patient,
+                    d.dose1_gy.gy(),
+                    d.a2_prescribed_mbq.mbq(),
+                    d.delivered_total_gy
+                        .map_or("–".into(), |x| format!("{:.2}", x.gy())),
+                    d.s_model
+                );
+            }
+        }
     }
     if !r.overrides.is_empty() {
         t.push('\n');

@@ -20,6 +20,19 @@ use mibg_study::config::{
 use mibg_study::model::Sex;
 use std::collections::BTreeMap;
 
+/// The denominator rule of the hypothyroidism rate: survivors with a
+/// thyroid assessment after the first infusion (`thyroid.csv`;
+/// docs/reference/toxicity.md §9, "survivors with thyroid follow-up", as
+/// De Ioris et al., ESMO Open 2025;10(4):104541 report 6 of 14); a folder
+/// without `thyroid.csv` falls back to every survivor, and says so.
+pub fn hypothyroidism_denominator(thyroid_recorded: bool) -> &'static str {
+    if thyroid_recorded {
+        "patients alive at the last contact with a thyroid assessment after the first infusion (thyroid.csv)"
+    } else {
+        "patients alive at the last contact (no thyroid.csv: thyroid follow-up not recorded, every survivor counted)"
+    }
+}
+
 fn estimate(
     name: &str,
     rule: &str,
@@ -332,13 +345,19 @@ pub fn cohort(
                 .collect::<Vec<_>>(),
         ),
     ];
-    let survivors: Vec<&PatientResult> = patients.iter().filter(|r| r.alive).collect();
+    // The denominator: survivors with thyroid follow-up
+    // (docs/reference/toxicity.md §9); without thyroid.csv, every survivor.
+    let survivors: Vec<&PatientResult> = patients
+        .iter()
+        .filter(|r| r.alive && r.thyroid_assessed != Some(false))
+        .collect();
+    let recorded = patients.iter().any(|r| r.thyroid_assessed.is_some());
     let hypothyroidism = estimate(
         &format!(
             "{} (grade ≥ {}) at any time after the first infusion",
             cfg.toxicity.hypothyroidism_term, cfg.toxicity.hypothyroidism_min_grade
         ),
-        "patients alive at the last contact",
+        hypothyroidism_denominator(recorded),
         survivors.iter().filter(|r| r.hypothyroidism).count(),
         survivors.len(),
         cfg.ci.hypothyroidism,

@@ -74,6 +74,11 @@ pub struct PatientDose {
     pub activity1_mbq: Activity,
     /// Retention model chosen for infusion 1.
     pub model1: String,
+    /// Whole-body S model used (`analytic`, `phantoms`; study.toml
+    /// `analysis.dosimetry.s_model`).
+    pub s_model: String,
+    /// The S model with its coefficients or table, range and source.
+    pub s_model_description: String,
     /// τ of infusion 1.
     pub tau1_h: Hours,
     /// Whole-body dose of infusion 1, D₁.
@@ -184,6 +189,10 @@ pub struct PatientResult {
     /// Hypothyroidism (term and minimum grade of the options) at any time
     /// after the first infusion.
     pub hypothyroidism: bool,
+    /// A thyroid assessment on or after the first infusion (`thyroid.csv`,
+    /// or a hypothyroidism event, which is itself one); None when the
+    /// folder records no thyroid follow-up (no `thyroid.csv`).
+    pub thyroid_assessed: Option<bool>,
 }
 
 /// A proportion with its CI, numerator, denominator and method.
