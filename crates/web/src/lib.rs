@@ -19,6 +19,7 @@
 //!   every asset embedded, CSRF token on every form, no internals in any
 //!   error page.
 
+pub mod api;
 mod error;
 mod guard;
 mod pages;
@@ -171,6 +172,7 @@ pub(crate) fn spec(
 fn table() -> Routes {
     [
         core_routes(),
+        api::routes(),
         // Each further area appends its own list on its own line here.
     ]
     .into_iter()
