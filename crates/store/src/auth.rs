@@ -836,6 +836,34 @@ impl Store {
         finish(w, result).await.map(|t| (t, secret))
     }
 
+    /// The caller's own API tokens, newest first, revoked ones included
+    /// (their secrets are never stored, so never shown).
+    pub async fn list_tokens(&self, scope: &Scope) -> Result<Vec<ApiToken>, StoreError> {
+        let Some(user_id) = scope.actor().user_id() else {
+            return Err(StoreError::Forbidden("tokens belong to users".into()));
+        };
+        let mut tx = self.pool.begin_read().await?;
+        let rows = tx
+            .fetch(
+                "SELECT id, name, created_at, expires_at, deleted FROM api_tokens WHERE user_id = $1 ORDER BY id DESC",
+                &[Value::int(user_id)],
+                &[Ty::Int, Ty::Text, Ty::Text, Ty::Text, Ty::Int],
+            )
+            .await?;
+        tx.rollback().await?;
+        Ok(rows
+            .iter()
+            .map(|r| ApiToken {
+                id: r[0].as_int().unwrap_or(0),
+                user_id,
+                name: r[1].as_text().unwrap_or("").to_string(),
+                created_at: r[2].as_text().unwrap_or("").to_string(),
+                expires_at: r[3].as_text().map(str::to_string),
+                revoked: r[4].as_int() == Some(1),
+            })
+            .collect())
+    }
+
     /// Revokes one of the caller's tokens.
     pub async fn revoke_token(
         &self,

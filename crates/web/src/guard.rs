@@ -49,8 +49,29 @@ pub async fn guard(
     next: Next,
 ) -> Response {
     let cfg = state.config();
+    let api = spec.path.starts_with("/api/");
     let mut ctx = None;
-    if let Some(sid) = session::cookie(req.headers(), session::COOKIE).map(str::to_string)
+    let mut via_token = false;
+    if api && let Some(auth) = req.headers().get(header::AUTHORIZATION) {
+        // A bearer token (API only): the user's rights, no cookie, no CSRF.
+        let token = auth
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or("");
+        match state.store().scope_for_token(token).await {
+            Ok(s) => {
+                via_token = true;
+                ctx = Some(Ctx {
+                    session: s,
+                    sid: String::new(),
+                    csrf: String::new(),
+                });
+            }
+            Err(_) => return crate::api::unauthorized(),
+        }
+    } else if let Some(sid) = session::cookie(req.headers(), session::COOKIE).map(str::to_string)
         && let Some(data) = state
             .sessions()
             .get(&sid, cfg.idle_timeout, cfg.absolute_timeout)
@@ -69,7 +90,9 @@ pub async fn guard(
     }
     let post = req.method() == Method::POST;
     if spec.access != Access::Public && ctx.is_none() {
-        return if post {
+        return if api {
+            crate::api::unauthorized()
+        } else if post {
             (
                 StatusCode::UNAUTHORIZED,
                 crate::views::error_page(
@@ -85,9 +108,33 @@ pub async fn guard(
     if let (Access::Needs(perms), Some(c)) = (spec.access, &ctx)
         && !perms.iter().all(|p| c.session.scope.can(*p))
     {
-        return AppError::Forbidden.into_response();
+        return if api {
+            crate::api::ApiError::from(AppError::Forbidden).into_response()
+        } else {
+            AppError::Forbidden.into_response()
+        };
     }
-    let req = if post {
+    let req = if post && api {
+        // A cookie-session write must carry the session's CSRF token in a
+        // header (a bearer request cannot be forged by another site).
+        match &ctx {
+            Some(c) if !via_token && spec.access != Access::Public => {
+                let given = req
+                    .headers()
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if !same_token(given, &c.csrf) {
+                    return crate::api::problem(
+                        StatusCode::FORBIDDEN,
+                        "A write with the session cookie needs the session's CSRF token in the X-CSRF-Token header (or use a bearer token); nothing was saved.",
+                    );
+                }
+                req
+            }
+            _ => req,
+        }
+    } else if post {
         let expected = match &ctx {
             Some(c) if spec.access != Access::Public => Some(c.csrf.clone()),
             _ => session::cookie(req.headers(), LOGIN_COOKIE).map(str::to_string),

@@ -20,6 +20,7 @@
 //!   error page.
 
 mod clinical;
+pub mod api;
 mod error;
 mod guard;
 mod pages;
@@ -173,6 +174,7 @@ fn table() -> Routes {
     [
         core_routes(),
         clinical::routes(),
+        api::routes(),
         // Each further area appends its own list on its own line here.
     ]
     .into_iter()

@@ -38,9 +38,13 @@ pub async fn style() -> Response {
         .into_response()
 }
 
-/// Any path not in the route table.
-pub async fn not_found() -> AppError {
-    AppError::NotFound
+/// Any path not in the route table (problem details under `/api/`).
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        crate::api::ApiError::from(AppError::NotFound).into_response()
+    } else {
+        AppError::NotFound.into_response()
+    }
 }
 
 /// The sign-in form, with a fresh pre-session CSRF token (double submit).

@@ -164,6 +164,9 @@ async fn every_route_every_role_every_centre() {
     }
     for role in Role::ALL {
         let client = app.client(role).await;
+        // The API is called with the role's bearer token (its cookie-session
+        // writes need the CSRF header, tested in api.rs).
+        let token = app.token(role).await;
         for r in &routes {
             let allowed = match r.access {
                 Access::Public | Access::SignedIn => true,
@@ -184,7 +187,22 @@ async fn every_route_every_role_every_centre() {
                 }
                 let mut c = client.clone();
                 let path = path_for(r.path, r.object, ids);
-                let resp = if r.method == "GET" {
+                let resp = if r.path.starts_with("/api/") {
+                    let body = serde_json::json!({"password": "not the password", "version": 1});
+                    if r.method == "GET" {
+                        c.api("GET", &path, &token, None).await
+                    } else if r.path.ends_with("readings.csv") {
+                        c.api(
+                            "POST",
+                            &format!("{path}?infusion_id={}", ids.infusion),
+                            &token,
+                            None,
+                        )
+                        .await
+                    } else {
+                        c.api("POST", &path, &token, Some(&body)).await
+                    }
+                } else if r.method == "GET" {
                     c.get(&path).await
                 } else if r.path.ends_with(".csv") {
                     c.upload(&path, ids.infusion, "x.csv", "hours,reading\n")

@@ -224,3 +224,86 @@ impl Client {
         self.send(req).await
     }
 }
+
+impl App {
+    /// An API token of the demo account of `role` (made by the store, as
+    /// the token page does).
+    pub async fn token(&self, role: Role) -> String {
+        let a = self.account(role);
+        let s = self
+            .store
+            .login(&a.username, &a.password, "test")
+            .await
+            .unwrap();
+        self.store
+            .create_token(&s.scope, "test", None)
+            .await
+            .unwrap()
+            .1
+    }
+}
+
+impl Client {
+    /// An API request with a bearer token (no cookie).
+    pub async fn api(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        json: Option<&serde_json::Value>,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let body = match json {
+            Some(v) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(b.body(body).unwrap()).await
+    }
+}
+
+impl Client {
+    /// A raw API request with a bearer token and a body of a media type.
+    pub async fn send_raw(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: &str,
+    ) -> Resp {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// A JSON request with the session cookie, and the CSRF header if given.
+    pub async fn cookie_json(
+        &mut self,
+        method: &str,
+        path: &str,
+        json: &serde_json::Value,
+        csrf: Option<&str>,
+    ) -> Resp {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = csrf {
+            b = b.header("x-csrf-token", t);
+        }
+        self.send(b.body(Body::from(json.to_string())).unwrap())
+            .await
+    }
+}
