@@ -23,7 +23,9 @@ mod error;
 mod guard;
 mod pages;
 pub mod session;
+mod study;
 mod views;
+mod zip;
 
 pub mod demo;
 
@@ -171,6 +173,7 @@ pub(crate) fn spec(
 fn table() -> Routes {
     [
         core_routes(),
+        study::routes(),
         // Each further area appends its own list on its own line here.
     ]
     .into_iter()
