@@ -43,7 +43,12 @@ pub(crate) fn routes() -> crate::Routes {
             get(study_page),
         ),
         (
-            spec("GET", "/study/report.pdf", Access::Needs(READ), Object::None),
+            spec(
+                "GET",
+                "/study/report.pdf",
+                Access::Needs(READ),
+                Object::None,
+            ),
             get(report_pdf),
         ),
         (
@@ -199,8 +204,8 @@ async fn report_pdf(State(state): State<AppState>, Extension(c): Extension<Maybe
     let r = scoped_report(&state, &c.session.scope)
         .await?
         .map_err(|p| refused(&p))?;
-    let data = serde_json::to_value(&r)
-        .map_err(|e| AppError::Internal(format!("report JSON: {e}")))?;
+    let data =
+        serde_json::to_value(&r).map_err(|e| AppError::Internal(format!("report JSON: {e}")))?;
     let images = vec![
         (
             "km-os.svg".to_string(),
@@ -226,7 +231,10 @@ async fn export_zip(State(state): State<AppState>, Extension(c): Extension<Maybe
         "web download of the analysis datasets by {}",
         c.session.user.username
     );
-    let input = state.store().export_study(scope, false, &destination).await?;
+    let input = state
+        .store()
+        .export_study(scope, false, &destination)
+        .await?;
     let r = report_of(&input).map_err(|p| refused(&p))?;
     let d = mibg_clinic::cohort::export::analysis_datasets(&r);
     let now = jiff::Timestamp::now();
@@ -373,7 +381,9 @@ async fn prescription_of(
         .list::<Prescription>(scope, patient)
         .await?
         .into_iter()
-        .find(|p| p.record.course_id == course && p.record.infusion_number == infusion && !p.deleted))
+        .find(|p| {
+            p.record.course_id == course && p.record.infusion_number == infusion && !p.deleted
+        }))
 }
 
 /// Two activities the same to the MBq printed (the documents print whole MBq).
@@ -403,9 +413,12 @@ async fn plan_pdf(
         &format!("protocol {}", course.record.protocol_id),
     )
     .map_err(|e| AppError::Internal(format!("stored protocol: {e}")))?;
-    let mut plan =
-        mibg_clinic::plan_course(&protocol, patient.record.weight_kg, patient.record.height_cm)
-            .map_err(|e| AppError::Refused(format!("no plan for this patient: {e}")))?;
+    let mut plan = mibg_clinic::plan_course(
+        &protocol,
+        patient.record.weight_kg,
+        patient.record.height_cm,
+    )
+    .map_err(|e| AppError::Refused(format!("no plan for this patient: {e}")))?;
     let day0 = state
         .store()
         .list::<Infusion>(scope, patient.id)
@@ -424,8 +437,8 @@ async fn plan_pdf(
         .as_ref()
         .is_some_and(|p| same_activity(p.record.activity_mbq, plan.plan.infusion1.activity));
     let reg = registry_signatures(&state, scope, rx.as_ref(), matches).await?;
-    let mut data = serde_json::to_value(&plan)
-        .map_err(|e| AppError::Internal(format!("plan JSON: {e}")))?;
+    let mut data =
+        serde_json::to_value(&plan).map_err(|e| AppError::Internal(format!("plan JSON: {e}")))?;
     if let Value::Object(m) = &mut data {
         m.insert(
             "patient".into(),
@@ -438,7 +451,10 @@ async fn plan_pdf(
     Ok(attachment(
         bytes,
         "application/pdf",
-        &format!("plan-{}-course-{}.pdf", patient.record.study_id, course.record.number),
+        &format!(
+            "plan-{}-course-{}.pdf",
+            patient.record.study_id, course.record.number
+        ),
     ))
 }
 

@@ -13,9 +13,7 @@ use axum::http::{StatusCode, header};
 use common::App;
 use mibg_clinic::cohort::StudyReport;
 use mibg_clinic::cohort::render::estimate_text;
-use mibg_store::testing::TestDb;
-use mibg_store::{Backend, Prescription, Role, Scope};
-use mibg_web::{AppState, Config};
+use mibg_store::{Prescription, Role, Scope};
 use serde_json::Value;
 
 /// The report `mibg study report --db URL --centre Rome` computes: the
@@ -153,74 +151,8 @@ fn crc32(b: &[u8]) -> u32 {
     !c
 }
 
-/// An application on the seed study alone, with one account per role in
-/// Rome (as the demo makes them) but without the demo's patient in
-/// treatment: the seed study is a complete study, so the report exists.
-/// `title` replaces the study's title when given.
 async fn study_app(title: Option<&str>) -> App {
-    let mut study = common::seed_study();
-    if let Some(title) = title {
-        let toml = study.files.get("study.toml").unwrap().clone();
-        let line = toml
-            .lines()
-            .find(|l| l.trim_start().starts_with("title"))
-            .expect("study.toml has a title")
-            .to_string();
-        let replaced = toml.replacen(&line, &format!("title = {}", Value::from(title)), 1);
-        study.insert("study.toml", replaced);
-    }
-    let (db, store) = TestDb::new(Backend::Sqlite).await;
-    let op = Scope::operator("test");
-    store
-        .import_study(
-            &op,
-            &study,
-            &mibg_store::folder::ImportOptions {
-                label: "examples/seed-study (test)".into(),
-                time_zone: Some("Europe/Rome".into()),
-                default_centre: None,
-            },
-        )
-        .await
-        .unwrap();
-    let rome = store.centre_by_code(&op, "Rome").await.unwrap();
-    let mut accounts = Vec::new();
-    for role in Role::ALL {
-        let username = role.as_str().to_string();
-        let printed_name = format!("Test {username}");
-        let password = format!("test-password-{username}-0123");
-        store
-            .create_user(
-                &op,
-                &mibg_store::NewUser {
-                    username: username.clone(),
-                    printed_name: printed_name.clone(),
-                    role,
-                    centre_id: rome.id,
-                    granted: Vec::new(),
-                    expires_at: None,
-                    export_identified: false,
-                },
-                &password,
-            )
-            .await
-            .unwrap();
-        accounts.push(mibg_web::demo::DemoAccount {
-            username,
-            printed_name,
-            role,
-            password,
-        });
-    }
-    let state = AppState::new(store.clone(), Config::default());
-    let router = mibg_web::router(state.clone());
-    App {
-        db,
-        store,
-        state,
-        router,
-        accounts,
-    }
+    App::study_only(title).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -242,7 +174,10 @@ async fn the_export_is_the_librarys_datasets_audited_and_neutralised() {
     let expected = mibg_clinic::cohort::export::analysis_datasets(&rome_report(&app).await);
     let adsl = String::from_utf8(files[0].1.clone()).unwrap();
     assert_eq!(adsl, expected.adsl);
-    assert_eq!(String::from_utf8(files[1].1.clone()).unwrap(), expected.adtte);
+    assert_eq!(
+        String::from_utf8(files[1].1.clone()).unwrap(),
+        expected.adtte
+    );
     // The formula is a text cell now: a leading apostrophe, quoted (it
     // holds quotes and a comma), in every row.
     let neutral = "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\"";
@@ -260,8 +195,8 @@ async fn the_export_is_the_librarys_datasets_audited_and_neutralised() {
         for rec in reader.records() {
             for cell in rec.unwrap().iter() {
                 assert!(
-                    !cell.starts_with(['=', '+', '@', '\t', '\r'])
-                        && !(cell.starts_with('-') && cell.parse::<f64>().is_err()),
+                    !(cell.starts_with(['=', '+', '@', '\t', '\r'])
+                        || (cell.starts_with('-') && cell.parse::<f64>().is_err())),
                     "{name}: cell {cell:?}"
                 );
             }
@@ -273,7 +208,12 @@ async fn the_export_is_the_librarys_datasets_audited_and_neutralised() {
     let op = Scope::operator("t");
     let audit = app
         .store
-        .audit_by_action(&op, mibg_store::audit::action::EXPORT, "1970-01-01T00:00:00Z", 10)
+        .audit_by_action(
+            &op,
+            mibg_store::audit::action::EXPORT,
+            "1970-01-01T00:00:00Z",
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(audit.len(), 2, "{audit:?}");
@@ -282,11 +222,7 @@ async fn the_export_is_the_librarys_datasets_audited_and_neutralised() {
         assert_eq!(a.actor_name, stat.printed_name);
         let v: Value = serde_json::from_str(a.new_value.as_deref().unwrap()).unwrap();
         assert_eq!(v["identified"], false);
-        assert_eq!(
-            v["patients"].as_u64().unwrap() as usize,
-            rows.len(),
-            "{v}"
-        );
+        assert_eq!(v["patients"].as_u64().unwrap() as usize, rows.len(), "{v}");
     }
     // A nurse has no export right.
     let mut nurse = app.client(Role::Nurse).await;
@@ -299,7 +235,12 @@ async fn the_export_is_the_librarys_datasets_audited_and_neutralised() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let audit = app
         .store
-        .audit_by_action(&op, mibg_store::audit::action::EXPORT, "1970-01-01T00:00:00Z", 10)
+        .audit_by_action(
+            &op,
+            mibg_store::audit::action::EXPORT,
+            "1970-01-01T00:00:00Z",
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(audit.len(), 2);
@@ -323,7 +264,12 @@ async fn raw_post(app: &App, c: &common::Client, path: &str) -> Vec<u8> {
         .unwrap();
     let resp = app.router.clone().oneshot(req).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
-    resp.into_body().collect().await.unwrap().to_bytes().to_vec()
+    resp.into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec()
 }
 
 async fn raw_get(app: &App, c: &common::Client, path: &str) -> (StatusCode, String, Vec<u8>) {
@@ -347,7 +293,13 @@ async fn raw_get(app: &App, c: &common::Client, path: &str) -> (StatusCode, Stri
         .get(header::CONTENT_TYPE)
         .map(|v| v.to_str().unwrap().to_string())
         .unwrap_or_default();
-    let body = resp.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
     (status, ct, body)
 }
 
@@ -384,7 +336,10 @@ async fn the_study_report_pdf_carries_the_report_numbers() {
     assert!(text.contains(&format!("{}", expected.cohort.n)));
     // The first landmark of OS, as the report rounds it.
     let l = &expected.cohort.os.landmarks[0];
-    let pct = format!("{:.0}", mibg_clinic::cohort::render::round_half_up(l.percent));
+    let pct = format!(
+        "{:.0}",
+        mibg_clinic::cohort::render::round_half_up(l.percent)
+    );
     assert!(text.contains(&pct), "OS landmark {pct} %");
     assert!(text.contains("UNSIGNED"));
 }
@@ -457,13 +412,15 @@ async fn the_dosimetry_pdf_is_unsigned_until_the_prescription_is_signed() {
         panic!("SYN-01 is assessable")
     };
     let c = app.client(Role::Physicist).await;
-    let (status, ct, pdf) =
-        raw_get(&app, &c, &format!("/courses/{course}/dosimetry.pdf")).await;
+    let (status, ct, pdf) = raw_get(&app, &c, &format!("/courses/{course}/dosimetry.pdf")).await;
     assert_eq!(status, StatusCode::OK, "{}", String::from_utf8_lossy(&pdf));
     assert_eq!(ct, "application/pdf");
     let text = pdf_text("dosimetry-SYN-01.pdf", &pdf);
     assert!(text.contains("SYN-01"));
-    assert!(text.contains(&format!("{:.2}", d.dose1.gy())), "D1 in:\n{text}");
+    assert!(
+        text.contains(&format!("{:.2}", d.dose1.gy())),
+        "D1 in:\n{text}"
+    );
     assert!(
         text.contains(&format!("{:.0}", d.second_activity.mbq())),
         "A2 {} in:\n{text}",
