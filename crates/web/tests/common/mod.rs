@@ -93,7 +93,8 @@ impl App {
         let mut accounts = Vec::new();
         for role in Role::ALL {
             let username = role.as_str().to_string();
-            let printed_name = format!("Test {username}");
+            // As the demo names them (the browser test checks the name shown).
+            let printed_name = format!("Demo {}{}", username[..1].to_uppercase(), &username[1..]);
             let password = format!("test-password-{username}-0123");
             store
                 .create_user(
