@@ -25,7 +25,9 @@ mod error;
 mod guard;
 mod pages;
 pub mod session;
+mod study;
 mod views;
+mod zip;
 
 pub mod demo;
 
@@ -175,6 +177,7 @@ fn table() -> Routes {
         core_routes(),
         clinical::routes(),
         api::routes(),
+        study::routes(),
         // Each further area appends its own list on its own line here.
     ]
     .into_iter()

@@ -449,3 +449,88 @@ async fn a_whole_course_in_headless_chromium() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+/// The study page in a real headless Chromium: a statistician signs in,
+/// opens the study page from the navigation, sees the cohort report with
+/// its Kaplan–Meier figures and the export button (the seed study alone:
+/// a complete study, so the report exists).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_study_page_in_headless_chromium() {
+    let (Some(driver), Some(browser)) = (chromedriver(), chromium()) else {
+        eprintln!(
+            "SKIPPED the_study_page_in_headless_chromium: chromedriver or chromium not installed (Debian: apt-get install chromium chromium-driver)"
+        );
+        return;
+    };
+    let app = App::study_only(None).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(mibg_web::serve(listener, app.state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": browser,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                     "--window-size=1280,2400",
+                     format!("--user-data-dir={}", profile.path().display())]
+        }),
+    );
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
+    let c = client.expect("chromedriver answers");
+    let stat = app.account(Role::Statistician).clone();
+    sign_in(&c, &base, &stat.username, &stat.password).await;
+    c.find(Locator::LinkText("Study"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let report = wait_for(&c, "section.study-report").await;
+    let text = report.text().await.unwrap();
+    assert!(text.contains("Estimate"), "{text}");
+    // Both Kaplan–Meier figures (OS and EFS) are drawn.
+    let figures = c
+        .find_all(Locator::Css("section.study-report svg"))
+        .await
+        .unwrap();
+    assert!(figures.len() >= 3, "patient flow + two KM figures");
+    assert!(text.contains("Number at risk"), "{text}");
+    assert!(
+        c.find(Locator::Css("form[action='/study/export.zip'] button"))
+            .await
+            .is_ok()
+    );
+    shot(&c, "08-study").await;
+    c.close().await.unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}

@@ -55,6 +55,81 @@ impl App {
         }
     }
 
+    /// An application on the seed study alone, with one account per role in
+    /// Rome (as the demo makes them) but without the demo's patient in
+    /// treatment: the seed study is a complete study, so the report exists.
+    /// `title` replaces the study's title when given.
+    pub async fn study_only(title: Option<&str>) -> App {
+        let mut study = seed_study();
+        if let Some(title) = title {
+            let toml = study.files.get("study.toml").unwrap().clone();
+            let line = toml
+                .lines()
+                .find(|l| l.trim_start().starts_with("title"))
+                .expect("study.toml has a title")
+                .to_string();
+            let replaced = toml.replacen(
+                &line,
+                &format!("title = {}", serde_json::Value::from(title)),
+                1,
+            );
+            study.insert("study.toml", replaced);
+        }
+        let (db, store) = TestDb::new(Backend::Sqlite).await;
+        let op = Scope::operator("test");
+        store
+            .import_study(
+                &op,
+                &study,
+                &mibg_store::folder::ImportOptions {
+                    label: "examples/seed-study (test)".into(),
+                    time_zone: Some("Europe/Rome".into()),
+                    default_centre: None,
+                },
+            )
+            .await
+            .unwrap();
+        let rome = store.centre_by_code(&op, "Rome").await.unwrap();
+        let mut accounts = Vec::new();
+        for role in Role::ALL {
+            let username = role.as_str().to_string();
+            // As the demo names them (the browser test checks the name shown).
+            let printed_name = format!("Demo {}{}", username[..1].to_uppercase(), &username[1..]);
+            let password = format!("test-password-{username}-0123");
+            store
+                .create_user(
+                    &op,
+                    &mibg_store::NewUser {
+                        username: username.clone(),
+                        printed_name: printed_name.clone(),
+                        role,
+                        centre_id: rome.id,
+                        granted: Vec::new(),
+                        expires_at: None,
+                        export_identified: false,
+                    },
+                    &password,
+                )
+                .await
+                .unwrap();
+            accounts.push(mibg_web::demo::DemoAccount {
+                username,
+                printed_name,
+                role,
+                password,
+            });
+        }
+        let state = AppState::new(store.clone(), Config::default());
+        let router = mibg_web::router(state.clone());
+        App {
+            db,
+            store,
+            state,
+            router,
+            accounts,
+        }
+    }
+
     pub fn account(&self, role: Role) -> &DemoAccount {
         self.accounts.iter().find(|a| a.role == role).unwrap()
     }
