@@ -363,14 +363,14 @@ impl Store {
             .into_iter()
             .filter(|l| !l.deleted)
             .collect();
-        labs.sort_by(|a, b| (a.record.date, a.id).cmp(&(b.record.date, b.id)));
+        labs.sort_by_key(|a| (a.record.date, a.id));
         let mut events: Vec<_> = self
             .list::<AdverseEvent>(scope, patient)
             .await?
             .into_iter()
             .filter(|e| !e.deleted)
             .collect();
-        events.sort_by(|a, b| (a.record.date, a.id).cmp(&(b.record.date, b.id)));
+        events.sort_by_key(|a| (a.record.date, a.id));
         let transfusions: Vec<_> = self
             .list::<Transfusion>(scope, patient)
             .await?
@@ -646,7 +646,7 @@ fn patient_record(
         .iter()
         .filter(|a| a.record.kind == AssessmentKind::FollowUp)
         .collect();
-    fus.sort_by(|a, b| (a.record.date, a.id).cmp(&(b.record.date, b.id)));
+    fus.sort_by_key(|a| (a.record.date, a.id));
     let doc = serde_json::json!({
         "patient": study_id,
         "baseline": baseline.record.content,

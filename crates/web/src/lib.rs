@@ -19,8 +19,8 @@
 //!   every asset embedded, CSRF token on every form, no internals in any
 //!   error page.
 
-mod clinical;
 pub mod api;
+mod clinical;
 mod error;
 mod guard;
 mod pages;
