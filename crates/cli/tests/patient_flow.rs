@@ -75,13 +75,13 @@ fn seed_flow_adds_up_and_matches_the_denominators() {
     };
     // The abstract's denominators.
     assert_eq!(find("Evaluable for response"), 25);
-    assert_eq!(find("(survivors)"), 14);
+    assert_eq!(find("(survivors with thyroid follow-up)"), 14);
     assert_eq!(
         find("Evaluable for response") as u64,
         c["response_rate"]["n"].as_u64().unwrap()
     );
     assert_eq!(
-        find("(survivors)") as u64,
+        find("(survivors with thyroid follow-up)") as u64,
         c["hypothyroidism"]["n"].as_u64().unwrap()
     );
     assert_eq!(

@@ -678,30 +678,31 @@ pub fn render_text(r: &StudyReport) -> String {
             d.summary.n
         );
     }
-    let _ = writeln!(t);
-    let _ = writeln!(
-        t,
-        "Dosimetry per patient: D1 (Gy), A2 prescribed (MBq), delivered total (Gy), whole-body S model"
-    );
+    // The whole-body S model of each patient's dosimetry, counted by model
+    // (the per-patient value is in the HTML and JSON reports; a terminal
+    // summary of a large registry must not list every patient).
+    let mut models: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    let mut without = 0usize;
     for p in &r.patients {
         match &p.dosimetry {
-            None => {
-                let _ = writeln!(t, "  {:<12} no dosimetry of infusion 1", p.patient);
-            }
-            Some(d) => {
-                let _ = writeln!(
-                    t,
-                    "  {:<12} {:>5.2} {:>7.0} {:>6}   S model {}",
-                    p.patient,
-                    d.dose1_gy.gy(),
-                    d.a2_prescribed_mbq.mbq(),
-                    d.delivered_total_gy
-                        .map_or("–".into(), |x| format!("{:.2}", x.gy())),
-                    d.s_model
-                );
-            }
+            Some(d) => *models.entry(d.s_model.as_str()).or_default() += 1,
+            None => without += 1,
         }
     }
+    let mut parts: Vec<String> = models
+        .iter()
+        .map(|(m, n)| format!("{m} for {n} patient(s)"))
+        .collect();
+    if without > 0 {
+        parts.push(format!(
+            "no dosimetry of infusion 1 for {without} patient(s)"
+        ));
+    }
+    let _ = writeln!(
+        t,
+        "Whole-body S model: {} (per patient in the HTML/JSON report)",
+        parts.join("; ")
+    );
     if !r.overrides.is_empty() {
         t.push('\n');
         for o in &r.overrides {
