@@ -85,7 +85,10 @@ fn relative_score_measure_is_follow_up_over_baseline() {
     assert_eq!(a.metastatic.response, PR);
     assert_eq!(a.measures.relative_mibg_score, Some(0.4));
     assert_eq!(a.measures.mibg_method, Some(MibgMethod::Siopen));
-    assert_eq!(a.measures.skeletal_score, Some(ScoreTotal { min: 4, max: 4 }));
+    assert_eq!(
+        a.measures.skeletal_score,
+        Some(ScoreTotal { min: 4, max: 4 })
+    );
     // 7 → 3: 3/7.
     let a = last(&bone_only(7, 3), &d());
     assert_eq!(a.measures.relative_mibg_score, Some(3.0 / 7.0));
@@ -106,7 +109,10 @@ fn no_relative_score_measure_when_a_total_is_an_interval() {
     let a = last(&rec, &d());
     assert_eq!(a.metastatic.response, PR);
     assert_eq!(a.measures.relative_mibg_score, None);
-    assert_eq!(a.measures.skeletal_score, Some(ScoreTotal { min: 2, max: 8 }));
+    assert_eq!(
+        a.measures.skeletal_score,
+        Some(ScoreTotal { min: 2, max: 8 })
+    );
 }
 
 /// Marrow 10 % → 3 %: the highest infiltration over the samples is reported
@@ -144,7 +150,11 @@ fn primary_pd_trace_names_the_rule_and_the_numbers() {
         ..d()
     };
     let a = last(&primary_only(25.0, &[(30.5, Uptake::Stable)]), &gt);
-    assert!(a.primary.because.contains("(> 20 % needed)"), "{}", a.primary.because);
+    assert!(
+        a.primary.because.contains("(> 20 % needed)"),
+        "{}",
+        a.primary.because
+    );
 }
 
 /// docs/reference/response.md §2.5: r ≥ 1.2 is PD; 12/10 = 1.20. No gap is
@@ -229,7 +239,9 @@ fn bone_not_rescanned() {
     let a = last(&rec, &d());
     assert_eq!(a.metastatic.response, NE);
     assert!(
-        a.metastatic.because.contains("bone: no MIBG scan at this follow-up"),
+        a.metastatic
+            .because
+            .contains("bone: no MIBG scan at this follow-up"),
         "{}",
         a.metastatic.because
     );
@@ -356,7 +368,9 @@ fn bilateral_sampling_warnings_name_the_one_sided_kind() {
     let a = last(&rec, &d());
     assert_eq!(
         a.warnings,
-        vec!["marrow: trephines at this follow-up not bilateral (Burchill 2017 asks for both sides)"]
+        vec![
+            "marrow: trephines at this follow-up not bilateral (Burchill 2017 asks for both sides)"
+        ]
     );
     // Both aspirates on the right, trephines bilateral: only the aspirates.
     let mut rec = marrow_only(30.0, 0.0);
@@ -364,7 +378,9 @@ fn bilateral_sampling_warnings_name_the_one_sided_kind() {
     let a = last(&rec, &d());
     assert_eq!(
         a.warnings,
-        vec!["marrow: aspirates at this follow-up not bilateral (Burchill 2017 asks for both sides)"]
+        vec![
+            "marrow: aspirates at this follow-up not bilateral (Burchill 2017 asks for both sides)"
+        ]
     );
     // Aspirates only (bilateral), trephines not required by the options: no
     // trephine is not a one-sided trephine.
@@ -422,9 +438,8 @@ fn more_than_five_targets_are_warned() {
             }],
         );
         let w = last(&rec, &d()).warnings;
-        let expected = format!(
-            "baseline has {n} target lesions; RECIST 1.1 allows at most 5 (2 per organ)"
-        );
+        let expected =
+            format!("baseline has {n} target lesions; RECIST 1.1 allows at most 5 (2 per organ)");
         assert_eq!(w.contains(&expected), warned, "{n}: {w:?}");
         assert_eq!(w.len(), usize::from(warned), "{n}: {w:?}");
     }
@@ -520,7 +535,11 @@ fn category_names_and_evaluability() {
 /// 50 mm, PR) and 35.06 mm is 35.1 mm (SD).
 #[test]
 fn lengths_are_rounded_to_a_tenth_of_a_millimetre() {
-    let r = |mm| last(&primary_only(50.0, &[(mm, Uptake::Stable)]), &d()).primary.response;
+    let r = |mm| {
+        last(&primary_only(50.0, &[(mm, Uptake::Stable)]), &d())
+            .primary
+            .response
+    };
     assert_eq!(r(35.04), PR);
     assert_eq!(r(35.06), SD);
     let a = last(&primary_only(50.0, &[(35.06, Uptake::Stable)]), &d());
