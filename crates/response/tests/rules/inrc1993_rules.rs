@@ -4,8 +4,7 @@
 //! time, the marrow footnote (†), and the rule traces with their
 //! hand-computed numbers (issue 16).
 
-mod common;
-use common::*;
+use crate::common::*;
 use mibg_response::inrc1993::{self, LesionChange, LesionValue, OverallResponse1993 as R};
 use mibg_response::record::*;
 use mibg_units::Length;

@@ -4,8 +4,7 @@
 //! input → clear error with file/line/field, nothing partial written").
 //! Marrow sample helpers are checked against hand counts.
 
-mod common;
-use common::*;
+use crate::common::*;
 use mibg_response::inrc2017;
 use mibg_response::record::*;
 use mibg_response::score::{MibgMethod, MibgScore, Tracer};

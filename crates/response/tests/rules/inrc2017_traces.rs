@@ -4,8 +4,7 @@
 //! per test; the texts are the rule's wording with the hand-computed numbers
 //! in it, never a copy of earlier output.
 
-mod common;
-use common::*;
+use crate::common::*;
 use mibg_response::inrc2017::ComponentResponse::{self as C, *};
 use mibg_response::inrc2017::OverallResponse2017 as O;
 use mibg_response::inrc2017::*;

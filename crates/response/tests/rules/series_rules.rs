@@ -1,8 +1,7 @@
 //! Best overall response and the seed-study endpoints (docs/reference/response.md
 //! §2.8, §6), each rule at its edge with hand-derived values (issue 16).
 
-mod common;
-use common::*;
+use crate::common::*;
 use jiff::civil::Date;
 use mibg_response::inrc1993::OverallResponse1993 as R93;
 use mibg_response::inrc2017::OverallResponse2017 as R17;

@@ -3,8 +3,7 @@
 //! 1e-6 mm (crates/response/src/wire.rs) so that a cm ↔ mm conversion does
 //! not show as 49.900000000000006 (issue 16).
 
-mod common;
-use common::*;
+use crate::common::*;
 use mibg_response::input::{self, Format};
 use mibg_response::inrc1993;
 use mibg_response::record::*;
@@ -62,7 +61,10 @@ fn lengths_are_written_in_mm_rounded() {
     let e = endpoints(&rec, &EndpointParams::default());
     let v = serde_json::to_value(&e).unwrap();
     assert_eq!(v["largest_soft_tissue_mm"], serde_json::json!(49.9));
-    assert_eq!(v["params"]["soft_tissue_cutoff_mm"], serde_json::json!(50.0));
+    assert_eq!(
+        v["params"]["soft_tissue_cutoff_mm"],
+        serde_json::json!(50.0)
+    );
     // No measurement: null.
     let mut none = rec.clone();
     none.follow_ups[0].primary = None;
