@@ -42,13 +42,12 @@ fn case(
     record(base, vec![fu])
 }
 
+/// A follow-up: its targets (id, mm), non-target state and uptake.
+type FollowUp<'a> = (&'a [(&'a str, f64)], NonTarget, Uptake);
+
 /// Soft-tissue metastases only (no primary, no bone site, marrow negative):
 /// baseline targets `b`, follow-ups `fus` (targets, non-target state, uptake).
-fn soft_case(
-    b: &[(&str, f64)],
-    nt: NonTarget,
-    fus: &[(&[(&str, f64)], NonTarget, Uptake)],
-) -> PatientRecord {
+fn soft_case(b: &[(&str, f64)], nt: NonTarget, fus: &[FollowUp]) -> PatientRecord {
     fn targets<'a>(t: &[(&'a str, f64)]) -> Vec<(&'a str, LesionKind, f64)> {
         t.iter().map(|(id, mm)| (*id, L, *mm)).collect()
     }

@@ -268,8 +268,9 @@ fn marrow_because(b: f64, f: f64) -> (C, String) {
 
 /// docs/reference/response.md §2.6 SD row and its two gaps: the trace says
 /// which PD condition failed. 8 → 20: more than twofold (20 > 16) but not
-/// > 20 %; 15 → 25 and 30 → 25: > 20 % but not more than twofold (25 ≤ 30,
-/// 25 ≤ 60); 12 → 20: neither (20 ≤ 24, 20 not > 20); 30 → 15: neither.
+/// above 20 %; 15 → 25 and 30 → 25: above 20 % but not more than twofold
+/// (25 ≤ 30, 25 ≤ 60); 12 → 20: neither (20 ≤ 24, 20 not > 20); 30 → 15:
+/// neither.
 #[test]
 fn marrow_sd_trace_names_the_failed_pd_condition() {
     assert_eq!(
