@@ -452,7 +452,7 @@ fn more_than_five_targets_are_warned() {
 #[test]
 fn overall_traces_name_the_deciding_components() {
     let cases = [
-        // §2.7 CR: primary 50 → 5 mm uptake resolved, marrow 30 → 0.
+        // docs/reference/response.md §2.7 CR: primary 50 → 5 mm uptake resolved, marrow 30 → 0.
         (
             (5.0, Uptake::Absent),
             30.0,
@@ -460,7 +460,7 @@ fn overall_traces_name_the_deciding_components() {
             O::CR,
             "CR because every involved component is CR (primary CR, marrow CR); metastatic NI",
         ),
-        // §2.7 PR: primary PR (−40 %), marrow CR.
+        // docs/reference/response.md §2.7 PR: primary PR (−40 %), marrow CR.
         (
             (30.0, Uptake::Improved),
             30.0,
@@ -468,7 +468,7 @@ fn overall_traces_name_the_deciding_components() {
             O::PR,
             "PR because response in primary PR, marrow CR and no component stable or progressing; metastatic NI",
         ),
-        // §2.7 MR: primary PR, marrow SD (30 → 25).
+        // docs/reference/response.md §2.7 MR: primary PR, marrow SD (30 → 25).
         (
             (30.0, Uptake::Improved),
             30.0,
@@ -476,7 +476,7 @@ fn overall_traces_name_the_deciding_components() {
             O::MR,
             "MR because response in primary PR but stable marrow SD; metastatic NI",
         ),
-        // §2.7 SD: primary SD (−10 %), marrow SD.
+        // docs/reference/response.md §2.7 SD: primary SD (−10 %), marrow SD.
         (
             (45.0, Uptake::Stable),
             30.0,
@@ -484,7 +484,7 @@ fn overall_traces_name_the_deciding_components() {
             O::SD,
             "SD because primary SD, marrow SD and no component responding; metastatic NI",
         ),
-        // §2.7 PD: marrow 10 → 25 (> 20 % and > 2 × 10).
+        // docs/reference/response.md §2.7 PD: marrow 10 → 25 (> 20 % and > 2 × 10).
         (
             (5.0, Uptake::Absent),
             10.0,
@@ -492,7 +492,7 @@ fn overall_traces_name_the_deciding_components() {
             O::PD,
             "PD because marrow PD",
         ),
-        // §2.7 gap 1 (default PR): primary CR, marrow 3 → 2 persistent MD.
+        // docs/reference/response.md §2.7 gap 1 (default PR): primary CR, marrow 3 → 2 persistent MD.
         (
             (5.0, Uptake::Absent),
             3.0,
@@ -505,7 +505,7 @@ fn overall_traces_name_the_deciding_components() {
         let a = overall2(p, b, f, &d());
         assert_eq!((a.overall, a.overall_because.as_str()), (overall, because));
     }
-    // §2.7 gap 4: NE, naming the component.
+    // docs/reference/response.md §2.7 gap 4: NE, naming the component.
     let mut rec = primary_only(50.0, &[(30.0, Uptake::Improved)]);
     rec.baseline.marrow = marrow(10.0);
     rec.follow_ups[0].marrow = None;
