@@ -304,6 +304,24 @@ fn marrow_sd_trace_names_the_failed_pd_condition() {
                 .into()
         )
     );
+    // Exactly twofold is not "more than twofold" (docs/reference/response.md §2.6 PD row):
+    // 8 → 16 fails neither condition of the trace; 12 → 24 is above 20 %
+    // only.
+    assert_eq!(
+        marrow_because(8.0, 16.0),
+        (
+            SD,
+            "SD because tumour 16 % vs baseline 8 %: still > 5 %".into()
+        )
+    );
+    assert_eq!(
+        marrow_because(12.0, 24.0),
+        (
+            SD,
+            "SD because tumour 24 % vs baseline 12 %: still > 5 % (> 20 % but not more than twofold)"
+                .into()
+        )
+    );
     assert_eq!(
         marrow_because(30.0, 15.0),
         (
