@@ -222,9 +222,23 @@ async fn centre_names(state: &AppState, c: &Ctx) -> Vec<(i64, String)> {
 pub async fn patients(State(state): State<AppState>, Extension(c): Extension<MaybeCtx>) -> Page {
     let c = c.need()?;
     let centres = centre_names(&state, c).await;
+    // Identifying data only for the clinical roles of the patient's centre
+    // (the store refuses them to every other role).
+    let identified = c.session.scope.can(Permission::ReadIdentifiers);
     let mut rows = Vec::new();
     for p in state.store().list_patients(&c.session.scope).await? {
+        let name = if identified {
+            state
+                .store()
+                .identity(&c.session.scope, p.id)
+                .await?
+                .and_then(|i| i.record.name)
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
         rows.push(PatientRow {
+            name,
             id: p.id,
             study_id: p.record.study_id.clone(),
             centre: centres
@@ -238,6 +252,8 @@ pub async fn patients(State(state): State<AppState>, Extension(c): Extension<May
     Ok(views::render(&Patients {
         l: views::layout(&state, Some(c), "Patients"),
         rows,
+        identified,
+        can_enrol: crate::enrol::ENROL.iter().all(|p| c.session.scope.can(*p)),
     })?
     .into_response())
 }
@@ -271,6 +287,25 @@ pub async fn patient(
     if let Some(d) = r.enrolment_date {
         facts.push(("Enrolled".into(), d.to_string()));
     }
+    // Identifying data, apart: only for the clinical roles of the centre.
+    let mut identity = Vec::new();
+    if c.session.scope.can(Permission::ReadIdentifiers) {
+        match state.store().identity(&c.session.scope, id).await? {
+            Some(i) => {
+                let i = i.record;
+                identity.push(("Name".to_string(), i.name.unwrap_or_default()));
+                identity.push((
+                    "Date of birth".to_string(),
+                    i.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+                ));
+                identity.push((
+                    "Hospital number".to_string(),
+                    i.hospital_number.unwrap_or_default(),
+                ));
+            }
+            None => identity.push(("Identifying data".into(), "none recorded".into())),
+        }
+    }
     Ok(views::render(&PatientPage {
         l: views::layout(&state, Some(c), format!("Patient {}", r.study_id)),
         id,
@@ -278,6 +313,8 @@ pub async fn patient(
         facts,
         courses: course_cells(&state, c, id).await?,
         can_audit: c.session.scope.can(Permission::ReadAudit),
+        identity,
+        can_plan: crate::enrol::PLAN.iter().all(|p| c.session.scope.can(*p)),
     })?
     .into_response())
 }
@@ -366,6 +403,7 @@ pub async fn course(
                     .map(act)
                     .unwrap_or_default(),
                 weight: format!("{} kg", i.record.weight_kg.kg()),
+                hot_lab: crate::enrol::hot_lab_rows(&i.record),
                 readings: rs
                     .iter()
                     .map(|r| ReadingRow {
@@ -382,6 +420,8 @@ pub async fn course(
         })
         .collect();
     infusions.sort_by_key(|i| i.number);
+    let extras =
+        crate::enrol::course_extras(&state, c, id, infusions.iter().any(|i| i.number == 2)).await?;
     let me = c.session.user.id;
     let mut prescriptions = Vec::new();
     for p in store.list::<Prescription>(scope, pid).await? {
@@ -456,11 +496,17 @@ pub async fn course(
         infusions,
         can_enter: scope.can(Permission::Write(mibg_store::Area::Readings)),
         prescriptions,
+        extras,
     })?
     .into_response())
 }
 
 /// `2026-12-06T03:07:21.799868Z` → `2026-12-06 03:07:21 UTC`.
+/// An instant as `YYYY-MM-DD HH:MM UTC`.
+pub(crate) fn utc_instant(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 fn utc(instant: &str) -> String {
     match instant.get(..19) {
         Some(s) if instant.ends_with('Z') => format!("{} UTC", s.replace('T', " ")),
