@@ -144,18 +144,22 @@ fn may(role: Role) -> Vec<String> {
             "nothing clinical: accounts, roles and centres are managed with `mibg user` and `mibg centre` on the server (no administration pages yet)",
         ],
         Role::Physician => &[
-            "read the patients of your centres and the state of each course",
-            "read the dosimetry of a course",
-            "approve a second activity proposed by a physicist (password and every warning acknowledged)",
+            "read the patients of your centres, with their identifying data, and the state of each course",
+            "enrol a patient; plan a course (the plan signed as author)",
+            "approve a plan or a second activity authored by someone else (password and every warning acknowledged)",
+            "record an infusion as given, stem-cell returns, transfusions, laboratory values, adverse events and response assessments",
         ],
         Role::Physicist => &[
-            "read the patients of your centres and the state of each course",
+            "read the patients of your centres, with their identifying data, and the state of each course",
+            "enrol a patient; plan a course (the plan signed as author)",
             "enter dose-rate readings or upload a readings file",
             "read the dosimetry of a course and propose the second activity (signed as author)",
         ],
         Role::Nurse => &[
-            "read the patients of your centres and the state of each course",
-            "enter dose-rate readings or upload a readings file",
+            "read the patients of your centres, with their identifying data, and the state of each course",
+            "enrol a patient",
+            "record an infusion as given from the hot-lab record, stem-cell returns and transfusions",
+            "enter dose-rate readings or upload a readings file, laboratory values and adverse events",
         ],
         Role::Statistician => &[
             "read the pseudonymised patients of your centres and the state of each course and its dosimetry",
