@@ -458,7 +458,7 @@ impl Store {
                 "height_cm": height.cm(),
                 "activity_per_kg_mbq": p.infusion1.prescribed_per_kg.mbq_per_kg(),
                 "infusion2_max_activity_mbq": p.infusion2.max_activity.mbq(),
-                "target_total_gy": p.infusion2.target_total_wb.gy(),
+                "target_gy": p.infusion2.target_total_wb.gy(),
                 "melphalan_mg": p.melphalan.dose.mg(),
                 "bsa_m2": p.melphalan.bsa.m2(),
                 "explanation": plan.explanation.join(" "),

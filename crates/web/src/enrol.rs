@@ -158,7 +158,14 @@ async fn centres(state: &AppState, c: &Ctx) -> Vec<(i64, String)> {
         .await
         .map(|v| {
             v.into_iter()
-                .map(|x| (x.id, format!("{} — {}", x.code, x.name)))
+                .map(|x| {
+                    let label = if x.code == x.name {
+                        x.code
+                    } else {
+                        format!("{} — {}", x.code, x.name)
+                    };
+                    (x.id, label)
+                })
                 .collect()
         })
         .unwrap_or_default()

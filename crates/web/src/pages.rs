@@ -522,8 +522,14 @@ fn utc(instant: &str) -> String {
 /// keys first, with their units; any other key as stored).
 fn basis_rows(basis: &serde_json::Value) -> Vec<(String, String)> {
     use serde_json::Value;
-    const KNOWN: [(&str, &str, &str); 11] = [
+    const KNOWN: [(&str, &str, &str); 16] = [
         ("statement", "Decision", ""),
+        ("weight_kg", "Weight (plan)", "kg"),
+        ("height_cm", "Height (plan)", "cm"),
+        ("activity_per_kg_mbq", "Infusion 1 per kg", "MBq/kg"),
+        ("infusion2_max_activity_mbq", "Infusion 2 at most", "MBq"),
+        ("melphalan_mg", "Melphalan", "mg"),
+        ("bsa_m2", "Body-surface area", "m²"),
         ("absorbed_dose1_gy", "D1", "Gy"),
         ("absorbed_dose1_ci95_gy", "D1, 95 % interval", "Gy"),
         ("interval_method", "Interval method", ""),
