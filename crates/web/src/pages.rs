@@ -522,7 +522,7 @@ fn utc(instant: &str) -> String {
 /// keys first, with their units; any other key as stored).
 fn basis_rows(basis: &serde_json::Value) -> Vec<(String, String)> {
     use serde_json::Value;
-    const KNOWN: [(&str, &str, &str); 16] = [
+    const KNOWN: [(&str, &str, &str); 17] = [
         ("statement", "Decision", ""),
         ("weight_kg", "Weight (plan)", "kg"),
         ("height_cm", "Height (plan)", "cm"),
