@@ -353,6 +353,47 @@ pub fn status(f: &CourseFacts) -> CourseStatus {
     }
 }
 
+/// Whether infusion `number` may be recorded as given now, from the
+/// facts of its course (docs/reference/registry.md §2: what is given
+/// follows what was prescribed and approved). Infusion 1 follows the
+/// approved plan; infusion 2 follows infusion 1 and the approved
+/// infusion-2 prescription, unless the dosimetry concluded that no second
+/// infusion is given. An imported course (its signatures kept outside the
+/// registry) needs no registry approval. `Err` says what is missing.
+pub fn may_record_infusion(f: &CourseFacts, number: u32) -> Result<(), String> {
+    match number {
+        1 => {
+            if f.infusion1_given {
+                Err("infusion 1 is already recorded as given".into())
+            } else if !f.imported && !f.plan.approved {
+                Err(
+                    "infusion 1 is recorded once the plan is approved by a physician other than its author"
+                        .into(),
+                )
+            } else {
+                Ok(())
+            }
+        }
+        2 => {
+            if f.infusion2_given {
+                Err("infusion 2 is already recorded as given".into())
+            } else if !f.infusion1_given {
+                Err("infusion 2 follows infusion 1, which is not recorded as given".into())
+            } else if f.no_second_infusion {
+                Err("the dosimetry of infusion 1 concluded that no second infusion is given".into())
+            } else if !f.imported && !f.prescription2.approved {
+                Err(
+                    "infusion 2 is recorded once its prescription is approved by a physician other than its author"
+                        .into(),
+                )
+            } else {
+                Ok(())
+            }
+        }
+        n => Err(format!("infusion {n}: a course has infusions 1 and 2")),
+    }
+}
+
 /// Neutrophil and platelet recovery after the last stem-cell return, by
 /// the toxicity crate's engraftment rules (CIBMTR defaults,
 /// `mibg_toxicity::engraftment`), from one patient's laboratory values and
@@ -398,6 +439,55 @@ pub fn engraftment(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_infusion_follows_its_approved_prescription() {
+        let mut f = CourseFacts::default();
+        assert!(
+            may_record_infusion(&f, 1)
+                .unwrap_err()
+                .contains("plan is approved")
+        );
+        f.plan = SignOffFacts {
+            exists: true,
+            authored: true,
+            approved: false,
+        };
+        assert!(may_record_infusion(&f, 1).is_err());
+        f.plan.approved = true;
+        assert_eq!(may_record_infusion(&f, 1), Ok(()));
+        assert!(
+            may_record_infusion(&f, 2)
+                .unwrap_err()
+                .contains("infusion 1")
+        );
+        f.infusion1_given = true;
+        assert!(may_record_infusion(&f, 1).unwrap_err().contains("already"));
+        f.prescription2 = SignOffFacts {
+            exists: true,
+            authored: true,
+            approved: false,
+        };
+        assert!(may_record_infusion(&f, 2).unwrap_err().contains("approved"));
+        f.prescription2.approved = true;
+        assert_eq!(may_record_infusion(&f, 2), Ok(()));
+        f.no_second_infusion = true;
+        assert!(
+            may_record_infusion(&f, 2)
+                .unwrap_err()
+                .contains("no second infusion")
+        );
+        f.no_second_infusion = false;
+        f.infusion2_given = true;
+        assert!(may_record_infusion(&f, 2).is_err());
+        assert!(may_record_infusion(&f, 3).is_err());
+        // An imported course: signatures were kept outside the registry.
+        let g = CourseFacts {
+            imported: true,
+            ..CourseFacts::default()
+        };
+        assert_eq!(may_record_infusion(&g, 1), Ok(()));
+    }
+
     use super::*;
 
     fn hours(v: &[f64]) -> Vec<Hours> {

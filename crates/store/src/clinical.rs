@@ -72,6 +72,8 @@ pub struct CourseToxicity {
     pub events: Vec<Stored<AdverseEvent>>,
     /// The stem-cell returns of the course (day 0 of engraftment).
     pub stem_cells: Vec<Date>,
+    /// The transfusions of the patient, by date.
+    pub transfusions: Vec<Stored<Transfusion>>,
     /// The date of infusion 1 of the course (start of the window).
     pub first_infusion: Option<Date>,
     /// The analysis (`None` without laboratory values or events), or why
@@ -174,7 +176,7 @@ impl Store {
         })
     }
 
-    async fn live_course(
+    pub(crate) async fn live_course(
         &self,
         scope: &Scope,
         course_id: i64,
@@ -189,7 +191,11 @@ impl Store {
         Ok(c)
     }
 
-    async fn study_id_of(&self, scope: &Scope, patient: i64) -> Result<String, StoreError> {
+    pub(crate) async fn study_id_of(
+        &self,
+        scope: &Scope,
+        patient: i64,
+    ) -> Result<String, StoreError> {
         Ok(self
             .get::<crate::Patient>(scope, patient)
             .await?
@@ -371,12 +377,13 @@ impl Store {
             .filter(|e| !e.deleted)
             .collect();
         events.sort_by_key(|a| (a.record.date, a.id));
-        let transfusions: Vec<_> = self
+        let mut transfusions: Vec<_> = self
             .list::<Transfusion>(scope, patient)
             .await?
             .into_iter()
             .filter(|t| !t.deleted)
             .collect();
+        transfusions.sort_by_key(|t| (t.record.date, t.id));
         let mut stem_cells: Vec<Date> = self
             .list::<StemCells>(scope, patient)
             .await?
@@ -398,6 +405,7 @@ impl Store {
             labs,
             events,
             stem_cells,
+            transfusions: transfusions.clone(),
             first_infusion,
             report: Ok(None),
             engraftment: Vec::new(),

@@ -32,6 +32,7 @@ pub mod clinical;
 pub mod course;
 mod db;
 pub mod dosimetry;
+pub mod enrol;
 mod error;
 pub mod folder;
 pub mod records;

@@ -556,7 +556,10 @@ fn data_columns(t: &TableDef) -> Vec<usize> {
         .collect()
 }
 
-fn stored_from_row<T: Record>(t: &TableDef, row: &[Value]) -> Result<Stored<T>, StoreError> {
+pub(crate) fn stored_from_row<T: Record>(
+    t: &TableDef,
+    row: &[Value],
+) -> Result<Stored<T>, StoreError> {
     let idx = |n: &str| t.columns.iter().position(|c| c.name == n);
     let get = |n: &str| {
         idx(n)
@@ -886,7 +889,13 @@ fn read_permission<T: Record>(scope: &Scope) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn full_row<T: Record>(t: &TableDef, id: i64, centre: i64, patient: i64, rec: &T) -> Vec<Value> {
+pub(crate) fn full_row<T: Record>(
+    t: &TableDef,
+    id: i64,
+    centre: i64,
+    patient: i64,
+    rec: &T,
+) -> Vec<Value> {
     let fields = rec.to_values();
     let mut it = fields.into_iter();
     t.columns

@@ -20,11 +20,12 @@ pub enum Role {
     /// Paediatric oncologist, nuclear-medicine physician: everything
     /// clinical; approves prescriptions.
     Physician,
-    /// Medical physicist: readings, dosimetry; authors the infusion-2
-    /// prescription.
+    /// Medical physicist: readings, dosimetry; plans a course (authors the
+    /// infusion-1 prescription) and authors the infusion-2 prescription.
     Physicist,
-    /// Nurse: infusions as given, readings, labs, transfusions, adverse
-    /// events, stem cells.
+    /// Nurse (ward, nuclear-medicine or research nurse): patients enrolled,
+    /// infusions as given, readings, labs, transfusions, adverse events,
+    /// stem cells.
     Nurse,
     /// Trial statistician: pseudonymised data of the centres granted,
     /// reports, exports; no identifiers, no writes.
@@ -140,13 +141,16 @@ pub fn role_permits(role: Role, p: Permission, export_identified: bool) -> bool 
         },
         Role::Physicist => match p {
             ReadClinical | ReadIdentifiers | SignAuthored | SignReviewed => true,
-            Write(a) => matches!(a, Readings | Dosimetry | Prescription),
+            // Enrolment: a physicist plans a course (the course record with
+            // its infusion-1 prescription, which they author).
+            Write(a) => matches!(a, Enrolment | Readings | Dosimetry | Prescription),
             ExportIdentified => export_identified,
             _ => false,
         },
         Role::Nurse => match p {
             ReadClinical | ReadIdentifiers => true,
-            Write(a) => matches!(a, Treatment | Readings | Toxicity),
+            // Enrolment: the research nurse registers patients (registry.md §1).
+            Write(a) => matches!(a, Enrolment | Treatment | Readings | Toxicity),
             ExportIdentified => export_identified,
             _ => false,
         },
@@ -349,6 +353,20 @@ mod tests {
         assert!(role_permits(Role::Nurse, Write(Area::Readings), false));
         assert!(role_permits(Role::Nurse, Write(Area::Toxicity), false));
         assert!(!role_permits(Role::Nurse, Write(Area::Prescription), false));
+        // Nurses, physicists and physicians enrol patients; only clinical roles.
+        for r in Role::ALL {
+            assert_eq!(
+                role_permits(r, Write(Area::Enrolment), false),
+                r.is_clinical(),
+                "{r}"
+            );
+        }
+        // Infusions as given: nurses and physicians, not physicists.
+        assert!(!role_permits(
+            Role::Physicist,
+            Write(Area::Treatment),
+            false
+        ));
         // Statisticians and monitors: no identifiers, no writes.
         for r in [Role::Statistician, Role::Monitor] {
             assert!(role_permits(r, ReadClinical, false));

@@ -297,6 +297,34 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
     d
 }
 
+/// Reads `patients.csv` text alone, with the checks of [`load`] for this
+/// table (see [`read_infusions`]).
+pub fn read_patients(text: &str) -> Result<Vec<Patient>, Problems> {
+    let mut p = Problems::default();
+    let (out, _) = patients(text, &mut p, &mut BTreeSet::new());
+    if p.errors.is_empty() { Ok(out) } else { Err(p) }
+}
+
+/// Reads `infusions.csv` text alone, with the checks of [`load`] for this
+/// table (columns, ranges, the start's date, the infusion's duration, the
+/// hot-lab record all or nothing and validated, the net activity computed,
+/// by `mibg_dosimetry::administered`), but none across files. For a front
+/// end that enters one infusion at a time (the web application's form): the
+/// same rules as a study folder. `Err` holds every problem (nothing usable).
+pub fn read_infusions(text: &str) -> Result<Vec<Infusion>, Problems> {
+    let mut p = Problems::default();
+    let out = infusions(text, &mut p, &mut BTreeSet::new());
+    if p.errors.is_empty() { Ok(out) } else { Err(p) }
+}
+
+/// Reads `stem_cells.csv` text alone, with the checks of [`load`] for this
+/// table (see [`read_infusions`]).
+pub fn read_stem_cells(text: &str) -> Result<Vec<StemCellInfusion>, Problems> {
+    let mut p = Problems::default();
+    let out = stem_cells(text, &mut p, &mut BTreeSet::new());
+    if p.errors.is_empty() { Ok(out) } else { Err(p) }
+}
+
 /// [`Table::parse`], remembering a file that cannot be used at all.
 fn table<'a>(
     file: &'a str,

@@ -183,6 +183,8 @@ pub struct ToxicityPage {
     pub units: Vec<&'static str>,
     pub can_write: bool,
     pub version: String,
+    /// Stem-cell returns and transfusions (`crate::enrol`).
+    pub supportive: crate::enrol::Supportive,
 }
 
 fn recovery(r: &Recovery) -> String {
@@ -199,7 +201,7 @@ fn recovery(r: &Recovery) -> String {
     }
 }
 
-fn tox_page(
+pub(crate) fn tox_page(
     state: &AppState,
     c: &Ctx,
     t: &CourseToxicity,
@@ -287,6 +289,7 @@ fn tox_page(
         units: LabUnit::ACCEPTED.split(", ").collect(),
         can_write: c.session.scope.can(Permission::Write(Area::Toxicity)),
         version: version.to_string(),
+        supportive: crate::enrol::supportive(c, t),
     };
     match &t.report {
         Err(e) => page.analysis_error = Some(e.clone()),

@@ -21,6 +21,7 @@
 
 pub mod api;
 mod clinical;
+mod enrol;
 mod error;
 mod guard;
 mod pages;
@@ -178,6 +179,7 @@ fn table() -> Routes {
         clinical::routes(),
         api::routes(),
         study::routes(),
+        enrol::routes(),
         // Each further area appends its own list on its own line here.
     ]
     .into_iter()

@@ -144,18 +144,22 @@ fn may(role: Role) -> Vec<String> {
             "nothing clinical: accounts, roles and centres are managed with `mibg user` and `mibg centre` on the server (no administration pages yet)",
         ],
         Role::Physician => &[
-            "read the patients of your centres and the state of each course",
-            "read the dosimetry of a course",
-            "approve a second activity proposed by a physicist (password and every warning acknowledged)",
+            "read the patients of your centres, with their identifying data, and the state of each course",
+            "enrol a patient; plan a course (the plan signed as author)",
+            "approve a plan or a second activity authored by someone else (password and every warning acknowledged)",
+            "record an infusion as given, stem-cell returns, transfusions, laboratory values, adverse events and response assessments",
         ],
         Role::Physicist => &[
-            "read the patients of your centres and the state of each course",
+            "read the patients of your centres, with their identifying data, and the state of each course",
+            "enrol a patient; plan a course (the plan signed as author)",
             "enter dose-rate readings or upload a readings file",
             "read the dosimetry of a course and propose the second activity (signed as author)",
         ],
         Role::Nurse => &[
-            "read the patients of your centres and the state of each course",
-            "enter dose-rate readings or upload a readings file",
+            "read the patients of your centres, with their identifying data, and the state of each course",
+            "enrol a patient",
+            "record an infusion as given from the hot-lab record, stem-cell returns and transfusions",
+            "enter dose-rate readings or upload a readings file, laboratory values and adverse events",
         ],
         Role::Statistician => &[
             "read the pseudonymised patients of your centres and the state of each course and its dosimetry",
@@ -222,9 +226,23 @@ async fn centre_names(state: &AppState, c: &Ctx) -> Vec<(i64, String)> {
 pub async fn patients(State(state): State<AppState>, Extension(c): Extension<MaybeCtx>) -> Page {
     let c = c.need()?;
     let centres = centre_names(&state, c).await;
+    // Identifying data only for the clinical roles of the patient's centre
+    // (the store refuses them to every other role).
+    let identified = c.session.scope.can(Permission::ReadIdentifiers);
     let mut rows = Vec::new();
     for p in state.store().list_patients(&c.session.scope).await? {
+        let name = if identified {
+            state
+                .store()
+                .identity(&c.session.scope, p.id)
+                .await?
+                .and_then(|i| i.record.name)
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
         rows.push(PatientRow {
+            name,
             id: p.id,
             study_id: p.record.study_id.clone(),
             centre: centres
@@ -238,6 +256,8 @@ pub async fn patients(State(state): State<AppState>, Extension(c): Extension<May
     Ok(views::render(&Patients {
         l: views::layout(&state, Some(c), "Patients"),
         rows,
+        identified,
+        can_enrol: crate::enrol::ENROL.iter().all(|p| c.session.scope.can(*p)),
     })?
     .into_response())
 }
@@ -271,6 +291,25 @@ pub async fn patient(
     if let Some(d) = r.enrolment_date {
         facts.push(("Enrolled".into(), d.to_string()));
     }
+    // Identifying data, apart: only for the clinical roles of the centre.
+    let mut identity = Vec::new();
+    if c.session.scope.can(Permission::ReadIdentifiers) {
+        match state.store().identity(&c.session.scope, id).await? {
+            Some(i) => {
+                let i = i.record;
+                identity.push(("Name".to_string(), i.name.unwrap_or_default()));
+                identity.push((
+                    "Date of birth".to_string(),
+                    i.birth_date.map(|d| d.to_string()).unwrap_or_default(),
+                ));
+                identity.push((
+                    "Hospital number".to_string(),
+                    i.hospital_number.unwrap_or_default(),
+                ));
+            }
+            None => identity.push(("Identifying data".into(), "none recorded".into())),
+        }
+    }
     Ok(views::render(&PatientPage {
         l: views::layout(&state, Some(c), format!("Patient {}", r.study_id)),
         id,
@@ -278,6 +317,8 @@ pub async fn patient(
         facts,
         courses: course_cells(&state, c, id).await?,
         can_audit: c.session.scope.can(Permission::ReadAudit),
+        identity,
+        can_plan: crate::enrol::PLAN.iter().all(|p| c.session.scope.can(*p)),
     })?
     .into_response())
 }
@@ -366,6 +407,7 @@ pub async fn course(
                     .map(act)
                     .unwrap_or_default(),
                 weight: format!("{} kg", i.record.weight_kg.kg()),
+                hot_lab: crate::enrol::hot_lab_rows(&i.record),
                 readings: rs
                     .iter()
                     .map(|r| ReadingRow {
@@ -382,6 +424,8 @@ pub async fn course(
         })
         .collect();
     infusions.sort_by_key(|i| i.number);
+    let extras =
+        crate::enrol::course_extras(&state, c, id, infusions.iter().any(|i| i.number == 2)).await?;
     let me = c.session.user.id;
     let mut prescriptions = Vec::new();
     for p in store.list::<Prescription>(scope, pid).await? {
@@ -456,11 +500,17 @@ pub async fn course(
         infusions,
         can_enter: scope.can(Permission::Write(mibg_store::Area::Readings)),
         prescriptions,
+        extras,
     })?
     .into_response())
 }
 
 /// `2026-12-06T03:07:21.799868Z` → `2026-12-06 03:07:21 UTC`.
+/// An instant as `YYYY-MM-DD HH:MM UTC`.
+pub(crate) fn utc_instant(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 fn utc(instant: &str) -> String {
     match instant.get(..19) {
         Some(s) if instant.ends_with('Z') => format!("{} UTC", s.replace('T', " ")),
@@ -472,8 +522,14 @@ fn utc(instant: &str) -> String {
 /// keys first, with their units; any other key as stored).
 fn basis_rows(basis: &serde_json::Value) -> Vec<(String, String)> {
     use serde_json::Value;
-    const KNOWN: [(&str, &str, &str); 11] = [
+    const KNOWN: [(&str, &str, &str); 17] = [
         ("statement", "Decision", ""),
+        ("weight_kg", "Weight (plan)", "kg"),
+        ("height_cm", "Height (plan)", "cm"),
+        ("activity_per_kg_mbq", "Infusion 1 per kg", "MBq/kg"),
+        ("infusion2_max_activity_mbq", "Infusion 2 at most", "MBq"),
+        ("melphalan_mg", "Melphalan", "mg"),
+        ("bsa_m2", "Body-surface area", "m²"),
         ("absorbed_dose1_gy", "D1", "Gy"),
         ("absorbed_dose1_ci95_gy", "D1, 95 % interval", "Gy"),
         ("interval_method", "Interval method", ""),

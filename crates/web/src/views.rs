@@ -105,6 +105,8 @@ pub struct CourseCell {
 
 pub struct PatientRow {
     pub id: i64,
+    /// The name (clinical roles of the centre only; empty otherwise).
+    pub name: String,
     pub study_id: String,
     pub centre: String,
     pub sex: String,
@@ -116,6 +118,9 @@ pub struct PatientRow {
 pub struct Patients {
     pub l: Layout,
     pub rows: Vec<PatientRow>,
+    /// The caller reads identifying data (the name column is shown).
+    pub identified: bool,
+    pub can_enrol: bool,
 }
 
 #[derive(Template)]
@@ -127,6 +132,9 @@ pub struct PatientPage {
     pub facts: Vec<(String, String)>,
     pub courses: Vec<CourseCell>,
     pub can_audit: bool,
+    /// Identifying data (clinical roles of the centre only).
+    pub identity: Vec<(String, String)>,
+    pub can_plan: bool,
 }
 
 pub struct StepRow {
@@ -150,6 +158,9 @@ pub struct InfusionView {
     pub prescribed: String,
     pub weight: String,
     pub readings: Vec<ReadingRow>,
+    /// The hot-lab record with the library's decay factors, and its
+    /// warnings (`crate::enrol::hot_lab_rows`).
+    pub hot_lab: (Vec<(String, String)>, Vec<String>),
 }
 
 pub struct SignatureView {
@@ -190,6 +201,8 @@ pub struct CoursePage {
     pub infusions: Vec<InfusionView>,
     pub can_enter: bool,
     pub prescriptions: Vec<PrescriptionView>,
+    /// Infusion entry and the delivered total (`crate::enrol`).
+    pub extras: crate::enrol::CourseExtras,
 }
 
 pub struct GateRow {

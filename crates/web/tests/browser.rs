@@ -534,3 +534,249 @@ async fn the_study_page_in_headless_chromium() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+async fn fill(c: &fantoccini::Client, css: &str, text: &str) {
+    let e = c.find(Locator::Css(css)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+async fn click(c: &fantoccini::Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// A new patient in a real headless Chromium: a nurse enrols her with her
+/// identifying data, a physicist plans the course (the plan of `mibg
+/// plan`, signed as author), a physician approves it, the nurse records
+/// infusion 1 from the hot-lab record (a refused entry first), then a
+/// stem-cell return and a transfusion. Screenshots `20-…` to `28-…`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_patient_planned_and_infused_in_headless_chromium() {
+    let (Some(driver), Some(browser)) = (chromedriver(), chromium()) else {
+        eprintln!(
+            "SKIPPED a_new_patient_planned_and_infused_in_headless_chromium: chromedriver or chromium not installed"
+        );
+        return;
+    };
+    let app = App::demo().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(mibg_web::serve(listener, app.state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": browser,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                     "--window-size=1280,1600",
+                     format!("--user-data-dir={}", profile.path().display())]
+        }),
+    );
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
+    let c = client.expect("chromedriver answers");
+
+    // 1. The nurse enrols the patient.
+    let nurse = app.account(Role::Nurse).clone();
+    sign_in(&c, &base, &nurse.username, &nurse.password).await;
+    c.goto(&format!("{base}/patients")).await.unwrap();
+    c.find(Locator::LinkText("New patient"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "form[action='/patients']").await;
+    let f = "form[action='/patients']";
+    fill(&c, &format!("{f} input[name='patient']"), "ROM-501").await;
+    c.find(Locator::Css(&format!("{f} select[name='sex']")))
+        .await
+        .unwrap()
+        .select_by_value("F")
+        .await
+        .unwrap();
+    fill(&c, &format!("{f} input[name='weight_kg']"), "18.5").await;
+    fill(&c, &format!("{f} input[name='height_cm']"), "108").await;
+    set_date(
+        &c,
+        &format!("{f} input[name='enrolment_date']"),
+        "2026-02-02",
+    )
+    .await;
+    fill(&c, &format!("{f} input[name='name']"), "Giulia Esempio").await;
+    set_date(&c, &format!("{f} input[name='birth_date']"), "2021-09-14").await;
+    fill(
+        &c,
+        &format!("{f} input[name='hospital_number']"),
+        "RM-0042917",
+    )
+    .await;
+    shot(&c, "20-new-patient").await;
+    click(&c, &format!("{f} button")).await;
+    let id = wait_for(&c, "section.identity").await.text().await.unwrap();
+    assert!(
+        id.contains("Giulia Esempio") && id.contains("RM-0042917"),
+        "{id}"
+    );
+    shot(&c, "21-patient-identity").await;
+    sign_out(&c).await;
+    let pid = app.patient_id("ROM-501").await;
+
+    // 2. The physicist plans the course and signs the plan as its author.
+    let phys = app.account(Role::Physicist).clone();
+    sign_in(&c, &base, &phys.username, &phys.password).await;
+    c.goto(&format!("{base}/patients/{pid}")).await.unwrap();
+    c.find(Locator::LinkText("Plan a course"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let plan = wait_for(&c, "#plan").await.text().await.unwrap();
+    // 444 MBq/kg × 18.5 kg = 8214 MBq = 222.0 mCi.
+    assert!(plan.contains("8214 MBq (222.0 mCi)"), "{plan}");
+    shot(&c, "22-plan").await;
+    tick_all_and_sign(&c, "form[action$='/courses']", &phys.password).await;
+    let status = wait_for(&c, "p.status").await.text().await.unwrap();
+    assert!(status.contains("Reached: enrolled"), "{status}");
+    shot(&c, "23-course-plan-authored").await;
+    sign_out(&c).await;
+    let course = app.course_id("ROM-501").await;
+
+    // 3. A physician approves the plan.
+    let doc = app.account(Role::Physician).clone();
+    sign_in(&c, &base, &doc.username, &doc.password).await;
+    c.goto(&format!("{base}/courses/{course}")).await.unwrap();
+    tick_all_and_sign(&c, "form[action$='/approve']", &doc.password).await;
+    let status = wait_for(&c, "p.status").await.text().await.unwrap();
+    assert!(status.contains("Reached: plan signed"), "{status}");
+    shot(&c, "24-plan-approved").await;
+    sign_out(&c).await;
+
+    // 4. The nurse records infusion 1: a unit forgotten first, then right.
+    sign_in(&c, &base, &nurse.username, &nurse.password).await;
+    c.goto(&format!("{base}/courses/{course}")).await.unwrap();
+    c.find(Locator::LinkText("Record infusion 1 as given"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let f = "form[action$='/infusions']";
+    wait_for(&c, f).await;
+    fill(&c, &format!("{f} input[name='assayed']"), "8300").await;
+    set_date(
+        &c,
+        &format!("{f} input[name='assay_time']"),
+        "2026-03-02T08:00",
+    )
+    .await;
+    set_date(
+        &c,
+        &format!("{f} input[name='start_time']"),
+        "2026-03-02T10:00",
+    )
+    .await;
+    set_date(
+        &c,
+        &format!("{f} input[name='end_time']"),
+        "2026-03-02T11:30",
+    )
+    .await;
+    fill(&c, &format!("{f} input[name='weight_kg']"), "18.4").await;
+    fill(&c, &format!("{f} input[name='residual']"), "45").await;
+    c.find(Locator::Css(&format!("{f} select[name='residual_unit']")))
+        .await
+        .unwrap()
+        .select_by_value("MBq")
+        .await
+        .unwrap();
+    set_date(
+        &c,
+        &format!("{f} input[name='residual_time']"),
+        "2026-03-02T12:00",
+    )
+    .await;
+    shot(&c, "25-infusion-form").await;
+    click(&c, &format!("{f} button")).await;
+    let problems = wait_for(&c, "#problems").await.text().await.unwrap();
+    assert!(problems.contains("assayed_unit"), "{problems}");
+    shot(&c, "26-infusion-refused").await;
+    c.find(Locator::Css(&format!("{f} select[name='assayed_unit']")))
+        .await
+        .unwrap()
+        .select_by_value("MBq")
+        .await
+        .unwrap();
+    click(&c, &format!("{f} button")).await;
+    let card = wait_for(&c, "#infusion-1 dl.hot-lab")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(card.contains("Net administered"), "{card}");
+    c.goto(&format!("{base}/courses/{course}#infusion-1"))
+        .await
+        .unwrap();
+    wait_for(&c, "#infusion-1").await;
+    shot(&c, "27-infusion-given").await;
+
+    // 5. A stem-cell return and a platelet transfusion.
+    c.goto(&format!("{base}/courses/{course}/toxicity#supportive"))
+        .await
+        .unwrap();
+    let f = "form[action$='/stem-cells']";
+    wait_for(&c, f).await;
+    set_date(&c, &format!("{f} input[name='date']"), "2026-03-20").await;
+    fill(&c, &format!("{f} input[name='cd34_e6_per_kg']"), "4.2").await;
+    click(&c, &format!("{f} button")).await;
+    let f = "form[action$='/transfusions']";
+    wait_for(&c, f).await;
+    set_date(&c, &format!("{f} input[name='date']"), "2026-03-23").await;
+    click(&c, &format!("{f} button")).await;
+    wait_for(&c, "#supportive + p + div.two table").await;
+    c.goto(&format!("{base}/courses/{course}/toxicity#supportive"))
+        .await
+        .unwrap();
+    wait_for(&c, "#supportive").await;
+    shot(&c, "28-stem-cells-transfusions").await;
+    c.goto(&format!("{base}/patients")).await.unwrap();
+    wait_for(&c, "table.grid").await;
+    shot(&c, "29-patients-with-names").await;
+
+    c.close().await.unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}

@@ -287,3 +287,79 @@ fn clinical_pages_rights_per_role() {
         .unwrap();
     assert_eq!(js.access, Access::Public);
 }
+
+/// The entry pages' rights, written out independently of their
+/// declarations (docs/reference/registry.md §1, §5: the clinical team of
+/// the centre enrols patients and alone reads identifiers; a physicist or
+/// physician plans a course and authors its plan; nurses and physicians
+/// record what was given, stem-cell returns and transfusions; statistician,
+/// monitor and admin write nothing).
+#[test]
+fn entry_pages_rights_per_role() {
+    use Role::*;
+    let expected: [(&str, &str, Object, &[Role]); 8] = [
+        (
+            "GET",
+            "/patients/new",
+            Object::None,
+            &[Physician, Physicist, Nurse],
+        ),
+        (
+            "POST",
+            "/patients",
+            Object::None,
+            &[Physician, Physicist, Nurse],
+        ),
+        (
+            "GET",
+            "/patients/{id}/plan",
+            Object::Patient,
+            &[Physician, Physicist],
+        ),
+        (
+            "POST",
+            "/patients/{id}/courses",
+            Object::Patient,
+            &[Physician, Physicist],
+        ),
+        (
+            "GET",
+            "/courses/{id}/infusion",
+            Object::Course,
+            &[Physician, Nurse],
+        ),
+        (
+            "POST",
+            "/courses/{id}/infusions",
+            Object::Course,
+            &[Physician, Nurse],
+        ),
+        (
+            "POST",
+            "/courses/{id}/stem-cells",
+            Object::Course,
+            &[Physician, Nurse],
+        ),
+        (
+            "POST",
+            "/courses/{id}/transfusions",
+            Object::Course,
+            &[Physician, Nurse],
+        ),
+    ];
+    let routes = mibg_web::routes();
+    for (method, path, object, allowed) in expected {
+        let r = routes
+            .iter()
+            .find(|r| r.method == method && r.path == path)
+            .unwrap_or_else(|| panic!("{method} {path} is in the table"));
+        assert_eq!(r.object, object, "{path}");
+        for role in Role::ALL {
+            let may = match r.access {
+                Access::Public | Access::SignedIn => true,
+                Access::Needs(perms) => perms.iter().all(|p| role_permits(role, *p, false)),
+            };
+            assert_eq!(may, allowed.contains(&role), "{role} {method} {path}");
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! The entry acts on both backends: a patient with the identity apart (one
+//! transaction, both rows audited), a course planned and its plan signed by
+//! two people, an infusion recorded from the hot-lab record only after the
+//! plan is approved, stem-cell returns and transfusions read by the study
+//! folder's readers.
+
+mod common;
+
+use common::{op, seeded};
+use mibg_store::enrol::{InfusionEntry, PatientEntry};
+use mibg_store::{
+    Backend, Centre, Identity, Infusion, Meaning, NewUser, Prescription, Role, Scope, Store,
+    StoreError,
+};
+
+const PW: &str = "correct horse battery staple";
+
+async fn user(store: &Store, name: &str, role: Role, code: &str) -> (Centre, Scope) {
+    let c = store.centre_by_code(&op(), code).await.unwrap();
+    store
+        .create_user(
+            &op(),
+            &NewUser {
+                username: name.into(),
+                printed_name: format!("Dr {name}"),
+                role,
+                centre_id: c.id,
+                granted: Vec::new(),
+                expires_at: None,
+                export_identified: false,
+            },
+            PW,
+        )
+        .await
+        .unwrap();
+    (c, store.login(name, PW, "127.0.0.1").await.unwrap().scope)
+}
+
+fn entry(study_id: &str) -> PatientEntry {
+    PatientEntry {
+        study_id: study_id.into(),
+        sex: "M".into(),
+        weight_kg: "20".into(),
+        height_cm: "115".into(),
+        enrolment_date: "2026-02-01".into(),
+        name: "Test Name".into(),
+        birth_date: "2021-01-02".into(),
+        hospital_number: "H-1".into(),
+    }
+}
+
+async fn enrolment_keeps_identity_apart(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (rome, nurse) = user(&store, "nurse1", Role::Nurse, "Rome").await;
+    let (_, stat) = user(&store, "stat1", Role::Statistician, "Rome").await;
+    let p = store
+        .enrol_patient_entry(&nurse, rome.id, &entry("ROM-001"))
+        .await
+        .unwrap()
+        .unwrap();
+    let ident = store.identity(&nurse, p.id).await.unwrap().unwrap();
+    assert_eq!(ident.record.name.as_deref(), Some("Test Name"));
+    assert_eq!(ident.record.birth_date.unwrap().to_string(), "2021-01-02");
+    assert!(matches!(
+        store.list::<Identity>(&stat, p.id).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    // Every problem by field, nothing saved.
+    let mut bad = entry("ROM-002");
+    bad.weight_kg = "-1".into();
+    bad.sex = "Q".into();
+    let problems = store
+        .enrol_patient_entry(&nurse, rome.id, &bad)
+        .await
+        .unwrap()
+        .unwrap_err();
+    let fields: Vec<_> = problems.iter().filter_map(|p| p.field.clone()).collect();
+    assert!(fields.contains(&"weight_kg".to_string()), "{fields:?}");
+    assert!(fields.contains(&"sex".to_string()), "{fields:?}");
+    assert!(store.find_patient(&op(), "ROM-002").await.is_err());
+    // A duplicate study id: neither row is written.
+    let before = store.counts(&op()).await.unwrap();
+    let r = store
+        .enrol_patient_entry(&nurse, rome.id, &entry("ROM-001"))
+        .await
+        .unwrap();
+    assert!(r.is_err());
+    assert_eq!(store.counts(&op()).await.unwrap(), before);
+    // A statistician enrols nobody.
+    assert!(matches!(
+        store
+            .enrol_patient_entry(&stat, rome.id, &entry("ROM-003"))
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+}
+
+async fn plan_then_infusion_then_supportive_care(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (rome, nurse) = user(&store, "nurse1", Role::Nurse, "Rome").await;
+    let (_, phys) = user(&store, "phys1", Role::Physicist, "Rome").await;
+    let (_, doc) = user(&store, "doc1", Role::Physician, "Rome").await;
+    let p = store
+        .enrol_patient_entry(&nurse, rome.id, &entry("ROM-010"))
+        .await
+        .unwrap()
+        .unwrap();
+    let protocol = store.protocol_versions(&op()).await.unwrap()[0].id;
+    let preview = store
+        .preview_plan(
+            &phys,
+            p.id,
+            protocol,
+            mibg_units::Mass::from_kg(20.0),
+            mibg_units::Length::from_cm(115.0),
+        )
+        .await
+        .unwrap();
+    // 444 MBq/kg × 20 kg (seed protocol).
+    assert_eq!(preview.plan.infusion1.activity.mbq(), 8880.0);
+    let (course, rx, sig) = store
+        .plan_new_course(
+            &phys,
+            p.id,
+            protocol,
+            mibg_units::Mass::from_kg(20.0),
+            mibg_units::Length::from_cm(115.0),
+            &preview.plan.warnings,
+            PW,
+        )
+        .await
+        .unwrap();
+    assert_eq!(sig.meaning, Meaning::Authored);
+    assert_eq!(course.record.number, 1);
+    let hot_lab = InfusionEntry {
+        number: 1,
+        weight_kg: "20".into(),
+        start: "2026-03-02T10:00".into(),
+        end: "2026-03-02T11:00".into(),
+        assayed: "9000".into(),
+        assayed_unit: "MBq".into(),
+        assay_at: "2026-03-02T08:00".into(),
+        residual: "60".into(),
+        residual_unit: "MBq".into(),
+        residual_at: "2026-03-02T11:30".into(),
+    };
+    // Before approval: refused, nothing written.
+    assert!(matches!(
+        store.record_infusion(&nurse, course.id, &hot_lab).await,
+        Err(StoreError::Refused(_))
+    ));
+    // The author cannot approve; a physician who is not the author does.
+    assert!(
+        store
+            .sign_acknowledging(
+                &phys,
+                "prescriptions",
+                rx.id,
+                rx.version,
+                Meaning::Approved,
+                PW,
+                Some(&rx.record.warnings)
+            )
+            .await
+            .is_err()
+    );
+    store
+        .sign_acknowledging(
+            &doc,
+            "prescriptions",
+            rx.id,
+            rx.version,
+            Meaning::Approved,
+            PW,
+            Some(&rx.record.warnings),
+        )
+        .await
+        .unwrap();
+    let rec = store
+        .record_infusion(&nurse, course.id, &hot_lab)
+        .await
+        .unwrap()
+        .unwrap();
+    // By hand: T½ = 192.497 h (ICRP 107), Δt = 2 h to the start, residual
+    // 1.5 h after it.
+    let l = std::f64::consts::LN_2 / 192.497;
+    let hand = 9000.0 * (-l * 2.0).exp() - 60.0 * (l * 1.5).exp();
+    assert!((rec.infusion.record.activity_mbq.mbq() - hand).abs() < 1e-6);
+    let stored = store.list::<Infusion>(&op(), p.id).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].record.prescribed_activity_mbq,
+        Some(rx.record.activity_mbq)
+    );
+    // The stored record gives back the same computation.
+    let again = Store::administered_of(&stored[0].record).unwrap();
+    assert!((again.net.mbq() - hand).abs() < 1e-6);
+    // A second infusion 1 is refused.
+    assert!(
+        store
+            .record_infusion(&nurse, course.id, &hot_lab)
+            .await
+            .is_err()
+    );
+    let facts = store.course_facts(&op(), course.id).await.unwrap();
+    assert!(facts.plan.approved && facts.infusion1_given);
+    // Supportive care.
+    assert!(
+        store
+            .add_stem_cells(&nurse, course.id, "2026-04-31", "3")
+            .await
+            .unwrap()
+            .is_err()
+    );
+    store
+        .add_stem_cells(&nurse, course.id, "2026-04-01", "3")
+        .await
+        .unwrap()
+        .unwrap();
+    let t = store
+        .add_transfusion(&nurse, course.id, "2026-04-03", "rbc")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.record.product, "red_cells");
+    assert!(
+        store
+            .course_facts(&op(), course.id)
+            .await
+            .unwrap()
+            .stem_cells_given
+    );
+    let rx_count = store.list::<Prescription>(&op(), p.id).await.unwrap().len();
+    assert_eq!(rx_count, 1);
+}
+
+both!(
+    enrolment_keeps_identity_apart,
+    plan_then_infusion_then_supportive_care
+);
