@@ -19,8 +19,10 @@
 //!   every asset embedded, CSRF token on every form, no internals in any
 //!   error page.
 
+mod admin;
 pub mod api;
 mod clinical;
+mod edits;
 mod error;
 mod guard;
 mod pages;
@@ -178,6 +180,8 @@ fn table() -> Routes {
         clinical::routes(),
         api::routes(),
         study::routes(),
+        admin::routes(),
+        edits::routes(),
         // Each further area appends its own list on its own line here.
     ]
     .into_iter()
