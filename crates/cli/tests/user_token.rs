@@ -57,12 +57,28 @@ fn tokens_are_made_listed_and_revoked_by_their_user() {
     };
     ok(&["db", "init", "--db", &url]);
     ok(&[
-        "centre", "add", "C01", "--name", "Centre One", "--time-zone", "Europe/Rome", "--db", &url,
+        "centre",
+        "add",
+        "C01",
+        "--name",
+        "Centre One",
+        "--time-zone",
+        "Europe/Rome",
+        "--db",
+        &url,
     ]);
     let add = with_password(
         &url,
         &[
-            "user", "add", "alice", "--name", "Dr A", "--role", "physician", "--centre", "C01",
+            "user",
+            "add",
+            "alice",
+            "--name",
+            "Dr A",
+            "--role",
+            "physician",
+            "--centre",
+            "C01",
         ],
         PASSWORD,
     );
@@ -70,15 +86,33 @@ fn tokens_are_made_listed_and_revoked_by_their_user() {
     // A wrong password makes no token.
     let wrong = with_password(
         &url,
-        &["user", "token", "create", "alice", "--name", "nightly export"],
+        &[
+            "user",
+            "token",
+            "create",
+            "alice",
+            "--name",
+            "nightly export",
+        ],
         "not alice's password",
     );
     assert_eq!(wrong.status.code(), Some(1));
-    assert!(text(&wrong).1.contains("signing in as alice"), "{:?}", text(&wrong));
+    assert!(
+        text(&wrong).1.contains("signing in as alice"),
+        "{:?}",
+        text(&wrong)
+    );
     // Made: the secret printed once, on its own line.
     let made = with_password(
         &url,
-        &["user", "token", "create", "alice", "--name", "nightly export"],
+        &[
+            "user",
+            "token",
+            "create",
+            "alice",
+            "--name",
+            "nightly export",
+        ],
         PASSWORD,
     );
     let (out, err) = text(&made);
@@ -100,19 +134,44 @@ fn tokens_are_made_listed_and_revoked_by_their_user() {
     assert!(list.status.success());
     assert!(!out.contains(secret));
     let row = out.lines().nth(1).unwrap();
-    assert!(row.starts_with("1 ") && row.contains(" never ") && row.ends_with(" active   nightly export"), "{out}");
-    let json = with_password(&url, &["user", "token", "list", "alice", "--json"], PASSWORD);
+    assert!(
+        row.starts_with("1 ")
+            && row.contains(" never ")
+            && row.ends_with(" active   nightly export"),
+        "{out}"
+    );
+    let json = with_password(
+        &url,
+        &["user", "token", "list", "alice", "--json"],
+        PASSWORD,
+    );
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v[0]["name"], "nightly export");
     assert_eq!(v[0]["revoked"], false);
     // Revoked: a reason is required; then the token no longer authenticates.
-    let e = with_password(&url, &["user", "token", "revoke", "alice", "1", "--reason", " "], PASSWORD);
+    let e = with_password(
+        &url,
+        &["user", "token", "revoke", "alice", "1", "--reason", " "],
+        PASSWORD,
+    );
     assert_eq!(e.status.code(), Some(1));
-    assert!(text(&e).1.contains("a reason is required"), "{:?}", text(&e));
+    assert!(
+        text(&e).1.contains("a reason is required"),
+        "{:?}",
+        text(&e)
+    );
     assert!(authenticates(&db, secret));
     let r = with_password(
         &url,
-        &["user", "token", "revoke", "alice", "1", "--reason", "script retired"],
+        &[
+            "user",
+            "token",
+            "revoke",
+            "alice",
+            "1",
+            "--reason",
+            "script retired",
+        ],
         PASSWORD,
     );
     assert_eq!(text(&r).0, "token 1 of alice revoked\n", "{:?}", text(&r));
@@ -122,8 +181,21 @@ fn tokens_are_made_listed_and_revoked_by_their_user() {
     // A token in the past is refused before anything is asked.
     let past = with_password(
         &url,
-        &["user", "token", "create", "alice", "--name", "x", "--expires", "2020-01-01"],
+        &[
+            "user",
+            "token",
+            "create",
+            "alice",
+            "--name",
+            "x",
+            "--expires",
+            "2020-01-01",
+        ],
         PASSWORD,
     );
-    assert!(text(&past).1.contains("not in the future"), "{:?}", text(&past));
+    assert!(
+        text(&past).1.contains("not in the future"),
+        "{:?}",
+        text(&past)
+    );
 }

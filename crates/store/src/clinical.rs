@@ -438,7 +438,9 @@ impl Store {
         reason: &str,
     ) -> Result<Entry<Stored<AdverseEvent>>, StoreError> {
         scope.require(Permission::Write(Area::Toxicity))?;
-        let current = self.course_record::<AdverseEvent>(scope, course_id, id).await?;
+        let current = self
+            .course_record::<AdverseEvent>(scope, course_id, id)
+            .await?;
         let sid = self.study_id_of(scope, current.patient_id).await?;
         let e = match event_from_form(&sid, date, term, grade) {
             Ok(e) => e,
@@ -722,7 +724,9 @@ impl Store {
         reason: &str,
     ) -> Result<Entry<Stored<Assessment>>, StoreError> {
         scope.require(Permission::Write(Area::Response))?;
-        let current = self.course_record::<Assessment>(scope, course_id, id).await?;
+        let current = self
+            .course_record::<Assessment>(scope, course_id, id)
+            .await?;
         let patient = current.patient_id;
         let sid = self.study_id_of(scope, patient).await?;
         let Some(date) = content
@@ -791,7 +795,9 @@ impl Store {
         reason: &str,
     ) -> Result<Entry<Stored<Assessment>>, StoreError> {
         scope.require(Permission::Write(Area::Response))?;
-        let current = self.course_record::<Assessment>(scope, course_id, id).await?;
+        let current = self
+            .course_record::<Assessment>(scope, course_id, id)
+            .await?;
         if current.record.kind == AssessmentKind::Baseline {
             let follow_ups = self
                 .list::<Assessment>(scope, current.patient_id)

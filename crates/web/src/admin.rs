@@ -35,8 +35,14 @@ pub(crate) fn routes() -> Routes {
             r("POST", "/account/password", Access::SignedIn, Object::None),
             post(change_password),
         ),
-        (r("GET", "/admin/users", users, Object::None), get(users_page)),
-        (r("POST", "/admin/users", users, Object::None), post(add_user)),
+        (
+            r("GET", "/admin/users", users, Object::None),
+            get(users_page),
+        ),
+        (
+            r("POST", "/admin/users", users, Object::None),
+            post(add_user),
+        ),
         (r("GET", "/admin/user", users, Object::None), get(user_page)),
         (
             r("POST", "/admin/user/disable", users, Object::None),
@@ -89,7 +95,9 @@ fn fields<'a>(form: &'a [(String, String)], name: &str) -> Vec<&'a str> {
 /// The words of a store refusal a user can act on (the rule broken).
 fn refusal(e: &StoreError) -> String {
     match e {
-        StoreError::Invalid { field, message, .. } => format!("{}: {message}", field.replace('_', " ")),
+        StoreError::Invalid { field, message, .. } => {
+            format!("{}: {message}", field.replace('_', " "))
+        }
         StoreError::AuthenticationFailed => {
             "The current password is not right; nothing was changed.".into()
         }
@@ -320,8 +328,13 @@ async fn add_user(
         return render_users(&state, c, Some("role: choose a role".into()), None).await;
     };
     let Ok(centre_id) = field(&f, "centre").parse::<i64>() else {
-        return render_users(&state, c, Some("centre: choose the home centre".into()), None)
-            .await;
+        return render_users(
+            &state,
+            c,
+            Some("centre: choose the home centre".into()),
+            None,
+        )
+        .await;
     };
     let granted: Vec<i64> = fields(&f, "grant")
         .iter()
@@ -626,7 +639,14 @@ async fn reset_password(
     if let Ok(u) = &r {
         state.sessions().end_user(u.id, None);
     }
-    after_change(&state, c, who, r, "password set; the account's sessions were ended").await
+    after_change(
+        &state,
+        c,
+        who,
+        r,
+        "password set; the account's sessions were ended",
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- centres

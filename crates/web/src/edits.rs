@@ -92,7 +92,12 @@ pub(crate) fn routes() -> Routes {
             post(|s: St, c: Cx, p: Id, f: Fm| delete(s, c, p, f, Kind::Event)),
         ),
         (
-            r("GET", "/courses/{id}/assessments/edit", resp, Object::Course),
+            r(
+                "GET",
+                "/courses/{id}/assessments/edit",
+                resp,
+                Object::Course,
+            ),
             get(|s: St, c: Cx, p: Id, q: Query<Which>| edit(s, c, p, q, Kind::Assessment)),
         ),
         (
@@ -192,7 +197,11 @@ fn lab_fields(e: &LabEntry) -> Vec<FieldView> {
         text("lln", "LLN", &e.lln),
         text("uln", "ULN", &e.uln),
         with_kind(
-            text("baseline", "baseline value", if e.baseline { "yes" } else { "" }),
+            text(
+                "baseline",
+                "baseline value",
+                if e.baseline { "yes" } else { "" },
+            ),
             "checkbox",
         ),
     ]
@@ -566,7 +575,10 @@ async fn delete(
             .map(|_| Outcome::Saved),
         Kind::Assessment => entry(s.delete_assessment(scope, id, rid, version, reason).await),
     };
-    if matches!(r, Ok(Outcome::Problems(_)) | Err(StoreError::ReasonRequired)) {
+    if matches!(
+        r,
+        Ok(Outcome::Problems(_)) | Err(StoreError::ReasonRequired)
+    ) {
         // The form shows the record as stored, with the problem.
         let (now, fields) = current(&state, c, kind, id, rid).await?;
         let p = match r {

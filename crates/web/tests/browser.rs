@@ -611,7 +611,10 @@ async fn account_and_administration_pages_in_headless_chromium() {
         .await
         .unwrap();
     let text = wait_for(&c, "table.grid").await.text().await.unwrap();
-    assert!(text.contains("Demo Nurse") && text.contains("statistician"), "{text}");
+    assert!(
+        text.contains("Demo Nurse") && text.contains("statistician"),
+        "{text}"
+    );
     shot(&c, "09-admin-accounts").await;
     // Add an account with a made-up password.
     let form = "form[action='/admin/users']";
@@ -623,12 +626,14 @@ async fn account_and_administration_pages_in_headless_chromium() {
             .await
             .unwrap();
     }
-    c.find(Locator::Css(&format!("{form} select[name='role'] option[value='nurse']")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    c.find(Locator::Css(&format!(
+        "{form} select[name='role'] option[value='nurse']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     click("form[action='/admin/users'] button").await;
     let added = wait_for(&c, ".notice").await.text().await.unwrap();
     assert!(added.contains("Account ward.nurse added"), "{added}");
