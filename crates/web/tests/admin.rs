@@ -27,9 +27,8 @@ async fn password_change_checks_the_current_one_the_policy_and_ends_other_sessio
             ("new_password_again".to_string(), new.to_string()),
         ]
     };
-    let send = |f: Vec<(String, String)>| f;
     // The wrong current password.
-    let f = send(change("not my password at all", NEW_PASSWORD));
+    let f = change("not my password at all", NEW_PASSWORD);
     let fr: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let r = a.submit("/account/password", &fr).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -460,10 +459,9 @@ async fn lab_edits_are_versioned_reasoned_audited_and_deletions_leave_the_grades
             ("reason", reason.to_string()),
         ]
     };
-    let as_ref = |f: &Vec<(&'static str, String)>| -> Vec<(&'static str, String)> { f.clone() };
     let update = format!("/courses/{course}/labs/update");
     // No reason: refused, nothing saved.
-    let f = as_ref(&form("35", "1", ""));
+    let f = form("35", "1", "");
     let fr: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let r = nurse.submit(&update, &fr).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
