@@ -1547,7 +1547,14 @@ async fn account_rights_changes_are_audited_and_verify(b: Backend) {
         .await
         .unwrap();
     assert!(u.granted.is_empty());
-    assert!(!store.scope_for_user(u.id).await.unwrap().scope.covers(milan.id));
+    assert!(
+        !store
+            .scope_for_user(u.id)
+            .await
+            .unwrap()
+            .scope
+            .covers(milan.id)
+    );
     let u = store
         .set_user_centres(&op(), "n2", milan.id, &[rome.id, rome.id], "moved to Milan")
         .await
@@ -1571,10 +1578,18 @@ async fn account_rights_changes_are_audited_and_verify(b: Backend) {
         .set_export_identified(&admin, "s2", true, "asked")
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("never reads identifying data"), "{e}");
+    assert!(
+        e.to_string().contains("never reads identifying data"),
+        "{e}"
+    );
     // Disable, enable: the account signs in again.
     store.disable_user(&admin, "s2", "left").await.unwrap();
-    assert!(store.login("s2", "correct horse battery staple", "t").await.is_err());
+    assert!(
+        store
+            .login("s2", "correct horse battery staple", "t")
+            .await
+            .is_err()
+    );
     let u = store.enable_user(&admin, "s2", "back").await.unwrap();
     assert!(!u.disabled);
     store
@@ -1590,7 +1605,13 @@ async fn clinical_edits_go_through_the_parsers_and_verify(b: Backend) {
     let (_db, store) = seeded(b).await;
     let p = store.find_patient(&op(), "SYN-04").await.unwrap();
     let course = store.courses(&op(), p.id).await.unwrap()[0].id;
-    let (_, nurse) = user(&store, "n3", Role::Nurse, &centre_code(&store, p.centre_id).await).await;
+    let (_, nurse) = user(
+        &store,
+        "n3",
+        Role::Nurse,
+        &centre_code(&store, p.centre_id).await,
+    )
+    .await;
     let lab = store.list::<Lab>(&nurse, p.id).await.unwrap()[0].clone();
     let entry = mibg_store::clinical::LabEntry {
         date: lab.record.date.to_string(),
@@ -1617,7 +1638,10 @@ async fn clinical_edits_go_through_the_parsers_and_verify(b: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((saved.record.value.as_str(), saved.version), ("1.5", lab.version + 1));
+    assert_eq!(
+        (saved.record.value.as_str(), saved.version),
+        ("1.5", lab.version + 1)
+    );
     // Stale: refused with the current values.
     match store
         .update_lab(&nurse, course, lab.id, lab.version, &entry, "again")
@@ -1637,7 +1661,14 @@ async fn clinical_edits_go_through_the_parsers_and_verify(b: Backend) {
         .delete_toxicity_record::<Lab>(&nurse, course, lab.id, lab.version + 1, "wrong patient")
         .await
         .unwrap();
-    assert!(store.list::<Lab>(&nurse, p.id).await.unwrap().iter().all(|l| l.id != lab.id));
+    assert!(
+        store
+            .list::<Lab>(&nurse, p.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.id != lab.id)
+    );
     let v = store.verify_audit(&op()).await.unwrap();
     assert!(v.intact(), "{:?}", v.problems);
 }
