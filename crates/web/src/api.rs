@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 mod openapi_doc;
 mod tokens;
 
-/// The media type of an error body (RFC 9457 §3).
+/// The media type of an error body (RFC 9457 section 3).
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// A problem-details response (RFC 9457): `type`, `title`, `status`,

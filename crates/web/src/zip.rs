@@ -1,11 +1,11 @@
 //! A minimal ZIP writer for downloads: every member stored (method 0, no
 //! compression), CRC-32 of each, one central directory (PKWARE APPNOTE
-//! 6.3.10, §4.3: local file header, central directory header, end of
+//! 6.3.10, section 4.3: local file header, central directory header, end of
 //! central directory record). Enough for a few CSV files that any unzip,
 //! R's `unzip()` or Python's `zipfile` opens.
 
 /// The MS-DOS time and date of an instant (UTC; 2-second resolution;
-/// APPNOTE §4.4.6).
+/// APPNOTE section 4.4.6).
 fn dos_time(t: jiff::Timestamp) -> (u16, u16) {
     let dt = t.to_zoned(jiff::tz::TimeZone::UTC).datetime();
     let year = (i32::from(dt.year()) - 1980).clamp(0, 127) as u16;
