@@ -600,6 +600,21 @@ impl Store {
         reason: &str,
         act: &'static str,
     ) -> Result<User, StoreError> {
+        self.change_user_checked(scope, username, changes, reason, act, |_| Ok(()))
+            .await
+    }
+
+    /// [`Store::change_user`] with a rule on the account as it is now,
+    /// checked in the same transaction as the change.
+    async fn change_user_checked(
+        &self,
+        scope: &Scope,
+        username: &str,
+        changes: &[(&str, Value)],
+        reason: &str,
+        act: &'static str,
+        check: impl Fn(&User) -> Result<(), StoreError>,
+    ) -> Result<User, StoreError> {
         scope.require(Permission::ManageUsers)?;
         let reason = require_reason(reason)?;
         let t = table("users");
@@ -608,9 +623,189 @@ impl Store {
             let row = self.user_row(&mut w.tx, scope, username).await?;
             let id = row[0].as_int().unwrap_or(0);
             let ver = row[9].as_int().unwrap_or(0);
+            let g = granted_of(&mut w.tx, id).await?;
+            check(&user_from(&row, g)?)?;
             let new = update_audited(&mut w, t, scope, id, ver, changes, &reason, act).await?;
             let g = granted_of(&mut w.tx, id).await?;
             user_from(&new, g)
+        }
+        .await;
+        finish(w, result).await
+    }
+
+    /// One account within the caller's centres (right to manage users).
+    pub async fn user_by_name(&self, scope: &Scope, username: &str) -> Result<User, StoreError> {
+        scope.require(Permission::ManageUsers)?;
+        let mut tx = self.pool.begin_read().await?;
+        let row = self.user_row(&mut tx, scope, username).await;
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                tx.rollback().await?;
+                return Err(e);
+            }
+        };
+        let g = granted_of(&mut tx, row[0].as_int().unwrap_or(0)).await?;
+        tx.rollback().await?;
+        user_from(&row, g)
+    }
+
+    /// Enables a disabled account again. A reason is required.
+    pub async fn enable_user(
+        &self,
+        scope: &Scope,
+        username: &str,
+        reason: &str,
+    ) -> Result<User, StoreError> {
+        self.change_user(
+            scope,
+            username,
+            &[("disabled", Value::int(0))],
+            reason,
+            action::UPDATE,
+        )
+        .await
+    }
+
+    /// Grants or withdraws the separate right to export identifying data
+    /// (audited as a rights change). Only clinical roles may hold it: the
+    /// other roles never read identifying data (docs/reference/registry.md §5).
+    pub async fn set_export_identified(
+        &self,
+        scope: &Scope,
+        username: &str,
+        on: bool,
+        reason: &str,
+    ) -> Result<User, StoreError> {
+        self.change_user_checked(
+            scope,
+            username,
+            &[("export_identified", Value::int(i64::from(on)))],
+            reason,
+            action::ROLE_CHANGE,
+            |u| {
+                if on && !u.role.is_clinical() {
+                    Err(invalid(
+                        "export_identified",
+                        format!("the role {} never reads identifying data", u.role),
+                    ))
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .await
+    }
+
+    /// Changes an account's home centre and the further centres granted
+    /// (audited as a rights change; a grant withdrawn is a deletion state,
+    /// a new one a new row). Every centre must be within the caller's.
+    pub async fn set_user_centres(
+        &self,
+        scope: &Scope,
+        username: &str,
+        centre_id: i64,
+        granted: &[i64],
+        reason: &str,
+    ) -> Result<User, StoreError> {
+        scope.require(Permission::ManageUsers)?;
+        let reason = require_reason(reason)?;
+        for c in std::iter::once(&centre_id).chain(granted) {
+            if !scope.covers(*c) {
+                return Err(StoreError::NotFound {
+                    entity: "centres",
+                    id: c.to_string(),
+                });
+            }
+        }
+        let mut wanted: Vec<i64> = granted
+            .iter()
+            .copied()
+            .filter(|c| *c != centre_id)
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let t = table("users");
+        let gt = table("user_centres");
+        let mut w = Writer::begin(self, scope.actor()).await?;
+        let result = async {
+            let row = self.user_row(&mut w.tx, scope, username).await?;
+            let id = row[0].as_int().unwrap_or(0);
+            let ver = row[9].as_int().unwrap_or(0);
+            let new = update_audited(
+                &mut w,
+                t,
+                scope,
+                id,
+                ver,
+                &[("centre_id", Value::int(centre_id))],
+                &reason,
+                action::ROLE_CHANGE,
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Invalid { .. } => StoreError::NotFound {
+                    entity: "centres",
+                    id: centre_id.to_string(),
+                },
+                e => e,
+            })?;
+            let all = Scope::operator("-");
+            let rows = w
+                .tx
+                .fetch(
+                    "SELECT id, centre_id, version FROM user_centres WHERE user_id = $1 AND deleted = 0 ORDER BY id",
+                    &[Value::int(id)],
+                    &[Ty::Int, Ty::Int, Ty::Int],
+                )
+                .await?;
+            let mut have = Vec::new();
+            for r in &rows {
+                let (gid, c, v) = (
+                    r[0].as_int().unwrap_or(0),
+                    r[1].as_int().unwrap_or(0),
+                    r[2].as_int().unwrap_or(0),
+                );
+                if wanted.contains(&c) {
+                    have.push(c);
+                } else {
+                    update_audited(
+                        &mut w,
+                        gt,
+                        &all,
+                        gid,
+                        v,
+                        &[("deleted", Value::int(1))],
+                        &reason,
+                        action::ROLE_CHANGE,
+                    )
+                    .await?;
+                }
+            }
+            for c in wanted.iter().filter(|c| !have.contains(c)) {
+                let gid = next_id(&mut w.tx, gt.name).await?;
+                insert_audited(
+                    &mut w,
+                    gt,
+                    vec![
+                        Value::int(gid),
+                        Value::int(id),
+                        Value::int(*c),
+                        Value::int(1),
+                        Value::int(0),
+                    ],
+                    Some(reason.clone()),
+                )
+                .await
+                .map_err(|e| match e {
+                    StoreError::Invalid { .. } => StoreError::NotFound {
+                        entity: "centres",
+                        id: c.to_string(),
+                    },
+                    e => e,
+                })?;
+            }
+            user_from(&new, wanted.clone())
         }
         .await;
         finish(w, result).await

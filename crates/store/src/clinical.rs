@@ -23,7 +23,8 @@ use crate::Store;
 use crate::db::Ty;
 use crate::error::StoreError;
 use crate::records::{
-    AdverseEvent, Assessment, AssessmentKind, Course, Infusion, Lab, StemCells, Stored, Transfusion,
+    AdverseEvent, Assessment, AssessmentKind, Course, Infusion, Lab, Record, StemCells, Stored,
+    Transfusion,
 };
 use crate::scope::{Area, Permission, Scope};
 use jiff::civil::Date;
@@ -149,6 +150,98 @@ fn lab_rows(key: &str, labs: &[Stored<Lab>]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// A laboratory value as typed in a form (the cells of one labs-file row).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LabEntry {
+    /// Date, YYYY-MM-DD.
+    pub date: String,
+    /// Test code (`neutrophils`, `platelets`, …).
+    pub test: String,
+    /// Value.
+    pub value: String,
+    /// Unit.
+    pub unit: String,
+    /// Lower limit of normal (may be empty).
+    pub lln: String,
+    /// Upper limit of normal (may be empty).
+    pub uln: String,
+    /// A baseline value.
+    pub baseline: bool,
+}
+
+impl LabEntry {
+    fn row(&self, study_id: &str) -> Vec<String> {
+        vec![
+            study_id.to_string(),
+            self.date.trim().to_string(),
+            self.test.trim().to_string(),
+            self.value.trim().to_string(),
+            self.unit.trim().to_string(),
+            self.lln.trim().to_string(),
+            self.uln.trim().to_string(),
+            if self.baseline {
+                "yes".into()
+            } else {
+                String::new()
+            },
+        ]
+    }
+}
+
+/// The stored form of a value the labs parser read.
+fn lab_record(l: &mibg_toxicity::records::LabResult) -> Lab {
+    Lab {
+        date: l.date,
+        test: l.test.code().to_string(),
+        value: l.value.to_string(),
+        unit: l.unit.symbol().to_string(),
+        lln: l.lln.map(|x| x.to_string()),
+        uln: l.uln.map(|x| x.to_string()),
+        baseline: l.baseline,
+    }
+}
+
+fn no_value(what: &str) -> EntryProblem {
+    EntryProblem {
+        line: None,
+        field: None,
+        message: format!("no {what}"),
+    }
+}
+
+/// An adverse event typed in a form, read by the events parser (the CTCAE
+/// v5.0 term table decides the grades a term allows).
+fn event_from_form(
+    study_id: &str,
+    date: &str,
+    term: &str,
+    grade: &str,
+) -> Result<AdverseEvent, Vec<EntryProblem>> {
+    let text = csv_text(
+        &["patient", "date", "term", "grade", "ctcae_version"],
+        &[vec![
+            study_id.to_string(),
+            date.trim().to_string(),
+            term.trim().to_string(),
+            grade.trim().to_string(),
+            "5.0".into(),
+        ]],
+    );
+    match mibg_toxicity::csv_input::parse_events(&text, "form") {
+        Ok(mut v) if v.len() == 1 => {
+            let e = v.remove(0);
+            Ok(AdverseEvent {
+                date: e.date,
+                term: e.term.code().to_string(),
+                grade: i64::from(e.grade.get()),
+                ctcae_version: Some(e.ctcae_version.as_str().to_string()),
+            })
+        }
+        Ok(_) => Err(vec![no_value("event")]),
+        Err(e) => Err(vec![from_csv_error(&e, true)]),
+    }
+}
+
 impl Store {
     /// The analysis settings: the registry's study settings when a study
     /// folder was imported, else the documented defaults.
@@ -246,18 +339,7 @@ impl Store {
                 message: format!("{file}: no laboratory value in the file"),
             }]));
         }
-        let records: Vec<Lab> = labs
-            .iter()
-            .map(|l| Lab {
-                date: l.date,
-                test: l.test.code().to_string(),
-                value: l.value.to_string(),
-                unit: l.unit.symbol().to_string(),
-                lln: l.lln.map(|x| x.to_string()),
-                uln: l.uln.map(|x| x.to_string()),
-                baseline: l.baseline,
-            })
-            .collect();
+        let records: Vec<Lab> = labs.iter().map(lab_record).collect();
         let n = records.len();
         self.create_all(scope, course.patient_id, &records).await?;
         Ok(Ok(n))
@@ -299,6 +381,102 @@ impl Store {
         self.add_labs(scope, course_id, "form", &text, true).await
     }
 
+    /// A record of a course's patient, not deleted, within the scope (the
+    /// record an edit page shows): another patient's, a deleted one or one
+    /// of another centre is "not found".
+    pub async fn course_record<T: Record>(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+    ) -> Result<Stored<T>, StoreError> {
+        let course = self.live_course(scope, course_id).await?;
+        let r = self.get::<T>(scope, id).await?;
+        if r.deleted || r.patient_id != course.patient_id {
+            return Err(StoreError::NotFound {
+                entity: T::TABLE,
+                id: id.to_string(),
+            });
+        }
+        Ok(r)
+    }
+
+    /// Changes a laboratory value of a course's patient: read again by the
+    /// one labs parser (as a one-row labs file), then saved as a new
+    /// version if `version` is still the current one (else
+    /// [`StoreError::Conflict`] with the current values). A reason is
+    /// required; every changed field is audited old → new. The grades are
+    /// computed from the stored values whenever they are shown.
+    pub async fn update_lab(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        entry: &LabEntry,
+        reason: &str,
+    ) -> Result<Entry<Stored<Lab>>, StoreError> {
+        scope.require(Permission::Write(Area::Toxicity))?;
+        let current = self.course_record::<Lab>(scope, course_id, id).await?;
+        let sid = self.study_id_of(scope, current.patient_id).await?;
+        let text = csv_text(&LAB_HEADER, &[entry.row(&sid)]);
+        let lab = match mibg_toxicity::csv_input::parse_labs_all(&text, "form") {
+            Ok(l) if l.len() == 1 => lab_record(&l[0]),
+            Ok(_) => return Ok(Err(vec![no_value("laboratory value")])),
+            Err(all) => return Ok(Err(all.iter().map(|e| from_csv_error(e, true)).collect())),
+        };
+        Ok(Ok(self.update(scope, id, version, &lab, reason).await?))
+    }
+
+    /// Changes an adverse event of a course's patient: the term and grade
+    /// read again by the events parser (the term table), then saved as
+    /// [`Store::update_lab`] does.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_adverse_event(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        date: &str,
+        term: &str,
+        grade: &str,
+        reason: &str,
+    ) -> Result<Entry<Stored<AdverseEvent>>, StoreError> {
+        scope.require(Permission::Write(Area::Toxicity))?;
+        let current = self
+            .course_record::<AdverseEvent>(scope, course_id, id)
+            .await?;
+        let sid = self.study_id_of(scope, current.patient_id).await?;
+        let e = match event_from_form(&sid, date, term, grade) {
+            Ok(e) => e,
+            Err(p) => return Ok(Err(p)),
+        };
+        Ok(Ok(self.update(scope, id, version, &e, reason).await?))
+    }
+
+    /// Flags a laboratory value or an adverse event of a course's patient
+    /// deleted (the row and its history stay; a reason is required; the
+    /// version must be current). It no longer counts in the grades.
+    pub async fn delete_toxicity_record<T: Record>(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        reason: &str,
+    ) -> Result<Stored<T>, StoreError> {
+        if !matches!(T::TABLE, "labs" | "adverse_events") {
+            return Err(StoreError::Forbidden(format!(
+                "{} is not a toxicity record",
+                T::TABLE
+            )));
+        }
+        scope.require(Permission::Write(Area::Toxicity))?;
+        self.course_record::<T>(scope, course_id, id).await?;
+        self.delete::<T>(scope, id, version, reason).await
+    }
+
     /// An adverse event of a course's patient with its CTCAE v5.0 grade:
     /// the term and the grade are checked by the events parser of
     /// `mibg-toxicity` (the term table: a grade the term does not allow, a
@@ -314,39 +492,11 @@ impl Store {
         scope.require(Permission::Write(Area::Toxicity))?;
         let course = self.live_course(scope, course_id).await?;
         let sid = self.study_id_of(scope, course.patient_id).await?;
-        let text = csv_text(
-            &["patient", "date", "term", "grade", "ctcae_version"],
-            &[vec![
-                sid,
-                date.trim().to_string(),
-                term.trim().to_string(),
-                grade.trim().to_string(),
-                "5.0".into(),
-            ]],
-        );
-        let e = match mibg_toxicity::csv_input::parse_events(&text, "form") {
-            Ok(mut v) if v.len() == 1 => v.remove(0),
-            Ok(_) => {
-                return Ok(Err(vec![EntryProblem {
-                    line: None,
-                    field: None,
-                    message: "no event".into(),
-                }]));
-            }
-            Err(e) => return Ok(Err(vec![from_csv_error(&e, true)])),
+        let e = match event_from_form(&sid, date, term, grade) {
+            Ok(e) => e,
+            Err(p) => return Ok(Err(p)),
         };
-        let stored = self
-            .create(
-                scope,
-                course.patient_id,
-                &AdverseEvent {
-                    date: e.date,
-                    term: e.term.code().to_string(),
-                    grade: i64::from(e.grade.get()),
-                    ctcae_version: Some(e.ctcae_version.as_str().to_string()),
-                },
-            )
-            .await?;
+        let stored = self.create(scope, course.patient_id, &e).await?;
         Ok(Ok(stored))
     }
 
@@ -562,6 +712,120 @@ impl Store {
             )
             .await?;
         Ok(Ok(stored))
+    }
+
+    /// Changes a response assessment of a course's patient: checked by the
+    /// response crate together with the patient's other assessments (one
+    /// baseline; follow-ups need it), then saved as a new version if
+    /// `version` is still current (else [`StoreError::Conflict`] with the
+    /// current values). A reason is required; the change is audited old →
+    /// new; the response is classified again whenever it is shown.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_assessment(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        kind: AssessmentKind,
+        content: serde_json::Value,
+        reason: &str,
+    ) -> Result<Entry<Stored<Assessment>>, StoreError> {
+        scope.require(Permission::Write(Area::Response))?;
+        let current = self
+            .course_record::<Assessment>(scope, course_id, id)
+            .await?;
+        let patient = current.patient_id;
+        let sid = self.study_id_of(scope, patient).await?;
+        let Some(date) = content
+            .get("date")
+            .and_then(|d| d.as_str())
+            .and_then(|d| d.parse::<Date>().ok())
+        else {
+            return Ok(Err(vec![EntryProblem {
+                line: None,
+                field: Some("date".into()),
+                message: "a date (YYYY-MM-DD) is required".into(),
+            }]));
+        };
+        let mut all: Vec<_> = self
+            .list::<Assessment>(scope, patient)
+            .await?
+            .into_iter()
+            .filter(|a| !a.deleted && a.id != id)
+            .collect();
+        let record = Assessment {
+            kind,
+            date,
+            content,
+        };
+        let other_baseline = all
+            .iter()
+            .any(|a| a.record.kind == AssessmentKind::Baseline);
+        let problem = |field: &str, message: String| {
+            Ok(Err(vec![EntryProblem {
+                line: None,
+                field: Some(field.into()),
+                message,
+            }]))
+        };
+        if kind == AssessmentKind::Baseline && other_baseline {
+            return problem(
+                "kind",
+                format!("{sid} already has another baseline assessment"),
+            );
+        }
+        if kind == AssessmentKind::FollowUp && !other_baseline {
+            return problem(
+                "kind",
+                "this is the baseline: the follow-ups are compared with it".into(),
+            );
+        }
+        all.push(Stored {
+            record: record.clone(),
+            ..current
+        });
+        if let Err(e) = patient_record(&sid, &all) {
+            return problem("content", e);
+        }
+        Ok(Ok(self.update(scope, id, version, &record, reason).await?))
+    }
+
+    /// Flags a response assessment deleted (the row and its history stay; a
+    /// reason is required; the version must be current). The baseline of a
+    /// patient with follow-ups is refused: delete the follow-ups first.
+    pub async fn delete_assessment(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        reason: &str,
+    ) -> Result<Entry<Stored<Assessment>>, StoreError> {
+        scope.require(Permission::Write(Area::Response))?;
+        let current = self
+            .course_record::<Assessment>(scope, course_id, id)
+            .await?;
+        if current.record.kind == AssessmentKind::Baseline {
+            let follow_ups = self
+                .list::<Assessment>(scope, current.patient_id)
+                .await?
+                .into_iter()
+                .filter(|a| !a.deleted && a.record.kind == AssessmentKind::FollowUp)
+                .count();
+            if follow_ups > 0 {
+                return Ok(Err(vec![EntryProblem {
+                    line: None,
+                    field: Some("kind".into()),
+                    message: format!(
+                        "the baseline is compared with {follow_ups} follow-up assessment(s): delete those first"
+                    ),
+                }]));
+            }
+        }
+        Ok(Ok(self
+            .delete::<Assessment>(scope, id, version, reason)
+            .await?))
     }
 
     /// The response of a course's patient by the study report's function,

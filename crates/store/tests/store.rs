@@ -26,6 +26,8 @@ both!(
     centre_isolation_holds_for_every_route,
     signatures_bind_content_and_need_two_people,
     accounts_passwords_and_tokens,
+    account_rights_changes_are_audited_and_verify,
+    clinical_edits_go_through_the_parsers_and_verify,
     changes_need_a_reason_and_deletion_is_a_state,
     roles_limit_what_each_may_do,
     logical_backup_restores_exactly,
@@ -1522,4 +1524,162 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
         ),
         "{st:?}"
     );
+}
+
+async fn account_rights_changes_are_audited_and_verify(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (rome, _) = user(&store, "n2", Role::Nurse, "Rome").await;
+    let milan = store.centre_by_code(&op(), "Milan").await.unwrap();
+    // Grant, withdraw and grant again (a withdrawn grant is a deletion
+    // state; a new grant a new row).
+    let u = store
+        .set_user_centres(&op(), "n2", rome.id, &[milan.id], "covers Milan")
+        .await
+        .unwrap();
+    assert_eq!((u.centre_id, u.granted.clone()), (rome.id, vec![milan.id]));
+    let s = store
+        .login("n2", "correct horse battery staple", "t")
+        .await
+        .unwrap();
+    assert!(s.scope.covers(milan.id));
+    let u = store
+        .set_user_centres(&op(), "n2", rome.id, &[], "back to Rome only")
+        .await
+        .unwrap();
+    assert!(u.granted.is_empty());
+    assert!(
+        !store
+            .scope_for_user(u.id)
+            .await
+            .unwrap()
+            .scope
+            .covers(milan.id)
+    );
+    let u = store
+        .set_user_centres(&op(), "n2", milan.id, &[rome.id, rome.id], "moved to Milan")
+        .await
+        .unwrap();
+    assert_eq!((u.centre_id, u.granted.clone()), (milan.id, vec![rome.id]));
+    assert!(matches!(
+        store
+            .set_user_centres(&op(), "n2", milan.id, &[], " ")
+            .await,
+        Err(StoreError::ReasonRequired)
+    ));
+    // An admin of Rome cannot grant Milan, nor see a Milan account.
+    let (_, admin) = user(&store, "a2", Role::Admin, "Rome").await;
+    assert!(matches!(
+        store.user_by_name(&admin, "n2").await,
+        Err(StoreError::NotFound { .. })
+    ));
+    // The identified-export right: clinical roles only, decided by the store.
+    let (_, _) = user(&store, "s2", Role::Statistician, "Rome").await;
+    let e = store
+        .set_export_identified(&admin, "s2", true, "asked")
+        .await
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("never reads identifying data"),
+        "{e}"
+    );
+    // Disable, enable: the account signs in again.
+    store.disable_user(&admin, "s2", "left").await.unwrap();
+    assert!(
+        store
+            .login("s2", "correct horse battery staple", "t")
+            .await
+            .is_err()
+    );
+    let u = store.enable_user(&admin, "s2", "back").await.unwrap();
+    assert!(!u.disabled);
+    store
+        .login("s2", "correct horse battery staple", "t")
+        .await
+        .unwrap();
+    // Every row matches its last audited state.
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(v.intact(), "{:?}", v.problems);
+}
+
+async fn clinical_edits_go_through_the_parsers_and_verify(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let p = store.find_patient(&op(), "SYN-04").await.unwrap();
+    let course = store.courses(&op(), p.id).await.unwrap()[0].id;
+    let (_, nurse) = user(
+        &store,
+        "n3",
+        Role::Nurse,
+        &centre_code(&store, p.centre_id).await,
+    )
+    .await;
+    let lab = store.list::<Lab>(&nurse, p.id).await.unwrap()[0].clone();
+    let entry = mibg_store::clinical::LabEntry {
+        date: lab.record.date.to_string(),
+        test: lab.record.test.clone(),
+        value: "1,5".into(),
+        unit: lab.record.unit.clone(),
+        lln: lab.record.lln.clone().unwrap_or_default(),
+        uln: lab.record.uln.clone().unwrap_or_default(),
+        baseline: lab.record.baseline,
+    };
+    // The labs parser refuses a decimal comma; nothing saved.
+    let r = store
+        .update_lab(&nurse, course, lab.id, lab.version, &entry, "typo")
+        .await
+        .unwrap();
+    let problems = r.unwrap_err();
+    assert_eq!(problems[0].field.as_deref(), Some("value"));
+    let entry = mibg_store::clinical::LabEntry {
+        value: "1.5".into(),
+        ..entry
+    };
+    let saved = store
+        .update_lab(&nurse, course, lab.id, lab.version, &entry, "typo")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (saved.record.value.as_str(), saved.version),
+        ("1.5", lab.version + 1)
+    );
+    // Stale: refused with the current values.
+    match store
+        .update_lab(&nurse, course, lab.id, lab.version, &entry, "again")
+        .await
+    {
+        Err(StoreError::Conflict { current, .. }) => assert_eq!(current.version, lab.version + 1),
+        other => panic!("{other:?}"),
+    }
+    // A record of another course's patient is not found through this course.
+    let other = store.find_patient(&op(), "SYN-01").await.unwrap();
+    let other_lab = store.list::<Lab>(&op(), other.id).await.unwrap()[0].id;
+    assert!(matches!(
+        store.course_record::<Lab>(&op(), course, other_lab).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    store
+        .delete_toxicity_record::<Lab>(&nurse, course, lab.id, lab.version + 1, "wrong patient")
+        .await
+        .unwrap();
+    assert!(
+        store
+            .list::<Lab>(&nurse, p.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|l| l.id != lab.id)
+    );
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(v.intact(), "{:?}", v.problems);
+}
+
+async fn centre_code(store: &Store, id: i64) -> String {
+    store
+        .list_centres(&op())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.id == id)
+        .unwrap()
+        .code
 }

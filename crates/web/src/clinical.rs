@@ -26,8 +26,8 @@ use mibg_toxicity::{CtcaeVersion, Exact, LabTest, LabUnit, Term};
 
 type Page = Result<Response, AppError>;
 
-const WRITE_TOXICITY: &[Permission] = &[P::ReadClinical, P::Write(Area::Toxicity)];
-const WRITE_RESPONSE: &[Permission] = &[P::ReadClinical, P::Write(Area::Response)];
+pub(crate) const WRITE_TOXICITY: &[Permission] = &[P::ReadClinical, P::Write(Area::Toxicity)];
+pub(crate) const WRITE_RESPONSE: &[Permission] = &[P::ReadClinical, P::Write(Area::Response)];
 
 /// The routes of this area.
 pub(crate) fn routes() -> Routes {
@@ -122,6 +122,7 @@ pub(crate) fn problem_rows(p: &[EntryProblem]) -> Vec<ProblemRow> {
 // ---------------------------------------------------------------- toxicity
 
 pub struct LabRow {
+    pub id: i64,
     pub date: String,
     pub test: String,
     pub value: String,
@@ -139,6 +140,7 @@ pub struct GradeRow {
 }
 
 pub struct EventRow {
+    pub id: i64,
     pub date: String,
     pub term: String,
     pub grade: i64,
@@ -214,6 +216,7 @@ pub(crate) fn tox_page(
         .labs
         .iter()
         .map(|l| LabRow {
+            id: l.id,
             date: l.record.date.to_string(),
             test: l.record.test.clone(),
             value: l.record.value.clone(),
@@ -227,6 +230,7 @@ pub(crate) fn tox_page(
         .events
         .iter()
         .map(|e| EventRow {
+            id: e.id,
             date: e.record.date.to_string(),
             term: Term::parse(&e.record.term)
                 .map_or_else(|| e.record.term.clone(), |t| t.name().to_string()),
@@ -686,6 +690,7 @@ fn mibg_plot_num(v: f64) -> String {
 // ---------------------------------------------------------------- response
 
 pub struct AssessmentRow {
+    pub id: i64,
     pub kind: String,
     pub date: String,
     pub skeletal: String,
@@ -795,6 +800,7 @@ fn response_page(
         .map(|a| {
             let (marrow, primary, new_lesions) = summary(&a.record.content);
             AssessmentRow {
+                id: a.id,
                 kind: match a.record.kind {
                     AssessmentKind::Baseline => "baseline".into(),
                     AssessmentKind::FollowUp => "follow-up".into(),

@@ -19,8 +19,10 @@
 //!   every asset embedded, CSRF token on every form, no internals in any
 //!   error page.
 
+mod admin;
 pub mod api;
 mod clinical;
+mod edits;
 mod enrol;
 mod error;
 mod guard;
@@ -180,6 +182,8 @@ fn table() -> Routes {
         api::routes(),
         study::routes(),
         enrol::routes(),
+        admin::routes(),
+        edits::routes(),
         // Each further area appends its own list on its own line here.
     ]
     .into_iter()

@@ -141,7 +141,9 @@ pub async fn logout(State(state): State<AppState>, Extension(c): Extension<Maybe
 fn may(role: Role) -> Vec<String> {
     let v: &[&str] = match role {
         Role::Admin => &[
-            "nothing clinical: accounts, roles and centres are managed with `mibg user` and `mibg centre` on the server (no administration pages yet)",
+            "manage the accounts of your centres: add, disable or enable, change role, centres and the identified-export right, set a new password (Accounts)",
+            "list and add centres (Centres)",
+            "nothing clinical: no patient data, no sign-off",
         ],
         Role::Physician => &[
             "read the patients of your centres, with their identifying data, and the state of each course",

@@ -27,6 +27,8 @@ pub struct Layout {
     pub user: Option<(String, String)>,
     pub csrf: String,
     pub can_read: bool,
+    /// The user manages accounts (the administration link).
+    pub can_admin: bool,
 }
 
 pub fn layout(state: &AppState, ctx: Option<&Ctx>, title: impl Into<String>) -> Layout {
@@ -41,6 +43,7 @@ pub fn layout(state: &AppState, ctx: Option<&Ctx>, title: impl Into<String>) -> 
         }),
         csrf: ctx.map(|c| c.csrf.clone()).unwrap_or_default(),
         can_read: ctx.is_some_and(|c| c.session.scope.can(mibg_store::Permission::ReadClinical)),
+        can_admin: ctx.is_some_and(|c| c.session.scope.can(mibg_store::Permission::ManageUsers)),
     }
 }
 
@@ -70,6 +73,7 @@ pub fn error_page(status: StatusCode, message: &str) -> Html<String> {
         user: None,
         csrf: String::new(),
         can_read: false,
+        can_admin: false,
     };
     render(&ErrorPage {
         l,

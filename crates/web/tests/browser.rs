@@ -780,3 +780,171 @@ async fn a_new_patient_planned_and_infused_in_headless_chromium() {
     let _ = stop.send(());
     server.await.unwrap().unwrap();
 }
+
+/// The account and administration pages, and a record edit, in a real
+/// headless Chromium: the admin lists the accounts, adds one (the initial
+/// password shown once), opens it, lists the centres; a nurse opens a
+/// laboratory value's edit page and changes their own password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_and_administration_pages_in_headless_chromium() {
+    let (Some(driver), Some(browser)) = (chromedriver(), chromium()) else {
+        eprintln!(
+            "SKIPPED account_and_administration_pages_in_headless_chromium: chromedriver or chromium not installed (Debian: apt-get install chromium chromium-driver)"
+        );
+        return;
+    };
+    let app = App::demo().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(mibg_web::serve(listener, app.state.clone(), async {
+        let _ = stopped.await;
+    }));
+    let port = free_port();
+    let _driver = Driver(
+        Command::new(&driver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let profile = tempfile::tempdir().unwrap();
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": browser,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                     "--window-size=1280,1400",
+                     format!("--user-data-dir={}", profile.path().display())]
+        }),
+    );
+    let mut client = None;
+    for _ in 0..50 {
+        match ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps.clone())
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+        {
+            Ok(c) => {
+                client = Some(c);
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
+    let c = client.expect("chromedriver answers");
+    let click = |css: &'static str| {
+        let c = c.clone();
+        async move {
+            c.find(Locator::Css(css))
+                .await
+                .unwrap_or_else(|e| panic!("{css}: {e}"))
+                .click()
+                .await
+                .unwrap();
+        }
+    };
+    let admin = app.account(Role::Admin).clone();
+    sign_in(&c, &base, &admin.username, &admin.password).await;
+    c.find(Locator::LinkText("Accounts"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let text = wait_for(&c, "table.grid").await.text().await.unwrap();
+    assert!(
+        text.contains("Demo Nurse") && text.contains("statistician"),
+        "{text}"
+    );
+    shot(&c, "09-admin-accounts").await;
+    // Add an account with a made-up password.
+    let form = "form[action='/admin/users']";
+    for (name, value) in [("username", "ward.nurse"), ("printed_name", "W. Nurse")] {
+        c.find(Locator::Css(&format!("{form} input[name='{name}']")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    c.find(Locator::Css(&format!(
+        "{form} select[name='role'] option[value='nurse']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    click("form[action='/admin/users'] button").await;
+    let added = wait_for(&c, ".notice").await.text().await.unwrap();
+    assert!(added.contains("Account ward.nurse added"), "{added}");
+    let password = c
+        .find(Locator::Css(".notice code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(password.starts_with("init-"), "{password}");
+    shot(&c, "10-admin-account-added").await;
+    c.find(Locator::LinkText("ward.nurse"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "form[action='/admin/user/role']").await;
+    shot(&c, "11-admin-account").await;
+    c.find(Locator::LinkText("Centres"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let text = wait_for(&c, "table.grid").await.text().await.unwrap();
+    assert!(text.contains("Europe/Rome"), "{text}");
+    shot(&c, "12-admin-centres").await;
+    sign_out(&c).await;
+
+    // A nurse: a laboratory value's edit page, then the password page.
+    let nurse = app.account(Role::Nurse).clone();
+    sign_in(&c, &base, &nurse.username, &nurse.password).await;
+    let course = app.course_id("SYN-01").await;
+    c.goto(&format!("{base}/courses/{course}/toxicity#labs"))
+        .await
+        .unwrap();
+    c.find(Locator::LinkText("edit or delete"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "form.edit input[name='reason']").await;
+    shot(&c, "13-lab-edit").await;
+    click(".who a").await;
+    wait_for(&c, "input[name='current_password']").await;
+    for (name, value) in [
+        ("current_password", nurse.password.as_str()),
+        ("new_password", "a long walk by the Tiber at dawn"),
+        ("new_password_again", "a long walk by the Tiber at dawn"),
+    ] {
+        c.find(Locator::Css(&format!("input[name='{name}']")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    click("form[action='/account/password'] button").await;
+    let done = wait_for(&c, ".notice").await.text().await.unwrap();
+    assert!(done.contains("Your password was changed"), "{done}");
+    shot(&c, "14-password-changed").await;
+    c.close().await.unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+}

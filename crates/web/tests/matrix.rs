@@ -258,13 +258,24 @@ async fn every_route_every_role_every_centre() {
 fn clinical_pages_rights_per_role() {
     use Role::*;
     let readers = [Physician, Physicist, Nurse, Statistician, Monitor];
-    let expected: [(&str, &str, &[Role]); 6] = [
+    let tox: &[Role] = &[Physician, Nurse];
+    let expected: [(&str, &str, &[Role]); 15] = [
         ("GET", "/courses/{id}/toxicity", &readers),
-        ("POST", "/courses/{id}/labs", &[Physician, Nurse]),
-        ("POST", "/courses/{id}/labs.csv", &[Physician, Nurse]),
-        ("POST", "/courses/{id}/events", &[Physician, Nurse]),
+        ("POST", "/courses/{id}/labs", tox),
+        ("POST", "/courses/{id}/labs.csv", tox),
+        ("POST", "/courses/{id}/events", tox),
         ("GET", "/courses/{id}/response", &readers),
         ("POST", "/courses/{id}/assessments", &[Physician]),
+        // Changing or deleting a record: whoever may enter it.
+        ("GET", "/courses/{id}/labs/edit", tox),
+        ("POST", "/courses/{id}/labs/update", tox),
+        ("POST", "/courses/{id}/labs/delete", tox),
+        ("GET", "/courses/{id}/events/edit", tox),
+        ("POST", "/courses/{id}/events/update", tox),
+        ("POST", "/courses/{id}/events/delete", tox),
+        ("GET", "/courses/{id}/assessments/edit", &[Physician]),
+        ("POST", "/courses/{id}/assessments/update", &[Physician]),
+        ("POST", "/courses/{id}/assessments/delete", &[Physician]),
     ];
     let routes = mibg_web::routes();
     for (method, path, allowed) in expected {
@@ -286,6 +297,74 @@ fn clinical_pages_rights_per_role() {
         .find(|r| r.path == "/static/siopen.js")
         .unwrap();
     assert_eq!(js.access, Access::Public);
+}
+
+/// The account and administration pages' rights, written out
+/// independently of their declarations (docs/reference/registry.md §1: the admin manages
+/// users and centres and nothing else; every signed-in user changes their
+/// own password). Every `/admin/` route is in this list, so a new one must
+/// be added here with its roles.
+#[test]
+fn account_and_administration_rights_per_role() {
+    use Role::*;
+    let admin: &[Role] = &[Admin];
+    let everyone: &[Role] = &Role::ALL;
+    let expected: [(&str, &str, &[Role]); 15] = [
+        ("GET", "/account/password", everyone),
+        ("POST", "/account/password", everyone),
+        ("GET", "/admin/users", admin),
+        ("POST", "/admin/users", admin),
+        ("GET", "/admin/user", admin),
+        ("POST", "/admin/user/disable", admin),
+        ("POST", "/admin/user/enable", admin),
+        ("POST", "/admin/user/role", admin),
+        ("POST", "/admin/user/centres", admin),
+        ("POST", "/admin/user/export", admin),
+        ("POST", "/admin/user/password", admin),
+        ("GET", "/admin/centres", admin),
+        ("POST", "/admin/centres", admin),
+        ("GET", "/account/tokens", everyone),
+        ("POST", "/account/tokens", everyone),
+    ];
+    let routes = mibg_web::routes();
+    for (method, path, allowed) in expected {
+        let r = routes
+            .iter()
+            .find(|r| r.method == method && r.path == path)
+            .unwrap_or_else(|| panic!("{method} {path} is in the table"));
+        assert_eq!(r.object, Object::None, "{path}");
+        for role in Role::ALL {
+            let may = match r.access {
+                Access::Public => panic!("{path} is not public"),
+                Access::SignedIn => true,
+                Access::Needs(perms) => perms.iter().all(|p| role_permits(role, *p, false)),
+            };
+            assert_eq!(may, allowed.contains(&role), "{role} {method} {path}");
+        }
+    }
+    for r in routes.iter().filter(|r| r.path.starts_with("/admin/")) {
+        assert!(
+            expected
+                .iter()
+                .any(|(m, p, _)| *m == r.method && *p == r.path),
+            "{} {} has no written-out expectation",
+            r.method,
+            r.path
+        );
+    }
+    // The admin reaches no clinical route.
+    for r in &routes {
+        if let Access::Needs(perms) = r.access
+            && perms.contains(&mibg_store::Permission::ReadClinical)
+        {
+            assert!(
+                !perms.iter().all(|p| role_permits(Admin, *p, false)),
+                "admin reaches {} {}",
+                r.method,
+                r.path
+            );
+        }
+    }
 }
 
 /// The entry pages' rights, written out independently of their

@@ -1,7 +1,9 @@
-//! `mibg user add|disable|list`: accounts of the registry. The first
+//! `mibg user add|disable|list|token`: accounts of the registry. The first
 //! administrator is made here (there is no default account or password);
 //! passwords are typed at the terminal (twice, not echoed) or read from
-//! standard input with `--password-stdin`.
+//! standard input with `--password-stdin`. `mibg user token` makes, lists
+//! and revokes a user's personal API tokens after signing in as that user
+//! (the store functions of the web page `/account/tokens`).
 
 use crate::cmd::db::{DbArg, block_on, open, operator};
 use anyhow::{Context, Result, bail};
@@ -23,6 +25,67 @@ enum UserCommand {
     Disable(DisableArgs),
     /// List the accounts.
     List(ListArgs),
+    /// Personal API tokens of a user (signs in as that user: password asked).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum TokenCommand {
+    /// Make a token; its secret is printed this once (only its hash is kept).
+    Create(TokenCreateArgs),
+    /// List the user's tokens (never their secrets).
+    List(TokenListArgs),
+    /// Revoke one of the user's tokens.
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct SignIn {
+    /// The user whose tokens these are (their password is asked).
+    username: String,
+    /// Read the password from the first line of standard input instead of
+    /// the terminal.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct TokenCreateArgs {
+    #[command(flatten)]
+    who: SignIn,
+    /// What will use the token (a label, 1 to 100 characters).
+    #[arg(long)]
+    name: String,
+    /// The token stops at the start of this day (UTC), YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    expires: Option<jiff::civil::Date>,
+    #[command(flatten)]
+    db: DbArg,
+}
+
+#[derive(clap::Args, Debug)]
+struct TokenListArgs {
+    #[command(flatten)]
+    who: SignIn,
+    /// One JSON document.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    db: DbArg,
+}
+
+#[derive(clap::Args, Debug)]
+struct TokenRevokeArgs {
+    #[command(flatten)]
+    who: SignIn,
+    /// The token's id (from `mibg user token list`).
+    id: i64,
+    /// Why (recorded in the audit trail).
+    #[arg(long)]
+    reason: String,
+    #[command(flatten)]
+    db: DbArg,
 }
 
 #[derive(clap::Args, Debug)]
@@ -110,9 +173,97 @@ fn read_password(stdin: bool) -> Result<String> {
     Ok(p)
 }
 
+/// The current password of a user, typed once (not echoed) or from
+/// standard input.
+fn read_current_password(username: &str, stdin: bool) -> Result<String> {
+    if stdin {
+        return read_password(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("no terminal to type the password: use --password-stdin");
+    }
+    rpassword::prompt_password(format!("Password of {username}: "))
+        .context("cannot read the password")
+}
+
+/// Signs in as the user (audited; throttled like the web sign-in).
+async fn sign_in(store: &mibg_store::Store, who: &SignIn) -> Result<mibg_store::Session> {
+    let password = read_current_password(&who.username, who.password_stdin)?;
+    store
+        .login(&who.username, &password, "command line")
+        .await
+        .with_context(|| format!("signing in as {}", who.username))
+}
+
+fn run_token(cmd: &TokenCommand, out: &mut dyn Write) -> Result<()> {
+    match cmd {
+        TokenCommand::Create(a) => block_on(async {
+            let name = a.name.trim();
+            if name.is_empty() || name.chars().count() > 100 {
+                bail!("--name: say what will use the token (1 to 100 characters)");
+            }
+            let expires = match a.expires {
+                Some(d) => {
+                    let t = d.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp();
+                    if t <= jiff::Timestamp::now() {
+                        bail!("--expires {d}: the date is not in the future");
+                    }
+                    Some(t)
+                }
+                None => None,
+            };
+            let store = open(&a.db).await?;
+            let s = sign_in(&store, &a.who).await?;
+            let (t, secret) = store.create_token(&s.scope, name, expires).await?;
+            store.close().await;
+            writeln!(
+                out,
+                "token {} (\"{}\") made for {}; copy it now, it is not shown again:\n{secret}",
+                t.id, t.name, s.user.username
+            )?;
+            Ok(())
+        }),
+        TokenCommand::List(a) => block_on(async {
+            let store = open(&a.db).await?;
+            let s = sign_in(&store, &a.who).await?;
+            let tokens = store.list_tokens(&s.scope).await?;
+            store.close().await;
+            if a.json {
+                return crate::output::print_json(out, &tokens);
+            }
+            writeln!(
+                out,
+                "{:<6} {:<27} {:<27} {:<8} name",
+                "id", "made (UTC)", "expires (UTC)", "state"
+            )?;
+            for t in &tokens {
+                writeln!(
+                    out,
+                    "{:<6} {:<27} {:<27} {:<8} {}",
+                    t.id,
+                    t.created_at,
+                    t.expires_at.as_deref().unwrap_or("never"),
+                    if t.revoked { "revoked" } else { "active" },
+                    t.name
+                )?;
+            }
+            Ok(())
+        }),
+        TokenCommand::Revoke(a) => block_on(async {
+            let store = open(&a.db).await?;
+            let s = sign_in(&store, &a.who).await?;
+            store.revoke_token(&s.scope, a.id, &a.reason).await?;
+            store.close().await;
+            writeln!(out, "token {} of {} revoked", a.id, s.user.username)?;
+            Ok(())
+        }),
+    }
+}
+
 /// Runs `mibg user`.
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     match &args.command {
+        UserCommand::Token(t) => run_token(t, out),
         UserCommand::Add(a) => {
             let password = read_password(a.password_stdin)?;
             block_on(async {
