@@ -1,5 +1,5 @@
 //! The acts that start and carry a course in the registry (docs/reference/registry.md §2,
-//! §5): a patient enrolled with their identifying data apart, a course
+//! docs/reference/registry.md §5): a patient enrolled with their identifying data apart, a course
 //! planned and its infusion-1 prescription authored, an infusion recorded
 //! as given from the hot-lab record, stem-cell returns and transfusions.
 //!

@@ -149,7 +149,7 @@ pub fn role_permits(role: Role, p: Permission, export_identified: bool) -> bool 
         },
         Role::Nurse => match p {
             ReadClinical | ReadIdentifiers => true,
-            // Enrolment: the research nurse registers patients (registry.md §1).
+            // Enrolment: the research nurse registers patients (docs/reference/registry.md §1).
             Write(a) => matches!(a, Enrolment | Treatment | Readings | Toxicity),
             ExportIdentified => export_identified,
             _ => false,
