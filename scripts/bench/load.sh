@@ -6,7 +6,7 @@
 # values by form) on a registry holding the 10 000-patient synthetic study,
 # on SQLite and, with MIBG_BENCH_POSTGRES_URL or --postgres, on PostgreSQL.
 # Prints the p50/p95/p99/max latency of each route class, the errors and
-# the lost-update check (crates/web/examples/load). Run from the repository
+# the lost-update check (crates/load, `mibg-load`). Run from the repository
 # root:
 #
 #   bash scripts/bench/load.sh                 # SQLite, 10 000 patients, 50 clients, 60 s
@@ -14,7 +14,7 @@
 #   bash scripts/bench/load.sh --small         # the seed study (26 patients), 8 clients, 5 s
 #
 # Options: --patients N (default 10000), --clients N, --seconds T, --mix
-# SPEC (crates/web/examples/load/engine.rs `Mix::parse`), --think-ms MS
+# SPEC (crates/load/src/engine.rs `Mix::parse`), --think-ms MS
 # (mean pause of each client between requests; default 0: every client
 # sends its next request at once, the server at saturation), --only-postgres,
 # --keep DIR (keep and reuse the imported registries in DIR: the SQLite file
@@ -60,9 +60,9 @@ trap cleanup EXIT
 
 echo "== building (release): mibg and the load client" >&2
 cargo build --release -p mibg >/dev/null 2>&1 || cargo build --release -p mibg
-cargo build --release -p mibg-web --example load >/dev/null 2>&1 || cargo build --release -p mibg-web --example load
+cargo build --release -p mibg-load >/dev/null 2>&1 || cargo build --release -p mibg-load
 M=$PWD/target/release/mibg
-LOAD=$PWD/target/release/examples/load
+LOAD=$PWD/target/release/mibg-load
 
 if [ "$SMALL" = 1 ]; then
   DIR=$PWD/examples/seed-study

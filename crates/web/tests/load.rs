@@ -1,17 +1,23 @@
 //! The load test's own accounting, checked on a tiny run: the engine of
-//! `examples/load` against a real server on loopback (the demo registry on
+//! `mibg-load` (crates/load) against a real server on loopback (the demo registry on
 //! a fresh SQLite file), 4 clients for 2 seconds. No timed assertion: the
 //! checks are on counts — every request recorded once in its class, no
 //! error, every acknowledged write found exactly once, a write removed
 //! behind the tool's back reported lost — and on the percentile rule.
 
 mod common;
-#[path = "../examples/load/engine.rs"]
+#[path = "../../load/src/engine.rs"]
 mod engine;
 
 use engine::{Class, Mix, RunOptions, Write, percentile};
 use mibg_store::{Lab, Reading, Scope};
 use std::time::Duration;
+
+#[test]
+fn the_cookie_names_are_the_servers() {
+    assert_eq!(engine::SESSION_COOKIE, mibg_web::session::COOKIE);
+    assert_eq!(engine::LOGIN_COOKIE, mibg_web::session::LOGIN_COOKIE);
+}
 
 #[test]
 fn nearest_rank_percentiles() {

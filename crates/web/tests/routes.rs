@@ -609,3 +609,38 @@ async fn error_pages_show_no_internals() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_patients_list_is_read_a_page_at_a_time() {
+    let app = App::demo().await;
+    let mut c = app.client(Role::Nurse).await;
+    // The demo registry: the 26 seed patients and DEMO-01, all on page 1
+    // (50 per page), in study-id order; no link to another page.
+    let total = app
+        .store
+        .list_patients(&Scope::operator("t"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(total, 27);
+    let r = c.get("/patients").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("Patients 1–27 of 27, by study id."),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("rel=\"next\"") && !r.body.contains("rel=\"prev\""));
+    assert!(r.body.find("DEMO-01").unwrap() < r.body.find("SYN-01").unwrap());
+    // A malformed page number shows page 1; a page beyond the last shows
+    // none and links back to the last one.
+    for q in ["?page=abc", "?page=0", "?page=-3", "?page=1"] {
+        let r = c.get(&format!("/patients{q}")).await;
+        assert!(r.body.contains("Patients 1–27 of 27"), "{q}");
+    }
+    let r = c.get("/patients?page=2").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("No patient on this page (27 in all)."));
+    assert!(r.body.contains("href=\"/patients?page=1\" rel=\"prev\""));
+    assert!(!r.body.contains("SYN-01"));
+}

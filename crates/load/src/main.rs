@@ -3,7 +3,7 @@
 //! server and calls this):
 //!
 //! ```sh
-//! cargo run --release -p mibg-web --example load -- \
+//! cargo run --release -p mibg-load -- \
 //!     --addr 127.0.0.1:8080 --db mibg.sqlite [--clients 50] [--seconds 60] \
 //!     [--reads 300] [--writes 100] [--mix patients=4,dosimetry=14,…] \
 //!     [--seed 1] [--think-ms 0] [--json OUT.json]

@@ -1,6 +1,6 @@
-//! The engine of the loopback load test (`examples/load/main.rs`), kept
-//! apart so that `tests/load.rs` can run it on a tiny registry and check
-//! its accounting (percentiles, errors, lost updates).
+//! The engine of the loopback load test (`mibg-load`, `src/main.rs`), kept
+//! apart so that `crates/web/tests/load.rs` can run it on a tiny registry
+//! and check its accounting (percentiles, errors, lost updates).
 //!
 //! * **Setup** ([`prepare`], through the store): accounts of several roles
 //!   made for this run (random suffix and password), an API token for each,
@@ -33,6 +33,12 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+
+/// The session cookie of `mibg serve` (`mibg_web::session::COOKIE`; the
+/// web crate's `tests/load.rs` checks they agree).
+pub const SESSION_COOKIE: &str = "mibg_session";
+/// The pre-sign-in cookie (`mibg_web::session::LOGIN_COOKIE`).
+pub const LOGIN_COOKIE: &str = "mibg_login";
 
 /// A route class: the latencies are reported per class.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -611,7 +617,7 @@ async fn sign_in(conn: &mut Conn, account: &Account) -> Result<(String, String, 
     let login_cookie = r
         .cookies
         .iter()
-        .find(|(k, _)| k == mibg_web::session::LOGIN_COOKIE)
+        .find(|(k, _)| k == LOGIN_COOKIE)
         .map(|(_, v)| v.clone())
         .ok_or("GET /login set no sign-in cookie")?;
     let token = csrf_of(&r.body).ok_or("the sign-in page has no CSRF token")?;
@@ -627,7 +633,7 @@ async fn sign_in(conn: &mut Conn, account: &Account) -> Result<(String, String, 
                 ),
                 (
                     header::COOKIE,
-                    format!("{}={login_cookie}", mibg_web::session::LOGIN_COOKIE),
+                    format!("{}={login_cookie}", LOGIN_COOKIE),
                 ),
             ],
             form(&[
@@ -644,10 +650,10 @@ async fn sign_in(conn: &mut Conn, account: &Account) -> Result<(String, String, 
     let sid = r
         .cookies
         .iter()
-        .find(|(k, v)| k == mibg_web::session::COOKIE && !v.is_empty())
+        .find(|(k, v)| k == SESSION_COOKIE && !v.is_empty())
         .map(|(_, v)| v.clone())
         .ok_or("POST /login set no session cookie")?;
-    let cookie = format!("{}={sid}", mibg_web::session::COOKIE);
+    let cookie = format!("{}={sid}", SESSION_COOKIE);
     let r = conn
         .request(build(
             Method::GET,
