@@ -243,6 +243,64 @@ pub struct Setup {
     pub reads: Vec<ReadTarget>,
     /// The write set (no patient in common with the read set).
     pub writes: Vec<WriteTarget>,
+    /// What the write set held before the run (a registry may be reused
+    /// from run to run: only what a run adds is counted).
+    pub before: Markers,
+}
+
+/// How many readings and laboratory values of the write set carry each
+/// marker: (infusion, reading's bits) and (patient, lab marker).
+#[derive(Clone, Debug, Default)]
+pub struct Markers {
+    readings: HashMap<(i64, u64), u64>,
+    labs: HashMap<(i64, u64), u64>,
+}
+
+impl Markers {
+    fn count(&self, w: &Write) -> u64 {
+        match w {
+            Write::Reading {
+                infusion_id,
+                reading,
+                ..
+            } => self
+                .readings
+                .get(&(*infusion_id, reading.to_bits()))
+                .copied()
+                .unwrap_or(0),
+            Write::Lab { patient_id, value } => lab_marker(value)
+                .and_then(|m| self.labs.get(&(*patient_id, m)).copied())
+                .unwrap_or(0),
+        }
+    }
+}
+
+/// Reads the readings and laboratory values of the write set.
+async fn markers(store: &Store, writes: &[WriteTarget]) -> Result<Markers, String> {
+    let op = Scope::operator("mibg load test");
+    let mut out = Markers::default();
+    let patients: HashSet<i64> = writes.iter().map(|w| w.patient_id).collect();
+    for pid in patients {
+        for x in store
+            .list::<Reading>(&op, pid)
+            .await
+            .map_err(|e| format!("readings: {e}"))?
+        {
+            *out.readings
+                .entry((x.record.infusion_id, x.record.reading.to_bits()))
+                .or_default() += 1;
+        }
+        for x in store
+            .list::<Lab>(&op, pid)
+            .await
+            .map_err(|e| format!("labs: {e}"))?
+        {
+            if let Some(m) = lab_marker(&x.record.value) {
+                *out.labs.entry((pid, m)).or_default() += 1;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The roles of the run's accounts; client `k` signs in as account
@@ -362,6 +420,7 @@ pub async fn prepare(
         accounts,
         reads: Vec::new(),
         writes: Vec::new(),
+        before: Markers::default(),
     };
     for pid in patients {
         if setup.reads.len() >= reads && setup.writes.len() >= writes {
@@ -425,6 +484,7 @@ pub async fn prepare(
             setup.writes.len()
         ));
     }
+    setup.before = markers(store, &setup.writes).await?;
     Ok(setup)
 }
 
@@ -631,10 +691,7 @@ async fn sign_in(conn: &mut Conn, account: &Account) -> Result<(String, String, 
                     header::CONTENT_TYPE,
                     "application/x-www-form-urlencoded".into(),
                 ),
-                (
-                    header::COOKIE,
-                    format!("{}={login_cookie}", LOGIN_COOKIE),
-                ),
+                (header::COOKIE, format!("{}={login_cookie}", LOGIN_COOKIE)),
             ],
             form(&[
                 ("csrf", &token),
@@ -960,11 +1017,18 @@ async fn one(
     }
 }
 
-/// The laboratory value that carries marker `m`: a neutrophil count of
-/// 3 ×10⁹/L with the marker's digits as its decimals (`3.0010000007`),
-/// unique per marker.
+/// The laboratory value that carries marker `m`: a neutrophil count whose
+/// thousandths are the marker (`10000.001` for 10 000 001), within the
+/// labs parser's limits (12 significant digits, 6 decimals).
 pub fn lab_value(m: u64) -> String {
-    format!("3.{m:010}")
+    format!("{}.{:03}", m / 1000, m % 1000)
+}
+
+/// The marker of a stored laboratory value (the store keeps the parsed
+/// decimal, trailing zeros dropped: `10000.01` for `10000.010`).
+pub fn lab_marker(value: &str) -> Option<u64> {
+    let x: f64 = value.trim().parse().ok()?;
+    (x.is_finite() && x >= 0.0).then(|| (x * 1000.0).round() as u64)
 }
 
 fn fail(
@@ -1005,45 +1069,12 @@ pub struct Verification {
 }
 
 /// Reads every write patient's readings and laboratory values from the
-/// store and counts the acknowledged writes found, lost and duplicated.
+/// store again and counts the acknowledged writes found (added once by the
+/// run), lost (not added) and duplicated (added more than once).
 pub async fn verify(store: &Store, setup: &Setup, r: &RunResult) -> Result<Verification, String> {
-    let op = Scope::operator("mibg load test");
-    // How many times each marker is in the registry.
-    let mut readings: HashMap<(i64, u64), u64> = HashMap::new();
-    let mut labs: HashMap<(i64, String), u64> = HashMap::new();
-    let patients: HashSet<i64> = setup.writes.iter().map(|w| w.patient_id).collect();
-    for pid in patients {
-        for x in store
-            .list::<Reading>(&op, pid)
-            .await
-            .map_err(|e| format!("readings: {e}"))?
-        {
-            *readings
-                .entry((x.record.infusion_id, x.record.reading.to_bits()))
-                .or_default() += 1;
-        }
-        for x in store
-            .list::<Lab>(&op, pid)
-            .await
-            .map_err(|e| format!("labs: {e}"))?
-        {
-            *labs.entry((pid, x.record.value.clone())).or_default() += 1;
-        }
-    }
-    let count = |w: &Write| match w {
-        Write::Reading {
-            infusion_id,
-            reading,
-            ..
-        } => readings
-            .get(&(*infusion_id, reading.to_bits()))
-            .copied()
-            .unwrap_or(0),
-        Write::Lab { patient_id, value } => labs
-            .get(&(*patient_id, value.clone()))
-            .copied()
-            .unwrap_or(0),
-    };
+    let after = markers(store, &setup.writes).await?;
+    // What the run added with each marker.
+    let count = |w: &Write| after.count(w).saturating_sub(setup.before.count(w));
     let mut v = Verification::default();
     for w in &r.acknowledged {
         v.acknowledged += 1;

@@ -79,7 +79,17 @@ fn the_markers_are_unique() {
             assert!(seen.insert(engine::lab_value(engine::marker(k, seq))));
         }
     }
-    assert_eq!(engine::lab_value(engine::marker(0, 1)), "3.0010000001");
+    assert_eq!(engine::lab_value(engine::marker(0, 1)), "10000.001");
+    assert_eq!(engine::lab_value(engine::marker(49, 12)), "500000.012");
+    // The store keeps the parsed decimal: trailing zeros dropped.
+    assert_eq!(engine::lab_marker("10000.01"), Some(engine::marker(0, 10)));
+    assert_eq!(engine::lab_marker("10000"), Some(engine::marker(0, 0)));
+    for k in [0, 7, 49] {
+        for seq in [1, 10, 100, 999, 1000, 123_456] {
+            let m = engine::marker(k, seq);
+            assert_eq!(engine::lab_marker(&engine::lab_value(m)), Some(m));
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -162,7 +172,7 @@ async fn a_short_run_on_the_demo_counts_every_write() {
             .await
             .unwrap()
             .into_iter()
-            .find(|x| &x.record.value == value)
+            .find(|x| engine::lab_marker(&x.record.value) == engine::lab_marker(value))
             .unwrap();
         app.store
             .delete::<Lab>(&op, x.id, x.version, "load test check")
