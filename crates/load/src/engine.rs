@@ -1187,26 +1187,26 @@ pub fn summarise(r: &RunResult, opts: &RunOptions, writes: Verification) -> Summ
     let wr_row = row("writes (all)", &mut wr, we);
     let all_row = row("all requests (sign-in excluded)", &mut all, ae);
     let seconds = r.elapsed.as_secs_f64();
-    let summary = Summary {
+    let throughput_per_s = if seconds > 0.0 {
+        all_row.requests as f64 / seconds
+    } else {
+        0.0
+    };
+    let pages_p95_goal_met = pages_row.requests > 0 && pages_row.p95_ms < 50.0;
+    let recomputation_p95_goal_met = rec_row.requests > 0 && rec_row.p95_ms < 20.0;
+    rows.extend([pages_row, rec_row, wr_row, all_row]);
+    Summary {
         clients,
         think_ms: opts.think.as_secs_f64() * 1000.0,
         seconds,
-        throughput_per_s: if seconds > 0.0 {
-            all_row.requests as f64 / seconds
-        } else {
-            0.0
-        },
+        throughput_per_s,
         errors: r.errors.values().sum(),
-        pages_p95_goal_met: pages_row.requests > 0 && pages_row.p95_ms < 50.0,
-        recomputation_p95_goal_met: rec_row.requests > 0 && rec_row.p95_ms < 20.0,
+        pages_p95_goal_met,
+        recomputation_p95_goal_met,
         writes,
         error_samples: r.error_samples.clone(),
-        rows: {
-            rows.extend([pages_row, rec_row, wr_row, all_row]);
-            rows
-        },
-    };
-    summary
+        rows,
+    }
 }
 
 /// The summary as a Markdown table with the totals under it.

@@ -6,6 +6,8 @@
 //! behind the tool's back reported lost — and on the percentile rule.
 
 mod common;
+// The engine (crates/load/src/engine.rs) is compiled into this test with
+// its HTTP client, hyper and hyper_util (dev-dependencies of this crate).
 #[path = "../../load/src/engine.rs"]
 mod engine;
 
