@@ -141,6 +141,8 @@ if [ "$PG" = 1 ]; then
     # A throw-away cluster, stopped when this script exits.
     # shellcheck source=../ci/postgres.sh
     source scripts/ci/postgres.sh
+    # postgres.sh set its own EXIT trap: stop the cluster and clean up here.
+    trap 'cleanup; _mibg_pg_stop "$MIBG_PG_DIR"' EXIT
     PGURL=$MIBG_TEST_POSTGRES_URL
     MARK=
   else
