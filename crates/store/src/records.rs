@@ -970,6 +970,55 @@ impl Store {
         rows.iter().map(|r| stored_from_row(t, r)).collect()
     }
 
+    /// One page of the patients of the scope (not deleted), by study id:
+    /// at most `limit` patients from position `offset` (0-based), and how
+    /// many patients the scope holds in all. The list pages show a page at
+    /// a time, so that a registry of 10 000 patients is not read (with the
+    /// state of every course) for each view of the list.
+    pub async fn list_patients_page(
+        &self,
+        scope: &Scope,
+        offset: u64,
+        limit: u64,
+    ) -> Result<(Vec<Stored<Patient>>, u64), StoreError> {
+        scope.require(Permission::ReadClinical)?;
+        let t = table("patients");
+        let mut params = Vec::new();
+        let cond = scope.centre_condition("centre_id", &mut params);
+        let mut tx = self.pool.begin_read().await?;
+        let total = tx
+            .fetch(
+                &format!("SELECT COUNT(*) FROM patients WHERE deleted = 0 AND {cond}"),
+                &params,
+                &[Ty::Int],
+            )
+            .await?
+            .first()
+            .and_then(|r| r[0].as_int())
+            .unwrap_or(0);
+        let n = params.len();
+        params.push(Value::int(i64::try_from(limit).unwrap_or(i64::MAX)));
+        params.push(Value::int(i64::try_from(offset).unwrap_or(i64::MAX)));
+        let rows = tx
+            .fetch(
+                &format!(
+                    "SELECT {} FROM patients WHERE deleted = 0 AND {cond} ORDER BY study_id LIMIT ${} OFFSET ${}",
+                    t.select_list(),
+                    n + 1,
+                    n + 2
+                ),
+                &params,
+                &t.types(),
+            )
+            .await?;
+        tx.rollback().await?;
+        let page = rows
+            .iter()
+            .map(|r| stored_from_row(t, r))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((page, u64::try_from(total).unwrap_or(0)))
+    }
+
     /// A patient by study id, within the scope.
     pub async fn find_patient(
         &self,

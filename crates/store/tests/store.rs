@@ -33,6 +33,7 @@ both!(
     logical_backup_restores_exactly,
     course_workflow_says_what_is_missing,
     dosimetry_from_the_registry_then_proposal_and_approval,
+    patients_are_listed_a_page_at_a_time_within_the_scope,
 );
 
 async fn schema_matches_description(b: Backend) {
@@ -1682,4 +1683,38 @@ async fn centre_code(store: &Store, id: i64) -> String {
         .find(|c| c.id == id)
         .unwrap()
         .code
+}
+
+async fn patients_are_listed_a_page_at_a_time_within_the_scope(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let all = store.list_patients(&op()).await.unwrap();
+    assert!(all.len() > 10);
+    let ids = |v: &[Stored<Patient>]| -> Vec<i64> { v.iter().map(|p| p.id).collect() };
+    // Pages of 7 put together are the whole list, in the same order.
+    let mut joined = Vec::new();
+    for page in 0.. {
+        let (v, total) = store.list_patients_page(&op(), page * 7, 7).await.unwrap();
+        assert_eq!(total, all.len() as u64);
+        if v.is_empty() {
+            break;
+        }
+        assert!(v.len() <= 7);
+        joined.extend(v);
+    }
+    assert_eq!(ids(&joined), ids(&all));
+    let (v, _) = store.list_patients_page(&op(), 3, 5).await.unwrap();
+    assert_eq!(ids(&v), ids(&all[3..8]));
+    let (v, total) = store
+        .list_patients_page(&op(), all.len() as u64, 5)
+        .await
+        .unwrap();
+    assert!(v.is_empty());
+    assert_eq!(total, all.len() as u64);
+    // A user of Rome sees the patients of Rome only, and counts only them.
+    let (_, rome) = user(&store, "rome_pages", Role::Nurse, "Rome").await;
+    let listed = store.list_patients(&rome).await.unwrap();
+    let (v, total) = store.list_patients_page(&rome, 0, 1000).await.unwrap();
+    assert_eq!(total, listed.len() as u64);
+    assert!(total < all.len() as u64);
+    assert_eq!(ids(&v), ids(&listed));
 }

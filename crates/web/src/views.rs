@@ -125,6 +125,13 @@ pub struct Patients {
     /// The caller reads identifying data (the name column is shown).
     pub identified: bool,
     pub can_enrol: bool,
+    /// Positions (1-based) of the first and last patient shown, of `total`.
+    pub first: u64,
+    pub last: u64,
+    pub total: u64,
+    /// The pages before and after this one, if any.
+    pub prev: Option<u64>,
+    pub next: Option<u64>,
 }
 
 #[derive(Template)]

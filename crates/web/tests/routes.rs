@@ -609,3 +609,48 @@ async fn error_pages_show_no_internals() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_patients_list_is_read_a_page_at_a_time() {
+    let app = App::demo().await;
+    let mut c = app.client(Role::Nurse).await;
+    // The nurse's centre (Rome) in the demo registry: its seed patients and
+    // DEMO-01, all on page 1 (50 per page), in study-id order; no link to
+    // another page.
+    let a = app.account(Role::Nurse);
+    let scope = app
+        .store
+        .login(&a.username, &a.password, "t")
+        .await
+        .unwrap()
+        .scope;
+    let total = app.store.list_patients(&scope).await.unwrap().len();
+    assert!(total > 1 && total < 50);
+    let r = c.get("/patients").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains(&format!("Patients 1–{total} of {total}, by study id.")),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("rel=\"next\"") && !r.body.contains("rel=\"prev\""));
+    assert!(r.body.find("DEMO-01").unwrap() < r.body.find("SYN-01").unwrap());
+    // A malformed page number shows page 1; a page beyond the last shows
+    // none and links back to the last one.
+    for q in ["?page=abc", "?page=0", "?page=-3", "?page=1"] {
+        let r = c.get(&format!("/patients{q}")).await;
+        assert!(
+            r.body.contains(&format!("Patients 1–{total} of {total}")),
+            "{q}"
+        );
+    }
+    let r = c.get("/patients?page=2").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body
+            .contains(&format!("No patient on this page ({total} in all)."))
+    );
+    assert!(r.body.contains("href=\"/patients?page=1\" rel=\"prev\""));
+    assert!(!r.body.contains("SYN-01"));
+}
