@@ -861,7 +861,7 @@ async fn account_and_administration_pages_in_headless_chromium() {
         text.contains("Demo Nurse") && text.contains("statistician"),
         "{text}"
     );
-    shot(&c, "09-admin-accounts").await;
+    shot(&c, "30-admin-accounts").await;
     // Add an account with a made-up password.
     let form = "form[action='/admin/users']";
     for (name, value) in [("username", "ward.nurse"), ("printed_name", "W. Nurse")] {
@@ -891,7 +891,7 @@ async fn account_and_administration_pages_in_headless_chromium() {
         .await
         .unwrap();
     assert!(password.starts_with("init-"), "{password}");
-    shot(&c, "10-admin-account-added").await;
+    shot(&c, "31-admin-account-added").await;
     c.find(Locator::LinkText("ward.nurse"))
         .await
         .unwrap()
@@ -899,7 +899,7 @@ async fn account_and_administration_pages_in_headless_chromium() {
         .await
         .unwrap();
     wait_for(&c, "form[action='/admin/user/role']").await;
-    shot(&c, "11-admin-account").await;
+    shot(&c, "32-admin-account").await;
     c.find(Locator::LinkText("Centres"))
         .await
         .unwrap()
@@ -908,7 +908,7 @@ async fn account_and_administration_pages_in_headless_chromium() {
         .unwrap();
     let text = wait_for(&c, "table.grid").await.text().await.unwrap();
     assert!(text.contains("Europe/Rome"), "{text}");
-    shot(&c, "12-admin-centres").await;
+    shot(&c, "33-admin-centres").await;
     sign_out(&c).await;
 
     // A nurse: a laboratory value's edit page, then the password page.
@@ -925,7 +925,7 @@ async fn account_and_administration_pages_in_headless_chromium() {
         .await
         .unwrap();
     wait_for(&c, "form.edit input[name='reason']").await;
-    shot(&c, "13-lab-edit").await;
+    shot(&c, "34-lab-edit").await;
     click(".who a").await;
     wait_for(&c, "input[name='current_password']").await;
     for (name, value) in [
@@ -943,7 +943,7 @@ async fn account_and_administration_pages_in_headless_chromium() {
     click("form[action='/account/password'] button").await;
     let done = wait_for(&c, ".notice").await.text().await.unwrap();
     assert!(done.contains("Your password was changed"), "{done}");
-    shot(&c, "14-password-changed").await;
+    shot(&c, "35-password-changed").await;
     c.close().await.unwrap();
     let _ = stop.send(());
     server.await.unwrap().unwrap();
