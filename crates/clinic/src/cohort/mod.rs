@@ -342,7 +342,7 @@ fn per_patient<T: Sync, R: Send>(items: &[T], w: Workers, step: impl Fn(&T) -> R
 /// (they need consistent records); each step's problems are collected for
 /// every patient, not only the first.
 ///
-/// The per-patient steps run on every available core ([`per_patient`]);
+/// The per-patient steps run on every available core (`per_patient`);
 /// the result is the same, byte for byte, on any number of threads.
 pub fn assess(input: &StudyInput) -> Assessment {
     assess_with(input, Workers::available())
