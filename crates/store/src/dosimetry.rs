@@ -10,7 +10,6 @@
 //! the acknowledgement of every warning.
 
 use crate::Store;
-use crate::audit::{Event, Writer, action};
 use crate::error::StoreError;
 use crate::records::{Course, DosimetryResult, Infusion, Prescription, Reading, Stored};
 use crate::scope::{Actor, Permission, Scope};
@@ -295,22 +294,15 @@ impl Store {
         }
         // The password first: a refusal leaves no draft behind (and is
         // audited as the signature's refusal is).
-        let mut tx = self.pool.begin_read().await?;
-        let ok = crate::auth::password_matches(&mut tx, user_id, password).await?;
-        tx.rollback().await?;
-        if !ok {
-            let mut w = Writer::begin(self, scope.actor()).await?;
-            w.record(Event {
-                action: action::SIGN,
-                entity: Some("courses"),
-                entity_id: Some(course_id),
-                new_value: Some("\"refused: wrong password\"".into()),
-                ..Event::default()
-            })
-            .await?;
-            w.commit().await?;
-            return Err(StoreError::Signature("the password is not correct".into()));
-        }
+        self.check_signer_password(
+            scope,
+            user_id,
+            password,
+            "courses",
+            course_id,
+            "refused: wrong password",
+        )
+        .await?;
         let result = self
             .create(
                 scope,

@@ -16,7 +16,7 @@
 //! the audited record API.
 
 use crate::Store;
-use crate::audit::{Event, Writer, action};
+use crate::audit::Writer;
 use crate::clinical::{Entry, EntryProblem};
 use crate::error::StoreError;
 use crate::records::{
@@ -411,22 +411,15 @@ impl Store {
                     .join("; ")
             )));
         }
-        let mut tx = self.pool.begin_read().await?;
-        let ok = crate::auth::password_matches(&mut tx, user_id, password).await?;
-        tx.rollback().await?;
-        if !ok {
-            let mut w = Writer::begin(self, scope.actor()).await?;
-            w.record(Event {
-                action: action::SIGN,
-                entity: Some("patients"),
-                entity_id: Some(patient_id),
-                new_value: Some("\"refused: wrong password (plan of a course)\"".into()),
-                ..Event::default()
-            })
-            .await?;
-            w.commit().await?;
-            return Err(StoreError::Signature("the password is not correct".into()));
-        }
+        self.check_signer_password(
+            scope,
+            user_id,
+            password,
+            "patients",
+            patient_id,
+            "refused: wrong password (plan of a course)",
+        )
+        .await?;
         let number = self
             .courses(scope, patient_id)
             .await?

@@ -167,6 +167,38 @@ pub(crate) async fn void_all(
 }
 
 impl Store {
+    /// Checks the signer's password before a signed act that first creates
+    /// records (a plan of a course, a proposal of the second activity), so
+    /// that a wrong password leaves no draft behind. A refusal is audited
+    /// as a refused signature (`action::SIGN`, "refused: …" on the entity
+    /// the act concerns) and answered with [`StoreError::Signature`].
+    pub(crate) async fn check_signer_password(
+        &self,
+        scope: &Scope,
+        user_id: i64,
+        password: &str,
+        entity: &'static str,
+        entity_id: i64,
+        refusal: &str,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_read().await?;
+        let ok = crate::auth::password_matches(&mut tx, user_id, password).await?;
+        tx.rollback().await?;
+        if ok {
+            return Ok(());
+        }
+        let mut w = Writer::begin(self, scope.actor()).await?;
+        w.record(Event {
+            action: action::SIGN,
+            entity: Some(entity),
+            entity_id: Some(entity_id),
+            new_value: Some(serde_json::Value::String(refusal.to_string()).to_string()),
+            ..Event::default()
+        })
+        .await?;
+        w.commit().await?;
+        Err(StoreError::Signature("the password is not correct".into()))
+    }
     /// Signs version `expected_version` of record `entity`/`id` with
     /// `meaning`, after checking the signer's `password` again (11.200).
     /// Only a user signs (not the command-line operator).
