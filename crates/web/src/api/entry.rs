@@ -375,7 +375,20 @@ pub(super) async fn record_infusion(
                 warnings: r.administered.warnings.clone(),
             },
         ),
-        Err(p) => Ok(refused("The infusion", &p)),
+        Err(mut p) => {
+            // The reader names the infusions.csv columns; the body's fields
+            // are the form's.
+            for x in &mut p {
+                if let Some(f) = x.field.as_mut() {
+                    match f.as_str() {
+                        "assayed_mbq" => *f = "assayed".into(),
+                        "residual_mbq" => *f = "residual".into(),
+                        _ => {}
+                    }
+                }
+            }
+            Ok(refused("The infusion", &p))
+        }
     }
 }
 
