@@ -38,6 +38,7 @@ use mibg_store::{
 use mibg_units::{Activity, Hours, MBQ_PER_MCI};
 use serde::{Deserialize, Serialize};
 
+mod edits;
 mod entry;
 mod openapi_doc;
 mod tokens;
@@ -343,6 +344,61 @@ pub(crate) fn routes() -> crate::Routes {
                 Object::Course,
             ),
             post(entry::add_assessment),
+        ),
+        // Changes and deletions (`edits`), with the rights of the edit pages.
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/labs/update",
+                Access::Needs(WRITE_TOXICITY),
+                Object::Course,
+            ),
+            post(edits::update_lab),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/labs/delete",
+                Access::Needs(WRITE_TOXICITY),
+                Object::Course,
+            ),
+            post(edits::delete_lab),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/events/update",
+                Access::Needs(WRITE_TOXICITY),
+                Object::Course,
+            ),
+            post(edits::update_event),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/events/delete",
+                Access::Needs(WRITE_TOXICITY),
+                Object::Course,
+            ),
+            post(edits::delete_event),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/assessments/update",
+                Access::Needs(WRITE_RESPONSE),
+                Object::Course,
+            ),
+            post(edits::update_assessment),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/assessments/delete",
+                Access::Needs(WRITE_RESPONSE),
+                Object::Course,
+            ),
+            post(edits::delete_assessment),
         ),
     ]
 }

@@ -811,7 +811,7 @@ fn entry_routes_rights_per_role() {
     use Role::*;
     use mibg_store::scope::role_permits;
     use mibg_web::{Access, Object};
-    let expected: [(&str, &str, Object, &[Role]); 12] = [
+    let expected: [(&str, &str, Object, &[Role]); 18] = [
         (
             "POST",
             "/api/v1/patients",
@@ -884,6 +884,42 @@ fn entry_routes_rights_per_role() {
             Object::Course,
             &[Physician],
         ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/labs/update",
+            Object::Course,
+            &[Physician, Nurse],
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/labs/delete",
+            Object::Course,
+            &[Physician, Nurse],
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/events/update",
+            Object::Course,
+            &[Physician, Nurse],
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/events/delete",
+            Object::Course,
+            &[Physician, Nurse],
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/assessments/update",
+            Object::Course,
+            &[Physician],
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/assessments/delete",
+            Object::Course,
+            &[Physician],
+        ),
     ];
     let routes = mibg_web::routes();
     for (method, path, object, allowed) in expected {
@@ -900,4 +936,124 @@ fn entry_routes_rights_per_role() {
             assert_eq!(may, allowed.contains(&role), "{role} {method} {path}");
         }
     }
+}
+
+/// Changes and deletions through the API: the version named (a stale one
+/// is 409), a reason required, the new values checked, the rights of the
+/// edit pages, another centre's course not found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_and_deletions_name_their_version() {
+    let app = App::demo().await;
+    let (own, other) = courses(&app).await;
+    let pid = app.patient_id("DEMO-01").await;
+    let nurse = app.token(Role::Nurse).await;
+    let physicist = app.token(Role::Physicist).await;
+    let mut c = app.anonymous();
+    let op = Scope::operator("t");
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/courses/{own}/labs"),
+            &nurse,
+            Some(&json!({"labs": [{"date": "2026-11-20", "test": "platelets", "value": 18, "unit": "10^9/L", "lln": 150, "uln": 450}]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let lab = app
+        .store
+        .list::<mibg_store::Lab>(&op, pid)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.record.date.to_string() == "2026-11-20")
+        .unwrap();
+    let url = format!("/api/v1/courses/{own}/labs/update");
+    let change = |version: i64, value: &str, reason: &str| {
+        json!({"record_id": lab.id, "version": version, "reason": reason,
+               "date": "2026-11-20", "test": "platelets", "value": value, "unit": "10^9/L", "lln": 150, "uln": 450})
+    };
+    // No reason: refused, nothing changed.
+    let r = c
+        .api("POST", &url, &nurse, Some(&change(lab.version, "19", "")))
+        .await;
+    status(&r, StatusCode::UNPROCESSABLE_ENTITY);
+    // A value the parser refuses: the field named.
+    let r = c
+        .api(
+            "POST",
+            &url,
+            &nurse,
+            Some(&change(lab.version, "many", "typo")),
+        )
+        .await;
+    refused_on(&r, "value");
+    let r = c
+        .api(
+            "POST",
+            &url,
+            &physicist,
+            Some(&change(lab.version, "19", "typo")),
+        )
+        .await;
+    status(&r, StatusCode::FORBIDDEN);
+    let r = c
+        .api(
+            "POST",
+            &format!("/api/v1/courses/{other}/labs/update"),
+            &nurse,
+            Some(&change(lab.version, "19", "typo")),
+        )
+        .await;
+    status(&r, StatusCode::NOT_FOUND);
+    // Changed, then the same version again is stale.
+    let r = c
+        .api(
+            "POST",
+            &url,
+            &nurse,
+            Some(&change(lab.version, "19", "typo")),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let new_version = v(&r)["version"].as_i64().unwrap();
+    assert!(new_version > lab.version);
+    let r = c
+        .api(
+            "POST",
+            &url,
+            &nurse,
+            Some(&change(lab.version, "20", "again")),
+        )
+        .await;
+    status(&r, StatusCode::CONFLICT);
+    let now = app.store.get::<mibg_store::Lab>(&op, lab.id).await.unwrap();
+    assert_eq!(now.record.value, "19");
+    // Deleted with the current version: a state, audited.
+    let del = format!("/api/v1/courses/{own}/labs/delete");
+    let r = c
+        .api(
+            "POST",
+            &del,
+            &nurse,
+            Some(&json!({"record_id": lab.id, "version": lab.version, "reason": "entered twice"})),
+        )
+        .await;
+    status(&r, StatusCode::CONFLICT);
+    let r = c
+        .api(
+            "POST",
+            &del,
+            &nurse,
+            Some(&json!({"record_id": lab.id, "version": new_version, "reason": "entered twice"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(v(&r)["deleted"], true);
+    assert!(
+        app.store
+            .get::<mibg_store::Lab>(&op, lab.id)
+            .await
+            .unwrap()
+            .deleted
+    );
 }

@@ -177,6 +177,34 @@ fn paths() -> Value {
     m.insert("/api/v1/courses/{id}/assessments".into(), entry(
         "Record a response assessment (physician): the assessment object of the `mibg response` format, checked by the response crate with the patient's other assessments.",
         "addAssessment", "NewAssessment", "The assessment recorded.", "Created"));
+    let change = |summary: &str, op: &str, schema: &str| {
+        json!({
+            "post": {
+                "summary": summary,
+                "operationId": op,
+                "parameters": [id_param("course")],
+                "requestBody": json_body(schema),
+                "responses": responses("200", ok("The record's id and new version.", "Changed"), WRITE_ERRS)
+            }
+        })
+    };
+    for (what, path, name, right) in [
+        ("a laboratory value", "labs", "Lab", "nurse, physician"),
+        ("an adverse event", "events", "Event", "nurse, physician"),
+        (
+            "a response assessment",
+            "assessments",
+            "Assessment",
+            "physician",
+        ),
+    ] {
+        m.insert(format!("/api/v1/courses/{{id}}/{path}/update"), change(
+            &format!("Change {what} of the course ({right}): the version it was based on (a stale version is 409), a reason, the new values checked by the same parser as an entry; audited old → new."),
+            &format!("update{name}"), &format!("{name}Change")));
+        m.insert(format!("/api/v1/courses/{{id}}/{path}/delete"), change(
+            &format!("Delete {what} of the course ({right}): a state, not a lost row; the version it was based on (a stale version is 409) and a reason; audited."),
+            &format!("delete{name}"), "Deletion"));
+    }
     m.insert(
         "/api/v1/patients/{id}".into(),
         json!({
@@ -562,6 +590,39 @@ fn schemas() -> Value {
             "kind": { "type": "string", "enum": ["baseline", "follow_up"] },
             "assessment": { "type": "object", "description": "One assessment in the `mibg response` format: date, mibg (method, segments), primary, soft_tissue, marrow, new_lesions." }
         }
+    }));
+    let base = |extra: Value, required: &[&str]| {
+        let mut props = json!({
+            "record_id": { "type": "integer", "description": "The record changed." },
+            "version": { "type": "integer", "description": "The version the change was based on." },
+            "reason": { "type": "string", "description": "Why (required for every change to saved data)." }
+        });
+        if let Some(o) = extra.as_object() {
+            for (k, v) in o {
+                props[k] = v.clone();
+            }
+        }
+        let mut req = vec!["record_id", "version", "reason"];
+        req.extend_from_slice(required);
+        json!({ "type": "object", "additionalProperties": false, "required": req, "properties": props })
+    };
+    m.insert("LabChange".into(), base(json!({
+        "date": { "type": "string", "format": "date" }, "test": { "type": "string" },
+        "value": text_or_number, "unit": { "type": "string" },
+        "lln": { "type": ["number", "string", "null"] }, "uln": { "type": ["number", "string", "null"] },
+        "baseline": { "type": "boolean" }
+    }), &["date", "test", "value", "unit"]));
+    m.insert("EventChange".into(), base(json!({
+        "date": { "type": "string", "format": "date" }, "term": { "type": "string" }, "grade": { "type": ["integer", "string"] }
+    }), &["date", "term", "grade"]));
+    m.insert("AssessmentChange".into(), base(json!({
+        "kind": { "type": "string", "enum": ["baseline", "follow_up"] },
+        "assessment": { "type": "object", "description": "The whole assessment in the `mibg response` format." }
+    }), &["kind", "assessment"]));
+    m.insert("Deletion".into(), base(json!({}), &[]));
+    m.insert("Changed".into(), json!({
+        "type": "object", "required": ["id", "version", "deleted", "warnings"],
+        "properties": { "id": { "type": "integer" }, "version": { "type": "integer" }, "deleted": { "type": "boolean" }, "warnings": warnings }
     }));
     m.insert(
         "Created".into(),
