@@ -7,9 +7,9 @@
 //!
 //! The protocol files define no tolerance for a deviation of the melphalan
 //! dose given from the planned one (`[melphalan]` of protocols/seed.toml:
-//! dose per m², BSA formula, day, small-child rule; docs/reference/dosimetry.md
-//! §9.3 gives the dose and no tolerance), so the deviation is shown and
-//! never judged here: no threshold without a source.
+//! dose per m², BSA formula, day, small-child rule;
+//! docs/reference/dosimetry.md §9.3 gives the dose and no tolerance), so the
+//! deviation is shown and never judged here: no threshold without a source.
 
 use crate::Store;
 use crate::clinical::{Entry, EntryProblem};
