@@ -435,11 +435,11 @@ fn check(d: &StudyData, p: &mut Problems) {
             unknown(p, files::OVERRIDES, o.row, &o.patient);
         }
     }
-    for r in &d.dated {
-        if known(&r.patient) {
-            dated.push((r.file, r.row, &r.patient, r.date, "date", "record"));
+    for (file, row, patient, date) in d.dated_rows() {
+        if known(patient) {
+            dated.push((file, row, patient, date, "date", "record"));
         } else {
-            unknown(p, r.file, r.row, &r.patient);
+            unknown(p, file, row, patient);
         }
     }
     for e in &d.followup {

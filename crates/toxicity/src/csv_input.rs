@@ -319,6 +319,22 @@ pub fn parse_labs(text: &str, file: &str) -> Result<Vec<LabResult>, CsvError> {
 ///
 /// Every [`CsvError`] found (never an empty list).
 pub fn parse_labs_all(text: &str, file: &str) -> Result<Vec<LabResult>, Vec<CsvError>> {
+    parse_labs_all_visiting(text, file, |_| {})
+}
+
+/// [`parse_labs_all`], handing every row as read (its physical line and
+/// trimmed cells, before the row's own checks) to `visit`: a caller that
+/// checks columns of its own (the study folder's patient and date) does so
+/// in the same single pass over the text, instead of reading the file twice.
+///
+/// # Errors
+///
+/// As [`parse_labs_all`].
+pub fn parse_labs_all_visiting(
+    text: &str,
+    file: &str,
+    mut visit: impl FnMut(&mibg_csv::Row<'_>),
+) -> Result<Vec<LabResult>, Vec<CsvError>> {
     let mut t = read_table(
         text,
         file,
@@ -330,10 +346,13 @@ pub fn parse_labs_all(text: &str, file: &str) -> Result<Vec<LabResult>, Vec<CsvE
     let mut problems = Vec::new();
     while let Some(r) = t.next() {
         match r {
-            Ok(r) => match lab_row(&r) {
-                Ok(l) => out.push(l),
-                Err(e) => problems.extend(e),
-            },
+            Ok(r) => {
+                visit(&r.row);
+                match lab_row(&r) {
+                    Ok(l) => out.push(l),
+                    Err(e) => problems.extend(e),
+                }
+            }
             Err(e) => problems.push(e),
         }
     }
@@ -516,6 +535,21 @@ fn lab_row(r: &Row<'_>) -> Result<LabResult, Vec<CsvError>> {
 /// integer 1–5, grade the term does not allow in the version, a
 /// laboratory-only term, a CTCAE version not shipped.
 pub fn parse_events(text: &str, file: &str) -> Result<Vec<AdverseEvent>, CsvError> {
+    parse_events_visiting(text, file, |_| {})
+}
+
+/// [`parse_events`], handing every row as read to `visit` before its own
+/// checks (see [`parse_labs_all_visiting`]); the reading stops at the first
+/// problem, as for [`parse_events`].
+///
+/// # Errors
+///
+/// As [`parse_events`].
+pub fn parse_events_visiting(
+    text: &str,
+    file: &str,
+    mut visit: impl FnMut(&mibg_csv::Row<'_>),
+) -> Result<Vec<AdverseEvent>, CsvError> {
     let mut t = read_table(
         text,
         file,
@@ -526,6 +560,7 @@ pub fn parse_events(text: &str, file: &str) -> Result<Vec<AdverseEvent>, CsvErro
     let mut out = Vec::new();
     while let Some(r) = t.next() {
         let r = r?;
+        visit(&r.row);
         let patient = r.required("patient")?.to_string();
         let date = r.date("date")?;
         let term_text = r.required("term")?;
@@ -638,6 +673,21 @@ pub fn parse_stem_cells(text: &str, file: &str) -> Result<Vec<StemCellInfusion>,
 /// [`CsvError`]: malformed CSV, column errors, empty field, bad date,
 /// unknown product.
 pub fn parse_transfusions(text: &str, file: &str) -> Result<Vec<Transfusion>, CsvError> {
+    parse_transfusions_visiting(text, file, |_| {})
+}
+
+/// [`parse_transfusions`], handing every row as read to `visit` before its
+/// own checks (see [`parse_labs_all_visiting`]); the reading stops at the
+/// first problem, as for [`parse_transfusions`].
+///
+/// # Errors
+///
+/// As [`parse_transfusions`].
+pub fn parse_transfusions_visiting(
+    text: &str,
+    file: &str,
+    mut visit: impl FnMut(&mibg_csv::Row<'_>),
+) -> Result<Vec<Transfusion>, CsvError> {
     let mut t = read_table(
         text,
         file,
@@ -648,6 +698,7 @@ pub fn parse_transfusions(text: &str, file: &str) -> Result<Vec<Transfusion>, Cs
     let mut out = Vec::new();
     while let Some(r) = t.next() {
         let r = r?;
+        visit(&r.row);
         let patient = r.required("patient")?.to_string();
         let date = r.date("date")?;
         let p = r.required("product")?;
