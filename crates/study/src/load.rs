@@ -311,7 +311,7 @@ impl StudyData {
             .then(|| {
                 tox.labs
                     .iter()
-                    .map(move |r| (files::LABS, row(&r.origin), r.patient.as_str(), r.date))
+                    .map(move |r| (files::LABS, row(&r.origin), &*r.patient, r.date))
             })
             .into_iter()
             .flatten();
@@ -410,7 +410,7 @@ fn toxicity_tables(input: &StudyInput, d: &mut StudyData, p: &mut Problems) {
                         files::LABS => tox
                             .labs
                             .iter()
-                            .map(|r| (line(&r.origin), r.patient.as_str(), r.date))
+                            .map(|r| (line(&r.origin), &*r.patient, r.date))
                             .collect(),
                         files::EVENTS => tox
                             .events

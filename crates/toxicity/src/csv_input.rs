@@ -342,13 +342,16 @@ pub fn parse_labs_all_visiting(
         &["patient", "date", "test", "value", "unit", "lln", "uln"],
         &["baseline"],
     );
-    let mut out = Vec::new();
+    // At most one record per line: sized once (a labs file has a million
+    // rows; growing by doubling would hold up to twice the records' room).
+    let mut out = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
     let mut problems = Vec::new();
+    let mut patient = None;
     while let Some(r) = t.next() {
         match r {
             Ok(r) => {
                 visit(&r.row);
-                match lab_row(&r) {
+                match lab_row(&r, &mut patient) {
                     Ok(l) => out.push(l),
                     Err(e) => problems.extend(e),
                 }
@@ -357,6 +360,7 @@ pub fn parse_labs_all_visiting(
         }
     }
     if problems.is_empty() {
+        out.shrink_to_fit();
         Ok(out)
     } else {
         Err(problems)
@@ -369,9 +373,18 @@ fn keep<T>(x: Result<T, CsvError>, p: &mut Vec<CsvError>) -> Option<T> {
 }
 
 /// One row of a labs file: the record, or every problem of the row.
-fn lab_row(r: &Row<'_>) -> Result<LabResult, Vec<CsvError>> {
+/// `last` is the patient of the previous record: the rows of one patient
+/// share one string.
+fn lab_row(r: &Row<'_>, last: &mut Option<Arc<str>>) -> Result<LabResult, Vec<CsvError>> {
     let mut p = Vec::new();
-    let patient = keep(r.required("patient"), &mut p).map(str::to_string);
+    let patient = keep(r.required("patient"), &mut p).map(|text| match last {
+        Some(id) if **id == *text => Arc::clone(id),
+        _ => {
+            let id: Arc<str> = Arc::from(text);
+            *last = Some(Arc::clone(&id));
+            id
+        }
+    });
     let date = keep(r.date("date"), &mut p);
     let test = keep(r.required("test"), &mut p).and_then(|test_text| {
         keep(
