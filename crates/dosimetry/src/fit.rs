@@ -551,21 +551,22 @@ pub fn fit_model(
 ) -> Result<RetentionFit, FitError> {
     // The same fit again (the gate's repeats) is a copy of the first
     // (`memo`: exact inputs as the key).
+    let (dt, dy) = (crate::memo::digest(t), crate::memo::digest(y));
     crate::memo::cached(
         &FITS,
         |k: &FitKey| {
-            k.model == model
+            k.y.is(dy, y)
+                && k.t.is(dt, t)
+                && k.model == model
                 && k.opts == *opts
                 && k.source == source
-                && crate::memo::same(&k.t, t)
-                && crate::memo::same(&k.y, y)
         },
         || FitKey {
             source: source.to_string(),
             model,
             opts: *opts,
-            t: crate::memo::bits(t),
-            y: crate::memo::bits(y),
+            t: crate::memo::Series::of(t),
+            y: crate::memo::Series::of(y),
         },
         || fit_model_once(source, model, t, y, opts),
     )
@@ -576,8 +577,8 @@ struct FitKey {
     source: String,
     model: ModelKind,
     opts: FitOptions,
-    t: Vec<u64>,
-    y: Vec<u64>,
+    t: crate::memo::Series,
+    y: crate::memo::Series,
 }
 
 thread_local! {

@@ -1001,13 +1001,14 @@ fn loo_fit(kind: LooKind, t: &[f64], y: &[f64]) -> Option<LooFit> {
     // The same leave-one-out fit again (the outlier test, the slip's name
     // and the most consistent subset fit the same readings) is a copy of
     // the first (`memo`: exact inputs as the key).
+    let (dt, dy) = (crate::memo::digest(t), crate::memo::digest(y));
     crate::memo::cached(
         &LOO_FITS,
-        |k: &LooKey| k.kind == kind && crate::memo::same(&k.t, t) && crate::memo::same(&k.y, y),
+        |k: &LooKey| k.y.is(dy, y) && k.t.is(dt, t) && k.kind == kind,
         || LooKey {
             kind,
-            t: crate::memo::bits(t),
-            y: crate::memo::bits(y),
+            t: crate::memo::Series::of(t),
+            y: crate::memo::Series::of(y),
         },
         || loo_fit_once(kind, t, y),
     )
@@ -1016,8 +1017,8 @@ fn loo_fit(kind: LooKind, t: &[f64], y: &[f64]) -> Option<LooFit> {
 /// The inputs of one [`loo_fit`] call (numbers as bits).
 struct LooKey {
     kind: LooKind,
-    t: Vec<u64>,
-    y: Vec<u64>,
+    t: crate::memo::Series,
+    y: crate::memo::Series,
 }
 
 thread_local! {

@@ -61,16 +61,38 @@ pub(crate) fn cached<K: 'static, V: Clone + 'static>(
     v
 }
 
-/// The bits of every number: the key's form of a series (`-0.0` and `0.0`,
-/// or two NaNs of different payloads, are different keys: a miss, never a
-/// wrong hit).
-pub(crate) fn bits(x: &[f64]) -> Vec<u64> {
-    x.iter().map(|v| v.to_bits()).collect()
+/// A series as a key: the bits of every number (`-0.0` and `0.0`, or two
+/// NaNs of different payloads, are different keys: a miss, never a wrong
+/// hit), with a digest of them compared first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Series {
+    digest: u64,
+    bits: Vec<u64>,
 }
 
-/// Whether `x` has exactly the bits `key`.
-pub(crate) fn same(key: &[u64], x: &[f64]) -> bool {
-    key.len() == x.len() && key.iter().zip(x).all(|(k, v)| *k == v.to_bits())
+impl Series {
+    /// The key of `x`.
+    pub(crate) fn of(x: &[f64]) -> Self {
+        Series {
+            digest: digest(x),
+            bits: x.iter().map(|v| v.to_bits()).collect(),
+        }
+    }
+
+    /// Whether `x` (whose [`digest`] is `d`) has exactly these bits.
+    pub(crate) fn is(&self, d: u64, x: &[f64]) -> bool {
+        self.digest == d
+            && self.bits.len() == x.len()
+            && self.bits.iter().zip(x).all(|(k, v)| *k == v.to_bits())
+    }
+}
+
+/// A digest of the bits of `x` (FNV-1a over the 64-bit words): equal
+/// series have equal digests; a collision only costs a full comparison.
+pub(crate) fn digest(x: &[f64]) -> u64 {
+    x.iter().fold(0xcbf2_9ce4_8422_2325, |h: u64, v| {
+        (h ^ v.to_bits()).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
@@ -79,15 +101,16 @@ mod tests {
     use std::cell::Cell;
 
     thread_local! {
-        static SQUARES: RefCell<Memo<Vec<u64>, f64>> = const { RefCell::new(Memo::new()) };
+        static SQUARES: RefCell<Memo<Series, f64>> = const { RefCell::new(Memo::new()) };
     }
 
     fn square(x: f64, calls: &Cell<usize>) -> f64 {
         let k = [x];
+        let d = digest(&k);
         cached(
             &SQUARES,
-            |key| same(key, &k),
-            || bits(&k),
+            |key| key.is(d, &k),
+            || Series::of(&k),
             || {
                 calls.set(calls.get() + 1);
                 x * x
