@@ -503,13 +503,14 @@ fn lab_row(r: &Row<'_>, last: &mut Option<Arc<str>>) -> Result<LabResult, Vec<Cs
         }
     }
     let flag = r.get("baseline");
-    let baseline = match flag.to_ascii_lowercase().as_str() {
-        "" | "no" | "false" | "0" | "n" => Some(false),
-        "yes" | "true" | "1" | "y" => Some(true),
-        _ => {
-            p.push(r.err("baseline", FieldProblem::BadFlag(excerpt(flag))));
-            None
-        }
+    let is = |spellings: &[&str]| spellings.iter().any(|w| flag.eq_ignore_ascii_case(w));
+    let baseline = if is(&["", "no", "false", "0", "n"]) {
+        Some(false)
+    } else if is(&["yes", "true", "1", "y"]) {
+        Some(true)
+    } else {
+        p.push(r.err("baseline", FieldProblem::BadFlag(excerpt(flag))));
+        None
     };
     match (
         patient, date, test, value, unit, lln, uln, baseline, limits_ok,
