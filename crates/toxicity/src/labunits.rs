@@ -365,6 +365,23 @@ impl fmt::Display for LabUnit {
     }
 }
 
+/// `f` of `text` in ASCII lower case, without allocating for the short
+/// texts of a table's cells (a labs file has a million of them).
+fn lowered<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 32];
+    let b = text.as_bytes();
+    if let Some(dst) = buf.get_mut(..b.len()) {
+        for (d, s) in dst.iter_mut().zip(b) {
+            *d = s.to_ascii_lowercase();
+        }
+        // Only ASCII letters change: the bytes stay UTF-8.
+        if let Ok(lower) = std::str::from_utf8(dst) {
+            return f(lower);
+        }
+    }
+    f(&text.to_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,21 +468,4 @@ mod tests {
             LabTest::Haemoglobin.exact_between(LabUnit::GramPerDecilitre, LabUnit::GramPerLitre)
         );
     }
-}
-
-/// `f` of `text` in ASCII lower case, without allocating for the short
-/// texts of a table's cells (a labs file has a million of them).
-fn lowered<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
-    let mut buf = [0u8; 32];
-    let b = text.as_bytes();
-    if let Some(dst) = buf.get_mut(..b.len()) {
-        for (d, s) in dst.iter_mut().zip(b) {
-            *d = s.to_ascii_lowercase();
-        }
-        // Only ASCII letters change: the bytes stay UTF-8.
-        if let Ok(lower) = std::str::from_utf8(dst) {
-            return f(lower);
-        }
-    }
-    f(&text.to_ascii_lowercase())
 }
