@@ -336,7 +336,7 @@ impl Store {
         };
         let wrong: Vec<EntryProblem> = labs
             .iter()
-            .filter(|l| l.patient != sid)
+            .filter(|l| *l.patient != *sid)
             .map(|l| EntryProblem {
                 line: l.origin.as_ref().map(|o| o.row),
                 field: Some("patient".into()),
