@@ -104,6 +104,11 @@ fn schedule(p: &str, start: Option<Date>, sc: &[Date]) -> Schedule {
     }
 }
 
+/// Term, measured days, days carried forward, first and last day.
+type Grade4Row = (Term, usize, i64, Option<Date>, Option<Date>);
+/// Test, date, value, unit, canonical value.
+type NadirRow = (LabTest, Date, Exact, LabUnit, Exact);
+
 fn worst(r: &mibg_toxicity::CohortReport, p: &str, term: Term) -> Option<(u8, Date)> {
     r.patients
         .iter()
@@ -346,7 +351,7 @@ fn grade_4_days_measured_and_carried_forward() {
         ..Default::default()
     };
     let r = analyse(&input, &Options::default()).unwrap();
-    let g: Vec<(Term, usize, i64, Option<Date>, Option<Date>)> = r.patients[0]
+    let g: Vec<Grade4Row> = r.patients[0]
         .grade4_days
         .iter()
         .map(|g| (g.term, g.days, g.days_carried_forward, g.first, g.last))
@@ -468,7 +473,7 @@ fn the_nadir_leaves_out_baselines_and_values_outside_the_window() {
         ..Default::default()
     };
     let r = analyse(&input, &Options::default()).unwrap();
-    let n: Vec<(LabTest, Date, Exact, LabUnit, Exact)> = r.patients[0]
+    let n: Vec<NadirRow> = r.patients[0]
         .nadirs
         .iter()
         .map(|n| (n.test, n.date, n.value, n.unit, n.canonical_value))

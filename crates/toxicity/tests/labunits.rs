@@ -20,6 +20,9 @@
 use mibg_toxicity::csv_input::parse_labs;
 use mibg_toxicity::{CellCount, Exact, LabTest, LabUnit};
 
+/// A plausible range (low, high), `None` when not checked.
+type Range = Option<(Exact, Exact)>;
+
 fn d(s: &str) -> Exact {
     Exact::parse_decimal(s).unwrap()
 }
@@ -311,7 +314,7 @@ fn unit_symbols_round_trip() {
 #[test]
 fn plausible_ranges_as_documented() {
     let r = |lo: &str, hi: &str| Some((d(lo), d(hi)));
-    let want: [(LabTest, [Option<(Exact, Exact)>; 2]); 11] = [
+    let want: [(LabTest, [Range; 2]); 11] = [
         (LabTest::Neutrophils, [r("0.1", "10"), r("1", "100")]),
         (LabTest::Platelets, [r("10", "1000"), r("50", "5000")]),
         (LabTest::Haemoglobin, [r("40", "250"), r("60", "300")]),
