@@ -7,7 +7,7 @@
 //! cohort counts by worst grade) and from the CTCAE v5.0 thresholds of
 //! docs/reference/toxicity.md §3 (neutrophils with LLN 1.5: < 1.5 grade 2,
 //! < 1.0 grade 3, < 0.5 grade 4; platelets with LLN 150: < 75 grade 2, < 50
-//! grade 3, < 25 grade 4) and §4 (ALT: > ULN–3.0 × ULN grade 1, > 3.0–5.0 ×
+//! grade 3, < 25 grade 4) and docs/reference/toxicity.md §4 (ALT: > ULN–3.0 × ULN grade 1, > 3.0–5.0 ×
 //! ULN grade 2 with a normal baseline; 1.5–3.0 × baseline grade 1 with an
 //! abnormal one).
 
@@ -223,7 +223,7 @@ fn stem_cells_before_the_window_start_are_an_error() {
 
 // The baseline is the last result on or before the given first-infusion
 // date: one on the start day counts. ALT 80 U/L (ULN 40, abnormal: 2 × ULN),
-// then 130 U/L: 130/80 = 1.625 × baseline is grade 1 (§4, abnormal baseline);
+// then 130 U/L: 130/80 = 1.625 × baseline is grade 1 (docs/reference/toxicity.md §4, abnormal baseline);
 // against the ULN it would be 3.25 × ULN, grade 2. The ANC of the start day is
 // no ALT baseline.
 #[test]
@@ -425,7 +425,7 @@ fn events_outside_the_window_are_counted() {
 }
 
 // A red-cell transfusion in the window is anaemia grade 3 ("transfusion
-// indicated", §3); one outside the window, or a platelet transfusion, is not.
+// indicated", docs/reference/toxicity.md §3); one outside the window, or a platelet transfusion, is not.
 #[test]
 fn only_red_cells_in_the_window_are_anaemia_grade_3() {
     let mut input = ToxicityInput {
@@ -448,7 +448,7 @@ fn only_red_cells_in_the_window_are_anaemia_grade_3() {
 
 // The nadir is the lowest value of the test in the window, flagged baseline
 // rows and values outside the window excepted, compared in the canonical
-// unit (1000/mm³ = 1.0 × 10⁹/L, §3).
+// unit (1000/mm³ = 1.0 × 10⁹/L, docs/reference/toxicity.md §3).
 #[test]
 fn the_nadir_leaves_out_baselines_and_values_outside_the_window() {
     let mut flagged = anc("A", date(2025, 1, 2), "0.05");
@@ -499,7 +499,7 @@ fn the_nadir_leaves_out_baselines_and_values_outside_the_window() {
     );
 }
 
-// The febrile-neutropenia check (ANC < 1.0 × 10⁹/L, §3) reads only the ANC
+// The febrile-neutropenia check (ANC < 1.0 × 10⁹/L, docs/reference/toxicity.md §3) reads only the ANC
 // values of the event's own day that are not baselines; without one there is
 // nothing to contradict the event.
 #[test]

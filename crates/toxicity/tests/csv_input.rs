@@ -67,7 +67,7 @@ fn every_baseline_flag_spelling() {
     );
 }
 
-// A count needs its LLN (§3), a chemistry test its ULN (§4); the other
+// A count needs its LLN, a chemistry test its ULN (docs/reference/toxicity.md §3, §4); the other
 // limit may be empty.
 #[test]
 fn each_test_needs_its_own_limit_only() {

@@ -90,8 +90,7 @@ fn every_factor_to_the_canonical_unit_is_the_hand_value() {
     }
 }
 
-// The hand factors as decimals (PubChem molar masses, §3/§4 of
-// docs/reference/toxicity.md): 88.40 and 17.10 µmol/L per mg/dL, 16.11 g/L per mmol/L.
+// The hand factors as decimals (PubChem molar masses; docs/reference/toxicity.md §3, §4): 88.40 and 17.10 µmol/L per mg/dL, 16.11 g/L per mmol/L.
 #[test]
 fn factors_as_decimals_from_the_molar_masses() {
     let f = |t: LabTest, u: LabUnit| t.factor_to_canonical(u).unwrap().to_f64();
@@ -127,7 +126,7 @@ fn conversions_between_two_non_canonical_units() {
         hb.convert(d("80"), GramPerLitre, GramPerDecilitre),
         Some(d("8"))
     );
-    // Counts: 75,000/mm³ = 75.0 × 10⁹/L (platelet grade 1/2, §3), and back.
+    // Counts: 75,000/mm³ = 75.0 × 10⁹/L (platelet grade 1/2, docs/reference/toxicity.md §3), and back.
     let plt = LabTest::Platelets;
     assert_eq!(
         plt.convert(d("75000"), PerMicrolitre, GigaPerLitre),
@@ -180,7 +179,7 @@ fn conversions_between_two_non_canonical_units() {
 
 #[test]
 fn cell_counts_per_mm3_and_per_1e9_per_l() {
-    // 1500/mm³ = 1.5 × 10⁹/L (CTCAE v5.0 neutrophil grade 1/2 edge, §3).
+    // 1500/mm³ = 1.5 × 10⁹/L (CTCAE v5.0 neutrophil grade 1/2 edge, docs/reference/toxicity.md §3).
     let c = CellCount::from_per_mm3(d("1500"));
     assert_eq!(c.e9_per_l(), d("1.5"));
     assert_eq!(c, CellCount::from_1e9_per_l(d("1.5")));
@@ -191,7 +190,7 @@ fn cell_counts_per_mm3_and_per_1e9_per_l() {
     );
 }
 
-// Only haemoglobin's mmol/L is conventional (0.6206, §3): every conversion
+// Only haemoglobin's mmol/L is conventional (0.6206, docs/reference/toxicity.md §3): every conversion
 // that involves it is inexact, every other one exact.
 #[test]
 fn exact_between_every_pair_of_units() {
@@ -209,8 +208,8 @@ fn exact_between_every_pair_of_units() {
     assert!(LabTest::Ast.exact_between(MicrokatalPerLitre, UnitPerLitre));
 }
 
-// Toxicity of counts and haemoglobin is a decrease (graded from the LLN,
-// §3); of the chemistry an increase (from the ULN, §4).
+// Toxicity of counts and haemoglobin is a decrease (graded from the LLN),
+// of the chemistry an increase (from the ULN): docs/reference/toxicity.md §3, §4.
 #[test]
 fn decreasing_tests_are_the_counts_and_haemoglobin() {
     for test in LabTest::ALL {
