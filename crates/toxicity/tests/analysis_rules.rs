@@ -608,3 +608,39 @@ fn a_percentage_of_an_empty_denominator_is_0() {
     // 3 of 8 = 37.5 % exactly.
     assert_eq!(row.percent(3), 37.5);
 }
+
+// The neutrophil recovery of an episode reads the ANC values only (not the
+// platelets, not a flagged baseline). CIBMTR (docs/reference/toxicity.md §8.1):
+// the first of three consecutive values >= 0.5 × 10⁹/L after the nadir. Stem
+// cells 2025-01-03; ANC 0.1 on day +2 (the nadir), then 0.6, 0.7, 0.8 on days
+// +7, +8, +9: recovery day +7 (2025-01-10). The platelets of 30 × 10⁹/L on
+// days +4 to +6 and a flagged baseline ANC of 4.0 on day +3 are not ANC
+// values of the episode: read as ANC they would date it day +3 or +4.
+#[test]
+fn neutrophil_recovery_reads_only_the_anc_values() {
+    use mibg_toxicity::engraftment::Recovery;
+    let mut b = anc("A", date(2025, 1, 6), "4.0");
+    b.baseline = true;
+    let input = ToxicityInput {
+        labs: vec![
+            anc("A", date(2025, 1, 5), "0.1"),
+            b,
+            plt("A", date(2025, 1, 7), "30"),
+            plt("A", date(2025, 1, 8), "30"),
+            plt("A", date(2025, 1, 9), "30"),
+            anc("A", date(2025, 1, 10), "0.6"),
+            anc("A", date(2025, 1, 11), "0.7"),
+            anc("A", date(2025, 1, 12), "0.8"),
+        ],
+        schedules: vec![schedule("A", Some(date(2025, 1, 1)), &[date(2025, 1, 3)])],
+        ..Default::default()
+    };
+    let r = analyse(&input, &Options::default()).unwrap();
+    assert_eq!(
+        r.patients[0].engraftment[0].neutrophils,
+        Recovery::Recovered {
+            date: date(2025, 1, 10),
+            day: 7
+        }
+    );
+}
