@@ -27,7 +27,7 @@ fn a_lab_row_is_read_field_by_field() {
     let r = labs("P1,2025-02-03,alt,42,U/L,,40,\n").unwrap();
     assert_eq!(r.len(), 1);
     let r = &r[0];
-    assert_eq!(r.patient, "P1");
+    assert_eq!(&*r.patient, "P1");
     assert_eq!(r.date.to_string(), "2025-02-03");
     assert_eq!(r.test, LabTest::Alt);
     assert_eq!(r.value, d("42"));
