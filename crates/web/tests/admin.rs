@@ -221,8 +221,16 @@ async fn the_admin_adds_changes_disables_and_enables_accounts_through_the_store(
     let password = r.body[i..i + r.body[i..].find('<').unwrap()].to_string();
     assert!(password.len() >= 12, "{password}");
     assert!(!admin.get("/admin/users").await.body.contains(&password));
+    // The initial password is changed at the first sign-in, before anything
+    // else (ASVS 4.0.3 section 2.3.1).
     let mut n = app.sign_in("newnurse", &password).await;
+    let r = n.get("/patients").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/account/password");
+    let r = n.change_password(&password, NEW_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(n.get("/patients").await.status, StatusCode::OK);
+    let password = NEW_PASSWORD.to_string();
     // A change without a reason is refused; with one it is saved.
     let r = admin
         .submit(
