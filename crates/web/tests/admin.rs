@@ -104,7 +104,10 @@ async fn password_change_checks_the_current_one_the_policy_and_ends_other_sessio
         )
         .await
         .unwrap();
-    assert_eq!(changes.len(), 1, "{changes:?}");
+    // Newest first: this change, then the six of the demo's seeding (each
+    // demo account changed its initial password).
+    assert_eq!(changes.len(), 1 + 6, "{changes:?}");
+    assert_eq!(changes[0].actor_name, nurse.printed_name);
     assert_eq!(changes[0].field.as_deref(), Some("password_hash"));
     assert_eq!(
         changes[0].new_value.as_deref(),
