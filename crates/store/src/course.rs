@@ -10,9 +10,9 @@ use crate::records::{Course, CourseSource, Record, Stored, fetch_row, stored_fro
 use crate::schema::{TableDef, table};
 use crate::scope::{Permission, Scope};
 use crate::sign::{SIG_COLS, SignOff, sign_off, signature_from};
-use std::collections::HashMap;
 use mibg_clinic::course::{CourseFacts, CourseStatus, SignOffFacts};
 use mibg_units::Hours;
+use std::collections::HashMap;
 
 /// What the store reads of one patient to decide the state of each of their
 /// courses: the patient's rows of every table the workflow looks at (not
@@ -43,7 +43,11 @@ fn stem_cells_of(s: &Stored<crate::StemCells>, course_id: i64) -> bool {
 }
 
 /// The facts of one course from its patient's rows.
-fn facts_of(course_id: i64, course: &Course, rows: &PatientRows) -> Result<CourseFacts, StoreError> {
+fn facts_of(
+    course_id: i64,
+    course: &Course,
+    rows: &PatientRows,
+) -> Result<CourseFacts, StoreError> {
     let mut f = CourseFacts {
         imported: course.source == CourseSource::Imported,
         ..CourseFacts::default()
@@ -184,11 +188,7 @@ async fn raw_rows(
     patients: &[i64],
 ) -> Result<Vec<(i64, Vec<Value>)>, StoreError> {
     let pcol = t.patient_column().unwrap_or("patient_id");
-    let pi = t
-        .columns
-        .iter()
-        .position(|c| c.name == pcol)
-        .unwrap_or(0);
+    let pi = t.columns.iter().position(|c| c.name == pcol).unwrap_or(0);
     let mut params: Vec<Value> = patients.iter().map(|p| Value::int(*p)).collect();
     let list = placeholders(1, patients.len());
     let cond = scope.centre_condition("centre_id", &mut params);

@@ -244,7 +244,11 @@ impl Store {
     }
 
     /// Ends every session of a user but `keep`; returns how many ended.
-    pub async fn end_sessions_of(&self, user_id: i64, keep: Option<&str>) -> Result<u64, StoreError> {
+    pub async fn end_sessions_of(
+        &self,
+        user_id: i64,
+        keep: Option<&str>,
+    ) -> Result<u64, StoreError> {
         let keep = keep.map(sha256_hex);
         let mut tx = self.pool.begin_write().await?;
         let n = end_sessions_in(&mut tx, user_id, keep.as_deref()).await?;

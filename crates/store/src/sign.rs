@@ -100,7 +100,10 @@ fn signable(entity: &str) -> Result<&'static TableDef, StoreError> {
     Ok(t)
 }
 
-pub(crate) fn signature_from(v: &[Value], current: Option<(i64, &str)>) -> Result<Signature, StoreError> {
+pub(crate) fn signature_from(
+    v: &[Value],
+    current: Option<(i64, &str)>,
+) -> Result<Signature, StoreError> {
     let t = |i: usize| v[i].as_text().map(str::to_string);
     let entity_version = v[5].as_int().unwrap_or(0);
     let content = t(6).unwrap_or_default();

@@ -1769,7 +1769,10 @@ async fn web_sessions_live_in_the_database_and_end_with_the_account(b: Backend) 
     // Another process on the same database (a restarted server) finds it.
     let other = Store::open(store.location()).await.unwrap();
     assert_eq!(other.resume_session(&a, l).await.unwrap(), Some(da.clone()));
-    assert_eq!(other.resume_session("not a session", l).await.unwrap(), None);
+    assert_eq!(
+        other.resume_session("not a session", l).await.unwrap(),
+        None
+    );
     assert_eq!(other.resume_session("", l).await.unwrap(), None);
     // Idle for 31 minutes: ended (and removed); the other one lives.
     store
@@ -1785,7 +1788,13 @@ async fn web_sessions_live_in_the_database_and_end_with_the_account(b: Backend) 
             .age_session(&c, std::time::Duration::from_secs(20 * 60))
             .await
             .unwrap();
-        assert!(store.resume_session(&c, limits(30, 1)).await.unwrap().is_some());
+        assert!(
+            store
+                .resume_session(&c, limits(30, 1))
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
     store
         .age_session(&c, std::time::Duration::from_secs(20 * 60))
@@ -1857,7 +1866,11 @@ async fn initial_passwords_must_be_changed_by_their_user(b: Backend) {
     let id = nurse.actor().user_id().unwrap();
     assert!(store.password_change_required(id).await.unwrap());
     store
-        .change_own_password(&nurse, "correct horse battery staple", "the nurse's own phrase")
+        .change_own_password(
+            &nurse,
+            "correct horse battery staple",
+            "the nurse's own phrase",
+        )
         .await
         .unwrap();
     assert!(!store.password_change_required(id).await.unwrap());
@@ -1907,7 +1920,11 @@ async fn batch_is_single(store: &Store, scope: &Scope) -> usize {
     let mut n = 0;
     for (p, got) in all.iter().zip(&batch) {
         if !scope.covers(p.centre_id) {
-            assert!(got.is_empty(), "{}: another centre's courses", p.record.study_id);
+            assert!(
+                got.is_empty(),
+                "{}: another centre's courses",
+                p.record.study_id
+            );
             continue;
         }
         let courses = store.courses(scope, p.id).await.unwrap();

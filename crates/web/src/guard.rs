@@ -86,8 +86,7 @@ pub async fn guard(
             }
             Err(_) => return crate::api::unauthorized(),
         }
-    } else if let Some(sid) = session::cookie(req.headers(), session::COOKIE).map(str::to_string)
-    {
+    } else if let Some(sid) = session::cookie(req.headers(), session::COOKIE).map(str::to_string) {
         let data = match state
             .store()
             .resume_session(&sid, cfg.session_limits())

@@ -923,7 +923,11 @@ async fn account_and_administration_pages_in_headless_chromium() {
             .unwrap();
     }
     click("form[action='/login'] button").await;
-    let notice = wait_for(&c, "p.notice[role='alert']").await.text().await.unwrap();
+    let notice = wait_for(&c, "p.notice[role='alert']")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(notice.contains("set by someone else"), "{notice}");
     assert!(c.current_url().await.unwrap().path() == "/account/password");
     shot(&c, "36-password-change-required").await;

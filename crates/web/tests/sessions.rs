@@ -66,9 +66,17 @@ async fn sessions_survive_a_restart_and_only_their_hash_is_stored() {
             &[("infusion_id", "0"), ("hours", "x"), ("reading", "y")],
         )
         .await;
-    assert_ne!(r.status, StatusCode::FORBIDDEN, "the CSRF token is the session's: {}", r.body);
+    assert_ne!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "the CSRF token is the session's: {}",
+        r.body
+    );
     // Signed out on the second: the first no longer knows the session.
-    assert_eq!(c2.submit("/logout", &[]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        c2.submit("/logout", &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
     let mut replay = app.anonymous();
     replay.cookies.push(("mibg_session".into(), sid));
     let r = replay.get("/patients").await;
@@ -177,7 +185,13 @@ async fn an_initial_password_is_changed_before_anything_else() {
         };
         match (spec.method, spec.path.starts_with("/api/")) {
             ("GET", false) => {
-                assert_eq!(r.status, StatusCode::SEE_OTHER, "{} {}", spec.method, spec.path);
+                assert_eq!(
+                    r.status,
+                    StatusCode::SEE_OTHER,
+                    "{} {}",
+                    spec.method,
+                    spec.path
+                );
                 assert_eq!(r.location(), "/account/password", "{}", spec.path);
             }
             _ => assert_eq!(
@@ -196,12 +210,19 @@ async fn an_initial_password_is_changed_before_anything_else() {
     // becomes the long-term one.
     let r = c.change_password(initial, initial).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
-    assert!(r.body.contains("must differ from the current one"), "{}", r.body);
+    assert!(
+        r.body.contains("must differ from the current one"),
+        "{}",
+        r.body
+    );
     let r = c.change_password(initial, "Dr New's own long phrase").await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // Now everything the role allows.
     assert_eq!(c.get("/patients").await.status, StatusCode::OK);
-    assert_eq!(c.get(&format!("/patients/{p}")).await.status, StatusCode::OK);
+    assert_eq!(
+        c.get(&format!("/patients/{p}")).await.status,
+        StatusCode::OK
+    );
     let r = anon.api("GET", "/api/v1/patients", &token, None).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     // An administrator's reset: the sessions end, and the next sign-in
@@ -251,7 +272,10 @@ async fn the_account_page_does_not_offer_the_home_centre_as_a_further_grant() {
         .unwrap();
     let r = admin_c.get("/admin/user?name=nurse").await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let i = r.body.find("<legend>Further centres granted</legend>").unwrap();
+    let i = r
+        .body
+        .find("<legend>Further centres granted</legend>")
+        .unwrap();
     let grants = &r.body[i..i + r.body[i..].find("</fieldset>").unwrap()];
     assert!(
         !grants.contains(&format!("value=\"{}\"", rome.id)),
