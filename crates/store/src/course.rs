@@ -191,7 +191,12 @@ async fn raw_rows(
     let pi = t.columns.iter().position(|c| c.name == pcol).unwrap_or(0);
     let mut params: Vec<Value> = patients.iter().map(|p| Value::int(*p)).collect();
     let list = placeholders(1, patients.len());
-    let cond = scope.centre_condition("centre_id", &mut params);
+    // `+centre_id`: the centre condition must not choose the index. Without
+    // statistics SQLite takes the centre's index over the patient's and
+    // reads every row of the centre (340 ms instead of 30 ms for the
+    // laboratory values of 50 patients of the 10 000-patient study); the
+    // unary plus is a no-op for PostgreSQL.
+    let cond = scope.centre_condition("+centre_id", &mut params);
     let rows = tx
         .fetch(
             &format!(
