@@ -48,6 +48,20 @@ fn authenticates(db: &TestDb, token: &str) -> bool {
         })
 }
 
+/// Alice changes her own password (as on the web page `/account/password`).
+fn change_own_password(db: &TestDb, user: &str, from: &str, to: &str) {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let store = mibg_store::Store::open(&db.location).await.unwrap();
+            let s = store.login(user, from, "test").await.unwrap();
+            store.change_own_password(&s.scope, from, to).await.unwrap();
+            store.close().await;
+        })
+}
+
 #[test]
 fn tokens_are_made_listed_and_revoked_by_their_user() {
     let db = TestDb::sqlite_location();
@@ -127,6 +141,11 @@ fn tokens_are_made_listed_and_revoked_by_their_user() {
     // "mibg_" and 64 hexadecimal digits (256 random bits).
     assert_eq!(secret.len(), 5 + 64, "{secret}");
     assert!(secret.starts_with("mibg_") && secret[5..].chars().all(|c| c.is_ascii_hexdigit()));
+    // `mibg user add` set alice's password: until she changes it, her
+    // tokens carry no right (ASVS 4.0.3 section 2.3.1; mibg_store::sessions).
+    assert!(!authenticates(&db, secret));
+    change_own_password(&db, "alice", PASSWORD, "an interim passphrase of alice");
+    change_own_password(&db, "alice", "an interim passphrase of alice", PASSWORD);
     assert!(authenticates(&db, secret));
     // Listed without the secret.
     let list = with_password(&url, &["user", "token", "list", "alice"], PASSWORD);

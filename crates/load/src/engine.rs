@@ -379,14 +379,20 @@ pub async fn prepare(
                     expires_at: None,
                     export_identified: false,
                 },
-                &password,
+                &format!("{password}-initial"),
             )
             .await
             .map_err(|x| e("account", x))?;
         let session = store
-            .login(&username, &password, "load test setup")
+            .login(&username, &format!("{password}-initial"), "load test setup")
             .await
             .map_err(|x| e("sign-in", x))?;
+        // An initial password is changed by its user before the account
+        // may do anything (mibg_store::sessions), tokens included.
+        store
+            .change_own_password(&session.scope, &format!("{password}-initial"), &password)
+            .await
+            .map_err(|x| e("password change", x))?;
         let (_, token) = store
             .create_token(&session.scope, "load test", None)
             .await

@@ -545,12 +545,14 @@ impl Store {
         username: &str,
         reason: &str,
     ) -> Result<User, StoreError> {
-        self.change_user(
+        self.change_user_checked(
             scope,
             username,
             &[("disabled", Value::int(1))],
             reason,
             action::UPDATE,
+            |_| Ok(()),
+            true,
         )
         .await
     }
@@ -582,12 +584,14 @@ impl Store {
     ) -> Result<User, StoreError> {
         check_password_policy(password, username)?;
         let hash = hash_password(password)?;
-        self.change_user(
+        self.change_user_checked(
             scope,
             username,
             &[("password_hash", Value::text(hash))],
             reason,
             action::PASSWORD_CHANGE,
+            |_| Ok(()),
+            true,
         )
         .await
     }
@@ -600,12 +604,15 @@ impl Store {
         reason: &str,
         act: &'static str,
     ) -> Result<User, StoreError> {
-        self.change_user_checked(scope, username, changes, reason, act, |_| Ok(()))
+        self.change_user_checked(scope, username, changes, reason, act, |_| Ok(()), false)
             .await
     }
 
     /// [`Store::change_user`] with a rule on the account as it is now,
-    /// checked in the same transaction as the change.
+    /// checked in the same transaction as the change; `end_sessions` ends
+    /// every web session of the account in that transaction (a password
+    /// reset, a disabled account).
+    #[allow(clippy::too_many_arguments)]
     async fn change_user_checked(
         &self,
         scope: &Scope,
@@ -614,6 +621,7 @@ impl Store {
         reason: &str,
         act: &'static str,
         check: impl Fn(&User) -> Result<(), StoreError>,
+        end_sessions: bool,
     ) -> Result<User, StoreError> {
         scope.require(Permission::ManageUsers)?;
         let reason = require_reason(reason)?;
@@ -626,6 +634,9 @@ impl Store {
             let g = granted_of(&mut w.tx, id).await?;
             check(&user_from(&row, g)?)?;
             let new = update_audited(&mut w, t, scope, id, ver, changes, &reason, act).await?;
+            if end_sessions {
+                crate::sessions::end_sessions_in(&mut w.tx, id, None).await?;
+            }
             let g = granted_of(&mut w.tx, id).await?;
             user_from(&new, g)
         }
@@ -693,6 +704,7 @@ impl Store {
                     Ok(())
                 }
             },
+            false,
         )
         .await
     }
@@ -811,17 +823,40 @@ impl Store {
         finish(w, result).await
     }
 
-    /// Changes one's own password: the current one must be given.
+    /// Changes one's own password: the current one must be given, and the
+    /// new one must differ from it (an initial password set by someone
+    /// else must not become the long-term one, ASVS 4.0.3 section 2.3.1). Every web
+    /// session of the user ends, in the same transaction.
     pub async fn change_own_password(
         &self,
         scope: &Scope,
         current: &str,
         new_password: &str,
     ) -> Result<(), StoreError> {
+        self.change_own_password_keeping(scope, current, new_password, None)
+            .await
+    }
+
+    /// [`Store::change_own_password`] from a web session: every other
+    /// session of the user ends, `keep` (the session the change was made
+    /// in) stays and may now do everything the user's role may.
+    pub async fn change_own_password_keeping(
+        &self,
+        scope: &Scope,
+        current: &str,
+        new_password: &str,
+        keep: Option<&str>,
+    ) -> Result<(), StoreError> {
         let Actor::User { id, username, .. } = scope.actor().clone() else {
             return Err(StoreError::Forbidden("the operator has no password".into()));
         };
         check_password_policy(new_password, &username)?;
+        if new_password == current {
+            return Err(invalid(
+                "new_password",
+                "the new password must differ from the current one",
+            ));
+        }
         let hash = hash_password(new_password)?;
         let t = table("users");
         let mut w = Writer::begin(self, scope.actor()).await?;
@@ -844,6 +879,15 @@ impl Store {
                 action::PASSWORD_CHANGE,
             )
             .await?;
+            let keep = keep.map(sha256_hex);
+            crate::sessions::end_sessions_in(&mut w.tx, id, keep.as_deref()).await?;
+            if let Some(k) = &keep {
+                w.tx.execute(
+                    "UPDATE sessions SET password_change_required = 0 WHERE id_sha256 = $1 AND user_id = $2",
+                    &[Value::text(k), Value::int(id)],
+                )
+                .await?;
+            }
             Ok(())
         }
         .await;
@@ -1099,7 +1143,11 @@ impl Store {
     }
 
     /// The scope of an API token's user (refused when the token is unknown,
-    /// revoked or expired, or the user disabled or expired).
+    /// revoked or expired, or the user disabled or expired). A token of a
+    /// user whose password was set by someone else and not changed yet is
+    /// refused with [`StoreError::PasswordChangeRequired`]
+    /// (`crate::sessions`: until then the user's rights are only to change
+    /// the password).
     pub async fn scope_for_token(&self, token: &str) -> Result<Session, StoreError> {
         let mut tx = self.pool.begin_read().await?;
         let row = tx
@@ -1109,13 +1157,20 @@ impl Store {
                 &[Ty::Int, Ty::Text],
             )
             .await?;
-        tx.rollback().await?;
-        match row {
-            Some(r) if !expired(r[1].as_text(), Timestamp::now()) => {
-                self.scope_for_user(r[0].as_int().unwrap_or(0)).await
+        let user = match row {
+            Some(r) if !expired(r[1].as_text(), Timestamp::now()) => r[0].as_int().unwrap_or(0),
+            _ => {
+                tx.rollback().await?;
+                return Err(StoreError::AuthenticationFailed);
             }
-            _ => Err(StoreError::AuthenticationFailed),
+        };
+        let must_change = crate::sessions::password_set_by_another(&mut tx, user).await;
+        tx.rollback().await?;
+        let session = self.scope_for_user(user).await?;
+        if must_change? {
+            return Err(StoreError::PasswordChangeRequired);
         }
+        Ok(session)
     }
 }
 

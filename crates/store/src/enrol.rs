@@ -333,6 +333,33 @@ impl Store {
             .next())
     }
 
+    /// The identifying data of several patients of the scope in one query
+    /// (the patients list), by patient id (the right to read identifiers
+    /// is required, as for [`Store::identity`]).
+    pub async fn identities(
+        &self,
+        scope: &Scope,
+        patient_ids: &[i64],
+    ) -> Result<std::collections::HashMap<i64, Stored<Identity>>, StoreError> {
+        scope.require(Permission::ReadClinical)?;
+        scope.require(Permission::ReadIdentifiers)?;
+        let mut out = std::collections::HashMap::new();
+        let mut tx = self.pool.begin_read().await?;
+        let r = async {
+            for chunk in patient_ids.chunks(500) {
+                for (p, v) in crate::course::rows_of::<Identity>(&mut tx, scope, chunk).await? {
+                    if let Some(first) = v.into_iter().next() {
+                        out.insert(p, first);
+                    }
+                }
+            }
+            Ok(())
+        }
+        .await;
+        tx.rollback().await?;
+        r.map(|()| out)
+    }
+
     /// The plan of a course for a patient of the scope under a stored
     /// protocol, computed by [`mibg_clinic::plan::plan_course`] (what
     /// `mibg plan` prints). Nothing is stored.

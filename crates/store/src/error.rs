@@ -94,6 +94,13 @@ pub enum StoreError {
     /// in the audit trail, not in the message.
     #[error("sign-in failed: unknown user, wrong password, or account disabled, expired or locked")]
     AuthenticationFailed,
+    /// The account's password was set by someone else (a new account or a
+    /// reset) and must be changed by its user first (ASVS 4.0.3 section 2.3.1):
+    /// nothing else is allowed, API tokens included.
+    #[error(
+        "the password of this account was set by someone else and must be changed first: sign in to the web application and choose a new password"
+    )]
+    PasswordChangeRequired,
     /// A signature rule is broken (e.g. the author approving their own
     /// prescription).
     #[error("signature refused: {0}")]

@@ -39,6 +39,7 @@ pub mod melphalan;
 pub mod records;
 pub mod schema;
 pub mod scope;
+pub mod sessions;
 pub mod sign;
 pub mod testing;
 
@@ -53,6 +54,7 @@ pub use records::{
     Record, Sex, StemCells, Stored, Therapy, ThyroidAssessment, Transfusion,
 };
 pub use scope::{Actor, Area, Centres, Permission, Role, Scope};
+pub use sessions::{SessionLimits, WebSession};
 pub use sign::{Meaning, SignOff, Signature};
 
 /// The default database of `mibg db init` and every `--db` option: a

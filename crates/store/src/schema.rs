@@ -33,10 +33,21 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0002_thyroid_hot_lab.sql"),
         postgres: include_str!("../migrations/postgres/0002_thyroid_hot_lab.sql"),
     },
+    Migration {
+        version: 3,
+        name: "sessions",
+        sqlite: include_str!("../migrations/sqlite/0003_sessions.sql"),
+        postgres: include_str!("../migrations/postgres/0003_sessions.sql"),
+    },
 ];
 
 /// The schema version this build of mibg needs (the highest migration).
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// Tables that are not records and so not in [`TABLES`]: not audited, not
+/// verified, not in a logical backup (the web application's sessions,
+/// removed when they end; migration 3).
+pub const NON_RECORD_TABLES: &[&str] = &["sessions"];
 
 /// What kind of table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -100,7 +100,10 @@ fn signable(entity: &str) -> Result<&'static TableDef, StoreError> {
     Ok(t)
 }
 
-fn signature_from(v: &[Value], current: Option<(i64, &str)>) -> Result<Signature, StoreError> {
+pub(crate) fn signature_from(
+    v: &[Value],
+    current: Option<(i64, &str)>,
+) -> Result<Signature, StoreError> {
     let t = |i: usize| v[i].as_text().map(str::to_string);
     let entity_version = v[5].as_int().unwrap_or(0);
     let content = t(6).unwrap_or_default();
@@ -126,7 +129,7 @@ fn signature_from(v: &[Value], current: Option<(i64, &str)>) -> Result<Signature
     })
 }
 
-const SIG_COLS: &str = "id, centre_id, patient_id, entity, entity_id, entity_version, content_sha256, meaning, user_id, printed_name, signed_at, voided_at, void_reason, version, deleted";
+pub(crate) const SIG_COLS: &str = "id, centre_id, patient_id, entity, entity_id, entity_version, content_sha256, meaning, user_id, printed_name, signed_at, voided_at, void_reason, version, deleted";
 
 /// Voids every active signature of a record (the record changed).
 pub(crate) async fn void_all(

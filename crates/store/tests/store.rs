@@ -34,6 +34,9 @@ both!(
     course_workflow_says_what_is_missing,
     dosimetry_from_the_registry_then_proposal_and_approval,
     patients_are_listed_a_page_at_a_time_within_the_scope,
+    web_sessions_live_in_the_database_and_end_with_the_account,
+    course_states_of_a_page_equal_the_single_course_path,
+    initial_passwords_must_be_changed_by_their_user,
 );
 
 async fn schema_matches_description(b: Backend) {
@@ -972,7 +975,24 @@ async fn accounts_passwords_and_tokens(b: Backend) {
         Some("account locked for the throttling window")
     );
     // Tokens: shown once, stored hashed, carry the user's rights, revocable.
+    // The operator set nurse1's password: until nurse1 changes it, a token
+    // carries no right (ASVS 4.0.3 section 2.3.1).
     let (tok, secret) = store.create_token(&s.scope, "script", None).await.unwrap();
+    assert!(matches!(
+        store.scope_for_token(&secret).await,
+        Err(StoreError::PasswordChangeRequired)
+    ));
+    // The new password must differ from the initial one.
+    assert!(matches!(
+        store
+            .change_own_password(&s.scope, "a long ward passphrase", "a long ward passphrase")
+            .await,
+        Err(StoreError::Invalid { .. })
+    ));
+    store
+        .change_own_password(&s.scope, "a long ward passphrase", "my own ward passphrase")
+        .await
+        .unwrap();
     let via = store.scope_for_token(&secret).await.unwrap();
     assert_eq!(via.user.id, u.id);
     assert_eq!(via.scope.role(), Some(Role::Nurse));
@@ -1200,6 +1220,7 @@ async fn course_workflow_says_what_is_missing(b: Backend) {
         .await
         .unwrap();
     let st = store.course_status(&doc, course.id).await.unwrap();
+    batch_is_single(&store, &doc).await;
     assert_eq!(st.reached, mibg_clinic::course::Step::Enrolled);
     assert_eq!(st.next.unwrap().1, vec!["no plan prescription yet"]);
     let plan = store
@@ -1255,6 +1276,7 @@ async fn course_workflow_says_what_is_missing(b: Backend) {
             .unwrap();
     }
     let st = store.course_status(&doc, course.id).await.unwrap();
+    batch_is_single(&store, &doc).await;
     assert_eq!(st.reached, mibg_clinic::course::Step::Infusion1Given);
     assert_eq!(
         st.next.unwrap().1,
@@ -1268,6 +1290,7 @@ async fn course_workflow_says_what_is_missing(b: Backend) {
         .await
         .unwrap();
     let st = store.course_status(&doc, course.id).await.unwrap();
+    batch_is_single(&store, &doc).await;
     assert_eq!(st.reached, mibg_clinic::course::Step::Readings);
     assert_eq!(
         st.next.unwrap().1,
@@ -1717,4 +1740,258 @@ async fn patients_are_listed_a_page_at_a_time_within_the_scope(b: Backend) {
     assert_eq!(total, listed.len() as u64);
     assert!(total < all.len() as u64);
     assert_eq!(ids(&v), ids(&listed));
+}
+
+fn limits(idle_min: u64, absolute_h: u64) -> SessionLimits {
+    SessionLimits {
+        idle: std::time::Duration::from_secs(idle_min * 60),
+        absolute: std::time::Duration::from_secs(absolute_h * 3600),
+    }
+}
+
+async fn web_sessions_live_in_the_database_and_end_with_the_account(b: Backend) {
+    let (db, store) = seeded(b).await;
+    let (_, nurse) = user(&store, "nurse1", Role::Nurse, "Rome").await;
+    let (_, admin) = user(&store, "admin1", Role::Admin, "Rome").await;
+    let nurse_id = nurse.actor().user_id().unwrap();
+    let s = store.scope_for_user(nurse_id).await.unwrap();
+    let l = limits(30, 12);
+    let (a, da) = store.start_session(&s, l).await.unwrap();
+    let (b2, db2) = store.start_session(&s, l).await.unwrap();
+    // A new 256-bit id (64 hex digits) and CSRF token at every sign-in.
+    assert_ne!(a, b2);
+    assert_ne!(da.csrf, db2.csrf);
+    assert_eq!(a.len(), 64);
+    assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+    assert_eq!(da.user_id, nurse_id);
+    // The operator set the password: the session may only change it.
+    assert!(da.password_change_required);
+    // Another process on the same database (a restarted server) finds it.
+    let other = Store::open(store.location()).await.unwrap();
+    assert_eq!(other.resume_session(&a, l).await.unwrap(), Some(da.clone()));
+    assert_eq!(
+        other.resume_session("not a session", l).await.unwrap(),
+        None
+    );
+    assert_eq!(other.resume_session("", l).await.unwrap(), None);
+    // Idle for 31 minutes: ended (and removed); the other one lives.
+    store
+        .age_session(&a, std::time::Duration::from_secs(31 * 60))
+        .await
+        .unwrap();
+    assert_eq!(store.resume_session(&a, l).await.unwrap(), None);
+    assert_eq!(store.session_count(nurse_id).await.unwrap(), 1);
+    // Seen every 20 minutes, a session still ends at its absolute lifetime.
+    let (c, _) = store.start_session(&s, l).await.unwrap();
+    for _ in 0..2 {
+        store
+            .age_session(&c, std::time::Duration::from_secs(20 * 60))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .resume_session(&c, limits(30, 1))
+                .await
+                .unwrap()
+                .is_some()
+        );
+    }
+    store
+        .age_session(&c, std::time::Duration::from_secs(20 * 60))
+        .await
+        .unwrap();
+    // 60 minutes old by now, seen 20 minutes ago: the one-hour lifetime is over.
+    assert_eq!(store.resume_session(&c, limits(30, 1)).await.unwrap(), None);
+    // Expired sessions are purged at the next sign-in.
+    let (d, _) = store.start_session(&s, l).await.unwrap();
+    store
+        .age_session(&d, std::time::Duration::from_secs(13 * 3600))
+        .await
+        .unwrap();
+    assert_eq!(store.session_count(nurse_id).await.unwrap(), 2);
+    let admin_s = store
+        .scope_for_user(admin.actor().user_id().unwrap())
+        .await
+        .unwrap();
+    let (_adm, _) = store.start_session(&admin_s, l).await.unwrap();
+    assert_eq!(store.session_count(nurse_id).await.unwrap(), 1);
+    // Sign-out ends one session.
+    store.end_session(&b2).await.unwrap();
+    assert_eq!(store.resume_session(&b2, l).await.unwrap(), None);
+    // A password change ends every other session of the user; the session
+    // it was made in stays and is freed of the required change.
+    let (e, _) = store.start_session(&s, l).await.unwrap();
+    let (f, _) = store.start_session(&s, l).await.unwrap();
+    store
+        .change_own_password_keeping(
+            &nurse,
+            "correct horse battery staple",
+            "the nurse's own phrase",
+            Some(&e),
+        )
+        .await
+        .unwrap();
+    let kept = store.resume_session(&e, l).await.unwrap().unwrap();
+    assert!(!kept.password_change_required);
+    assert_eq!(store.resume_session(&f, l).await.unwrap(), None);
+    assert_eq!(store.session_count(nurse_id).await.unwrap(), 1);
+    // A new sign-in after the change: nothing is required.
+    let (g, dg) = store.start_session(&s, l).await.unwrap();
+    assert!(!dg.password_change_required);
+    // An administrator's reset ends every session of the account.
+    store
+        .reset_password(&admin, "nurse1", "a reset passphrase here", "forgotten")
+        .await
+        .unwrap();
+    assert_eq!(store.resume_session(&e, l).await.unwrap(), None);
+    assert_eq!(store.resume_session(&g, l).await.unwrap(), None);
+    assert_eq!(store.session_count(nurse_id).await.unwrap(), 0);
+    // So does disabling it (here as `mibg user disable` does, the operator).
+    let (h, dh) = store.start_session(&s, l).await.unwrap();
+    assert!(dh.password_change_required, "reset by the administrator");
+    store.disable_user(&op(), "nurse1", "left").await.unwrap();
+    assert_eq!(store.resume_session(&h, l).await.unwrap(), None);
+    assert_eq!(store.session_count(nurse_id).await.unwrap(), 0);
+    // Sessions are not records: not audited, the audit trail verifies.
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(v.problems.is_empty(), "{:?}", v.problems);
+    other.close().await;
+    drop(db);
+}
+
+async fn initial_passwords_must_be_changed_by_their_user(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    // Made by the operator (`mibg user add`): must be changed.
+    let (_, nurse) = user(&store, "nurse1", Role::Nurse, "Rome").await;
+    let id = nurse.actor().user_id().unwrap();
+    assert!(store.password_change_required(id).await.unwrap());
+    store
+        .change_own_password(
+            &nurse,
+            "correct horse battery staple",
+            "the nurse's own phrase",
+        )
+        .await
+        .unwrap();
+    assert!(!store.password_change_required(id).await.unwrap());
+    // Other changes of the account (a role change by an administrator)
+    // leave the password the user's own.
+    let (_, admin) = user(&store, "admin1", Role::Admin, "Rome").await;
+    store
+        .set_role(&admin, "nurse1", Role::Physician, "qualified")
+        .await
+        .unwrap();
+    assert!(!store.password_change_required(id).await.unwrap());
+    // Reset by an administrator: must be changed again.
+    store
+        .reset_password(&admin, "nurse1", "a reset passphrase here", "forgotten")
+        .await
+        .unwrap();
+    assert!(store.password_change_required(id).await.unwrap());
+    // Made by an administrator: must be changed.
+    let c = store.centre_by_code(&op(), "Rome").await.unwrap();
+    let u = store
+        .create_user(
+            &admin,
+            &NewUser {
+                username: "nurse2".into(),
+                printed_name: "N. Two".into(),
+                role: Role::Nurse,
+                centre_id: c.id,
+                granted: vec![],
+                expires_at: None,
+                export_identified: false,
+            },
+            "an initial passphrase",
+        )
+        .await
+        .unwrap();
+    assert!(store.password_change_required(u.id).await.unwrap());
+}
+
+/// The batch of the patients list gives exactly the state of every course
+/// that the single-course path gives, for every patient of the scope; a
+/// patient outside the scope gets no course.
+async fn batch_is_single(store: &Store, scope: &Scope) -> usize {
+    let all = store.list_patients(&op()).await.unwrap();
+    let ids: Vec<i64> = all.iter().map(|p| p.id).collect();
+    let batch = store.course_statuses(scope, &ids).await.unwrap();
+    assert_eq!(batch.len(), ids.len());
+    let mut n = 0;
+    for (p, got) in all.iter().zip(&batch) {
+        if !scope.covers(p.centre_id) {
+            assert!(
+                got.is_empty(),
+                "{}: another centre's courses",
+                p.record.study_id
+            );
+            continue;
+        }
+        let courses = store.courses(scope, p.id).await.unwrap();
+        assert_eq!(
+            got.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>(),
+            courses,
+            "{}",
+            p.record.study_id
+        );
+        for (c, st) in got {
+            assert_eq!(
+                *st,
+                store.course_status(scope, c.id).await.unwrap(),
+                "{} course {}",
+                p.record.study_id,
+                c.record.number
+            );
+            n += 1;
+        }
+    }
+    n
+}
+
+async fn course_states_of_a_page_equal_the_single_course_path(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    // The seed study: every course of every patient, for the operator and
+    // for a Rome physician (Milan's patients stay out).
+    let n = batch_is_single(&store, &op()).await;
+    let all = store.list_patients(&op()).await.unwrap();
+    let total: usize = {
+        let mut t = 0;
+        for p in &all {
+            t += store.courses(&op(), p.id).await.unwrap().len();
+        }
+        t
+    };
+    assert_eq!(n, total);
+    assert!(n >= 10, "{n} courses");
+    let (_, rome) = user(&store, "rome_doc", Role::Physician, "Rome").await;
+    let m = batch_is_single(&store, &rome).await;
+    assert!(m > 0 && m < n, "{m} of {n}");
+    // States differ across the seed's courses (the comparison is not of
+    // one state with itself).
+    let ids: Vec<i64> = all.iter().map(|p| p.id).collect();
+    let states = store.course_statuses(&op(), &ids).await.unwrap();
+    let mut distinct: Vec<String> = states
+        .iter()
+        .flatten()
+        .map(|(_, s)| format!("{:?}", s.reached))
+        .collect();
+    distinct.sort();
+    distinct.dedup();
+    assert!(!distinct.is_empty());
+    // The names of the list in one query: the same as one by one.
+    let names = store.identities(&rome, &ids).await.unwrap();
+    for p in &all {
+        let one = if rome.covers(p.centre_id) {
+            store.identity(&rome, p.id).await.unwrap()
+        } else {
+            None
+        };
+        assert_eq!(names.get(&p.id), one.as_ref(), "{}", p.record.study_id);
+    }
+    // No id, no query result; an unknown id, no course.
+    assert!(store.course_statuses(&op(), &[]).await.unwrap().is_empty());
+    assert_eq!(
+        store.course_statuses(&op(), &[i64::MAX]).await.unwrap(),
+        vec![vec![]]
+    );
 }

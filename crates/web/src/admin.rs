@@ -113,6 +113,8 @@ pub struct PasswordPage {
     pub l: Layout,
     pub error: Option<String>,
     pub done: bool,
+    /// The password was set by someone else and must be changed first.
+    pub required: bool,
     pub min: usize,
     pub max: usize,
 }
@@ -122,6 +124,7 @@ fn password_page(state: &AppState, c: &Ctx, error: Option<String>, done: bool) -
         l: views::layout(state, Some(c), "Change your password"),
         error,
         done,
+        required: c.password_change_required,
         min: mibg_store::auth::MIN_PASSWORD_CHARS,
         max: mibg_store::auth::MAX_PASSWORD_CHARS,
     }
@@ -163,13 +166,17 @@ async fn change_password(
     }
     match state
         .store()
-        .change_own_password(&c.session.scope, field(&f, "current_password"), new)
+        .change_own_password_keeping(
+            &c.session.scope,
+            field(&f, "current_password"),
+            new,
+            Some(&c.sid),
+        )
         .await
     {
-        Ok(()) => {
-            state.sessions().end_user(c.session.user.id, Some(&c.sid));
-            Ok(Redirect::to("/account/password?done=1").into_response())
-        }
+        // The store ended every other session of the user and freed this
+        // one of a required change.
+        Ok(()) => Ok(Redirect::to("/account/password?done=1").into_response()),
         Err(e @ (StoreError::Invalid { .. } | StoreError::AuthenticationFailed)) => {
             refused(refusal(&e))
         }
@@ -532,9 +539,7 @@ async fn disable_user(
         .store()
         .disable_user(&c.session.scope, who, field(&f, "reason"))
         .await;
-    if let Ok(u) = &r {
-        state.sessions().end_user(u.id, None);
-    }
+    // The store ended the account's sessions in the same transaction.
     after_change(&state, c, who, r, "account disabled").await
 }
 
@@ -612,8 +617,9 @@ async fn set_export(
     after_change(&state, c, who, r, "identified-export right changed").await
 }
 
-/// Sets another user's password (the store's policy), then ends that
-/// user's sessions.
+/// Sets another user's password (the store's policy; the store ends that
+/// user's sessions, and the user must change the password at the next
+/// sign-in).
 async fn reset_password(
     State(state): State<AppState>,
     Extension(c): Extension<MaybeCtx>,
@@ -636,9 +642,6 @@ async fn reset_password(
         .store()
         .reset_password(&c.session.scope, who, new, field(&f, "reason"))
         .await;
-    if let Ok(u) = &r {
-        state.sessions().end_user(u.id, None);
-    }
     after_change(
         &state,
         c,

@@ -1,6 +1,7 @@
 //! The throw-away demo of `mibg serve --demo`: the synthetic seed study
 //! imported through the store's folder import, one account per role (Rome)
-//! with a password made up for this run, and one extra synthetic patient,
+//! with a password made up for this run (already changed by the account
+//! itself from an initial one, as every account must be before use), and one extra synthetic patient,
 //! `DEMO-01`, whose course has its plan signed (computed by
 //! `mibg_clinic::plan`, authored by the demo physicist, approved by the demo
 //! physician) and infusion 1 given, and no readings yet, so
@@ -55,6 +56,7 @@ pub async fn seed(store: &Store, study: &StudyInput) -> Result<Vec<DemoAccount>,
         let username = role.as_str().to_string();
         let printed_name = format!("Demo {}{}", username[..1].to_uppercase(), &username[1..]);
         let password = format!("demo-{}", &crate::session::random_token()[..20]);
+        let initial = format!("initial-{}", &crate::session::random_token()[..20]);
         store
             .create_user(
                 &op,
@@ -67,9 +69,17 @@ pub async fn seed(store: &Store, study: &StudyInput) -> Result<Vec<DemoAccount>,
                     expires_at: None,
                     export_identified: false,
                 },
-                &password,
+                &initial,
             )
             .await?;
+        // A password set by someone else must be changed by its user before
+        // anything else (mibg_store::sessions); the demo accounts do it here,
+        // as their users, so that the demo opens on its pages.
+        let s = store.login(&username, &initial, "demo seed").await?;
+        store
+            .change_own_password(&s.scope, &initial, &password)
+            .await?;
+        store.logout(&s.scope).await?;
         accounts.push(DemoAccount {
             username,
             printed_name,

@@ -22,7 +22,18 @@ pub struct Ctx {
     pub sid: String,
     /// The session's CSRF token (put in every form).
     pub csrf: String,
+    /// The session may only change its password (an initial or reset one:
+    /// `mibg_store::sessions`).
+    pub password_change_required: bool,
 }
+
+/// What a session whose password must be changed may still do (ASVS 4.0.3
+/// section 2.3.1; every other route redirects to the password page or is refused).
+pub const WHILE_PASSWORD_CHANGE_REQUIRED: &[(&str, &str)] = &[
+    ("GET", "/account/password"),
+    ("POST", "/account/password"),
+    ("POST", "/logout"),
+];
 
 /// The client's address as the server saw it (for login throttling and the
 /// audit trail; "unknown" without a socket, e.g. in tests).
@@ -67,25 +78,40 @@ pub async fn guard(
                     session: s,
                     sid: String::new(),
                     csrf: String::new(),
+                    password_change_required: false,
                 });
+            }
+            Err(e @ mibg_store::StoreError::PasswordChangeRequired) => {
+                return crate::api::problem(StatusCode::FORBIDDEN, &e.to_string());
             }
             Err(_) => return crate::api::unauthorized(),
         }
-    } else if let Some(sid) = session::cookie(req.headers(), session::COOKIE).map(str::to_string)
-        && let Some(data) = state
-            .sessions()
-            .get(&sid, cfg.idle_timeout, cfg.absolute_timeout)
-    {
-        match state.store().scope_for_user(data.user_id).await {
-            Ok(s) => {
-                ctx = Some(Ctx {
-                    session: s,
-                    sid,
-                    csrf: data.csrf,
-                })
+    } else if let Some(sid) = session::cookie(req.headers(), session::COOKIE).map(str::to_string) {
+        let data = match state
+            .store()
+            .resume_session(&sid, cfg.session_limits())
+            .await
+        {
+            Ok(d) => d,
+            Err(e) => return AppError::from(e).into_response(),
+        };
+        if let Some(data) = data {
+            match state.store().scope_for_user(data.user_id).await {
+                Ok(s) => {
+                    ctx = Some(Ctx {
+                        session: s,
+                        sid,
+                        csrf: data.csrf,
+                        password_change_required: data.password_change_required,
+                    })
+                }
+                // Disabled or expired since sign-in: the session ends now.
+                Err(_) => {
+                    if let Err(e) = state.store().end_session(&sid).await {
+                        return AppError::from(e).into_response();
+                    }
+                }
             }
-            // Disabled or expired since sign-in: the session ends now.
-            Err(_) => state.sessions().end(&sid),
         }
     }
     let post = req.method() == Method::POST;
@@ -103,6 +129,24 @@ pub async fn guard(
                 .into_response()
         } else {
             Redirect::to("/login").into_response()
+        };
+    }
+    if let Some(c) = &ctx
+        && c.password_change_required
+        && spec.access != Access::Public
+        && !WHILE_PASSWORD_CHANGE_REQUIRED.contains(&(spec.method, spec.path))
+    {
+        const WHY: &str = "Your password was set by someone else (a new account or a reset): choose your own password first; nothing else is possible until then.";
+        return if api {
+            crate::api::problem(StatusCode::FORBIDDEN, WHY)
+        } else if post {
+            (
+                StatusCode::FORBIDDEN,
+                crate::views::error_page(StatusCode::FORBIDDEN, WHY),
+            )
+                .into_response()
+        } else {
+            Redirect::to("/account/password").into_response()
         };
     }
     if let (Access::Needs(perms), Some(c)) = (spec.access, &ctx)

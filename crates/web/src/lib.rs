@@ -41,6 +41,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use error::AppError;
+pub use guard::WHILE_PASSWORD_CHANGE_REQUIRED;
 
 /// How the application runs.
 #[derive(Clone, Debug)]
@@ -56,6 +57,16 @@ pub struct Config {
     pub absolute_timeout: Duration,
     /// Largest request body (uploads included).
     pub max_body_bytes: usize,
+}
+
+impl Config {
+    /// The idle timeout and absolute lifetime of a session.
+    pub fn session_limits(&self) -> mibg_store::SessionLimits {
+        mibg_store::SessionLimits {
+            idle: self.idle_timeout,
+            absolute: self.absolute_timeout,
+        }
+    }
 }
 
 impl Default for Config {
@@ -76,26 +87,17 @@ pub struct AppState(Arc<Inner>);
 
 struct Inner {
     store: Store,
-    sessions: session::Sessions,
     config: Config,
 }
 
 impl AppState {
     /// The state of an application on `store`.
     pub fn new(store: Store, config: Config) -> AppState {
-        AppState(Arc::new(Inner {
-            store,
-            sessions: session::Sessions::default(),
-            config,
-        }))
+        AppState(Arc::new(Inner { store, config }))
     }
     /// The store.
     pub fn store(&self) -> &Store {
         &self.0.store
-    }
-    /// The sessions (tests age them to check the idle timeout).
-    pub fn sessions(&self) -> &session::Sessions {
-        &self.0.sessions
     }
     /// The configuration.
     pub fn config(&self) -> &Config {

@@ -98,9 +98,17 @@ pub async fn login(
         .await
     {
         Ok(s) => {
-            let (sid, _) = state.sessions().start(s.user.id);
+            let (sid, data) = state
+                .store()
+                .start_session(&s, state.config().session_limits())
+                .await?;
             let secure = state.config().secure_cookies;
-            let mut r = see_other("/");
+            // An initial or reset password is changed before anything else.
+            let mut r = see_other(if data.password_change_required {
+                "/account/password"
+            } else {
+                "/"
+            });
             let h = r.headers_mut();
             for c in [
                 set_cookie(COOKIE, &sid, secure, None),
@@ -124,7 +132,7 @@ pub async fn login(
 /// Signs out: the session ends on the server, the cookie is cleared.
 pub async fn logout(State(state): State<AppState>, Extension(c): Extension<MaybeCtx>) -> Page {
     let c = c.need()?;
-    state.sessions().end(&c.sid);
+    state.store().end_session(&c.sid).await?;
     state.store().logout(&c.session.scope).await?;
     let mut r = see_other("/login");
     if let Ok(v) = HeaderValue::from_str(&set_cookie(
@@ -186,33 +194,38 @@ pub async fn home(State(state): State<AppState>, Extension(c): Extension<MaybeCt
     .into_response())
 }
 
+/// The courses of one patient with their states (the store's batch).
 async fn course_cells(
     state: &AppState,
     c: &Ctx,
     patient: i64,
 ) -> Result<Vec<CourseCell>, AppError> {
-    let mut out = Vec::new();
-    for course in state.store().courses(&c.session.scope, patient).await? {
-        if course.deleted {
-            continue;
-        }
-        let st = state
-            .store()
-            .course_status(&c.session.scope, course.id)
-            .await?;
-        let (next, missing) = match &st.next {
-            Some((s, m)) => (s.to_string(), m.clone()),
-            None => ("— (course complete)".to_string(), Vec::new()),
-        };
-        out.push(CourseCell {
-            id: course.id,
-            number: course.record.number,
-            reached: st.reached.to_string(),
-            next,
-            missing,
-        });
+    let states = state
+        .store()
+        .course_statuses(&c.session.scope, &[patient])
+        .await?;
+    Ok(states
+        .iter()
+        .flatten()
+        .map(|(course, st)| course_cell(course, st))
+        .collect())
+}
+
+fn course_cell(
+    course: &mibg_store::Stored<mibg_store::Course>,
+    st: &mibg_clinic::course::CourseStatus,
+) -> CourseCell {
+    let (next, missing) = match &st.next {
+        Some((s, m)) => (s.to_string(), m.clone()),
+        None => ("— (course complete)".to_string(), Vec::new()),
+    };
+    CourseCell {
+        id: course.id,
+        number: course.record.number,
+        reached: st.reached.to_string(),
+        next,
+        missing,
     }
-    Ok(out)
 }
 
 async fn centre_names(state: &AppState, c: &Ctx) -> Vec<(i64, String)> {
@@ -253,18 +266,24 @@ pub async fn patients(
         .list_patients_page(&c.session.scope, offset, PATIENTS_PER_PAGE)
         .await?;
     let shown = list.len() as u64;
+    // The state of every course of the page in a few queries (the store's
+    // batch; the same facts and the same decision as the course page's).
+    let ids: Vec<i64> = list.iter().map(|p| p.id).collect();
+    let states = state
+        .store()
+        .course_statuses(&c.session.scope, &ids)
+        .await?;
+    let mut names = if identified {
+        state.store().identities(&c.session.scope, &ids).await?
+    } else {
+        Default::default()
+    };
     let mut rows = Vec::new();
-    for p in list {
-        let name = if identified {
-            state
-                .store()
-                .identity(&c.session.scope, p.id)
-                .await?
-                .and_then(|i| i.record.name)
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+    for (p, courses) in list.into_iter().zip(states) {
+        let name = names
+            .remove(&p.id)
+            .and_then(|i| i.record.name)
+            .unwrap_or_default();
         rows.push(PatientRow {
             name,
             id: p.id,
@@ -274,7 +293,10 @@ pub async fn patients(
                 .find(|(id, _)| *id == p.centre_id)
                 .map_or_else(|| format!("centre {}", p.centre_id), |(_, n)| n.clone()),
             sex: p.record.sex.as_str().to_string(),
-            courses: course_cells(&state, c, p.id).await?,
+            courses: courses
+                .into_iter()
+                .map(|(course, st)| course_cell(&course, &st))
+                .collect(),
         });
     }
     Ok(views::render(&Patients {

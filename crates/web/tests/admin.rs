@@ -104,7 +104,10 @@ async fn password_change_checks_the_current_one_the_policy_and_ends_other_sessio
         )
         .await
         .unwrap();
-    assert_eq!(changes.len(), 1, "{changes:?}");
+    // Newest first: this change, then the six of the demo's seeding (each
+    // demo account changed its initial password).
+    assert_eq!(changes.len(), 1 + 6, "{changes:?}");
+    assert_eq!(changes[0].actor_name, nurse.printed_name);
     assert_eq!(changes[0].field.as_deref(), Some("password_hash"));
     assert_eq!(
         changes[0].new_value.as_deref(),
@@ -221,8 +224,16 @@ async fn the_admin_adds_changes_disables_and_enables_accounts_through_the_store(
     let password = r.body[i..i + r.body[i..].find('<').unwrap()].to_string();
     assert!(password.len() >= 12, "{password}");
     assert!(!admin.get("/admin/users").await.body.contains(&password));
+    // The initial password is changed at the first sign-in, before anything
+    // else (ASVS 4.0.3 section 2.3.1).
     let mut n = app.sign_in("newnurse", &password).await;
+    let r = n.get("/patients").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/account/password");
+    let r = n.change_password(&password, NEW_PASSWORD).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(n.get("/patients").await.status, StatusCode::OK);
+    let password = NEW_PASSWORD.to_string();
     // A change without a reason is refused; with one it is saved.
     let r = admin
         .submit(

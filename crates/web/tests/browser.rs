@@ -911,6 +911,31 @@ async fn account_and_administration_pages_in_headless_chromium() {
     shot(&c, "33-admin-centres").await;
     sign_out(&c).await;
 
+    // The new account's first sign-in: its initial password is changed
+    // before anything else (ASVS 4.0.3 section 2.3.1).
+    c.goto(&format!("{base}/login")).await.unwrap();
+    for (id, value) in [("username", "ward.nurse"), ("password", password.as_str())] {
+        c.find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    click("form[action='/login'] button").await;
+    let notice = wait_for(&c, "p.notice[role='alert']")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("set by someone else"), "{notice}");
+    assert!(c.current_url().await.unwrap().path() == "/account/password");
+    shot(&c, "36-password-change-required").await;
+    c.goto(&format!("{base}/patients")).await.unwrap();
+    wait_for(&c, "input[name='current_password']").await;
+    assert!(c.current_url().await.unwrap().path() == "/account/password");
+    sign_out(&c).await;
+
     // A nurse: a laboratory value's edit page, then the password page.
     let nurse = app.account(Role::Nurse).clone();
     sign_in(&c, &base, &nurse.username, &nurse.password).await;

@@ -170,6 +170,11 @@ async fn identifiers_are_shown_only_to_the_clinical_team_of_the_centre() {
         .await
         .unwrap();
     let mut m = app.sign_in("milan-nurse", "milan-nurse-password-1").await;
+    // Her initial password first (set by the operator).
+    let r = m
+        .change_password("milan-nurse-password-1", "milan-nurse-own-password")
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(
         m.get(&format!("/patients/{id}")).await.status,
         StatusCode::NOT_FOUND

@@ -156,7 +156,10 @@ async fn idle_sessions_end_and_failed_sign_ins_are_throttled() {
         .unwrap()
         .1
         .clone();
-    app.state.sessions().age(&sid, Duration::from_secs(31 * 60));
+    app.store
+        .age_session(&sid, Duration::from_secs(31 * 60))
+        .await
+        .unwrap();
     let r = c.get("/patients").await;
     assert_eq!(
         r.status,

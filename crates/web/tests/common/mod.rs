@@ -108,8 +108,17 @@ impl App {
                         expires_at: None,
                         export_identified: false,
                     },
-                    &password,
+                    &format!("{password}-initial"),
                 )
+                .await
+                .unwrap();
+            // As the demo does: the initial password changed by its user.
+            let s = store
+                .login(&username, &format!("{password}-initial"), "test")
+                .await
+                .unwrap();
+            store
+                .change_own_password(&s.scope, &format!("{password}-initial"), &password)
                 .await
                 .unwrap();
             accounts.push(mibg_web::demo::DemoAccount {
@@ -169,7 +178,13 @@ impl App {
             "sign-in of {username}: {}",
             r.body
         );
-        let home = c.get("/").await;
+        // An initial or reset password: the password page, and nothing else.
+        let first = if r.location() == "/account/password" {
+            "/account/password"
+        } else {
+            "/"
+        };
+        let home = c.get(first).await;
         assert_eq!(home.status, StatusCode::OK, "{}", home.body);
         c.csrf = field_value(&home.body, "csrf").unwrap();
         c
@@ -297,6 +312,21 @@ impl Client {
             .body(Body::from(body))
             .unwrap();
         self.send(req).await
+    }
+}
+
+impl Client {
+    /// Changes the signed-in user's password on the password page.
+    pub async fn change_password(&mut self, current: &str, new: &str) -> Resp {
+        self.submit(
+            "/account/password",
+            &[
+                ("current_password", current),
+                ("new_password", new),
+                ("new_password_again", new),
+            ],
+        )
+        .await
     }
 }
 
