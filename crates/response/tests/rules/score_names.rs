@@ -70,10 +70,11 @@ fn a_bad_segment_value_is_quoted_whole_up_to_40_characters() {
 }
 
 /// A name that is not a segment of the method is refused with the method's
-/// segments in order: the ten Curie segments of docs/reference/response.md
-/// §4.2 (head, cervical and thoracic spine, ribs and sternum, lumbar and
-/// sacral spine, pelvis, upper arms, forearms and hands, femurs, lower legs
-/// and feet, soft tissue); the name is quoted whole up to 40 characters.
+/// segments in order: the ten Curie segments of
+/// docs/reference/response.md §4.2 (head, cervical and thoracic spine, ribs
+/// and sternum, lumbar and sacral spine, pelvis, upper arms, forearms and
+/// hands, femurs, lower legs and feet, soft tissue); the name is quoted
+/// whole up to 40 characters.
 #[test]
 fn an_unknown_segment_name_lists_the_method_segments() {
     use mibg_response::score::SegmentInput;
