@@ -103,7 +103,10 @@ impl Schema {
 pub struct Header {
     line: u64,
     cells: Vec<String>,
-    index: HashMap<String, usize>,
+    /// Each declared column present (normalised name) and its position, in
+    /// header order: a handful of columns, searched on every cell read, so a
+    /// scan, not a hash.
+    index: Vec<(String, usize)>,
 }
 
 impl Header {
@@ -130,10 +133,21 @@ impl Header {
     /// 0-based cell position of a declared column (matched ignoring case),
     /// `None` when the header does not have it.
     pub fn position(&self, column: &str) -> Option<usize> {
-        self.index
-            .get(column)
-            .or_else(|| self.index.get(&normalize_name(column)))
-            .copied()
+        let find = |name: &str| self.index.iter().find(|(k, _)| k == name).map(|&(_, i)| i);
+        if let Some(i) = find(column) {
+            return Some(i);
+        }
+        // A name already in normal form (lower-case ASCII, no surrounding
+        // space: every name the crates ask for) has been looked up as is.
+        let normal = column
+            .bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase())
+            && column.trim() == column;
+        if normal {
+            None
+        } else {
+            find(&normalize_name(column))
+        }
     }
 }
 
@@ -156,6 +170,7 @@ pub(crate) fn check(
         .map(|c| normalize_name(&c.name))
         .collect();
     let mut index: HashMap<String, usize> = HashMap::new();
+    let mut columns: Vec<(String, usize)> = Vec::new();
     let mut first_at: HashMap<String, usize> = HashMap::new();
     let (mut errors, mut warnings) = (Vec::new(), Vec::new());
     let mut unknown: Vec<usize> = Vec::new();
@@ -183,6 +198,7 @@ pub(crate) fn check(
             }
             None => {
                 first_at.insert(norm.clone(), i);
+                columns.push((norm.clone(), i));
                 index.insert(norm, i);
             }
         }
@@ -239,7 +255,12 @@ pub(crate) fn check(
             header: cells.iter().map(|h| excerpt(h)).collect(),
         });
     }
-    (Header { line, cells, index }, errors, warnings)
+    let header = Header {
+        line,
+        cells,
+        index: columns,
+    };
+    (header, errors, warnings)
 }
 
 #[cfg(test)]

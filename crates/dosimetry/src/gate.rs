@@ -816,6 +816,7 @@ impl<const N: usize, M: Model<N>> Model<N> for Relative<'_, N, M> {
 }
 
 /// A fitted leave-one-out model: value, gradient and covariance.
+#[derive(Clone)]
 struct LooFit {
     kind: LooKind,
     params: Vec<f64>,
@@ -997,6 +998,37 @@ const IRLS_MAX_STAGES: usize = 12;
 /// Fits `kind` to (t, y) by relative least squares; `None` when there is no
 /// residual degree of freedom or no fit.
 fn loo_fit(kind: LooKind, t: &[f64], y: &[f64]) -> Option<LooFit> {
+    // The same leave-one-out fit again (the outlier test, the slip's name
+    // and the most consistent subset fit the same readings) is a copy of
+    // the first (`memo`: exact inputs as the key).
+    let (dt, dy) = (crate::memo::digest(t), crate::memo::digest(y));
+    crate::memo::cached(
+        &LOO_FITS,
+        |k: &LooKey| k.y.is(dy, y) && k.t.is(dt, t) && k.kind == kind,
+        || LooKey {
+            kind,
+            t: crate::memo::Series::of(t),
+            y: crate::memo::Series::of(y),
+        },
+        || loo_fit_once(kind, t, y),
+    )
+}
+
+/// The inputs of one [`loo_fit`] call (numbers as bits).
+struct LooKey {
+    kind: LooKind,
+    t: crate::memo::Series,
+    y: crate::memo::Series,
+}
+
+thread_local! {
+    /// This thread's last leave-one-out fits ([`crate::memo`]).
+    static LOO_FITS: std::cell::RefCell<crate::memo::Memo<LooKey, Option<LooFit>>> =
+        const { std::cell::RefCell::new(crate::memo::Memo::new()) };
+}
+
+/// [`loo_fit`] computed.
+fn loo_fit_once(kind: LooKind, t: &[f64], y: &[f64]) -> Option<LooFit> {
     let n = t.len();
     let p = kind.n_params();
     if n <= p || y.iter().any(|v| v.is_nan() || *v <= 0.0) {
@@ -1313,8 +1345,24 @@ fn fmt_stat(t: f64) -> String {
 }
 
 fn critical_t(alpha: f64, n: usize, dof: usize) -> f64 {
-    let p = 1.0 - alpha / (2.0 * n as f64);
-    StudentsT::new(0.0, 1.0, dof as f64).map_or(f64::INFINITY, |d| d.inverse_cdf(p))
+    // The same few (α, n, ν) recur for every series: the quantile is
+    // computed once per thread (`memo`: exact inputs as the key).
+    let key = (alpha.to_bits(), n, dof);
+    crate::memo::cached(
+        &CRITICAL_T,
+        |k| *k == key,
+        || key,
+        || {
+            let p = 1.0 - alpha / (2.0 * n as f64);
+            StudentsT::new(0.0, 1.0, dof as f64).map_or(f64::INFINITY, |d| d.inverse_cdf(p))
+        },
+    )
+}
+
+thread_local! {
+    /// This thread's last critical values ([`crate::memo`]).
+    static CRITICAL_T: std::cell::RefCell<crate::memo::Memo<(u64, usize, usize), f64>> =
+        const { std::cell::RefCell::new(crate::memo::Memo::new()) };
 }
 
 /// The Bonferroni critical value `t(1 − α/(2n); ν)` of the outlier test.

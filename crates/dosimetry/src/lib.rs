@@ -20,6 +20,7 @@ pub mod administered;
 pub mod fit;
 pub mod gate;
 mod lm;
+mod memo;
 pub mod physics;
 pub mod plan;
 pub mod readings;

@@ -124,6 +124,23 @@ fn from_csv_error(e: &mibg_toxicity::csv_input::CsvError, form: bool) -> EntryPr
     }
 }
 
+/// A problem of a labs file made from a list ([`Store::add_lab_entries`]):
+/// the file's line 2 is the list's item 0 (line 1 is the header).
+fn list_problem(p: EntryProblem) -> EntryProblem {
+    let item = p.line.filter(|l| *l >= 2).map(|l| l - 2);
+    let field = match (item, p.field) {
+        (Some(i), Some(f)) => format!("labs[{i}].{f}"),
+        (Some(i), None) => format!("labs[{i}]"),
+        (None, Some(f)) => f,
+        (None, None) => "labs".into(),
+    };
+    EntryProblem {
+        line: None,
+        field: Some(field),
+        message: p.message,
+    }
+}
+
 const LAB_HEADER: [&str; 8] = [
     "patient", "date", "test", "value", "unit", "lln", "uln", "baseline",
 ];
@@ -319,7 +336,7 @@ impl Store {
         };
         let wrong: Vec<EntryProblem> = labs
             .iter()
-            .filter(|l| l.patient != sid)
+            .filter(|l| *l.patient != *sid)
             .map(|l| EntryProblem {
                 line: l.origin.as_ref().map(|o| o.row),
                 field: Some("patient".into()),
@@ -343,6 +360,35 @@ impl Store {
         let n = records.len();
         self.create_all(scope, course.patient_id, &records).await?;
         Ok(Ok(n))
+    }
+
+    /// Laboratory values sent as a list (the JSON API): read together as
+    /// one labs file by the one labs parser ([`Store::add_labs`]), all or
+    /// nothing. A problem names the value by its place in the list and its
+    /// field (`labs[1].value`), not by a line of a file the caller never
+    /// wrote.
+    pub async fn add_lab_entries(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        entries: &[LabEntry],
+    ) -> Result<Entry<usize>, StoreError> {
+        scope.require(Permission::Write(Area::Toxicity))?;
+        let course = self.live_course(scope, course_id).await?;
+        if entries.is_empty() {
+            return Ok(Err(vec![EntryProblem {
+                line: None,
+                field: Some("labs".into()),
+                message: "no laboratory value in the list".into(),
+            }]));
+        }
+        let sid = self.study_id_of(scope, course.patient_id).await?;
+        let rows: Vec<Vec<String>> = entries.iter().map(|e| e.row(&sid)).collect();
+        let text = csv_text(&LAB_HEADER, &rows);
+        let r = self
+            .add_labs(scope, course_id, "labs", &text, false)
+            .await?;
+        Ok(r.map_err(|all| all.into_iter().map(list_problem).collect()))
     }
 
     /// One laboratory value typed in a form: checked by the same parser as

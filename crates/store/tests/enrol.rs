@@ -234,7 +234,188 @@ async fn plan_then_infusion_then_supportive_care(b: Backend) {
     assert_eq!(rx_count, 1);
 }
 
+/// Melphalan as given beside the dose of the signed plan: every problem by
+/// field and nothing saved; another centre's course not found; the record
+/// audited; the plan's dose = 110 mg/m² (protocols/seed.toml) × Mosteller
+/// BSA √(115 × 20 / 3600) (docs/reference/dosimetry.md §9.1), by hand here.
+async fn melphalan_beside_the_plan(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (rome, nurse) = user(&store, "nurse1", Role::Nurse, "Rome").await;
+    let (_, phys) = user(&store, "phys1", Role::Physicist, "Rome").await;
+    let (_, milan_nurse) = user(&store, "nurse2", Role::Nurse, "Milan").await;
+    let p = store
+        .enrol_patient_entry(&nurse, rome.id, &entry("ROM-020"))
+        .await
+        .unwrap()
+        .unwrap();
+    let protocol = store.protocol_versions(&op()).await.unwrap()[0].id;
+    let (w, h) = (
+        mibg_units::Mass::from_kg(20.0),
+        mibg_units::Length::from_cm(115.0),
+    );
+    let preview = store
+        .preview_plan(&phys, p.id, protocol, w, h)
+        .await
+        .unwrap();
+    let (course, rx, _) = store
+        .plan_new_course(&phys, p.id, protocol, w, h, &preview.plan.warnings, PW)
+        .await
+        .unwrap();
+    let hand = 110.0 * (115.0f64 * 20.0 / 3600.0).sqrt();
+    let planned = store
+        .planned_melphalan(&nurse, course.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        (planned.dose.mg() - hand).abs() < 1e-9,
+        "{}",
+        planned.dose.mg()
+    );
+    assert_eq!(planned.prescription_id, rx.id);
+    // Problems by field, nothing saved.
+    let e = store
+        .record_melphalan(&nurse, course.id, "2026-31-12", "0")
+        .await
+        .unwrap()
+        .unwrap_err();
+    let fields: Vec<_> = e.iter().filter_map(|p| p.field.as_deref()).collect();
+    assert_eq!(fields, ["date", "dose_mg"]);
+    assert!(
+        store
+            .melphalan_given(&nurse, course.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The physicist has no right; Milan's nurse does not find the course.
+    assert!(matches!(
+        store
+            .record_melphalan(&phys, course.id, "2026-04-01", "85")
+            .await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(matches!(
+        store
+            .record_melphalan(&milan_nurse, course.id, "2026-04-01", "85")
+            .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let r = store
+        .record_melphalan(&nurse, course.id, "2026-04-01", "85")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.melphalan.record.dose_mg.mg(), 85.0);
+    let d = mibg_store::melphalan::deviation(r.melphalan.record.dose_mg, planned.dose).unwrap();
+    assert!((d - (85.0 / hand - 1.0)).abs() < 1e-12);
+    assert_eq!(
+        store
+            .melphalan_given(&nurse, course.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .patient_history(&op(), p.id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.entity.as_deref() == Some("melphalan"))
+    );
+    assert!(
+        store
+            .course_facts(&op(), course.id)
+            .await
+            .unwrap()
+            .melphalan_given
+    );
+}
+
+/// Laboratory values as a list: one labs file for the one parser, problems
+/// named by their place in the list, all or nothing.
+async fn labs_as_a_list(b: Backend) {
+    use mibg_store::clinical::LabEntry;
+    let (_db, store) = seeded(b).await;
+    let (rome, nurse) = user(&store, "nurse1", Role::Nurse, "Rome").await;
+    let (_, phys) = user(&store, "phys1", Role::Physicist, "Rome").await;
+    let p = store
+        .enrol_patient_entry(&nurse, rome.id, &entry("ROM-030"))
+        .await
+        .unwrap()
+        .unwrap();
+    let course = store
+        .create(
+            &op(),
+            p.id,
+            &mibg_store::Course {
+                number: 1,
+                protocol_id: store.protocol_versions(&op()).await.unwrap()[0].id,
+                source: mibg_store::CourseSource::Entered,
+            },
+        )
+        .await
+        .unwrap();
+    let lab = |test: &str, value: &str, unit: &str| LabEntry {
+        date: "2026-04-02".into(),
+        test: test.into(),
+        value: value.into(),
+        unit: unit.into(),
+        lln: if test == "platelets" { "150" } else { "1.5" }.into(),
+        uln: if test == "platelets" { "450" } else { "8.0" }.into(),
+        baseline: false,
+    };
+    let bad = [
+        lab("neutrophils", "0.4", "10^9/L"),
+        lab("platelets", "x", "10^9/L"),
+    ];
+    let e = store
+        .add_lab_entries(&nurse, course.id, &bad)
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        e.iter()
+            .any(|p| p.field.as_deref() == Some("labs[1].value")),
+        "{e:?}"
+    );
+    let e = store
+        .add_lab_entries(&nurse, course.id, &[])
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e[0].field.as_deref(), Some("labs"));
+    assert!(matches!(
+        store.add_lab_entries(&phys, course.id, &bad[..1]).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    let good = [
+        lab("neutrophils", "0.4", "10^9/L"),
+        lab("platelets", "12", "10^9/L"),
+    ];
+    assert_eq!(
+        store
+            .add_lab_entries(&nurse, course.id, &good)
+            .await
+            .unwrap()
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .list::<mibg_store::Lab>(&op(), p.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
 both!(
     enrolment_keeps_identity_apart,
-    plan_then_infusion_then_supportive_care
+    plan_then_infusion_then_supportive_care,
+    melphalan_beside_the_plan,
+    labs_as_a_list
 );

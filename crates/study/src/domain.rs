@@ -9,10 +9,7 @@ use crate::problem::{Problem, ProblemKind, Problems};
 use mibg_protocol::{Protocol, ProtocolError};
 use mibg_response::input::{Format, InputError, parse as parse_assessment};
 use mibg_response::record::PatientRecord;
-use mibg_toxicity::csv_input::{
-    CsvError, FieldProblem, parse_events, parse_labs, parse_transfusions,
-};
-use mibg_toxicity::records::ToxicityInput;
+use mibg_toxicity::csv_input::{CsvError, FieldProblem};
 use std::collections::BTreeMap;
 
 /// A study problem from a protocol-file error: the key is the field.
@@ -153,29 +150,4 @@ pub fn parse_assessments(
         }
     }
     records
-}
-
-/// Parses the toxicity tables present (file name → text) with the toxicity
-/// crate's parsers.
-pub fn parse_toxicity(tables: &BTreeMap<String, &str>, p: &mut Problems) -> ToxicityInput {
-    let mut tox = ToxicityInput::default();
-    if let Some(t) = tables.get(files::LABS) {
-        match parse_labs(t, files::LABS) {
-            Ok(v) => tox.labs = v,
-            Err(e) => p.error(csv_problem(files::LABS, &e)),
-        }
-    }
-    if let Some(t) = tables.get(files::EVENTS) {
-        match parse_events(t, files::EVENTS) {
-            Ok(v) => tox.events = v,
-            Err(e) => p.error(csv_problem(files::EVENTS, &e)),
-        }
-    }
-    if let Some(t) = tables.get(files::TRANSFUSIONS) {
-        match parse_transfusions(t, files::TRANSFUSIONS) {
-            Ok(v) => tox.transfusions = v,
-            Err(e) => p.error(csv_problem(files::TRANSFUSIONS, &e)),
-        }
-    }
-    tox
 }

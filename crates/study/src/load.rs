@@ -2,10 +2,10 @@
 //! problem instead of stopping at the first.
 
 use crate::config::{EventType, StudyConfig};
-use crate::domain::{parse_assessments, parse_toxicity, resolve_protocol};
+use crate::domain::{parse_assessments, resolve_protocol};
 use crate::model::*;
 use crate::problem::{Problem, ProblemKind, Problems};
-use crate::table::{Table, csv_problem, schema};
+use crate::table::{Table, csv_problem, req_date_cell, req_id_cell, schema};
 use mibg_csv::Strictness;
 use mibg_protocol::Protocol;
 use mibg_response::record::PatientRecord;
@@ -122,8 +122,16 @@ pub struct StudyData {
     pub followup: Vec<FollowUpEvent>,
     /// `overrides.csv`.
     pub overrides: Vec<Override>,
-    /// Dated rows of `labs.csv`, `events.csv`, `transfusions.csv`.
+    /// Dated rows of `labs.csv`, `events.csv`, `transfusions.csv` that are
+    /// not in [`StudyData::toxicity`]: the rows of a table in
+    /// [`StudyData::dated_in_toxicity`] are its records there (read once,
+    /// not copied), the others are listed here.
     pub dated: Vec<DatedRecord>,
+    /// The toxicity tables whose every row was read by the toxicity
+    /// crate's parser and passed the study's patient and date checks: their
+    /// dated rows are the records of [`StudyData::toxicity`] (patient,
+    /// date, `origin` line), in file order. See [`StudyData::dated_rows`].
+    pub dated_in_toxicity: BTreeSet<&'static str>,
     /// Laboratory values, adverse events and transfusions, parsed by the
     /// toxicity crate (no treatment schedules: the analysis adds them).
     pub toxicity: ToxicityInput,
@@ -238,14 +246,7 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
     if let Some(t) = input.get(files::OVERRIDES) {
         d.overrides = overrides(t, p, &mut d.unreadable);
     }
-    let mut tables = BTreeMap::new();
-    for name in [files::LABS, files::EVENTS, files::TRANSFUSIONS] {
-        if let Some(t) = input.get(name) {
-            d.dated.extend(dated_rows(name, t, p));
-            tables.insert(name.to_string(), t);
-        }
-    }
-    d.toxicity = parse_toxicity(&tables, p);
+    toxicity_tables(input, &mut d, p);
     let prefix = format!("{}/", files::ASSESSMENTS_DIR);
     let mut texts = Vec::new();
     for (path, text) in &input.files {
@@ -295,6 +296,154 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
         }
     }
     d
+}
+
+impl StudyData {
+    /// Every dated row of the toxicity tables (`labs.csv`, `events.csv`,
+    /// `transfusions.csv`, in that order and in file order): (file, line,
+    /// patient, date), from the toxicity records or from
+    /// [`StudyData::dated`].
+    pub fn dated_rows(&self) -> impl Iterator<Item = (&'static str, u64, &str, jiff::civil::Date)> {
+        let tox = &self.toxicity;
+        let from = |file: &'static str| self.dated_in_toxicity.contains(file);
+        let row = |o: &Option<mibg_toxicity::records::Origin>| o.as_ref().map_or(0, |o| o.row);
+        let labs = from(files::LABS)
+            .then(|| {
+                tox.labs
+                    .iter()
+                    .map(move |r| (files::LABS, row(&r.origin), &*r.patient, r.date))
+            })
+            .into_iter()
+            .flatten();
+        let events = from(files::EVENTS)
+            .then(|| {
+                tox.events
+                    .iter()
+                    .map(move |r| (files::EVENTS, row(&r.origin), r.patient.as_str(), r.date))
+            })
+            .into_iter()
+            .flatten();
+        let transfusions = from(files::TRANSFUSIONS)
+            .then(|| {
+                tox.transfusions.iter().map(move |r| {
+                    (
+                        files::TRANSFUSIONS,
+                        row(&r.origin),
+                        r.patient.as_str(),
+                        r.date,
+                    )
+                })
+            })
+            .into_iter()
+            .flatten();
+        let listed = |file: &'static str| {
+            self.dated
+                .iter()
+                .filter(move |r| r.file == file)
+                .map(|r| (r.file, r.row, r.patient.as_str(), r.date))
+        };
+        labs.chain(listed(files::LABS))
+            .chain(events)
+            .chain(listed(files::EVENTS))
+            .chain(transfusions)
+            .chain(listed(files::TRANSFUSIONS))
+    }
+}
+
+/// The toxicity tables (`labs.csv`, `events.csv`, `transfusions.csv`),
+/// each read once: the toxicity crate's parser reads the records (the
+/// format is that crate's), and every row it reads is handed to the
+/// study's checks of the two columns the study cross-checks, patient and
+/// date ([`req_id_cell`], [`req_date_cell`]: the rules of every study
+/// table). Problems come in the order of reading the tables one after the
+/// other: the patient and date problems of each table, then the toxicity
+/// parser's refusal of each. A table that the toxicity parser refuses has
+/// no records, so its patient and date columns are read again by the
+/// study's own reader ([`dated_rows`]: a broken file only), and the
+/// cross-checks of its other rows are still made.
+fn toxicity_tables(input: &StudyInput, d: &mut StudyData, p: &mut Problems) {
+    use crate::domain::csv_problem as tox_problem;
+    use mibg_toxicity::csv_input::{
+        parse_events_visiting, parse_labs_all_visiting, parse_transfusions_visiting,
+    };
+    let mut refusals = Vec::new();
+    for name in [files::LABS, files::EVENTS, files::TRANSFUSIONS] {
+        let Some(text) = input.get(name) else {
+            continue;
+        };
+        let mut checked = Problems::default();
+        let mut bad_lines: Vec<u64> = Vec::new();
+        let visit = |r: &mibg_csv::Row<'_>| {
+            let cell = |c: &str| Some(r.get(c)).filter(|v| !v.is_empty());
+            let id = req_id_cell(name, r.line(), "patient", cell("patient"), &mut checked);
+            let date = req_date_cell(name, r.line(), "date", cell("date"), &mut checked);
+            if id.is_none() || date.is_none() {
+                bad_lines.push(r.line());
+            }
+        };
+        let tox = &mut d.toxicity;
+        let line = |o: &Option<mibg_toxicity::records::Origin>| o.as_ref().map_or(0, |o| o.row);
+        let refusal = match name {
+            files::LABS => match parse_labs_all_visiting(text, name, visit) {
+                Ok(v) => {
+                    tox.labs = v;
+                    None
+                }
+                Err(mut all) => Some(all.swap_remove(0)),
+            },
+            files::EVENTS => parse_events_visiting(text, name, visit)
+                .map(|v| tox.events = v)
+                .err(),
+            _ => parse_transfusions_visiting(text, name, visit)
+                .map(|v| tox.transfusions = v)
+                .err(),
+        };
+        match refusal {
+            None => {
+                p.errors.extend(checked.errors);
+                if bad_lines.is_empty() {
+                    d.dated_in_toxicity.insert(name);
+                } else {
+                    // Rows with a bad patient or date are left out of the
+                    // cross-checks, as the study's reader leaves them out.
+                    let rows: Vec<(u64, &str, jiff::civil::Date)> = match name {
+                        files::LABS => tox
+                            .labs
+                            .iter()
+                            .map(|r| (line(&r.origin), &*r.patient, r.date))
+                            .collect(),
+                        files::EVENTS => tox
+                            .events
+                            .iter()
+                            .map(|r| (line(&r.origin), r.patient.as_str(), r.date))
+                            .collect(),
+                        _ => tox
+                            .transfusions
+                            .iter()
+                            .map(|r| (line(&r.origin), r.patient.as_str(), r.date))
+                            .collect(),
+                    };
+                    d.dated.extend(
+                        rows.into_iter()
+                            .filter(|(l, _, _)| !bad_lines.contains(l))
+                            .map(|(row, patient, date)| DatedRecord {
+                                file: name,
+                                patient: patient.to_string(),
+                                date,
+                                row,
+                            }),
+                    );
+                }
+            }
+            Some(e) => {
+                d.dated.extend(dated_rows(name, text, p));
+                refusals.push((name, e));
+            }
+        }
+    }
+    for (name, e) in refusals {
+        p.error(tox_problem(name, &e));
+    }
 }
 
 /// Reads `patients.csv` text alone, with the checks of [`load`] for this

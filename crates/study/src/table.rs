@@ -174,35 +174,9 @@ impl Row<'_, '_> {
     }
 
     /// A required identifier: letters, digits, `_`, `-`, `.`, at most
-    /// [`MAX_ID_LEN`] characters.
+    /// [`MAX_ID_LEN`] characters ([`req_id_cell`]).
     pub fn req_id(&self, col: &str, p: &mut Problems) -> Option<String> {
-        let s = self.req_str(col, p)?;
-        if s.len() > MAX_ID_LEN {
-            p.error(self.problem(
-                col,
-                ProblemKind::BadValue,
-                format!(
-                    "{} is not an identifier (at most {MAX_ID_LEN} characters)",
-                    excerpt(&s)
-                ),
-            ));
-            return None;
-        }
-        if s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-        {
-            Some(s)
-        } else {
-            p.error(self.problem(
-                col,
-                ProblemKind::BadValue,
-                format!(
-                    "{} is not an identifier (letters, digits, '_', '-', '.')",
-                    excerpt(&s)
-                ),
-            ));
-            None
-        }
+        req_id_cell(self.table.file, self.line, col, self.get(col), p).map(str::to_string)
     }
 
     /// An optional number; an unreadable or non-finite one is an error. A
@@ -276,29 +250,14 @@ impl Row<'_, '_> {
         }
     }
 
-    /// A required calendar date `YYYY-MM-DD`.
+    /// A required calendar date `YYYY-MM-DD` ([`req_date_cell`]).
     pub fn req_date(&self, col: &str, p: &mut Problems) -> Option<Date> {
-        if self.get(col).is_none() {
-            p.error(self.problem(col, ProblemKind::MissingValue, "value is required".into()));
-            return None;
-        }
-        self.opt_date(col, p)
+        req_date_cell(self.table.file, self.line, col, self.get(col), p)
     }
 
     /// An optional calendar date `YYYY-MM-DD`.
     pub fn opt_date(&self, col: &str, p: &mut Problems) -> Option<Date> {
-        let s = self.get(col)?;
-        match parse_date(s) {
-            Some(d) => Some(d),
-            None => {
-                p.error(self.problem(
-                    col,
-                    ProblemKind::BadValue,
-                    format!("{} is not a date (YYYY-MM-DD)", excerpt(s)),
-                ));
-                None
-            }
-        }
+        opt_date_cell(self.table.file, self.line, col, self.get(col), p)
     }
 
     /// An optional instant: ISO 8601 date and time **with** its UTC offset
@@ -379,6 +338,98 @@ impl Row<'_, '_> {
             format!("{} is not one of {}", excerpt(s), allowed.join(", ")),
         ));
         None
+    }
+}
+
+/// The cell `value` (trimmed; `None` when empty or absent) of column `col`
+/// on physical line `line` of `file` as a required identifier: letters,
+/// digits, `_`, `-`, `.`, at most [`MAX_ID_LEN`] characters. The rule of
+/// [`Row::req_id`], also applied to the rows that another crate's parser
+/// reads (the toxicity tables, read once).
+pub(crate) fn req_id_cell<'v>(
+    file: &str,
+    line: u64,
+    col: &str,
+    value: Option<&'v str>,
+    p: &mut Problems,
+) -> Option<&'v str> {
+    let problem = |kind, msg: String| Problem::at(file, line, Some(col), kind, msg);
+    let Some(s) = value else {
+        p.error(problem(
+            ProblemKind::MissingValue,
+            "value is required".into(),
+        ));
+        return None;
+    };
+    if s.len() > MAX_ID_LEN {
+        p.error(problem(
+            ProblemKind::BadValue,
+            format!(
+                "{} is not an identifier (at most {MAX_ID_LEN} characters)",
+                excerpt(s)
+            ),
+        ));
+        return None;
+    }
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+    {
+        Some(s)
+    } else {
+        p.error(problem(
+            ProblemKind::BadValue,
+            format!(
+                "{} is not an identifier (letters, digits, '_', '-', '.')",
+                excerpt(s)
+            ),
+        ));
+        None
+    }
+}
+
+/// The cell `value` as a required calendar date `YYYY-MM-DD` (the rule of
+/// [`Row::req_date`]; see [`req_id_cell`]).
+pub(crate) fn req_date_cell(
+    file: &str,
+    line: u64,
+    col: &str,
+    value: Option<&str>,
+    p: &mut Problems,
+) -> Option<Date> {
+    if value.is_none() {
+        p.error(Problem::at(
+            file,
+            line,
+            Some(col),
+            ProblemKind::MissingValue,
+            "value is required",
+        ));
+        return None;
+    }
+    opt_date_cell(file, line, col, value, p)
+}
+
+/// The cell `value` as an optional calendar date `YYYY-MM-DD`.
+fn opt_date_cell(
+    file: &str,
+    line: u64,
+    col: &str,
+    value: Option<&str>,
+    p: &mut Problems,
+) -> Option<Date> {
+    let s = value?;
+    match parse_date(s) {
+        Some(d) => Some(d),
+        None => {
+            p.error(Problem::at(
+                file,
+                line,
+                Some(col),
+                ProblemKind::BadValue,
+                format!("{} is not a date (YYYY-MM-DD)", excerpt(s)),
+            ));
+            None
+        }
     }
 }
 

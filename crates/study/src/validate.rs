@@ -374,89 +374,18 @@ fn check(d: &StudyData, p: &mut Problems) {
         }
     }
 
-    // Every dated record of a patient against the timeline.
-    let mut dated: Vec<(&str, u64, &str, Date, &str, &str)> = Vec::new(); // file,row,patient,date,field,what
-    for inf in &d.infusions {
-        if known(&inf.patient) {
-            dated.push((
-                files::INFUSIONS,
-                inf.row,
-                &inf.patient,
-                inf.date,
-                "date",
-                "infusion",
-            ));
-        }
-    }
-    for s in &d.stem_cells {
-        if known(&s.patient) {
-            dated.push((
-                files::STEM_CELLS,
-                s.row,
-                &s.patient,
-                s.date,
-                "date",
-                "stem-cell infusion",
-            ));
-        } else {
-            unknown(p, files::STEM_CELLS, s.row, &s.patient);
-        }
-    }
-    for t in &d.therapies {
-        if known(&t.patient) {
-            dated.push((
-                files::THERAPIES,
-                t.row,
-                &t.patient,
-                t.start_date,
-                "start_date",
-                "therapy",
-            ));
-        } else {
-            unknown(p, files::THERAPIES, t.row, &t.patient);
-        }
-    }
-    for t in &d.thyroid {
-        if known(&t.patient) {
-            dated.push((
-                files::THYROID,
-                t.row,
-                &t.patient,
-                t.date,
-                "date",
-                "thyroid assessment",
-            ));
-        } else {
-            unknown(p, files::THYROID, t.row, &t.patient);
-        }
-    }
-    for o in &d.overrides {
-        if !known(&o.patient) {
-            unknown(p, files::OVERRIDES, o.row, &o.patient);
-        }
-    }
-    for r in &d.dated {
-        if known(&r.patient) {
-            dated.push((r.file, r.row, &r.patient, r.date, "date", "record"));
-        } else {
-            unknown(p, r.file, r.row, &r.patient);
-        }
-    }
-    for e in &d.followup {
-        if known(&e.patient) && !matches!(e.event, EventType::Death | EventType::LastContact) {
-            dated.push((
-                files::FOLLOWUP,
-                e.row,
-                &e.patient,
-                e.date,
-                "date",
-                e.event.as_str(),
-            ));
-        }
-    }
-    for (file, row, id, date, field, what) in dated {
+    // Every dated record of a patient against the timeline, checked as it
+    // is met (a list of them would hold every laboratory row again; the
+    // problems are sorted at the end).
+    let on_date = |p: &mut Problems,
+                   file: &str,
+                   row: u64,
+                   id: &str,
+                   date: Date,
+                   field: &str,
+                   what: &str| {
         let Some(tl) = timelines.get(id) else {
-            continue;
+            return;
         };
         if let Some((death, drow)) = tl.death
             && date > death
@@ -508,6 +437,89 @@ fn check(d: &StudyData, p: &mut Problems) {
                 field,
                 ProblemKind::Chronology,
                 format!("{what} dated {date} is before the first infusion ({first})"),
+            );
+        }
+    };
+    for inf in &d.infusions {
+        if known(&inf.patient) {
+            on_date(
+                p,
+                files::INFUSIONS,
+                inf.row,
+                &inf.patient,
+                inf.date,
+                "date",
+                "infusion",
+            );
+        }
+    }
+    for s in &d.stem_cells {
+        if known(&s.patient) {
+            on_date(
+                p,
+                files::STEM_CELLS,
+                s.row,
+                &s.patient,
+                s.date,
+                "date",
+                "stem-cell infusion",
+            );
+        } else {
+            unknown(p, files::STEM_CELLS, s.row, &s.patient);
+        }
+    }
+    for t in &d.therapies {
+        if known(&t.patient) {
+            on_date(
+                p,
+                files::THERAPIES,
+                t.row,
+                &t.patient,
+                t.start_date,
+                "start_date",
+                "therapy",
+            );
+        } else {
+            unknown(p, files::THERAPIES, t.row, &t.patient);
+        }
+    }
+    for t in &d.thyroid {
+        if known(&t.patient) {
+            on_date(
+                p,
+                files::THYROID,
+                t.row,
+                &t.patient,
+                t.date,
+                "date",
+                "thyroid assessment",
+            );
+        } else {
+            unknown(p, files::THYROID, t.row, &t.patient);
+        }
+    }
+    for o in &d.overrides {
+        if !known(&o.patient) {
+            unknown(p, files::OVERRIDES, o.row, &o.patient);
+        }
+    }
+    for (file, row, patient, date) in d.dated_rows() {
+        if known(patient) {
+            on_date(p, file, row, patient, date, "date", "record");
+        } else {
+            unknown(p, file, row, patient);
+        }
+    }
+    for e in &d.followup {
+        if known(&e.patient) && !matches!(e.event, EventType::Death | EventType::LastContact) {
+            on_date(
+                p,
+                files::FOLLOWUP,
+                e.row,
+                &e.patient,
+                e.date,
+                "date",
+                e.event.as_str(),
             );
         }
     }

@@ -430,6 +430,48 @@ fn toxicity_tables_are_parsed_by_the_toxicity_crate_with_their_rows() {
         ProblemKind::Chronology,
         "labs.csv line 3, column 'date': record dated 2024-01-01 is after the last contact (2023-05-01",
     );
+    // A table the toxicity parser refuses (no `unit` column) has no
+    // records, but its rows are still checked against the patients and
+    // the timeline, as before the single reading.
+    s.insert(
+        "labs.csv",
+        "patient,date,test,value,lln,uln\nP9,2021-03-05,neutrophils,0.4,1.5,8.0\nP1,2024-01-01,neutrophils,0.4,1.5,8.0\n",
+    );
+    has(&s, ProblemKind::MissingColumn, "unit");
+    has(
+        &s,
+        ProblemKind::UnknownPatient,
+        "labs.csv line 2, column 'patient': patient 'P9'",
+    );
+    has(
+        &s,
+        ProblemKind::Chronology,
+        "labs.csv line 3, column 'date': record dated 2024-01-01",
+    );
+    // A patient the toxicity parser reads but that is not an identifier:
+    // one problem for the cell (the study's rule), no unknown patient
+    // after it, and the other rows still checked.
+    s.insert(
+        "labs.csv",
+        "patient,date,test,value,unit,lln,uln\nP 1,2021-03-05,neutrophils,0.4,10^9/L,1.5,8.0\nP1,2024-01-01,neutrophils,0.4,10^9/L,1.5,8.0\n",
+    );
+    has(
+        &s,
+        ProblemKind::BadValue,
+        "labs.csv line 2, column 'patient': 'P 1' is not an identifier",
+    );
+    assert!(
+        !kinds(&s)
+            .iter()
+            .any(|(k, _)| *k == ProblemKind::UnknownPatient),
+        "{:#?}",
+        kinds(&s)
+    );
+    has(
+        &s,
+        ProblemKind::Chronology,
+        "labs.csv line 3, column 'date': record dated 2024-01-01",
+    );
     // a grade the term does not allow (the toxicity crate's rule, with its row)
     let mut s = one_patient();
     s.insert(

@@ -435,6 +435,31 @@ const CHEMISTRY: [LabTest; 6] = [
 /// a laboratory-only term entered as an event, two flagged baselines, an
 /// invalid window, no records.
 pub fn analyse(input: &ToxicityInput, options: &Options) -> Result<CohortReport, AnalysisError> {
+    analyse_keeping(input, options, true)
+}
+
+/// [`analyse`] without each patient's list of graded values
+/// ([`PatientReport::graded`] is left empty; every value is graded all the
+/// same): the worst grades, nadirs, grade-4 days, engraftment, warnings and
+/// the cohort table are those of [`analyse`]. For a cohort report that
+/// shows none of the graded values, which in a study of 10 000 patients
+/// are more than a million held at once.
+///
+/// # Errors
+///
+/// As [`analyse`].
+pub fn analyse_summary(
+    input: &ToxicityInput,
+    options: &Options,
+) -> Result<CohortReport, AnalysisError> {
+    analyse_keeping(input, options, false)
+}
+
+fn analyse_keeping(
+    input: &ToxicityInput,
+    options: &Options,
+    keep_graded: bool,
+) -> Result<CohortReport, AnalysisError> {
     let table = options.ctcae_version.table();
     options.engraftment.check()?;
     if options.window_days < 0 {
@@ -517,7 +542,11 @@ pub fn analyse(input: &ToxicityInput, options: &Options) -> Result<CohortReport,
 
     let mut reports = Vec::new();
     for (patient, records) in by_patient {
-        reports.push(analyse_patient(patient, records, options)?);
+        let mut report = analyse_patient(patient, records, options)?;
+        if !keep_graded {
+            report.graded = Vec::new();
+        }
+        reports.push(report);
     }
 
     let cohort = cohort_table(&reports, options);

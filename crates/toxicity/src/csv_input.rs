@@ -319,6 +319,22 @@ pub fn parse_labs(text: &str, file: &str) -> Result<Vec<LabResult>, CsvError> {
 ///
 /// Every [`CsvError`] found (never an empty list).
 pub fn parse_labs_all(text: &str, file: &str) -> Result<Vec<LabResult>, Vec<CsvError>> {
+    parse_labs_all_visiting(text, file, |_| {})
+}
+
+/// [`parse_labs_all`], handing every row as read (its physical line and
+/// trimmed cells, before the row's own checks) to `visit`: a caller that
+/// checks columns of its own (the study folder's patient and date) does so
+/// in the same single pass over the text, instead of reading the file twice.
+///
+/// # Errors
+///
+/// As [`parse_labs_all`].
+pub fn parse_labs_all_visiting(
+    text: &str,
+    file: &str,
+    mut visit: impl FnMut(&mibg_csv::Row<'_>),
+) -> Result<Vec<LabResult>, Vec<CsvError>> {
     let mut t = read_table(
         text,
         file,
@@ -326,18 +342,25 @@ pub fn parse_labs_all(text: &str, file: &str) -> Result<Vec<LabResult>, Vec<CsvE
         &["patient", "date", "test", "value", "unit", "lln", "uln"],
         &["baseline"],
     );
-    let mut out = Vec::new();
+    // At most one record per line: sized once (a labs file has a million
+    // rows; growing by doubling would hold up to twice the records' room).
+    let mut out = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
     let mut problems = Vec::new();
+    let mut patient = None;
     while let Some(r) = t.next() {
         match r {
-            Ok(r) => match lab_row(&r) {
-                Ok(l) => out.push(l),
-                Err(e) => problems.extend(e),
-            },
+            Ok(r) => {
+                visit(&r.row);
+                match lab_row(&r, &mut patient) {
+                    Ok(l) => out.push(l),
+                    Err(e) => problems.extend(e),
+                }
+            }
             Err(e) => problems.push(e),
         }
     }
     if problems.is_empty() {
+        out.shrink_to_fit();
         Ok(out)
     } else {
         Err(problems)
@@ -350,9 +373,18 @@ fn keep<T>(x: Result<T, CsvError>, p: &mut Vec<CsvError>) -> Option<T> {
 }
 
 /// One row of a labs file: the record, or every problem of the row.
-fn lab_row(r: &Row<'_>) -> Result<LabResult, Vec<CsvError>> {
+/// `last` is the patient of the previous record: the rows of one patient
+/// share one string.
+fn lab_row(r: &Row<'_>, last: &mut Option<Arc<str>>) -> Result<LabResult, Vec<CsvError>> {
     let mut p = Vec::new();
-    let patient = keep(r.required("patient"), &mut p).map(str::to_string);
+    let patient = keep(r.required("patient"), &mut p).map(|text| match last {
+        Some(id) if **id == *text => Arc::clone(id),
+        _ => {
+            let id: Arc<str> = Arc::from(text);
+            *last = Some(Arc::clone(&id));
+            id
+        }
+    });
     let date = keep(r.date("date"), &mut p);
     let test = keep(r.required("test"), &mut p).and_then(|test_text| {
         keep(
@@ -471,13 +503,14 @@ fn lab_row(r: &Row<'_>) -> Result<LabResult, Vec<CsvError>> {
         }
     }
     let flag = r.get("baseline");
-    let baseline = match flag.to_ascii_lowercase().as_str() {
-        "" | "no" | "false" | "0" | "n" => Some(false),
-        "yes" | "true" | "1" | "y" => Some(true),
-        _ => {
-            p.push(r.err("baseline", FieldProblem::BadFlag(excerpt(flag))));
-            None
-        }
+    let is = |spellings: &[&str]| spellings.iter().any(|w| flag.eq_ignore_ascii_case(w));
+    let baseline = if is(&["", "no", "false", "0", "n"]) {
+        Some(false)
+    } else if is(&["yes", "true", "1", "y"]) {
+        Some(true)
+    } else {
+        p.push(r.err("baseline", FieldProblem::BadFlag(excerpt(flag))));
+        None
     };
     match (
         patient, date, test, value, unit, lln, uln, baseline, limits_ok,
@@ -516,6 +549,21 @@ fn lab_row(r: &Row<'_>) -> Result<LabResult, Vec<CsvError>> {
 /// integer 1–5, grade the term does not allow in the version, a
 /// laboratory-only term, a CTCAE version not shipped.
 pub fn parse_events(text: &str, file: &str) -> Result<Vec<AdverseEvent>, CsvError> {
+    parse_events_visiting(text, file, |_| {})
+}
+
+/// [`parse_events`], handing every row as read to `visit` before its own
+/// checks (see [`parse_labs_all_visiting`]); the reading stops at the first
+/// problem, as for [`parse_events`].
+///
+/// # Errors
+///
+/// As [`parse_events`].
+pub fn parse_events_visiting(
+    text: &str,
+    file: &str,
+    mut visit: impl FnMut(&mibg_csv::Row<'_>),
+) -> Result<Vec<AdverseEvent>, CsvError> {
     let mut t = read_table(
         text,
         file,
@@ -526,6 +574,7 @@ pub fn parse_events(text: &str, file: &str) -> Result<Vec<AdverseEvent>, CsvErro
     let mut out = Vec::new();
     while let Some(r) = t.next() {
         let r = r?;
+        visit(&r.row);
         let patient = r.required("patient")?.to_string();
         let date = r.date("date")?;
         let term_text = r.required("term")?;
@@ -638,6 +687,21 @@ pub fn parse_stem_cells(text: &str, file: &str) -> Result<Vec<StemCellInfusion>,
 /// [`CsvError`]: malformed CSV, column errors, empty field, bad date,
 /// unknown product.
 pub fn parse_transfusions(text: &str, file: &str) -> Result<Vec<Transfusion>, CsvError> {
+    parse_transfusions_visiting(text, file, |_| {})
+}
+
+/// [`parse_transfusions`], handing every row as read to `visit` before its
+/// own checks (see [`parse_labs_all_visiting`]); the reading stops at the
+/// first problem, as for [`parse_transfusions`].
+///
+/// # Errors
+///
+/// As [`parse_transfusions`].
+pub fn parse_transfusions_visiting(
+    text: &str,
+    file: &str,
+    mut visit: impl FnMut(&mibg_csv::Row<'_>),
+) -> Result<Vec<Transfusion>, CsvError> {
     let mut t = read_table(
         text,
         file,
@@ -648,6 +712,7 @@ pub fn parse_transfusions(text: &str, file: &str) -> Result<Vec<Transfusion>, Cs
     let mut out = Vec::new();
     while let Some(r) = t.next() {
         let r = r?;
+        visit(&r.row);
         let patient = r.required("patient")?.to_string();
         let date = r.date("date")?;
         let p = r.required("product")?;

@@ -22,17 +22,23 @@
 use serde::{Serialize, Serializer};
 use std::cmp::Ordering;
 use std::fmt;
+use std::num::NonZeroI128;
 
 /// Largest number of significant digits accepted in a laboratory number.
 pub const MAX_SIGNIFICANT_DIGITS: usize = 12;
 /// Largest number of decimals accepted in a laboratory number.
 pub const MAX_DECIMALS: usize = 6;
 
+/// The denominator 1.
+const UNIT: NonZeroI128 = NonZeroI128::new(1).expect("1 is not zero");
+
 /// An exact, reduced fraction `num/den` with `den > 0`.
 #[derive(Clone, Copy, Debug)]
 pub struct Exact {
     num: i128,
-    den: i128,
+    /// Never zero: the niche makes an `Option<Exact>` (a lab row's
+    /// reference limits) no larger than an `Exact`.
+    den: NonZeroI128,
 }
 
 /// Why a decimal text is not an accepted number.
@@ -66,9 +72,9 @@ const fn gcd(mut a: i128, mut b: i128) -> i128 {
 
 impl Exact {
     /// Zero.
-    pub const ZERO: Self = Self { num: 0, den: 1 };
+    pub const ZERO: Self = Self { num: 0, den: UNIT };
     /// One.
-    pub const ONE: Self = Self { num: 1, den: 1 };
+    pub const ONE: Self = Self { num: 1, den: UNIT };
 
     /// The fraction `num/den`, reduced.
     ///
@@ -83,12 +89,15 @@ impl Exact {
             num /= g;
             den /= g;
         }
-        Self { num, den }
+        match NonZeroI128::new(den) {
+            Some(den) => Self { num, den },
+            None => panic!("zero denominator"),
+        }
     }
 
     /// The integer `n`.
     pub const fn int(n: i128) -> Self {
-        Self { num: n, den: 1 }
+        Self { num: n, den: UNIT }
     }
 
     /// Parses a plain decimal text (`"12"`, `"1.25"`, `"-0.5"`, `".5"`) exactly.
@@ -123,13 +132,17 @@ impl Exact {
         if frac_part.len() > MAX_DECIMALS {
             return Err(DecimalError::TooLong(t.to_string()));
         }
-        let digits: String = format!("{int_part}{frac_part}");
-        let significant = digits.trim_start_matches('0');
-        if significant.len() > MAX_SIGNIFICANT_DIGITS {
-            return Err(DecimalError::TooLong(t.to_string()));
-        }
+        // The digits without leading zeros (no string built: a labs file
+        // has millions of numbers).
+        let significant = int_part
+            .bytes()
+            .chain(frac_part.bytes())
+            .skip_while(|&b| b == b'0');
         let mut num: i128 = 0;
-        for b in significant.bytes() {
+        for (count, b) in significant.enumerate() {
+            if count >= MAX_SIGNIFICANT_DIGITS {
+                return Err(DecimalError::TooLong(t.to_string()));
+            }
             num = num * 10 + i128::from(b - b'0');
         }
         let den = 10i128.pow(frac_part.len() as u32);
@@ -143,7 +156,7 @@ impl Exact {
 
     /// Denominator of the reduced fraction (always > 0).
     pub const fn denom(self) -> i128 {
-        self.den
+        self.den.get()
     }
 
     /// `true` when the number is below zero.
@@ -163,20 +176,20 @@ impl Exact {
     /// On `i128` overflow, impossible within the documented range (module docs).
     pub fn times(self, other: Self) -> Self {
         // Cross-reduce first to keep the numbers small.
-        let g1 = gcd(self.num, other.den).max(1);
-        let g2 = gcd(other.num, self.den).max(1);
+        let g1 = gcd(self.num, other.den.get()).max(1);
+        let g2 = gcd(other.num, self.den.get()).max(1);
         let num = (self.num / g1)
             .checked_mul(other.num / g2)
             .expect("exact product within range (see module docs)");
-        let den = (self.den / g2)
-            .checked_mul(other.den / g1)
+        let den = (self.den.get() / g2)
+            .checked_mul(other.den.get() / g1)
             .expect("exact product within range (see module docs)");
         Self::ratio(num, den)
     }
 
     /// The nearest `f64`, for display and JSON only (never for grading).
     pub fn to_f64(self) -> f64 {
-        self.num as f64 / self.den as f64
+        self.num as f64 / self.den.get() as f64
     }
 }
 
@@ -206,7 +219,7 @@ impl Ord for Exact {
     /// the reciprocals of the fractional parts (the continued-fraction
     /// expansion of both numbers), so no product is ever formed.
     fn cmp(&self, other: &Self) -> Ordering {
-        cmp_fractions(self.num, self.den, other.num, other.den)
+        cmp_fractions(self.num, self.den.get(), other.num, other.den.get())
     }
 }
 
@@ -237,7 +250,7 @@ impl fmt::Display for Exact {
     /// dividing 10^12 (every parsed laboratory value), otherwise six decimals.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut scale = 0u32;
-        let mut d = self.den;
+        let mut d = self.den.get();
         while d % 10 == 0 {
             d /= 10;
             scale += 1;
@@ -248,7 +261,7 @@ impl fmt::Display for Exact {
             scale += 1;
         }
         let scaled = (d == 1 && scale <= 12)
-            .then(|| self.num.checked_mul(10i128.pow(scale) / self.den))
+            .then(|| self.num.checked_mul(10i128.pow(scale) / self.den.get()))
             .flatten();
         if let Some(n) = scaled {
             let sign = if n < 0 { "-" } else { "" };

@@ -138,7 +138,12 @@ impl LabTest {
     /// in the README data dictionary: `anc`, `plt`, `hb`/`hgb`/`hemoglobin`,
     /// `wbc`, `alc`, `sgpt`, `sgot`, `tbili`, `gamma_gt`, `alkaline_phosphatase`).
     pub fn parse(code: &str) -> Option<Self> {
-        Some(match code.trim().to_ascii_lowercase().as_str() {
+        lowered(code.trim(), Self::parse_lower)
+    }
+
+    /// [`LabTest::parse`] of a trimmed, lower-case code.
+    fn parse_lower(code: &str) -> Option<Self> {
+        Some(match code {
             "neutrophils" | "anc" | "neutrophil_count" => LabTest::Neutrophils,
             "platelets" | "plt" | "platelet_count" => LabTest::Platelets,
             "haemoglobin" | "hemoglobin" | "hb" | "hgb" => LabTest::Haemoglobin,
@@ -310,8 +315,18 @@ impl LabUnit {
     /// `u` and `µ`/`μ` are interchangeable, and letter case is significant
     /// only where it matters: `mg/dL` and `mg/dl` are both accepted).
     pub fn parse(text: &str) -> Option<Self> {
-        let t = text.trim().replace(['µ', 'μ'], "u").replace('³', "3");
-        Some(match t.to_ascii_lowercase().as_str() {
+        let t = text.trim();
+        if t.contains(['µ', 'μ', '³']) {
+            let t = t.replace(['µ', 'μ'], "u").replace('³', "3");
+            return lowered(&t, |lower| Self::parse_lower(&t, lower));
+        }
+        lowered(t, |lower| Self::parse_lower(t, lower))
+    }
+
+    /// [`LabUnit::parse`] of `t` (trimmed, µ and ³ spelt u and 3) and of
+    /// `lower`, the same in lower case.
+    fn parse_lower(t: &str, lower: &str) -> Option<Self> {
+        Some(match lower {
             "10^9/l" | "10*9/l" | "x10^9/l" | "x 10^9/l" | "10^3/ul" | "10*3/ul" | "x10^3/ul"
             | "k/ul" => LabUnit::GigaPerLitre,
             "/mm3" | "cells/mm3" | "cells/ul" | "/ul" => LabUnit::PerMicrolitre,
@@ -348,6 +363,23 @@ impl fmt::Display for LabUnit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.symbol())
     }
+}
+
+/// `f` of `text` in ASCII lower case, without allocating for the short
+/// texts of a table's cells (a labs file has a million of them).
+fn lowered<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
+    let mut buf = [0u8; 32];
+    let b = text.as_bytes();
+    if let Some(dst) = buf.get_mut(..b.len()) {
+        for (d, s) in dst.iter_mut().zip(b) {
+            *d = s.to_ascii_lowercase();
+        }
+        // Only ASCII letters change: the bytes stay UTF-8.
+        if let Ok(lower) = std::str::from_utf8(dst) {
+            return f(lower);
+        }
+    }
+    f(&text.to_ascii_lowercase())
 }
 
 #[cfg(test)]

@@ -32,8 +32,10 @@ impl std::fmt::Display for Origin {
 /// One laboratory result with its own reference range.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LabResult {
-    /// Patient identifier.
-    pub patient: String,
+    /// Patient identifier (shared by the consecutive rows of one patient
+    /// that a labs file has: one string, not one per row).
+    #[serde(serialize_with = "label")]
+    pub patient: Arc<str>,
     /// Date of sampling.
     pub date: Date,
     /// Test.

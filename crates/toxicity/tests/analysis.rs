@@ -334,7 +334,7 @@ fn csv_parsers_read_several_patients_and_label_rows() {
     .unwrap();
     assert_eq!(labs.len(), 2);
     assert_eq!(labs[0].unit, LabUnit::PerMicrolitre);
-    assert_eq!(labs[1].patient, "B");
+    assert_eq!(&*labs[1].patient, "B");
     assert!(labs[1].baseline);
     assert_eq!(
         labs[1].origin.as_ref().unwrap().to_string(),
@@ -747,7 +747,7 @@ fn a_multi_patient_analysis_equals_the_per_patient_analyses() {
     );
     for p in ["A", "B", "C"] {
         let one = ToxicityInput {
-            labs: labs.iter().filter(|r| r.patient == p).cloned().collect(),
+            labs: labs.iter().filter(|r| &*r.patient == p).cloned().collect(),
             events: events.iter().filter(|r| r.patient == p).cloned().collect(),
             transfusions: transfusions
                 .iter()

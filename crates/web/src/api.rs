@@ -18,6 +18,8 @@
 //! * The OpenAPI 3.1 document ([`openapi`]) is written here by hand, and a
 //!   test checks it lists exactly the `/api/v1` routes of the table.
 
+use crate::clinical::{WRITE_RESPONSE, WRITE_TOXICITY};
+use crate::enrol::{ENROL, GIVE, PLAN, TRANSFUSE};
 use crate::error::AppError;
 use crate::guard::{Ctx, MaybeCtx};
 use crate::{APPROVE, AUDIT, AppState, PROPOSE, READ, WRITE_READINGS};
@@ -36,6 +38,8 @@ use mibg_store::{
 use mibg_units::{Activity, Hours, MBQ_PER_MCI};
 use serde::{Deserialize, Serialize};
 
+mod edits;
+mod entry;
 mod openapi_doc;
 mod tokens;
 
@@ -241,6 +245,161 @@ pub(crate) fn routes() -> crate::Routes {
             ),
             post(approve),
         ),
+        // The entry acts (`entry`), each with the right of its page.
+        (
+            r(
+                "POST",
+                "/api/v1/patients",
+                Access::Needs(ENROL),
+                Object::None,
+            ),
+            post(entry::create_patient),
+        ),
+        (
+            r(
+                "GET",
+                "/api/v1/patients/{id}/plan",
+                Access::Needs(PLAN),
+                Object::Patient,
+            ),
+            get(entry::plan_preview),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/patients/{id}/courses",
+                Access::Needs(PLAN),
+                Object::Patient,
+            ),
+            post(entry::plan_course),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/infusions",
+                Access::Needs(GIVE),
+                Object::Course,
+            ),
+            post(entry::record_infusion),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/melphalan",
+                Access::Needs(GIVE),
+                Object::Course,
+            ),
+            post(entry::record_melphalan),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/stem-cells",
+                Access::Needs(GIVE),
+                Object::Course,
+            ),
+            post(entry::add_stem_cells),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/transfusions",
+                Access::Needs(TRANSFUSE),
+                Object::Course,
+            ),
+            post(entry::add_transfusion),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/labs",
+                Access::Needs(WRITE_TOXICITY),
+                Object::Course,
+            ),
+            post(entry::add_labs),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/labs.csv",
+                Access::Needs(WRITE_TOXICITY),
+                Object::Course,
+            ),
+            post(entry::upload_labs),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/events",
+                Access::Needs(WRITE_TOXICITY),
+                Object::Course,
+            ),
+            post(entry::add_event),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/assessments",
+                Access::Needs(WRITE_RESPONSE),
+                Object::Course,
+            ),
+            post(entry::add_assessment),
+        ),
+        // Changes and deletions (`edits`), with the rights of the edit pages.
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/labs/update",
+                Access::Needs(WRITE_TOXICITY),
+                Object::Course,
+            ),
+            post(edits::update_lab),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/labs/delete",
+                Access::Needs(WRITE_TOXICITY),
+                Object::Course,
+            ),
+            post(edits::delete_lab),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/events/update",
+                Access::Needs(WRITE_TOXICITY),
+                Object::Course,
+            ),
+            post(edits::update_event),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/events/delete",
+                Access::Needs(WRITE_TOXICITY),
+                Object::Course,
+            ),
+            post(edits::delete_event),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/assessments/update",
+                Access::Needs(WRITE_RESPONSE),
+                Object::Course,
+            ),
+            post(edits::update_assessment),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/assessments/delete",
+                Access::Needs(WRITE_RESPONSE),
+                Object::Course,
+            ),
+            post(edits::delete_assessment),
+        ),
     ]
 }
 
@@ -325,22 +484,65 @@ async fn patient_json(
 #[derive(Serialize)]
 struct PatientsJson {
     patients: Vec<PatientJson>,
+    /// This page (from 1), its size, and the number of patients in all.
+    page: u64,
+    per_page: u64,
+    total: u64,
+    /// The path of the next page, `null` on the last.
+    next: Option<String>,
+    /// The path of the previous page, `null` on the first.
+    prev: Option<String>,
     warnings: Vec<String>,
 }
 
-/// The patients of the caller's centres, each course with its state.
-async fn patients(State(state): State<AppState>, Extension(c): Extension<MaybeCtx>) -> ApiResult {
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
+}
+
+/// The patients of the caller's centres, each course with its state, a page
+/// at a time (`?page=N` from 1, [`crate::pages::PATIENTS_PER_PAGE`] a page,
+/// as the patients page: the store's `list_patients_page`).
+async fn patients(
+    State(state): State<AppState>,
+    Extension(c): Extension<MaybeCtx>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult {
+    use crate::pages::PATIENTS_PER_PAGE as PER;
     let c = c.need()?;
+    let page = match q.page.as_deref().map(str::trim) {
+        None => 1,
+        Some(t) => t
+            .parse::<u64>()
+            .ok()
+            .filter(|p| *p >= 1 && *p <= u64::MAX / PER)
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "page: '{}' is not a page number (1, 2, …)",
+                    t.chars().take(40).collect::<String>()
+                ))
+            })?,
+    };
+    let offset = (page - 1) * PER;
+    let (list, total) = state
+        .store()
+        .list_patients_page(&c.session.scope, offset, PER)
+        .await?;
+    let shown = list.len() as u64;
     let mut patients = Vec::new();
-    for p in state.store().list_patients(&c.session.scope).await? {
-        if !p.deleted {
-            patients.push(patient_json(&state, c, p).await?);
-        }
+    for p in list {
+        patients.push(patient_json(&state, c, p).await?);
     }
+    let last = total.div_ceil(PER).max(1);
     json(
         StatusCode::OK,
         &PatientsJson {
             patients,
+            page,
+            per_page: PER,
+            total,
+            next: (offset + shown < total).then(|| format!("/api/v1/patients?page={}", page + 1)),
+            prev: (page > 1).then(|| format!("/api/v1/patients?page={}", (page - 1).min(last))),
             warnings: Vec::new(),
         },
     )

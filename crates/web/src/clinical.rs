@@ -436,23 +436,7 @@ async fn upload_labs(
     let Some((name, bytes)) = file else {
         return Err(AppError::BadRequest("choose a labs file".into()));
     };
-    let text = match mibg_csv::decode(&name, &bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let l = e.location();
-            let p = EntryProblem {
-                line: l.line,
-                field: l.column.clone(),
-                message: e.message(),
-            };
-            return refused_tox(&state, c, id, &[p], &format!("{name}: nothing was saved")).await;
-        }
-    };
-    match state
-        .store()
-        .add_labs(&c.session.scope, id, &name, text, false)
-        .await?
-    {
+    match labs_file(&state, c, id, &name, &bytes).await? {
         Ok(_) => Ok(Redirect::to(&format!("/courses/{id}/toxicity#labs")).into_response()),
         Err(p) => {
             let title = format!(
@@ -463,6 +447,35 @@ async fn upload_labs(
             refused_tox(&state, c, id, &p, &title).await
         }
     }
+}
+
+/// The act of adding a labs file (the study folder's format), for the page
+/// and the API alike: the bytes decoded by `mibg_csv::decode` (encoding and
+/// BOM problems by line), then [`mibg_store::Store::add_labs`] — the one
+/// labs parser, all or nothing, every problem by line and field. Returns
+/// the number of values saved.
+pub(crate) async fn labs_file(
+    state: &AppState,
+    c: &Ctx,
+    course_id: i64,
+    name: &str,
+    bytes: &[u8],
+) -> Result<mibg_store::clinical::Entry<usize>, AppError> {
+    let text = match mibg_csv::decode(name, bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let l = e.location();
+            return Ok(Err(vec![EntryProblem {
+                line: l.line,
+                field: l.column.clone(),
+                message: e.message(),
+            }]));
+        }
+    };
+    Ok(state
+        .store()
+        .add_labs(&c.session.scope, course_id, name, text, false)
+        .await?)
 }
 
 /// An adverse event: the term and grade come as `term:grade` from the

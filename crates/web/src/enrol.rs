@@ -1,8 +1,8 @@
 //! The pages that start and carry a course in the registry: a patient
 //! enrolled with their identifying data apart, a course planned (the plan of
 //! `mibg plan`, the infusion-1 prescription authored with a signature), an
-//! infusion recorded as given from the hot-lab record, stem-cell returns and
-//! transfusions.
+//! infusion recorded as given from the hot-lab record, melphalan as given
+//! beside the plan's dose, stem-cell returns and transfusions.
 //!
 //! No rule here: the store reads every entry with the study folder's
 //! readers, computes the plan with `mibg_clinic::plan::plan_course`, the net
@@ -114,6 +114,15 @@ pub(crate) fn routes() -> Routes {
             ),
             post(add_transfusion),
         ),
+        (
+            r(
+                "POST",
+                "/courses/{id}/melphalan",
+                Access::Needs(GIVE),
+                Object::Course,
+            ),
+            post(record_melphalan),
+        ),
     ]
 }
 
@@ -184,6 +193,47 @@ async fn new_patient(State(state): State<AppState>, Extension(c): Extension<Mayb
     .into_response())
 }
 
+/// The act of enrolling a patient, for the page and the API alike: the
+/// centre chosen (the caller's only centre when none is named; a centre
+/// not granted is a problem on `centre_id`, as for an unknown one), then
+/// [`mibg_store::Store::enrol_patient_entry`], which reads the row with the
+/// study folder's reader and writes the patient and, apart, the identity.
+pub(crate) async fn enrol(
+    state: &AppState,
+    c: &Ctx,
+    centre: Option<i64>,
+    entry: &PatientEntry,
+) -> Result<mibg_store::clinical::Entry<Stored<Patient>>, AppError> {
+    let centre = match centre {
+        Some(id) => Some(id),
+        None => {
+            let centres = centres(state, c).await;
+            (centres.len() == 1).then(|| centres[0].0)
+        }
+    };
+    let Some(centre) = centre else {
+        return Ok(Err(vec![EntryProblem {
+            line: None,
+            field: Some("centre_id".into()),
+            message: "choose the patient's centre".into(),
+        }]));
+    };
+    match state
+        .store()
+        .enrol_patient_entry(&c.session.scope, centre, entry)
+        .await
+    {
+        Ok(r) => Ok(r),
+        // A centre not granted is "not found": say so on the field.
+        Err(mibg_store::StoreError::NotFound { .. }) => Ok(Err(vec![EntryProblem {
+            line: None,
+            field: Some("centre_id".into()),
+            message: "not one of your centres".into(),
+        }])),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Enrols a patient: the store reads the row with the study folder's
 /// reader and writes the patient and, apart, the identity (audited).
 async fn create_patient(
@@ -192,12 +242,7 @@ async fn create_patient(
     Form(f): Form<Vec<(String, String)>>,
 ) -> Page {
     let c = c.need()?;
-    let centres = centres(&state, c).await;
-    let centre = match field(&f, "centre_id").trim().parse::<i64>() {
-        Ok(id) => Some(id),
-        Err(_) if centres.len() == 1 => Some(centres[0].0),
-        Err(_) => None,
-    };
+    let centre = field(&f, "centre_id").trim().parse::<i64>().ok();
     let entry = PatientEntry {
         study_id: field(&f, "patient").into(),
         sex: field(&f, "sex").into(),
@@ -208,35 +253,12 @@ async fn create_patient(
         birth_date: field(&f, "birth_date").into(),
         hospital_number: field(&f, "hospital_number").into(),
     };
-    let result = match centre {
-        None => Err(vec![EntryProblem {
-            line: None,
-            field: Some("centre_id".into()),
-            message: "choose the patient's centre".into(),
-        }]),
-        Some(centre) => {
-            match state
-                .store()
-                .enrol_patient_entry(&c.session.scope, centre, &entry)
-                .await
-            {
-                Ok(r) => r,
-                // A centre not granted is "not found": say so on the field.
-                Err(mibg_store::StoreError::NotFound { .. }) => Err(vec![EntryProblem {
-                    line: None,
-                    field: Some("centre_id".into()),
-                    message: "not one of your centres".into(),
-                }]),
-                Err(e) => return Err(e.into()),
-            }
-        }
-    };
-    match result {
+    match enrol(&state, c, centre, &entry).await? {
         Ok(p) => Ok(Redirect::to(&format!("/patients/{}", p.id)).into_response()),
         Err(problems) => {
             let page = NewPatientPage {
                 l: views::layout(&state, Some(c), "New patient"),
-                centres,
+                centres: centres(&state, c).await,
                 problem_title: format!(
                     "The patient was not saved — {} problem{}",
                     problems.len(),
@@ -529,57 +551,84 @@ async fn plan_course(
             title,
         )
     };
-    let (w, h) = match parse_kg_cm(&weight, &height) {
-        Ok(x) => x,
-        Err(p) => return refuse(p, "The course was not planned").await,
-    };
-    let Some(protocol_id) = protocol else {
-        let p = vec![EntryProblem {
-            line: None,
-            field: Some("protocol_id".into()),
-            message: "choose the protocol version".into(),
-        }];
-        return refuse(p, "The course was not planned").await;
-    };
     let acks: Vec<String> = f
         .iter()
         .filter(|(k, _)| k == "ack")
         .map(|(_, v)| v.clone())
         .collect();
-    match state
-        .store()
-        .plan_new_course(
-            &c.session.scope,
-            id,
-            protocol_id,
-            w,
-            h,
-            &acks,
-            field(&f, "password"),
-        )
-        .await
+    match plan(
+        &state,
+        c,
+        &patient,
+        protocol,
+        &weight,
+        &height,
+        &acks,
+        field(&f, "password"),
+    )
+    .await?
     {
-        Ok((course, rx, _)) => Ok(Redirect::to(&format!(
+        Ok((course, rx)) => Ok(Redirect::to(&format!(
             "/courses/{}#prescription-{}",
             course.id, rx.id
         ))
         .into_response()),
-        Err(mibg_store::StoreError::Invalid { field, message, .. }) => {
-            let p = vec![EntryProblem {
-                line: None,
-                field: Some(field),
-                message,
-            }];
-            refuse(p, "The course was not planned").await
-        }
-        Err(mibg_store::StoreError::Signature(m)) => {
-            let p = vec![EntryProblem {
-                line: None,
-                field: Some("signature".into()),
-                message: m,
-            }];
+        Err(p) if p.iter().any(|p| p.field.as_deref() == Some("signature")) => {
             refuse(p, "The course was not planned: signature refused").await
         }
+        Err(p) => refuse(p, "The course was not planned").await,
+    }
+}
+
+/// The act of planning a course, for the page and the API alike: weight
+/// and height read as numbers, the protocol version named, then
+/// [`mibg_store::Store::plan_new_course`] (the plan by
+/// `mibg_clinic::plan::plan_course`, the course and its infusion-1
+/// prescription written and signed as authored after the password is
+/// checked again and every warning acknowledged). A refusal is a problem
+/// on its field (`weight_kg`, `height_cm`, `protocol_id`, a field of the
+/// plan, or `signature`); nothing is written.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn plan(
+    state: &AppState,
+    c: &Ctx,
+    patient: &Stored<Patient>,
+    protocol: Option<i64>,
+    weight: &str,
+    height: &str,
+    acknowledged: &[String],
+    password: &str,
+) -> Result<mibg_store::clinical::Entry<(Stored<Course>, Stored<Prescription>)>, AppError> {
+    let one = |field: String, message: String| {
+        Ok(Err(vec![EntryProblem {
+            line: None,
+            field: Some(field),
+            message,
+        }]))
+    };
+    let (w, h) = match parse_kg_cm(weight, height) {
+        Ok(x) => x,
+        Err(p) => return Ok(Err(p)),
+    };
+    let Some(protocol_id) = protocol else {
+        return one("protocol_id".into(), "choose the protocol version".into());
+    };
+    match state
+        .store()
+        .plan_new_course(
+            &c.session.scope,
+            patient.id,
+            protocol_id,
+            w,
+            h,
+            acknowledged,
+            password,
+        )
+        .await
+    {
+        Ok((course, rx, _)) => Ok(Ok((course, rx))),
+        Err(mibg_store::StoreError::Invalid { field, message, .. }) => one(field, message),
+        Err(mibg_store::StoreError::Signature(m)) => one("signature".into(), m),
         Err(e) => Err(e.into()),
     }
 }
@@ -918,6 +967,115 @@ pub struct CourseExtras {
     pub record: Option<u32>,
     pub delivered: Vec<(String, String)>,
     pub delivered_note: String,
+    /// Melphalan as given beside the plan.
+    pub melphalan: MelphalanView,
+}
+
+/// The melphalan section of the course page.
+pub struct MelphalanView {
+    /// The plan's dose, in words ("… mg = 110 mg/m² × BSA 0.74 m² …"), or
+    /// why there is none.
+    pub planned: String,
+    /// Each dose given: date, dose, difference from the plan.
+    pub given: Vec<(String, String, String)>,
+    /// The caller may record a dose.
+    pub can_record: bool,
+    pub problems: Vec<ProblemRow>,
+    pub problem_title: String,
+    /// The values typed (kept when refused).
+    pub date: String,
+    pub dose_mg: String,
+}
+
+/// "+3.2 % from the plan" (the protocol defines no tolerance for the
+/// melphalan dose, so no judgement is added).
+fn melphalan_difference(
+    given: mibg_units::DrugMass,
+    planned: Option<mibg_units::DrugMass>,
+) -> String {
+    match planned.and_then(|p| mibg_store::melphalan::deviation(given, p).map(|d| (p, d))) {
+        Some((p, d)) => format!(
+            "{:+.1} mg ({:+.1} %) from the plan",
+            given.mg() - p.mg(),
+            100.0 * d
+        ),
+        None => String::new(),
+    }
+}
+
+async fn melphalan_view(
+    state: &AppState,
+    c: &Ctx,
+    course_id: i64,
+) -> Result<MelphalanView, AppError> {
+    let scope = &c.session.scope;
+    let planned = state.store().planned_melphalan(scope, course_id).await?;
+    let given = state
+        .store()
+        .melphalan_given(scope, course_id)
+        .await?
+        .iter()
+        .map(|m| {
+            (
+                m.record.date.to_string(),
+                format!("{:.1} mg", m.record.dose_mg.mg()),
+                melphalan_difference(m.record.dose_mg, planned.map(|p| p.dose)),
+            )
+        })
+        .collect();
+    Ok(MelphalanView {
+        planned: match planned {
+            Some(p) => format!(
+                "{:.1} mg (BSA {:.2} m², from the signed plan of infusion 1). The protocol defines no tolerance for the dose given: the difference is shown, not judged.",
+                p.dose.mg(),
+                p.bsa.m2()
+            ),
+            None => "No plan of this course in the registry (planned before the registry).".into(),
+        },
+        given,
+        can_record: GIVE.iter().all(|p| scope.can(*p)),
+        problems: Vec::new(),
+        problem_title: String::new(),
+        date: String::new(),
+        dose_mg: String::new(),
+    })
+}
+
+/// Melphalan as given (`Store::record_melphalan`): back to the course
+/// page, or the course page again with the problems by field.
+async fn record_melphalan(
+    State(state): State<AppState>,
+    Extension(c): Extension<MaybeCtx>,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Page {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    match state
+        .store()
+        .record_melphalan(
+            &c.session.scope,
+            id,
+            field(&f, "date"),
+            field(&f, "dose_mg"),
+        )
+        .await?
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/courses/{id}#melphalan")).into_response()),
+        Err(p) => {
+            let mut page = crate::pages::course_page(&state, c, id).await?;
+            let m = &mut page.extras.melphalan;
+            m.problem_title = format!(
+                "The melphalan dose was not saved — {} problem{}",
+                p.len(),
+                plural(p.len())
+            );
+            m.problems = problem_rows(&p);
+            m.date = field(&f, "date").to_string();
+            m.dose_mg = field(&f, "dose_mg").to_string();
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, views::render(&page)?).into_response())
+        }
+    }
 }
 
 pub(crate) async fn course_extras(
@@ -988,5 +1146,6 @@ pub(crate) async fn course_extras(
         record,
         delivered,
         delivered_note,
+        melphalan: melphalan_view(state, c, course_id).await?,
     })
 }

@@ -391,6 +391,17 @@ pub async fn course(
     Path(id): Path<i64>,
 ) -> Page {
     let c = c.need()?;
+    Ok(views::render(&course_page(&state, c, id).await?)?.into_response())
+}
+
+/// The course page's view (also shown again, with the problems, by a
+/// refused entry of the page's forms).
+pub(crate) async fn course_page(
+    state: &AppState,
+    c: &Ctx,
+    id: i64,
+) -> Result<CoursePage, AppError> {
+    let state = state.clone();
     let scope = &c.session.scope;
     let store = state.store();
     let course = course_of(&state, c, id).await?;
@@ -506,7 +517,7 @@ pub async fn course(
                 && scope.can(Permission::SignApproved),
         });
     }
-    Ok(views::render(&CoursePage {
+    Ok(CoursePage {
         l: views::layout(&state, Some(c), "Course"),
         id,
         patient_id: pid,
@@ -530,8 +541,7 @@ pub async fn course(
         can_enter: scope.can(Permission::Write(mibg_store::Area::Readings)),
         prescriptions,
         extras,
-    })?
-    .into_response())
+    })
 }
 
 /// `2026-12-06T03:07:21.799868Z` → `2026-12-06 03:07:21 UTC`.

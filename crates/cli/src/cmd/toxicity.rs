@@ -201,7 +201,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
     }
     let known: std::collections::BTreeSet<&str> = labs
         .iter()
-        .map(|r| r.patient.as_str())
+        .map(|r| &*r.patient)
         .chain(events.iter().map(|r| r.patient.as_str()))
         .chain(transfusions.iter().map(|r| r.patient.as_str()))
         .collect();

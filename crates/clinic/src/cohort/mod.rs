@@ -28,7 +28,9 @@ use mibg_study::config::{DosimetryOptions, EventType};
 use mibg_study::load::{StudyData, StudyInput, files};
 use mibg_study::model::{DeathCause, Override};
 use mibg_study::{Problem, ProblemKind, Problems};
-use mibg_toxicity::analysis::{AnalysisError, Options as ToxOptions, PatientReport, analyse};
+use mibg_toxicity::analysis::{
+    AnalysisError, Options as ToxOptions, PatientReport, analyse_summary,
+};
 use mibg_toxicity::ctcae::Term;
 use mibg_toxicity::records::{AdverseEvent, Schedule, ToxicityInput};
 use patient::{Findings, PatientRecords};
@@ -118,7 +120,9 @@ fn toxicity_analysis(
         window_days,
         ..ToxOptions::default()
     };
-    analyse(&d.toxicity, &opts)
+    // The report shows each patient's worst grades and engraftment and the
+    // cohort table, not every graded value: they are not kept.
+    analyse_summary(&d.toxicity, &opts)
         .map(Some)
         .map_err(|e| toxicity_problem(&d.toxicity, &e))
 }
