@@ -83,3 +83,21 @@ fn lengths_are_written_in_mm_rounded() {
     let v = serde_json::to_value(&a.measures).unwrap();
     assert_eq!(v["primary_sum_mm"], serde_json::json!(35.5));
 }
+
+/// MIBG segments are a table of segment name = score or "NE"
+/// (docs/reference/response.md §4.3: one value per named segment, "not
+/// assessable" written NE): a bare number where that table belongs is a
+/// syntax error that says what was expected, in TOML and in JSON.
+#[test]
+fn segments_that_are_not_a_table_say_what_is_expected() {
+    let expected = "expected a table of segment name = score or \"NE\"";
+    let toml =
+        format!("{BASE_TOML}mibg = {{ method = \"siopen\", tracer = \"123I\", segments = 3 }}\n");
+    let e = input::parse(&toml, "t.toml", Format::Toml).unwrap_err();
+    assert!(matches!(e, input::InputError::Syntax { .. }), "{e}");
+    assert!(e.to_string().contains(expected), "{e}");
+    let json = r#"{"patient": "J", "baseline": {"date": "2024-01-10", "mibg": {"method": "siopen", "tracer": "123I", "segments": 3}}}"#;
+    let e = input::parse(json, "d.json", Format::Json).unwrap_err();
+    assert!(matches!(e, input::InputError::Syntax { .. }), "{e}");
+    assert!(e.to_string().contains(expected), "{e}");
+}

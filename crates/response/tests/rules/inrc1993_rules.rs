@@ -389,3 +389,56 @@ fn category_names() {
     let names = [R::CR, R::VGPR, R::PR, R::MR, R::NR, R::PD, R::NE].map(|r| r.to_string());
     assert_eq!(names, ["CR", "VGPR", "PR", "MR", "NR", "PD", "NE"]);
 }
+
+// ---------- the > 50 % of the bone sites and the < 25 % of MR, off the tested points ----------
+
+/// docs/reference/response.md §3 PR: "number of positive bone sites reduced
+/// by > 50 %", with the primary −60 % and the marrow cleared. 6 → 3 sites is
+/// exactly −50 %: not PR, MR (the primary fell > 50 %, the bone sites did
+/// not). 6 → 2 (−66.7 %) and 2 → 0 (−100 %) are PR. (The 4 → 2 of the table
+/// test cannot tell 2·c < b from 2 + c < b; these can.)
+#[test]
+fn bone_sites_must_fall_by_more_than_half_for_pr() {
+    let at = |bs, fs| {
+        run(&case(
+            100.0,
+            40.0,
+            Uptake::Improved,
+            bs,
+            fs,
+            20.0,
+            0.0,
+            NORMAL,
+        ))
+        .overall
+    };
+    assert_eq!(at(6, 3), R::MR);
+    assert_eq!(at(6, 2), R::PR);
+    assert_eq!(at(2, 0), R::PR);
+}
+
+/// docs/reference/response.md §3 MR: "> 50 % reduction of any measurable
+/// lesion … with < 50 % reduction in any other; < 25 % increase in any
+/// existing lesion". a: 30 → 10 mm (−66.7 %); b: 30 → 33 mm (+10 % over its
+/// nadir 30 mm, below 25 %): MR. With b at 37.5 mm (+25 % exactly) the
+/// increase is not "< 25 %": NR (module doc [I]).
+#[test]
+fn a_rise_below_25_percent_elsewhere_keeps_mr() {
+    let with_b = |b: f64| {
+        run(&soft_case(
+            &[("a", 30.0), ("b", 30.0)],
+            NonTarget::None,
+            &[(&[("a", 10.0), ("b", b)], NonTarget::None, Uptake::Stable)],
+        ))
+    };
+    let a = with_b(33.0);
+    assert_eq!(a.overall, R::MR, "{}", a.because);
+    let a = with_b(37.5);
+    assert_eq!(
+        (a.overall, a.because.as_str()),
+        (
+            R::NR,
+            "NR because 'b' increased by exactly 25 % (neither PD nor < 25 %), no new lesions, no increase > 25 % ('a' 10 mm (−66.7 % vs baseline 30 mm), 'b' 37.5 mm (+25 % vs baseline 30 mm))"
+        )
+    );
+}

@@ -37,3 +37,52 @@ fn a_total_with_not_assessable_segments_is_an_interval() {
     assert_eq!(c.skeletal().exact(), Some(4));
     assert_eq!(c.total().to_string(), "4–7 (not-assessable segments)");
 }
+
+/// A segment value that is neither an integer nor NE is quoted in the error
+/// (docs/reference/response.md §4.3: reject what is not a score, and say
+/// what was given), whole up to 40 characters and cut after 40 with its full
+/// length said (the fuzzing finding of issue 9: a megabyte-long value is not
+/// echoed whole). 3 characters and exactly 40 are quoted as typed; 41 are
+/// the first 40, "…" and "(41 characters)".
+#[test]
+fn a_bad_segment_value_is_quoted_whole_up_to_40_characters() {
+    let msg = |v: &str| {
+        MibgScore::parse_list(MibgMethod::Siopen, &format!("{v},0,0,0,0,0,0,0,0,0,0,0"))
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(
+        msg("abc"),
+        "SIOPEN segment 'skull' = 'abc': expected an integer 0–6 or NE"
+    );
+    let forty = "x".repeat(40);
+    assert_eq!(
+        msg(&forty),
+        format!("SIOPEN segment 'skull' = '{forty}': expected an integer 0–6 or NE")
+    );
+    let forty_one = "x".repeat(41);
+    assert_eq!(
+        msg(&forty_one),
+        format!(
+            "SIOPEN segment 'skull' = '{forty}… (41 characters)': expected an integer 0–6 or NE"
+        )
+    );
+}
+
+/// A name that is not a segment of the method is refused with the method's
+/// segments in order: the ten Curie segments of
+/// docs/reference/response.md §4.2 (head, cervical and thoracic spine, ribs
+/// and sternum, lumbar and sacral spine, pelvis, upper arms, forearms and
+/// hands, femurs, lower legs and feet, soft tissue); the name is quoted
+/// whole up to 40 characters.
+#[test]
+fn an_unknown_segment_name_lists_the_method_segments() {
+    use mibg_response::score::SegmentInput;
+    let e = MibgScore::from_named(MibgMethod::Curie, [("skull", SegmentInput::Int(0))])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "'skull' is not a Curie segment (segments: head, cervical_thoracic_spine, ribs_sternum, lumbar_sacral_spine, pelvis, upper_arms, forearms_hands, femurs, lower_legs_feet, soft_tissue)"
+    );
+}
