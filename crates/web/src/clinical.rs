@@ -919,10 +919,9 @@ fn assessment_json(
 ) -> Result<(AssessmentKind, serde_json::Value), Vec<EntryProblem>> {
     use serde_json::{Value, json};
     let mut p = Vec::new();
-    let kind = match field(f, "kind") {
-        "baseline" => Some(AssessmentKind::Baseline),
-        "follow_up" => Some(AssessmentKind::FollowUp),
-        _ => {
+    let kind = match AssessmentKind::parse(field(f, "kind")) {
+        Some(k) => Some(k),
+        None => {
             p.push(problem("kind", "choose baseline or follow-up"));
             None
         }

@@ -523,11 +523,7 @@ async fn update(
             .await,
         ),
         Kind::Assessment => {
-            let k = match field(&f, "kind") {
-                "baseline" => Some(AssessmentKind::Baseline),
-                "follow_up" => Some(AssessmentKind::FollowUp),
-                _ => None,
-            };
+            let k = AssessmentKind::parse(field(&f, "kind"));
             match (
                 k,
                 serde_json::from_str::<serde_json::Value>(field(&f, "content")),

@@ -162,10 +162,9 @@ pub(super) async fn update_assessment(
     let c = c.need()?;
     course_of(&state, c, id).await?;
     let f = body(b)?;
-    let kind = match f.kind.as_str() {
-        "baseline" => AssessmentKind::Baseline,
-        "follow_up" => AssessmentKind::FollowUp,
-        _ => {
+    let kind = match AssessmentKind::parse(&f.kind) {
+        Some(k) => k,
+        None => {
             return Ok(refused(
                 "The change",
                 &[EntryProblem {
