@@ -440,7 +440,7 @@ async fn a_whole_course_in_headless_chromium() {
     c.goto(&format!("{base}/courses/{syn03}#follow-up"))
         .await
         .unwrap();
-    let form = "form[action$='/follow-up']";
+    let form = "form.follow-up";
     wait_for(&c, form).await;
     c.find(Locator::Css(&format!("{form} select[name='event']")))
         .await
@@ -461,6 +461,7 @@ async fn a_whole_course_in_headless_chromium() {
         .await
         .unwrap();
     assert!(problems.contains("after the last contact"), "{problems}");
+    // The form's action ends in `#follow-up`: the answer opens at the section.
     shot(&c, "14-follow-up-refused").await;
     c.find(Locator::Css(&format!("{form} select[name='event']")))
         .await

@@ -225,7 +225,7 @@ async fn the_course_page_lists_follow_up_and_records_it_by_form() {
     assert!(page.body.contains("2024-08-07"));
     assert!(
         page.body
-            .contains(&format!("action=\"/courses/{own}/follow-up\""))
+            .contains(&format!("action=\"/courses/{own}/follow-up#follow-up\""))
     );
     // A nurse reads it, without the form or the edit links.
     let mut nurse = app.client(Role::Nurse).await;
@@ -233,7 +233,7 @@ async fn the_course_page_lists_follow_up_and_records_it_by_form() {
     assert!(np.body.contains("id=\"follow-up\""));
     assert!(
         !np.body
-            .contains(&format!("action=\"/courses/{own}/follow-up\""))
+            .contains(&format!("action=\"/courses/{own}/follow-up#follow-up\""))
     );
     assert!(!np.body.contains("/follow-up/edit"));
     let r = nurse

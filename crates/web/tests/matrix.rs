@@ -276,8 +276,8 @@ fn clinical_pages_rights_per_role() {
         ("GET", "/courses/{id}/assessments/edit", &[Physician]),
         ("POST", "/courses/{id}/assessments/update", &[Physician]),
         ("POST", "/courses/{id}/assessments/delete", &[Physician]),
-        // Follow-up: physicians ("everything clinical"; the nurse's list
-        // of §1 does not name it).
+        // Follow-up: physicians ("everything clinical"; the nurse's
+        // list of docs/reference/registry.md §1 does not name it).
         ("POST", "/courses/{id}/follow-up", &[Physician]),
         ("GET", "/courses/{id}/follow-up/edit", &[Physician]),
         ("POST", "/courses/{id}/follow-up/update", &[Physician]),
