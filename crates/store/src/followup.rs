@@ -4,7 +4,7 @@
 //! the study folder's `followup.csv`.
 //!
 //! The store holds no rule here either. An entry is checked by the study
-//! folder's own validation, [`mibg_study::validate`], on the patient's
+//! folder's own validation, [`mibg_study::validate()`], on the patient's
 //! folder rebuilt from the database ([`Store::patient_folder`]) with the
 //! entry as one more `followup.csv` row: the row's format (event, date,
 //! a cause only for a death), at most one death and one last contact,
