@@ -898,7 +898,7 @@ impl Store {
             scope.require(Permission::ReadIdentifiers)?;
         }
         let mut tx = self.pool.begin_read().await?;
-        let result = rebuild(&mut tx, scope, identified).await;
+        let result = rebuild(&mut tx, scope, identified, None).await;
         tx.rollback().await?;
         result
     }
@@ -954,7 +954,7 @@ impl Store {
         identified: bool,
     ) -> Result<StudyInput, StoreError> {
         let mut tx = self.pool.begin_read().await?;
-        let result = rebuild(&mut tx, scope, identified).await;
+        let result = rebuild(&mut tx, scope, identified, None).await;
         tx.rollback().await?;
         result
     }
@@ -987,16 +987,18 @@ impl CsvOut {
     }
 }
 
-/// Every non-deleted row of a clinical table within the scope, by id.
+/// Every non-deleted row of a clinical table within the scope (and of one
+/// patient when `only` names one), by id.
 async fn rows_of(
     tx: &mut crate::db::Tx,
     scope: &Scope,
     name: &str,
+    only: Option<i64>,
 ) -> Result<Vec<Vec<Value>>, StoreError> {
     let mut all = Vec::new();
     let mut after = 0;
     loop {
-        let page = page_of(tx, scope, name, after).await?;
+        let page = page_of(tx, scope, name, after, only).await?;
         let Some(last) = page.last() else { break };
         after = last[0].as_int().unwrap_or(i64::MAX);
         all.extend(page);
@@ -1007,16 +1009,33 @@ async fn rows_of(
 /// Rows read per query when a table is rebuilt (bounds the memory).
 const PAGE: i64 = 20_000;
 
-/// One page of non-deleted rows with ids after `after`, within the scope.
+/// The condition that keeps one patient's rows (`only`), or none.
+fn patient_condition(name: &str, only: Option<i64>, params: &mut Vec<Value>) -> String {
+    let Some(p) = only else {
+        return String::new();
+    };
+    params.push(Value::int(p));
+    let column = if name == "patients" {
+        "id"
+    } else {
+        "patient_id"
+    };
+    format!(" AND {column} = ${}", params.len())
+}
+
+/// One page of non-deleted rows with ids after `after`, within the scope
+/// (and of one patient when `only` names one).
 async fn page_of(
     tx: &mut crate::db::Tx,
     scope: &Scope,
     name: &str,
     after: i64,
+    only: Option<i64>,
 ) -> Result<Vec<Vec<Value>>, StoreError> {
     let t = table(name);
     let mut params = vec![Value::int(after)];
-    let cond = scope.centre_condition("centre_id", &mut params);
+    let mut cond = scope.centre_condition("centre_id", &mut params);
+    cond += &patient_condition(name, only, &mut params);
     tx.fetch(
         &format!(
             "SELECT {} FROM {} WHERE id > $1 AND deleted = 0 AND {cond} ORDER BY id LIMIT {PAGE}",
@@ -1037,10 +1056,24 @@ fn col(t: &TableDef, row: &[Value], name: &str) -> Value {
         .unwrap_or(Value::Text(None))
 }
 
+/// The study folder of one patient of the scope, pseudonymised
+/// ([`Store::patient_folder`]).
+pub(crate) async fn rebuild_patient(
+    tx: &mut crate::db::Tx,
+    scope: &Scope,
+    patient_id: i64,
+) -> Result<StudyInput, StoreError> {
+    rebuild(tx, scope, false, Some(patient_id)).await
+}
+
+/// The study folder of the scope's patients, or of one patient (`only`:
+/// the folder a single entry is checked in, [`Store::patient_folder`];
+/// without study settings in the registry it has no `study.toml`).
 async fn rebuild(
     tx: &mut crate::db::Tx,
     scope: &Scope,
     identified: bool,
+    only: Option<i64>,
 ) -> Result<StudyInput, StoreError> {
     let mut out = StudyInput::default();
     let study = tx
@@ -1049,15 +1082,21 @@ async fn rebuild(
             &[],
             &[Ty::Text, Ty::Text, Ty::Text],
         )
-        .await?
-        .ok_or_else(|| {
-            StoreError::Refused(vec![
-                "the registry holds no study settings (study.toml): import a study folder first".into(),
-            ])
-        })?;
-    out.insert(files::STUDY, study[0].as_text().unwrap_or(""));
-    if let (Some(path), Some(text)) = (study[1].as_text(), study[2].as_text()) {
-        out.insert(path, text);
+        .await?;
+    match study {
+        Some(study) => {
+            out.insert(files::STUDY, study[0].as_text().unwrap_or(""));
+            if let (Some(path), Some(text)) = (study[1].as_text(), study[2].as_text()) {
+                out.insert(path, text);
+            }
+        }
+        None if only.is_some() => {}
+        None => {
+            return Err(StoreError::Refused(vec![
+                "the registry holds no study settings (study.toml): import a study folder first"
+                    .into(),
+            ]));
+        }
     }
     let centre_rows = tx
         .fetch(
@@ -1100,7 +1139,7 @@ async fn rebuild(
         }
     };
     let pt = table("patients");
-    let patients = rows_of(tx, scope, "patients").await?;
+    let patients = rows_of(tx, scope, "patients", only).await?;
     let study_id: HashMap<i64, String> = patients
         .iter()
         .map(|r| {
@@ -1117,7 +1156,7 @@ async fn rebuild(
     };
     // Infusions (needed for ages and reading keys).
     let it = table("infusions");
-    let infusions = rows_of(tx, scope, "infusions").await?;
+    let infusions = rows_of(tx, scope, "infusions", only).await?;
     let mut first_infusion: HashMap<i64, jiff::civil::Date> = HashMap::new();
     let mut infusion_number: HashMap<i64, i64> = HashMap::new();
     for r in &infusions {
@@ -1131,7 +1170,7 @@ async fn rebuild(
         }
     }
     let idt = table("patient_identity");
-    let births: HashMap<i64, String> = rows_of(tx, scope, "patient_identity")
+    let births: HashMap<i64, String> = rows_of(tx, scope, "patient_identity", only)
         .await?
         .iter()
         .filter_map(|r| {
@@ -1240,7 +1279,8 @@ async fn rebuild(
     // Readings with a clock time (measured_at) are written with `time` and
     // without `hours` (the loader computes them from the infusion's end).
     let mut params = Vec::new();
-    let cond = scope.centre_condition("centre_id", &mut params);
+    let mut cond = scope.centre_condition("centre_id", &mut params);
+    cond += &patient_condition("readings", only, &mut params);
     let clocked = tx
         .fetch(
             &format!(
@@ -1297,7 +1337,7 @@ async fn rebuild(
         let mut after = 0;
         let mut any = false;
         loop {
-            let rows = page_of(tx, scope, name, after).await?;
+            let rows = page_of(tx, scope, name, after, only).await?;
             let Some(last) = rows.last() else { break };
             after = last[0].as_int().unwrap_or(i64::MAX);
             any = true;
@@ -1332,7 +1372,7 @@ async fn rebuild(
     let at = table("assessments");
     type FollowUps = Vec<(String, i64, serde_json::Value)>;
     let mut by_patient: BTreeMap<String, (Option<serde_json::Value>, FollowUps)> = BTreeMap::new();
-    for r in rows_of(tx, scope, "assessments").await? {
+    for r in rows_of(tx, scope, "assessments", only).await? {
         let Some(p) = sid(&r, at) else { continue };
         let content: serde_json::Value = col(at, &r, "content")
             .as_text()

@@ -35,6 +35,7 @@ pub mod dosimetry;
 pub mod enrol;
 mod error;
 pub mod folder;
+pub mod followup;
 pub mod melphalan;
 pub mod records;
 pub mod schema;

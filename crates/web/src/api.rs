@@ -400,6 +400,33 @@ pub(crate) fn routes() -> crate::Routes {
             ),
             post(edits::delete_assessment),
         ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/follow-up",
+                Access::Needs(crate::followup::WRITE_OUTCOME),
+                Object::Course,
+            ),
+            post(entry::record_follow_up),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/follow-up/update",
+                Access::Needs(crate::followup::WRITE_OUTCOME),
+                Object::Course,
+            ),
+            post(edits::update_follow_up),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/follow-up/delete",
+                Access::Needs(crate::followup::WRITE_OUTCOME),
+                Object::Course,
+            ),
+            post(edits::delete_follow_up),
+        ),
     ]
 }
 

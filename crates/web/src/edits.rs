@@ -1,5 +1,5 @@
-//! Changing and deleting a laboratory value, an adverse event or a
-//! response assessment (docs/reference/registry.md §4, §6): every change carries a
+//! Changing and deleting a laboratory value, an adverse event, a
+//! response assessment or a follow-up event (docs/reference/registry.md §4, §6): every change carries a
 //! reason, names the version it was based on (a stale write is refused
 //! and the page shows the current values), and is audited old → new by the
 //! store; a deletion is a state. The store checks each change with the
@@ -18,7 +18,8 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mibg_store::clinical::{EntryProblem, LabEntry};
-use mibg_store::{AdverseEvent, Assessment, AssessmentKind, Course, Lab, StoreError};
+use mibg_store::followup::FollowUpEntry;
+use mibg_store::{AdverseEvent, Assessment, AssessmentKind, Course, FollowUp, Lab, StoreError};
 use mibg_toxicity::{CtcaeVersion, LabTest, LabUnit, Term};
 
 type Page = Result<Response, AppError>;
@@ -33,6 +34,7 @@ enum Kind {
     Lab,
     Event,
     Assessment,
+    FollowUp,
 }
 
 impl Kind {
@@ -41,6 +43,7 @@ impl Kind {
             Kind::Lab => "labs",
             Kind::Event => "events",
             Kind::Assessment => "assessments",
+            Kind::FollowUp => "follow-up",
         }
     }
     fn what(self) -> &'static str {
@@ -48,6 +51,7 @@ impl Kind {
             Kind::Lab => "laboratory value",
             Kind::Event => "adverse event",
             Kind::Assessment => "response assessment",
+            Kind::FollowUp => "follow-up event",
         }
     }
     fn back(self, course: i64) -> String {
@@ -55,6 +59,7 @@ impl Kind {
             Kind::Lab => format!("/courses/{course}/toxicity#labs"),
             Kind::Event => format!("/courses/{course}/toxicity#events"),
             Kind::Assessment => format!("/courses/{course}/response#result"),
+            Kind::FollowUp => format!("/courses/{course}#follow-up"),
         }
     }
 }
@@ -66,7 +71,35 @@ pub(crate) fn routes() -> Routes {
     let r = spec;
     let tox = Access::Needs(WRITE_TOXICITY);
     let resp = Access::Needs(WRITE_RESPONSE);
+    let outcome = Access::Needs(crate::followup::WRITE_OUTCOME);
     vec![
+        (
+            r(
+                "GET",
+                "/courses/{id}/follow-up/edit",
+                outcome,
+                Object::Course,
+            ),
+            get(|s: St, c: Cx, p: Id, q: Query<Which>| edit(s, c, p, q, Kind::FollowUp)),
+        ),
+        (
+            r(
+                "POST",
+                "/courses/{id}/follow-up/update",
+                outcome,
+                Object::Course,
+            ),
+            post(|s: St, c: Cx, p: Id, f: Fm| update(s, c, p, f, Kind::FollowUp)),
+        ),
+        (
+            r(
+                "POST",
+                "/courses/{id}/follow-up/delete",
+                outcome,
+                Object::Course,
+            ),
+            post(|s: St, c: Cx, p: Id, f: Fm| delete(s, c, p, f, Kind::FollowUp)),
+        ),
         (
             r("GET", "/courses/{id}/labs/edit", tox, Object::Course),
             get(|s: St, c: Cx, p: Id, q: Query<Which>| edit(s, c, p, q, Kind::Lab)),
@@ -272,6 +305,30 @@ fn assessment_fields(kind: &str, content: &str) -> Vec<FieldView> {
     ]
 }
 
+fn follow_up_fields(e: &FollowUpEntry) -> Vec<FieldView> {
+    let choices = |t: &[(&str, &str)]| {
+        t.iter()
+            .map(|(v, l)| (v.to_string(), l.to_string()))
+            .collect::<Vec<_>>()
+    };
+    vec![
+        select(
+            "event",
+            "Event",
+            &e.event,
+            choices(&crate::followup::EVENTS),
+        ),
+        with_kind(text("date", "Date", &e.date), "date"),
+        select(
+            "cause",
+            "Cause of death (deaths only)",
+            &e.cause,
+            choices(&crate::followup::CAUSES),
+        ),
+        text("notes", "Notes", &e.notes),
+    ]
+}
+
 fn kind_name(k: AssessmentKind) -> &'static str {
     match k {
         AssessmentKind::Baseline => "baseline",
@@ -356,6 +413,10 @@ async fn current(
                 ),
             )
         }
+        Kind::FollowUp => {
+            let r = s.course_record::<FollowUp>(scope, course, rid).await?;
+            (r.version, follow_up_fields(&FollowUpEntry::of(&r.record)))
+        }
     })
 }
 
@@ -364,6 +425,7 @@ fn form_fields(kind: Kind, f: &[(String, String)]) -> Vec<FieldView> {
         Kind::Lab => lab_fields(&lab_from_form(f)),
         Kind::Event => event_fields(field(f, "date"), field(f, "term"), field(f, "grade")),
         Kind::Assessment => assessment_fields(field(f, "kind"), field(f, "content")),
+        Kind::FollowUp => follow_up_fields(&crate::followup::entry_of(f)),
     }
 }
 
@@ -544,6 +606,17 @@ async fn update(
                 ),
             }
         }
+        Kind::FollowUp => entry(
+            s.update_follow_up(
+                scope,
+                id,
+                rid,
+                version,
+                &crate::followup::entry_of(&f),
+                reason,
+            )
+            .await,
+        ),
     };
     finish(&state, c, kind, id, rid, &f, r).await
 }
@@ -570,6 +643,10 @@ async fn delete(
             .await
             .map(|_| Outcome::Saved),
         Kind::Assessment => entry(s.delete_assessment(scope, id, rid, version, reason).await),
+        Kind::FollowUp => s
+            .delete_follow_up(scope, id, rid, version, reason)
+            .await
+            .map(|_| Outcome::Saved),
     };
     if matches!(
         r,

@@ -969,6 +969,8 @@ pub struct CourseExtras {
     pub delivered_note: String,
     /// Melphalan as given beside the plan.
     pub melphalan: MelphalanView,
+    /// The follow-up events and their entry form.
+    pub follow_up: crate::followup::FollowUpView,
 }
 
 /// The melphalan section of the course page.
@@ -1147,5 +1149,6 @@ pub(crate) async fn course_extras(
         delivered,
         delivered_note,
         melphalan: melphalan_view(state, c, course_id).await?,
+        follow_up: crate::followup::follow_up_view(state, c, course_id).await?,
     })
 }

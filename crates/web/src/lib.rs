@@ -25,6 +25,7 @@ mod clinical;
 mod edits;
 mod enrol;
 mod error;
+mod followup;
 mod guard;
 mod pages;
 pub mod session;
@@ -186,6 +187,7 @@ fn table() -> Routes {
         enrol::routes(),
         admin::routes(),
         edits::routes(),
+        followup::routes(),
         // Each further area appends its own list on its own line here.
     ]
     .into_iter()

@@ -433,6 +433,62 @@ async fn a_whole_course_in_headless_chromium() {
     let table = wait_for(&c, "table.small").await.text().await.unwrap();
     assert!(table.contains("SIOPEN 36"), "{table}");
     shot(&c, "13-response").await;
+    // … and follow-up on an imported course (SYN-03: last contact
+    // 2024-08-07): a progression after the last contact is refused by the
+    // folder's rule, named on the form; a relapse before it is saved.
+    let syn03 = app.course_id("SYN-03").await;
+    c.goto(&format!("{base}/courses/{syn03}#follow-up"))
+        .await
+        .unwrap();
+    let form = "form.follow-up";
+    wait_for(&c, form).await;
+    c.find(Locator::Css(&format!("{form} select[name='event']")))
+        .await
+        .unwrap()
+        .select_by_value("progression")
+        .await
+        .unwrap();
+    set_date(&c, &format!("{form} input[name='date']"), "2024-09-01").await;
+    c.find(Locator::Css(&format!("{form} button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let problems = wait_for(&c, "#follow-up .problems")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(problems.contains("after the last contact"), "{problems}");
+    // The form's action ends in `#follow-up`: the answer opens at the section.
+    shot(&c, "14-follow-up-refused").await;
+    c.find(Locator::Css(&format!("{form} select[name='event']")))
+        .await
+        .unwrap()
+        .select_by_value("relapse")
+        .await
+        .unwrap();
+    set_date(&c, &format!("{form} input[name='date']"), "2020-06-01").await;
+    c.find(Locator::Css(&format!("{form} input[name='notes']")))
+        .await
+        .unwrap()
+        .send_keys("new bone lesions on MIBG")
+        .await
+        .unwrap();
+    c.find(Locator::Css(&format!("{form} button")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(
+        &c,
+        "#follow-up tbody tr:first-child td:nth-child(2)",
+        "relapse",
+    )
+    .await;
+    shot(&c, "15-follow-up").await;
     sign_out(&c).await;
 
     // 4. The monitor reads the history.

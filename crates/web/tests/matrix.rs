@@ -259,7 +259,7 @@ fn clinical_pages_rights_per_role() {
     use Role::*;
     let readers = [Physician, Physicist, Nurse, Statistician, Monitor];
     let tox: &[Role] = &[Physician, Nurse];
-    let expected: [(&str, &str, &[Role]); 15] = [
+    let expected: [(&str, &str, &[Role]); 22] = [
         ("GET", "/courses/{id}/toxicity", &readers),
         ("POST", "/courses/{id}/labs", tox),
         ("POST", "/courses/{id}/labs.csv", tox),
@@ -276,6 +276,23 @@ fn clinical_pages_rights_per_role() {
         ("GET", "/courses/{id}/assessments/edit", &[Physician]),
         ("POST", "/courses/{id}/assessments/update", &[Physician]),
         ("POST", "/courses/{id}/assessments/delete", &[Physician]),
+        // Follow-up: physicians ("everything clinical"; the nurse's
+        // list of docs/reference/registry.md §1 does not name it).
+        ("POST", "/courses/{id}/follow-up", &[Physician]),
+        ("GET", "/courses/{id}/follow-up/edit", &[Physician]),
+        ("POST", "/courses/{id}/follow-up/update", &[Physician]),
+        ("POST", "/courses/{id}/follow-up/delete", &[Physician]),
+        ("POST", "/api/v1/courses/{id}/follow-up", &[Physician]),
+        (
+            "POST",
+            "/api/v1/courses/{id}/follow-up/update",
+            &[Physician],
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/follow-up/delete",
+            &[Physician],
+        ),
     ];
     let routes = mibg_web::routes();
     for (method, path, allowed) in expected {

@@ -1,7 +1,8 @@
-//! Changing and deleting a laboratory value, an adverse event or a response
-//! assessment through the API: the store's own change and deletion acts
-//! (`Store::update_lab`, `update_adverse_event`, `update_assessment`,
-//! `delete_toxicity_record`, `delete_assessment`), which the edit pages
+//! Changing and deleting a laboratory value, an adverse event, a response
+//! assessment or a follow-up event through the API: the store's own change
+//! and deletion acts (`Store::update_lab`, `update_adverse_event`,
+//! `update_assessment`, `update_follow_up`, `delete_toxicity_record`,
+//! `delete_assessment`, `delete_follow_up`), which the edit pages
 //! call too — the version the change was based on (a stale one is 409 with
 //! the current values in the detail), a reason for every change
 //! (docs/reference/registry.md §4), the library's parsers on the new
@@ -251,4 +252,57 @@ pub(super) async fn delete_assessment(
         .delete_assessment(&c.session.scope, id, f.record_id, f.version, &f.reason)
         .await?;
     outcome("The deletion", r)
+}
+
+/// A change of a follow-up event.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FollowUpChange {
+    record_id: i64,
+    version: i64,
+    reason: String,
+    event: String,
+    date: String,
+    #[serde(default)]
+    cause: Option<String>,
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+pub(super) async fn update_follow_up(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<FollowUpChange>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    let e = mibg_store::followup::FollowUpEntry {
+        event: f.event,
+        date: f.date,
+        cause: f.cause.unwrap_or_default(),
+        notes: f.notes.unwrap_or_default(),
+    };
+    let r = state
+        .store()
+        .update_follow_up(&c.session.scope, id, f.record_id, f.version, &e, &f.reason)
+        .await?;
+    outcome("The change", r)
+}
+
+pub(super) async fn delete_follow_up(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<Deletion>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    let s = state
+        .store()
+        .delete_follow_up(&c.session.scope, id, f.record_id, f.version, &f.reason)
+        .await?;
+    changed(&s)
 }

@@ -1,7 +1,7 @@
 //! The entry acts of the JSON API: enrol a patient, plan a course (signed),
 //! record an infusion as given, melphalan as given, stem-cell returns,
 //! transfusions, laboratory values (a JSON list or a labs file), adverse
-//! events and response assessments.
+//! events, response assessments and follow-up events.
 //!
 //! Each handler calls the one function of its act that the page calls too
 //! (`crate::enrol::enrol`, `crate::enrol::plan`, `crate::clinical::labs_file`,
@@ -737,5 +737,57 @@ pub(super) async fn add_assessment(
             },
         ),
         Err(p) => Ok(refused("The assessment", &p)),
+    }
+}
+
+// ---------------------------------------------------------------- follow-up
+
+/// A follow-up event: the cells of one `followup.csv` row.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewFollowUp {
+    event: String,
+    date: String,
+    #[serde(default)]
+    cause: Option<String>,
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+impl NewFollowUp {
+    pub(super) fn entry(self) -> mibg_store::followup::FollowUpEntry {
+        mibg_store::followup::FollowUpEntry {
+            event: self.event,
+            date: self.date,
+            cause: self.cause.unwrap_or_default(),
+            notes: self.notes.unwrap_or_default(),
+        }
+    }
+}
+
+/// A follow-up event (`Store::record_follow_up`, as the page): checked by
+/// the study folder's validation in the patient's folder.
+pub(super) async fn record_follow_up(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<NewFollowUp>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    match state
+        .store()
+        .record_follow_up(&c.session.scope, id, &f.entry())
+        .await?
+    {
+        Ok(s) => json(
+            StatusCode::CREATED,
+            &Created {
+                id: s.id,
+                warnings: Vec::new(),
+            },
+        ),
+        Err(p) => Ok(refused("The follow-up event", &p)),
     }
 }

@@ -177,6 +177,9 @@ fn paths() -> Value {
     m.insert("/api/v1/courses/{id}/assessments".into(), entry(
         "Record a response assessment (physician): the assessment object of the `mibg response` format, checked by the response crate with the patient's other assessments.",
         "addAssessment", "NewAssessment", "The assessment recorded.", "Created"));
+    m.insert("/api/v1/courses/{id}/follow-up".into(), entry(
+        "Record a follow-up event of the course's patient (physician): progression, relapse, second malignancy, death (with its cause) or the last contact, checked by the study folder's own validation in the patient's folder (a cause only for a death; at most one death and one last contact; nothing after the death or the last contact; nothing before the first infusion; no death before an infusion; nothing after the data cut-off). The study report's overall and event-free survival count it as the same row of `followup.csv`.",
+        "addFollowUp", "NewFollowUp", "The event recorded.", "Created"));
     let change = |summary: &str, op: &str, schema: &str| {
         json!({
             "post": {
@@ -197,6 +200,7 @@ fn paths() -> Value {
             "Assessment",
             "physician",
         ),
+        ("a follow-up event", "follow-up", "FollowUp", "physician"),
     ] {
         m.insert(format!("/api/v1/courses/{{id}}/{path}/update"), change(
             &format!("Change {what} of the course ({right}): the version it was based on (a stale version is 409), a reason, the new values checked by the same parser as an entry; audited old → new."),
@@ -584,6 +588,15 @@ fn schemas() -> Value {
             "grade": { "type": ["integer", "string"] }
         }
     }));
+    m.insert("NewFollowUp".into(), json!({
+        "type": "object", "required": ["event", "date"], "additionalProperties": false,
+        "properties": {
+            "event": { "type": "string", "enum": ["progression", "relapse", "second_malignancy", "death", "last_contact"] },
+            "date": { "type": "string", "format": "date", "description": "Not before the first infusion; nothing after the death or the last contact." },
+            "cause": { "type": ["string", "null"], "enum": ["disease", "toxicity", "other", "unknown", "", null], "description": "For a death only (optional, as in `followup.csv`); a `toxicity` death is a toxic death in the report." },
+            "notes": { "type": ["string", "null"] }
+        }
+    }));
     m.insert("NewAssessment".into(), json!({
         "type": "object", "required": ["kind", "assessment"], "additionalProperties": false,
         "properties": {
@@ -619,6 +632,12 @@ fn schemas() -> Value {
         "kind": { "type": "string", "enum": ["baseline", "follow_up"] },
         "assessment": { "type": "object", "description": "The whole assessment in the `mibg response` format." }
     }), &["kind", "assessment"]));
+    m.insert("FollowUpChange".into(), base(json!({
+        "event": { "type": "string", "enum": ["progression", "relapse", "second_malignancy", "death", "last_contact"] },
+        "date": { "type": "string", "format": "date" },
+        "cause": { "type": ["string", "null"], "enum": ["disease", "toxicity", "other", "unknown", "", null] },
+        "notes": { "type": ["string", "null"] }
+    }), &["event", "date"]));
     m.insert("Deletion".into(), base(json!({}), &[]));
     m.insert("Changed".into(), json!({
         "type": "object", "required": ["id", "version", "deleted", "warnings"],

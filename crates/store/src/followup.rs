@@ -1,0 +1,341 @@
+//! Follow-up of a patient entered in the registry (docs/reference/registry.md §2: the
+//! last state of the course workflow): progression, relapse, second
+//! malignancy, death (with its cause) and the last contact, each a row of
+//! the study folder's `followup.csv`.
+//!
+//! The store holds no rule here either. An entry is checked by the study
+//! folder's own validation, [`mibg_study::validate()`], on the patient's
+//! folder rebuilt from the database ([`Store::patient_folder`]) with the
+//! entry as one more `followup.csv` row: the row's format (event, date,
+//! a cause only for a death), at most one death and one last contact,
+//! nothing dated after the death or after the last contact, nothing before
+//! the first infusion, no death before an infusion, nothing after the
+//! study's data cut-off. Only the problems the entry brings are returned
+//! (the folder is validated with and without it), so that what the
+//! registry accepts is what a study folder accepts, and a folder exported
+//! afterwards validates as before. The survival times are computed from
+//! these rows by `mibg_clinic::cohort::patient::survival_time` when the
+//! study report runs on the database (`mibg study report --db`), exactly as
+//! from a folder.
+//!
+//! Follow-up is written with the right `Write(Area::Outcome)` (physicians:
+//! "everything clinical", docs/reference/registry.md §1); every write goes through the audited
+//! record API (a change and a deletion name the version and a reason).
+
+use crate::Store;
+use crate::clinical::{Entry, EntryProblem};
+use crate::error::StoreError;
+use crate::records::{DeathCause, FollowUp, FollowUpEvent, Stored};
+use crate::scope::{Area, Permission, Scope};
+use mibg_study::load::files;
+use mibg_study::{Problem, StudyInput};
+use std::collections::BTreeSet;
+
+/// A follow-up event as typed in a form or sent to the API (the cells of
+/// one `followup.csv` row).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FollowUpEntry {
+    /// `progression`, `relapse`, `second_malignancy`, `death` or
+    /// `last_contact`.
+    pub event: String,
+    /// Date, YYYY-MM-DD.
+    pub date: String,
+    /// For a death: `disease`, `toxicity`, `other` or `unknown` (may be
+    /// empty; the folder's rule).
+    pub cause: String,
+    /// Free text (may be empty).
+    pub notes: String,
+}
+
+impl FollowUpEntry {
+    /// The entry of a stored event (the edit form's values).
+    pub fn of(r: &FollowUp) -> FollowUpEntry {
+        FollowUpEntry {
+            event: r.event.as_str().to_string(),
+            date: r.date.to_string(),
+            cause: r.cause.map(|c| c.as_str().to_string()).unwrap_or_default(),
+            notes: r.notes.clone().unwrap_or_default(),
+        }
+    }
+}
+
+const HEADER: [&str; 5] = ["patient", "event", "date", "cause", "notes"];
+
+fn stored_row(study_id: &str, e: &FollowUp) -> Vec<String> {
+    let f = FollowUpEntry::of(e);
+    vec![study_id.to_string(), f.event, f.date, f.cause, f.notes]
+}
+
+fn followup_csv(rows: &[Vec<String>]) -> String {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let _ = w.write_record(HEADER);
+    for r in rows {
+        let _ = w.write_record(r);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// A problem's identity, to tell the problems an entry brings from those
+/// the folder had without it.
+fn key(p: &Problem) -> (String, Option<u64>, Option<String>, String) {
+    (p.file.clone(), p.row, p.field.clone(), p.message.clone())
+}
+
+/// The folder's message without the lines of the rebuilt `followup.csv`,
+/// which the user never saw (", followup.csv line 4)" → ")").
+fn without_lines(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    const AT: &str = ", followup.csv line ";
+    while let Some(i) = rest.find(AT) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i + AT.len()..];
+        let digits = tail.chars().take_while(char::is_ascii_digit).count();
+        rest = &tail[digits..];
+    }
+    // "already has a death in line 2": the stored one.
+    if let Some(i) = rest.rfind(" in line ")
+        && rest[i + 9..].chars().all(|c| c.is_ascii_digit())
+        && rest.len() > i + 9
+    {
+        rest = &rest[..i];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// What a stored table is called on a page.
+fn table_name(file: &str) -> String {
+    match file {
+        f if f == files::FOLLOWUP => "another follow-up event".into(),
+        f if f == files::INFUSIONS => "an infusion".into(),
+        f if f == files::LABS => "a laboratory value".into(),
+        f if f == files::EVENTS => "an adverse event".into(),
+        f if f == files::TRANSFUSIONS => "a transfusion".into(),
+        f if f == files::STEM_CELLS => "a stem-cell return".into(),
+        f if f == files::THERAPIES => "a later therapy".into(),
+        f if f == files::THYROID => "a thyroid assessment".into(),
+        f => format!("a record of {f}"),
+    }
+}
+
+impl Store {
+    /// The study folder of one patient of the scope, pseudonymised, rebuilt
+    /// from the database as the export writes it (the folder an entry is
+    /// checked in); without study settings in the registry it has no
+    /// `study.toml` (no data cut-off then).
+    pub async fn patient_folder(
+        &self,
+        scope: &Scope,
+        patient_id: i64,
+    ) -> Result<StudyInput, StoreError> {
+        scope.require(Permission::ReadClinical)?;
+        let mut tx = self.pool.begin_read().await?;
+        let result = crate::folder::rebuild_patient(&mut tx, scope, patient_id).await;
+        tx.rollback().await?;
+        result
+    }
+
+    /// The follow-up events of a course's patient, by date (then as
+    /// entered).
+    pub async fn follow_up(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+    ) -> Result<Vec<Stored<FollowUp>>, StoreError> {
+        let course = self.live_course(scope, course_id).await?;
+        let mut v = self.list::<FollowUp>(scope, course.patient_id).await?;
+        v.sort_by_key(|e| (e.record.date, e.id));
+        Ok(v)
+    }
+
+    /// Checks an entry in the patient's folder by the study folder's
+    /// validation (module documentation), in place of the stored event
+    /// `replacing` when it changes one: the record to save, or every
+    /// problem the entry brings, by field.
+    async fn check_follow_up(
+        &self,
+        scope: &Scope,
+        patient_id: i64,
+        replacing: Option<i64>,
+        entry: &FollowUpEntry,
+    ) -> Result<Entry<FollowUp>, StoreError> {
+        let sid = self.study_id_of(scope, patient_id).await?;
+        let stored: Vec<Vec<String>> = self
+            .list::<FollowUp>(scope, patient_id)
+            .await?
+            .iter()
+            .filter(|e| Some(e.id) != replacing)
+            .map(|e| stored_row(&sid, &e.record))
+            .collect();
+        let mut folder = self.patient_folder(scope, patient_id).await?;
+        folder.insert(files::FOLLOWUP, followup_csv(&stored));
+        let before: BTreeSet<_> = mibg_study::validate(&folder)
+            .problems
+            .errors
+            .iter()
+            .map(key)
+            .collect();
+        let mut rows = stored;
+        rows.push(vec![
+            sid,
+            entry.event.trim().to_string(),
+            entry.date.trim().to_string(),
+            entry.cause.trim().to_string(),
+            entry.notes.trim().to_string(),
+        ]);
+        // Line 1 is the header: the entry is the last line.
+        let line = rows.len() as u64 + 1;
+        folder.insert(files::FOLLOWUP, followup_csv(&rows));
+        let after = mibg_study::validate(&folder);
+        let problems: Vec<EntryProblem> = after
+            .problems
+            .errors
+            .iter()
+            .filter(|p| !before.contains(&key(p)))
+            .map(|p| {
+                if p.file == files::FOLLOWUP && p.row == Some(line) {
+                    EntryProblem {
+                        line: None,
+                        field: p.field.clone().or_else(|| Some("event".into())),
+                        message: without_lines(&p.message),
+                    }
+                } else {
+                    // A stored record that the entry puts in conflict
+                    // (a laboratory value after the death entered, …): the
+                    // entry's date is what the user can change.
+                    EntryProblem {
+                        line: None,
+                        field: Some("date".into()),
+                        message: format!(
+                            "{} conflicts with this entry: {}",
+                            table_name(&p.file),
+                            without_lines(&p.message)
+                        ),
+                    }
+                }
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Ok(Err(problems));
+        }
+        let Some(e) = after.data.followup.iter().find(|e| e.row == line) else {
+            return Ok(Err(vec![EntryProblem {
+                line: None,
+                field: Some("event".into()),
+                message: "no follow-up event in the entry".into(),
+            }]));
+        };
+        let event = FollowUpEvent::parse(e.event.as_str())
+            .ok_or_else(|| StoreError::Corrupt(format!("event {}", e.event.as_str())))?;
+        let cause = match e.cause {
+            None => None,
+            Some(c) => {
+                let code = serde_json::to_value(c)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                Some(
+                    DeathCause::parse(&code)
+                        .ok_or_else(|| StoreError::Corrupt(format!("cause {code}")))?,
+                )
+            }
+        };
+        let notes = entry.notes.trim();
+        Ok(Ok(FollowUp {
+            event,
+            date: e.date,
+            cause,
+            notes: (!notes.is_empty()).then(|| notes.to_string()),
+        }))
+    }
+
+    /// Records a follow-up event of a course's patient, checked by the
+    /// study folder's validation (module documentation); every problem by
+    /// field, nothing saved.
+    pub async fn record_follow_up(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        entry: &FollowUpEntry,
+    ) -> Result<Entry<Stored<FollowUp>>, StoreError> {
+        scope.require(Permission::Write(Area::Outcome))?;
+        let course = self.live_course(scope, course_id).await?;
+        match self
+            .check_follow_up(scope, course.patient_id, None, entry)
+            .await?
+        {
+            Ok(r) => Ok(Ok(self.create(scope, course.patient_id, &r).await?)),
+            Err(p) => Ok(Err(p)),
+        }
+    }
+
+    /// Changes a follow-up event of a course's patient: checked again in
+    /// place of the stored one, then saved as a new version if `version`
+    /// is still the current one (else [`StoreError::Conflict`] with the
+    /// current values). A reason is required; every changed field is
+    /// audited old → new.
+    pub async fn update_follow_up(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        entry: &FollowUpEntry,
+        reason: &str,
+    ) -> Result<Entry<Stored<FollowUp>>, StoreError> {
+        scope.require(Permission::Write(Area::Outcome))?;
+        let current = self.course_record::<FollowUp>(scope, course_id, id).await?;
+        if current.version != version {
+            // Refused before the check: the entry was based on values that
+            // changed (the store's version rule, with the current values).
+            return Ok(Ok(self
+                .update(scope, id, version, &current.record, reason)
+                .await?));
+        }
+        match self
+            .check_follow_up(scope, current.patient_id, Some(id), entry)
+            .await?
+        {
+            Ok(r) => Ok(Ok(self.update(scope, id, version, &r, reason).await?)),
+            Err(p) => Ok(Err(p)),
+        }
+    }
+
+    /// Flags a follow-up event of a course's patient deleted (the row and
+    /// its history stay; a reason is required; the version must be
+    /// current). Removing an event cannot break a rule of the folder: the
+    /// course then shows the outcome as missing again when it was the
+    /// death or the last contact.
+    pub async fn delete_follow_up(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        reason: &str,
+    ) -> Result<Stored<FollowUp>, StoreError> {
+        scope.require(Permission::Write(Area::Outcome))?;
+        self.course_record::<FollowUp>(scope, course_id, id).await?;
+        self.delete::<FollowUp>(scope, id, version, reason).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rebuilt_lines_are_left_out_of_messages() {
+        assert_eq!(
+            without_lines(
+                "record dated 2024-05-02 is after the death (2024-05-01, followup.csv line 3)"
+            ),
+            "record dated 2024-05-02 is after the death (2024-05-01)"
+        );
+        assert_eq!(
+            without_lines("patient 'P1' already has a death in line 2"),
+            "patient 'P1' already has a death"
+        );
+    }
+}
