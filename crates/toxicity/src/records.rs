@@ -136,3 +136,14 @@ pub struct ToxicityInput {
     /// Treatment dates per patient.
     pub schedules: Vec<Schedule>,
 }
+
+#[cfg(all(test, target_pointer_width = "64"))]
+mod tests {
+    /// A labs file has a million rows: a row is 72 bytes (two shared
+    /// strings, the date, three 8-byte exact decimals, the line), not the
+    /// 144 of three `Exact` fractions.
+    #[test]
+    fn a_lab_row_is_72_bytes() {
+        assert_eq!(std::mem::size_of::<super::LabResult>(), 72);
+    }
+}
