@@ -59,12 +59,12 @@ fn main() {
         }
     }
     if whole {
-        let r = mibg_clinic::cohort::report(&input).expect("the study reports");
+        let r = mibg_clinic::cohort::report_owned(input).expect("the study reports");
         let json = serde_json::to_string_pretty(&r).expect("JSON") + "\n";
         print!("{json}");
         return;
     }
-    let v = mibg_study::validate(&input);
+    let v = mibg_study::validate_owned(input);
     println!(
         "{} patients, {} lab rows, {} readings, {} errors, {} warnings",
         v.data.patients.len(),

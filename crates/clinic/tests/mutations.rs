@@ -1,6 +1,8 @@
 //! Property: for every single-edit mutant of the bundled seed study,
 //! `validate` accepts it exactly when `report` succeeds, and both list the
-//! same problems (errors and warnings). The edits are drawn from a fixed
+//! same problems (errors and warnings), whether they borrow the folder's
+//! files or are given them (`validate_owned`, `report_owned`: the command
+//! line's calls). The edits are drawn from a fixed
 //! seed (deterministic): a cell changed (empty, text, zero, negative, ×10,
 //! ÷37 as mCi, ÷24 as days, 1e306, a far date, an unknown patient), a row
 //! deleted or duplicated, a header renamed, a file deleted or cut to its
@@ -12,7 +14,7 @@
 //! debug build (each mutant runs the whole pipeline twice, about 0.13 s
 //! unoptimised), so that `cargo test --workspace` stays quick.
 
-use mibg_clinic::cohort::{report, validate};
+use mibg_clinic::cohort::{report, report_owned, validate, validate_owned};
 use mibg_study::StudyInput;
 
 /// SplitMix64 (Steele, Lea & Flood 2014): a small deterministic generator.
@@ -254,8 +256,14 @@ fn validate_accepts_exactly_the_studies_that_report_and_lists_the_same_problems(
     for k in 0..n {
         let mut m = seed.clone();
         let what = mutate(&mut rng, &mut m);
-        let v = validate(&m);
-        let r = report(&m);
+        // The command line gives the folder away (`*_owned`: each file's
+        // text freed once read); every other mutant checks that against
+        // the borrowing calls on the other side.
+        let (v, r) = if k % 2 == 0 {
+            (validate_owned(m.clone()), report(&m))
+        } else {
+            (validate(&m), report_owned(m))
+        };
         match r {
             Ok(rep) => {
                 assert!(

@@ -127,27 +127,39 @@ pub fn parse_assessments(
 ) -> BTreeMap<String, (String, PatientRecord)> {
     let mut records = BTreeMap::new();
     for (path, id, text) in assessments {
-        let format = if path.ends_with(".json") {
-            Format::Json
-        } else {
-            Format::Toml
-        };
-        match parse_assessment(text, path, format) {
-            Ok(rec) if rec.patient != *id => p.error(Problem {
-                file: path.clone(),
-                row: None,
-                field: Some("patient".into()),
-                kind: ProblemKind::Inconsistent,
-                message: format!(
-                    "the file is named for patient '{id}' but says patient = '{}'",
-                    rec.patient
-                ),
-            }),
-            Ok(rec) => {
-                records.insert(id.clone(), (path.clone(), rec));
-            }
-            Err(e) => p.error(assessment_problem(path, &e)),
-        }
+        parse_assessment_file(path, id, text, &mut records, p);
     }
     records
+}
+
+/// One assessment file of [`parse_assessments`]: its record added to
+/// `records` (by patient), or its problem.
+pub(crate) fn parse_assessment_file(
+    path: &str,
+    id: &str,
+    text: &str,
+    records: &mut BTreeMap<String, (String, PatientRecord)>,
+    p: &mut Problems,
+) {
+    let format = if path.ends_with(".json") {
+        Format::Json
+    } else {
+        Format::Toml
+    };
+    match parse_assessment(text, path, format) {
+        Ok(rec) if rec.patient != *id => p.error(Problem {
+            file: path.to_string(),
+            row: None,
+            field: Some("patient".into()),
+            kind: ProblemKind::Inconsistent,
+            message: format!(
+                "the file is named for patient '{id}' but says patient = '{}'",
+                rec.patient
+            ),
+        }),
+        Ok(rec) => {
+            records.insert(id.to_string(), (path.to_string(), rec));
+        }
+        Err(e) => p.error(assessment_problem(path, &e)),
+    }
 }

@@ -25,4 +25,4 @@ pub use config::StudyConfig;
 pub use load::{StudyData, StudyInput};
 pub use problem::{Problem, ProblemKind, Problems};
 pub use table::{days_between, parse_date};
-pub use validate::{Validated, validate};
+pub use validate::{Validated, validate, validate_owned};

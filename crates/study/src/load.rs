@@ -2,7 +2,7 @@
 //! problem instead of stopping at the first.
 
 use crate::config::{EventType, StudyConfig};
-use crate::domain::{parse_assessments, resolve_protocol};
+use crate::domain::{parse_assessment_file, resolve_protocol};
 use crate::model::*;
 use crate::problem::{Problem, ProblemKind, Problems};
 use crate::table::{Table, csv_problem, req_date_cell, req_id_cell, schema};
@@ -178,9 +178,71 @@ mod limits {
     pub const FT4_PMOL_PER_L: (f64, f64) = (0.0, 200.0);
 }
 
+/// The files [`load`] reads: the caller's, borrowed, or given away
+/// ([`load_owned`]), when each file's text is freed as soon as it has been
+/// read (a 10,000-patient folder is about 100 MB of text, its laboratory
+/// table alone 64 MB: kept to the end, it would sit beside every record
+/// parsed from it).
+enum Files<'a> {
+    Borrowed(&'a StudyInput),
+    Owned(StudyInput),
+}
+
+impl Files<'_> {
+    fn input(&self) -> &StudyInput {
+        match self {
+            Files::Borrowed(i) => i,
+            Files::Owned(i) => i,
+        }
+    }
+
+    fn get(&self, path: &str) -> Option<&str> {
+        self.input().get(path)
+    }
+
+    /// The text of `path` after its only reading: freed when owned. Its
+    /// name stays (the check of files outside the format lists every name).
+    fn done(&mut self, path: &str) {
+        if let Files::Owned(i) = self
+            && let Some(t) = i.files.get_mut(path)
+        {
+            *t = String::new();
+        }
+    }
+
+    /// A required file's text, or its problem (missing; an undecodable
+    /// file has its own).
+    fn required(&self, name: &str, p: &mut Problems) -> Option<&str> {
+        let input = self.input();
+        match input.get(name) {
+            Some(t) => Some(t),
+            None if input.is_undecodable(name) => None,
+            None => {
+                p.error(Problem::file(
+                    name,
+                    ProblemKind::MissingFile,
+                    "required file is missing",
+                ));
+                None
+            }
+        }
+    }
+}
+
 /// Parses every file of `input`. Problems in one file never hide problems
 /// in another: all files are read and all rows checked.
 pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
+    load_files(&mut Files::Borrowed(input), p)
+}
+
+/// [`load`] on an input given away: each file's text is freed as soon as
+/// it has been read, so that the records parsed from a large folder never
+/// sit beside its whole text. The same records and problems as [`load`].
+pub fn load_owned(input: StudyInput, p: &mut Problems) -> StudyData {
+    load_files(&mut Files::Owned(input), p)
+}
+
+fn load_files(input: &mut Files<'_>, p: &mut Problems) -> StudyData {
     let mut d = StudyData::default();
     match input.get(files::STUDY) {
         None => p.error(Problem::file(
@@ -196,7 +258,7 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
                     d.protocol = resolve_protocol(
                         &d.config.protocol.name,
                         d.config.protocol.file.as_deref(),
-                        &input.files,
+                        &input.input().files,
                         p,
                     );
                 }
@@ -204,59 +266,55 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
             }
         }
     }
-    p.errors.extend(input.not_utf8.iter().cloned());
+    p.errors.extend(input.input().not_utf8.iter().cloned());
     d.unreadable
-        .extend(input.not_utf8.iter().map(|e| e.file.clone()));
-    let required = |name: &str, p: &mut Problems| -> Option<String> {
-        match input.get(name) {
-            Some(t) => Some(t.to_string()),
-            None if input.is_undecodable(name) => None,
-            None => {
-                p.error(Problem::file(
-                    name,
-                    ProblemKind::MissingFile,
-                    "required file is missing",
-                ));
-                None
-            }
-        }
-    };
-    if let Some(t) = required(files::PATIENTS, p) {
-        (d.patients, d.patient_ids) = patients(&t, p, &mut d.unreadable);
+        .extend(input.input().not_utf8.iter().map(|e| e.file.clone()));
+    if let Some(t) = input.required(files::PATIENTS, p) {
+        (d.patients, d.patient_ids) = patients(t, p, &mut d.unreadable);
+        input.done(files::PATIENTS);
     }
-    if let Some(t) = required(files::INFUSIONS, p) {
-        d.infusions = infusions(&t, p, &mut d.unreadable);
+    if let Some(t) = input.required(files::INFUSIONS, p) {
+        d.infusions = infusions(t, p, &mut d.unreadable);
+        input.done(files::INFUSIONS);
     }
-    if let Some(t) = required(files::FOLLOWUP, p) {
-        d.followup = followup(&t, p, &mut d.unreadable);
+    if let Some(t) = input.required(files::FOLLOWUP, p) {
+        d.followup = followup(t, p, &mut d.unreadable);
+        input.done(files::FOLLOWUP);
     }
     if let Some(t) = input.get(files::READINGS) {
         d.readings = readings(t, &d.infusions, p, &mut d.unreadable);
+        input.done(files::READINGS);
     }
     if let Some(t) = input.get(files::STEM_CELLS) {
         d.stem_cells = stem_cells(t, p, &mut d.unreadable);
+        input.done(files::STEM_CELLS);
     }
     if let Some(t) = input.get(files::THERAPIES) {
         d.therapies = therapies(t, p, &mut d.unreadable);
+        input.done(files::THERAPIES);
     }
     if let Some(t) = input.get(files::THYROID) {
         d.thyroid_recorded = true;
         d.thyroid = thyroid(t, p, &mut d.unreadable);
+        input.done(files::THYROID);
     }
     if let Some(t) = input.get(files::OVERRIDES) {
         d.overrides = overrides(t, p, &mut d.unreadable);
+        input.done(files::OVERRIDES);
     }
-    toxicity_tables(input, &mut d, p);
+    // The assessment files before the toxicity tables: their text is freed
+    // before the laboratory table is read (problems are sorted by file at
+    // the end, so the order of reading files does not show).
     let prefix = format!("{}/", files::ASSESSMENTS_DIR);
-    let mut texts = Vec::new();
-    for (path, text) in &input.files {
+    let mut assessments = Vec::new();
+    for path in input.input().files.keys() {
         if let Some(name) = path.strip_prefix(&prefix) {
             let stem = name
                 .strip_suffix(".toml")
                 .or_else(|| name.strip_suffix(".json"));
             match stem {
                 Some(s) if !s.is_empty() && !s.contains('/') => {
-                    texts.push((path.clone(), s.to_string(), text.as_str()));
+                    assessments.push((path.clone(), s.to_string()));
                 }
                 _ => p.warn(Problem::file(
                     path,
@@ -266,8 +324,13 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
             }
         }
     }
-    d.records = parse_assessments(&texts, p);
-    d.assessments = texts.into_iter().map(|(a, b, _)| (a, b)).collect();
+    for (path, stem) in &assessments {
+        let text = input.input().files.get(path).map_or("", String::as_str);
+        parse_assessment_file(path, stem, text, &mut d.records, p);
+        input.done(path);
+    }
+    d.assessments = assessments;
+    toxicity_tables(input, &mut d, p);
     let known = [
         files::STUDY,
         files::PATIENTS,
@@ -282,7 +345,7 @@ pub fn load(input: &StudyInput, p: &mut Problems) -> StudyData {
         files::TRANSFUSIONS,
         files::OVERRIDES,
     ];
-    for path in input.files.keys() {
+    for path in input.input().files.keys() {
         let is_doc = path.ends_with(".md") || path.ends_with(".txt");
         if !known.contains(&path.as_str()) && !path.starts_with(&prefix) && !is_doc {
             let protocol_file = d.config.protocol.file.as_deref() == Some(path.as_str());
@@ -361,7 +424,7 @@ impl StudyData {
 /// no records, so its patient and date columns are read again by the
 /// study's own reader ([`dated_rows`]: a broken file only), and the
 /// cross-checks of its other rows are still made.
-fn toxicity_tables(input: &StudyInput, d: &mut StudyData, p: &mut Problems) {
+fn toxicity_tables(input: &mut Files<'_>, d: &mut StudyData, p: &mut Problems) {
     use crate::domain::csv_problem as tox_problem;
     use mibg_toxicity::csv_input::{
         parse_events_visiting, parse_labs_all_visiting, parse_transfusions_visiting,
@@ -440,6 +503,7 @@ fn toxicity_tables(input: &StudyInput, d: &mut StudyData, p: &mut Problems) {
                 refusals.push((name, e));
             }
         }
+        input.done(name);
     }
     for (name, e) in refusals {
         p.error(tox_problem(name, &e));

@@ -2,7 +2,7 @@
 //! patient's records. Every problem is reported, with file and row.
 
 use crate::config::{EventType, Origin};
-use crate::load::{StudyData, StudyInput, files, load};
+use crate::load::{StudyData, StudyInput, files, load, load_owned};
 use crate::model::Patient;
 use crate::problem::{Problem, ProblemKind, Problems};
 use crate::table::{days_between, parse_date};
@@ -31,6 +31,19 @@ pub struct Validated {
 pub fn validate(input: &StudyInput) -> Validated {
     let mut p = Problems::default();
     let data = load(input, &mut p);
+    checked(data, p)
+}
+
+/// [`validate`] on an input given away: each file's text is freed as soon
+/// as it has been read ([`load_owned`]), for a large folder. The same
+/// records and problems as [`validate`].
+pub fn validate_owned(input: StudyInput) -> Validated {
+    let mut p = Problems::default();
+    let data = load_owned(input, &mut p);
+    checked(data, p)
+}
+
+fn checked(data: StudyData, mut p: Problems) -> Validated {
     check(&data, &mut p);
     skip_cascades(&data, &mut p);
     p.sort();

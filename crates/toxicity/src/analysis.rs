@@ -37,6 +37,7 @@
 //! recorded by exception: no event = grade 0).
 
 use crate::ctcae::{CtcaeVersion, Grade, Term};
+use crate::decimal::Decimal;
 use crate::engraftment::{self, DailyValue, EngraftmentOptions, Episode};
 use crate::exact::Exact;
 use crate::grading::{self, Baseline, BaselineState, GradingError, GradingOptions, LabInput};
@@ -594,15 +595,10 @@ fn analyse_patient(
     let transfusions: Vec<Transfusion> = transfusions.into_iter().cloned().collect();
     // Identical repeated rows (a double entry?) are warned, not dropped: they
     // change no grade, but the user must see them.
-    let mut seen_labs: BTreeMap<(Date, LabTest, i128, i128, &str), &LabResult> = BTreeMap::new();
+    // (A `Decimal` is reduced: equal values, equal keys.)
+    let mut seen_labs: BTreeMap<(Date, LabTest, Decimal, &str), &LabResult> = BTreeMap::new();
     for r in &labs {
-        let key = (
-            r.date,
-            r.test,
-            r.value.numer(),
-            r.value.denom(),
-            r.unit.symbol(),
-        );
+        let key = (r.date, r.test, r.value, r.unit.symbol());
         match seen_labs.get(&key) {
             Some(first) => warnings.push(format!(
                 "{} repeats {} (same date, test, value and unit): check for a double entry",
@@ -727,9 +723,9 @@ fn analyse_patient(
         }
         if let Some((r, rule)) = chosen {
             let b = Baseline {
-                value: r.value,
+                value: r.value.exact(),
                 unit: r.unit,
-                uln: r.uln,
+                uln: r.uln.map(Decimal::exact),
             };
             if r.uln.is_none() {
                 warnings.push(format!(
@@ -744,9 +740,9 @@ fn analyse_patient(
                     BaselineUsed {
                         test,
                         date: r.date,
-                        value: r.value,
+                        value: b.value,
                         unit: r.unit,
-                        uln: r.uln,
+                        uln: b.uln,
                         abnormal: b.is_abnormal(),
                         rule,
                     },
@@ -764,10 +760,10 @@ fn analyse_patient(
     for r in labs.iter().filter(|r| !r.baseline && !is_reference(r)) {
         let input = LabInput {
             test: r.test,
-            value: r.value,
+            value: r.value.exact(),
             unit: r.unit,
-            lln: r.lln,
-            uln: r.uln,
+            lln: r.lln.map(Decimal::exact),
+            uln: r.uln.map(Decimal::exact),
         };
         let base = baselines.get(&r.test).map(|(b, _)| b);
         let g = grading::grade_lab(table, &input, base, &options.grading).map_err(|source| {
@@ -797,10 +793,10 @@ fn analyse_patient(
             ctcae_version: g.ctcae_version,
             source: GradeSource::Lab {
                 test: r.test,
-                value: r.value,
+                value: input.value,
                 unit: r.unit,
-                lln: r.lln,
-                uln: r.uln,
+                lln: input.lln,
+                uln: input.uln,
                 criterion: g.criterion,
                 baseline: g.baseline,
             },
@@ -891,7 +887,7 @@ fn analyse_patient(
             nadirs.push(Nadir {
                 test,
                 date: r.date,
-                value: r.value,
+                value: r.value.exact(),
                 unit: r.unit,
                 canonical_value: cv,
                 canonical_unit: test.canonical_unit(),
@@ -989,7 +985,7 @@ fn analyse_patient(
 /// The value in the test's canonical unit (units were validated on input).
 fn canonical(r: &LabResult) -> Exact {
     let f = r.test.factor_to_canonical(r.unit).unwrap_or(Exact::ONE);
-    r.value * f
+    r.value.exact() * f
 }
 
 fn cohort_table(reports: &[PatientReport], options: &Options) -> Vec<CohortRow> {

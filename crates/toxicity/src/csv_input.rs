@@ -13,6 +13,7 @@
 //! every column.
 
 use crate::ctcae::{CtcaeVersion, Grade, Term};
+use crate::decimal::Decimal;
 use crate::exact::{DecimalError, Exact};
 use crate::labunits::{LabTest, LabUnit};
 use crate::records::{AdverseEvent, LabResult, Origin, Product, Transfusion};
@@ -529,15 +530,21 @@ fn lab_row(r: &Row<'_>, last: &mut Option<Arc<str>>) -> Result<LabResult, Vec<Cs
             patient,
             date,
             test,
-            value,
+            value: decimal(value),
             unit,
-            lln,
-            uln,
+            lln: lln.map(decimal),
+            uln: uln.map(decimal),
             baseline,
             origin: r.origin(),
         }),
         _ => Err(p),
     }
+}
+
+/// The compact form of a number [`Row::number`] parsed (at most 6 decimals
+/// and 12 digits: always a [`Decimal`]).
+fn decimal(x: Exact) -> Decimal {
+    Decimal::try_from(x).expect("a parsed decimal has at most 6 decimals and 12 digits")
 }
 
 /// Parses an events file: columns `patient, date, term, grade` and optionally

@@ -95,6 +95,13 @@ impl Exact {
         }
     }
 
+    /// `num/den`, already reduced with `den > 0` (a
+    /// [`crate::decimal::Decimal`]'s fraction): no reduction is made.
+    pub(crate) const fn reduced(num: i128, den: NonZeroI128) -> Self {
+        debug_assert!(den.get() > 0 && gcd(num, den.get()) == 1);
+        Self { num, den }
+    }
+
     /// The integer `n`.
     pub const fn int(n: i128) -> Self {
         Self { num: n, den: UNIT }

@@ -28,9 +28,9 @@
 //!     patient: "P1".into(),
 //!     date: d,
 //!     test: LabTest::Neutrophils,
-//!     value: Exact::parse_decimal(v).unwrap(),
+//!     value: Decimal::parse_decimal(v).unwrap(),
 //!     unit: LabUnit::GigaPerLitre,
-//!     lln: Some(Exact::parse_decimal("1.5").unwrap()),
+//!     lln: Some(Decimal::parse_decimal("1.5").unwrap()),
 //!     uln: None,
 //!     baseline: false,
 //!     origin: None,
@@ -63,6 +63,7 @@
 pub mod analysis;
 pub mod csv_input;
 pub mod ctcae;
+pub mod decimal;
 pub mod engraftment;
 pub mod exact;
 pub mod grading;
@@ -71,6 +72,7 @@ pub mod records;
 
 pub use analysis::{AnalysisError, CohortReport, Options, analyse};
 pub use ctcae::{CtcaeVersion, Grade, Term};
+pub use decimal::Decimal;
 pub use exact::Exact;
 pub use grading::{BaselineEdge, CreatinineBaseline, GradingOptions, grade_lab};
 pub use labunits::{CellCount, LabTest, LabUnit};

@@ -6,8 +6,8 @@ use mibg_csv::Location;
 use mibg_toxicity::analysis::{AnalysisError, GradeSource};
 use mibg_toxicity::csv_input::{CsvError, parse_events, parse_labs, parse_transfusions};
 use mibg_toxicity::{
-    AdverseEvent, CtcaeVersion, Exact, Grade, LabResult, LabTest, LabUnit, Options, Product,
-    Schedule, Term, ToxicityInput, Transfusion, analyse,
+    AdverseEvent, CtcaeVersion, Decimal, Exact, Grade, LabResult, LabTest, LabUnit, Options,
+    Product, Schedule, Term, ToxicityInput, Transfusion, analyse,
 };
 
 fn lab(
@@ -23,10 +23,10 @@ fn lab(
         patient: p.into(),
         date: d,
         test,
-        value: Exact::parse_decimal(v).unwrap(),
+        value: Decimal::parse_decimal(v).unwrap(),
         unit,
-        lln: lln.map(|x| Exact::parse_decimal(x).unwrap()),
-        uln: uln.map(|x| Exact::parse_decimal(x).unwrap()),
+        lln: lln.map(|x| Decimal::parse_decimal(x).unwrap()),
+        uln: uln.map(|x| Decimal::parse_decimal(x).unwrap()),
         baseline: false,
         origin: None,
     }

@@ -14,8 +14,8 @@
 use jiff::civil::{Date, date};
 use mibg_toxicity::analysis::{AnalysisError, CohortRow};
 use mibg_toxicity::{
-    AdverseEvent, CtcaeVersion, Exact, Grade, LabResult, LabTest, LabUnit, Options, Product,
-    Schedule, Term, ToxicityInput, Transfusion, analyse,
+    AdverseEvent, CtcaeVersion, Decimal, Exact, Grade, LabResult, LabTest, LabUnit, Options,
+    Product, Schedule, Term, ToxicityInput, Transfusion, analyse,
 };
 
 fn lab(
@@ -31,10 +31,10 @@ fn lab(
         patient: p.into(),
         date: d,
         test,
-        value: Exact::parse_decimal(v).unwrap(),
+        value: Decimal::parse_decimal(v).unwrap(),
         unit,
-        lln: lln.map(|x| Exact::parse_decimal(x).unwrap()),
-        uln: uln.map(|x| Exact::parse_decimal(x).unwrap()),
+        lln: lln.map(|x| Decimal::parse_decimal(x).unwrap()),
+        uln: uln.map(|x| Decimal::parse_decimal(x).unwrap()),
         baseline: false,
         origin: None,
     }

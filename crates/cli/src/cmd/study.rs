@@ -8,7 +8,7 @@ use crate::document::PdfArgs;
 use crate::output::{print_json, write_all_or_nothing};
 use anyhow::{Context, Result, bail};
 use mibg_clinic::cohort::render::{km_svg, render_html, render_text};
-use mibg_clinic::cohort::{report, validate};
+use mibg_clinic::cohort::{report_owned, validate_owned};
 use mibg_study::{Problem, Problems, StudyInput};
 use serde::Serialize;
 use std::io::Write;
@@ -122,7 +122,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
                     Ok(input)
                 })?;
                 let label = mibg_store::Location::parse(db).display();
-                report_input(&label, &input, a.out.as_deref(), a.json, &a.pdf, out)
+                report_input(&label, input, a.out.as_deref(), a.json, &a.pdf, out)
             }
             (None, None) => bail!("give a study folder or --db"),
         },
@@ -193,7 +193,7 @@ fn run_report(
     let input = read_study_dir(dir)?;
     report_input(
         &dir.display().to_string(),
-        &input,
+        input,
         out_dir,
         json,
         pdf_args,
@@ -202,16 +202,17 @@ fn run_report(
 }
 
 /// The report of a study given as its files (read from a folder, or
-/// rebuilt by the registry database).
+/// rebuilt by the registry database), given away: each file's text is
+/// freed once read (`report_owned`).
 fn report_input(
     dir: &str,
-    input: &StudyInput,
+    input: StudyInput,
     out_dir: Option<&Path>,
     json: bool,
     pdf_args: &PdfArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
-    let r = report(input).map_err(|p| problems_error(dir, &p))?;
+    let r = report_owned(input).map_err(|p| problems_error(dir, &p))?;
     // Everything is computed before anything is written.
     let json_text = serde_json::to_string_pretty(&r)? + "\n";
     let km_os = km_svg(&r.cohort.os, &r.curves.os);
@@ -257,7 +258,7 @@ fn report_input(
 fn run_export(args: &ExportArgs, out: &mut dyn Write) -> Result<()> {
     let input = read_study_dir(&args.dir)?;
     let dir = args.dir.display().to_string();
-    let r = report(&input).map_err(|p| problems_error(&dir, &p))?;
+    let r = report_owned(input).map_err(|p| problems_error(&dir, &p))?;
     let d = mibg_clinic::cohort::export::analysis_datasets(&r);
     let files: [(&Path, &[u8]); 3] = [
         (Path::new("adsl.csv"), d.adsl.as_bytes()),
@@ -347,7 +348,7 @@ struct ValidateJson<'a> {
 
 fn run_validate(args: &ValidateArgs, out: &mut dyn Write) -> Result<()> {
     let input = read_study_dir(&args.dir)?;
-    let v = validate(&input);
+    let v = validate_owned(input);
     let p = &v.problems;
     if args.json {
         print_json(

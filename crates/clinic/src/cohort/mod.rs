@@ -60,7 +60,17 @@ pub struct Validation {
 /// `mibg study validate`: every problem of the folder, its format's and
 /// its clinical data's (the same list [`report`] refuses with).
 pub fn validate(input: &StudyInput) -> Validation {
-    let a = assess(input);
+    validation(assess(input))
+}
+
+/// [`validate`] on an input given away: each file's text is freed as soon
+/// as it has been read (`mibg_study::validate_owned`), for a large folder.
+/// The same problems as [`validate`].
+pub fn validate_owned(input: StudyInput) -> Validation {
+    validation(assess_owned(input))
+}
+
+fn validation(a: Assessment) -> Validation {
     Validation {
         data: a.data,
         problems: a.problems,
@@ -72,7 +82,21 @@ pub fn validate(input: &StudyInput) -> Validation {
 /// # Errors
 /// Every problem, as [`validate`] lists them, when there is any error.
 pub fn report(input: &StudyInput) -> Result<StudyReport, Problems> {
-    let a = assess(input);
+    reported(assess(input))
+}
+
+/// [`report`] on an input given away: each file's text is freed as soon as
+/// it has been read (`mibg_study::validate_owned`), so that the records of
+/// a large folder never sit beside its whole text. The same report and
+/// problems as [`report`].
+///
+/// # Errors
+/// As [`report`].
+pub fn report_owned(input: StudyInput) -> Result<StudyReport, Problems> {
+    reported(assess_owned(input))
+}
+
+fn reported(a: Assessment) -> Result<StudyReport, Problems> {
     // `assess` gives a report exactly when there is no error.
     a.report.ok_or(a.problems)
 }
@@ -349,11 +373,15 @@ fn per_patient<T: Sync, R: Send>(items: &[T], w: Workers, step: impl Fn(&T) -> R
 /// The per-patient steps run on every available core (`per_patient`);
 /// the result is the same, byte for byte, on any number of threads.
 pub fn assess(input: &StudyInput) -> Assessment {
-    assess_with(input, Workers::available())
+    assess_with(mibg_study::validate(input), Workers::available())
 }
 
-fn assess_with(input: &StudyInput, workers: Workers) -> Assessment {
-    let v = mibg_study::validate(input);
+/// [`assess`] on an input given away (see [`report_owned`]).
+pub fn assess_owned(input: StudyInput) -> Assessment {
+    assess_with(mibg_study::validate_owned(input), Workers::available())
+}
+
+fn assess_with(v: mibg_study::Validated, workers: Workers) -> Assessment {
     let mut p = v.problems;
     let mut d = v.data;
     let protocol = match (&d.protocol, p.is_ok()) {
@@ -550,6 +578,17 @@ mod tests {
         format!("{problems:#?}\n{report:?}")
     }
 
+    /// An input given away (each file's text freed once read) gives the
+    /// same problems and report as a borrowed one.
+    #[test]
+    fn an_input_given_away_gives_the_same_result() {
+        for name in ["seed-study", "study-broken"] {
+            let input = folder(name);
+            let borrowed = shown(&assess(&input));
+            assert!(borrowed == shown(&assess_owned(input)), "{name}");
+        }
+    }
+
     const ONE: Workers = Workers {
         threads: 1,
         min_chunk: 1,
@@ -562,15 +601,18 @@ mod tests {
     fn same_result_on_any_number_of_threads() {
         for name in ["seed-study", "study-broken"] {
             let input = folder(name);
-            let one = shown(&assess_with(&input, ONE));
+            let one = shown(&assess_with(mibg_study::validate(&input), ONE));
             for (threads, min_chunk) in [(2, 1), (3, 1), (7, 1), (4, 5)] {
-                let many = shown(&assess_with(&input, Workers { threads, min_chunk }));
+                let many = shown(&assess_with(
+                    mibg_study::validate(&input),
+                    Workers { threads, min_chunk },
+                ));
                 assert!(one == many, "{name}: {threads} threads differ from one");
             }
         }
-        let seed = assess_with(&folder("seed-study"), ONE);
+        let seed = assess_with(mibg_study::validate(&folder("seed-study")), ONE);
         assert!(seed.report.is_some());
-        let broken = assess_with(&folder("study-broken"), ONE);
+        let broken = assess_with(mibg_study::validate(&folder("study-broken")), ONE);
         assert!(!broken.problems.errors.is_empty());
     }
 
