@@ -42,6 +42,11 @@ pub mod action {
     pub const LOGIN: &str = "login";
     /// A failed sign-in (the attempted user name is in `new_value`).
     pub const LOGIN_FAILED: &str = "login_failed";
+    /// A signed-in user typed a wrong password again (to change it, or to
+    /// sign), or typed it while the account was throttled; the purpose is
+    /// in `new_value`, the cause in `reason`. Counted with the failed
+    /// sign-ins ([`crate::auth::account_failures`]).
+    pub const REAUTH_FAILED: &str = "reauth_failed";
     /// A sign-out.
     pub const LOGOUT: &str = "logout";
     /// A signature was applied.

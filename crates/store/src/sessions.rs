@@ -29,6 +29,10 @@
 //!   a token carries the user's rights, and until the change those are only
 //!   "change the password" (whoever knows the initial password could
 //!   otherwise make a token with `mibg user token create`).
+//! * An initial password expires: [`crate::auth::INITIAL_PASSWORD_VALIDITY_H`]
+//!   after it was set, sign-in with it is refused (ASVS 4.0.3 section 2.3.1: initial
+//!   secrets "expire after a short period of time"); an administrator
+//!   sets a new one (`mibg user reset-password`, or the admin page).
 
 use crate::Store;
 use crate::audit::{action, format_instant};
@@ -82,24 +86,64 @@ fn parse(t: Option<&str>) -> Option<Timestamp> {
     t.and_then(|s| s.parse::<Timestamp>().ok())
 }
 
-/// Whether the password of `user_id` was last set by someone else (or its
-/// setting is not recorded at all: deny by default).
-pub(crate) async fn password_set_by_another(tx: &mut Tx, user_id: i64) -> Result<bool, StoreError> {
+/// Who set the current password of an account, as its audit trail says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PasswordOrigin {
+    /// The user, by changing it.
+    Own,
+    /// Someone else (an initial password: `mibg user add`, an
+    /// administrator's new account or reset) at `set_at`, or a setting the
+    /// trail does not record at all (`None`: deny by default, a change is
+    /// required).
+    Initial { set_at: Option<Timestamp> },
+}
+
+impl PasswordOrigin {
+    /// An initial password set longer ago than
+    /// [`crate::auth::INITIAL_PASSWORD_VALIDITY_H`] (at `now`): refused at
+    /// sign-in (ASVS 4.0.3 section 2.3.1). An unrecorded setting has no age and
+    /// does not expire (it still must be changed).
+    pub(crate) fn initial_expired(self, now: Timestamp) -> bool {
+        match self {
+            PasswordOrigin::Initial { set_at: Some(at) } => {
+                now.duration_since(at)
+                    >= SignedDuration::from_hours(crate::auth::INITIAL_PASSWORD_VALIDITY_H)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Who set the password of `user_id` last: the latest `create` or
+/// `password_change` record of the account in the audit trail.
+pub(crate) async fn password_origin(
+    tx: &mut Tx,
+    user_id: i64,
+) -> Result<PasswordOrigin, StoreError> {
     let r = tx
         .fetch_optional(
-            "SELECT user_id FROM audit WHERE entity = 'users' AND entity_id = $1 AND action IN ($2, $3) ORDER BY seq DESC LIMIT 1",
+            "SELECT user_id, at FROM audit WHERE entity = 'users' AND entity_id = $1 AND action IN ($2, $3) ORDER BY seq DESC LIMIT 1",
             &[
                 Value::int(user_id),
                 Value::text(action::CREATE),
                 Value::text(action::PASSWORD_CHANGE),
             ],
-            &[Ty::Int],
+            &[Ty::Int, Ty::Text],
         )
         .await?;
     Ok(match r {
-        Some(r) => r[0].as_int() != Some(user_id),
-        None => true,
+        Some(r) if r[0].as_int() == Some(user_id) => PasswordOrigin::Own,
+        Some(r) => PasswordOrigin::Initial {
+            set_at: parse(r[1].as_text()),
+        },
+        None => PasswordOrigin::Initial { set_at: None },
     })
+}
+
+/// Whether the password of `user_id` was last set by someone else (or its
+/// setting is not recorded at all: deny by default).
+pub(crate) async fn password_set_by_another(tx: &mut Tx, user_id: i64) -> Result<bool, StoreError> {
+    Ok(password_origin(tx, user_id).await? != PasswordOrigin::Own)
 }
 
 /// Removes the sessions of a user, but `keep` (an id's SHA-256), in the

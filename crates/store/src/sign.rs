@@ -184,13 +184,22 @@ impl Store {
         entity_id: i64,
         refusal: &str,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_read().await?;
-        let ok = crate::auth::password_matches(&mut tx, user_id, password).await?;
-        tx.rollback().await?;
-        if ok {
-            return Ok(());
-        }
         let mut w = Writer::begin(self, scope.actor()).await?;
+        let check = crate::auth::recheck_password(
+            &mut w,
+            user_id,
+            password,
+            &format!("to sign {entity} {entity_id}"),
+        )
+        .await;
+        match check {
+            Ok(crate::auth::Recheck::Right) => return w.rollback().await,
+            Ok(_) => {}
+            Err(e) => {
+                w.rollback().await?;
+                return Err(e);
+            }
+        }
         w.record(Event {
             action: action::SIGN,
             entity: Some(entity),
@@ -249,7 +258,10 @@ impl Store {
         let t = signable(entity)?;
         let mut w = Writer::begin(self, scope.actor()).await?;
         let result = async {
-            if !crate::auth::password_matches(&mut w.tx, user_id, password).await? {
+            if crate::auth::recheck_password(&mut w, user_id, password, &format!("to sign {entity} {id}"))
+                .await?
+                != crate::auth::Recheck::Right
+            {
                 w.record(Event {
                     action: action::SIGN,
                     entity: Some(t.name),

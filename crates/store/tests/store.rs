@@ -37,6 +37,8 @@ both!(
     web_sessions_live_in_the_database_and_end_with_the_account,
     course_states_of_a_page_equal_the_single_course_path,
     initial_passwords_must_be_changed_by_their_user,
+    initial_passwords_expire_after_72_hours,
+    passwords_typed_again_share_the_sign_in_throttle,
 );
 
 async fn schema_matches_description(b: Backend) {
@@ -908,7 +910,7 @@ async fn signatures_bind_content_and_need_two_people(b: Backend) {
 }
 
 async fn accounts_passwords_and_tokens(b: Backend) {
-    let (_db, store) = seeded(b).await;
+    let (db, store) = seeded(b).await;
     let c = store.centre_by_code(&op(), "Rome").await.unwrap();
     let new = |u: &str| NewUser {
         username: u.into(),
@@ -982,6 +984,28 @@ async fn accounts_passwords_and_tokens(b: Backend) {
         store.scope_for_token(&secret).await,
         Err(StoreError::PasswordChangeRequired)
     ));
+    // While the account is locked its session cannot change the password
+    // either (the current password is not even checked).
+    assert!(matches!(
+        store
+            .change_own_password(&s.scope, "a long ward passphrase", "my own ward passphrase")
+            .await,
+        Err(StoreError::AuthenticationFailed)
+    ));
+    // The window passes (the failures moved 16 minutes back).
+    let before = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_mins(16))
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M:%S.%6fZ")
+        .to_string();
+    raw(&db.location, drop_audit_guard(b)).await;
+    raw(
+        &db.location,
+        &format!(
+            "UPDATE audit SET at = '{before}' WHERE action IN ('login_failed', 'reauth_failed')"
+        ),
+    )
+    .await;
     // The new password must differ from the initial one.
     assert!(matches!(
         store
@@ -1994,4 +2018,213 @@ async fn course_states_of_a_page_equal_the_single_course_path(b: Backend) {
         store.course_statuses(&op(), &[i64::MAX]).await.unwrap(),
         vec![vec![]]
     );
+}
+
+/// Moves the instant of `user`'s latest password setting (its `create` or
+/// `password_change` audit record) to `hours` ago, as if it had been set
+/// then (the append-only guard dropped first, as a test may).
+async fn age_password_setting(db: &mibg_store::testing::TestDb, b: Backend, user: i64, hours: i64) {
+    let at = jiff::Timestamp::now()
+        .checked_sub(jiff::SignedDuration::from_hours(hours))
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M:%S.%6fZ")
+        .to_string();
+    // Dropped once per database (a second DROP TRIGGER fails on SQLite).
+    let _ = raw_err(&db.location, drop_audit_guard(b)).await;
+    raw(
+        &db.location,
+        &format!(
+            "UPDATE audit SET at = '{at}' WHERE seq = (SELECT MAX(seq) FROM audit \
+             WHERE entity = 'users' AND entity_id = {user} AND action IN ('create', 'password_change'))"
+        ),
+    )
+    .await;
+}
+
+async fn initial_passwords_expire_after_72_hours(b: Backend) {
+    // ASVS 4.0.3 section 2.3.1: an initial password expires after a short
+    // period; mibg's period is INITIAL_PASSWORD_VALIDITY_H = 72 hours.
+    assert_eq!(auth::INITIAL_PASSWORD_VALIDITY_H, 72);
+    let (db, store) = seeded(b).await;
+    let c = store.centre_by_code(&op(), "Rome").await.unwrap();
+    let new = |u: &str| NewUser {
+        username: u.into(),
+        printed_name: format!("N. {u}"),
+        role: Role::Nurse,
+        centre_id: c.id,
+        granted: vec![],
+        expires_at: None,
+        export_identified: false,
+    };
+    let pw = "a long ward passphrase";
+    // Set 71 h ago (one hour inside the period): still accepted, to be changed.
+    let young = store
+        .create_user(&op(), &new("nurse.young"), pw)
+        .await
+        .unwrap();
+    age_password_setting(&db, b, young.id, 71).await;
+    store.login("nurse.young", pw, "10.0.0.1").await.unwrap();
+    // Set 73 h ago (one hour past it): refused, with the cause in the trail.
+    let old = store
+        .create_user(&op(), &new("nurse.old"), pw)
+        .await
+        .unwrap();
+    age_password_setting(&db, b, old.id, 73).await;
+    assert!(matches!(
+        store.login("nurse.old", pw, "10.0.0.1").await,
+        Err(StoreError::AuthenticationFailed)
+    ));
+    let failed = store
+        .audit_by_action(&op(), "login_failed", "2000-01-01T00:00:00.000000Z", 10)
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].entity_id, Some(old.id));
+    assert_eq!(
+        failed[0].reason.as_deref(),
+        Some("initial password expired")
+    );
+    // A password the user chose does not expire, however old: change it,
+    // age it past the period, sign in again.
+    let s = store.login("nurse.young", pw, "10.0.0.1").await.unwrap();
+    store
+        .change_own_password(&s.scope, pw, "my own ward passphrase")
+        .await
+        .unwrap();
+    age_password_setting(&db, b, young.id, 24 * 365).await;
+    store
+        .login("nurse.young", "my own ward passphrase", "10.0.0.1")
+        .await
+        .unwrap();
+    // An administrator's reset gives a new initial password: accepted now.
+    store
+        .reset_password(&op(), "nurse.old", "a fresh ward passphrase", "expired")
+        .await
+        .unwrap();
+    store
+        .login("nurse.old", "a fresh ward passphrase", "10.0.0.1")
+        .await
+        .unwrap();
+}
+
+async fn passwords_typed_again_share_the_sign_in_throttle(b: Backend) {
+    // ASVS 4.0.3 section 2.2.1: a session left open must not let anyone
+    // guess the password through the forms that ask for it again. Each
+    // wrong current password (password change) and wrong signing password
+    // counts with the failed sign-ins: MAX_FAILURES_PER_ACCOUNT = 5.
+    assert_eq!(auth::MAX_FAILURES_PER_ACCOUNT, 5);
+    let (_db, store) = seeded(b).await;
+    let (_, phys) = user(&store, "physicist1", Role::Physicist, "Rome").await;
+    let pw = "correct horse battery staple";
+    let p = store.find_patient(&op(), "SYN-01").await.unwrap();
+    let course = store.courses(&phys, p.id).await.unwrap()[0].id;
+    let rx = store
+        .create(
+            &phys,
+            p.id,
+            &Prescription {
+                course_id: course,
+                infusion_number: 2,
+                activity_mbq: Activity::from_mbq(4965.0),
+                dosimetry_result_id: None,
+                basis: serde_json::json!({}),
+                warnings: vec![],
+                acknowledged: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    // Two wrong signing passwords, two wrong current passwords: 4 failures.
+    for _ in 0..2 {
+        assert!(matches!(
+            store
+                .sign(
+                    &phys,
+                    "prescriptions",
+                    rx.id,
+                    1,
+                    Meaning::Authored,
+                    "not my password"
+                )
+                .await,
+            Err(StoreError::Signature(_))
+        ));
+        assert!(matches!(
+            store
+                .change_own_password(&phys, "not my password", "a brand new passphrase")
+                .await,
+            Err(StoreError::AuthenticationFailed)
+        ));
+    }
+    let reauth = || async {
+        store
+            .audit_by_action(&op(), "reauth_failed", "2000-01-01T00:00:00.000000Z", 100)
+            .await
+            .unwrap()
+    };
+    let r = reauth().await;
+    assert_eq!(r.len(), 4);
+    assert!(
+        r.iter()
+            .all(|a| a.reason.as_deref() == Some("wrong password"))
+    );
+    assert_eq!(
+        r.iter()
+            .filter(|a| a.new_value.as_deref() == Some("\"to change the password\""))
+            .count(),
+        2
+    );
+    assert_eq!(
+        r.iter()
+            .filter(|a| a.new_value.as_deref()
+                == Some(&*format!("\"to sign prescriptions {}\"", rx.id)))
+            .count(),
+        2
+    );
+    // Below the limit (4 < 5) the right password still works for a
+    // signature: the failures do not reset at a signature, only at a sign-in.
+    let sig = store
+        .sign(&phys, "prescriptions", rx.id, 1, Meaning::Authored, pw)
+        .await
+        .unwrap();
+    assert!(sig.valid);
+    // The fifth failure reaches the limit: now even the right password is
+    // refused, in every form and at sign-in, and the refusals are recorded.
+    assert!(matches!(
+        store
+            .change_own_password(&phys, "not my password", "a brand new passphrase")
+            .await,
+        Err(StoreError::AuthenticationFailed)
+    ));
+    assert!(matches!(
+        store
+            .change_own_password(&phys, pw, "a brand new passphrase")
+            .await,
+        Err(StoreError::AuthenticationFailed)
+    ));
+    assert!(matches!(
+        store.login("physicist1", pw, "10.0.0.2").await,
+        Err(StoreError::AuthenticationFailed)
+    ));
+    let r = reauth().await;
+    assert_eq!(r.len(), 6);
+    assert_eq!(
+        r[0].reason.as_deref(),
+        Some("account locked for the throttling window")
+    );
+    let login_failed = store
+        .audit_by_action(&op(), "login_failed", "2000-01-01T00:00:00.000000Z", 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        login_failed[0].reason.as_deref(),
+        Some("account locked for the throttling window")
+    );
+    // The password did not change.
+    assert!(matches!(
+        store
+            .login("physicist1", "a brand new passphrase", "10.0.0.2")
+            .await,
+        Err(StoreError::AuthenticationFailed)
+    ));
 }

@@ -99,7 +99,9 @@ fn refusal(e: &StoreError) -> String {
             format!("{}: {message}", field.replace('_', " "))
         }
         StoreError::AuthenticationFailed => {
-            "The current password is not right; nothing was changed.".into()
+            "The current password is not right, or too many wrong passwords were typed \
+             (5 in 15 minutes lock the account until they are 15 minutes old); nothing was changed."
+                .into()
         }
         other => other.to_string(),
     }

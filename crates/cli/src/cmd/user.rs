@@ -25,6 +25,11 @@ enum UserCommand {
     Disable(DisableArgs),
     /// List the accounts.
     List(ListArgs),
+    /// Change your own password (the current one is asked; every web session of the account ends).
+    Passwd(PasswdArgs),
+    /// Set a new initial password for an account (an administrator's reset at the command line):
+    /// the user must change it at the next sign-in, within 72 hours.
+    ResetPassword(ResetArgs),
     /// Personal API tokens of a user (signs in as that user: password asked).
     #[command(subcommand)]
     Token(TokenCommand),
@@ -130,6 +135,33 @@ struct DisableArgs {
 }
 
 #[derive(clap::Args, Debug)]
+struct PasswdArgs {
+    /// Your login name.
+    username: String,
+    /// Read the current password and then the new one from the first two
+    /// lines of standard input instead of the terminal.
+    #[arg(long)]
+    password_stdin: bool,
+    #[command(flatten)]
+    db: DbArg,
+}
+
+#[derive(clap::Args, Debug)]
+struct ResetArgs {
+    /// Login name of the account.
+    username: String,
+    /// Why (recorded in the audit trail).
+    #[arg(long)]
+    reason: String,
+    /// Read the new password from the first line of standard input instead
+    /// of the terminal.
+    #[arg(long)]
+    password_stdin: bool,
+    #[command(flatten)]
+    db: DbArg,
+}
+
+#[derive(clap::Args, Debug)]
 struct ListArgs {
     #[command(flatten)]
     db: DbArg,
@@ -171,6 +203,33 @@ fn read_password(stdin: bool) -> Result<String> {
         bail!("the two passwords differ; nothing was saved");
     }
     Ok(p)
+}
+
+/// The current and the new password of `mibg user passwd`: typed (the new
+/// one twice, not echoed), or the first two lines of standard input.
+fn read_password_change(username: &str, stdin: bool) -> Result<(String, String)> {
+    if stdin {
+        let mut lines = std::io::stdin().lock().lines();
+        let mut next = |what: &str| -> Result<String> {
+            let l = lines
+                .next()
+                .transpose()
+                .context("cannot read standard input")?
+                .with_context(|| {
+                    format!("no {what} on standard input (line 1: current, line 2: new)")
+                })?;
+            let l = l.trim_end_matches('\r').to_string();
+            if l.is_empty() {
+                bail!("the {what} on standard input is empty");
+            }
+            Ok(l)
+        };
+        let current = next("current password")?;
+        let new = next("new password")?;
+        return Ok((current, new));
+    }
+    let current = read_current_password(username, false)?;
+    Ok((current, read_password(false)?))
 }
 
 /// The current password of a user, typed once (not echoed) or from
@@ -309,6 +368,45 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
                     out,
                     "user {} ({}, {}) added at centre {}",
                     u.username, u.printed_name, u.role, centre.code
+                )?;
+                Ok(())
+            })
+        }
+        UserCommand::Passwd(a) => {
+            let (current, new) = read_password_change(&a.username, a.password_stdin)?;
+            block_on(async {
+                let store = open(&a.db).await?;
+                let s = store
+                    .login(&a.username, &current, "command line")
+                    .await
+                    .with_context(|| format!("signing in as {}", a.username))?;
+                store
+                    .change_own_password(&s.scope, &current, &new)
+                    .await
+                    .context("the password was not changed")?;
+                store.close().await;
+                writeln!(
+                    out,
+                    "password of {} changed; every web session of the account has ended",
+                    a.username
+                )?;
+                Ok(())
+            })
+        }
+        UserCommand::ResetPassword(a) => {
+            let password = read_password(a.password_stdin)?;
+            block_on(async {
+                let store = open(&a.db).await?;
+                let u = store
+                    .reset_password(&operator(), &a.username, &password, &a.reason)
+                    .await?;
+                store.close().await;
+                writeln!(
+                    out,
+                    "new initial password set for {}: they must change it at their next sign-in, within {} hours; \
+                     every web session of the account has ended",
+                    u.username,
+                    mibg_store::auth::INITIAL_PASSWORD_VALIDITY_H
                 )?;
                 Ok(())
             })
