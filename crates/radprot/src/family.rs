@@ -1554,6 +1554,30 @@ mod tests {
         );
     }
 
+    /// The overlap checks allow 1e-9 h (3.6 µs) of round-off, inclusive:
+    /// an element ending exactly 1e-9 h after the next starts touches it,
+    /// 2e-9 h overlaps; the same for the last element against the first
+    /// element of the next day (the end = first start + 24 h + 1e-9 h).
+    #[test]
+    fn the_round_off_slack_of_the_overlap_checks_is_inclusive() {
+        let check = |els: Vec<PatternElement>| {
+            pattern(Schedule::Daily(els), 1.0, ConstraintPeriod::Year).validate()
+        };
+        // 0 + (1 + 1e-9) is the double 1 + 1e-9: exactly the slack.
+        assert!(check(vec![el(0.0, 1.0 + 1e-9, 1.0), el(1.0, 1.0, 1.0)]).is_ok());
+        let e = check(vec![el(0.0, 1.0 + 2e-9, 1.0), el(1.0, 1.0, 1.0)]).unwrap_err();
+        assert_eq!(
+            (e.element, e.rule.as_str()),
+            (Some(1), "overlaps the previous element")
+        );
+        // Across midnight: 12 + (24 + 1e-9 − 12) is the double 24 + 1e-9.
+        let at_slack = 24.0 + 1e-9 - 12.0;
+        assert_eq!(12.0 + at_slack, 0.0 + 24.0 + 1e-9);
+        assert!(check(vec![el(0.0, 1.0, 1.0), el(12.0, at_slack, 1.0)]).is_ok());
+        let e = check(vec![el(0.0, 1.0, 1.0), el(12.0, at_slack + 1e-9, 1.0)]).unwrap_err();
+        assert!(e.rule.contains("past midnight"), "{e}");
+    }
+
     #[test]
     fn bad_periods_are_errors() {
         let c = PhysicalDecay::i131();
