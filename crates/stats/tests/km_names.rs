@@ -31,11 +31,20 @@ fn ci_transforms_are_named_as_r_conf_type() {
 #[test]
 fn an_undefined_value_names_its_cause() {
     let cases = [
-        (Undefined::InfiniteVariance, &["Greenwood", "last subject"][..]),
-        (Undefined::LogLogAtBoundary, &["log-log", "S = 1", "S = 0"][..]),
+        (
+            Undefined::InfiniteVariance,
+            &["Greenwood", "last subject"][..],
+        ),
+        (
+            Undefined::LogLogAtBoundary,
+            &["log-log", "S = 1", "S = 0"][..],
+        ),
         (Undefined::LogAtZero, &["log interval", "S = 0"][..]),
         (Undefined::LogitAtBoundary, &["logit", "S = 1", "S = 0"][..]),
-        (Undefined::ArcsinAtBoundary, &["arcsine", "S = 1", "S = 0"][..]),
+        (
+            Undefined::ArcsinAtBoundary,
+            &["arcsine", "S = 1", "S = 0"][..],
+        ),
         (Undefined::NotReached, &["not reached"][..]),
         (Undefined::NoneAtRisk, &["nobody at risk"][..]),
     ];
