@@ -69,4 +69,54 @@ mod tests {
         let v = integrate(&|x: f64| Ok((x - 1.0).abs()), 0.0, 2.0, 0.3, 1e-12).unwrap();
         assert!((v - 1.0).abs() < 1e-9);
     }
+
+    /// Records where the integrand is evaluated.
+    fn points(a: f64, b: f64, piece: f64) -> (f64, Vec<f64>) {
+        let seen = std::cell::RefCell::new(Vec::new());
+        let v = integrate(
+            &|x: f64| {
+                seen.borrow_mut().push(x);
+                Ok(x * x * x)
+            },
+            a,
+            b,
+            piece,
+            1e-12,
+        )
+        .unwrap();
+        (v, seen.into_inner())
+    }
+
+    /// The split into pieces of at most `piece` (which localises kinks) and
+    /// the Simpson estimate of each piece, by hand: [1, 2] in pieces of 0.5
+    /// is [1, 1.5] and [1.5, 2]; each is evaluated at its ends and midpoint,
+    /// then once refined at its quarter points. Simpson's rule is exact for
+    /// a cubic, so the refinement agrees with the piece's estimate and stops
+    /// there: 5 evaluations a piece, all at exact binary fractions.
+    /// ∫₁² x³ dx = (16 − 1)/4 = 3.75.
+    #[test]
+    fn pieces_and_their_simpson_estimate_by_hand() {
+        let (v, seen) = points(1.0, 2.0, 0.5);
+        assert!((v - 3.75).abs() < 1e-12, "{v}");
+        assert_eq!(
+            seen,
+            vec![
+                1.0, 1.25, 1.5, 1.125, 1.375, // [1, 1.5]
+                1.5, 1.75, 2.0, 1.625, 1.875, // [1.5, 2]
+            ]
+        );
+    }
+
+    /// The last piece ends exactly at b: [0.3, 1] in 3 pieces of
+    /// h = 0.7/3, where 0.3 + 2h + h is the double 0.9999999999999999, not 1.
+    #[test]
+    fn the_last_piece_ends_exactly_at_b() {
+        let h = (1.0 - 0.3) / 3.0;
+        assert_ne!(0.3 + 2.0 * h + h, 1.0);
+        let (v, seen) = points(0.3, 1.0, 0.3);
+        // ∫_0.3^1 x³ dx = (1 − 0.3⁴)/4 = (1 − 0.0081)/4 = 0.247975.
+        assert!((v - 0.247_975).abs() < 1e-12, "{v}");
+        assert!(seen.contains(&1.0));
+        assert!(seen.iter().all(|&x| (0.3..=1.0).contains(&x)), "{seen:?}");
+    }
 }
