@@ -1578,6 +1578,34 @@ mod tests {
         assert!(e.rule.contains("past midnight"), "{e}");
     }
 
+    /// A budget met exactly at the end of the search (dose at 90 days =
+    /// budget) is met: the restriction is found, not "not met". The curve
+    /// R(t) = 2 before 10 h and 1 after (non-increasing; no closed form, so
+    /// the numerical path), a one-off hour at 1 m, 1000 µSv/h at 1 m: the
+    /// dose resumed at τ ≥ 10 h is 1000 µSv/h × 1 × 1 h = 1000 µSv, exactly
+    /// the 1 mSv constraint (Simpson is exact on a constant: the window
+    /// [2160, 2161] gives 1/6 × 6 = 1); before 10 h part of the hour is at
+    /// R = 2, above it. So the restriction is 10 h (to the resolution).
+    #[test]
+    fn a_budget_met_exactly_at_the_horizon_is_met() {
+        let c = retention_fn(|t: Hours| if t.hours() < 10.0 { 2.0 } else { 1.0 });
+        let p = pattern(
+            Schedule::OnceOff(vec![el(0.0, 1.0, 1.0)]),
+            1.0,
+            ConstraintPeriod::Episode,
+        );
+        let pe = period(&c, 1000.0, 0.0, None);
+        let at_horizon = pattern_dose(&pe, &p, DistanceLaw::InverseSquare, SEARCH_HORIZON).unwrap();
+        assert_eq!(at_horizon.usv(), 1000.0);
+        let r = restrict_pattern(&[pe], &p, &opts(DistanceLaw::InverseSquare)).unwrap();
+        let t = r.infusions[0]
+            .restriction
+            .expect("met at the horizon")
+            .hours();
+        assert!((t - 10.0).abs() <= 2.0 * TIME_RESOLUTION.hours(), "{t}");
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+
     #[test]
     fn bad_periods_are_errors() {
         let c = PhysicalDecay::i131();
