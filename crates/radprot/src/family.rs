@@ -1606,6 +1606,37 @@ mod tests {
         assert!(r.warnings.is_empty(), "{:?}", r.warnings);
     }
 
+    /// The bisection stops when hi − lo is at most the resolution, not
+    /// below it. Infusion 1 of two with the next infusion at
+    /// 104.8576 h = 2²⁰ × 1e-4 h: a dose within the budget everywhere after
+    /// 1e-5 h moves hi down by halvings from 104.8576 h to exactly 1e-4 h
+    /// after 20 steps, where hi − lo = 1e-4 h = the resolution: the search
+    /// stops and the restriction is 1e-4 h (one more step would give
+    /// 5e-5 h). Curve R = 3 before 1e-5 h, 1 after; a one-off hour at 1 m,
+    /// 1000 µSv/h: the dose at 0 is 1000 × (1 + 2e-5) = 1000.02 µSv, above
+    /// the budget of 2.00002 mSv / 2 = 1000.01 µSv, from 1e-5 h on it is
+    /// 1000 µSv, within it (hand).
+    #[test]
+    fn the_bisection_stops_at_the_resolution() {
+        let c = retention_fn(|t: Hours| if t.hours() < 1e-5 { 3.0 } else { 1.0 });
+        let p = pattern(
+            Schedule::OnceOff(vec![el(0.0, 1.0, 1.0)]),
+            2.000_02,
+            ConstraintPeriod::Episode,
+        );
+        let upper = TIME_RESOLUTION.hours() * 1_048_576.0;
+        assert_eq!(upper, 104.8576);
+        let periods = [
+            period(&c, 1000.0, 0.0, Some(upper)),
+            period(&c, 1000.0, 0.0, None),
+        ];
+        let r = restrict_pattern(&periods, &p, &opts(DistanceLaw::InverseSquare)).unwrap();
+        assert_eq!(
+            r.infusions[0].restriction.unwrap().hours(),
+            TIME_RESOLUTION.hours()
+        );
+    }
+
     #[test]
     fn bad_periods_are_errors() {
         let c = PhysicalDecay::i131();

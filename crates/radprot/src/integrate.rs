@@ -107,6 +107,34 @@ mod tests {
         );
     }
 
+    /// The tolerance is shared between the pieces (tol/n each). For x⁴ the
+    /// Simpson refinement of a piece of width 1 changes its estimate by
+    /// δ = E(1) − 2·E(1/2) with E(w) = −w⁵·24/2880 = −w⁵/120 (the error of
+    /// Simpson's rule, f'''' = 24): δ = −1/120 + 1/1920 = −1/128 on every
+    /// piece. ∫₀² x⁴ in 2 pieces at tol = 0.001: each piece gets 0.0005,
+    /// 15 × 0.0005 = 0.0075 < 1/128 = 0.0078125, so each refines once more
+    /// (its halves: δ = 1/128/32 = 0.000244 ≤ 15 × 0.00025, done): 3 + 2 +
+    /// 2 × 2 = 9 evaluations a piece, 18 in all. (With the whole 0.001 per
+    /// piece, 0.015 ≥ 1/128 would stop at 5 a piece.) The extrapolated
+    /// result is exact for a quartic: 2⁵/5 = 6.4.
+    #[test]
+    fn each_piece_gets_its_share_of_the_tolerance() {
+        let seen = std::cell::Cell::new(0);
+        let v = integrate(
+            &|x: f64| {
+                seen.set(seen.get() + 1);
+                Ok(x.powi(4))
+            },
+            0.0,
+            2.0,
+            1.0,
+            0.001,
+        )
+        .unwrap();
+        assert!((v - 6.4).abs() < 1e-12, "{v}");
+        assert_eq!(seen.get(), 18);
+    }
+
     /// The last piece ends exactly at b: [0.3, 1] in 3 pieces of
     /// h = 0.7/3, where 0.3 + 2h + h is the double 0.9999999999999999, not 1.
     #[test]
