@@ -56,3 +56,20 @@ fn a_fit_reports_the_options_it_used() {
     assert_eq!(km.options().conf_type, ConfType::Arcsin);
     assert_eq!(km.options().conf_level.value(), 0.99);
 }
+
+/// A quantile probability must lie strictly between 0 and 1: both ends,
+/// and values beyond them, are refused (the median is p = 0.5).
+#[test]
+fn quantile_probabilities_are_strictly_inside_0_and_1() {
+    use mibg_stats::km::KmError;
+    let km = fit(KmOptions::default());
+    for p in [0.0, 1.0, -0.25, 1.5, f64::NAN] {
+        match km.quantile(p) {
+            Err(KmError::InvalidProbability(q)) => {
+                assert!(q == p || (q.is_nan() && p.is_nan()))
+            }
+            other => panic!("{p}: {other:?}"),
+        }
+    }
+    assert!(km.quantile(0.5).is_ok());
+}
