@@ -427,5 +427,62 @@ mod tests {
         assert_eq!((&r).retention(Hours::new(3.0)), 0.25);
         let b: Box<dyn RetentionCurve> = Box::new(PhysicalDecay::i131());
         assert_eq!(b.retention(Hours::new(0.0)), 1.0);
+        // Through the box after one half-life: 2^−1 = 0.5 (hand).
+        assert!((b.retention(I131_HALF_LIFE) - 0.5).abs() < 1e-12);
+        let bc: Box<dyn RetentionCurve> = Box::new(c);
+        assert_eq!(bc.retention(Hours::new(3.0)), 0.25);
+    }
+
+    #[test]
+    fn terms_are_the_terms_given() {
+        let given = vec![
+            ExpTerm {
+                fraction: 0.4,
+                rate: RateConstant::per_hour(0.1),
+            },
+            ExpTerm {
+                fraction: 0.6,
+                rate: RateConstant::per_hour(0.0),
+            },
+        ];
+        let c = ExponentialSum::new(given.clone()).unwrap();
+        assert_eq!(c.terms(), &given[..]);
+    }
+
+    #[test]
+    fn integral_of_a_term_that_never_clears() {
+        // R(t) = 0.6 + 0.4·e^(−0.1 t): a term with λ = 0 integrates to
+        // a·(to − from). ∫_2^5 R dt by hand:
+        //   0.6 · (5 − 2)                     = 1.8
+        //   0.4/0.1 · (e^(−0.2) − e^(−0.5))   = 4 · (0.818 730 753 − 0.606 530 660)
+        //                                     = 0.848 800 373
+        //   total                             = 2.648 800 373
+        let c = ExponentialSum::new(vec![
+            ExpTerm {
+                fraction: 0.4,
+                rate: RateConstant::per_hour(0.1),
+            },
+            ExpTerm {
+                fraction: 0.6,
+                rate: RateConstant::per_hour(0.0),
+            },
+        ])
+        .unwrap();
+        let v = c.integral(Hours::new(2.0), Hours::new(5.0)).hours();
+        assert!((v - 2.648_800_373).abs() < 1e-8, "{v}");
+        // The constant term alone (the other first in order): 0.6 · 3 + 0 = 1.8
+        // plus 0.4 · 3 for a second constant term: R = 1 ⇒ ∫_2^5 = 3.
+        let flat = ExponentialSum::new(vec![
+            ExpTerm {
+                fraction: 0.6,
+                rate: RateConstant::per_hour(0.0),
+            },
+            ExpTerm {
+                fraction: 0.4,
+                rate: RateConstant::per_hour(0.0),
+            },
+        ])
+        .unwrap();
+        assert!((flat.integral(Hours::new(2.0), Hours::new(5.0)).hours() - 3.0).abs() < 1e-12);
     }
 }

@@ -1554,6 +1554,89 @@ mod tests {
         );
     }
 
+    /// The overlap checks allow 1e-9 h (3.6 µs) of round-off, inclusive:
+    /// an element ending exactly 1e-9 h after the next starts touches it,
+    /// 2e-9 h overlaps; the same for the last element against the first
+    /// element of the next day (the end = first start + 24 h + 1e-9 h).
+    #[test]
+    fn the_round_off_slack_of_the_overlap_checks_is_inclusive() {
+        let check = |els: Vec<PatternElement>| {
+            pattern(Schedule::Daily(els), 1.0, ConstraintPeriod::Year).validate()
+        };
+        // 0 + (1 + 1e-9) is the double 1 + 1e-9: exactly the slack.
+        assert!(check(vec![el(0.0, 1.0 + 1e-9, 1.0), el(1.0, 1.0, 1.0)]).is_ok());
+        let e = check(vec![el(0.0, 1.0 + 2e-9, 1.0), el(1.0, 1.0, 1.0)]).unwrap_err();
+        assert_eq!(
+            (e.element, e.rule.as_str()),
+            (Some(1), "overlaps the previous element")
+        );
+        // Across midnight: 12 + (24 + 1e-9 − 12) is the double 24 + 1e-9.
+        let at_slack = 24.0 + 1e-9 - 12.0;
+        assert_eq!(12.0 + at_slack, 0.0 + 24.0 + 1e-9);
+        assert!(check(vec![el(0.0, 1.0, 1.0), el(12.0, at_slack, 1.0)]).is_ok());
+        let e = check(vec![el(0.0, 1.0, 1.0), el(12.0, at_slack + 1e-9, 1.0)]).unwrap_err();
+        assert!(e.rule.contains("past midnight"), "{e}");
+    }
+
+    /// A budget met exactly at the end of the search (dose at 90 days =
+    /// budget) is met: the restriction is found, not "not met". The curve
+    /// R(t) = 2 before 10 h and 1 after (non-increasing; no closed form, so
+    /// the numerical path), a one-off hour at 1 m, 1000 µSv/h at 1 m: the
+    /// dose resumed at τ ≥ 10 h is 1000 µSv/h × 1 × 1 h = 1000 µSv, exactly
+    /// the 1 mSv constraint (Simpson is exact on a constant: the window
+    /// [2160, 2161] gives 1/6 × 6 = 1); before 10 h part of the hour is at
+    /// R = 2, above it. So the restriction is 10 h (to the resolution).
+    #[test]
+    fn a_budget_met_exactly_at_the_horizon_is_met() {
+        let c = retention_fn(|t: Hours| if t.hours() < 10.0 { 2.0 } else { 1.0 });
+        let p = pattern(
+            Schedule::OnceOff(vec![el(0.0, 1.0, 1.0)]),
+            1.0,
+            ConstraintPeriod::Episode,
+        );
+        let pe = period(&c, 1000.0, 0.0, None);
+        let at_horizon = pattern_dose(&pe, &p, DistanceLaw::InverseSquare, SEARCH_HORIZON).unwrap();
+        assert_eq!(at_horizon.usv(), 1000.0);
+        let r = restrict_pattern(&[pe], &p, &opts(DistanceLaw::InverseSquare)).unwrap();
+        let t = r.infusions[0]
+            .restriction
+            .expect("met at the horizon")
+            .hours();
+        assert!((t - 10.0).abs() <= 2.0 * TIME_RESOLUTION.hours(), "{t}");
+        assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    }
+
+    /// The bisection stops when hi − lo is at most the resolution, not
+    /// below it. Infusion 1 of two with the next infusion at
+    /// 104.8576 h = 2²⁰ × 1e-4 h: a dose within the budget everywhere after
+    /// 1e-5 h moves hi down by halvings from 104.8576 h to exactly 1e-4 h
+    /// after 20 steps, where hi − lo = 1e-4 h = the resolution: the search
+    /// stops and the restriction is 1e-4 h (one more step would give
+    /// 5e-5 h). Curve R = 3 before 1e-5 h, 1 after; a one-off hour at 1 m,
+    /// 1000 µSv/h: the dose at 0 is 1000 × (1 + 2e-5) = 1000.02 µSv, above
+    /// the budget of 2.00002 mSv / 2 = 1000.01 µSv, from 1e-5 h on it is
+    /// 1000 µSv, within it (hand).
+    #[test]
+    fn the_bisection_stops_at_the_resolution() {
+        let c = retention_fn(|t: Hours| if t.hours() < 1e-5 { 3.0 } else { 1.0 });
+        let p = pattern(
+            Schedule::OnceOff(vec![el(0.0, 1.0, 1.0)]),
+            2.000_02,
+            ConstraintPeriod::Episode,
+        );
+        let upper = TIME_RESOLUTION.hours() * 1_048_576.0;
+        assert_eq!(upper, 104.8576);
+        let periods = [
+            period(&c, 1000.0, 0.0, Some(upper)),
+            period(&c, 1000.0, 0.0, None),
+        ];
+        let r = restrict_pattern(&periods, &p, &opts(DistanceLaw::InverseSquare)).unwrap();
+        assert_eq!(
+            r.infusions[0].restriction.unwrap().hours(),
+            TIME_RESOLUTION.hours()
+        );
+    }
+
     #[test]
     fn bad_periods_are_errors() {
         let c = PhysicalDecay::i131();

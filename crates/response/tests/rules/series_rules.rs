@@ -108,6 +108,46 @@ fn best_response_on_the_1993_scale() {
     );
 }
 
+/// NE follow-ups are skipped, never ranked (docs/reference/response.md
+/// §2.8, §6 [I]): they do not count among the evaluable follow-ups, and a
+/// series of NE only has no best response date and says why. The same on
+/// both scales (each has its own NE).
+#[test]
+fn not_evaluable_follow_ups_are_skipped_on_both_scales() {
+    // SD, NE, NE: one evaluable follow-up (the SD), not three.
+    let seq = [
+        (d("2024-02-01"), R17::SD),
+        (d("2024-03-01"), R17::NE),
+        (d("2024-04-01"), R17::NE),
+    ];
+    let b = best_response(&seq, Confirmation::NotRequired);
+    assert_eq!(
+        (b.response, b.because.as_str()),
+        (
+            R17::SD,
+            "best response SD on 2024-02-01 among 1 evaluable follow-up(s) up to the first PD"
+        )
+    );
+    // NE only: NE, no date, "no evaluable follow-up".
+    let b = best_response(&[(d("2024-02-01"), R17::NE)], Confirmation::NotRequired);
+    assert_eq!(
+        (b.response, b.date, b.because.as_str()),
+        (R17::NE, None, "no evaluable follow-up")
+    );
+    // INRC 1993: NR, NE: one evaluable; NE only: no evaluable follow-up.
+    let seq = [(d("2024-02-01"), R93::NR), (d("2024-03-01"), R93::NE)];
+    let b = best_response(&seq, Confirmation::NotRequired);
+    assert_eq!(
+        b.because,
+        "best response NR on 2024-02-01 among 1 evaluable follow-up(s) up to the first PD"
+    );
+    let b = best_response(&[(d("2024-02-01"), R93::NE)], Confirmation::NotRequired);
+    assert_eq!(
+        (b.response, b.date, b.because.as_str()),
+        (R93::NE, None, "no evaluable follow-up")
+    );
+}
+
 // ---------- SIOPEN < cut-off (docs/reference/response.md §6) ----------
 
 fn siopen_case(b: MibgScore, f: MibgScore) -> PatientRecord {

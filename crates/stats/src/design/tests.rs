@@ -212,12 +212,25 @@ fn simon_bounds_lose_nothing_against_brute_force() {
         for n in 2..=(s.search.n_upper + 20) {
             for n1 in 1..n {
                 for r1 in 0..n1 {
+                    // E(N | p0) does not depend on r: when it can improve
+                    // neither optimum below (both updates need a strict
+                    // improvement), no r can, so the r loop is skipped.
+                    // This only saves time (the test took ~15 s): the same
+                    // candidates update the same optima as the full loop.
+                    b0.ensure(n1 as usize);
+                    let pet = b0.lower[n1 as usize][r1 as usize];
+                    let en = f64::from(n1) + (1.0 - pet) * f64::from(n - n1);
+                    let improves_en = best_en.is_none_or(|(e, _)| en < e);
+                    let improves_n = min_n.is_none_or(|(m, e)| n < m || (n == m && en < e));
+                    if !improves_en && !improves_n {
+                        continue;
+                    }
                     for r in r1..n {
-                        let a = reject_probability(&mut b0, r1, n1, r, n);
-                        let pw = reject_probability(&mut b1, r1, n1, r, n);
-                        if a <= alpha && pw >= power {
-                            let pet = b0.lower[n1 as usize][r1 as usize];
-                            let en = f64::from(n1) + (1.0 - pet) * f64::from(n - n1);
+                        // Power is computed only for designs within α
+                        // (the same condition, evaluated lazily).
+                        if reject_probability(&mut b0, r1, n1, r, n) <= alpha
+                            && reject_probability(&mut b1, r1, n1, r, n) >= power
+                        {
                             if best_en.is_none_or(|(e, _)| en < e) {
                                 best_en = Some((en, n));
                             }
