@@ -63,3 +63,71 @@ fn too_few_readings_is_said_when_every_row_is_readable() {
     let p = problems("hours,reading\n0,400\n8,300\n");
     assert_eq!(p, vec![(0, String::new())]);
 }
+
+// --- Readings built from values (`from_pairs`, `from_rows`): their
+// numbering and lines are what every later message points at.
+
+use mibg_dosimetry::{Readings, ReadingsError, RowInput};
+use mibg_units::Hours;
+
+#[test]
+fn from_pairs_numbers_rows_from_1_on_lines_from_2() {
+    // As a file with its header on line 1: reading k (from 1) on line k + 1.
+    let pairs = [
+        (Hours::new(0.0), 400.0),
+        (Hours::new(4.0), 311.0),
+        (Hours::new(24.0), 150.0),
+    ];
+    let r = Readings::from_pairs("p", &pairs, 0.1).unwrap();
+    let rows: Vec<(usize, usize)> = r.readings.iter().map(|x| (x.row, x.line)).collect();
+    assert_eq!(rows, [(1, 2), (2, 3), (3, 4)]);
+    assert!(!r.is_empty());
+    assert_eq!(r.len(), 3);
+    // The second time not after the first: the message points at line 3.
+    let bad = [
+        (Hours::new(4.0), 400.0),
+        (Hours::new(4.0), 311.0),
+        (Hours::new(24.0), 150.0),
+    ];
+    match Readings::from_pairs("p", &bad, 0.1).unwrap_err() {
+        ReadingsError::NotIncreasing {
+            location,
+            previous_line,
+            ..
+        } => {
+            assert_eq!(location.line, Some(3));
+            assert_eq!(previous_line, 2);
+        }
+        e => panic!("{e:?}"),
+    }
+}
+
+#[test]
+fn from_rows_keeps_the_lines_and_numbers_rows_from_1() {
+    let row = |line: usize, h: f64, raw: f64| RowInput {
+        line,
+        time: Hours::new(h),
+        raw,
+        background: 0.0,
+    };
+    let r = Readings::from_rows(
+        "s",
+        &[row(7, 0.0, 400.0), row(9, 4.0, 311.0), row(12, 24.0, 150.0)],
+        0.1,
+    )
+    .unwrap();
+    let rows: Vec<(usize, usize)> = r.readings.iter().map(|x| (x.row, x.line)).collect();
+    assert_eq!(rows, [(1, 7), (2, 9), (3, 12)]);
+}
+
+#[test]
+fn is_empty_says_whether_there_are_readings() {
+    let empty = Readings {
+        source: "e".into(),
+        readings: vec![],
+        time_column: "hours".into(),
+        warnings: vec![],
+    };
+    assert!(empty.is_empty());
+    assert_eq!(empty.len(), 0);
+}
