@@ -131,3 +131,19 @@ fn is_empty_says_whether_there_are_readings() {
     assert!(empty.is_empty());
     assert_eq!(empty.len(), 0);
 }
+
+#[test]
+fn a_format_problem_ends_the_reading_without_the_rules_between_readings() {
+    // The quote opened on line 4 is never closed: a format problem. The
+    // rows before it (lines 2 and 3) are readable and break a rule (500 is
+    // 125 % of the pre-void 400, above the 5 % tolerance), but a format
+    // problem explains every later one and ends the reading: it is the one
+    // problem reported.
+    let p = problems("hours,reading\n0,400\n4,500\n3,\"300\n");
+    assert_eq!(p, [(4, String::new())]);
+    // The same two rows without the broken line do break that rule.
+    assert_eq!(
+        problems("hours,reading\n0,400\n4,500\n"),
+        [(3, "reading".to_string())]
+    );
+}
