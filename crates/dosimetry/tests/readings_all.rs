@@ -147,3 +147,31 @@ fn a_format_problem_ends_the_reading_without_the_rules_between_readings() {
         [(3, "reading".to_string())]
     );
 }
+
+#[test]
+fn an_infusion_end_with_an_hours_column_is_refused() {
+    // The hours column already counts from the end of infusion: an instant
+    // given as well is one of two contradicting time origins, refused at
+    // the header's hours cell (line 1), not silently ignored.
+    let o = ReadingsOptions {
+        infusion_end: Some("2026-03-02T10:00:00Z".parse().unwrap()),
+        ..ReadingsOptions::default()
+    };
+    let t = "hours,reading\n0,400\n4,311\n24,150\n";
+    match parse_readings("r.csv", t, &o).unwrap_err() {
+        ReadingsError::UnusedInfusionEnd { location } => {
+            assert_eq!(
+                (location.line, location.column.as_deref()),
+                (Some(1), Some("hours"))
+            );
+        }
+        e => panic!("{e:?}"),
+    }
+    // Without the instant the same file reads.
+    assert_eq!(
+        parse_readings("r.csv", t, &ReadingsOptions::default())
+            .unwrap()
+            .len(),
+        3
+    );
+}
