@@ -59,6 +59,20 @@ fn a_row_out_of_order_is_left_out_of_the_next_comparison() {
 }
 
 #[test]
+fn a_refused_row_is_checked_no_further_and_compared_with_nothing() {
+    // Line 4 (3 h after 4 h) is refused for its time. Line 5 (3.5 h) is
+    // compared with line 3 (4 h), the last accepted row, so it is refused
+    // too; compared with the refused 3 h it would pass.
+    let p = problems("hours,reading\n0,400\n4,311\n3,300\n3.5,250\n");
+    assert_eq!(p, vec![(4, "hours".to_string()), (5, "hours".to_string())]);
+    // A row refused for its time is not checked against the pre-void
+    // reading as well: 500 is 125 % of 400 (above 105 %), but the row has
+    // its one problem already.
+    let p = problems("hours,reading\n0,400\n4,311\n3,500\n");
+    assert_eq!(p, vec![(4, "hours".to_string())]);
+}
+
+#[test]
 fn too_few_readings_is_said_when_every_row_is_readable() {
     let p = problems("hours,reading\n0,400\n8,300\n");
     assert_eq!(p, vec![(0, String::new())]);
