@@ -189,3 +189,41 @@ fn an_infusion_end_with_an_hours_column_is_refused() {
         3
     );
 }
+
+#[test]
+fn the_pre_void_tolerance_at_its_edge_and_its_message() {
+    // Default tolerance 5 % (DEFAULT_ABOVE_PRE_VOID_TOLERANCE): a net
+    // reading may be at most 105 % of the pre-void one. 420/400 = 1.05 and
+    // 1 + 0.05 are the same double (the nearest to 1.05), so 420 sits on the
+    // edge: kept, with a warning.
+    assert_eq!(420.0 / 400.0, 1.0 + 0.05);
+    let o = ReadingsOptions::default();
+    let r = parse_readings("r.csv", "hours,reading\n0,400\n4,420\n24,150\n", &o).unwrap();
+    assert_eq!(r.len(), 3);
+    assert_eq!(
+        r.warnings,
+        [
+            "r.csv line 3: net reading is 105.0 % of the pre-void reading (within the 5.0 % tolerance; kept)"
+        ]
+    );
+    // Exactly 100 % is not above the pre-void reading: no warning.
+    let r = parse_readings("r.csv", "hours,reading\n0,400\n4,400\n24,150\n", &o).unwrap();
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    // Beyond the edge: 500/400 = 125 %, refused with both percentages.
+    let e = parse_readings("r.csv", "hours,reading\n0,400\n4,500\n24,150\n", &o).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("is 125.0 % of the pre-void reading 400 (line 2)"),
+        "{text}"
+    );
+    assert!(text.contains("(tolerance 5.0 %)"), "{text}");
+    match e {
+        ReadingsError::AbovePreVoid {
+            percent,
+            tolerance_percent,
+            pre_void_line,
+            ..
+        } => assert_eq!((percent, tolerance_percent, pre_void_line), (125.0, 5.0, 2)),
+        e => panic!("{e:?}"),
+    }
+}
