@@ -344,6 +344,19 @@ mod tests {
     }
 
     #[test]
+    fn a_background_slip_needs_a_positive_background_and_expected_net() {
+        // Backgrounds are counts ≥ 0 (the readings parser refuses a negative
+        // one): −10 is no "×10 on the background" even though
+        // 100 − (−10)/10 = 101 would match the expected net exactly.
+        assert!(background_slip(100.0, -10.0, 101.0, 0.05).is_none());
+        // Nor is there a slip to name when the other readings expect no
+        // positive net reading: 170.2 − 12/100 = 170.08 matches 170.08,
+        // but not −170.08.
+        assert!(background_slip(170.2, 12.0, 170.08, 0.05).is_some());
+        assert!(background_slip(170.2, 12.0, -170.08, 0.05).is_none());
+    }
+
+    #[test]
     fn weight_hints() {
         assert_eq!(weight_hint(20_000.0), "a weight in grams? 20000 g = 20 kg");
         assert!(weight_hint(200.0).contains("90.72 kg") && weight_hint(200.0).contains("(20 kg)"));
