@@ -89,7 +89,8 @@ pub fn reading_slip(raw: f64, expected_raw: f64) -> Option<Slip> {
 /// value (`raw − background`) is off while the other readings expect
 /// `expected_net`: the background typed ×10^k, so that `raw − background/10^k`
 /// matches within `tolerance` (relative) while the net value as typed does
-/// not. `None` when no factor fits.
+/// not. `None` when no factor fits, and when the background or the expected
+/// net reading is not > 0.
 pub fn background_slip(
     raw: f64,
     background: f64,
@@ -354,6 +355,10 @@ mod tests {
         // but not −170.08.
         assert!(background_slip(170.2, 12.0, 170.08, 0.05).is_some());
         assert!(background_slip(170.2, 12.0, -170.08, 0.05).is_none());
+        // An expected net of exactly 0 neither: with it every ratio is
+        // infinite or undefined, which even an unbounded tolerance must not
+        // take for a match (120 − 120/10 = 108, 108/0 = ∞).
+        assert!(background_slip(120.0, 120.0, 0.0, f64::INFINITY).is_none());
     }
 
     #[test]
