@@ -362,6 +362,25 @@ mod tests {
     }
 
     #[test]
+    fn a_corrected_net_of_zero_is_no_background_slip() {
+        // Tolerance 1 (twice a reading noise of 0.5, which the gate allows):
+        // a ratio q of the corrected net to the expected one matches when
+        // |q − 1| ≤ 1, which q = 0 does. But 1.2 − 120/100 = 0 is no reading
+        // (a net reading must be > 0), so "×100 on the background" is not
+        // named; the other factors give 1.2 − 120/1000 = 1.08, q = 2.16, and
+        // negative nets, so nothing is.
+        assert_eq!(1.2 - 120.0 / 100.0, 0.0);
+        assert!(background_slip(1.2, 120.0, 0.5, 1.0).is_none());
+        // With an expected net of 0.6, q = 1.08/0.6 = 1.8 names ×1000.
+        assert!(
+            background_slip(1.2, 120.0, 0.6, 1.0)
+                .unwrap()
+                .text
+                .starts_with("×1000 on the background?")
+        );
+    }
+
+    #[test]
     fn weight_hints() {
         assert_eq!(weight_hint(20_000.0), "a weight in grams? 20000 g = 20 kg");
         assert!(weight_hint(200.0).contains("90.72 kg") && weight_hint(200.0).contains("(20 kg)"));
