@@ -90,7 +90,8 @@ pub fn reading_slip(raw: f64, expected_raw: f64) -> Option<Slip> {
 /// `expected_net`: the background typed ×10^k, so that `raw − background/10^k`
 /// matches within `tolerance` (relative) while the net value as typed does
 /// not. `None` when no factor fits, and when the background or the expected
-/// net reading is not > 0.
+/// net reading is not > 0. Of equally close factors the first in the
+/// order ×10, ×1/10, ×100, ×1/100, ×1000, ×1/1000 is named.
 pub fn background_slip(
     raw: f64,
     background: f64,
@@ -378,6 +379,23 @@ mod tests {
                 .text
                 .starts_with("×1000 on the background?")
         );
+    }
+
+    #[test]
+    fn equally_close_background_slips_name_the_first_factor() {
+        // Background 1000, raw 130, expected net 60, tolerance 1: ×10 gives
+        // 130 − 100 = 30, q = 0.5; ×100 gives 130 − 10 = 120, q = 2; both
+        // within |q − 1| ≤ 1 and equally far, |ln 0.5| = ln 2 (as doubles
+        // too). ×1000 gives 129/60 = 2.15 (outside), ×1/10, ×1/100 and
+        // ×1/1000 negative nets. The first in the order ×10, ×1/10, ×100, …
+        // is named.
+        assert_eq!(0.5f64.ln().abs(), 2f64.ln());
+        let s = background_slip(130.0, 1000.0, 60.0, 1.0).unwrap();
+        assert_eq!(
+            s.text,
+            "×10 on the background? a slipped decimal point (background 1000 for 100?)"
+        );
+        assert_eq!(s.log_error, 2f64.ln());
     }
 
     #[test]
