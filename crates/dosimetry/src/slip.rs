@@ -314,6 +314,11 @@ mod tests {
         );
         assert!(time_slip(100.0, 100.0).is_none());
         assert!(time_slip(0.0, 10.0).is_none());
+        // Times before the end of infusion are no slips of a reading time:
+        // −2 against −48 has the ratio of days typed as hours (1/24), but
+        // both must be > 0 for a time slip to be named.
+        assert!(time_slip(-2.0, -48.0).is_none());
+        assert!(time_slip(2.0, -48.0).is_none());
     }
 
     #[test]
