@@ -318,6 +318,12 @@ mod tests {
         // −2 against −48 has the ratio of days typed as hours (1/24), but
         // both must be > 0 for a time slip to be named.
         assert!(time_slip(-2.0, -48.0).is_none());
+        // How closely days-as-hours matches: |ln(ratio · 24)|; 2 h where
+        // 48 h is expected is exactly 1/24 (log error 0), 2 h where 48.5 h
+        // is expected is off by ln(48.5/48) = 0.0103628.
+        assert_eq!(time_slip(2.0, 48.0).unwrap().log_error, 0.0);
+        let e = time_slip(2.0, 48.5).unwrap().log_error;
+        assert!((e - 0.010_362_8).abs() < 1e-7, "{e}");
         assert!(time_slip(2.0, -48.0).is_none());
     }
 
