@@ -410,6 +410,28 @@ mod tests {
     }
 
     #[test]
+    fn weight_hint_edges() {
+        // Above 1000 "kg" a weight in grams; above 150 kg (the protocol's
+        // largest weight, WEIGHT_RANGE_KG) pounds or a slipped decimal
+        // point; each edge belongs to the range below it.
+        // 1000 lb × 0.45359237 = 453.59 kg.
+        assert_eq!(
+            weight_hint(1000.0),
+            "a weight in pounds (1000 lb = 453.6 kg) or a slipped decimal point (100 kg)?"
+        );
+        assert_eq!(weight_hint(1001.0), "a weight in grams? 1001 g = 1.001 kg");
+        assert_eq!(
+            weight_hint(150.0),
+            "a slipped decimal point (1500 kg)? the mass is in kg"
+        );
+        // 151 lb × 0.45359237 = 68.49 kg.
+        assert_eq!(
+            weight_hint(151.0),
+            "a weight in pounds (151 lb = 68.49 kg) or a slipped decimal point (15.1 kg)?"
+        );
+    }
+
+    #[test]
     fn weight_hints() {
         assert_eq!(weight_hint(20_000.0), "a weight in grams? 20000 g = 20 kg");
         assert!(weight_hint(200.0).contains("90.72 kg") && weight_hint(200.0).contains("(20 kg)"));
