@@ -130,6 +130,75 @@ mod tests {
         assert_eq!(calls.get(), 3);
     }
 
+    thread_local! {
+        static SUMS: RefCell<Memo<Series, f64>> = const { RefCell::new(Memo::new()) };
+    }
+
+    fn sum(x: &[f64], calls: &Cell<usize>) -> f64 {
+        let d = digest(x);
+        cached(
+            &SUMS,
+            |key| key.is(d, x),
+            || Series::of(x),
+            || {
+                calls.set(calls.get() + 1);
+                x.iter().sum()
+            },
+        )
+    }
+
+    /// The value y for which `digest(x ++ [y]) == digest(x)`: one FNV-1a
+    /// step maps h to (h ^ y)·P (mod 2^64), which is h when
+    /// h ^ y = h·P⁻¹, i.e. y = h ^ (h·P⁻¹). P = 0x100000001b3 is odd, so
+    /// it has an inverse mod 2^64; Newton's step x ← x·(2 − P·x) doubles the
+    /// number of correct low bits and P·P ≡ 1 (mod 8) for every odd P, so
+    /// 3 bits → 6, 12, 24, 48, 96: five steps suffice (six are taken).
+    fn colliding_extension(x: &[f64]) -> f64 {
+        const P: u64 = 0x0000_0100_0000_01b3;
+        let mut inv = P;
+        for _ in 0..6 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(P.wrapping_mul(inv)));
+        }
+        assert_eq!(P.wrapping_mul(inv), 1, "P⁻¹ mod 2^64");
+        let h = digest(x);
+        f64::from_bits(h ^ h.wrapping_mul(inv))
+    }
+
+    #[test]
+    fn a_prefix_of_a_series_is_another_key() {
+        // Equal numbers as far as the shorter goes, digests different: only
+        // the lengths tell them apart.
+        let long = [2.0, 24.0, 48.0];
+        let short = [2.0, 24.0];
+        assert!(!Series::of(&long).is(digest(&short), &short));
+        assert!(!Series::of(&short).is(digest(&long), &long));
+        assert!(Series::of(&short).is(digest(&short), &short));
+        let calls = Cell::new(0);
+        assert_eq!(sum(&long, &calls), 74.0); // 2 + 24 + 48
+        assert_eq!(sum(&short, &calls), 26.0); // 2 + 24, computed: not the first series' sum
+        assert_eq!(calls.get(), 2);
+    }
+
+    #[test]
+    fn a_digest_collision_with_a_prefix_is_no_hit() {
+        // A series and its one-longer extension with the same digest (the
+        // FNV-1a step inverted): only the length and the bits, compared after
+        // the digest, tell them apart.
+        let short = [3.0, 24.0];
+        let y = colliding_extension(&short);
+        let long = [3.0, 24.0, y];
+        assert_eq!(digest(&long), digest(&short), "the constructed collision");
+        assert!(!Series::of(&long).is(digest(&short), &short));
+        assert!(!Series::of(&short).is(digest(&long), &long));
+        let calls = Cell::new(0);
+        let first = sum(&long, &calls);
+        assert!(first.is_nan() || first != 27.0);
+        assert_eq!(sum(&short, &calls), 27.0); // 3 + 24, computed: not the colliding series' sum
+        assert_eq!(calls.get(), 2);
+        assert_eq!(sum(&short, &calls), 27.0); // and now a real hit
+        assert_eq!(calls.get(), 2);
+    }
+
     #[test]
     fn the_memo_keeps_at_most_its_capacity() {
         let calls = Cell::new(0);

@@ -89,7 +89,9 @@ pub fn reading_slip(raw: f64, expected_raw: f64) -> Option<Slip> {
 /// value (`raw − background`) is off while the other readings expect
 /// `expected_net`: the background typed ×10^k, so that `raw − background/10^k`
 /// matches within `tolerance` (relative) while the net value as typed does
-/// not. `None` when no factor fits.
+/// not. `None` when no factor fits, and when the background or the expected
+/// net reading is not > 0. Of equally close factors the first in the
+/// order ×10, ×1/10, ×100, ×1/100, ×1000, ×1/1000 is named.
 pub fn background_slip(
     raw: f64,
     background: f64,
@@ -312,6 +314,17 @@ mod tests {
         );
         assert!(time_slip(100.0, 100.0).is_none());
         assert!(time_slip(0.0, 10.0).is_none());
+        // Times before the end of infusion are no slips of a reading time:
+        // −2 against −48 has the ratio of days typed as hours (1/24), but
+        // both must be > 0 for a time slip to be named.
+        assert!(time_slip(-2.0, -48.0).is_none());
+        // How closely days-as-hours matches: |ln(ratio · 24)|; 2 h where
+        // 48 h is expected is exactly 1/24 (log error 0), 2 h where 48.5 h
+        // is expected is off by ln(48.5/48) = 0.0103628.
+        assert_eq!(time_slip(2.0, 48.0).unwrap().log_error, 0.0);
+        let e = time_slip(2.0, 48.5).unwrap().log_error;
+        assert!((e - 0.010_362_8).abs() < 1e-7, "{e}");
+        assert!(time_slip(2.0, -48.0).is_none());
     }
 
     #[test]
@@ -341,6 +354,81 @@ mod tests {
         // The tolerance is relative to the expected net reading.
         assert!(background_slip(170.2, 12.0, 170.08 * 1.099, 0.1).is_some());
         assert!(background_slip(170.2, 12.0, 170.08 * 1.12, 0.1).is_none());
+    }
+
+    #[test]
+    fn a_background_slip_needs_a_positive_background_and_expected_net() {
+        // Backgrounds are counts ≥ 0 (the readings parser refuses a negative
+        // one): −10 is no "×10 on the background" even though
+        // 100 − (−10)/10 = 101 would match the expected net exactly.
+        assert!(background_slip(100.0, -10.0, 101.0, 0.05).is_none());
+        // Nor is there a slip to name when the other readings expect no
+        // positive net reading: 170.2 − 12/100 = 170.08 matches 170.08,
+        // but not −170.08.
+        assert!(background_slip(170.2, 12.0, 170.08, 0.05).is_some());
+        assert!(background_slip(170.2, 12.0, -170.08, 0.05).is_none());
+        // An expected net of exactly 0 neither: with it every ratio is
+        // infinite or undefined, which even an unbounded tolerance must not
+        // take for a match (120 − 120/10 = 108, 108/0 = ∞).
+        assert!(background_slip(120.0, 120.0, 0.0, f64::INFINITY).is_none());
+    }
+
+    #[test]
+    fn a_corrected_net_of_zero_is_no_background_slip() {
+        // Tolerance 1 (twice a reading noise of 0.5, which the gate allows):
+        // a ratio q of the corrected net to the expected one matches when
+        // |q − 1| ≤ 1, which q = 0 does. But 1.2 − 120/100 = 0 is no reading
+        // (a net reading must be > 0), so "×100 on the background" is not
+        // named; the other factors give 1.2 − 120/1000 = 1.08, q = 2.16, and
+        // negative nets, so nothing is.
+        assert_eq!(1.2 - 120.0 / 100.0, 0.0);
+        assert!(background_slip(1.2, 120.0, 0.5, 1.0).is_none());
+        // With an expected net of 0.6, q = 1.08/0.6 = 1.8 names ×1000.
+        assert!(
+            background_slip(1.2, 120.0, 0.6, 1.0)
+                .unwrap()
+                .text
+                .starts_with("×1000 on the background?")
+        );
+    }
+
+    #[test]
+    fn equally_close_background_slips_name_the_first_factor() {
+        // Background 1000, raw 130, expected net 60, tolerance 1: ×10 gives
+        // 130 − 100 = 30, q = 0.5; ×100 gives 130 − 10 = 120, q = 2; both
+        // within |q − 1| ≤ 1 and equally far, |ln 0.5| = ln 2 (as doubles
+        // too). ×1000 gives 129/60 = 2.15 (outside), ×1/10, ×1/100 and
+        // ×1/1000 negative nets. The first in the order ×10, ×1/10, ×100, …
+        // is named.
+        assert_eq!(0.5f64.ln().abs(), 2f64.ln());
+        let s = background_slip(130.0, 1000.0, 60.0, 1.0).unwrap();
+        assert_eq!(
+            s.text,
+            "×10 on the background? a slipped decimal point (background 1000 for 100?)"
+        );
+        assert_eq!(s.log_error, 2f64.ln());
+    }
+
+    #[test]
+    fn weight_hint_edges() {
+        // Above 1000 "kg" a weight in grams; above 150 kg (the protocol's
+        // largest weight, WEIGHT_RANGE_KG) pounds or a slipped decimal
+        // point; each edge belongs to the range below it.
+        // 1000 lb × 0.45359237 = 453.59 kg.
+        assert_eq!(
+            weight_hint(1000.0),
+            "a weight in pounds (1000 lb = 453.6 kg) or a slipped decimal point (100 kg)?"
+        );
+        assert_eq!(weight_hint(1001.0), "a weight in grams? 1001 g = 1.001 kg");
+        assert_eq!(
+            weight_hint(150.0),
+            "a slipped decimal point (1500 kg)? the mass is in kg"
+        );
+        // 151 lb × 0.45359237 = 68.49 kg.
+        assert_eq!(
+            weight_hint(151.0),
+            "a weight in pounds (151 lb = 68.49 kg) or a slipped decimal point (15.1 kg)?"
+        );
     }
 
     #[test]
