@@ -159,11 +159,17 @@ impl Store {
         patient_id: i64,
         replacing: Option<i64>,
         entry: &FollowUpEntry,
-    ) -> Result<Entry<FollowUp>, StoreError> {
+    ) -> Result<(Entry<FollowUp>, Vec<(i64, i64)>), StoreError> {
         let sid = self.study_id_of(scope, patient_id).await?;
-        let stored: Vec<Vec<String>> = self
-            .list::<FollowUp>(scope, patient_id)
-            .await?
+        let listed = self.list::<FollowUp>(scope, patient_id).await?;
+        let mut seen: Vec<(i64, i64)> = listed
+            .iter()
+            .filter(|e| !e.deleted)
+            .map(|e| (e.id, e.version))
+            .collect();
+        seen.sort_unstable();
+        let checked = |r: Entry<FollowUp>| (r, seen.clone());
+        let stored: Vec<Vec<String>> = listed
             .iter()
             .filter(|e| Some(e.id) != replacing)
             .map(|e| stored_row(&sid, &e.record))
@@ -217,14 +223,14 @@ impl Store {
             })
             .collect();
         if !problems.is_empty() {
-            return Ok(Err(problems));
+            return Ok(checked(Err(problems)));
         }
         let Some(e) = after.data.followup.iter().find(|e| e.row == line) else {
-            return Ok(Err(vec![EntryProblem {
+            return Ok(checked(Err(vec![EntryProblem {
                 line: None,
                 field: Some("event".into()),
                 message: "no follow-up event in the entry".into(),
-            }]));
+            }])));
         };
         let event = FollowUpEvent::parse(e.event.as_str())
             .ok_or_else(|| StoreError::Corrupt(format!("event {}", e.event.as_str())))?;
@@ -242,12 +248,12 @@ impl Store {
             }
         };
         let notes = entry.notes.trim();
-        Ok(Ok(FollowUp {
+        Ok(checked(Ok(FollowUp {
             event,
             date: e.date,
             cause,
             notes: (!notes.is_empty()).then(|| notes.to_string()),
-        }))
+        })))
     }
 
     /// Records a follow-up event of a course's patient, checked by the
@@ -261,13 +267,25 @@ impl Store {
     ) -> Result<Entry<Stored<FollowUp>>, StoreError> {
         scope.require(Permission::Write(Area::Outcome))?;
         let course = self.live_course(scope, course_id).await?;
-        match self
-            .check_follow_up(scope, course.patient_id, None, entry)
-            .await?
-        {
-            Ok(r) => Ok(Ok(self.create(scope, course.patient_id, &r).await?)),
-            Err(p) => Ok(Err(p)),
+        for _ in 0..CHECK_ATTEMPTS {
+            let (checked, seen) = self
+                .check_follow_up(scope, course.patient_id, None, entry)
+                .await?;
+            let r = match checked {
+                Ok(r) => r,
+                Err(p) => return Ok(Err(p)),
+            };
+            // Written only if the patient's follow-up is still what it was
+            // checked against (two deaths entered at once: the second is
+            // checked again, against the first, and refused).
+            if let Some(saved) = self
+                .create_guarded(scope, course.patient_id, &r, Some(&seen))
+                .await?
+            {
+                return Ok(Ok(saved));
+            }
         }
+        Err(busy())
     }
 
     /// Changes a follow-up event of a course's patient: checked again in
@@ -293,13 +311,24 @@ impl Store {
                 .update(scope, id, version, &current.record, reason)
                 .await?));
         }
-        match self
-            .check_follow_up(scope, current.patient_id, Some(id), entry)
-            .await?
-        {
-            Ok(r) => Ok(Ok(self.update(scope, id, version, &r, reason).await?)),
-            Err(p) => Ok(Err(p)),
+        for _ in 0..CHECK_ATTEMPTS {
+            let (checked, seen) = self
+                .check_follow_up(scope, current.patient_id, Some(id), entry)
+                .await?;
+            let r = match checked {
+                Ok(r) => r,
+                Err(p) => return Ok(Err(p)),
+            };
+            // As in record_follow_up: written only against what was checked
+            // (a change of this event itself is the version rule's 409).
+            if let Some(saved) = self
+                .update_guarded(scope, id, version, &r, reason, Some(&seen))
+                .await?
+            {
+                return Ok(Ok(saved));
+            }
         }
+        Err(busy())
     }
 
     /// Flags a follow-up event of a course's patient deleted (the row and
@@ -319,6 +348,16 @@ impl Store {
         self.course_record::<FollowUp>(scope, course_id, id).await?;
         self.delete::<FollowUp>(scope, id, version, reason).await
     }
+}
+
+/// How many times an entry is checked again when other writers keep
+/// changing the patient's follow-up between its check and its write.
+const CHECK_ATTEMPTS: usize = 3;
+
+fn busy() -> StoreError {
+    StoreError::Refused(vec![
+        "the patient's follow-up kept changing while this entry was checked: nothing was saved; try again".into(),
+    ])
 }
 
 #[cfg(test)]

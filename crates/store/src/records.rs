@@ -603,6 +603,28 @@ pub(crate) fn current_record(t: &'static TableDef, row: &[Value]) -> CurrentReco
 
 /// The centre of a patient within the scope, or NotFound (a patient of
 /// another centre is indistinguishable from no patient).
+/// Id and version of each live (not deleted) record of table `t` of a
+/// patient, by id: what a guarded write compares with what its caller read.
+pub(crate) async fn live_versions(
+    tx: &mut Tx,
+    t: &TableDef,
+    patient_id: i64,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    Ok(tx
+        .fetch(
+            &format!(
+                "SELECT id, version FROM {} WHERE patient_id = $1 AND deleted = 0 ORDER BY id",
+                t.name
+            ),
+            &[Value::int(patient_id)],
+            &[Ty::Int, Ty::Int],
+        )
+        .await?
+        .iter()
+        .map(|r| (r[0].as_int().unwrap_or(0), r[1].as_int().unwrap_or(0)))
+        .collect())
+}
+
 pub(crate) async fn patient_centre(
     tx: &mut Tx,
     scope: &Scope,
@@ -1057,6 +1079,24 @@ impl Store {
         patient_id: i64,
         record: &T,
     ) -> Result<Stored<T>, StoreError> {
+        self.create_guarded(scope, patient_id, record, None)
+            .await
+            .map(|r| r.expect("no guard, always written"))
+    }
+
+    /// [`Store::create`] when the patient's records of this table are
+    /// still `guard` (id and version of each live one, as the caller read
+    /// them to check the new record against them), checked in the write
+    /// transaction itself: `Ok(None)`, nothing written, when another
+    /// writer changed them in between (the caller checks again). Without a
+    /// guard it always writes.
+    pub(crate) async fn create_guarded<T: Record>(
+        &self,
+        scope: &Scope,
+        patient_id: i64,
+        record: &T,
+        guard: Option<&[(i64, i64)]>,
+    ) -> Result<Option<Stored<T>>, StoreError> {
         let t = table(T::TABLE);
         if t.name == "patients" {
             return Err(StoreError::Forbidden(
@@ -1067,17 +1107,26 @@ impl Store {
         let mut w = Writer::begin(self, scope.actor()).await?;
         let result = async {
             let centre = patient_centre(&mut w.tx, scope, patient_id).await?;
+            if let Some(g) = guard
+                && live_versions(&mut w.tx, t, patient_id).await? != g
+            {
+                return Ok(None);
+            }
             let id = next_id(&mut w.tx, t.name).await?;
             let mut row = full_row(t, id, centre, patient_id, record);
             finish_row(t, &mut row);
             insert_audited(&mut w, t, row.clone(), None).await?;
-            Ok::<_, StoreError>(row)
+            Ok::<_, StoreError>(Some(row))
         }
         .await;
         match result {
-            Ok(row) => {
+            Ok(Some(row)) => {
                 w.commit().await?;
-                stored_from_row(t, &row)
+                stored_from_row(t, &row).map(Some)
+            }
+            Ok(None) => {
+                w.rollback().await?;
+                Ok(None)
             }
             Err(e) => {
                 w.rollback().await?;
@@ -1251,6 +1300,25 @@ impl Store {
         record: &T,
         reason: &str,
     ) -> Result<Stored<T>, StoreError> {
+        self.update_guarded(scope, id, expected_version, record, reason, None)
+            .await
+            .map(|r| r.expect("no guard, always written"))
+    }
+
+    /// [`Store::update`] when the live records of this table of the
+    /// record's patient are still `guard` (id and version of each, as the
+    /// caller read them to check the change against them), checked in the
+    /// write transaction: `Ok(None)`, nothing written, when another writer
+    /// changed them in between (the caller checks again).
+    pub(crate) async fn update_guarded<T: Record>(
+        &self,
+        scope: &Scope,
+        id: i64,
+        expected_version: i64,
+        record: &T,
+        reason: &str,
+        guard: Option<&[(i64, i64)]>,
+    ) -> Result<Option<Stored<T>>, StoreError> {
         let t = table(T::TABLE);
         scope.require(write_area(t)?)?;
         let reason = require_reason(reason)?;
@@ -1268,11 +1336,22 @@ impl Store {
                 .iter()
                 .position(|c| c.name == "deleted")
                 .unwrap_or(0);
-            if current.as_ref().is_none_or(|r| r[di].as_int() == Some(1)) {
+            let Some(current) = current.filter(|r| r[di].as_int() != Some(1)) else {
                 return Err(StoreError::NotFound {
                     entity: t.name,
                     id: id.to_string(),
                 });
+            };
+            if let Some(g) = guard {
+                let pi = t
+                    .columns
+                    .iter()
+                    .position(|c| c.name == "patient_id")
+                    .unwrap_or(0);
+                let patient = current[pi].as_int().unwrap_or(0);
+                if live_versions(&mut w.tx, t, patient).await? != g {
+                    return Ok(None);
+                }
             }
             update_audited(
                 &mut w,
@@ -1285,12 +1364,17 @@ impl Store {
                 action::UPDATE,
             )
             .await
+            .map(Some)
         }
         .await;
         match result {
-            Ok(row) => {
+            Ok(Some(row)) => {
                 w.commit().await?;
-                stored_from_row(t, &row)
+                stored_from_row(t, &row).map(Some)
+            }
+            Ok(None) => {
+                w.rollback().await?;
+                Ok(None)
             }
             Err(e) => {
                 w.rollback().await?;

@@ -16,6 +16,7 @@ both!(
     entries_are_refused_by_the_folders_rules_by_field,
     change_and_deletion_need_the_version_and_a_reason,
     follow_up_is_scoped_and_needs_its_right,
+    deaths_entered_at_once_leave_one_death,
 );
 
 fn entry(event: &str, date: &str, cause: &str) -> FollowUpEntry {
@@ -442,4 +443,63 @@ async fn follow_up_is_scoped_and_needs_its_right(b: Backend) {
         .record_follow_up(nurse, own, &entry("relapse", "2020-06-01", ""))
         .await;
     assert!(matches!(r, Err(StoreError::Forbidden(_))), "{r:?}");
+}
+
+async fn deaths_entered_at_once_leave_one_death(b: Backend) {
+    // The folder's rule "at most one death" (mibg_study::validate) must hold
+    // when several deaths are entered at the same moment: each entry is
+    // written only if the patient's follow-up is still what it was checked
+    // against, otherwise checked again (and then refused).
+    let (_db, store) = seeded(b).await;
+    let (pid, course) = course_of(&store, "SYN-03").await;
+    // SYN-03's last contact (2024-08-07) goes first, so that a death in
+    // early August 2024 breaks no other rule.
+    let lc = store.list::<FollowUp>(&op(), pid).await.unwrap();
+    assert_eq!(lc.len(), 1);
+    store
+        .delete_follow_up(
+            &op(),
+            course,
+            lc[0].id,
+            lc[0].version,
+            "re-entered as a death",
+        )
+        .await
+        .unwrap();
+    let store = std::sync::Arc::new(store);
+    let tasks: Vec<_> = (1..=6)
+        .map(|day| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .record_follow_up(
+                        &op(),
+                        course,
+                        &entry("death", &format!("2024-08-0{day}"), "disease"),
+                    )
+                    .await
+            })
+        })
+        .collect();
+    let mut saved = 0;
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(Ok(_)) => saved += 1,
+            Ok(Err(problems)) => {
+                assert!(!problems.is_empty());
+                refused += 1;
+            }
+            // Checked again three times and still overtaken: also nothing saved.
+            Err(StoreError::Refused(_)) => refused += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!((saved, refused), (1, 5));
+    let live = store.list::<FollowUp>(&op(), pid).await.unwrap();
+    assert_eq!(live.len(), 1);
+    assert_eq!(live[0].record.event, FollowUpEvent::Death);
+    // The folder from the database passes its own validation.
+    let folder = store.study_folder(&op(), false).await.unwrap();
+    assert!(mibg_study::validate(&folder).problems.errors.is_empty());
 }
