@@ -111,7 +111,9 @@ impl TryFrom<Exact> for Decimal {
         let a = den.trailing_zeros();
         let mut rest = den >> a;
         let mut b = 0;
-        while rest % 5 == 0 {
+        // Bounded: beyond MAX_EXPONENT + 1 factors of 5 the answer is
+        // already "not a Decimal".
+        while b <= MAX_EXPONENT && rest % 5 == 0 {
             rest /= 5;
             b += 1;
         }
@@ -241,5 +243,32 @@ mod tests {
         let x = Decimal::try_from(Exact::int(-(1 << 56) + 1)).unwrap();
         assert_eq!(x.numer(), -(1 << 56) + 1);
         assert!(x.is_negative() && !x.is_zero() && d("0").is_zero());
+        // Zero and positive numbers are not negative; the smallest
+        // negative one is.
+        assert!(!d("0").is_negative() && !d("-0").is_negative());
+        assert!(!d("0.000001").is_negative() && d("-0.000001").is_negative());
+        assert!(!d("0.000001").is_zero());
+    }
+
+    #[test]
+    fn the_exponent_edges_of_the_denominator() {
+        // Each exponent has 3 bits: 2^7 and 5^7 are the largest
+        // denominators of their prime, and they convert back exactly;
+        // 2^8 and 5^8 are refused (a wrong bound would pack 8 into 3
+        // bits, i.e. 0, and give back another number).
+        for (num, den) in [
+            (1, 128),        // 2^7
+            (-3, 78_125),    // 5^7
+            (7, 10_000_000), // 2^7·5^7 = 10^7
+            (1, 640),        // 2^7·5
+            (1, 156_250),    // 2·5^7
+        ] {
+            let x = Decimal::try_from(Exact::ratio(num, den)).unwrap();
+            assert_eq!((x.numer(), x.denom()), (num, den), "{num}/{den}");
+        }
+        for den in [256, 390_625, 1_280_000_000, 1_953_125 * 128] {
+            // 2^8, 5^8, 2^14·5^7, 2^7·5^9
+            assert!(Decimal::try_from(Exact::ratio(1, den)).is_err(), "1/{den}");
+        }
     }
 }
