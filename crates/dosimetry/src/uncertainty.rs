@@ -319,6 +319,63 @@ mod tests {
         assert_eq!(r.next_u64(), 0x6e78_9e6a_a1b9_65f4);
     }
 
+    /// Readings exactly on a mono-exponential A·e^(−λt) with A = 0.8 and
+    /// T_eff = 24 h (λ = ln2/24 h⁻¹): the residuals of the fitted values are
+    /// zero (up to rounding), so every replicate y* = ŷ + e* is the original
+    /// series, every refit returns A and λ, and each 95 % interval collapses
+    /// onto its point value. By hand: τ = A/λ = 0.8 × 24/ln2 = 19.2/0.693147
+    /// = 27.699745 h; D₁ = A₁·τ·S₁ = 8 GBq × 27.699745 h × 0.005 Gy/(GBq·h)
+    /// = 1.1079898 Gy. A wrong ŷ (e.g. A + e^(−λt), or e^(−λ+t)) leaves
+    /// non-zero residuals and the interval opens or moves. A ≠ 1 on purpose:
+    /// with A = 1, A + e^(−λt) differs from the data by a constant, which
+    /// centring removes. Tolerance 1e-6 h and 1e-7 Gy (the refit starts at
+    /// the exact solution; rounding is ~1e-15 relative).
+    #[test]
+    fn mono_bootstrap_of_exact_readings_collapses_onto_tau() {
+        let lambda = std::f64::consts::LN_2 / 24.0;
+        let t = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0];
+        let y: Vec<f64> = t.iter().map(|&ti| 0.8 * (-lambda * ti).exp()).collect();
+        let rules = SecondActivityRules {
+            max_activity_per_kg: None,
+            max_total_dose: None,
+            max_total_activity: None,
+            ..SecondActivityRules::default()
+        };
+        let ctx = PlanContext {
+            a1: Activity::from_gbq(8.0),
+            m2: Mass::from_kg(20.0),
+            s1: SValue::from_gy_per_gbq_h(0.005),
+            s2: SValue::from_gy_per_gbq_h(0.005),
+            variant: PredictionVariant::SameTau,
+            rules: &rules,
+            planned_a2: Activity::from_gbq(5.0),
+        };
+        let tau_hand = 27.699745;
+        let u = bootstrap(
+            &t,
+            &y,
+            ModelKind::Mono,
+            &[0.8, lambda],
+            ModelKind::Mono,
+            &FitOptions::default(),
+            &ctx,
+            None,
+            Hours::new(tau_hand),
+            &UncertaintyOptions {
+                replicates: 200,
+                seed: DEFAULT_SEED,
+            },
+        )
+        .expect("exact readings refit in every replicate");
+        assert_eq!(u.successful, 200);
+        let (lo, hi) = (u.tau_h.0.hours(), u.tau_h.1.hours());
+        assert!((lo - tau_hand).abs() < 1e-6, "τ low {lo}");
+        assert!((hi - tau_hand).abs() < 1e-6, "τ high {hi}");
+        let (dl, dh) = (u.dose1.low_gy.gy(), u.dose1.high_gy.gy());
+        assert!((dl - 1.1079898).abs() < 1e-7, "D1 low {dl}");
+        assert!((dh - 1.1079898).abs() < 1e-7, "D1 high {dh}");
+    }
+
     #[test]
     fn percentile_interpolates() {
         let v: Vec<f64> = (0..=100).map(f64::from).collect();
