@@ -319,22 +319,11 @@ mod tests {
         assert_eq!(r.next_u64(), 0x6e78_9e6a_a1b9_65f4);
     }
 
-    /// Readings exactly on a mono-exponential A·e^(−λt) with A = 0.8 and
-    /// T_eff = 24 h (λ = ln2/24 h⁻¹): the residuals of the fitted values are
-    /// zero (up to rounding), so every replicate y* = ŷ + e* is the original
-    /// series, every refit returns A and λ, and each 95 % interval collapses
-    /// onto its point value. By hand: τ = A/λ = 0.8 × 24/ln2 = 19.2/0.693147
-    /// = 27.699745 h; D₁ = A₁·τ·S₁ = 8 GBq × 27.699745 h × 0.005 Gy/(GBq·h)
-    /// = 1.1079898 Gy. A wrong ŷ (e.g. A + e^(−λt), or e^(−λ+t)) leaves
-    /// non-zero residuals and the interval opens or moves. A ≠ 1 on purpose:
-    /// with A = 1, A + e^(−λt) differs from the data by a constant, which
-    /// centring removes. Tolerance 1e-6 h and 1e-7 Gy (the refit starts at
-    /// the exact solution; rounding is ~1e-15 relative).
-    #[test]
-    fn mono_bootstrap_of_exact_readings_collapses_onto_tau() {
-        let lambda = std::f64::consts::LN_2 / 24.0;
-        let t = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0];
-        let y: Vec<f64> = t.iter().map(|&ti| 0.8 * (-lambda * ti).exp()).collect();
+    /// The bootstrap of readings exactly on A·e^(−λt): returns the 95 %
+    /// intervals of τ and D₁ (A₁ = 8 GBq, S₁ = 0.005 Gy/(GBq·h), no caps).
+    fn exact_mono_bootstrap(a: f64, t_eff_h: f64, t: &[f64]) -> Uncertainty {
+        let lambda = std::f64::consts::LN_2 / t_eff_h;
+        let y: Vec<f64> = t.iter().map(|&ti| a * (-lambda * ti).exp()).collect();
         let rules = SecondActivityRules {
             max_activity_per_kg: None,
             max_total_dose: None,
@@ -350,30 +339,58 @@ mod tests {
             rules: &rules,
             planned_a2: Activity::from_gbq(5.0),
         };
-        let tau_hand = 27.699745;
-        let u = bootstrap(
-            &t,
+        bootstrap(
+            t,
             &y,
             ModelKind::Mono,
-            &[0.8, lambda],
+            &[a, lambda],
             ModelKind::Mono,
             &FitOptions::default(),
             &ctx,
             None,
-            Hours::new(tau_hand),
+            Hours::new(a / lambda),
             &UncertaintyOptions {
                 replicates: 200,
                 seed: DEFAULT_SEED,
             },
         )
-        .expect("exact readings refit in every replicate");
+        .expect("exact readings refit in every replicate")
+    }
+
+    fn assert_collapsed(u: &Uncertainty, tau_hand: f64, d1_hand: f64) {
         assert_eq!(u.successful, 200);
         let (lo, hi) = (u.tau_h.0.hours(), u.tau_h.1.hours());
-        assert!((lo - tau_hand).abs() < 1e-6, "τ low {lo}");
-        assert!((hi - tau_hand).abs() < 1e-6, "τ high {hi}");
+        assert!((lo - tau_hand).abs() < 1e-6, "τ low {lo}, hand {tau_hand}");
+        assert!((hi - tau_hand).abs() < 1e-6, "τ high {hi}, hand {tau_hand}");
         let (dl, dh) = (u.dose1.low_gy.gy(), u.dose1.high_gy.gy());
-        assert!((dl - 1.1079898).abs() < 1e-7, "D1 low {dl}");
-        assert!((dh - 1.1079898).abs() < 1e-7, "D1 high {dh}");
+        assert!((dl - d1_hand).abs() < 1e-7, "D1 low {dl}, hand {d1_hand}");
+        assert!((dh - d1_hand).abs() < 1e-7, "D1 high {dh}, hand {d1_hand}");
+    }
+
+    /// Readings exactly on a mono-exponential A·e^(−λt), A = 0.8: the
+    /// residuals of the fitted values ŷ are zero (up to rounding), so every
+    /// replicate y* = ŷ + e* is the original series, every refit returns A
+    /// and λ, and each 95 % interval collapses onto its point value. A wrong
+    /// ŷ leaves non-zero residuals and the interval opens or moves.
+    ///
+    /// * T_eff = 24 h, readings over 4 days: τ = A/λ = 0.8 × 24/ln2 =
+    ///   19.2/0.693147 = 27.699745 h; D₁ = A₁·τ·S₁ = 8 × 27.699745 × 0.005
+    ///   = 1.1079898 Gy. Catches ŷ = A + e^(−λt): A ≠ 1 on purpose, since
+    ///   with A = 1 that ŷ differs from the data by a constant (−1), which
+    ///   centring removes.
+    /// * T_eff = 2 h, readings over 4 hours: τ = 0.8 × 2/ln2 = 1.6/0.693147
+    ///   = 2.3083121 h; D₁ = 8 × 2.3083121 × 0.005 = 0.0923325 Gy. Catches
+    ///   ŷ = A·e^(−λ+t): over days e^t reaches 1e41 and the refit cannot
+    ///   leave its seed (the true A, λ), so that case needs hours.
+    ///
+    /// Tolerance 1e-6 h and 1e-7 Gy (the refit starts at the exact solution;
+    /// rounding is ~1e-15 relative).
+    #[test]
+    fn mono_bootstrap_of_exact_readings_collapses_onto_tau() {
+        let days = exact_mono_bootstrap(0.8, 24.0, &[0.0, 4.0, 24.0, 48.0, 72.0, 96.0]);
+        assert_collapsed(&days, 27.699745, 1.1079898);
+        let hours = exact_mono_bootstrap(0.8, 2.0, &[0.0, 0.5, 1.0, 2.0, 3.0, 4.0]);
+        assert_collapsed(&hours, 2.3083121, 0.0923325);
     }
 
     #[test]
