@@ -77,6 +77,18 @@ pub(crate) fn solve<const N: usize, M: Model<N>>(
         p[j] = p0[j].clamp(lo[j], hi[j]);
     }
     let (mut cost, mut cur_jtj, mut cur_jtr) = evaluate(m, &p, t, y);
+    if !cost.is_finite() {
+        // The model overflows at the start: no step can be judged against
+        // an infinite (or undefined) sum of squares, and the gradient test
+        // below would pass against it (1e-15 · ∞). Nothing is fitted: the
+        // start comes back not converged, never as a fit.
+        return LmSolution {
+            params: p,
+            rss: cost,
+            iterations: 0,
+            converged: false,
+        };
+    }
     let mut mu = 1e-3;
     let mut converged = false;
     let mut iterations = 0;
@@ -205,6 +217,40 @@ mod tests {
         let c = covariance(&Line, &s.params, &t, s.rss).unwrap();
         assert!((c[(1, 1)] - 0.004).abs() < 1e-12);
         assert!((c[(0, 0)] - 0.014).abs() < 1e-12);
+    }
+
+    struct Growth;
+    impl Model<2> for Growth {
+        fn eval(&self, p: &[f64; 2], t: f64, g: &mut [f64; 2]) -> f64 {
+            let e = (p[1] * t).exp();
+            g[0] = e;
+            g[1] = p[0] * t * e;
+            p[0] * e
+        }
+    }
+
+    #[test]
+    fn a_start_where_the_model_overflows_is_not_a_fit() {
+        // a·e^(b t) at b = 100, t = 10: e^1000 overflows to +∞ (f64 ends
+        // at about e^709.78), so the sum of squares at the start is ∞.
+        // The solver must not call the start a converged fit.
+        let t = [0.0, 5.0, 10.0];
+        let y = [1.0, 0.5, 0.25];
+        let s = solve(&Growth, &t, &y, &[1.0, 100.0], &[0.0, -1e3], &[10.0, 1e3]);
+        assert!(!s.converged);
+        assert_eq!(s.iterations, 0);
+        assert_eq!(s.params, [1.0, 100.0]);
+        assert!(s.rss.is_infinite());
+        // From a start inside the range it fits y = 2^(−t/5) exactly:
+        // a = 1, b = −ln2/5 = −0.138 629 436.
+        let s = solve(&Growth, &t, &y, &[1.0, 0.0], &[0.0, -1e3], &[10.0, 1e3]);
+        assert!(s.converged);
+        assert!((s.params[0] - 1.0).abs() < 1e-9, "{:?}", s.params);
+        assert!(
+            (s.params[1] + std::f64::consts::LN_2 / 5.0).abs() < 1e-9,
+            "{:?}",
+            s.params
+        );
     }
 
     #[test]
