@@ -689,7 +689,24 @@ mod tests {
             }
             p.push(&[]).unwrap();
             assert_eq!(p.finish().unwrap(), whole, "chunk {chunk}");
+            // The same text pushed as &str, in chunks cut at char boundaries.
+            let mut p = CsvParser::new("d.csv", &spec(true, &["age"]));
+            let mut rest = text;
+            while !rest.is_empty() {
+                let mut cut = chunk.min(rest.len());
+                while !rest.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                let (head, tail) = rest.split_at(cut);
+                p.push_str(head).unwrap();
+                rest = tail;
+            }
+            assert_eq!(p.finish().unwrap(), whole, "str chunk {chunk}");
         }
+        // push_str reports errors too (its row's line and column).
+        let mut p = CsvParser::new("s.csv", &spec(false, &[]));
+        let e = p.push_str("time,event\n1,7\n").unwrap_err();
+        assert_eq!(e.location(), &Location::cell("s.csv", 2, "event"));
         assert_eq!(whole.n_rows, 3);
         assert_eq!(
             whole.time.iter().map(|t| t.value()).collect::<Vec<_>>(),
