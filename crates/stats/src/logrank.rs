@@ -293,6 +293,26 @@ mod tests {
         assert!((lr.p - 0.808_365_155_914_510_3).abs() < 1e-13, "{}", lr.p);
     }
 
+    /// A group with no expected events (C: one subject censored at 0.5,
+    /// before the first event) is dropped before the χ² (R `survdiff`:
+    /// groups with E > 0 only; module rule): the test is the two-group
+    /// hand case above, χ² = 1/17 on 1 df; C alone beside A is too few.
+    #[test]
+    fn a_group_without_expected_events_is_dropped() {
+        let a = counts(&[1., 3.], &[1, 1]);
+        let b = counts(&[2.], &[1]);
+        let c = counts(&[0.5], &[0]);
+        let lr = logrank(&[a.clone(), b, c.clone()]).unwrap();
+        assert_eq!(lr.observed, vec![2, 1, 0]);
+        assert_eq!(lr.expected[2], 0.0);
+        assert_eq!(lr.df, 1);
+        assert!((lr.chisq - 1.0 / 17.0).abs() < 1e-15, "{}", lr.chisq);
+        assert!(matches!(
+            logrank(&[a, c]),
+            Err(LogRankError::TooFewGroups(1))
+        ));
+    }
+
     /// Strata must all have one entry per group.
     #[test]
     fn strata_of_different_widths_are_refused() {
