@@ -281,6 +281,8 @@ mod tests {
             lr.expected
         );
         let v = 17.0 / 36.0;
+        // V is k × k (2 × 2 here): each row has k entries.
+        assert_eq!(lr.variance.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2]);
         for (g, h, want) in [(0, 0, v), (0, 1, -v), (1, 0, -v), (1, 1, v)] {
             assert!(
                 (lr.variance[g][h] - want).abs() < 1e-15,
