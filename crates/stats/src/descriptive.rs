@@ -122,6 +122,23 @@ mod tests {
         assert_eq!(s.q1, Some(1.5));
     }
 
+    /// One value: by R type 7 (h = (1 − 1)p + 1 = 1 for every p) every
+    /// quantile is that value; R: quantile(4, type = 7) gives 4 4 4 4 4.
+    /// The mean is 4/1 = 4, min = max = 4.
+    #[test]
+    fn one_value_is_every_quantile() {
+        let s = summarize(&[None, Some(4.0)]).unwrap();
+        assert_eq!((s.n, s.missing), (1, 1));
+        assert_eq!((s.q1, s.median, s.q3), (Some(4.0), Some(4.0), Some(4.0)));
+        assert_eq!((s.mean, s.min, s.max), (Some(4.0), Some(4.0), Some(4.0)));
+        // p = 0 and p = 1 are the smallest and largest values (R:
+        // quantile(c(1, 3, 7, 10), c(0, 1), type = 7) gives 1 and 10).
+        let xs = [1.0, 3.0, 7.0, 10.0];
+        assert_eq!(quantile_type7(&xs, 0.0), 1.0);
+        assert_eq!(quantile_type7(&xs, 1.0), 10.0);
+        assert_eq!(quantile_type7(&[4.0], 1.0), 4.0);
+    }
+
     #[test]
     fn all_missing_and_non_finite() {
         let s = summarize(&[None, None]).unwrap();

@@ -254,6 +254,79 @@ mod tests {
         assert!((lr.p - 0.432_767_580_667_784_65).abs() < 1e-13, "{}", lr.p);
     }
 
+    /// Hand calculation with a last event where one subject is at risk.
+    /// Group A: 1, 3 (events); group B: 2 (event).
+    /// t=1: n=3 (A2,B1), d=1: E_A = 2/3, E_B = 1/3, V_AA = 1·2/2·(2/3·1/3) = 2/9
+    /// t=2: n=2 (A1,B1), d=1: E_A = 1/2, E_B = 1/2, V_AA += 1·1/1·(1/2·1/2) = 1/4
+    /// t=3: n=1 (A1), d=1: E_A = 1, E_B = 0, V += 0 (n_j = 1: no variance)
+    /// O = (2, 1), E = (13/6, 5/6), V = [[17/36, −17/36], [−17/36, 17/36]];
+    /// χ² = (1 − 5/6)²/(17/36) = 1/17, df 1, p = erfc(√(1/34)) =
+    /// 0.8083651559145103 (Python 3.11 math.erfc; for df 1,
+    /// P(χ² > x) = erfc(√(x/2))).
+    #[test]
+    fn last_event_with_one_at_risk_adds_no_variance() {
+        let a = counts(&[1., 3.], &[1, 1]);
+        let b = counts(&[2.], &[1]);
+        let lr = logrank(&[a, b]).unwrap();
+        assert_eq!(lr.n, vec![2, 1]);
+        assert_eq!(lr.observed, vec![2, 1]);
+        assert!(
+            (lr.expected[0] - 13.0 / 6.0).abs() < 1e-15,
+            "{:?}",
+            lr.expected
+        );
+        assert!(
+            (lr.expected[1] - 5.0 / 6.0).abs() < 1e-15,
+            "{:?}",
+            lr.expected
+        );
+        let v = 17.0 / 36.0;
+        // V is k × k (2 × 2 here): each row has k entries.
+        assert_eq!(lr.variance.iter().map(Vec::len).collect::<Vec<_>>(), [2, 2]);
+        for (g, h, want) in [(0, 0, v), (0, 1, -v), (1, 0, -v), (1, 1, v)] {
+            assert!(
+                (lr.variance[g][h] - want).abs() < 1e-15,
+                "{:?}",
+                lr.variance
+            );
+        }
+        assert!((lr.chisq - 1.0 / 17.0).abs() < 1e-15, "{}", lr.chisq);
+        assert_eq!(lr.df, 1);
+        assert!((lr.p - 0.808_365_155_914_510_3).abs() < 1e-13, "{}", lr.p);
+    }
+
+    /// A group with no expected events (C: one subject censored at 0.5,
+    /// before the first event) is dropped before the χ² (R `survdiff`:
+    /// groups with E > 0 only; module rule): the test is the two-group
+    /// hand case above, χ² = 1/17 on 1 df; C alone beside A is too few.
+    #[test]
+    fn a_group_without_expected_events_is_dropped() {
+        let a = counts(&[1., 3.], &[1, 1]);
+        let b = counts(&[2.], &[1]);
+        let c = counts(&[0.5], &[0]);
+        let lr = logrank(&[a.clone(), b, c.clone()]).unwrap();
+        assert_eq!(lr.observed, vec![2, 1, 0]);
+        assert_eq!(lr.expected[2], 0.0);
+        assert_eq!(lr.df, 1);
+        assert!((lr.chisq - 1.0 / 17.0).abs() < 1e-15, "{}", lr.chisq);
+        assert!(matches!(
+            logrank(&[a, c]),
+            Err(LogRankError::TooFewGroups(1))
+        ));
+    }
+
+    /// Strata must all have one entry per group.
+    #[test]
+    fn strata_of_different_widths_are_refused() {
+        let a = counts(&[1., 3.], &[1, 1]);
+        let b = counts(&[2.], &[1]);
+        let strata = vec![vec![Some(a.clone()), Some(b)], vec![Some(a)]];
+        assert!(matches!(
+            logrank_stratified(&strata),
+            Err(LogRankError::Shape)
+        ));
+    }
+
     #[test]
     fn one_group_is_an_error() {
         let a = counts(&[1., 3.], &[1, 1]);

@@ -580,6 +580,79 @@ mod tests {
         assert!(!e.to_string().contains("missing values"), "{e}");
     }
 
+    fn spec_ws() -> ColumnSpec {
+        ColumnSpec {
+            weight: Some("w".into()),
+            strata: Some("s".into()),
+            ..spec(false, &[])
+        }
+    }
+
+    /// The module rules: a time of 0 is valid (only < 0 is refused), an
+    /// event may be written 1.0 / 0.0; weights are read as given, strata
+    /// numbered in order of first appearance (the third row's "b" is the
+    /// second level, index 1).
+    #[test]
+    fn weights_strata_zero_time_and_decimal_events() {
+        let text = "time,event,w,s\n0,1.0,2.5,b\n3,0.0,1,a\n4,1,0.5,b\n";
+        let d = parse_csv(text, "d.csv", &spec_ws()).unwrap();
+        assert_eq!(
+            d.time.iter().map(|t| t.value()).collect::<Vec<_>>(),
+            [0.0, 3.0, 4.0]
+        );
+        assert_eq!(d.event, [true, false, true]);
+        assert_eq!(d.weight, [2.5, 1.0, 0.5]);
+        assert_eq!(d.strata_levels, ["b", "a"]);
+        assert_eq!(d.stratum, [0, 1, 0]);
+        assert_eq!(
+            (d.n_rows, d.n_dropped_missing, d.n_missing_group),
+            (3, 0, 0)
+        );
+        // A row dropped for a missing time adds no weight and no stratum
+        // level (it is dropped before its other cells are read).
+        let text = "time,event,w,s\n,1,2,x\n5,1,3,y\n";
+        let d = parse_csv(text, "d.csv", &spec_ws()).unwrap();
+        assert_eq!((d.n_rows, d.n_dropped_missing), (2, 1));
+        assert_eq!(d.weight, [3.0]);
+        assert_eq!(d.strata_levels, ["y"]);
+        assert_eq!(d.stratum, [0]);
+    }
+
+    /// Weights must be finite and > 0 (R coxph: "Invalid weights, must be
+    /// >0"); an empty weight or stratum is an error naming its cell.
+    #[test]
+    fn bad_weights_and_strata_name_their_cell() {
+        for (cell, rule) in [
+            (
+                "0",
+                "'0' is not a valid case weight (must be a finite number > 0)",
+            ),
+            (
+                "-1",
+                "'-1' is not a valid case weight (must be a finite number > 0)",
+            ),
+            (
+                "",
+                "empty case weight: every row needs a weight (a finite number > 0)",
+            ),
+        ] {
+            let text = format!("time,event,w,s\n1,1,1,a\n2,1,{cell},a\n");
+            let e = parse_csv(&text, "s.csv", &spec_ws()).unwrap_err();
+            assert_eq!(e.to_string(), format!("s.csv line 3, column 'w': {rule}"));
+            assert_eq!(e.location(), &Location::cell("s.csv", 3, "w"));
+        }
+        let e = parse_csv("time,event,w,s\n1,1,1,\n", "s.csv", &spec_ws()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "s.csv line 2, column 's': empty stratum: every row needs a stratum"
+        );
+        let e = parse_csv("time,event,w,s\n1,1,x,a\n", "s.csv", &spec_ws()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "s.csv line 2, column 'w': 'x' is not a number"
+        );
+    }
+
     #[test]
     fn a_misspelt_column_is_suggested_and_a_selected_duplicate_refused() {
         let e = parse_csv("tme,event\n1,1\n", "s.csv", &spec(false, &[])).unwrap_err();
@@ -616,7 +689,24 @@ mod tests {
             }
             p.push(&[]).unwrap();
             assert_eq!(p.finish().unwrap(), whole, "chunk {chunk}");
+            // The same text pushed as &str, in chunks cut at char boundaries.
+            let mut p = CsvParser::new("d.csv", &spec(true, &["age"]));
+            let mut rest = text;
+            while !rest.is_empty() {
+                let mut cut = chunk.min(rest.len());
+                while !rest.is_char_boundary(cut) {
+                    cut += 1;
+                }
+                let (head, tail) = rest.split_at(cut);
+                p.push_str(head).unwrap();
+                rest = tail;
+            }
+            assert_eq!(p.finish().unwrap(), whole, "str chunk {chunk}");
         }
+        // push_str reports errors too (its row's line and column).
+        let mut p = CsvParser::new("s.csv", &spec(false, &[]));
+        let e = p.push_str("time,event\n1,7\n").unwrap_err();
+        assert_eq!(e.location(), &Location::cell("s.csv", 2, "event"));
         assert_eq!(whole.n_rows, 3);
         assert_eq!(
             whole.time.iter().map(|t| t.value()).collect::<Vec<_>>(),

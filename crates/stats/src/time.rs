@@ -149,6 +149,27 @@ mod tests {
         assert_eq!(k.changed, 1);
     }
 
+    /// Non-finite times pass through unchanged and do not take part in the
+    /// runs: with y = (1, 1 + 1e-8), mean|y| ≈ 1, the gap 1e-8 ≤ 1.49e-8
+    /// merges the two finite values (the rule of `timefix`: non-finite
+    /// values are left as they are and refused later).
+    #[test]
+    fn timefix_leaves_non_finite_values_alone() {
+        let f = timefix(&[1.0, f64::NAN, 1.0 + 1e-8, f64::INFINITY]);
+        assert_eq!(f.times[0], 1.0);
+        assert!(f.times[1].is_nan());
+        assert_eq!(f.times[2], 1.0);
+        assert_eq!(f.times[3], f64::INFINITY);
+        assert_eq!(f.changed, 1);
+    }
+
+    /// A time prints as its number (the unit is named by the caller).
+    #[test]
+    fn displays_as_its_number() {
+        assert_eq!(SurvTime::new(3.5).unwrap().to_string(), "3.5");
+        assert_eq!(SurvTime::ZERO.to_string(), "0");
+    }
+
     #[test]
     fn rejects_negative_and_non_finite() {
         assert!(SurvTime::new(-1.0).is_err());
