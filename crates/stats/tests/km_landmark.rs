@@ -1,6 +1,7 @@
-//! Landmarks and the options a Kaplan–Meier fit reports (docs/reference/
-//! statistics.md §2.4: S(t*) is S at the last time ≤ t*, the number at risk
-//! at t* counts every subject with time ≥ t*, as R `summary(fit, times =)`).
+//! Landmarks and the options a Kaplan–Meier fit reports
+//! (docs/reference/statistics.md §2.4: S(t*) is S at the last time ≤ t*,
+//! the number at risk at t* counts every subject with time ≥ t*, as R
+//! `summary(fit, times =)`).
 //! Five subjects with events at 1, 2, 3, 4 and 5: by hand S(t) = (5 − k)/5
 //! after the k-th event.
 
