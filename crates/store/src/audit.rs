@@ -45,7 +45,7 @@ pub mod action {
     /// A signed-in user typed a wrong password again (to change it, or to
     /// sign), or typed it while the account was throttled; the purpose is
     /// in `new_value`, the cause in `reason`. Counted with the failed
-    /// sign-ins ([`crate::auth::account_failures`]).
+    /// sign-ins by the store's throttle.
     pub const REAUTH_FAILED: &str = "reauth_failed";
     /// A sign-out.
     pub const LOGOUT: &str = "logout";
