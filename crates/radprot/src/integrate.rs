@@ -294,4 +294,21 @@ mod tests {
         assert_eq!(used, 165);
         assert!((v - 2.0 / 3.0).abs() < 9.1e-13, "{v}");
     }
+
+    /// Each half of a refined piece gets half its tolerance. For x⁴ the
+    /// refinement of a piece of width w changes its estimate by
+    /// |δ(w)| = w⁵/128 (`each_piece_gets_its_share_of_the_tolerance`). ∫₀¹
+    /// at tol = 2.5e-5 in one piece: δ(1) = 1/128 > 15 × 2.5e-5, so it
+    /// refines; each half gets 1.25e-5, and δ(1/2) = 1/4096 = 2.44e-4 >
+    /// 15 × 1.25e-5 = 1.875e-4, so each refines again (with the whole 2.5e-5
+    /// each, 3.75e-4 would stop them); the quarters' δ(1/4) = 7.6e-6 ≤
+    /// 15 × 6.25e-6: done. 3 + 2 + 2 × 2 + 4 × 2 = 17 evaluations; the
+    /// extrapolated result is exact for a quartic: 1/5.
+    #[test]
+    fn each_half_gets_half_the_tolerance() {
+        let quartic = |x: f64| Ok(x.powi(4));
+        let (v, used) = integrate_within(&quartic, 0.0, 1.0, 1.0, 2.5e-5, MAX_EVALUATIONS).unwrap();
+        assert_eq!(used, 17);
+        assert!((v - 0.2).abs() < 1e-15, "{v}");
+    }
 }
