@@ -963,6 +963,48 @@ mod tests {
         assert_eq!(km.median().estimate.unwrap().value(), 3.0);
     }
 
+    /// The boundaries of the transformed intervals (R
+    /// `survival:::survfit_confint` sets NA where the transform is
+    /// undefined: log at S = 0, log-log, logit and arcsine at S = 0 and at
+    /// S = 1; docs/reference/statistics.md §2.3), each edge alone: at S = 1
+    /// (no event yet, Greenwood sum 0) and at S = 0 with a finite sum.
+    #[test]
+    fn each_transform_is_undefined_at_its_own_boundaries() {
+        let z = 1.959_963_984_540_054;
+        let both = |e: Undefined| (Err(e), Err(e));
+        for s in [0.0, 1.0] {
+            assert_eq!(
+                interval(s, Some(0.0), z, ConfType::LogLog),
+                both(Undefined::LogLogAtBoundary),
+                "S = {s}"
+            );
+            assert_eq!(
+                interval(s, Some(0.0), z, ConfType::Logit),
+                both(Undefined::LogitAtBoundary),
+                "S = {s}"
+            );
+            assert_eq!(
+                interval(s, Some(0.0), z, ConfType::Arcsin),
+                both(Undefined::ArcsinAtBoundary),
+                "S = {s}"
+            );
+        }
+        assert_eq!(
+            interval(0.0, Some(0.25), z, ConfType::Log),
+            both(Undefined::LogAtZero)
+        );
+        // log at S = 1 with no variance yet: exp(0 ∓ 0) = 1 on both sides.
+        assert_eq!(
+            interval(1.0, Some(0.0), z, ConfType::Log),
+            (Ok(1.0), Ok(1.0))
+        );
+        // plain at S = 0: 0 ∓ z·SE·0 = 0, clipped to [0, 1].
+        assert_eq!(
+            interval(0.0, Some(0.25), z, ConfType::Plain),
+            (Ok(0.0), Ok(0.0))
+        );
+    }
+
     /// Median exactly on a 0.5 plateau: times 1, 2, 3, 4 all events.
     /// S = .75, .5, .25, 0 → S = 0.5 on [2, 3) → median = (2 + 3)/2 = 2.5
     /// (R: survfit(Surv(1:4, rep(1,4)) ~ 1) prints median 2.5).
