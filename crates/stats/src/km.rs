@@ -1007,7 +1007,7 @@ mod tests {
 
     /// `findq` on curves that are not monotone or end undefined (the
     /// confidence limits of a curve can be both), by R's rules
-    /// (`survival:::quantile.survfit`'s `findq`, docs/reference/statistics.md §2.4):
+    /// (`survival:::quantile.survfit`'s `findq`, docs/reference/statistics.md §2.5):
     /// y = (0, F₁ … F_m) is deduplicated with the first occurrence kept
     /// (`duplicated`, which keeps the first NA), NA dropped; then x₁ is the first x of the smallest y + tol ≥
     /// p, x₂ that of the smallest y − tol ≥ p (NA when none), the answer
@@ -1036,6 +1036,25 @@ mod tests {
         // p = .3: x₁ = 3, x₂ = 4 (.4 − tol): 3.5; keeping the second .3
         // would end on y = p: (3 + 5)/2 = 4.
         assert_eq!(q(&s(&[0.2, 0.5, 0.3, 0.4, 0.3]), 0.3), Some(3.5));
+        // The edges, with tol = √ε = 2⁻²⁶ exactly. p = tol is the first
+        // y + tol (y₀ = 0), inside approx's range: x₁ = 0; (0, .5): x₂ = 1,
+        // so 0.5 (not NA).
+        let tol = 2f64.powi(-26);
+        assert_eq!(f64::EPSILON.sqrt(), tol);
+        assert_eq!(q(&s(&[0.5]), tol), Some(0.5));
+        // p exactly tol away from the last y (.5 + 2⁻²⁶, exact) is not
+        // "within tol": on (0, .2, .6, .5), x₁ = 3 (.5 + tol = p), x₂ = 2
+        // (.6 − tol ≥ p): 2.5, not the last-point answer (3 + 3)/2 = 3.
+        assert_eq!(q(&s(&[0.2, 0.6, 0.5]), 0.5 + tol), Some(2.5));
+        // Two values one ulp apart just under 1 − tol, Fa = 1 − 2⁻³⁰ then
+        // Fb = Fa − 2⁻⁵³, tie after + tol (both round to 1 + 1.397e-8):
+        // the first wins (R's approx averages the tied indices 2 and 3 to
+        // 2.5, and x[2.5] is x[2]: time 1), so x₁ = 1; x₂ = 2 (Fb − tol <
+        // Fa − tol): 1.5.
+        let fa = 1.0 - 2f64.powi(-30);
+        let fb = fa - 2f64.powi(-53);
+        assert_eq!(fa + tol, fb + tol);
+        assert_eq!(q(&s(&[fa, fb]), 0.9), Some(1.5));
         // An undefined last point (NA) is kept as the last y, so p = .5 on
         // (0, .2, .5, NA) gets no last-point rule, and no y − tol reaches
         // .5: NA. Dropping the NA would end on .5 = p: (2 + 3)/2 = 2.5.
