@@ -92,7 +92,10 @@ fn the_relative_model_scales_value_and_gradient_by_the_weight() {
     let mut g = [0.0; 2];
     let v = rel.eval(&[1.0, LN2 / 10.0], 1.0, &mut g);
     assert!((v - 2.0).abs() < 1e-12, "{v}");
-    assert!((g[0] - 2.0).abs() < 1e-12 && (g[1] + 20.0).abs() < 1e-12, "{g:?}");
+    assert!(
+        (g[0] - 2.0).abs() < 1e-12 && (g[1] + 20.0).abs() < 1e-12,
+        "{g:?}"
+    );
     // Index 0: t = 0, value 1 × w = 2, gradient (1·2, 0·2).
     let v = rel.eval(&[1.0, LN2 / 10.0], 0.0, &mut g);
     assert_eq!((v, g), (2.0, [2.0, 0.0]));
@@ -104,11 +107,7 @@ fn the_time_at_which_the_fitted_curve_falls_to_a_retention() {
     // e^(−t·ln2/10): 0.5 at 10 h, 0.25 at 20 h, 0.8 at 10·log2(1/0.8) =
     // 3.219280949 h (hand).
     let f = mono(1.0, LN2 / 10.0, 0.0, [0.0; 4]);
-    for (r, want) in [
-        (0.5, 10.0),
-        (0.25, 20.0),
-        (0.8, 3.219_280_948_873_623_5),
-    ] {
+    for (r, want) in [(0.5, 10.0), (0.25, 20.0), (0.8, 3.219_280_948_873_623_5)] {
         let got = f.time_of(r).unwrap();
         assert!((got - want).abs() < 1e-9, "{r}: {got}");
     }

@@ -1,0 +1,370 @@
+//! The plausibility gate's outlier test, slip naming and counterfactual
+//! readings on fixed cases (issue 16, the gate.rs mutants after piece 1).
+//! Every expected value is known independently of mibg: by construction
+//! (a file made from exact kinetics with one number mistyped in a known
+//! way, so the reading to blame, its expected value and the slip are known),
+//! by hand from the rule, or from SciPy (`scripts/gate_reference.py`, SciPy
+//! 1.17.1 / NumPy 2.4.6, the JSON files in `tests/data/dosimetry/gate/`;
+//! critical values `scipy.stats.t.ppf(1 − α/(2n), ν)`, same versions).
+
+use mibg_dosimetry::gate::{self, Check, CheckStatus, GateLimits, inspect_fit, inspect_readings};
+use mibg_dosimetry::*;
+use serde_json::Value;
+use std::path::PathBuf;
+
+const LN2: f64 = std::f64::consts::LN_2;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn file(path: &str) -> Readings {
+    let text = std::fs::read_to_string(root().join(path)).unwrap();
+    parse_readings(path, &text, &ReadingsOptions::default()).unwrap()
+}
+
+fn series(text: &str) -> Readings {
+    parse_readings("r.csv", text, &ReadingsOptions::default()).unwrap()
+}
+
+/// The outlier check of `r` against a fit of `model` (the fit only gives
+/// the check its model).
+fn outliers(r: &Readings, model: ModelKind) -> gate::Inspection {
+    let clean = exact_mono(&[0.0, 24.0, 48.0, 72.0], &[]);
+    let f = fit::fit_model(
+        "r.csv",
+        model,
+        &clean.times_h(),
+        &clean.retention(),
+        &FitOptions::default(),
+    )
+    .unwrap();
+    inspect_fit(r, &f, &FitOptions::default(), &GateLimits::default(), None)
+}
+
+fn outcome(ins: &gate::Inspection, c: Check) -> gate::CheckOutcome {
+    ins.outcomes.iter().find(|o| o.check == c).unwrap().clone()
+}
+
+/// Exact mono-exponential readings 1000·2^(−t/24 h) (15 significant
+/// digits), with the readings at `slipped` times typed ×1/100.
+fn exact_mono(times: &[f64], slipped: &[f64]) -> Readings {
+    let f: Vec<(f64, f64)> = slipped.iter().map(|&t| (t, 0.01)).collect();
+    exact_mono_scaled(times, &f)
+}
+
+/// The same with the readings at the given times multiplied by a factor.
+fn exact_mono_scaled(times: &[f64], scaled: &[(f64, f64)]) -> Readings {
+    let mut s = "hours,reading\n".to_string();
+    for &t in times {
+        let mut v = 1000.0 * (-LN2 * t / 24.0).exp();
+        if let Some((_, f)) = scaled.iter().find(|(x, _)| *x == t) {
+            v *= f;
+        }
+        s.push_str(&format!("{t},{v:.15e}\n"));
+    }
+    series(&s)
+}
+
+/// Issue 9's 24 h reading typed 2.10 for 210 (mono-exponential): the
+/// finding's text carries SciPy's values. Expected retention at 24 h
+/// without it 0.6142087875 (SciPy, `slip_24h_mono.json`), observed
+/// 2.10/350 = 0.006: 0.60 % against 61.42 %, a factor 0.6142…/0.006 =
+/// 102.368 → "×1/102.4"; t = −56.608 (SciPy) → "-56.6"; the Bonferroni bound
+/// over n = 7 readings with ν = 6 − 2 = 4: t.ppf(1 − 0.05/14, 4) =
+/// 5.067510354 → "±5.07"; the slip by construction: 2.1 for 210.
+#[test]
+fn the_outlier_finding_states_the_scipy_values_and_the_slip() {
+    let r = file("tests/data/dosimetry/issue9/slip_24h.csv");
+    let ins = outliers(&r, ModelKind::Mono);
+    let f: Vec<_> = ins
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::Outlier)
+        .collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    let f = f[0];
+    assert_eq!(
+        f.message,
+        "line 7 (24 h, reading 2.1): retention 0.60 % where the other readings expect 61.42 % (×1/102.4); externally studentized residual -56.6, beyond ±5.07 (Bonferroni α = 0.05 over 7 readings, ν = 4); likely slip: ×1/100? a slipped decimal point (2.1 for 210?)"
+    );
+    assert_eq!(f.reading.as_ref().unwrap().line, 7);
+    assert!((f.expected_retention.unwrap() / 0.614_208_787_519_925_5 - 1.0).abs() < 1e-5);
+    assert!((f.statistic.unwrap() / 56.608_012_272_162_74 - 1.0).abs() < 1e-4);
+    assert!((f.limit.unwrap() - 5.067_510_353_639_193).abs() < 1e-8);
+    assert_eq!(
+        f.likely_slip.as_deref(),
+        Some("×1/100? a slipped decimal point (2.1 for 210?)")
+    );
+    let o = outcome(&ins, Check::Outlier);
+    assert_eq!(o.status, CheckStatus::Failed);
+    assert_eq!(
+        o.detail,
+        "7 readings tested against the mono fit of the others (Bonferroni α = 0.05); 1 outlier(s)"
+    );
+    // The table: every reading, the slipped one flagged with its first-pass
+    // values (SciPy on all seven), the others as tested again without it
+    // (sequential deletion: SciPy on the six others,
+    // `slip_24h_without_24h_mono.json`), each with its ν and bound.
+    let json = |p: &str| -> Vec<Value> {
+        let v: Value =
+            serde_json::from_str(&std::fs::read_to_string(root().join(p)).unwrap()).unwrap();
+        v["readings"].as_array().unwrap().clone()
+    };
+    let first = json("tests/data/dosimetry/gate/slip_24h_mono.json");
+    let again = json("tests/data/dosimetry/gate/slip_24h_without_24h_mono.json");
+    assert_eq!(ins.leave_one_out.len(), 7);
+    for (i, l) in ins.leave_one_out.iter().enumerate() {
+        // ν = 6 − 2 in the first pass; without line 7 as well, 5 − 2 = 3,
+        // bound t.ppf(1 − 0.05/14, 3) = 6.579678502 (SciPy; n stays 7).
+        let (s, nu, crit) = match i {
+            2 => (&first[2], 4, 5.067_510_353_639_193),
+            0 | 1 => (&again[i], 3, 6.579_678_501_573_44),
+            _ => (&again[i - 1], 3, 6.579_678_501_573_44),
+        };
+        let e = s["expected_retention"].as_f64().unwrap();
+        let t = s["studentized"].as_f64().unwrap();
+        assert!((l.expected_retention / e - 1.0).abs() < 1e-5, "{l:?} {s}");
+        assert!(
+            (l.studentized - t).abs() < 1e-4 * t.abs().max(1.0),
+            "{l:?} {s}"
+        );
+        assert_eq!(l.flagged, i == 2, "{l:?}");
+        assert_eq!(l.degrees_of_freedom, nu, "{l:?}");
+        assert!((l.critical - crit).abs() < 1e-8, "{l:?}");
+        assert!(
+            (l.relative_deviation - (l.reading.retention / e - 1.0)).abs() < 1e-5,
+            "{l:?}"
+        );
+    }
+}
+
+/// Exact mono-exponential readings, the 48 h one typed ×1/100: the others
+/// fit exactly, so the expected retention is 2^(−2) = 25 % (hand), the
+/// reading 0.25 %, a factor 1/100, and the statistic beyond any bound
+/// ("< −10^6": the residual variance of exact data is ~0).
+#[test]
+fn an_exact_series_with_one_slip_has_an_absurdly_large_statistic() {
+    let times = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0, 120.0];
+    let r = exact_mono(&times, &[48.0]);
+    let ins = outliers(&r, ModelKind::Mono);
+    let f: Vec<_> = ins
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::Outlier)
+        .collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    let m = &f[0].message;
+    assert!(
+        m.starts_with(
+            "line 5 (48 h, reading 2.5): retention 0.25 % where the other readings expect 25.00 % (×1/100); externally studentized residual < −10^6, beyond ±5.07 (Bonferroni α = 0.05 over 7 readings, ν = 4); likely slip: ×1/100? a slipped decimal point (2.5 for 250?)"
+        ),
+        "{m}"
+    );
+    assert!((f[0].expected_retention.unwrap() - 0.25).abs() < 1e-9);
+    // A reading ×10 instead (62.5 → 625 at 96 h: 6.25 % → 62.50 %, ×10),
+    // the statistic "> 10^6".
+    let r = exact_mono_scaled(&times, &[(96.0, 10.0)]);
+    let ins = outliers(&r, ModelKind::Mono);
+    let f = ins
+        .findings
+        .iter()
+        .find(|f| f.check == Check::Outlier)
+        .unwrap();
+    assert!(
+        f.message.starts_with(
+            "line 7 (96 h, reading 625): retention 62.50 % where the other readings expect 6.25 % (×10); externally studentized residual > 10^6"
+        ),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message
+            .ends_with("likely slip: ×10? a slipped decimal point (625 for 62.5?)"),
+        "{}",
+        f.message
+    );
+}
+
+/// Sequential deletion stops at MAX_OUTLIERS = 3. Thirty exact readings
+/// (every 4 h) with four too high by 50 %, 20 %, 15 % and 12 % (well apart,
+/// so that each stands out once the larger ones are gone): three are
+/// flagged, the largest first (by construction: each is the farthest, in
+/// ratio, from the fit of the others), and the fourth is left; with only
+/// the first two deviations, two findings.
+#[test]
+fn at_most_three_outliers_are_flagged() {
+    let times: Vec<f64> = (0..30).map(|i| i as f64 * 4.0).collect();
+    let four = [(16.0, 1.5), (40.0, 1.2), (64.0, 1.15), (88.0, 1.12)];
+    let flagged_lines = |scaled: &[(f64, f64)]| -> Vec<usize> {
+        let r = exact_mono_scaled(&times, scaled);
+        let ins = outliers(&r, ModelKind::Mono);
+        let n = ins.leave_one_out.iter().filter(|l| l.flagged).count();
+        let lines: Vec<usize> = ins
+            .findings
+            .iter()
+            .filter(|f| f.check == Check::Outlier)
+            .map(|f| f.reading.as_ref().unwrap().line)
+            .collect();
+        assert_eq!(n, lines.len());
+        assert!(
+            outcome(&ins, Check::Outlier)
+                .detail
+                .ends_with(&format!("; {} outlier(s)", lines.len())),
+            "{:?}",
+            outcome(&ins, Check::Outlier)
+        );
+        lines
+    };
+    assert_eq!(gate::MAX_OUTLIERS, 3);
+    // 16, 40, 64 h are data rows 5, 11, 17: lines 6, 12, 18.
+    assert_eq!(flagged_lines(&four), vec![6, 12, 18]);
+    assert_eq!(flagged_lines(&four[..2]), vec![6, 12]);
+}
+
+/// Three readings fitted mono-exponentially: without any one of them two
+/// remain for two parameters, no residual degree of freedom, so none can be
+/// tested (hand: n − 1 = 2 = p), and the check fails saying so. With four
+/// every reading is tested (ν = 1).
+#[test]
+fn too_few_readings_to_test_any_is_a_failed_outlier_check() {
+    let r = exact_mono(&[0.0, 24.0, 48.0], &[]);
+    let ins = outliers(&r, ModelKind::Mono);
+    let o = outcome(&ins, Check::Outlier);
+    assert_eq!(o.status, CheckStatus::Failed);
+    assert_eq!(
+        o.detail,
+        "0 readings tested against the mono fit of the others (Bonferroni α = 0.05); 0 outlier(s); line(s) 2, 3, 4 could not be tested (no residual degree of freedom without them)"
+    );
+    let f: Vec<_> = ins
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::Outlier)
+        .collect();
+    assert_eq!(f.len(), 1);
+    assert!(f[0].reading.is_none());
+    assert_eq!(
+        f[0].message,
+        "3 readings are too few to test each one against the mono fit of the others (no residual degree of freedom): a mistyped reading could not be detected; take more readings"
+    );
+    assert!(ins.leave_one_out.is_empty());
+
+    let r = exact_mono(&[0.0, 24.0, 48.0, 72.0], &[]);
+    let ins = outliers(&r, ModelKind::Mono);
+    let o = outcome(&ins, Check::Outlier);
+    assert_eq!(o.status, CheckStatus::Passed);
+    assert_eq!(
+        o.detail,
+        "4 readings tested against the mono fit of the others (Bonferroni α = 0.05); 0 outlier(s)"
+    );
+    assert!(ins.findings.iter().all(|f| f.check != Check::Outlier));
+    assert_eq!(ins.leave_one_out.len(), 4);
+    for l in &ins.leave_one_out {
+        assert_eq!(l.degrees_of_freedom, 1);
+        assert!(!l.flagged);
+        // Exact data: each reading where the others expect it (hand:
+        // 2^(−t/24)).
+        let want = (-LN2 * l.reading.time.hours() / 24.0).exp();
+        assert!((l.expected_retention / want - 1.0).abs() < 1e-9, "{l:?}");
+    }
+}
+
+/// Issue 9's 1195 h for 119.5 h (the example's last time typed ×10): a
+/// `physical-decay` finding on line 11 naming the time slip (by
+/// construction).
+#[test]
+fn a_time_typed_ten_times_is_named() {
+    let r = file("tests/data/dosimetry/issue9/time_1195h.csv");
+    let ins = inspect_readings(&r, &GateLimits::default());
+    let f = ins
+        .findings
+        .iter()
+        .find(|f| f.check == Check::PhysicalDecay)
+        .expect("physical-decay");
+    assert_eq!(f.reading.as_ref().unwrap().line, 11);
+    assert_eq!(
+        f.likely_slip.as_deref(),
+        Some("×10 on the time? a slipped decimal point (1195 h for 119.5 h?)")
+    );
+    assert!(
+        f.message.ends_with(
+            "likely slip: ×10 on the time? a slipped decimal point (1195 h for 119.5 h?)"
+        ),
+        "{}",
+        f.message
+    );
+}
+
+/// The example with the readings of 71.5 h and 95.75 h exchanged (lines 11
+/// and 12 after the three comment lines and the header): 70.12 at 95.75 h
+/// rises above 47.06 at 71.5 h; exchanging them back removes every rise
+/// (by construction).
+#[test]
+fn two_rows_swapped_are_named() {
+    let text = std::fs::read_to_string(root().join("examples/dose/readings.csv"))
+        .unwrap()
+        .replace("71.5,70.12", "71.5,47.06")
+        .replace("95.75,47.06", "95.75,70.12");
+    let r = series(&text);
+    let ins = inspect_readings(&r, &GateLimits::default());
+    let f: Vec<_> = ins
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::Rise)
+        .collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(
+        f[0].likely_slip.as_deref(),
+        Some(
+            "rows swapped? exchanging the readings of lines 11 and 12 (47.06 and 70.12) removes every rise"
+        )
+    );
+}
+
+/// `readings_without`: rows and lines kept; `None` for an index out of
+/// range or when fewer than three readings would remain; without the
+/// pre-void reading the others are rescaled by its expected value (hand:
+/// retention / 0.8).
+#[test]
+fn the_readings_without_one() {
+    let r = exact_mono(&[0.0, 24.0, 48.0, 72.0], &[]);
+    let w = gate::readings_without(&r, 2, None).unwrap();
+    assert_eq!(w.len(), 3);
+    assert_eq!(
+        w.readings.iter().map(|x| x.line).collect::<Vec<_>>(),
+        vec![2, 3, 5]
+    );
+    assert_eq!(
+        w.readings.iter().map(|x| x.row).collect::<Vec<_>>(),
+        vec![1, 2, 4]
+    );
+    assert_eq!(w.readings[2].retention, r.readings[3].retention);
+    assert!(gate::readings_without(&r, 3, None).is_some());
+    assert!(gate::readings_without(&r, 4, None).is_none());
+    assert!(gate::readings_without(&r, 99, None).is_none());
+    // Three readings: two would remain.
+    let three = exact_mono(&[0.0, 24.0, 48.0], &[]);
+    assert!(gate::readings_without(&three, 1, None).is_none());
+    // Without the pre-void reading: rescaled by its expected value.
+    let w = gate::readings_without(&r, 0, Some(0.8)).unwrap();
+    assert_eq!(
+        w.readings.iter().map(|x| x.line).collect::<Vec<_>>(),
+        vec![3, 4, 5]
+    );
+    for (a, b) in w.readings.iter().zip(&r.readings[1..]) {
+        assert!((a.retention - b.retention / 0.8).abs() < 1e-15, "{a:?}");
+    }
+    // … which must be known, finite and > 0.
+    for e in [
+        None,
+        Some(0.0),
+        Some(-0.8),
+        Some(f64::INFINITY),
+        Some(f64::NAN),
+    ] {
+        assert!(gate::readings_without(&r, 0, e).is_none(), "{e:?}");
+    }
+    // A later reading is not rescaled by it.
+    let w = gate::readings_without(&r, 1, Some(0.8)).unwrap();
+    assert_eq!(w.readings[1].retention, r.readings[2].retention);
+}
