@@ -368,3 +368,100 @@ fn the_readings_without_one() {
     let w = gate::readings_without(&r, 1, Some(0.8)).unwrap();
     assert_eq!(w.readings[1].retention, r.readings[2].retention);
 }
+
+/// The influence check names, among the readings whose removal moves A₂
+/// outside its interval (each beyond the edge plus the 0.5 % slack), the one
+/// farthest outside relative to the interval's half-width on its side:
+/// (A₂' − hi)/(hi − A₂) above, (lo − A₂')/(A₂ − lo) below. A₂ without each
+/// post-void reading of the example is computed here by the dose chain
+/// (`assess` on `readings_without`), and two intervals are set, each
+/// narrow on one side, so that the farthest in these terms is not the
+/// farthest in MBq. Each finding gives A₂' and the edge it passed.
+#[test]
+fn the_influence_check_names_the_reading_farthest_outside() {
+    let r = file("examples/dose/readings.csv");
+    let mut req = DoseRequest::new(
+        mibg_units::Mass::from_kg(20.0),
+        mibg_units::Activity::from_mbq(8880.0),
+    );
+    let mut a = assess(&r, &req).unwrap();
+    let a2 = a.plan.activity_mbq.mbq();
+    req.uncertainty = None;
+    let without: Vec<(usize, f64)> = (1..r.len())
+        .map(|k| {
+            let sub = gate::readings_without(&r, k, None).unwrap();
+            (
+                r.readings[k].line,
+                assess(&sub, &req).unwrap().plan.activity_mbq.mbq(),
+            )
+        })
+        .collect();
+    let slack = gate::INFLUENCE_SLACK * a2;
+    for (below, above) in [(60.0, 10.0), (10.0, 60.0)] {
+        let (lo, hi) = (a2 - below, a2 + above);
+        let u = a.uncertainty.as_mut().unwrap();
+        u.second_activity.low_mbq = mibg_units::Activity::from_mbq(lo);
+        u.second_activity.high_mbq = mibg_units::Activity::from_mbq(hi);
+        // The rule by hand on the chain's A₂'.
+        let mut want: Vec<(usize, f64, f64, f64)> = Vec::new(); // line, A2', edge, off
+        for &(line, b2) in &without {
+            if b2 > hi + slack {
+                want.push((line, b2, hi, (b2 - hi) / (hi - a2)));
+            } else if b2 < lo - slack {
+                want.push((line, b2, lo, (lo - b2) / (a2 - lo)));
+            }
+        }
+        assert!(want.len() >= 2, "{want:?}");
+        let far = want
+            .iter()
+            .fold(None::<(usize, f64)>, |w, x| match w {
+                Some((_, o)) if o >= x.3 => w,
+                _ => Some((x.0, x.3)),
+            })
+            .unwrap()
+            .0;
+        // Not the farthest in MBq: the normalisation decides.
+        let far_mbq = want
+            .iter()
+            .max_by(|x, y| (x.1 - a2).abs().total_cmp(&(y.1 - a2).abs()))
+            .unwrap()
+            .0;
+        let ins = gate::inspect_influence(&a, &[], &GateLimits::default());
+        let o = outcome(&ins, Check::Influence);
+        assert_eq!(o.status, CheckStatus::Failed);
+        assert_eq!(
+            o.detail,
+            format!(
+                "A2 without each post-void reading within the bootstrap 95 % interval {lo:.0}–{hi:.0} MBq (±0.5 % slack); line {far} moves it outside"
+            )
+        );
+        let got: Vec<(usize, f64, f64)> = ins
+            .findings
+            .iter()
+            .map(|f| {
+                (
+                    f.reading.as_ref().unwrap().line,
+                    f.statistic.unwrap(),
+                    f.limit.unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got.len(), want.len(), "{got:?} vs {want:?}");
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.0, w.0);
+            assert!((g.1 - w.1).abs() < 1e-9 && g.2 == w.2, "{g:?} vs {w:?}");
+        }
+        let f = &ins.findings[0];
+        assert!(
+            f.message.contains(&format!(
+                ": without this reading A2 would be {:.0} MBq, outside the bootstrap 95 % interval {lo:.0}–{hi:.0} MBq of A2 = {a2:.0} MBq: the prescription rests on this one reading; ",
+                want[0].1
+            )),
+            "{}",
+            f.message
+        );
+        if below > above {
+            assert_ne!(far, far_mbq, "{want:?}");
+        }
+    }
+}
