@@ -233,3 +233,96 @@ fn the_model_each_reading_is_tested_against() {
     assert_eq!(loo_kind(ModelKind::Mono, 3, &[0]), LooKind::Mono);
     assert_eq!(loo_kind(ModelKind::Trapezoid, 0, &[0]), LooKind::Mono);
 }
+
+/// The example's readings as retention: (reading − 0.12)/(408.12 − 0.12)
+/// (`examples/dose/readings.csv`).
+fn example() -> (Vec<f64>, Vec<f64>) {
+    let t = vec![0.0, 3.5, 7.75, 23.5, 31.0, 47.25, 71.5, 95.75, 119.5];
+    let raw = [
+        408.12, 348.53, 283.58, 170.2, 142.82, 107.81, 70.12, 47.06, 31.34,
+    ];
+    let y = raw.iter().map(|m| (m - 0.12) / 408.0).collect();
+    (t, y)
+}
+
+fn without(v: &[f64], k: usize) -> Vec<f64> {
+    v.iter()
+        .enumerate()
+        .filter(|(i, _)| *i != k)
+        .map(|(_, x)| *x)
+        .collect()
+}
+
+/// The relative least-squares fits of the leave-one-out test, each model,
+/// against SciPy (`scripts/gate_reference.py`, SciPy 1.17.1, the JSON files
+/// of `tests/data/dosimetry/gate/`): the value the fit of the others
+/// predicts at the reading's time (relative 1e-6) and the studentized
+/// residual (1e-4), which needs σ², the covariance and ν = n − 1 − p.
+#[test]
+fn leave_one_out_fits_agree_with_scipy() {
+    let (t, y) = example();
+    // example_bi.json: reading 0 against the free bi-exponential (p = 4),
+    // reading 4 (31 h) against the bi-exponential through 1 (p = 3).
+    for (k, kind, e, st) in [
+        (
+            0,
+            LooKind::BiFree,
+            1.052_000_205_420_442_5,
+            -2.619_245_601_990_371_6,
+        ),
+        (
+            4,
+            LooKind::Bi,
+            0.356_651_926_549_974_46,
+            -1.341_435_227_766_901,
+        ),
+        (
+            8,
+            LooKind::Bi,
+            0.078_105_203_431_485_11,
+            -0.849_535_531_905_547_8,
+        ),
+    ] {
+        let f = loo_fit(kind, &without(&t, k), &without(&y, k)).unwrap();
+        assert_eq!(f.dof, 8 - kind.n_params());
+        let (yhat, ts) = f.studentized(t[k], y[k]);
+        assert!((yhat / e - 1.0).abs() < 1e-6, "{k}: {yhat}");
+        assert!((ts - st).abs() < 1e-4 * st.abs(), "{k}: {ts}");
+    }
+    // slip_24h_without_24h_mono.json: the six readings of issue 9's file
+    // without its slip, mono-exponential (p = 2), readings 0 and 5.
+    let t = [0.0, 4.0, 48.0, 72.0, 96.0, 120.0];
+    let y: Vec<f64> = [350.0, 319.4, 131.2, 82.6, 52.1, 32.9]
+        .iter()
+        .map(|m| m / 350.0)
+        .collect();
+    for (k, e, st) in [
+        (0, 0.974_211_895_119_475_3, 1.414_797_193_729_169),
+        (5, 0.091_374_232_239_376_06, 1.458_352_548_863_305_1),
+    ] {
+        let f = loo_fit(LooKind::Mono, &without(&t, k), &without(&y, k)).unwrap();
+        assert_eq!(f.dof, 3);
+        let (yhat, ts) = f.studentized(t[k], y[k]);
+        assert!((yhat / e - 1.0).abs() < 1e-6, "{k}: {yhat}");
+        assert!((ts - st).abs() < 1e-4 * st.abs(), "{k}: {ts}");
+    }
+}
+
+/// No fit without a residual degree of freedom (n ≤ p), nor of a retention
+/// that is not > 0 (relative residuals divide by it).
+#[test]
+fn a_leave_one_out_fit_needs_a_degree_of_freedom_and_positive_readings() {
+    let t = [0.0, 24.0, 48.0, 72.0];
+    let y = [1.0, 0.5, 0.25, 0.125];
+    assert!(loo_fit(LooKind::Mono, &t[..2], &y[..2]).is_none());
+    assert!(loo_fit(LooKind::Bi, &t[..3], &y[..3]).is_none());
+    assert!(loo_fit(LooKind::BiFree, &t, &y).is_none());
+    let f = loo_fit(LooKind::Mono, &t[..3], &y[..3]).unwrap();
+    assert_eq!(f.dof, 1);
+    // Exact: 2^(−t/24) through every point (hand).
+    assert!((f.value(72.0) - 0.125).abs() < 1e-9);
+    for bad in [0.0, -0.25, f64::NAN] {
+        let y2 = [1.0, 0.5, bad, 0.125];
+        assert!(loo_fit(LooKind::Mono, &t, &y2).is_none(), "{bad}");
+    }
+}
