@@ -465,3 +465,27 @@ fn the_influence_check_names_the_reading_farthest_outside() {
         }
     }
 }
+
+/// The reading the others expect, as typed, is the expected net reading
+/// plus the reading's own background. With a background of 40 µSv/h on
+/// every reading (net 500·2^(−t/24 h), typed to 0.01), the 144 h reading
+/// 47.81 typed ×10 as 478.1 is exactly ten times what the others expect
+/// as typed (7.81 + 40), but not ten times the net: the slip named is
+/// "×10" on the reading (by construction), not a time slip.
+#[test]
+fn a_decimal_slip_is_judged_on_the_reading_as_typed() {
+    let r = series(
+        "hours,reading,background\n0,540.00,40\n4,485.45,40\n24,290.00,40\n48,165.00,40\n72,102.50,40\n96,71.25,40\n120,55.63,40\n144,478.1,40\n",
+    );
+    let ins = inspect_readings(&r, &GateLimits::default());
+    let f = ins
+        .findings
+        .iter()
+        .find(|f| f.check == Check::PhysicalDecay)
+        .expect("physical-decay");
+    assert_eq!(f.reading.as_ref().unwrap().line, 9);
+    assert_eq!(
+        f.likely_slip.as_deref(),
+        Some("×10? a slipped decimal point (478.1 for 47.81?)")
+    );
+}
