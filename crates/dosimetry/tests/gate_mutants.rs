@@ -489,3 +489,38 @@ fn a_decimal_slip_is_judged_on_the_reading_as_typed() {
         Some("×10? a slipped decimal point (478.1 for 47.81?)")
     );
 }
+
+/// The swapped example (lines 11 and 12 exchanged) against the
+/// bi-exponential: the first of the two flagged as an outlier names the
+/// swap; once it is flagged it is a reading "already known to be wrong",
+/// so if the other is flagged later, its slip does not offer the swap with
+/// it again (the rule of `name_slip`'s `exclude`).
+#[test]
+fn a_swap_partner_already_flagged_is_not_offered_again() {
+    let text = std::fs::read_to_string(root().join("examples/dose/readings.csv"))
+        .unwrap()
+        .replace("71.5,70.12", "71.5,47.06")
+        .replace("95.75,47.06", "95.75,70.12");
+    let r = series(&text);
+    let opts = FitOptions {
+        physical_bound: fit::PhysicalBoundPolicy::Constrain,
+        ..FitOptions::default()
+    };
+    let f = fit::fit_model("r.csv", ModelKind::Bi, &r.times_h(), &r.retention(), &opts).unwrap();
+    let ins = inspect_fit(&r, &f, &FitOptions::default(), &GateLimits::default(), None);
+    let pair: Vec<&gate::Finding> = ins
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::Outlier)
+        .filter(|f| [11, 12].contains(&f.reading.as_ref().unwrap().line))
+        .collect();
+    assert_eq!(pair.len(), 2, "{:?}", ins.findings);
+    let swap = "rows swapped? exchanging the readings of lines 11 and 12 (47.06 and 70.12) removes every rise";
+    assert_eq!(pair[0].likely_slip.as_deref(), Some(swap));
+    assert_ne!(pair[1].likely_slip.as_deref(), Some(swap));
+    assert!(
+        !pair[1].message.contains("rows swapped"),
+        "{}",
+        pair[1].message
+    );
+}
