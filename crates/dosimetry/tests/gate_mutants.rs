@@ -524,3 +524,32 @@ fn a_swap_partner_already_flagged_is_not_offered_again() {
         pair[1].message
     );
 }
+
+/// A background typed ×100 (20 for 0.2 µSv/h) on the 72 h reading of an
+/// exact series (net 500·2^(−t/24 h), background 0.2): the net as typed,
+/// 62.7 − 20 = 42.7, is 32 % below the 62.5 the others expect (beyond the
+/// 2 × 5 % tolerance of the slip test), and with the background meant, 0.2,
+/// it is exactly as expected. The outlier finding names the background slip
+/// (by construction).
+#[test]
+fn a_background_slip_is_named_for_an_outlier() {
+    let mut s = "hours,reading,background\n".to_string();
+    for t in [0.0, 4.0, 24.0, 48.0, 72.0, 96.0, 120.0] {
+        let net = 500.0 * (-LN2 * t / 24.0_f64).exp();
+        let bg = if t == 72.0 { 20.0 } else { 0.2 };
+        s.push_str(&format!("{t},{:.15e},{bg}\n", net + 0.2));
+    }
+    let r = series(&s);
+    let ins = outliers(&r, ModelKind::Mono);
+    let f: Vec<_> = ins
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::Outlier)
+        .collect();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].reading.as_ref().unwrap().line, 6);
+    assert_eq!(
+        f[0].likely_slip.as_deref(),
+        Some("×100 on the background? a slipped decimal point (background 20 for 0.2?)")
+    );
+}
