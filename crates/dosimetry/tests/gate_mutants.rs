@@ -592,3 +592,36 @@ fn a_slip_is_named_against_the_better_fit_of_the_others() {
     assert!((got / e - 1.0).abs() < 1e-5, "{got} vs {e}");
     assert!((got - 0.6).abs() < 1e-3, "{got}");
 }
+
+/// A failed quality check names the reading without which the others fit
+/// best: the example with its 31 h reading (line 9) made 30 % too high (by
+/// construction the one wrong reading), R² required to 0.99999 so that the
+/// check fails. That reading is named.
+#[test]
+fn a_poor_fit_names_the_reading_without_which_the_others_fit_best() {
+    let mut r = file("examples/dose/readings.csv");
+    r.readings[4].retention *= 1.3;
+    let mut req = DoseRequest::new(
+        mibg_units::Mass::from_kg(20.0),
+        mibg_units::Activity::from_mbq(8880.0),
+    );
+    req.uncertainty = None;
+    let a = assess(&r, &req).unwrap();
+    let lim = GateLimits {
+        min_r_squared: 0.99999,
+        ..GateLimits::default()
+    };
+    let ins = inspect_fit(&r, &a.fit, &FitOptions::default(), &lim, None);
+    let f = ins
+        .findings
+        .iter()
+        .find(|f| f.check == Check::RSquared)
+        .unwrap();
+    assert_eq!(f.reading.as_ref().unwrap().line, 9, "{f:?}");
+    assert!(
+        f.message
+            .contains("; the other readings fit best without line 9 (31 h, reading 142.8): "),
+        "{}",
+        f.message
+    );
+}
