@@ -625,3 +625,39 @@ fn a_poor_fit_names_the_reading_without_which_the_others_fit_best() {
         f.message
     );
 }
+
+/// Each reading is tested against the fit's own exponential model, whatever
+/// the `auto` choice on the readings would be: the example (auto: bi) fitted
+/// mono-exponentially is tested against the mono fit of the others, and
+/// issue 9's slip file (auto: mono, `the_outlier_finding_states_…`) fitted
+/// bi-exponentially against the bi fit.
+#[test]
+fn readings_are_tested_against_the_fits_own_model() {
+    let opts = FitOptions {
+        physical_bound: fit::PhysicalBoundPolicy::Constrain,
+        ..FitOptions::default()
+    };
+    for (path, model, n) in [
+        ("examples/dose/readings.csv", ModelKind::Mono, 9),
+        ("examples/dose/readings.csv", ModelKind::Bi, 9),
+        ("tests/data/dosimetry/issue9/slip_24h.csv", ModelKind::Bi, 7),
+        (
+            "tests/data/dosimetry/issue9/slip_24h.csv",
+            ModelKind::Mono,
+            7,
+        ),
+    ] {
+        let r = file(path);
+        let f = fit::fit_model(path, model, &r.times_h(), &r.retention(), &opts).unwrap();
+        assert_eq!(f.model, model);
+        let ins = inspect_fit(&r, &f, &FitOptions::default(), &GateLimits::default(), None);
+        let d = outcome(&ins, Check::Outlier).detail;
+        assert!(
+            d.starts_with(&format!(
+                "{n} readings tested against the {} fit of the others",
+                model.name()
+            )),
+            "{path} {model:?}: {d}"
+        );
+    }
+}
