@@ -661,3 +661,23 @@ fn readings_are_tested_against_the_fits_own_model() {
         );
     }
 }
+
+/// Four readings (docs/reference/dosimetry.md §10.3 at 0, 8, 24 and 72 h) fitted bi-exponentially: without any one of them three remain, too few for the bi-exponential through 1 (p = 3) or with free amplitudes (p = 4), so each is tested against the mono-exponential fit of the other three instead (ν = 3 − 2 = 1, by hand), and none is left untested.
+#[test]
+fn a_bi_exponential_too_large_for_the_others_falls_back_to_mono() {
+    let r = series(
+        "hours,reading,background\n0,400.10,0.10\n8,250.92,0.10\n24,138.59,0.10\n72,50.15,0.10\n",
+    );
+    let opts = FitOptions {
+        physical_bound: fit::PhysicalBoundPolicy::Constrain,
+        ..FitOptions::default()
+    };
+    let f = fit::fit_model("r.csv", ModelKind::Bi, &r.times_h(), &r.retention(), &opts).unwrap();
+    let ins = inspect_fit(&r, &f, &FitOptions::default(), &GateLimits::default(), None);
+    assert_eq!(
+        outcome(&ins, Check::Outlier).detail,
+        "4 readings tested against the bi fit of the others (Bonferroni α = 0.05); 0 outlier(s)"
+    );
+    assert_eq!(ins.leave_one_out.len(), 4);
+    assert!(ins.leave_one_out.iter().all(|l| l.degrees_of_freedom == 1));
+}
