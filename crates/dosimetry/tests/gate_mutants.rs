@@ -681,3 +681,40 @@ fn a_bi_exponential_too_large_for_the_others_falls_back_to_mono() {
     assert_eq!(ins.leave_one_out.len(), 4);
     assert!(ins.leave_one_out.iter().all(|l| l.degrees_of_freedom == 1));
 }
+
+/// The trapezoid's quality is judged on its exponential reference fit made
+/// as the bootstrap makes its residual model: with the rate pinned at
+/// physical decay when the readings decay slower (module doc of `gate`:
+/// "judged on the exponential fit whose residuals the bootstrap
+/// resamples"). Readings nearly flat for 120 h (slower than I-131 decays:
+/// an exponential fit under the default `physical_bound = error` is refused),
+/// then falling fast over the last three (so the trapezoid's log-linear tail
+/// is faster than physical decay and the trapezoid itself is accepted): R²
+/// is computed on the pinned mono-exponential reference, not "could not be
+/// computed".
+#[test]
+fn the_trapezoids_reference_fit_is_pinned_at_physical_decay() {
+    let r = series(
+        "hours,reading\n0,1000\n24,990\n48,980\n72,970\n96,960\n120,950\n144,600\n150,400\n",
+    );
+    let d = FitOptions::default();
+    assert!(fit::fit_model("r.csv", ModelKind::Mono, &r.times_h(), &r.retention(), &d).is_err());
+    let tr = fit::fit_model(
+        "r.csv",
+        ModelKind::Trapezoid,
+        &r.times_h(),
+        &r.retention(),
+        &d,
+    )
+    .unwrap();
+    let ins = inspect_fit(&r, &tr, &d, &GateLimits::default(), None);
+    let o = outcome(&ins, Check::RSquared);
+    assert!(
+        o.detail.starts_with("R² = ")
+            && o.detail
+                .contains("(the mono reference fit of the trapezoid), at least 0.98"),
+        "{o:?}"
+    );
+    let o = outcome(&ins, Check::TauSe);
+    assert!(o.detail.starts_with("SE(τ)/τ = "), "{o:?}");
+}
