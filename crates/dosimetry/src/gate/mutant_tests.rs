@@ -326,3 +326,38 @@ fn a_leave_one_out_fit_needs_a_degree_of_freedom_and_positive_readings() {
         assert!(loo_fit(LooKind::Mono, &t, &y2).is_none(), "{bad}");
     }
 }
+
+/// σ² of the relative residuals at the fixed point of the reweighting,
+/// WRSS/(n − 1 − p), against SciPy (`scripts/gate_reference.py`, the
+/// `sigma2` of `tests/data/dosimetry/gate/slip_24h_mono_with_sigma2.json`
+/// and `slip_24h_bi.json`, SciPy 1.17.1): issue 9's slip file, every
+/// reading left out in turn (mono), and the slipped 24 h reading left out
+/// (bi through 1). Relative 1e-4.
+#[test]
+fn the_residual_variance_of_each_leave_one_out_fit_agrees_with_scipy() {
+    let t = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0, 120.0];
+    let y: Vec<f64> = [350.0, 319.4, 2.10, 131.2, 82.6, 52.1, 32.9]
+        .iter()
+        .map(|m| m / 350.0)
+        .collect();
+    let mono = [
+        0.351_588_190_431_393_6,
+        0.346_387_812_109_356_76,
+        0.000_243_494_058_177_175_23,
+        0.317_324_193_023_083_84,
+        0.311_538_578_830_826_25,
+        0.308_209_000_462_042_2,
+        0.306_880_098_196_503,
+    ];
+    for (k, want) in mono.iter().enumerate() {
+        let f = loo_fit(LooKind::Mono, &without(&t, k), &without(&y, k)).unwrap();
+        assert!((f.sigma2 / want - 1.0).abs() < 1e-4, "{k}: {}", f.sigma2);
+    }
+    let f = loo_fit(LooKind::Bi, &without(&t, 2), &without(&y, 2)).unwrap();
+    assert!(
+        (f.sigma2 / 1.004_867_188_110_019_3e-7 - 1.0).abs() < 1e-3,
+        "{}",
+        f.sigma2
+    );
+    assert!((f.value(24.0) / 0.599_975_113_781_568_9 - 1.0).abs() < 1e-6);
+}
