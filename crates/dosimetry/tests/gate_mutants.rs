@@ -718,3 +718,24 @@ fn the_trapezoids_reference_fit_is_pinned_at_physical_decay() {
     let o = outcome(&ins, Check::TauSe);
     assert!(o.detail.starts_with("SE(τ)/τ = "), "{o:?}");
 }
+
+/// Of the readings beyond the bound in one pass, the one farthest (in
+/// ratio) from the fit of the others goes first. Sixty exact readings
+/// (every 2 h) with the 16 h one 40 % and the 40 h one 50 % too high: both
+/// stand out against the fits that include the other (by construction the
+/// two wrong readings), and the 40 h one (|ln 1.5| > |ln 1.4|) is flagged
+/// before the earlier 16 h one.
+#[test]
+fn the_reading_farthest_from_the_others_is_flagged_first() {
+    let times: Vec<f64> = (0..60).map(|i| i as f64 * 2.0).collect();
+    let r = exact_mono_scaled(&times, &[(16.0, 1.4), (40.0, 1.5)]);
+    let ins = outliers(&r, ModelKind::Mono);
+    let lines: Vec<usize> = ins
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::Outlier)
+        .map(|f| f.reading.as_ref().unwrap().line)
+        .collect();
+    // 40 h and 16 h are data rows 21 and 9: lines 22 and 10.
+    assert_eq!(lines, vec![22, 10]);
+}
