@@ -739,3 +739,33 @@ fn the_reading_farthest_from_the_others_is_flagged_first() {
     // 40 h and 16 h are data rows 21 and 9: lines 22 and 10.
     assert_eq!(lines, vec![22, 10]);
 }
+
+/// A reading where the fit of the others predicts exactly 0 (e^(−λt)
+/// underflows) has no ratio to that prediction, so it is not judged an
+/// outlier: readings that clear at the fastest rate the fits allow, λ =
+/// 10 /h (e^(−10 t): 1, 4.54e-5, 2.06e-9, 9.36e-14 at 0–3 h, exact), then a
+/// reading at 100 h, where e^(−1000) is 0 in double precision.
+#[test]
+fn a_reading_the_others_predict_as_zero_is_not_judged() {
+    let mut s = "hours,reading\n".to_string();
+    for t in [0.0_f64, 1.0, 2.0, 3.0] {
+        s.push_str(&format!("{t},{:.15e}\n", 1000.0 * (-10.0 * t).exp()));
+    }
+    s.push_str("100,1e-12\n");
+    let r = series(&s);
+    let ins = outliers(&r, ModelKind::Mono);
+    let last = ins
+        .leave_one_out
+        .iter()
+        .find(|l| l.reading.line == 6)
+        .expect("tested");
+    assert_eq!(last.expected_retention, 0.0, "{last:?}");
+    assert!(!last.flagged, "{last:?}");
+    assert!(
+        ins.findings
+            .iter()
+            .all(|f| f.reading.as_ref().is_none_or(|x| x.line != 6)),
+        "{:?}",
+        ins.findings
+    );
+}
