@@ -769,3 +769,40 @@ fn a_reading_the_others_predict_as_zero_is_not_judged() {
         ins.findings
     );
 }
+
+/// Of readings equally far outside, the first (earliest) is named: with a
+/// per-kg cap of 200 MBq/kg × 20 kg = 4000 MBq above the example's A₂
+/// (3964 MBq), A₂ without line 6 (4055 MBq uncapped) and without line 10
+/// (4013 MBq) are both the cap, 4000 MBq exactly, above an interval whose
+/// top is A₂ + 10 MBq (+ 0.5 % slack = 3994 MBq): the same distance, so
+/// the detail names line 6.
+#[test]
+fn of_readings_equally_far_outside_the_first_is_named() {
+    let r = file("examples/dose/readings.csv");
+    let mut req = DoseRequest::new(
+        mibg_units::Mass::from_kg(20.0),
+        mibg_units::Activity::from_mbq(8880.0),
+    );
+    req.rules.max_activity_per_kg = Some(mibg_units::ActivityPerMass::from_mbq_per_kg(200.0));
+    let mut a = assess(&r, &req).unwrap();
+    let a2 = a.plan.activity_mbq.mbq();
+    assert!(a2 + 10.0 + gate::INFLUENCE_SLACK * a2 < 4000.0, "{a2}");
+    let (lo, hi) = (a2 - 200.0, a2 + 10.0);
+    let u = a.uncertainty.as_mut().unwrap();
+    u.second_activity.low_mbq = mibg_units::Activity::from_mbq(lo);
+    u.second_activity.high_mbq = mibg_units::Activity::from_mbq(hi);
+    let ins = gate::inspect_influence(&a, &[], &GateLimits::default());
+    let capped: Vec<(usize, f64)> = ins
+        .findings
+        .iter()
+        .map(|f| (f.reading.as_ref().unwrap().line, f.statistic.unwrap()))
+        .collect();
+    assert_eq!(capped, vec![(6, 4000.0), (10, 4000.0)]);
+    assert!(
+        outcome(&ins, Check::Influence)
+            .detail
+            .ends_with("; line 6 moves it outside"),
+        "{:?}",
+        outcome(&ins, Check::Influence)
+    );
+}
