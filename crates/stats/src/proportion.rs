@@ -593,7 +593,12 @@ mod tests {
 
     /// Fuzz finding (issue 9, item 7), input class "tiny confidence level":
     /// at a level of 1e-320 or 1e-20 the Jeffreys limits, solved apart,
-    /// crossed by an ulp (lower > upper). Every method keeps lower ≤ upper.
+    /// crossed by an ulp (lower > upper). Every method keeps lower ≤ upper,
+    /// and a crossed pair becomes its midpoint: as the level goes to 0 every
+    /// interval shrinks to within about 1/n of p = x/n (to the medians of
+    /// the Clopper–Pearson and Jeffreys beta distributions, to p ± 1/(2n)
+    /// for the continuity-corrected ones, to p for the others), so both
+    /// limits stay within 10/n of p.
     #[test]
     fn tiny_confidence_level_keeps_lower_at_most_upper() {
         for (x, n, level) in [
@@ -609,6 +614,13 @@ mod tests {
                 assert!(
                     0.0 <= ci.lower && ci.lower <= ci.upper && ci.upper <= 1.0,
                     "{m} {x}/{n}: [{}, {}]",
+                    ci.lower,
+                    ci.upper
+                );
+                let (p, tol) = (x as f64 / n as f64, 10.0 / n as f64);
+                assert!(
+                    (ci.lower - p).abs() <= tol && (ci.upper - p).abs() <= tol,
+                    "{m} {x}/{n}: [{}, {}] is not within 10/n of {p}",
                     ci.lower,
                     ci.upper
                 );
