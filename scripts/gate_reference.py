@@ -9,7 +9,8 @@ sigma_j = Rhat_j from the previous fit until the parameters settle
 (relative change < 1e-8). The model then gets one more
 parameter, a shift delta added at t_k only, and is fitted to all readings
 with sigma = the predictions of that fit (reading k: Rhat_k, so that its
-variance is s^2 Rhat_k^2).
+variance is s^2 Rhat_k^2). Also printed: sigma2, the residual variance of the
+fit of the others (sum of squared relative residuals / (n - 1 - p)).
 curve_fit (method 'trf', bounds lambda >= ln2/192.497 h, 0 <= a <= 1) with
 absolute_sigma=False gives pcov = s^2 (J'WJ)^-1 with s^2 = WRSS/(n - p - 1);
 t_k = delta / sqrt(pcov[delta, delta]). For linear models this is exactly the
@@ -77,6 +78,9 @@ def main():
             if done:
                 break
         yhat = f(t[k], *p)
+        # sigma^2 of the relative residuals of the fit of the others, WRSS/(n - 1 - p)
+        fk = f(t[keep], *p)
+        sigma2 = float(np.sum(((y[keep] - fk) / fk) ** 2) / (keep.sum() - len(p)))
         sigma = f(t, *p)
         def g(tt, *q):
             return f(tt, *q[:-1]) + q[-1] * (np.abs(tt - t[k]) < 1e-12)
@@ -84,7 +88,7 @@ def main():
         q, pcov = curve_fit(g, t, y, p0=list(p) + [y[k] - yhat], sigma=sigma,
                             bounds=(lo + [-np.inf], hi + [np.inf]), method="trf",
                             max_nfev=20000, xtol=1e-15, ftol=1e-15, gtol=1e-15)
-        out.append({"index": k, "expected_retention": float(yhat),
+        out.append({"index": k, "expected_retention": float(yhat), "sigma2": sigma2,
                     "studentized": float(q[-1] / math.sqrt(pcov[-1, -1]))})
     json.dump({"file": path, "model": kind, "scipy": scipy.__version__,
                "numpy": np.__version__, "readings": out}, sys.stdout, indent=1)

@@ -7,8 +7,6 @@ mod common;
 
 use common::*;
 use mibg_store::testing::TestDb;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -237,17 +235,19 @@ fn backup_and_restore_round_trip(pg: bool) {
 }
 
 fn user_add(url: &str, args: &[&str], password: &str) -> std::process::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mibg"));
-    cmd.args(["user", "add"])
-        .args(args)
-        .args(["--password-stdin", "--db", url])
-        .current_dir(repo_root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    child.wait_with_output().unwrap()
+    let args = [
+        &["user", "add"][..],
+        args,
+        &["--password-stdin", "--db", url],
+    ]
+    .concat();
+    mibg_with_stdin(
+        &args,
+        &format!(
+            "{password}
+"
+        ),
+    )
 }
 
 fn users_and_centres(pg: bool) {

@@ -6,25 +6,14 @@ mod common;
 
 use common::*;
 use mibg_store::testing::TestDb;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 const INITIAL: &str = "an initial passphrase";
 const CHOSEN: &str = "alice's own passphrase";
 
 /// `mibg ARGS --password-stdin --db URL` with `input` on standard input.
 fn with_stdin(url: &str, args: &[&str], input: &str) -> (bool, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mibg"))
-        .args(args)
-        .args(["--password-stdin", "--db", url])
-        .current_dir(repo_root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    write!(child.stdin.take().unwrap(), "{input}").unwrap();
-    let o = child.wait_with_output().unwrap();
+    let args = [args, &["--password-stdin", "--db", url]].concat();
+    let o = mibg_with_stdin(&args, input);
     (
         o.status.success(),
         String::from_utf8_lossy(&o.stdout).to_string(),

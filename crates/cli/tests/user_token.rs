@@ -7,23 +7,19 @@ mod common;
 
 use common::*;
 use mibg_store::testing::TestDb;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 const PASSWORD: &str = "a long physician passphrase";
 
 /// `mibg ARGS --password-stdin --db URL` with `password` on standard input.
 fn with_password(url: &str, args: &[&str], password: &str) -> std::process::Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_mibg"));
-    cmd.args(args)
-        .args(["--password-stdin", "--db", url])
-        .current_dir(repo_root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    child.wait_with_output().unwrap()
+    let args = [args, &["--password-stdin", "--db", url]].concat();
+    mibg_with_stdin(
+        &args,
+        &format!(
+            "{password}
+"
+        ),
+    )
 }
 
 fn text(o: &std::process::Output) -> (String, String) {

@@ -2264,3 +2264,6 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod mutant_tests;

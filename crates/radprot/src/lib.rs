@@ -84,6 +84,20 @@ pub enum RadProtError {
     /// A contact pattern breaks a rule.
     #[error(transparent)]
     InvalidPattern(#[from] family::PatternError),
+    /// A dose integral still needed refinement after its budget of
+    /// evaluations (an integrand with no finite integral at the tolerance
+    /// asked, e.g. a retention curve that oscillates without end).
+    #[error(
+        "the dose integral from {from_h} h to {to_h} h did not converge within {evaluations} evaluations of the retention curve"
+    )]
+    IntegralNotConverged {
+        /// Start of the interval (h).
+        from_h: f64,
+        /// End of the interval (h).
+        to_h: f64,
+        /// The evaluations spent.
+        evaluations: usize,
+    },
     /// A threshold is not reached within the search horizon.
     #[error(
         "{what} {threshold} is not reached within {horizon_h} h after the end of infusion (value at the horizon: {at_horizon})"

@@ -963,6 +963,104 @@ mod tests {
         assert_eq!(km.median().estimate.unwrap().value(), 3.0);
     }
 
+    /// The boundaries of the transformed intervals (R
+    /// `survival:::survfit_confint` sets NA where the transform is
+    /// undefined: log at S = 0, log-log, logit and arcsine at S = 0 and at
+    /// S = 1; docs/reference/statistics.md §2.3), each edge alone: at S = 1
+    /// (no event yet, Greenwood sum 0) and at S = 0 with a finite sum.
+    #[test]
+    fn each_transform_is_undefined_at_its_own_boundaries() {
+        let z = 1.959_963_984_540_054;
+        let both = |e: Undefined| (Err(e), Err(e));
+        for s in [0.0, 1.0] {
+            assert_eq!(
+                interval(s, Some(0.0), z, ConfType::LogLog),
+                both(Undefined::LogLogAtBoundary),
+                "S = {s}"
+            );
+            assert_eq!(
+                interval(s, Some(0.0), z, ConfType::Logit),
+                both(Undefined::LogitAtBoundary),
+                "S = {s}"
+            );
+            assert_eq!(
+                interval(s, Some(0.0), z, ConfType::Arcsin),
+                both(Undefined::ArcsinAtBoundary),
+                "S = {s}"
+            );
+        }
+        assert_eq!(
+            interval(0.0, Some(0.25), z, ConfType::Log),
+            both(Undefined::LogAtZero)
+        );
+        // log at S = 1 with no variance yet: exp(0 ∓ 0) = 1 on both sides.
+        assert_eq!(
+            interval(1.0, Some(0.0), z, ConfType::Log),
+            (Ok(1.0), Ok(1.0))
+        );
+        // plain at S = 0: 0 ∓ z·SE·0 = 0, clipped to [0, 1].
+        assert_eq!(
+            interval(0.0, Some(0.25), z, ConfType::Plain),
+            (Ok(0.0), Ok(0.0))
+        );
+    }
+
+    /// `findq` on curves that are not monotone or end undefined (the
+    /// confidence limits of a curve can be both), by R's rules
+    /// (`survival:::quantile.survfit`'s `findq`, docs/reference/statistics.md §2.5):
+    /// y = (0, F₁ … F_m) is deduplicated with the first occurrence kept
+    /// (`duplicated`, which keeps the first NA), NA dropped; then x₁ is the first x of the smallest y + tol ≥
+    /// p, x₂ that of the smallest y − tol ≥ p (NA when none), the answer
+    /// (x₁ + x₂)/2, except that p within tol of the last kept y gives
+    /// (x₁ + x_max)/2. tol = √ε ≈ 1.49e-8. Each value by hand.
+    #[test]
+    fn findq_deduplicates_like_r_on_curves_that_turn_back() {
+        let q = |f: &[Option<f64>], p: f64| {
+            let times: Vec<f64> = (1..=f.len()).map(|i| i as f64).collect();
+            findq(&times, f.iter().copied(), p)
+        };
+        let s = |v: &[f64]| v.iter().map(|&x| Some(x)).collect::<Vec<_>>();
+        // (0, .2, .5, .3, .2): the second .2 (x = 4) is a duplicate, so the
+        // last kept y is .3. p = .2: x₁ = 1 (y = .2); x₂ = 3 (the smallest
+        // y − tol ≥ .2 is .3 − tol): (1 + 3)/2 = 2. Keeping the duplicate
+        // would end on y = .2 = p: (1 + 4)/2 = 2.5.
+        assert_eq!(q(&s(&[0.2, 0.5, 0.3, 0.2]), 0.2), Some(2.0));
+        // (0, .2, .5, .3, .4): .3 (where the curve turns back) and .4 are
+        // new. p = .3: x₁ = 3 (y = .3), x₂ = 4 (.4 − tol is the smallest ≥
+        // .3): 3.5. Losing .3 would give x₁ = x₂ = 4.
+        assert_eq!(q(&s(&[0.2, 0.5, 0.3, 0.4]), 0.3), Some(3.5));
+        // The same curve at p = .4 ends on its last y: (4 + 4)/2 = 4.
+        assert_eq!(q(&s(&[0.2, 0.5, 0.3, 0.4]), 0.4), Some(4.0));
+        // Values first seen after the turn are remembered too: (0, .2, .5,
+        // .3, .4, .3) drops the second .3 (x = 5), so the last kept y is .4.
+        // p = .3: x₁ = 3, x₂ = 4 (.4 − tol): 3.5; keeping the second .3
+        // would end on y = p: (3 + 5)/2 = 4.
+        assert_eq!(q(&s(&[0.2, 0.5, 0.3, 0.4, 0.3]), 0.3), Some(3.5));
+        // The edges, with tol = √ε = 2⁻²⁶ exactly. p = tol is the first
+        // y + tol (y₀ = 0), inside approx's range: x₁ = 0; (0, .5): x₂ = 1,
+        // so 0.5 (not NA).
+        let tol = 2f64.powi(-26);
+        assert_eq!(f64::EPSILON.sqrt(), tol);
+        assert_eq!(q(&s(&[0.5]), tol), Some(0.5));
+        // p exactly tol away from the last y (.5 + 2⁻²⁶, exact) is not
+        // "within tol": on (0, .2, .6, .5), x₁ = 3 (.5 + tol = p), x₂ = 2
+        // (.6 − tol ≥ p): 2.5, not the last-point answer (3 + 3)/2 = 3.
+        assert_eq!(q(&s(&[0.2, 0.6, 0.5]), 0.5 + tol), Some(2.5));
+        // Two values one ulp apart just under 1 − tol, Fa = 1 − 2⁻³⁰ then
+        // Fb = Fa − 2⁻⁵³, tie after + tol (both round to 1 + 1.397e-8):
+        // the first wins (R's approx averages the tied indices 2 and 3 to
+        // 2.5, and x[2.5] is x[2]: time 1), so x₁ = 1; x₂ = 2 (Fb − tol <
+        // Fa − tol): 1.5.
+        let fa = 1.0 - 2f64.powi(-30);
+        let fb = fa - 2f64.powi(-53);
+        assert_eq!(fa + tol, fb + tol);
+        assert_eq!(q(&s(&[fa, fb]), 0.9), Some(1.5));
+        // An undefined last point (NA) is kept as the last y, so p = .5 on
+        // (0, .2, .5, NA) gets no last-point rule, and no y − tol reaches
+        // .5: NA. Dropping the NA would end on .5 = p: (2 + 3)/2 = 2.5.
+        assert_eq!(q(&[Some(0.2), Some(0.5), None], 0.5), None);
+    }
+
     /// Median exactly on a 0.5 plateau: times 1, 2, 3, 4 all events.
     /// S = .75, .5, .25, 0 → S = 0.5 on [2, 3) → median = (2 + 3)/2 = 2.5
     /// (R: survfit(Surv(1:4, rep(1,4)) ~ 1) prints median 2.5).

@@ -1,8 +1,9 @@
 //! Helpers shared by the end-to-end tests: run the real `mibg` binary.
 #![allow(dead_code)]
 
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// The repository root (two levels above this crate).
 pub fn repo_root() -> PathBuf {
@@ -21,6 +22,22 @@ pub fn mibg(args: &[&str]) -> Output {
         .current_dir(repo_root())
         .output()
         .expect("run mibg")
+}
+
+/// Runs `mibg` with `args` in the repository root, `input` written to its
+/// standard input (a password for `--password-stdin`: typed passwords are
+/// never arguments).
+pub fn mibg_with_stdin(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mibg"))
+        .args(args)
+        .current_dir(repo_root())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run mibg");
+    write!(child.stdin.take().expect("piped stdin"), "{input}").expect("write stdin");
+    child.wait_with_output().expect("wait for mibg")
 }
 
 /// Runs `mibg` and asserts success; returns stdout.
