@@ -377,4 +377,23 @@ mod tests {
             "patient 'P1' already has a death"
         );
     }
+
+    #[test]
+    fn only_a_line_number_is_left_out() {
+        // " in line N" goes only when N is a number (the folder's
+        // "already has … in line N"); text without one stays whole.
+        assert_eq!(
+            without_lines("a note written in line "),
+            "a note written in line "
+        );
+        assert_eq!(
+            without_lines("a note written in line two"),
+            "a note written in line two"
+        );
+        assert_eq!(without_lines("a death in line 12"), "a death");
+        assert_eq!(
+            without_lines("dated 2024-05-02 (2024-05-01, followup.csv line 17), then more"),
+            "dated 2024-05-02 (2024-05-01), then more"
+        );
+    }
 }
