@@ -444,10 +444,12 @@ mod tests {
     #[test]
     fn damping_and_stopping_follow_the_documented_rules_step_by_step() {
         // Each case against the documented algorithm above (and a hand
-        // check of what makes it interesting). Tolerance on p: a few ulps
+        // check of what makes it interesting). Tolerance on p: 4 ulps of p
         // (the solver divides by the Cholesky factor twice, the reference
-        // once).
-        let cases: [(f64, &[f64], f64, &str); 7] = [
+        // once); a p of exactly 0 must be exactly 0.
+        const TINY_Y: f64 = 1.0 / 1073741824.0; // 2⁻³⁰
+        const SMALL_Y: f64 = 1.0 / 67108864.0; // 2⁻²⁶
+        let cases: [(f64, &[f64], f64, &str); 9] = [
             // Slope 0.25 (a quarter of the true 1): the undamped step 4e
             // overshoots to −3e, so μ must double from 1e-3 to 1.024 before
             // a step falls, and keep rising and falling after it.
@@ -468,6 +470,18 @@ mod tests {
             // the step is accepted; in iteration 2 μ = 3.1e15 doubles past
             // 1e16 (steps −3.3e-16, −1.6e-16 raise the RSS): converged.
             (-1.0, &[1.0], 0.0, "uphill from 0"),
+            // Uphill from 0 at y = 2⁻³⁰ (9.3e-10): the rejected-move test
+            // 1e-12·(0 + 1e-12) = 1e-24 holds at μ = 1e-3·2⁶⁰ = 1.15e15
+            // (step 2⁻³⁰/(1 + μ) = 8.1e-25): converged at p = 0 exactly, before
+            // μ = 9.2e15, where the step 1.01e-25 would be below half an ulp
+            // of y (2⁻⁸³ = 1.03e-25) and accepted.
+            (-1.0, &[TINY_Y], 0.0, "uphill from 0, tiny"),
+            // Uphill from 0 at y = 2⁻²⁶ (1.5e-8): that test would need μ ≥
+            // 1.5e16, but at μ = 9.2e15 the step 1.62e-24 is below half an ulp
+            // of y (2⁻⁷⁹ = 1.65e-24): the RSS does not rise, the step is
+            // accepted, and it stops at once: decrease 0 and a move ≤
+            // 1e-6·(|p| + 1e-12) = 1e-18 with |p| = 0 before the step.
+            (-1.0, &[SMALL_Y], 0.0, "uphill from 0, small"),
             // A slope 1000 times too large: 200 small accepted steps.
             (1000.0, &[1.0], 0.0, "cap"),
             // The true level model: converges in a few steps.
@@ -480,7 +494,7 @@ mod tests {
             assert_eq!(s.iterations, iterations, "{what}");
             assert_eq!(s.converged, converged, "{what}");
             assert!(
-                (s.params[0] - p).abs() <= 4.0 * f64::EPSILON * p.abs().max(1.0),
+                (s.params[0] - p).abs() <= 4.0 * f64::EPSILON * p.abs(),
                 "{what}: {:?} vs {p}",
                 s.params
             );
@@ -496,6 +510,16 @@ mod tests {
         assert_eq!(
             documented_scalar_path(-1.0, &[1.0], 0.0, -10.0, 2000.0),
             (-1.0 / (1.0 + 1e-3 * 2f64.powi(63)), 2, true)
+        );
+        assert_eq!(
+            documented_scalar_path(-1.0, &[TINY_Y], 0.0, -10.0, 2000.0),
+            (0.0, 1, true)
+        );
+        let (p, it, ok) = documented_scalar_path(-1.0, &[SMALL_Y], 0.0, -10.0, 2000.0);
+        assert_eq!((it, ok), (1, true));
+        assert!(
+            (p + SMALL_Y / (1.0 + 1e-3 * 2f64.powi(63))).abs() < 1e-39,
+            "{p}"
         );
         assert_eq!(
             documented_scalar_path(1000.0, &[1.0], 0.0, -10.0, 2000.0).1,
