@@ -109,3 +109,26 @@ fn model_names_as_on_the_command_line() {
     assert_eq!(ModelKind::Bi.name(), "bi");
     assert_eq!(ModelKind::Trapezoid.name(), "trapezoid");
 }
+
+#[test]
+fn a_fit_as_the_radiation_protection_curve() {
+    // Readings exactly on R = 0.9·e^(−λt), T_eff = 24 h (λ = ln2/24 =
+    // 0.028881133 h⁻¹, faster than physical decay): the mono fit returns
+    // those parameters, and its radiation-protection view gives the same
+    // R and the one term (0.9, λ). R(48) = 0.9·¼ = 0.225.
+    use mibg_dosimetry::fit::{FitOptions, fit_model};
+    let lambda = std::f64::consts::LN_2 / 24.0;
+    let t = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0];
+    let y: Vec<f64> = t.iter().map(|&ti| 0.9 * (-lambda * ti).exp()).collect();
+    let fit = fit_model("exact.csv", ModelKind::Mono, &t, &y, &FitOptions::default()).unwrap();
+    // Tolerance 1e-9: the solver stops within 1e-12 (relative) of the exact solution.
+    close(
+        RetentionCurve::retention(&fit, Hours::new(48.0)),
+        0.225,
+        "fit R(48)",
+    );
+    let terms = RetentionCurve::exponential_terms(&fit).expect("a mono fit has terms");
+    assert_eq!(terms.len(), 1);
+    close(terms[0].0, 0.9, "fraction");
+    close(terms[0].1, lambda, "λ");
+}
