@@ -527,6 +527,29 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_relative_decrease_of_exactly_1e_12_is_not_below_it() {
+        // The accepted-step stop needs a relative decrease *below* 1e-12
+        // (module doc). Level model with slope c ≈ 2e12 from p = 1: the step
+        // is e/(c(1 + μ)) ≈ 3.6e-13 (a move ≤ 1e-6·|p|), and the decrease
+        // 1 − (1 − 1/(c(1 + μ)))² ≈ 2/(c(1 + μ)) ≈ 1e-12. The values of y
+        // and c were found by a search for a first step whose decrease,
+        // (RSS − RSS')/RSS in floating point, is exactly the double 1e-12
+        // (checked below with the documented step): it must not stop there.
+        // Every later step has a smaller μ, so 2/(c(1 + μ)) > 1e-12
+        // (2/c = 1.0013e-12): no accepted step stops, and the solver runs
+        // to the 200-iteration cap, unconverged.
+        let (y, c) = (1.7150228687530802, 1997492240984.4312);
+        let e = y - 1.0;
+        let delta = c * e / (c * c * (1.0 + 1e-3));
+        let e1 = y - (1.0 + delta);
+        assert_eq!((e * e - e1 * e1) / (e * e), 1e-12);
+        assert!(delta <= 1e-6 * (1.0 + 1e-12));
+        let s = solve(&Level { c }, &[0.0], &[y], &[1.0], &[-10.0], &[10.0]);
+        assert!(!s.converged);
+        assert_eq!(s.iterations, 200);
+    }
+
     /// f(p, t) = p₀ whose Jacobian is not a number: the damped normal
     /// equations have no Cholesky factor at any μ.
     struct NanJacobian;
