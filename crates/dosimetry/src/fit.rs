@@ -992,6 +992,25 @@ mod hand {
     }
 
     #[test]
+    fn mono_starts_from_the_log_linear_closed_form() {
+        // docs/reference/dosimetry.md §4.3: every nonlinear fit starts from a
+        // log-linear least-squares estimate. On readings exactly on
+        // 0.8·e^(−λt) (T_eff = 24 h) that estimate is the minimum itself (ln y
+        // is exactly linear in t): a = e^intercept = 0.8, λ = −slope =
+        // ln2/24 = 0.028881133, to rounding. The solver starts at the minimum
+        // and stops within rounding-level steps (at most 3 iterations; a start
+        // elsewhere, e.g. λ at physical decay or the fallback [1, 0.02],
+        // takes 6 or more).
+        let lambda = LN2 / 24.0;
+        let t = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0];
+        let y: Vec<f64> = t.iter().map(|&x| 0.8 * (-lambda * x).exp()).collect();
+        let f = fit_mono(&t, &y, None);
+        assert!(f.converged);
+        assert!(f.iterations <= 3, "{f:?}");
+        assert!((f.params[0] - 0.8).abs() < 1e-12 && (f.params[1] - lambda).abs() < 1e-12);
+    }
+
+    #[test]
     fn log_linear_by_hand() {
         // ln y = 0, −1, −3 at t = 0, 1, 2: t̄ = 1, ȳ = −4/3, Sxx = 2,
         // Sxy = (−1)(0 + 4/3) + 0 + (1)(−3 + 4/3) = −3: slope −1.5,
