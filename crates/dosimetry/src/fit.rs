@@ -1033,6 +1033,27 @@ mod hand {
     }
 
     #[test]
+    fn log_linear_slope_does_not_depend_on_the_time_origin() {
+        // y = 1e-300·(1, ½, ¼) at t = 0, 10, 31 h: ln y − mean = (ln2, 0,
+        // −ln2), t − t̄ = (−41, −11, 52)/3, Sxy = −31·ln2, Sxx = 4506/9:
+        // slope = −279·ln2/4506 = −0.042917901. The same readings 1e9 h
+        // later must give the same slope (the centred sums make it exact to
+        // rounding); uncentred sums would add t̄·Σ(ln y − mean) or
+        // mean·Σ(t − t̄), zero in exact arithmetic but, with t̄ ≈ 1e9 and
+        // ln y ≈ −690, of 1e-5 relative in floating point. Tolerance 1e-9.
+        let y = [1e-300, 0.5e-300, 0.25e-300];
+        let hand = -279.0 * LN2 / 4506.0;
+        for origin in [0.0, 1e9] {
+            let t = [origin, origin + 10.0, origin + 31.0];
+            let (_, s) = log_linear(&t, &y).unwrap();
+            assert!(
+                ((s - hand) / hand).abs() < 1e-9,
+                "origin {origin}: {s}, by hand {hand}"
+            );
+        }
+    }
+
+    #[test]
     fn tau_and_its_gradient_by_hand() {
         // Mono a/λ: 0.8/0.1 = 8 h; ∂/∂a = 1/λ = 10, ∂/∂λ = −a/λ² = −80.
         assert!((tau_of(ModelKind::Mono, &[0.8, 0.1]) - 8.0).abs() < 1e-12);
