@@ -956,3 +956,174 @@ mod tests {
         assert!(s.aicc_bi.unwrap() < s.aicc_mono.unwrap());
     }
 }
+
+/// Hand values for the fitting helpers (issue 16: each against a value
+/// computed by hand from its formula, the arithmetic in the comment).
+#[cfg(test)]
+mod hand {
+    use super::*;
+
+    const LN2: f64 = std::f64::consts::LN_2;
+
+    #[test]
+    fn model_values_and_jacobians_by_hand() {
+        // Mono a·e^(−λt), a = 0.8, λ = 0.1, t = 10: e^(−1) = 0.367879441;
+        // f = 0.294303553, ∂f/∂a = e^(−1), ∂f/∂λ = −a·t·e^(−1) = −2.943035529.
+        let e1 = (-1.0f64).exp();
+        let mut g = [0.0; 2];
+        let f = Mono.eval(&[0.8, 0.1], 10.0, &mut g);
+        assert!((f - 0.294303553).abs() < 1e-9, "{f}");
+        assert!((g[0] - 0.367879441).abs() < 1e-9, "{g:?}");
+        assert!((g[1] + 2.943035529).abs() < 1e-9, "{g:?}");
+        // Bi a·e^(−λ₁t) + (1 − a)·e^(−λ₂t), a = 0.6, λ₁ = 0.1, λ₂ = 0.01,
+        // t = 10: e^(−1) and e^(−0.1) = 0.904837418;
+        // f = 0.6·0.367879441 + 0.4·0.904837418 = 0.220727665 + 0.361934967
+        //   = 0.582662632;
+        // ∂f/∂a = e^(−1) − e^(−0.1) = −0.536957977;
+        // ∂f/∂λ₁ = −a·t·e^(−1) = −2.207276647;
+        // ∂f/∂λ₂ = −(1 − a)·t·e^(−0.1) = −3.619349672.
+        let mut g = [0.0; 3];
+        let f = Bi.eval(&[0.6, 0.1, 0.01], 10.0, &mut g);
+        assert!((f - 0.582662632).abs() < 1e-9, "{f}");
+        assert!((g[0] + 0.536957977).abs() < 1e-9, "{g:?}");
+        assert!((g[1] + 2.207276647).abs() < 1e-9, "{g:?}");
+        assert!((g[2] + 3.619349672).abs() < 1e-9, "{g:?}");
+        assert!((e1 - 0.367879441).abs() < 1e-9);
+    }
+
+    #[test]
+    fn mono_starts_from_the_log_linear_closed_form() {
+        // docs/reference/dosimetry.md §4.3: every nonlinear fit starts from a
+        // log-linear least-squares estimate. On readings exactly on
+        // 0.8·e^(−λt) (T_eff = 24 h) that estimate is the minimum itself (ln y
+        // is exactly linear in t): a = e^intercept = 0.8, λ = −slope =
+        // ln2/24 = 0.028881133, to rounding. The solver starts at the minimum
+        // and stops within rounding-level steps (at most 3 iterations; a start
+        // elsewhere, e.g. λ at physical decay or the fallback [1, 0.02],
+        // takes 6 or more).
+        let lambda = LN2 / 24.0;
+        let t = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0];
+        let y: Vec<f64> = t.iter().map(|&x| 0.8 * (-lambda * x).exp()).collect();
+        let f = fit_mono(&t, &y, None);
+        assert!(f.converged);
+        assert!(f.iterations <= 3, "{f:?}");
+        assert!((f.params[0] - 0.8).abs() < 1e-12 && (f.params[1] - lambda).abs() < 1e-12);
+    }
+
+    #[test]
+    fn log_linear_by_hand() {
+        // ln y = 0, −1, −3 at t = 0, 1, 2: t̄ = 1, ȳ = −4/3, Sxx = 2,
+        // Sxy = (−1)(0 + 4/3) + 0 + (1)(−3 + 4/3) = −3: slope −1.5,
+        // intercept −4/3 + 1.5 = 1/6.
+        let y = [1.0, (-1.0f64).exp(), (-3.0f64).exp()];
+        let (b, s) = log_linear(&[0.0, 1.0, 2.0], &y).unwrap();
+        assert!((s + 1.5).abs() < 1e-12, "{s}");
+        assert!((b - 1.0 / 6.0).abs() < 1e-12, "{b}");
+        // Values ≤ 0 are left out: (0, 1), (10, ½), (20, ¼) give the slope
+        // −ln2/10 and intercept 0 with or without a reading of −0.1 or 0.
+        let (b, s) =
+            log_linear(&[0.0, 10.0, 15.0, 17.0, 20.0], &[1.0, 0.5, -0.1, 0.0, 0.25]).unwrap();
+        assert!((s + LN2 / 10.0).abs() < 1e-12, "{s}");
+        assert!(b.abs() < 1e-12, "{b}");
+        // Two positive points are enough; one is not; equal times have no slope.
+        let (_, s) = log_linear(&[0.0, 10.0, 20.0], &[1.0, -1.0, 0.25]).unwrap();
+        assert!((s + 2.0 * LN2 / 20.0).abs() < 1e-12, "{s}");
+        assert_eq!(log_linear(&[0.0, 10.0], &[1.0, 0.0]), None);
+        assert_eq!(log_linear(&[5.0, 5.0], &[1.0, 0.5]), None);
+    }
+
+    #[test]
+    fn log_linear_slope_does_not_depend_on_the_time_origin() {
+        // y = 1e-300·(1, ½, ¼) at t = 0, 10, 31 h: ln y − mean = (ln2, 0,
+        // −ln2), t − t̄ = (−41, −11, 52)/3, Sxy = −31·ln2, Sxx = 4506/9:
+        // slope = −279·ln2/4506 = −0.042917901. The same readings 1e9 h
+        // later must give the same slope (the centred sums make it exact to
+        // rounding); uncentred sums would add t̄·Σ(ln y − mean) or
+        // mean·Σ(t − t̄), zero in exact arithmetic but, with t̄ ≈ 1e9 and
+        // ln y ≈ −690, of 1e-5 relative in floating point. Tolerance 1e-9.
+        let y = [1e-300, 0.5e-300, 0.25e-300];
+        let hand = -279.0 * LN2 / 4506.0;
+        for origin in [0.0, 1e9] {
+            let t = [origin, origin + 10.0, origin + 31.0];
+            let (_, s) = log_linear(&t, &y).unwrap();
+            assert!(
+                ((s - hand) / hand).abs() < 1e-9,
+                "origin {origin}: {s}, by hand {hand}"
+            );
+        }
+    }
+
+    #[test]
+    fn tau_and_its_gradient_by_hand() {
+        // Mono a/λ: 0.8/0.1 = 8 h; ∂/∂a = 1/λ = 10, ∂/∂λ = −a/λ² = −80.
+        assert!((tau_of(ModelKind::Mono, &[0.8, 0.1]) - 8.0).abs() < 1e-12);
+        let g = tau_gradient(ModelKind::Mono, &[0.8, 0.1]);
+        assert!(
+            (g[0] - 10.0).abs() < 1e-12 && (g[1] + 80.0).abs() < 1e-9,
+            "{g:?}"
+        );
+        // Bi a/λ₁ + (1 − a)/λ₂: 0.6/0.1 + 0.4/0.01 = 6 + 40 = 46 h;
+        // ∂/∂a = 1/λ₁ − 1/λ₂ = 10 − 100 = −90, ∂/∂λ₁ = −a/λ₁² = −60,
+        // ∂/∂λ₂ = −(1 − a)/λ₂² = −0.4/1e-4 = −4000.
+        assert!((tau_of(ModelKind::Bi, &[0.6, 0.1, 0.01]) - 46.0).abs() < 1e-12);
+        let g = tau_gradient(ModelKind::Bi, &[0.6, 0.1, 0.01]);
+        assert!((g[0] + 90.0).abs() < 1e-9, "{g:?}");
+        assert!((g[1] + 60.0).abs() < 1e-9, "{g:?}");
+        assert!((g[2] + 4000.0).abs() < 1e-6, "{g:?}");
+        // The trapezoid has no parametric τ.
+        assert!(tau_of(ModelKind::Trapezoid, &[]).is_nan());
+        assert!(tau_gradient(ModelKind::Trapezoid, &[]).is_empty());
+    }
+
+    #[test]
+    fn r_squared_and_aicc_by_hand() {
+        // y = 1, 2, 3: mean 2, TSS = 2; RSS 0.5 → R² = 1 − 0.25 = 0.75.
+        assert!((r_squared(&[1.0, 2.0, 3.0], 0.5) - 0.75).abs() < 1e-12);
+        // AICc = n·ln(RSS/n) + 2k + 2k(k + 1)/(n − k − 1), k = parameters + 1:
+        // n = 6, 2 parameters (k = 3), RSS = 6/e: 6·(−1) + 6 + 24/2 = 12.
+        let a = aicc(6, 2, 6.0 * (-1.0f64).exp()).unwrap();
+        assert!((a - 12.0).abs() < 1e-12, "{a}");
+        // n = 5, 2 parameters: n − k − 1 = 1: 5·ln(RSS/5) + 6 + 24 with
+        // RSS = 5 → 30.
+        assert!((aicc(5, 2, 5.0).unwrap() - 30.0).abs() < 1e-12);
+        // n = 4, 2 parameters: n − k − 1 = 0, undefined.
+        assert_eq!(aicc(4, 2, 1.0), None);
+    }
+
+    #[test]
+    fn physical_bound_flag_and_half_life_se_by_hand() {
+        let lp = lambda_phys().per_h();
+        // At λ_phys and within 1e-9 (relative) above it: on the bound.
+        assert!(is_at_bound(lp));
+        assert!(is_at_bound(lp * (1.0 + 0.5e-9)));
+        assert!(!is_at_bound(lp * (1.0 + 2e-9)));
+        // SE(T½) = SE(λ)·ln2/λ² (delta method): λ = 0.1, SE 0.01 →
+        // 0.01 × 0.693147/0.01 = 0.693147 h; T½ = ln2/0.1 = 6.931472 h.
+        let c = component(0.6, Some(0.05), 0.1, Some(0.01));
+        assert!((c.half_life_se_h.unwrap().hours() - LN2).abs() < 1e-12);
+        assert!((c.half_life_h.hours() - 10.0 * LN2).abs() < 1e-12);
+        assert!(!c.at_physical_bound);
+        assert_eq!(c.fraction_se, Some(0.05));
+    }
+
+    #[test]
+    fn bi_components_come_out_fast_first() {
+        // Exact data 0.3·e^(−λ₁t) + 0.7·e^(−λ₂t), T₁ = 6 h, T₂ = 36 h, fitted
+        // from the same curve written slow first ([0.7, λ₂, λ₁]): the solver
+        // starts at the minimum and the result is reordered fast first:
+        // [0.3, λ₁, λ₂].
+        let (l1, l2) = (LN2 / 6.0, LN2 / 36.0);
+        let t = [0.0, 4.0, 8.0, 24.0, 32.0, 48.0, 72.0];
+        let y: Vec<f64> = t
+            .iter()
+            .map(|&x| 0.3 * (-l1 * x).exp() + 0.7 * (-l2 * x).exp())
+            .collect();
+        let f = fit_bi(&t, &y, Some(&[0.7, l2, l1]));
+        assert!(f.converged);
+        assert!((f.params[0] - 0.3).abs() < 1e-9, "{:?}", f.params);
+        assert!((f.params[1] - l1).abs() < 1e-9, "{:?}", f.params);
+        assert!((f.params[2] - l2).abs() < 1e-9, "{:?}", f.params);
+        // τ = 0.3·6/ln2 + 0.7·36/ln2 = 1.8/ln2 + 25.2/ln2 = 27/ln2 = 38.952809 h.
+        assert!((tau_of(ModelKind::Bi, &f.params) - 27.0 / LN2).abs() < 1e-6);
+    }
+}

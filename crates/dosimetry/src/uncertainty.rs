@@ -386,6 +386,55 @@ mod tests {
         assert!((high.overshoot_threshold.gy() - 4.5).abs() < 1e-12);
     }
 
+    /// The overshoot is "total > target + margin" (strictly; the field doc
+    /// of `SecondActivityRules::overshoot_margin` and of
+    /// `p_total_exceeds_target_plus_margin`): a total equal to the
+    /// threshold is not an overshoot. On the exact series every replicate
+    /// has the same total T (1.8004834 Gy by hand, above), so a threshold
+    /// of exactly T (target T, margin 0: T + 0 = T) gives P = 0, and one a
+    /// single ulp below T gives P = 1. The tie is built from the run's own
+    /// T because only the comparison is under test; its expected outcome
+    /// comes from the rule, not from the code.
+    #[test]
+    fn a_total_equal_to_the_threshold_is_not_an_overshoot() {
+        let t = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0];
+        let base = exact_mono(0.8, 24.0, &t, 5.0);
+        let total = base.predicted_total.low_gy.gy();
+        assert_eq!(total, base.predicted_total.high_gy.gy());
+        assert!((total - 1.8004834).abs() < 1e-6);
+        let lambda = std::f64::consts::LN_2 / 24.0;
+        let y: Vec<f64> = t.iter().map(|&ti| 0.8 * (-lambda * ti).exp()).collect();
+        let run = |target: f64| {
+            let rules = SecondActivityRules {
+                target_total: AbsorbedDose::from_gy(target),
+                overshoot_margin: AbsorbedDose::from_gy(0.0),
+                ..no_caps()
+            };
+            bootstrap(
+                &t,
+                &y,
+                ModelKind::Mono,
+                &[0.8, lambda],
+                ModelKind::Mono,
+                &FitOptions::default(),
+                &context(&rules, 5.0),
+                None,
+                Hours::new(0.8 / lambda),
+                &UncertaintyOptions {
+                    replicates: 200,
+                    seed: DEFAULT_SEED,
+                },
+            )
+            .expect("exact readings refit in every replicate")
+        };
+        let tie = run(total);
+        assert_eq!(tie.overshoot_threshold.gy(), total);
+        assert_eq!(tie.predicted_total.high_gy.gy(), total);
+        assert_eq!(tie.p_total_exceeds_target_plus_margin, 0.0);
+        let below = run(total.next_down());
+        assert_eq!(below.p_total_exceeds_target_plus_margin, 1.0);
+    }
+
     fn assert_collapsed(u: &Uncertainty, tau_hand: f64, d1_hand: f64) {
         assert_eq!(u.successful, 200);
         let (lo, hi) = (u.tau_h.0.hours(), u.tau_h.1.hours());
