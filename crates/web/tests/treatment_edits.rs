@@ -203,6 +203,13 @@ async fn the_api_changes_and_deletes_melphalan_with_version_reason_and_audit() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
     assert!(r.body.contains("now version 2"), "{}", r.body);
+    // The current values come with the refusal.
+    let cur = &v(&r)["current"];
+    assert_eq!(
+        (cur["id"].as_i64(), cur["version"].as_i64()),
+        (Some(id), Some(2))
+    );
+    assert_eq!(cur["values"]["dose_mg"], json!(96.5));
     assert_eq!(
         app.store
             .get::<Melphalan>(&op, id)

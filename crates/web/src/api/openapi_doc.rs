@@ -28,7 +28,7 @@ fn problems(codes: &[&str]) -> serde_json::Map<String, Value> {
                 "401" => "No valid token or session.",
                 "403" => "The caller's role lacks the right, or a cookie-session write came without X-CSRF-Token.",
                 "404" => "No such object in the caller's centres.",
-                "409" => "Someone else changed the record (stale version).",
+                "409" => "Someone else changed the record (stale version); `current` holds the record as it is now (id, version, values).",
                 "413" => "The body is larger than the server's limit.",
                 "422" => "A rule refused the act (the detail names it: signature, two persons, an unacknowledged warning, a readings file problem by row and field).",
                 _ => "Error.",
@@ -345,7 +345,9 @@ fn schemas() -> Value {
             "required": ["type", "title", "status", "detail"],
             "properties": {
                 "type": { "type": "string" }, "title": { "type": "string" },
-                "status": { "type": "integer" }, "detail": { "type": "string" }
+                "status": { "type": "integer" }, "detail": { "type": "string" },
+                "current": { "type": "object", "description": "A stale write (409) only: the record as it is now.", "properties": {
+                    "id": { "type": "integer" }, "version": { "type": "integer" }, "values": { "type": "object" } } }
             }
         }),
     );
