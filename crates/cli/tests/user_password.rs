@@ -136,3 +136,96 @@ fn users_change_their_password_and_the_operator_resets_it() {
     assert!(!success);
     assert!(err.contains("bob"), "{err}");
 }
+
+/// `mibg user expire`: the operator sets, then removes, an account's
+/// expiry; an expired account cannot sign in; each change is audited with
+/// its reason (through the store function of the account page).
+#[test]
+fn the_operator_sets_and_removes_an_accounts_expiry() {
+    let db = TestDb::sqlite_location();
+    let url = match &db.location {
+        mibg_store::Location::Sqlite(p) => p.display().to_string(),
+        mibg_store::Location::Postgres(u) => u.clone(),
+    };
+    ok(&["db", "init", "--db", &url]);
+    ok(&[
+        "centre",
+        "add",
+        "C01",
+        "--name",
+        "Centre One",
+        "--time-zone",
+        "Europe/Rome",
+        "--db",
+        &url,
+    ]);
+    let add = with_stdin(
+        &url,
+        &[
+            "user", "add", "sam", "--name", "Sam", "--role", "nurse", "--centre", "C01",
+        ],
+        &format!("{INITIAL}\n"),
+    );
+    assert!(add.0, "{add:?}");
+    assert_eq!(sign_in(&db, "sam", INITIAL), Some(true));
+    let out = ok(&[
+        "user",
+        "expire",
+        "sam",
+        "--on",
+        "2020-01-01",
+        "--reason",
+        "left the ward",
+        "--db",
+        &url,
+    ]);
+    assert!(
+        out.contains("user sam expires at 2020-01-01T00:00:00"),
+        "{out}"
+    );
+    assert_eq!(sign_in(&db, "sam", INITIAL), None);
+    let out = ok(&[
+        "user",
+        "expire",
+        "sam",
+        "--never",
+        "--reason",
+        "back on the ward",
+        "--db",
+        &url,
+    ]);
+    assert!(out.contains("user sam no longer expires"), "{out}");
+    assert_eq!(sign_in(&db, "sam", INITIAL), Some(true));
+    // Neither a date nor --never: refused by the argument parser.
+    let o = Command::new(env!("CARGO_BIN_EXE_mibg"))
+        .args(["user", "expire", "sam", "--reason", "x", "--db", &url])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let audit = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let store = mibg_store::Store::open(&db.location).await.unwrap();
+            let a = store
+                .audit_by_action(
+                    &mibg_store::Scope::operator("t"),
+                    mibg_store::audit::action::ROLE_CHANGE,
+                    "2000-01-01T00:00:00Z",
+                    100,
+                )
+                .await
+                .unwrap();
+            store.close().await;
+            a
+        });
+    let reasons: Vec<_> = audit
+        .iter()
+        .filter(|a| a.field.as_deref() == Some("expires_at"))
+        .filter_map(|a| a.reason.clone())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert!(reasons.contains(&"left the ward".to_string()));
+    assert!(reasons.contains(&"back on the ward".to_string()));
+}

@@ -767,6 +767,28 @@ impl Store {
         .await
     }
 
+    /// Sets or removes an account's expiry (REDCap "expiration date",
+    /// docs/reference/registry.md §1): from that instant the account can no
+    /// longer sign in, and its sessions and API tokens stop working at their
+    /// next request (an expiry in the past ends the account now). Audited
+    /// old → new as a rights change; a reason is required.
+    pub async fn set_expiry(
+        &self,
+        scope: &Scope,
+        username: &str,
+        expires_at: Option<Timestamp>,
+        reason: &str,
+    ) -> Result<User, StoreError> {
+        self.change_user(
+            scope,
+            username,
+            &[("expires_at", Value::Text(expires_at.map(format_instant)))],
+            reason,
+            action::ROLE_CHANGE,
+        )
+        .await
+    }
+
     /// Grants or withdraws the separate right to export identifying data
     /// (audited as a rights change). Only clinical roles may hold it: the
     /// other roles never read identifying data (docs/reference/registry.md §5).

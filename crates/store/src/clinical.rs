@@ -73,6 +73,9 @@ pub struct CourseToxicity {
     pub events: Vec<Stored<AdverseEvent>>,
     /// The stem-cell returns of the course (day 0 of engraftment).
     pub stem_cells: Vec<Date>,
+    /// The same returns as stored (ids and versions, for their change), by
+    /// date.
+    pub stem_cell_returns: Vec<Stored<StemCells>>,
     /// The transfusions of the patient, by date.
     pub transfusions: Vec<Stored<Transfusion>>,
     /// The date of infusion 1 of the course (start of the window).
@@ -501,9 +504,10 @@ impl Store {
         Ok(Ok(self.update(scope, id, version, &e, reason).await?))
     }
 
-    /// Flags a laboratory value or an adverse event of a course's patient
-    /// deleted (the row and its history stay; a reason is required; the
-    /// version must be current). It no longer counts in the grades.
+    /// Flags a laboratory value, an adverse event or a transfusion of a
+    /// course's patient deleted (the row and its history stay; a reason is
+    /// required; the version must be current). It no longer counts in the
+    /// grades (a platelet transfusion: in the platelet recovery).
     pub async fn delete_toxicity_record<T: Record>(
         &self,
         scope: &Scope,
@@ -512,7 +516,7 @@ impl Store {
         version: i64,
         reason: &str,
     ) -> Result<Stored<T>, StoreError> {
-        if !matches!(T::TABLE, "labs" | "adverse_events") {
+        if !matches!(T::TABLE, "labs" | "adverse_events" | "transfusions") {
             return Err(StoreError::Forbidden(format!(
                 "{} is not a toxicity record",
                 T::TABLE
@@ -580,14 +584,14 @@ impl Store {
             .filter(|t| !t.deleted)
             .collect();
         transfusions.sort_by_key(|t| (t.record.date, t.id));
-        let mut stem_cells: Vec<Date> = self
+        let mut stem_cell_returns: Vec<Stored<StemCells>> = self
             .list::<StemCells>(scope, patient)
             .await?
             .into_iter()
             .filter(|s| !s.deleted && s.record.course_id.is_none_or(|c| c == course_id))
-            .map(|s| s.record.date)
             .collect();
-        stem_cells.sort();
+        stem_cell_returns.sort_by_key(|s| (s.record.date, s.id));
+        let stem_cells: Vec<Date> = stem_cell_returns.iter().map(|s| s.record.date).collect();
         let first_infusion = self
             .list::<Infusion>(scope, patient)
             .await?
@@ -601,6 +605,7 @@ impl Store {
             labs,
             events,
             stem_cells,
+            stem_cell_returns,
             transfusions: transfusions.clone(),
             first_infusion,
             report: Ok(None),

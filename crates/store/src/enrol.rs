@@ -681,9 +681,9 @@ impl Store {
         .ok()
     }
 
-    /// A stem-cell return of a course of the scope, read as a one-row
-    /// `stem_cells.csv` by the study folder's reader (date, CD34+ ×10⁶/kg
-    /// in its range); every problem by field, nothing saved.
+    /// A stem-cell return of a course of the scope, read by
+    /// [`stem_cells_entry`] (the study folder's reader); every problem by
+    /// field, nothing saved.
     pub async fn add_stem_cells(
         &self,
         scope: &Scope,
@@ -694,41 +694,82 @@ impl Store {
         scope.require(Permission::Write(Area::Treatment))?;
         let course = self.live_course(scope, course_id).await?;
         let sid = self.study_id_of(scope, course.patient_id).await?;
-        let text = csv_text(
-            &["patient", "date", "cd34_e6_per_kg"],
-            &[
-                sid,
-                date.trim().to_string(),
-                cd34_e6_per_kg.trim().to_string(),
-            ],
-        );
-        let s = match mibg_study::load::read_stem_cells(&text) {
-            Ok(mut v) if v.len() == 1 => v.remove(0),
-            Ok(_) => {
-                return Ok(Err(vec![problem(
-                    "date",
-                    "no stem-cell return in the entry",
-                )]));
-            }
-            Err(p) => return Ok(Err(study_problems(&p))),
+        let s = match stem_cells_entry(&sid, course_id, date, cd34_e6_per_kg) {
+            Ok(s) => s,
+            Err(p) => return Ok(Err(p)),
         };
-        let stored = self
-            .create(
-                scope,
-                course.patient_id,
-                &crate::StemCells {
-                    course_id: Some(course_id),
-                    date: s.date,
-                    cd34_e6_per_kg: s.cd34_e6_per_kg,
-                },
-            )
-            .await?;
-        Ok(Ok(stored))
+        Ok(Ok(self.create(scope, course.patient_id, &s).await?))
     }
 
-    /// A transfusion of a course's patient, read as a one-row
-    /// `transfusions.csv` by the toxicity crate's transfusions parser
-    /// (the products it knows); every problem by field, nothing saved.
+    /// A stem-cell return shown on a course's page, not deleted, within
+    /// the scope: one of the course, or of its patient without a course
+    /// (imported from a study folder), as the course's toxicity counts
+    /// them; any other is "not found".
+    pub async fn course_stem_cells(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+    ) -> Result<Stored<crate::StemCells>, StoreError> {
+        let r = self
+            .course_record::<crate::StemCells>(scope, course_id, id)
+            .await?;
+        if r.record.course_id.is_some_and(|c| c != course_id) {
+            return Err(StoreError::NotFound {
+                entity: "stem_cells",
+                id: id.to_string(),
+            });
+        }
+        Ok(r)
+    }
+
+    /// Changes a stem-cell return of a course: read again by
+    /// [`stem_cells_entry`] (the entry's rule), then saved as a new version
+    /// if `version` is still the current one (else
+    /// [`StoreError::Conflict`] with the current values). A reason is
+    /// required; every changed field is audited old → new. The return
+    /// keeps its course (none for one imported without).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_stem_cells(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        date: &str,
+        cd34_e6_per_kg: &str,
+        reason: &str,
+    ) -> Result<Entry<Stored<crate::StemCells>>, StoreError> {
+        scope.require(Permission::Write(Area::Treatment))?;
+        let current = self.course_stem_cells(scope, course_id, id).await?;
+        let sid = self.study_id_of(scope, current.patient_id).await?;
+        let mut s = match stem_cells_entry(&sid, course_id, date, cd34_e6_per_kg) {
+            Ok(s) => s,
+            Err(p) => return Ok(Err(p)),
+        };
+        s.course_id = current.record.course_id;
+        Ok(Ok(self.update(scope, id, version, &s, reason).await?))
+    }
+
+    /// Flags a stem-cell return of a course deleted (the row and its
+    /// history stay; a reason is required; the version must be current).
+    pub async fn delete_stem_cells(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        reason: &str,
+    ) -> Result<Stored<crate::StemCells>, StoreError> {
+        scope.require(Permission::Write(Area::Treatment))?;
+        self.course_stem_cells(scope, course_id, id).await?;
+        self.delete::<crate::StemCells>(scope, id, version, reason)
+            .await
+    }
+
+    /// A transfusion of a course's patient, read by [`transfusion_entry`]
+    /// (the toxicity crate's transfusions parser); every problem by field,
+    /// nothing saved.
     pub async fn add_transfusion(
         &self,
         scope: &Scope,
@@ -739,37 +780,110 @@ impl Store {
         scope.require(Permission::Write(Area::Toxicity))?;
         let course = self.live_course(scope, course_id).await?;
         let sid = self.study_id_of(scope, course.patient_id).await?;
-        let text = csv_text(
-            &["patient", "date", "product"],
-            &[sid, date.trim().to_string(), product.trim().to_string()],
-        );
-        let t = match mibg_toxicity::csv_input::parse_transfusions(&text, "form") {
-            Ok(mut v) if v.len() == 1 => v.remove(0),
-            Ok(_) => return Ok(Err(vec![problem("date", "no transfusion in the entry")])),
-            Err(e) => {
-                let l = e.location();
-                return Ok(Err(vec![EntryProblem {
-                    line: None,
-                    field: l.column.clone(),
-                    message: e.detail(),
-                }]));
-            }
+        let t = match transfusion_entry(&sid, date, product) {
+            Ok(t) => t,
+            Err(p) => return Ok(Err(p)),
         };
-        let stored = self
-            .create(
-                scope,
-                course.patient_id,
-                &Transfusion {
-                    date: t.date,
-                    // The parser's canonical code (`platelets`, `red_cells`).
-                    product: serde_json::to_value(t.product)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_else(|| product.trim().to_string()),
-                },
-            )
+        Ok(Ok(self.create(scope, course.patient_id, &t).await?))
+    }
+
+    /// Changes a transfusion of a course's patient: read again by
+    /// [`transfusion_entry`] (the entry's rule), then saved as a new
+    /// version if `version` is still the current one (else
+    /// [`StoreError::Conflict`] with the current values). A reason is
+    /// required; every changed field is audited old → new. It is deleted
+    /// by [`Store::delete_toxicity_record`], with the laboratory values.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_transfusion(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        date: &str,
+        product: &str,
+        reason: &str,
+    ) -> Result<Entry<Stored<Transfusion>>, StoreError> {
+        scope.require(Permission::Write(Area::Toxicity))?;
+        let current = self
+            .course_record::<Transfusion>(scope, course_id, id)
             .await?;
-        Ok(Ok(stored))
+        let sid = self.study_id_of(scope, current.patient_id).await?;
+        let t = match transfusion_entry(&sid, date, product) {
+            Ok(t) => t,
+            Err(p) => return Ok(Err(p)),
+        };
+        Ok(Ok(self.update(scope, id, version, &t, reason).await?))
+    }
+}
+
+/// A stem-cell return as typed (the one reading of an entry and of a
+/// change): a one-row `stem_cells.csv` read by the study folder's reader
+/// ([`mibg_study::load::read_stem_cells`]: the date, CD34+ ×10⁶/kg in its
+/// range); every problem by field.
+pub fn stem_cells_entry(
+    study_id: &str,
+    course_id: i64,
+    date: &str,
+    cd34_e6_per_kg: &str,
+) -> Entry<crate::StemCells> {
+    let text = csv_text(
+        &["patient", "date", "cd34_e6_per_kg"],
+        &[
+            study_id.to_string(),
+            date.trim().to_string(),
+            cd34_e6_per_kg.trim().to_string(),
+        ],
+    );
+    match mibg_study::load::read_stem_cells(&text) {
+        Ok(mut v) if v.len() == 1 => {
+            let s = v.remove(0);
+            Ok(crate::StemCells {
+                course_id: Some(course_id),
+                date: s.date,
+                cd34_e6_per_kg: s.cd34_e6_per_kg,
+            })
+        }
+        Ok(_) => Err(vec![problem("date", "no stem-cell return in the entry")]),
+        Err(p) => Err(study_problems(&p)),
+    }
+}
+
+/// A transfusion as typed (the one reading of an entry and of a change):
+/// a one-row `transfusions.csv` read by the toxicity crate's parser
+/// ([`mibg_toxicity::csv_input::parse_transfusions`]: the date, the
+/// products it knows), the product stored as its canonical code; every
+/// problem by field.
+pub fn transfusion_entry(study_id: &str, date: &str, product: &str) -> Entry<Transfusion> {
+    let text = csv_text(
+        &["patient", "date", "product"],
+        &[
+            study_id.to_string(),
+            date.trim().to_string(),
+            product.trim().to_string(),
+        ],
+    );
+    match mibg_toxicity::csv_input::parse_transfusions(&text, "form") {
+        Ok(mut v) if v.len() == 1 => {
+            let t = v.remove(0);
+            Ok(Transfusion {
+                date: t.date,
+                // The parser's canonical code (`platelets`, `red_cells`).
+                product: serde_json::to_value(t.product)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| product.trim().to_string()),
+            })
+        }
+        Ok(_) => Err(vec![problem("date", "no transfusion in the entry")]),
+        Err(e) => {
+            let l = e.location();
+            Err(vec![EntryProblem {
+                line: None,
+                field: l.column.clone(),
+                message: e.detail(),
+            }])
+        }
     }
 }
 

@@ -66,13 +66,42 @@ fn stored_row(study_id: &str, e: &FollowUp) -> Vec<String> {
     vec![study_id.to_string(), f.event, f.date, f.cause, f.notes]
 }
 
-fn followup_csv(rows: &[Vec<String>]) -> String {
+fn table_csv(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = w.write_record(HEADER);
+    let _ = w.write_record(header);
     for r in rows {
         let _ = w.write_record(r);
     }
     String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// One row entered in a table of the patient's folder, to check by the
+/// study folder's validation.
+pub(crate) struct RowInFolder<'a> {
+    /// The table (`followup.csv`, `therapies.csv`).
+    pub file: &'static str,
+    /// Its header, as the export writes it.
+    pub header: &'a [&'a str],
+    /// The patient's stored rows of the table, without the one the entry
+    /// replaces.
+    pub stored: Vec<Vec<String>>,
+    /// The entry's row.
+    pub entry: Vec<String>,
+    /// The field a problem of the entry's row without a field is given to.
+    pub first_field: &'static str,
+    /// The entry's date field (a stored record it conflicts with is
+    /// answered on it).
+    pub date_field: &'static str,
+}
+
+/// What the folder's validation made of an entry.
+pub(crate) struct FolderCheck {
+    /// The problems the entry brings (none: it may be saved).
+    pub problems: Vec<EntryProblem>,
+    /// The folder as validated with the entry.
+    pub data: mibg_study::load::StudyData,
+    /// The entry's line in its table.
+    pub line: u64,
 }
 
 /// A problem's identity, to tell the problems an entry brings from those
@@ -81,15 +110,23 @@ fn key(p: &Problem) -> (String, Option<u64>, Option<String>, String) {
     (p.file.clone(), p.row, p.field.clone(), p.message.clone())
 }
 
-/// The folder's message without the lines of the rebuilt `followup.csv`,
-/// which the user never saw (", followup.csv line 4)" → ")").
+/// The folder's message without the lines of the rebuilt tables, which
+/// the user never saw (", followup.csv line 4)" → ")").
 fn without_lines(message: &str) -> String {
+    let mut out = message.to_string();
+    for file in [files::FOLLOWUP, files::THERAPIES] {
+        out = without_lines_of(&out, file);
+    }
+    out
+}
+
+fn without_lines_of(message: &str, file: &str) -> String {
     let mut out = String::with_capacity(message.len());
     let mut rest = message;
-    const AT: &str = ", followup.csv line ";
-    while let Some(i) = rest.find(AT) {
+    let at = format!(", {file} line ");
+    while let Some(i) = rest.find(&at) {
         out.push_str(&rest[..i]);
-        let tail = &rest[i + AT.len()..];
+        let tail = &rest[i + at.len()..];
         let digits = tail.chars().take_while(char::is_ascii_digit).count();
         rest = &tail[digits..];
     }
@@ -149,6 +186,68 @@ impl Store {
         Ok(v)
     }
 
+    /// Checks one row entered in a table of the patient's folder by the
+    /// study folder's own validation, [`mibg_study::validate()`]: the
+    /// folder rebuilt from the database with the stored rows and the entry
+    /// as the table's last row. Only the problems the entry brings are
+    /// returned (the folder is validated with and without it), by field:
+    /// the entry's own, or a stored record it puts in conflict (on the
+    /// entry's date). One rule for follow-up events and later therapies.
+    pub(crate) async fn check_row_in_folder(
+        &self,
+        scope: &Scope,
+        patient_id: i64,
+        row: RowInFolder<'_>,
+    ) -> Result<FolderCheck, StoreError> {
+        let mut folder = self.patient_folder(scope, patient_id).await?;
+        folder.insert(row.file, table_csv(row.header, &row.stored));
+        let before: BTreeSet<_> = mibg_study::validate(&folder)
+            .problems
+            .errors
+            .iter()
+            .map(key)
+            .collect();
+        let mut rows = row.stored;
+        rows.push(row.entry);
+        // Line 1 is the header: the entry is the last line.
+        let line = rows.len() as u64 + 1;
+        folder.insert(row.file, table_csv(row.header, &rows));
+        let after = mibg_study::validate(&folder);
+        let problems: Vec<EntryProblem> = after
+            .problems
+            .errors
+            .iter()
+            .filter(|p| !before.contains(&key(p)))
+            .map(|p| {
+                if p.file == row.file && p.row == Some(line) {
+                    EntryProblem {
+                        line: None,
+                        field: p.field.clone().or_else(|| Some(row.first_field.into())),
+                        message: without_lines(&p.message),
+                    }
+                } else {
+                    // A stored record that the entry puts in conflict
+                    // (a laboratory value after the death entered, …): the
+                    // entry's date is what the user can change.
+                    EntryProblem {
+                        line: None,
+                        field: Some(row.date_field.into()),
+                        message: format!(
+                            "{} conflicts with this entry: {}",
+                            table_name(&p.file),
+                            without_lines(&p.message)
+                        ),
+                    }
+                }
+            })
+            .collect();
+        Ok(FolderCheck {
+            problems,
+            data: after.data,
+            line,
+        })
+    }
+
     /// Checks an entry in the patient's folder by the study folder's
     /// validation (module documentation), in place of the stored event
     /// `replacing` when it changes one: the record to save, or every
@@ -174,58 +273,31 @@ impl Store {
             .filter(|e| Some(e.id) != replacing)
             .map(|e| stored_row(&sid, &e.record))
             .collect();
-        let mut folder = self.patient_folder(scope, patient_id).await?;
-        folder.insert(files::FOLLOWUP, followup_csv(&stored));
-        let before: BTreeSet<_> = mibg_study::validate(&folder)
-            .problems
-            .errors
-            .iter()
-            .map(key)
-            .collect();
-        let mut rows = stored;
-        rows.push(vec![
-            sid,
-            entry.event.trim().to_string(),
-            entry.date.trim().to_string(),
-            entry.cause.trim().to_string(),
-            entry.notes.trim().to_string(),
-        ]);
-        // Line 1 is the header: the entry is the last line.
-        let line = rows.len() as u64 + 1;
-        folder.insert(files::FOLLOWUP, followup_csv(&rows));
-        let after = mibg_study::validate(&folder);
-        let problems: Vec<EntryProblem> = after
-            .problems
-            .errors
-            .iter()
-            .filter(|p| !before.contains(&key(p)))
-            .map(|p| {
-                if p.file == files::FOLLOWUP && p.row == Some(line) {
-                    EntryProblem {
-                        line: None,
-                        field: p.field.clone().or_else(|| Some("event".into())),
-                        message: without_lines(&p.message),
-                    }
-                } else {
-                    // A stored record that the entry puts in conflict
-                    // (a laboratory value after the death entered, …): the
-                    // entry's date is what the user can change.
-                    EntryProblem {
-                        line: None,
-                        field: Some("date".into()),
-                        message: format!(
-                            "{} conflicts with this entry: {}",
-                            table_name(&p.file),
-                            without_lines(&p.message)
-                        ),
-                    }
-                }
-            })
-            .collect();
+        let check = self
+            .check_row_in_folder(
+                scope,
+                patient_id,
+                RowInFolder {
+                    file: files::FOLLOWUP,
+                    header: &HEADER,
+                    stored,
+                    entry: vec![
+                        sid,
+                        entry.event.trim().to_string(),
+                        entry.date.trim().to_string(),
+                        entry.cause.trim().to_string(),
+                        entry.notes.trim().to_string(),
+                    ],
+                    first_field: "event",
+                    date_field: "date",
+                },
+            )
+            .await?;
+        let (problems, line) = (check.problems, check.line);
         if !problems.is_empty() {
             return Ok(checked(Err(problems)));
         }
-        let Some(e) = after.data.followup.iter().find(|e| e.row == line) else {
+        let Some(e) = check.data.followup.iter().find(|e| e.row == line) else {
             return Ok(checked(Err(vec![EntryProblem {
                 line: None,
                 field: Some("event".into()),

@@ -43,6 +43,7 @@ pub mod scope;
 pub mod sessions;
 pub mod sign;
 pub mod testing;
+pub mod therapies;
 
 pub use audit::{AuditRecord, Verification};
 pub use auth::{ApiToken, Centre, NewUser, Session, User};

@@ -100,9 +100,9 @@ impl Store {
     }
 
     /// Records melphalan as given for a course of the scope (nurse,
-    /// physician): the date (YYYY-MM-DD) and the dose in mg as typed, each
-    /// problem by field and nothing saved; the creation is audited. The
-    /// plan's dose comes back beside it.
+    /// physician): the date (YYYY-MM-DD) and the dose in mg as typed, read
+    /// by [`melphalan_entry`], each problem by field and nothing saved; the
+    /// creation is audited. The plan's dose comes back beside it.
     pub async fn record_melphalan(
         &self,
         scope: &Scope,
@@ -112,61 +112,131 @@ impl Store {
     ) -> Result<Entry<MelphalanRecorded>, StoreError> {
         scope.require(Permission::Write(Area::Treatment))?;
         let course: Stored<Course> = self.live_course(scope, course_id).await?;
-        let mut problems = Vec::new();
-        let date = match date.trim() {
-            "" => {
-                problems.push(problem("date", "a date is required (YYYY-MM-DD)"));
-                None
-            }
-            t => match t.parse::<Date>() {
-                Ok(d) => Some(d),
-                Err(_) => {
-                    problems.push(problem(
-                        "date",
-                        format!("'{}' is not a date (YYYY-MM-DD)", mibg_csv::excerpt(t)),
-                    ));
-                    None
-                }
-            },
-        };
-        let dose = match dose_mg.trim() {
-            "" => {
-                problems.push(problem("dose_mg", "the dose given (mg) is required"));
-                None
-            }
-            t => match t.parse::<f64>() {
-                Ok(x) if x.is_finite() && x > 0.0 => Some(DrugMass::from_mg(x)),
-                Ok(_) => {
-                    problems.push(problem("dose_mg", "the dose given must be more than 0 mg"));
-                    None
-                }
-                Err(_) => {
-                    problems.push(problem(
-                        "dose_mg",
-                        format!(
-                            "'{}' is not a number of mg (use a decimal point)",
-                            mibg_csv::excerpt(t)
-                        ),
-                    ));
-                    None
-                }
-            },
-        };
-        let (Some(date), Some(dose_mg)) = (date, dose) else {
-            return Ok(Err(problems));
+        let record = match melphalan_entry(course_id, date, dose_mg) {
+            Ok(r) => r,
+            Err(p) => return Ok(Err(p)),
         };
         let planned = self.planned_melphalan(scope, course_id).await?;
-        let melphalan = self
-            .create(
-                scope,
-                course.patient_id,
-                &Melphalan {
-                    course_id,
-                    date,
-                    dose_mg,
-                },
-            )
-            .await?;
+        let melphalan = self.create(scope, course.patient_id, &record).await?;
         Ok(Ok(MelphalanRecorded { melphalan, planned }))
+    }
+
+    /// A melphalan dose of the course, not deleted, within the scope (the
+    /// record its edit page shows): one of another course, another
+    /// patient or another centre is "not found".
+    pub async fn course_melphalan(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+    ) -> Result<Stored<Melphalan>, StoreError> {
+        let r = self
+            .course_record::<Melphalan>(scope, course_id, id)
+            .await?;
+        if r.record.course_id != course_id {
+            return Err(StoreError::NotFound {
+                entity: "melphalan",
+                id: id.to_string(),
+            });
+        }
+        Ok(r)
+    }
+
+    /// Changes a melphalan dose of a course: read again by
+    /// [`melphalan_entry`] (the entry's rule), then saved as a new version
+    /// if `version` is still the current one (else
+    /// [`StoreError::Conflict`] with the current values). A reason is
+    /// required; every changed field is audited old → new.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_melphalan(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        date: &str,
+        dose_mg: &str,
+        reason: &str,
+    ) -> Result<Entry<Stored<Melphalan>>, StoreError> {
+        scope.require(Permission::Write(Area::Treatment))?;
+        self.course_melphalan(scope, course_id, id).await?;
+        let record = match melphalan_entry(course_id, date, dose_mg) {
+            Ok(r) => r,
+            Err(p) => return Ok(Err(p)),
+        };
+        Ok(Ok(self.update(scope, id, version, &record, reason).await?))
+    }
+
+    /// Flags a melphalan dose of a course deleted (the row and its history
+    /// stay; a reason is required; the version must be current).
+    pub async fn delete_melphalan(
+        &self,
+        scope: &Scope,
+        course_id: i64,
+        id: i64,
+        version: i64,
+        reason: &str,
+    ) -> Result<Stored<Melphalan>, StoreError> {
+        scope.require(Permission::Write(Area::Treatment))?;
+        self.course_melphalan(scope, course_id, id).await?;
+        self.delete::<Melphalan>(scope, id, version, reason).await
+    }
+}
+
+/// Melphalan as typed in a form or sent to the API (the one reading of an
+/// entry and of a change): the date (YYYY-MM-DD) and the dose in mg, more
+/// than 0; every problem by field.
+pub fn melphalan_entry(
+    course_id: i64,
+    date: &str,
+    dose_mg: &str,
+) -> Result<Melphalan, Vec<EntryProblem>> {
+    let mut problems = Vec::new();
+    let date = match date.trim() {
+        "" => {
+            problems.push(problem("date", "a date is required (YYYY-MM-DD)"));
+            None
+        }
+        t => match t.parse::<Date>() {
+            Ok(d) => Some(d),
+            Err(_) => {
+                problems.push(problem(
+                    "date",
+                    format!("'{}' is not a date (YYYY-MM-DD)", mibg_csv::excerpt(t)),
+                ));
+                None
+            }
+        },
+    };
+    let dose = match dose_mg.trim() {
+        "" => {
+            problems.push(problem("dose_mg", "the dose given (mg) is required"));
+            None
+        }
+        t => match t.parse::<f64>() {
+            Ok(x) if x.is_finite() && x > 0.0 => Some(DrugMass::from_mg(x)),
+            Ok(_) => {
+                problems.push(problem("dose_mg", "the dose given must be more than 0 mg"));
+                None
+            }
+            Err(_) => {
+                problems.push(problem(
+                    "dose_mg",
+                    format!(
+                        "'{}' is not a number of mg (use a decimal point)",
+                        mibg_csv::excerpt(t)
+                    ),
+                ));
+                None
+            }
+        },
+    };
+    match (date, dose) {
+        (Some(date), Some(dose_mg)) => Ok(Melphalan {
+            course_id,
+            date,
+            dose_mg,
+        }),
+        _ => Err(problems),
     }
 }

@@ -65,6 +65,10 @@ pub(crate) fn routes() -> Routes {
             post(set_export),
         ),
         (
+            r("POST", "/admin/user/expiry", users, Object::None),
+            post(set_expiry),
+        ),
+        (
             r("POST", "/admin/user/password", users, Object::None),
             post(reset_password),
         ),
@@ -401,6 +405,8 @@ pub struct UserPage {
     pub error: Option<String>,
     pub notice: Option<String>,
     pub min: usize,
+    /// The expiry's date (UTC) for the date field, empty without one.
+    pub expires_date: String,
 }
 
 #[derive(serde::Deserialize)]
@@ -451,6 +457,12 @@ async fn render_user(
             error,
             notice,
             min: mibg_store::auth::MIN_PASSWORD_CHARS,
+            expires_date: u
+                .expires_at
+                .as_deref()
+                .and_then(|e| e.parse::<jiff::Timestamp>().ok())
+                .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
+                .unwrap_or_default(),
         })?,
     )
         .into_response())
@@ -543,6 +555,32 @@ async fn disable_user(
         .await;
     // The store ended the account's sessions in the same transaction.
     after_change(&state, c, who, r, "account disabled").await
+}
+
+/// Sets or removes the account's expiry date (`Store::set_expiry`): the
+/// account expires at 00:00 UTC of the date given, as on the accounts
+/// page's creation form; an empty date removes the expiry.
+async fn set_expiry(
+    State(state): State<AppState>,
+    Extension(c): Extension<MaybeCtx>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Page {
+    let c = c.need()?;
+    let who = target(&f)?;
+    let expires_at = match parse_expiry(field(&f, "expires")) {
+        Ok(e) => e,
+        Err(m) => return render_user(&state, c, who, Some(m), None).await,
+    };
+    let r = state
+        .store()
+        .set_expiry(&c.session.scope, who, expires_at, field(&f, "reason"))
+        .await;
+    let what = if expires_at.is_some() {
+        "expiry date set"
+    } else {
+        "expiry removed"
+    };
+    after_change(&state, c, who, r, what).await
 }
 
 async fn enable_user(

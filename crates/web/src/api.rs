@@ -61,25 +61,35 @@ pub fn problem(status: StatusCode, detail: &str) -> Response {
     r
 }
 
-/// An error of an API request, rendered as problem details.
+/// An error of an API request, rendered as problem details; a stale write
+/// (409) carries the record as it is now (docs/reference/registry.md §6:
+/// "a stale write is refused with a clear message and the current values").
 #[derive(Debug)]
-pub struct ApiError(AppError);
+pub struct ApiError(AppError, Option<serde_json::Value>);
 
 impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
-        ApiError(e)
+        ApiError(e, None)
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        ApiError(e.into())
+        let current = match &e {
+            StoreError::Conflict { current, .. } => Some(serde_json::json!({
+                "id": current.id,
+                "version": current.version,
+                "values": current.values,
+            })),
+            _ => None,
+        };
+        ApiError(e.into(), current)
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(e: JsonRejection) -> Self {
-        ApiError(match e.status() {
+        ApiError::from(match e.status() {
             StatusCode::PAYLOAD_TOO_LARGE => {
                 AppError::BadRequest("the request body is too large".into())
             }
@@ -94,15 +104,30 @@ impl From<JsonRejection> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, detail) = self.0.parts();
-        problem(status, &detail)
+        match self.1 {
+            None => problem(status, &detail),
+            Some(current) => {
+                let body = serde_json::json!({
+                    "type": "about:blank",
+                    "title": status.canonical_reason().unwrap_or("Error"),
+                    "status": status.as_u16(),
+                    "detail": detail,
+                    "current": current,
+                });
+                let mut r = (status, body.to_string()).into_response();
+                r.headers_mut()
+                    .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+                r
+            }
+        }
     }
 }
 
 type ApiResult = Result<Response, ApiError>;
 
 fn json<T: Serialize>(status: StatusCode, v: &T) -> ApiResult {
-    let body =
-        serde_json::to_string(v).map_err(|e| ApiError(AppError::Internal(format!("json: {e}"))))?;
+    let body = serde_json::to_string(v)
+        .map_err(|e| ApiError::from(AppError::Internal(format!("json: {e}"))))?;
     let mut r = (status, body).into_response();
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -399,6 +424,87 @@ pub(crate) fn routes() -> crate::Routes {
                 Object::Course,
             ),
             post(edits::delete_assessment),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/therapies",
+                Access::Needs(crate::followup::WRITE_OUTCOME),
+                Object::Course,
+            ),
+            post(entry::record_therapy),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/therapies/update",
+                Access::Needs(crate::followup::WRITE_OUTCOME),
+                Object::Course,
+            ),
+            post(edits::update_therapy),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/therapies/delete",
+                Access::Needs(crate::followup::WRITE_OUTCOME),
+                Object::Course,
+            ),
+            post(edits::delete_therapy),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/melphalan/update",
+                Access::Needs(GIVE),
+                Object::Course,
+            ),
+            post(edits::update_melphalan),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/melphalan/delete",
+                Access::Needs(GIVE),
+                Object::Course,
+            ),
+            post(edits::delete_melphalan),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/stem-cells/update",
+                Access::Needs(GIVE),
+                Object::Course,
+            ),
+            post(edits::update_stem_cells),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/stem-cells/delete",
+                Access::Needs(GIVE),
+                Object::Course,
+            ),
+            post(edits::delete_stem_cells),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/transfusions/update",
+                Access::Needs(TRANSFUSE),
+                Object::Course,
+            ),
+            post(edits::update_transfusion),
+        ),
+        (
+            r(
+                "POST",
+                "/api/v1/courses/{id}/transfusions/delete",
+                Access::Needs(TRANSFUSE),
+                Object::Course,
+            ),
+            post(edits::delete_transfusion),
         ),
         (
             r(
@@ -1072,7 +1178,7 @@ async fn dosimetry(
 
 /// A value as JSON inside a handler (an error is internal).
 fn to_value<T: Serialize + ?Sized>(v: &T) -> Result<serde_json::Value, ApiError> {
-    serde_json::to_value(v).map_err(|e| ApiError(AppError::Internal(format!("json: {e}"))))
+    serde_json::to_value(v).map_err(|e| ApiError::from(AppError::Internal(format!("json: {e}"))))
 }
 
 // ------------------------------------------------------------ prescription

@@ -1,9 +1,12 @@
 //! Changing and deleting a laboratory value, an adverse event, a
-//! response assessment or a follow-up event (docs/reference/registry.md §4, §6): every change carries a
+//! response assessment, a follow-up event, a later therapy, a melphalan
+//! dose, a stem-cell return or a transfusion (docs/reference/registry.md §4, §6): every change carries a
 //! reason, names the version it was based on (a stale write is refused
 //! and the page shows the current values), and is audited old → new by the
 //! store; a deletion is a state. The store checks each change with the
-//! same library parsers as an entry (`mibg_store::clinical`), and the
+//! same library parsers as an entry (`mibg_store::clinical`,
+//! `mibg_store::melphalan::melphalan_entry`,
+//! `mibg_store::enrol::{stem_cells_entry, transfusion_entry}`), and the
 //! grades, engraftment and response are computed again from the stored
 //! records whenever their page is shown.
 
@@ -19,7 +22,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mibg_store::clinical::{EntryProblem, LabEntry};
 use mibg_store::followup::FollowUpEntry;
-use mibg_store::{AdverseEvent, Assessment, AssessmentKind, Course, FollowUp, Lab, StoreError};
+use mibg_store::therapies::TherapyEntry;
+use mibg_store::{
+    AdverseEvent, Assessment, AssessmentKind, Course, FollowUp, Lab, StoreError, Therapy,
+    Transfusion,
+};
 use mibg_toxicity::{CtcaeVersion, LabTest, LabUnit, Term};
 
 type Page = Result<Response, AppError>;
@@ -35,6 +42,10 @@ enum Kind {
     Event,
     Assessment,
     FollowUp,
+    Melphalan,
+    StemCells,
+    Transfusion,
+    Therapy,
 }
 
 impl Kind {
@@ -44,6 +55,10 @@ impl Kind {
             Kind::Event => "events",
             Kind::Assessment => "assessments",
             Kind::FollowUp => "follow-up",
+            Kind::Melphalan => "melphalan",
+            Kind::StemCells => "stem-cells",
+            Kind::Transfusion => "transfusions",
+            Kind::Therapy => "therapies",
         }
     }
     fn what(self) -> &'static str {
@@ -52,6 +67,10 @@ impl Kind {
             Kind::Event => "adverse event",
             Kind::Assessment => "response assessment",
             Kind::FollowUp => "follow-up event",
+            Kind::Melphalan => "melphalan dose",
+            Kind::StemCells => "stem-cell return",
+            Kind::Transfusion => "transfusion",
+            Kind::Therapy => "later therapy",
         }
     }
     fn back(self, course: i64) -> String {
@@ -60,19 +79,122 @@ impl Kind {
             Kind::Event => format!("/courses/{course}/toxicity#events"),
             Kind::Assessment => format!("/courses/{course}/response#result"),
             Kind::FollowUp => format!("/courses/{course}#follow-up"),
+            Kind::Melphalan => format!("/courses/{course}#melphalan"),
+            Kind::StemCells | Kind::Transfusion => format!("/courses/{course}/toxicity#supportive"),
+            Kind::Therapy => format!("/courses/{course}#therapies"),
         }
     }
 }
 
 /// The routes of this area: for each kind, the edit page, the change and
-/// the deletion.
+/// the deletion, with the rights of the kind's entry.
 pub(crate) fn routes() -> Routes {
     use axum::routing::{get, post};
     let r = spec;
     let tox = Access::Needs(WRITE_TOXICITY);
     let resp = Access::Needs(WRITE_RESPONSE);
     let outcome = Access::Needs(crate::followup::WRITE_OUTCOME);
+    let give = Access::Needs(crate::enrol::GIVE);
+    let transfuse = Access::Needs(crate::enrol::TRANSFUSE);
     vec![
+        (
+            r(
+                "GET",
+                "/courses/{id}/therapies/edit",
+                outcome,
+                Object::Course,
+            ),
+            get(|s: St, c: Cx, p: Id, q: Query<Which>| edit(s, c, p, q, Kind::Therapy)),
+        ),
+        (
+            r(
+                "POST",
+                "/courses/{id}/therapies/update",
+                outcome,
+                Object::Course,
+            ),
+            post(|s: St, c: Cx, p: Id, f: Fm| update(s, c, p, f, Kind::Therapy)),
+        ),
+        (
+            r(
+                "POST",
+                "/courses/{id}/therapies/delete",
+                outcome,
+                Object::Course,
+            ),
+            post(|s: St, c: Cx, p: Id, f: Fm| delete(s, c, p, f, Kind::Therapy)),
+        ),
+        (
+            r("GET", "/courses/{id}/melphalan/edit", give, Object::Course),
+            get(|s: St, c: Cx, p: Id, q: Query<Which>| edit(s, c, p, q, Kind::Melphalan)),
+        ),
+        (
+            r(
+                "POST",
+                "/courses/{id}/melphalan/update",
+                give,
+                Object::Course,
+            ),
+            post(|s: St, c: Cx, p: Id, f: Fm| update(s, c, p, f, Kind::Melphalan)),
+        ),
+        (
+            r(
+                "POST",
+                "/courses/{id}/melphalan/delete",
+                give,
+                Object::Course,
+            ),
+            post(|s: St, c: Cx, p: Id, f: Fm| delete(s, c, p, f, Kind::Melphalan)),
+        ),
+        (
+            r("GET", "/courses/{id}/stem-cells/edit", give, Object::Course),
+            get(|s: St, c: Cx, p: Id, q: Query<Which>| edit(s, c, p, q, Kind::StemCells)),
+        ),
+        (
+            r(
+                "POST",
+                "/courses/{id}/stem-cells/update",
+                give,
+                Object::Course,
+            ),
+            post(|s: St, c: Cx, p: Id, f: Fm| update(s, c, p, f, Kind::StemCells)),
+        ),
+        (
+            r(
+                "POST",
+                "/courses/{id}/stem-cells/delete",
+                give,
+                Object::Course,
+            ),
+            post(|s: St, c: Cx, p: Id, f: Fm| delete(s, c, p, f, Kind::StemCells)),
+        ),
+        (
+            r(
+                "GET",
+                "/courses/{id}/transfusions/edit",
+                transfuse,
+                Object::Course,
+            ),
+            get(|s: St, c: Cx, p: Id, q: Query<Which>| edit(s, c, p, q, Kind::Transfusion)),
+        ),
+        (
+            r(
+                "POST",
+                "/courses/{id}/transfusions/update",
+                transfuse,
+                Object::Course,
+            ),
+            post(|s: St, c: Cx, p: Id, f: Fm| update(s, c, p, f, Kind::Transfusion)),
+        ),
+        (
+            r(
+                "POST",
+                "/courses/{id}/transfusions/delete",
+                transfuse,
+                Object::Course,
+            ),
+            post(|s: St, c: Cx, p: Id, f: Fm| delete(s, c, p, f, Kind::Transfusion)),
+        ),
         (
             r(
                 "GET",
@@ -329,6 +451,47 @@ fn follow_up_fields(e: &FollowUpEntry) -> Vec<FieldView> {
     ]
 }
 
+fn melphalan_fields(date: &str, dose_mg: &str) -> Vec<FieldView> {
+    vec![
+        with_kind(text("date", "Date given", date), "date"),
+        text("dose_mg", "Dose given (mg)", dose_mg),
+    ]
+}
+
+fn stem_cells_fields(date: &str, cd34: &str) -> Vec<FieldView> {
+    vec![
+        with_kind(text("date", "Date of the return", date), "date"),
+        text("cd34_e6_per_kg", "CD34+ (×10⁶/kg, may be empty)", cd34),
+    ]
+}
+
+fn transfusion_fields(date: &str, product: &str) -> Vec<FieldView> {
+    vec![
+        with_kind(text("date", "Date", date), "date"),
+        select(
+            "product",
+            "Product",
+            product,
+            vec![
+                ("platelets".into(), "platelets".into()),
+                ("red_cells".into(), "red cells".into()),
+            ],
+        ),
+    ]
+}
+
+fn therapy_fields(e: &TherapyEntry) -> Vec<FieldView> {
+    vec![
+        text(
+            "therapy",
+            "Therapy code (lower-case letters, digits, _)",
+            &e.therapy,
+        ),
+        with_kind(text("start_date", "Start date", &e.start_date), "date"),
+        text("notes", "Notes", &e.notes),
+    ]
+}
+
 fn kind_name(k: AssessmentKind) -> &'static str {
     match k {
         AssessmentKind::Baseline => "baseline",
@@ -417,6 +580,40 @@ async fn current(
             let r = s.course_record::<FollowUp>(scope, course, rid).await?;
             (r.version, follow_up_fields(&FollowUpEntry::of(&r.record)))
         }
+        Kind::Melphalan => {
+            let r = s.course_melphalan(scope, course, rid).await?;
+            (
+                r.version,
+                melphalan_fields(
+                    &r.record.date.to_string(),
+                    &r.record.dose_mg.mg().to_string(),
+                ),
+            )
+        }
+        Kind::StemCells => {
+            let r = s.course_stem_cells(scope, course, rid).await?;
+            (
+                r.version,
+                stem_cells_fields(
+                    &r.record.date.to_string(),
+                    &r.record
+                        .cd34_e6_per_kg
+                        .map(|x| x.to_string())
+                        .unwrap_or_default(),
+                ),
+            )
+        }
+        Kind::Transfusion => {
+            let r = s.course_record::<Transfusion>(scope, course, rid).await?;
+            (
+                r.version,
+                transfusion_fields(&r.record.date.to_string(), &r.record.product),
+            )
+        }
+        Kind::Therapy => {
+            let r = s.course_record::<Therapy>(scope, course, rid).await?;
+            (r.version, therapy_fields(&TherapyEntry::of(&r.record)))
+        }
     })
 }
 
@@ -426,6 +623,10 @@ fn form_fields(kind: Kind, f: &[(String, String)]) -> Vec<FieldView> {
         Kind::Event => event_fields(field(f, "date"), field(f, "term"), field(f, "grade")),
         Kind::Assessment => assessment_fields(field(f, "kind"), field(f, "content")),
         Kind::FollowUp => follow_up_fields(&crate::followup::entry_of(f)),
+        Kind::Melphalan => melphalan_fields(field(f, "date"), field(f, "dose_mg")),
+        Kind::StemCells => stem_cells_fields(field(f, "date"), field(f, "cd34_e6_per_kg")),
+        Kind::Transfusion => transfusion_fields(field(f, "date"), field(f, "product")),
+        Kind::Therapy => therapy_fields(&crate::followup::therapy_of(f)),
     }
 }
 
@@ -617,6 +818,53 @@ async fn update(
             )
             .await,
         ),
+        Kind::Melphalan => entry(
+            s.update_melphalan(
+                scope,
+                id,
+                rid,
+                version,
+                field(&f, "date"),
+                field(&f, "dose_mg"),
+                reason,
+            )
+            .await,
+        ),
+        Kind::StemCells => entry(
+            s.update_stem_cells(
+                scope,
+                id,
+                rid,
+                version,
+                field(&f, "date"),
+                field(&f, "cd34_e6_per_kg"),
+                reason,
+            )
+            .await,
+        ),
+        Kind::Transfusion => entry(
+            s.update_transfusion(
+                scope,
+                id,
+                rid,
+                version,
+                field(&f, "date"),
+                field(&f, "product"),
+                reason,
+            )
+            .await,
+        ),
+        Kind::Therapy => entry(
+            s.update_therapy(
+                scope,
+                id,
+                rid,
+                version,
+                &crate::followup::therapy_of(&f),
+                reason,
+            )
+            .await,
+        ),
     };
     finish(&state, c, kind, id, rid, &f, r).await
 }
@@ -645,6 +893,22 @@ async fn delete(
         Kind::Assessment => entry(s.delete_assessment(scope, id, rid, version, reason).await),
         Kind::FollowUp => s
             .delete_follow_up(scope, id, rid, version, reason)
+            .await
+            .map(|_| Outcome::Saved),
+        Kind::Melphalan => s
+            .delete_melphalan(scope, id, rid, version, reason)
+            .await
+            .map(|_| Outcome::Saved),
+        Kind::StemCells => s
+            .delete_stem_cells(scope, id, rid, version, reason)
+            .await
+            .map(|_| Outcome::Saved),
+        Kind::Transfusion => s
+            .delete_toxicity_record::<Transfusion>(scope, id, rid, version, reason)
+            .await
+            .map(|_| Outcome::Saved),
+        Kind::Therapy => s
+            .delete_therapy(scope, id, rid, version, reason)
             .await
             .map(|_| Outcome::Saved),
     };

@@ -813,22 +813,38 @@ async fn record_infusion(
 
 // ---------------------------------------------------------------- stem cells, transfusions
 
-/// The stem-cell returns and transfusions on the toxicity page.
+/// The stem-cell returns and transfusions on the toxicity page: (record
+/// id, date, CD34+ or product), each with its "change or delete" link for
+/// a role with the entry's right.
 pub struct Supportive {
-    pub stem_cells: Vec<String>,
-    pub transfusions: Vec<(String, String)>,
+    pub stem_cells: Vec<(i64, String, String)>,
+    pub transfusions: Vec<(i64, String, String)>,
     pub can_give: bool,
     pub can_transfuse: bool,
 }
 
 pub(crate) fn supportive(c: &Ctx, t: &mibg_store::clinical::CourseToxicity) -> Supportive {
     Supportive {
-        stem_cells: t.stem_cells.iter().map(|d| d.to_string()).collect(),
+        stem_cells: t
+            .stem_cell_returns
+            .iter()
+            .map(|s| {
+                (
+                    s.id,
+                    s.record.date.to_string(),
+                    s.record
+                        .cd34_e6_per_kg
+                        .map(|x| format!("CD34+ {x} ×10⁶/kg"))
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
         transfusions: t
             .transfusions
             .iter()
             .map(|x| {
                 (
+                    x.id,
                     x.record.date.to_string(),
                     x.record.product.replace('_', " "),
                 )
@@ -971,6 +987,8 @@ pub struct CourseExtras {
     pub melphalan: MelphalanView,
     /// The follow-up events and their entry form.
     pub follow_up: crate::followup::FollowUpView,
+    /// The later therapies and their entry form.
+    pub therapies: crate::followup::TherapiesView,
 }
 
 /// The melphalan section of the course page.
@@ -978,8 +996,8 @@ pub struct MelphalanView {
     /// The plan's dose, in words ("… mg = 110 mg/m² × BSA 0.74 m² …"), or
     /// why there is none.
     pub planned: String,
-    /// Each dose given: date, dose, difference from the plan.
-    pub given: Vec<(String, String, String)>,
+    /// Each dose given: date, dose, difference from the plan, record id.
+    pub given: Vec<(String, String, String, i64)>,
     /// The caller may record a dose.
     pub can_record: bool,
     pub problems: Vec<ProblemRow>,
@@ -1022,6 +1040,7 @@ async fn melphalan_view(
                 m.record.date.to_string(),
                 format!("{:.1} mg", m.record.dose_mg.mg()),
                 melphalan_difference(m.record.dose_mg, planned.map(|p| p.dose)),
+                m.id,
             )
         })
         .collect();
@@ -1150,5 +1169,6 @@ pub(crate) async fn course_extras(
         delivered_note,
         melphalan: melphalan_view(state, c, course_id).await?,
         follow_up: crate::followup::follow_up_view(state, c, course_id).await?,
+        therapies: crate::followup::therapies_view(state, c, course_id).await?,
     })
 }

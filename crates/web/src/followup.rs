@@ -1,9 +1,10 @@
 //! Follow-up of the course's patient on the course page (docs/reference/registry.md §2: the last
 //! state of the workflow): the events recorded (progression, relapse,
-//! second malignancy, death with its cause, last contact), each with its
-//! change and deletion (`edits`), and the entry form. The store checks an
-//! entry by the study folder's own validation
-//! (`Store::record_follow_up`); this module parses the form and renders.
+//! second malignancy, death with its cause, last contact) and the later
+//! therapies, each with its change and deletion (`edits`), and their entry
+//! forms. The store checks an entry by the study folder's own validation
+//! (`Store::record_follow_up`, `Store::record_therapy`); this module parses
+//! the form and renders.
 
 use crate::clinical::{ProblemRow, problem_rows};
 use crate::error::AppError;
@@ -15,24 +16,128 @@ use axum::extract::{Form, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mibg_store::followup::FollowUpEntry;
+use mibg_store::therapies::TherapyEntry;
 use mibg_store::{Area, Course, FollowUp, Permission, Permission as P, Stored};
 
 /// The right to record follow-up (physicians, docs/reference/registry.md §1).
 pub(crate) const WRITE_OUTCOME: &[Permission] = &[P::ReadClinical, P::Write(Area::Outcome)];
 
-/// The route of this area: the entry (its change and deletion are in
+/// The routes of this area: the entries (their change and deletion are in
 /// `edits`, with the other records').
 pub(crate) fn routes() -> Routes {
     use axum::routing::post;
-    vec![(
-        spec(
-            "POST",
-            "/courses/{id}/follow-up",
-            Access::Needs(WRITE_OUTCOME),
-            Object::Course,
+    vec![
+        (
+            spec(
+                "POST",
+                "/courses/{id}/follow-up",
+                Access::Needs(WRITE_OUTCOME),
+                Object::Course,
+            ),
+            post(record),
         ),
-        post(record),
-    )]
+        (
+            spec(
+                "POST",
+                "/courses/{id}/therapies",
+                Access::Needs(WRITE_OUTCOME),
+                Object::Course,
+            ),
+            post(record_therapy),
+        ),
+    ]
+}
+
+/// The later therapies of the course page.
+pub struct TherapiesView {
+    /// (record id, start date, code, notes).
+    pub therapies: Vec<(i64, String, String, String)>,
+    /// The caller may record, change and delete them.
+    pub can_record: bool,
+    pub problems: Vec<ProblemRow>,
+    pub problem_title: String,
+    /// The values typed (kept when refused).
+    pub entry: TherapyEntry,
+    /// The codes already used in the registry's study (offered, not
+    /// imposed: the folder's rule is the code's form).
+    pub known_codes: Vec<String>,
+}
+
+pub(crate) async fn therapies_view(
+    state: &AppState,
+    c: &Ctx,
+    course_id: i64,
+) -> Result<TherapiesView, AppError> {
+    let scope = &c.session.scope;
+    let t = state.store().later_therapies(scope, course_id).await?;
+    let mut known_codes: Vec<String> = KNOWN_THERAPIES.iter().map(|c| c.to_string()).collect();
+    for x in &t {
+        if !known_codes.contains(&x.record.therapy) {
+            known_codes.push(x.record.therapy.clone());
+        }
+    }
+    Ok(TherapiesView {
+        therapies: t
+            .iter()
+            .map(|x| {
+                let e = TherapyEntry::of(&x.record);
+                (x.id, e.start_date, e.therapy, e.notes)
+            })
+            .collect(),
+        can_record: WRITE_OUTCOME.iter().all(|p| scope.can(*p)),
+        problems: Vec::new(),
+        problem_title: String::new(),
+        entry: TherapyEntry::default(),
+        known_codes,
+    })
+}
+
+/// Therapy codes offered in the form (the seed study's; any code of the
+/// folder's form is accepted).
+const KNOWN_THERAPIES: [&str; 2] = ["gd2_car_t", "busulfan_melphalan"];
+
+/// The entry of a therapy form (the edit page's too).
+pub(crate) fn therapy_of(f: &[(String, String)]) -> TherapyEntry {
+    TherapyEntry {
+        therapy: field(f, "therapy").into(),
+        start_date: field(f, "start_date").into(),
+        notes: field(f, "notes").into(),
+    }
+}
+
+/// A later therapy (`Store::record_therapy`): back to the course page, or
+/// the course page again with the problems by field.
+async fn record_therapy(
+    State(state): State<AppState>,
+    Extension(c): Extension<MaybeCtx>,
+    Path(id): Path<i64>,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let c = c.need()?;
+    let course = state.store().get::<Course>(&c.session.scope, id).await?;
+    if course.deleted {
+        return Err(AppError::NotFound);
+    }
+    let entry = therapy_of(&f);
+    match state
+        .store()
+        .record_therapy(&c.session.scope, id, &entry)
+        .await?
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/courses/{id}#therapies")).into_response()),
+        Err(p) => {
+            let mut page = crate::pages::course_page(&state, c, id).await?;
+            let v = &mut page.extras.therapies;
+            v.problem_title = format!(
+                "The later therapy was not saved — {} problem{}",
+                p.len(),
+                if p.len() == 1 { "" } else { "s" }
+            );
+            v.problems = problem_rows(&p);
+            v.entry = entry;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, views::render(&page)?).into_response())
+        }
+    }
 }
 
 /// The event and cause choices of the form: the folder's codes, with words.

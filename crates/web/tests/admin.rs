@@ -339,6 +339,182 @@ async fn the_admin_adds_changes_disables_and_enables_accounts_through_the_store(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_changes_an_account_expiry_with_a_reason_and_it_takes_effect_at_once() {
+    let app = App::demo().await;
+    let mut admin = app.client(Role::Admin).await;
+    let mut nurse = app.client(Role::Nurse).await;
+    let username = app.account(Role::Nurse).username.clone();
+    let password = app.account(Role::Nurse).password.clone();
+    assert_eq!(nurse.get("/patients").await.status, StatusCode::OK);
+    // The account's page has the form, with the date field empty.
+    let page = admin.get(&format!("/admin/user?name={username}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("action=\"/admin/user/expiry\""));
+    assert!(
+        page.body
+            .contains("name=\"expires\" type=\"date\" value=\"\"")
+    );
+    // Refused: no reason; not a date. Nothing saved.
+    let r = admin
+        .submit(
+            "/admin/user/expiry",
+            &[
+                ("username", &username),
+                ("expires", "2031-01-31"),
+                ("reason", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.body.contains("a reason is required"), "{}", r.body);
+    let r = admin
+        .submit(
+            "/admin/user/expiry",
+            &[
+                ("username", &username),
+                ("expires", "31/01/2031"),
+                ("reason", "contract"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body
+            .contains("expires: &#39;31/01/2031&#39; is not a date (YYYY-MM-DD)"),
+        "{}",
+        r.body
+    );
+    let op = Scope::operator("t");
+    assert_eq!(
+        app.store
+            .user_by_name(&op, &username)
+            .await
+            .unwrap()
+            .expires_at,
+        None
+    );
+    // A date in the future: saved, shown, the account still works.
+    let r = admin
+        .submit(
+            "/admin/user/expiry",
+            &[
+                ("username", &username),
+                ("expires", "2031-01-31"),
+                ("reason", "end of the contract"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = admin.get(&r.location()).await;
+    assert!(
+        page.body.contains("Saved: expiry date set."),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("value=\"2031-01-31\""));
+    assert!(page.body.contains("<dd>active</dd>"));
+    assert_eq!(nurse.get("/patients").await.status, StatusCode::OK);
+    // A date already past: the account expires now — its session ends, its
+    // token stops, it cannot sign in.
+    let token = app.token(Role::Nurse).await;
+    let r = admin
+        .submit(
+            "/admin/user/expiry",
+            &[
+                ("username", &username),
+                ("expires", "2020-01-01"),
+                ("reason", "left the centre"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        admin
+            .get(&r.location())
+            .await
+            .body
+            .contains("<dd>expired</dd>")
+    );
+    let r = nurse.get("/patients").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.location(), "/login");
+    let r = app
+        .anonymous()
+        .api("GET", "/api/v1/patients", &token, None)
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    assert!(app.store.login(&username, &password, "t").await.is_err());
+    // Removed: the account signs in again.
+    let r = admin
+        .submit(
+            "/admin/user/expiry",
+            &[
+                ("username", &username),
+                ("expires", ""),
+                ("reason", "contract extended"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        admin
+            .get(&r.location())
+            .await
+            .body
+            .contains("Saved: expiry removed.")
+    );
+    app.sign_in(&username, &password).await;
+    // Each change in the audit trail, old → new, with its reason.
+    let changes = app
+        .store
+        .audit_by_action(
+            &op,
+            mibg_store::audit::action::ROLE_CHANGE,
+            "2000-01-01T00:00:00Z",
+            100,
+        )
+        .await
+        .unwrap();
+    let mut changes: Vec<_> = changes
+        .into_iter()
+        .filter(|a| a.field.as_deref() == Some("expires_at"))
+        .collect();
+    changes.sort_by_key(|a| a.seq);
+    let expiry: Vec<_> = changes
+        .iter()
+        .map(|a| {
+            (
+                a.old_value.clone().unwrap_or_default(),
+                a.new_value.clone().unwrap_or_default(),
+                a.reason.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(expiry.len(), 3, "{expiry:?}");
+    assert_eq!(expiry[0].0, "null");
+    assert!(expiry[0].1.contains("2031-01-31T00:00:00"), "{expiry:?}");
+    assert_eq!(expiry[0].2, "end of the contract");
+    assert!(expiry[1].1.contains("2020-01-01T00:00:00"), "{expiry:?}");
+    assert_eq!(
+        (expiry[2].1.as_str(), expiry[2].2.as_str()),
+        ("null", "contract extended")
+    );
+    // Not the admin's business of another role: a physician may not.
+    let mut doc = app.client(Role::Physician).await;
+    let r = doc
+        .submit(
+            "/admin/user/expiry",
+            &[
+                ("username", &username),
+                ("expires", "2020-01-01"),
+                ("reason", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn centres_are_added_with_an_iana_time_zone() {
     let app = App::demo().await;
     let mut admin = app.client(Role::Admin).await;

@@ -259,7 +259,7 @@ fn clinical_pages_rights_per_role() {
     use Role::*;
     let readers = [Physician, Physicist, Nurse, Statistician, Monitor];
     let tox: &[Role] = &[Physician, Nurse];
-    let expected: [(&str, &str, &[Role]); 22] = [
+    let expected: [(&str, &str, &[Role]); 28] = [
         ("GET", "/courses/{id}/toxicity", &readers),
         ("POST", "/courses/{id}/labs", tox),
         ("POST", "/courses/{id}/labs.csv", tox),
@@ -291,6 +291,17 @@ fn clinical_pages_rights_per_role() {
         (
             "POST",
             "/api/v1/courses/{id}/follow-up/delete",
+            &[Physician],
+        ),
+        // Later therapies: as follow-up (outcome data).
+        ("POST", "/courses/{id}/therapies", &[Physician]),
+        ("GET", "/courses/{id}/therapies/edit", &[Physician]),
+        ("POST", "/courses/{id}/therapies/update", &[Physician]),
+        ("POST", "/courses/{id}/therapies/delete", &[Physician]),
+        ("POST", "/api/v1/courses/{id}/therapies", &[Physician]),
+        (
+            "POST",
+            "/api/v1/courses/{id}/therapies/update",
             &[Physician],
         ),
     ];
@@ -326,7 +337,7 @@ fn account_and_administration_rights_per_role() {
     use Role::*;
     let admin: &[Role] = &[Admin];
     let everyone: &[Role] = &Role::ALL;
-    let expected: [(&str, &str, &[Role]); 15] = [
+    let expected: [(&str, &str, &[Role]); 16] = [
         ("GET", "/account/password", everyone),
         ("POST", "/account/password", everyone),
         ("GET", "/admin/users", admin),
@@ -337,6 +348,7 @@ fn account_and_administration_rights_per_role() {
         ("POST", "/admin/user/role", admin),
         ("POST", "/admin/user/centres", admin),
         ("POST", "/admin/user/export", admin),
+        ("POST", "/admin/user/expiry", admin),
         ("POST", "/admin/user/password", admin),
         ("GET", "/admin/centres", admin),
         ("POST", "/admin/centres", admin),
@@ -393,7 +405,8 @@ fn account_and_administration_rights_per_role() {
 #[test]
 fn entry_pages_rights_per_role() {
     use Role::*;
-    let expected: [(&str, &str, Object, &[Role]); 8] = [
+    let give: &[Role] = &[Physician, Nurse];
+    let expected: [(&str, &str, Object, &[Role]); 26] = [
         (
             "GET",
             "/patients/new",
@@ -441,6 +454,100 @@ fn entry_pages_rights_per_role() {
             "/courses/{id}/transfusions",
             Object::Course,
             &[Physician, Nurse],
+        ),
+        // Changing or deleting what was given: whoever may record it.
+        ("POST", "/courses/{id}/melphalan", Object::Course, give),
+        ("GET", "/courses/{id}/melphalan/edit", Object::Course, give),
+        (
+            "POST",
+            "/courses/{id}/melphalan/update",
+            Object::Course,
+            give,
+        ),
+        (
+            "POST",
+            "/courses/{id}/melphalan/delete",
+            Object::Course,
+            give,
+        ),
+        ("GET", "/courses/{id}/stem-cells/edit", Object::Course, give),
+        (
+            "POST",
+            "/courses/{id}/stem-cells/update",
+            Object::Course,
+            give,
+        ),
+        (
+            "POST",
+            "/courses/{id}/stem-cells/delete",
+            Object::Course,
+            give,
+        ),
+        (
+            "GET",
+            "/courses/{id}/transfusions/edit",
+            Object::Course,
+            give,
+        ),
+        (
+            "POST",
+            "/courses/{id}/transfusions/update",
+            Object::Course,
+            give,
+        ),
+        (
+            "POST",
+            "/courses/{id}/transfusions/delete",
+            Object::Course,
+            give,
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/melphalan/update",
+            Object::Course,
+            give,
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/melphalan/delete",
+            Object::Course,
+            give,
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/stem-cells/update",
+            Object::Course,
+            give,
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/stem-cells/delete",
+            Object::Course,
+            give,
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/transfusions/update",
+            Object::Course,
+            give,
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/transfusions/delete",
+            Object::Course,
+            give,
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/therapies/delete",
+            Object::Course,
+            &[Physician],
+        ),
+        (
+            "POST",
+            "/api/v1/courses/{id}/stem-cells",
+            Object::Course,
+            give,
         ),
     ];
     let routes = mibg_web::routes();

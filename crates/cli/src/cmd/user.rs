@@ -1,4 +1,4 @@
-//! `mibg user add|disable|list|token`: accounts of the registry. The first
+//! `mibg user add|disable|expire|list|token`: accounts of the registry. The first
 //! administrator is made here (there is no default account or password);
 //! passwords are typed at the terminal (twice, not echoed) or read from
 //! standard input with `--password-stdin`. `mibg user token` makes, lists
@@ -23,6 +23,9 @@ enum UserCommand {
     Add(AddArgs),
     /// Disable an account (it stays in the history; it can no longer sign in or sign).
     Disable(DisableArgs),
+    /// Set or remove an account's expiry date (from 00:00 UTC of that day it can no longer
+    /// sign in, and its sessions and tokens stop); audited with the reason.
+    Expire(ExpireArgs),
     /// List the accounts.
     List(ListArgs),
     /// Change your own password (the current one is asked; every web session of the account ends).
@@ -127,6 +130,28 @@ struct AddArgs {
 struct DisableArgs {
     /// Login name.
     username: String,
+    /// Why (recorded in the audit trail).
+    #[arg(long)]
+    reason: String,
+    #[command(flatten)]
+    db: DbArg,
+}
+
+#[derive(clap::Args, Debug)]
+struct ExpireArgs {
+    /// Login name.
+    username: String,
+    /// The account expires at the start of this day (UTC), YYYY-MM-DD.
+    #[arg(
+        long,
+        value_name = "DATE",
+        conflicts_with = "never",
+        required_unless_present = "never"
+    )]
+    on: Option<jiff::civil::Date>,
+    /// Remove the expiry.
+    #[arg(long)]
+    never: bool,
     /// Why (recorded in the audit trail).
     #[arg(long)]
     reason: String,
@@ -411,6 +436,22 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<()> {
                 Ok(())
             })
         }
+        UserCommand::Expire(a) => block_on(async {
+            let expires_at = match a.on {
+                Some(d) => Some(d.to_zoned(jiff::tz::TimeZone::UTC)?.timestamp()),
+                None => None,
+            };
+            let store = open(&a.db).await?;
+            let u = store
+                .set_expiry(&operator(), &a.username, expires_at, &a.reason)
+                .await?;
+            store.close().await;
+            match &u.expires_at {
+                Some(e) => writeln!(out, "user {} expires at {e}", u.username)?,
+                None => writeln!(out, "user {} no longer expires", u.username)?,
+            }
+            Ok(())
+        }),
         UserCommand::Disable(a) => block_on(async {
             let store = open(&a.db).await?;
             let u = store

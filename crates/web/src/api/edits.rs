@@ -1,8 +1,10 @@
 //! Changing and deleting a laboratory value, an adverse event, a response
-//! assessment or a follow-up event through the API: the store's own change
-//! and deletion acts (`Store::update_lab`, `update_adverse_event`,
-//! `update_assessment`, `update_follow_up`, `delete_toxicity_record`,
-//! `delete_assessment`, `delete_follow_up`), which the edit pages
+//! assessment, a follow-up event, a melphalan dose, a stem-cell return or
+//! a transfusion through the API: the store's own change and deletion acts
+//! (`Store::update_lab`, `update_adverse_event`, `update_assessment`,
+//! `update_follow_up`, `update_melphalan`, `update_stem_cells`,
+//! `update_transfusion`, `delete_toxicity_record`, `delete_assessment`,
+//! `delete_follow_up`, `delete_melphalan`, `delete_stem_cells`), which the edit pages
 //! call too — the version the change was based on (a stale one is 409 with
 //! the current values in the detail), a reason for every change
 //! (docs/reference/registry.md §4), the library's parsers on the new
@@ -303,6 +305,216 @@ pub(super) async fn delete_follow_up(
     let s = state
         .store()
         .delete_follow_up(&c.session.scope, id, f.record_id, f.version, &f.reason)
+        .await?;
+    changed(&s)
+}
+
+/// A change of a melphalan dose.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MelphalanChange {
+    record_id: i64,
+    version: i64,
+    reason: String,
+    date: String,
+    dose_mg: Value,
+}
+
+pub(super) async fn update_melphalan(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<MelphalanChange>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    let r = state
+        .store()
+        .update_melphalan(
+            &c.session.scope,
+            id,
+            f.record_id,
+            f.version,
+            &f.date,
+            &text(&f.dose_mg),
+            &f.reason,
+        )
+        .await?;
+    outcome("The change", r)
+}
+
+pub(super) async fn delete_melphalan(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<Deletion>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    let s = state
+        .store()
+        .delete_melphalan(&c.session.scope, id, f.record_id, f.version, &f.reason)
+        .await?;
+    changed(&s)
+}
+
+/// A change of a stem-cell return.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StemCellsChange {
+    record_id: i64,
+    version: i64,
+    reason: String,
+    date: String,
+    #[serde(default)]
+    cd34_e6_per_kg: Option<Value>,
+}
+
+pub(super) async fn update_stem_cells(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<StemCellsChange>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    let r = state
+        .store()
+        .update_stem_cells(
+            &c.session.scope,
+            id,
+            f.record_id,
+            f.version,
+            &f.date,
+            &f.cd34_e6_per_kg.as_ref().map(text).unwrap_or_default(),
+            &f.reason,
+        )
+        .await?;
+    outcome("The change", r)
+}
+
+pub(super) async fn delete_stem_cells(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<Deletion>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    let s = state
+        .store()
+        .delete_stem_cells(&c.session.scope, id, f.record_id, f.version, &f.reason)
+        .await?;
+    changed(&s)
+}
+
+/// A change of a transfusion.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TransfusionChange {
+    record_id: i64,
+    version: i64,
+    reason: String,
+    date: String,
+    product: String,
+}
+
+pub(super) async fn update_transfusion(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<TransfusionChange>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    let r = state
+        .store()
+        .update_transfusion(
+            &c.session.scope,
+            id,
+            f.record_id,
+            f.version,
+            &f.date,
+            &f.product,
+            &f.reason,
+        )
+        .await?;
+    outcome("The change", r)
+}
+
+pub(super) async fn delete_transfusion(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<Deletion>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    let s = state
+        .store()
+        .delete_toxicity_record::<mibg_store::Transfusion>(
+            &c.session.scope,
+            id,
+            f.record_id,
+            f.version,
+            &f.reason,
+        )
+        .await?;
+    changed(&s)
+}
+
+/// A change of a later therapy.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TherapyChange {
+    record_id: i64,
+    version: i64,
+    reason: String,
+    therapy: String,
+    start_date: String,
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+pub(super) async fn update_therapy(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<TherapyChange>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    let e = mibg_store::therapies::TherapyEntry {
+        therapy: f.therapy,
+        start_date: f.start_date,
+        notes: f.notes.unwrap_or_default(),
+    };
+    let r = state
+        .store()
+        .update_therapy(&c.session.scope, id, f.record_id, f.version, &e, &f.reason)
+        .await?;
+    outcome("The change", r)
+}
+
+pub(super) async fn delete_therapy(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<Deletion>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    let s = state
+        .store()
+        .delete_therapy(&c.session.scope, id, f.record_id, f.version, &f.reason)
         .await?;
     changed(&s)
 }

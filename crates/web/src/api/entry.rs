@@ -791,3 +791,47 @@ pub(super) async fn record_follow_up(
         Err(p) => Ok(refused("The follow-up event", &p)),
     }
 }
+
+// ---------------------------------------------------------------- later therapies
+
+/// A later therapy.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewTherapy {
+    therapy: String,
+    start_date: String,
+    #[serde(default)]
+    notes: Option<String>,
+}
+
+/// A later therapy (`Store::record_therapy`, as the page): checked by the
+/// study folder's validation in the patient's folder.
+pub(super) async fn record_therapy(
+    State(state): St,
+    Extension(c): Cx,
+    Path(id): Id,
+    b: Body<NewTherapy>,
+) -> ApiResult {
+    let c = c.need()?;
+    course_of(&state, c, id).await?;
+    let f = body(b)?;
+    let e = mibg_store::therapies::TherapyEntry {
+        therapy: f.therapy,
+        start_date: f.start_date,
+        notes: f.notes.unwrap_or_default(),
+    };
+    match state
+        .store()
+        .record_therapy(&c.session.scope, id, &e)
+        .await?
+    {
+        Ok(s) => json(
+            StatusCode::CREATED,
+            &Created {
+                id: s.id,
+                warnings: Vec::new(),
+            },
+        ),
+        Err(p) => Ok(refused("The later therapy", &p)),
+    }
+}

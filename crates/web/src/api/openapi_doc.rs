@@ -28,7 +28,7 @@ fn problems(codes: &[&str]) -> serde_json::Map<String, Value> {
                 "401" => "No valid token or session.",
                 "403" => "The caller's role lacks the right, or a cookie-session write came without X-CSRF-Token.",
                 "404" => "No such object in the caller's centres.",
-                "409" => "Someone else changed the record (stale version).",
+                "409" => "Someone else changed the record (stale version); `current` holds the record as it is now (id, version, values).",
                 "413" => "The body is larger than the server's limit.",
                 "422" => "A rule refused the act (the detail names it: signature, two persons, an unacknowledged warning, a readings file problem by row and field).",
                 _ => "Error.",
@@ -180,6 +180,9 @@ fn paths() -> Value {
     m.insert("/api/v1/courses/{id}/follow-up".into(), entry(
         "Record a follow-up event of the course's patient (physician): progression, relapse, second malignancy, death (with its cause) or the last contact, checked by the study folder's own validation in the patient's folder (a cause only for a death; at most one death and one last contact; nothing after the death or the last contact; nothing before the first infusion; no death before an infusion; nothing after the data cut-off). The study report's overall and event-free survival count it as the same row of `followup.csv`.",
         "addFollowUp", "NewFollowUp", "The event recorded.", "Created"));
+    m.insert("/api/v1/courses/{id}/therapies".into(), entry(
+        "Record a later therapy of the course's patient (physician): a therapy code (lower-case letters, digits, `_`), its start date and notes, checked by the study folder's own validation in the patient's folder (not before the first infusion; not after the death, the last contact or the data cut-off). The study report counts it as the same row of `therapies.csv`.",
+        "addTherapy", "NewTherapy", "The therapy recorded.", "Created"));
     let change = |summary: &str, op: &str, schema: &str| {
         json!({
             "post": {
@@ -201,6 +204,25 @@ fn paths() -> Value {
             "physician",
         ),
         ("a follow-up event", "follow-up", "FollowUp", "physician"),
+        ("a later therapy", "therapies", "Therapy", "physician"),
+        (
+            "a melphalan dose",
+            "melphalan",
+            "Melphalan",
+            "nurse, physician",
+        ),
+        (
+            "a stem-cell return",
+            "stem-cells",
+            "StemCells",
+            "nurse, physician",
+        ),
+        (
+            "a transfusion",
+            "transfusions",
+            "Transfusion",
+            "nurse, physician",
+        ),
     ] {
         m.insert(format!("/api/v1/courses/{{id}}/{path}/update"), change(
             &format!("Change {what} of the course ({right}): the version it was based on (a stale version is 409), a reason, the new values checked by the same parser as an entry; audited old → new."),
@@ -323,7 +345,9 @@ fn schemas() -> Value {
             "required": ["type", "title", "status", "detail"],
             "properties": {
                 "type": { "type": "string" }, "title": { "type": "string" },
-                "status": { "type": "integer" }, "detail": { "type": "string" }
+                "status": { "type": "integer" }, "detail": { "type": "string" },
+                "current": { "type": "object", "description": "A stale write (409) only: the record as it is now.", "properties": {
+                    "id": { "type": "integer" }, "version": { "type": "integer" }, "values": { "type": "object" } } }
             }
         }),
     );
@@ -597,6 +621,14 @@ fn schemas() -> Value {
             "notes": { "type": ["string", "null"] }
         }
     }));
+    m.insert("NewTherapy".into(), json!({
+        "type": "object", "required": ["therapy", "start_date"], "additionalProperties": false,
+        "properties": {
+            "therapy": { "type": "string", "pattern": "^[a-z0-9_]+$", "description": "Therapy code (`gd2_car_t`, `busulfan_melphalan`, …)." },
+            "start_date": { "type": "string", "format": "date", "description": "Not before the first infusion; not after the death or the last contact." },
+            "notes": { "type": ["string", "null"] }
+        }
+    }));
     m.insert("NewAssessment".into(), json!({
         "type": "object", "required": ["kind", "assessment"], "additionalProperties": false,
         "properties": {
@@ -638,6 +670,34 @@ fn schemas() -> Value {
         "cause": { "type": ["string", "null"], "enum": ["disease", "toxicity", "other", "unknown", "", null] },
         "notes": { "type": ["string", "null"] }
     }), &["event", "date"]));
+    m.insert(
+        "TherapyChange".into(),
+        base(
+            json!({
+                "therapy": { "type": "string", "pattern": "^[a-z0-9_]+$" },
+                "start_date": { "type": "string", "format": "date" },
+                "notes": { "type": ["string", "null"] }
+            }),
+            &["therapy", "start_date"],
+        ),
+    );
+    m.insert(
+        "MelphalanChange".into(),
+        base(
+            json!({
+                "date": { "type": "string", "format": "date" }, "dose_mg": text_or_number
+            }),
+            &["date", "dose_mg"],
+        ),
+    );
+    m.insert("StemCellsChange".into(), base(json!({
+        "date": { "type": "string", "format": "date" },
+        "cd34_e6_per_kg": { "type": ["number", "string", "null"], "description": "CD34+ ×10⁶/kg (may be empty, as in `stem_cells.csv`)." }
+    }), &["date"]));
+    m.insert("TransfusionChange".into(), base(json!({
+        "date": { "type": "string", "format": "date" },
+        "product": { "type": "string", "description": "`platelets` or `red_cells` (the toxicity crate's products)." }
+    }), &["date", "product"]));
     m.insert("Deletion".into(), base(json!({}), &[]));
     m.insert("Changed".into(), json!({
         "type": "object", "required": ["id", "version", "deleted", "warnings"],
