@@ -197,10 +197,7 @@ fn the_operator_sets_and_removes_an_accounts_expiry() {
     assert!(out.contains("user sam no longer expires"), "{out}");
     assert_eq!(sign_in(&db, "sam", INITIAL), Some(true));
     // Neither a date nor --never: refused by the argument parser.
-    let o = Command::new(env!("CARGO_BIN_EXE_mibg"))
-        .args(["user", "expire", "sam", "--reason", "x", "--db", &url])
-        .output()
-        .unwrap();
+    let o = mibg(&["user", "expire", "sam", "--reason", "x", "--db", &url]);
     assert!(!o.status.success());
     let audit = tokio::runtime::Builder::new_current_thread()
         .enable_all()
