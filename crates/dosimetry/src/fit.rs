@@ -1126,4 +1126,68 @@ mod hand {
         // τ = 0.3·6/ln2 + 0.7·36/ln2 = 1.8/ln2 + 25.2/ln2 = 27/ln2 = 38.952809 h.
         assert!((tau_of(ModelKind::Bi, &f.params) - 27.0 / LN2).abs() < 1e-6);
     }
+
+    /// The seeds of the bi-exponential fit, peeled on paper (log-linear
+    /// starting estimates, docs/reference/dosimetry.md §4.3, by curve
+    /// stripping): for each tail length
+    /// k of 3, 4 and n/2 that leaves at least 2 readings before it, the
+    /// log-linear fit of the last k readings gives the slow component
+    /// (b, λ₂ ≥ 1.01·λ_phys), and the log-linear fit of what is left of the
+    /// earlier readings once it is taken away gives λ₁, kept only when
+    /// faster than 1.5·λ₂ (else 5·λ₂); then the fixed seed (0.5, 0.1,
+    /// 0.01). For equally spaced times a least-squares line through 3
+    /// points has the slope of its two ends, so each fit below is a
+    /// difference of two logarithms. n = 5: k = 4 leaves 1 reading (no
+    /// seed); k = 3 and k = n/2 = 2.
+    #[test]
+    fn bi_seeds_peeled_by_hand() {
+        let t = [0.0, 12.0, 24.0, 48.0, 72.0];
+        // The tail: ln y = ln 0.4 − 0.02·t, except −0.1 at 48 h.
+        let y = [
+            1.0,
+            0.75,
+            0.4 * (-0.48f64).exp(),
+            0.4 * (-1.06f64).exp(),
+            0.4 * (-1.44f64).exp(),
+        ];
+        let s = bi_seeds(&t, &y);
+        assert_eq!(s.len(), 3, "{s:?}");
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-3);
+        // k = 3 (24, 48, 72 h): slope (−1.44 + 0.48)/48 = −0.02; intercept
+        // mean(ln y) + 0.02·48 = ln 0.4 − 2.98/3 + 0.96 = ln 0.4 − 1/30.
+        let b3 = 0.4 * (-1.0f64 / 30.0).exp();
+        // Left at 0 and 12 h: 1 − b3 and 0.75 − b3·e^(−0.24); their slope
+        // gives λ₁ = 0.0266 < 1.5·0.02, so λ₁ = 5·0.02 = 0.1.
+        let l1 = ((1.0 - b3).ln() - (0.75 - b3 * (-0.24f64).exp()).ln()) / 12.0;
+        assert!(l1 > 0.026 && l1 < 0.027, "{l1}");
+        assert!(close(s[0][0], 1.0 - b3), "{:?}", s[0]);
+        assert!(close(s[0][1], 0.1), "{:?}", s[0]);
+        assert!(close(s[0][2], 0.02), "{:?}", s[0]);
+        // k = 2 (48, 72 h): slope −0.38/24; intercept ln y(48) + 0.38·2 =
+        // ln 0.4 − 0.3. Left at 0 and 24 h (12 h is the middle one):
+        // 1 − b2 and 0.4·(e^(−0.48) − e^(−0.68)); λ₁ = 0.1147 > 1.5·λ₂.
+        let b2 = 0.4 * (-0.3f64).exp();
+        let l2 = 0.38 / 24.0;
+        let l1 = ((1.0 - b2).ln() - (0.4 * ((-0.48f64).exp() - (-0.68f64).exp())).ln()) / 24.0;
+        assert!(l1 > 0.114 && l1 < 0.115, "{l1}");
+        assert!(close(s[1][0], 1.0 - b2), "{:?}", s[1]);
+        assert!(close(s[1][1], l1), "{:?}", s[1]);
+        assert!(close(s[1][2], l2), "{:?}", s[1]);
+        assert_eq!(s[2], [0.5, 0.1, 0.01]);
+
+        // A tail slower than physical decay (−0.001/h against λ_phys =
+        // ln 2/192.6 h = 0.0036/h) is seeded at 1.01·λ_phys.
+        let slow = [
+            1.0,
+            0.75,
+            0.4 * (-0.024f64).exp(),
+            0.4 * (-0.048f64).exp(),
+            0.4 * (-0.072f64).exp(),
+        ];
+        let lp = lambda_phys().per_h();
+        let s = bi_seeds(&t, &slow);
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert_eq!(s[0][2], lp * 1.01);
+        assert_eq!(s[1][2], lp * 1.01);
+    }
 }
