@@ -876,12 +876,17 @@ impl LooFit {
         if r.is_nan() || r <= 0.0 || self.value(0.0) <= r {
             return None;
         }
+        // Doubling from 1 h: the crossing is searched up to 2^23 h
+        // (8 388 608 h, about 957 years; no time slip is that large), a
+        // bounded loop.
         let mut hi = 1.0;
+        let mut doublings = 0;
         while self.value(hi) > r {
-            hi *= 2.0;
-            if hi > 1e7 {
+            if doublings == TIME_SEARCH_DOUBLINGS {
                 return None;
             }
+            hi *= 2.0;
+            doublings += 1;
         }
         let mut lo = 0.0;
         for _ in 0..200 {
@@ -918,6 +923,11 @@ impl LooFit {
     }
 }
 
+/// Most doublings of the upper end in [`LooFit::time_of`]: the search
+/// ends at 2^23 h (the previous rule, "give up above 10⁷ h", stopped at
+/// the same power of two).
+const TIME_SEARCH_DOUBLINGS: u32 = 23;
+
 /// Relative least squares by iterative reweighting: an unweighted fit
 /// first, then refits with weights 1/ŷ² from the previous fit until the
 /// parameters change by less than 1e-8 (relative; at most
@@ -945,10 +955,7 @@ fn solve_relative<const N: usize, M: Model<N>>(
         best = None;
         for s0 in &start {
             let s = lm::solve(&rel, &idx, &data, s0, lo, hi);
-            if s.params.iter().all(|v| v.is_finite())
-                && s.rss.is_finite()
-                && best.as_ref().is_none_or(|b| s.rss < b.rss)
-            {
+            if improves(&s.params, s.rss, best.as_ref().map(|b| b.rss)) {
                 best = Some(s);
             }
         }
@@ -959,12 +966,7 @@ fn solve_relative<const N: usize, M: Model<N>>(
             .map(|&ti| 1.0 / m.eval(&b.params, ti, &mut g).max(1e-12))
             .collect();
         start = vec![b.params];
-        let settled = prev.is_some_and(|q: [f64; N]| {
-            q.iter()
-                .zip(&b.params)
-                .all(|(x, y)| (x - y).abs() <= 1e-8 * y.abs().max(1e-12))
-        });
-        if settled {
+        if prev.is_some_and(|q: [f64; N]| settled(&q, &b.params)) {
             break;
         }
         prev = Some(b.params);
@@ -994,6 +996,24 @@ fn solve_relative<const N: usize, M: Model<N>>(
 
 /// Most fits of the reweighting in [`solve_relative`].
 const IRLS_MAX_STAGES: usize = 12;
+
+/// Whether a fit of one reweighting stage replaces the best so far: its
+/// parameters and residual sum of squares are finite, and it is strictly
+/// better than the best (`None`: none yet). A tie keeps the earlier seed's
+/// fit.
+fn improves(params: &[f64], rss: f64, best_rss: Option<f64>) -> bool {
+    params.iter().all(|v| v.is_finite()) && rss.is_finite() && best_rss.is_none_or(|b| rss < b)
+}
+
+/// Whether the reweighting has settled: every parameter moved by at most
+/// 10⁻⁸ of its new value (relative; a value below 10⁻¹² in magnitude counts
+/// as 10⁻¹², so that a parameter at 0 does not demand an exact repeat).
+fn settled(previous: &[f64], now: &[f64]) -> bool {
+    previous
+        .iter()
+        .zip(now)
+        .all(|(x, y)| (x - y).abs() <= 1e-8 * y.abs().max(1e-12))
+}
 
 /// Fits `kind` to (t, y) by relative least squares; `None` when there is no
 /// residual degree of freedom or no fit.
@@ -1037,10 +1057,7 @@ fn loo_fit_once(kind: LooKind, t: &[f64], y: &[f64]) -> Option<LooFit> {
     let lp = lambda_phys().per_h();
     let (params, rss, cov): (Vec<f64>, f64, Vec<f64>) = match kind {
         LooKind::Mono => {
-            let seed = match fit::log_linear(t, y) {
-                Some((b, s)) => [b.exp().clamp(1e-9, 10.0), (-s).max(lp)],
-                None => [y[0], 0.02],
-            };
+            let seed = mono_seed(t, y, lp);
             let (p, rss, c) =
                 solve_relative(&Mono, t, y, &[seed], &[1e-9, lp], &[10.0, LAMBDA_MAX])?;
             (p.to_vec(), rss, c)
@@ -1058,28 +1075,7 @@ fn loo_fit_once(kind: LooKind, t: &[f64], y: &[f64]) -> Option<LooFit> {
             (p.to_vec(), rss, c)
         }
         LooKind::BiFree => {
-            let mut seeds = Vec::new();
-            for k in [3usize, 4, n / 2] {
-                if k < 2 || k + 2 > n {
-                    continue;
-                }
-                let Some((b0, s2)) = fit::log_linear(&t[n - k..], &y[n - k..]) else {
-                    continue;
-                };
-                let l2 = (-s2).max(lp * 1.01);
-                let b = b0.exp().min(10.0);
-                let early: Vec<f64> = t[..n - k]
-                    .iter()
-                    .zip(&y[..n - k])
-                    .map(|(&ti, &yi)| yi - b * (-l2 * ti).exp())
-                    .collect();
-                let (a, l1) = match fit::log_linear(&t[..n - k], &early) {
-                    Some((ia, s1)) if -s1 > l2 * 1.5 => (ia.exp().min(10.0), -s1),
-                    _ => (0.1 * b, 5.0 * l2),
-                };
-                seeds.push([a, l1.min(LAMBDA_MAX), b, l2]);
-            }
-            seeds.push([0.5 * y[0], 0.1, 0.5 * y[0], 0.01_f64.max(lp * 1.01)]);
+            let seeds = bi_free_seeds(t, y, lp);
             let (p, rss, c) = solve_relative(
                 &BiFree,
                 t,
@@ -1099,6 +1095,54 @@ fn loo_fit_once(kind: LooKind, t: &[f64], y: &[f64]) -> Option<LooFit> {
         cov,
         dof,
     })
+}
+
+/// The seed of a mono-exponential leave-one-out fit a·e^(−λt): the
+/// log-linear regression of the readings, the amplitude held within
+/// [10⁻⁹, 10] and the rate at least the physical decay `lp`; a = y₀,
+/// λ = 0.02 /h when there is no regression (fewer than two positive
+/// readings at distinct times).
+fn mono_seed(t: &[f64], y: &[f64], lp: f64) -> [f64; 2] {
+    match fit::log_linear(t, y) {
+        Some((b, s)) => [b.exp().clamp(1e-9, 10.0), (-s).max(lp)],
+        None => [y[0], 0.02],
+    }
+}
+
+/// The seeds of a free bi-exponential a₁·e^(−λ₁t) + a₂·e^(−λ₂t) fitted to
+/// the n readings (t, y), by curve peeling: for a tail of the last k = 3,
+/// 4 and n/2 readings (a tail of at least 2, leaving at least 2 before it),
+/// the log-linear regression of the tail gives a₂ (at most 10) and λ₂ (at
+/// least 1.01 × the physical decay `lp`); the regression of the earlier
+/// readings less that component gives a₁ (at most 10) and λ₁ (at most
+/// [`LAMBDA_MAX`]) when it falls faster than 1.5·λ₂, else a₁ = a₂/10 and
+/// λ₁ = 5·λ₂. Last, the generic seed (y₀/2, 0.1 /h, y₀/2, max(0.01 /h,
+/// 1.01·lp)).
+fn bi_free_seeds(t: &[f64], y: &[f64], lp: f64) -> Vec<[f64; 4]> {
+    let n = t.len();
+    let mut seeds = Vec::new();
+    for k in [3usize, 4, n / 2] {
+        if k < 2 || k + 2 > n {
+            continue;
+        }
+        let Some((b0, s2)) = fit::log_linear(&t[n - k..], &y[n - k..]) else {
+            continue;
+        };
+        let l2 = (-s2).max(lp * 1.01);
+        let b = b0.exp().min(10.0);
+        let early: Vec<f64> = t[..n - k]
+            .iter()
+            .zip(&y[..n - k])
+            .map(|(&ti, &yi)| yi - b * (-l2 * ti).exp())
+            .collect();
+        let (a, l1) = match fit::log_linear(&t[..n - k], &early) {
+            Some((ia, s1)) if -s1 > l2 * 1.5 => (ia.exp().min(10.0), -s1),
+            _ => (0.1 * b, 5.0 * l2),
+        };
+        seeds.push([a, l1.min(LAMBDA_MAX), b, l2]);
+    }
+    seeds.push([0.5 * y[0], 0.1, 0.5 * y[0], 0.01_f64.max(lp * 1.01)]);
+    seeds
 }
 
 /// The model used to test reading `k`: the reference kind, with a free

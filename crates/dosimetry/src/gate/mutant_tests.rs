@@ -361,3 +361,203 @@ fn the_residual_variance_of_each_leave_one_out_fit_agrees_with_scipy() {
     );
     assert!((f.value(24.0) / 0.599_975_113_781_568_9 - 1.0).abs() < 1e-6);
 }
+
+/// `improves`: which fit of a reweighting stage becomes the best.
+#[test]
+fn a_stage_fit_replaces_the_best_only_when_finite_and_strictly_better() {
+    // The first finite fit is the best.
+    assert!(improves(&[0.5, 0.01], 2.0, None));
+    // A non-finite parameter or residual sum is never kept, even as the
+    // first fit (each of the two conditions alone refuses it).
+    assert!(!improves(&[f64::NAN, 0.01], 2.0, None));
+    assert!(!improves(&[0.5, f64::INFINITY], 2.0, None));
+    assert!(!improves(&[0.5, 0.01], f64::NAN, None));
+    assert!(!improves(&[0.5, 0.01], f64::INFINITY, Some(3.0)));
+    assert!(!improves(&[f64::NAN, 0.01], 1.0, Some(3.0)));
+    // Strictly lower wins; higher loses; a tie keeps the earlier seed's fit.
+    assert!(improves(&[0.5, 0.01], 1.0, Some(2.0)));
+    assert!(!improves(&[0.5, 0.01], 3.0, Some(2.0)));
+    assert!(!improves(&[0.5, 0.01], 2.0, Some(2.0)));
+}
+
+/// `settled`: the reweighting stops when every parameter moved by at most
+/// 1e-8 of its new value.
+#[test]
+fn the_reweighting_settles_at_a_relative_change_of_1e_minus_8() {
+    // An exact repeat has settled.
+    assert!(settled(&[1.0, 0.02], &[1.0, 0.02]));
+    // 1 → 1 + 5e-9: moved 5e-9 ≤ 1e-8 × 1.000000005; 1 → 1 + 2e-8: not.
+    assert!(settled(&[1.0], &[1.0 + 5e-9]));
+    assert!(!settled(&[1.0], &[1.0 + 2e-8]));
+    // Relative to the new value: at 100, a move of 5e-7 is 5e-9 of it
+    // (settled), 2e-6 is 2e-8 of it (not).
+    assert!(settled(&[100.0], &[100.0 + 5e-7]));
+    assert!(!settled(&[100.0], &[100.0 + 2e-6]));
+    // At 0.001 a move of 5e-12 is 5e-9 of it (settled), 5e-11 is 5e-8.
+    assert!(settled(&[0.001], &[0.001 + 5e-12]));
+    assert!(!settled(&[0.001], &[0.001 + 5e-11]));
+    // Near 0 the scale is 1e-12: a move of 5e-21 ≤ 1e-20 settles, 5e-20
+    // does not.
+    assert!(settled(&[0.0], &[5e-21]));
+    assert!(!settled(&[0.0], &[5e-20]));
+    // Every parameter must have settled.
+    assert!(!settled(&[1.0, 2.0], &[1.0, 2.1]));
+    assert!(!settled(&[1.1, 2.0], &[1.0, 2.0]));
+}
+
+/// `mono_seed`: the log-linear regression of the readings.
+#[test]
+fn the_mono_exponential_seed_is_the_log_linear_regression() {
+    let lp = lambda_phys().per_h(); // ln 2 / 192.497 h = 0.0036008 /h (ICRP 107)
+    // Exact data 0.8·e^(−0.05 t): the regression gives ln 0.8 and −0.05.
+    let t: [f64; 4] = [1.0, 2.0, 4.0, 8.0];
+    let y: Vec<f64> = t.iter().map(|&x| 0.8 * (-0.05 * x).exp()).collect();
+    let s = mono_seed(&t, &y, lp);
+    assert!(
+        (s[0] - 0.8).abs() < 1e-12 && (s[1] - 0.05).abs() < 1e-12,
+        "{s:?}"
+    );
+    // Rising readings 0.5·e^(+0.01 t): the rate is held at the physical
+    // decay.
+    let y: Vec<f64> = t.iter().map(|&x| 0.5 * (0.01 * x).exp()).collect();
+    let s = mono_seed(&t, &y, lp);
+    assert!((s[0] - 0.5).abs() < 1e-12, "{s:?}");
+    assert_eq!(s[1], lp);
+    // An amplitude of 20 is held at 10; one of 1e-12 at 1e-9.
+    let y: Vec<f64> = t.iter().map(|&x| 20.0 * (-0.05 * x).exp()).collect();
+    assert_eq!(mono_seed(&t, &y, lp)[0], 10.0);
+    let y: Vec<f64> = t.iter().map(|&x| 1e-12 * (-0.05 * x).exp()).collect();
+    assert_eq!(mono_seed(&t, &y, lp)[0], 1e-9);
+    // One reading: no regression, the generic seed (y₀, 0.02 /h).
+    assert_eq!(mono_seed(&[1.0], &[0.3], lp), [0.3, 0.02]);
+}
+
+/// `bi_free_seeds`: curve peeling on exact bi-exponential data.
+#[test]
+fn the_free_bi_exponential_seeds_peel_the_curve() {
+    let lp = lambda_phys().per_h();
+    // 0.6·e^(−0.5 t) + 0.4·e^(−0.02 t) at 0.5, 1, 48, 72, 96, 120 h: from
+    // 48 h the fast part (0.6·e^(−24) = 2.3e-11) is below 2e-10 of the
+    // slow one, so each tail's regression gives a₂ = 0.4, λ₂ = 0.02 and
+    // the earlier readings less it give a₁ = 0.6, λ₁ = 0.5 (> 1.5 × 0.02).
+    let t: [f64; 6] = [0.5, 1.0, 48.0, 72.0, 96.0, 120.0];
+    let y: Vec<f64> = t
+        .iter()
+        .map(|&x| 0.6 * (-0.5 * x).exp() + 0.4 * (-0.02 * x).exp())
+        .collect();
+    let s = bi_free_seeds(&t, &y, lp);
+    // Tails of 3 (72–120 h), 4 (48–120 h) and n/2 = 3, then the generic
+    // seed: y₀ = 0.6·e^(−0.25) + 0.4·e^(−0.01) = 0.467280 + 0.396020 =
+    // 0.863300 (hand), halved 0.431650; max(0.01, 1.01 × 0.0036) = 0.01.
+    assert_eq!(s.len(), 4, "{s:?}");
+    for seed in &s[..3] {
+        for (got, want) in seed.iter().zip([0.6, 0.5, 0.4, 0.02]) {
+            assert!((got / want - 1.0).abs() < 1e-4, "{seed:?}");
+        }
+    }
+    let y0 = 0.6 * (-0.25f64).exp() + 0.4 * (-0.01f64).exp();
+    assert!((y0 - 0.863_300).abs() < 1e-6);
+    assert_eq!(s[3], [0.5 * y0, 0.1, 0.5 * y0, 0.01]);
+
+    // Five readings: tails of 3 and n/2 = 2 leave at least 2 readings
+    // before them; a tail of 4 would leave 1 and is skipped: 2 + 1 seeds.
+    let t5: [f64; 5] = [0.5, 1.0, 72.0, 96.0, 120.0];
+    let y5: Vec<f64> = t5
+        .iter()
+        .map(|&x| 0.6 * (-0.5 * x).exp() + 0.4 * (-0.02 * x).exp())
+        .collect();
+    let s5 = bi_free_seeds(&t5, &y5, lp);
+    assert_eq!(s5.len(), 3, "{s5:?}");
+    for (got, want) in s5[0].iter().zip([0.6, 0.5, 0.4, 0.02]) {
+        assert!((got / want - 1.0).abs() < 1e-4, "{s5:?}");
+    }
+    // The tail of 2 (96, 120 h) gives the slow component too.
+    assert!((s5[1][2] / 0.4 - 1.0).abs() < 1e-6 && (s5[1][3] / 0.02 - 1.0).abs() < 1e-6);
+
+    // A tail slower than the physical decay, 0.6·e^(−0.5 t) + 0.4·e^(−0.001
+    // t): its regression gives a₂ = 0.4 and a rate 0.001 /h, held at
+    // 1.01 × λ_phys = 1.01 × ln 2 / 192.497 h (ICRP 107) = 0.0036368 /h.
+    let y: Vec<f64> = t
+        .iter()
+        .map(|&x| 0.6 * (-0.5 * x).exp() + 0.4 * (-0.001 * x).exp())
+        .collect();
+    let s = bi_free_seeds(&t, &y, lp);
+    assert!((lp * 1.01 - 0.003_636_8).abs() < 1e-7);
+    for seed in &s[..3] {
+        assert!((seed[2] / 0.4 - 1.0).abs() < 1e-9, "{seed:?}");
+        assert_eq!(seed[3], lp * 1.01, "{seed:?}");
+    }
+
+    // A rising start, 0.4·e^(−0.02 t) − 0.1·e^(−0.5 t), at 0.5, 1, 48, 72,
+    // 96, 120 h: the tails give a₂ = 0.4, λ₂ = 0.02, and what is left
+    // before them is negative (−0.078, −0.061, −3.8e-12), so there is no
+    // regression of it: a₁ = a₂/10 = 0.04 and λ₁ = 5·λ₂ = 0.1 (the
+    // fallback).
+    let t: [f64; 6] = [0.5, 1.0, 48.0, 72.0, 96.0, 120.0];
+    let y: Vec<f64> = t
+        .iter()
+        .map(|&x| 0.4 * (-0.02 * x).exp() - 0.1 * (-0.5 * x).exp())
+        .collect();
+    let s = bi_free_seeds(&t, &y, lp);
+    assert_eq!(s.len(), 4, "{s:?}");
+    for seed in &s[..3] {
+        for (got, want) in seed.iter().zip([0.04, 0.1, 0.4, 0.02]) {
+            assert!((got / want - 1.0).abs() < 1e-9, "{seed:?}");
+        }
+    }
+}
+
+/// `bi_free_seeds`: an earlier part that falls, but not faster than
+/// 1.5·λ₂, is not peeled.
+#[test]
+fn a_slowly_falling_earlier_part_is_not_peeled() {
+    let lp = lambda_phys().per_h();
+    // Tail (72, 96, 120 h) exactly 0.4·e^(−0.02 t); before it (0.5, 1,
+    // 48 h) 0.4·e^(−0.02 t) + 0.1·e^(−0.015 t). The tail of 3 gives a₂ =
+    // 0.4, λ₂ = 0.02; what is left before it is 0.1·e^(−0.015 t), falling
+    // at 0.015 /h, not faster than 1.5 × 0.02 = 0.03 /h: a₁ = 0.04, λ₁ =
+    // 0.1 (the fallback), not the peeled (0.1, 0.015).
+    let t: [f64; 6] = [0.5, 1.0, 48.0, 72.0, 96.0, 120.0];
+    let y: Vec<f64> = t
+        .iter()
+        .map(|&x| {
+            0.4 * (-0.02 * x).exp()
+                + if x < 60.0 {
+                    0.1 * (-0.015 * x).exp()
+                } else {
+                    0.0
+                }
+        })
+        .collect();
+    let s = bi_free_seeds(&t, &y, lp);
+    assert_eq!(s.len(), 4, "{s:?}");
+    for seed in [s[0], s[2]] {
+        for (got, want) in seed.iter().zip([0.04, 0.1, 0.4, 0.02]) {
+            assert!((got / want - 1.0).abs() < 1e-9, "{seed:?}");
+        }
+    }
+}
+
+/// `most_consistent_without`: the reading without which the others fit
+/// best.
+#[test]
+fn the_most_consistent_subset_leaves_out_the_slipped_reading() {
+    // 1000·e^(−0.02 t) at 0, 1, 2, 4, 24, 48, 72 h, with the reading at
+    // 24 h typed ×1/10 (61.88 for 618.78): without it the six others are
+    // exactly mono-exponential (residual variance 0), without any other
+    // the slipped reading stays in the fit.
+    let times: [f64; 7] = [0.0, 1.0, 2.0, 4.0, 24.0, 48.0, 72.0];
+    let pairs: Vec<(Hours, f64)> = times
+        .iter()
+        .map(|&t| {
+            let v = 1000.0 * (-0.02 * t).exp();
+            (Hours::new(t), if t == 24.0 { 0.1 * v } else { v })
+        })
+        .collect();
+    let r = Readings::from_pairs("test", &pairs, 1.0).unwrap();
+    let all: Vec<usize> = (0..times.len()).collect();
+    assert_eq!(most_consistent_without(&r, &all, &[]), Some(4));
+    // Of two candidates, the slipped one (the candidate list's second).
+    assert_eq!(most_consistent_without(&r, &[1, 4], &[]), Some(4));
+    assert_eq!(most_consistent_without(&r, &[4, 6], &[]), Some(4));
+}
