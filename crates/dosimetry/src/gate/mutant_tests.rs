@@ -561,3 +561,48 @@ fn the_most_consistent_subset_leaves_out_the_slipped_reading() {
     assert_eq!(most_consistent_without(&r, &[1, 4], &[]), Some(4));
     assert_eq!(most_consistent_without(&r, &[4, 6], &[]), Some(4));
 }
+
+/// `name_slip`: two neighbouring readings exchanged, each fitting the
+/// other's time on the curve of the rest.
+#[test]
+fn two_readings_that_fit_each_others_time_are_named_swapped() {
+    // 1000·e^(−0.02 t) at 0, 1, 2, 4, 24, 48, 72 h (980.2 at 1 h, 960.8 at
+    // 2 h, to 0.1), the values at 1 and 2 h exchanged: a rise of 2 %,
+    // within the 5 % reading noise, so no physical violation. Without both
+    // readings the rest is mono-exponential, 1000·e^(−0.02 t) to 1e-4, so
+    // reading k = 1 (960.8) is the curve at 2 h and reading 2 (980.2) the
+    // curve at 1 h: q₁ = 0.9608/e^(−0.04) = 1.0000, q₂ = 0.9802/e^(−0.02)
+    // = 1.0000 (hand; both within 2 × 5 %), log error below 1e-4.
+    let times: [f64; 7] = [0.0, 1.0, 2.0, 4.0, 24.0, 48.0, 72.0];
+    let raw = [1000.0, 960.8, 980.2, 923.1, 618.8, 382.9, 236.9];
+    let pairs: Vec<(Hours, f64)> = times.iter().map(|&t| Hours::new(t)).zip(raw).collect();
+    let r = Readings::from_pairs("test", &pairs, 1.0).unwrap();
+    let limits = GateLimits::default();
+    let want =
+        "rows swapped? the readings of lines 3 and 4 fit each other's time (960.8 and 980.2)";
+    // From either reading, the lines in file order.
+    for k in [1, 2] {
+        let s = name_slip(&r, k, &[], &limits).slip.expect("a swap");
+        assert_eq!(s.text, want, "k = {k}");
+        assert!(s.log_error < 1e-4, "k = {k}: {}", s.log_error);
+    }
+}
+
+/// `name_slip`: a swap needs both readings to fit the other's time.
+#[test]
+fn a_reading_that_fits_another_time_alone_is_not_a_swap() {
+    // The same curve with the reading at 24 h 1.5 times too high
+    // (928.2 for 618.8): it sits on the curve at 24 − ln 1.5/0.02 = 3.73 h,
+    // so against the reading at 4 h q₁ = 1.5·e^(−0.48)/e^(−0.08) = 1.5·e^(−0.4)
+    // = 1.0055 (within 10 %), but that reading is not on the curve at
+    // 24 h: q₂ = e^(−0.08)/e^(−0.48) = e^(0.4) = 1.49 (hand). No decimal
+    // slip (×1.5), no time slip (3.73 h for 24 h), no swap: nothing named.
+    let times: [f64; 7] = [0.0, 1.0, 2.0, 4.0, 24.0, 48.0, 72.0];
+    let raw = [1000.0, 980.2, 960.8, 923.1, 928.2, 382.9, 236.9];
+    let pairs: Vec<(Hours, f64)> = times.iter().map(|&t| Hours::new(t)).zip(raw).collect();
+    let r = Readings::from_pairs("test", &pairs, 1.0).unwrap();
+    let named = name_slip(&r, 4, &[], &GateLimits::default());
+    assert!(named.slip.is_none(), "{:?}", named.slip.map(|s| s.text));
+    // The expected reading at 24 h is the curve of the others: 0.6188.
+    assert!((named.expected.unwrap() - 0.6188).abs() < 1e-3);
+}
