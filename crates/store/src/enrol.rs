@@ -9,7 +9,16 @@
 //! folder's readers ([`mibg_study::load::read_infusions`],
 //! [`mibg_study::load::read_stem_cells`],
 //! [`mibg_toxicity::csv_input::parse_transfusions`]) on a one-row table, so
-//! that a form accepts exactly what a study folder accepts, and the net
+//! that a form accepts exactly what a study folder accepts; a stem-cell
+//! return and a transfusion are then checked as a follow-up event is
+//! ([`crate::followup`]), by the study folder's own validation,
+//! [`mibg_study::validate()`], on the patient's folder rebuilt from the
+//! database with the entry as one more row of its table (a stem-cell
+//! return not before the first infusion; neither after the death or the
+//! last contact), so that the registry never holds what `mibg study
+//! validate` refuses — except a date after the study's data cut-off: these
+//! are treatment records, entered while the patient is treated (as an
+//! infusion is), and the next analysis moves the cut-off. The net
 //! administered activity is [`mibg_dosimetry::administered::administered_activity`];
 //! whether an infusion may be recorded now is
 //! [`mibg_clinic::course::may_record_infusion`]. Every write goes through
@@ -19,9 +28,10 @@ use crate::Store;
 use crate::audit::Writer;
 use crate::clinical::{Entry, EntryProblem};
 use crate::error::StoreError;
+use crate::followup::RowInFolder;
 use crate::records::{
-    Course, CourseSource, Identity, Infusion, Patient, Prescription, Stored, Transfusion, full_row,
-    insert_audited, next_id,
+    Course, CourseSource, Identity, Infusion, Patient, Prescription, Record, Stored, Transfusion,
+    full_row, insert_audited, next_id,
 };
 use crate::schema::table;
 use crate::scope::{Actor, Area, Permission, Scope};
@@ -682,8 +692,11 @@ impl Store {
     }
 
     /// A stem-cell return of a course of the scope, read by
-    /// [`stem_cells_entry`] (the study folder's reader); every problem by
-    /// field, nothing saved.
+    /// [`stem_cells_entry`] (the study folder's reader), then checked in the
+    /// patient's folder by the study folder's validation
+    /// (`Store::check_supportive`: not before the first infusion, not
+    /// after the death or the last contact); every problem by field,
+    /// nothing saved.
     pub async fn add_stem_cells(
         &self,
         scope: &Scope,
@@ -698,7 +711,8 @@ impl Store {
             Ok(s) => s,
             Err(p) => return Ok(Err(p)),
         };
-        Ok(Ok(self.create(scope, course.patient_id, &s).await?))
+        self.save_supportive(scope, course.patient_id, None, &s)
+            .await
     }
 
     /// A stem-cell return shown on a course's page, not deleted, within
@@ -724,9 +738,10 @@ impl Store {
     }
 
     /// Changes a stem-cell return of a course: read again by
-    /// [`stem_cells_entry`] (the entry's rule), then saved as a new version
-    /// if `version` is still the current one (else
-    /// [`StoreError::Conflict`] with the current values). A reason is
+    /// [`stem_cells_entry`] (the entry's rule) and checked in the patient's
+    /// folder in place of the stored one (`Store::check_supportive`),
+    /// then saved as a new version if `version` is still the current one
+    /// (else [`StoreError::Conflict`] with the current values). A reason is
     /// required; every changed field is audited old → new. The return
     /// keeps its course (none for one imported without).
     #[allow(clippy::too_many_arguments)]
@@ -742,13 +757,21 @@ impl Store {
     ) -> Result<Entry<Stored<crate::StemCells>>, StoreError> {
         scope.require(Permission::Write(Area::Treatment))?;
         let current = self.course_stem_cells(scope, course_id, id).await?;
+        if current.version != version {
+            // Refused before the check: the entry was based on values that
+            // changed (the store's version rule, with the current values).
+            return Ok(Ok(self
+                .update(scope, id, version, &current.record, reason)
+                .await?));
+        }
         let sid = self.study_id_of(scope, current.patient_id).await?;
         let mut s = match stem_cells_entry(&sid, course_id, date, cd34_e6_per_kg) {
             Ok(s) => s,
             Err(p) => return Ok(Err(p)),
         };
         s.course_id = current.record.course_id;
-        Ok(Ok(self.update(scope, id, version, &s, reason).await?))
+        self.save_supportive(scope, current.patient_id, Some((id, version, reason)), &s)
+            .await
     }
 
     /// Flags a stem-cell return of a course deleted (the row and its
@@ -768,8 +791,10 @@ impl Store {
     }
 
     /// A transfusion of a course's patient, read by [`transfusion_entry`]
-    /// (the toxicity crate's transfusions parser); every problem by field,
-    /// nothing saved.
+    /// (the toxicity crate's transfusions parser), then checked in the
+    /// patient's folder by the study folder's validation
+    /// (`Store::check_supportive`: not after the death or the last
+    /// contact); every problem by field, nothing saved.
     pub async fn add_transfusion(
         &self,
         scope: &Scope,
@@ -784,15 +809,18 @@ impl Store {
             Ok(t) => t,
             Err(p) => return Ok(Err(p)),
         };
-        Ok(Ok(self.create(scope, course.patient_id, &t).await?))
+        self.save_supportive(scope, course.patient_id, None, &t)
+            .await
     }
 
     /// Changes a transfusion of a course's patient: read again by
-    /// [`transfusion_entry`] (the entry's rule), then saved as a new
-    /// version if `version` is still the current one (else
-    /// [`StoreError::Conflict`] with the current values). A reason is
-    /// required; every changed field is audited old → new. It is deleted
-    /// by [`Store::delete_toxicity_record`], with the laboratory values.
+    /// [`transfusion_entry`] (the entry's rule) and checked in the
+    /// patient's folder in place of the stored one
+    /// (`Store::check_supportive`), then saved as a new version if
+    /// `version` is still the current one (else [`StoreError::Conflict`]
+    /// with the current values). A reason is required; every changed field
+    /// is audited old → new. It is deleted by
+    /// [`Store::delete_toxicity_record`], with the laboratory values.
     #[allow(clippy::too_many_arguments)]
     pub async fn update_transfusion(
         &self,
@@ -808,12 +836,158 @@ impl Store {
         let current = self
             .course_record::<Transfusion>(scope, course_id, id)
             .await?;
+        if current.version != version {
+            // Refused before the check (the version rule, with the current
+            // values).
+            return Ok(Ok(self
+                .update(scope, id, version, &current.record, reason)
+                .await?));
+        }
         let sid = self.study_id_of(scope, current.patient_id).await?;
         let t = match transfusion_entry(&sid, date, product) {
             Ok(t) => t,
             Err(p) => return Ok(Err(p)),
         };
-        Ok(Ok(self.update(scope, id, version, &t, reason).await?))
+        self.save_supportive(scope, current.patient_id, Some((id, version, reason)), &t)
+            .await
+    }
+
+    /// Checks a stem-cell return or a transfusion, already read by its
+    /// entry's rule, in the patient's study folder rebuilt from the
+    /// database, by the study folder's own validation
+    /// (`Store::check_row_in_folder`, the rule of follow-up events and
+    /// later therapies): the patient's stored rows of the table (without
+    /// the one `replacing` changes) and the entry as the table's last row,
+    /// without the study's data cut-off (module documentation). Every
+    /// problem the entry brings, by field (none: it may be saved),
+    /// with the (id, version) of the patient's live rows it was checked
+    /// against.
+    pub(crate) async fn check_supportive<T: Supportive>(
+        &self,
+        scope: &Scope,
+        patient_id: i64,
+        replacing: Option<i64>,
+        record: &T,
+    ) -> Result<(Vec<EntryProblem>, Vec<(i64, i64)>), StoreError> {
+        let sid = self.study_id_of(scope, patient_id).await?;
+        let listed = self.list::<T>(scope, patient_id).await?;
+        let mut seen: Vec<(i64, i64)> = listed
+            .iter()
+            .filter(|r| !r.deleted)
+            .map(|r| (r.id, r.version))
+            .collect();
+        seen.sort_unstable();
+        let stored: Vec<Vec<String>> = listed
+            .iter()
+            .filter(|r| !r.deleted && Some(r.id) != replacing)
+            .map(|r| r.record.folder_row(&sid))
+            .collect();
+        let check = self
+            .check_row_in_folder(
+                scope,
+                patient_id,
+                RowInFolder {
+                    file: T::FILE,
+                    header: T::HEADER,
+                    stored,
+                    entry: record.folder_row(&sid),
+                    first_field: "date",
+                    date_field: "date",
+                    // Treatment records: entered as the patient is
+                    // treated, after a data cut-off too (as infusions).
+                    cutoff: false,
+                },
+            )
+            .await?;
+        Ok((check.problems, seen))
+    }
+
+    /// Saves a stem-cell return or a transfusion checked by
+    /// [`Store::check_supportive`]: a new record, or a new version of
+    /// `replacing` (id, version, reason), written only if the patient's
+    /// rows of the table are still those it was checked against (two
+    /// entries at once: the second is checked again, against the first).
+    async fn save_supportive<T: Supportive>(
+        &self,
+        scope: &Scope,
+        patient_id: i64,
+        replacing: Option<(i64, i64, &str)>,
+        record: &T,
+    ) -> Result<Entry<Stored<T>>, StoreError> {
+        for _ in 0..CHECK_ATTEMPTS {
+            let (problems, seen) = self
+                .check_supportive(scope, patient_id, replacing.map(|r| r.0), record)
+                .await?;
+            if !problems.is_empty() {
+                return Ok(Err(problems));
+            }
+            let saved = match replacing {
+                None => {
+                    self.create_guarded(scope, patient_id, record, Some(&seen))
+                        .await?
+                }
+                Some((id, version, reason)) => {
+                    self.update_guarded(scope, id, version, record, reason, Some(&seen))
+                        .await?
+                }
+            };
+            if let Some(saved) = saved {
+                return Ok(Ok(saved));
+            }
+        }
+        Err(StoreError::Refused(vec![format!(
+            "the patient's {} kept changing while this entry was checked: nothing was saved; try again",
+            T::WHAT
+        )]))
+    }
+}
+
+/// How many times an entry is checked again when other writers keep
+/// changing the patient's rows of its table between its check and its
+/// write.
+const CHECK_ATTEMPTS: usize = 3;
+
+/// A supportive-care record checked in the patient's study folder
+/// (`Store::check_supportive`): its table there and its row, as the
+/// export writes it.
+pub(crate) trait Supportive: Record {
+    /// The folder's table.
+    const FILE: &'static str;
+    /// Its header, as the export writes it.
+    const HEADER: &'static [&'static str];
+    /// What the records are called in a message.
+    const WHAT: &'static str;
+    /// The record's row of the table.
+    fn folder_row(&self, study_id: &str) -> Vec<String>;
+}
+
+impl Supportive for crate::StemCells {
+    const FILE: &'static str = mibg_study::load::files::STEM_CELLS;
+    const HEADER: &'static [&'static str] = &["patient", "date", "cd34_e6_per_kg"];
+    const WHAT: &'static str = "stem-cell returns";
+    fn folder_row(&self, study_id: &str) -> Vec<String> {
+        vec![
+            study_id.to_string(),
+            self.date.to_string(),
+            // The shortest decimal that reads back as the same number, as
+            // the export writes it.
+            self.cd34_e6_per_kg
+                .map(|x| format!("{x}"))
+                .unwrap_or_default(),
+        ]
+    }
+}
+
+impl Supportive for Transfusion {
+    const FILE: &'static str = mibg_study::load::files::TRANSFUSIONS;
+    const HEADER: &'static [&'static str] = &["patient", "date", "product"];
+    const WHAT: &'static str = "transfusions";
+    fn folder_row(&self, study_id: &str) -> Vec<String> {
+        vec![
+            study_id.to_string(),
+            self.date.to_string(),
+            self.product.clone(),
+        ]
     }
 }
 

@@ -78,7 +78,8 @@ fn table_csv(header: &[&str], rows: &[Vec<String>]) -> String {
 /// One row entered in a table of the patient's folder, to check by the
 /// study folder's validation.
 pub(crate) struct RowInFolder<'a> {
-    /// The table (`followup.csv`, `therapies.csv`).
+    /// The table (`followup.csv`, `therapies.csv`, `stem_cells.csv`,
+    /// `transfusions.csv`).
     pub file: &'static str,
     /// Its header, as the export writes it.
     pub header: &'a [&'a str],
@@ -92,6 +93,13 @@ pub(crate) struct RowInFolder<'a> {
     /// The entry's date field (a stored record it conflicts with is
     /// answered on it).
     pub date_field: &'static str,
+    /// Whether the study's data cut-off bounds the entry. Outcomes
+    /// (follow-up, later therapies) are data of the analysis: not after
+    /// the cut-off. Treatment records (stem-cell returns, transfusions)
+    /// are entered while the patient is treated, as infusions are, also
+    /// after a cut-off that the next analysis moves: the folder is
+    /// checked without it (every other rule holds).
+    pub cutoff: bool,
 }
 
 /// What the folder's validation made of an entry.
@@ -114,7 +122,12 @@ fn key(p: &Problem) -> (String, Option<u64>, Option<String>, String) {
 /// the user never saw (", followup.csv line 4)" → ")").
 fn without_lines(message: &str) -> String {
     let mut out = message.to_string();
-    for file in [files::FOLLOWUP, files::THERAPIES] {
+    for file in [
+        files::FOLLOWUP,
+        files::THERAPIES,
+        files::STEM_CELLS,
+        files::TRANSFUSIONS,
+    ] {
         out = without_lines_of(&out, file);
     }
     out
@@ -139,6 +152,24 @@ fn without_lines_of(message: &str, file: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The folder without the study's data cut-off (`data_cutoff` of the
+/// `[study]` table of `study.toml` left out; the rest as it was). A
+/// `study.toml` that does not read stays as it is.
+fn without_cutoff(folder: &mut StudyInput) {
+    let Some(text) = folder.files.get(files::STUDY) else {
+        return;
+    };
+    let Ok(mut t) = text.parse::<toml::Table>() else {
+        return;
+    };
+    let Some(toml::Value::Table(study)) = t.get_mut("study") else {
+        return;
+    };
+    if study.remove("data_cutoff").is_some() {
+        folder.insert(files::STUDY, t.to_string());
+    }
 }
 
 /// What a stored table is called on a page.
@@ -192,7 +223,8 @@ impl Store {
     /// as the table's last row. Only the problems the entry brings are
     /// returned (the folder is validated with and without it), by field:
     /// the entry's own, or a stored record it puts in conflict (on the
-    /// entry's date). One rule for follow-up events and later therapies.
+    /// entry's date). One rule for follow-up events, later therapies,
+    /// stem-cell returns and transfusions.
     pub(crate) async fn check_row_in_folder(
         &self,
         scope: &Scope,
@@ -200,6 +232,9 @@ impl Store {
         row: RowInFolder<'_>,
     ) -> Result<FolderCheck, StoreError> {
         let mut folder = self.patient_folder(scope, patient_id).await?;
+        if !row.cutoff {
+            without_cutoff(&mut folder);
+        }
         folder.insert(row.file, table_csv(row.header, &row.stored));
         let before: BTreeSet<_> = mibg_study::validate(&folder)
             .problems
@@ -290,6 +325,7 @@ impl Store {
                     ],
                     first_field: "event",
                     date_field: "date",
+                    cutoff: true,
                 },
             )
             .await?;
@@ -448,6 +484,27 @@ mod tests {
             without_lines("patient 'P1' already has a death in line 2"),
             "patient 'P1' already has a death"
         );
+    }
+
+    #[test]
+    fn the_folder_without_its_cutoff_keeps_the_rest_of_study_toml() {
+        let mut folder = StudyInput::default();
+        folder.insert(
+            files::STUDY,
+            "[study]\ntitle = \"T\"\ndata_cutoff = \"2024-10-31\"\n\n[analysis]\nconf_level = 0.95\n",
+        );
+        without_cutoff(&mut folder);
+        let t: toml::Table = folder.files[files::STUDY].parse().unwrap();
+        assert_eq!(t["study"].get("data_cutoff"), None);
+        assert_eq!(t["study"]["title"].as_str(), Some("T"));
+        assert_eq!(t["analysis"]["conf_level"].as_float(), Some(0.95));
+        // Without a cut-off, or without study.toml: unchanged.
+        let before = folder.clone();
+        without_cutoff(&mut folder);
+        assert_eq!(folder.files, before.files);
+        let mut empty = StudyInput::default();
+        without_cutoff(&mut empty);
+        assert!(empty.files.is_empty());
     }
 
     #[test]

@@ -121,6 +121,7 @@ impl Store {
                     ],
                     first_field: "therapy",
                     date_field: "start_date",
+                    cutoff: true,
                 },
             )
             .await?;

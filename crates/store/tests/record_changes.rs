@@ -14,6 +14,7 @@ use mibg_store::*;
 both!(
     melphalan_changes_are_read_by_the_entrys_rule_versioned_and_audited,
     stem_cells_and_transfusions_change_as_the_folder_reads_them,
+    stem_cells_and_transfusions_are_checked_in_the_patients_folder,
     later_therapies_are_checked_in_the_patients_folder,
     an_expiry_set_by_the_admin_ends_the_account,
 );
@@ -203,6 +204,157 @@ async fn stem_cells_and_transfusions_change_as_the_folder_reads_them(b: Backend)
         .await
         .unwrap();
     assert!(d.deleted);
+}
+
+/// (field, message) of each problem of a refused entry.
+fn problems_of<T: std::fmt::Debug>(
+    r: Result<T, Vec<mibg_store::clinical::EntryProblem>>,
+) -> Vec<(String, String)> {
+    r.unwrap_err()
+        .into_iter()
+        .map(|p| (p.field.unwrap_or_default(), p.message))
+        .collect()
+}
+
+/// A stem-cell return and a transfusion, entered or changed, are checked
+/// in the patient's study folder by `mibg_study::validate()` as a
+/// follow-up event is: what the folder's validation refuses is refused at
+/// its field and nothing is saved. SYN-03 of the seed study
+/// (examples/seed-study): infusion 1 on 2017-04-18 (infusions.csv), a
+/// stem-cell return on 2017-05-16 (stem_cells.csv), last contact on
+/// 2024-08-07 (followup.csv). The folder's rules (crates/study/src/validate.rs):
+/// a stem-cell infusion not before the first infusion; no dated record
+/// after the last contact.
+async fn stem_cells_and_transfusions_are_checked_in_the_patients_folder(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (pid, course) = course_of(&store, "SYN-03").await;
+    let history = store.patient_history(&op(), pid).await.unwrap().len();
+    let returns = store.list::<StemCells>(&op(), pid).await.unwrap();
+    let transfusions = store.list::<Transfusion>(&op(), pid).await.unwrap();
+    assert_eq!(returns.len(), 1);
+    let sc = returns[0].clone();
+    // One day before infusion 1: refused at the date.
+    let p = problems_of(
+        store
+            .add_stem_cells(&op(), course, "2017-04-17", "5")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        p,
+        [(
+            "date".to_string(),
+            "stem-cell infusion dated 2017-04-17 is before the first infusion (2017-04-18)"
+                .to_string()
+        )]
+    );
+    // One day after the last contact: refused at the date.
+    let p = problems_of(
+        store
+            .add_stem_cells(&op(), course, "2024-08-08", "5")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        p,
+        [(
+            "date".to_string(),
+            "stem-cell infusion dated 2024-08-08 is after the last contact (2024-08-07); the last contact must be the latest date"
+                .to_string()
+        )]
+    );
+    // The stored return changed to before infusion 1: checked in its
+    // place, refused, the stored one unchanged.
+    let p = problems_of(
+        store
+            .update_stem_cells(
+                &op(),
+                course,
+                sc.id,
+                sc.version,
+                "2017-04-17",
+                "7.9",
+                "apheresis log",
+            )
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        p,
+        [(
+            "date".to_string(),
+            "stem-cell infusion dated 2017-04-17 is before the first infusion (2017-04-18)"
+                .to_string()
+        )]
+    );
+    // A transfusion after the last contact, entered or changed: refused.
+    let after = "record dated 2024-08-08 is after the last contact (2024-08-07); the last contact must be the latest date";
+    let p = problems_of(
+        store
+            .add_transfusion(&op(), course, "2024-08-08", "platelets")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(p, [("date".to_string(), after.to_string())]);
+    let t = transfusions[0].clone();
+    let p = problems_of(
+        store
+            .update_transfusion(
+                &op(),
+                course,
+                t.id,
+                t.version,
+                "2024-08-08",
+                "platelets",
+                "blood bank",
+            )
+            .await
+            .unwrap(),
+    );
+    assert_eq!(p, [("date".to_string(), after.to_string())]);
+    // Nothing saved: the same rows, the audit trail unchanged.
+    assert_eq!(store.list::<StemCells>(&op(), pid).await.unwrap(), returns);
+    assert_eq!(
+        store.list::<Transfusion>(&op(), pid).await.unwrap(),
+        transfusions
+    );
+    assert_eq!(
+        store.patient_history(&op(), pid).await.unwrap().len(),
+        history
+    );
+    // On infusion 1's day and on the last contact's day: saved.
+    let s = store
+        .add_stem_cells(&op(), course, "2017-04-18", "4.2")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.record.course_id, Some(course));
+    assert_eq!(s.record.cd34_e6_per_kg, Some(4.2));
+    let s = store
+        .update_stem_cells(
+            &op(),
+            course,
+            sc.id,
+            sc.version,
+            "2017-05-17",
+            "7.9",
+            "apheresis log",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.version, sc.version + 1);
+    store
+        .add_transfusion(&op(), course, "2024-08-07", "platelets")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(store.list::<StemCells>(&op(), pid).await.unwrap().len(), 2);
+    assert_eq!(
+        store.list::<Transfusion>(&op(), pid).await.unwrap().len(),
+        transfusions.len() + 1
+    );
+    assert!(store.patient_history(&op(), pid).await.unwrap().len() > history);
 }
 
 async fn later_therapies_are_checked_in_the_patients_folder(b: Backend) {

@@ -247,6 +247,37 @@ fn centres_of(u: &mibg_store::User, all: &[mibg_store::Centre]) -> String {
 }
 
 fn user_row(u: &mibg_store::User, all: &[mibg_store::Centre]) -> UserRow {
+    user_row_at(u, all, jiff::Timestamp::now())
+}
+
+/// The account's row as of `now`: its expiry shown in its home centre's
+/// time zone, the zone named ([`crate::pages::local_instant`]), and
+/// marked expired once past (the store's rule: the account ends at the
+/// instant itself).
+fn user_row_at(u: &mibg_store::User, all: &[mibg_store::Centre], now: jiff::Timestamp) -> UserRow {
+    let expiry = u
+        .expires_at
+        .as_deref()
+        .map(|e| (e, e.parse::<jiff::Timestamp>().ok()));
+    let expired = expiry.is_some_and(|(_, t)| t.is_some_and(|t| t <= now));
+    let tz = all
+        .iter()
+        .find(|c| c.id == u.centre_id)
+        .and_then(|c| jiff::tz::TimeZone::get(&c.time_zone).ok())
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let expires = match expiry {
+        None => "never".into(),
+        Some((_, Some(t))) => {
+            let shown = crate::pages::local_instant(t, &tz);
+            if expired {
+                format!("{shown} — expired")
+            } else {
+                shown
+            }
+        }
+        // Not an instant the store wrote: shown as stored.
+        Some((raw, None)) => raw.to_string(),
+    };
     UserRow {
         username: u.username.clone(),
         link: urlencode(&u.username),
@@ -255,17 +286,12 @@ fn user_row(u: &mibg_store::User, all: &[mibg_store::Centre]) -> UserRow {
         centres: centres_of(u, all),
         state: if u.disabled {
             "disabled".into()
-        } else if u
-            .expires_at
-            .as_deref()
-            .and_then(|e| e.parse::<jiff::Timestamp>().ok())
-            .is_some_and(|e| e <= jiff::Timestamp::now())
-        {
+        } else if expired {
             "expired".into()
         } else {
             "active".into()
         },
-        expires: u.expires_at.clone().unwrap_or_else(|| "never".into()),
+        expires,
         export_identified: u.export_identified,
     }
 }

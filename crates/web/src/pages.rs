@@ -572,6 +572,19 @@ pub(crate) fn utc_instant(t: jiff::Timestamp) -> String {
     t.strftime("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// An instant as the people of a centre read it: the civil time in the
+/// centre's time zone, its abbreviation and the zone's IANA name
+/// (`2027-01-31 23:30 CET (Europe/Rome)`); a zone without a name (or UTC)
+/// is named by its abbreviation alone (`2027-01-31 22:30 UTC`).
+pub(crate) fn local_instant(t: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    let z = t.to_zoned(tz.clone());
+    let shown = z.strftime("%Y-%m-%d %H:%M %Z").to_string();
+    match tz.iana_name() {
+        Some(name) if !shown.ends_with(&format!(" {name}")) => format!("{shown} ({name})"),
+        _ => shown,
+    }
+}
+
 fn utc(instant: &str) -> String {
     match instant.get(..19) {
         Some(s) if instant.ends_with('Z') => format!("{} UTC", s.replace('T', " ")),

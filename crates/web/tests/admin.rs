@@ -869,3 +869,70 @@ async fn events_and_assessments_are_edited_and_deleted_through_the_library_check
     assert_eq!(after, "PD", "before the change: {before}");
     assert_ne!(before, "PD");
 }
+
+/// An account's expiry is shown in its home centre's time zone, the zone
+/// named, and marked expired once past — on the account's page and in the
+/// accounts list. The demo centre is in Europe/Rome. By hand (EU summer
+/// time runs from the last Sunday of March to the last Sunday of October,
+/// Directive 2000/84/EC): 2037-01-31T22:30:00Z is winter time, CET =
+/// UTC+1, so 22:30 + 1 h = 23:30 the same day; 2020-07-01T10:00:00Z is
+/// summer time, CEST = UTC+2, so 10:00 + 2 h = 12:00.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accounts_expiry_is_shown_in_its_centres_time_zone_and_marked_when_past() {
+    let app = App::demo().await;
+    let mut admin = app.client(Role::Admin).await;
+    let username = app.account(Role::Nurse).username.clone();
+    let op = Scope::operator("t");
+    let at = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+    app.store
+        .set_expiry(
+            &op,
+            &username,
+            Some(at("2037-01-31T22:30:00Z")),
+            "end of the contract",
+        )
+        .await
+        .unwrap();
+    let page = admin.get(&format!("/admin/user?name={username}")).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(
+        page.body
+            .contains("<dd>2037-01-31 23:30 CET (Europe/Rome)</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("2037-01-31T22:30"), "{}", page.body);
+    assert!(page.body.contains("<dd>active</dd>"));
+    let list = admin.get("/admin/users").await;
+    assert!(
+        list.body
+            .contains("<td>active</td><td>2037-01-31 23:30 CET (Europe/Rome)</td>"),
+        "{}",
+        list.body
+    );
+    // Past: the same instant shown, marked expired.
+    app.store
+        .set_expiry(
+            &op,
+            &username,
+            Some(at("2020-07-01T10:00:00Z")),
+            "left the centre",
+        )
+        .await
+        .unwrap();
+    let page = admin.get(&format!("/admin/user?name={username}")).await;
+    assert!(
+        page.body
+            .contains("<dd>2020-07-01 12:00 CEST (Europe/Rome) — expired</dd>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<dd>expired</dd>"));
+    let list = admin.get("/admin/users").await;
+    assert!(
+        list.body
+            .contains("<td>expired</td><td>2020-07-01 12:00 CEST (Europe/Rome) — expired</td>"),
+        "{}",
+        list.body
+    );
+}

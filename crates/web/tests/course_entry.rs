@@ -661,6 +661,21 @@ async fn stem_cells_and_transfusions_are_read_as_the_study_folder_reads_them() {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.body.contains("<td>product</td>"), "{}", r.body);
+    // Checked in the patient's study folder too (mibg_study::validate): a
+    // stem-cell return the day before infusion 1 (2026-01-12, the demo's)
+    // is refused at its date, the page shown again with the problem.
+    let r = nurse
+        .submit(&sc, &[("date", "2026-01-11"), ("cd34_e6_per_kg", "4.1")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body.contains(
+            "<td>date</td><td>stem-cell infusion dated 2026-01-11 is before the first infusion (2026-01-12)</td></tr>"
+        ),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("The stem-cell return was not saved"));
     assert!(
         app.store
             .list::<StemCells>(&op(), pid)
@@ -675,6 +690,8 @@ async fn stem_cells_and_transfusions_are_read_as_the_study_folder_reads_them() {
             .unwrap()
             .is_empty()
     );
+    // After the seed study's data cut-off (2024-10-31), as DEMO-01's
+    // infusion: a treatment record of a patient in treatment is entered.
     let r = nurse
         .submit(&sc, &[("date", "2026-02-20"), ("cd34_e6_per_kg", "4.1")])
         .await;

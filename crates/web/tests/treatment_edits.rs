@@ -695,6 +695,55 @@ async fn the_pages_change_and_delete_these_records_with_csrf_reason_and_version(
     assert_eq!(r.location(), format!("/courses/{own}/toxicity#supportive"));
     let tox = nurse.get(&format!("/courses/{own}/toxicity")).await;
     assert!(tox.body.contains("2017-05-17"));
+    // Changed to a date the study folder's validation refuses (the day
+    // before SYN-03's infusion 1, 2017-04-18, examples/seed-study
+    // infusions.csv): the form again, the problem at its field, what was
+    // typed kept, nothing saved.
+    let sc = &one::<StemCells>(&app, "SYN-03").await[0];
+    let r = nurse
+        .submit(
+            &format!("/courses/{own}/stem-cells/update"),
+            &[
+                ("record_id", &sc.id.to_string()),
+                ("version", &sc.version.to_string()),
+                ("date", "2017-04-17"),
+                ("cd34_e6_per_kg", "7.9"),
+                ("reason", "apheresis log"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(r.body.contains("Change or delete a stem-cell return"));
+    assert!(
+        r.body.contains(
+            "<tr><td>date</td><td>stem-cell infusion dated 2017-04-17 is before the first infusion (2017-04-18)</td></tr>"
+        ),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"2017-04-17\""), "{}", r.body);
+    let now = &one::<StemCells>(&app, "SYN-03").await[0];
+    assert_eq!(
+        (now.version, now.record.date.to_string()),
+        (sc.version, "2017-05-17".into())
+    );
+    // A transfusion after SYN-03's last contact (2024-08-07,
+    // followup.csv): refused at its date on the toxicity page.
+    let r = nurse
+        .submit(
+            &format!("/courses/{own}/transfusions"),
+            &[("date", "2024-08-08"), ("product", "platelets")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert!(
+        r.body.contains(
+            "<td>date</td><td>record dated 2024-08-08 is after the last contact (2024-08-07); the last contact must be the latest date</td></tr>"
+        ),
+        "{}",
+        r.body
+    );
+    assert_eq!(one::<Transfusion>(&app, "SYN-03").await.len(), tr.len());
     // A transfusion deleted by form: without a reason refused, then gone.
     let edit = nurse.get(&t_link).await;
     assert!(edit.body.contains("Delete this transfusion"));
