@@ -1707,6 +1707,42 @@ mod tests {
         assert!(fs.iter().all(|f| f.without_reading.is_some()));
     }
 
+    /// Readings taken at a distance: 1 m to 3 m
+    /// (`mibg_radprot::READING_DISTANCE_RANGE_M`, glowgreen's range,
+    /// docs/reference/dosimetry.md §11), both ends included, and only for
+    /// readings in µSv/h (an arbitrary unit has no distance law).
+    #[test]
+    fn the_reading_distance_is_1_to_3_m_and_only_in_usv_per_h() {
+        let at = |m: f64, unit: ReadingUnit| {
+            check_options(&DosimetryOptions {
+                reading_distance: Length::from_m(m),
+                reading_unit: unit,
+                ..DosimetryOptions::default()
+            })
+            .map_err(|e| e.to_string())
+        };
+        let usv = ReadingUnit::UsvPerHourAt1m;
+        assert_eq!(at(1.0, usv), Ok(()));
+        assert_eq!(at(3.0, usv), Ok(()));
+        for far in [0.5, 3.5, 5.0] {
+            assert_eq!(
+                at(far, usv),
+                Err(format!(
+                    "reading distance (m) {far}: readings are converted to 1 m from 1 m to 3 m only"
+                ))
+            );
+        }
+        assert!(at(f64::NAN, usv).is_err());
+        assert_eq!(at(1.0, ReadingUnit::Arbitrary), Ok(()));
+        assert_eq!(
+            at(2.0, ReadingUnit::Arbitrary),
+            Err(
+                "reading distance (m) 2: applies to readings in µSv/h only (reading unit usv-h-1m)"
+                    .to_string()
+            )
+        );
+    }
+
     /// Fuzz finding (issue 9, item 7), input class "×10⁶ slip of a count":
     /// `--bootstrap 200000000` ran for hours (a hang); it is refused.
     #[test]
