@@ -248,3 +248,50 @@ fn the_protocol_sets_the_gate() {
         "{e}"
     );
 }
+
+/// A measured dose rate at t = 0 (readings in µSv/h): the pre-void reading
+/// of the example, 408.12 − 0.12 = 408 µSv/h at 1 m after 8880 MBq, scaled
+/// to the planned infusion 2 and its residual of infusion 1; read at 2 m,
+/// the inverse-square law makes it 408 × (2 m / 1 m)² = 1632 µSv/h at 1 m,
+/// and the method says at which distance it was read.
+#[test]
+fn a_measured_initial_rate_says_where_it_was_read() {
+    use mibg_clinic::dosimetry::ReadingUnit;
+    use mibg_radprot::DistanceLaw;
+    use mibg_units::Length;
+    let mut o = quick();
+    o.reading_unit = ReadingUnit::UsvPerHourAt1m;
+    o.distance_law = DistanceLaw::InverseSquare;
+    let d = assess_course_dosimetry(&input(), &Protocol::seed(), &o).unwrap();
+    let rp = d.radiation_protection.as_ref().unwrap();
+    assert_eq!(rp.infusion, 2);
+    let a2_and_residual = d.second_activity.mbq() + rp.residual_infusion1.unwrap().mbq();
+    let want = 408.0 * a2_and_residual / 8880.0;
+    assert!(
+        (rp.initial_dose_rate.usv_per_h() / want - 1.0).abs() < 1e-12,
+        "{} vs {want}",
+        rp.initial_dose_rate.usv_per_h()
+    );
+    assert!(
+        rp.initial_dose_rate_method
+            .starts_with("measured: pre-void reading 408 µSv/h at 1 m after "),
+        "{}",
+        rp.initial_dose_rate_method
+    );
+    o.reading_distance = Length::from_m(2.0);
+    let d = assess_course_dosimetry(&input(), &Protocol::seed(), &o).unwrap();
+    let rp = d.radiation_protection.as_ref().unwrap();
+    assert!(
+        (rp.initial_dose_rate.usv_per_h() / (4.0 * want) - 1.0).abs() < 1e-12,
+        "{} vs {}",
+        rp.initial_dose_rate.usv_per_h(),
+        4.0 * want
+    );
+    assert!(
+        rp.initial_dose_rate_method.starts_with(
+            "measured: pre-void reading 408 µSv/h at 2 m = 1632.00 µSv/h at 1 m (inverse square (point source)) after "
+        ),
+        "{}",
+        rp.initial_dose_rate_method
+    );
+}
