@@ -295,3 +295,55 @@ fn a_measured_initial_rate_says_where_it_was_read() {
         rp.initial_dose_rate_method
     );
 }
+
+/// The family's planned infusion 2 starts when it is said to end: given
+/// 10 days after infusion 1 (not the protocol's 14), the planned curve's
+/// residual of infusion 1 is the one left after 10 × 24 = 240 h, and it
+/// is more than after the default 14 days (336 h): less time to decay.
+#[test]
+fn the_family_plans_infusion_2_at_its_given_end() {
+    use mibg_clinic::family::FamilyOptions;
+    use mibg_clinic::patterns::standard_patterns;
+    let zoned = |s: &str| {
+        s.parse::<jiff::Timestamp>()
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+    };
+    let family = FamilyOptions {
+        patterns: standard_patterns(),
+        patterns_source: "standard".into(),
+        infusion1_end: zoned("2026-03-02T13:30:00Z"),
+        infusion2_end: Some(zoned("2026-03-12T13:30:00Z")),
+        courses_per_year: 1,
+        split: mibg_radprot::BudgetSplit::Equal,
+    };
+    let mut o = quick();
+    o.family = Some(family.clone());
+    let d = assess_course_dosimetry(&input(), &Protocol::seed(), &o).unwrap();
+    let f = d.family.as_ref().unwrap();
+    let planned = &f.infusions[1].curve;
+    assert!(
+        planned.starts_with("planned: infusion-1 retention assumed, plus ")
+            && planned.ends_with(" MBq of infusion 1 left after 240 h"),
+        "{planned}"
+    );
+    let mut o14 = quick();
+    o14.family = Some(FamilyOptions {
+        infusion2_end: None,
+        ..family
+    });
+    let d14 = assess_course_dosimetry(&input(), &Protocol::seed(), &o14).unwrap();
+    let default = &d14.family.as_ref().unwrap().infusions[1].curve;
+    assert!(default.ends_with(" left after 336 h"), "{default}");
+    let mbq = |s: &str| -> f64 {
+        s.split(" plus ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(mbq(planned) > mbq(default), "{planned} / {default}");
+}
