@@ -346,4 +346,23 @@ fn the_family_plans_infusion_2_at_its_given_end() {
             .unwrap()
     };
     assert!(mbq(planned) > mbq(default), "{planned} / {default}");
+    // Infusion 2 cannot end with infusion 1 (a gap of 0 h) or before it.
+    for (end, gap) in [
+        ("2026-03-02T13:30:00Z", "0"),
+        ("2026-03-01T13:30:00Z", "-24"),
+    ] {
+        let mut o = quick();
+        o.family = Some(FamilyOptions {
+            infusion2_end: Some(zoned(end)),
+            ..o14.family.clone().unwrap()
+        });
+        let e = assess_course_dosimetry(&input(), &Protocol::seed(), &o).unwrap_err();
+        assert!(matches!(e, DosimetryError::Option { .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "end of infusion 2 (h after infusion 1) {gap}: must be after the end of infusion 1"
+            )
+        );
+    }
 }
