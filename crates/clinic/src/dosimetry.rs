@@ -1528,6 +1528,45 @@ fn assemble(
     }
 }
 
+/// The time axis of the retention figure: to 1.25 × the last reading of
+/// either infusion, so that a quarter more of each fit's tail shows.
+fn plot_t_max(a: &DoseAssessment, second: Option<&SecondInfusionDose>) -> f64 {
+    let last = |r: &Readings, none: f64| r.readings.last().map_or(none, |x| x.time_h.hours());
+    let mut t_max = last(&a.readings, 120.0) * 1.25;
+    if let Some(s) = second {
+        t_max = t_max.max(last(&s.readings, 0.0) * 1.25);
+    }
+    t_max
+}
+
+/// One infusion's data in the retention figure, in the units drawn.
+#[derive(Debug, PartialEq)]
+struct PlotSeries {
+    /// The readings: (h, retention in %).
+    readings: Vec<(f64, f64)>,
+    /// The fitted curve at 201 even steps from 0 to `t_max`: (h, %).
+    curve: Vec<(f64, f64)>,
+    /// The residuals R_i − R̂(t_i): (h, percentage points).
+    residuals: Vec<(f64, f64)>,
+}
+
+fn plot_series(readings: &Readings, fit: &RetentionFit, t_max: f64) -> PlotSeries {
+    let times = readings.readings.iter().map(|r| r.time_h.hours());
+    PlotSeries {
+        readings: times
+            .clone()
+            .zip(readings.readings.iter().map(|r| r.retention * 100.0))
+            .collect(),
+        curve: (0..=200)
+            .map(|i| {
+                let t = t_max * f64::from(i) / 200.0;
+                (t, 100.0 * fit.curve.retention(Hours::new(t)))
+            })
+            .collect(),
+        residuals: times.zip(fit.residuals.iter().map(|e| e * 100.0)).collect(),
+    }
+}
+
 /// The retention fit as an SVG figure: the readings with the fitted curve
 /// (log retention) above, the residuals below, infusion 2 when measured;
 /// the title gives D₁, τ and A₂. The same figure for `mibg dose --plot`,
@@ -1536,73 +1575,33 @@ pub fn retention_plot_svg(d: &CourseDosimetry) -> String {
     use mibg_plot::{Axis, Figure, Panel, Series};
     let a = &d.assessment;
     let second = d.after_second.as_ref().map(|x| &x.details);
-    let t_last = a
-        .readings
-        .readings
-        .last()
-        .map_or(120.0, |r| r.time_h.hours());
-    let mut t_max = t_last * 1.25;
-    if let Some(s) = second {
-        t_max = t_max.max(s.readings.readings.last().map_or(0.0, |r| r.time_h.hours()) * 1.25);
-    }
-    let curve = |f: &RetentionFit| -> Vec<(f64, f64)> {
-        (0..=200)
-            .map(|i| {
-                let t = t_max * f64::from(i) / 200.0;
-                (t, 100.0 * f.curve.retention(Hours::new(t)))
-            })
-            .collect()
-    };
-    let pts: Vec<(f64, f64)> = a
-        .readings
-        .readings
-        .iter()
-        .map(|r| (r.time_h.hours(), r.retention * 100.0))
-        .collect();
+    let t_max = plot_t_max(a, second);
+    let one = plot_series(&a.readings, &a.fit, t_max);
     let mut top = Panel::new(
         Axis::linear("time after end of infusion (h)"),
         Axis::log10("whole-body retention (%)"),
     )
-    .series(Series::points("infusion 1 readings", pts))
+    .series(Series::points("infusion 1 readings", one.readings))
     .series(Series::line(
         &format!("infusion 1 {} fit", a.fit.model.name()),
-        curve(&a.fit),
+        one.curve,
     ));
-    let res: Vec<(f64, f64)> = a
-        .readings
-        .readings
-        .iter()
-        .zip(&a.fit.residuals)
-        .map(|(r, e)| (r.time_h.hours(), e * 100.0))
-        .collect();
     let mut bottom = Panel::new(
         Axis::linear("time after end of infusion (h)"),
         Axis::linear("residual (percentage points)"),
     )
     .height(130.0)
     .reference_y(0.0)
-    .series(Series::points("infusion 1", res));
+    .series(Series::points("infusion 1", one.residuals));
     if let Some(s) = second {
-        let p2: Vec<(f64, f64)> = s
-            .readings
-            .readings
-            .iter()
-            .map(|r| (r.time_h.hours(), r.retention * 100.0))
-            .collect();
+        let two = plot_series(&s.readings, &s.fit, t_max);
         top = top
-            .series(Series::points("infusion 2 readings", p2))
+            .series(Series::points("infusion 2 readings", two.readings))
             .series(Series::line(
                 &format!("infusion 2 {} fit", s.fit.model.name()),
-                curve(&s.fit),
+                two.curve,
             ));
-        let r2: Vec<(f64, f64)> = s
-            .readings
-            .readings
-            .iter()
-            .zip(&s.fit.residuals)
-            .map(|(r, e)| (r.time_h.hours(), e * 100.0))
-            .collect();
-        bottom = bottom.series(Series::points("infusion 2", r2));
+        bottom = bottom.series(Series::points("infusion 2", two.residuals));
     }
     Figure::new(760.0)
         .title(format!(
@@ -1631,6 +1630,117 @@ mod tests {
         );
         let text = std::fs::read_to_string(p).unwrap();
         parse_readings("r.csv", &text, &ReadingsOptions::default()).unwrap()
+    }
+
+    fn readings_file(name: &str) -> Readings {
+        let p = format!("{}/../../examples/dose/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&p).unwrap();
+        parse_readings(name, &text, &ReadingsOptions::default()).unwrap()
+    }
+
+    /// The example course with infusion 2 measured (its own example file).
+    fn course_with_infusion2() -> CourseDosimetry {
+        let input = CourseInput {
+            readings1: readings_file("readings.csv"),
+            weight1: Mass::from_kg(20.0),
+            activity1: Activity::from_mbq(8880.0).into(),
+            weight2: None,
+            second: Some(SecondInfusionInput {
+                readings: readings_file("readings2.csv"),
+                activity: Activity::from_mbq(3964.0).into(),
+            }),
+        };
+        let o = DosimetryOptions {
+            uncertainty: None,
+            ..DosimetryOptions::default()
+        };
+        assess_course_dosimetry(&input, &Protocol::seed(), &o).unwrap()
+    }
+
+    /// R(t) of a fit from its stated parameters by the model's formula
+    /// (docs/reference/dosimetry.md §4.1): bi-exponential
+    /// a·e^(−λ₁t) + (1 − a)·e^(−λ₂t), or mono-exponential A·e^(−λt).
+    fn by_hand(fit: &RetentionFit, t: f64) -> f64 {
+        let p = &fit.parameter_values;
+        match fit.parameter_names.len() {
+            3 => p[0] * (-p[1] * t).exp() + (1.0 - p[0]) * (-p[2] * t).exp(),
+            2 => p[0] * (-p[1] * t).exp(),
+            _ => panic!("{:?}", fit.parameter_names),
+        }
+    }
+
+    /// The numbers of the retention figure, from the example files by hand:
+    /// the time axis runs to 1.25 × the last reading (infusion 1 alone:
+    /// 119.5 h × 1.25 = 149.375 h; with infusion 2, whose last reading is
+    /// at 120.5 h: 150.625 h); the readings are 100 × net/net₀ (3.5 h:
+    /// 100 × (348.53 − 0.12)/(408.12 − 0.12) = 85.39 %); the curve is
+    /// 100 × R(t) at t_max · i/200, i = 0…200; the residuals are
+    /// 100 × (R_i − R(t_i)) in percentage points.
+    #[test]
+    fn the_retention_figure_by_hand() {
+        let d = course_with_infusion2();
+        let a = &d.assessment;
+        let s = &d.after_second.as_ref().unwrap().details;
+        assert_eq!(plot_t_max(a, None), 149.375);
+        assert_eq!(plot_t_max(a, Some(s)), 150.625);
+        let t_max = 150.625;
+        let close = |x: f64, y: f64| (x - y).abs() < 1e-9 * y.abs().max(1.0);
+        for (series, readings, fit, rows) in [
+            (
+                plot_series(&a.readings, &a.fit, t_max),
+                &a.readings,
+                &a.fit,
+                [
+                    (0.0, 408.12, 0.12),
+                    (3.5, 348.53, 0.12),
+                    (119.5, 31.34, 0.12),
+                ],
+            ),
+            (
+                plot_series(&s.readings, &s.fit, t_max),
+                &s.readings,
+                &s.fit,
+                [
+                    (0.0, 182.24, 0.11),
+                    (4.25, 150.98, 0.11),
+                    (120.5, 16.92, 0.11),
+                ],
+            ),
+        ] {
+            let n = readings.readings.len();
+            assert_eq!((series.readings.len(), series.residuals.len()), (n, n));
+            let net0 = rows[0].1 - rows[0].2;
+            for (k, (t, raw, bg)) in [(0, rows[0]), (1, rows[1]), (n - 1, rows[2])] {
+                let (x, y) = series.readings[k];
+                assert_eq!(x, t);
+                assert!(close(y, 100.0 * (raw - bg) / net0), "{k}: {y}");
+                let r = (raw - bg) / net0;
+                let (x, e) = series.residuals[k];
+                assert_eq!(x, t);
+                assert!(close(e, 100.0 * (r - by_hand(fit, t))), "{k}: {e}");
+            }
+            assert_eq!(series.curve.len(), 201);
+            for (i, t) in [(0, 0.0), (1, 0.753125), (100, 75.3125), (200, 150.625)] {
+                let (x, y) = series.curve[i];
+                assert!(close(x, t), "{i}: {x}");
+                assert!(close(y, 100.0 * by_hand(fit, t)), "{i}: {y}");
+            }
+        }
+        // The figure names both infusions and gives D1, τ and A2 in its title.
+        let svg = retention_plot_svg(&d);
+        for want in [
+            format!(
+                "Whole-body retention — D1 = {:.2} Gy, τ = {:.1} h, A2 = {:.0} MBq",
+                d.dose1.gy(),
+                d.tau.hours(),
+                d.second_activity.mbq()
+            ),
+            "infusion 1 readings".into(),
+            "infusion 2 readings".into(),
+            format!("infusion 2 {} fit", s.fit.model.name()),
+        ] {
+            assert!(svg.contains(&want), "{want}");
+        }
     }
 
     /// "The result without this reading" says what it is compared with.
@@ -1705,6 +1815,42 @@ mod tests {
         });
         assert_eq!(*seen.borrow(), vec![(0, Some(1.0)), (3, None), (0, None)]);
         assert!(fs.iter().all(|f| f.without_reading.is_some()));
+    }
+
+    /// Readings taken at a distance: 1 m to 3 m
+    /// (`mibg_radprot::READING_DISTANCE_RANGE_M`, glowgreen's range,
+    /// docs/reference/dosimetry.md §11), both ends included, and only for
+    /// readings in µSv/h (an arbitrary unit has no distance law).
+    #[test]
+    fn the_reading_distance_is_1_to_3_m_and_only_in_usv_per_h() {
+        let at = |m: f64, unit: ReadingUnit| {
+            check_options(&DosimetryOptions {
+                reading_distance: Length::from_m(m),
+                reading_unit: unit,
+                ..DosimetryOptions::default()
+            })
+            .map_err(|e| e.to_string())
+        };
+        let usv = ReadingUnit::UsvPerHourAt1m;
+        assert_eq!(at(1.0, usv), Ok(()));
+        assert_eq!(at(3.0, usv), Ok(()));
+        for far in [0.5, 3.5, 5.0] {
+            assert_eq!(
+                at(far, usv),
+                Err(format!(
+                    "reading distance (m) {far}: readings are converted to 1 m from 1 m to 3 m only"
+                ))
+            );
+        }
+        assert!(at(f64::NAN, usv).is_err());
+        assert_eq!(at(1.0, ReadingUnit::Arbitrary), Ok(()));
+        assert_eq!(
+            at(2.0, ReadingUnit::Arbitrary),
+            Err(
+                "reading distance (m) 2: applies to readings in µSv/h only (reading unit usv-h-1m)"
+                    .to_string()
+            )
+        );
     }
 
     /// Fuzz finding (issue 9, item 7), input class "×10⁶ slip of a count":

@@ -113,4 +113,42 @@ mod tests {
         );
         assert_eq!(g.max_total_dose_uncertainty.gy(), 0.5);
     }
+
+    #[test]
+    fn a_centres_plausibility_section_gives_its_own_gate_limits() {
+        // A centre's protocol file that sets every [plausibility] value
+        // away from the seed's: the gate must take each from the file, not
+        // the dosimetry crate's defaults (which are the seed's).
+        let text = mibg_protocol::SEED_TOML
+            .replace(
+                "reading_noise_fraction = 0.05",
+                "reading_noise_fraction = 0.04",
+            )
+            .replace("outlier_alpha = 0.05", "outlier_alpha = 0.01")
+            .replace("min_r_squared = 0.98", "min_r_squared = 0.99")
+            .replace("max_relative_tau_se = 0.10", "max_relative_tau_se = 0.08")
+            .replace(
+                "max_bootstrap_failure_share = 0.10",
+                "max_bootstrap_failure_share = 0.05",
+            )
+            .replace(
+                "max_total_dose_uncertainty_gy = 0.5",
+                "max_total_dose_uncertainty_gy = 0.4",
+            )
+            .replace("background_factor = 5.0", "background_factor = 3.0");
+        let p = Protocol::from_toml(&text, "centre.toml").unwrap();
+        let g = gate_limits(&p);
+        assert_eq!(
+            (
+                g.reading_noise,
+                g.outlier_alpha,
+                g.min_r_squared,
+                g.max_relative_tau_se,
+                g.max_bootstrap_failure_share,
+                g.background_factor
+            ),
+            (0.04, 0.01, 0.99, 0.08, 0.05, 3.0)
+        );
+        assert_eq!(g.max_total_dose_uncertainty.gy(), 0.4);
+    }
 }

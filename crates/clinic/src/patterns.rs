@@ -369,4 +369,40 @@ mod tests {
         }
         assert_eq!(clock("23:59"), Some(23.0 + 59.0 / 60.0));
     }
+
+    #[test]
+    fn a_rule_of_the_whole_pattern_points_at_its_header() {
+        // A pattern-level rule other than the limit (no element, an empty
+        // id) names the line of the pattern's `[[pattern]]` header, line 1
+        // here; only limit_msv names its own line (6, tested above).
+        let e = fails(&one("", "once"));
+        assert_eq!((e.line, e.field.as_str()), (Some(1), "elements"));
+        assert_eq!(
+            e.to_string(),
+            "local.toml line 1, pattern 'x': elements: need at least one element ([])"
+        );
+        let e = fails(
+            &one("  { after_h = 0, hours = 1, distance_m = 1 },", "once")
+                .replace("id = \"x\"", "id = \" \""),
+        );
+        assert_eq!((e.line, e.field.as_str()), (Some(1), "id"));
+    }
+
+    #[test]
+    fn the_clock_runs_from_00_00_to_23_59() {
+        // The documented range of `at` (this file's rule, and the message
+        // "a clock time is written HH:MM, 00:00 to 23:59"): midnight is
+        // 00:00, so 24:00 is refused, in the file as well.
+        assert_eq!(clock("00:00"), Some(0.0));
+        assert_eq!(clock("24:00"), None);
+        let e = fails(&one(
+            "  { at = \"24:00\", hours = 1, distance_m = 1 },",
+            "daily",
+        ));
+        assert_eq!((e.line, e.field.as_str()), (Some(11), "elements[1].at"));
+        assert_eq!(
+            e.rule,
+            "\"24:00\": a clock time is written HH:MM, 00:00 to 23:59"
+        );
+    }
 }

@@ -248,3 +248,121 @@ fn the_protocol_sets_the_gate() {
         "{e}"
     );
 }
+
+/// A measured dose rate at t = 0 (readings in µSv/h): the pre-void reading
+/// of the example, 408.12 − 0.12 = 408 µSv/h at 1 m after 8880 MBq, scaled
+/// to the planned infusion 2 and its residual of infusion 1; read at 2 m,
+/// the inverse-square law makes it 408 × (2 m / 1 m)² = 1632 µSv/h at 1 m,
+/// and the method says at which distance it was read.
+#[test]
+fn a_measured_initial_rate_says_where_it_was_read() {
+    use mibg_clinic::dosimetry::ReadingUnit;
+    use mibg_radprot::DistanceLaw;
+    use mibg_units::Length;
+    let mut o = quick();
+    o.reading_unit = ReadingUnit::UsvPerHourAt1m;
+    o.distance_law = DistanceLaw::InverseSquare;
+    let d = assess_course_dosimetry(&input(), &Protocol::seed(), &o).unwrap();
+    let rp = d.radiation_protection.as_ref().unwrap();
+    assert_eq!(rp.infusion, 2);
+    let a2_and_residual = d.second_activity.mbq() + rp.residual_infusion1.unwrap().mbq();
+    let want = 408.0 * a2_and_residual / 8880.0;
+    assert!(
+        (rp.initial_dose_rate.usv_per_h() / want - 1.0).abs() < 1e-12,
+        "{} vs {want}",
+        rp.initial_dose_rate.usv_per_h()
+    );
+    assert!(
+        rp.initial_dose_rate_method
+            .starts_with("measured: pre-void reading 408 µSv/h at 1 m after "),
+        "{}",
+        rp.initial_dose_rate_method
+    );
+    o.reading_distance = Length::from_m(2.0);
+    let d = assess_course_dosimetry(&input(), &Protocol::seed(), &o).unwrap();
+    let rp = d.radiation_protection.as_ref().unwrap();
+    assert!(
+        (rp.initial_dose_rate.usv_per_h() / (4.0 * want) - 1.0).abs() < 1e-12,
+        "{} vs {}",
+        rp.initial_dose_rate.usv_per_h(),
+        4.0 * want
+    );
+    assert!(
+        rp.initial_dose_rate_method.starts_with(
+            "measured: pre-void reading 408 µSv/h at 2 m = 1632.00 µSv/h at 1 m (inverse square (point source)) after "
+        ),
+        "{}",
+        rp.initial_dose_rate_method
+    );
+}
+
+/// The family's planned infusion 2 starts when it is said to end: given
+/// 10 days after infusion 1 (not the protocol's 14), the planned curve's
+/// residual of infusion 1 is the one left after 10 × 24 = 240 h, and it
+/// is more than after the default 14 days (336 h): less time to decay.
+#[test]
+fn the_family_plans_infusion_2_at_its_given_end() {
+    use mibg_clinic::family::FamilyOptions;
+    use mibg_clinic::patterns::standard_patterns;
+    let zoned = |s: &str| {
+        s.parse::<jiff::Timestamp>()
+            .unwrap()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+    };
+    let family = FamilyOptions {
+        patterns: standard_patterns(),
+        patterns_source: "standard".into(),
+        infusion1_end: zoned("2026-03-02T13:30:00Z"),
+        infusion2_end: Some(zoned("2026-03-12T13:30:00Z")),
+        courses_per_year: 1,
+        split: mibg_radprot::BudgetSplit::Equal,
+    };
+    let mut o = quick();
+    o.family = Some(family.clone());
+    let d = assess_course_dosimetry(&input(), &Protocol::seed(), &o).unwrap();
+    let f = d.family.as_ref().unwrap();
+    let planned = &f.infusions[1].curve;
+    assert!(
+        planned.starts_with("planned: infusion-1 retention assumed, plus ")
+            && planned.ends_with(" MBq of infusion 1 left after 240 h"),
+        "{planned}"
+    );
+    let mut o14 = quick();
+    o14.family = Some(FamilyOptions {
+        infusion2_end: None,
+        ..family
+    });
+    let d14 = assess_course_dosimetry(&input(), &Protocol::seed(), &o14).unwrap();
+    let default = &d14.family.as_ref().unwrap().infusions[1].curve;
+    assert!(default.ends_with(" left after 336 h"), "{default}");
+    let mbq = |s: &str| -> f64 {
+        s.split(" plus ")
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(mbq(planned) > mbq(default), "{planned} / {default}");
+    // Infusion 2 cannot end with infusion 1 (a gap of 0 h) or before it.
+    for (end, gap) in [
+        ("2026-03-02T13:30:00Z", "0"),
+        ("2026-03-01T13:30:00Z", "-24"),
+    ] {
+        let mut o = quick();
+        o.family = Some(FamilyOptions {
+            infusion2_end: Some(zoned(end)),
+            ..o14.family.clone().unwrap()
+        });
+        let e = assess_course_dosimetry(&input(), &Protocol::seed(), &o).unwrap_err();
+        assert!(matches!(e, DosimetryError::Option { .. }), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "end of infusion 2 (h after infusion 1) {gap}: must be after the end of infusion 1"
+            )
+        );
+    }
+}
