@@ -15,6 +15,7 @@ both!(
     melphalan_changes_are_read_by_the_entrys_rule_versioned_and_audited,
     stem_cells_and_transfusions_change_as_the_folder_reads_them,
     stem_cells_and_transfusions_are_checked_in_the_patients_folder,
+    a_stem_cell_return_is_checked_against_the_patients_other_live_returns,
     later_therapies_are_checked_in_the_patients_folder,
     an_expiry_set_by_the_admin_ends_the_account,
 );
@@ -355,6 +356,70 @@ async fn stem_cells_and_transfusions_are_checked_in_the_patients_folder(b: Backe
         transfusions.len() + 1
     );
     assert!(store.patient_history(&op(), pid).await.unwrap().len() > history);
+}
+
+/// The folder a stem-cell return is checked in holds the patient's other
+/// live returns, and only those: the same date twice is refused
+/// (`FieldProblem::DuplicateStemCells`), a changed return is checked in
+/// place of its stored version (not against it), and a deleted return is
+/// no longer in the folder.
+async fn a_stem_cell_return_is_checked_against_the_patients_other_live_returns(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (pid, course) = course_of(&store, "SYN-03").await;
+    let returns = store.list::<StemCells>(&op(), pid).await.unwrap();
+    assert_eq!(returns.len(), 1);
+    let sc = returns[0].clone();
+    let day = sc.record.date.to_string();
+    // A second return on the stored one's day: refused at the date.
+    let p = problems_of(
+        store
+            .add_stem_cells(&op(), course, &day, "3")
+            .await
+            .unwrap(),
+    );
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].0, "date");
+    assert!(
+        p[0].1
+            .starts_with(&format!("stem-cell infusion on {day} given twice")),
+        "{p:?}"
+    );
+    // The stored return changed on its own day (another CD34+ dose): not a
+    // duplicate of itself.
+    let s = store
+        .update_stem_cells(
+            &op(),
+            course,
+            sc.id,
+            sc.version,
+            &day,
+            "6.1",
+            "apheresis log",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (s.version, s.record.cd34_e6_per_kg),
+        (sc.version + 1, Some(6.1))
+    );
+    // Deleted, it is no longer in the folder: a return on that day is saved.
+    store
+        .delete_stem_cells(
+            &op(),
+            course,
+            sc.id,
+            s.version,
+            "entered on the wrong patient",
+        )
+        .await
+        .unwrap();
+    let again = store
+        .add_stem_cells(&op(), course, &day, "3")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.record.date.to_string(), day);
 }
 
 async fn later_therapies_are_checked_in_the_patients_folder(b: Backend) {

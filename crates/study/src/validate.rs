@@ -466,6 +466,28 @@ fn check(d: &StudyData, p: &mut Problems) {
             );
         }
     }
+    // The same stem-cell return (patient and date) twice is an error, in
+    // the words of the toxicity parser's rule (`mibg toxicity` refuses the
+    // same file).
+    let mut returns: BTreeMap<(&str, Date), u64> = BTreeMap::new();
+    for s in &d.stem_cells {
+        if let Some(first) = returns.get(&(s.patient.as_str(), s.date)) {
+            err(
+                p,
+                files::STEM_CELLS,
+                s.row,
+                "date",
+                ProblemKind::Duplicate,
+                mibg_toxicity::csv_input::FieldProblem::DuplicateStemCells {
+                    date: s.date.to_string(),
+                    first_line: *first,
+                }
+                .to_string(),
+            );
+        } else {
+            returns.insert((s.patient.as_str(), s.date), s.row);
+        }
+    }
     for s in &d.stem_cells {
         if known(&s.patient) {
             on_date(

@@ -542,3 +542,38 @@ fn huge_therapy_code_is_quoted_cut() {
         assert!(p.to_string().len() < 400, "{p}");
     }
 }
+
+#[test]
+fn the_same_stem_cell_return_twice_is_refused_as_mibg_toxicity_refuses_it() {
+    // The rule of `mibg_toxicity::csv_input::parse_stem_cells`: a
+    // patient's date given twice. Two returns on different days are two
+    // returns.
+    let mut s = one_patient();
+    s.insert(
+        "stem_cells.csv",
+        "patient,date\nP1,2021-03-22\nP1,2021-03-25\n",
+    );
+    assert!(validate(&s).problems.errors.is_empty());
+    s.insert(
+        "stem_cells.csv",
+        "patient,date\nP1,2021-03-22\nP1,2021-03-25\nP1,2021-03-22\n",
+    );
+    assert_eq!(
+        kinds(&s),
+        [(
+            ProblemKind::Duplicate,
+            "stem_cells.csv line 4, column 'date': stem-cell infusion on 2021-03-22 given twice (first on line 2)".to_string()
+        )]
+    );
+    // The toxicity parser refuses the same text with the same words.
+    let e = mibg_toxicity::csv_input::parse_stem_cells(
+        "patient,date\nP1,2021-03-22\nP1,2021-03-25\nP1,2021-03-22\n",
+        "stem_cells.csv",
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("stem-cell infusion on 2021-03-22 given twice (first on line 2)"),
+        "{e}"
+    );
+}
