@@ -1190,4 +1190,20 @@ mod hand {
         assert_eq!(s[0][2], lp * 1.01);
         assert_eq!(s[1][2], lp * 1.01);
     }
+
+    #[test]
+    fn equal_rates_keep_the_order_of_the_fit() {
+        // Readings 0.9·e^(−0.001 t) fall slower than physical decay (ln 2 /
+        // 192.497 h = 0.0036 /h): from the seed (0.3, λ_phys, λ_phys) both
+        // rates stay at their lower bound λ_phys, where the two components
+        // are the same curve and the amplitude has no gradient, so it stays
+        // 0.3. The components are swapped only when the first is slower
+        // (λ₁ < λ₂); equal rates are left as fitted: (0.3, λ_phys, λ_phys),
+        // not (0.7, …).
+        let lp = lambda_phys().per_h();
+        let t: [f64; 6] = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0];
+        let y: Vec<f64> = t.iter().map(|&x| 0.9 * (-0.001 * x).exp()).collect();
+        let f = fit_bi(&t, &y, Some(&[0.3, lp, lp]));
+        assert_eq!(f.params, vec![0.3, lp, lp]);
+    }
 }
