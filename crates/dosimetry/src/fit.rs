@@ -1206,4 +1206,54 @@ mod hand {
         let f = fit_bi(&t, &y, Some(&[0.3, lp, lp]));
         assert_eq!(f.params, vec![0.3, lp, lp]);
     }
+
+    #[test]
+    fn a_fit_slower_than_physical_decay_reports_its_half_life_and_its_file() {
+        // 0.9·e^(−0.002 t): effective half-life ln 2 / 0.002 = 346.574 h,
+        // longer than I-131's 192.497 h (ICRP 107). Refused by default.
+        let t: [f64; 6] = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0];
+        let y: Vec<f64> = t.iter().map(|&x| 0.9 * (-0.002 * x).exp()).collect();
+        let half = |r: Result<RetentionFit, FitError>| match r {
+            Err(FitError::SlowerThanPhysical {
+                source_name,
+                half_life_h,
+                physical_h,
+                ..
+            }) => (source_name, half_life_h, physical_h),
+            r => panic!("{r:?}"),
+        };
+        // The trapezoid's log-linear tail (the last 3 readings) falls at
+        // exactly 0.002 /h: its half-life, 346.574 h, is reported.
+        let (src, h, phys) = half(fit_model(
+            "a.csv",
+            ModelKind::Trapezoid,
+            &t,
+            &y,
+            &FitOptions::default(),
+        ));
+        assert_eq!(src, "a.csv");
+        assert!((h - LN2 / 0.002).abs() < 1e-6, "{h}");
+        assert!((h - 346.573_590_279_972_6).abs() < 1e-6, "{h}");
+        assert_eq!(phys, 192.497);
+        // The mono-exponential's rate is pinned at the bound, λ_phys: its
+        // half-life is the physical one, 192.497 h.
+        let (_, h, _) = half(fit_model(
+            "a.csv",
+            ModelKind::Mono,
+            &t,
+            &y,
+            &FitOptions::default(),
+        ));
+        assert!((h - 192.497).abs() < 1e-9, "{h}");
+        // The same readings under another file name are another fit (the
+        // memo of fits keys on the file too): the error names its own file.
+        let (src, _, _) = half(fit_model(
+            "b.csv",
+            ModelKind::Mono,
+            &t,
+            &y,
+            &FitOptions::default(),
+        ));
+        assert_eq!(src, "b.csv");
+    }
 }
