@@ -1256,4 +1256,23 @@ mod hand {
         ));
         assert_eq!(src, "b.csv");
     }
+
+    #[test]
+    fn the_log_linear_tail_needs_at_least_two_readings() {
+        // docs/reference/dosimetry.md §4.1: a log-linear tail through "the
+        // last 2–3 or more points"; a line needs 2. Exact 0.5·e^(−0.01 t):
+        // with the last 2 readings the tail's rate is 0.01 /h.
+        let t: [f64; 4] = [0.0, 24.0, 48.0, 72.0];
+        let y: Vec<f64> = t.iter().map(|&x| 0.5 * (-0.01 * x).exp()).collect();
+        let with = |k: usize| FitOptions {
+            tail_points: k,
+            ..FitOptions::default()
+        };
+        match fit_model("a.csv", ModelKind::Trapezoid, &t, &y, &with(1)) {
+            Err(FitError::BadOption(m)) => assert_eq!(m, "tail points 1 must be ≥ 2"),
+            r => panic!("{r:?}"),
+        }
+        let f = fit_model("a.csv", ModelKind::Trapezoid, &t, &y, &with(2)).unwrap();
+        assert_eq!(f.model, ModelKind::Trapezoid);
+    }
 }
