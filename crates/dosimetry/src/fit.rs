@@ -1275,4 +1275,99 @@ mod hand {
         let f = fit_model("a.csv", ModelKind::Trapezoid, &t, &y, &with(2)).unwrap();
         assert_eq!(f.model, ModelKind::Trapezoid);
     }
+
+    #[test]
+    fn a_bi_exponential_with_a_component_of_zero_weight_is_flagged() {
+        const DEGENERATE: &str = "bi-exponential fit degenerate: one component has zero weight (a mono-exponential describes the data)";
+        let bi = |t: &[f64], y: &[f64]| {
+            fit_model("a.csv", ModelKind::Bi, t, y, &FitOptions::default()).unwrap()
+        };
+        // Exact mono-exponential data e^(−r t) fit the bi-exponential with
+        // all the weight in one component: a = 0 (r = 0.05 /h, the slow
+        // component is the data) or a = 1 (r = 2 /h, the fast one is).
+        let t1: [f64; 6] = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0];
+        let y1: Vec<f64> = t1.iter().map(|&x| (-0.05 * x).exp()).collect();
+        let f = bi(&t1, &y1);
+        assert!(f.parameter_values[0] <= 1e-9, "{:?}", f.parameter_values);
+        assert!(
+            f.warnings.iter().any(|w| w == DEGENERATE),
+            "{:?}",
+            f.warnings
+        );
+        let t2: [f64; 6] = [0.0, 0.5, 1.0, 1.5, 2.0, 3.0];
+        let y2: Vec<f64> = t2.iter().map(|&x| (-2.0 * x).exp()).collect();
+        let f = bi(&t2, &y2);
+        assert!(
+            f.parameter_values[0] >= 1.0 - 1e-9,
+            "{:?}",
+            f.parameter_values
+        );
+        assert!(
+            f.warnings.iter().any(|w| w == DEGENERATE),
+            "{:?}",
+            f.warnings
+        );
+        // The residuals of an exact fit are 0 (to rounding), not y + fit.
+        assert!(
+            f.residuals.iter().all(|r| r.abs() < 1e-12),
+            "{:?}",
+            f.residuals
+        );
+        // Two real components (0.5, 0.3 /h; 0.5, 0.02 /h): no such warning;
+        // nor for a mono-exponential, whose amplitude 1 is not a weight.
+        let t3: [f64; 8] = [0.0, 1.0, 2.0, 4.0, 8.0, 24.0, 48.0, 72.0];
+        let y3: Vec<f64> = t3
+            .iter()
+            .map(|&x| 0.5 * (-0.3 * x).exp() + 0.5 * (-0.02 * x).exp())
+            .collect();
+        assert!(!bi(&t3, &y3).warnings.iter().any(|w| w == DEGENERATE));
+        let m = fit_model("a.csv", ModelKind::Mono, &t1, &y1, &FitOptions::default()).unwrap();
+        assert!((m.parameter_values[0] - 1.0).abs() < 1e-9);
+        assert!(
+            !m.warnings.iter().any(|w| w == DEGENERATE),
+            "{:?}",
+            m.warnings
+        );
+    }
+
+    #[test]
+    fn the_trapezoid_says_when_its_tail_is_physical_decay() {
+        const PHYSICAL: &str = "trapezoid tail uses physical decay only: τ is an upper bound (docs/reference/dosimetry.md §4.1)";
+        let t: [f64; 5] = [0.0, 24.0, 48.0, 72.0, 96.0];
+        let fast: Vec<f64> = t.iter().map(|&x| (-0.02 * x).exp()).collect();
+        let trap = |y: &[f64], o: FitOptions| fit_model("a.csv", ModelKind::Trapezoid, &t, y, &o);
+        // The physical tail asked for: said.
+        let o = FitOptions {
+            tail: TailMethod::Physical,
+            ..FitOptions::default()
+        };
+        assert!(
+            trap(&fast, o)
+                .unwrap()
+                .warnings
+                .iter()
+                .any(|w| w == PHYSICAL)
+        );
+        // The default log-linear tail: not said.
+        let f = trap(&fast, FitOptions::default()).unwrap();
+        assert!(
+            !f.warnings.iter().any(|w| w == PHYSICAL),
+            "{:?}",
+            f.warnings
+        );
+        // A log-linear tail slower than physical decay (0.001 /h) under
+        // `constrain` is replaced by the physical tail, with the
+        // constrain warning.
+        let slow: Vec<f64> = t.iter().map(|&x| (-0.001 * x).exp()).collect();
+        let o = FitOptions {
+            physical_bound: PhysicalBoundPolicy::Constrain,
+            ..FitOptions::default()
+        };
+        let f = trap(&slow, o).unwrap();
+        assert!(
+            f.warnings.iter().any(|w| w.starts_with("trapezoid fit: an effective half-life is pinned at the physical half-life of I-131 (192.5 h)")),
+            "{:?}",
+            f.warnings
+        );
+    }
 }
