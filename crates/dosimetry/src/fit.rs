@@ -1370,4 +1370,43 @@ mod hand {
             f.warnings
         );
     }
+
+    #[test]
+    fn auto_considers_the_bi_exponential_from_six_readings_and_never_constrained() {
+        // 0.5·e^(−0.3 t) + 0.5·e^(−0.02 t): two clear phases.
+        let f = |x: f64| 0.5 * (-0.3 * x).exp() + 0.5 * (-0.02 * x).exp();
+        let auto = |t: &[f64], y: &[f64], o: &FitOptions| {
+            select_model("a.csv", ModelChoice::Auto, t, y, o).unwrap()
+        };
+        // bi_min_points = 6 (FitOptions::default): 5 readings are too few,
+        // 6 are enough (the edge belongs to the bi-exponential).
+        let t6: [f64; 6] = [0.0, 2.0, 6.0, 24.0, 48.0, 72.0];
+        let y6: Vec<f64> = t6.iter().map(|&x| f(x)).collect();
+        let (m, s) = auto(&t6[..5], &y6[..5], &FitOptions::default());
+        assert_eq!(m.model, ModelKind::Mono);
+        assert_eq!(
+            s.reason,
+            "mono-exponential: only 5 readings, the bi-exponential needs ≥ 6 (minimum-points rule)"
+        );
+        let (m, s) = auto(&t6, &y6, &FitOptions::default());
+        assert_eq!(m.model, ModelKind::Bi, "{}", s.reason);
+        // A slow phase below physical decay (0.001 /h): under `constrain`
+        // the mono-exponential may be pinned, but the bi-exponential is
+        // still fitted under `error` and so excluded, not pinned and chosen.
+        let slow = |x: f64| 0.5 * (-0.3 * x).exp() + 0.5 * (-0.001 * x).exp();
+        let t8: [f64; 8] = [0.0, 1.0, 2.0, 4.0, 8.0, 24.0, 48.0, 72.0];
+        let y8: Vec<f64> = t8.iter().map(|&x| slow(x)).collect();
+        let o = FitOptions {
+            physical_bound: PhysicalBoundPolicy::Constrain,
+            ..FitOptions::default()
+        };
+        let (m, s) = auto(&t8, &y8, &o);
+        assert_eq!(m.model, ModelKind::Mono, "{}", s.reason);
+        assert!(
+            s.reason
+                .starts_with("mono-exponential: bi-exponential excluded ("),
+            "{}",
+            s.reason
+        );
+    }
 }
