@@ -1390,6 +1390,21 @@ mod hand {
         );
         let (m, s) = auto(&t6, &y6, &FitOptions::default());
         assert_eq!(m.model, ModelKind::Bi, "{}", s.reason);
+        // One phase only (e^(−0.05 t) and e^(−2 t), whose bi-exponential
+        // fits put all the weight on one component, a = 0 and a = 1): the
+        // mono-exponential, for that reason, whatever the AICc.
+        for (t, r) in [
+            ([0.0, 4.0, 24.0, 48.0, 72.0, 96.0], 0.05),
+            ([0.0, 0.5, 1.0, 1.5, 2.0, 3.0], 2.0),
+        ] {
+            let y: Vec<f64> = t.iter().map(|&x: &f64| (-r * x).exp()).collect();
+            let (m, s) = auto(&t, &y, &FitOptions::default());
+            assert_eq!(m.model, ModelKind::Mono);
+            assert_eq!(
+                s.reason,
+                "mono-exponential: the bi-exponential fit is degenerate (one component has zero weight)"
+            );
+        }
         // A slow phase below physical decay (0.001 /h): under `constrain`
         // the mono-exponential may be pinned, but the bi-exponential is
         // still fitted under `error` and so excluded, not pinned and chosen.
