@@ -577,3 +577,89 @@ fn the_same_stem_cell_return_twice_is_refused_as_mibg_toxicity_refuses_it() {
         "{e}"
     );
 }
+
+/// `patients.csv` with P1's birth date and enrolment date set (first
+/// infusion 2021-03-01 in `one_patient`).
+fn born_enrolled(birth: &str, enrolment: &str) -> StudyInput {
+    let mut s = one_patient();
+    s.insert(
+        "patients.csv",
+        &format!(
+            "patient,sex,birth_date,weight_kg,height_cm,centre,enrolment_date\nP1,F,{birth},20,115,Rome,{enrolment}\n"
+        ),
+    );
+    s
+}
+
+#[test]
+fn the_age_at_the_first_infusion_is_at_most_100_years() {
+    // AGE_YEARS = (0, 100) inclusive, ages in days / 365.25. From
+    // 1921-03-01 to 2021-03-01: 100 × 365 + 25 leap days (1924–2020) =
+    // 36 525 days = 100.000 years, allowed; from 1921-02-28 one day more,
+    // 36 526 / 365.25 = 100.003 years, above 100 (hand).
+    assert!(kinds(&born_enrolled("1921-03-01", "")).is_empty());
+    assert_eq!(
+        kinds(&born_enrolled("1921-02-28", "")),
+        [(
+            ProblemKind::NotAllowed,
+            "patients.csv line 2, column 'birth_date': birth date 1921-02-28 gives an age of 100 years at the first infusion (2021-03-01), above 100 (a typing error in the year?)".to_string()
+        )]
+    );
+}
+
+#[test]
+fn the_birth_date_is_before_the_first_infusion() {
+    // The day before is a birth date; the day itself or later is not (and
+    // gives no age check).
+    assert!(kinds(&born_enrolled("2021-02-28", "")).is_empty());
+    for b in ["2021-03-01", "2021-03-02"] {
+        assert_eq!(
+            kinds(&born_enrolled(b, "")),
+            [(
+                ProblemKind::Chronology,
+                format!(
+                    "patients.csv line 2, column 'birth_date': birth date {b} is not before the first infusion (2021-03-01)"
+                )
+            )]
+        );
+    }
+}
+
+#[test]
+fn enrolment_is_on_or_before_the_first_infusion() {
+    for e in ["2021-02-01", "2021-03-01"] {
+        assert!(kinds(&born_enrolled("2015-06-01", e)).is_empty(), "{e}");
+    }
+    assert_eq!(
+        kinds(&born_enrolled("2015-06-01", "2021-03-02")),
+        [(
+            ProblemKind::Chronology,
+            "patients.csv line 2, column 'enrolment_date': enrolment 2021-03-02 is after the first infusion (2021-03-01)".to_string()
+        )]
+    );
+}
+
+#[test]
+fn the_enrolment_origin_needs_an_enrolment_date() {
+    let need = [(
+        ProblemKind::MissingValue,
+        "patients.csv line 2, column 'enrolment_date': study.toml uses the enrolment origin, so enrolment_date is required".to_string(),
+    )];
+    // Either endpoint with the enrolment origin needs it; the default
+    // origin (the first infusion) does not.
+    for endpoint in ["efs", "os"] {
+        let mut s = born_enrolled("2015-06-01", "");
+        s.insert(
+            "study.toml",
+            &format!("[study]\ntitle = \"one\"\n[analysis.{endpoint}]\norigin = \"enrolment\"\nevents = [\"death\"]\n"),
+        );
+        assert_eq!(kinds(&s), need, "{endpoint}");
+        let mut s = born_enrolled("2015-06-01", "2021-02-01");
+        s.insert(
+            "study.toml",
+            &format!("[study]\ntitle = \"one\"\n[analysis.{endpoint}]\norigin = \"enrolment\"\nevents = [\"death\"]\n"),
+        );
+        assert!(kinds(&s).is_empty(), "{endpoint}");
+    }
+    assert!(kinds(&born_enrolled("2015-06-01", "")).is_empty());
+}
