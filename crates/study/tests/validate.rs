@@ -584,7 +584,7 @@ fn born_enrolled(birth: &str, enrolment: &str) -> StudyInput {
     let mut s = one_patient();
     s.insert(
         "patients.csv",
-        &format!(
+        format!(
             "patient,sex,birth_date,weight_kg,height_cm,centre,enrolment_date\nP1,F,{birth},20,115,Rome,{enrolment}\n"
         ),
     );
@@ -651,13 +651,13 @@ fn the_enrolment_origin_needs_an_enrolment_date() {
         let mut s = born_enrolled("2015-06-01", "");
         s.insert(
             "study.toml",
-            &format!("[study]\ntitle = \"one\"\n[analysis.{endpoint}]\norigin = \"enrolment\"\nevents = [\"death\"]\n"),
+            format!("[study]\ntitle = \"one\"\n[analysis.{endpoint}]\norigin = \"enrolment\"\nevents = [\"death\"]\n"),
         );
         assert_eq!(kinds(&s), need, "{endpoint}");
         let mut s = born_enrolled("2015-06-01", "2021-02-01");
         s.insert(
             "study.toml",
-            &format!("[study]\ntitle = \"one\"\n[analysis.{endpoint}]\norigin = \"enrolment\"\nevents = [\"death\"]\n"),
+            format!("[study]\ntitle = \"one\"\n[analysis.{endpoint}]\norigin = \"enrolment\"\nevents = [\"death\"]\n"),
         );
         assert!(kinds(&s).is_empty(), "{endpoint}");
     }
