@@ -127,3 +127,101 @@ proptest! {
         let _ = validate(&s);
     }
 }
+
+/// The references an unreadable table would have broken are counted in
+/// its warning, and a table that is not read breaks nothing when nothing
+/// refers to it.
+#[test]
+fn the_references_to_an_unreadable_table_are_counted() {
+    let semicolons = "patient;sex;age_years;weight_kg;height_cm\nP1;F;6,0;20;115\n";
+    let warnings = |s: &StudyInput| -> Vec<String> {
+        validate(s)
+            .problems
+            .warnings
+            .iter()
+            .filter(|w| w.message.contains("not checked"))
+            .map(|w| w.message.clone())
+            .collect()
+    };
+    let mut s = study();
+    s.insert("patients.csv", semicolons);
+    // Every row of the other tables names P1: 2 infusions, 18 readings,
+    // 1 stem-cell return, 1 therapy, 2 follow-up events, and the
+    // assessment file P1.toml: 25 references (hand count of the files in
+    // tests/data/study/one-patient).
+    assert_eq!(
+        warnings(&s),
+        ["25 reference(s) to patients.csv not checked: the file could not be read (see its error)"]
+    );
+    // With the other tables empty (their headers only) nothing refers to
+    // the unreadable file: no warning.
+    for (f, header) in [
+        (
+            "infusions.csv",
+            "patient,infusion,date,activity_mbq,weight_kg\n",
+        ),
+        (
+            "readings.csv",
+            "patient,infusion,hours,reading,background\n",
+        ),
+        ("stem_cells.csv", "patient,date\n"),
+        ("therapies.csv", "patient,therapy,start_date\n"),
+        ("followup.csv", "patient,event,date,cause\n"),
+    ] {
+        s.insert(f, header);
+    }
+    s.files.remove("assessments/P1.toml");
+    assert_eq!(warnings(&s), Vec::<String>::new());
+
+    // An unreadable infusions.csv: each reading names an infusion that is
+    // not in it (18), and P1 has no row in it (1): 19 references.
+    let mut s = study();
+    s.insert(
+        "infusions.csv",
+        "patient;infusion;date;activity_mbq;weight_kg\nP1;1;2024-03-04;8880;20\n",
+    );
+    let v = validate(&s);
+    assert_eq!(v.problems.errors.len(), 1, "{:#?}", v.problems.errors);
+    assert_eq!(
+        warnings(&s),
+        [
+            "19 reference(s) to infusions.csv not checked: the file could not be read (see its error)"
+        ]
+    );
+    // Other problems of patients.csv are not references to infusions.csv
+    // and stay: a sex that is not allowed, and (follow-up without a death
+    // or last contact) an inconsistency of the patient's own (sorted by
+    // field: patient before sex).
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/data/study/one-patient/patients.csv"
+    ))
+    .unwrap();
+    let bad_sex = text.replace("P1,F,", "P1,X,");
+    assert_ne!(bad_sex, text);
+    s.insert("patients.csv", bad_sex);
+    s.insert(
+        "followup.csv",
+        "patient,event,date,cause\nP1,progression,2024-06-01,\n",
+    );
+    let kinds: Vec<(String, ProblemKind)> = validate(&s)
+        .problems
+        .errors
+        .iter()
+        .map(|e| (e.file.clone(), e.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("infusions.csv".to_string(), ProblemKind::Format),
+            ("patients.csv".to_string(), ProblemKind::Inconsistent),
+            ("patients.csv".to_string(), ProblemKind::NotAllowed),
+        ]
+    );
+    assert_eq!(
+        warnings(&s),
+        [
+            "19 reference(s) to infusions.csv not checked: the file could not be read (see its error)"
+        ]
+    );
+}
