@@ -1424,4 +1424,31 @@ mod hand {
             s.reason
         );
     }
+
+    #[test]
+    fn auto_keeps_the_mono_exponential_when_its_aicc_is_lower() {
+        // e^(−0.03 t) with ±2 % alternating noise at 8 readings: the
+        // bi-exponential's two components (neither of zero weight) lower the
+        // residual sum less than its extra parameter costs: AICc(mono) ≤
+        // AICc(bi), and the reason says so with both values.
+        let t: [f64; 8] = [0.0, 2.0, 6.0, 24.0, 48.0, 72.0, 96.0, 120.0];
+        let eps = [0.0, 0.02, -0.02, 0.02, -0.02, 0.02, -0.02, 0.02];
+        let y: Vec<f64> = t
+            .iter()
+            .zip(eps)
+            .map(|(&x, e)| (-0.03 * x).exp() * (1.0 + e))
+            .collect();
+        let (m, s) =
+            select_model("a.csv", ModelChoice::Auto, &t, &y, &FitOptions::default()).unwrap();
+        assert_eq!(m.model, ModelKind::Mono);
+        let (am, ab) = (s.aicc_mono.unwrap(), s.aicc_bi.unwrap());
+        assert!(am <= ab, "{am} {ab}");
+        assert_eq!(
+            s.reason,
+            format!(
+                "mono-exponential: AICc {am:.2} ≤ bi {ab:.2} (ΔAICc = {:.2})",
+                ab - am
+            )
+        );
+    }
 }
