@@ -663,3 +663,54 @@ fn the_enrolment_origin_needs_an_enrolment_date() {
     }
     assert!(kinds(&born_enrolled("2015-06-01", "")).is_empty());
 }
+
+#[test]
+fn a_last_contact_on_the_day_of_death_is_allowed_and_after_it_is_not() {
+    let with = |followup: &str| {
+        let mut s = one_patient();
+        s.insert(
+            "followup.csv",
+            format!("patient,event,date,cause\n{followup}"),
+        );
+        kinds(&s)
+    };
+    // Death on 2023-05-01: a last contact that day or before is consistent.
+    for lc in ["2023-04-30", "2023-05-01"] {
+        assert!(
+            with(&format!(
+                "P1,death,2023-05-01,disease\nP1,last_contact,{lc},\n"
+            ))
+            .is_empty(),
+            "{lc}"
+        );
+    }
+    assert_eq!(
+        with("P1,death,2023-05-01,disease\nP1,last_contact,2023-05-02,\n"),
+        [(
+            ProblemKind::Chronology,
+            "followup.csv line 3, column 'date': last contact 2023-05-02 is after the death (2023-05-01)".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_record_on_the_day_of_death_is_allowed_and_after_it_is_not() {
+    // The later therapy of one_patient (2021-06-01) against a death on
+    // that day and on the day before.
+    let with = |death: &str| {
+        let mut s = one_patient();
+        s.insert(
+            "followup.csv",
+            format!("patient,event,date,cause\nP1,death,{death},disease\n"),
+        );
+        kinds(&s)
+    };
+    assert!(with("2021-06-01").is_empty());
+    assert_eq!(
+        with("2021-05-31"),
+        [(
+            ProblemKind::Chronology,
+            "therapies.csv line 2, column 'start_date': therapy dated 2021-06-01 is after the death (2021-05-31, followup.csv line 2)".to_string()
+        )]
+    );
+}
