@@ -714,3 +714,86 @@ fn a_record_on_the_day_of_death_is_allowed_and_after_it_is_not() {
         )]
     );
 }
+
+#[test]
+fn a_record_on_the_day_of_the_last_contact_is_allowed_and_after_it_is_not() {
+    // The later therapy (2021-06-01) against the last contact, with no
+    // death.
+    let with = |lc: &str| {
+        let mut s = one_patient();
+        s.insert(
+            "followup.csv",
+            format!("patient,event,date,cause\nP1,last_contact,{lc},\n"),
+        );
+        kinds(&s)
+    };
+    assert!(with("2021-06-01").is_empty());
+    assert_eq!(
+        with("2021-05-31"),
+        [(
+            ProblemKind::Chronology,
+            "therapies.csv line 2, column 'start_date': therapy dated 2021-06-01 is after the last contact (2021-05-31, followup.csv line 2); the last contact must be the latest date".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_record_on_the_data_cut_off_is_allowed_and_after_it_is_not() {
+    // The latest record of one_patient is the last contact, 2023-05-01.
+    let with = |cutoff: &str| {
+        let mut s = one_patient();
+        s.insert(
+            "study.toml",
+            format!("[study]\ntitle = \"one\"\ndata_cutoff = \"{cutoff}\"\n"),
+        );
+        kinds(&s)
+    };
+    assert!(with("2023-05-01").is_empty());
+    assert_eq!(
+        with("2023-04-30"),
+        [(
+            ProblemKind::Chronology,
+            "followup.csv line 3, column 'date': last contact 2023-05-01 is after the data cut-off (2023-04-30)".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_stem_cell_return_on_the_day_of_the_first_infusion_is_allowed_and_before_it_is_not() {
+    // Infusion 1 on 2021-03-01 (one_patient).
+    let with = |date: &str| {
+        let mut s = one_patient();
+        s.insert("stem_cells.csv", format!("patient,date\nP1,{date}\n"));
+        kinds(&s)
+    };
+    assert!(with("2021-03-01").is_empty());
+    assert_eq!(
+        with("2021-02-28"),
+        [(
+            ProblemKind::Chronology,
+            "stem_cells.csv line 2, column 'date': stem-cell infusion dated 2021-02-28 is before the first infusion (2021-03-01)".to_string()
+        )]
+    );
+}
+
+#[test]
+fn an_override_names_a_known_patient() {
+    let mut s = one_patient();
+    s.insert(
+        "overrides.csv",
+        "patient,check,accepted_by,reason\nP1,outlier,Dr A,reviewed\n",
+    );
+    assert!(kinds(&s).is_empty());
+    s.insert(
+        "overrides.csv",
+        "patient,check,accepted_by,reason\nP9,outlier,Dr A,reviewed\n",
+    );
+    assert_eq!(
+        kinds(&s),
+        [(
+            ProblemKind::UnknownPatient,
+            "overrides.csv line 2, column 'patient': patient 'P9' is not in patients.csv"
+                .to_string()
+        )]
+    );
+}
