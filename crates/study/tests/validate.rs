@@ -797,3 +797,34 @@ fn an_override_names_a_known_patient() {
         )]
     );
 }
+
+#[test]
+fn a_death_on_the_day_of_the_first_infusion_is_not_before_it() {
+    // Death on 2021-03-01, the day of infusion 1: the later records are
+    // after the death (their own problems), but the death itself is not
+    // before the first infusion; on 2021-02-28 it is.
+    let with = |death: &str| {
+        let mut s = one_patient();
+        s.insert(
+            "followup.csv",
+            format!("patient,event,date,cause\nP1,death,{death},disease\n"),
+        );
+        kinds(&s)
+    };
+    let before = |k: &[(ProblemKind, String)]| {
+        k.iter()
+            .filter(|(_, m)| m.contains("of patient 'P1' is before the first infusion"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let same_day = with("2021-03-01");
+    assert!(!same_day.is_empty());
+    assert_eq!(before(&same_day), []);
+    assert_eq!(
+        before(&with("2021-02-28")),
+        [(
+            ProblemKind::Chronology,
+            "followup.csv line 2, column 'date': death 2021-02-28 of patient 'P1' is before the first infusion (2021-03-01)".to_string()
+        )]
+    );
+}
