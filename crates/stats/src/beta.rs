@@ -472,6 +472,77 @@ mod tests {
         }
     }
 
+    /// ln F of shapes whose distribution function has a closed form, at
+    /// points d (log-odds from the mode s₀ = ln(a/b)) from far in the left
+    /// tail (F = e⁻⁴⁰ and below) to the right one: with t = 1/(1 + e^(−s)),
+    /// s = s₀ + d, ln t = −ln(1 + e^(−s)) and ln(1 − t) = −ln(1 + e^s),
+    /// Beta(a, 1): F = t^a; Beta(1, b): F = 1 − (1 − t)^b; Beta(2, 2):
+    /// F = ∫₀ᵗ 6x(1 − x) dx = t²(3 − 2t). Absolute error in ln F (relative
+    /// in F) at most 1e-14 · max(1, |ln F|) (seen: 2e-15).
+    #[test]
+    fn log_cdf_matches_closed_forms() {
+        let ln_t = |s: f64| -(-s).exp().ln_1p();
+        let ln_1mt = |s: f64| -s.exp().ln_1p();
+        for (a, b) in [
+            (1.0, 1.0),
+            (3.0, 1.0),
+            (0.5, 1.0),
+            (1.0, 4.0),
+            (1.0, 0.5),
+            (2.0, 2.0),
+        ] {
+            let dist = LogitBeta::new(a, b);
+            let s0 = f64::ln(a / b);
+            for d in [-40.0, -12.0, -3.0, -0.5, 0.0, 0.7, 2.5, 6.0] {
+                let s = s0 + d;
+                let want = if b == 1.0 {
+                    a * ln_t(s)
+                } else if a == 1.0 {
+                    (-(b * ln_1mt(s)).exp_m1()).ln()
+                } else {
+                    2.0 * ln_t(s) + (3.0 - 2.0 / (1.0 + (-s).exp())).ln()
+                };
+                let got = dist.log_cdf(d);
+                assert!(
+                    (got - want).abs() <= 1e-14 * want.abs().max(1.0),
+                    "Beta({a}, {b}) at d = {d}: ln F = {got:e}, want {want:e}"
+                );
+            }
+        }
+    }
+
+    /// Quantiles by hand where F is a polynomial or elementary: Beta(2, 2),
+    /// F(x) = 3x² − 2x³: F(0.2) = 0.12 − 0.016 = 0.104, F(0.8) = 1.92 −
+    /// 1.024 = 0.896. Beta(2, 3), I_x(2, 3) = Σ_{j=2}^{4} C(4, j) x^j
+    /// (1 − x)^(4−j): at ½, (6 + 4 + 1)/16 = 0.6875, and Beta(3, 2) at ½
+    /// is 1 − 0.6875 = 0.3125 (I_x(a, b) = 1 − I_{1−x}(b, a)). Beta(½, ½)
+    /// (arcsine), F(x) = (2/π) asin √x: the ¼ quantile is sin²(π/8) =
+    /// (2 − √2)/4. Beta(½, 1), F = √x: the 0.04 quantile is 0.0016.
+    #[test]
+    fn quantiles_by_hand() {
+        let sqrt2 = std::f64::consts::SQRT_2;
+        for (p, a, b, x) in [
+            (0.104, 2.0, 2.0, 0.2),
+            (0.896, 2.0, 2.0, 0.8),
+            (0.6875, 2.0, 3.0, 0.5),
+            (0.3125, 3.0, 2.0, 0.5),
+            (0.25, 0.5, 0.5, (2.0 - sqrt2) / 4.0),
+            (0.75, 0.5, 0.5, (2.0 + sqrt2) / 4.0),
+            (0.04, 0.5, 1.0, 0.0016),
+        ] {
+            let (got, got_1m) = quantile(p, a, b);
+            assert!(
+                (got - x).abs() <= 1e-14 * x,
+                "Beta({a}, {b}) at {p}: {got:e}, want {x:e}"
+            );
+            assert!(
+                (got_1m - (1.0 - x)).abs() <= 1e-14 * (1.0 - x),
+                "Beta({a}, {b}) at {p}: 1 − x = {got_1m:e}, want {:e}",
+                1.0 - x
+            );
+        }
+    }
+
     #[test]
     fn upper_half_uses_symmetry() {
         let (x, y) = quantile(0.975, 3.0, 5.0);
