@@ -412,6 +412,41 @@ mod tests {
         assert!((p.one_minus_t - (1.0 - t)).abs() < 1e-15);
     }
 
+    /// ln f, t and 1 − t far in both tails, where t or 1 − t is below the
+    /// spacing of doubles near 1 (t = e^(−40)·…): Beta(2, 3) has
+    /// f = t²(1 − t)³ / B(2, 3), B(2, 3) = 1!·2!/4! = 1/12, so
+    /// ln f = ln 12 + 2 ln t + 3 ln(1 − t), with ln t = −ln(1 + e^(−s)),
+    /// ln(1 − t) = −ln(1 + e^s), s = ln(2/3) + d; Beta(½, 3) has
+    /// B(½, 3) = Γ(½)Γ(3)/Γ(7/2) = 2/((5/2)(3/2)(1/2)) = 16/15.
+    #[test]
+    fn density_far_in_both_tails() {
+        for (a, b, ln_beta) in [
+            (2.0, 3.0, -(12.0f64.ln())),
+            (0.5, 3.0, (16.0f64 / 15.0).ln()),
+        ] {
+            let dist = LogitBeta::new(a, b);
+            for d in [-40.0, -10.0, -1.0, 1.0, 10.0, 40.0] {
+                let s = f64::ln(a / b) + d;
+                let (ln_t, ln_1mt) = (-(-s).exp().ln_1p(), -s.exp().ln_1p());
+                let want = a * ln_t + b * ln_1mt - ln_beta;
+                let p = dist.log_density(d);
+                assert!(
+                    (p.log_f - want).abs() <= 1e-14 * want.abs().max(1.0),
+                    "Beta({a}, {b}) at d = {d}: ln f = {:e}, want {want:e}",
+                    p.log_f
+                );
+                assert!(
+                    (p.t.ln() - ln_t).abs() <= 1e-14 * ln_t.abs().max(1.0),
+                    "t at {d}"
+                );
+                assert!(
+                    (p.one_minus_t.ln() - ln_1mt).abs() <= 1e-14 * ln_1mt.abs().max(1.0),
+                    "1 − t at {d}"
+                );
+            }
+        }
+    }
+
     /// The slope and curvature that set the quadrature panel widths are the
     /// first and (minus the) second derivatives of ln f: central differences,
     /// step h = 1e-3 of the distribution's scale, agree to 1e-5 relative.
