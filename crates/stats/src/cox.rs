@@ -1244,6 +1244,15 @@ mod tests {
         );
     }
 
+    /// No observations at all: no events (the constant-covariate check has
+    /// no first value to name, and must not look for one).
+    #[test]
+    fn no_rows_is_no_events() {
+        let x = DMatrix::<f64>::zeros(0, 1);
+        let err = fit(&[], &[], &x, &["x"], &CoxOptions::default()).unwrap_err();
+        assert!(matches!(err, CoxError::NoEvents { n: 0 }), "{err}");
+    }
+
     #[test]
     fn errors_for_bad_input() {
         let x = DMatrix::from_column_slice(2, 1, &[0.0, 1.0]);
