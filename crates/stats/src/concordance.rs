@@ -630,6 +630,34 @@ mod tests {
         );
     }
 
+    /// One slice of another length is enough to refuse the input, whichever
+    /// it is, and the message gives the three lengths.
+    #[test]
+    fn any_length_mismatch_is_refused() {
+        let e = harrell(&[1.0, 2.0], &[true], &[0.0, 1.0]).unwrap_err();
+        assert_eq!(
+            e,
+            ConcordanceError::LengthMismatch {
+                times: 2,
+                events: 1,
+                risk: 2
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "times (2), events (1) and risk (2) must have the same length"
+        );
+        let e = harrell(&[1.0, 2.0], &[true, false], &[0.0]).unwrap_err();
+        assert_eq!(
+            e,
+            ConcordanceError::LengthMismatch {
+                times: 2,
+                events: 2,
+                risk: 1
+            }
+        );
+    }
+
     /// −0.0 and +0.0 are the same number: a risk of −0.0 against one of
     /// +0.0 is a tie (½ in C), as in R (`-0 == 0`), in both sweeps. One
     /// comparable pair (the event at 1 against the censoring at 2), tied:
