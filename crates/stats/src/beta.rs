@@ -593,13 +593,22 @@ mod tests {
         assert!(x > y2);
     }
 
+    /// Every shape must be > 0 and finite, each checked on its own: a shape
+    /// of 0 for b (which the upper tail, p > ½, turns into the first shape
+    /// of the mirrored problem) is refused like one for a.
     #[test]
     fn bad_arguments_give_nan_not_panic() {
         for (p, a, b) in [
             (0.0, 1.0, 1.0),
             (1.0, 1.0, 1.0),
             (0.5, 0.0, 1.0),
+            (0.5, 1.0, 0.0),
+            (0.9, 1.0, 0.0),
+            (0.1, 2.5, 0.0),
+            (0.7, 0.5, 0.0),
+            (0.3, 40.0, 0.0),
             (0.5, 1.0, f64::INFINITY),
+            (0.5, f64::INFINITY, 1.0),
             (f64::NAN, 1.0, 1.0),
         ] {
             assert!(quantile(p, a, b).0.is_nan());
