@@ -1289,6 +1289,24 @@ mod tests {
         }
     }
 
+    /// Each shape alone is checked: events, names or weights of another
+    /// length than the rows of x are refused even when every other input
+    /// has the right length.
+    #[test]
+    fn each_shape_mismatch_alone_is_refused() {
+        let x = DMatrix::from_column_slice(2, 1, &[0.0, 1.0]);
+        let o = CoxOptions::default();
+        let (t, e) = ([1.0, 2.0], [true, true]);
+        let shape = |r: Result<CoxFit, CoxError>| matches!(r, Err(CoxError::Shape { .. }));
+        assert!(shape(fit(&t, &[true], &x, &["x"], &o)));
+        assert!(shape(fit(&t, &e, &x, &["x", "y"], &o)));
+        let design = CoxDesign {
+            weights: Some(&[1.0]),
+            strata: None,
+        };
+        assert!(shape(fit_with(&t, &e, &x, &["x"], design, &o)));
+    }
+
     /// No observations at all: no events (the constant-covariate check has
     /// no first value to name, and must not look for one).
     #[test]
