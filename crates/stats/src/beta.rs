@@ -412,6 +412,41 @@ mod tests {
         assert!((p.one_minus_t - (1.0 - t)).abs() < 1e-15);
     }
 
+    /// ln f, t and 1 − t far in both tails, where t or 1 − t is below the
+    /// spacing of doubles near 1 (t = e^(−40)·…): Beta(2, 3) has
+    /// f = t²(1 − t)³ / B(2, 3), B(2, 3) = 1!·2!/4! = 1/12, so
+    /// ln f = ln 12 + 2 ln t + 3 ln(1 − t), with ln t = −ln(1 + e^(−s)),
+    /// ln(1 − t) = −ln(1 + e^s), s = ln(2/3) + d; Beta(½, 3) has
+    /// B(½, 3) = Γ(½)Γ(3)/Γ(7/2) = 2/((5/2)(3/2)(1/2)) = 16/15.
+    #[test]
+    fn density_far_in_both_tails() {
+        for (a, b, ln_beta) in [
+            (2.0, 3.0, -(12.0f64.ln())),
+            (0.5, 3.0, (16.0f64 / 15.0).ln()),
+        ] {
+            let dist = LogitBeta::new(a, b);
+            for d in [-40.0, -10.0, -1.0, 1.0, 10.0, 40.0] {
+                let s = f64::ln(a / b) + d;
+                let (ln_t, ln_1mt) = (-(-s).exp().ln_1p(), -s.exp().ln_1p());
+                let want = a * ln_t + b * ln_1mt - ln_beta;
+                let p = dist.log_density(d);
+                assert!(
+                    (p.log_f - want).abs() <= 1e-14 * want.abs().max(1.0),
+                    "Beta({a}, {b}) at d = {d}: ln f = {:e}, want {want:e}",
+                    p.log_f
+                );
+                assert!(
+                    (p.t.ln() - ln_t).abs() <= 1e-14 * ln_t.abs().max(1.0),
+                    "t at {d}"
+                );
+                assert!(
+                    (p.one_minus_t.ln() - ln_1mt).abs() <= 1e-14 * ln_1mt.abs().max(1.0),
+                    "1 − t at {d}"
+                );
+            }
+        }
+    }
+
     /// The slope and curvature that set the quadrature panel widths are the
     /// first and (minus the) second derivatives of ln f: central differences,
     /// step h = 1e-3 of the distribution's scale, agree to 1e-5 relative.
@@ -472,6 +507,84 @@ mod tests {
         }
     }
 
+    /// ln F of shapes whose distribution function has a closed form, at
+    /// points d (log-odds from the mode s₀ = ln(a/b)) from far in the left
+    /// tail (F = e⁻⁴⁰ and below) to the right one: with t = 1/(1 + e^(−s)),
+    /// s = s₀ + d, ln t = −ln(1 + e^(−s)) and ln(1 − t) = −ln(1 + e^s),
+    /// Beta(a, 1): F = t^a; Beta(1, b): F = 1 − (1 − t)^b; Beta(2, 2):
+    /// F = ∫₀ᵗ 6x(1 − x) dx = t²(3 − 2t). Absolute error in ln F (relative
+    /// in F) at most 1e-14 · max(1, |ln F|) (seen: 2e-15). Beta(30, 1) at
+    /// d = −40 has ln F = 30 ln t ≈ 30·(ln 30 − 40) ≈ −1098, far below the
+    /// smallest double (the panel sums are kept relative to a running
+    /// scale), and Beta(1, 30) at d = 40 starts where ln f is about 1098
+    /// below its mode, which the integration then climbs (the scale must
+    /// follow it up).
+    #[test]
+    fn log_cdf_matches_closed_forms() {
+        let ln_t = |s: f64| -(-s).exp().ln_1p();
+        let ln_1mt = |s: f64| -s.exp().ln_1p();
+        for (a, b) in [
+            (1.0, 1.0),
+            (3.0, 1.0),
+            (0.5, 1.0),
+            (1.0, 4.0),
+            (1.0, 0.5),
+            (2.0, 2.0),
+            (30.0, 1.0),
+            (1.0, 30.0),
+        ] {
+            let dist = LogitBeta::new(a, b);
+            let s0 = f64::ln(a / b);
+            for d in [-40.0, -12.0, -3.0, -0.5, 0.0, 0.7, 2.5, 6.0, 40.0] {
+                let s = s0 + d;
+                let want = if b == 1.0 {
+                    a * ln_t(s)
+                } else if a == 1.0 {
+                    (-(b * ln_1mt(s)).exp_m1()).ln()
+                } else {
+                    2.0 * ln_t(s) + (3.0 - 2.0 / (1.0 + (-s).exp())).ln()
+                };
+                let got = dist.log_cdf(d);
+                assert!(
+                    (got - want).abs() <= 1e-14 * want.abs().max(1.0),
+                    "Beta({a}, {b}) at d = {d}: ln F = {got:e}, want {want:e}"
+                );
+            }
+        }
+    }
+
+    /// Quantiles by hand where F is a polynomial or elementary: Beta(2, 2),
+    /// F(x) = 3x² − 2x³: F(0.2) = 0.12 − 0.016 = 0.104, F(0.8) = 1.92 −
+    /// 1.024 = 0.896. Beta(2, 3), I_x(2, 3) = Σ_{j=2}^{4} C(4, j) x^j
+    /// (1 − x)^(4−j): at ½, (6 + 4 + 1)/16 = 0.6875, and Beta(3, 2) at ½
+    /// is 1 − 0.6875 = 0.3125 (I_x(a, b) = 1 − I_{1−x}(b, a)). Beta(½, ½)
+    /// (arcsine), F(x) = (2/π) asin √x: the ¼ quantile is sin²(π/8) =
+    /// (2 − √2)/4. Beta(½, 1), F = √x: the 0.04 quantile is 0.0016.
+    #[test]
+    fn quantiles_by_hand() {
+        let sqrt2 = std::f64::consts::SQRT_2;
+        for (p, a, b, x) in [
+            (0.104, 2.0, 2.0, 0.2),
+            (0.896, 2.0, 2.0, 0.8),
+            (0.6875, 2.0, 3.0, 0.5),
+            (0.3125, 3.0, 2.0, 0.5),
+            (0.25, 0.5, 0.5, (2.0 - sqrt2) / 4.0),
+            (0.75, 0.5, 0.5, (2.0 + sqrt2) / 4.0),
+            (0.04, 0.5, 1.0, 0.0016),
+        ] {
+            let (got, got_1m) = quantile(p, a, b);
+            assert!(
+                (got - x).abs() <= 1e-14 * x,
+                "Beta({a}, {b}) at {p}: {got:e}, want {x:e}"
+            );
+            assert!(
+                (got_1m - (1.0 - x)).abs() <= 1e-14 * (1.0 - x),
+                "Beta({a}, {b}) at {p}: 1 − x = {got_1m:e}, want {:e}",
+                1.0 - x
+            );
+        }
+    }
+
     #[test]
     fn upper_half_uses_symmetry() {
         let (x, y) = quantile(0.975, 3.0, 5.0);
@@ -480,13 +593,22 @@ mod tests {
         assert!(x > y2);
     }
 
+    /// Every shape must be > 0 and finite, each checked on its own: a shape
+    /// of 0 for b (which the upper tail, p > ½, turns into the first shape
+    /// of the mirrored problem) is refused like one for a.
     #[test]
     fn bad_arguments_give_nan_not_panic() {
         for (p, a, b) in [
             (0.0, 1.0, 1.0),
             (1.0, 1.0, 1.0),
             (0.5, 0.0, 1.0),
+            (0.5, 1.0, 0.0),
+            (0.9, 1.0, 0.0),
+            (0.1, 2.5, 0.0),
+            (0.7, 0.5, 0.0),
+            (0.3, 40.0, 0.0),
             (0.5, 1.0, f64::INFINITY),
+            (0.5, f64::INFINITY, 1.0),
             (f64::NAN, 1.0, 1.0),
         ] {
             assert!(quantile(p, a, b).0.is_nan());

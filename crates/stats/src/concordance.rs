@@ -630,6 +630,71 @@ mod tests {
         );
     }
 
+    /// One slice of another length is enough to refuse the input, whichever
+    /// it is, and the message gives the three lengths.
+    #[test]
+    fn any_length_mismatch_is_refused() {
+        let e = harrell(&[1.0, 2.0], &[true], &[0.0, 1.0]).unwrap_err();
+        assert_eq!(
+            e,
+            ConcordanceError::LengthMismatch {
+                times: 2,
+                events: 1,
+                risk: 2
+            }
+        );
+        assert_eq!(
+            e.to_string(),
+            "times (2), events (1) and risk (2) must have the same length"
+        );
+        let e = harrell(&[1.0, 2.0], &[true, false], &[0.0]).unwrap_err();
+        assert_eq!(
+            e,
+            ConcordanceError::LengthMismatch {
+                times: 2,
+                events: 2,
+                risk: 1
+            }
+        );
+    }
+
+    /// −0.0 and +0.0 are the same number: a risk of −0.0 against one of
+    /// +0.0 is a tie (½ in C), as in R (`-0 == 0`), in both sweeps. One
+    /// comparable pair (the event at 1 against the censoring at 2), tied:
+    /// C = ½.
+    #[test]
+    fn negative_zero_risk_ties_with_zero() {
+        let c = harrell(&[1.0, 2.0], &[true, false], &[-0.0, 0.0]).unwrap();
+        assert_eq!((c.concordant, c.discordant, c.tied_risk), (0, 0, 1));
+        assert_eq!(c.concordance, Some(0.5));
+        let w = weighted_sorted(
+            &[(0, 1), (1, 2)],
+            &[true, false],
+            &[-0.0, 0.0],
+            &[1.0; 2],
+            &[0; 2],
+        );
+        assert_eq!(w.concordance, Some(0.5));
+    }
+
+    /// Two events at the same time and nothing else: no comparable pair
+    /// (R's tied.y), so C and its SE are undefined, also with weights (the
+    /// weighted sweep must not return 0/0 = NaN).
+    #[test]
+    fn weighted_without_comparable_pair_is_none() {
+        let w = weighted_sorted(&[(0, 2)], &[true, true], &[0.0, 1.0], &[2.0, 0.5], &[0, 0]);
+        assert_eq!((w.concordance, w.std_err), (None, None));
+        // Two strata, one subject each: pairs never cross strata.
+        let w = weighted_sorted(
+            &[(0, 1), (1, 2)],
+            &[true, false],
+            &[1.0, 0.0],
+            &[1.0; 2],
+            &[0, 1],
+        );
+        assert_eq!((w.concordance, w.std_err), (None, None));
+    }
+
     use proptest::prelude::*;
 
     proptest! {

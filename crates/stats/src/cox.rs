@@ -1244,6 +1244,78 @@ mod tests {
         );
     }
 
+    /// Step halving (R coxfit6: the k-th consecutive failure moves to
+    /// (new + k·old)/(k + 1)), which no golden reaches. Data: subject A
+    /// (x = 1) has an event at t = 1, subject B (x = 0) one at t = 0.5, and m
+    /// subjects with x = 0 are censored at t = 2. With q = e^β,
+    /// ℓ(β) = −ln(q + m + 1) + β − ln(q + m); U = 0 ⇔
+    /// (q + m + 1)(q + m) = q(q + m) + q(q + m + 1) ⇔ q² = m(m + 1), so
+    /// β̂ = ½ ln(m(m + 1)) (hand). From β = 0, U(0) ≈ 1 and I(0) ≈ 2/m, so
+    /// the first Newton step is about m/2, far past β̂ ≈ ln m, where
+    /// ℓ(β) ≈ −β:
+    ///
+    /// * m = 100, ℓ(0) = −ln 102 − ln 101 = −9.240: the step to β = 50.24
+    ///   (ℓ ≈ −50.2, worse) is halved to 25.12 (worse again), then to
+    ///   25.12/3 = 8.374 (ℓ = −8.42, better, accepted); its Newton step to
+    ///   −13.17 (ℓ = −22.4, worse) is pulled back towards 8.374: to
+    ///   (−13.17 + 8.374)/2 = −2.398 (ℓ = −11.6, worse), then to
+    ///   (−2.398 + 2·8.374)/3 = 4.783 (ℓ = −6.004, accepted); three Newton
+    ///   steps and the convergence test: 9 iterations.
+    /// * m = 2000: the first step, β ≈ 1000, overflows e^β (ℓ not finite),
+    ///   and is halved to 500, 500/3 = 166.7, 166.7/4 = 41.7 (each with
+    ///   ℓ ≈ −β, worse than ℓ(0) = −ln 2002 − ln 2001 = −15.2), then
+    ///   41.7/5 = 8.335 (ℓ = −9.12, accepted); three Newton steps and the
+    ///   test: 8 iterations.
+    #[test]
+    fn step_halving_reaches_the_hand_estimate() {
+        for (m, iterations) in [(100usize, 9u32), (2000, 8)] {
+            let n = m + 2;
+            let mut times = vec![2.0; n];
+            let mut events = vec![false; n];
+            (times[0], events[0]) = (1.0, true);
+            (times[1], events[1]) = (0.5, true);
+            let x = DMatrix::from_fn(n, 1, |i, _| if i == 0 { 1.0 } else { 0.0 });
+            let f = fit(&times, &events, &x, &["x"], &CoxOptions::default()).unwrap();
+            let mf = m as f64;
+            let want = 0.5 * (mf * (mf + 1.0)).ln();
+            assert_eq!(f.status, CoxStatus::Converged, "m = {m}: {:?}", f.warnings);
+            assert_relative_eq!(f.coef[0], want, max_relative = 1e-9);
+            let q = want.exp();
+            let loglik = -(q + mf + 1.0).ln() + want - (q + mf).ln();
+            assert_relative_eq!(f.loglik, loglik, max_relative = 1e-12);
+            let null = -((mf + 2.0).ln() + (mf + 1.0).ln());
+            assert_relative_eq!(f.loglik_null, null, max_relative = 1e-12);
+            assert_eq!(f.iterations, iterations, "m = {m}");
+        }
+    }
+
+    /// Each shape alone is checked: events, names or weights of another
+    /// length than the rows of x are refused even when every other input
+    /// has the right length.
+    #[test]
+    fn each_shape_mismatch_alone_is_refused() {
+        let x = DMatrix::from_column_slice(2, 1, &[0.0, 1.0]);
+        let o = CoxOptions::default();
+        let (t, e) = ([1.0, 2.0], [true, true]);
+        let shape = |r: Result<CoxFit, CoxError>| matches!(r, Err(CoxError::Shape { .. }));
+        assert!(shape(fit(&t, &[true], &x, &["x"], &o)));
+        assert!(shape(fit(&t, &e, &x, &["x", "y"], &o)));
+        let design = CoxDesign {
+            weights: Some(&[1.0]),
+            strata: None,
+        };
+        assert!(shape(fit_with(&t, &e, &x, &["x"], design, &o)));
+    }
+
+    /// No observations at all: no events (the constant-covariate check has
+    /// no first value to name, and must not look for one).
+    #[test]
+    fn no_rows_is_no_events() {
+        let x = DMatrix::<f64>::zeros(0, 1);
+        let err = fit(&[], &[], &x, &["x"], &CoxOptions::default()).unwrap_err();
+        assert!(matches!(err, CoxError::NoEvents { n: 0 }), "{err}");
+    }
+
     #[test]
     fn errors_for_bad_input() {
         let x = DMatrix::from_column_slice(2, 1, &[0.0, 1.0]);
