@@ -828,3 +828,57 @@ fn a_death_on_the_day_of_the_first_infusion_is_not_before_it() {
         )]
     );
 }
+
+#[test]
+fn a_death_on_the_day_of_an_infusion_is_not_before_it() {
+    // Infusion 2 on 2021-03-15: a death that day is not before it (the
+    // later records after it are their own problems); the day before is.
+    let with = |death: &str| {
+        let mut s = one_patient();
+        s.insert(
+            "followup.csv",
+            format!("patient,event,date,cause\nP1,death,{death},disease\n"),
+        );
+        kinds(&s)
+            .into_iter()
+            .filter(|(_, m)| m.contains("is before an infusion"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(with("2021-03-15"), []);
+    assert_eq!(
+        with("2021-03-14"),
+        [(
+            ProblemKind::Chronology,
+            "followup.csv line 2, column 'date': death 2021-03-14 of patient 'P1' is before an infusion (2021-03-15)".to_string()
+        )]
+    );
+}
+
+#[test]
+fn the_assessments_around_the_first_infusion_at_their_edges() {
+    // Infusion 1 on 2021-03-01: a baseline that day is allowed, the day
+    // after is not; a follow-up on that day (after the baseline) is
+    // allowed, the day before is not.
+    let with = |baseline: &str, follow_up: &str| {
+        let mut s = one_patient();
+        s.insert("assessments/P1.toml", assessment(baseline, follow_up));
+        kinds(&s)
+    };
+    assert!(with("2021-03-01", "2021-05-10").is_empty());
+    assert_eq!(
+        with("2021-03-02", "2021-05-10"),
+        [(
+            ProblemKind::Chronology,
+            "assessments/P1.toml: baseline assessment 2021-03-02 is after the first infusion (2021-03-01)".to_string()
+        )]
+    );
+    assert!(with("2021-02-20", "2021-03-01").is_empty());
+    assert_eq!(
+        with("2021-02-20", "2021-02-28"),
+        [(
+            ProblemKind::Chronology,
+            "assessments/P1.toml: follow-up 2021-02-28 is before the first infusion (2021-03-01)"
+                .to_string()
+        )]
+    );
+}
