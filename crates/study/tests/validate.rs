@@ -882,3 +882,30 @@ fn the_assessments_around_the_first_infusion_at_their_edges() {
         )]
     );
 }
+
+#[test]
+fn a_treatment_record_on_the_data_cut_off_is_allowed_and_after_it_is_not() {
+    // The later therapy (2021-06-01) and a last contact that day, against
+    // a cut-off that day and the day before.
+    let with = |cutoff: &str| {
+        let mut s = one_patient();
+        s.insert(
+            "followup.csv",
+            "patient,event,date,cause\nP1,last_contact,2021-06-01,\n",
+        );
+        s.insert(
+            "study.toml",
+            format!("[study]\ntitle = \"one\"\ndata_cutoff = \"{cutoff}\"\n"),
+        );
+        kinds(&s)
+    };
+    assert!(with("2021-06-01").is_empty());
+    let k = with("2021-05-31");
+    assert!(
+        k.contains(&(
+            ProblemKind::Chronology,
+            "therapies.csv line 2, column 'start_date': therapy dated 2021-06-01 is after the data cut-off (2021-05-31)".to_string()
+        )),
+        "{k:#?}"
+    );
+}
