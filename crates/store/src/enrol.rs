@@ -871,12 +871,7 @@ impl Store {
     ) -> Result<(Vec<EntryProblem>, Vec<(i64, i64)>), StoreError> {
         let sid = self.study_id_of(scope, patient_id).await?;
         let listed = self.list::<T>(scope, patient_id).await?;
-        let mut seen: Vec<(i64, i64)> = listed
-            .iter()
-            .filter(|r| !r.deleted)
-            .map(|r| (r.id, r.version))
-            .collect();
-        seen.sort_unstable();
+        let seen = crate::records::read_versions(&listed);
         let stored: Vec<Vec<String>> = listed
             .iter()
             .filter(|r| !r.deleted && Some(r.id) != replacing)

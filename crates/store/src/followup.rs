@@ -296,12 +296,7 @@ impl Store {
     ) -> Result<(Entry<FollowUp>, Vec<(i64, i64)>), StoreError> {
         let sid = self.study_id_of(scope, patient_id).await?;
         let listed = self.list::<FollowUp>(scope, patient_id).await?;
-        let mut seen: Vec<(i64, i64)> = listed
-            .iter()
-            .filter(|e| !e.deleted)
-            .map(|e| (e.id, e.version))
-            .collect();
-        seen.sort_unstable();
+        let seen = crate::records::read_versions(&listed);
         let checked = |r: Entry<FollowUp>| (r, seen.clone());
         let stored: Vec<Vec<String>> = listed
             .iter()

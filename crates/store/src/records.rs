@@ -601,8 +601,19 @@ pub(crate) fn current_record(t: &'static TableDef, row: &[Value]) -> CurrentReco
     }
 }
 
-/// The centre of a patient within the scope, or NotFound (a patient of
-/// another centre is indistinguishable from no patient).
+/// Id and version of each live (not deleted) record of a list its caller
+/// read, by id: what the caller checked, for a guarded write to compare
+/// with [`live_versions`].
+pub(crate) fn read_versions<T>(listed: &[Stored<T>]) -> Vec<(i64, i64)> {
+    let mut v: Vec<(i64, i64)> = listed
+        .iter()
+        .filter(|r| !r.deleted)
+        .map(|r| (r.id, r.version))
+        .collect();
+    v.sort_unstable();
+    v
+}
+
 /// Id and version of each live (not deleted) record of table `t` of a
 /// patient, by id: what a guarded write compares with what its caller read.
 pub(crate) async fn live_versions(
@@ -625,6 +636,8 @@ pub(crate) async fn live_versions(
         .collect())
 }
 
+/// The centre of a patient within the scope, or NotFound (a patient of
+/// another centre is indistinguishable from no patient).
 pub(crate) async fn patient_centre(
     tx: &mut Tx,
     scope: &Scope,

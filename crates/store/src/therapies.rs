@@ -93,12 +93,7 @@ impl Store {
     ) -> Result<(Entry<Therapy>, Vec<(i64, i64)>), StoreError> {
         let sid = self.study_id_of(scope, patient_id).await?;
         let listed = self.list::<Therapy>(scope, patient_id).await?;
-        let mut seen: Vec<(i64, i64)> = listed
-            .iter()
-            .filter(|t| !t.deleted)
-            .map(|t| (t.id, t.version))
-            .collect();
-        seen.sort_unstable();
+        let seen = crate::records::read_versions(&listed);
         let stored: Vec<Vec<String>> = listed
             .iter()
             .filter(|t| !t.deleted && Some(t.id) != replacing)

@@ -44,6 +44,14 @@ fn kinds(s: &StudyInput) -> Vec<(ProblemKind, String)> {
         .collect()
 }
 
+/// The errors of `one_patient` with `followup.csv` holding only `rows`
+/// (columns patient, event, date, cause).
+fn with_followup(rows: &str) -> Vec<(ProblemKind, String)> {
+    let mut s = one_patient();
+    s.insert("followup.csv", format!("patient,event,date,cause\n{rows}"));
+    kinds(&s)
+}
+
 fn has(s: &StudyInput, kind: ProblemKind, text: &str) {
     let k = kinds(s);
     assert!(
@@ -666,14 +674,7 @@ fn the_enrolment_origin_needs_an_enrolment_date() {
 
 #[test]
 fn a_last_contact_on_the_day_of_death_is_allowed_and_after_it_is_not() {
-    let with = |followup: &str| {
-        let mut s = one_patient();
-        s.insert(
-            "followup.csv",
-            format!("patient,event,date,cause\n{followup}"),
-        );
-        kinds(&s)
-    };
+    let with = |followup: &str| with_followup(followup);
     // Death on 2023-05-01: a last contact that day or before is consistent.
     for lc in ["2023-04-30", "2023-05-01"] {
         assert!(
@@ -697,14 +698,7 @@ fn a_last_contact_on_the_day_of_death_is_allowed_and_after_it_is_not() {
 fn a_record_on_the_day_of_death_is_allowed_and_after_it_is_not() {
     // The later therapy of one_patient (2021-06-01) against a death on
     // that day and on the day before.
-    let with = |death: &str| {
-        let mut s = one_patient();
-        s.insert(
-            "followup.csv",
-            format!("patient,event,date,cause\nP1,death,{death},disease\n"),
-        );
-        kinds(&s)
-    };
+    let with = |death: &str| with_followup(&format!("P1,death,{death},disease\n"));
     assert!(with("2021-06-01").is_empty());
     assert_eq!(
         with("2021-05-31"),
@@ -719,14 +713,7 @@ fn a_record_on_the_day_of_death_is_allowed_and_after_it_is_not() {
 fn a_record_on_the_day_of_the_last_contact_is_allowed_and_after_it_is_not() {
     // The later therapy (2021-06-01) against the last contact, with no
     // death.
-    let with = |lc: &str| {
-        let mut s = one_patient();
-        s.insert(
-            "followup.csv",
-            format!("patient,event,date,cause\nP1,last_contact,{lc},\n"),
-        );
-        kinds(&s)
-    };
+    let with = |lc: &str| with_followup(&format!("P1,last_contact,{lc},\n"));
     assert!(with("2021-06-01").is_empty());
     assert_eq!(
         with("2021-05-31"),
@@ -803,14 +790,7 @@ fn a_death_on_the_day_of_the_first_infusion_is_not_before_it() {
     // Death on 2021-03-01, the day of infusion 1: the later records are
     // after the death (their own problems), but the death itself is not
     // before the first infusion; on 2021-02-28 it is.
-    let with = |death: &str| {
-        let mut s = one_patient();
-        s.insert(
-            "followup.csv",
-            format!("patient,event,date,cause\nP1,death,{death},disease\n"),
-        );
-        kinds(&s)
-    };
+    let with = |death: &str| with_followup(&format!("P1,death,{death},disease\n"));
     let before = |k: &[(ProblemKind, String)]| {
         k.iter()
             .filter(|(_, m)| m.contains("of patient 'P1' is before the first infusion"))
@@ -834,12 +814,7 @@ fn a_death_on_the_day_of_an_infusion_is_not_before_it() {
     // Infusion 2 on 2021-03-15: a death that day is not before it (the
     // later records after it are their own problems); the day before is.
     let with = |death: &str| {
-        let mut s = one_patient();
-        s.insert(
-            "followup.csv",
-            format!("patient,event,date,cause\nP1,death,{death},disease\n"),
-        );
-        kinds(&s)
+        with_followup(&format!("P1,death,{death},disease\n"))
             .into_iter()
             .filter(|(_, m)| m.contains("is before an infusion"))
             .collect::<Vec<_>>()
