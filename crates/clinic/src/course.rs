@@ -14,7 +14,7 @@
 
 use jiff::civil::Date;
 use mibg_toxicity::engraftment::Recovery;
-use mibg_toxicity::records::{LabResult, Schedule, ToxicityInput, Transfusion};
+use mibg_toxicity::records::{LabResult, Transfusion};
 use mibg_units::Hours;
 use serde::Serialize;
 use std::fmt;
@@ -396,35 +396,26 @@ pub fn may_record_infusion(f: &CourseFacts, number: u32) -> Result<(), String> {
 
 /// Neutrophil and platelet recovery after the last stem-cell return, by
 /// the toxicity crate's engraftment rules (CIBMTR defaults,
-/// `mibg_toxicity::engraftment`), from one patient's laboratory values and
-/// transfusions. `None` without stem cells or without blood counts after
-/// them.
+/// [`mibg_toxicity::analysis::engraftment_episodes`], the episodes `mibg
+/// toxicity` reports), from one patient's laboratory values and
+/// transfusions. Only the neutrophil and platelet counts are read: a problem
+/// in another test (a duplicated baseline, say) does not hide the state.
+/// `None` without stem cells, without blood counts after the last return, or
+/// when that return's episode cannot be dated.
 pub fn engraftment(
-    patient: &str,
-    first_infusion: Option<Date>,
     stem_cells: &[Date],
     labs: &[LabResult],
     transfusions: &[Transfusion],
 ) -> Option<EngraftmentFacts> {
-    let last = *stem_cells.iter().max()?;
-    let input = ToxicityInput {
-        labs: labs.to_vec(),
-        events: Vec::new(),
-        transfusions: transfusions.to_vec(),
-        schedules: vec![Schedule {
-            patient: patient.to_string(),
-            window_start: first_infusion,
-            stem_cells: stem_cells.to_vec(),
-        }],
-    };
-    let report =
-        mibg_toxicity::analysis::analyse(&input, &mibg_toxicity::analysis::Options::default())
-            .ok()?;
-    let episode = report
-        .patients
-        .iter()
-        .flat_map(|p| p.engraftment.iter())
-        .find(|e| e.stem_cells == last)?;
+    let options = mibg_toxicity::analysis::Options::default();
+    let episodes = mibg_toxicity::analysis::engraftment_episodes(
+        labs,
+        stem_cells,
+        transfusions,
+        &options.engraftment,
+    )
+    .ok()?;
+    let episode = episodes.last()?;
     let ok = |r: &Recovery| matches!(r, Recovery::Recovered { .. } | Recovery::NotApplicable);
     if matches!(episode.neutrophils, Recovery::NoData)
         && matches!(episode.platelets, Recovery::NoData)
@@ -669,14 +660,20 @@ mod tests {
     }
 
     fn labs(rows: &[(&str, &str, &str)]) -> Vec<LabResult> {
-        let mut csv = String::from("patient,date,test,value,unit,lln,uln\n");
-        for (d, t, v) in rows {
-            let (lln, uln) = if *t == "neutrophils" {
-                ("1.5", "8.0")
-            } else {
-                ("150", "450")
+        labs_flagged(rows, &[])
+    }
+
+    /// As `labs`, the rows at the indices in `baseline` flagged as baseline.
+    fn labs_flagged(rows: &[(&str, &str, &str)], baseline: &[usize]) -> Vec<LabResult> {
+        let mut csv = String::from("patient,date,test,value,unit,lln,uln,baseline\n");
+        for (i, (d, t, v)) in rows.iter().enumerate() {
+            let (unit, lln, uln) = match *t {
+                "neutrophils" => ("10^9/L", "1.5", "8.0"),
+                "haemoglobin" => ("g/L", "110", "150"),
+                _ => ("10^9/L", "150", "450"),
             };
-            csv.push_str(&format!("P,{d},{t},{v},10^9/L,{lln},{uln}\n"));
+            let flag = if baseline.contains(&i) { "yes" } else { "" };
+            csv.push_str(&format!("P,{d},{t},{v},{unit},{lln},{uln},{flag}\n"));
         }
         mibg_toxicity::csv_input::parse_labs(&csv, "labs").unwrap()
     }
@@ -685,7 +682,6 @@ mod tests {
     fn engraftment_follows_the_toxicity_crate() {
         let d = |s: &str| s.parse::<Date>().unwrap();
         let stem = [d("2020-01-10")];
-        let first = Some(d("2019-12-01"));
         // ANC: nadir 0.1, then 3 values ≥ 0.5 (CIBMTR): recovered on day 10.
         // Platelets: nadir 10, then 3 values ≥ 20 without transfusion.
         let mut rows = vec![
@@ -695,7 +691,7 @@ mod tests {
             ("2020-01-22", "neutrophils", "0.9"),
             ("2020-01-12", "platelets", "10"),
         ];
-        let low = engraftment("P", first, &stem, &labs(&rows), &[]).unwrap();
+        let low = engraftment(&stem, &labs(&rows), &[]).unwrap();
         assert_eq!(
             low,
             EngraftmentFacts {
@@ -708,7 +704,7 @@ mod tests {
             ("2020-01-26", "platelets", "30"),
             ("2020-01-27", "platelets", "40"),
         ]);
-        let both = engraftment("P", first, &stem, &labs(&rows), &[]).unwrap();
+        let both = engraftment(&stem, &labs(&rows), &[]).unwrap();
         assert_eq!(
             both,
             EngraftmentFacts {
@@ -718,12 +714,73 @@ mod tests {
         );
         // No counts after the stem cells, or no stem cells: not computable.
         let before = labs(&[("2020-01-05", "neutrophils", "3.0")]);
-        assert_eq!(engraftment("P", first, &stem, &before, &[]), None);
-        assert_eq!(engraftment("P", first, &[], &labs(&rows), &[]), None);
+        assert_eq!(engraftment(&stem, &before, &[]), None);
+        assert_eq!(engraftment(&[], &labs(&rows), &[]), None);
         // Only neutrophils measured: platelets have no data, not recovered.
         let anc_only = labs(&rows[..4]);
         assert_eq!(
-            engraftment("P", first, &stem, &anc_only, &[]),
+            engraftment(&stem, &anc_only, &[]),
+            Some(EngraftmentFacts {
+                neutrophils: true,
+                platelets: false
+            })
+        );
+    }
+
+    #[test]
+    fn engraftment_reads_only_the_counts_after_the_last_return() {
+        let d = |s: &str| s.parse::<Date>().unwrap();
+        // Return 1 on 2020-01-10 recovers both lines (as in the test above);
+        // return 2 on 2020-02-10 has only an ANC nadir after it (0.2): its
+        // episode, the course's state, has not recovered (CIBMTR: three
+        // values >= 0.5 after the nadir), platelets have no data.
+        let rows = [
+            ("2020-01-12", "neutrophils", "0.1"),
+            ("2020-01-20", "neutrophils", "0.6"),
+            ("2020-01-21", "neutrophils", "0.7"),
+            ("2020-01-22", "neutrophils", "0.9"),
+            ("2020-01-12", "platelets", "10"),
+            ("2020-01-25", "platelets", "25"),
+            ("2020-01-26", "platelets", "30"),
+            ("2020-01-27", "platelets", "40"),
+            ("2020-02-12", "neutrophils", "0.2"),
+        ];
+        let both = [d("2020-01-10"), d("2020-02-10")];
+        assert_eq!(
+            engraftment(&both, &labs(&rows), &[]),
+            Some(EngraftmentFacts {
+                neutrophils: false,
+                platelets: false
+            })
+        );
+        // The returns in any order, one repeated: the same last episode.
+        let shuffled = [d("2020-02-10"), d("2020-01-10"), d("2020-02-10")];
+        assert_eq!(
+            engraftment(&shuffled, &labs(&rows), &[]),
+            engraftment(&both, &labs(&rows), &[])
+        );
+        // Two haemoglobin values flagged as baseline make the whole
+        // toxicity analysis refuse the patient (a duplicated baseline); the
+        // engraftment state does not read haemoglobin and stays known.
+        let mut with_hb = rows[..8].to_vec();
+        with_hb.extend([
+            ("2019-12-01", "haemoglobin", "120"),
+            ("2019-12-02", "haemoglobin", "121"),
+        ]);
+        let parsed = labs_flagged(&with_hb, &[8, 9]);
+        assert_eq!(
+            engraftment(&[d("2020-01-10")], &parsed, &[]),
+            Some(EngraftmentFacts {
+                neutrophils: true,
+                platelets: true
+            })
+        );
+        // A count flagged as baseline is a reference, not part of the
+        // series: with the nadir flagged, the ANC series is 0.6, 0.7, 0.9,
+        // never below 0.5, i.e. not applicable (counted as recovered).
+        let anc = labs_flagged(&rows[..4], &[0]);
+        assert_eq!(
+            engraftment(&[d("2020-01-10")], &anc, &[]),
             Some(EngraftmentFacts {
                 neutrophils: true,
                 platelets: false

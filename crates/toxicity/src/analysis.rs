@@ -936,33 +936,12 @@ fn analyse_patient(
         }
     }
 
-    // Engraftment.
-    let series = |test: LabTest| -> Vec<DailyValue> {
-        labs.iter()
-            .filter(|r| r.test == test && !r.baseline)
-            .map(|r| DailyValue {
-                date: r.date,
-                value: CellCount::from_1e9_per_l(canonical(r)),
-            })
-            .collect()
-    };
-    let anc = series(LabTest::Neutrophils);
-    let plt = series(LabTest::Platelets);
-    let mut episodes = Vec::new();
-    for (i, &sc) in stem_cells.iter().enumerate() {
-        let until = match stem_cells.get(i + 1) {
-            Some(next) => Some(add_days(*next, -1)?),
-            None => None,
-        };
-        episodes.push(engraftment::episode(
-            sc,
-            until,
-            &anc,
-            &plt,
-            &transfusions,
-            &options.engraftment,
-        ));
-    }
+    let episodes = engraftment_episodes(
+        labs.iter().copied(),
+        &stem_cells,
+        &transfusions,
+        &options.engraftment,
+    )?;
 
     Ok(PatientReport {
         patient: patient.to_string(),
@@ -983,6 +962,61 @@ fn analyse_patient(
 }
 
 /// The value in the test's canonical unit (units were validated on input).
+/// The engraftment episodes of one patient: one per distinct stem-cell
+/// return, in date order, each ending the day before the next return
+/// ([`engraftment::episode`]'s `until`), from the patient's neutrophil and
+/// platelet counts that are not flagged as baseline, in ×10⁹/L, and the
+/// patient's transfusions. Rows of other tests are ignored, so a caller may
+/// pass only the counts.
+///
+/// The one place where a patient's rows become the episodes'
+/// series: [`analyse`] reports these episodes, and the workflow state of a
+/// course (`mibg_clinic::course::engraftment`) reads the last one.
+///
+/// # Errors
+///
+/// [`AnalysisError::Window`] when the day before a stem-cell return is not a
+/// representable date.
+pub fn engraftment_episodes<'a>(
+    labs: impl IntoIterator<Item = &'a LabResult>,
+    stem_cells: &[Date],
+    transfusions: &[Transfusion],
+    options: &EngraftmentOptions,
+) -> Result<Vec<Episode>, AnalysisError> {
+    let mut anc = Vec::new();
+    let mut plt = Vec::new();
+    for r in labs {
+        let series = match r.test {
+            LabTest::Neutrophils if !r.baseline => &mut anc,
+            LabTest::Platelets if !r.baseline => &mut plt,
+            _ => continue,
+        };
+        series.push(DailyValue {
+            date: r.date,
+            value: CellCount::from_1e9_per_l(canonical(r)),
+        });
+    }
+    let mut days = stem_cells.to_vec();
+    days.sort();
+    days.dedup();
+    let mut episodes = Vec::with_capacity(days.len());
+    for (i, &sc) in days.iter().enumerate() {
+        let until = match days.get(i + 1) {
+            Some(next) => Some(add_days(*next, -1)?),
+            None => None,
+        };
+        episodes.push(engraftment::episode(
+            sc,
+            until,
+            &anc,
+            &plt,
+            transfusions,
+            options,
+        ));
+    }
+    Ok(episodes)
+}
+
 fn canonical(r: &LabResult) -> Exact {
     let f = r.test.factor_to_canonical(r.unit).unwrap_or(Exact::ONE);
     r.value.exact() * f

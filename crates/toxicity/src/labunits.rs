@@ -117,21 +117,10 @@ impl LabTest {
         LabTest::Creatinine,
     ];
 
-    /// The code used in the `test` column of a labs file.
+    /// The code used in the `test` column of a labs file (the first of
+    /// [`LabTest::names`]).
     pub const fn code(self) -> &'static str {
-        match self {
-            LabTest::Neutrophils => "neutrophils",
-            LabTest::Platelets => "platelets",
-            LabTest::Haemoglobin => "haemoglobin",
-            LabTest::Wbc => "wbc",
-            LabTest::Lymphocytes => "lymphocytes",
-            LabTest::Alt => "alt",
-            LabTest::Ast => "ast",
-            LabTest::Bilirubin => "bilirubin",
-            LabTest::Ggt => "ggt",
-            LabTest::Alp => "alp",
-            LabTest::Creatinine => "creatinine",
-        }
+        self.names()[0]
     }
 
     /// Parses a `test` code (case-insensitive; accepts the synonyms listed
@@ -141,22 +130,28 @@ impl LabTest {
         lowered(code.trim(), Self::parse_lower)
     }
 
+    /// Every name [`LabTest::parse`] accepts for this test, lower case: its
+    /// code first, then the synonyms of the README data dictionary. The one
+    /// list both parsing and the store's query for blood counts read.
+    pub const fn names(self) -> &'static [&'static str] {
+        match self {
+            LabTest::Neutrophils => &["neutrophils", "anc", "neutrophil_count"],
+            LabTest::Platelets => &["platelets", "plt", "platelet_count"],
+            LabTest::Haemoglobin => &["haemoglobin", "hemoglobin", "hb", "hgb"],
+            LabTest::Wbc => &["wbc", "leukocytes", "white_blood_cells"],
+            LabTest::Lymphocytes => &["lymphocytes", "alc", "lymphocyte_count"],
+            LabTest::Alt => &["alt", "sgpt"],
+            LabTest::Ast => &["ast", "sgot"],
+            LabTest::Bilirubin => &["bilirubin", "tbili", "total_bilirubin"],
+            LabTest::Ggt => &["ggt", "gamma_gt"],
+            LabTest::Alp => &["alp", "alkaline_phosphatase"],
+            LabTest::Creatinine => &["creatinine", "crea"],
+        }
+    }
+
     /// [`LabTest::parse`] of a trimmed, lower-case code.
     fn parse_lower(code: &str) -> Option<Self> {
-        Some(match code {
-            "neutrophils" | "anc" | "neutrophil_count" => LabTest::Neutrophils,
-            "platelets" | "plt" | "platelet_count" => LabTest::Platelets,
-            "haemoglobin" | "hemoglobin" | "hb" | "hgb" => LabTest::Haemoglobin,
-            "wbc" | "leukocytes" | "white_blood_cells" => LabTest::Wbc,
-            "lymphocytes" | "alc" | "lymphocyte_count" => LabTest::Lymphocytes,
-            "alt" | "sgpt" => LabTest::Alt,
-            "ast" | "sgot" => LabTest::Ast,
-            "bilirubin" | "tbili" | "total_bilirubin" => LabTest::Bilirubin,
-            "ggt" | "gamma_gt" => LabTest::Ggt,
-            "alp" | "alkaline_phosphatase" => LabTest::Alp,
-            "creatinine" | "crea" => LabTest::Creatinine,
-            _ => return None,
-        })
+        Self::ALL.into_iter().find(|t| t.names().contains(&code))
     }
 
     fn family(self) -> Family {

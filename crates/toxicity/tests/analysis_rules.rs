@@ -644,3 +644,46 @@ fn neutrophil_recovery_reads_only_the_anc_values() {
         }
     );
 }
+
+/// The episodes' series leave out every count flagged as baseline (a
+/// reference, not a post-return value), neutrophils and platelets alike,
+/// and read no other test. Platelets 25, 30, 40 after the return never
+/// fall below 20 x10^9/L and no platelets were transfused: recovery does
+/// not apply (engraftment module, step 4). A value of 10 flagged as
+/// baseline on day +10, if it were read, would be a nadir after them with
+/// no value left to recover on: censored on day +10.
+#[test]
+fn engraftment_episodes_leave_out_flagged_counts_and_other_tests() {
+    use mibg_toxicity::engraftment::Recovery;
+    let sc = date(2020, 1, 10);
+    let mut flagged = plt("P", date(2020, 1, 20), "10");
+    flagged.baseline = true;
+    let mut labs = vec![
+        plt("P", date(2020, 1, 13), "25"),
+        plt("P", date(2020, 1, 14), "30"),
+        plt("P", date(2020, 1, 15), "40"),
+        flagged,
+    ];
+    let options = Options::default();
+    let episodes = |labs: &[LabResult]| {
+        mibg_toxicity::analysis::engraftment_episodes(labs, &[sc], &[], &options.engraftment)
+            .unwrap()
+    };
+    let e = episodes(&labs);
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].platelets, Recovery::NotApplicable);
+    assert_eq!(e[0].neutrophils, Recovery::NoData);
+    // Unflagged, the 10 is read: censored at the last value, day +10.
+    labs[3].baseline = false;
+    assert_eq!(
+        episodes(&labs)[0].platelets,
+        Recovery::Censored {
+            last_date: date(2020, 1, 20),
+            last_day: 10
+        }
+    );
+    // An ALT of any value is no count: nothing to read.
+    let alt_only = [alt("P", date(2020, 1, 13), "400")];
+    assert_eq!(episodes(&alt_only)[0].platelets, Recovery::NoData);
+    assert_eq!(episodes(&alt_only)[0].neutrophils, Recovery::NoData);
+}
