@@ -170,6 +170,48 @@ fn lab_rows(key: &str, labs: &[Stored<Lab>]) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Stored laboratory values as the toxicity crate's records, under the
+/// patient key `key`, read by its own labs parser (the one every labs file
+/// goes through).
+///
+/// # Errors
+///
+/// [`StoreError::Corrupt`] when a stored row no longer parses.
+pub(crate) fn parsed_labs(
+    key: &str,
+    labs: &[Stored<Lab>],
+) -> Result<Vec<mibg_toxicity::LabResult>, StoreError> {
+    mibg_toxicity::csv_input::parse_labs(&csv_text(&LAB_HEADER, &lab_rows(key, labs)), "labs")
+        .map_err(|e| StoreError::Corrupt(format!("stored laboratory values: {e}")))
+}
+
+/// Stored transfusions as the toxicity crate's records, as
+/// [`parsed_labs`].
+///
+/// # Errors
+///
+/// [`StoreError::Corrupt`] when a stored row no longer parses.
+pub(crate) fn parsed_transfusions(
+    key: &str,
+    transfusions: &[Stored<crate::Transfusion>],
+) -> Result<Vec<mibg_toxicity::Transfusion>, StoreError> {
+    let rows: Vec<Vec<String>> = transfusions
+        .iter()
+        .map(|t| {
+            vec![
+                key.to_string(),
+                t.record.date.to_string(),
+                t.record.product.clone(),
+            ]
+        })
+        .collect();
+    mibg_toxicity::csv_input::parse_transfusions(
+        &csv_text(&["patient", "date", "product"], &rows),
+        "transfusions",
+    )
+    .map_err(|e| StoreError::Corrupt(format!("stored transfusions: {e}")))
+}
+
 /// A laboratory value as typed in a form (the cells of one labs-file row).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LabEntry {
@@ -620,11 +662,7 @@ impl Store {
         let stored = |what: &str, e: mibg_toxicity::csv_input::CsvError| {
             StoreError::Corrupt(format!("stored {what}: {e}"))
         };
-        let lab_input = mibg_toxicity::csv_input::parse_labs(
-            &csv_text(&LAB_HEADER, &lab_rows(key, &out.labs)),
-            "labs",
-        )
-        .map_err(|e| stored("laboratory values", e))?;
+        let lab_input = parsed_labs(key, &out.labs)?;
         let event_rows: Vec<Vec<String>> = out
             .events
             .iter()
@@ -646,21 +684,7 @@ impl Store {
             "adverse events",
         )
         .map_err(|e| stored("adverse events", e))?;
-        let tr_rows: Vec<Vec<String>> = transfusions
-            .iter()
-            .map(|t| {
-                vec![
-                    key.to_string(),
-                    t.record.date.to_string(),
-                    t.record.product.clone(),
-                ]
-            })
-            .collect();
-        let tr_input = mibg_toxicity::csv_input::parse_transfusions(
-            &csv_text(&["patient", "date", "product"], &tr_rows),
-            "transfusions",
-        )
-        .map_err(|e| stored("transfusions", e))?;
+        let tr_input = parsed_transfusions(key, &transfusions)?;
         let input = mibg_toxicity::ToxicityInput {
             labs: lab_input,
             events: event_input,

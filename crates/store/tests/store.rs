@@ -36,6 +36,7 @@ both!(
     patients_are_listed_a_page_at_a_time_within_the_scope,
     web_sessions_live_in_the_database_and_end_with_the_account,
     course_states_of_a_page_equal_the_single_course_path,
+    engraftment_state_reads_the_counts_by_any_name,
     initial_passwords_must_be_changed_by_their_user,
     initial_passwords_expire_after_72_hours,
     passwords_typed_again_share_the_sign_in_throttle,
@@ -2227,4 +2228,92 @@ async fn passwords_typed_again_share_the_sign_in_throttle(b: Backend) {
             .await,
         Err(StoreError::AuthenticationFailed)
     ));
+}
+
+/// Every course's state, by study id and course number, on the page path
+/// and the single-course path (the two must agree).
+async fn states_by_name(store: &Store) -> Vec<(String, i64, mibg_clinic::course::CourseStatus)> {
+    batch_is_single(store, &op()).await;
+    let all = store.list_patients(&op()).await.unwrap();
+    let ids: Vec<i64> = all.iter().map(|p| p.id).collect();
+    let states = store.course_statuses(&op(), &ids).await.unwrap();
+    let mut out = Vec::new();
+    for (p, courses) in all.iter().zip(states) {
+        for (c, st) in courses {
+            out.push((p.record.study_id.clone(), c.record.number, st));
+        }
+    }
+    out.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    out
+}
+
+/// The engraftment step reads the neutrophil and platelet counts whatever
+/// synonym and case the folder gave them (`ANC`, `PLT`: README data
+/// dictionary, `LabTest::parse`), and only them: the store's query leaves
+/// out the rows named as other tests (`HB`, `SGPT` here) without deciding
+/// what a name means. The seed study with its tests renamed gives every
+/// course the state the seed gives; without its counts, no course passes
+/// engraftment.
+async fn engraftment_state_reads_the_counts_by_any_name(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let want = states_by_name(&store).await;
+    let past = |states: &[(String, i64, mibg_clinic::course::CourseStatus)]| {
+        states
+            .iter()
+            .filter(|(_, _, s)| s.reached >= mibg_clinic::course::Step::Engraftment)
+            .count()
+    };
+    // The seed's counts recover in most courses (the comparison below is
+    // not of states that never reach engraftment).
+    assert!(
+        past(&want) >= 10,
+        "{} courses past engraftment",
+        past(&want)
+    );
+    let import = |f: mibg_study::StudyInput| async move {
+        let (db, store) = fresh(b).await;
+        store
+            .import_study(
+                &op(),
+                &f,
+                &ImportOptions {
+                    label: "renamed".into(),
+                    time_zone: Some("Europe/Rome".into()),
+                    default_centre: None,
+                },
+            )
+            .await
+            .expect("import");
+        (db, store)
+    };
+    let mut renamed = seed();
+    let labs = renamed.files["labs.csv"]
+        .replace(",neutrophils,", ",ANC,")
+        .replace(",platelets,", ",Plt,")
+        .replace(",haemoglobin,", ",HB,")
+        .replace(",alt,", ",SGPT,");
+    assert!(labs.contains(",ANC,") && labs.contains(",Plt,") && labs.contains(",HB,"));
+    renamed.insert("labs.csv", labs);
+    let (_db2, store2) = import(renamed).await;
+    assert_eq!(states_by_name(&store2).await, want);
+    // Without the counts (the other tests kept), every course with stem
+    // cells waits at engraftment for blood counts.
+    let mut no_counts = seed();
+    let labs: String = no_counts.files["labs.csv"]
+        .lines()
+        .filter(|l| !l.contains(",neutrophils,") && !l.contains(",platelets,"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    no_counts.insert("labs.csv", labs);
+    let (_db3, store3) = import(no_counts).await;
+    let without = states_by_name(&store3).await;
+    assert_eq!(past(&without), 0);
+    assert!(
+        without
+            .iter()
+            .any(|(_, _, s)| s.next.as_ref().is_some_and(|(step, missing)| {
+                *step == mibg_clinic::course::Step::Engraftment
+                    && missing == &["no blood counts after the stem-cell return"]
+            }))
+    );
 }
