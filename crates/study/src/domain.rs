@@ -118,22 +118,9 @@ pub fn assessment_problem(path: &str, e: &InputError) -> Problem {
     }
 }
 
-/// Parses the assessment files with the response crate's parser: the
-/// records by patient (file, record). A file whose `patient` differs from
-/// its name is a problem.
-pub fn parse_assessments(
-    assessments: &[(String, String, &str)],
-    p: &mut Problems,
-) -> BTreeMap<String, (String, PatientRecord)> {
-    let mut records = BTreeMap::new();
-    for (path, id, text) in assessments {
-        parse_assessment_file(path, id, text, &mut records, p);
-    }
-    records
-}
-
-/// One assessment file of [`parse_assessments`]: its record added to
-/// `records` (by patient), or its problem.
+/// One assessment file parsed by the response crate's parser: its record
+/// added to `records` (by patient), or its problem (a file whose `patient`
+/// differs from its name is one).
 pub(crate) fn parse_assessment_file(
     path: &str,
     id: &str,

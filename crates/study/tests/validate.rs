@@ -884,3 +884,90 @@ fn a_treatment_record_on_the_data_cut_off_is_allowed_and_after_it_is_not() {
         "{k:#?}"
     );
 }
+
+/// `[protocol]`: the built-in seed protocol by default; a protocol file of
+/// the folder read by the protocol crate, its refusal of a value named at
+/// that value's key; a missing file named.
+#[test]
+fn the_protocol_is_the_seed_or_a_file_of_the_folder() {
+    let s = one_patient();
+    let v = validate(&s);
+    assert!(v.problems.is_ok(), "{:#?}", v.problems.errors);
+    let seed = v.data.protocol.expect("the seed protocol");
+    assert_eq!(
+        seed.infusion1.activity_per_kg.mbq_per_kg(),
+        444.0,
+        "the seed study's 444 MBq/kg"
+    );
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/protocols/matthay-555.toml"),
+    )
+    .unwrap();
+    let mut s = one_patient();
+    s.insert(
+        "study.toml",
+        "[study]\ntitle = \"one\"\n[protocol]\nfile = \"p.toml\"\n",
+    );
+    s.insert("p.toml", text.clone());
+    let v = validate(&s);
+    assert_eq!(
+        v.data
+            .protocol
+            .as_ref()
+            .map(|p| p.infusion1.activity_per_kg.mbq_per_kg()),
+        Some(555.0)
+    );
+    // A negative first activity: refused by the protocol crate, at its key.
+    s.insert(
+        "p.toml",
+        text.replace(
+            "activity_per_kg_mbq = 555.0",
+            "activity_per_kg_mbq = -555.0",
+        ),
+    );
+    let v = validate(&s);
+    assert!(v.data.protocol.is_none());
+    let p: Vec<_> = v
+        .problems
+        .errors
+        .iter()
+        .filter(|p| p.file == "p.toml")
+        .collect();
+    assert_eq!(p.len(), 1, "{:#?}", v.problems.errors);
+    assert_eq!(p[0].kind, ProblemKind::Domain);
+    assert_eq!(p[0].field.as_deref(), Some("infusion1.activity_per_kg_mbq"));
+    // A file that is not in the folder.
+    s.insert(
+        "study.toml",
+        "[study]\ntitle = \"one\"\n[protocol]\nfile = \"absent.toml\"\n",
+    );
+    let v = validate(&s);
+    assert!(v.data.protocol.is_none());
+    assert!(!v.problems.is_ok());
+}
+
+/// A decimal comma in a laboratory value (`"1,5"`) is a format problem
+/// (listed with the layout problems), another bad cell a bad value. (The
+/// study reports a toxicity table's first refusal, as `mibg toxicity`.)
+#[test]
+fn a_decimal_comma_in_the_labs_is_a_format_problem() {
+    let labs = |value: &str| {
+        let mut s = one_patient();
+        s.insert(
+            "labs.csv",
+            format!("patient,date,test,value,unit,lln,uln\nP1,2021-03-05,neutrophils,{value},10^9/L,1.5,8.0\n"),
+        );
+        validate(&s)
+            .problems
+            .errors
+            .into_iter()
+            .filter(|p| p.file == "labs.csv")
+            .map(|p| (p.row, p.field, p.kind))
+            .collect::<Vec<_>>()
+    };
+    let at_value = |kind| vec![(Some(2), Some("value".to_string()), kind)];
+    assert_eq!(labs("\"1,5\""), at_value(ProblemKind::Format));
+    assert_eq!(labs("x"), at_value(ProblemKind::BadValue));
+    assert_eq!(labs("1.5"), vec![]);
+}
