@@ -566,4 +566,199 @@ mod tests {
         assert!(Table::parse("t.csv", "# only\n", &s, &mut p).is_none());
         assert_eq!(p.errors[0].kind, ProblemKind::Syntax);
     }
+
+    /// `f` applied to the one row of a table with columns `patient` and
+    /// `x`, where `x` = `value`; its result and the problems it made.
+    fn row_problems<T>(value: &str, f: impl Fn(&Row<'_, '_>, &mut Problems) -> T) -> (T, Problems) {
+        let mut p = Problems::default();
+        let s = schema("t", Strictness::Clinical, &["patient", "x"], &[]);
+        let text = format!("patient,x\nA,{value}\n");
+        let t = Table::parse("t.csv", &text, &s, &mut p).unwrap();
+        let r = t.rows().next().unwrap();
+        let out = f(&r, &mut p);
+        (out, p)
+    }
+
+    #[test]
+    fn the_header_line_counts_the_comments_before_it() {
+        let mut p = Problems::default();
+        let s = schema("t", Strictness::Clinical, &["patient"], &[]);
+        let t = Table::parse("t.csv", "# one\n# two\npatient\nA\n", &s, &mut p).unwrap();
+        assert_eq!(t.header_line(), 3);
+    }
+
+    #[test]
+    fn ranges_are_inclusive_at_both_ends() {
+        let f = |v: &str| row_problems(v, |r, p| r.opt_f64_in("x", 0.5, 200.0, p));
+        assert_eq!(f("0.5").0, Some(0.5));
+        assert_eq!(f("200").0, Some(200.0));
+        let (v, p) = f("200.01");
+        assert_eq!(v, None);
+        assert_eq!(
+            p.errors[0].message,
+            "200.01 is outside the allowed range 0.5–200"
+        );
+        assert_eq!(f("0.49").0, None);
+        assert_eq!(f("").0, None);
+        assert!(
+            f("").1.errors.is_empty(),
+            "an empty optional cell is no problem"
+        );
+        let u = |v: &str| row_problems(v, |r, p| r.req_u32_in("x", 1, 9, p));
+        assert_eq!(u("1").0, Some(1));
+        assert_eq!(u("9").0, Some(9));
+        let (v, p) = u("10");
+        assert_eq!(v, None);
+        assert_eq!(p.errors[0].kind, ProblemKind::NotAllowed);
+        assert_eq!(p.errors[0].message, "10 is outside the allowed range 1–9");
+        let (v, p) = u("0");
+        assert_eq!(v, None);
+        assert_eq!(p.errors[0].message, "0 is outside the allowed range 1–9");
+        let (v, p) = u("1.5");
+        assert_eq!(v, None);
+        assert_eq!(p.errors[0].kind, ProblemKind::BadValue);
+    }
+
+    #[test]
+    fn an_instant_needs_its_offset_and_keeps_its_local_date() {
+        let f = |v: &str| row_problems(v, |r, p| r.opt_instant("x", p));
+        let d = |s: &str| parse_date(s).unwrap();
+        // 23:30 at UTC−05:00 is 04:30 UTC the next day: the date is the
+        // one written (the clock of the ward), the instant the UTC one.
+        let (v, p) = f("2026-03-02T23:30-05:00");
+        assert!(p.errors.is_empty(), "{:?}", p.errors);
+        let (t, date) = v.unwrap();
+        assert_eq!(
+            t,
+            "2026-03-03T04:30:00Z".parse::<jiff::Timestamp>().unwrap()
+        );
+        assert_eq!(date, d("2026-03-02"));
+        // `Z`: the UTC date.
+        let (v, _) = f("2026-03-02T23:30Z");
+        assert_eq!(
+            v,
+            Some((
+                "2026-03-02T23:30:00Z".parse::<jiff::Timestamp>().unwrap(),
+                d("2026-03-02")
+            ))
+        );
+        // No offset: ambiguous, refused with the way to write it.
+        let (v, p) = f("2026-03-02T14:30");
+        assert_eq!(v, None);
+        assert_eq!(p.errors[0].kind, ProblemKind::BadValue);
+        assert_eq!(
+            p.errors[0].message,
+            "'2026-03-02T14:30' has no UTC offset: ambiguous; write it as 2026-03-02T14:30+01:00 or 2026-03-02T13:30Z"
+        );
+        let (v, p) = f("yesterday");
+        assert_eq!(v, None);
+        assert_eq!(
+            p.errors[0].message,
+            "'yesterday' is not an ISO 8601 date and time with its UTC offset (2026-03-02T14:30+01:00)"
+        );
+        // Empty: no instant, no problem.
+        let (v, p) = f("");
+        assert_eq!(v, None);
+        assert!(p.errors.is_empty());
+    }
+
+    #[test]
+    fn an_optional_choice_is_one_of_its_names_or_empty() {
+        let causes = [("disease", 1), ("toxicity", 2)];
+        let f = |v: &str| row_problems(v, |r, p| r.opt_choice("x", &causes, p));
+        assert_eq!(f("toxicity").0, Some(2));
+        let (v, p) = f("");
+        assert_eq!(v, None);
+        assert!(p.errors.is_empty());
+        let (v, p) = f("Toxicity");
+        assert_eq!(v, None);
+        assert_eq!(
+            p.errors[0].message,
+            "'Toxicity' is not one of disease, toxicity"
+        );
+    }
+
+    #[test]
+    fn identifiers_have_at_most_64_characters() {
+        let id = |s: &str| {
+            let mut p = Problems::default();
+            let v = req_id_cell("t.csv", 2, "patient", Some(s), &mut p).map(str::to_string);
+            (v, p.errors)
+        };
+        let at = "a".repeat(MAX_ID_LEN);
+        assert_eq!(MAX_ID_LEN, 64);
+        assert_eq!(id(&at).0.as_deref(), Some(at.as_str()));
+        let over = "a".repeat(MAX_ID_LEN + 1);
+        let (v, e) = id(&over);
+        assert_eq!(v, None);
+        assert!(
+            e[0].message
+                .ends_with("is not an identifier (at most 64 characters)")
+        );
+        let (v, e) = id("P 1");
+        assert_eq!(v, None);
+        assert_eq!(
+            e[0].message,
+            "'P 1' is not an identifier (letters, digits, '_', '-', '.')"
+        );
+    }
+
+    #[test]
+    fn a_date_has_exactly_ten_characters() {
+        // Dashes in place, one digit too many: not a date.
+        assert!(parse_date("2020-01-011").is_none());
+        assert!(parse_date("2020-01-1").is_none());
+        assert!(parse_date("2020/01/01").is_none());
+        assert!(parse_date("2020-01/01").is_none());
+        assert_eq!(
+            parse_date("2020-01-01"),
+            Some(jiff::civil::date(2020, 1, 1))
+        );
+    }
+
+    /// Day differences against jiff's own calendar arithmetic, across
+    /// January and February (where the algorithm counts from March), leap
+    /// years, centuries and 400-year eras.
+    #[test]
+    fn day_differences_agree_with_jiff_across_the_year_turns() {
+        let dates = [
+            "1899-12-31",
+            "1900-02-28",
+            "1900-03-01",
+            "1970-01-01",
+            "1999-12-31",
+            "2000-01-31",
+            "2000-02-29",
+            "2000-03-01",
+            "2019-12-31",
+            "2020-01-01",
+            "2020-02-28",
+            "2020-02-29",
+            "2020-03-01",
+            "2021-02-28",
+            "2021-03-01",
+            "2100-02-28",
+            "2100-03-01",
+            "2400-02-29",
+        ];
+        for a in dates {
+            for b in dates {
+                let (da, db) = (parse_date(a).unwrap(), parse_date(b).unwrap());
+                let want = i64::from(da.until((jiff::Unit::Day, db)).unwrap().get_days());
+                assert_eq!(days_between(da, db), want, "{a} → {b}");
+            }
+        }
+        let d = |s| parse_date(s).unwrap();
+        // The day number itself counts from the Unix epoch, as documented:
+        // 1970-01-01 is day 0, 2000-01-01 day 10 957 (30 years, 7 of them
+        // leap: 30 × 365 + 7), 1969-12-31 day −1.
+        assert_eq!(day_number(d("1970-01-01")), 0);
+        assert_eq!(day_number(d("2000-01-01")), 30 * 365 + 7);
+        assert_eq!(day_number(d("1969-12-31")), -1);
+        // By hand: 2020 is a leap year, 2021 and 2100 are not.
+        assert_eq!(days_between(d("2020-02-28"), d("2020-03-01")), 2);
+        assert_eq!(days_between(d("2021-02-28"), d("2021-03-01")), 1);
+        assert_eq!(days_between(d("2100-02-28"), d("2100-03-01")), 1);
+        assert_eq!(days_between(d("2019-12-31"), d("2020-01-01")), 1);
+    }
 }
