@@ -2270,22 +2270,6 @@ async fn engraftment_state_reads_the_counts_by_any_name(b: Backend) {
         "{} courses past engraftment",
         past(&want)
     );
-    let import = |f: mibg_study::StudyInput| async move {
-        let (db, store) = fresh(b).await;
-        store
-            .import_study(
-                &op(),
-                &f,
-                &ImportOptions {
-                    label: "renamed".into(),
-                    time_zone: Some("Europe/Rome".into()),
-                    default_centre: None,
-                },
-            )
-            .await
-            .expect("import");
-        (db, store)
-    };
     let mut renamed = seed();
     let labs = renamed.files["labs.csv"]
         .replace(",neutrophils,", ",ANC,")
@@ -2294,7 +2278,7 @@ async fn engraftment_state_reads_the_counts_by_any_name(b: Backend) {
         .replace(",alt,", ",SGPT,");
     assert!(labs.contains(",ANC,") && labs.contains(",Plt,") && labs.contains(",HB,"));
     renamed.insert("labs.csv", labs);
-    let (_db2, store2) = import(renamed).await;
+    let (_db2, store2) = imported(b, &renamed, "renamed").await;
     assert_eq!(states_by_name(&store2).await, want);
     // Without the counts (the other tests kept), every course with stem
     // cells waits at engraftment for blood counts.
@@ -2305,7 +2289,7 @@ async fn engraftment_state_reads_the_counts_by_any_name(b: Backend) {
         .map(|l| format!("{l}\n"))
         .collect();
     no_counts.insert("labs.csv", labs);
-    let (_db3, store3) = import(no_counts).await;
+    let (_db3, store3) = imported(b, &no_counts, "no counts").await;
     let without = states_by_name(&store3).await;
     assert_eq!(past(&without), 0);
     assert!(

@@ -49,19 +49,29 @@ pub async fn fresh(backend: Backend) -> (TestDb, Store) {
 
 /// The seed study imported into a fresh database.
 pub async fn seeded(backend: Backend) -> (TestDb, Store) {
+    imported(backend, &seed(), "examples/seed-study").await
+}
+
+/// A study folder imported into a fresh database (centres' time zone
+/// Europe/Rome), under the label `label`.
+pub async fn imported(
+    backend: Backend,
+    folder: &mibg_study::StudyInput,
+    label: &str,
+) -> (TestDb, Store) {
     let (db, store) = fresh(backend).await;
     store
         .import_study(
             &op(),
-            &seed(),
+            folder,
             &mibg_store::folder::ImportOptions {
-                label: "examples/seed-study".into(),
+                label: label.into(),
                 time_zone: Some("Europe/Rome".into()),
                 default_centre: None,
             },
         )
         .await
-        .expect("import the seed study");
+        .unwrap_or_else(|e| panic!("import {label}: {e}"));
     (db, store)
 }
 
