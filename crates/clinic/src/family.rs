@@ -144,13 +144,13 @@ fn at(z: &jiff::Zoned, h: Hours) -> Result<jiff::Zoned, DosimetryError> {
     let t = z
         .checked_add(jiff::SignedDuration::from_secs(secs as i64))
         .map_err(|e| opt("family time", h.hours(), e.to_string()))?;
-    let extra = (60 - i64::from(t.second())) % 60;
-    let t = if extra > 0 || t.subsec_nanosecond() > 0 {
-        t.checked_add(jiff::SignedDuration::from_secs(extra))
+    // Off the minute (a second or a fraction past it): on to the next one.
+    let t = if t.second() == 0 && t.subsec_nanosecond() == 0 {
+        t
+    } else {
+        t.checked_add(jiff::SignedDuration::from_secs(60 - i64::from(t.second())))
             .and_then(|t| t.with().subsec_nanosecond(0).build())
             .map_err(|e| opt("family time", h.hours(), e.to_string()))?
-    } else {
-        t
     };
     Ok(t)
 }
@@ -510,12 +510,62 @@ mod tests {
         // Exactly on the minute stays.
         let t = at(&z, Hours::new(2.0)).unwrap();
         assert_eq!(show(&t), "Mon 2 Mar 2026 16:30 (+01:00)");
+        // Half a second past the minute is past it: 14:31, not 14:30 (the
+        // sheet's times are when contact may resume: never early).
+        let z3 = zoned("2026-03-02T13:30:00.5Z");
+        assert_eq!(
+            show(&at(&z3, Hours::ZERO).unwrap()),
+            "Mon 2 Mar 2026 14:31 (+01:00)"
+        );
+        assert_eq!(at(&z3, Hours::ZERO).unwrap().subsec_nanosecond(), 0);
+        // 59.5 s past: the next minute, not two on.
+        let z4 = zoned("2026-03-02T13:30:59.5Z");
+        assert_eq!(
+            show(&at(&z4, Hours::ZERO).unwrap()),
+            "Mon 2 Mar 2026 14:31 (+01:00)"
+        );
+        // Clock hours count minutes, seconds and their fraction:
+        // 14 + 30/60 + 20.5/3600 h.
+        let z5 = zoned("2026-03-02T13:30:20.5Z");
+        assert!((clock_hours(&z5) - (14.5 + 20.5 / 3600.0)).abs() < 1e-12);
+        assert!((clock_hours(&zoned("2026-03-02T12:45:00Z")) - 13.75).abs() < 1e-12);
         let z2 = zoned("2026-03-02T13:30:20Z");
         assert!((clock_hours(&z2) - (14.5 + 20.0 / 3600.0)).abs() < 1e-12);
         assert_eq!(
             show(&at(&z2, Hours::ZERO).unwrap()),
             "Mon 2 Mar 2026 14:31 (+01:00)"
         );
+    }
+
+    /// One infusion: no second one is assumed (its end is not computed,
+    /// nothing bounds the first), and the dose-rate curve runs every 2 h to
+    /// 21 days after it: 0, 2, …, 504 h, 253 points; with a 42 h half-life
+    /// the rate at 504 h = 12 half-lives is 100 µSv/h × 2⁻¹² = 0.0244… µSv/h.
+    #[test]
+    fn a_course_of_one_infusion_assumes_no_second() {
+        let protocol = Protocol::seed();
+        let c = ExponentialSum::mono(Hours::new(42.0)).unwrap();
+        let periods = [PeriodInput {
+            curve: &c,
+            initial: DoseRate::from_usv_per_h(100.0),
+            method: "m1".into(),
+            activity: Activity::from_mbq(8000.0),
+            curve_text: "c1".into(),
+        }];
+        let o = FamilyOptions {
+            patterns: vec![daily("bed", 22.0, 9.0, 0.3, 5.0, ConstraintPeriod::Episode)],
+            patterns_source: "test.toml".into(),
+            infusion1_end: zoned("2026-03-02T13:30:00Z"),
+            infusion2_end: None,
+            courses_per_year: 1,
+            split: BudgetSplit::Equal,
+        };
+        let r = assess_family(&periods, &protocol, DistanceLaw::CormackShearer, &o).unwrap();
+        assert_eq!(r.infusions.len(), 1);
+        assert_eq!(r.dose_rate_at_1m.len(), 253);
+        let last = r.dose_rate_at_1m[252];
+        assert_eq!(last[0], 504.0);
+        assert!((last[1] - 100.0 / 4096.0).abs() < 1e-12, "{}", last[1]);
     }
 
     #[test]
