@@ -537,6 +537,47 @@ mod tests {
         );
     }
 
+    /// The protocol's constraints cap a pattern's limit: per episode the
+    /// caregiver constraint (seed 5 mSv), per year the public one (seed
+    /// 1 mSv). At the cap nothing changes; above it the protocol's applies,
+    /// warned and named in the source.
+    #[test]
+    fn the_protocols_constraints_cap_a_patterns_limit() {
+        let protocol = Protocol::seed();
+        let mut w = Vec::new();
+        let at_cap = capped(
+            &daily("a", 22.0, 9.0, 0.3, 5.0, ConstraintPeriod::Episode),
+            &protocol,
+            &mut w,
+        );
+        assert_eq!(at_cap.constraint.limit.msv(), 5.0);
+        assert_eq!(at_cap.constraint.source, "test");
+        assert!(w.is_empty(), "{w:?}");
+        let over = capped(
+            &daily("b", 22.0, 9.0, 0.3, 6.0, ConstraintPeriod::Episode),
+            &protocol,
+            &mut w,
+        );
+        assert_eq!(over.constraint.limit.msv(), 5.0);
+        assert_eq!(
+            w,
+            [
+                "b: the pattern's limit 6 mSv is above the protocol's caregiver_constraint_msv = 5 mSv; the protocol's applies"
+            ]
+        );
+        assert_eq!(
+            over.constraint.source,
+            "protocol radiation_protection.caregiver_constraint_msv = 5 mSv (stricter than the pattern's 6 mSv: test)"
+        );
+        let yearly = capped(
+            &daily("c", 22.0, 9.0, 0.3, 1.5, ConstraintPeriod::Year),
+            &protocol,
+            &mut w,
+        );
+        assert_eq!(yearly.constraint.limit.msv(), 1.0);
+        assert!(w[1].contains("public_constraint_msv = 1 mSv"), "{w:?}");
+    }
+
     /// One infusion: no second one is assumed (its end is not computed,
     /// nothing bounds the first), and the dose-rate curve runs every 2 h to
     /// 21 days after it: 0, 2, …, 504 h, 253 points; with a 42 h half-life
@@ -635,14 +676,37 @@ mod tests {
             r.patterns[2].instructions[1]
         );
         assert!(r.warnings.iter().any(|w| w.starts_with("never: ")));
+        // "bed" asks for 5 mSv per episode, the seed protocol's own
+        // caregiver constraint (protocols/seed.toml): at the cap, nothing
+        // is lowered and nothing warned.
+        assert!(
+            !r.warnings
+                .iter()
+                .any(|w| w.starts_with("bed: the pattern's limit")),
+            "{:?}",
+            r.warnings
+        );
+        assert_eq!(bed.restriction.pattern.constraint.limit.msv(), 5.0);
         assert!(r.warnings.iter().any(|w| w.contains("below 0.3 m")));
         // Dose against delay: falls, per infusion, with the budget.
         let dc = &bed.dose_against_delay[0];
         assert_eq!(dc.points.len(), 61);
+        // It spans twice the restriction (at least 48 h), within the 336 h
+        // before infusion 2, in 60 equal steps.
+        let t1 = t.hours();
+        assert!(2.0 * t1 > 48.0 && 2.0 * t1 < 336.0, "{t1}");
+        assert!((dc.points[60][0] - 2.0 * t1).abs() < 1e-9);
+        assert!((dc.points[1][0] - 2.0 * t1 / 60.0).abs() < 1e-9);
+        assert_eq!(dc.infusion, 1);
+        assert_eq!(bed.dose_against_delay[1].infusion, 2);
         assert!(dc.points[0][1] > dc.points[60][1]);
         assert_eq!(dc.budget_msv, 2.5);
         // The dose-rate curve: 2-hourly on one axis over both infusions.
         assert_eq!(r.dose_rate_at_1m[0], [0.0, 100.0]);
+        // Every 2 h from 0 to 21 days after infusion 2 (336 + 504 h): 421
+        // points.
+        assert_eq!(r.dose_rate_at_1m.len(), 421);
+        assert_eq!(r.dose_rate_at_1m[420][0], 840.0);
         let after2 = r.dose_rate_at_1m.iter().find(|p| p[0] == 336.0).unwrap();
         assert!((after2[1] - 200.0).abs() < 1e-9);
         let text = family_sheet_text(&r);
