@@ -50,7 +50,8 @@ fn every_default_is_the_documented_one() {
     assert_eq!(a.landmark_years, vec![3.0]);
     // CI methods: the seed paper's Wald intervals for the SIOPEN and
     // soft-tissue endpoints (10/15 → 43–91 %), log-log for Kaplan–Meier
-    // (statistics.md §10.2), Clopper–Pearson elsewhere (statistics.md §1).
+    // (docs/reference/statistics.md §10.2), Clopper–Pearson elsewhere
+    // (docs/reference/statistics.md §1).
     use mibg_stats::km::ConfType;
     use mibg_stats::proportion::Method;
     assert_eq!(a.ci.response_rate, Method::ClopperPearson);
@@ -75,7 +76,7 @@ fn every_default_is_the_documented_one() {
         SoftTissueDenominator::BaselineAtOrAboveThreshold
     );
     // EFS (INRG): progression, relapse, second malignancy or death; OS:
-    // death; both from the first infusion (statistics.md §10.3).
+    // death; both from the first infusion (docs/reference/statistics.md §10.3).
     assert_eq!(a.efs.origin, Origin::FirstInfusion);
     assert_eq!(
         a.efs.events,
