@@ -498,6 +498,31 @@ mod tests {
         }
     }
 
+    /// Infusion `n` with initial rate `usv_h` at 1 m and activity `mbq`.
+    fn period(c: &ExponentialSum, n: u32, usv_h: f64, mbq: f64) -> PeriodInput<'_> {
+        PeriodInput {
+            curve: c,
+            initial: DoseRate::from_usv_per_h(usv_h),
+            method: format!("m{n}"),
+            activity: Activity::from_mbq(mbq),
+            curve_text: format!("c{n}"),
+        }
+    }
+
+    /// The options of the tests: infusion 1 ending 2026-03-02 14:30
+    /// (+01:00), infusion 2 at the protocol's interval, one course a year,
+    /// equal shares.
+    fn options(patterns: Vec<FamilyPattern>) -> FamilyOptions {
+        FamilyOptions {
+            patterns,
+            patterns_source: "test.toml".into(),
+            infusion1_end: zoned("2026-03-02T13:30:00Z"),
+            infusion2_end: None,
+            courses_per_year: 1,
+            split: BudgetSplit::Equal,
+        }
+    }
+
     #[test]
     fn times_round_up_to_the_minute_and_print_with_the_offset() {
         let z = zoned("2026-03-02T13:30:00Z"); // 14:30 at +01:00
@@ -586,21 +611,15 @@ mod tests {
     fn a_course_of_one_infusion_assumes_no_second() {
         let protocol = Protocol::seed();
         let c = ExponentialSum::mono(Hours::new(42.0)).unwrap();
-        let periods = [PeriodInput {
-            curve: &c,
-            initial: DoseRate::from_usv_per_h(100.0),
-            method: "m1".into(),
-            activity: Activity::from_mbq(8000.0),
-            curve_text: "c1".into(),
-        }];
-        let o = FamilyOptions {
-            patterns: vec![daily("bed", 22.0, 9.0, 0.3, 5.0, ConstraintPeriod::Episode)],
-            patterns_source: "test.toml".into(),
-            infusion1_end: zoned("2026-03-02T13:30:00Z"),
-            infusion2_end: None,
-            courses_per_year: 1,
-            split: BudgetSplit::Equal,
-        };
+        let periods = [period(&c, 1, 100.0, 8000.0)];
+        let o = options(vec![daily(
+            "bed",
+            22.0,
+            9.0,
+            0.3,
+            5.0,
+            ConstraintPeriod::Episode,
+        )]);
         let r = assess_family(&periods, &protocol, DistanceLaw::CormackShearer, &o).unwrap();
         assert_eq!(r.infusions.len(), 1);
         assert_eq!(r.dose_rate_at_1m.len(), 253);
@@ -613,35 +632,12 @@ mod tests {
     fn a_course_of_two_infusions_gives_dated_instructions() {
         let protocol = Protocol::seed();
         let c = ExponentialSum::mono(Hours::new(42.0)).unwrap();
-        let periods = [
-            PeriodInput {
-                curve: &c,
-                initial: DoseRate::from_usv_per_h(100.0),
-                method: "m1".into(),
-                activity: Activity::from_mbq(8000.0),
-                curve_text: "c1".into(),
-            },
-            PeriodInput {
-                curve: &c,
-                initial: DoseRate::from_usv_per_h(200.0),
-                method: "m2".into(),
-                activity: Activity::from_mbq(4000.0),
-                curve_text: "c2".into(),
-            },
-        ];
-        let patterns = vec![
+        let periods = [period(&c, 1, 100.0, 8000.0), period(&c, 2, 200.0, 4000.0)];
+        let o = options(vec![
             daily("bed", 22.0, 9.0, 0.3, 5.0, ConstraintPeriod::Episode),
             daily("tiny", 12.0, 0.25, 3.0, 5.0, ConstraintPeriod::Episode),
             daily("never", 0.0, 24.0, 0.1, 1e-15, ConstraintPeriod::Year),
-        ];
-        let o = FamilyOptions {
-            patterns,
-            patterns_source: "test.toml".into(),
-            infusion1_end: zoned("2026-03-02T13:30:00Z"),
-            infusion2_end: None,
-            courses_per_year: 1,
-            split: BudgetSplit::Equal,
-        };
+        ]);
         let r = assess_family(&periods, &protocol, DistanceLaw::CormackShearer, &o).unwrap();
         // Infusion 2 defaults to the protocol's interval (14 days), same clock.
         assert_eq!(r.infusions[1].end, "Mon 16 Mar 2026 14:30 (+01:00)");
