@@ -755,7 +755,9 @@ mod tests {
         let mixed = [1e-3, 1e-12, 2e-3, 3e-3, -1e-12, -1e-3, 1e-10, -2e-3, -3e-3];
         assert!((runs_z(&mixed).unwrap() + 1.825_742).abs() < 1e-6);
         // The boundary: exactly the threshold is ignored, just above counts.
-        let edge = [RUNS_TEST_NEGLIGIBLE_RESIDUAL; 6];
+        // (Both signs, so that only the size rule can make it `None`.)
+        let t = RUNS_TEST_NEGLIGIBLE_RESIDUAL;
+        let edge = [t, t, t, -t, -t, -t];
         assert!(runs_z(&edge).is_none());
         let above = [2e-9, 2e-9, 2e-9, -2e-9, -2e-9, -2e-9];
         assert!(runs_z(&above).is_some());

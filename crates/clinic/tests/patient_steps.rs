@@ -1,0 +1,92 @@
+//! The per-patient steps of the cohort act (`cohort::patient`) on edited
+//! copies of the seed study (examples/seed-study): baseline involvement,
+//! the response criteria the study names, a patient without a follow-up
+//! assessment. Expected values read from the seed's assessment files.
+
+use mibg_clinic::cohort::{PatientResult, StudyReport, report};
+use mibg_study::StudyInput;
+
+fn seed() -> StudyInput {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seed-study");
+    let mut s = StudyInput::default();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name().to_string_lossy().to_string();
+        if e.path().is_file() {
+            s.insert(name, std::fs::read_to_string(e.path()).unwrap());
+        } else {
+            for sub in std::fs::read_dir(e.path()).unwrap() {
+                let sub = sub.unwrap();
+                s.insert(
+                    format!("{name}/{}", sub.file_name().to_string_lossy()),
+                    std::fs::read_to_string(sub.path()).unwrap(),
+                );
+            }
+        }
+    }
+    s
+}
+
+fn patient<'a>(r: &'a StudyReport, id: &str) -> &'a PatientResult {
+    r.patients.iter().find(|p| p.patient == id).unwrap()
+}
+
+/// The abstract of De Ioris et al., ESMO Open 2025;10(4):104541
+/// (../shared/seed, reproduced by the seed study): "Twenty-three patients
+/// presented a bone/bone marrow involvement, and 21 patients presented an
+/// uptake at primary site or at soft-tissue sites."
+#[test]
+fn baseline_involvement_is_the_published_count() {
+    let r = report(&seed()).unwrap();
+    assert_eq!(r.cohort.n, 26);
+    assert_eq!(r.cohort.bone_marrow_involved, 23);
+    assert_eq!(r.cohort.soft_tissue_involved, 21);
+    // SYN-06 (assessments/SYN-06.toml): no primary, no soft-tissue target,
+    // SIOPEN skeletal score > 0 at baseline.
+    let p = patient(&r, "SYN-06");
+    assert!(!p.involvement.soft_tissue);
+    assert!(p.involvement.bone_marrow);
+    // SYN-01: a 95 mm primary present at baseline.
+    assert!(patient(&r, "SYN-01").involvement.soft_tissue);
+}
+
+/// The same abstract: "The overall response rate was 48% [95% CI 28% to
+/// 69%] with only one progression" (INRC 2017, the seed's criteria).
+#[test]
+fn the_criteria_the_study_names_are_used() {
+    let r = report(&seed()).unwrap();
+    let rr = &r.cohort.response_rate;
+    assert_eq!((rr.x, rr.n), (12, 25));
+    assert_eq!(r.cohort.best_response.get("PD"), Some(&1));
+    // INRC 2017 has "SD" where INRC 1993 has "NR" (no response), and no
+    // VGPR (docs/reference/response.md §2.7, §3).
+    assert_eq!(patient(&r, "SYN-01").response.as_ref().unwrap().best, "SD");
+    assert!(!r.cohort.best_response.contains_key("NR"));
+    let mut s = seed();
+    let t = s.files["study.toml"].clone();
+    assert!(t.contains("criteria = \"inrc2017\""));
+    s.insert(
+        "study.toml",
+        t.replacen("criteria = \"inrc2017\"", "criteria = \"inrc1993\"", 1),
+    );
+    let r = report(&s).unwrap();
+    assert_eq!(patient(&r, "SYN-01").response.as_ref().unwrap().best, "NR");
+    assert!(!r.cohort.best_response.contains_key("SD"));
+}
+
+#[test]
+fn a_patient_without_a_follow_up_assessment_is_not_evaluable() {
+    let mut s = seed();
+    let f = "assessments/SYN-01.toml";
+    let t = s.files[f].clone();
+    let cut = t.find("[[follow_up]]").unwrap();
+    s.insert(f, t[..cut].to_string());
+    let r = report(&s).unwrap();
+    let resp = patient(&r, "SYN-01").response.as_ref().unwrap();
+    assert_eq!(resp.best, "NE");
+    assert!(!resp.evaluable);
+    assert!(resp.follow_ups.is_empty());
+    // SYN-01 was SD: one fewer evaluable patient, the same responders.
+    let rr = &r.cohort.response_rate;
+    assert_eq!((rr.x, rr.n), (12, 24));
+}

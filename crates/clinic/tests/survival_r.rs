@@ -1,0 +1,498 @@
+//! `mibg_clinic::survival` (the analysis behind `mibg survival`) against
+//! the R `survival` golden files of tests/data/stats/ (PROVENANCE.md in
+//! each case: R survival 3.5-3, the script that wrote them), called as a
+//! library: the JSON document of [`survival::report`] compared number by
+//! number, so that a wrong rule in the clinical crate fails its own tests
+//! (issue 16), not only the command line's end-to-end tests
+//! (crates/cli/tests/survival.rs and survival_strata_weights.rs, which run
+//! the binary on the same files).
+//!
+//! Tolerances as there (docs/reference/statistics.md §8): every KM number
+//! 1e-9 relative; Cox coefficients, SEs, HRs, log-likelihoods and χ² 1e-6,
+//! p-values 1e-5.
+
+use mibg_clinic::survival::{self, Columns, SurvivalOptions};
+use mibg_stats::conf::ConfLevel;
+use mibg_stats::cox::Ties;
+use mibg_stats::km::{ConfType, KmOptions};
+use mibg_stats::survdata::{ColumnSpec, parse_csv};
+use mibg_stats::time::SurvTime;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn data_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(rel)
+}
+
+fn load(rel: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(data_path(rel)).unwrap()).unwrap()
+}
+
+struct Run<'a> {
+    file: &'a str,
+    group: Option<&'a str>,
+    covariates: &'a [&'a str],
+    weight: Option<&'a str>,
+    strata: Option<&'a str>,
+    conf_type: ConfType,
+    landmarks: &'a [f64],
+    ties: Ties,
+    timefix: bool,
+}
+
+impl Default for Run<'_> {
+    fn default() -> Self {
+        Run {
+            file: "",
+            group: None,
+            covariates: &[],
+            weight: None,
+            strata: None,
+            conf_type: ConfType::LogLog,
+            landmarks: &[],
+            ties: Ties::Efron,
+            timefix: true,
+        }
+    }
+}
+
+impl Run<'_> {
+    /// The analysis of `file` (relative to tests/data) as its JSON document.
+    fn text(&self, text: &str) -> Value {
+        let spec = ColumnSpec {
+            time: "time".into(),
+            event: "event".into(),
+            group: self.group.map(str::to_string),
+            covariates: self.covariates.iter().map(|s| s.to_string()).collect(),
+            weight: self.weight.map(str::to_string),
+            strata: self.strata.map(str::to_string),
+        };
+        let d = parse_csv(text, "input.csv", &spec).unwrap();
+        let a = survival::analyse(
+            d,
+            SurvivalOptions {
+                km: KmOptions {
+                    conf_type: self.conf_type,
+                    conf_level: ConfLevel::new(0.95).unwrap(),
+                },
+                landmarks: self
+                    .landmarks
+                    .iter()
+                    .map(|&t| SurvTime::new(t).unwrap())
+                    .collect(),
+                ties: self.ties,
+                timefix: self.timefix,
+            },
+        )
+        .unwrap();
+        let r = survival::report(
+            &a,
+            Columns {
+                source: "input.csv",
+                time: "time",
+                event: "event",
+                group: self.group,
+                weight: self.weight,
+                strata: self.strata,
+            },
+        );
+        serde_json::to_value(&r).unwrap()
+    }
+
+    fn json(&self) -> Value {
+        self.text(&std::fs::read_to_string(data_path(self.file)).unwrap())
+    }
+}
+
+/// Compares `got` with R's `want` recursively over the keys of `want`.
+fn compare(path: &str, got: &Value, want: &Value, rtol: f64) {
+    match want {
+        Value::Object(m) => {
+            for (k, w) in m {
+                if k == "source" {
+                    continue;
+                }
+                let g = got
+                    .get(k)
+                    .unwrap_or_else(|| panic!("{path}.{k}: missing in mibg output"));
+                compare(&format!("{path}.{k}"), g, w, rtol);
+            }
+        }
+        Value::Array(ws) => {
+            let gs = got
+                .as_array()
+                .unwrap_or_else(|| panic!("{path}: not an array"));
+            assert_eq!(gs.len(), ws.len(), "{path}: length");
+            for (i, (g, w)) in gs.iter().zip(ws).enumerate() {
+                compare(&format!("{path}[{i}]"), g, w, rtol);
+            }
+        }
+        Value::Number(n) => {
+            let w = n.as_f64().unwrap();
+            let g = got
+                .as_f64()
+                .unwrap_or_else(|| panic!("{path}: mibg {got}, R {w}"));
+            assert!(
+                (g - w).abs() <= rtol * w.abs().max(f64::MIN_POSITIVE),
+                "{path}: mibg {g:e}, R {w:e}"
+            );
+        }
+        Value::Null => assert!(got.is_null(), "{path}: mibg {got}, R NA"),
+        other => assert_eq!(got, other, "{path}"),
+    }
+}
+
+fn km_case(case: &str, landmarks: &[f64]) {
+    for (ct, name) in [
+        (ConfType::LogLog, "log-log"),
+        (ConfType::Log, "log"),
+        (ConfType::Plain, "plain"),
+    ] {
+        let got = Run {
+            file: &format!("stats/{case}/input.csv"),
+            group: Some("group"),
+            conf_type: ct,
+            landmarks,
+            ..Run::default()
+        }
+        .json();
+        let want = load(&format!("stats/{case}/expected_{name}.json"));
+        compare(&format!("{case}/{name}"), &got, &want, 1e-9);
+        assert_eq!(got["conf_type"], name);
+    }
+}
+
+#[test]
+fn lung_matches_r_survival() {
+    km_case("lung", &[180.0, 365.0, 730.0, 1100.0]);
+}
+
+#[test]
+fn veteran_matches_r_survival() {
+    km_case("veteran", &[30.0, 180.0, 365.0, 1000.0]);
+}
+
+#[test]
+fn ovarian_matches_r_survival() {
+    km_case("ovarian", &[365.0, 730.0, 1095.0, 1500.0]);
+}
+
+#[test]
+fn rossi_matches_r_survival() {
+    km_case("rossi", &[13.0, 26.0, 52.0, 60.0]);
+}
+
+/// R `coxph` golden files (tests/data/stats/cox_*/): the keys of the
+/// document's `cox` object.
+fn cox_case(file: &str, covariates: &[&str], expected: &str, ties: Ties, name: &str) {
+    let j = Run {
+        file,
+        covariates,
+        ties,
+        ..Run::default()
+    }
+    .json();
+    let got = &j["cox"];
+    let want = load(expected);
+    assert_eq!(got["n"], want["n"], "{expected}: n");
+    assert_eq!(got["n_events"], want["n_events"]);
+    assert_eq!(got["ties"], name);
+    for (key, rtol) in [
+        ("coef", 1e-6),
+        ("se", 1e-6),
+        ("z", 1e-6),
+        ("hr", 1e-6),
+        ("hr_lower", 1e-6),
+        ("hr_upper", 1e-6),
+        ("p", 1e-5),
+        ("loglik_null", 1e-6),
+        ("loglik", 1e-6),
+        ("lr_chisq", 1e-6),
+        ("wald_chisq", 1e-6),
+        ("score_chisq", 1e-6),
+        ("lr_p", 1e-5),
+        ("wald_p", 1e-5),
+        ("score_p", 1e-5),
+        ("concordance", 1e-6),
+    ] {
+        compare(&format!("{expected} {key}"), &got[key], &want[key], rtol);
+    }
+}
+
+#[test]
+fn cox_matches_r_coxph() {
+    let vet = ["trt", "karno", "diagtime", "age", "prior"];
+    cox_case(
+        "stats/cox_veteran/data.csv",
+        &vet,
+        "stats/cox_veteran/expected_efron.json",
+        Ties::Efron,
+        "efron",
+    );
+    cox_case(
+        "stats/cox_veteran/data.csv",
+        &vet,
+        "stats/cox_veteran/expected_breslow.json",
+        Ties::Breslow,
+        "breslow",
+    );
+    cox_case(
+        "stats/cox_rossi/data.csv",
+        &["fin", "age", "race", "wexp", "mar", "paro", "prio"],
+        "stats/cox_rossi/expected_efron.json",
+        Ties::Efron,
+        "efron",
+    );
+}
+
+/// lung has missing ph_ecog, ph_karno, wt_loss; R's coxph drops those rows
+/// (n = 213 of 228), as `cox_lung5` (fitted by R on the same 213).
+#[test]
+fn cox_uses_complete_cases() {
+    let covs = ["group", "age", "ph_ecog", "ph_karno", "wt_loss"];
+    cox_case(
+        "stats/lung/input.csv",
+        &covs,
+        "stats/cox_lung5/expected_efron.json",
+        Ties::Efron,
+        "efron",
+    );
+    let j = Run {
+        file: "stats/lung/input.csv",
+        covariates: &covs,
+        ..Run::default()
+    }
+    .json();
+    assert_eq!(j["cox"]["n_missing_covariates"], 15);
+}
+
+const LUNG_SW: &str = "stats/coxsw_lung_strata_weights/data.csv";
+
+#[test]
+fn weighted_curve_and_stratified_weighted_cox_match_r() {
+    let km = load("stats/km_lung_strata_weights/expected.json");
+    let cox = load("stats/coxsw_lung_strata_weights/expected_efron.json");
+    let j = Run {
+        file: LUNG_SW,
+        covariates: &["age", "ph_ecog", "ph_karno"],
+        weight: Some("weight"),
+        strata: Some("stratum"),
+        ..Run::default()
+    }
+    .json();
+    assert_eq!(j["weight_column"], "weight");
+    assert_eq!(
+        j["variance"],
+        "greenwood (case weights: R survfit robust = FALSE)"
+    );
+    let t = &j["km"]["table"];
+    for (k, r) in [
+        ("time", "km_time"),
+        ("n_risk_weighted", "km_n_risk"),
+        ("n_event_weighted", "km_n_event"),
+        ("surv", "km_surv"),
+        ("std_err", "km_std_err"),
+        ("lower", "km_lower"),
+        ("upper", "km_upper"),
+    ] {
+        compare(k, &t[k], &km[r], 1e-9);
+    }
+    compare("median", &j["median"]["median"], &km["km_median"][0], 1e-9);
+    compare(
+        "median lower",
+        &j["median"]["lower"],
+        &km["km_median"][1],
+        1e-9,
+    );
+    compare(
+        "median upper",
+        &j["median"]["upper"],
+        &km["km_median"][2],
+        1e-9,
+    );
+    let c = &j["cox"];
+    assert_eq!(c["n_strata"], 2);
+    assert_eq!(c["weighted"], true);
+    for k in [
+        "coef",
+        "se",
+        "z",
+        "p",
+        "hr",
+        "hr_lower",
+        "hr_upper",
+        "loglik_null",
+        "loglik",
+        "lr_chisq",
+        "wald_chisq",
+        "score_chisq",
+        "concordance",
+        "concordance_se",
+    ] {
+        compare(k, &c[k], &cox[k], 1e-9);
+    }
+}
+
+#[test]
+fn weighted_group_curves_match_r_and_skip_the_logrank() {
+    let km = load("stats/km_lung_strata_weights/expected.json");
+    let j = Run {
+        file: LUNG_SW,
+        group: Some("sex"),
+        weight: Some("weight"),
+        ..Run::default()
+    }
+    .json();
+    let g = &j["km_by_group"];
+    let m = &km["group_median"];
+    for (k, lvl) in ["1", "2"].iter().enumerate() {
+        compare("median", &g[lvl]["median"]["median"], &m[k], 1e-9);
+        compare("lower", &g[lvl]["median"]["lower"], &m[2 + k], 1e-9);
+        compare("upper", &g[lvl]["median"]["upper"], &m[4 + k], 1e-9);
+    }
+    assert!(j.get("logrank").is_none());
+    assert!(j["warnings"].to_string().contains("takes no case weights"));
+}
+
+#[test]
+fn stratified_logrank_matches_r_survdiff() {
+    let km = load("stats/km_lung_strata_weights/expected.json");
+    // R's test is on the rows with ph_ecog ≤ 2.
+    let text = std::fs::read_to_string(data_path(LUNG_SW)).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let k = header.split(',').position(|h| h == "ph_ecog").unwrap();
+    let mut kept = format!("{header}\n");
+    for l in lines.filter(|l| l.split(',').nth(k).unwrap() != "3") {
+        kept.push_str(l);
+        kept.push('\n');
+    }
+    let run = Run {
+        group: Some("ph_ecog"),
+        strata: Some("stratum"),
+        ..Run::default()
+    };
+    let j = run.text(&kept);
+    let lr = &j["logrank"];
+    assert_eq!(lr["stratified"], true);
+    assert_eq!(lr["df"], 2);
+    compare("chisq", &lr["chisq"], &km["logrank_chisq"], 1e-9);
+    compare("p", &lr["p"], &km["logrank_p"], 1e-9);
+    compare("expected", &lr["expected"], &km["logrank_expected"], 1e-9);
+    compare("observed", &lr["observed"], &km["logrank_observed"], 1e-9);
+    compare("n", &lr["n"], &km["logrank_n"], 1e-9);
+    let u = Run {
+        group: Some("ph_ecog"),
+        ..Run::default()
+    }
+    .text(&kept);
+    assert_eq!(u["logrank"]["stratified"], false);
+    compare(
+        "unstratified",
+        &u["logrank"]["chisq"],
+        &km["logrank_unstratified_chisq"],
+        1e-9,
+    );
+}
+
+#[test]
+fn timefix_is_rs_default_and_can_be_turned_off() {
+    let r = load("stats/timefix_lung/expected.json");
+    let covs = ["sex", "age", "ph_ecog"];
+    let j = Run {
+        file: "stats/timefix_lung/data.csv",
+        group: Some("sex"),
+        covariates: &covs,
+        ..Run::default()
+    }
+    .json();
+    assert_eq!(j["timefix"]["applied"], true);
+    assert_eq!(j["timefix"]["changed"], r["changed"]);
+    let t = &j["km"]["table"];
+    compare("km time", &t["time"], &r["km_time"], 1e-9);
+    compare("km surv", &t["surv"], &r["km_surv"], 1e-9);
+    compare("km lower", &t["lower"], &r["km_lower"], 1e-9);
+    compare("km upper", &t["upper"], &r["km_upper"], 1e-9);
+    compare("logrank", &j["logrank"]["chisq"], &r["logrank_chisq"], 1e-9);
+    compare(
+        "logrank expected",
+        &j["logrank"]["expected"],
+        &r["logrank_expected"],
+        1e-9,
+    );
+    compare("cox coef", &j["cox"]["coef"], &r["coef"], 1e-9);
+    compare("cox loglik", &j["cox"]["loglik"], &r["loglik"], 1e-9);
+    assert!(j["warnings"].to_string().contains("R timefix = TRUE"));
+    let n = Run {
+        file: "stats/timefix_lung/data.csv",
+        covariates: &covs,
+        timefix: false,
+        ..Run::default()
+    }
+    .json();
+    assert_eq!(n["timefix"]["applied"], false);
+    assert_eq!(n["timefix"]["changed"], 0);
+    assert_eq!(
+        n["km"]["table"]["time"].as_array().unwrap().len() as u64,
+        r["km_rows_without_timefix"].as_u64().unwrap()
+    );
+    compare(
+        "cox coef without timefix",
+        &n["cox"]["coef"],
+        &r["coef_without_timefix"],
+        1e-9,
+    );
+}
+
+/// A group with no event: no log-rank test (a warning instead), no NaN.
+#[test]
+fn degenerate_groups_give_warnings_not_nan() {
+    let j = Run {
+        group: Some("arm"),
+        ..Run::default()
+    }
+    .text("time,event,arm\n1,0,a\n2,0,a\n5,1,b\n6,1,b\n7,0,b\n");
+    assert!(j.get("logrank").is_none());
+    assert!(
+        j["warnings"]
+            .to_string()
+            .contains("not computed: log-rank test needs at least two groups"),
+        "{j}"
+    );
+    assert!(j["km_by_group"]["a"]["median"]["median"].is_null());
+    assert_eq!(
+        j["km_by_group"]["a"]["median"]["median_undefined"],
+        "not_reached"
+    );
+    // The plot of the same analysis: numbers at risk at t = 0 are the
+    // group sizes (2 and 3).
+    let spec = ColumnSpec {
+        time: "time".into(),
+        event: "event".into(),
+        group: Some("arm".into()),
+        ..ColumnSpec::default()
+    };
+    let d = parse_csv(
+        "time,event,arm\n1,0,a\n2,0,a\n5,1,b\n6,1,b\n7,0,b\n",
+        "e.csv",
+        &spec,
+    )
+    .unwrap();
+    let a = survival::analyse(
+        d,
+        SurvivalOptions {
+            km: KmOptions::default(),
+            landmarks: vec![],
+            ties: Ties::Efron,
+            timefix: true,
+        },
+    )
+    .unwrap();
+    let svg = survival::plot(&a, "e.csv", "time", "arm");
+    assert!(svg.starts_with("<svg"), "{svg}");
+    assert!(svg.contains("Number at risk"));
+    assert!(svg.contains("arm=a") && svg.contains("arm=b"), "{svg}");
+    assert!(svg.contains(">2<") && svg.contains(">3<"), "{svg}");
+}
