@@ -156,6 +156,12 @@ fn the_weight_change_edge_is_accepted_and_beyond_it_refused() {
         e => panic!("{e}"),
     }
     assert!(check_weight_change(kg(20.0), kg(15.99), 0.2).is_err());
+    // The tolerance itself (1e-9, so that an exact boundary passes): a
+    // change of exactly 0.5 against a limit whose limit + 1e-9 is 0.5.
+    let limit = 0.5 - 1e-9;
+    assert_eq!(limit + 1e-9, 0.5);
+    assert!(check_weight_change(kg(10.0), kg(15.0), limit).is_ok());
+    assert!(check_weight_change(kg(10.0), kg(15.0), limit - 1e-9).is_err());
     for bad in [0.0, -0.2, f64::NAN] {
         assert!(matches!(
             check_weight_change(kg(20.0), kg(20.0), bad).unwrap_err(),
@@ -786,4 +792,30 @@ fn failed_bootstrap_replicates_are_counted_in_a_warning() {
         "{:?}",
         a.warnings
     );
+}
+
+#[test]
+fn the_trapezoids_bootstrap_takes_its_exponential_bounded_by_physics() {
+    // Readings that decay more slowly than 131I itself (T½ = 250 h against
+    // the physical 192.5 h): the trapezoid with its tail at physical decay
+    // (TailMethod::Physical) integrates them as measured, and its residual
+    // bootstrap needs an exponential model, fitted with the rate pinned at
+    // the physical bound rather than refused (the default policy would
+    // refuse it, and leave the trapezoid without an interval).
+    let r = mono(&SCHEDULE, 250.0);
+    let mut q = request();
+    q.activity1 = Activity::from_mbq(2000.0);
+    q.model = ModelChoice::Fixed(ModelKind::Trapezoid);
+    q.fit.tail = mibg_dosimetry::TailMethod::Physical;
+    q.uncertainty = Some(UncertaintyOptions {
+        replicates: 50,
+        ..Default::default()
+    });
+    match assess(&r, &q) {
+        Ok(a) => {
+            assert!(a.uncertainty.is_some(), "{:?}", a.warnings);
+            assert!(!warned(&a.warnings, "the bootstrap could not be computed"));
+        }
+        Err(e) => panic!("{e}"),
+    }
 }
