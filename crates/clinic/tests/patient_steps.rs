@@ -90,3 +90,20 @@ fn a_patient_without_a_follow_up_assessment_is_not_evaluable() {
     let rr = &r.cohort.response_rate;
     assert_eq!((rr.x, rr.n), (12, 24));
 }
+
+/// SYN-01's engraftment after its stem cells of 2017-02-08 (day 0), by
+/// hand from labs.csv and transfusions.csv with the rules of
+/// docs/reference/toxicity.md §8: neutrophils reach 0.5×10⁹/L on 02-19,
+/// 02-20, 02-21 after the nadir of 02-13 (0.02): day +11; platelets are
+/// ≥ 20×10⁹/L on three successive days without a platelet transfusion in
+/// the 7 days before each only from 03-07 (21, 26, 36; the last
+/// transfusion was on 02-26; 02-27 and 02-28 are within 7 days of it, and
+/// 03-01 is 18): day +27.
+#[test]
+fn engraftment_days_by_hand() {
+    let r = report(&seed()).unwrap();
+    let e = &patient(&r, "SYN-01").engraftment;
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].neutrophil_day, Some(11));
+    assert_eq!(e[0].platelet_day, Some(27));
+}

@@ -1225,6 +1225,97 @@ mod tests {
         assert!(f.warnings[0].contains("may be infinite"));
     }
 
+    /// The monotone-likelihood rule (R coxph.fit: |step| > ε and
+    /// |step| > √ε·|β| for the Newton step still to go, on the original
+    /// scale) does not depend on the unit of the covariate: with g in units
+    /// of 10⁻⁶ or 10⁶ the step and β both scale by the same factor, so the
+    /// verdict of the case above stands (hand: the rule divided through by
+    /// the unit). A step computed on the wrong scale (by 1/scale instead of
+    /// scale), or a threshold √ε/|β|, would clear g in one of the two.
+    #[test]
+    fn monotone_likelihood_verdict_is_the_same_in_any_unit() {
+        let t: Vec<f64> = (1..=10).map(f64::from).collect();
+        let e = [
+            true, true, true, true, false, true, false, true, false, false,
+        ];
+        let g = [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0];
+        let xv = [0.5, -1.0, 0.3, 2.0, 0.1, -0.4, 1.2, 0.8, -0.7, 0.2];
+        for unit in [1e-6, 1e6] {
+            let x = DMatrix::from_fn(10, 2, |i, j| if j == 0 { g[i] * unit } else { xv[i] });
+            let f = fit(&t, &e, &x, &["g", "x"], &CoxOptions::default()).unwrap();
+            assert_eq!(
+                f.status,
+                CoxStatus::MonotoneLikelihood,
+                "{unit}: {:?}",
+                f.warnings
+            );
+            assert_eq!(f.possibly_infinite, vec!["g".to_owned()], "{unit}");
+            assert_relative_eq!(f.coef[1], -0.15625102192666837, max_relative = 1e-6);
+        }
+    }
+
+    /// A standard error is reported only when it is a finite number > 0:
+    /// on the original scale SE = √v·s (s = 1/mean|x − mean|, the scale of
+    /// the covariate), which overflows for a covariate measured in units
+    /// of 10⁻¹⁶⁰ (s ≈ 10¹⁶⁰, s² = ∞) and underflows to 0 in units of 10¹⁷⁰
+    /// (s² < the smallest double). Neither is a standard error: no SE, z,
+    /// p or interval (not z = 0 and p = 1, nor a 0-width interval at 1).
+    #[test]
+    fn standard_errors_outside_the_double_range_are_not_reported() {
+        let t: Vec<f64> = (1..=10).map(f64::from).collect();
+        let e = [
+            true, true, false, true, true, false, true, true, false, true,
+        ];
+        let xv = [0.5, -1.0, 0.3, 2.0, 0.1, -0.4, 1.2, 0.8, -0.7, 0.2];
+        for unit in [1e-160, 1e170] {
+            let x = DMatrix::from_fn(10, 1, |i, _| xv[i] * unit);
+            let f = fit(&t, &e, &x, &["x"], &CoxOptions::default()).unwrap();
+            assert_eq!(f.status, CoxStatus::Converged, "{unit}");
+            assert_eq!(f.se, vec![None], "{unit}");
+            assert_eq!(f.z, vec![None], "{unit}");
+            assert_eq!(f.p, vec![None], "{unit}");
+            assert_eq!(f.hr_lower, vec![None], "{unit}");
+            assert_eq!(f.hr_upper, vec![None], "{unit}");
+        }
+    }
+
+    /// An iteration limit reached by a finite estimate: the warning says it
+    /// did not converge, and names a coefficient as possibly infinite only
+    /// while its step is still large.
+    #[test]
+    fn iteration_limit_without_monotone_likelihood() {
+        let t: Vec<f64> = (1..=10).map(f64::from).collect();
+        let e = [
+            true, true, false, true, true, false, true, true, false, true,
+        ];
+        let xv = [0.5, -1.0, 0.3, 2.0, 0.1, -0.4, 1.2, 0.8, -0.7, 0.2];
+        let x = DMatrix::from_column_slice(10, 1, &xv);
+        // Newton converges in 3 iterations here: after 2 the log-likelihood
+        // still changes by more than the tolerance, but the step still to go
+        // is below √ε·|β|, so nothing looks infinite. After 1 the step is
+        // still large: x is named as still moving.
+        let o = CoxOptions {
+            max_iter: 2,
+            ..CoxOptions::default()
+        };
+        let f = fit(&t, &e, &x, &["x"], &o).unwrap();
+        assert_eq!(f.status, CoxStatus::IterationLimit);
+        assert!(f.possibly_infinite.is_empty());
+        assert_eq!(f.warnings.len(), 1, "{:?}", f.warnings);
+        assert!(f.warnings[0].starts_with("Newton–Raphson did not converge in 2 iterations"));
+        let o = CoxOptions {
+            max_iter: 1,
+            ..CoxOptions::default()
+        };
+        let f = fit(&t, &e, &x, &["x"], &o).unwrap();
+        assert_eq!(f.possibly_infinite, vec!["x".to_owned()]);
+        assert_eq!(f.warnings.len(), 2, "{:?}", f.warnings);
+        assert_eq!(
+            f.warnings[1],
+            "the coefficient of x is still moving: it may be infinite (monotone likelihood)"
+        );
+    }
+
     /// Events only when a single subject is at risk: the risk sets carry no
     /// information about x (I(0) = 0), R would give NA.
     #[test]
