@@ -1183,6 +1183,30 @@ mod tests {
         );
     }
 
+    /// A covariate collinear with an earlier one is named, with the ones
+    /// before it, even when a later independent covariate follows (the
+    /// pivot check of `checked_cholesky`, column by column: b = 2a + 1 has
+    /// pivot 0 after a is taken out; c is independent of both).
+    #[test]
+    fn the_collinear_covariate_is_named_among_three() {
+        let t = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let e = [true, false, true, true, false, true];
+        let a = [0.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+        let c = [0.3, -0.2, 0.9, 0.1, -0.7, 0.4];
+        let x = DMatrix::from_fn(6, 3, |i, j| match j {
+            0 => a[i],
+            1 => 2.0 * a[i] + 1.0,
+            _ => c[i],
+        });
+        let err = fit(&t, &e, &x, &["a", "b", "c"], &CoxOptions::default()).unwrap_err();
+        match err {
+            CoxError::Collinear { name, previous } => {
+                assert_eq!((name.as_str(), previous.as_str()), ("b", "a"));
+            }
+            other => panic!("{other}"),
+        }
+    }
+
     #[test]
     fn monotone_likelihood_is_reported_not_nan() {
         // All events in group 1, all censorings in group 0 after them:
@@ -1424,14 +1448,49 @@ mod tests {
             fit(&[1.0], &[true, true], &x, &["x"], &o),
             Err(CoxError::Shape { .. })
         ));
-        let bad = CoxOptions {
-            conf_level: 1.0,
-            ..o
+        // Each option at and beyond its edge: conf_level in (0, 1), tol a
+        // finite number > 0, max_iter ≥ 1.
+        let refused = |o: CoxOptions| match fit(&[1.0, 2.0], &[true, true], &x, &["x"], &o) {
+            Err(CoxError::InvalidOption(m)) => m,
+            other => panic!("{o:?}: {other:?}"),
         };
-        assert!(matches!(
-            fit(&[1.0, 2.0], &[true, true], &x, &["x"], &bad),
-            Err(CoxError::InvalidOption(_))
-        ));
+        for c in [0.0, 1.0, -0.5, f64::NAN] {
+            let m = refused(CoxOptions { conf_level: c, ..o });
+            assert_eq!(
+                m,
+                format!("conf_level {c} must lie strictly between 0 and 1")
+            );
+        }
+        for tol in [0.0, -1e-9, f64::INFINITY, f64::NAN] {
+            let m = refused(CoxOptions { tol, ..o });
+            assert_eq!(m, format!("tol {tol} must be a positive number"));
+        }
+        assert_eq!(
+            refused(CoxOptions { max_iter: 0, ..o }),
+            "max_iter must be at least 1"
+        );
+        // Just inside: accepted.
+        let x3 = DMatrix::from_column_slice(3, 1, &[0.0, 1.0, 0.5]);
+        for ok in [
+            CoxOptions {
+                conf_level: 1e-9,
+                ..o
+            },
+            CoxOptions {
+                conf_level: 1.0 - 1e-9,
+                ..o
+            },
+            CoxOptions {
+                tol: f64::MIN_POSITIVE,
+                ..o
+            },
+            CoxOptions { max_iter: 1, ..o },
+        ] {
+            assert!(
+                fit(&[1.0, 2.0, 3.0], &[true, false, true], &x3, &["x"], &ok).is_ok(),
+                "{ok:?}"
+            );
+        }
     }
 }
 
