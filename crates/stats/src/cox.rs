@@ -1207,6 +1207,28 @@ mod tests {
         }
     }
 
+    /// Every event alone at the top of its risk set (x = 3, 2, 1 die in
+    /// that order, x = 0 is censored): ℓ(β) = −Σ log(1 + Σ e^(−βΔx)) → 0 as
+    /// β → ∞ and reaches exactly 0 once the exponentials underflow. R's
+    /// convergence measure guards ℓ_new = 0 with |ℓ_old − ℓ_new|
+    /// (`relative_change`), so the fit stops there as a monotone
+    /// likelihood instead of dividing by 0 and running to the limit.
+    #[test]
+    fn a_log_likelihood_of_exactly_zero_converges() {
+        let t = [1.0, 2.0, 3.0, 4.0];
+        let e = [true, true, true, false];
+        let x = DMatrix::from_column_slice(4, 1, &[3.0, 2.0, 1.0, 0.0]);
+        let o = CoxOptions {
+            max_iter: 100,
+            ..CoxOptions::default()
+        };
+        let f = fit(&t, &e, &x, &["x"], &o).unwrap();
+        assert_eq!(f.loglik, 0.0);
+        assert_eq!(f.status, CoxStatus::MonotoneLikelihood, "{:?}", f.warnings);
+        assert!(f.iterations < 100, "{}", f.iterations);
+        assert_eq!(f.possibly_infinite, vec!["x".to_owned()]);
+    }
+
     #[test]
     fn monotone_likelihood_is_reported_not_nan() {
         // All events in group 1, all censorings in group 0 after them:
