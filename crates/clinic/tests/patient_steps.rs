@@ -57,6 +57,12 @@ fn the_criteria_the_study_names_are_used() {
     let r = report(&seed()).unwrap();
     let rr = &r.cohort.response_rate;
     assert_eq!((rr.x, rr.n), (12, 25));
+    // As published, in whole percent (Clopper–Pearson, study.toml).
+    let pct = |v: Option<f64>| v.unwrap().round();
+    assert_eq!(
+        (pct(rr.percent), pct(rr.lower_pct), pct(rr.upper_pct)),
+        (48.0, 28.0, 69.0)
+    );
     assert_eq!(r.cohort.best_response.get("PD"), Some(&1));
     // INRC 2017 has "SD" where INRC 1993 has "NR" (no response), and no
     // VGPR (docs/reference/response.md §2.7, §3).

@@ -1205,6 +1205,23 @@ mod tests {
             }
             other => panic!("{other}"),
         }
+        // The third of four, the sum of the first two (its pivot needs the
+        // off-diagonal factors of the earlier columns), before an
+        // independent fourth.
+        let b = [0.5, 0.1, -0.3, 0.8, 0.2, -0.6];
+        let x = DMatrix::from_fn(6, 4, |i, j| match j {
+            0 => a[i],
+            1 => b[i],
+            2 => a[i] + b[i],
+            _ => c[i],
+        });
+        let err = fit(&t, &e, &x, &["a", "b", "s", "c"], &CoxOptions::default()).unwrap_err();
+        match err {
+            CoxError::Collinear { name, previous } => {
+                assert_eq!((name.as_str(), previous.as_str()), ("s", "a, b"));
+            }
+            other => panic!("{other}"),
+        }
     }
 
     /// Every event alone at the top of its risk set (x = 3, 2, 1 die in
