@@ -332,6 +332,29 @@ fn runs_test_warning_edge_and_model() {
         &assess(&r, &q).unwrap().warnings,
         "systematic trend"
     ));
+    // At its edge: z equal to the threshold is not a trend. z by hand from
+    // the fit's residual signs, Wald–Wolfowitz (docs/reference/dosimetry.md §4.3):
+    // μ = 2n₁n₂/n + 1, σ² = 2n₁n₂(2n₁n₂ − n)/(n²(n − 1)), z = (R − μ)/σ.
+    let res = assess(&r, &q).unwrap().fit.residuals;
+    let signs: Vec<bool> = res.iter().map(|x| *x >= 0.0).collect();
+    let n = signs.len() as f64;
+    let pos = signs.iter().filter(|s| **s).count() as f64;
+    let neg = n - pos;
+    let runs = 1 + signs.windows(2).filter(|w| w[0] != w[1]).count();
+    let mu = 2.0 * pos * neg / n + 1.0;
+    let var = 2.0 * pos * neg * (2.0 * pos * neg - n) / (n * n * (n - 1.0));
+    let z = (runs as f64 - mu) / var.sqrt();
+    assert!(z < -1.0, "{z}");
+    q.thresholds.runs_test_z = z;
+    assert!(!warned(
+        &assess(&r, &q).unwrap().warnings,
+        "systematic trend"
+    ));
+    q.thresholds.runs_test_z = z + 1e-9;
+    assert!(warned(
+        &assess(&r, &q).unwrap().warnings,
+        "systematic trend"
+    ));
     // The trapezoid is not a model of the kinetics: no runs test.
     q.thresholds.runs_test_z = 10.0;
     q.model = ModelChoice::Fixed(ModelKind::Trapezoid);
