@@ -113,3 +113,31 @@ fn engraftment_days_by_hand() {
     assert_eq!(e[0].neutrophil_day, Some(11));
     assert_eq!(e[0].platelet_day, Some(27));
 }
+
+/// The same abstract: "The 3-year overall survival was 55% (95% CI 33% to
+/// 73%) and event-free survival was 42% (95% CI 23% to 60%)" (log-log
+/// intervals, study.toml); the landmark of 3 years is 3 × 365.25 days.
+#[test]
+fn three_year_survival_is_the_published_figure() {
+    let r = report(&seed()).unwrap();
+    let at3 = |s: &mibg_clinic::cohort::SurvivalSummary| {
+        let l = s.landmarks.iter().find(|l| l.years == 3.0).unwrap();
+        assert_eq!(l.days, 1095.75);
+        (
+            l.percent.round(),
+            l.lower_pct.unwrap().round(),
+            l.upper_pct.unwrap().round(),
+        )
+    };
+    assert_eq!(at3(&r.cohort.os), (55.0, 33.0, 73.0));
+    assert_eq!(at3(&r.cohort.efs), (42.0, 23.0, 60.0));
+    // What each endpoint is, in words, from study.toml.
+    assert_eq!(
+        r.cohort.os.definition,
+        "OS: from the first 131I-mIBG infusion to the first of death; censored at the last contact"
+    );
+    assert_eq!(
+        r.cohort.efs.definition,
+        "EFS: from the first 131I-mIBG infusion to the first of progression, relapse, second_malignancy, death; censored at the last contact"
+    );
+}

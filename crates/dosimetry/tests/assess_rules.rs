@@ -410,6 +410,18 @@ fn no_second_infusion_below_the_target_is_a_warning() {
         "{:?}",
         a.warnings
     );
+    // D₁ exactly at the target (the target set to this D₁): no second
+    // infusion, and the dose is not "below the target".
+    let mut at = request();
+    at.activity1 = q.activity1;
+    at.rules.target_total = a.dose1;
+    let a = assess(&r, &at).unwrap();
+    assert_eq!(a.plan.decision, Decision::NoSecondInfusion);
+    assert!(
+        !warned(&a.warnings, "no second infusion"),
+        "{:?}",
+        a.warnings
+    );
     // D₁ above the target: no second infusion, and nothing to warn about.
     q.activity1 = Activity::from_mbq(15_000.0);
     let a = assess(&r, &q).unwrap();
