@@ -141,3 +141,43 @@ fn three_year_survival_is_the_published_figure() {
         "EFS: from the first 131I-mIBG infusion to the first of progression, relapse, second_malignancy, death; censored at the last contact"
     );
 }
+
+/// Every number of a landmark is the statistics crate's Kaplan–Meier
+/// estimate at 3 × 365.25 days of the patients' own OS times, in percent
+/// (the conversion is the cohort step's only arithmetic).
+#[test]
+fn landmarks_are_the_kaplan_meier_estimate_in_percent() {
+    use mibg_stats::conf::ConfLevel;
+    use mibg_stats::km::{ConfType, KaplanMeier, KmOptions};
+    use mibg_stats::time::SurvTime;
+    let r = report(&seed()).unwrap();
+    let os: Vec<_> = r.patients.iter().filter_map(|p| p.os.clone()).collect();
+    let t: Vec<SurvTime> = os
+        .iter()
+        .map(|s| SurvTime::new(s.days as f64).unwrap())
+        .collect();
+    let e: Vec<bool> = os.iter().map(|s| s.event).collect();
+    let km = KaplanMeier::fit(
+        &t,
+        &e,
+        KmOptions {
+            conf_type: ConfType::LogLog,
+            conf_level: ConfLevel::new(0.95).unwrap(),
+        },
+    )
+    .unwrap();
+    let want = km.landmark(SurvTime::new(1095.75).unwrap());
+    let got = r
+        .cohort
+        .os
+        .landmarks
+        .iter()
+        .find(|l| l.years == 3.0)
+        .unwrap();
+    let close = |a: f64, b: f64| assert!((a - b).abs() <= 1e-12 * b.abs(), "{a} {b}");
+    close(got.percent, want.surv * 100.0);
+    close(got.lower_pct.unwrap(), want.lower.unwrap() * 100.0);
+    close(got.upper_pct.unwrap(), want.upper.unwrap() * 100.0);
+    close(got.std_err_pct.unwrap(), want.std_err.unwrap() * 100.0);
+    assert_eq!(got.n_risk, want.n_risk);
+}

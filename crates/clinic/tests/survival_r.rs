@@ -161,6 +161,7 @@ fn km_case(case: &str, landmarks: &[f64]) {
         let want = load(&format!("stats/{case}/expected_{name}.json"));
         compare(&format!("{case}/{name}"), &got, &want, 1e-9);
         assert_eq!(got["conf_type"], name);
+        assert_eq!(got["variance"], "greenwood");
     }
 }
 
