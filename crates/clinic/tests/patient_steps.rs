@@ -180,4 +180,45 @@ fn landmarks_are_the_kaplan_meier_estimate_in_percent() {
     close(got.upper_pct.unwrap(), want.upper.unwrap() * 100.0);
     close(got.std_err_pct.unwrap(), want.std_err.unwrap() * 100.0);
     assert_eq!(got.n_risk, want.n_risk);
+    // The summary's counts and median (days), and the plotted curve: one
+    // point per observed time, the censored ones marked, the numbers at
+    // risk at each whole year up to the last time.
+    let s = &r.cohort.os;
+    assert_eq!((s.n, s.n_events), (km.n(), km.n_events()));
+    let m = km.median();
+    assert_eq!(s.median.days, m.estimate.ok().map(|t| t.value()));
+    assert_eq!(s.median.lower_days, m.lower.ok().map(|t| t.value()));
+    assert_eq!(s.median.upper_days, m.upper.ok().map(|t| t.value()));
+    let c = &r.curves.os;
+    let rows = km.rows();
+    assert_eq!(
+        c.days,
+        rows.iter().map(|r| r.time.value()).collect::<Vec<_>>()
+    );
+    assert_eq!(c.surv, rows.iter().map(|r| r.surv).collect::<Vec<_>>());
+    assert_eq!(
+        c.lower,
+        rows.iter().map(|r| r.lower.ok()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        c.upper,
+        rows.iter().map(|r| r.upper.ok()).collect::<Vec<_>>()
+    );
+    let censored: Vec<(f64, f64)> = rows
+        .iter()
+        .filter(|r| r.n_censor > 0)
+        .map(|r| (r.time.value(), r.surv))
+        .collect();
+    assert!(!censored.is_empty() && censored.len() < rows.len());
+    assert_eq!(c.censored, censored);
+    let last = km.last_time().value();
+    let years = (last / 365.25).floor() as usize + 1;
+    assert_eq!(c.at_risk.len(), years);
+    for (y, (yy, n)) in c.at_risk.iter().enumerate() {
+        assert_eq!(*yy, y as f64);
+        let l = km.landmark(SurvTime::new(y as f64 * 365.25).unwrap());
+        assert_eq!(*n, l.n_risk, "year {y}");
+    }
+    // At year 0 every patient is at risk.
+    assert_eq!(c.at_risk[0], (0.0, 26));
 }
