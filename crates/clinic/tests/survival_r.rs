@@ -497,3 +497,56 @@ fn degenerate_groups_give_warnings_not_nan() {
     assert!(svg.contains("arm=a") && svg.contains("arm=b"), "{svg}");
     assert!(svg.contains(">2<") && svg.contains(">3<"), "{svg}");
 }
+
+/// Rows without a time or event are dropped and counted; a row without a
+/// group is counted apart (the cells by hand from the text below).
+#[test]
+fn missing_rows_are_dropped_and_counted() {
+    let text = "time,event,arm\n1,1,a\n,1,a\n2,,b\n3,0,b\n4,1,\n5,1,b\n";
+    let j = Run {
+        group: Some("arm"),
+        ..Run::default()
+    }
+    .text(text);
+    assert_eq!(j["n"], 4);
+    assert_eq!(j["n_rows"], 6);
+    assert_eq!(j["n_dropped_missing"], 2);
+    assert_eq!(j["n_missing_group"], 1);
+    assert_eq!(j["km_by_group"]["a"]["n"], 1);
+    assert_eq!(j["km_by_group"]["b"]["n"], 2);
+    assert!(
+        j["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("2 of 6 rows dropped"),
+        "{j}"
+    );
+    // Without a group, weights or strata, none of their keys.
+    let u = Run::default().text(text);
+    for k in [
+        "km_by_group",
+        "n_missing_group",
+        "logrank",
+        "n_weighted",
+        "strata",
+    ] {
+        assert!(u.get(k).is_none(), "{k}: {u}");
+    }
+}
+
+#[test]
+fn weights_and_strata_are_named_and_summed() {
+    // The case weights of data.csv sum to 281.5 over its 226 rows, with
+    // strata 1 and 2 (summed from the file with Python's csv module).
+    let j = Run {
+        file: LUNG_SW,
+        covariates: &["age"],
+        weight: Some("weight"),
+        strata: Some("stratum"),
+        ..Run::default()
+    }
+    .json();
+    assert_eq!(j["n_weighted"], 281.5);
+    assert_eq!(j["strata"], serde_json::json!(["1", "2"]));
+    assert_eq!(j["strata_column"], "stratum");
+}
