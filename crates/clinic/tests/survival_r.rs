@@ -168,6 +168,25 @@ fn km_case(case: &str, landmarks: &[f64]) {
 #[test]
 fn lung_matches_r_survival() {
     km_case("lung", &[180.0, 365.0, 730.0, 1100.0]);
+    // lung's last time is 1022 days (the largest time of input.csv): only the landmark
+    // at 1100 lies after it and carries S forward, with a warning.
+    let j = Run {
+        file: "stats/lung/input.csv",
+        landmarks: &[180.0, 1100.0],
+        ..Run::default()
+    }
+    .json();
+    let w: Vec<&str> = j["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .filter(|w| w.starts_with("landmark"))
+        .collect();
+    assert_eq!(
+        w,
+        ["landmark 1100 is after the last observed time 1022: S carried forward"]
+    );
 }
 
 #[test]
@@ -462,6 +481,9 @@ fn degenerate_groups_give_warnings_not_nan() {
             .contains("not computed: log-rank test needs at least two groups"),
         "{j}"
     );
+    // Distinct times: timefix merges nothing and says nothing.
+    assert_eq!(j["timefix"]["changed"], 0);
+    assert!(!j["warnings"].to_string().contains("timefix"), "{j}");
     assert!(j["km_by_group"]["a"]["median"]["median"].is_null());
     assert_eq!(
         j["km_by_group"]["a"]["median"]["median_undefined"],
