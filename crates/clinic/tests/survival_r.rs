@@ -543,6 +543,36 @@ fn missing_rows_are_dropped_and_counted() {
             .contains("2 of 6 rows dropped"),
         "{j}"
     );
+    let w = j["warnings"].to_string();
+    assert!(
+        w.contains(
+            "1 rows with an empty group cell left out of the per-group curves and the log-rank test"
+        ),
+        "{w}"
+    );
+    // Every row with its group: no such warning.
+    let full = Run {
+        group: Some("arm"),
+        ..Run::default()
+    }
+    .text("time,event,arm\n1,1,a\n2,1,b\n3,0,b\n4,1,a\n");
+    assert!(
+        !full["warnings"].to_string().contains("empty group cell"),
+        "{full}"
+    );
+    // One level only: no log-rank test, and the reason.
+    let one = Run {
+        group: Some("arm"),
+        ..Run::default()
+    }
+    .text("time,event,arm\n1,1,a\n2,1,a\n3,0,a\n");
+    assert!(one.get("logrank").is_none());
+    assert!(
+        one["warnings"]
+            .to_string()
+            .contains("log-rank test not computed: only one group level"),
+        "{one}"
+    );
     // Without a group, weights or strata, none of their keys.
     let u = Run::default().text(text);
     for k in [
