@@ -222,3 +222,45 @@ fn landmarks_are_the_kaplan_meier_estimate_in_percent() {
     // At year 0 every patient is at risk.
     assert_eq!(c.at_risk[0], (0.0, 26));
 }
+
+/// The same abstract: "52% (95% CI 32% to 73%) of patients achieved/
+/// maintained a SIOPEN skeletal score <7 and a soft-tissue lesion <5 cm was
+/// seen in 67% (95% CI 43% to 91%)" (Wald intervals, study.toml).
+#[test]
+fn siopen_and_soft_tissue_endpoints_are_the_published_figures() {
+    let r = report(&seed()).unwrap();
+    let pct = |e: &mibg_clinic::cohort::Estimate| {
+        (
+            e.percent.unwrap().round(),
+            e.lower_pct.unwrap().round(),
+            e.upper_pct.unwrap().round(),
+        )
+    };
+    assert_eq!(pct(&r.cohort.siopen_endpoint), (52.0, 32.0, 73.0));
+    assert_eq!(pct(&r.cohort.soft_tissue_endpoint), (67.0, 43.0, 91.0));
+}
+
+/// The best-response table counts every patient once: those with an
+/// assessment file by their best response, those without one as NE.
+#[test]
+fn the_best_response_table_counts_every_patient_once() {
+    let r = report(&seed()).unwrap();
+    let mut by_patient = std::collections::BTreeMap::<String, usize>::new();
+    for p in &r.patients {
+        *by_patient
+            .entry(p.response.as_ref().unwrap().best.clone())
+            .or_default() += 1;
+    }
+    assert_eq!(r.cohort.best_response, by_patient);
+    assert_eq!(r.cohort.best_response.values().sum::<usize>(), 26);
+    let ne = r.cohort.best_response.get("NE").copied().unwrap_or(0);
+    let sd = r.cohort.best_response["SD"];
+    // SYN-01 (SD) without its assessment file: NE, not missing.
+    let mut s = seed();
+    s.files.remove("assessments/SYN-01.toml");
+    let r = report(&s).unwrap();
+    assert!(patient(&r, "SYN-01").response.is_none());
+    assert_eq!(r.cohort.best_response.get("NE"), Some(&(ne + 1)));
+    assert_eq!(r.cohort.best_response["SD"], sd - 1);
+    assert_eq!(r.cohort.best_response.values().sum::<usize>(), 26);
+}
