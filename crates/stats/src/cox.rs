@@ -1246,6 +1246,29 @@ mod tests {
         assert_eq!(f.possibly_infinite, vec!["x".to_owned()]);
     }
 
+    /// Near-collinear: b = a + ε·c. Its pivot after a is ∝ ε², and the
+    /// relative threshold CHOL_TOL (R's toler.chol, ≈ 1.8e-12 of its
+    /// diagonal) falls between ε = 3·10⁻⁶ (estimable: huge, opposite
+    /// coefficients) and ε = 10⁻⁶ (refused). The threshold is relative to
+    /// the diagonal, not divided by it.
+    #[test]
+    fn a_nearly_collinear_covariate_is_refused_below_the_relative_tolerance() {
+        let t = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
+        let e = [true, false, true, true, false, true];
+        let a = [0.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+        let c = [0.3, -0.2, 0.9, 0.1, -0.7, 0.4];
+        let with = |eps: f64| {
+            let x = DMatrix::from_fn(6, 2, |i, j| if j == 0 { a[i] } else { a[i] + eps * c[i] });
+            fit(&t, &e, &x, &["a", "b"], &CoxOptions::default())
+        };
+        let f = with(3e-6).unwrap();
+        assert!(f.coef[0] < -1e5 && f.coef[1] > 1e5, "{:?}", f.coef);
+        assert!(matches!(
+            with(1e-6),
+            Err(CoxError::Collinear { ref name, .. }) if name == "b"
+        ));
+    }
+
     #[test]
     fn monotone_likelihood_is_reported_not_nan() {
         // All events in group 1, all censorings in group 0 after them:
