@@ -264,3 +264,28 @@ fn the_best_response_table_counts_every_patient_once() {
     assert_eq!(r.cohort.best_response["SD"], sd - 1);
     assert_eq!(r.cohort.best_response.values().sum::<usize>(), 26);
 }
+
+/// The same abstract: "The median SIOPEN skeletal score was 10 (range
+/// 1-70)" at baseline (patients with bone disease: score > 0); "after
+/// treatment the median SIOPEN skeletal score was 6 (range 0-70) with a
+/// median reduction of 35%".
+#[test]
+fn siopen_scores_are_the_published_medians_and_ranges() {
+    let r = report(&seed()).unwrap();
+    let mr = |d: &mibg_clinic::cohort::Descriptive| {
+        let s = &d.summary;
+        (s.median.unwrap(), s.min.unwrap(), s.max.unwrap())
+    };
+    assert_eq!(mr(&r.cohort.siopen_before), (10.0, 1.0, 70.0));
+    assert_eq!(r.cohort.siopen_before.summary.n, 23);
+    assert_eq!(mr(&r.cohort.siopen_after), (6.0, 0.0, 70.0));
+    // The median reduction as published (the seed does not reproduce the
+    // range: its one progression has a negative reduction).
+    let m = r.cohort.siopen_reduction_pct.summary.median.unwrap();
+    assert_eq!(m.round(), 35.0);
+    // "Twenty-six patients with a median age of 5.9 years (range 2.5-17.2
+    // years)".
+    let round1 = |v: f64| (v * 10.0).round() / 10.0;
+    let (m, lo, hi) = mr(&r.cohort.age_years);
+    assert_eq!((round1(m), round1(lo), round1(hi)), (5.9, 2.5, 17.2));
+}

@@ -40,6 +40,7 @@ struct Run<'a> {
     landmarks: &'a [f64],
     ties: Ties,
     timefix: bool,
+    level: f64,
 }
 
 impl Default for Run<'_> {
@@ -54,6 +55,7 @@ impl Default for Run<'_> {
             landmarks: &[],
             ties: Ties::Efron,
             timefix: true,
+            level: 0.95,
         }
     }
 }
@@ -75,7 +77,7 @@ impl Run<'_> {
             SurvivalOptions {
                 km: KmOptions {
                     conf_type: self.conf_type,
-                    conf_level: ConfLevel::new(0.95).unwrap(),
+                    conf_level: ConfLevel::new(self.level).unwrap(),
                 },
                 landmarks: self
                     .landmarks
@@ -286,6 +288,47 @@ fn cox_uses_complete_cases() {
     }
     .json();
     assert_eq!(j["cox"]["n_missing_covariates"], 15);
+    assert!(
+        j["warnings"].to_string().contains(
+            "Cox model: 15 of 228 rows left out for a missing covariate (complete cases)"
+        ),
+        "{j}"
+    );
+    // veteran has every covariate: no such warning.
+    let v = Run {
+        file: "stats/cox_veteran/data.csv",
+        covariates: &["trt", "karno", "diagtime", "age", "prior"],
+        ..Run::default()
+    }
+    .json();
+    assert!(!v["warnings"].to_string().contains("left out"), "{v}");
+}
+
+/// The confidence level of the analysis is the Cox model's too: at 0.90
+/// the hazard-ratio limits are R's `summary(fit, conf.int = 0.9)`
+/// (`hr_lower_90`, `hr_upper_90` of the golden file).
+#[test]
+fn the_cox_intervals_take_the_analysis_level() {
+    let j = Run {
+        file: "stats/cox_veteran/data.csv",
+        covariates: &["trt", "karno", "diagtime", "age", "prior"],
+        level: 0.90,
+        ..Run::default()
+    }
+    .json();
+    let want = load("stats/cox_veteran/expected_efron.json");
+    compare(
+        "hr_lower 90",
+        &j["cox"]["hr_lower"],
+        &want["hr_lower_90"],
+        1e-6,
+    );
+    compare(
+        "hr_upper 90",
+        &j["cox"]["hr_upper"],
+        &want["hr_upper_90"],
+        1e-6,
+    );
 }
 
 const LUNG_SW: &str = "stats/coxsw_lung_strata_weights/data.csv";
