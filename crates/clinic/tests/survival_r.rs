@@ -171,10 +171,11 @@ fn km_case(case: &str, landmarks: &[f64]) {
 fn lung_matches_r_survival() {
     km_case("lung", &[180.0, 365.0, 730.0, 1100.0]);
     // lung's last time is 1022 days (the largest time of input.csv): only the landmark
-    // at 1100 lies after it and carries S forward, with a warning.
+    // at 1100 lies after it and carries S forward, with a warning; one at
+    // the last time itself is estimated there.
     let j = Run {
         file: "stats/lung/input.csv",
-        landmarks: &[180.0, 1100.0],
+        landmarks: &[180.0, 1022.0, 1100.0],
         ..Run::default()
     }
     .json();
