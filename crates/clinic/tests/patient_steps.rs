@@ -289,3 +289,30 @@ fn siopen_scores_are_the_published_medians_and_ranges() {
     let (m, lo, hi) = mr(&r.cohort.age_years);
     assert_eq!((round1(m), round1(lo), round1(hi)), (5.9, 2.5, 17.2));
 }
+
+/// The same abstract: "no toxic deaths"; "Hypothyroidism was reported in
+/// 6 patients of the 14 alive patients"; "65% of patients underwent
+/// GD2-targeting chimeric antigen receptor (CAR)-T-cell therapy and 50%,
+/// high-dose chemotherapy with busulfan and melphalan". The sexes counted
+/// from patients.csv (15 M, 11 F, with Python's csv module).
+#[test]
+fn later_therapies_thyroid_and_sexes_are_the_published_counts() {
+    let r = report(&seed()).unwrap();
+    let c = &r.cohort;
+    assert_eq!((c.male, c.female), (15, 11));
+    assert_eq!(c.toxic_deaths, 0);
+    assert_eq!((c.hypothyroidism.x, c.hypothyroidism.n), (6, 14));
+    let t: Vec<(&str, f64)> = c
+        .therapies
+        .iter()
+        .map(|e| (e.name.as_str(), e.percent.unwrap().round()))
+        .collect();
+    assert!(
+        t.contains(&("Proceeded to GD2-CAR-T cells (gd2_car_t)", 65.0)),
+        "{t:?}"
+    );
+    assert!(
+        t.contains(&("Proceeded to busulfan–melphalan (busulfan_melphalan)", 50.0)),
+        "{t:?}"
+    );
+}
