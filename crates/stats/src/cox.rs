@@ -1208,6 +1208,9 @@ mod tests {
         // The third of four, the sum of the first two (its pivot needs the
         // off-diagonal factors of the earlier columns), before an
         // independent fourth.
+        // (a continuous first covariate, so that no factor is ±1 by the
+        // symmetry of a 0/1 covariate.)
+        let a = [0.2, 1.3, -0.4, 0.9, 1.7, -0.8];
         let b = [0.5, 0.1, -0.3, 0.8, 0.2, -0.6];
         let x = DMatrix::from_fn(6, 4, |i, j| match j {
             0 => a[i],
@@ -1222,6 +1225,25 @@ mod tests {
             }
             other => panic!("{other}"),
         }
+    }
+
+    /// Three covariates that are not collinear are accepted, whatever the
+    /// size of their correlations: here a and b nearly uncorrelated and c
+    /// close to a (the factors below the diagonal are small and large), so
+    /// every pivot of the factorisation must use the right products.
+    #[test]
+    fn independent_covariates_with_small_and_large_correlations_are_accepted() {
+        let t: Vec<f64> = (1..=10).map(f64::from).collect();
+        let e = [
+            true, true, false, true, true, false, true, true, false, true,
+        ];
+        let a = [0.5, -1.0, 0.3, 2.0, 0.1, -0.4, 1.2, 0.8, -0.7, 0.2];
+        let b = [1.0, 0.2, -0.9, 0.1, -1.1, 0.7, -0.2, 0.4, 0.9, -0.6];
+        let c = [0.6, -0.9, 0.2, 1.8, 0.3, -0.5, 1.0, 0.9, -0.6, 0.1];
+        let x = DMatrix::from_fn(10, 3, |i, j| [a[i], b[i], c[i]][j]);
+        let f = fit(&t, &e, &x, &["a", "b", "c"], &CoxOptions::default()).unwrap();
+        assert_eq!(f.status, CoxStatus::Converged);
+        assert!(f.se.iter().all(Option::is_some), "{:?}", f.se);
     }
 
     /// Every event alone at the top of its risk set (x = 3, 2, 1 die in
