@@ -646,3 +646,68 @@ fn weights_and_strata_are_named_and_summed() {
     assert_eq!(j["strata"], serde_json::json!(["1", "2"]));
     assert_eq!(j["strata_column"], "stratum");
 }
+
+/// The plot of veteran by group: x ticks at the nice step of 999 days
+/// over about 6 intervals (200: 0, 200, …, 800) and the numbers at risk
+/// below it at those ticks, counted from input.csv with Python (time ≥ t):
+/// group 1 69, 12, 2, 0, 0; group 2 68, 13, 4, 2, 2.
+#[test]
+fn the_plot_has_its_ticks_and_numbers_at_risk() {
+    let text = std::fs::read_to_string(data_path("stats/veteran/input.csv")).unwrap();
+    let spec = ColumnSpec {
+        time: "time".into(),
+        event: "event".into(),
+        group: Some("group".into()),
+        ..ColumnSpec::default()
+    };
+    let d = parse_csv(&text, "v.csv", &spec).unwrap();
+    let a = survival::analyse(
+        d,
+        SurvivalOptions {
+            km: KmOptions::default(),
+            landmarks: vec![],
+            ties: Ties::Efron,
+            timefix: true,
+        },
+    )
+    .unwrap();
+    let svg = survival::plot(&a, "v.csv", "time", "group");
+    // The content of each <text> element, in document order.
+    let texts: Vec<&str> = svg
+        .split("</text>")
+        .filter(|c| c.contains("<text"))
+        .filter_map(|c| c.rsplit_once('>').map(|(_, t)| t))
+        .collect();
+    let want = [
+        "Kaplan–Meier: v.csv",
+        "0",
+        "200",
+        "400",
+        "600",
+        "800",
+        "0.0",
+        "0.2",
+        "0.4",
+        "0.6",
+        "0.8",
+        "1.0",
+        "time (time)",
+        "survival probability (95% CI, log-log)",
+        "group=1",
+        "group=2",
+        "Number at risk",
+        "group=1",
+        "69",
+        "12",
+        "2",
+        "0",
+        "0",
+        "group=2",
+        "68",
+        "13",
+        "4",
+        "2",
+        "2",
+    ];
+    assert_eq!(texts, want);
+}
