@@ -316,3 +316,24 @@ fn later_therapies_thyroid_and_sexes_are_the_published_counts() {
         "{t:?}"
     );
 }
+
+/// A follow-up assessment that leaves an involved component unassessed
+/// (SYN-01's bone disease at baseline, no MIBG scan at its follow-up) is
+/// NE overall (docs/reference/response.md §2.7): the patient has a
+/// follow-up yet is not evaluable, and stays out of the response rate.
+#[test]
+fn a_follow_up_without_the_involved_component_is_not_evaluable() {
+    let mut s = seed();
+    let f = "assessments/SYN-01.toml";
+    let t = s.files[f].clone();
+    let start = t.find("[follow_up.mibg]").unwrap();
+    let end = t[start..].find("[[follow_up.marrow]]").unwrap() + start;
+    s.insert(f, format!("{}{}", &t[..start], &t[end..]));
+    let r = report(&s).unwrap();
+    let resp = patient(&r, "SYN-01").response.as_ref().unwrap();
+    assert_eq!(resp.follow_ups.len(), 1);
+    assert_eq!(resp.best, "NE");
+    assert!(!resp.evaluable);
+    let rr = &r.cohort.response_rate;
+    assert_eq!((rr.x, rr.n), (12, 24));
+}

@@ -711,3 +711,40 @@ fn the_plot_has_its_ticks_and_numbers_at_risk() {
     ];
     assert_eq!(texts, want);
 }
+
+/// A last time that is itself a tick (1000 days, step 200): the tick at
+/// 1000 is drawn, and none beyond it; numbers at risk (time ≥ t, by hand)
+/// 4, 3, 2, 2, 1, 1.
+#[test]
+fn a_last_time_on_a_tick_gets_its_tick() {
+    let spec = ColumnSpec {
+        time: "time".into(),
+        event: "event".into(),
+        ..ColumnSpec::default()
+    };
+    let d = parse_csv("time,event\n100,1\n300,0\n600,1\n1000,1\n", "t.csv", &spec).unwrap();
+    let a = survival::analyse(
+        d,
+        SurvivalOptions {
+            km: KmOptions::default(),
+            landmarks: vec![],
+            ties: Ties::Efron,
+            timefix: true,
+        },
+    )
+    .unwrap();
+    let svg = survival::plot(&a, "t.csv", "time", "");
+    let texts: Vec<&str> = svg
+        .split("</text>")
+        .filter(|c| c.contains("<text"))
+        .filter_map(|c| c.rsplit_once('>').map(|(_, t)| t))
+        .collect();
+    let ticks: Vec<&str> = texts[1..]
+        .iter()
+        .take_while(|t| **t != "0.0")
+        .copied()
+        .collect();
+    assert_eq!(ticks, ["0", "200", "400", "600", "800", "1000"]);
+    let at_risk: Vec<&str> = texts.iter().rev().take(6).rev().copied().collect();
+    assert_eq!(at_risk, ["4", "3", "2", "2", "1", "1"]);
+}
