@@ -748,3 +748,18 @@ fn a_last_time_on_a_tick_gets_its_tick() {
     let at_risk: Vec<&str> = texts.iter().rev().take(6).rev().copied().collect();
     assert_eq!(at_risk, ["4", "3", "2", "2", "1", "1"]);
 }
+
+/// The numbers of the text output: whole numbers without decimals, others
+/// rounded to 6 decimals without trailing zeros (by hand).
+#[test]
+fn numbers_are_printed_in_their_shortest_form() {
+    use mibg_clinic::survival::fmt_num;
+    assert_eq!(fmt_num(3.0), "3");
+    assert_eq!(fmt_num(-2.0), "-2");
+    assert_eq!(fmt_num(0.0), "0");
+    assert_eq!(fmt_num(0.5), "0.5");
+    assert_eq!(fmt_num(1234.5), "1234.5");
+    assert_eq!(fmt_num(1.0 / 3.0), "0.333333");
+    assert_eq!(fmt_num(2.0 / 3.0), "0.666667");
+    assert_eq!(fmt_num(-0.125), "-0.125");
+}
