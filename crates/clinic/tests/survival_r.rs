@@ -747,6 +747,36 @@ fn a_last_time_on_a_tick_gets_its_tick() {
     assert_eq!(ticks, ["0", "200", "400", "600", "800", "1000"]);
     let at_risk: Vec<&str> = texts.iter().rev().take(6).rev().copied().collect();
     assert_eq!(at_risk, ["4", "3", "2", "2", "1", "1"]);
+    // The curve, by hand: S = 3/4 after the event at 100, 3/4 × 1/2 =
+    // 3/8 after 600 (2 at risk: 300 was censored), 0 after 1000. On the
+    // panel (x from 90 at 0 to 696 at 1000, as its grid lines are drawn;
+    // y from 40 at S = 1 to 340 at S = 0) the step line moves down only at
+    // the events, and the censored time is a tick mark on the curve.
+    assert!(
+        svg.contains(r#"<path d="M 90.00 40.00 H 150.60 V 115.00 H 453.60 V 227.50 H 696.00 V 340.00 H 696.00""#),
+        "{svg}"
+    );
+    assert!(
+        svg.contains(r##"<line x1="90.00" y1="40.00" x2="90.00" y2="340.00" stroke="#e5e5e5"/>"##)
+    );
+    assert!(
+        svg.contains(
+            r##"<line x1="696.00" y1="40.00" x2="696.00" y2="340.00" stroke="#e5e5e5"/>"##
+        )
+    );
+    assert!(
+        svg.contains(r##"<line x1="271.80" y1="110.00" x2="271.80" y2="120.00" stroke="#0072B2""##),
+        "{svg}"
+    );
+    // The confidence band has a point at every time, censored or not.
+    let band = svg
+        .split("<path d=\"")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .unwrap();
+    for x in ["150.60", "271.80", "453.60", "696.00"] {
+        assert!(band.contains(&format!("L {x} ")), "{x}: {band}");
+    }
 }
 
 /// The numbers of the text output: whole numbers without decimals, others
