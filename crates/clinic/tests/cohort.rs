@@ -237,9 +237,11 @@ fn the_hypothyroidism_denominator_is_survivors_with_a_thyroid_assessment() {
     );
 
     // SYN-05 (alive, no hypothyroidism) without follow-up assessments:
-    // only the baseline row before infusion 1 is left.
+    // only the baseline row (2018-05-04) before infusion 1 (2018-05-11) is
+    // left, which is not an assessment after the first infusion.
     let mut s = seed();
-    drop_thyroid_after(&mut s, "SYN-05", "2017-");
+    drop_thyroid_after(&mut s, "SYN-05", "2018-05-11");
+    assert!(s.files["thyroid.csv"].contains("SYN-05,2018-05-04,"));
     let r = report(&s).unwrap();
     let p5 = r.patients.iter().find(|p| p.patient == "SYN-05").unwrap();
     assert!(p5.alive && !p5.hypothyroidism);
