@@ -337,3 +337,38 @@ fn a_follow_up_without_the_involved_component_is_not_evaluable() {
     let rr = &r.cohort.response_rate;
     assert_eq!((rr.x, rr.n), (12, 24));
 }
+
+/// The Cox covariates of each patient (`cohort::cox::covariate`) are the
+/// report's own per-patient values: the indicators sum to the published
+/// counts (23 bone/marrow, 21 soft tissue) and to patients.csv's 15 males.
+#[test]
+fn cox_covariates_are_the_patients_values() {
+    use mibg_clinic::cohort::cox::covariate;
+    use mibg_study::config::CoxCovariate as C;
+    let r = report(&seed()).unwrap();
+    let sum = |c: C| -> f64 { r.patients.iter().map(|p| covariate(p, c).unwrap()).sum() };
+    assert_eq!(sum(C::BoneMarrowInvolved), 23.0);
+    assert_eq!(sum(C::SoftTissueInvolved), 21.0);
+    assert_eq!(sum(C::Male), 15.0);
+    for p in &r.patients {
+        assert_eq!(covariate(p, C::AgeYears), Some(p.age_years));
+        assert_eq!(
+            covariate(p, C::Dose1Gy),
+            p.dosimetry.as_ref().map(|d| d.dose1_gy.gy())
+        );
+        assert_eq!(
+            covariate(p, C::DeliveredTotalGy),
+            p.dosimetry
+                .as_ref()
+                .and_then(|d| d.delivered_total_gy)
+                .map(|g| g.gy())
+        );
+        assert_eq!(
+            covariate(p, C::SiopenBefore),
+            p.response
+                .as_ref()
+                .and_then(|x| x.siopen_before)
+                .map(f64::from)
+        );
+    }
+}
