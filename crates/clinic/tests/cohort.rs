@@ -2,35 +2,10 @@
 //! record kind reaches the result it should, and problems carry the file,
 //! line and field of the domain crates' errors.
 
+mod common;
+use common::{edit, seed};
 use mibg_clinic::cohort::{report, validate};
 use mibg_study::{ProblemKind, StudyInput};
-
-fn seed() -> StudyInput {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seed-study");
-    let mut s = StudyInput::default();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name().to_string_lossy().to_string();
-        if e.path().is_file() {
-            s.insert(name, std::fs::read_to_string(e.path()).unwrap());
-        } else {
-            for sub in std::fs::read_dir(e.path()).unwrap() {
-                let sub = sub.unwrap();
-                s.insert(
-                    format!("{name}/{}", sub.file_name().to_string_lossy()),
-                    std::fs::read_to_string(sub.path()).unwrap(),
-                );
-            }
-        }
-    }
-    s
-}
-
-fn edit(s: &mut StudyInput, file: &str, from: &str, to: &str) {
-    let t = s.files[file].clone();
-    assert!(t.contains(from), "{file}: {from}");
-    s.insert(file, t.replacen(from, to, 1));
-}
 
 fn worst(r: &mibg_clinic::cohort::StudyReport, patient: &str) -> Vec<(String, u8)> {
     r.patients

@@ -6,31 +6,12 @@
 //! Also: the declarations are checked by `validate` exactly as by `report`,
 //! and a degenerate proportion carries its warning.
 
+mod common;
+use common::seed;
 use mibg_clinic::cohort::{cox, report, validate};
 use mibg_study::StudyInput;
 use mibg_study::config::{CoxCovariate, Endpoint};
 use serde_json::Value;
-
-fn seed() -> StudyInput {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seed-study");
-    let mut s = StudyInput::default();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name().to_string_lossy().to_string();
-        if e.path().is_file() {
-            s.insert(name, std::fs::read_to_string(e.path()).unwrap());
-        } else {
-            for sub in std::fs::read_dir(e.path()).unwrap() {
-                let sub = sub.unwrap();
-                s.insert(
-                    format!("{name}/{}", sub.file_name().to_string_lossy()),
-                    std::fs::read_to_string(sub.path()).unwrap(),
-                );
-            }
-        }
-    }
-    s
-}
 
 fn golden(file: &str) -> String {
     std::fs::read_to_string(format!(

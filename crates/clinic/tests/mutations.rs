@@ -14,6 +14,7 @@
 //! debug build (each mutant runs the whole pipeline twice, about 0.13 s
 //! unoptimised), so that `cargo test --workspace` stays quick.
 
+mod common;
 use mibg_clinic::cohort::{report, report_owned, validate, validate_owned};
 use mibg_study::StudyInput;
 
@@ -34,31 +35,6 @@ impl Rng {
     fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
         &v[self.below(v.len())]
     }
-}
-
-fn seed_study() -> StudyInput {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seed-study");
-    let mut s = StudyInput::default();
-    let mut entries: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap())
-        .collect();
-    entries.sort_by_key(|e| e.file_name());
-    for e in entries {
-        let name = e.file_name().to_string_lossy().to_string();
-        if e.path().is_file() {
-            s.insert(name, std::fs::read_to_string(e.path()).unwrap());
-        } else {
-            for sub in std::fs::read_dir(e.path()).unwrap() {
-                let sub = sub.unwrap();
-                s.insert(
-                    format!("{name}/{}", sub.file_name().to_string_lossy()),
-                    std::fs::read_to_string(sub.path()).unwrap(),
-                );
-            }
-        }
-    }
-    s
 }
 
 /// Data lines of a CSV text (not comments, not the header): their indices.
@@ -250,7 +226,7 @@ fn validate_accepts_exactly_the_studies_that_report_and_lists_the_same_problems(
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if cfg!(debug_assertions) { 100 } else { 3000 });
-    let seed = seed_study();
+    let seed = common::seed();
     let mut rng = Rng(20_250_404);
     let (mut accepted, mut refused) = (0, 0);
     for k in 0..n {

@@ -5,35 +5,13 @@
 //! hand value; the S model the study asks for. Tolerance 1.5 %, as in the
 //! provenance (the fit works on rounded readings).
 
+mod common;
 use mibg_clinic::cohort::{PatientDose, report};
 use mibg_study::StudyInput;
 use mibg_units::Mass;
 
 fn one_patient() -> StudyInput {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/data/study/one-patient"
-    );
-    let mut s = StudyInput::default();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name().to_string_lossy().to_string();
-        if name == "PROVENANCE.md" {
-            continue;
-        }
-        if e.path().is_file() {
-            s.insert(name, std::fs::read_to_string(e.path()).unwrap());
-        } else {
-            for sub in std::fs::read_dir(e.path()).unwrap() {
-                let sub = sub.unwrap();
-                s.insert(
-                    format!("{name}/{}", sub.file_name().to_string_lossy()),
-                    std::fs::read_to_string(sub.path()).unwrap(),
-                );
-            }
-        }
-    }
-    s
+    common::folder("tests/data/study/one-patient")
 }
 
 fn dose(s: &StudyInput) -> PatientDose {

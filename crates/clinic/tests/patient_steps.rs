@@ -3,29 +3,9 @@
 //! the response criteria the study names, a patient without a follow-up
 //! assessment. Expected values read from the seed's assessment files.
 
+mod common;
+use common::seed;
 use mibg_clinic::cohort::{PatientResult, StudyReport, report};
-use mibg_study::StudyInput;
-
-fn seed() -> StudyInput {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/seed-study");
-    let mut s = StudyInput::default();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name().to_string_lossy().to_string();
-        if e.path().is_file() {
-            s.insert(name, std::fs::read_to_string(e.path()).unwrap());
-        } else {
-            for sub in std::fs::read_dir(e.path()).unwrap() {
-                let sub = sub.unwrap();
-                s.insert(
-                    format!("{name}/{}", sub.file_name().to_string_lossy()),
-                    std::fs::read_to_string(sub.path()).unwrap(),
-                );
-            }
-        }
-    }
-    s
-}
 
 fn patient<'a>(r: &'a StudyReport, id: &str) -> &'a PatientResult {
     r.patients.iter().find(|p| p.patient == id).unwrap()
