@@ -108,6 +108,27 @@ impl Run<'_> {
     }
 }
 
+/// The analysis of a CSV text with the default options (log-log, 95 %,
+/// Efron, timefix), for the plot.
+fn analysis(text: &str, name: &str, group: Option<&str>) -> survival::SurvivalAnalysis {
+    let spec = ColumnSpec {
+        time: "time".into(),
+        event: "event".into(),
+        group: group.map(str::to_string),
+        ..ColumnSpec::default()
+    };
+    survival::analyse(
+        parse_csv(text, name, &spec).unwrap(),
+        SurvivalOptions {
+            km: KmOptions::default(),
+            landmarks: vec![],
+            ties: Ties::Efron,
+            timefix: true,
+        },
+    )
+    .unwrap()
+}
+
 /// Compares `got` with R's `want` recursively over the keys of `want`.
 fn compare(path: &str, got: &Value, want: &Value, rtol: f64) {
     match want {
@@ -535,28 +556,11 @@ fn degenerate_groups_give_warnings_not_nan() {
     );
     // The plot of the same analysis: numbers at risk at t = 0 are the
     // group sizes (2 and 3).
-    let spec = ColumnSpec {
-        time: "time".into(),
-        event: "event".into(),
-        group: Some("arm".into()),
-        ..ColumnSpec::default()
-    };
-    let d = parse_csv(
+    let a = analysis(
         "time,event,arm\n1,0,a\n2,0,a\n5,1,b\n6,1,b\n7,0,b\n",
         "e.csv",
-        &spec,
-    )
-    .unwrap();
-    let a = survival::analyse(
-        d,
-        SurvivalOptions {
-            km: KmOptions::default(),
-            landmarks: vec![],
-            ties: Ties::Efron,
-            timefix: true,
-        },
-    )
-    .unwrap();
+        Some("arm"),
+    );
     let svg = survival::plot(&a, "e.csv", "time", "arm");
     assert!(svg.starts_with("<svg"), "{svg}");
     assert!(svg.contains("Number at risk"));
@@ -654,23 +658,7 @@ fn weights_and_strata_are_named_and_summed() {
 #[test]
 fn the_plot_has_its_ticks_and_numbers_at_risk() {
     let text = std::fs::read_to_string(data_path("stats/veteran/input.csv")).unwrap();
-    let spec = ColumnSpec {
-        time: "time".into(),
-        event: "event".into(),
-        group: Some("group".into()),
-        ..ColumnSpec::default()
-    };
-    let d = parse_csv(&text, "v.csv", &spec).unwrap();
-    let a = survival::analyse(
-        d,
-        SurvivalOptions {
-            km: KmOptions::default(),
-            landmarks: vec![],
-            ties: Ties::Efron,
-            timefix: true,
-        },
-    )
-    .unwrap();
+    let a = analysis(&text, "v.csv", Some("group"));
     let svg = survival::plot(&a, "v.csv", "time", "group");
     // The content of each <text> element, in document order.
     let texts: Vec<&str> = svg
@@ -717,22 +705,7 @@ fn the_plot_has_its_ticks_and_numbers_at_risk() {
 /// 4, 3, 2, 2, 1, 1.
 #[test]
 fn a_last_time_on_a_tick_gets_its_tick() {
-    let spec = ColumnSpec {
-        time: "time".into(),
-        event: "event".into(),
-        ..ColumnSpec::default()
-    };
-    let d = parse_csv("time,event\n100,1\n300,0\n600,1\n1000,1\n", "t.csv", &spec).unwrap();
-    let a = survival::analyse(
-        d,
-        SurvivalOptions {
-            km: KmOptions::default(),
-            landmarks: vec![],
-            ties: Ties::Efron,
-            timefix: true,
-        },
-    )
-    .unwrap();
+    let a = analysis("time,event\n100,1\n300,0\n600,1\n1000,1\n", "t.csv", None);
     let svg = survival::plot(&a, "t.csv", "time", "");
     let texts: Vec<&str> = svg
         .split("</text>")

@@ -39,6 +39,19 @@ fn mono(times: &[f64], half_life: f64) -> Readings {
 
 const SCHEDULE: [f64; 7] = [0.0, 4.0, 24.0, 48.0, 72.0, 96.0, 120.0];
 
+/// ±4 % reading noise (a fixed pattern, so that every run fits the same).
+const NOISE: [f64; 7] = [1.0, 1.03, 0.97, 1.02, 0.98, 1.04, 0.99];
+
+/// R(t) = 2^(−t/half_life) at [`SCHEDULE`], each reading times its factor.
+fn noisy(half_life: f64, noise: &[f64; 7]) -> Readings {
+    let pairs: Vec<(Hours, f64)> = SCHEDULE
+        .iter()
+        .zip(noise)
+        .map(|(&t, e)| (Hours::new(t), 1000.0 * (-t / half_life).exp2() * e))
+        .collect();
+    Readings::from_pairs("r.csv", &pairs, 1.0).unwrap()
+}
+
 fn request() -> DoseRequest {
     let mut r = DoseRequest::new(Mass::from_kg(20.0), Activity::from_mbq(8880.0));
     r.model = ModelChoice::Fixed(ModelKind::Mono);
@@ -272,13 +285,7 @@ fn pre_void_delay_edge_is_one_hour() {
 #[test]
 fn r_squared_and_tau_se_edges() {
     // A noisy mono series: R² < 1 and SE(τ) > 0.
-    let noise = [1.0, 1.03, 0.97, 1.02, 0.98, 1.04, 0.99];
-    let pairs: Vec<(Hours, f64)> = SCHEDULE
-        .iter()
-        .zip(noise)
-        .map(|(&t, e)| (Hours::new(t), 1000.0 * (-t / 24.0).exp2() * e))
-        .collect();
-    let r = Readings::from_pairs("r.csv", &pairs, 0.2).unwrap();
+    let r = noisy(24.0, &NOISE);
     let base = assess(&r, &request()).unwrap();
     let r2 = base.fit.r_squared.unwrap();
     assert!(r2 < 1.0);
@@ -485,13 +492,7 @@ fn caps_that_cannot_admit_the_minimum_are_a_conflict() {
 // --- The stated 95 % interval of A₂.
 #[test]
 fn delta_method_interval_through_the_caps() {
-    let noise = [1.0, 1.03, 0.97, 1.02, 0.98, 1.04, 0.99];
-    let pairs: Vec<(Hours, f64)> = SCHEDULE
-        .iter()
-        .zip(noise)
-        .map(|(&t, e)| (Hours::new(t), 1000.0 * (-t / 24.0).exp2() * e))
-        .collect();
-    let r = Readings::from_pairs("r.csv", &pairs, 0.2).unwrap();
+    let r = noisy(24.0, &NOISE);
     let a = assess(&r, &request()).unwrap();
     let (lo, hi, how) = a.second_activity_interval().unwrap();
     assert_eq!(how, IntervalMethod::DeltaMethod);
@@ -551,13 +552,7 @@ fn delta_method_interval_through_the_caps() {
 fn delta_method_end_below_zero_without_minimum_is_no_infusion() {
     // D₁ = 3.9 Gy (A₁ by hand as above): A₂ = 357 MBq, its SE from a noisy
     // series reaches below zero; with no minimum worthwhile the low end is 0.
-    let noise = [1.0, 1.2, 0.8, 1.15, 0.85, 1.2, 0.9];
-    let pairs: Vec<(Hours, f64)> = SCHEDULE
-        .iter()
-        .zip(noise)
-        .map(|(&t, e)| (Hours::new(t), 1000.0 * (-t / 24.0).exp2() * e))
-        .collect();
-    let r = Readings::from_pairs("r.csv", &pairs, 1.0).unwrap();
+    let r = noisy(24.0, &[1.0, 1.2, 0.8, 1.15, 0.85, 1.2, 0.9]);
     let mut q = request();
     q.rules.min_worthwhile = None;
     q.activity1 = Activity::from_mbq(13_000.0);
@@ -673,22 +668,11 @@ fn activity_given_five_percent_from_the_plan_is_the_edge() {
     assert!(!warned(&w, "differs from the planned"), "{w:?}");
 }
 
-fn noisy(noise: &[f64; 7]) -> Readings {
-    let pairs: Vec<(Hours, f64)> = SCHEDULE
-        .iter()
-        .zip(noise)
-        .map(|(&t, e)| (Hours::new(t), 1000.0 * (-t / 24.0).exp2() * e))
-        .collect();
-    Readings::from_pairs("r.csv", &pairs, 1.0).unwrap()
-}
-
-const NOISE: [f64; 7] = [1.0, 1.03, 0.97, 1.02, 0.98, 1.04, 0.99];
-
 // --- P(total > target + margin) from the bootstrap: warned above
 // max_overshoot_probability, only when a second infusion is planned.
 #[test]
 fn overshoot_probability_edge_and_only_with_a_second_infusion() {
-    let r = noisy(&NOISE);
+    let r = noisy(24.0, &NOISE);
     let mut q = request();
     q.uncertainty = Some(UncertaintyOptions {
         replicates: 200,
@@ -730,7 +714,7 @@ fn overshoot_probability_edge_and_only_with_a_second_infusion() {
 
 #[test]
 fn delta_method_interval_of_a_refused_second_infusion() {
-    let r = noisy(&NOISE);
+    let r = noisy(24.0, &NOISE);
     // D₁ near 3.9 Gy: A₂ = (4 Gy − D₁)/d₂ ≈ 413 MBq (this noisy series) <
     // a 500 MBq minimum, no second infusion, yet the interval's high end
     // reaches above the minimum: the stated interval keeps it (not 0–0,
@@ -776,7 +760,7 @@ fn an_interval_end_capped_at_exactly_the_minimum_is_kept() {
     // A per-infusion cap equal to the minimum worthwhile (1000 MBq): the
     // prescription is 1000 MBq (the minimum is inclusive) and so is the
     // high end of its interval.
-    let r = noisy(&NOISE);
+    let r = noisy(24.0, &NOISE);
     let mut q = request();
     q.rules.max_activity_per_infusion = Some(Activity::from_mbq(1000.0));
     let a = assess(&r, &q).unwrap();
@@ -792,13 +776,7 @@ fn failed_bootstrap_replicates_are_counted_in_a_warning() {
     // replicate adds a resampled residual of ±0.02 to each fitted value,
     // which makes some late values ≤ 0; the log-linear tail cannot take
     // them and the replicate is dropped (uncertainty.rs, `bootstrap`).
-    let noise = [1.0, 1.03, 0.97, 1.02, 0.98, 1.04, 0.99];
-    let pairs: Vec<(Hours, f64)> = SCHEDULE
-        .iter()
-        .zip(noise)
-        .map(|(&t, e)| (Hours::new(t), 1000.0 * (-t / 8.0).exp2() * e))
-        .collect();
-    let r = Readings::from_pairs("r.csv", &pairs, 0.2).unwrap();
+    let r = noisy(8.0, &NOISE);
     let mut q = request();
     q.model = ModelChoice::Fixed(ModelKind::Trapezoid);
     q.uncertainty = Some(UncertaintyOptions {
