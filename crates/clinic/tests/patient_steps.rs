@@ -352,3 +352,23 @@ fn cox_covariates_are_the_patients_values() {
         );
     }
 }
+
+/// The strata of the Cox models (`cohort::cox::stratum`): each patient's
+/// level, counted as in patients.csv (15 M, 11 F; 22 Rome, 4 Milan, with
+/// Python's csv module) and the published involvement (23 and 21 "yes").
+#[test]
+fn cox_strata_are_the_patients_levels() {
+    use mibg_clinic::cohort::cox::stratum;
+    use mibg_study::config::CoxStratum as S;
+    let r = report(&seed()).unwrap();
+    let count = |s: S, level: &str| r.patients.iter().filter(|p| stratum(p, s) == level).count();
+    assert_eq!((count(S::Sex, "M"), count(S::Sex, "F")), (15, 11));
+    assert_eq!(
+        (count(S::Centre, "Rome"), count(S::Centre, "Milan")),
+        (22, 4)
+    );
+    assert_eq!(count(S::BoneMarrowInvolved, "yes"), 23);
+    assert_eq!(count(S::BoneMarrowInvolved, "no"), 3);
+    assert_eq!(count(S::SoftTissueInvolved, "yes"), 21);
+    assert_eq!(count(S::SoftTissueInvolved, "no"), 5);
+}
