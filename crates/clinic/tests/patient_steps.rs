@@ -372,3 +372,17 @@ fn cox_strata_are_the_patients_levels() {
     assert_eq!(count(S::SoftTissueInvolved, "yes"), 21);
     assert_eq!(count(S::SoftTissueInvolved, "no"), 5);
 }
+
+/// Each declared Cox model counts the patients with a time for its
+/// endpoint (all 26 of the seed have EFS and OS), leaves out those missing
+/// a covariate by name, and fits the rest.
+#[test]
+fn cox_models_count_their_patients() {
+    let r = report(&seed()).unwrap();
+    assert_eq!(r.cohort.cox.len(), 2);
+    for m in &r.cohort.cox {
+        assert_eq!(m.n_with_endpoint, 26, "{}", m.name);
+        let fit = m.fit.as_ref().unwrap();
+        assert_eq!(fit.n, 26 - m.excluded.len(), "{}", m.name);
+    }
+}
