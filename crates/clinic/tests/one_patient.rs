@@ -38,6 +38,13 @@ fn both_infusions_have_their_known_answers() {
     within(d.dose2_gy.expect("dose 2").gy(), 1.8247, 0.015);
     within(d.delivered_total_gy.expect("total").gy(), 3.9996, 0.015);
     assert_eq!(d.s_model, "analytic");
+    // The one patient is a PR (PROVENANCE.md): the best-response table has
+    // that one entry and no other (no NE row for a study without one).
+    let r = report(&one_patient()).unwrap();
+    assert_eq!(
+        r.cohort.best_response,
+        std::collections::BTreeMap::from([("PR".to_string(), 1)])
+    );
 }
 
 #[test]

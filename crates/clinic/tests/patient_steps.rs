@@ -386,3 +386,23 @@ fn cox_models_count_their_patients() {
         assert_eq!(fit.n, 26 - m.excluded.len(), "{}", m.name);
     }
 }
+
+/// A model's ties method and the study's confidence level reach its fit.
+#[test]
+fn cox_models_take_their_ties_and_the_study_level() {
+    use mibg_stats::cox::Ties;
+    let mut s = seed();
+    let t = s.files["study.toml"].clone();
+    let t = t.replacen(
+        "covariates = [\"age_years\", \"siopen_before\"]",
+        "covariates = [\"age_years\", \"siopen_before\"]\nties = \"breslow\"",
+        1,
+    );
+    let t = t.replacen("conf_level = 0.95", "conf_level = 0.90", 1);
+    s.insert("study.toml", t);
+    let r = report(&s).unwrap();
+    let f0 = r.cohort.cox[0].fit.as_ref().unwrap();
+    let f1 = r.cohort.cox[1].fit.as_ref().unwrap();
+    assert_eq!((f0.ties, f1.ties), (Ties::Breslow, Ties::Efron));
+    assert_eq!((f0.conf_level, f1.conf_level), (0.90, 0.90));
+}

@@ -766,3 +766,27 @@ fn numbers_are_printed_in_their_shortest_form() {
     assert_eq!(fmt_num(2.0 / 3.0), "0.666667");
     assert_eq!(fmt_num(-0.125), "-0.125");
 }
+
+/// The band of a curve that starts with a censored time: S = 1 there and
+/// its interval is undefined, so the band is drawn at 1 (x = 90 + 606·50/300
+/// = 191 px, y = 40 px); after the last event S = 0 and the interval is
+/// undefined again, and the band stops (no point at S = 1 there). One
+/// censoring, one tick mark.
+#[test]
+fn the_band_is_drawn_at_one_before_the_first_event() {
+    let a = analysis("time,event\n50,0\n100,1\n300,1\n", "c.csv", None);
+    let svg = survival::plot(&a, "c.csv", "time", "");
+    let band = svg
+        .split("<path d=\"")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .unwrap();
+    // A step-shaped band: the point at 50 begins and ends a step, on the
+    // upper and on the lower edge.
+    assert_eq!(band.matches("L 191.00 40.00").count(), 4, "{band}");
+    assert!(!band.contains("L 696.00 40.00"), "{band}");
+    let ticks = svg
+        .matches(r##"stroke="#0072B2" stroke-width="1.5""##)
+        .count();
+    assert_eq!(ticks, 1, "{svg}");
+}
