@@ -406,3 +406,53 @@ fn cox_models_take_their_ties_and_the_study_level() {
     assert_eq!((f0.ties, f1.ties), (Ties::Breslow, Ties::Efron));
     assert_eq!((f0.conf_level, f1.conf_level), (0.90, 0.90));
 }
+
+/// The patient flow balances at every stage, as CONSORT 2010 asks (Schulz
+/// et al., BMJ 2010;340:c332, item 13a): the population plus everyone
+/// left out, reason by reason, is every enrolled patient; a reason that
+/// leaves nobody out is not listed.
+#[test]
+fn the_patient_flow_balances_at_every_stage() {
+    for s in [seed(), {
+        // And with a patient without an assessment file.
+        let mut s = seed();
+        s.files.remove("assessments/SYN-01.toml");
+        s
+    }] {
+        let r = report(&s).unwrap();
+        let f = mibg_clinic::cohort::flow::patient_flow(&r);
+        assert_eq!(f.enrolled, 26);
+        assert_eq!(f.stages.len(), 6);
+        for st in &f.stages {
+            let out: usize = st.excluded.iter().map(|(_, k)| k).sum();
+            assert_eq!(st.n + out, 26, "{}: {:?}", st.label, st.excluded);
+            assert!(st.excluded.iter().all(|(_, k)| *k > 0), "{:?}", st.excluded);
+        }
+        assert_eq!(f.stages[1].n as u64, r.cohort.response_rate.n);
+        assert_eq!(f.stages[2].n as u64, r.cohort.siopen_endpoint.n);
+        assert_eq!(f.stages[3].n as u64, r.cohort.soft_tissue_endpoint.n);
+    }
+}
+
+/// A Cox model's complete cases: a warning names the patients left out for
+/// a missing covariate, and there is none when nobody is left out.
+#[test]
+fn cox_models_warn_only_when_a_patient_is_left_out() {
+    let r = report(&seed()).unwrap();
+    for m in &r.cohort.cox {
+        let warned = r.warnings.iter().any(|w| {
+            w.contains(&format!("Cox model '{}'", m.name))
+                && w.contains("left out for a missing covariate")
+        });
+        assert_eq!(
+            warned,
+            !m.excluded.is_empty(),
+            "{}: {:?}",
+            m.name,
+            m.excluded
+        );
+    }
+    // The age-only model leaves nobody out; the SIOPEN model leaves out the
+    // patients without a baseline score.
+    assert!(r.cohort.cox[1].excluded.is_empty());
+}
