@@ -95,6 +95,27 @@ async fn wait_text(c: &fantoccini::Client, css: &str, expected: &str) {
     panic!("{css}: expected '{expected}', last seen '{last}'");
 }
 
+/// Waits (at most 20 s) until the element's text contains every needle,
+/// finding it again at each try: a page that is still being replaced after
+/// a form's redirect can hand back an element of the old document
+/// ("Node … does not belong to the document"), which is a retry, not a
+/// failure. Returns the text.
+async fn wait_text_containing(c: &fantoccini::Client, css: &str, needles: &[&str]) -> String {
+    let mut last = String::new();
+    for _ in 0..200 {
+        if let Ok(e) = c.find(Locator::Css(css)).await
+            && let Ok(t) = e.text().await
+        {
+            if needles.iter().all(|n| t.contains(n)) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{css}: expected {needles:?}, last seen '{last}'");
+}
+
 /// Sets a date field (typing into `<input type="date">` depends on the
 /// browser's locale).
 async fn set_date(c: &fantoccini::Client, css: &str, iso: &str) {
@@ -1178,17 +1199,7 @@ async fn record_changes_and_later_therapies_in_headless_chromium() {
     fill(&c, "#therapies input[name='notes']", "trial arm B").await;
     click(&c, "#therapies button").await;
     wait_for(&c, "#therapies a[href*='/therapies/edit']").await;
-    let text = c
-        .find(Locator::Css("#therapies table"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        text.contains("gd2_car_t") && text.contains("trial arm B"),
-        "{text}"
-    );
+    wait_text_containing(&c, "#therapies table", &["gd2_car_t", "trial arm B"]).await;
     c.execute(
         "document.getElementById('therapies').scrollIntoView();",
         vec![],
