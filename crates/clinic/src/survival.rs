@@ -811,4 +811,27 @@ mod tests {
         assert!(b.logrank.is_some());
         assert!(b.stratified());
     }
+
+    /// `thin` keeps every row of a curve up to `MAX_PLOT_STEPS` (2000) rows;
+    /// above, a row where S has fallen by ≥ 0.001 since the last kept row,
+    /// and the last row. Steps of 2⁻¹¹ (exact in binary, so no rounding
+    /// decides a comparison): two steps fall by 0.0009765625 < 0.001,
+    /// three by 0.00146484375 ≥ 0.001, so every third row is kept (by hand):
+    /// 667 of 2001, the last row among them.
+    #[test]
+    fn thin_keeps_every_row_up_to_2000_and_each_fall_of_a_thousandth_above() {
+        let step = 2f64.powi(-11);
+        let curve = |n: usize| -> Vec<f64> { (1..=n).map(|k| 1.0 - k as f64 * step).collect() };
+        assert_eq!(thin(curve(2000)), vec![true; 2000]);
+        let kept = thin(curve(2001));
+        let want: Vec<bool> = (0..2001).map(|i| (i + 1) % 3 == 0 || i == 2000).collect();
+        assert_eq!(kept, want);
+        assert_eq!(kept.iter().filter(|&&k| k).count(), 667);
+        // A flat stretch keeps nothing but the last row.
+        let mut flat = vec![1.0; 2001];
+        flat[1000] = 0.9995;
+        let kept = thin(flat);
+        assert_eq!(kept.iter().filter(|&&k| k).count(), 1);
+        assert!(kept[2000]);
+    }
 }

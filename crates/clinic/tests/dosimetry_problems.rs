@@ -63,30 +63,64 @@ fn refused_checks(message: &str) -> Vec<String> {
         .collect()
 }
 
+/// What [`accept_every_refusal`] accepted: each check named once, in the
+/// order the refusals named them, the refusals' messages, and how many
+/// errors each round had.
+#[derive(Debug)]
+struct Accepted {
+    checks: Vec<String>,
+    messages: String,
+    errors_per_round: Vec<usize>,
+}
+
+/// Accepts, as SYN-01's physicist (`overrides.csv`, one row per check in
+/// the order named), every check the gate's refusals name, round after
+/// round, until the study validates: the gate refuses at its first failed
+/// stage, and once that is accepted it may refuse at the next ones.
+fn accept_every_refusal(s: &mut StudyInput, reason: &str) -> Accepted {
+    let mut a = Accepted {
+        checks: Vec::new(),
+        messages: String::new(),
+        errors_per_round: Vec::new(),
+    };
+    for _ in 0..8 {
+        let e = validate(s).problems.errors;
+        if e.is_empty() {
+            return a;
+        }
+        a.errors_per_round.push(e.len());
+        for p in &e {
+            a.messages.push_str(&p.message);
+            let named = refused_checks(&p.message);
+            assert!(!named.is_empty(), "{}", p.message);
+            for c in named {
+                if !a.checks.contains(&c) {
+                    a.checks.push(c);
+                }
+            }
+        }
+        let mut csv = String::from("patient,check,accepted_by,reason\n");
+        for c in &a.checks {
+            csv.push_str(&format!("SYN-01,{c},A. Physicist,{reason}\n"));
+        }
+        s.insert("overrides.csv", csv);
+    }
+    panic!("still refused after 8 rounds of overrides: {a:?}");
+}
+
 #[test]
 fn an_accepted_gate_check_is_used_and_shown_with_what_it_accepted() {
     // The gate refuses at its first failed stage (here physical decay);
     // once that is accepted it goes on and may refuse at the next ones
     // (the fit's checks). Accept every check named until none refuses.
     let mut s = slipped_reading();
-    let mut checks: Vec<String> = Vec::new();
-    let mut messages = String::new();
-    for _ in 0..5 {
-        let e = validate(&s).problems.errors;
-        if e.is_empty() {
-            break;
-        }
-        assert_eq!(e.len(), 1, "{e:?}");
-        messages.push_str(&e[0].message);
-        let named = refused_checks(&e[0].message);
-        assert!(!named.is_empty(), "{}", e[0].message);
-        checks.extend(named);
-        let mut csv = String::from("patient,check,accepted_by,reason\n");
-        for c in &checks {
-            csv.push_str(&format!("SYN-01,{c},A. Physicist,checked the log\n"));
-        }
-        s.insert("overrides.csv", csv);
-    }
+    let accepted = accept_every_refusal(&mut s, "checked the log");
+    // One refusal at a time: the gate stops at its first failed stage.
+    assert!(
+        accepted.errors_per_round.iter().all(|&n| n == 1),
+        "{accepted:?}"
+    );
+    let (checks, messages) = (accepted.checks, accepted.messages);
     assert_eq!(checks[0], "physical-decay");
     assert!(checks.len() > 1, "{checks:?}");
     let v = validate(&s);
@@ -240,25 +274,7 @@ fn one_override_row_accepts_the_check_in_both_series_each_finding_shown_once() {
         "SYN-01,2,95.47,20.24,0.15",
         "SYN-01,2,95.47,202.4,0.15",
     );
-    let mut checks: Vec<String> = Vec::new();
-    for _ in 0..8 {
-        let e = validate(&s).problems.errors;
-        if e.is_empty() {
-            break;
-        }
-        for p in &e {
-            for c in refused_checks(&p.message) {
-                if !checks.contains(&c) {
-                    checks.push(c);
-                }
-            }
-        }
-        let mut csv = String::from("patient,check,accepted_by,reason\n");
-        for c in &checks {
-            csv.push_str(&format!("SYN-01,{c},A. Physicist,checked\n"));
-        }
-        s.insert("overrides.csv", csv);
-    }
+    let checks = accept_every_refusal(&mut s, "checked").checks;
     let r = report(&s).unwrap();
     // physical-decay is accepted once per series, each with its own finding.
     let decay: Vec<&str> = r
@@ -316,4 +332,126 @@ fn an_accepted_infusion_1_activity_is_used_by_the_dosimetry() {
         "{:?}",
         r.overrides
     );
+}
+
+/// SYN-01's infusion-1 readings (lines 3–11), each multiplied by 1.18 or
+/// 0.82 in the order up, down, down, up, up, down, up, down, down: noise
+/// that leaves every reading below the pre-void one and falling overall,
+/// but makes the predicted total too uncertain to prescribe from.
+fn noisy_readings() -> StudyInput {
+    let mut s = seed();
+    let rows = [
+        ("0.0,301.59", "0.0,355.88"),
+        ("3.49,250.23", "3.49,205.19"),
+        ("8.14,198.4", "8.14,162.69"),
+        ("23.77,107.87", "23.77,127.29"),
+        ("32.34,85.27", "32.34,100.62"),
+        ("48.52,59.35", "48.52,48.67"),
+        ("72.17,38.74", "72.17,45.71"),
+        ("96.33,25.44", "96.33,20.86"),
+        ("120.72,17.24", "120.72,14.14"),
+    ];
+    for (from, to) in rows {
+        edit(
+            &mut s,
+            "readings.csv",
+            &format!("SYN-01,1,{from},0.1"),
+            &format!("SYN-01,1,{to},0.1"),
+        );
+    }
+    s
+}
+
+/// The study report computes the dosimetry's 95 % interval by the delta
+/// method, never by the bootstrap (`cohort::patient::dosimetry` sets
+/// `uncertainty: None`: the report prescribes nothing, and 1000 refits per
+/// patient would multiply its time; `mibg dose` runs the bootstrap). The
+/// gate's total-dose-uncertainty finding names the method it used, and the
+/// report must show the delta method's.
+#[test]
+fn the_cohort_dosimetry_interval_is_the_delta_methods() {
+    let mut s = noisy_readings();
+    let accepted = accept_every_refusal(&mut s, "checked");
+    assert_eq!(accepted.checks, ["total-dose-uncertainty"], "{accepted:?}");
+    let r = report(&s).unwrap();
+    assert_eq!(r.overrides.len(), 1, "{:?}", r.overrides);
+    let finding = &r.overrides[0].finding;
+    assert!(
+        finding.starts_with("the 95 % interval of the predicted total D1 + D2 is ")
+            && finding.contains(" Gy (delta method), reaching "),
+        "{finding}"
+    );
+    assert!(!finding.contains("bootstrap"), "{finding}");
+    assert!(
+        r.warnings.iter().any(
+            |w| w.contains("'total-dose-uncertainty' failed and was ACCEPTED")
+                && w.contains("(delta method)")
+        ),
+        "{:?}",
+        r.warnings
+    );
+}
+
+/// The study report computes no radiation protection (`radiation_protection:
+/// false` in `cohort::patient::dosimetry`; `mibg dose` does). A protocol
+/// whose release threshold (100 µSv/h at 1 m, the top of its plausible
+/// range) and caregiver constraint (1 mSv, the bottom of its range) would
+/// give every seed patient a caregiver warning (about 1.1–1.5 mSv from
+/// discharge at 6 h/day and 1 m, `mibg dose`'s defaults) leaves the
+/// report's warnings as the seed protocol's.
+#[test]
+fn the_cohort_report_computes_no_radiation_protection() {
+    let seed_report = report(&seed()).unwrap();
+    let mut s = seed();
+    let protocol = mibg_protocol::SEED_TOML
+        .replacen(
+            "patient_release_usv_h_at_1m = 20.0 ",
+            "patient_release_usv_h_at_1m = 100.0 ",
+            1,
+        )
+        .replacen(
+            "caregiver_constraint_msv = 5.0 ",
+            "caregiver_constraint_msv = 1.0 ",
+            1,
+        );
+    assert_ne!(protocol, mibg_protocol::SEED_TOML);
+    assert_eq!(protocol.matches("= 100.0 ").count(), 1);
+    assert_eq!(
+        protocol.matches("caregiver_constraint_msv = 1.0 ").count(),
+        1
+    );
+    edit(
+        &mut s,
+        "study.toml",
+        "name = \"seed\"",
+        "file = \"protocol.toml\"",
+    );
+    // The report reads that file: the same file with 0.5 mSv, below the
+    // constraint's plausible 1–20 mSv, is refused.
+    let mut below = s.clone();
+    below.insert(
+        "protocol.toml",
+        protocol.replacen(
+            "caregiver_constraint_msv = 1.0 ",
+            "caregiver_constraint_msv = 0.5 ",
+            1,
+        ),
+    );
+    let errors = validate(&below).problems.errors;
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("caregiver_constraint_msv")),
+        "{errors:?}"
+    );
+    s.insert("protocol.toml", protocol);
+    let r = report(&s).unwrap();
+    assert!(
+        !r.warnings
+            .iter()
+            .any(|w| w.contains("radiation protection") || w.contains("caregiver")),
+        "{:?}",
+        r.warnings
+    );
+    assert_eq!(r.warnings, seed_report.warnings);
 }
