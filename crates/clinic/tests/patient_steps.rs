@@ -5,7 +5,7 @@
 
 mod common;
 use common::seed;
-use mibg_clinic::cohort::{PatientResult, StudyReport, report};
+use mibg_clinic::cohort::{PatientResult, StudyReport, report, validate};
 
 fn patient<'a>(r: &'a StudyReport, id: &str) -> &'a PatientResult {
     r.patients.iter().find(|p| p.patient == id).unwrap()
@@ -455,4 +455,126 @@ fn cox_models_warn_only_when_a_patient_is_left_out() {
     // The age-only model leaves nobody out; the SIOPEN model leaves out the
     // patients without a baseline score.
     assert!(r.cohort.cox[1].excluded.is_empty());
+}
+
+/// The seed's `thyroid.csv` without the rows of `id` dated after `after`
+/// (ISO dates compare as text).
+fn drop_thyroid_rows_after(s: &mut mibg_study::StudyInput, id: &str, after: &str) {
+    let text = s.files["thyroid.csv"].clone();
+    let prefix = format!("{id},");
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !(l.starts_with(&prefix) && l[prefix.len()..].split(',').next() > Some(after)))
+        .collect();
+    assert!(
+        kept.len() < text.lines().count(),
+        "{id} has rows after {after}"
+    );
+    s.insert("thyroid.csv", kept.join("\n") + "\n");
+}
+
+/// A patient alive at the last contact with hypothyroidism in `events.csv`
+/// but no thyroid assessment after the first infusion is warned about (the
+/// diagnosis counts as the assessment, so the patient stays in the
+/// denominator); a patient without hypothyroidism and without such an
+/// assessment is not, and leaves the denominator. SYN-26 (alive,
+/// hypothyroidism grade 2 on 2023-10-29, first infusion 2023-02-10) and
+/// SYN-13 (alive, no hypothyroidism, first infusion 2020-09-01) keep only
+/// their baseline row: of the
+/// published 6 of 14, SYN-13 leaves the 14 (6 of 13, by hand).
+#[test]
+fn hypothyroidism_without_a_thyroid_assessment_is_warned_about_and_counted() {
+    let mut s = seed();
+    drop_thyroid_rows_after(&mut s, "SYN-26", "2023-02-10");
+    let r = report(&s).unwrap();
+    let thyroid = |r: &StudyReport| -> Vec<String> {
+        r.warnings
+            .iter()
+            .filter(|w| w.contains("thyroid"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(
+        thyroid(&r),
+        [
+            "thyroid.csv: patient 'SYN-26' has Hypothyroidism in events.csv but no thyroid assessment after the first infusion in thyroid.csv; the diagnosis is counted as the assessment (hypothyroidism denominator)"
+        ]
+    );
+    assert_eq!(
+        (r.cohort.hypothyroidism.x, r.cohort.hypothyroidism.n),
+        (6, 14)
+    );
+    drop_thyroid_rows_after(&mut s, "SYN-13", "2020-09-01");
+    let r = report(&s).unwrap();
+    assert_eq!(thyroid(&r).len(), 1, "{:?}", thyroid(&r));
+    assert_eq!(
+        (r.cohort.hypothyroidism.x, r.cohort.hypothyroidism.n),
+        (6, 13)
+    );
+    // The seed itself: every alive patient has an assessment after the
+    // first infusion, so no warning.
+    assert!(thyroid(&report(&seed()).unwrap()).is_empty());
+}
+
+/// A response the criteria cannot assess is the patient's error, at the
+/// assessment file: INRC 2017 (Park et al., J Clin Oncol 2017) requires
+/// evaluable disease at entry, so SYN-22 without its 30 mm primary (its
+/// only involved site) and with a follow-up assessment is refused.
+#[test]
+fn a_response_the_criteria_refuse_is_an_error_at_its_assessment_file() {
+    let mut s = seed();
+    let file = "assessments/SYN-22.toml";
+    let nothing = |table: &str| {
+        let mut t = format!(
+            "[{table}.soft_tissue]\nnon_target = \"none\"\nuptake = \"absent\"\ntargets = []\n\n\
+             [{table}.mibg]\nmethod = \"siopen\"\ntracer = \"123I\"\n[{table}.mibg.segments]\n"
+        );
+        for seg in [
+            "skull",
+            "thoracic_cage",
+            "proximal_right_upper_limb",
+            "distal_right_upper_limb",
+            "proximal_left_upper_limb",
+            "distal_left_upper_limb",
+            "spine",
+            "pelvis",
+            "proximal_right_lower_limb",
+            "distal_right_lower_limb",
+            "proximal_left_lower_limb",
+            "distal_left_lower_limb",
+        ] {
+            t.push_str(&format!("{seg} = 0\n"));
+        }
+        for (kind, side) in [
+            ("aspirate", "left"),
+            ("aspirate", "right"),
+            ("trephine", "left"),
+            ("trephine", "right"),
+        ] {
+            t.push_str(&format!(
+                "[[{table}.marrow]]\nkind = \"{kind}\"\nside = \"{side}\"\ntumour_pct = 0\n"
+            ));
+        }
+        t
+    };
+    let text = format!(
+        "patient = \"SYN-22\"\n\n[baseline]\ndate = \"2022-10-07\"\nprimary = {{ status = \"none\" }}\n\n{}\n\
+         [[follow_up]]\ndate = \"2022-12-20\"\nprimary = {{ status = \"none\" }}\n\n\
+         [follow_up.new_lesions]\nmibg_avid_bone = false\n\n{}",
+        nothing("baseline"),
+        nothing("follow_up")
+    );
+    s.insert(file, text);
+    let errors = validate(&s).problems.errors;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].file, file);
+    assert_eq!(errors[0].kind, mibg_study::ProblemKind::Domain);
+    assert!(
+        errors[0]
+            .message
+            .contains("no component involved at baseline: evaluable disease is required at entry"),
+        "{}",
+        errors[0].message
+    );
+    assert!(report(&s).is_err());
 }
