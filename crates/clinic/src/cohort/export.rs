@@ -530,4 +530,29 @@ mod tests {
         );
         assert_eq!(grade_column("a--b "), "WG_A_B");
     }
+
+    /// A number is the shortest text that reads back as the same double
+    /// (Rust's `Display` of f64), `-0` as `0`, a missing one empty; each
+    /// cut-off status its ADaM-style upper-case text (the dictionary's
+    /// values of SIOPENCT).
+    #[test]
+    fn numbers_flags_and_cutoffs() {
+        assert_eq!(num(None), "");
+        assert_eq!(num(Some(-0.0)), "0");
+        assert_eq!(num(Some(0.0)), "0");
+        assert_eq!(num(Some(-2.5)), "-2.5");
+        assert_eq!(num(Some(0.1 + 0.2)), "0.30000000000000004");
+        assert_eq!(num(Some(6440.0)), "6440");
+        assert_eq!((yn(true), yn(false)), ("Y", "N"));
+        let all = [
+            CutoffStatus::Achieved,
+            CutoffStatus::Maintained,
+            CutoffStatus::NotAchieved,
+            CutoffStatus::NotApplicable,
+            CutoffStatus::NotEvaluable,
+        ]
+        .map(cutoff)
+        .join(", ");
+        assert_eq!(all, ADSL.iter().find(|v| v.0 == "SIOPENCT").unwrap().4);
+    }
 }
