@@ -9,7 +9,7 @@
 //! and its readings on readings.csv lines 3–11 (0.0 h … 120.72 h).
 
 mod common;
-use common::{edit, seed};
+use common::{accept_every_refusal, edit, seed};
 use mibg_clinic::cohort::{report, validate};
 use mibg_study::StudyInput;
 
@@ -51,61 +51,6 @@ fn a_refused_reading_is_located_at_its_line_and_names_the_checks() {
         message.ends_with(": if the readings are right, accept in overrides.csv]"),
         "{message}"
     );
-}
-
-/// The names of the checks the slipped reading fails, from the message's
-/// "[check 'a', 'b': …]" (or "[checks …]").
-fn refused_checks(message: &str) -> Vec<String> {
-    let tail = message.rsplit_once(" [check").unwrap().1;
-    let list = tail.trim_start_matches('s').split(':').next().unwrap();
-    list.split(',')
-        .map(|c| c.trim().trim_matches('\'').to_string())
-        .collect()
-}
-
-/// What [`accept_every_refusal`] accepted: each check named once, in the
-/// order the refusals named them, the refusals' messages, and how many
-/// errors each round had.
-#[derive(Debug)]
-struct Accepted {
-    checks: Vec<String>,
-    messages: String,
-    errors_per_round: Vec<usize>,
-}
-
-/// Accepts, as SYN-01's physicist (`overrides.csv`, one row per check in
-/// the order named), every check the gate's refusals name, round after
-/// round, until the study validates: the gate refuses at its first failed
-/// stage, and once that is accepted it may refuse at the next ones.
-fn accept_every_refusal(s: &mut StudyInput, reason: &str) -> Accepted {
-    let mut a = Accepted {
-        checks: Vec::new(),
-        messages: String::new(),
-        errors_per_round: Vec::new(),
-    };
-    for _ in 0..8 {
-        let e = validate(s).problems.errors;
-        if e.is_empty() {
-            return a;
-        }
-        a.errors_per_round.push(e.len());
-        for p in &e {
-            a.messages.push_str(&p.message);
-            let named = refused_checks(&p.message);
-            assert!(!named.is_empty(), "{}", p.message);
-            for c in named {
-                if !a.checks.contains(&c) {
-                    a.checks.push(c);
-                }
-            }
-        }
-        let mut csv = String::from("patient,check,accepted_by,reason\n");
-        for c in &a.checks {
-            csv.push_str(&format!("SYN-01,{c},A. Physicist,{reason}\n"));
-        }
-        s.insert("overrides.csv", csv);
-    }
-    panic!("still refused after 8 rounds of overrides: {a:?}");
 }
 
 #[test]

@@ -718,3 +718,118 @@ pub fn render_text(r: &StudyReport) -> String {
     }
     t
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Publication rounding (docs/reference/statistics.md §0): halves go up.
+    #[test]
+    fn percentages_round_half_up_to_whole_percent() {
+        assert_eq!(round_half_up(0.5), 1.0);
+        assert_eq!(round_half_up(47.5), 48.0);
+        assert_eq!(round_half_up(47.49), 47.0);
+        assert_eq!(round_half_up(2.0), 2.0);
+        assert_eq!(round_half_up(-0.5), 0.0);
+        assert_eq!(pct(Some(47.5)), "48");
+        assert_eq!(pct(Some(4.0)), "4");
+        assert_eq!(pct(None), "–");
+    }
+
+    #[test]
+    fn numbers_years_and_medians() {
+        assert_eq!(num(Some(5.94), 1), "5.9");
+        assert_eq!(num(Some(70.0), 0), "70");
+        assert_eq!(num(None, 2), "–");
+        assert_eq!(year_count(1.0), "1 year");
+        assert_eq!(year_count(2.0), "2 years");
+        assert_eq!(year_count(2.5), "2.5 years");
+        // 1175 days / 365.25 = 3.217 years; 233 / 365.25 = 0.638.
+        assert_eq!(years(Some(1175.0)), "3.2");
+        assert_eq!(years(Some(233.0)), "0.6");
+        assert_eq!(years(None), "not reached");
+        let m = MedianOut {
+            days: Some(1175.0),
+            lower_days: Some(512.0),
+            upper_days: None,
+            method: String::new(),
+        };
+        assert_eq!(median_text(&m), "3.2 years (95 % CI 1.4–not reached)");
+    }
+
+    #[test]
+    fn html_text_is_escaped() {
+        assert_eq!(
+            esc("<a href=\"x\">R&D</a>"),
+            "&lt;a href=&quot;x&quot;&gt;R&amp;D&lt;/a&gt;"
+        );
+    }
+
+    /// p below 0.001 is shown as "< 0.001", from 0.001 with three decimals.
+    #[test]
+    fn p_values_at_their_edge() {
+        assert_eq!(p_text(None), "–");
+        assert_eq!(p_text(Some(0.000_999)), "< 0.001");
+        assert_eq!(p_text(Some(0.001)), "0.001");
+        assert_eq!(p_text(Some(0.379_854_7)), "0.380");
+    }
+
+    #[test]
+    fn an_override_names_who_accepted_what_and_why() {
+        let mut o = AcceptedOverride {
+            patient: "SYN-01".into(),
+            check: "physical-decay".into(),
+            accepted_by: "A. Physicist".into(),
+            reason: "checked the log".into(),
+            row: 2,
+            finding: "line 10".into(),
+        };
+        assert_eq!(
+            override_text(&o),
+            "Accepted: SYN-01 physical-decay by A. Physicist (overrides.csv line 2: checked the log) — line 10"
+        );
+        o.reason.clear();
+        assert_eq!(
+            override_text(&o),
+            "Accepted: SYN-01 physical-decay by A. Physicist (overrides.csv line 2) — line 10"
+        );
+    }
+
+    #[test]
+    fn a_cox_model_without_a_fit_says_why_and_counts_who_was_left_out() {
+        let m = CoxModel {
+            name: "age".into(),
+            endpoint: "OS".into(),
+            covariates: vec!["age_years".into()],
+            strata: vec!["sex".into(), "centre".into()],
+            n_with_endpoint: 26,
+            excluded: vec![
+                ("SYN-02".into(), vec!["age_years".into()]),
+                ("SYN-07".into(), vec!["age_years".into()]),
+            ],
+            fit: None,
+            not_estimable: Some("no event".into()),
+        };
+        assert_eq!(
+            cox_heading(&m),
+            "Cox model 'age' (OS); strata: sex, centre; 2 of 26 left out for a missing covariate"
+        );
+        assert_eq!(
+            cox_rows(&m),
+            [("not estimable".to_string(), "no event".to_string())]
+        );
+        assert!(cox_tests(&m).is_empty());
+    }
+
+    #[test]
+    fn the_criteria_are_named_with_their_source() {
+        assert_eq!(
+            criteria_label("inrc1993"),
+            "INRC 1993, Brodeur et al. J Clin Oncol 1993"
+        );
+        assert_eq!(
+            criteria_label("inrc2017"),
+            "INRC 2017, Park et al. J Clin Oncol 2017, default options"
+        );
+    }
+}

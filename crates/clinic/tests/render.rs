@@ -1,0 +1,232 @@
+//! The text and HTML renderings of the seed study's report
+//! (`cohort::render`, behind `mibg study report` and `--out`), on the
+//! library itself: the command line's tests run the binary, so a wrong
+//! rendering rule of this crate had no test of its own.
+//!
+//! Independent values: the abstract of De Ioris et al., ESMO Open
+//! 2025;10(4):104541 (`../shared/seed`, which the seed study reproduces):
+//! 26 patients, median age 5.9 years (range 2.5–17.2), 23 with bone or
+//! marrow involvement, 21 with primary or soft-tissue disease, SIOPEN score
+//! 10 (1–70) before and 6 (0–70) after, ORR 48 % (95 % CI 28–69) with one
+//! progression, SIOPEN < 7 in 52 % (32–73), soft tissue < 5 cm in 67 %
+//! (43–91), hypothyroidism in 6 of the 14 alive, 65 % CAR-T and 50 %
+//! busulfan–melphalan, 3-year OS 55 % (33–73) and EFS 42 % (23–60), no toxic
+//! death and one grade 4 mucositis. The medians against R `survival` 3.5-3
+//! (`tests/data/export/seed_adtte/expected.json`: OS 1175 days, lower 512,
+//! upper not reached; EFS 464 and 233 days), in years of 365.25 days by
+//! hand; the Cox rows against R's fits (`tests/data/study/seed-cox`).
+
+mod common;
+use common::seed;
+use mibg_clinic::cohort::render::{render_html, render_text};
+use mibg_clinic::cohort::report;
+
+fn has(text: &str, line: &str) {
+    assert!(
+        text.lines().any(|l| l == line),
+        "no line {line:?} in\n{text}"
+    );
+}
+
+fn starts(text: &str, start: &str) {
+    assert!(
+        text.lines().any(|l| l.starts_with(start)),
+        "no line starting {start:?} in\n{text}"
+    );
+}
+
+#[test]
+fn the_text_report_shows_the_published_figures() {
+    let t = render_text(&report(&seed()).unwrap());
+    let first: Vec<&str> = t.lines().take(4).collect();
+    assert_eq!(
+        first,
+        [
+            "SYNTHETIC DATA — not patient data",
+            "Synthetic seed study: 131I-mIBG + melphalan in relapsed/refractory neuroblastoma",
+            "Protocol: Tandem 131I-mIBG + melphalan 110 mg/m2 with ASCR (seed study) (version 2026-11-27)",
+            "",
+        ]
+    );
+    has(&t, "Patients                                 26");
+    has(
+        &t,
+        "Age, years: median (range)               5.9 (2.5–17.2)",
+    );
+    has(&t, "Bone/bone-marrow involvement             23");
+    has(&t, "Primary/soft-tissue disease              21");
+    has(
+        &t,
+        "SIOPEN at baseline                       10 (1–70)  (n = 23)",
+    );
+    has(&t, "SIOPEN after treatment                   6 (0–70)");
+    // CR 3 + PR 9 = 12 of 25 evaluable = 48 %; one progression.
+    has(
+        &t,
+        "Best overall response (INRC 2017, Park et al. J Clin Oncol 2017, default options): CR 3, MR 4, NE 1, PD 1, PR 9, SD 8",
+    );
+    starts(
+        &t,
+        "Overall response rate (CR + PR): 48 % (28–69)  [12/25, Clopper–Pearson (exact), 95 % CI; ",
+    );
+    starts(
+        &t,
+        "SIOPEN skeletal score < 7 achieved or maintained: 52 % (32–73)  [12/23, Wald (normal approximation), 95 % CI; ",
+    );
+    starts(
+        &t,
+        "Largest soft-tissue lesion < 50 mm after treatment: 67 % (43–91)  [10/15, ",
+    );
+    starts(
+        &t,
+        "Hypothyroidism (grade ≥ 2) at any time after the first infusion: 43 % (18–71)  [6/14, ",
+    );
+    starts(
+        &t,
+        "Proceeded to busulfan–melphalan (busulfan_melphalan): 50 % ",
+    );
+    starts(&t, "Proceeded to GD2-CAR-T cells (gd2_car_t): 65 % ");
+    let km = "[Kaplan–Meier, Greenwood variance, log-log 95 % CI]";
+    starts(&t, "OS at 1 year: ");
+    starts(&t, "OS at 2 years: ");
+    has(&t, &format!("OS at 3 years: 55 % (33–73), 9 at risk  {km}"));
+    has(
+        &t,
+        &format!("EFS at 3 years: 42 % (23–60), 8 at risk  {km}"),
+    );
+    // 1175/365.25 = 3.22, 512/365.25 = 1.40; 464/365.25 = 1.27, 233/365.25 = 0.64.
+    has(
+        &t,
+        "OS median: 3.2 years (95 % CI 1.4–not reached); 12 events in 26 patients",
+    );
+    has(
+        &t,
+        "EFS median: 1.3 years (95 % CI 0.6–not reached); 16 events in 26 patients",
+    );
+    // R: age HR exp(−0.066175) = 0.936 (0.807–1.085), p = 0.380; SIOPEN
+    // exp(0.0062376) = 1.006 (0.984–1.029), p = 0.585; LR χ² 1.09, Wald
+    // 1.04, score 1.06; C 0.538 (SE 0.067); 4 iterations.
+    has(
+        &t,
+        "Cox model 'age and baseline SIOPEN score' (EFS): 26 patients, 16 events; Efron ties",
+    );
+    has(
+        &t,
+        "  age_years                HR 0.936 (95 % CI 0.807–1.085), p = 0.380",
+    );
+    has(
+        &t,
+        "  siopen_before            HR 1.006 (95 % CI 0.984–1.029), p = 0.585",
+    );
+    starts(&t, "  Likelihood ratio χ² 1.09 (df 2), p = ");
+    has(
+        &t,
+        "  Concordance (Harrell's C) 0.538 (SE 0.067); 4 Newton–Raphson iterations",
+    );
+    has(
+        &t,
+        "Cox model 'age, stratified by marrow involvement' (OS): 26 patients, 12 events; Efron ties; strata: bone_marrow_involved",
+    );
+    has(
+        &t,
+        "  Mucositis oral                             4 /   1 /   0   of 26",
+    );
+    has(&t, "Toxic deaths: 0");
+    has(
+        &t,
+        "Whole-body S model: analytic for 26 patient(s) (per patient in the HTML/JSON report)",
+    );
+    // The seed's one warning: SYN-18's second activity 8.1 % off the plan.
+    has(&t, "1 warning(s) (see the HTML/JSON report)");
+    assert!(t.ends_with("1 warning(s) (see the HTML/JSON report)\n"));
+}
+
+#[test]
+fn the_html_report_shows_the_published_figures() {
+    let h = render_html(&report(&seed()).unwrap());
+    assert!(h.starts_with("<!DOCTYPE html>\n<html lang=\"en\">\n"));
+    assert!(h.ends_with("</body>\n</html>\n"));
+    for want in [
+        "<title>Synthetic seed study: 131I-mIBG + melphalan in relapsed/refractory neuroblastoma</title>",
+        "<p class=\"banner\">SYNTHETIC DATA — not patient data</p>",
+        "<p>Protocol: Tandem 131I-mIBG + melphalan 110 mg/m2 with ASCR (seed study) (version 2026-11-27). Data cut-off 2024-10-31. Generated by mibg ",
+        "<tr><td>Patients</td><td>26 (11 female, 15 male)</td></tr>",
+        "<tr><td>Age at the first infusion, years: median (range)</td><td>5.9 (2.5–17.2)</td></tr>",
+        "<tr><td>Bone / bone-marrow involvement</td><td>23 of 26</td></tr>",
+        "<tr><td>Primary or soft-tissue disease</td><td>21 of 26</td></tr>",
+        "<tr><td>SIOPEN score after treatment: median (range)</td><td>6 (0–70)</td></tr>",
+        "<p>Best overall response (INRC 2017, Park et al. J Clin Oncol 2017, default options): CR 3, MR 4, NE 1, PD 1, PR 9, SD 8.</p>",
+        "<tr><td>Overall response rate (CR + PR)</td><td>48 % (28–69)</td><td class=\"n\">12/25</td>",
+        "<td>Clopper–Pearson (exact), 95 % CI</td><td class=\"small\">48.00 (",
+        "<tr><td>OS</td><td>3 years</td><td>55 % (33–73)</td><td class=\"n\">9</td><td>3.2 years (95 % CI 1.4–not reached)</td><td class=\"n\">12/26</td>",
+        "<tr><td>EFS</td><td>3 years</td><td>42 % (23–60)</td><td class=\"n\">8</td><td>1.3 years (95 % CI 0.6–not reached)</td><td class=\"n\">16/26</td>",
+        "<tr><td>OS</td><td>1 year</td>",
+        "<h3>Cox model 'age and baseline SIOPEN score' (EFS): 26 patients, 16 events; Efron ties</h3>",
+        "<tr><td>age_years</td><td>HR 0.936 (95 % CI 0.807–1.085), p = 0.380</td></tr>",
+        "Toxic deaths: 0.</p>",
+        // One grade 4 mucositis of 26: 1 (4 %), half-up.
+        "<tr><td>Mucositis oral</td><td class=\"n\">26</td>",
+        "<td>1 (4 %)</td>",
+        // SYN-01: 2.5 years old (913 days), A2 given 4980 MBq, EFS 77 days
+        // (progression 2017-03-29), OS 356 days (death 2018-01-02).
+        "<tr><td>SYN-01</td><td class=\"n\">2.5</td>",
+        "<td class=\"n\">4980</td>",
+        "<td class=\"n\">77</td><td class=\"n\">356</td></tr>",
+        "<h2>Warnings</h2>\n<ul>\n<li>readings.csv line 318: patient 'SYN-18'",
+    ] {
+        assert!(h.contains(want), "no {want:?} in the HTML");
+    }
+    // Two Kaplan–Meier figures, inline.
+    assert_eq!(h.matches("<svg").count(), 3, "the flow and two curves");
+    // No override section when nothing was accepted.
+    assert!(!h.contains("overrides.csv)</h2>"));
+}
+
+/// A study that is not synthetic has no banner; one without a title is
+/// titled "Study report" in HTML; accepted overrides are listed in both,
+/// each with who accepted what and why.
+#[test]
+fn banner_title_and_overrides_follow_the_study() {
+    let mut s = seed();
+    common::edit(
+        &mut s,
+        "study.toml",
+        "synthetic = true",
+        "synthetic = false",
+    );
+    common::edit(
+        &mut s,
+        "study.toml",
+        "title = \"Synthetic seed study: 131I-mIBG + melphalan in relapsed/refractory neuroblastoma\"",
+        "title = \"\"",
+    );
+    // SYN-01's 96.33 h reading with its decimal point slipped (25.44 →
+    // 254.4), and every check the gate names accepted by name (as in
+    // dosimetry_problems.rs).
+    common::edit(
+        &mut s,
+        "readings.csv",
+        "SYN-01,1,96.33,25.44,0.1",
+        "SYN-01,1,96.33,254.4,0.1",
+    );
+    common::accept_every_refusal(&mut s, "checked the log");
+    let r = report(&s).unwrap();
+    assert!(!r.overrides.is_empty());
+    let t = render_text(&r);
+    assert!(t.starts_with("\nProtocol: "), "{t}");
+    assert!(!t.contains("SYNTHETIC"));
+    for o in &r.overrides {
+        let line = format!(
+            "Accepted: SYN-01 {} by A. Physicist (overrides.csv line {}: checked the log) — {}",
+            o.check, o.row, o.finding
+        );
+        has(&t, &line);
+    }
+    let h = render_html(&r);
+    assert!(h.contains("<title>Study report</title>"));
+    assert!(h.contains("<h1>Study report</h1>"));
+    assert!(!h.contains("banner\">"));
+    assert!(h.contains(
+        "<h2>Checks accepted by a named person (overrides.csv)</h2>\n<ul>\n<li>Accepted: SYN-01 physical-decay by A. Physicist (overrides.csv line 2: checked the log) — line 10 (96.33 h"
+    ));
+}
