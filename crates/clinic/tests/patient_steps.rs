@@ -529,20 +529,7 @@ fn a_response_the_criteria_refuse_is_an_error_at_its_assessment_file() {
             "[{table}.soft_tissue]\nnon_target = \"none\"\nuptake = \"absent\"\ntargets = []\n\n\
              [{table}.mibg]\nmethod = \"siopen\"\ntracer = \"123I\"\n[{table}.mibg.segments]\n"
         );
-        for seg in [
-            "skull",
-            "thoracic_cage",
-            "proximal_right_upper_limb",
-            "distal_right_upper_limb",
-            "proximal_left_upper_limb",
-            "distal_left_upper_limb",
-            "spine",
-            "pelvis",
-            "proximal_right_lower_limb",
-            "distal_right_lower_limb",
-            "proximal_left_lower_limb",
-            "distal_left_lower_limb",
-        ] {
+        for seg in mibg_response::score::SIOPEN_SEGMENTS {
             t.push_str(&format!("{seg} = 0\n"));
         }
         for (kind, side) in [
