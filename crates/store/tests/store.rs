@@ -25,6 +25,7 @@ both!(
     concurrent_writers_lose_no_update,
     centre_isolation_holds_for_every_route,
     signatures_bind_content_and_need_two_people,
+    a_signature_is_valid_only_unvoided_and_on_the_content_it_signed,
     accounts_passwords_and_tokens,
     account_rights_changes_are_audited_and_verify,
     clinical_edits_go_through_the_parsers_and_verify,
@@ -908,6 +909,97 @@ async fn signatures_bind_content_and_need_two_people(b: Backend) {
         .filter(|a| a.action == "sign" || a.action == "void_signature")
         .count();
     assert!(hist >= 4, "{hist}");
+}
+
+/// A signature is valid only while it is not voided and the record is
+/// still the version and content it signed (21 CFR 11.70,
+/// docs/reference/registry.md §3): withdrawn on an unchanged record it is
+/// void; a content changed behind the application (same version number)
+/// breaks it. Only clinical records are signed, never a signature itself,
+/// the identifying data or a registry table.
+async fn a_signature_is_valid_only_unvoided_and_on_the_content_it_signed(b: Backend) {
+    let (db, store) = seeded(b).await;
+    let (_, phys) = user(&store, "physicist1", Role::Physicist, "Rome").await;
+    let pw = "correct horse battery staple";
+    let p = store.find_patient(&op(), "SYN-01").await.unwrap();
+    let course = store.courses(&phys, p.id).await.unwrap()[0].id;
+    let rx = Prescription {
+        course_id: course,
+        infusion_number: 2,
+        activity_mbq: Activity::from_mbq(4965.0),
+        dosimetry_result_id: None,
+        basis: serde_json::json!({"d1_gy": 2.2337, "binding_cap": null}),
+        warnings: vec![],
+        acknowledged: vec![],
+    };
+    // Withdrawn by its signer, the record unchanged: void, not valid.
+    let s = store.create(&phys, p.id, &rx).await.unwrap();
+    let a = store
+        .sign(&phys, "prescriptions", s.id, 1, Meaning::Authored, pw)
+        .await
+        .unwrap();
+    assert!(a.valid);
+    store
+        .void_signature(&phys, a.id, "signed the wrong course")
+        .await
+        .unwrap();
+    let sigs = store
+        .signatures(&phys, "prescriptions", s.id)
+        .await
+        .unwrap();
+    assert_eq!(sigs.len(), 1);
+    assert_eq!(sigs[0].entity_version, 1);
+    assert_eq!(
+        sigs[0].void_reason.as_deref(),
+        Some("signed the wrong course")
+    );
+    assert!(!sigs[0].valid, "{:?}", sigs[0]);
+    assert_eq!(sign_off(&sigs), SignOff::Draft);
+    // Signed again, then the activity changed with raw SQL, the version
+    // number left as it was: the content no longer matches the signature.
+    let s2 = store.create(&phys, p.id, &rx).await.unwrap();
+    store
+        .sign(&phys, "prescriptions", s2.id, 1, Meaning::Authored, pw)
+        .await
+        .unwrap();
+    let before = store
+        .signatures(&phys, "prescriptions", s2.id)
+        .await
+        .unwrap();
+    assert!(before[0].valid);
+    assert_eq!(sign_off(&before), SignOff::Authored);
+    raw(
+        &db.location,
+        &format!(
+            "UPDATE prescriptions SET activity_mbq = 49650 WHERE id = {}",
+            s2.id
+        ),
+    )
+    .await;
+    let after = store
+        .signatures(&phys, "prescriptions", s2.id)
+        .await
+        .unwrap();
+    assert_eq!(after[0].entity_version, 1);
+    assert!(after[0].voided_at.is_none());
+    assert!(!after[0].valid, "{:?}", after[0]);
+    assert_eq!(sign_off(&after), SignOff::Draft);
+    // What is never signed, whatever the signer's rights.
+    for entity in ["signatures", "patient_identity", "users", "centres"] {
+        let e = store
+            .sign(&phys, entity, 1, 1, Meaning::Authored, pw)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            StoreError::Signature(format!("{entity} records are not signed")).to_string(),
+            "{entity}"
+        );
+        assert!(
+            store.signatures(&phys, entity, 1).await.is_err(),
+            "{entity}"
+        );
+    }
 }
 
 async fn accounts_passwords_and_tokens(b: Backend) {
