@@ -230,3 +230,45 @@ fn banner_title_and_overrides_follow_the_study() {
         "<h2>Checks accepted by a named person (overrides.csv)</h2>\n<ul>\n<li>Accepted: SYN-01 physical-decay by A. Physicist (overrides.csv line 2: checked the log) — line 10 (96.33 h"
     ));
 }
+
+/// The Kaplan–Meier figure draws each step at its time in years (days /
+/// 365.25) on an axis from 0 to the next whole year after the last time:
+/// the step path's horizontal moves (`H x`) are the curve's times mapped
+/// linearly onto the panel (x = 90 + 606 · years / axis end, the panel's
+/// left edge and width in the SVG, written to 0.01 px), in order.
+#[test]
+fn the_kaplan_meier_steps_are_drawn_at_their_times_in_years() {
+    use mibg_clinic::cohort::render::km_svg;
+    let r = report(&seed()).unwrap();
+    for (s, c) in [(&r.cohort.os, &r.curves.os), (&r.cohort.efs, &r.curves.efs)] {
+        let svg = km_svg(s, c);
+        assert!(
+            svg.contains("<clipPath id=\"clip0\"><rect x=\"90.00\" y=\"40.00\" width=\"606.00\"")
+        );
+        let step = svg
+            .split("<path d=\"")
+            .skip(1)
+            .find(|p| p.contains("stroke-width=\"1.8\""))
+            .expect("the step path");
+        let d = &step[..step.find('"').unwrap()];
+        let xs: Vec<f64> = d
+            .split(" H ")
+            .skip(1)
+            .map(|t| t.split(' ').next().unwrap().parse().unwrap())
+            .collect();
+        let last = c.days.last().copied().unwrap() / 365.25;
+        let end = last.ceil();
+        let want: Vec<f64> = c
+            .days
+            .iter()
+            .map(|d| 90.0 + 606.0 * (d / 365.25) / end)
+            .collect();
+        // One move per time, and a last one to the curve's end (its last
+        // time again).
+        assert_eq!(xs.len(), want.len() + 1, "{}", s.name);
+        for (x, w) in xs.iter().zip(want.iter().chain(want.last())) {
+            assert!((x - w).abs() <= 0.005 + 1e-9, "{}: {x} vs {w}", s.name);
+        }
+        assert!(xs.windows(2).all(|w| w[0] <= w[1]), "{}", s.name);
+    }
+}
