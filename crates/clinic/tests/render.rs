@@ -235,7 +235,8 @@ fn banner_title_and_overrides_follow_the_study() {
 /// 365.25) on an axis from 0 to the next whole year after the last time:
 /// the step path's horizontal moves (`H x`) are the curve's times mapped
 /// linearly onto the panel (x = 90 + 606 · years / axis end, the panel's
-/// left edge and width in the SVG, written to 0.01 px), in order.
+/// left edge and width in the SVG, written to 0.01 px), in order, and a
+/// tick at each censored time.
 #[test]
 fn the_kaplan_meier_steps_are_drawn_at_their_times_in_years() {
     use mibg_clinic::cohort::render::km_svg;
@@ -270,5 +271,20 @@ fn the_kaplan_meier_steps_are_drawn_at_their_times_in_years() {
             assert!((x - w).abs() <= 0.005 + 1e-9, "{}: {x} vs {w}", s.name);
         }
         assert!(xs.windows(2).all(|w| w[0] <= w[1]), "{}", s.name);
+        // A vertical tick (stroke width 1.5) at each censored time, by the
+        // same map (the legend, after the plot, draws one more).
+        let plot = &svg[..svg.find("<g class=\"legend\">").unwrap()];
+        let ticks: Vec<f64> = plot
+            .split("<line x1=\"")
+            .skip(1)
+            .filter(|l| l.contains("stroke-width=\"1.5\""))
+            .map(|l| l[..l.find('"').unwrap()].parse().unwrap())
+            .collect();
+        assert_eq!(ticks.len(), c.censored.len(), "{}", s.name);
+        assert!(!ticks.is_empty());
+        for (x, (d, _)) in ticks.iter().zip(&c.censored) {
+            let w = 90.0 + 606.0 * (d / 365.25) / end;
+            assert!((x - w).abs() <= 0.005 + 1e-9, "{}: tick {x} vs {w}", s.name);
+        }
     }
 }
