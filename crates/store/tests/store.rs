@@ -955,9 +955,34 @@ async fn a_signature_is_valid_only_unvoided_and_on_the_content_it_signed(b: Back
     );
     assert!(!sigs[0].valid, "{:?}", sigs[0]);
     assert_eq!(sign_off(&sigs), SignOff::Draft);
-    // Signed again, then the activity changed with raw SQL, the version
-    // number left as it was: the content no longer matches the signature.
+    // A wrong password signs nothing and is audited as a refused
+    // signature of that record.
     let s2 = store.create(&phys, p.id, &rx).await.unwrap();
+    assert!(matches!(
+        store
+            .sign(
+                &phys,
+                "prescriptions",
+                s2.id,
+                1,
+                Meaning::Authored,
+                "not the password"
+            )
+            .await,
+        Err(StoreError::Signature(_))
+    ));
+    let refused: Vec<_> = store
+        .audit_by_action(&op(), "sign", "2000-01-01T00:00:00.000000Z", 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.new_value.as_deref() == Some("\"refused: wrong password\""))
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].entity.as_deref(), Some("prescriptions"));
+    assert_eq!(refused[0].entity_id, Some(s2.id));
+    // Signed, then the activity changed with raw SQL, the version number
+    // left as it was: the content no longer matches the signature.
     store
         .sign(&phys, "prescriptions", s2.id, 1, Meaning::Authored, pw)
         .await
@@ -1565,6 +1590,21 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("password is not correct"), "{e}");
+    // The refusal is audited as a refused signature on the course
+    // (registry.md §3: every signing attempt leaves a record).
+    let refused: Vec<_> = store
+        .audit_by_action(&op(), "sign", "2000-01-01T00:00:00.000000Z", 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.entity.as_deref() == Some("courses"))
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].entity_id, Some(course));
+    assert_eq!(
+        refused[0].new_value.as_deref(),
+        Some("\"refused: wrong password\"")
+    );
     if let Some(w) = d.warnings.first() {
         let fewer: Vec<String> = d.warnings.iter().filter(|x| *x != w).cloned().collect();
         let e = store
