@@ -132,6 +132,16 @@ fn the_text_report_shows_the_published_figures() {
         "  Mucositis oral                             4 /   1 /   0   of 26",
     );
     has(&t, "Toxic deaths: 0");
+    // Only terms with a grade 3, 4 or 5: nausea and vomiting (grades 1 and
+    // 2 only in events.csv) are not listed.
+    let listed: Vec<&str> = t
+        .lines()
+        .skip_while(|l| !l.starts_with("Toxicity (worst CTCAE"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    assert_eq!(listed.len(), 5, "{listed:?}");
+    assert!(!t.contains("Nausea") && !t.contains("Vomiting"));
     has(
         &t,
         "Whole-body S model: analytic for 26 patient(s) (per patient in the HTML/JSON report)",
