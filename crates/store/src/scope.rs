@@ -381,7 +381,23 @@ mod tests {
         assert!(role_permits(Role::Physician, ExportIdentified, true));
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
+            // Messages and pages name a role by its stored word.
+            assert_eq!(r.to_string(), r.as_str());
         }
+        // The six roles of registry.md §1, by their stored words.
+        let words: Vec<String> = Role::ALL.iter().map(Role::to_string).collect();
+        assert_eq!(
+            words,
+            [
+                "admin",
+                "physician",
+                "physicist",
+                "nurse",
+                "statistician",
+                "monitor"
+            ]
+        );
+        assert_eq!(Role::parse("Physician"), None);
     }
 
     #[test]

@@ -1009,6 +1009,53 @@ async fn a_signature_is_valid_only_unvoided_and_on_the_content_it_signed(b: Back
     assert!(after[0].voided_at.is_none());
     assert!(!after[0].valid, "{:?}", after[0]);
     assert_eq!(sign_off(&after), SignOff::Draft);
+    // A signer who is asked to acknowledge the record's warnings signs only
+    // when every one is acknowledged (registry.md §2), each open one named.
+    let warned = Prescription {
+        warnings: vec!["last reading before 72 h".into(), "only 4 readings".into()],
+        ..rx.clone()
+    };
+    let s3 = store.create(&phys, p.id, &warned).await.unwrap();
+    let ack = |list: &[&str]| list.iter().map(|w| w.to_string()).collect::<Vec<String>>();
+    for (given, open) in [
+        (
+            ack(&[]),
+            "2 warning(s) not acknowledged by the signer: last reading before 72 h; only 4 readings",
+        ),
+        (
+            ack(&["last reading before 72 h"]),
+            "1 warning(s) not acknowledged by the signer: only 4 readings",
+        ),
+    ] {
+        let e = store
+            .sign_acknowledging(
+                &phys,
+                "prescriptions",
+                s3.id,
+                1,
+                Meaning::Authored,
+                pw,
+                Some(&given),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            StoreError::Signature(open.into()).to_string()
+        );
+    }
+    store
+        .sign_acknowledging(
+            &phys,
+            "prescriptions",
+            s3.id,
+            1,
+            Meaning::Authored,
+            pw,
+            Some(&ack(&["only 4 readings", "last reading before 72 h"])),
+        )
+        .await
+        .unwrap();
     // What is never signed, whatever the signer's rights.
     for entity in ["signatures", "patient_identity", "users", "centres"] {
         let e = store
