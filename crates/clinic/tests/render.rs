@@ -301,3 +301,31 @@ fn the_kaplan_meier_steps_are_drawn_at_their_times_in_years() {
         }
     }
 }
+
+/// The text report counts the patients by whole-body S model, and those
+/// without a dosimetry of infusion 1 apart: SYN-02 without its infusion-1
+/// readings (readings.csv) is the one of 26.
+#[test]
+fn patients_without_dosimetry_are_counted_apart() {
+    let mut s = seed();
+    let text = s.files["readings.csv"].clone();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("SYN-02,1,"))
+        .collect();
+    assert_eq!(text.lines().count() - kept.len(), 9, "SYN-02's 9 readings");
+    s.insert("readings.csv", kept.join("\n") + "\n");
+    let r = report(&s).unwrap();
+    assert!(
+        r.patients
+            .iter()
+            .find(|p| p.patient == "SYN-02")
+            .unwrap()
+            .dosimetry
+            .is_none()
+    );
+    has(
+        &render_text(&r),
+        "Whole-body S model: analytic for 25 patient(s); no dosimetry of infusion 1 for 1 patient(s) (per patient in the HTML/JSON report)",
+    );
+}
