@@ -376,9 +376,13 @@ mod tests {
         }
         assert!(role_permits(Role::Monitor, ReadAudit, false));
         assert!(!role_permits(Role::Statistician, ReadAudit, false));
-        // The identified export is a separate right.
-        assert!(!role_permits(Role::Physician, ExportIdentified, false));
-        assert!(role_permits(Role::Physician, ExportIdentified, true));
+        // The identified export is a separate right, granted per account to
+        // a clinical role only (registry.md §5).
+        for r in [Role::Physician, Role::Physicist, Role::Nurse] {
+            assert!(!role_permits(r, ExportIdentified, false), "{r}");
+            assert!(role_permits(r, ExportIdentified, true), "{r}");
+        }
+        assert!(!role_permits(Role::Admin, ExportIdentified, true));
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
             // Messages and pages name a role by its stored word.
@@ -398,6 +402,30 @@ mod tests {
             ]
         );
         assert_eq!(Role::parse("Physician"), None);
+    }
+
+    /// The audit trail's "who": a user by the printed name of the account,
+    /// the command line by its operating-system account, a failed sign-in
+    /// by what was typed.
+    #[test]
+    fn each_actor_is_named_in_the_audit_trail() {
+        let user = Actor::User {
+            id: 7,
+            username: "doctor1".into(),
+            printed_name: "Dr A. Rossi".into(),
+        };
+        assert_eq!(user.printed_name(), "Dr A. Rossi");
+        let op = Actor::Operator {
+            name: "root".into(),
+        };
+        assert_eq!(op.printed_name(), "root (command line)");
+        let anon = Actor::Anonymous {
+            attempt: "doctor1 from 10.0.0.1".into(),
+        };
+        assert_eq!(
+            anon.printed_name(),
+            "unauthenticated: doctor1 from 10.0.0.1"
+        );
     }
 
     #[test]

@@ -1056,6 +1056,23 @@ async fn a_signature_is_valid_only_unvoided_and_on_the_content_it_signed(b: Back
         )
         .await
         .unwrap();
+    // A physician approves only after an author has signed: a review by
+    // another person is not an authorship.
+    let (_, doc) = user(&store, "doctor1", Role::Physician, "Rome").await;
+    let s4 = store.create(&phys, p.id, &rx).await.unwrap();
+    store
+        .sign(&phys, "prescriptions", s4.id, 1, Meaning::Reviewed, pw)
+        .await
+        .unwrap();
+    let e = store
+        .sign(&doc, "prescriptions", s4.id, 1, Meaning::Approved, pw)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        StoreError::Signature("a prescription is approved after its author has signed it".into())
+            .to_string()
+    );
     // What is never signed, whatever the signer's rights.
     for entity in ["signatures", "patient_identity", "users", "centres"] {
         let e = store
