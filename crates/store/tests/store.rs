@@ -1073,6 +1073,52 @@ async fn a_signature_is_valid_only_unvoided_and_on_the_content_it_signed(b: Back
         StoreError::Signature("a prescription is approved after its author has signed it".into())
             .to_string()
     );
+    // Authored, then approved: no one authors that version any more.
+    store
+        .sign(&phys, "prescriptions", s4.id, 1, Meaning::Authored, pw)
+        .await
+        .unwrap();
+    store
+        .sign(&doc, "prescriptions", s4.id, 1, Meaning::Approved, pw)
+        .await
+        .unwrap();
+    let (_, phys2) = user(&store, "physicist2", Role::Physicist, "Rome").await;
+    let e = store
+        .sign(&phys2, "prescriptions", s4.id, 1, Meaning::Authored, pw)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        StoreError::Signature("this version is already approved".into()).to_string()
+    );
+    // Each signature is audited: who (the signer), the record, its meaning,
+    // and the signature, version and content hash it bound.
+    let sigs = store
+        .signatures(&doc, "prescriptions", s4.id)
+        .await
+        .unwrap();
+    // (audit_by_action lists the newest first)
+    let mut audited: Vec<_> = store
+        .audit_by_action(&op(), "sign", "2000-01-01T00:00:00.000000Z", 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.entity.as_deref() == Some("prescriptions") && a.entity_id == Some(s4.id))
+        .collect();
+    audited.reverse();
+    let meanings: Vec<Option<&str>> = audited.iter().map(|a| a.field.as_deref()).collect();
+    assert_eq!(
+        meanings,
+        [Some("reviewed"), Some("authored"), Some("approved")]
+    );
+    for (a, sig) in audited.iter().zip(&sigs) {
+        assert_eq!(a.user_id, Some(sig.user_id));
+        let v: serde_json::Value = serde_json::from_str(a.new_value.as_deref().unwrap()).unwrap();
+        assert_eq!(v["signature"], sig.id);
+        assert_eq!(v["version"], 1);
+        assert_eq!(v["content_sha256"], sig.content_sha256.as_str());
+        assert_eq!(sig.content_sha256.len(), 64);
+    }
     // What is never signed, whatever the signer's rights.
     for entity in ["signatures", "patient_identity", "users", "centres"] {
         let e = store
