@@ -1111,8 +1111,14 @@ async fn a_signature_is_valid_only_unvoided_and_on_the_content_it_signed(b: Back
         meanings,
         [Some("reviewed"), Some("authored"), Some("approved")]
     );
+    let rome = store.centre_by_code(&op(), "Rome").await.unwrap();
     for (a, sig) in audited.iter().zip(&sigs) {
         assert_eq!(a.user_id, Some(sig.user_id));
+        // The patient's centre and the patient: the record lands in the
+        // centre's and the patient's history.
+        assert_eq!(a.centre_id, Some(rome.id));
+        assert_eq!(a.patient_id, Some(p.id));
+        assert_eq!(a.actor_name, sig.printed_name);
         let v: serde_json::Value = serde_json::from_str(a.new_value.as_deref().unwrap()).unwrap();
         assert_eq!(v["signature"], sig.id);
         assert_eq!(v["version"], 1);
