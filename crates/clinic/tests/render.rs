@@ -329,3 +329,22 @@ fn patients_without_dosimetry_are_counted_apart() {
         "Whole-body S model: analytic for 25 patient(s); no dosimetry of infusion 1 for 1 patient(s) (per patient in the HTML/JSON report)",
     );
 }
+
+/// A term whose only grade ≥ 3 is a grade 5 is listed in the text report's
+/// toxicity table (grade 3 / 4 / 5 = 0 / 0 / 1): SYN-01's sepsis of grade 5
+/// on 2017-03-01, within the toxicity window (stem cells 2017-02-08).
+#[test]
+fn a_term_with_only_a_grade_5_is_listed() {
+    let mut s = seed();
+    common::edit(
+        &mut s,
+        "events.csv",
+        "SYN-01,2017-01-12,Vomiting,2,5.0",
+        "SYN-01,2017-01-12,Vomiting,2,5.0\nSYN-01,2017-03-01,Sepsis,5,5.0",
+    );
+    let t = render_text(&report(&s).unwrap());
+    has(
+        &t,
+        "  Sepsis                                     0 /   0 /   1   of 26",
+    );
+}
