@@ -552,3 +552,65 @@ pub fn sign_off(signatures: &[Signature]) -> SignOff {
         SignOff::Authored
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sig(user_id: i64, meaning: Meaning, valid: bool) -> Signature {
+        Signature {
+            id: 0,
+            entity: "prescriptions".into(),
+            entity_id: 1,
+            entity_version: 1,
+            content_sha256: "0".repeat(64),
+            meaning,
+            user_id,
+            printed_name: format!("Dr {user_id}"),
+            signed_at: "2026-12-07T20:00:00.000000Z".into(),
+            voided_at: None,
+            void_reason: None,
+            valid,
+        }
+    }
+
+    /// Draft without a valid author signature; approved only by a valid
+    /// approval of someone who is not an author (docs/reference/registry.md
+    /// §3, the two-person check); anything else leaves it authored.
+    #[test]
+    fn sign_off_needs_a_valid_author_and_another_persons_valid_approval() {
+        use Meaning::*;
+        assert_eq!(sign_off(&[]), SignOff::Draft);
+        assert_eq!(sign_off(&[sig(1, Authored, false)]), SignOff::Draft);
+        assert_eq!(sign_off(&[sig(1, Reviewed, true)]), SignOff::Draft);
+        assert_eq!(sign_off(&[sig(1, Approved, true)]), SignOff::Draft);
+        assert_eq!(sign_off(&[sig(1, Authored, true)]), SignOff::Authored);
+        // Another person's review, or an invalid approval, is no approval.
+        assert_eq!(
+            sign_off(&[sig(1, Authored, true), sig(2, Reviewed, true)]),
+            SignOff::Authored
+        );
+        assert_eq!(
+            sign_off(&[sig(1, Authored, true), sig(2, Approved, false)]),
+            SignOff::Authored
+        );
+        // The author's own approval is no approval.
+        assert_eq!(
+            sign_off(&[sig(1, Authored, true), sig(1, Approved, true)]),
+            SignOff::Authored
+        );
+        assert_eq!(
+            sign_off(&[sig(1, Authored, true), sig(2, Approved, true)]),
+            SignOff::Approved
+        );
+    }
+
+    #[test]
+    fn meanings_are_stored_by_their_words() {
+        for m in [Meaning::Authored, Meaning::Reviewed, Meaning::Approved] {
+            assert_eq!(Meaning::parse(m.as_str()), Some(m));
+        }
+        assert_eq!(Meaning::Approved.as_str(), "approved");
+        assert_eq!(Meaning::parse("Approved"), None);
+    }
+}

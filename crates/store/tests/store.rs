@@ -955,6 +955,32 @@ async fn a_signature_is_valid_only_unvoided_and_on_the_content_it_signed(b: Back
     );
     assert!(!sigs[0].valid, "{:?}", sigs[0]);
     assert_eq!(sign_off(&sigs), SignOff::Draft);
+    // Only the signer withdraws a signature, and only once.
+    let (_, other) = user(&store, "physicist3", Role::Physicist, "Rome").await;
+    let b = store
+        .sign(&phys, "prescriptions", s.id, 1, Meaning::Reviewed, pw)
+        .await
+        .unwrap();
+    let e = store
+        .void_signature(&other, b.id, "not mine to withdraw")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        StoreError::Signature("only the signer withdraws a signature".into()).to_string()
+    );
+    store
+        .void_signature(&phys, b.id, "reviewed by mistake")
+        .await
+        .unwrap();
+    let e = store
+        .void_signature(&phys, b.id, "again")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        StoreError::Signature("the signature is already void".into()).to_string()
+    );
     // A wrong password signs nothing and is audited as a refused
     // signature of that record.
     let s2 = store.create(&phys, p.id, &rx).await.unwrap();
