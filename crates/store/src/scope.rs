@@ -377,7 +377,7 @@ mod tests {
         assert!(role_permits(Role::Monitor, ReadAudit, false));
         assert!(!role_permits(Role::Statistician, ReadAudit, false));
         // The identified export is a separate right, granted per account to
-        // a clinical role only (registry.md §5).
+        // a clinical role only (docs/reference/registry.md §5).
         for r in [Role::Physician, Role::Physicist, Role::Nurse] {
             assert!(!role_permits(r, ExportIdentified, false), "{r}");
             assert!(role_permits(r, ExportIdentified, true), "{r}");
@@ -388,7 +388,7 @@ mod tests {
             // Messages and pages name a role by its stored word.
             assert_eq!(r.to_string(), r.as_str());
         }
-        // The six roles of registry.md §1, by their stored words.
+        // The six roles of docs/reference/registry.md §1, by their stored words.
         let words: Vec<String> = Role::ALL.iter().map(Role::to_string).collect();
         assert_eq!(
             words,

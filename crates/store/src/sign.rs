@@ -575,8 +575,8 @@ mod tests {
     }
 
     /// Draft without a valid author signature; approved only by a valid
-    /// approval of someone who is not an author (docs/reference/registry.md
-    /// §3, the two-person check); anything else leaves it authored.
+    /// approval of someone who is not an author (the two-person check of
+    /// docs/reference/registry.md §3); anything else leaves it authored.
     #[test]
     fn sign_off_needs_a_valid_author_and_another_persons_valid_approval() {
         use Meaning::*;

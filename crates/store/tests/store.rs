@@ -1036,7 +1036,7 @@ async fn a_signature_is_valid_only_unvoided_and_on_the_content_it_signed(b: Back
     assert!(!after[0].valid, "{:?}", after[0]);
     assert_eq!(sign_off(&after), SignOff::Draft);
     // A signer who is asked to acknowledge the record's warnings signs only
-    // when every one is acknowledged (registry.md §2), each open one named.
+    // when every one is acknowledged (docs/reference/registry.md §2), each open one named.
     let warned = Prescription {
         warnings: vec!["last reading before 72 h".into(), "only 4 readings".into()],
         ..rx.clone()
@@ -1733,7 +1733,7 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
         .unwrap_err();
     assert!(e.to_string().contains("password is not correct"), "{e}");
     // The refusal is audited as a refused signature on the course
-    // (registry.md §3: every signing attempt leaves a record).
+    // (docs/reference/registry.md §3: every signing attempt leaves a record).
     let refused: Vec<_> = store
         .audit_by_action(&op(), "sign", "2000-01-01T00:00:00.000000Z", 1000)
         .await
