@@ -332,6 +332,76 @@ async fn melphalan_beside_the_plan(b: Backend) {
             .unwrap()
             .melphalan_given
     );
+    // No plan, no deviation: a planned dose of 0 mg gives none (not an
+    // infinite one).
+    assert_eq!(
+        mibg_store::melphalan::deviation(
+            mibg_units::DrugMass::from_mg(85.0),
+            mibg_units::DrugMass::from_mg(0.0)
+        ),
+        None
+    );
+    // A second course of the same patient, planned at 25 kg and 120 cm: its
+    // plan is its own infusion-1 prescription (110 × √(120 × 25 / 3600) mg,
+    // by hand), not the first course's; the doses given are each course's.
+    let (w2, h2) = (
+        mibg_units::Mass::from_kg(25.0),
+        mibg_units::Length::from_cm(120.0),
+    );
+    let preview2 = store
+        .preview_plan(&phys, p.id, protocol, w2, h2)
+        .await
+        .unwrap();
+    let (course2, rx2, _) = store
+        .plan_new_course(&phys, p.id, protocol, w2, h2, &preview2.plan.warnings, PW)
+        .await
+        .unwrap();
+    let planned2 = store
+        .planned_melphalan(&nurse, course2.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(planned2.prescription_id, rx2.id);
+    let hand2 = 110.0 * (120.0f64 * 25.0 / 3600.0).sqrt();
+    assert!(
+        (planned2.dose.mg() - hand2).abs() < 1e-9,
+        "{}",
+        planned2.dose.mg()
+    );
+    assert_eq!(
+        store
+            .planned_melphalan(&nurse, course.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .prescription_id,
+        rx.id
+    );
+    assert!(
+        store
+            .melphalan_given(&nurse, course2.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // A dose flagged deleted is no longer given.
+    store
+        .delete_melphalan(
+            &nurse,
+            course.id,
+            r.melphalan.id,
+            r.melphalan.version,
+            "entered twice",
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .melphalan_given(&nurse, course.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Laboratory values as a list: one labs file for the one parser, problems
