@@ -746,3 +746,38 @@ fn labels_name_the_method_and_source() {
         "Simpson's rule of Schoenfeld (Biometrics 1983)"
     );
 }
+
+/// The hull's tie rule at its boundary: a point whose slope from the current
+/// vertex is smaller than the nearest point's by exactly the factor
+/// 1 + [`TIE`] is a tie, so the nearest point stays a vertex (every design on
+/// a straight stretch is listed); one smaller by more is a new hull edge that
+/// skips the nearest point. Slopes by hand: (3 − 4)/(11 − 10) = −1 and
+/// (4 − 2(1 + TIE) − 4)/(12 − 10) = −(1 + TIE), both exact in binary
+/// floating point (the test checks that premise).
+#[test]
+fn admissible_hull_tie_is_inclusive_of_the_nearest_point() {
+    let point = |n: u32, en0: f64| Candidate {
+        r1: 0,
+        n1: 0,
+        r: 0,
+        r_lo: 0,
+        n,
+        en0,
+    };
+    let t = 1.0 + TIE;
+    let at_tie = 4.0 - 2.0 * t;
+    assert_eq!((at_tie - 4.0) / 2.0, -1.0 * t);
+    let hull = admissible_hull(&[point(10, 4.0), point(11, 3.0), point(12, at_tie)]);
+    let vertices: Vec<usize> = hull.iter().map(|v| v.0).collect();
+    assert_eq!(vertices, [0, 1, 2]);
+    // Weights: q between the first two vertices = ΔEN/(ΔEN − Δn) = −1/(−1 − 1).
+    assert_eq!(hull[0].2, 1.0);
+    assert_eq!(hull[0].1, 0.5);
+    assert_eq!(hull[1].2, 0.5);
+    assert_eq!(hull[2].1, 0.0);
+    // Smaller by twice the tie: the middle point is above the hull.
+    let beyond = 4.0 - 2.0 * (1.0 + 2.0 * TIE);
+    let hull = admissible_hull(&[point(10, 4.0), point(11, 3.0), point(12, beyond)]);
+    let vertices: Vec<usize> = hull.iter().map(|v| v.0).collect();
+    assert_eq!(vertices, [0, 2]);
+}
