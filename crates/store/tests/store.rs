@@ -1584,6 +1584,19 @@ async fn course_workflow_says_what_is_missing(b: Backend) {
     assert_eq!(stored.len(), 3);
 }
 
+/// SYN-01's readings after infusion 2 (examples/seed-study/readings.csv).
+const SYN01_R2: [(f64, f64); 9] = [
+    (0.0, 232.68),
+    (3.75, 189.08),
+    (8.23, 154.64),
+    (24.74, 82.41),
+    (31.51, 67.96),
+    (48.34, 47.07),
+    (72.68, 29.96),
+    (95.47, 20.24),
+    (120.42, 13.43),
+];
+
 /// SYN-01's readings after infusion 1 (examples/seed-study/readings.csv).
 const SYN01_R1: [(f64, f64); 9] = [
     (0.0, 301.59),
@@ -1847,6 +1860,57 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
         ),
         "{st:?}"
     );
+    // Infusion 2 given (SYN-01's: 4980 MBq at 14.1 kg) and measured: its
+    // readings stay out of infusion 1's fit (D1 unchanged, to the last bit),
+    // and its delivered dose is the study report's for SYN-01.
+    let inf2 = store
+        .create(
+            &op(),
+            p.id,
+            &Infusion {
+                course_id: course,
+                number: 2,
+                date: jiff::civil::date(2026, 1, 26),
+                activity_mbq: Activity::from_mbq(4980.0),
+                weight_kg: Mass::from_kg(14.1),
+                prescribed_activity_mbq: None,
+                start_at: None,
+                end_at: None,
+                assayed_mbq: None,
+                assay_at: None,
+                residual_mbq: None,
+                residual_at: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let rows2: Vec<Reading> = SYN01_R2
+        .iter()
+        .map(|(h, r)| Reading {
+            background: Some(0.15),
+            ..reading(inf2, *h, *r)
+        })
+        .collect();
+    store
+        .create_readings(&nurse, p.id, inf2, &rows2)
+        .await
+        .unwrap();
+    let a2 = store.assess_dosimetry(&phys, course).await.unwrap();
+    assert_eq!(a2.inputs["readings1"].as_array().unwrap().len(), 9);
+    assert_eq!(a2.inputs["readings2"].as_array().unwrap().len(), 9);
+    let DosimetryOutcome::Assessed(d2) = a2.outcome else {
+        panic!("{:?}", a2.outcome)
+    };
+    assert_eq!(d2.dose1, syn_dose);
+    let syn_dose2 = report
+        .patients
+        .iter()
+        .find(|r| r.patient == "SYN-01")
+        .and_then(|r| r.dosimetry.as_ref())
+        .and_then(|d| d.dose2_gy)
+        .unwrap();
+    assert_eq!(d2.after_second.unwrap().dose2, syn_dose2);
 }
 
 async fn account_rights_changes_are_audited_and_verify(b: Backend) {
