@@ -34,6 +34,7 @@ both!(
     logical_backup_restores_exactly,
     course_workflow_says_what_is_missing,
     dosimetry_from_the_registry_then_proposal_and_approval,
+    registry_readings_are_refused_at_their_row_in_time_order,
     patients_are_listed_a_page_at_a_time_within_the_scope,
     web_sessions_live_in_the_database_and_end_with_the_account,
     course_states_of_a_page_equal_the_single_course_path,
@@ -1911,6 +1912,107 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
         .and_then(|d| d.dose2_gy)
         .unwrap();
     assert_eq!(d2.after_second.unwrap().dose2, syn_dose2);
+}
+
+/// The readings of a course are read in time order, whatever the order of
+/// entry, and a broken rule is named at its row in that order (here the
+/// fourth reading in time, 23.77 h, whose net reading 0.05 − 0.1 is not
+/// positive). Each course has its own infusions: a second course of the same
+/// patient, with nothing given yet, has no infusion 1.
+async fn registry_readings_are_refused_at_their_row_in_time_order(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (rome, nurse) = user(&store, "nurser", Role::Nurse, "Rome").await;
+    let syn = store.find_patient(&op(), "SYN-01").await.unwrap();
+    let protocol_id = store.courses(&op(), syn.id).await.unwrap()[0]
+        .record
+        .protocol_id;
+    let p = store
+        .create_patient(
+            &op(),
+            rome.id,
+            &Patient {
+                study_id: "C01-102".into(),
+                sex: Sex::F,
+                age_years: Some(3.0),
+                weight_kg: Mass::from_kg(14.5),
+                height_cm: Length::from_cm(93.9),
+                enrolment_date: None,
+            },
+        )
+        .await
+        .unwrap();
+    let course_of = |number: i64| Course {
+        number,
+        protocol_id,
+        source: CourseSource::Entered,
+    };
+    let course = store.create(&op(), p.id, &course_of(1)).await.unwrap().id;
+    let inf = store
+        .create(
+            &op(),
+            p.id,
+            &Infusion {
+                course_id: course,
+                number: 1,
+                date: jiff::civil::date(2026, 1, 12),
+                activity_mbq: Activity::from_mbq(6440.0),
+                weight_kg: Mass::from_kg(14.5),
+                prescribed_activity_mbq: None,
+                start_at: None,
+                end_at: None,
+                assayed_mbq: None,
+                assay_at: None,
+                residual_mbq: None,
+                residual_at: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let mut rows: Vec<Reading> = SYN01_R1
+        .iter()
+        .map(|(h, r)| Reading {
+            background: Some(0.1),
+            ..reading(inf, *h, *r)
+        })
+        .collect();
+    rows[3].reading = 0.05;
+    rows.reverse();
+    store
+        .create_readings(&nurse, p.id, inf, &rows)
+        .await
+        .unwrap();
+    let a = store.assess_dosimetry(&nurse, course).await.unwrap();
+    let DosimetryOutcome::Readings { infusion, error } = &a.outcome else {
+        panic!("{:?}", a.outcome)
+    };
+    assert_eq!(*infusion, 1);
+    assert!(
+        matches!(error, mibg_dosimetry::ReadingsError::NonPositiveNet { .. }),
+        "{error:?}"
+    );
+    let at = error.location().unwrap();
+    assert_eq!(at.line, Some(4));
+    assert_eq!(at.column.as_deref(), Some("reading"));
+    assert_eq!(
+        at.source,
+        format!("registry readings of course {course}, infusion 1 (rows in time order)")
+    );
+    let hours: Vec<f64> = a.inputs["readings1"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r[0].as_f64().unwrap())
+        .collect();
+    assert_eq!(hours, SYN01_R1.map(|r| r.0));
+    // A second course of the same patient: nothing given in it yet.
+    let course2 = store.create(&op(), p.id, &course_of(2)).await.unwrap().id;
+    let a2 = store.assess_dosimetry(&nurse, course2).await.unwrap();
+    assert!(
+        matches!(&a2.outcome, DosimetryOutcome::Missing(m) if m == "infusion 1 is not recorded as given"),
+        "{:?}",
+        a2.outcome
+    );
 }
 
 async fn account_rights_changes_are_audited_and_verify(b: Backend) {
