@@ -1734,6 +1734,10 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
     };
     assert_eq!(d.dose1, syn_dose);
     assert_eq!(a.inputs["readings1"].as_array().unwrap().len(), 9);
+    // The result names the protocol by name and version (protocols/seed.toml).
+    let seed_protocol = "Tandem 131I-mIBG + melphalan 110 mg/m2 with ASCR (seed study) 2026-11-27";
+    assert_eq!(a.protocol, seed_protocol);
+    assert_eq!(d.options.protocol, seed_protocol);
     // The proposal: only with the right, the password, every warning.
     assert!(matches!(
         store
@@ -1886,15 +1890,51 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
         .await
         .unwrap()
         .id;
-    let rows2: Vec<Reading> = SYN01_R2
+    // Given, not yet measured: infusion 1 alone.
+    let a2 = store.assess_dosimetry(&phys, course).await.unwrap();
+    let DosimetryOutcome::Assessed(d2) = a2.outcome else {
+        panic!("{:?}", a2.outcome)
+    };
+    assert_eq!(d2.dose1, syn_dose);
+    assert!(d2.after_second.is_none());
+    // Measured with a slip at 48.34 h (0.1 typed for 47.07, below the
+    // background 0.15): refused at that row of infusion 2's readings.
+    let mut rows2: Vec<Reading> = SYN01_R2
         .iter()
         .map(|(h, r)| Reading {
             background: Some(0.15),
             ..reading(inf2, *h, *r)
         })
         .collect();
-    store
+    rows2[5].reading = 0.1;
+    let stored2 = store
         .create_readings(&nurse, p.id, inf2, &rows2)
+        .await
+        .unwrap();
+    let a2 = store.assess_dosimetry(&phys, course).await.unwrap();
+    let DosimetryOutcome::Readings { infusion: 2, error } = &a2.outcome else {
+        panic!("{:?}", a2.outcome)
+    };
+    assert_eq!(error.location().unwrap().line, Some(6));
+    // The slip flagged deleted and the reading entered again.
+    store
+        .delete::<Reading>(
+            &op(),
+            stored2[5].id,
+            stored2[5].version,
+            "0.1 typed for 47.07",
+        )
+        .await
+        .unwrap();
+    store
+        .create(
+            &op(),
+            p.id,
+            &Reading {
+                background: Some(0.15),
+                ..reading(inf2, 48.34, 47.07)
+            },
+        )
         .await
         .unwrap();
     let a2 = store.assess_dosimetry(&phys, course).await.unwrap();
