@@ -35,6 +35,7 @@ both!(
     course_workflow_says_what_is_missing,
     dosimetry_from_the_registry_then_proposal_and_approval,
     registry_readings_are_refused_at_their_row_in_time_order,
+    a_proposal_needs_every_warning_acknowledged_beside_the_course_plan,
     patients_are_listed_a_page_at_a_time_within_the_scope,
     web_sessions_live_in_the_database_and_end_with_the_account,
     course_states_of_a_page_equal_the_single_course_path,
@@ -2053,6 +2054,139 @@ async fn registry_readings_are_refused_at_their_row_in_time_order(b: Backend) {
         "{:?}",
         a2.outcome
     );
+}
+
+/// The physicist's proposal of the second activity acknowledges every
+/// warning of the dosimetry, one by one (docs/reference/registry.md §3).
+/// SYN-01's readings at half their times (a child who clears twice as
+/// fast): D1 ≈ 1.12 Gy, and A2 is capped at 777 MBq/kg × 14.5 kg =
+/// 11 266.5 MBq (protocols/seed.toml `max_activity_per_kg_mbq`), with two
+/// warnings: the cap, and the last reading (60.4 h) before 72 h. The
+/// course's own infusion-1 prescription (its plan) is not a second proposal:
+/// the duplicate check looks for infusion 2 of this course only.
+async fn a_proposal_needs_every_warning_acknowledged_beside_the_course_plan(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let (rome, nurse) = user(&store, "nursew", Role::Nurse, "Rome").await;
+    let (_, phys) = user(&store, "physw", Role::Physicist, "Rome").await;
+    let pw = "correct horse battery staple";
+    let syn = store.find_patient(&op(), "SYN-01").await.unwrap();
+    let protocol_id = store.courses(&op(), syn.id).await.unwrap()[0]
+        .record
+        .protocol_id;
+    let p = store
+        .create_patient(
+            &op(),
+            rome.id,
+            &Patient {
+                study_id: "C01-103".into(),
+                sex: Sex::M,
+                age_years: Some(2.5),
+                weight_kg: Mass::from_kg(14.5),
+                height_cm: Length::from_cm(93.9),
+                enrolment_date: None,
+            },
+        )
+        .await
+        .unwrap();
+    let course = store
+        .create(
+            &op(),
+            p.id,
+            &Course {
+                number: 1,
+                protocol_id,
+                source: CourseSource::Entered,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    store
+        .create(
+            &op(),
+            p.id,
+            &Prescription {
+                course_id: course,
+                infusion_number: 1,
+                activity_mbq: Activity::from_mbq(6438.0),
+                dosimetry_result_id: None,
+                basis: serde_json::json!({}),
+                warnings: vec![],
+                acknowledged: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    let inf = store
+        .create(
+            &op(),
+            p.id,
+            &Infusion {
+                course_id: course,
+                number: 1,
+                date: jiff::civil::date(2026, 1, 12),
+                activity_mbq: Activity::from_mbq(6440.0),
+                weight_kg: Mass::from_kg(14.5),
+                prescribed_activity_mbq: None,
+                start_at: None,
+                end_at: None,
+                assayed_mbq: None,
+                assay_at: None,
+                residual_mbq: None,
+                residual_at: None,
+            },
+        )
+        .await
+        .unwrap()
+        .id;
+    let mut rows: Vec<Reading> = SYN01_R1
+        .iter()
+        .map(|(h, r)| Reading {
+            background: Some(0.1),
+            ..reading(inf, *h / 2.0, *r)
+        })
+        .collect();
+    store
+        .create_readings(&nurse, p.id, inf, &rows)
+        .await
+        .unwrap();
+    let a = store.assess_dosimetry(&phys, course).await.unwrap();
+    let DosimetryOutcome::Assessed(d) = a.outcome else {
+        panic!("{:?}", a.outcome)
+    };
+    assert_eq!(d.second_activity, Activity::from_mbq(777.0 * 14.5));
+    assert_eq!(d.binding_cap.as_deref(), Some("max_activity_per_kg"));
+    assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
+    assert!(d.warnings[0].starts_with("last reading at 60.4 h is earlier than 72 h"));
+    assert!(d.warnings[1].starts_with("the second activity is capped by max_activity_per_kg"));
+    let refusal = |open: &[&String]| {
+        StoreError::Signature(format!(
+            "{} warning(s) not acknowledged by the signer: {}",
+            open.len(),
+            open.iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ))
+        .to_string()
+    };
+    let e = store
+        .propose_second_activity(&phys, course, &[], pw)
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), refusal(&[&d.warnings[0], &d.warnings[1]]));
+    let e = store
+        .propose_second_activity(&phys, course, &d.warnings[..1], pw)
+        .await
+        .unwrap_err();
+    assert_eq!(e.to_string(), refusal(&[&d.warnings[1]]));
+    let (rx, _) = store
+        .propose_second_activity(&phys, course, &d.warnings, pw)
+        .await
+        .unwrap();
+    assert_eq!(rx.record.activity_mbq, Activity::from_mbq(11266.5));
+    assert_eq!(rx.record.infusion_number, 2);
+    assert_eq!(rx.record.warnings, d.warnings);
 }
 
 async fn account_rights_changes_are_audited_and_verify(b: Backend) {
