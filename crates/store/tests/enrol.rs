@@ -234,6 +234,33 @@ async fn plan_then_infusion_then_supportive_care(b: Backend) {
     assert_eq!(rx_count, 1);
 }
 
+/// A new course planned and signed by `phys` at (kg, cm), every warning of
+/// the preview acknowledged: the course and its infusion-1 prescription.
+async fn plan_course(
+    store: &Store,
+    phys: &Scope,
+    patient: i64,
+    protocol: i64,
+    (kg, cm): (f64, f64),
+) -> (
+    mibg_store::records::Stored<mibg_store::Course>,
+    mibg_store::records::Stored<Prescription>,
+) {
+    let (w, h) = (
+        mibg_units::Mass::from_kg(kg),
+        mibg_units::Length::from_cm(cm),
+    );
+    let preview = store
+        .preview_plan(phys, patient, protocol, w, h)
+        .await
+        .unwrap();
+    let (course, rx, _) = store
+        .plan_new_course(phys, patient, protocol, w, h, &preview.plan.warnings, PW)
+        .await
+        .unwrap();
+    (course, rx)
+}
+
 /// Melphalan as given beside the dose of the signed plan: every problem by
 /// field and nothing saved; another centre's course not found; the record
 /// audited; the plan's dose = 110 mg/m² (protocols/seed.toml) × Mosteller
@@ -249,18 +276,7 @@ async fn melphalan_beside_the_plan(b: Backend) {
         .unwrap()
         .unwrap();
     let protocol = store.protocol_versions(&op()).await.unwrap()[0].id;
-    let (w, h) = (
-        mibg_units::Mass::from_kg(20.0),
-        mibg_units::Length::from_cm(115.0),
-    );
-    let preview = store
-        .preview_plan(&phys, p.id, protocol, w, h)
-        .await
-        .unwrap();
-    let (course, rx, _) = store
-        .plan_new_course(&phys, p.id, protocol, w, h, &preview.plan.warnings, PW)
-        .await
-        .unwrap();
+    let (course, rx) = plan_course(&store, &phys, p.id, protocol, (20.0, 115.0)).await;
     let hand = 110.0 * (115.0f64 * 20.0 / 3600.0).sqrt();
     let planned = store
         .planned_melphalan(&nurse, course.id)
@@ -344,18 +360,7 @@ async fn melphalan_beside_the_plan(b: Backend) {
     // A second course of the same patient, planned at 25 kg and 120 cm: its
     // plan is its own infusion-1 prescription (110 × √(120 × 25 / 3600) mg,
     // by hand), not the first course's; the doses given are each course's.
-    let (w2, h2) = (
-        mibg_units::Mass::from_kg(25.0),
-        mibg_units::Length::from_cm(120.0),
-    );
-    let preview2 = store
-        .preview_plan(&phys, p.id, protocol, w2, h2)
-        .await
-        .unwrap();
-    let (course2, rx2, _) = store
-        .plan_new_course(&phys, p.id, protocol, w2, h2, &preview2.plan.warnings, PW)
-        .await
-        .unwrap();
+    let (course2, rx2) = plan_course(&store, &phys, p.id, protocol, (25.0, 120.0)).await;
     let planned2 = store
         .planned_melphalan(&nurse, course2.id)
         .await

@@ -1586,6 +1586,89 @@ async fn course_workflow_says_what_is_missing(b: Backend) {
     assert_eq!(stored.len(), 3);
 }
 
+/// A new patient of `centre` (14.5 kg, 93.9 cm, as SYN-01) with course
+/// `number`s 1.. of the seed study's protocol, nothing given yet:
+/// (patient id, the course ids).
+async fn new_patient_with_courses(
+    store: &Store,
+    centre: i64,
+    study_id: &str,
+    courses: i64,
+) -> (i64, Vec<i64>) {
+    let syn = store.find_patient(&op(), "SYN-01").await.unwrap();
+    let protocol_id = store.courses(&op(), syn.id).await.unwrap()[0]
+        .record
+        .protocol_id;
+    let p = store
+        .create_patient(
+            &op(),
+            centre,
+            &Patient {
+                study_id: study_id.into(),
+                sex: Sex::M,
+                age_years: Some(2.5),
+                weight_kg: Mass::from_kg(14.5),
+                height_cm: Length::from_cm(93.9),
+                enrolment_date: None,
+            },
+        )
+        .await
+        .unwrap();
+    let mut ids = Vec::new();
+    for number in 1..=courses {
+        let course = Course {
+            number,
+            protocol_id,
+            source: CourseSource::Entered,
+        };
+        ids.push(store.create(&op(), p.id, &course).await.unwrap().id);
+    }
+    (p.id, ids)
+}
+
+/// An infusion given in a course (activity as given, weight at the
+/// infusion; no hot-lab record): its id.
+async fn give_infusion(
+    store: &Store,
+    patient: i64,
+    course: i64,
+    (number, date): (i64, jiff::civil::Date),
+    mbq: f64,
+    kg: f64,
+) -> i64 {
+    let infusion = Infusion {
+        course_id: course,
+        number,
+        date,
+        activity_mbq: Activity::from_mbq(mbq),
+        weight_kg: Mass::from_kg(kg),
+        prescribed_activity_mbq: None,
+        start_at: None,
+        end_at: None,
+        assayed_mbq: None,
+        assay_at: None,
+        residual_mbq: None,
+        residual_at: None,
+    };
+    store.create(&op(), patient, &infusion).await.unwrap().id
+}
+
+/// Readings of an infusion from (hours, reading) pairs, with one
+/// background, the times multiplied by `time_scale`.
+fn readings_of(
+    infusion: i64,
+    rows: &[(f64, f64)],
+    background: f64,
+    time_scale: f64,
+) -> Vec<Reading> {
+    rows.iter()
+        .map(|(h, r)| Reading {
+            background: Some(background),
+            ..reading(infusion, *h * time_scale, *r)
+        })
+        .collect()
+}
+
 /// SYN-01's readings after infusion 2 (examples/seed-study/readings.csv).
 const SYN01_R2: [(f64, f64); 9] = [
     (0.0, 232.68),
@@ -1620,66 +1703,23 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
     let (_, stat) = user(&store, "statd", Role::Statistician, "Rome").await;
     let pw = "correct horse battery staple";
     // A copy of SYN-01's infusion 1 (14.5 kg, 6440 MBq) under a new id.
-    let syn = store.find_patient(&op(), "SYN-01").await.unwrap();
-    let protocol_id = store.courses(&op(), syn.id).await.unwrap()[0]
-        .record
-        .protocol_id;
-    let p = store
-        .create_patient(
-            &op(),
-            rome.id,
-            &Patient {
-                study_id: "C01-101".into(),
-                sex: Sex::M,
-                age_years: Some(2.5),
-                weight_kg: Mass::from_kg(14.5),
-                height_cm: Length::from_cm(93.9),
-                enrolment_date: None,
-            },
-        )
-        .await
-        .unwrap();
-    let course = store
-        .create(
-            &op(),
-            p.id,
-            &Course {
-                number: 1,
-                protocol_id,
-                source: CourseSource::Entered,
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let (p, courses) = new_patient_with_courses(&store, rome.id, "C01-101", 1).await;
+    let course = courses[0];
     let missing = store.assess_dosimetry(&nurse, course).await.unwrap();
     assert!(
         matches!(&missing.outcome, DosimetryOutcome::Missing(m) if m.contains("infusion 1")),
         "{:?}",
         missing.outcome
     );
-    let inf = store
-        .create(
-            &op(),
-            p.id,
-            &Infusion {
-                course_id: course,
-                number: 1,
-                date: jiff::civil::date(2026, 1, 12),
-                activity_mbq: Activity::from_mbq(6440.0),
-                weight_kg: Mass::from_kg(14.5),
-                prescribed_activity_mbq: None,
-                start_at: None,
-                end_at: None,
-                assayed_mbq: None,
-                assay_at: None,
-                residual_mbq: None,
-                residual_at: None,
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let inf = give_infusion(
+        &store,
+        p,
+        course,
+        (1, jiff::civil::date(2026, 1, 12)),
+        6440.0,
+        14.5,
+    )
+    .await;
     let a = store.assess_dosimetry(&nurse, course).await.unwrap();
     assert!(
         matches!(&a.outcome, DosimetryOutcome::Missing(m) if m == "no readings after infusion 1"),
@@ -1688,34 +1728,28 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
     );
     // The readings, all at once: a statistician may not; a row of another
     // infusion refuses the whole set; then all nine; a second set is refused.
-    let rows: Vec<Reading> = SYN01_R1
-        .iter()
-        .map(|(h, r)| Reading {
-            background: Some(0.1),
-            ..reading(inf, *h, *r)
-        })
-        .collect();
+    let rows = readings_of(inf, &SYN01_R1, 0.1, 1.0);
     assert!(matches!(
-        store.create_readings(&stat, p.id, inf, &rows).await,
+        store.create_readings(&stat, p, inf, &rows).await,
         Err(StoreError::Forbidden(_))
     ));
     let mut wrong = rows.clone();
     wrong[4].infusion_id = inf + 1000;
     assert!(matches!(
-        store.create_readings(&nurse, p.id, inf, &wrong).await,
+        store.create_readings(&nurse, p, inf, &wrong).await,
         Err(StoreError::Invalid { .. })
     ));
-    assert!(store.list::<Reading>(&op(), p.id).await.unwrap().is_empty());
+    assert!(store.list::<Reading>(&op(), p).await.unwrap().is_empty());
     assert_eq!(
         store
-            .create_readings(&nurse, p.id, inf, &rows)
+            .create_readings(&nurse, p, inf, &rows)
             .await
             .unwrap()
             .len(),
         9
     );
     assert!(matches!(
-        store.create_readings(&nurse, p.id, inf, &rows[..3]).await,
+        store.create_readings(&nurse, p, inf, &rows[..3]).await,
         Err(StoreError::Refused(_))
     ));
     // The same D1 as the study report computes for SYN-01 from the folder
@@ -1776,14 +1810,14 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
     }
     assert!(
         store
-            .list::<Prescription>(&op(), p.id)
+            .list::<Prescription>(&op(), p)
             .await
             .unwrap()
             .is_empty()
     );
     assert!(
         store
-            .list::<DosimetryResult>(&op(), p.id)
+            .list::<DosimetryResult>(&op(), p)
             .await
             .unwrap()
             .is_empty(),
@@ -1797,7 +1831,7 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
     assert_eq!(author.printed_name, "Dr physd");
     assert_eq!(rx.record.activity_mbq, d.second_activity);
     assert_eq!(rx.record.warnings, d.warnings);
-    let stored = store.list::<DosimetryResult>(&op(), p.id).await.unwrap();
+    let stored = store.list::<DosimetryResult>(&op(), p).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(rx.record.dosimetry_result_id, Some(stored[0].id));
     assert_eq!(stored[0].record.software_version, SOFTWARE_VERSION);
@@ -1845,7 +1879,7 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
         .await
         .unwrap();
     assert_eq!(sign_off(&sigs), SignOff::Approved);
-    let history = store.patient_history(&op(), p.id).await.unwrap();
+    let history = store.patient_history(&op(), p).await.unwrap();
     let approval = history
         .iter()
         .rev()
@@ -1869,28 +1903,15 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
     // Infusion 2 given (SYN-01's: 4980 MBq at 14.1 kg) and measured: its
     // readings stay out of infusion 1's fit (D1 unchanged, to the last bit),
     // and its delivered dose is the study report's for SYN-01.
-    let inf2 = store
-        .create(
-            &op(),
-            p.id,
-            &Infusion {
-                course_id: course,
-                number: 2,
-                date: jiff::civil::date(2026, 1, 26),
-                activity_mbq: Activity::from_mbq(4980.0),
-                weight_kg: Mass::from_kg(14.1),
-                prescribed_activity_mbq: None,
-                start_at: None,
-                end_at: None,
-                assayed_mbq: None,
-                assay_at: None,
-                residual_mbq: None,
-                residual_at: None,
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let inf2 = give_infusion(
+        &store,
+        p,
+        course,
+        (2, jiff::civil::date(2026, 1, 26)),
+        4980.0,
+        14.1,
+    )
+    .await;
     // Given, not yet measured: infusion 1 alone.
     let a2 = store.assess_dosimetry(&phys, course).await.unwrap();
     let DosimetryOutcome::Assessed(d2) = a2.outcome else {
@@ -1900,16 +1921,10 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
     assert!(d2.after_second.is_none());
     // Measured with a slip at 48.34 h (0.1 typed for 47.07, below the
     // background 0.15): refused at that row of infusion 2's readings.
-    let mut rows2: Vec<Reading> = SYN01_R2
-        .iter()
-        .map(|(h, r)| Reading {
-            background: Some(0.15),
-            ..reading(inf2, *h, *r)
-        })
-        .collect();
+    let mut rows2 = readings_of(inf2, &SYN01_R2, 0.15, 1.0);
     rows2[5].reading = 0.1;
     let stored2 = store
-        .create_readings(&nurse, p.id, inf2, &rows2)
+        .create_readings(&nurse, p, inf2, &rows2)
         .await
         .unwrap();
     let a2 = store.assess_dosimetry(&phys, course).await.unwrap();
@@ -1930,7 +1945,7 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
     store
         .create(
             &op(),
-            p.id,
+            p,
             &Reading {
                 background: Some(0.15),
                 ..reading(inf2, 48.34, 47.07)
@@ -1963,66 +1978,21 @@ async fn dosimetry_from_the_registry_then_proposal_and_approval(b: Backend) {
 async fn registry_readings_are_refused_at_their_row_in_time_order(b: Backend) {
     let (_db, store) = seeded(b).await;
     let (rome, nurse) = user(&store, "nurser", Role::Nurse, "Rome").await;
-    let syn = store.find_patient(&op(), "SYN-01").await.unwrap();
-    let protocol_id = store.courses(&op(), syn.id).await.unwrap()[0]
-        .record
-        .protocol_id;
-    let p = store
-        .create_patient(
-            &op(),
-            rome.id,
-            &Patient {
-                study_id: "C01-102".into(),
-                sex: Sex::F,
-                age_years: Some(3.0),
-                weight_kg: Mass::from_kg(14.5),
-                height_cm: Length::from_cm(93.9),
-                enrolment_date: None,
-            },
-        )
-        .await
-        .unwrap();
-    let course_of = |number: i64| Course {
-        number,
-        protocol_id,
-        source: CourseSource::Entered,
-    };
-    let course = store.create(&op(), p.id, &course_of(1)).await.unwrap().id;
-    let inf = store
-        .create(
-            &op(),
-            p.id,
-            &Infusion {
-                course_id: course,
-                number: 1,
-                date: jiff::civil::date(2026, 1, 12),
-                activity_mbq: Activity::from_mbq(6440.0),
-                weight_kg: Mass::from_kg(14.5),
-                prescribed_activity_mbq: None,
-                start_at: None,
-                end_at: None,
-                assayed_mbq: None,
-                assay_at: None,
-                residual_mbq: None,
-                residual_at: None,
-            },
-        )
-        .await
-        .unwrap()
-        .id;
-    let mut rows: Vec<Reading> = SYN01_R1
-        .iter()
-        .map(|(h, r)| Reading {
-            background: Some(0.1),
-            ..reading(inf, *h, *r)
-        })
-        .collect();
+    let (p, courses) = new_patient_with_courses(&store, rome.id, "C01-102", 2).await;
+    let (course, course2) = (courses[0], courses[1]);
+    let inf = give_infusion(
+        &store,
+        p,
+        course,
+        (1, jiff::civil::date(2026, 1, 12)),
+        6440.0,
+        14.5,
+    )
+    .await;
+    let mut rows = readings_of(inf, &SYN01_R1, 0.1, 1.0);
     rows[3].reading = 0.05;
     rows.reverse();
-    store
-        .create_readings(&nurse, p.id, inf, &rows)
-        .await
-        .unwrap();
+    store.create_readings(&nurse, p, inf, &rows).await.unwrap();
     let a = store.assess_dosimetry(&nurse, course).await.unwrap();
     let DosimetryOutcome::Readings { infusion, error } = &a.outcome else {
         panic!("{:?}", a.outcome)
@@ -2047,7 +2017,6 @@ async fn registry_readings_are_refused_at_their_row_in_time_order(b: Backend) {
         .collect();
     assert_eq!(hours, SYN01_R1.map(|r| r.0));
     // A second course of the same patient: nothing given in it yet.
-    let course2 = store.create(&op(), p.id, &course_of(2)).await.unwrap().id;
     let a2 = store.assess_dosimetry(&nurse, course2).await.unwrap();
     assert!(
         matches!(&a2.outcome, DosimetryOutcome::Missing(m) if m == "infusion 1 is not recorded as given"),
@@ -2069,42 +2038,12 @@ async fn a_proposal_needs_every_warning_acknowledged_beside_the_course_plan(b: B
     let (rome, nurse) = user(&store, "nursew", Role::Nurse, "Rome").await;
     let (_, phys) = user(&store, "physw", Role::Physicist, "Rome").await;
     let pw = "correct horse battery staple";
-    let syn = store.find_patient(&op(), "SYN-01").await.unwrap();
-    let protocol_id = store.courses(&op(), syn.id).await.unwrap()[0]
-        .record
-        .protocol_id;
-    let p = store
-        .create_patient(
-            &op(),
-            rome.id,
-            &Patient {
-                study_id: "C01-103".into(),
-                sex: Sex::M,
-                age_years: Some(2.5),
-                weight_kg: Mass::from_kg(14.5),
-                height_cm: Length::from_cm(93.9),
-                enrolment_date: None,
-            },
-        )
-        .await
-        .unwrap();
-    let course = store
-        .create(
-            &op(),
-            p.id,
-            &Course {
-                number: 1,
-                protocol_id,
-                source: CourseSource::Entered,
-            },
-        )
-        .await
-        .unwrap()
-        .id;
+    let (p, courses) = new_patient_with_courses(&store, rome.id, "C01-103", 1).await;
+    let course = courses[0];
     store
         .create(
             &op(),
-            p.id,
+            p,
             &Prescription {
                 course_id: course,
                 infusion_number: 1,
@@ -2117,39 +2056,17 @@ async fn a_proposal_needs_every_warning_acknowledged_beside_the_course_plan(b: B
         )
         .await
         .unwrap();
-    let inf = store
-        .create(
-            &op(),
-            p.id,
-            &Infusion {
-                course_id: course,
-                number: 1,
-                date: jiff::civil::date(2026, 1, 12),
-                activity_mbq: Activity::from_mbq(6440.0),
-                weight_kg: Mass::from_kg(14.5),
-                prescribed_activity_mbq: None,
-                start_at: None,
-                end_at: None,
-                assayed_mbq: None,
-                assay_at: None,
-                residual_mbq: None,
-                residual_at: None,
-            },
-        )
-        .await
-        .unwrap()
-        .id;
-    let mut rows: Vec<Reading> = SYN01_R1
-        .iter()
-        .map(|(h, r)| Reading {
-            background: Some(0.1),
-            ..reading(inf, *h / 2.0, *r)
-        })
-        .collect();
-    store
-        .create_readings(&nurse, p.id, inf, &rows)
-        .await
-        .unwrap();
+    let inf = give_infusion(
+        &store,
+        p,
+        course,
+        (1, jiff::civil::date(2026, 1, 12)),
+        6440.0,
+        14.5,
+    )
+    .await;
+    let rows = readings_of(inf, &SYN01_R1, 0.1, 0.5);
+    store.create_readings(&nurse, p, inf, &rows).await.unwrap();
     let a = store.assess_dosimetry(&phys, course).await.unwrap();
     let DosimetryOutcome::Assessed(d) = a.outcome else {
         panic!("{:?}", a.outcome)
@@ -2159,27 +2076,28 @@ async fn a_proposal_needs_every_warning_acknowledged_beside_the_course_plan(b: B
     assert_eq!(d.warnings.len(), 2, "{:?}", d.warnings);
     assert!(d.warnings[0].starts_with("last reading at 60.4 h is earlier than 72 h"));
     assert!(d.warnings[1].starts_with("the second activity is capped by max_activity_per_kg"));
-    let refusal = |open: &[&String]| {
-        StoreError::Signature(format!(
-            "{} warning(s) not acknowledged by the signer: {}",
-            open.len(),
-            open.iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join("; ")
-        ))
-        .to_string()
-    };
     let e = store
         .propose_second_activity(&phys, course, &[], pw)
         .await
         .unwrap_err();
-    assert_eq!(e.to_string(), refusal(&[&d.warnings[0], &d.warnings[1]]));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "signature refused: 2 warning(s) not acknowledged by the signer: {}; {}",
+            d.warnings[0], d.warnings[1]
+        )
+    );
     let e = store
         .propose_second_activity(&phys, course, &d.warnings[..1], pw)
         .await
         .unwrap_err();
-    assert_eq!(e.to_string(), refusal(&[&d.warnings[1]]));
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "signature refused: 1 warning(s) not acknowledged by the signer: {}",
+            d.warnings[1]
+        )
+    );
     let (rx, _) = store
         .propose_second_activity(&phys, course, &d.warnings, pw)
         .await
