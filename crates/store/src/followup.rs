@@ -467,6 +467,26 @@ fn busy() -> StoreError {
 mod tests {
     use super::*;
 
+    /// Each stored table by the name a page gives it; a table without one
+    /// (here the readings and the patients) by its file name.
+    #[test]
+    fn each_stored_table_has_its_name_on_a_page() {
+        for (file, name) in [
+            (files::FOLLOWUP, "another follow-up event"),
+            (files::INFUSIONS, "an infusion"),
+            (files::LABS, "a laboratory value"),
+            (files::EVENTS, "an adverse event"),
+            (files::TRANSFUSIONS, "a transfusion"),
+            (files::STEM_CELLS, "a stem-cell return"),
+            (files::THERAPIES, "a later therapy"),
+            (files::THYROID, "a thyroid assessment"),
+            ("readings.csv", "a record of readings.csv"),
+            ("patients.csv", "a record of patients.csv"),
+        ] {
+            assert_eq!(table_name(file), name, "{file}");
+        }
+    }
+
     #[test]
     fn the_rebuilt_lines_are_left_out_of_messages() {
         assert_eq!(
