@@ -36,6 +36,7 @@ both!(
     dosimetry_from_the_registry_then_proposal_and_approval,
     registry_readings_are_refused_at_their_row_in_time_order,
     a_proposal_needs_every_warning_acknowledged_beside_the_course_plan,
+    audit_records_carry_the_utc_instant_of_their_write,
     patients_are_listed_a_page_at_a_time_within_the_scope,
     web_sessions_live_in_the_database_and_end_with_the_account,
     course_states_of_a_page_equal_the_single_course_path,
@@ -2105,6 +2106,30 @@ async fn a_proposal_needs_every_warning_acknowledged_beside_the_course_plan(b: B
     assert_eq!(rx.record.activity_mbq, Activity::from_mbq(11266.5));
     assert_eq!(rx.record.infusion_number, 2);
     assert_eq!(rx.record.warnings, d.warnings);
+}
+
+/// Every audit record of a write carries the UTC instant of the write,
+/// `YYYY-MM-DDTHH:MM:SS.ffffffZ` (docs/reference/registry.md §4: who, what,
+/// when), between the clock read just before and just after it (the
+/// format sorts as text in time order).
+async fn audit_records_carry_the_utc_instant_of_their_write(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    let rome = store.centre_by_code(&op(), "Rome").await.unwrap();
+    let before = mibg_store::audit::format_instant(jiff::Timestamp::now());
+    let (p, _) = new_patient_with_courses(&store, rome.id, "C01-104", 1).await;
+    let after = mibg_store::audit::format_instant(jiff::Timestamp::now());
+    let history = store.patient_history(&op(), p).await.unwrap();
+    assert!(!history.is_empty());
+    for r in &history {
+        let t: jiff::Timestamp = r.at.parse().unwrap();
+        assert_eq!(mibg_store::audit::format_instant(t), r.at);
+        assert!(r.at.ends_with('Z') && r.at.len() == 27, "{}", r.at);
+        assert!(
+            before <= r.at && r.at <= after,
+            "{before} ≤ {} ≤ {after}",
+            r.at
+        );
+    }
 }
 
 async fn account_rights_changes_are_audited_and_verify(b: Backend) {
