@@ -37,6 +37,7 @@ both!(
     registry_readings_are_refused_at_their_row_in_time_order,
     a_proposal_needs_every_warning_acknowledged_beside_the_course_plan,
     audit_records_carry_the_utc_instant_of_their_write,
+    audit_verification_lists_200_problems_and_counts_the_rest,
     patients_are_listed_a_page_at_a_time_within_the_scope,
     web_sessions_live_in_the_database_and_end_with_the_account,
     course_states_of_a_page_equal_the_single_course_path,
@@ -482,6 +483,7 @@ async fn audit_trail_detects_changes_behind_the_application(b: Backend) {
         v.problems,
         vec!["readings 7: differs from its last audited state (changed behind the application)"]
     );
+    assert!(!v.intact());
     // A row inserted behind the application.
     raw(
         &db.location,
@@ -2130,6 +2132,35 @@ async fn audit_records_carry_the_utc_instant_of_their_write(b: Backend) {
             r.at
         );
     }
+}
+
+/// The verification lists the first 200 problems and counts the rest in
+/// one line: every reading of the seed study changed behind the
+/// application (one problem each, as many as the data rows of
+/// examples/seed-study/readings.csv) gives 200 lines and "… and N more".
+async fn audit_verification_lists_200_problems_and_counts_the_rest(b: Backend) {
+    let (db, store) = seeded(b).await;
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/seed-study/readings.csv"),
+    )
+    .unwrap();
+    let readings = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .count()
+        - 1;
+    assert!(readings > 200, "{readings}");
+    raw(&db.location, "UPDATE readings SET reading = reading + 1").await;
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(!v.intact());
+    assert_eq!(v.problems.len(), 201);
+    assert!(v.problems[..200].iter().all(|p| p.starts_with("readings ")
+        && p.ends_with(": differs from its last audited state (changed behind the application)")));
+    assert_eq!(
+        v.problems[200],
+        format!("… and {} more problem(s)", readings - 200)
+    );
 }
 
 async fn account_rights_changes_are_audited_and_verify(b: Backend) {
