@@ -487,6 +487,18 @@ async fn later_therapies_are_checked_in_the_patients_folder(b: Backend) {
         .unwrap()
         .unwrap();
     assert_eq!(u.version, 2);
+    // The course page's list: the patient's later therapies by start date
+    // (SYN-03's busulfan_melphalan of examples/seed-study/therapies.csv,
+    // then this one), each as its edit form shows it.
+    let listed = store.later_therapies(&op(), course).await.unwrap();
+    let forms: Vec<TherapyEntry> = listed.iter().map(|t| TherapyEntry::of(&t.record)).collect();
+    assert_eq!(
+        forms,
+        [
+            entry("busulfan_melphalan", "2017-08-07"),
+            entry("gd2_car_t", "2020-02-01")
+        ]
+    );
     let r = store
         .update_therapy(
             &op(),
