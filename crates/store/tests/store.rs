@@ -38,6 +38,7 @@ both!(
     a_proposal_needs_every_warning_acknowledged_beside_the_course_plan,
     audit_records_carry_the_utc_instant_of_their_write,
     audit_verification_lists_200_problems_and_counts_the_rest,
+    a_moved_audit_head_is_detected,
     patients_are_listed_a_page_at_a_time_within_the_scope,
     web_sessions_live_in_the_database_and_end_with_the_account,
     course_states_of_a_page_equal_the_single_course_path,
@@ -2161,6 +2162,38 @@ async fn audit_verification_lists_200_problems_and_counts_the_rest(b: Backend) {
         v.problems[200],
         format!("… and {} more problem(s)", readings - 200)
     );
+    assert!(v.rows >= readings as i64, "{}", v.rows);
+}
+
+/// The audit head names the last record and its hash: a head moved behind
+/// the application (its hash, then its sequence number) is found, though
+/// the chain itself is intact (a truncation of the newest records shows
+/// only there).
+async fn a_moved_audit_head_is_detected(b: Backend) {
+    let (db, store) = seeded(b).await;
+    let v = store.verify_audit(&op()).await.unwrap();
+    assert!(v.intact(), "{:?}", v.problems);
+    let head = format!(
+        "the audit head does not point at the last record ({}): records were removed or added behind the application",
+        v.records
+    );
+    raw(
+        &db.location,
+        "UPDATE audit_head SET hash = 'not the last hash' WHERE id = 1",
+    )
+    .await;
+    let w = store.verify_audit(&op()).await.unwrap();
+    assert_eq!(w.problems, [head.clone()]);
+    raw(
+        &db.location,
+        &format!(
+            "UPDATE audit_head SET hash = '{}', seq = seq - 1 WHERE id = 1",
+            v.head_hash
+        ),
+    )
+    .await;
+    let w = store.verify_audit(&op()).await.unwrap();
+    assert_eq!(w.problems, [head]);
 }
 
 async fn account_rights_changes_are_audited_and_verify(b: Backend) {
