@@ -480,7 +480,10 @@ async fn later_therapies_are_checked_in_the_patients_folder(b: Backend) {
             course,
             t.id,
             1,
-            &entry("gd2_car_t", "2020-02-01"),
+            &TherapyEntry {
+                notes: "second line, after relapse".into(),
+                ..entry("gd2_car_t", "2020-02-01")
+            },
             "clinic letter",
         )
         .await
@@ -496,7 +499,10 @@ async fn later_therapies_are_checked_in_the_patients_folder(b: Backend) {
         forms,
         [
             entry("busulfan_melphalan", "2017-08-07"),
-            entry("gd2_car_t", "2020-02-01")
+            TherapyEntry {
+                notes: "second line, after relapse".into(),
+                ..entry("gd2_car_t", "2020-02-01")
+            }
         ]
     );
     let r = store
@@ -511,9 +517,18 @@ async fn later_therapies_are_checked_in_the_patients_folder(b: Backend) {
         .await;
     assert!(matches!(r, Err(StoreError::Conflict { .. })), "{r:?}");
     let up = updates(&store, pid, "therapies", t.id).await;
-    assert_eq!(up.len(), 1, "{up:?}");
+    assert_eq!(up.len(), 2, "{up:?}");
     assert_eq!(up[0][0], "start_date");
     assert_eq!(up[0][3], "clinic letter");
+    assert_eq!(
+        up[1],
+        [
+            "notes",
+            "null",
+            "\"second line, after relapse\"",
+            "clinic letter"
+        ]
+    );
     store
         .delete_therapy(&op(), course, t.id, 2, "entered twice")
         .await
