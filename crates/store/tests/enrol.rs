@@ -65,6 +65,33 @@ async fn enrolment_keeps_identity_apart(b: Backend) {
         store.list::<Identity>(&stat, p.id).await,
         Err(StoreError::Forbidden(_))
     ));
+    // The patient's history: the operator reads the identity as entered; a
+    // monitor (the audit trail, no identifiers: docs/reference/registry.md §1)
+    // reads every other value as it is and the identity's withheld.
+    let (_, monitor) = user(&store, "mon1", Role::Monitor, "Rome").await;
+    let full = store.patient_history(&op(), p.id).await.unwrap();
+    let seen = store.patient_history(&monitor, p.id).await.unwrap();
+    assert_eq!(full.len(), seen.len());
+    assert!(full.iter().any(|r| {
+        r.entity.as_deref() == Some("patient_identity")
+            && r.new_value
+                .as_deref()
+                .is_some_and(|v| v.contains("Test Name"))
+    }));
+    assert!(
+        full.iter()
+            .any(|r| r.entity.as_deref() != Some("patient_identity") && r.new_value.is_some())
+    );
+    let withheld = Some("\"(identifying data withheld)\"");
+    for (f, s) in full.iter().zip(&seen) {
+        if f.entity.as_deref() == Some("patient_identity") {
+            for (a, b) in [(&f.old_value, &s.old_value), (&f.new_value, &s.new_value)] {
+                assert_eq!(b.as_deref(), a.as_ref().and(withheld), "{f:?}");
+            }
+        } else {
+            assert_eq!((&s.old_value, &s.new_value), (&f.old_value, &f.new_value));
+        }
+    }
     // Every problem by field, nothing saved.
     let mut bad = entry("ROM-002");
     bad.weight_kg = "-1".into();
