@@ -2183,7 +2183,7 @@ async fn a_moved_audit_head_is_detected(b: Backend) {
     )
     .await;
     let w = store.verify_audit(&op()).await.unwrap();
-    assert_eq!(w.problems, [head.clone()]);
+    assert_eq!(w.problems, std::slice::from_ref(&head));
     raw(
         &db.location,
         &format!(

@@ -766,7 +766,7 @@ fn admissible_hull_tie_is_inclusive_of_the_nearest_point() {
     };
     let t = 1.0 + TIE;
     let at_tie = 4.0 - 2.0 * t;
-    assert_eq!((at_tie - 4.0) / 2.0, -1.0 * t);
+    assert_eq!((at_tie - 4.0) / 2.0, -t);
     let hull = admissible_hull(&[point(10, 4.0), point(11, 3.0), point(12, at_tie)]);
     let vertices: Vec<usize> = hull.iter().map(|v| v.0).collect();
     assert_eq!(vertices, [0, 1, 2]);
