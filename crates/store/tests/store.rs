@@ -1588,6 +1588,77 @@ async fn course_workflow_says_what_is_missing(b: Backend) {
     );
     let stored: Vec<Stored<Reading>> = store.list(&doc, np.id).await.unwrap();
     assert_eq!(stored.len(), 3);
+    // The dosimetry step is that of infusion 1 of this very course
+    // (docs/reference/registry.md §2): a stored dosimetry of infusion 2 does not
+    // count, nor does infusion 1's of the patient's other course.
+    let dosimetry = |course_id: i64, infusion_number: i64, a2: serde_json::Value| DosimetryResult {
+        course_id,
+        infusion_number,
+        inputs: serde_json::json!({}),
+        inputs_sha256: String::new(),
+        result: serde_json::json!({ "second_activity_mbq": a2 }),
+        software_version: "test".into(),
+        computed_at: "2026-11-06T08:00:00Z".parse().unwrap(),
+    };
+    let missing = |st: mibg_clinic::course::CourseStatus| {
+        assert_eq!(st.reached, mibg_clinic::course::Step::Readings, "{st:?}");
+        assert_eq!(
+            st.next.unwrap().1,
+            vec!["no dosimetry of infusion 1 stored"]
+        );
+    };
+    store
+        .create(&phys, np.id, &dosimetry(course.id, 2, 5000.0.into()))
+        .await
+        .unwrap();
+    missing(store.course_status(&doc, course.id).await.unwrap());
+    let course2 = store
+        .create(
+            &doc,
+            np.id,
+            &Course {
+                number: 2,
+                protocol_id: protocol,
+                source: CourseSource::Entered,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .create(&phys, np.id, &dosimetry(course2.id, 1, 5000.0.into()))
+        .await
+        .unwrap();
+    missing(store.course_status(&doc, course.id).await.unwrap());
+    let f2 = store.course_facts(&doc, course2.id).await.unwrap();
+    assert!(f2.dosimetry_stored && !f2.no_second_infusion);
+    // Infusion 1's own dosimetry, which gives no second infusion
+    // (`second_activity_mbq: null`, as `mibg dose --json` writes it): the
+    // dosimetry is done and the infusion-2 steps do not apply.
+    store
+        .create(
+            &phys,
+            np.id,
+            &dosimetry(course.id, 1, serde_json::Value::Null),
+        )
+        .await
+        .unwrap();
+    let f1 = store.course_facts(&doc, course.id).await.unwrap();
+    assert!(f1.dosimetry_stored && f1.no_second_infusion);
+    let st = store.course_status(&doc, course.id).await.unwrap();
+    batch_is_single(&store, &doc).await;
+    // The infusion-2 steps count as passed: melphalan is next.
+    assert_eq!(
+        st.reached,
+        mibg_clinic::course::Step::PostInfusionReadings,
+        "{st:?}"
+    );
+    assert_eq!(
+        st.next,
+        Some((
+            mibg_clinic::course::Step::Melphalan,
+            vec!["melphalan not recorded".to_string()]
+        ))
+    );
 }
 
 /// A new patient of `centre` (14.5 kg, 93.9 cm, as SYN-01) with course
