@@ -287,27 +287,6 @@ impl Store {
         tx.commit().await
     }
 
-    /// Ends every session of a user but `keep`; returns how many ended.
-    pub async fn end_sessions_of(
-        &self,
-        user_id: i64,
-        keep: Option<&str>,
-    ) -> Result<u64, StoreError> {
-        let keep = keep.map(sha256_hex);
-        let mut tx = self.pool.begin_write().await?;
-        let n = end_sessions_in(&mut tx, user_id, keep.as_deref()).await?;
-        tx.commit().await?;
-        Ok(n)
-    }
-
-    /// Removes every expired session; returns how many.
-    pub async fn purge_sessions(&self, limits: SessionLimits) -> Result<u64, StoreError> {
-        let mut tx = self.pool.begin_write().await?;
-        let n = purge(&mut tx, Timestamp::now(), limits).await?;
-        tx.commit().await?;
-        Ok(n)
-    }
-
     /// How many sessions of a user exist (live or not yet purged).
     pub async fn session_count(&self, user_id: i64) -> Result<i64, StoreError> {
         let mut tx = self.pool.begin_read().await?;

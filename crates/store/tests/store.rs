@@ -2519,6 +2519,28 @@ async fn web_sessions_live_in_the_database_and_end_with_the_account(b: Backend) 
         .unwrap();
     // 60 minutes old by now, seen 20 minutes ago: the one-hour lifetime is over.
     assert_eq!(store.resume_session(&c, limits(30, 1)).await.unwrap(), None);
+    // A short idle timeout is kept to within a tenth of it
+    // (`TOUCH_AT_MOST_EVERY`, or idle / 10 if shorter): with 5 minutes,
+    // a request 45 s after the last one moves the last-seen instant on
+    // (45 s ≥ 30 s), so 4 min 30 s later the session is idle for only
+    // 4 min 30 s and lives. Had it not been moved on (as with the one-minute
+    // interval), it would be idle for 5 min 15 s and have ended.
+    let short = SessionLimits {
+        idle: std::time::Duration::from_secs(5 * 60),
+        absolute: std::time::Duration::from_secs(3600),
+    };
+    let (t, _) = store.start_session(&s, short).await.unwrap();
+    store
+        .age_session(&t, std::time::Duration::from_secs(45))
+        .await
+        .unwrap();
+    assert!(store.resume_session(&t, short).await.unwrap().is_some());
+    store
+        .age_session(&t, std::time::Duration::from_secs(270))
+        .await
+        .unwrap();
+    assert!(store.resume_session(&t, short).await.unwrap().is_some());
+    store.end_session(&t).await.unwrap();
     // Expired sessions are purged at the next sign-in.
     let (d, _) = store.start_session(&s, l).await.unwrap();
     store
