@@ -1631,6 +1631,29 @@ async fn course_workflow_says_what_is_missing(b: Backend) {
     missing(store.course_status(&doc, course.id).await.unwrap());
     let f2 = store.course_facts(&doc, course2.id).await.unwrap();
     assert!(f2.dosimetry_stored && !f2.no_second_infusion);
+    // Course 2's plan, signed and approved: a record whose id (2) is not
+    // its version (1), so the page of courses (`batch_is_single`, below)
+    // must read each signature against the version column itself.
+    let plan2 = store
+        .create(
+            &phys,
+            np.id,
+            &Prescription {
+                course_id: course2.id,
+                ..plan.record.clone()
+            },
+        )
+        .await
+        .unwrap();
+    assert_ne!(plan2.id, plan2.version);
+    for (who, meaning) in [(&phys, Meaning::Authored), (&doc, Meaning::Approved)] {
+        store
+            .sign(who, "prescriptions", plan2.id, plan2.version, meaning, pw)
+            .await
+            .unwrap();
+    }
+    let f2 = store.course_facts(&doc, course2.id).await.unwrap();
+    assert!(f2.plan.approved);
     // Infusion 1's own dosimetry, which gives no second infusion
     // (`second_activity_mbq: null`, as `mibg dose --json` writes it): the
     // dosimetry is done and the infusion-2 steps do not apply.
