@@ -118,10 +118,6 @@ impl TableDef {
             None
         }
     }
-    /// Whether the table is audited (every table but the audit itself).
-    pub fn audited(&self) -> bool {
-        self.kind != Kind::Audit
-    }
 }
 
 const SPEC: &[(&str, Kind, Option<Area>, &str)] = &[
