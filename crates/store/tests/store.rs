@@ -46,6 +46,8 @@ both!(
     initial_passwords_must_be_changed_by_their_user,
     initial_passwords_expire_after_72_hours,
     passwords_typed_again_share_the_sign_in_throttle,
+    stored_protocols_are_kept_once_and_named,
+    a_database_of_another_schema_is_refused,
 );
 
 async fn schema_matches_description(b: Backend) {
@@ -65,6 +67,95 @@ async fn schema_matches_description(b: Backend) {
     let (again, applied) = Store::init(store.location()).await.unwrap();
     assert!(applied.is_empty());
     again.close().await;
+}
+
+/// A protocol's text is stored once and named "name version" as its
+/// `[protocol]` table says (protocols/seed.toml, read by hand here); another
+/// text is another protocol, listed newest first.
+async fn stored_protocols_are_kept_once_and_named(b: Backend) {
+    let (_db, store) = seeded(b).await;
+    const SEED: &str = "Tandem 131I-mIBG + melphalan 110 mg/m2 with ASCR (seed study) 2026-11-27";
+    let before = store.protocol_versions(&op()).await.unwrap();
+    assert_eq!(before.len(), 1);
+    assert_eq!(before[0].label, SEED);
+    let seed_id = store
+        .store_protocol(&op(), None, mibg_protocol::SEED_TOML)
+        .await
+        .unwrap();
+    assert_eq!(seed_id, before[0].id);
+    let next = mibg_protocol::SEED_TOML.replacen(
+        "version = \"2026-11-27\"",
+        "version = \"2026-12-08\"",
+        1,
+    );
+    assert_ne!(next, mibg_protocol::SEED_TOML);
+    let id = store
+        .store_protocol(&op(), Some("protocols/next.toml"), &next)
+        .await
+        .unwrap();
+    assert_ne!(id, seed_id);
+    assert_eq!(store.protocol_text(&op(), id).await.unwrap(), next);
+    assert_eq!(
+        store.protocol_text(&op(), seed_id).await.unwrap(),
+        mibg_protocol::SEED_TOML
+    );
+    let labels: Vec<(i64, String)> = store
+        .protocol_versions(&op())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| (v.id, v.label))
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            (
+                id,
+                "Tandem 131I-mIBG + melphalan 110 mg/m2 with ASCR (seed study) 2026-12-08"
+                    .to_string()
+            ),
+            (seed_id, SEED.to_string()),
+        ]
+    );
+}
+
+/// A database whose applied migrations are not exactly this build's is
+/// refused when opened: one whose migration 1 was changed, and one that
+/// a newer mibg migrated further.
+async fn a_database_of_another_schema_is_refused(b: Backend) {
+    let mismatch = |r: Result<Store, StoreError>| match r {
+        Err(StoreError::SchemaMismatch(m)) => m,
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("opened"),
+    };
+    let (db, store) = fresh(b).await;
+    let loc = store.location().clone();
+    store.close().await;
+    raw(
+        &loc,
+        "UPDATE schema_migrations SET sha256 = 'changed' WHERE version = 1",
+    )
+    .await;
+    let m = mismatch(Store::open(&loc).await);
+    assert!(m.starts_with("migration 1 ("), "{m}");
+    assert!(
+        m.ends_with(") differs from the one applied to this database"),
+        "{m}"
+    );
+    drop(db);
+    let (db, store) = fresh(b).await;
+    let loc = store.location().clone();
+    store.close().await;
+    raw(
+        &loc,
+        "INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (999, 'future', 'x', '2030-01-01T00:00:00Z')",
+    )
+    .await;
+    assert_eq!(
+        mismatch(Store::open(&loc).await),
+        "migration 999 is not known to this mibg (the database was created by a newer version)"
+    );
+    drop(db);
 }
 
 fn blank_rows<T: Clone>(mut v: Vec<T>, f: impl Fn(&mut T)) -> Vec<T> {
