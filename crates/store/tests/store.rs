@@ -120,8 +120,8 @@ async fn stored_protocols_are_kept_once_and_named(b: Backend) {
 }
 
 /// A database whose applied migrations are not exactly this build's is
-/// refused when opened: one whose migration 1 was changed, and one that
-/// a newer mibg migrated further.
+/// refused when opened: one whose migration 1 was changed, one that a
+/// newer mibg migrated further, and one of an older mibg until migrated.
 async fn a_database_of_another_schema_is_refused(b: Backend) {
     let mismatch = |r: Result<Store, StoreError>| match r {
         Err(StoreError::SchemaMismatch(m)) => m,
@@ -155,6 +155,30 @@ async fn a_database_of_another_schema_is_refused(b: Backend) {
         mismatch(Store::open(&loc).await),
         "migration 999 is not known to this mibg (the database was created by a newer version)"
     );
+    drop(db);
+    // A database of an older mibg (schema 2: no sessions table) is out of
+    // date until `mibg db init` applies the one migration it lacks, 3.
+    let (db, store) = fresh(b).await;
+    let loc = store.location().clone();
+    store.close().await;
+    raw(
+        &loc,
+        "DROP TABLE sessions; DELETE FROM schema_migrations WHERE version = 3",
+    )
+    .await;
+    match Store::open(&loc).await {
+        Err(StoreError::SchemaOutOfDate { found, needed }) => {
+            assert_eq!((found, needed), (2, 3));
+        }
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("opened"),
+    }
+    let (store, applied) = Store::init(&loc).await.unwrap();
+    assert_eq!(applied, vec![3]);
+    store.close().await;
+    let store = Store::open(&loc).await.unwrap();
+    assert_eq!(store.session_count(1).await.unwrap(), 0);
+    store.close().await;
     drop(db);
 }
 
