@@ -48,6 +48,7 @@ both!(
     passwords_typed_again_share_the_sign_in_throttle,
     stored_protocols_are_kept_once_and_named,
     a_database_of_another_schema_is_refused,
+    sqlite_file_backup_restores_exactly,
 );
 
 async fn schema_matches_description(b: Backend) {
@@ -1581,6 +1582,131 @@ async fn logical_backup_restores_exactly(b: Backend) {
         .unwrap_err();
     assert!(e.to_string().contains("checksum"), "{e}");
     assert!(t3.is_empty().await.unwrap());
+}
+
+/// A path in a fresh temporary folder (removed with the returned guard).
+fn temp_path() -> (mibg_store::testing::TestDb, std::path::PathBuf) {
+    let spot = mibg_store::testing::TestDb::sqlite_location();
+    let Location::Sqlite(path) = spot.location.clone() else {
+        unreachable!("a SQLite location")
+    };
+    (spot, path)
+}
+
+/// A SQLite file backup (`VACUUM INTO`, docs/reference/registry.md §6): only the
+/// operator makes one, only of a SQLite registry, never over a file; it
+/// restores to a new file with the same data and an audit trail that
+/// verifies and records the backup and the restore; a backup changed
+/// behind the application is not restored.
+async fn sqlite_file_backup_restores_exactly(b: Backend) {
+    use mibg_store::backup::{BackupKind, backup_kind, restore_sqlite_file};
+    let (_db, store) = seeded(b).await;
+    let (_, admin) = user(&store, "admin1", Role::Admin, "Rome").await;
+    let (_spot, file) = temp_path();
+    assert!(matches!(
+        store.backup_sqlite(&admin, &file).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    if b == Backend::Postgres {
+        match store.backup_sqlite(&op(), &file).await {
+            Err(StoreError::Forbidden(m)) => assert_eq!(
+                m,
+                "a SQLite file backup needs a SQLite database; PostgreSQL uses the logical dump"
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(!file.exists());
+        return;
+    }
+    assert!(!file.exists());
+    store.backup_sqlite(&op(), &file).await.unwrap();
+    assert_eq!(backup_kind(&file).unwrap(), BackupKind::SqliteFile);
+    let bytes = std::fs::read(&file).unwrap();
+    match store.backup_sqlite(&op(), &file).await {
+        Err(StoreError::Io { message, .. }) => {
+            assert_eq!(message, "already exists; a backup never overwrites a file")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(std::fs::read(&file).unwrap(), bytes);
+    // Restored by the operator only, into a new file.
+    let (_tspot, target) = temp_path();
+    assert!(matches!(
+        restore_sqlite_file(&admin, &file, &target).await,
+        Err(StoreError::Forbidden(_))
+    ));
+    assert!(!target.exists());
+    let restored = restore_sqlite_file(&op(), &file, &target).await.unwrap();
+    let a = store.export_study(&op(), true, "a").await.unwrap();
+    let r = restored.export_study(&op(), true, "b").await.unwrap();
+    assert_eq!(a.files, r.files);
+    let v = restored.verify_audit(&op()).await.unwrap();
+    assert!(v.intact(), "{:?}", v.problems);
+    let file_text = file.display().to_string();
+    for action in ["backup", "restore"] {
+        let recs = restored
+            .audit_by_action(&op(), action, "", 10)
+            .await
+            .unwrap();
+        assert_eq!(recs.len(), 1, "{action}");
+        let value: serde_json::Value =
+            serde_json::from_str(recs[0].new_value.as_deref().unwrap()).unwrap();
+        assert_eq!(value["file"], file_text.as_str(), "{action}");
+    }
+    restored.close().await;
+    match restore_sqlite_file(&op(), &file, &target).await {
+        Err(StoreError::Refused(m)) => assert_eq!(
+            m,
+            vec![format!(
+                "{}: already exists; restore into a new file (a restore never overwrites a database)",
+                target.display()
+            )]
+        ),
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("restored over a database"),
+    }
+    // A backup changed behind the application is not restored.
+    raw(
+        &Location::Sqlite(file.clone()),
+        "UPDATE patients SET weight_kg = weight_kg + 1 WHERE study_id = 'SYN-01'",
+    )
+    .await;
+    let (_t2spot, target2) = temp_path();
+    match restore_sqlite_file(&op(), &file, &target2).await {
+        Err(StoreError::Refused(m)) => {
+            assert_eq!(
+                m[0],
+                format!(
+                    "{}: its audit trail does not verify; not restored",
+                    file.display()
+                )
+            );
+            assert!(m.len() > 1, "{m:?}");
+        }
+        Err(e) => panic!("{e}"),
+        Ok(_) => panic!("a tampered backup restored"),
+    }
+    assert!(!target2.exists());
+    // A logical dump is told from its first line; anything else is no backup.
+    let (_lspot, dump) = temp_path();
+    let mut buf = Vec::new();
+    store.backup_logical(&op(), &dump, &mut buf).await.unwrap();
+    std::fs::write(&dump, &buf).unwrap();
+    assert_eq!(backup_kind(&dump).unwrap(), BackupKind::Logical);
+    std::fs::write(&dump, "{\"format\": \"something else\"}\n").unwrap();
+    match backup_kind(&dump) {
+        Err(StoreError::Io { message, .. }) => assert_eq!(
+            message,
+            "not a mibg backup (neither a SQLite database nor a mibg logical dump)"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // FIPS 180-2, appendix B.1: SHA-256("abc").
+    std::fs::write(&dump, "abc").unwrap();
+    assert_eq!(
+        mibg_store::backup::file_sha256(&dump).unwrap(),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
 }
 
 async fn course_workflow_says_what_is_missing(b: Backend) {
