@@ -9,6 +9,7 @@ use common::*;
 use mibg_store::folder::ImportOptions;
 use mibg_store::records::Stored;
 use mibg_store::sign::{SignOff, sign_off};
+use mibg_store::testing::TestDb;
 use mibg_store::*;
 use mibg_units::{Activity, Hours, Length, Mass};
 
@@ -120,6 +121,16 @@ async fn stored_protocols_are_kept_once_and_named(b: Backend) {
     );
 }
 
+/// A fresh database changed by `sql` behind the application, then opened.
+async fn opened_after(b: Backend, sql: &str) -> (TestDb, Location, Result<Store, StoreError>) {
+    let (db, store) = fresh(b).await;
+    let loc = store.location().clone();
+    store.close().await;
+    raw(&loc, sql).await;
+    let opened = Store::open(&loc).await;
+    (db, loc, opened)
+}
+
 /// A database whose applied migrations are not exactly this build's is
 /// refused when opened: one whose migration 1 was changed, one that a
 /// newer mibg migrated further, and one of an older mibg until migrated.
@@ -129,45 +140,34 @@ async fn a_database_of_another_schema_is_refused(b: Backend) {
         Err(e) => panic!("{e}"),
         Ok(_) => panic!("opened"),
     };
-    let (db, store) = fresh(b).await;
-    let loc = store.location().clone();
-    store.close().await;
-    raw(
-        &loc,
+    let (_db, _, opened) = opened_after(
+        b,
         "UPDATE schema_migrations SET sha256 = 'changed' WHERE version = 1",
     )
     .await;
-    let m = mismatch(Store::open(&loc).await);
+    let m = mismatch(opened);
     assert!(m.starts_with("migration 1 ("), "{m}");
     assert!(
         m.ends_with(") differs from the one applied to this database"),
         "{m}"
     );
-    drop(db);
-    let (db, store) = fresh(b).await;
-    let loc = store.location().clone();
-    store.close().await;
-    raw(
-        &loc,
+    let (_db, _, opened) = opened_after(
+        b,
         "INSERT INTO schema_migrations (version, name, sha256, applied_at) VALUES (999, 'future', 'x', '2030-01-01T00:00:00Z')",
     )
     .await;
     assert_eq!(
-        mismatch(Store::open(&loc).await),
+        mismatch(opened),
         "migration 999 is not known to this mibg (the database was created by a newer version)"
     );
-    drop(db);
     // A database of an older mibg (schema 2: no sessions table) is out of
     // date until `mibg db init` applies the one migration it lacks, 3.
-    let (db, store) = fresh(b).await;
-    let loc = store.location().clone();
-    store.close().await;
-    raw(
-        &loc,
+    let (_db, loc, opened) = opened_after(
+        b,
         "DROP TABLE sessions; DELETE FROM schema_migrations WHERE version = 3",
     )
     .await;
-    match Store::open(&loc).await {
+    match opened {
         Err(StoreError::SchemaOutOfDate { found, needed }) => {
             assert_eq!((found, needed), (2, 3));
         }
@@ -180,7 +180,6 @@ async fn a_database_of_another_schema_is_refused(b: Backend) {
     let store = Store::open(&loc).await.unwrap();
     assert_eq!(store.session_count(1).await.unwrap(), 0);
     store.close().await;
-    drop(db);
 }
 
 fn blank_rows<T: Clone>(mut v: Vec<T>, f: impl Fn(&mut T)) -> Vec<T> {
@@ -1585,8 +1584,8 @@ async fn logical_backup_restores_exactly(b: Backend) {
 }
 
 /// A path in a fresh temporary folder (removed with the returned guard).
-fn temp_path() -> (mibg_store::testing::TestDb, std::path::PathBuf) {
-    let spot = mibg_store::testing::TestDb::sqlite_location();
+fn temp_path() -> (TestDb, std::path::PathBuf) {
+    let spot = TestDb::sqlite_location();
     let Location::Sqlite(path) = spot.location.clone() else {
         unreachable!("a SQLite location")
     };
