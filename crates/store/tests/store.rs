@@ -1564,13 +1564,22 @@ async fn logical_backup_restores_exactly(b: Backend) {
     assert_eq!(a.files, bb.files);
     let v = target.verify_audit(&op()).await.unwrap();
     assert!(v.intact(), "{:?}", v.problems);
-    // Not into a database that holds data; not from a damaged dump.
-    assert!(
-        target
-            .restore_logical(&op(), std::path::Path::new("x"), &mut buf.as_slice())
-            .await
-            .is_err()
-    );
+    // Not into a database that holds data (refused before any row is
+    // read); not from a damaged dump.
+    assert!(!target.is_empty().await.unwrap());
+    match target
+        .restore_logical(&op(), std::path::Path::new("x"), &mut buf.as_slice())
+        .await
+    {
+        Err(StoreError::Refused(m)) => assert_eq!(
+            m,
+            vec![format!(
+                "{}: the target database is not empty; restore into a new database (`mibg db init --db …`)",
+                target.location().display()
+            )]
+        ),
+        other => panic!("{other:?}"),
+    }
     let (_db3, t3) = fresh(b).await;
     let text = String::from_utf8(buf)
         .unwrap()
@@ -1602,10 +1611,15 @@ async fn sqlite_file_backup_restores_exactly(b: Backend) {
     let (_db, store) = seeded(b).await;
     let (_, admin) = user(&store, "admin1", Role::Admin, "Rome").await;
     let (_spot, file) = temp_path();
-    assert!(matches!(
-        store.backup_sqlite(&admin, &file).await,
-        Err(StoreError::Forbidden(_))
-    ));
+    // Neither a user nor the operator narrowed to one centre: a backup
+    // holds every centre.
+    let rome = store.list_centres(&op()).await.unwrap()[0].id;
+    for scope in [admin.clone(), op().narrowed(&[rome])] {
+        assert!(matches!(
+            store.backup_sqlite(&scope, &file).await,
+            Err(StoreError::Forbidden(_))
+        ));
+    }
     if b == Backend::Postgres {
         match store.backup_sqlite(&op(), &file).await {
             Err(StoreError::Forbidden(m)) => assert_eq!(
