@@ -1581,7 +1581,7 @@ async fn logical_backup_restores_exactly(b: Backend) {
         other => panic!("{other:?}"),
     }
     let (_db3, t3) = fresh(b).await;
-    let text = String::from_utf8(buf)
+    let text = String::from_utf8(buf.clone())
         .unwrap()
         .replacen("SYN-05", "SYN-55", 1);
     let e = t3
@@ -1590,6 +1590,45 @@ async fn logical_backup_restores_exactly(b: Backend) {
         .unwrap_err();
     assert!(e.to_string().contains("checksum"), "{e}");
     assert!(t3.is_empty().await.unwrap());
+    // The checksum finds damage, not a dump written wrongly with a
+    // checksum of its own: a value of the wrong type is refused by its
+    // line and column, never stored as empty.
+    let dump = String::from_utf8(buf).unwrap();
+    let patients = mibg_store::schema::table("patients");
+    for ty in [Ty::Int, Ty::Real] {
+        let col = patients.columns.iter().position(|c| c.ty == ty).unwrap();
+        let mut lines: Vec<String> = dump.lines().map(str::to_string).collect();
+        let header = lines
+            .iter()
+            .position(|l| l.starts_with("{") && l.contains("\"table\":\"patients\""))
+            .unwrap();
+        let mut row: serde_json::Value = serde_json::from_str(&lines[header + 1]).unwrap();
+        row[col] = "x".into();
+        lines[header + 1] = row.to_string();
+        let body: String = lines[..lines.len() - 1]
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let mut trailer: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+        trailer["sha256"] = mibg_store::schema::sha256_hex(&body).into();
+        let resealed = format!("{body}{trailer}\n");
+        let (_db4, t4) = fresh(b).await;
+        match t4
+            .restore_logical(&op(), std::path::Path::new("x"), &mut resealed.as_bytes())
+            .await
+        {
+            Err(StoreError::Refused(m)) => assert_eq!(
+                m,
+                vec![format!(
+                    "x: line {}: column {} has a value of the wrong type",
+                    header + 2,
+                    patients.columns[col].name
+                )]
+            ),
+            other => panic!("{other:?}"),
+        }
+        assert!(t4.is_empty().await.unwrap());
+    }
 }
 
 /// A path in a fresh temporary folder (removed with the returned guard).
